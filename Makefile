@@ -1,0 +1,35 @@
+# Two commands do everything on a fresh machine (see README.md):
+#   make demo   install, then run the demo on the local GRVT sandbox
+#   make test   install, then lint and run the whole test suite
+PYTHON ?= python3
+VENV_PYTHON := .venv/bin/python
+LINT_PATHS := hummingbot/connector/derivative/grvt_perpetual grvt_sandbox test bench bin scripts setup.py
+CONNECTOR_PACKAGE := hummingbot/connector/derivative/grvt_perpetual
+
+.PHONY: install lint unit-test test demo sandbox bench clean
+
+install:
+	$(PYTHON) bin/install.py
+
+lint: install
+	$(VENV_PYTHON) -m flake8 $(LINT_PATHS)
+	$(VENV_PYTHON) -m isort --check-only --diff $(LINT_PATHS)
+
+unit-test: install
+	$(VENV_PYTHON) -m pytest -m "not soak" -p no:cacheprovider -q \
+		--cov=$(CONNECTOR_PACKAGE) --cov-report=term
+
+test: lint unit-test
+
+demo: install
+	$(VENV_PYTHON) bin/demo.py
+
+sandbox: install
+	$(VENV_PYTHON) -m grvt_sandbox
+
+bench: install
+	$(VENV_PYTHON) -m bench
+
+clean:
+	rm -rf .venv
+	git clean -fdXq hummingbot

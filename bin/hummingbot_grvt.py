@@ -1,0 +1,206 @@
+#!/usr/bin/env python3
+"""Starts Hummingbot from this repository: headless with a strategy file, or as the interactive CLI.
+
+The PyPI build of Hummingbot has no ``bin/hummingbot.py``; this launcher stands in for it and uses
+this repository's ``conf/``, ``scripts/`` and ``grvt_perpetual`` connector (see bin/install.py).
+
+Examples:
+    bin/hummingbot_grvt.py                                  # interactive CLI
+    bin/hummingbot_grvt.py --headless -f pmm_grvt.yml -p PW   # V1 strategy file from conf/strategies/
+    bin/hummingbot_grvt.py --headless --v2 grvt_mm.yml        # script config from conf/scripts/
+The password may also come from $CONFIG_PASSWORD or $HBOT_PASSWORD; --create-password makes a first
+run create the password file non-interactively.
+"""
+import argparse
+import asyncio
+import importlib.util
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Optional, Sequence
+
+REPO = Path(__file__).resolve().parent.parent
+if importlib.util.find_spec("hummingbot") is None:  # run outside the project venv: use this checkout's overlay
+    sys.path.insert(0, str(REPO))
+
+EXIT_OK = 0
+EXIT_STRATEGY_FAILED = 1
+EXIT_USAGE = 2
+EXIT_BAD_PASSWORD = 4
+
+
+class LaunchError(Exception):
+    """A problem the user can fix; printed without a traceback."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_USAGE):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        description="Run Hummingbot with the GRVT connector and this repository's configs.")
+    parser.add_argument("--config-file-name", "-f", help="V1 strategy file in conf/strategies/")
+    parser.add_argument("--v2", dest="v2_conf", help="script config file in conf/scripts/")
+    parser.add_argument("--config-password", "-p",
+                        help="password of the encrypted configs (else $CONFIG_PASSWORD or $HBOT_PASSWORD)")
+    parser.add_argument("--headless", action="store_true", default=None,
+                        help="run without the terminal UI (also $HEADLESS_MODE=true)")
+    parser.add_argument("--create-password", action="store_true",
+                        help="on a first run, create the password file with the given password")
+    parser.add_argument("--stop-after", type=float, default=None, metavar="SECONDS",
+                        help="headless only: stop the strategy (cancelling its orders) after this many seconds")
+    return parser
+
+
+def resolve_arguments(args: argparse.Namespace, environ=os.environ) -> argparse.Namespace:
+    """Fills unset options from the environment, as Hummingbot's own launcher does."""
+    if args.config_file_name is None and environ.get("CONFIG_FILE_NAME"):
+        args.config_file_name = environ["CONFIG_FILE_NAME"]
+    if args.v2_conf is None and environ.get("SCRIPT_CONFIG"):
+        args.v2_conf = environ["SCRIPT_CONFIG"]
+    if args.config_password is None:
+        args.config_password = environ.get("CONFIG_PASSWORD") or environ.get("HBOT_PASSWORD") or None
+    if args.headless is None:
+        args.headless = environ.get("HEADLESS_MODE", "").lower() == "true"
+    if args.config_file_name and args.v2_conf:
+        raise LaunchError("Give either --config-file-name (V1 strategy) or --v2 (script config), not both.")
+    if args.stop_after is not None and not args.headless:
+        raise LaunchError("--stop-after only applies to --headless runs.")
+    return args
+
+
+def check_strategy_file(args: argparse.Namespace) -> None:
+    from hummingbot.client.settings import SCRIPT_STRATEGY_CONF_DIR_PATH, STRATEGIES_CONF_DIR_PATH
+
+    if args.config_file_name:
+        path = STRATEGIES_CONF_DIR_PATH / args.config_file_name
+    elif args.v2_conf:
+        path = SCRIPT_STRATEGY_CONF_DIR_PATH / args.v2_conf
+    else:
+        if args.headless:
+            raise LaunchError("Headless mode needs a strategy: --config-file-name FILE or --v2 FILE.")
+        return
+    if not path.is_file():
+        raise LaunchError(f"Config file not found: {path}", EXIT_STRATEGY_FAILED)
+
+
+def unlock_secrets(args: argparse.Namespace):
+    """Returns the secrets manager for the given password, creating the password file when asked to."""
+    from hummingbot.client.config.config_crypt import (
+        ETHKeyFileSecretManger,
+        store_password_verification,
+        validate_password,
+    )
+    from hummingbot.client.config.security import Security
+
+    password = args.config_password
+    if password is None:
+        if args.headless:
+            raise LaunchError("No password: pass --config-password or set CONFIG_PASSWORD.")
+        return None  # the interactive CLI asks for it
+    if password == "":
+        raise LaunchError("The password must not be empty.")
+    secrets_manager = ETHKeyFileSecretManger(password)
+    if Security.new_password_required():
+        if not args.create_password:
+            raise LaunchError("No password has been set up yet: run once with --create-password "
+                              "(or start the interactive CLI) to create it.")
+        store_password_verification(secrets_manager)
+        logging.getLogger(__name__).info("Created the password file.")
+    elif not validate_password(secrets_manager):
+        raise LaunchError("Invalid password.", EXIT_BAD_PASSWORD)
+    return secrets_manager
+
+
+async def wait_for_stop(stop_after: Optional[float]) -> None:
+    stop_event = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop_event.set)
+    try:
+        await asyncio.wait_for(stop_event.wait(), timeout=stop_after)
+    except asyncio.TimeoutError:
+        pass
+
+
+async def run_headless(args: argparse.Namespace, secrets_manager) -> int:
+    from hummingbot.client.config.config_helpers import load_client_config_map_from_file
+    from hummingbot.client.runner import bootstrap_application, load_and_start_strategy, wait_for_gateway_ready
+
+    client_config_map = load_client_config_map_from_file()
+    hb = await bootstrap_application(client_config_map, secrets_manager, headless=True)
+    if hb is None:
+        raise LaunchError("Invalid password.", EXIT_BAD_PASSWORD)
+    started = await load_and_start_strategy(
+        hb, config_file_name=args.config_file_name, v2_conf=args.v2_conf, headless=True)
+    if not started:
+        raise LaunchError("The strategy could not be started; see logs/ for the reason.", EXIT_STRATEGY_FAILED)
+    await wait_for_gateway_ready(hb)
+    print(f"Hummingbot running headless with {args.config_file_name or args.v2_conf}; "
+          f"stop with Ctrl-C or SIGTERM.", flush=True)
+    await wait_for_stop(args.stop_after)
+    print("Stopping: cancelling the strategy's orders...", flush=True)
+    try:
+        await hb.stop_loop()
+    finally:
+        await hb.trading_core.shutdown()
+    print("Stopped.", flush=True)
+    return EXIT_OK
+
+
+async def run_interactive(args: argparse.Namespace, secrets_manager) -> int:
+    from hummingbot.client.config.config_helpers import load_client_config_map_from_file
+    from hummingbot.client.runner import bootstrap_application, load_and_start_strategy
+    from hummingbot.core.event.event_listener import EventListener
+    from hummingbot.core.event.events import HummingbotUIEvent
+
+    client_config_map = load_client_config_map_from_file()
+    hb = await bootstrap_application(client_config_map, secrets_manager, headless=False)
+    if hb is None:
+        raise LaunchError("Invalid password.", EXIT_BAD_PASSWORD)
+    if args.config_file_name or args.v2_conf:
+        if not await load_and_start_strategy(
+                hb, config_file_name=args.config_file_name, v2_conf=args.v2_conf, headless=False):
+            raise LaunchError("The strategy could not be loaded.", EXIT_STRATEGY_FAILED)
+
+        class StartStrategyWhenUiIsUp(EventListener):
+            def __call__(self, _):
+                hb.start(log_level=client_config_map.log_level, v2_conf=args.v2_conf, is_quickstart=True)
+
+        listener = StartStrategyWhenUiIsUp()
+        hb.app.add_listener(HummingbotUIEvent.Start, listener)
+    await hb.run()
+    return EXIT_OK
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    try:
+        args = resolve_arguments(build_parser().parse_args(argv))
+        from hummingbot import root_path
+
+        os.chdir(root_path())  # Hummingbot looks up scripts/ relative to the working directory
+        check_strategy_file(args)
+        secrets_manager = unlock_secrets(args)
+        if secrets_manager is None:
+            from hummingbot.client.config.config_crypt import ETHKeyFileSecretManger
+            from hummingbot.client.config.config_helpers import load_client_config_map_from_file
+            from hummingbot.client.ui import login_prompt
+            from hummingbot.client.ui.style import load_style
+
+            secrets_manager = login_prompt(ETHKeyFileSecretManger, style=load_style(load_client_config_map_from_file()))
+            if secrets_manager is None:
+                return EXIT_BAD_PASSWORD
+        runner = run_headless if args.headless else run_interactive
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        return loop.run_until_complete(runner(args, secrets_manager))
+    except LaunchError as error:
+        print(f"hummingbot_grvt: {error}", file=sys.stderr)
+        return error.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

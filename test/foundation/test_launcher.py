@@ -1,0 +1,111 @@
+"""The launcher starts Hummingbot headless, stops it cleanly and explains user errors."""
+import os
+import signal
+import subprocess
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+LAUNCHER = REPO / "bin" / "hummingbot_grvt.py"
+PASSWORD = "launcher-test-password"
+
+PROBE_SCRIPT = textwrap.dedent('''
+    import os
+
+    from hummingbot.strategy.strategy_v2_base import StrategyV2Base, StrategyV2ConfigBase
+
+
+    class LauncherProbeConfig(StrategyV2ConfigBase):
+        script_file_name: str = os.path.basename(__file__)
+
+
+    class LauncherProbe(StrategyV2Base):
+        def on_tick(self):
+            if not getattr(self, "_announced", False):
+                self._announced = True
+                print("launcher probe ticking", flush=True)
+''')
+
+
+def run_launcher(env, *args, timeout=120):
+    return subprocess.run([os.environ.get("PYTHON", "python"), str(LAUNCHER), *args], env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+@pytest.fixture
+def probe_strategy(isolated_root):
+    (isolated_root / "scripts" / "launcher_probe.py").write_text(PROBE_SCRIPT)
+    (isolated_root / "conf" / "scripts" / "launcher_probe.yml").write_text("script_file_name: launcher_probe.py\n")
+    return "launcher_probe.yml"
+
+
+@pytest.fixture
+def launcher_env(root_env, python_executable):
+    env = dict(root_env)
+    env["PYTHON"] = python_executable
+    os.environ.setdefault("PYTHON", python_executable)
+    return env
+
+
+def test_headless_without_password_is_a_clear_error(launcher_env, probe_strategy):
+    result = run_launcher(launcher_env, "--headless", "--v2", probe_strategy)
+    assert result.returncode == 2
+    assert "No password" in result.stderr
+
+
+def test_first_run_requires_explicit_password_creation(launcher_env, probe_strategy, isolated_root):
+    result = run_launcher(launcher_env, "--headless", "--v2", probe_strategy, "-p", PASSWORD)
+    assert result.returncode == 2
+    assert "--create-password" in result.stderr
+    assert not (isolated_root / "conf" / ".password_verification").exists()
+
+
+def test_missing_config_file_is_a_clear_error(launcher_env):
+    result = run_launcher(launcher_env, "--headless", "-f", "does_not_exist.yml", "-p", PASSWORD)
+    assert result.returncode == 1
+    assert "Config file not found" in result.stderr
+    assert "does_not_exist.yml" in result.stderr
+
+
+def test_headless_needs_a_strategy(launcher_env):
+    result = run_launcher(launcher_env, "--headless", "-p", PASSWORD)
+    assert result.returncode == 2
+    assert "needs a strategy" in result.stderr
+
+
+def test_headless_starts_and_stops_cleanly_then_rejects_a_wrong_password(launcher_env, probe_strategy, isolated_root):
+    started = run_launcher(launcher_env, "--headless", "--v2", probe_strategy, "-p", PASSWORD, "--create-password",
+                           "--stop-after", "3")
+    assert started.returncode == 0, started.stdout + started.stderr
+    assert "launcher probe ticking" in started.stdout
+    assert "Stopped." in started.stdout
+    assert (isolated_root / "conf" / ".password_verification").exists()
+    assert PASSWORD not in started.stdout + started.stderr
+
+    wrong = run_launcher(launcher_env, "--headless", "--v2", probe_strategy, "-p", "not-the-password")
+    assert wrong.returncode == 4
+    assert "Invalid password" in wrong.stderr
+
+
+def test_password_from_environment_and_sigterm_stop(launcher_env, probe_strategy):
+    created = run_launcher(launcher_env, "--headless", "--v2", probe_strategy, "-p", PASSWORD, "--create-password",
+                           "--stop-after", "0.5")
+    assert created.returncode == 0, created.stderr
+    env = dict(launcher_env, CONFIG_PASSWORD=PASSWORD, HEADLESS_MODE="true", SCRIPT_CONFIG=probe_strategy)
+    process = subprocess.Popen([launcher_env["PYTHON"], str(LAUNCHER)], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 90
+    output = ""
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        output += line
+        if "launcher probe ticking" in line or process.poll() is not None:
+            break
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=60)
+    output += out
+    assert process.returncode == 0, output + err
+    assert "Stopped." in output
