@@ -15,9 +15,10 @@ lint: install
 	$(VENV_PYTHON) -m flake8 $(LINT_PATHS)
 	$(VENV_PYTHON) -m isort --check-only --diff $(LINT_PATHS)
 
+# coverage runs pytest (not pytest-cov: it makes numpy import twice under Hummingbot's overlay)
 unit-test: install
-	$(VENV_PYTHON) -m pytest -m "not soak" -p no:cacheprovider -q \
-		--cov=$(CONNECTOR_PACKAGE) --cov-report=term
+	$(VENV_PYTHON) -m coverage run --source=$(CONNECTOR_PACKAGE) -m pytest -m "not soak" -p no:cacheprovider -q
+	$(VENV_PYTHON) -m coverage report --fail-under=90
 
 test: lint unit-test
 

@@ -1,0 +1,203 @@
+"""
+Sequence-number bookkeeping for GRVT delta streams (``v1.book.d``).
+
+GRVT numbers every payload of a (stream, selector) subscription. The full book sent on subscribe carries
+``sequence_number`` 0; deltas carry numbers that grow by exactly one, and ``prev_sequence_number`` names the delta
+before. GRVT's rule for clients: ignore repeats (network retries), and when a number jumps ahead or goes backwards,
+the local book can no longer be trusted and a fresh snapshot is needed.
+
+The sequencer only judges numbers; it never touches a book or a socket. The data source feeds it every book
+payload in arrival order and acts on the verdict: apply a snapshot, apply a delta, drop, or resynchronise.
+
+Update ids. Hummingbot's ``OrderBookTracker`` drops diffs whose ``update_id`` is below the book's snapshot id, so
+the ids handed to Hummingbot must only grow, across resubscriptions and reconnects too, although GRVT restarts its
+numbering on every subscription (and per gateway). The sequencer therefore issues its own id per key:
+``epoch << UPDATE_ID_EPOCH_SHIFT`` for a snapshot, +1 for every delta applied on top of it. ``epoch`` counts the
+snapshots of that key and never goes back, so a new snapshot always outranks everything issued before it, and the
+tracker discards leftovers of an older epoch by itself. 2**40 deltas per epoch and 2**23 epochs fit in an int64.
+
+Global sequence numbers. With ``use_global_sequence_number`` GRVT sends cluster-wide numbers
+(``cluster_sequence * 10**5 + dedup_counter``) that grow but do not step by one. The connector does not subscribe
+that way; ``contiguous=False`` supports it anyway by accepting any increase and detecting gaps through
+``prev_sequence_number`` alone.
+"""
+import enum
+from typing import Dict, Hashable, Optional
+
+SNAPSHOT_SEQUENCE_NUMBER = 0
+NO_PREVIOUS_SEQUENCE = -1  # pass when a payload has no prev_sequence_number (0 means the same)
+UPDATE_ID_EPOCH_SHIFT = 40
+
+
+class BookSequenceVerdict(enum.IntEnum):
+    SNAPSHOT = 1  # replace the whole book with this payload
+    DELTA = 2  # apply this payload on top of the book
+    DUPLICATE = 3  # already applied: ignore
+    STALE = 4  # arrived while waiting for a snapshot: ignore
+    GAP = 5  # continuity broken (jump or decrease): drop it and resynchronise; deltas are dropped until a snapshot
+
+
+class _BookStreamState:
+    __slots__ = ("awaiting_snapshot", "first_payload_is_snapshot", "first_sequence", "last_sequence", "epoch",
+                 "update_id")
+
+    def __init__(self):
+        self.awaiting_snapshot = True
+        self.first_payload_is_snapshot = True
+        self.first_sequence = -1  # first delta number accepted since the last snapshot; -1: none yet
+        self.last_sequence = -1  # last delta number accepted; -1: the next delta anchors the chain
+        self.epoch = 0
+        self.update_id = 0
+
+
+class GrvtPerpetualBookSequencer:
+    """
+    Per-key (one key per subscribed stream and selector) snapshot/delta state machine.
+
+    - After ``reset`` (a fresh subscription on a new socket) the first payload is the snapshot, whatever its number.
+    - After a gap, or ``request_resync`` (a resubscription on a live socket, where deltas of the old subscription
+      may still be in flight), only a payload numbered 0 is taken as the snapshot; everything else is STALE.
+    - A payload numbered 0 is a snapshot at any time.
+    - After a snapshot numbered 0 the next delta anchors the chain; each later delta must be exactly last + 1 (and,
+      when given, its prev_sequence_number must equal last). Numbers already seen since the snapshot are
+      DUPLICATEs; numbers below the first one seen are a decrease (the gateway restarted its numbering): GAP.
+    """
+
+    __slots__ = ("_states", "_contiguous", "snapshots", "deltas", "duplicates", "stale", "gaps", "decreases",
+                 "resyncs")
+
+    def __init__(self, contiguous: bool = True):
+        self._states: Dict[Hashable, _BookStreamState] = {}
+        self._contiguous = contiguous
+        self.snapshots = 0
+        self.deltas = 0
+        self.duplicates = 0
+        self.stale = 0
+        self.gaps = 0
+        self.decreases = 0
+        self.resyncs = 0
+
+    def on_message(
+        self,
+        key: Hashable,
+        sequence_number: int,
+        prev_sequence_number: int = NO_PREVIOUS_SEQUENCE,
+    ) -> BookSequenceVerdict:
+        state = self._states.get(key)
+        if state is None:
+            state = self._states[key] = _BookStreamState()
+
+        if sequence_number == SNAPSHOT_SEQUENCE_NUMBER:
+            self._start_epoch(state, anchor=-1)
+            return BookSequenceVerdict.SNAPSHOT
+
+        if state.awaiting_snapshot:
+            if state.first_payload_is_snapshot:
+                self._start_epoch(state, anchor=sequence_number)
+                return BookSequenceVerdict.SNAPSHOT
+            self.stale += 1
+            return BookSequenceVerdict.STALE
+
+        last = state.last_sequence
+        if last < 0:
+            state.first_sequence = state.last_sequence = sequence_number
+            state.update_id += 1
+            self.deltas += 1
+            return BookSequenceVerdict.DELTA
+
+        if sequence_number <= last:
+            if sequence_number >= state.first_sequence:
+                self.duplicates += 1
+                return BookSequenceVerdict.DUPLICATE
+            self.decreases += 1
+            return self._gap(state)
+
+        if self._contiguous and sequence_number != last + 1:
+            return self._gap(state)
+        if prev_sequence_number > 0 and prev_sequence_number != last:
+            return self._gap(state)
+
+        state.last_sequence = sequence_number
+        state.update_id += 1
+        self.deltas += 1
+        return BookSequenceVerdict.DELTA
+
+    def update_id(self, key: Hashable) -> int:
+        """Hummingbot update id of the last payload accepted for ``key`` (0 before any)."""
+        state = self._states.get(key)
+        return 0 if state is None else state.update_id
+
+    def snapshot_update_id(self, key: Hashable) -> int:
+        """Update id of the current epoch's snapshot for ``key`` (0 before any): no payload of the epoch is below."""
+        state = self._states.get(key)
+        return 0 if state is None else state.epoch << UPDATE_ID_EPOCH_SHIFT
+
+    def is_awaiting_snapshot(self, key: Hashable) -> bool:
+        state = self._states.get(key)
+        return state is None or state.awaiting_snapshot
+
+    def reset(self, key: Hashable):
+        """A fresh subscription on a new socket: its first payload is the snapshot."""
+        state = self._states.get(key)
+        if state is not None:
+            state.awaiting_snapshot = True
+            state.first_payload_is_snapshot = True
+
+    def reset_all(self):
+        """The socket was replaced: every key waits for the snapshot of its new subscription."""
+        for key in self._states:
+            self.reset(key)
+
+    def request_resync(self, key: Hashable):
+        """A resubscription on the live socket: drop deltas until a payload numbered 0 arrives."""
+        state = self._states.get(key)
+        if state is None:
+            state = self._states[key] = _BookStreamState()
+        state.awaiting_snapshot = True
+        state.first_payload_is_snapshot = False
+        self.resyncs += 1
+
+    def apply_external_snapshot(self, key: Hashable) -> int:
+        """
+        A snapshot from outside the stream (REST fallback when the stream's snapshot does not come) replaces the
+        book: a new epoch starts and the next delta anchors the chain, since a REST book has no sequence number.
+        Returns the update id for that snapshot.
+        """
+        state = self._states.get(key)
+        if state is None:
+            state = self._states[key] = _BookStreamState()
+        self._start_epoch(state, anchor=-1)
+        return state.update_id
+
+    def stats(self) -> Dict[str, int]:
+        return {
+            "snapshots": self.snapshots,
+            "deltas": self.deltas,
+            "duplicates": self.duplicates,
+            "stale": self.stale,
+            "gaps": self.gaps,
+            "decreases": self.decreases,
+            "resyncs": self.resyncs,
+        }
+
+    def _start_epoch(self, state: _BookStreamState, anchor: int):
+        state.awaiting_snapshot = False
+        state.first_sequence = anchor
+        state.last_sequence = anchor
+        state.epoch += 1
+        state.update_id = state.epoch << UPDATE_ID_EPOCH_SHIFT
+        self.snapshots += 1
+
+    def _gap(self, state: _BookStreamState) -> BookSequenceVerdict:
+        self.gaps += 1
+        self.resyncs += 1
+        state.awaiting_snapshot = True
+        state.first_payload_is_snapshot = False
+        return BookSequenceVerdict.GAP
+
+
+def parse_sequence_number(value: Optional[object]) -> int:
+    """GRVT sends sequence numbers as decimal strings (sometimes as JSON numbers); absent means -1."""
+    if value is None:
+        return NO_PREVIOUS_SEQUENCE
+    return int(value)

@@ -1,0 +1,1029 @@
+import asyncio
+import json
+import os
+import re
+import time
+from decimal import Decimal
+from typing import Any, Dict, List, Optional
+from unittest.mock import AsyncMock, patch
+
+import aiohttp
+from aioresponses import CallbackResult, aioresponses
+from bidict import bidict
+
+from hummingbot.connector.derivative.grvt_perpetual import (
+    grvt_perpetual_constants as CONSTANTS,
+    grvt_perpetual_web_utils as web_utils,
+)
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_api_order_book_data_source import (
+    GrvtPerpetualAPIOrderBookDataSource,
+    MalformedMarketDataError,
+    RecentTradeIds,
+    _ExternalBookSnapshot,
+    _PendingRequest,
+    funding_rate_fraction,
+    next_funding_timestamp,
+)
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_derivative import GrvtPerpetualDerivative
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_book import GrvtPerpetualOrderBook
+from hummingbot.connector.test_support.network_mocking_assistant import NetworkMockingAssistant
+from hummingbot.core.data_type.common import TradeType
+from hummingbot.core.data_type.funding_info import FundingInfoUpdate
+from hummingbot.core.data_type.order_book_message import OrderBookMessageType
+from hummingbot.core.data_type.order_book_tracker import OrderBookTracker
+from hummingbot.core.web_assistant.connections.data_types import RESTMethod
+from test.isolated_asyncio_wrapper_test_case import IsolatedAsyncioWrapperTestCase
+
+EPOCH = 1 << 40
+
+
+class StubConnector:
+    """The connector calls the data source makes; REST goes through the real web assistants (mocked by aioresponses)."""
+
+    def __init__(self, api_factory, domain: str, instruments: Dict[str, str]):
+        self._api_factory = api_factory
+        self._domain = domain
+        self._instruments = dict(instruments)
+
+    async def exchange_symbol_associated_to_pair(self, trading_pair: str) -> str:
+        return self._instruments[trading_pair]
+
+    async def trading_pair_associated_to_exchange_symbol(self, symbol: str) -> str:
+        for trading_pair, instrument in self._instruments.items():
+            if instrument == symbol:
+                return trading_pair
+        raise KeyError(symbol)
+
+    async def _api_post(self, path_url: str, data: Optional[Dict[str, Any]] = None, is_auth_required: bool = False,
+                        limit_id: Optional[str] = None) -> Dict[str, Any]:
+        rest_assistant = await self._api_factory.get_rest_assistant()
+        return await rest_assistant.execute_request(
+            url=web_utils.public_rest_url(path_url, domain=self._domain),
+            data=data,
+            method=RESTMethod.POST,
+            is_auth_required=is_auth_required,
+            throttler_limit_id=limit_id or path_url,
+        )
+
+
+def level(price: str, size: str) -> Dict[str, Any]:
+    return {"price": price, "size": size, "num_orders": 1}
+
+
+class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
+    level = 0
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        super().setUpClass()
+        cls.domain = CONSTANTS.DEFAULT_DOMAIN
+        cls.trading_pair = "BTC-USDT"
+        cls.instrument = "BTC_USDT_Perp"
+        cls.other_pair = "ETH-USDT"
+        cls.other_instrument = "ETH_USDT_Perp"
+        cls.third_pair = "SOL-USDT"
+        cls.third_instrument = "SOL_USDT_Perp"
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.log_records = []
+        self.listening_task: Optional[asyncio.Task] = None
+        self.tasks: List[asyncio.Task] = []
+        # URLs must be GRVT's own, whatever the environment of the test run points at
+        self.env_patch = patch.dict(os.environ, {
+            name: value for name, value in os.environ.items() if not name.startswith(CONSTANTS.ENV_PREFIX)},
+            clear=True)
+        self.env_patch.start()
+
+    async def asyncSetUp(self) -> None:
+        await super().asyncSetUp()
+        self.mocking_assistant = NetworkMockingAssistant()
+        await self.mocking_assistant.async_init()
+        self.throttler = web_utils.create_throttler()
+        self.api_factory = web_utils.build_api_factory_without_time_synchronizer_pre_processor(throttler=self.throttler)
+        self.connector = StubConnector(self.api_factory, self.domain, {
+            self.trading_pair: self.instrument,
+            self.other_pair: self.other_instrument,
+            self.third_pair: self.third_instrument,
+        })
+        self.data_source = self._data_source([self.trading_pair])
+
+    def _data_source(self, trading_pairs: List[str], **kwargs) -> GrvtPerpetualAPIOrderBookDataSource:
+        data_source = GrvtPerpetualAPIOrderBookDataSource(
+            trading_pairs=list(trading_pairs),
+            connector=self.connector,
+            api_factory=self.api_factory,
+            domain=self.domain,
+            **kwargs,
+        )
+        data_source.logger().setLevel(1)
+        data_source.logger().addHandler(self)
+        return data_source
+
+    def tearDown(self) -> None:
+        if self.listening_task is not None:
+            self.listening_task.cancel()
+        for task in self.tasks:
+            task.cancel()
+        for task in list(self.data_source._resync_tasks.values()):
+            task.cancel()
+        self.data_source.logger().removeHandler(self)
+        self.env_patch.stop()
+        super().tearDown()
+
+    def handle(self, record):
+        self.log_records.append(record)
+
+    def _is_logged(self, log_level: str, fragment: str) -> bool:
+        return any(record.levelname == log_level and fragment in record.getMessage() for record in self.log_records)
+
+    async def _wait_for(self, condition, timeout: float = 2.0):
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                self.fail("Condition not met in time.")
+            await asyncio.sleep(0.005)
+
+    async def _settle(self, rounds: int = 5):
+        for _ in range(rounds):
+            await asyncio.sleep(0)
+
+    # ------------------------------------------------------------------------------------------------------------
+    # Payload builders
+    # ------------------------------------------------------------------------------------------------------------
+    def _book_payload(self, sequence_number, prev_sequence_number, bids=(), asks=(), instrument=None):
+        instrument = instrument or self.instrument
+        return {
+            "stream": CONSTANTS.WS_BOOK_DELTA_STREAM,
+            "selector": f"{instrument}@100",
+            "sequence_number": str(sequence_number),
+            "feed": {
+                "event_time": "1767292408400000000",
+                "instrument": instrument,
+                "bids": list(bids),
+                "asks": list(asks),
+            },
+            "prev_sequence_number": str(prev_sequence_number),
+        }
+
+    def _trade_payload(self, trade_id: str, is_taker_buyer: bool = True, sequence_number: str = "7",
+                       event_time_ns: Optional[int] = None, instrument=None):
+        instrument = instrument or self.instrument
+        return {
+            "stream": CONSTANTS.WS_TRADE_STREAM,
+            "selector": f"{instrument}@50",
+            "sequence_number": sequence_number,
+            "feed": {
+                "event_time": str(event_time_ns if event_time_ns is not None else time.time_ns()),
+                "instrument": instrument,
+                "is_taker_buyer": is_taker_buyer,
+                "size": "0.016",
+                "price": "87807.7",
+                "mark_price": "87800.1",
+                "index_price": "87795.3",
+                "interest_rate": "0.0",
+                "forward_price": "87807.7",
+                "trade_id": trade_id,
+                "venue": "ORDERBOOK",
+                "is_rpi": False,
+            },
+            "prev_sequence_number": "6",
+        }
+
+    def _ticker(self, **overrides):
+        ticker = {
+            "event_time": "1767292408400000000",
+            "instrument": self.instrument,
+            "mark_price": "87807.7",
+            "index_price": "87820.9",
+            "last_price": "87807.5",
+            "funding_rate_8h_curr": "0.01",
+            "funding_rate": "0.01",
+            "next_funding_time": "1767225600000000000",
+            "funding_interval_hours": 8,
+        }
+        ticker.update(overrides)
+        return {key: value for key, value in ticker.items() if value is not None}
+
+    def _ticker_payload(self, **overrides):
+        return {"stream": CONSTANTS.WS_TICKER_SNAPSHOT_STREAM, "selector": f"{self.instrument}@500",
+                "sequence_number": "0", "feed": self._ticker(**overrides), "prev_sequence_number": "0"}
+
+    def _rest_url_regex(self, path_url: str):
+        return re.compile(f"^{re.escape(web_utils.public_rest_url(path_url, domain=self.domain))}")
+
+    async def _parse_book(self, *payloads) -> List:
+        output = asyncio.Queue()
+        for payload in payloads:
+            await self.data_source._parse_order_book_diff_message(payload, output)
+        return [output.get_nowait() for _ in range(output.qsize())]
+
+    async def _connect_ws(self, ws_connect_mock) -> AsyncMock:
+        ws_connect_mock.return_value = self.mocking_assistant.create_websocket_mock()
+        self.data_source._ws_assistant = await self.data_source._connected_websocket_assistant()
+        return ws_connect_mock.return_value
+
+    def _sent(self, ws_mock) -> List[Dict[str, Any]]:
+        return self.mocking_assistant.json_messages_sent_through_websocket(ws_mock)
+
+    # ------------------------------------------------------------------------------------------------------------
+    # Construction
+    # ------------------------------------------------------------------------------------------------------------
+    def test_rejects_selector_values_grvt_does_not_accept(self):
+        for kwargs in ({"book_rate_ms": 75}, {"trade_limit": 10}, {"ticker_rate_ms": 100}, {"snapshot_depth": 20}):
+            with self.assertRaises(ValueError, msg=str(kwargs)):
+                self._data_source([self.trading_pair], **kwargs)
+
+    def test_books_are_grvt_order_books(self):
+        self.assertIsInstance(self.data_source.order_book_create_function(), GrvtPerpetualOrderBook)
+
+    # ------------------------------------------------------------------------------------------------------------
+    # REST
+    # ------------------------------------------------------------------------------------------------------------
+    async def test_get_new_order_book_from_rest_snapshot(self):
+        requests = []
+
+        def capture(url, **kwargs):
+            data = kwargs.get("data")
+            requests.append(json.loads(data) if isinstance(data, str) else data)
+
+        response = {"result": {"event_time": "1767292408400000000", "instrument": self.instrument,
+                               "bids": [level("88107.3", "5.322"), level("88107.0", "1")],
+                               "asks": [level("88107.4", "5.273")]}}
+        with aioresponses() as mock_api:
+            mock_api.post(self._rest_url_regex(CONSTANTS.ORDER_BOOK_PATH_URL), body=json.dumps(response),
+                          callback=capture)
+            order_book = await self.data_source.get_new_order_book(self.trading_pair)
+
+        self.assertIsInstance(order_book, GrvtPerpetualOrderBook)
+        self.assertEqual([{"instrument": self.instrument, "depth": 500}], requests)
+        self.assertEqual([88107.3, 88107.0], [row.price for row in order_book.bid_entries()])
+        self.assertEqual([5.273], [row.amount for row in order_book.ask_entries()])
+        self.assertEqual(0, order_book.snapshot_uid)
+
+    async def test_rest_snapshot_takes_the_update_id_of_the_current_stream_snapshot(self):
+        stream_messages = await self._parse_book(
+            self._book_payload(0, 0, bids=[level("1", "1")]), self._book_payload(5, 4))
+        response = {"result": {"event_time": "1", "bids": [], "asks": []}}
+        with aioresponses() as mock_api:
+            mock_api.post(self._rest_url_regex(CONSTANTS.ORDER_BOOK_PATH_URL), body=json.dumps(response))
+            message = await self.data_source._order_book_snapshot(self.trading_pair)
+
+        # no stream payload of the epoch (even one the tracker has not routed yet) is below the REST book's id
+        self.assertEqual(EPOCH, message.update_id)
+        self.assertTrue(all(stream.update_id >= message.update_id for stream in stream_messages))
+        self.assertEqual(OrderBookMessageType.SNAPSHOT, message.type)
+
+    async def test_rest_snapshot_error_is_raised(self):
+        with aioresponses() as mock_api:
+            mock_api.post(self._rest_url_regex(CONSTANTS.ORDER_BOOK_PATH_URL), status=400,
+                          body=json.dumps({"code": 3031, "message": "Depth is invalid", "status": 400}))
+            with self.assertRaises(IOError):
+                await self.data_source.get_new_order_book(self.trading_pair)
+
+    async def test_rest_snapshot_without_result_is_malformed(self):
+        for body in ({"code": 1002}, {"result": {"bids": "none", "asks": []}}):
+            with aioresponses() as mock_api:
+                mock_api.post(self._rest_url_regex(CONSTANTS.ORDER_BOOK_PATH_URL), body=json.dumps(body))
+                with self.assertRaises(MalformedMarketDataError):
+                    await self.data_source._order_book_snapshot(self.trading_pair)
+
+    async def test_get_funding_info_converts_percent_to_fraction(self):
+        with aioresponses() as mock_api:
+            mock_api.post(self._rest_url_regex(CONSTANTS.TICKER_PATH_URL),
+                          body=json.dumps({"result": self._ticker(funding_rate="0.01", funding_rate_8h_curr="0.5")}))
+            funding_info = await self.data_source.get_funding_info(self.trading_pair)
+
+        self.assertEqual(self.trading_pair, funding_info.trading_pair)
+        self.assertEqual(Decimal("0.0001"), funding_info.rate)
+        self.assertEqual(Decimal("87807.7"), funding_info.mark_price)
+        self.assertEqual(Decimal("87820.9"), funding_info.index_price)
+        self.assertEqual(1767225600, funding_info.next_funding_utc_timestamp)
+
+    async def test_get_funding_info_falls_back_to_deprecated_rate(self):
+        with aioresponses() as mock_api:
+            mock_api.post(self._rest_url_regex(CONSTANTS.TICKER_PATH_URL),
+                          body=json.dumps({"result": self._ticker(funding_rate=None, funding_rate_8h_curr="-0.005",
+                                                                  next_funding_time=None)}))
+            funding_info = await self.data_source.get_funding_info(self.trading_pair)
+
+        self.assertEqual(Decimal("-0.00005"), funding_info.rate)
+        self.assertEqual(0, funding_info.next_funding_utc_timestamp)
+
+    async def test_get_funding_info_rejects_incomplete_ticker(self):
+        for overrides in ({"mark_price": None}, {"index_price": "abc"},
+                          {"funding_rate": None, "funding_rate_8h_curr": None}):
+            with aioresponses() as mock_api:
+                mock_api.post(self._rest_url_regex(CONSTANTS.TICKER_PATH_URL),
+                              body=json.dumps({"result": self._ticker(**overrides)}))
+                with self.assertRaises(MalformedMarketDataError, msg=str(overrides)):
+                    await self.data_source.get_funding_info(self.trading_pair)
+
+    async def test_get_last_traded_prices_skips_pairs_that_fail(self):
+        mini_url = self._rest_url_regex(CONSTANTS.MINI_TICKER_PATH_URL)
+
+        def answer(url, **kwargs):
+            data = kwargs["data"]
+            instrument = (json.loads(data) if isinstance(data, str) else data)["instrument"]
+            if instrument == self.instrument:
+                return CallbackResult(body=json.dumps({"result": {"instrument": instrument, "last_price": "87807.5"}}))
+            if instrument == self.other_instrument:
+                return CallbackResult(body=json.dumps({"result": {"instrument": instrument, "last_price": ""}}))
+            return CallbackResult(status=500, body="gateway down")
+
+        with aioresponses() as mock_api:
+            for _ in range(3):
+                mock_api.post(mini_url, callback=answer)
+            prices = await self.data_source.get_last_traded_prices(
+                [self.trading_pair, self.other_pair, self.third_pair])
+
+        self.assertEqual({self.trading_pair: 87807.5}, prices)
+        self.assertTrue(self._is_logged("WARNING", f"Could not read the last traded price of {self.third_pair}"))
+
+    async def test_get_last_traded_prices_propagates_cancellation(self):
+        with patch.object(self.data_source, "get_last_traded_price", new=AsyncMock(
+                side_effect=asyncio.CancelledError)):
+            with self.assertRaises(asyncio.CancelledError):
+                await self.data_source.get_last_traded_prices([self.trading_pair])
+
+    def test_funding_helpers(self):
+        self.assertEqual(Decimal("0.0001"), funding_rate_fraction({"funding_rate": "0.01"}))
+        self.assertEqual(Decimal("0.000125"), funding_rate_fraction({"funding_rate": 0.0125}))
+        self.assertIsNone(funding_rate_fraction({"funding_rate": ""}))
+        self.assertIsNone(next_funding_timestamp({"next_funding_time": "0"}))
+        self.assertEqual(1767225600, next_funding_timestamp({"next_funding_time": 1767225600123456789}))
+        with self.assertRaises(MalformedMarketDataError):
+            next_funding_timestamp({"next_funding_time": "soon"})
+        with self.assertRaises(MalformedMarketDataError):
+            funding_rate_fraction({"funding_rate": True})
+
+    # ------------------------------------------------------------------------------------------------------------
+    # Socket and subscriptions
+    # ------------------------------------------------------------------------------------------------------------
+    @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
+    async def test_listen_for_subscriptions_subscribes_book_trades_and_ticker_one_selector_per_request(
+            self, ws_connect_mock):
+        data_source = self.data_source = self._data_source([self.trading_pair, self.other_pair])
+        ws_connect_mock.return_value = self.mocking_assistant.create_websocket_mock()
+        self.mocking_assistant.add_websocket_aiohttp_message(ws_connect_mock.return_value, json.dumps({
+            "jsonrpc": "2.0", "id": 1, "method": "subscribe",
+            "result": {"stream": "v1.book.d", "subs": [f"{self.instrument}@100"], "unsubs": [],
+                       "num_snapshots": [1], "first_sequence_number": ["12"], "latest_sequence_number": ["11"]}}))
+
+        self.listening_task = asyncio.create_task(data_source.listen_for_subscriptions())
+        await self.mocking_assistant.run_until_all_aiohttp_messages_delivered(ws_connect_mock.return_value)
+
+        self.assertEqual(web_utils.public_ws_url(self.domain), ws_connect_mock.call_args.args[0])
+        self.assertEqual(CONSTANTS.WS_HEARTBEAT_INTERVAL_SECONDS, ws_connect_mock.call_args.kwargs["heartbeat"])
+        sent = self._sent(ws_connect_mock.return_value)
+        expected = []
+        for instrument in (self.instrument, self.other_instrument):
+            expected += [("v1.book.d", f"{instrument}@100"), ("v1.trade", f"{instrument}@50"),
+                         ("v1.ticker.s", f"{instrument}@500")]
+        self.assertEqual(expected, [(m["params"]["stream"], m["params"]["selectors"][0]) for m in sent])
+        self.assertTrue(all(m["jsonrpc"] == "2.0" and m["method"] == "subscribe" for m in sent))
+        self.assertTrue(all(len(m["params"]["selectors"]) == 1 for m in sent))
+        self.assertEqual(list(range(1, 7)), [m["id"] for m in sent])
+        self.assertTrue(self._is_logged("INFO", "Subscribed to GRVT public order book, trade and ticker streams."))
+        self.assertFalse(self._is_logged("WARNING", "did not confirm"))
+        self.assertEqual({self.trading_pair, self.other_pair}, set(data_source._history_cutoff_ns))
+        self.assertNotIn(1, data_source._pending_requests)
+
+    @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
+    async def test_subscribe_error_is_logged_and_other_pairs_keep_streaming(self, ws_connect_mock):
+        data_source = self.data_source = self._data_source([self.third_pair, self.trading_pair])
+        ws_mock = ws_connect_mock.return_value = self.mocking_assistant.create_websocket_mock()
+        self.mocking_assistant.add_websocket_aiohttp_message(ws_mock, json.dumps({
+            "jsonrpc": "2.0", "error": {"code": 3000, "message": "Instrument is invalid"}, "id": 1,
+            "method": "subscribe"}))
+        self.mocking_assistant.add_websocket_aiohttp_message(
+            ws_mock, json.dumps(self._book_payload(0, 0, bids=[level("100", "1")])))
+        output = asyncio.Queue()
+
+        self.listening_task = asyncio.create_task(data_source.listen_for_subscriptions())
+        self.tasks.append(asyncio.create_task(data_source.listen_for_order_book_diffs(None, output)))
+        await self.mocking_assistant.run_until_all_aiohttp_messages_delivered(ws_mock)
+        snapshot = await asyncio.wait_for(output.get(), timeout=1)
+
+        self.assertTrue(self._is_logged(
+            "ERROR", f"GRVT rejected subscribe v1.book.d {self.third_instrument}@100 for {self.third_pair}: "
+                     f"error 3000 Instrument is invalid (the instrument is unknown to GRVT)"))
+        self.assertEqual(1, data_source.rejected_subscriptions)
+        self.assertEqual(OrderBookMessageType.SNAPSHOT, snapshot.type)
+        self.assertEqual(self.trading_pair, snapshot.trading_pair)
+        self.assertFalse(self.listening_task.done())
+
+    async def test_subscribe_result_not_confirming_our_selector_is_a_warning(self):
+        self.data_source._pending_requests[4] = _PendingRequest(
+            "subscribe", "v1.trade", f"{self.instrument}@50", self.trading_pair)
+
+        await self.data_source._process_message_for_unknown_channel(
+            {"jsonrpc": "2.0", "id": 4, "method": "subscribe", "result": {"stream": "v1.trade", "subs": []}}, None)
+
+        self.assertTrue(self._is_logged(
+            "WARNING", f"GRVT did not confirm the v1.trade subscription {self.instrument}@50 of {self.trading_pair}"))
+
+    async def test_unexpected_frames_do_not_break_the_listener(self):
+        await self.data_source._process_message_for_unknown_channel("pong", None)
+        await self.data_source._process_message_for_unknown_channel(
+            {"jsonrpc": "2.0", "error": {"code": 1003, "message": "Request could not be processed"}}, None)
+        await self.data_source._process_message_for_unknown_channel(
+            {"code": 1002, "message": "Internal Server Error", "status": 500}, None)
+        await self.data_source._process_message_for_unknown_channel({"stream": "v1.mini.s", "feed": {}}, None)
+        await self.data_source._process_message_for_unknown_channel({"jsonrpc": "2.0", "id": 99, "result": {}}, None)
+
+        self.assertTrue(self._is_logged("DEBUG", "Ignoring non-JSON frame"))
+        self.assertTrue(self._is_logged("DEBUG", "answered a frame with error 1003"))
+        self.assertTrue(self._is_logged("WARNING", "GRVT market-data error 1002: Internal Server Error"))
+        self.assertTrue(self._is_logged("DEBUG", "Ignoring GRVT stream 'v1.mini.s'"))
+        self.assertTrue(self._is_logged("DEBUG", "Ignoring unexpected GRVT market-data message"))
+
+    @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
+    async def test_subscribe_channels_raises_and_logs_when_sending_fails(self, ws_connect_mock):
+        ws_mock = await self._connect_ws(ws_connect_mock)
+        ws_mock.send_json.side_effect = ConnectionError("socket gone")
+
+        with self.assertRaises(ConnectionError):
+            await self.data_source._subscribe_channels(self.data_source._ws_assistant)
+
+        self.assertTrue(self._is_logged("ERROR", "Unexpected error subscribing to GRVT public streams."))
+
+    @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
+    async def test_subscribe_channels_skips_pairs_without_instrument(self, ws_connect_mock):
+        self.data_source = self._data_source(["DOGE-USDT", self.trading_pair])
+        ws_mock = await self._connect_ws(ws_connect_mock)
+
+        await self.data_source._subscribe_channels(self.data_source._ws_assistant)
+
+        self.assertTrue(self._is_logged("ERROR", "GRVT has no instrument for DOGE-USDT, not subscribing it"))
+        self.assertEqual(3, len(self._sent(ws_mock)))
+
+    @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
+    async def test_subscribe_channels_propagates_cancellation(self, ws_connect_mock):
+        await self._connect_ws(ws_connect_mock)
+        with patch.object(self.connector, "exchange_symbol_associated_to_pair",
+                          new=AsyncMock(side_effect=asyncio.CancelledError)):
+            with self.assertRaises(asyncio.CancelledError):
+                await self.data_source._subscribe_channels(self.data_source._ws_assistant)
+
+    @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
+    async def test_listen_for_subscriptions_propagates_cancellation(self, ws_connect_mock):
+        ws_connect_mock.side_effect = asyncio.CancelledError
+
+        with self.assertRaises(asyncio.CancelledError):
+            await self.data_source.listen_for_subscriptions()
+
+    @patch("hummingbot.core.data_type.order_book_tracker_data_source.OrderBookTrackerDataSource._sleep")
+    @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
+    async def test_listen_for_subscriptions_logs_and_retries_after_errors(self, ws_connect_mock, sleep_mock):
+        sleep_mock.side_effect = asyncio.CancelledError
+        ws_connect_mock.side_effect = Exception("TEST ERROR")
+
+        with self.assertRaises(asyncio.CancelledError):
+            await self.data_source.listen_for_subscriptions()
+
+        self.assertTrue(self._is_logged(
+            "ERROR", "Unexpected error occurred when listening to order book streams. Retrying in 5 seconds..."))
+
+    def test_channel_of_each_stream(self):
+        data_source = self.data_source
+        self.assertEqual(data_source._diff_messages_queue_key,
+                         data_source._channel_originating_message({"stream": "v1.book.d"}))
+        self.assertEqual(data_source._trade_messages_queue_key,
+                         data_source._channel_originating_message({"stream": "v1.trade"}))
+        self.assertEqual(data_source._funding_info_messages_queue_key,
+                         data_source._channel_originating_message({"stream": "v1.ticker.s"}))
+        self.assertEqual("", data_source._channel_originating_message({"stream": "v1.mini.s"}))
+        self.assertEqual("", data_source._channel_originating_message({"jsonrpc": "2.0", "result": {}}))
+        self.assertEqual("", data_source._channel_originating_message("pong"))
+
+    # ------------------------------------------------------------------------------------------------------------
+    # Book sequencing
+    # ------------------------------------------------------------------------------------------------------------
+    async def test_snapshot_then_deltas(self):
+        messages = await self._parse_book(
+            self._book_payload(0, 0, bids=[level("100", "1"), level("99", "2")], asks=[level("101", "1")]),
+            self._book_payload(1061214, 1061213, bids=[level("99", "0")]),
+            self._book_payload(1061215, 1061214, asks=[level("102", "3")]),
+        )
+
+        self.assertEqual([OrderBookMessageType.SNAPSHOT, OrderBookMessageType.DIFF, OrderBookMessageType.DIFF],
+                         [message.type for message in messages])
+        self.assertEqual([EPOCH, EPOCH + 1, EPOCH + 2], [message.update_id for message in messages])
+        self.assertEqual([[100.0, 1.0, EPOCH], [99.0, 2.0, EPOCH]], messages[0].content["bids"])
+        self.assertEqual([[99.0, 0.0, EPOCH + 1]], messages[1].content["bids"])
+        self.assertEqual([[102.0, 3.0, EPOCH + 2]], messages[2].content["asks"])
+        self.assertTrue(all(message.trading_pair == self.trading_pair for message in messages))
+
+    async def test_duplicate_deltas_are_ignored(self):
+        messages = await self._parse_book(
+            self._book_payload(0, 0, bids=[level("100", "1")]),
+            self._book_payload(10, 9, bids=[level("99", "1")]),
+            self._book_payload(10, 9, bids=[level("99", "1")]),
+            self._book_payload(11, 10, bids=[level("98", "1")]),
+        )
+
+        self.assertEqual(3, len(messages))
+        self.assertEqual(1, self.data_source.sequencer.duplicates)
+        self.assertEqual(0, self.data_source.market_data_stats()["gaps"])
+
+    @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
+    async def test_gap_resubscribes_and_drops_deltas_until_new_snapshot(self, ws_connect_mock):
+        ws_mock = await self._connect_ws(ws_connect_mock)
+        output = asyncio.Queue()
+        for payload in (self._book_payload(0, 0, bids=[level("100", "1")]), self._book_payload(10, 9),
+                        self._book_payload(12, 11, bids=[level("97", "1")])):
+            await self.data_source._parse_order_book_diff_message(payload, output)
+        await self._settle()
+
+        sent = self._sent(ws_mock)
+        self.assertEqual([("unsubscribe", "v1.book.d", [f"{self.instrument}@100"]),
+                          ("subscribe", "v1.book.d", [f"{self.instrument}@100"])],
+                         [(m["method"], m["params"]["stream"], m["params"]["selectors"]) for m in sent])
+        self.assertTrue(self._is_logged("WARNING", "GRVT BTC-USDT book sequence broken (received 12, previous 11)"))
+        self.assertEqual(1, self.data_source.sequencer.gaps)
+
+        await self.data_source._parse_order_book_diff_message(self._book_payload(13, 12), output)
+        await self.data_source._parse_order_book_diff_message(
+            self._book_payload(0, 0, bids=[level("100", "2")]), output)
+        await self.data_source._parse_order_book_diff_message(self._book_payload(20, 19), output)
+        await self._settle()
+
+        messages = [output.get_nowait() for _ in range(output.qsize())]
+        self.assertEqual([EPOCH, EPOCH + 1, 2 * EPOCH, 2 * EPOCH + 1], [m.update_id for m in messages])
+        self.assertEqual(OrderBookMessageType.SNAPSHOT, messages[2].type)
+        self.assertEqual(1, self.data_source.sequencer.stale)
+        self.assertEqual({}, self.data_source._resync_tasks)
+
+    @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
+    async def test_decrease_triggers_resync(self, ws_connect_mock):
+        ws_mock = await self._connect_ws(ws_connect_mock)
+
+        messages = await self._parse_book(
+            self._book_payload(0, 0), self._book_payload(500, 499), self._book_payload(501, 500),
+            self._book_payload(3, 2))
+        await self._settle()
+
+        self.assertEqual(3, len(messages))
+        self.assertEqual(1, self.data_source.sequencer.decreases)
+        self.assertEqual(["unsubscribe", "subscribe"], [m["method"] for m in self._sent(ws_mock)])
+
+    @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
+    async def test_resync_falls_back_to_rest_snapshot_when_stream_snapshot_does_not_come(self, ws_connect_mock):
+        await self._connect_ws(ws_connect_mock)
+        self.data_source.RESYNC_SNAPSHOT_TIMEOUT_SECONDS = 0.01
+        output = asyncio.Queue()
+        for payload in (self._book_payload(0, 0, bids=[level("99", "1")]), self._book_payload(10, 9),
+                        self._book_payload(15, 14)):
+            await self.data_source._parse_order_book_diff_message(payload, output)
+        rest_book = {"result": {"event_time": "1767292409000000000", "bids": [level("100", "3")],
+                                "asks": [level("101", "4")]}}
+        with aioresponses() as mock_api:
+            mock_api.post(self._rest_url_regex(CONSTANTS.ORDER_BOOK_PATH_URL), body=json.dumps(rest_book))
+            marker = await asyncio.wait_for(
+                self.data_source._message_queue[self.data_source._diff_messages_queue_key].get(), timeout=1)
+
+        await self.data_source._parse_order_book_diff_message(marker, output)
+        await self.data_source._parse_order_book_diff_message(self._book_payload(40, 39), output)
+
+        messages = [output.get_nowait() for _ in range(output.qsize())]
+        self.assertEqual([EPOCH, EPOCH + 1, 2 * EPOCH, 2 * EPOCH + 1], [m.update_id for m in messages])
+        self.assertEqual(OrderBookMessageType.SNAPSHOT, messages[2].type)
+        self.assertEqual([[100.0, 3.0, 2 * EPOCH]], messages[2].content["bids"])
+        self.assertTrue(self._is_logged("WARNING", "No GRVT BTC-USDT book snapshot"))
+
+    async def test_rest_fallback_is_discarded_when_stream_snapshot_came_first(self):
+        self.data_source._instrument_to_pair[self.instrument] = self.trading_pair
+        messages = await self._parse_book(
+            self._book_payload(0, 0),
+            _ExternalBookSnapshot(self.instrument, self.trading_pair, {"bids": [], "asks": []}))
+
+        self.assertEqual(1, len(messages))
+
+    async def test_rest_fallback_is_discarded_when_pair_was_unsubscribed_meanwhile(self):
+        self.data_source._sequencer.request_resync(self.instrument)
+
+        messages = await self._parse_book(
+            _ExternalBookSnapshot(self.other_instrument, self.other_pair, {"bids": [], "asks": []}))
+
+        self.assertEqual([], messages)
+
+    async def test_instrument_lookup_propagates_cancellation(self):
+        with patch.object(self.connector, "trading_pair_associated_to_exchange_symbol",
+                          new=AsyncMock(side_effect=asyncio.CancelledError)):
+            with self.assertRaises(asyncio.CancelledError):
+                await self._parse_book(self._book_payload(0, 0, instrument=self.other_instrument))
+
+    async def test_resync_without_socket_uses_rest_and_retries_after_rest_errors(self):
+        self.data_source.RESYNC_SNAPSHOT_TIMEOUT_SECONDS = 0.01
+        await self._parse_book(self._book_payload(0, 0), self._book_payload(10, 9), self._book_payload(12, 11))
+        task = self.data_source._resync_tasks[self.instrument]
+        rest_book = {"result": {"event_time": "1", "bids": [level("100", "3")], "asks": []}}
+
+        with aioresponses() as mock_api:
+            mock_api.post(self._rest_url_regex(CONSTANTS.ORDER_BOOK_PATH_URL), status=500, body="down")
+            mock_api.post(self._rest_url_regex(CONSTANTS.ORDER_BOOK_PATH_URL), body=json.dumps(rest_book))
+            await asyncio.wait_for(task, timeout=1)
+
+        self.assertTrue(self._is_logged("ERROR", "Error resynchronising the GRVT BTC-USDT order book; retrying."))
+        self.assertEqual({}, self.data_source._resync_tasks)
+        marker = self.data_source._message_queue[self.data_source._diff_messages_queue_key].get_nowait()
+        messages = await self._parse_book(marker)
+        self.assertEqual([[100.0, 3.0, 2 * EPOCH]], messages[0].content["bids"])
+
+    async def test_malformed_book_payload_is_dropped_and_book_resynchronised(self):
+        self.data_source.RESYNC_SNAPSHOT_TIMEOUT_SECONDS = 60
+        await self._parse_book(self._book_payload(0, 0), self._book_payload(10, 9))
+        bad_sequence = self._book_payload(11, 10)
+        bad_sequence["sequence_number"] = "eleven"
+
+        messages = await self._parse_book(
+            bad_sequence, {"stream": "v1.book.d"}, ["not", "a", "dict"], self._book_payload(12, 11))
+
+        self.assertEqual([], messages)
+        self.assertEqual(3, self.data_source.malformed_messages)
+        self.assertTrue(self._is_logged("WARNING", "Dropped a malformed GRVT order book message"))
+        self.assertTrue(self.data_source.sequencer.is_awaiting_snapshot(self.instrument))
+        self.assertIn(self.instrument, self.data_source._resync_tasks)
+        messages = await self._parse_book(self._book_payload(0, 0, bids=[level("5", "5")]))
+        self.assertEqual(OrderBookMessageType.SNAPSHOT, messages[0].type)
+
+    async def test_unparsable_levels_resynchronise_the_book(self):
+        self.data_source.RESYNC_SNAPSHOT_TIMEOUT_SECONDS = 60
+        messages = await self._parse_book(
+            self._book_payload(0, 0), self._book_payload(10, 9, bids=[level("abc", "1")]),
+            self._book_payload(11, 10))
+
+        self.assertEqual(1, len(messages))
+        self.assertEqual(1, self.data_source.malformed_messages)
+        self.assertTrue(self.data_source.sequencer.is_awaiting_snapshot(self.instrument))
+
+    async def test_book_payload_of_an_instrument_not_subscribed_is_dropped(self):
+        messages = await self._parse_book(
+            self._book_payload(0, 0, instrument=self.other_instrument),
+            self._book_payload(0, 0, instrument="XYZ_USDT_Perp"))
+
+        self.assertEqual([], messages)
+        self.assertEqual(0, self.data_source.malformed_messages)
+
+    @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
+    async def test_hourly_refresh_resubscribes_books(self, ws_connect_mock):
+        ws_mock = await self._connect_ws(ws_connect_mock)
+        output = asyncio.Queue()
+        await self._parse_book(self._book_payload(0, 0), self._book_payload(3, 2))
+
+        await self.data_source._request_order_book_snapshots(output)
+        marker = self.data_source._message_queue[self.data_source._diff_messages_queue_key].get_nowait()
+        messages = await self._parse_book(marker, self._book_payload(4, 3))
+        await self._settle()
+
+        self.assertEqual([], messages)
+        self.assertEqual(["unsubscribe", "subscribe"], [m["method"] for m in self._sent(ws_mock)])
+        self.assertEqual(1, self.data_source.sequencer.resyncs)
+
+    async def test_snapshot_queue_uses_the_same_sequencing(self):
+        output = asyncio.Queue()
+
+        await self.data_source._parse_order_book_snapshot_message(self._book_payload(0, 0), output)
+
+        self.assertEqual(OrderBookMessageType.SNAPSHOT, output.get_nowait().type)
+
+    @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
+    async def test_reconnect_treats_first_payload_as_snapshot_even_with_lower_number(self, ws_connect_mock):
+        first_ws = self.mocking_assistant.create_websocket_mock()
+        second_ws = self.mocking_assistant.create_websocket_mock()
+        ws_connect_mock.side_effect = [first_ws, second_ws]
+        for payload in (self._book_payload(0, 0, bids=[level("100", "1"), level("99", "2")]),
+                        self._book_payload(700, 699, bids=[level("98", "1")])):
+            self.mocking_assistant.add_websocket_aiohttp_message(first_ws, json.dumps(payload))
+        self.mocking_assistant.add_websocket_aiohttp_message(first_ws, "", message_type=aiohttp.WSMsgType.CLOSE)
+        for payload in (self._book_payload(3, 2, bids=[level("100", "1")]), self._book_payload(4, 3)):
+            self.mocking_assistant.add_websocket_aiohttp_message(second_ws, json.dumps(payload))
+        output = asyncio.Queue()
+
+        self.listening_task = asyncio.create_task(self.data_source.listen_for_subscriptions())
+        self.tasks.append(asyncio.create_task(self.data_source.listen_for_order_book_diffs(None, output)))
+        await self.mocking_assistant.run_until_all_aiohttp_messages_delivered(second_ws)
+        await self._wait_for(lambda: output.qsize() == 4)
+
+        messages = [output.get_nowait() for _ in range(4)]
+        self.assertEqual([OrderBookMessageType.SNAPSHOT, OrderBookMessageType.DIFF,
+                          OrderBookMessageType.SNAPSHOT, OrderBookMessageType.DIFF], [m.type for m in messages])
+        self.assertEqual([EPOCH, EPOCH + 1, 2 * EPOCH, 2 * EPOCH + 1], [m.update_id for m in messages])
+        self.assertEqual([[100.0, 1.0, 2 * EPOCH]], messages[2].content["bids"])
+        self.assertEqual(0, self.data_source.sequencer.gaps)
+        self.assertEqual(3, len(self._sent(first_ws)))
+        self.assertEqual(3, len(self._sent(second_ws)))
+        self.assertTrue(self._is_logged("WARNING", "The websocket connection was closed"))
+
+    @patch.object(OrderBookTracker, "_sleep", new_callable=AsyncMock)
+    @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
+    async def test_no_ghost_levels_after_reconnect_through_the_order_book_tracker(self, ws_connect_mock, _):
+        first_ws = self.mocking_assistant.create_websocket_mock()
+        second_ws = self.mocking_assistant.create_websocket_mock()
+        ws_connect_mock.side_effect = [first_ws, second_ws]
+        self.data_source.get_last_traded_prices = AsyncMock(return_value={self.trading_pair: 100.5})
+        rest_book = {"result": {"event_time": "1", "bids": [level("100", "1"), level("97", "5")],
+                                "asks": [level("101", "1")]}}
+        for payload in (self._book_payload(0, 0, bids=[level("100", "1"), level("99", "2")], asks=[level("101", "1")]),
+                        self._book_payload(10, 9, bids=[level("98", "3")])):
+            self.mocking_assistant.add_websocket_aiohttp_message(first_ws, json.dumps(payload))
+        self.mocking_assistant.add_websocket_aiohttp_message(first_ws, "", message_type=aiohttp.WSMsgType.CLOSE)
+        # after the reconnect: levels 99 and 98 are gone from the exchange's book
+        for payload in (self._book_payload(0, 0, bids=[level("100", "1")], asks=[level("101", "1"), level("102", "4")]),
+                        self._book_payload(50, 49, asks=[level("103", "1")])):
+            self.mocking_assistant.add_websocket_aiohttp_message(second_ws, json.dumps(payload))
+        tracker = OrderBookTracker(data_source=self.data_source, trading_pairs=[self.trading_pair], domain=self.domain)
+
+        with aioresponses() as mock_api:
+            mock_api.post(self._rest_url_regex(CONSTANTS.ORDER_BOOK_PATH_URL), body=json.dumps(rest_book))
+            tracker.start()
+            try:
+                await self._wait_for(lambda: self.trading_pair in tracker.order_books and [
+                    row.price for row in tracker.order_books[self.trading_pair].ask_entries()] == [101.0, 102.0, 103.0])
+                order_book = tracker.order_books[self.trading_pair]
+                self.assertEqual([100.0], [row.price for row in order_book.bid_entries()])
+                self.assertEqual(2 * EPOCH, order_book.snapshot_uid)
+                self.assertEqual(2, self.data_source.sequencer.snapshots)
+            finally:
+                tracker.stop()
+                await self._settle()
+
+    # ------------------------------------------------------------------------------------------------------------
+    # Trades
+    # ------------------------------------------------------------------------------------------------------------
+    async def test_trades_are_parsed_with_the_taker_side(self):
+        output = asyncio.Queue()
+
+        await self.data_source._parse_trade_message(self._trade_payload("1-1", is_taker_buyer=True), output)
+        await self.data_source._parse_trade_message(self._trade_payload("2-1", is_taker_buyer=False), output)
+
+        buy, sell = output.get_nowait(), output.get_nowait()
+        self.assertEqual(float(TradeType.BUY.value), buy.content["trade_type"])
+        self.assertEqual(float(TradeType.SELL.value), sell.content["trade_type"])
+        self.assertEqual("1-1", buy.trade_id)
+        self.assertEqual(87807.7, buy.content["price"])
+        self.assertEqual(0.016, buy.content["amount"])
+        self.assertEqual(self.trading_pair, buy.trading_pair)
+
+    async def test_trade_replays_are_deduplicated(self):
+        output = asyncio.Queue()
+        self.data_source._history_cutoff_ns[self.trading_pair] = time.time_ns() - 10 ** 9
+
+        for trade_id in ("10-1", "10-2", "10-1", "11-1", "10-2"):
+            await self.data_source._parse_trade_message(self._trade_payload(trade_id, sequence_number="0"), output)
+
+        self.assertEqual(["10-1", "10-2", "11-1"], [output.get_nowait().trade_id for _ in range(output.qsize())])
+        self.assertEqual(2, self.data_source.duplicate_trades)
+
+    async def test_trades_replayed_from_before_the_first_subscription_are_history(self):
+        output = asyncio.Queue()
+        cutoff = self.data_source._history_cutoff_ns[self.trading_pair] = time.time_ns()
+
+        await self.data_source._parse_trade_message(
+            self._trade_payload("1-1", sequence_number="0", event_time_ns=cutoff - 10 ** 9), output)
+        await self.data_source._parse_trade_message(
+            self._trade_payload("2-1", sequence_number="0", event_time_ns=cutoff + 10 ** 9), output)
+        await self.data_source._parse_trade_message(
+            self._trade_payload("3-1", sequence_number="12", event_time_ns=cutoff - 10 ** 9), output)
+        await self.data_source._parse_trade_message(
+            self._trade_payload("1-1", sequence_number="13", event_time_ns=cutoff - 10 ** 9), output)
+
+        self.assertEqual(["2-1", "3-1"], [output.get_nowait().trade_id for _ in range(output.qsize())])
+
+    async def test_malformed_trades_are_dropped(self):
+        output = asyncio.Queue()
+        bad_price = self._trade_payload("5-1")
+        bad_price["feed"]["price"] = "lots"
+
+        await self.data_source._parse_trade_message({"stream": "v1.trade"}, output)
+        await self.data_source._parse_trade_message(bad_price, output)
+        await self.data_source._parse_trade_message(self._trade_payload("6-1", instrument="XYZ_USDT_Perp"), output)
+        await self.data_source._parse_trade_message(self._trade_payload("5-1"), output)
+
+        self.assertEqual(["5-1"], [output.get_nowait().trade_id for _ in range(output.qsize())])
+        self.assertEqual(2, self.data_source.malformed_messages)
+        self.assertTrue(self._is_logged("WARNING", "Dropped a malformed GRVT trade message"))
+
+    def test_recent_trade_ids_are_bounded(self):
+        recent = RecentTradeIds(capacity=3)
+
+        self.assertTrue(all(recent.add(str(i)) for i in range(5)))
+
+        self.assertEqual(3, len(recent))
+        self.assertNotIn("0", recent)
+        self.assertIn("4", recent)
+        self.assertFalse(recent.add("4"))
+
+    # ------------------------------------------------------------------------------------------------------------
+    # Funding
+    # ------------------------------------------------------------------------------------------------------------
+    async def test_funding_info_updates_from_ticker_stream(self):
+        output = asyncio.Queue()
+        self.data_source._message_queue[self.data_source._funding_info_messages_queue_key].put_nowait(
+            self._ticker_payload(funding_rate="-0.0125"))
+
+        self.tasks.append(asyncio.create_task(self.data_source.listen_for_funding_info(output)))
+        update: FundingInfoUpdate = await asyncio.wait_for(output.get(), timeout=1)
+
+        self.assertEqual(self.trading_pair, update.trading_pair)
+        self.assertEqual(Decimal("-0.000125"), update.rate)
+        self.assertEqual(Decimal("87807.7"), update.mark_price)
+        self.assertEqual(Decimal("87820.9"), update.index_price)
+        self.assertEqual(1767225600, update.next_funding_utc_timestamp)
+
+    async def test_funding_info_update_with_partial_ticker(self):
+        output = asyncio.Queue()
+
+        await self.data_source._parse_funding_info_message(
+            {"stream": "v1.ticker.s", "feed": {"instrument": self.instrument, "mark_price": "1.5"}}, output)
+
+        update = output.get_nowait()
+        self.assertEqual(Decimal("1.5"), update.mark_price)
+        self.assertIsNone(update.index_price)
+        self.assertIsNone(update.rate)
+        self.assertIsNone(update.next_funding_utc_timestamp)
+
+    async def test_malformed_ticker_is_dropped(self):
+        output = asyncio.Queue()
+
+        await self.data_source._parse_funding_info_message(self._ticker_payload(mark_price="n/a"), output)
+        await self.data_source._parse_funding_info_message({"stream": "v1.ticker.s", "feed": None}, output)
+        await self.data_source._parse_funding_info_message(
+            {"stream": "v1.ticker.s", "feed": self._ticker(instrument="XYZ_USDT_Perp")}, output)
+
+        self.assertTrue(output.empty())
+        self.assertEqual(2, self.data_source.malformed_messages)
+        self.assertTrue(self._is_logged("WARNING", "Dropped a malformed GRVT ticker message"))
+
+    # ------------------------------------------------------------------------------------------------------------
+    # Dynamic pairs
+    # ------------------------------------------------------------------------------------------------------------
+    @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
+    async def test_subscribe_to_trading_pair(self, ws_connect_mock):
+        ws_mock = await self._connect_ws(ws_connect_mock)
+
+        self.assertTrue(await self.data_source.subscribe_to_trading_pair(self.other_pair))
+
+        self.assertIn(self.other_pair, self.data_source._trading_pairs)
+        self.assertEqual([("subscribe", "v1.book.d", f"{self.other_instrument}@100"),
+                          ("subscribe", "v1.trade", f"{self.other_instrument}@50"),
+                          ("subscribe", "v1.ticker.s", f"{self.other_instrument}@500")],
+                         [(m["method"], m["params"]["stream"], m["params"]["selectors"][0])
+                          for m in self._sent(ws_mock)])
+        self.assertTrue(self._is_logged("INFO", f"Subscribed to GRVT public streams of {self.other_pair}."))
+        marker = self.data_source._message_queue[self.data_source._diff_messages_queue_key].get_nowait()
+        messages = await self._parse_book(marker, self._book_payload(77, 76, instrument=self.other_instrument))
+        self.assertEqual(OrderBookMessageType.SNAPSHOT, messages[0].type)
+        self.assertEqual(self.other_pair, messages[0].trading_pair)
+
+    async def test_subscribe_to_trading_pair_without_socket(self):
+        self.assertFalse(await self.data_source.subscribe_to_trading_pair(self.other_pair))
+
+        self.assertTrue(self._is_logged("WARNING", f"Cannot subscribe to {self.other_pair}"))
+        self.assertNotIn(self.other_pair, self.data_source._trading_pairs)
+
+    @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
+    async def test_subscribe_to_trading_pair_failure_rolls_back(self, ws_connect_mock):
+        ws_mock = await self._connect_ws(ws_connect_mock)
+        ws_mock.send_json.side_effect = ConnectionError("socket gone")
+
+        self.assertFalse(await self.data_source.subscribe_to_trading_pair(self.other_pair))
+
+        self.assertNotIn(self.other_pair, self.data_source._trading_pairs)
+        self.assertNotIn(self.other_instrument, self.data_source._instrument_to_pair)
+        self.assertTrue(self._is_logged("ERROR", f"Error subscribing to GRVT public streams of {self.other_pair}"))
+
+    @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
+    async def test_subscribe_to_unknown_trading_pair_fails(self, ws_connect_mock):
+        await self._connect_ws(ws_connect_mock)
+
+        self.assertFalse(await self.data_source.subscribe_to_trading_pair("DOGE-USDT"))
+
+        self.assertNotIn("DOGE-USDT", self.data_source._trading_pairs)
+
+    @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
+    async def test_subscribe_to_trading_pair_propagates_cancellation(self, ws_connect_mock):
+        ws_mock = await self._connect_ws(ws_connect_mock)
+        ws_mock.send_json.side_effect = asyncio.CancelledError
+
+        with self.assertRaises(asyncio.CancelledError):
+            await self.data_source.subscribe_to_trading_pair(self.other_pair)
+
+    @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
+    async def test_unsubscribe_from_trading_pair(self, ws_connect_mock):
+        ws_mock = await self._connect_ws(ws_connect_mock)
+        self.data_source.RESYNC_SNAPSHOT_TIMEOUT_SECONDS = 60
+        await self._parse_book(self._book_payload(0, 0), self._book_payload(5, 4), self._book_payload(9, 8))
+        resync_task = self.data_source._resync_tasks[self.instrument]
+        await self._settle()
+
+        self.assertTrue(await self.data_source.unsubscribe_from_trading_pair(self.trading_pair))
+        await self._settle()
+
+        self.assertNotIn(self.trading_pair, self.data_source._trading_pairs)
+        self.assertTrue(resync_task.cancelled())
+        self.assertEqual([("unsubscribe", "v1.book.d"), ("unsubscribe", "v1.trade"), ("unsubscribe", "v1.ticker.s")],
+                         [(m["method"], m["params"]["stream"]) for m in self._sent(ws_mock)[-3:]])
+        self.assertEqual([], await self._parse_book(self._book_payload(0, 0)))
+        self.assertTrue(self._is_logged("INFO", f"Unsubscribed from GRVT public streams of {self.trading_pair}."))
+
+    async def test_unsubscribe_without_socket(self):
+        self.assertFalse(await self.data_source.unsubscribe_from_trading_pair(self.trading_pair))
+
+        self.assertIn(self.trading_pair, self.data_source._trading_pairs)
+        self.assertTrue(self._is_logged("WARNING", f"Cannot unsubscribe from {self.trading_pair}"))
+
+    @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
+    async def test_unsubscribe_failure_and_cancellation(self, ws_connect_mock):
+        ws_mock = await self._connect_ws(ws_connect_mock)
+        ws_mock.send_json.side_effect = ConnectionError("socket gone")
+
+        self.assertFalse(await self.data_source.unsubscribe_from_trading_pair(self.trading_pair))
+        self.assertTrue(self._is_logged(
+            "ERROR", f"Error unsubscribing from GRVT public streams of {self.trading_pair}"))
+
+        ws_mock.send_json.side_effect = asyncio.CancelledError
+        with self.assertRaises(asyncio.CancelledError):
+            await self.data_source.unsubscribe_from_trading_pair(self.trading_pair)
+
+    # ------------------------------------------------------------------------------------------------------------
+    # Cancellation and interruption
+    # ------------------------------------------------------------------------------------------------------------
+    async def test_listeners_propagate_cancellation(self):
+        for key, listener in ((self.data_source._diff_messages_queue_key,
+                               lambda: self.data_source.listen_for_order_book_diffs(None, asyncio.Queue())),
+                              (self.data_source._trade_messages_queue_key,
+                               lambda: self.data_source.listen_for_trades(None, asyncio.Queue())),
+                              (self.data_source._funding_info_messages_queue_key,
+                               lambda: self.data_source.listen_for_funding_info(asyncio.Queue()))):
+            queue_mock = AsyncMock()
+            queue_mock.get.side_effect = asyncio.CancelledError
+            self.data_source._message_queue[key] = queue_mock
+            with self.assertRaises(asyncio.CancelledError):
+                await listener()
+
+    async def test_stream_interruption_cancels_pending_resyncs(self):
+        self.data_source.RESYNC_SNAPSHOT_TIMEOUT_SECONDS = 60
+        await self._parse_book(self._book_payload(0, 0), self._book_payload(5, 4), self._book_payload(9, 8))
+        task = self.data_source._resync_tasks[self.instrument]
+        await self._settle()
+        ws_assistant = AsyncMock()
+
+        await self.data_source._on_order_stream_interruption(ws_assistant)
+        await self._settle()
+
+        self.assertTrue(task.cancelled())
+        self.assertEqual({}, self.data_source._resync_tasks)
+        ws_assistant.disconnect.assert_awaited_once()
+
+
+class GrvtPerpetualDataSourceWithDerivativeTests(IsolatedAsyncioWrapperTestCase):
+    """The data source as the real derivative builds and drives it (REST through the derivative's _api_post)."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.env_patch = patch.dict(os.environ, {
+            name: value for name, value in os.environ.items() if not name.startswith(CONSTANTS.ENV_PREFIX)},
+            clear=True)
+        self.env_patch.start()
+
+    def tearDown(self) -> None:
+        self.env_patch.stop()
+        super().tearDown()
+
+    async def asyncSetUp(self) -> None:
+        await super().asyncSetUp()
+        self.derivative = GrvtPerpetualDerivative(trading_pairs=["BTC-USDT"], trading_required=False)
+        self.derivative._set_trading_pair_symbol_map(bidict({"BTC_USDT_Perp": "BTC-USDT"}))
+        self.data_source = self.derivative._orderbook_ds
+
+    def _url(self, path_url: str):
+        return re.compile(f"^{re.escape(web_utils.public_rest_url(path_url, domain=CONSTANTS.DEFAULT_DOMAIN))}")
+
+    async def test_derivative_builds_this_data_source_with_grvt_books(self):
+        self.assertIsInstance(self.data_source, GrvtPerpetualAPIOrderBookDataSource)
+        self.assertIs(self.data_source, self.derivative.order_book_tracker.data_source)
+        self.assertIsInstance(self.data_source.order_book_create_function(), GrvtPerpetualOrderBook)
+
+    async def test_funding_info_and_last_price_through_the_derivative(self):
+        ticker = {"instrument": "BTC_USDT_Perp", "mark_price": "100.5", "index_price": "100.4",
+                  "funding_rate": "0.02", "next_funding_time": "1767225600000000000"}
+        with aioresponses() as mock_api:
+            mock_api.post(self._url(CONSTANTS.TICKER_PATH_URL), body=json.dumps({"result": ticker}))
+            mock_api.post(self._url(CONSTANTS.MINI_TICKER_PATH_URL),
+                          body=json.dumps({"result": {"instrument": "BTC_USDT_Perp", "last_price": "100.25"}}))
+            funding_info = await self.data_source.get_funding_info("BTC-USDT")
+            prices = await self.derivative.get_last_traded_prices(["BTC-USDT"])
+
+        self.assertEqual(Decimal("0.0002"), funding_info.rate)
+        self.assertEqual({"BTC-USDT": 100.25}, prices)
+
+    async def test_rest_error_envelope_surfaces_as_an_error(self):
+        with aioresponses() as mock_api:
+            mock_api.post(self._url(CONSTANTS.ORDER_BOOK_PATH_URL), status=400,
+                          body=json.dumps({"code": 3000, "message": "Instrument is invalid", "status": 400}))
+            with self.assertRaises(IOError) as context:
+                await self.data_source.get_new_order_book("BTC-USDT")
+
+        self.assertIn("3000", str(context.exception))

@@ -1,0 +1,246 @@
+import unittest
+
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_book_sequencer import (
+    NO_PREVIOUS_SEQUENCE,
+    UPDATE_ID_EPOCH_SHIFT,
+    BookSequenceVerdict as V,
+    GrvtPerpetualBookSequencer,
+    parse_sequence_number,
+)
+
+KEY = "BTC_USDT_Perp"
+OTHER_KEY = "ETH_USDT_Perp"
+EPOCH = 1 << UPDATE_ID_EPOCH_SHIFT
+
+
+class GrvtPerpetualBookSequencerTests(unittest.TestCase):
+
+    def setUp(self):
+        self.sequencer = GrvtPerpetualBookSequencer()
+
+    def _synced(self, first_delta: int = 100, deltas: int = 3) -> GrvtPerpetualBookSequencer:
+        self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 0, 0))
+        for sequence_number in range(first_delta, first_delta + deltas):
+            self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, sequence_number, sequence_number - 1))
+        return self.sequencer
+
+    def test_snapshot_numbered_zero_starts_first_epoch(self):
+        self.assertTrue(self.sequencer.is_awaiting_snapshot(KEY))
+        self.assertEqual(0, self.sequencer.update_id(KEY))
+
+        self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 0, 0))
+
+        self.assertFalse(self.sequencer.is_awaiting_snapshot(KEY))
+        self.assertEqual(EPOCH, self.sequencer.update_id(KEY))
+        self.assertEqual(1, self.sequencer.snapshots)
+
+    def test_first_payload_of_a_fresh_subscription_is_the_snapshot_whatever_its_number(self):
+        self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 5000, 4999))
+        self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 5001, 5000))
+        self.assertEqual(EPOCH + 1, self.sequencer.update_id(KEY))
+
+    def test_first_delta_after_snapshot_anchors_then_steps_of_one(self):
+        self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 0))
+        self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 1061214, 1061213))
+        self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 1061215, 1061214))
+        self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 1061216))
+
+        self.assertEqual(EPOCH + 3, self.sequencer.update_id(KEY))
+        self.assertEqual(3, self.sequencer.deltas)
+        self.assertEqual(0, self.sequencer.gaps)
+
+    def test_repeated_last_number_is_a_duplicate(self):
+        self._synced()
+
+        self.assertEqual(V.DUPLICATE, self.sequencer.on_message(KEY, 102, 101))
+
+        self.assertEqual(1, self.sequencer.duplicates)
+        self.assertEqual(EPOCH + 3, self.sequencer.update_id(KEY))
+        self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 103, 102))
+
+    def test_older_number_already_seen_is_a_duplicate(self):
+        self._synced(first_delta=100, deltas=5)
+
+        self.assertEqual(V.DUPLICATE, self.sequencer.on_message(KEY, 100, 99))
+        self.assertEqual(V.DUPLICATE, self.sequencer.on_message(KEY, 102, 101))
+
+        self.assertEqual(2, self.sequencer.duplicates)
+        self.assertEqual(0, self.sequencer.gaps)
+
+    def test_jump_is_a_gap_and_deltas_are_dropped_until_a_snapshot(self):
+        self._synced(first_delta=100, deltas=3)
+
+        self.assertEqual(V.GAP, self.sequencer.on_message(KEY, 104, 103))
+
+        self.assertEqual(1, self.sequencer.gaps)
+        self.assertEqual(1, self.sequencer.resyncs)
+        self.assertTrue(self.sequencer.is_awaiting_snapshot(KEY))
+        self.assertEqual(V.STALE, self.sequencer.on_message(KEY, 105, 104))
+        self.assertEqual(V.STALE, self.sequencer.on_message(KEY, 103, 102))
+        self.assertEqual(2, self.sequencer.stale)
+
+    def test_after_a_gap_only_a_payload_numbered_zero_is_a_snapshot(self):
+        self._synced(first_delta=100, deltas=3)
+        self.sequencer.on_message(KEY, 110)
+        update_id_before = self.sequencer.update_id(KEY)
+
+        self.assertEqual(V.STALE, self.sequencer.on_message(KEY, 111))
+        self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 0, 0))
+        self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 500))
+
+        self.assertEqual(2 * EPOCH + 1, self.sequencer.update_id(KEY))
+        self.assertGreater(self.sequencer.update_id(KEY), update_id_before)
+
+    def test_decrease_below_the_first_number_seen_is_a_gap(self):
+        self._synced(first_delta=100, deltas=3)
+
+        self.assertEqual(V.GAP, self.sequencer.on_message(KEY, 7, 6))
+
+        self.assertEqual(1, self.sequencer.decreases)
+        self.assertEqual(1, self.sequencer.gaps)
+        self.assertEqual(0, self.sequencer.duplicates)
+        self.assertTrue(self.sequencer.is_awaiting_snapshot(KEY))
+
+    def test_previous_number_mismatch_is_a_gap(self):
+        self._synced(first_delta=100, deltas=3)
+
+        self.assertEqual(V.GAP, self.sequencer.on_message(KEY, 103, 101))
+
+        self.assertEqual(1, self.sequencer.gaps)
+
+    def test_previous_number_zero_or_absent_is_not_checked(self):
+        self._synced(first_delta=100, deltas=1)
+
+        self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 101, 0))
+        self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 102, NO_PREVIOUS_SEQUENCE))
+
+    def test_reset_makes_the_next_payload_a_snapshot_with_a_larger_update_id(self):
+        self._synced(first_delta=100, deltas=3)
+        update_id_before = self.sequencer.update_id(KEY)
+
+        self.sequencer.reset(KEY)
+
+        self.assertTrue(self.sequencer.is_awaiting_snapshot(KEY))
+        # a new gateway restarts its numbering: lower than before, still a snapshot, not a decrease
+        self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 3, 2))
+        self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 4, 3))
+        self.assertEqual(0, self.sequencer.decreases)
+        self.assertGreater(self.sequencer.update_id(KEY), update_id_before)
+
+    def test_reset_of_an_unknown_key_does_nothing(self):
+        self.sequencer.reset(KEY)
+
+        self.assertEqual(0, self.sequencer.update_id(KEY))
+        self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 9))
+
+    def test_reset_all_resets_every_key(self):
+        self._synced()
+        self.sequencer.on_message(OTHER_KEY, 0)
+        self.sequencer.on_message(OTHER_KEY, 7)
+
+        self.sequencer.reset_all()
+
+        self.assertTrue(self.sequencer.is_awaiting_snapshot(KEY))
+        self.assertTrue(self.sequencer.is_awaiting_snapshot(OTHER_KEY))
+        self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(OTHER_KEY, 2))
+
+    def test_request_resync_drops_deltas_until_snapshot_numbered_zero(self):
+        self._synced(first_delta=100, deltas=3)
+
+        self.sequencer.request_resync(KEY)
+
+        self.assertEqual(1, self.sequencer.resyncs)
+        self.assertEqual(0, self.sequencer.gaps)
+        self.assertEqual(V.STALE, self.sequencer.on_message(KEY, 103, 102))
+        self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 0))
+        self.assertEqual(2 * EPOCH, self.sequencer.update_id(KEY))
+
+    def test_request_resync_of_an_unknown_key_waits_for_snapshot_numbered_zero(self):
+        self.sequencer.request_resync(KEY)
+
+        self.assertEqual(V.STALE, self.sequencer.on_message(KEY, 40))
+        self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 0))
+
+    def test_external_snapshot_starts_a_new_epoch_and_next_delta_anchors(self):
+        self._synced(first_delta=100, deltas=3)
+        self.sequencer.on_message(KEY, 200)
+
+        update_id = self.sequencer.apply_external_snapshot(KEY)
+
+        self.assertEqual(2 * EPOCH, update_id)
+        self.assertFalse(self.sequencer.is_awaiting_snapshot(KEY))
+        self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 205))
+        self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 206))
+        self.assertEqual(2 * EPOCH + 2, self.sequencer.update_id(KEY))
+
+    def test_external_snapshot_for_an_unknown_key(self):
+        self.assertEqual(EPOCH, self.sequencer.apply_external_snapshot(KEY))
+
+    def test_keys_are_independent(self):
+        self._synced(first_delta=100, deltas=3)
+        self.sequencer.on_message(OTHER_KEY, 0)
+        self.sequencer.on_message(OTHER_KEY, 10)
+
+        self.assertEqual(V.GAP, self.sequencer.on_message(OTHER_KEY, 12))
+
+        self.assertFalse(self.sequencer.is_awaiting_snapshot(KEY))
+        self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 103))
+
+    def test_snapshot_numbered_zero_mid_stream_replaces_the_book(self):
+        self._synced(first_delta=100, deltas=3)
+
+        self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 0, 0))
+        self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 103))
+
+        self.assertEqual(2 * EPOCH + 1, self.sequencer.update_id(KEY))
+
+    def test_global_sequence_numbers_accept_jumps_and_check_previous_number(self):
+        sequencer = GrvtPerpetualBookSequencer(contiguous=False)
+        sequencer.on_message(KEY, 0)
+
+        self.assertEqual(V.DELTA, sequencer.on_message(KEY, 872634800001, 0))
+        self.assertEqual(V.DELTA, sequencer.on_message(KEY, 872634900003, 872634800001))
+        self.assertEqual(V.DELTA, sequencer.on_message(KEY, 872635000001))
+        self.assertEqual(V.GAP, sequencer.on_message(KEY, 872635100001, 872635000000))
+
+    def test_update_ids_only_grow_across_gaps_resets_and_resyncs(self):
+        issued = []
+        events = [("s", 0), ("d", 10), ("d", 11), ("d", 13), ("s", 0), ("d", 2), ("reset", None), ("d", 1),
+                  ("d", 2), ("resync", None), ("d", 3), ("s", 0), ("d", 9), ("ext", None), ("d", 50)]
+        for kind, number in events:
+            if kind == "reset":
+                self.sequencer.reset(KEY)
+            elif kind == "resync":
+                self.sequencer.request_resync(KEY)
+            elif kind == "ext":
+                issued.append(self.sequencer.apply_external_snapshot(KEY))
+            elif self.sequencer.on_message(KEY, number) in (V.SNAPSHOT, V.DELTA):
+                issued.append(self.sequencer.update_id(KEY))
+
+        self.assertEqual(sorted(set(issued)), issued)
+        self.assertEqual(11, len(issued))
+
+    def test_snapshot_update_id_is_the_base_of_the_current_epoch(self):
+        self.assertEqual(0, self.sequencer.snapshot_update_id(KEY))
+        self._synced(first_delta=100, deltas=3)
+
+        self.assertEqual(EPOCH, self.sequencer.snapshot_update_id(KEY))
+        self.assertEqual(EPOCH + 3, self.sequencer.update_id(KEY))
+
+    def test_stats(self):
+        self._synced(first_delta=100, deltas=2)
+        self.sequencer.on_message(KEY, 101)
+        self.sequencer.on_message(KEY, 50)
+        self.sequencer.on_message(KEY, 102)
+
+        self.assertEqual(
+            {"snapshots": 1, "deltas": 2, "duplicates": 1, "stale": 1, "gaps": 1, "decreases": 1, "resyncs": 1},
+            self.sequencer.stats())
+
+    def test_parse_sequence_number(self):
+        self.assertEqual(872634876, parse_sequence_number("872634876"))
+        self.assertEqual(17, parse_sequence_number(17))
+        self.assertEqual(0, parse_sequence_number("0"))
+        self.assertEqual(NO_PREVIOUS_SEQUENCE, parse_sequence_number(None))
+        with self.assertRaises(ValueError):
+            parse_sequence_number("seventeen")
