@@ -1,0 +1,110 @@
+"""`python -m grvt_sandbox --host 127.0.0.1 --port 0 [--market] ...`: runs the sandbox and prints its URL."""
+import argparse
+import asyncio
+import json
+import logging
+import signal
+import sys
+from typing import List, Optional, Tuple
+
+from grvt_sandbox.config import SandboxConfig
+from grvt_sandbox.server import SandboxServer
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m grvt_sandbox", description="A local GRVT-compatible exchange.")
+    parser.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (default)")
+    parser.add_argument("--chain-id", type=int, default=326, help="EIP-712 chain id orders are signed for")
+    parser.add_argument("--session-ttl", type=float, default=24 * 3600.0, help="session cookie lifetime, seconds")
+    parser.add_argument("--speed-bump-ms", type=float, default=25.0, help="delay of non-post-only orders")
+    parser.add_argument("--max-open-orders", type=int, default=500, help="open orders per sub-account (2090)")
+    parser.add_argument("--funding-period", type=float, default=None,
+                        help="settle funding every N seconds instead of each instrument's interval")
+    parser.add_argument("--no-signature-check", action="store_true", help="accept orders without verifying them")
+    parser.add_argument("--market", action="store_true", help="run the synthetic market (grvt_sandbox.market)")
+    parser.add_argument("--seed", type=int, default=None, help="seed of the synthetic market")
+    parser.add_argument("--fault", action="append", default=[], metavar="ROUTE:KIND[:ARG]",
+                        help="REST fault, e.g. create_order:status:503, book:empty, order:delay:2.5 (repeatable)")
+    parser.add_argument("--reject-next", type=int, default=0, help="reject the next N API orders")
+    parser.add_argument("--every", action="append", default=[], metavar="FAULT:SECONDS",
+                        help="repeat a fault on a schedule: drop_sockets, inject_sequence_gap, restart_gateway, "
+                             "expire_sessions, reject_next_orders (e.g. drop_sockets:30; repeatable)")
+    parser.add_argument("--log-level", default="INFO")
+    return parser.parse_args(argv)
+
+
+def apply_cli_faults(server: SandboxServer, faults: List[str], reject_next: int) -> None:
+    for text in faults:
+        parts = text.split(":")
+        if len(parts) < 2:
+            raise SystemExit(f"--fault {text!r}: expected ROUTE:KIND[:ARG]")
+        route, kind = parts[0], parts[1]
+        if kind == "status":
+            server.faults.fail_rest(route, "status", status=int(parts[2]) if len(parts) > 2 else 503)
+        elif kind == "delay":
+            server.faults.fail_rest(route, "delay", delay_s=float(parts[2]) if len(parts) > 2 else 1.0)
+        elif kind == "empty":
+            server.faults.fail_rest(route, "empty")
+        else:
+            raise SystemExit(f"--fault {text!r}: KIND must be status, delay or empty")
+    if reject_next:
+        server.faults.reject_next_orders(reject_next)
+
+
+SCHEDULABLE_FAULTS = ("drop_sockets", "inject_sequence_gap", "restart_gateway", "expire_sessions",
+                      "reject_next_orders")
+
+
+def parse_schedule(entries: List[str]) -> List[Tuple[str, float]]:
+    schedule = []
+    for text in entries:
+        name, _, seconds = text.partition(":")
+        if name not in SCHEDULABLE_FAULTS or not seconds:
+            raise SystemExit(f"--every {text!r}: expected one of {SCHEDULABLE_FAULTS} and :SECONDS")
+        schedule.append((name, float(seconds)))
+    return schedule
+
+
+async def run_fault_schedule(server: SandboxServer, name: str, period_s: float) -> None:
+    while True:
+        await asyncio.sleep(period_s)
+        getattr(server.faults, name)()
+        logging.getLogger(__name__).info("scheduled fault: %s", name)
+
+
+async def run(args: argparse.Namespace) -> None:
+    config = SandboxConfig(host=args.host, port=args.port, chain_id=args.chain_id, session_ttl_s=args.session_ttl,
+                           speed_bump_ms=args.speed_bump_ms, max_open_orders=args.max_open_orders,
+                           funding_period_s=args.funding_period, verify_signatures=not args.no_signature_check,
+                           market=args.market, market_seed=args.seed)
+    server = SandboxServer(config)
+    apply_cli_faults(server, args.fault, args.reject_next)
+    schedule = parse_schedule(args.every)
+    await server.start()
+    scheduled = [asyncio.ensure_future(run_fault_schedule(server, name, period)) for name, period in schedule]
+    print(json.dumps({"url": server.url, "ws_url": server.ws_url, "chain_id": config.chain_id,
+                      "market": server.market is not None}), flush=True)
+    print(f"GRVT sandbox listening on {server.url}", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(signum, stop.set)
+        except NotImplementedError:  # pragma: no cover - not on this platform
+            pass
+    await stop.wait()
+    for task in scheduled:
+        task.cancel()
+    await server.stop()
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    args = parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    main()

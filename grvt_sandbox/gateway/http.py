@@ -1,0 +1,119 @@
+"""HTTP gateway: edge login, `/full/v1/<route>`, `/full/v2/bulk_orders`, `/time`, the WebSocket upgrade, and GRVT's
+error envelope for everything that goes wrong (malformed JSON, unknown routes, internal errors)."""
+import asyncio
+import json
+import logging
+
+from aiohttp import web
+
+from grvt_sandbox.errors import GrvtApiError
+from grvt_sandbox.gateway.sessions import cookie_expires_text
+
+logger = logging.getLogger(__name__)
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+MAX_BODY_BYTES = 4 * 1024 * 1024
+
+
+def json_response(body, status: int = 200, headers=None) -> web.Response:
+    return web.Response(text=_dumps(body), status=status, content_type="application/json", headers=headers)
+
+
+def error_response(error: GrvtApiError) -> web.Response:
+    return json_response(error.to_envelope(), status=error.status)
+
+
+@web.middleware
+async def grvt_errors(request: web.Request, handler):
+    try:
+        return await handler(request)
+    except GrvtApiError as error:
+        return error_response(error)
+    except web.HTTPNotFound:
+        return error_response(GrvtApiError(1004, "unknown route"))
+    except web.HTTPMethodNotAllowed:
+        return error_response(GrvtApiError(1003, "method not allowed"))
+    except web.HTTPException as error:
+        if error.status >= 400:
+            return error_response(GrvtApiError(1003 if error.status < 500 else 1002, error.reason))
+        raise
+    except (asyncio.CancelledError, ConnectionError):
+        raise
+    except Exception:
+        logger.exception("request %s %s failed", request.method, request.path)
+        return error_response(GrvtApiError(1002))
+
+
+async def read_json_body(request: web.Request) -> dict:
+    raw = await request.read()
+    if not raw or not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise GrvtApiError(1003, "body is not valid JSON")
+    if not isinstance(body, dict):
+        raise GrvtApiError(1003, "body must be a JSON object")
+    return body
+
+
+class HttpGateway:
+    def __init__(self, server):
+        self.server = server
+
+    def routes(self):
+        return [
+            web.post("/auth/api_key/login", self.login),
+            web.post("/full/{version:v1|v2}/{route}", self.rest),
+            web.get("/time", self.time),
+            web.post("/time", self.time),
+        ]
+
+    async def _apply_fault(self, route: str):
+        fault = self.server.faults.take_rest_fault(route) if self.server.faults.rest_faults else None
+        if fault is None:
+            return None
+        if fault.kind == "delay":
+            await asyncio.sleep(fault.delay_s)
+            return None
+        if fault.kind == "empty":
+            return json_response({})
+        code = {500: 1002, 503: 1009, 429: 1006, 401: 1000, 403: 1001, 404: 1004}.get(fault.status, 1005)
+        return json_response({"code": code, "message": GrvtApiError(code).message, "status": fault.status},
+                             status=fault.status)
+
+    async def login(self, request: web.Request) -> web.Response:
+        faulty = await self._apply_fault("login")
+        if faulty is not None:
+            return faulty
+        body = await read_json_body(request)
+        session = self.server.sessions.login(body.get("api_key"))
+        if session is None:
+            raise GrvtApiError(1000, "unknown API key")
+        key = session.api_key
+        response = json_response(
+            {"status": "success", "location": "", "sub_account_id": key.sub_account_ids[0] if key.sub_account_ids
+             else "", "funding_account_address": key.account_id},
+            headers={"X-Grvt-Account-Id": key.account_id})
+        response.headers.add("Set-Cookie", f"gravity={session.token}; Path=/; "
+                                           f"Expires={cookie_expires_text(session.expires_ns)}; HttpOnly")
+        return response
+
+    async def rest(self, request: web.Request) -> web.Response:
+        route = request.match_info["route"]
+        method = f"{request.match_info['version']}/{route}"
+        faulty = await self._apply_fault(route)
+        if faulty is not None:
+            return faulty
+        session = None
+        if method in self.server.trading.routes:  # authentication comes before looking at the body
+            account_id = request.headers.get("X-Grvt-Account-Id")
+            if not account_id:
+                raise GrvtApiError(1000, "X-Grvt-Account-Id header missing")
+            session = self.server.sessions.lookup(request.cookies.get("gravity"), account_id)
+            if session is None:
+                raise GrvtApiError(1000)
+        body = await read_json_body(request)
+        return json_response(await self.server.call_route(method, body, session))
+
+    async def time(self, request: web.Request) -> web.Response:
+        return json_response({"server_time": str(self.server.exchange.now_ns() // 1_000_000)})

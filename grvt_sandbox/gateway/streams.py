@@ -1,0 +1,344 @@
+"""Feeds: one per (stream, selector), shared by every socket subscribed to it, each with its own sequence numbers.
+The hub routes engine events to feeds and drives the rate-based publishers from the server's timer."""
+import json
+from collections import defaultdict
+from typing import Dict, List, Optional, Set, Tuple
+
+from grvt_sandbox.enums import CANDLE_INTERVALS_NS
+from grvt_sandbox.errors import GrvtApiError
+from grvt_sandbox.gateway import encoding
+from grvt_sandbox.gateway.selectors import (
+    PRIVATE_STREAMS,
+    PUBLIC_STREAMS,
+    FeedSpec,
+    parse_private_selector,
+    parse_public_selector,
+)
+from grvt_sandbox.numbers import format_price, format_scaled
+
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+NS_PER_MS = 1_000_000
+CANDLE_PUBLISH_INTERVAL_MS = 250
+RAW_DELTA_INTERVAL_MS = 20  # rate 0 ("raw") publishes at this timer granularity
+
+
+class Feed:
+    """Sequence numbers are gateway-local per (stream, selector): snapshots carry 0, each published message
+    the next number with prev_sequence_number = number - 1."""
+
+    def __init__(self, spec: FeedSpec):
+        self.spec = spec
+        self.stream = spec.stream
+        self.selector = spec.selector
+        self.sequence_number = 0
+        self.subscribers: Set = set()
+        self.stalled_until_ns = 0
+        self.stalled: List[str] = []
+        self.pending_gap = 0
+        self.next_due_ns = 0
+
+    def envelope(self, payload: dict, sequence_number: int, previous: int) -> str:
+        return _dumps({"stream": self.stream, "selector": self.selector, "sequence_number": str(sequence_number),
+                       "feed": payload, "prev_sequence_number": str(previous)})
+
+    def publish(self, payload: dict, now_ns: int = 0) -> None:
+        if self.pending_gap:  # fault injection: numbers that were "lost" on the way
+            self.sequence_number += self.pending_gap
+            self.pending_gap = 0
+        self.sequence_number += 1
+        text = self.envelope(payload, self.sequence_number, self.sequence_number - 1)
+        if self.stalled_until_ns:
+            self.stalled.append(text)
+            return
+        for subscriber in tuple(self.subscribers):
+            subscriber.send_text(text)
+
+    def snapshot(self, payload: dict) -> str:
+        return self.envelope(payload, 0, 0)
+
+    def release_if_due(self, now_ns: int) -> None:
+        if self.stalled_until_ns and now_ns >= self.stalled_until_ns:
+            self.stalled_until_ns = 0
+            held, self.stalled = self.stalled, []
+            for text in held:
+                for subscriber in tuple(self.subscribers):
+                    subscriber.send_text(text)
+
+    def snapshots(self, hub: "StreamHub") -> List[dict]:
+        """Payloads a new subscriber receives first (sequence number 0)."""
+        return []
+
+    def on_timer(self, hub: "StreamHub", now_ns: int) -> None:
+        pass
+
+
+class BookDeltaFeed(Feed):
+    def __init__(self, spec: FeedSpec):
+        super().__init__(spec)
+        self.dirty: Set[Tuple[bool, int]] = set()
+
+    def snapshots(self, hub):
+        return [encoding.book_json(hub.exchange.books[self.spec.instrument], None, hub.exchange.now_ns())]
+
+    def on_timer(self, hub, now_ns):
+        if now_ns < self.next_due_ns:
+            return
+        self.next_due_ns = now_ns + self.spec.rate_ms * NS_PER_MS
+        if not self.dirty:
+            return
+        dirty, self.dirty = self.dirty, set()
+        book = hub.exchange.books[self.spec.instrument]
+        decimals = book.instrument.base_decimals
+        bids, asks = [], []
+        for is_bid, price in sorted(dirty, key=lambda key: -key[1] if key[0] else key[1]):
+            size, count = book.side(is_bid).level_state(price)
+            (bids if is_bid else asks).append(
+                {"price": format_price(price), "size": format_scaled(size, decimals), "num_orders": count})
+        self.publish({"event_time": str(now_ns), "instrument": self.spec.instrument, "bids": bids, "asks": asks})
+
+
+class BookSnapshotFeed(Feed):
+    def snapshots(self, hub):
+        return [encoding.book_json(hub.exchange.books[self.spec.instrument], self.spec.depth, hub.exchange.now_ns())]
+
+    def on_timer(self, hub, now_ns):
+        if now_ns < self.next_due_ns:
+            return
+        self.next_due_ns = now_ns + self.spec.rate_ms * NS_PER_MS
+        self.publish(encoding.book_json(hub.exchange.books[self.spec.instrument], self.spec.depth, now_ns))
+
+
+class TickerFeed(Feed):
+    """v1.mini.s/d and v1.ticker.s/d: `.s` publishes the whole object every period, `.d` only changed fields."""
+
+    def __init__(self, spec: FeedSpec):
+        super().__init__(spec)
+        self.full = spec.stream.startswith("v1.ticker")
+        self.delta = spec.stream.endswith(".d")
+        self.last: Dict[str, object] = {}
+
+    def _build(self, hub, now_ns):
+        build = encoding.ticker_json if self.full else encoding.mini_ticker_json
+        return build(hub.exchange, self.spec.instrument, now_ns)
+
+    def snapshots(self, hub):
+        payload = self._build(hub, hub.exchange.now_ns())
+        if self.delta and not self.last:
+            self.last = payload
+        return [payload]
+
+    def on_timer(self, hub, now_ns):
+        if now_ns < self.next_due_ns:
+            return
+        self.next_due_ns = now_ns + (self.spec.rate_ms or RAW_DELTA_INTERVAL_MS) * NS_PER_MS
+        payload = self._build(hub, now_ns)
+        if not self.delta:
+            self.publish(payload)
+            return
+        changed = {key: value for key, value in payload.items()
+                   if key not in ("event_time", "instrument") and self.last.get(key) != value}
+        self.last = payload
+        if changed:
+            changed["event_time"] = payload["event_time"]
+            changed["instrument"] = payload["instrument"]
+            self.publish(changed)
+
+
+class CandleFeed(Feed):
+    def __init__(self, spec: FeedSpec):
+        super().__init__(spec)
+        self.width = CANDLE_INTERVALS_NS[spec.interval]
+        self.last_published: Optional[dict] = None
+
+    def _candles(self, hub, count: int) -> List[dict]:
+        series = hub.exchange.markets[self.spec.instrument].candles[self.spec.candle_type]
+        candles, _ = series.aggregate(self.spec.interval, None, None, count, None)
+        return [encoding.candle_json(candle, self.width, self.spec.instrument) for candle in candles]
+
+    def snapshots(self, hub):
+        return list(reversed(self._candles(hub, 5)))
+
+    def on_timer(self, hub, now_ns):
+        if now_ns < self.next_due_ns:
+            return
+        self.next_due_ns = now_ns + CANDLE_PUBLISH_INTERVAL_MS * NS_PER_MS
+        latest = self._candles(hub, 1)
+        if latest and latest[0] != self.last_published:
+            self.last_published = latest[0]
+            self.publish(latest[0])
+
+
+class PositionFeed(Feed):
+    def snapshots(self, hub):
+        account = hub.exchange.accounts.get(self.spec.sub_account_id)
+        if account is None:
+            return []
+        now = hub.exchange.now_ns()
+        equity = hub.exchange.margin(account).total_equity
+        return [encoding.position_json(position, hub.exchange, now, equity)
+                for position in account.positions.values()
+                if position.size and (self.spec.instrument is None or position.instrument.name == self.spec.instrument)]
+
+
+class OpenOrdersFeed(Feed):
+    """v1.order / v1.state: the open orders are the snapshot of a new subscriber."""
+
+    def snapshots(self, hub):
+        account = hub.exchange.accounts.get(self.spec.sub_account_id)
+        if account is None:
+            return []
+        build = encoding.order_json if self.stream == "v1.order" else encoding.order_state_feed_json
+        return [build(order) for order in sorted(account.open_orders.values(), key=lambda o: o.create_time)
+                if self.spec.instrument is None or order.instrument.name == self.spec.instrument]
+
+
+FEED_CLASSES = {
+    "v1.book.d": BookDeltaFeed, "v1.book.s": BookSnapshotFeed, "v1.mini.s": TickerFeed, "v1.mini.d": TickerFeed,
+    "v1.ticker.s": TickerFeed, "v1.ticker.d": TickerFeed, "v1.candle": CandleFeed, "v1.position": PositionFeed,
+    "v1.order": OpenOrdersFeed, "v1.state": OpenOrdersFeed,
+}
+PERIODIC_STREAMS = frozenset(("v1.book.d", "v1.book.s", "v1.mini.s", "v1.mini.d", "v1.ticker.s", "v1.ticker.d",
+                              "v1.candle"))
+
+
+class StreamHub:
+    def __init__(self, exchange):
+        self.exchange = exchange
+        self.feeds: Dict[Tuple[str, str], Feed] = {}
+        self._periodic: List[Feed] = []
+        self._book_deltas: Dict[str, List[BookDeltaFeed]] = defaultdict(list)
+        self._trades: Dict[str, List[Feed]] = defaultdict(list)
+        self._private_accounts: Dict[str, int] = defaultdict(int)  # sub account -> number of private feeds
+        events = exchange.events
+        events.order.add(self._on_order)
+        events.fill.add(self._on_fill)
+        events.position.add(self._on_position)
+        events.trade.add(self._on_trade)
+        events.book.add(self._on_book_level)
+        events.cancel_status.add(self._on_cancel_status)
+
+    # ------------------------------------------------------------------ subscriptions
+    def parse(self, stream: str, selector: str, session_sub_accounts: Optional[frozenset]) -> FeedSpec:
+        if stream in PUBLIC_STREAMS:
+            return parse_public_selector(stream, selector, self.exchange.instruments)
+        if stream in PRIVATE_STREAMS:
+            if session_sub_accounts is None:
+                raise GrvtApiError(1000)
+            spec = parse_private_selector(stream, selector, self.exchange.instruments)
+            if spec.sub_account_id not in session_sub_accounts:
+                raise GrvtApiError(1001)
+            return spec
+        raise GrvtApiError(1003, f"unknown stream {stream!r}")
+
+    def feed_for(self, spec: FeedSpec) -> Feed:
+        key = (spec.stream, spec.selector)
+        feed = self.feeds.get(key)
+        if feed is None:
+            feed = FEED_CLASSES.get(spec.stream, Feed)(spec)
+            self.feeds[key] = feed
+            if spec.stream in PERIODIC_STREAMS:
+                self._periodic.append(feed)
+            if spec.stream == "v1.book.d":
+                self._book_deltas[spec.instrument].append(feed)
+            elif spec.stream == "v1.trade":
+                self._trades[spec.instrument].append(feed)
+            elif spec.sub_account_id is not None:
+                self._private_accounts[spec.sub_account_id] += 1
+        return feed
+
+    def subscribe(self, connection, feed: Feed) -> List[str]:
+        """Adds the connection; returns the snapshot messages it must receive after the subscribe answer."""
+        feed.subscribers.add(connection)
+        return [feed.snapshot(payload) for payload in feed.snapshots(self)]
+
+    def unsubscribe(self, connection, feed: Feed) -> None:
+        feed.subscribers.discard(connection)
+        if not feed.subscribers and isinstance(feed, BookDeltaFeed):
+            feed.dirty.clear()
+
+    def reset(self) -> None:
+        """Gateway restart: every feed (and its sequence numbers) starts again from scratch."""
+        self.feeds.clear()
+        self._periodic.clear()
+        self._book_deltas.clear()
+        self._trades.clear()
+        self._private_accounts.clear()
+
+    def matching_feeds(self, stream: Optional[str], selector: Optional[str]) -> List[Feed]:
+        return [feed for (feed_stream, feed_selector), feed in self.feeds.items()
+                if (stream is None or feed_stream == stream) and (selector is None or feed_selector == selector)]
+
+    # ------------------------------------------------------------------ timer
+    def on_timer(self, now_ns: int) -> None:
+        for feed in self._periodic:
+            if feed.subscribers:
+                feed.on_timer(self, now_ns)
+        for feed in self.feeds.values():
+            if feed.stalled_until_ns:
+                feed.release_if_due(now_ns)
+
+    # ------------------------------------------------------------------ engine events
+    def _private_feeds(self, stream: str, sub_account_id: str, instrument: str) -> List[Feed]:
+        feeds = []
+        for selector in (sub_account_id, f"{sub_account_id}-{instrument}"):
+            feed = self.feeds.get((stream, selector))
+            if feed is not None and feed.subscribers:
+                feeds.append(feed)
+        return feeds
+
+    def _on_order(self, order) -> None:
+        if order.sub_account_id not in self._private_accounts:
+            return
+        feeds = self._private_feeds("v1.order", order.sub_account_id, order.instrument.name)
+        if feeds:
+            payload = encoding.order_json(order)
+            for feed in feeds:
+                feed.publish(payload)
+        feeds = self._private_feeds("v1.state", order.sub_account_id, order.instrument.name)
+        if feeds:
+            payload = encoding.order_state_feed_json(order)
+            for feed in feeds:
+                feed.publish(payload)
+
+    def _on_fill(self, fill) -> None:
+        if fill.sub_account_id not in self._private_accounts:
+            return
+        feeds = self._private_feeds("v1.fill", fill.sub_account_id, fill.instrument.name)
+        if feeds:
+            payload = encoding.fill_json(fill)
+            for feed in feeds:
+                feed.publish(payload)
+
+    def _on_position(self, position) -> None:
+        if position.sub_account_id not in self._private_accounts:
+            return
+        feeds = self._private_feeds("v1.position", position.sub_account_id, position.instrument.name)
+        if feeds:
+            account = self.exchange.accounts[position.sub_account_id]
+            payload = encoding.position_json(position, self.exchange, self.exchange.now_ns(),
+                                             self.exchange.margin(account).total_equity)
+            for feed in feeds:
+                feed.publish(payload)
+
+    def _on_cancel_status(self, sub_account_id, client_order_id, order_id, reason, cancel_status) -> None:
+        feed = self.feeds.get(("v1.cancel", sub_account_id))
+        if feed is not None and feed.subscribers:
+            feed.publish({"sub_account_id": sub_account_id, "client_order_id": client_order_id,
+                          "order_id": order_id, "reason": reason, "update_time": str(self.exchange.now_ns()),
+                          "cancel_status": cancel_status})
+
+    def _on_trade(self, trade) -> None:
+        feeds = self._trades.get(trade.instrument.name)
+        if feeds:
+            payload = None
+            for feed in feeds:
+                if feed.subscribers:
+                    payload = payload or encoding.trade_json(trade)
+                    feed.publish(payload)
+
+    def _on_book_level(self, instrument: str, is_bid: bool, price: int) -> None:
+        feeds = self._book_deltas.get(instrument)
+        if feeds:
+            for feed in feeds:
+                if feed.subscribers:
+                    feed.dirty.add((is_bid, price))

@@ -1,0 +1,251 @@
+"""WebSocket gateway (/ws/full, /ws): JSON-RPC 2.0 subscribe/unsubscribe, every REST route as a JSON-RPC method,
+and GRVT's legacy `{"request_id","stream","feed","method"}` subscribe. Each socket has its own bounded send queue
+and writer task, so a slow reader only ever hurts itself (it is disconnected when its queue overflows)."""
+import asyncio
+import json
+import logging
+from collections import deque
+from typing import Deque, Dict, List, Optional
+
+from aiohttp import WSMsgType, web
+
+from grvt_sandbox.errors import GrvtApiError
+from grvt_sandbox.gateway.sessions import Session
+from grvt_sandbox.gateway.streams import Feed
+
+logger = logging.getLogger(__name__)
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+SLOW_CONSUMER_CLOSE_CODE = 1008
+
+
+class Connection:
+    def __init__(self, ws: web.WebSocketResponse, session: Optional[Session], queue_size: int, transport=None):
+        self.ws = ws
+        self.transport = transport
+        self.session = session
+        self.queue_size = queue_size
+        self.queue: Deque[str] = deque()
+        self.wakeup = asyncio.Event()
+        self.closed = False
+        self.feeds: Dict[str, Dict[str, Feed]] = {}  # stream -> primary selector -> feed
+        self.writer_task: Optional[asyncio.Task] = None
+
+    def send_text(self, text: str) -> None:
+        if self.closed:
+            return
+        if len(self.queue) >= self.queue_size:
+            logger.warning("closing a WebSocket client that fell %d messages behind", len(self.queue))
+            self.close(SLOW_CONSUMER_CLOSE_CODE, b"slow consumer")
+            return
+        self.queue.append(text)
+        self.wakeup.set()
+
+    def send_json(self, message: dict) -> None:
+        self.send_text(_dumps(message))
+
+    async def run_writer(self) -> None:
+        try:
+            while not self.closed:
+                await self.wakeup.wait()
+                self.wakeup.clear()
+                while self.queue and not self.closed:
+                    await self.ws.send_str(self.queue.popleft())
+        except (ConnectionError, RuntimeError, asyncio.CancelledError):
+            pass
+        except Exception:  # a broken transport must not take the gateway down
+            logger.debug("WebSocket writer stopped", exc_info=True)
+
+    def close(self, code: int = 1000, message: bytes = b"", abort: bool = False) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self.queue.clear()
+        self.wakeup.set()
+        if abort and self.transport is not None:
+            self.transport.abort()
+            return
+        asyncio.ensure_future(self._close(code, message))
+
+    async def _close(self, code: int, message: bytes) -> None:
+        try:
+            await asyncio.wait_for(self.ws.close(code=code, message=message), timeout=2.0)
+        except Exception:
+            if self.transport is not None:
+                self.transport.abort()
+
+
+class WebSocketGateway:
+    def __init__(self, server):
+        self.server = server
+        self.connections: List[Connection] = []
+
+    @property
+    def hub(self):
+        return self.server.hub
+
+    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=True, max_msg_size=4 * 1024 * 1024)
+        await ws.prepare(request)
+        session = self.server.sessions.lookup(request.cookies.get("gravity"),
+                                              request.headers.get("X-Grvt-Account-Id"))
+        connection = Connection(ws, session, self.server.config.ws_send_queue_size, request.transport)
+        connection.writer_task = asyncio.ensure_future(connection.run_writer())
+        self.connections.append(connection)
+        try:
+            async for message in ws:
+                if connection.closed:
+                    break
+                if message.type == WSMsgType.TEXT:
+                    await self.on_text(connection, message.data)
+                elif message.type == WSMsgType.BINARY:
+                    connection.send_json(self._rpc_error(None, None, GrvtApiError(1003, "binary frame")))
+                elif message.type in (WSMsgType.ERROR, WSMsgType.CLOSE):
+                    break
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            self._forget(connection)
+        return ws
+
+    def _forget(self, connection: Connection) -> None:
+        connection.closed = True
+        connection.wakeup.set()
+        for feeds in connection.feeds.values():
+            for feed in feeds.values():
+                self.hub.unsubscribe(connection, feed)
+        connection.feeds.clear()
+        if connection in self.connections:
+            self.connections.remove(connection)
+
+    def drop_all(self, private_only: bool = False, abort: bool = False) -> int:
+        doomed = [c for c in self.connections if not private_only or c.session is not None]
+        for connection in doomed:
+            for feeds in connection.feeds.values():
+                for feed in feeds.values():
+                    self.hub.unsubscribe(connection, feed)
+            connection.feeds.clear()
+            connection.close(1001, b"sandbox dropped the connection", abort=abort)
+        return len(doomed)
+
+    # ------------------------------------------------------------------ messages
+    async def on_text(self, connection: Connection, text: str) -> None:
+        if text.strip().lower() == "ping":  # browser clients' keep-alive; GRVT answers it as malformed
+            connection.send_json(self._rpc_error(None, None, GrvtApiError(1003)))
+            return
+        try:
+            message = json.loads(text)
+        except ValueError:
+            connection.send_json(self._rpc_error(None, None, GrvtApiError(1003, "invalid JSON")))
+            return
+        if not isinstance(message, dict):
+            connection.send_json(self._rpc_error(None, None, GrvtApiError(1003, "not an object")))
+            return
+        if "feed" in message and "stream" in message and "jsonrpc" not in message:
+            self._legacy(connection, message)
+            return
+        request_id = message.get("id")
+        method = message.get("method")
+        try:
+            if not isinstance(method, str):
+                raise GrvtApiError(1003, "method is required")
+            params = message.get("params")
+            params = {} if params is None else params
+            if not isinstance(params, dict):
+                raise GrvtApiError(1003, "params must be an object")
+            if method == "subscribe":
+                result, snapshots = self.subscribe(connection, params)
+            elif method == "unsubscribe":
+                result, snapshots = self.unsubscribe(connection, params), []
+            else:
+                result, snapshots = await self.server.call_route(method, params, connection.session), []
+        except GrvtApiError as error:
+            connection.send_json(self._rpc_error(request_id, method, error))
+            return
+        except Exception:
+            logger.exception("WebSocket request failed: %s", method)
+            connection.send_json(self._rpc_error(request_id, method, GrvtApiError(1002)))
+            return
+        response = {"jsonrpc": "2.0", "result": result, "method": method}
+        if request_id is not None:
+            response["id"] = request_id
+        connection.send_json(response)
+        for snapshot in snapshots:
+            connection.send_text(snapshot)
+
+    @staticmethod
+    def _rpc_error(request_id, method, error: GrvtApiError) -> dict:
+        response = {"jsonrpc": "2.0", "error": error.to_rpc_error()}
+        if request_id is not None:
+            response["id"] = request_id
+        if method is not None:
+            response["method"] = method
+        return response
+
+    def _session_sub_accounts(self, connection: Connection) -> Optional[frozenset]:
+        session = connection.session
+        if session is None or not self.server.sessions.is_valid(session):
+            return None
+        return session.sub_account_ids
+
+    def subscribe(self, connection: Connection, params: dict):
+        stream = params.get("stream")
+        selectors = params.get("selectors")
+        if not isinstance(stream, str) or not isinstance(selectors, list) or not selectors:
+            raise GrvtApiError(1003, "stream and selectors are required")
+        sub_accounts = self._session_sub_accounts(connection)
+        specs = [self.hub.parse(stream, selector, sub_accounts) for selector in selectors]
+        subscribed = connection.feeds.setdefault(stream, {})
+        subs, unsubs, num_snapshots, first, latest, snapshots = [], [], [], [], [], []
+        for spec in specs:
+            previous = subscribed.get(spec.primary)
+            if previous is not None and previous.selector != spec.selector:
+                self.hub.unsubscribe(connection, previous)
+                unsubs.append(previous.selector)
+            feed = self.hub.feed_for(spec)
+            subscribed[spec.primary] = feed
+            feed_snapshots = self.hub.subscribe(connection, feed)
+            subs.append(spec.selector)
+            num_snapshots.append(len(feed_snapshots))
+            first.append(str(feed.sequence_number + 1))
+            latest.append(str(feed.sequence_number))
+            snapshots.extend(feed_snapshots)
+        return {"stream": stream, "subs": subs, "unsubs": unsubs, "num_snapshots": num_snapshots,
+                "first_sequence_number": first, "latest_sequence_number": latest}, snapshots
+
+    def unsubscribe(self, connection: Connection, params: dict) -> dict:
+        stream = params.get("stream")
+        selectors = params.get("selectors")
+        if not isinstance(stream, str) or not isinstance(selectors, list):
+            raise GrvtApiError(1003, "stream and selectors are required")
+        subscribed = connection.feeds.get(stream, {})
+        unsubs = []
+        for selector in selectors:
+            for primary, feed in list(subscribed.items()):
+                if feed.selector == selector:
+                    self.hub.unsubscribe(connection, feed)
+                    del subscribed[primary]
+                    unsubs.append(selector)
+        return {"stream": stream, "unsubs": unsubs}
+
+    def _legacy(self, connection: Connection, message: dict) -> None:
+        request_id = message.get("request_id")
+        method = message.get("method", "subscribe")
+        params = {"stream": message.get("stream"), "selectors": message.get("feed")}
+        try:
+            if method == "unsubscribe":
+                result, snapshots = self.unsubscribe(connection, params), []
+            elif method == "subscribe":
+                result, snapshots = self.subscribe(connection, params)
+            else:
+                raise GrvtApiError(1003, "unknown method")
+        except GrvtApiError as error:
+            connection.send_json(error.to_envelope() if request_id is None else
+                                 dict(error.to_envelope(), request_id=request_id))
+            return
+        result["request_id"] = request_id
+        for key in ("first_sequence_number", "latest_sequence_number"):
+            if key in result:
+                result[key] = [int(value) for value in result[key]]
+        connection.send_json(result)
+        for snapshot in snapshots:
+            connection.send_text(snapshot)

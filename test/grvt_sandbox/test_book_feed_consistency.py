@@ -1,0 +1,75 @@
+"""A client that applies v1.book.d snapshot + deltas by sequence number ends with exactly the engine's book,
+while random orders, cancels and trades churn it."""
+import asyncio
+import random
+from decimal import Decimal
+
+import pytest
+
+from test.grvt_sandbox.sandbox_helpers import BTC
+
+pytestmark = pytest.mark.asyncio
+D = Decimal
+
+
+def apply(levels: dict, updates: list) -> None:
+    for level in updates:
+        if D(level["size"]) == 0:
+            levels.pop(level["price"], None)
+        else:
+            levels[level["price"]] = (level["size"], level["num_orders"])
+
+
+async def test_snapshot_plus_deltas_rebuild_the_book(sandbox, client):
+    exchange = sandbox.exchange
+    for account in ("1", "2", "3"):
+        exchange.add_account(account, check_margin=False, record_history=False, max_open_orders=10_000)
+    rng = random.Random(11)
+
+    def churn(count: int) -> None:
+        for _ in range(count):
+            account = rng.choice("123")
+            action = rng.random()
+            if action < 0.6:
+                price = D(90000 + rng.randint(-40, 40))
+                exchange.submit_internal_order(account, BTC, rng.random() < 0.5, D(rng.randint(1, 20)) / 100, price)
+            elif action < 0.9:
+                orders = exchange.open_orders(account, BTC)
+                if orders:
+                    exchange.cancel_internal(account, order_id=rng.choice(orders).order_id)
+            else:
+                exchange.submit_internal_order(account, BTC, rng.random() < 0.5, D(rng.randint(1, 30)) / 100, None)
+
+    churn(200)
+    ws = await client.ws(authenticated=False)
+    response = await ws.subscribe("v1.book.d", [f"{BTC}@50"])
+    expected_next = int(response["result"]["first_sequence_number"][0])
+    snapshot = await ws.feed("v1.book.d")
+    assert snapshot["sequence_number"] == "0"
+    bids, asks = {}, {}
+    apply(bids, snapshot["feed"]["bids"])
+    apply(asks, snapshot["feed"]["asks"])
+    for _ in range(6):
+        churn(150)
+        await asyncio.sleep(0.06)
+    await asyncio.sleep(0.12)
+    while True:
+        try:
+            delta = await ws.feed("v1.book.d", timeout=0.15)
+        except asyncio.TimeoutError:
+            break
+        assert int(delta["sequence_number"]) == expected_next
+        assert int(delta["prev_sequence_number"]) == expected_next - 1
+        expected_next += 1
+        apply(bids, delta["feed"]["bids"])
+        apply(asks, delta["feed"]["asks"])
+    assert expected_next > 2
+
+    def as_decimals(levels: dict) -> dict:
+        return {D(price): (D(size), count) for price, (size, count) in levels.items()}
+
+    snapshot = exchange.book_snapshot(BTC, depth=None)
+    assert as_decimals(bids) == {price: (size, count) for price, size, count in snapshot.bids}
+    assert as_decimals(asks) == {price: (size, count) for price, size, count in snapshot.asks}
+    assert bids and asks and max(as_decimals(bids)) < min(as_decimals(asks))
+    await ws.close()

@@ -1,0 +1,257 @@
+"""Positions and PnL, margin and leverage, reduce-only, position limits, funding, expiry, cancel-on-disconnect."""
+from decimal import Decimal
+
+import pytest
+
+from grvt_sandbox import enums
+from grvt_sandbox.accounts.account import Position
+from grvt_sandbox.clock import Clock
+from grvt_sandbox.config import SandboxConfig
+from grvt_sandbox.engine import Exchange
+from grvt_sandbox.engine.validation import OrderRequest
+from grvt_sandbox.errors import GrvtApiError
+from test.grvt_sandbox.sandbox_helpers import BTC
+
+D = Decimal
+MAKER, TRADER = "101", "201"
+
+
+@pytest.fixture
+def exchange():
+    exchange = Exchange(SandboxConfig(accounts=[]), Clock())
+    exchange.add_account(MAKER, balance=D("100000000"), check_margin=False)
+    exchange.add_account(TRADER, balance=D("10000"))
+    exchange.set_index_price(BTC, D("90000"))
+    return exchange
+
+
+def trade(exchange, is_buy, size, price):
+    """TRADER takes `size` at `price` from a resting MAKER order."""
+    exchange.submit_internal_order(MAKER, BTC, not is_buy, D(size), D(price))
+    order = exchange.submit_internal_order(TRADER, BTC, is_buy, D(size), D(price))
+    assert order.status == enums.FILLED
+    return order
+
+
+def test_position_entry_price_and_realized_pnl():
+    position = Position("1", None, 0)
+    assert position.apply_fill(True, D("1"), D("100")) == 0
+    assert position.apply_fill(True, D("1"), D("110")) == 0
+    assert (position.size, position.entry_price) == (D("2"), D("105"))
+    assert position.apply_fill(False, D("0.5"), D("120")) == D("7.5")
+    assert (position.size, position.entry_price) == (D("1.5"), D("105"))
+    assert position.apply_fill(False, D("2.5"), D("100")) == D("-7.5")  # closes 1.5 and flips short 1
+    assert (position.size, position.entry_price, position.realized_pnl) == (D("-1"), D("100"), D("0"))
+    assert position.unrealized_pnl(D("90")) == D("10")
+    assert position.apply_fill(True, D("1"), D("95")) == D("5")
+    assert (position.size, position.entry_price) == (D("0"), D("0"))
+
+
+def test_fills_update_positions_and_balances(exchange):
+    trade(exchange, True, "0.1", "90000.0")
+    trade(exchange, True, "0.1", "91000.0")
+    position = exchange.position(TRADER, BTC)
+    assert (position.size, position.entry_price) == (D("0.2"), D("90500"))
+    assert exchange.position(MAKER, BTC).size == D("-0.2")
+    taker_rate = exchange.instruments[BTC].taker_fee_rate
+    fees = (D("9000") + D("9100")) * taker_rate / 100
+    assert exchange.accounts[TRADER].balance == D("10000") - fees
+    trade(exchange, False, "0.2", "92000.0")
+    assert position.size == 0 and position.realized_pnl == D("300")
+    assert exchange.markets[BTC].open_interest == 0
+
+
+def test_unrealized_pnl_follows_the_mark(exchange):
+    trade(exchange, True, "0.1", "90000.0")
+    exchange.set_index_price(BTC, D("91000"))
+    state = exchange.margin(exchange.accounts[TRADER])
+    assert state.unrealized_pnl == D("100")
+    assert state.initial_margin == D("0.1") * D("91000") / D("10")  # default leverage 10
+    assert state.maintenance_margin == D("0.1") * D("91000") * exchange.instruments[BTC].maintenance_margin_rate
+    exchange.set_index_price(BTC, D("89000"), mark_price=D("89500"))
+    assert exchange.margin(exchange.accounts[TRADER]).unrealized_pnl == D("-50")
+
+
+def test_insufficient_margin_is_rejected(exchange):
+    # 10 000 USDT at leverage 10 carries 100 000 USDT of exposure: 1.2 BTC at 90 000 does not fit
+    with pytest.raises(GrvtApiError) as error:
+        exchange.submit_internal_order(TRADER, BTC, True, D("1.2"), D("80000"))
+    assert error.value.code == 2080
+    exchange.submit_internal_order(TRADER, BTC, True, D("1.0"), D("80000"))
+    # the resting bid already uses the margin: another one does not fit
+    with pytest.raises(GrvtApiError):
+        exchange.submit_internal_order(TRADER, BTC, True, D("0.2"), D("80000"))
+    # more leverage frees margin
+    exchange.set_initial_leverage(TRADER, BTC, "20")
+    exchange.submit_internal_order(TRADER, BTC, True, D("0.2"), D("80000"))
+
+
+def test_orders_that_reduce_exposure_need_no_extra_margin(exchange):
+    trade(exchange, True, "1.0", "90000.0")
+    exchange.submit_internal_order(TRADER, BTC, False, D("1.0"), D("95000"))  # closing order fits
+    with pytest.raises(GrvtApiError):
+        exchange.submit_internal_order(TRADER, BTC, False, D("1.5"), D("95000"))  # 2.5 short exposure does not
+
+
+@pytest.mark.parametrize("leverage, code", [("0", 2100), ("abc", 2100), ("0.5", 2107), ("51", 2108)])
+def test_leverage_limits(exchange, leverage, code):
+    with pytest.raises(GrvtApiError) as error:
+        exchange.set_initial_leverage(TRADER, BTC, leverage)
+    assert error.value.code == code
+
+
+def test_reduce_only_rules(exchange):
+    def reduce_only(is_buy, size):
+        return exchange.submit_internal_order(TRADER, BTC, is_buy, D(size), D("90000"), reduce_only=True)
+
+    with pytest.raises(GrvtApiError) as error:
+        reduce_only(False, "0.01")
+    assert error.value.code == 2400
+    trade(exchange, True, "0.05", "90000.0")
+    with pytest.raises(GrvtApiError) as error:
+        reduce_only(True, "0.01")
+    assert error.value.code == 2401
+    with pytest.raises(GrvtApiError) as error:
+        reduce_only(False, "0.06")
+    assert error.value.code == 2402
+    order = reduce_only(False, "0.05")
+    assert order.status == enums.OPEN
+
+
+def test_reduce_only_is_clamped_when_the_position_shrank(exchange):
+    trade(exchange, True, "0.05", "90000.0")
+    resting = exchange.submit_internal_order(TRADER, BTC, False, D("0.05"), D("99000"), reduce_only=True)
+    trade(exchange, False, "0.03", "90000.0")
+    exchange.submit_internal_order(MAKER, BTC, True, D("1"), D("90000"))
+    taker = exchange.submit_internal_order(TRADER, BTC, False, D("0.02"), None, reduce_only=True)
+    assert taker.status == enums.FILLED and exchange.position(TRADER, BTC).size == 0
+    assert resting.status == enums.OPEN  # resting reduce-only orders are not re-checked (see report)
+
+
+def test_max_position_size(exchange):
+    exchange.add_account("300", balance=D("1e12"))
+    with pytest.raises(GrvtApiError) as error:
+        exchange.submit_internal_order("300", BTC, True, D("1000.001"), D("1"))
+    assert error.value.code == 2081
+    # the sandbox's own market accounts have no limits
+    assert exchange.submit_internal_order(MAKER, BTC, True, D("1000.001"), D("1")).status == enums.OPEN
+
+
+def test_funding_settlement_moves_balances(exchange):
+    trade(exchange, True, "1.0", "90000.0")
+    balance = exchange.accounts[TRADER].balance
+    payments = []
+    exchange.events.funding.add(payments.append)
+    rate = exchange.settle_funding(BTC, D("0.01"))
+    assert rate == D("0.01")
+    amount = -D("1.0") * D("90000") * D("0.01") / 100  # the long pays 9 USDT
+    assert exchange.accounts[TRADER].balance == balance + amount
+    assert exchange.position(TRADER, BTC).cumulative_funding == amount
+    assert {p.sub_account_id: p.amount for p in payments} == {TRADER: amount, MAKER: -amount}
+    history, cursor = exchange.accounts[TRADER].funding_history.page(10)
+    assert [p.amount for p in history] == [amount] and cursor == ""
+    assert exchange.markets[BTC].funding_history.latest(1)[0].funding_rate == D("0.01")
+
+
+def test_funding_is_settled_on_schedule():
+    clock = Clock()
+    exchange = Exchange(SandboxConfig(accounts=[], funding_period_s=60), clock)
+    exchange.add_account(MAKER, check_margin=False)
+    exchange.add_account(TRADER, check_margin=False)
+    exchange.submit_internal_order(MAKER, BTC, False, D("1"), D("90000"))
+    exchange.submit_internal_order(TRADER, BTC, True, D("1"), D("90000"))
+    market = exchange.markets[BTC]
+    due = market.next_funding_time
+    assert 0 < due - clock.now_ns() <= 60 * 10 ** 9
+    clock.advance(61)
+    exchange.on_timer()
+    assert market.next_funding_time > due
+    assert len(exchange.accounts[TRADER].funding_history) == 1
+
+
+def test_premium_drives_the_funding_estimate(exchange):
+    exchange.submit_internal_order(MAKER, BTC, True, D("1"), D("90890"))
+    exchange.submit_internal_order(MAKER, BTC, False, D("1"), D("90910"))
+    exchange.sample_premium()  # mid 90 900 is 1 % above the index: capped at +0.3 %
+    assert exchange.markets[BTC].funding_rate == exchange.instruments[BTC].funding_rate_cap
+
+
+def test_resting_orders_expire_with_their_signature():
+    clock = Clock()
+    exchange = Exchange(SandboxConfig(accounts=[]), clock)
+    exchange.add_account(TRADER, check_margin=False)
+    request = OrderRequest(TRADER, BTC, True, D("0.01"), D("89000"), False, enums.GOOD_TILL_TIME, False, False,
+                           "9223372036854775809", clock.now_ns() + 5 * 10 ** 9, None)
+    order = exchange.place_order(request)
+    assert order.status == enums.OPEN
+    clock.advance(4)
+    exchange.on_timer()
+    assert order.status == enums.OPEN
+    clock.advance(2)
+    exchange.on_timer()
+    assert (order.status, order.reject_reason) == (enums.CANCELLED, enums.EXPIRED)
+    assert exchange.book_snapshot(BTC).bids == []
+
+
+def test_cancel_on_disconnect_countdown():
+    clock = Clock()
+    exchange = Exchange(SandboxConfig(accounts=[]), clock)
+    exchange.add_account(TRADER, check_margin=False)
+    order = exchange.submit_internal_order(TRADER, BTC, True, D("0.01"), D("89000"))
+    exchange.set_cancel_on_disconnect(TRADER, 1000)
+    clock.advance(0.5)
+    exchange.set_cancel_on_disconnect(TRADER, 1000)  # heartbeat: the countdown starts again
+    clock.advance(0.7)
+    exchange.on_timer()
+    assert order.status == enums.OPEN
+    clock.advance(0.4)
+    exchange.on_timer()
+    assert (order.status, order.reject_reason) == (enums.CANCELLED, enums.CLIENT_CANCEL_ON_DISCONNECT_TRIGGERED)
+    later = exchange.submit_internal_order(TRADER, BTC, True, D("0.01"), D("89000"))
+    clock.advance(5)
+    exchange.on_timer()
+    assert later.status == enums.OPEN  # the countdown fired once and is off until the next heartbeat
+    exchange.set_cancel_on_disconnect(TRADER, 1000)
+    exchange.set_cancel_on_disconnect(TRADER, 0)  # 0 disables
+    clock.advance(5)
+    exchange.on_timer()
+    assert later.status == enums.OPEN
+
+
+def test_cancel_by_unknown_client_id_drops_a_late_create():
+    clock = Clock()
+    exchange = Exchange(SandboxConfig(accounts=[]), clock)
+    exchange.add_account(TRADER, check_margin=False)
+    notices = []
+    exchange.events.cancel_status.add(lambda *args: notices.append(args))
+    assert exchange.cancel_order(TRADER, client_order_id="9223372036854775811", time_to_live_ms=1000) is False
+    exchange.cancel_order(TRADER, client_order_id="9223372036854775811", time_to_live_ms=1000)
+    assert notices[-1][-1] == "DROPPED_DUPLICATE"
+    late = exchange.submit_internal_order(TRADER, BTC, True, D("0.01"), D("89000"), delay_s=0.0)
+    assert late.status == enums.OPEN  # another client id is unaffected
+    request = OrderRequest(TRADER, BTC, True, D("0.01"), D("89000"), False, enums.GOOD_TILL_TIME, False, False,
+                           "9223372036854775811", clock.now_ns() + 10 ** 10, None)
+    dropped = exchange.place_order(request)
+    assert (dropped.status, dropped.reject_reason) == (enums.CANCELLED, enums.CLIENT_CANCEL)
+    exchange.cancel_order(TRADER, client_order_id="9223372036854775999", time_to_live_ms=500)
+    clock.advance(1)
+    exchange.on_timer()
+    assert notices[-1][1:] == ("9223372036854775999", "0x00", enums.CLIENT_CANCEL, "EXPIRED")
+
+
+def test_forced_rejects_for_api_orders():
+    exchange = Exchange(SandboxConfig(accounts=[]))
+    exchange.add_account(TRADER, check_margin=False)
+
+    def request(client_id):
+        return OrderRequest(TRADER, BTC, True, D("0.01"), D("89000"), False, enums.GOOD_TILL_TIME, False, False,
+                            client_id, exchange.now_ns() + 10 ** 10, None)
+
+    exchange.reject_next_orders(1, code=1002)
+    with pytest.raises(GrvtApiError) as error:
+        exchange.place_order(request("9223372036854775901"))
+    assert error.value.code == 1002
+    exchange.reject_next_orders(1, reason="SYSTEM_FAILOVER")
+    rejected = exchange.place_order(request("9223372036854775902"))
+    assert (rejected.status, rejected.reject_reason) == (enums.REJECTED, "SYSTEM_FAILOVER")
+    assert exchange.place_order(request("9223372036854775903")).status == enums.OPEN
