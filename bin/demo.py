@@ -49,8 +49,13 @@ def prepare_root() -> Path:
 def store_demo_keys() -> None:
     """Runs inside the demo root: creates the password file and the encrypted connector keys."""
     from hummingbot.client.config.config_crypt import ETHKeyFileSecretManger, store_password_verification
-    from hummingbot.client.config.config_helpers import ClientConfigAdapter
+    from hummingbot.client.config.config_helpers import (
+        ClientConfigAdapter,
+        load_client_config_map_from_file,
+        save_to_yml,
+    )
     from hummingbot.client.config.security import Security
+    from hummingbot.client.settings import CLIENT_CONFIG_PATH
     from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_utils import GrvtPerpetualTestnetConfigMap
 
     secrets_manager = ETHKeyFileSecretManger(DEMO_PASSWORD)
@@ -64,6 +69,10 @@ def store_demo_keys() -> None:
         grvt_perpetual_testnet_trading_account_id=DEMO_SUB_ACCOUNT_ID,
     )
     Security.update_secure_config(ClientConfigAdapter(config))
+    # The demo runs offline: no paper-trade exchanges whose markets Hummingbot would try to download.
+    client_config = load_client_config_map_from_file()
+    client_config.paper_trade.paper_trade_exchanges = []
+    save_to_yml(CLIENT_CONFIG_PATH, client_config)
 
 
 def start_sandbox(seed: int) -> (subprocess.Popen, str):
