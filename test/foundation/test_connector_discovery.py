@@ -41,7 +41,7 @@ def test_connector_class_resolves_through_hummingbot_settings():
     module = importlib.import_module(setting.module_path())
     assert Path(module.__file__).resolve().parent == OUR_CONNECTOR.resolve()
     assert hasattr(module, connector_class)
-    init_params = setting.conn_init_parameters({
+    init_params = setting.conn_init_parameters(api_keys={
         "grvt_perpetual_testnet_api_key": "k",
         "grvt_perpetual_testnet_private_key": "p",
         "grvt_perpetual_testnet_trading_account_id": "1",
