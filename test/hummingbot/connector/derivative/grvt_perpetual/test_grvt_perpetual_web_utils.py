@@ -1,0 +1,394 @@
+import asyncio
+import json
+import os
+import re
+import time
+from decimal import Decimal
+from unittest.mock import patch
+
+from aioresponses import aioresponses
+
+from hummingbot.connector.derivative.grvt_perpetual import (
+    grvt_perpetual_constants as CONSTANTS,
+    grvt_perpetual_web_utils as web_utils,
+)
+from hummingbot.core.api_throttler.async_throttler import AsyncThrottler
+from hummingbot.core.web_assistant.connections.data_types import RESTMethod, RESTRequest
+from test.isolated_asyncio_wrapper_test_case import IsolatedAsyncioWrapperTestCase
+
+MAINNET = CONSTANTS.DEFAULT_DOMAIN
+TESTNET = CONSTANTS.TESTNET_DOMAIN
+CLEAN_ENV = {key: value for key, value in os.environ.items() if not key.startswith("GRVT_PERPETUAL")}
+
+
+class GrvtPerpetualUrlTests(IsolatedAsyncioWrapperTestCase):
+
+    def setUp(self):
+        super().setUp()
+        patcher = patch.dict(os.environ, CLEAN_ENV, clear=True)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def test_default_mainnet_urls(self):
+        self.assertEqual("https://market-data.grvt.io/full/v1/book", web_utils.public_rest_url("full/v1/book"))
+        self.assertEqual("https://trades.grvt.io/full/v1/create_order",
+                         web_utils.private_rest_url(CONSTANTS.CREATE_ORDER_PATH_URL, domain=MAINNET))
+        self.assertEqual("https://edge.grvt.io/auth/api_key/login", web_utils.login_url(MAINNET))
+        self.assertEqual("wss://market-data.grvt.io/ws/full", web_utils.public_ws_url(MAINNET))
+        self.assertEqual("wss://trades.grvt.io/ws/full", web_utils.private_ws_url(MAINNET))
+        self.assertEqual(325, web_utils.chain_id(MAINNET))
+
+    def test_default_testnet_urls(self):
+        self.assertEqual("https://market-data.testnet.grvt.io/full/v1/ticker",
+                         web_utils.public_rest_url("/full/v1/ticker", domain=TESTNET))
+        self.assertEqual("https://trades.testnet.grvt.io/full/v2/bulk_orders",
+                         web_utils.private_rest_url(CONSTANTS.BULK_ORDERS_PATH_URL, domain=TESTNET))
+        self.assertEqual("https://edge.testnet.grvt.io/auth/api_key/login", web_utils.login_url(TESTNET))
+        self.assertEqual("wss://market-data.testnet.grvt.io/ws/full", web_utils.public_ws_url(TESTNET))
+        self.assertEqual("wss://trades.testnet.grvt.io/ws/full", web_utils.private_ws_url(TESTNET))
+        self.assertEqual(326, web_utils.chain_id(TESTNET))
+
+    def test_base_url_override_moves_every_gateway(self):
+        with patch.dict(os.environ, {"GRVT_PERPETUAL_BASE_URL": "http://127.0.0.1:8123/"}):
+            for domain in (MAINNET, TESTNET):
+                endpoints = web_utils.endpoints(domain)
+                self.assertEqual("http://127.0.0.1:8123", endpoints.edge)
+                self.assertEqual("http://127.0.0.1:8123", endpoints.trades)
+                self.assertEqual("http://127.0.0.1:8123", endpoints.market_data)
+                self.assertEqual("ws://127.0.0.1:8123/ws/full", endpoints.trades_ws)
+                self.assertEqual("ws://127.0.0.1:8123/ws/full", endpoints.market_data_ws)
+            self.assertEqual("http://127.0.0.1:8123/full/v1/order", web_utils.private_rest_url("full/v1/order"))
+            self.assertEqual("http://127.0.0.1:8123/auth/api_key/login", web_utils.login_url(TESTNET))
+            self.assertEqual(325, web_utils.chain_id(MAINNET))
+
+    def test_https_base_url_with_path_prefix(self):
+        with patch.dict(os.environ, {"GRVT_PERPETUAL_BASE_URL": "https://sandbox.local/grvt"}):
+            self.assertEqual("https://sandbox.local/grvt/full/v1/book", web_utils.public_rest_url("full/v1/book"))
+            self.assertEqual("wss://sandbox.local/grvt/ws/full", web_utils.private_ws_url())
+
+    def test_fine_overrides_win_over_base_url(self):
+        overrides = {
+            "GRVT_PERPETUAL_BASE_URL": "http://127.0.0.1:1000",
+            "GRVT_PERPETUAL_EDGE_URL": "http://127.0.0.1:2000",
+            "GRVT_PERPETUAL_TRADES_URL": "http://127.0.0.1:3000/",
+            "GRVT_PERPETUAL_MARKET_DATA_URL": "http://127.0.0.1:4000",
+            "GRVT_PERPETUAL_TRADES_WS_URL": "http://127.0.0.1:5000",
+            "GRVT_PERPETUAL_MARKET_DATA_WS_URL": "wss://md.example:6000/ws/lite",
+        }
+        with patch.dict(os.environ, overrides):
+            endpoints = web_utils.endpoints(MAINNET)
+        self.assertEqual("http://127.0.0.1:2000", endpoints.edge)
+        self.assertEqual("http://127.0.0.1:3000", endpoints.trades)
+        self.assertEqual("http://127.0.0.1:4000", endpoints.market_data)
+        self.assertEqual("ws://127.0.0.1:5000/ws/full", endpoints.trades_ws)
+        self.assertEqual("wss://md.example:6000/ws/lite", endpoints.market_data_ws)
+
+    def test_single_fine_override_keeps_other_defaults(self):
+        with patch.dict(os.environ, {"GRVT_PERPETUAL_TRADES_URL": "http://127.0.0.1:3000"}):
+            self.assertEqual("http://127.0.0.1:3000/full/v1/positions",
+                             web_utils.private_rest_url(CONSTANTS.POSITIONS_PATH_URL, domain=TESTNET))
+            self.assertEqual("https://market-data.testnet.grvt.io/full/v1/book",
+                             web_utils.public_rest_url(CONSTANTS.ORDER_BOOK_PATH_URL, domain=TESTNET))
+
+    def test_domain_specific_override_wins_and_stays_in_its_domain(self):
+        overrides = {
+            "GRVT_PERPETUAL_BASE_URL": "http://127.0.0.1:1000",
+            "GRVT_PERPETUAL_TESTNET_BASE_URL": "http://127.0.0.1:7000",
+            "GRVT_PERPETUAL_TESTNET_CHAIN_ID": "999",
+        }
+        with patch.dict(os.environ, overrides):
+            self.assertEqual("http://127.0.0.1:7000", web_utils.endpoints(TESTNET).trades)
+            self.assertEqual(999, web_utils.chain_id(TESTNET))
+            self.assertEqual("http://127.0.0.1:1000", web_utils.endpoints(MAINNET).trades)
+            self.assertEqual(325, web_utils.chain_id(MAINNET))
+
+    def test_overrides_are_read_at_call_time(self):
+        before = web_utils.public_ws_url(TESTNET)
+        with patch.dict(os.environ, {"GRVT_PERPETUAL_MARKET_DATA_WS_URL": "ws://127.0.0.1:9/"}):
+            self.assertEqual("ws://127.0.0.1:9/ws/full", web_utils.public_ws_url(TESTNET))
+        self.assertEqual(before, web_utils.public_ws_url(TESTNET))
+
+    def test_chain_id_override(self):
+        with patch.dict(os.environ, {"GRVT_PERPETUAL_CHAIN_ID": " 326 "}):
+            self.assertEqual(326, web_utils.chain_id(MAINNET))
+            self.assertEqual(326, web_utils.endpoints(MAINNET).chain_id)
+        with patch.dict(os.environ, {"GRVT_PERPETUAL_CHAIN_ID": "testnet"}):
+            with self.assertRaisesRegex(ValueError, "GRVT_PERPETUAL_CHAIN_ID"):
+                web_utils.chain_id(MAINNET)
+
+    def test_empty_override_is_ignored(self):
+        with patch.dict(os.environ, {"GRVT_PERPETUAL_BASE_URL": "", "GRVT_PERPETUAL_CHAIN_ID": ""}):
+            self.assertEqual("https://trades.grvt.io/x", web_utils.private_rest_url("x"))
+            self.assertEqual(325, web_utils.chain_id())
+
+    def test_invalid_ws_override_and_unknown_domain(self):
+        with patch.dict(os.environ, {"GRVT_PERPETUAL_TRADES_WS_URL": "ftp://127.0.0.1:1"}):
+            with self.assertRaisesRegex(ValueError, "websocket URL"):
+                web_utils.private_ws_url()
+        with self.assertRaisesRegex(ValueError, "Unknown GRVT domain"):
+            web_utils.public_rest_url("full/v1/book", domain="grvt_perpetual_devnet")
+        with self.assertRaises(ValueError):
+            web_utils.chain_id("binance")
+
+    def test_ws_rpc_method(self):
+        self.assertEqual("v1/create_order", web_utils.ws_rpc_method(CONSTANTS.CREATE_ORDER_PATH_URL))
+        self.assertEqual("v2/bulk_orders", web_utils.ws_rpc_method("/full/v2/bulk_orders"))
+        self.assertEqual("v1/book", web_utils.ws_rpc_method("lite/v1/book"))
+        self.assertEqual("v1/order", web_utils.ws_rpc_method("v1/order"))
+        self.assertEqual(CONSTANTS.WS_RPC_CANCEL_ON_DISCONNECT,
+                         web_utils.ws_rpc_method(CONSTANTS.CANCEL_ON_DISCONNECT_PATH_URL))
+
+
+class GrvtPerpetualConversionTests(IsolatedAsyncioWrapperTestCase):
+
+    def test_trading_pair_instrument_round_trip(self):
+        for pair, instrument in (("BTC-USDT", "BTC_USDT_Perp"), ("1000PEPE-USDT", "1000PEPE_USDT_Perp"),
+                                 ("kBONK-USDC", "kBONK_USDC_Perp")):
+            self.assertEqual(instrument, web_utils.instrument_for_trading_pair(pair))
+            self.assertEqual(pair, web_utils.trading_pair_for_instrument(instrument))
+
+    def test_invalid_names_are_rejected(self):
+        for pair in ("BTCUSDT", "BTC-", "-USDT", "BTC-USDT-X", ""):
+            with self.assertRaises(ValueError):
+                web_utils.instrument_for_trading_pair(pair)
+        for instrument in ("BTC_USDT_Fut_20Oct23", "ETH_USDT_Call_20Oct23_2800", "BTC_Perp", "_USDT_Perp", None, ""):
+            self.assertFalse(web_utils.is_perpetual_instrument(instrument))
+            with self.assertRaises(ValueError):
+                web_utils.trading_pair_for_instrument(instrument)
+
+    def test_timestamps(self):
+        self.assertEqual(1767292408.4, web_utils.ns_to_seconds("1767292408400000000"))
+        self.assertEqual(1.5, web_utils.ns_to_seconds(1_500_000_000))
+        self.assertEqual(0.0, web_utils.ns_to_seconds(None))
+        self.assertEqual(0.0, web_utils.ns_to_seconds(""))
+        self.assertEqual(1_767_292_408_400_000_000, web_utils.seconds_to_ns(1767292408.4))
+        before = time.time_ns()
+        now = web_utils.now_ns()
+        self.assertTrue(before <= now <= time.time_ns())
+
+    def test_expiration_ns(self):
+        self.assertEqual(1_000 + 60 * 10**9, web_utils.expiration_ns(60, now_nanoseconds=1_000))
+        capped = web_utils.expiration_ns(10**9, now_nanoseconds=0)
+        self.assertEqual(CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS * 10**9, capped)
+        self.assertGreater(web_utils.expiration_ns(1), time.time_ns())
+        for invalid in (0, -5):
+            with self.assertRaises(ValueError):
+                web_utils.expiration_ns(invalid)
+
+    def test_order_and_quote_expiry_defaults_and_overrides(self):
+        with patch.dict(os.environ, CLEAN_ENV, clear=True):
+            self.assertEqual(CONSTANTS.DEFAULT_ORDER_EXPIRY_SECONDS, web_utils.order_expiry_seconds())
+            self.assertEqual(CONSTANTS.DEFAULT_QUOTE_EXPIRY_SECONDS, web_utils.quote_expiry_seconds(TESTNET))
+            self.assertLess(CONSTANTS.DEFAULT_ORDER_EXPIRY_SECONDS, CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS)
+        with patch.dict(os.environ, {"GRVT_PERPETUAL_QUOTE_EXPIRY_SECONDS": "30",
+                                     "GRVT_PERPETUAL_ORDER_EXPIRY_SECONDS": "99999999"}):
+            self.assertEqual(30.0, web_utils.quote_expiry_seconds())
+            self.assertEqual(float(CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS), web_utils.order_expiry_seconds())
+        for invalid in ("soon", "0", "-1"):
+            with patch.dict(os.environ, {"GRVT_PERPETUAL_QUOTE_EXPIRY_SECONDS": invalid}):
+                with self.assertRaisesRegex(ValueError, "QUOTE_EXPIRY_SECONDS"):
+                    web_utils.quote_expiry_seconds()
+
+    def test_selectors(self):
+        self.assertEqual("BTC_USDT_Perp@100", web_utils.public_selector("BTC_USDT_Perp", 100))
+        self.assertEqual("BTC_USDT_Perp@500-50", web_utils.book_snapshot_selector("BTC_USDT_Perp", 500, 50))
+        self.assertEqual("8289849667772468", web_utils.private_selector(8289849667772468))
+        self.assertEqual("8289849667772468-BTC_USDT_Perp",
+                         web_utils.private_selector("8289849667772468", "BTC_USDT_Perp"))
+
+    def test_error_code_and_http_status(self):
+        body = {"code": 1000, "message": "You need to authenticate prior to using this functionality", "status": 401}
+        self.assertEqual(1000, web_utils.error_code(body))
+        self.assertEqual(401, web_utils.http_status(body))
+        self.assertEqual(3000, web_utils.error_code({"jsonrpc": "2.0", "error": {"code": 3000, "message": "x"}}))
+        self.assertIsNone(web_utils.error_code({"result": {"ack": True}}))
+        self.assertIsNone(web_utils.error_code({"code": 0}))
+        self.assertIsNone(web_utils.error_code({"code": "abc"}))
+        self.assertIsNone(web_utils.error_code(None))
+        error = IOError("Error executing request POST https://x/full/v1/order. HTTP status is 404. "
+                        'Error: {"code":1004,"message":"Data Not Found","status":404}')
+        self.assertEqual(1004, web_utils.error_code(error))
+        self.assertEqual(404, web_utils.http_status(error))
+        self.assertEqual({"code": 1004, "message": "Data Not Found", "status": 404}, web_utils.json_body(str(error)))
+        self.assertIsNone(web_utils.json_body("Error: N/A"))
+        self.assertIsNone(web_utils.json_body("Error: {broken"))
+        self.assertIsNone(web_utils.http_status(IOError("timeout")))
+        self.assertIsNone(web_utils.http_status(None))
+        self.assertIsNone(web_utils.http_status({"status": "bad"}))
+        self.assertIsNone(web_utils.http_status({}))
+
+    def test_parse_server_time_units(self):
+        expected_ms = 1_767_292_408_400.0
+        self.assertEqual(expected_ms, web_utils.parse_server_time_ms("1767292408.4"))
+        self.assertEqual(expected_ms, web_utils.parse_server_time_ms("1767292408400"))
+        self.assertEqual(expected_ms, web_utils.parse_server_time_ms(1_767_292_408_400_000))
+        self.assertEqual(expected_ms, web_utils.parse_server_time_ms("1767292408400000000"))
+        for invalid in ("0", -1, "abc", None):
+            with self.assertRaises((ValueError, TypeError)):
+                web_utils.parse_server_time_ms(invalid)
+
+
+class GrvtPerpetualServerTimeTests(IsolatedAsyncioWrapperTestCase):
+
+    def setUp(self):
+        super().setUp()
+        patcher = patch.dict(os.environ, {"GRVT_PERPETUAL_BASE_URL": "http://127.0.0.1:18080"})
+        patcher.start()
+        self.addCleanup(patcher.stop)
+        self.time_url = "http://127.0.0.1:18080/time"
+
+    @aioresponses()
+    async def test_server_time_in_milliseconds(self, mock_api):
+        mock_api.get(self.time_url, body=json.dumps({"server_time": "1767292408400"}))
+        self.assertEqual(1_767_292_408_400.0, await web_utils.get_current_server_time(domain=TESTNET))
+
+    @aioresponses()
+    async def test_server_time_in_nanoseconds_as_result(self, mock_api):
+        mock_api.get(self.time_url, body=json.dumps({"result": 1767292408400000000}))
+        self.assertEqual(1_767_292_408_400.0, await web_utils.get_current_server_time(domain=TESTNET))
+
+    @aioresponses()
+    async def test_missing_time_route_falls_back_to_local_clock(self, mock_api):
+        mock_api.get(self.time_url, status=404, body="404: Not Found")
+        before = time.time() * 1e3
+        server_time = await web_utils.get_current_server_time(throttler=web_utils.create_throttler())
+        self.assertTrue(before <= server_time <= time.time() * 1e3)
+
+    @aioresponses()
+    async def test_malformed_time_falls_back_to_local_clock(self, mock_api):
+        mock_api.get(self.time_url, body=json.dumps({"server_time": "soon"}))
+        before = time.time() * 1e3
+        server_time = await web_utils.get_current_server_time()
+        self.assertTrue(before <= server_time <= time.time() * 1e3)
+
+    @aioresponses()
+    async def test_api_factory_syncs_time_and_sends_json(self, mock_api):
+        mock_api.get(self.time_url, body=json.dumps({"server_time": str(int(time.time() * 1e3))}))
+        url = web_utils.public_rest_url(CONSTANTS.INSTRUMENT_PATH_URL, domain=TESTNET)
+        mock_api.post(url, body=json.dumps({"result": {"instrument": "BTC_USDT_Perp"}}))
+        factory = web_utils.build_api_factory(domain=TESTNET)
+        rest_assistant = await factory.get_rest_assistant()
+        response = await rest_assistant.execute_request(
+            url=url, data={"instrument": "BTC_USDT_Perp"}, method=RESTMethod.POST,
+            throttler_limit_id=CONSTANTS.INSTRUMENT_PATH_URL)
+        self.assertEqual("BTC_USDT_Perp", response["result"]["instrument"])
+        requests = {(method, str(key)): calls for (method, key), calls in mock_api.requests.items()}
+        self.assertIn(("GET", self.time_url), requests)
+        post = requests[("POST", url)][0]
+        self.assertEqual("application/json", post.kwargs["headers"]["Content-Type"])
+        self.assertEqual({"instrument": "BTC_USDT_Perp"}, json.loads(post.kwargs["data"]))
+
+    async def test_rest_pre_processor_sets_json_content_type_on_posts_only(self):
+        pre_processor = web_utils.GrvtRESTPreProcessor()
+        post = await pre_processor.pre_process(RESTRequest(method=RESTMethod.POST, url="http://x", headers={"A": "1"}))
+        self.assertEqual({"A": "1", "Content-Type": "application/json"}, post.headers)
+        get = await pre_processor.pre_process(RESTRequest(method=RESTMethod.GET, url="http://x"))
+        self.assertEqual({}, get.headers)
+
+
+class GrvtPerpetualRateLimitTests(IsolatedAsyncioWrapperTestCase):
+
+    def test_every_route_constant_has_a_rate_limit_linked_to_a_pool(self):
+        limits = {limit.limit_id: limit for limit in CONSTANTS.RATE_LIMITS}
+        routes = [value for name, value in vars(CONSTANTS).items() if name.endswith("_PATH_URL")]
+        self.assertEqual(len(CONSTANTS.ENDPOINT_COSTS), len(routes))
+        for route in routes:
+            self.assertIn(route, limits)
+            cost, pool = CONSTANTS.ENDPOINT_COSTS[route]
+            self.assertEqual(cost, limits[route].weight)
+            self.assertEqual([(pool, cost)], [(pair.limit_id, pair.weight) for pair in limits[route].linked_limits])
+            self.assertIn(pool, limits)
+
+    def test_ccxt_costs(self):
+        costs = {route: cost for route, (cost, _) in CONSTANTS.ENDPOINT_COSTS.items()}
+        self.assertEqual(100, costs[CONSTANTS.LOGIN_PATH_URL])
+        self.assertEqual(4, costs[CONSTANTS.TICKER_PATH_URL])
+        self.assertEqual(12, costs[CONSTANTS.ORDER_BOOK_PATH_URL])
+        self.assertEqual(5, costs[CONSTANTS.CREATE_ORDER_PATH_URL])
+        self.assertEqual(5, costs[CONSTANTS.CANCEL_ORDER_PATH_URL])
+        self.assertEqual(50, costs[CONSTANTS.CANCEL_ALL_ORDERS_PATH_URL])
+        self.assertEqual(100, costs[CONSTANTS.CANCEL_ON_DISCONNECT_PATH_URL])
+        self.assertEqual(20, costs[CONSTANTS.OPEN_ORDERS_PATH_URL])
+        self.assertEqual(40, costs[CONSTANTS.ACCOUNT_SUMMARY_PATH_URL])
+
+    def test_order_entry_shares_no_pool_with_polling_or_market_data(self):
+        def pool_of(route):
+            return CONSTANTS.ENDPOINT_COSTS[route][1]
+
+        order_pools = {pool_of(route) for route in (CONSTANTS.CREATE_ORDER_PATH_URL, CONSTANTS.CANCEL_ORDER_PATH_URL,
+                                                    CONSTANTS.BULK_ORDERS_PATH_URL)}
+        polling_pools = {pool_of(route) for route in (
+            CONSTANTS.ORDER_PATH_URL, CONSTANTS.OPEN_ORDERS_PATH_URL, CONSTANTS.POSITIONS_PATH_URL,
+            CONSTANTS.ACCOUNT_SUMMARY_PATH_URL, CONSTANTS.FILL_HISTORY_PATH_URL, CONSTANTS.ORDER_BOOK_PATH_URL,
+            CONSTANTS.TICKER_PATH_URL, CONSTANTS.CANCEL_ON_DISCONNECT_PATH_URL, CONSTANTS.LOGIN_PATH_URL)}
+        self.assertEqual({CONSTANTS.ORDER_ENTRY_POOL}, order_pools)
+        self.assertNotIn(CONSTANTS.ORDER_ENTRY_POOL, polling_pools)
+
+    async def test_saturated_polling_does_not_block_orders(self):
+        throttler = web_utils.create_throttler()
+        for _ in range(25):  # 25 x 20 tokens fill the account-query pool (500 tokens per 5 s)
+            async with throttler.execute_task(CONSTANTS.OPEN_ORDERS_PATH_URL):
+                pass
+        self.assertFalse(throttler.execute_task(CONSTANTS.POSITIONS_PATH_URL).within_capacity())
+        for route in (CONSTANTS.CREATE_ORDER_PATH_URL, CONSTANTS.CANCEL_ORDER_PATH_URL,
+                      CONSTANTS.CANCEL_ALL_ORDERS_PATH_URL):
+            await asyncio.wait_for(throttler.execute_task(route).acquire(), timeout=0.5)
+
+    async def test_order_bucket_limits_order_rate(self):
+        throttler = web_utils.create_throttler()
+        for _ in range(20):  # 20 x 5 tokens: GRVT's create_order bucket for one second
+            await throttler.execute_task(CONSTANTS.CREATE_ORDER_PATH_URL).acquire()
+        self.assertFalse(throttler.execute_task(CONSTANTS.CREATE_ORDER_PATH_URL).within_capacity())
+        self.assertTrue(throttler.execute_task(CONSTANTS.CANCEL_ORDER_PATH_URL).within_capacity())
+
+    def test_every_route_still_passes_with_a_small_share_of_the_limits(self):
+        throttler = AsyncThrottler(CONSTANTS.RATE_LIMITS, limits_share_percentage=Decimal("15"))
+        for route, (cost, pool) in CONSTANTS.ENDPOINT_COSTS.items():
+            rate_limit, related = throttler.get_related_limits(route)
+            self.assertGreaterEqual(rate_limit.limit, rate_limit.weight, route)
+            for linked, weight in related:
+                self.assertGreaterEqual(linked.limit, weight, route)
+
+    def test_build_rate_limits_is_configurable_and_validated(self):
+        custom = CONSTANTS.build_rate_limits(
+            endpoint_costs={"full/v1/x": (10, "p")}, pools={"p": (50, 2.0)}, tokens_per_second=10)
+        limits = {limit.limit_id: limit for limit in custom}
+        self.assertEqual(50, limits["p"].limit)
+        self.assertEqual(2.0, limits["p"].time_interval)
+        route = limits["full/v1/x"]
+        self.assertEqual((20, 2.0, 10), (route.limit, route.time_interval, route.weight))
+        with self.assertRaisesRegex(ValueError, "unknown rate-limit pool"):
+            CONSTANTS.build_rate_limits(endpoint_costs={"r": (1, "missing")}, pools={"p": (10, 1.0)})
+        with self.assertRaisesRegex(ValueError, "more than its bucket"):
+            CONSTANTS.build_rate_limits(endpoint_costs={"r": (200, "p")}, pools={"p": (1000, 1.0)})
+
+    async def test_bulk_orders_acquire_one_create_token_set_per_order(self):
+        self.assertEqual([CONSTANTS.BULK_ORDERS_PATH_URL] + [CONSTANTS.CREATE_ORDER_PATH_URL] * 3,
+                         web_utils.bulk_orders_limit_ids(3))
+        self.assertEqual([CONSTANTS.BULK_ORDERS_PATH_URL], web_utils.bulk_orders_limit_ids(0))
+        throttler = web_utils.create_throttler()
+        await web_utils.acquire_bulk_orders_capacity(throttler, 4)
+        acquired = [log.rate_limit.limit_id for log in throttler._task_logs]
+        self.assertEqual(4, acquired.count(CONSTANTS.CREATE_ORDER_PATH_URL))
+        self.assertEqual(1, acquired.count(CONSTANTS.BULK_ORDERS_PATH_URL))
+        self.assertEqual(5, acquired.count(CONSTANTS.ORDER_ENTRY_POOL))
+
+    def test_create_throttler_accepts_custom_rules(self):
+        throttler = web_utils.create_throttler(
+            rate_limits=CONSTANTS.build_rate_limits(), limits_share_percentage=Decimal("50"))
+        rate_limit, _ = throttler.get_related_limits(CONSTANTS.CREATE_ORDER_PATH_URL)
+        self.assertEqual(50, rate_limit.limit)
+        self.assertTrue(all(re.match(r"^[a-z0-9_/]+$", limit.limit_id) for limit in CONSTANTS.RATE_LIMITS))
+
+
+class GrvtPerpetualServerTimeBodyTests(IsolatedAsyncioWrapperTestCase):
+
+    @aioresponses()
+    async def test_server_time_as_a_bare_number(self, mock_api):
+        with patch.dict(os.environ, {"GRVT_PERPETUAL_MARKET_DATA_URL": "http://127.0.0.1:18082"}):
+            mock_api.get("http://127.0.0.1:18082/time", body="1767292408400")
+            self.assertEqual(1_767_292_408_400.0, await web_utils.get_current_server_time())
+
+    def test_candles_feed_alias(self):
+        with patch.dict(os.environ, CLEAN_ENV, clear=True):
+            self.assertEqual(web_utils.public_ws_url(TESTNET), web_utils.public_wss_url(TESTNET))
