@@ -472,6 +472,20 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
                 self.logger().warning(
                     f"GRVT did not confirm the {request.stream} subscription {request.selector} "
                     f"of {request.trading_pair}: {_shorten(result)}")
+            elif request.stream == CONSTANTS.WS_BOOK_DELTA_STREAM and isinstance(subs, list):
+                self._expect_first_book_delta(request, subs, result)
+
+    def _expect_first_book_delta(self, request: "_PendingRequest", subs: list, result: Mapping):
+        firsts = result.get("first_sequence_number")
+        if not isinstance(firsts, list):
+            return
+        index = subs.index(request.selector)
+        try:
+            first_sequence_number = parse_sequence_number(firsts[index])
+        except (IndexError, TypeError, ValueError):
+            return
+        instrument = request.selector.split("@", 1)[0]
+        self._sequencer.expect_first_delta(instrument, first_sequence_number)
 
     def _log_request_error(self, request: Optional[_PendingRequest], error: Any):
         code = error.get("code") if isinstance(error, Mapping) else None

@@ -39,7 +39,7 @@ class BookSequenceVerdict(enum.IntEnum):
 
 class _BookStreamState:
     __slots__ = ("awaiting_snapshot", "first_payload_is_snapshot", "first_sequence", "last_sequence", "epoch",
-                 "update_id")
+                 "update_id", "expected_first", "announced_first")
 
     def __init__(self):
         self.awaiting_snapshot = True
@@ -48,6 +48,8 @@ class _BookStreamState:
         self.last_sequence = -1  # last delta number accepted; -1: the next delta anchors the chain
         self.epoch = 0
         self.update_id = 0
+        self.expected_first = -1  # number the first delta after the current snapshot must carry; -1: unknown
+        self.announced_first = -1  # announced by a subscribe answer, for the snapshot still to come
 
 
 class GrvtPerpetualBookSequencer:
@@ -100,6 +102,12 @@ class GrvtPerpetualBookSequencer:
 
         last = state.last_sequence
         if last < 0:
+            expected = state.expected_first
+            if expected > 0 and sequence_number != expected:
+                if sequence_number < expected:  # published before the snapshot was taken: already in it
+                    self.duplicates += 1
+                    return BookSequenceVerdict.DUPLICATE
+                return self._gap(state)
             state.first_sequence = state.last_sequence = sequence_number
             state.update_id += 1
             self.deltas += 1
@@ -121,6 +129,22 @@ class GrvtPerpetualBookSequencer:
         state.update_id += 1
         self.deltas += 1
         return BookSequenceVerdict.DELTA
+
+    def expect_first_delta(self, key: Hashable, first_sequence_number: int):
+        """
+        The subscribe answer's ``first_sequence_number``: the first delta after the snapshot must carry it, so a
+        delta lost right after the snapshot is a gap too. Applies to the snapshot that has not yet been
+        processed, or to the current one while no delta has been accepted on top of it.
+        """
+        if first_sequence_number <= 0:
+            return
+        state = self._states.get(key)
+        if state is None:
+            state = self._states[key] = _BookStreamState()
+        if state.awaiting_snapshot:
+            state.announced_first = first_sequence_number
+        elif state.last_sequence < 0:
+            state.expected_first = first_sequence_number
 
     def update_id(self, key: Hashable) -> int:
         """Hummingbot update id of the last payload accepted for ``key`` (0 before any)."""
@@ -166,6 +190,7 @@ class GrvtPerpetualBookSequencer:
         state = self._states.get(key)
         if state is None:
             state = self._states[key] = _BookStreamState()
+        state.announced_first = -1  # the announcement was for the stream's snapshot, not this one
         self._start_epoch(state, anchor=-1)
         return state.update_id
 
@@ -184,6 +209,8 @@ class GrvtPerpetualBookSequencer:
         state.awaiting_snapshot = False
         state.first_sequence = anchor
         state.last_sequence = anchor
+        state.expected_first = state.announced_first if anchor < 0 else -1
+        state.announced_first = -1
         state.epoch += 1
         state.update_id = state.epoch << UPDATE_ID_EPOCH_SHIFT
         self.snapshots += 1

@@ -556,6 +556,24 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual({}, self.data_source._resync_tasks)
 
     @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
+    async def test_delta_lost_right_after_the_snapshot_is_caught_through_the_subscribe_answer(self, ws_connect_mock):
+        ws_mock = await self._connect_ws(ws_connect_mock)
+        self.data_source._pending_requests[77] = _PendingRequest(
+            "subscribe", "v1.book.d", f"{self.instrument}@100", self.trading_pair)
+        await self.data_source._process_message_for_unknown_channel({
+            "jsonrpc": "2.0", "id": 77, "method": "subscribe",
+            "result": {"stream": "v1.book.d", "subs": [f"{self.instrument}@100"], "unsubs": [], "num_snapshots": [1],
+                       "first_sequence_number": ["12"], "latest_sequence_number": ["11"]}}, ws_mock)
+
+        messages = await self._parse_book(self._book_payload(0, 0, bids=[level("100", "1")]),
+                                          self._book_payload(13, 12, bids=[level("99", "1")]))
+        await self._settle()
+
+        self.assertEqual([OrderBookMessageType.SNAPSHOT], [m.type for m in messages])
+        self.assertEqual(1, self.data_source.sequencer.gaps)
+        self.assertEqual(["unsubscribe", "subscribe"], [m["method"] for m in self._sent(ws_mock)])
+
+    @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
     async def test_decrease_triggers_resync(self, ws_connect_mock):
         ws_mock = await self._connect_ws(ws_connect_mock)
 

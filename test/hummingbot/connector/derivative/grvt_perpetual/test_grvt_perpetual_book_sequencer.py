@@ -244,3 +244,54 @@ class GrvtPerpetualBookSequencerTests(unittest.TestCase):
         self.assertEqual(NO_PREVIOUS_SEQUENCE, parse_sequence_number(None))
         with self.assertRaises(ValueError):
             parse_sequence_number("seventeen")
+
+
+class GrvtPerpetualBookSequencerAnnouncedFirstDeltaTests(unittest.TestCase):
+    """The subscribe answer's first_sequence_number makes a loss right after the snapshot detectable."""
+
+    def setUp(self):
+        self.sequencer = GrvtPerpetualBookSequencer()
+
+    def test_first_delta_missing_after_an_announced_snapshot_is_a_gap(self):
+        self.sequencer.expect_first_delta(KEY, 41)
+        self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 0, 0))
+
+        self.assertEqual(V.GAP, self.sequencer.on_message(KEY, 42, 41))
+        self.assertEqual(1, self.sequencer.gaps)
+        self.assertTrue(self.sequencer.is_awaiting_snapshot(KEY))
+
+    def test_announced_first_delta_anchors_the_chain(self):
+        self.sequencer.expect_first_delta(KEY, 41)
+        self.sequencer.on_message(KEY, 0, 0)
+
+        self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 41, 40))
+        self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 42, 41))
+        self.assertEqual(0, self.sequencer.gaps)
+
+    def test_delta_older_than_the_announced_first_is_ignored(self):
+        self.sequencer.expect_first_delta(KEY, 41)
+        self.sequencer.on_message(KEY, 0, 0)
+
+        self.assertEqual(V.DUPLICATE, self.sequencer.on_message(KEY, 40, 39))
+        self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 41, 40))
+
+    def test_announcement_after_the_snapshot_applies_until_a_delta_is_accepted(self):
+        self.sequencer.on_message(KEY, 0, 0)
+        self.sequencer.expect_first_delta(KEY, 10)
+        self.assertEqual(V.GAP, self.sequencer.on_message(KEY, 11, 10))
+
+        other = GrvtPerpetualBookSequencer()
+        other.on_message(KEY, 0, 0)
+        other.on_message(KEY, 10, 9)
+        other.expect_first_delta(KEY, 500)  # too late to matter: the chain is anchored
+        self.assertEqual(V.DELTA, other.on_message(KEY, 11, 10))
+
+    def test_announcement_is_used_once_and_not_for_a_rest_snapshot(self):
+        self.sequencer.expect_first_delta(KEY, 41)
+        self.sequencer.apply_external_snapshot(KEY)
+        self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 77, 76))
+
+        self.sequencer.expect_first_delta(KEY, 0)  # no information: ignored
+        self.sequencer.request_resync(KEY)
+        self.sequencer.on_message(KEY, 0, 0)
+        self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 3, 2))
