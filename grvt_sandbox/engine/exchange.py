@@ -643,7 +643,8 @@ class Exchange:
             account.balance += amount
             position.cumulative_funding += amount
             position.event_time = now
-            payment = FundingPayment(now, account.sub_account_id, inst, amount, str(next(self._funding_tx_counter)))
+            # GRVT's FundingPayment.amount: "Positive if paid, negative if received" (the balance change negated)
+            payment = FundingPayment(now, account.sub_account_id, inst, -amount, str(next(self._funding_tx_counter)))
             if account.record_history:
                 account.funding_history.append(payment)
             self.events.funding.emit(payment)

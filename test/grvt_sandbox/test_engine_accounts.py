@@ -147,9 +147,10 @@ def test_funding_settlement_moves_balances(exchange):
     amount = -D("1.0") * D("90000") * D("0.01") / 100  # the long pays 9 USDT
     assert exchange.accounts[TRADER].balance == balance + amount
     assert exchange.position(TRADER, BTC).cumulative_funding == amount
-    assert {p.sub_account_id: p.amount for p in payments} == {TRADER: amount, MAKER: -amount}
+    # payments follow GRVT's sign: positive when paid
+    assert {p.sub_account_id: p.amount for p in payments} == {TRADER: -amount, MAKER: amount}
     history, cursor = exchange.accounts[TRADER].funding_history.page(10)
-    assert [p.amount for p in history] == [amount] and cursor == ""
+    assert [p.amount for p in history] == [-amount] and cursor == ""
     assert exchange.markets[BTC].funding_history.latest(1)[0].funding_rate == D("0.01")
 
 

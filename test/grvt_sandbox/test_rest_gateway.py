@@ -276,7 +276,7 @@ async def test_account_routes_after_a_fill(sandbox, client):
                                                        "leverage": "51"}))[1]["code"] == 2108
     sandbox.exchange.settle_funding(BTC, D("0.01"))
     _, body = await client.post("funding_payment_history", {"sub_account_id": DEMO_SUB_ACCOUNT_ID})
-    assert [(p["instrument"], p["amount"]) for p in body["result"]] == [(BTC, "-0.9")]
+    assert [(p["instrument"], p["amount"]) for p in body["result"]] == [(BTC, "0.9")]  # a long pays: positive
     _, body = await client.post("funding", {"instrument": BTC})
     assert body["result"][0]["funding_rate"] == "0.01" and body["next"] == ""
     assert (await client.post("open_orders", {"sub_account_id": "42"}))[1]["code"] == 1001
