@@ -1,0 +1,205 @@
+"""Typed REST queries about one GRVT sub-account: orders, fills, positions, balances, leverage, funding payments.
+
+History routes are paginated newest first; ``GrvtPerpetualAccountClient`` follows the ``next`` cursors until a page
+reaches the requested start, the last page, or ``MAX_HISTORY_PAGES``. An unreadable item in a list is logged and
+skipped so that one bad record never hides the others.
+"""
+import asyncio
+import logging
+import time
+from decimal import Decimal
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Type, TypeVar
+
+from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import (
+    GrvtFill,
+    GrvtFundingPayment,
+    GrvtInitialLeverage,
+    GrvtInstrument,
+    GrvtMessageError,
+    GrvtOrder,
+    GrvtPage,
+    GrvtPosition,
+    GrvtSubAccount,
+    result_list,
+    result_object,
+    to_bool,
+    to_decimal,
+)
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_transport import RestPoster
+from hummingbot.logger import HummingbotLogger
+
+T = TypeVar("T")
+
+
+class GrvtPerpetualAccountClient:
+    MAX_HISTORY_PAGES = 20
+
+    _logger: Optional[HummingbotLogger] = None
+
+    def __init__(self, sub_account_id: str, private_post: RestPoster, public_post: RestPoster):
+        self._sub_account_id = str(sub_account_id)
+        self._private_post = private_post
+        self._public_post = public_post
+
+    @classmethod
+    def logger(cls) -> HummingbotLogger:
+        if cls._logger is None:
+            cls._logger = logging.getLogger(HummingbotLogger.logger_name_for_class(cls))
+        return cls._logger
+
+    def body(self, **fields) -> Dict[str, Any]:
+        body: Dict[str, Any] = {"sub_account_id": self._sub_account_id}
+        body.update({key: value for key, value in fields.items() if value is not None})
+        return body
+
+    # --------------------------------------------------------------------------------------------------------------
+    # Orders and fills
+    # --------------------------------------------------------------------------------------------------------------
+    async def order(self, client_order_id: str) -> GrvtOrder:
+        """The order with this client id; GrvtPerpetualAPIError 1004 when GRVT does not know it."""
+        response = await self._private_post(CONSTANTS.ORDER_PATH_URL, self.body(client_order_id=client_order_id))
+        order = GrvtOrder.from_json(result_object(response, "order response"))
+        if order.state is None:
+            raise GrvtMessageError(f"GRVT order {client_order_id} answer carries no state")
+        return order
+
+    async def open_orders(self) -> List[GrvtOrder]:
+        response = await self._private_post(
+            CONSTANTS.OPEN_ORDERS_PATH_URL, self.body(kind=[CONSTANTS.PERPETUAL_KIND]))
+        return self._parse_items(result_list(response, "open orders response"), GrvtOrder)
+
+    async def fills(self, instrument: GrvtInstrument, start_ns: int) -> List[GrvtFill]:
+        """Fills of the instrument at or after `start_ns` (0 = as far back as the page limit allows)."""
+        body = self.body(
+            kind=[CONSTANTS.PERPETUAL_KIND], base=[instrument.base], quote=[instrument.quote],
+            start_time=str(start_ns) if start_ns > 0 else None, limit=CONSTANTS.HISTORY_PAGE_LIMIT)
+        fills = await self._history(
+            CONSTANTS.FILL_HISTORY_PATH_URL, body, GrvtFill,
+            reached_start=lambda page: any(fill.event_time_ns < start_ns for fill in page))
+        return [fill for fill in fills if fill.instrument == instrument.instrument and fill.event_time_ns >= start_ns]
+
+    # --------------------------------------------------------------------------------------------------------------
+    # Account state
+    # --------------------------------------------------------------------------------------------------------------
+    async def account_summary(self) -> GrvtSubAccount:
+        response = await self._private_post(CONSTANTS.ACCOUNT_SUMMARY_PATH_URL, self.body())
+        return GrvtSubAccount.from_json(result_object(response, "account summary response"))
+
+    async def positions(self) -> List[GrvtPosition]:
+        response = await self._private_post(CONSTANTS.POSITIONS_PATH_URL, self.body(kind=[CONSTANTS.PERPETUAL_KIND]))
+        return self._parse_items(result_list(response, "positions response"), GrvtPosition)
+
+    async def initial_leverages(self) -> List[GrvtInitialLeverage]:
+        response = await self._private_post(CONSTANTS.GET_ALL_INITIAL_LEVERAGE_PATH_URL, self.body())
+        return self._parse_items(result_list(response, "initial leverage response", key="results"),
+                                 GrvtInitialLeverage)
+
+    async def set_initial_leverage(self, instrument: str, leverage: int) -> bool:
+        response = await self._private_post(
+            CONSTANTS.SET_INITIAL_LEVERAGE_PATH_URL, self.body(instrument=instrument, leverage=str(leverage)))
+        success = None
+        if isinstance(response, Mapping):
+            result = response.get("result")
+            success = response.get("success", result.get("success") if isinstance(result, Mapping) else None)
+        return success is not None and to_bool(success, "set leverage response", "success")
+
+    # --------------------------------------------------------------------------------------------------------------
+    # Funding
+    # --------------------------------------------------------------------------------------------------------------
+    async def funding_payments(
+        self, instrument: str, after_ns: int = 0, latest_only: bool = False
+    ) -> List[GrvtFundingPayment]:
+        """Payments strictly after `after_ns`, oldest first; with `latest_only` just the newest one."""
+        body = self.body(
+            instrument=instrument, start_time=str(after_ns + 1) if after_ns > 0 else None,
+            limit=1 if latest_only else CONSTANTS.HISTORY_PAGE_LIMIT)
+        payments = await self._history(
+            CONSTANTS.FUNDING_PAYMENT_HISTORY_PATH_URL, body, GrvtFundingPayment,
+            reached_start=lambda page: latest_only or any(payment.event_time_ns <= after_ns for payment in page))
+        selected = sorted(
+            (payment for payment in payments if payment.instrument == instrument and payment.event_time_ns > after_ns),
+            key=lambda payment: payment.event_time_ns)
+        return selected[-1:] if latest_only else selected
+
+    async def funding_rate_at(self, instrument: str, time_ns: int) -> Optional[Decimal]:
+        """The funding rate (a fraction) of the last settlement at or before `time_ns`; GRVT publishes percent."""
+        response = await self._public_post(
+            CONSTANTS.FUNDING_RATE_PATH_URL, {"instrument": instrument, "end_time": str(time_ns), "limit": 1})
+        rates = result_list(response, "funding rate response")
+        if not rates or not isinstance(rates[0], Mapping) or rates[0].get("funding_rate") is None:
+            return None
+        rate = to_decimal(rates[0]["funding_rate"], "funding rate", "funding_rate")
+        return rate * CONSTANTS.FUNDING_RATE_PERCENT_SCALE
+
+    # --------------------------------------------------------------------------------------------------------------
+    # Helpers
+    # --------------------------------------------------------------------------------------------------------------
+    async def _history(
+        self,
+        path_url: str,
+        body: Dict[str, Any],
+        item_type: Type[T],
+        reached_start: Callable[[List[T]], bool],
+    ) -> List[T]:
+        items: List[T] = []
+        cursor = None
+        for _ in range(self.MAX_HISTORY_PAGES):
+            page = GrvtPage.from_json(await self._private_post(path_url, dict(body, cursor=cursor) if cursor else body))
+            page_items = self._parse_items(page.items, item_type)
+            items.extend(page_items)
+            if reached_start(page_items) or not page.next_cursor or not page.items:
+                return items
+            cursor = page.next_cursor
+        self.logger().warning(f"GRVT {path_url} history truncated after {self.MAX_HISTORY_PAGES} pages.")
+        return items
+
+    def _parse_items(self, raw_items: List[Any], item_type: Type[T]) -> List[T]:
+        items = []
+        for raw in raw_items:
+            try:
+                items.append(item_type.from_json(raw))
+            except GrvtMessageError as error:
+                self.logger().warning(f"Skipping unreadable GRVT {item_type.KIND}: {error}")
+        return items
+
+
+class CoalescingRefresh:
+    """
+    Runs `refresh` at most once per `min_interval` seconds however often it is requested: requests made while a run
+    is pending or in progress collapse into one more run. Used to refresh balances after fills without a REST call
+    per fill.
+    """
+
+    def __init__(self, refresh: Callable[[], Awaitable[Any]], min_interval: float, logger: Callable):
+        self._refresh = refresh
+        self._min_interval = min_interval
+        self._logger = logger
+        self._requested = False
+        self._last_run = float("-inf")
+        self._task: Optional[asyncio.Task] = None
+
+    def request(self):
+        self._requested = True
+        if self._task is None or self._task.done():
+            self._task = asyncio.ensure_future(self._run())
+
+    def cancel(self):
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+        self._requested = False
+
+    async def _run(self):
+        while self._requested:
+            wait = self._last_run + self._min_interval - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._requested = False
+            self._last_run = time.monotonic()
+            try:
+                await self._refresh()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exception:
+                self._logger().warning(f"GRVT account refresh failed: {exception}")

@@ -1,0 +1,157 @@
+"""GRVT error envelopes as exceptions with a clear, actionable message.
+
+REST errors arrive as ``{"code", "message", "status"}`` (HTTP status = ``status``), JSON-RPC errors as
+``{"code", "message"}``. ``GrvtPerpetualAPIError`` subclasses ``IOError`` because Hummingbot's request helpers and
+order-failure paths treat IOError as "the exchange refused", and because a non-JSON 5xx page must fail the same way.
+"""
+import json
+from typing import Any, Mapping, Optional
+
+from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
+
+# Short explanations for the codes a trading connector meets; the exchange's own message is always kept too.
+ERROR_EXPLANATIONS = {
+    CONSTANTS.ERROR_UNAUTHENTICATED: "session cookie missing or expired (the connector logs in again)",
+    CONSTANTS.ERROR_UNAUTHORIZED: "the API key is not allowed to use this endpoint",
+    CONSTANTS.ERROR_INTERNAL: "GRVT internal error, retry later",
+    CONSTANTS.ERROR_MALFORMED_REQUEST: "GRVT could not parse the request",
+    CONSTANTS.ERROR_NOT_FOUND: "no such order or record",
+    CONSTANTS.ERROR_RATE_LIMITED: "rate limit of the account tier exceeded",
+    CONSTANTS.ERROR_IP_NOT_WHITELISTED: "this IP address is not whitelisted for the API key",
+    CONSTANTS.ERROR_ENDPOINT_DEACTIVATED: "endpoint temporarily disabled by GRVT",
+    CONSTANTS.ERROR_INVALID_CHAIN_ID: "order signed for the wrong chain id (check the domain)",
+    CONSTANTS.ERROR_SIGNER_NO_TRADE_PERMISSION: "the signing key has no trade permission on this sub-account",
+    CONSTANTS.ERROR_SIGNATURE_UNAUTHORIZED_SIGNER: "the private key does not belong to this API key",
+    CONSTANTS.ERROR_SIGNATURE_EXPIRED: "the order signature expired before GRVT received it (check the clock)",
+    CONSTANTS.ERROR_SIGNATURE_MISMATCH: "the signature does not match the order payload",
+    CONSTANTS.ERROR_SUB_ACCOUNT_MISMATCH: "the trading account id does not match the API key's sub-account",
+    CONSTANTS.ERROR_SIGNATURE_TOO_LONG: "signature expiration beyond GRVT's 30 day maximum",
+    CONSTANTS.ERROR_CLIENT_ORDER_ID_OVERLAP: "client order id already used by an active order",
+    CONSTANTS.ERROR_INACTIVE_INSTRUMENT: "instrument is not active",
+    CONSTANTS.ERROR_UNSUPPORTED_INSTRUMENT: "instrument is not supported",
+    CONSTANTS.ERROR_SIZE_BELOW_MIN: "order size below the instrument's min_size",
+    CONSTANTS.ERROR_INVALID_PRICE_TICK: "price is not a multiple of the tick size",
+    CONSTANTS.ERROR_SIZE_TOO_GRANULAR: "size is not a multiple of min_size",
+    CONSTANTS.ERROR_BELOW_MIN_NOTIONAL: "order notional below the instrument's minimum",
+    CONSTANTS.ERROR_BELOW_MIN_NOTIONAL_REDUCE: "reduce-only order notional below the instrument's minimum",
+    CONSTANTS.ERROR_INSUFFICIENT_MARGIN: "insufficient margin",
+    CONSTANTS.ERROR_MAX_POSITION_SIZE: "fill would exceed the maximum position size",
+    CONSTANTS.ERROR_MAX_OPEN_ORDERS: "too many open orders",
+    CONSTANTS.ERROR_INVALID_LEVERAGE: "invalid leverage",
+    CONSTANTS.ERROR_LEVERAGE_BELOW_MIN: "leverage below the instrument minimum",
+    CONSTANTS.ERROR_LEVERAGE_ABOVE_MAX: "leverage above the instrument maximum",
+    CONSTANTS.ERROR_REDUCE_ONLY_NO_POSITION: "reduce-only (close) order but there is no position to reduce",
+    CONSTANTS.ERROR_REDUCE_ONLY_INCREASES_POSITION: "reduce-only order would increase the position",
+    CONSTANTS.ERROR_REDUCE_ONLY_TOO_LARGE: "reduce-only order larger than the position",
+    CONSTANTS.ERROR_INVALID_INSTRUMENT: "instrument is invalid",
+    CONSTANTS.ERROR_ORDER_ID_REQUIRED: "an order id or a client order id is required",
+    CONSTANTS.ERROR_COUNTDOWN_TOO_LONG: "cancel-on-disconnect countdown above 300 s",
+}
+
+_MAX_RAW_BODY_IN_MESSAGE = 300
+
+
+class GrvtPerpetualAPIError(IOError):
+    def __init__(self, code: Optional[int], message: str, http_status: Optional[int] = None, path: str = ""):
+        self.code = code
+        self.exchange_message = message
+        self.http_status = http_status
+        self.path = path
+        super().__init__(self._describe())
+
+    def _describe(self) -> str:
+        where = f" on {self.path}" if self.path else ""
+        status = f", HTTP {self.http_status}" if self.http_status is not None else ""
+        if self.code is None:
+            return f"GRVT request failed{where}{status}: {self.exchange_message}"
+        explanation = ERROR_EXPLANATIONS.get(self.code)
+        hint = f" ({explanation})" if explanation else ""
+        return f"GRVT error {self.code}{where}{status}: {self.exchange_message}{hint}"
+
+    @property
+    def is_not_found(self) -> bool:
+        return self.code in CONSTANTS.ORDER_NOT_FOUND_ERROR_CODES
+
+    @property
+    def is_session_expired(self) -> bool:
+        # 1008 (IP not whitelisted) is also HTTP 401 but logging in again cannot fix it.
+        if self.code is not None:
+            return self.code in CONSTANTS.SESSION_ERROR_CODES
+        return self.http_status == CONSTANTS.HTTP_UNAUTHORIZED
+
+    @property
+    def is_rate_limited(self) -> bool:
+        return self.code == CONSTANTS.ERROR_RATE_LIMITED or self.http_status == CONSTANTS.HTTP_TOO_MANY_REQUESTS
+
+    @property
+    def is_order_rejection(self) -> bool:
+        """The order was refused for what it is (signature, size, margin, reduce-only...), not for transport."""
+        return self.code is not None and 2000 <= self.code < 3000
+
+    @property
+    def is_outcome_unknown(self) -> bool:
+        """
+        True when the request may have been executed although it failed here: a 5xx, an internal/unknown GRVT
+        error, or a success status with a body that is not a GRVT envelope.
+        """
+        if self.code is not None:
+            return self.code in (CONSTANTS.ERROR_INTERNAL, CONSTANTS.ERROR_UNKNOWN)
+        return self.http_status is None or self.http_status >= 500 or self.http_status < 400
+
+    @classmethod
+    def from_error_object(
+        cls, error: Any, http_status: Optional[int] = None, path: str = ""
+    ) -> "GrvtPerpetualAPIError":
+        if isinstance(error, Mapping):
+            code = _as_int(error.get("code"))
+            message = str(error.get("message") or "no message")
+            status = _as_int(error.get("status")) or http_status
+            return cls(code=code, message=message, http_status=status, path=path)
+        return cls(code=None, message=_shorten(str(error)), http_status=http_status, path=path)
+
+
+class GrvtOrderRejectedError(IOError):
+    """GRVT accepted the request but answered with an order in state REJECTED."""
+
+    def __init__(self, reject_reason: str):
+        self.reject_reason = reject_reason
+        super().__init__(f"GRVT rejected the order ({reject_reason})")
+
+
+def error_from_response(http_status: int, body_text: str, path: str = "") -> Optional[GrvtPerpetualAPIError]:
+    """
+    Returns the error a REST answer carries, or None for a success. GRVT flags errors with a non-zero `code` (the
+    SDK's rule); an HTTP status >= 400 without an envelope (proxy page, empty body) is an error as well.
+    """
+    parsed = parse_json_body(body_text)
+    if isinstance(parsed, Mapping) and parsed.get("code"):
+        return GrvtPerpetualAPIError.from_error_object(parsed, http_status=http_status, path=path)
+    if http_status >= 400:
+        message = body_text if body_text else "empty response body"
+        if "<html" in message.lower():
+            message = "HTML error page"
+        return GrvtPerpetualAPIError(code=None, message=_shorten(message), http_status=http_status, path=path)
+    if not isinstance(parsed, Mapping):
+        return GrvtPerpetualAPIError(
+            code=None, message=f"unexpected response body {_shorten(body_text)!r}", http_status=http_status, path=path)
+    return None
+
+
+def parse_json_body(body_text: str) -> Any:
+    if not body_text:
+        return {}
+    try:
+        return json.loads(body_text)
+    except ValueError:
+        return body_text
+
+
+def _as_int(value: Any) -> Optional[int]:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= _MAX_RAW_BODY_IN_MESSAGE else text[:_MAX_RAW_BODY_IN_MESSAGE] + "..."

@@ -1,0 +1,139 @@
+"""Private GRVT streams of one sub-account.
+
+The trades socket (``/ws/full``) is authenticated by the session headers of its upgrade request (Cookie and
+X-Grvt-Account-Id); there is no login message. Once connected it subscribes ``v1.order``, ``v1.state``,
+``v1.fill``, ``v1.position`` and ``v1.cancel`` with the sub-account id as selector and forwards feed messages to
+the connector's queue.
+
+Sequence numbers are checked per (stream, selector): a repeated number is a duplicate and is dropped; a jump means
+messages were lost, so a ``RESYNC_EVENT`` marker is queued and the connector reconciles through REST. The same
+marker follows every reconnect, because whatever happened while the socket was down was not streamed. A JSON-RPC
+error 1000 (session expired) drops the session and reconnects with a fresh login.
+"""
+import asyncio
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
+
+from hummingbot.connector.derivative.grvt_perpetual import (
+    grvt_perpetual_constants as CONSTANTS,
+    grvt_perpetual_web_utils as web_utils,
+)
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import GrvtPerpetualAuth
+from hummingbot.core.data_type.user_stream_tracker_data_source import UserStreamTrackerDataSource
+from hummingbot.core.web_assistant.connections.data_types import WSJSONRequest
+from hummingbot.core.web_assistant.web_assistants_factory import WebAssistantsFactory
+from hummingbot.core.web_assistant.ws_assistant import WSAssistant
+
+RESYNC_EVENT = "grvt_perpetual.resync"  # internal marker: private events may have been missed
+
+
+def resync_event(reason: str) -> Dict[str, Any]:
+    return {"stream": RESYNC_EVENT, "feed": {"reason": reason}}
+
+
+class GrvtSessionRejected(ConnectionError):
+    """The private socket reported error 1000: the session cookie is no longer accepted."""
+
+
+class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
+
+    def __init__(
+        self,
+        auth: GrvtPerpetualAuth,
+        api_factory: WebAssistantsFactory,
+        domain: str = CONSTANTS.DEFAULT_DOMAIN,
+        streams: Sequence[str] = CONSTANTS.WS_PRIVATE_STREAMS,
+    ):
+        super().__init__()
+        self._auth = auth
+        self._api_factory = api_factory
+        self._domain = domain
+        self._streams = tuple(streams)
+        self._last_sequence: Dict[Tuple[str, str], int] = {}
+        self._pending_subscriptions: Dict[int, str] = {}
+        self._request_id = 0
+        self._connections = 0
+
+    @property
+    def sub_account_id(self) -> str:
+        return self._auth.trading_account_id
+
+    async def _connected_websocket_assistant(self) -> WSAssistant:
+        headers = await self._auth.get_ws_auth_headers()
+        ws = await self._api_factory.get_ws_assistant()
+        await ws.connect(
+            ws_url=web_utils.private_ws_url(self._domain),
+            ping_timeout=CONSTANTS.WS_HEARTBEAT_INTERVAL_SECONDS,
+            ws_headers=headers,
+        )
+        return ws
+
+    async def _subscribe_channels(self, websocket_assistant: WSAssistant):
+        self._last_sequence.clear()
+        self._pending_subscriptions.clear()
+        selector = web_utils.private_selector(self.sub_account_id)
+        for stream in self._streams:
+            self._request_id += 1
+            self._pending_subscriptions[self._request_id] = stream
+            await websocket_assistant.send(WSJSONRequest(payload={
+                "jsonrpc": CONSTANTS.JSON_RPC_VERSION,
+                "method": CONSTANTS.WS_RPC_SUBSCRIBE,
+                "params": {"stream": stream, "selectors": [selector]},
+                "id": self._request_id,
+            }))
+        self._connections += 1
+        self.logger().info(f"Subscribed to GRVT private streams {', '.join(self._streams)}.")
+
+    async def _process_websocket_messages(self, websocket_assistant: WSAssistant, queue: asyncio.Queue):
+        if self._connections > 1:
+            queue.put_nowait(resync_event("reconnected"))
+        await super()._process_websocket_messages(websocket_assistant=websocket_assistant, queue=queue)
+
+    async def _process_event_message(self, event_message: Any, queue: asyncio.Queue):
+        if not isinstance(event_message, Mapping):
+            self.logger().debug(f"Ignoring non-JSON message on the GRVT private socket: {str(event_message)[:100]}")
+            return
+        if "feed" in event_message and "stream" in event_message:
+            self._forward_feed(event_message, queue)
+        elif event_message.get("error") is not None or event_message.get("code"):
+            self._handle_error(event_message)
+        elif "result" in event_message:
+            self._handle_rpc_result(event_message)
+
+    def _forward_feed(self, message: Mapping[str, Any], queue: asyncio.Queue):
+        key = (str(message["stream"]), str(message.get("selector", "")))
+        sequence = self._sequence_number(message.get("sequence_number"))
+        if sequence is not None and sequence > 0:
+            last = self._last_sequence.get(key)
+            if last is not None:
+                if sequence <= last:
+                    self.logger().debug(f"Dropping duplicate {key[0]} message {sequence} (last {last}).")
+                    return
+                if sequence > last + 1:
+                    self.logger().warning(
+                        f"GRVT {key[0]} skipped sequence numbers {last + 1}..{sequence - 1}; reconciling via REST.")
+                    queue.put_nowait(resync_event(f"{key[0]} sequence gap"))
+            self._last_sequence[key] = sequence
+        queue.put_nowait(message)
+
+    def _handle_error(self, message: Mapping[str, Any]):
+        error = message.get("error") if isinstance(message.get("error"), Mapping) else message
+        code = web_utils.error_code(error)
+        stream = self._pending_subscriptions.pop(message.get("id"), None) if "id" in message else None
+        detail = f"{code}: {error.get('message', '')}" if code is not None else str(error)[:200]
+        if code in CONSTANTS.SESSION_ERROR_CODES:
+            self._auth.invalidate_session()
+            raise GrvtSessionRejected(f"GRVT private socket session rejected ({detail}); reconnecting.")
+        where = f" subscribing {stream}" if stream else ""
+        self.logger().error(f"GRVT private socket error{where}: {detail}")
+
+    def _handle_rpc_result(self, message: Mapping[str, Any]):
+        stream = self._pending_subscriptions.pop(message.get("id"), None)
+        if stream is not None:
+            self.logger().debug(f"GRVT private stream {stream} subscribed: {message.get('result')}")
+
+    @staticmethod
+    def _sequence_number(value: Any) -> Optional[int]:
+        try:
+            return int(value) if value is not None else None
+        except (TypeError, ValueError):
+            return None

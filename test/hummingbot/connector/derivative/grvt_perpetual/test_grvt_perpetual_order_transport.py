@@ -1,0 +1,485 @@
+import asyncio
+import contextlib
+import unittest
+from decimal import Decimal
+from typing import Any, Dict, List, Tuple
+
+import coincurve
+
+from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import (
+    GrvtOrderRejectedError,
+    GrvtPerpetualAPIError,
+    error_from_response,
+)
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import GrvtInstrument, GrvtMessageError
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_signer import (
+    GrvtPerpetualOrderSigner,
+    checksum_address,
+    keccak256,
+)
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_transport import (
+    GrvtCancelOnDisconnectHeartbeat,
+    GrvtOrderEntryRequests,
+    GrvtPerpetualOrderTransport,
+    GrvtPerpetualRestOrderTransport,
+    GrvtSignedOrderFactory,
+    decimal_string,
+    parse_bulk_orders_response,
+    parse_create_order_response,
+)
+from hummingbot.core.data_type.common import OrderType
+from test.isolated_asyncio_wrapper_test_case import IsolatedAsyncioWrapperTestCase
+
+SUB_ACCOUNT = "8289849667772468"
+TEST_KEY = "c0663ca94684aead40c41a1cb3a94b68a24296e87245be3a186e882a29a15ee0"  # noqa: mock
+NOW_NS = 1_767_000_000_000_000_000
+
+BTC = GrvtInstrument.from_json({
+    "instrument": "BTC_USDT_Perp", "instrument_hash": "0x030501", "base": "BTC", "quote": "USDT",
+    "kind": "PERPETUAL", "settlement_period": "PERPETUAL", "base_decimals": 9, "quote_decimals": 6,
+    "tick_size": "0.1", "min_size": "0.001", "min_notional": "100", "funding_interval_hours": 8})
+
+
+def order_body(instrument: str = "BTC_USDT_Perp", client_order_id: str = "9223372036854775809") -> Dict[str, Any]:
+    return {
+        "sub_account_id": SUB_ACCOUNT, "is_market": False, "time_in_force": "GOOD_TILL_TIME", "post_only": True,
+        "reduce_only": False,
+        "legs": [{"instrument": instrument, "size": "0.01", "limit_price": "90000", "is_buying_asset": True}],
+        "signature": {"signer": "0x1", "r": "0x2", "s": "0x3", "v": 27, "expiration": "1", "nonce": 5},
+        "metadata": {"client_order_id": client_order_id},
+    }
+
+
+def order_answer(order_id: str = "0x00", status: str = "PENDING", client_order_id: str = "9223372036854775809"):
+    answer = order_body(client_order_id=client_order_id)
+    answer["order_id"] = order_id
+    answer["state"] = {"status": status, "reject_reason": "UNSPECIFIED", "book_size": ["0.01"],
+                       "traded_size": ["0"], "update_time": "0", "avg_fill_price": ["0"]}
+    return answer
+
+
+class FakePoster:
+    def __init__(self, responses: Dict[str, Any]):
+        self.responses = responses
+        self.calls: List[Tuple[str, Dict[str, Any]]] = []
+
+    async def __call__(self, path: str, body: Dict[str, Any]):
+        self.calls.append((path, body))
+        response = self.responses[path]
+        if isinstance(response, Exception):
+            raise response
+        return response
+
+
+class CountingThrottler:
+    def __init__(self):
+        self.acquired: List[str] = []
+
+    @contextlib.asynccontextmanager
+    async def execute_task(self, limit_id: str):
+        self.acquired.append(limit_id)
+        yield
+
+
+class OrderEntryRequestsTests(unittest.TestCase):
+    def setUp(self):
+        self.requests = GrvtOrderEntryRequests(SUB_ACCOUNT)
+
+    def test_create_order_wraps_the_order(self):
+        body = order_body()
+        self.assertEqual({"order": body}, self.requests.create_order(body))
+
+    def test_cancel_by_client_order_id_with_capped_time_to_live(self):
+        self.assertEqual(
+            {"sub_account_id": SUB_ACCOUNT, "client_order_id": "9223372036854775809", "time_to_live_ms": "5000"},
+            self.requests.cancel_order(client_order_id=9223372036854775809, time_to_live_ms=60_000))
+
+    def test_cancel_by_order_id(self):
+        self.assertEqual({"sub_account_id": SUB_ACCOUNT, "order_id": "0xabc"},
+                         self.requests.cancel_order(order_id="0xabc"))
+
+    def test_cancel_needs_exactly_one_id(self):
+        with self.assertRaises(ValueError):
+            self.requests.cancel_order()
+        with self.assertRaises(ValueError):
+            self.requests.cancel_order(client_order_id="1", order_id="0x1")
+
+    def test_bulk_orders_body_uses_spec_field_names(self):
+        body = self.requests.bulk_orders(
+            orders=[order_body(), order_body(client_order_id="9223372036854775810")],
+            cancel_client_order_ids=["9223372036854775801"], time_to_live_ms=500)
+
+        self.assertEqual(SUB_ACCOUNT, body["sub_account_id"])
+        self.assertEqual(2, len(body["orders"]))
+        self.assertEqual(["9223372036854775801"], body["client_order_i_ds"])
+        self.assertNotIn("order_i_ds", body)
+        self.assertEqual("500", body["time_to_live_ms"])
+
+        by_order_id = self.requests.bulk_orders(orders=[], cancel_order_ids=["0x1", "0x2"])
+        self.assertEqual(["0x1", "0x2"], by_order_id["order_i_ds"])
+        self.assertEqual([], by_order_id["orders"])
+
+    def test_bulk_orders_validation(self):
+        with self.assertRaises(ValueError):
+            self.requests.bulk_orders(orders=[], cancel_client_order_ids=["1"], cancel_order_ids=["0x1"])
+        with self.assertRaises(ValueError):
+            self.requests.bulk_orders(orders=[order_body()] * 101)
+        with self.assertRaises(ValueError):
+            self.requests.bulk_orders(orders=[], cancel_order_ids=["0x1"] * 101)
+        with self.assertRaises(ValueError) as context:
+            self.requests.bulk_orders(orders=[order_body(), order_body(instrument="ETH_USDT_Perp")])
+        self.assertIn("same instrument", str(context.exception))
+
+    def test_cancel_all_filters(self):
+        self.assertEqual({"sub_account_id": SUB_ACCOUNT, "kind": ["PERPETUAL"]}, self.requests.cancel_all_orders())
+        self.assertEqual(
+            {"sub_account_id": SUB_ACCOUNT, "kind": ["PERPETUAL"], "base": ["BTC", "ETH"], "quote": ["USDT"]},
+            self.requests.cancel_all_orders(base=["BTC", "ETH"], quote=["USDT"]))
+        self.assertEqual({"sub_account_id": SUB_ACCOUNT}, self.requests.cancel_all_orders(kind=None))
+
+    def test_cancel_on_disconnect_countdown_bounds(self):
+        self.assertEqual({"sub_account_id": SUB_ACCOUNT, "countdown_time": "0"},
+                         self.requests.cancel_on_disconnect(0))
+        self.assertEqual("300000", self.requests.cancel_on_disconnect(300_000)["countdown_time"])
+        for countdown in (999, 300_001, -1):
+            with self.subTest(countdown=countdown):
+                with self.assertRaises(ValueError):
+                    self.requests.cancel_on_disconnect(countdown)
+
+
+class ResponseParsingTests(unittest.TestCase):
+    def test_create_answer(self):
+        order = parse_create_order_response({"result": order_answer()})
+        self.assertEqual("0x00", order.order_id)
+        self.assertFalse(order.has_exchange_id)
+        self.assertEqual("PENDING", order.state.status)
+
+    def test_create_answer_without_result_is_a_message_error(self):
+        for response in ({}, {"result": None}, "text"):
+            with self.subTest(response=response):
+                with self.assertRaises(GrvtMessageError):
+                    parse_create_order_response(response)
+
+    def test_bulk_answer_with_and_without_envelope(self):
+        bare = {"orders": [order_answer()], "cancel_acks": [{"ack": True}, {"ack": "false"}]}
+        for response in (bare, {"result": bare}):
+            with self.subTest(response=response):
+                result = parse_bulk_orders_response(response)
+                self.assertEqual(1, len(result.orders))
+                self.assertEqual((True, False), result.cancel_acks)
+
+    def test_bulk_answer_with_plain_boolean_acks_and_empty_lists(self):
+        self.assertEqual((True,), parse_bulk_orders_response({"cancel_acks": [True]}).cancel_acks)
+        self.assertEqual((), parse_bulk_orders_response({}).orders)
+
+    def test_bulk_answer_errors(self):
+        for response in ("x", {"orders": {}}, {"cancel_acks": "x"}):
+            with self.subTest(response=response):
+                with self.assertRaises(GrvtMessageError):
+                    parse_bulk_orders_response(response)
+
+
+class RestOrderTransportTests(IsolatedAsyncioWrapperTestCase):
+    def setUp(self):
+        super().setUp()
+        self.poster = FakePoster({
+            CONSTANTS.CREATE_ORDER_PATH_URL: {"result": order_answer()},
+            CONSTANTS.CANCEL_ORDER_PATH_URL: {"result": {"ack": True}},
+            CONSTANTS.CANCEL_ALL_ORDERS_PATH_URL: {"result": {"ack": True}},
+            CONSTANTS.CANCEL_ON_DISCONNECT_PATH_URL: {"result": {"ack": True}},
+            CONSTANTS.BULK_ORDERS_PATH_URL: {"orders": [order_answer(), order_answer()],
+                                             "cancel_acks": [{"ack": True}]},
+        })
+        self.throttler = CountingThrottler()
+        self.transport = GrvtPerpetualRestOrderTransport(
+            GrvtOrderEntryRequests(SUB_ACCOUNT), self.poster, throttler=self.throttler)
+
+    def test_is_an_order_transport(self):
+        self.assertIsInstance(self.transport, GrvtPerpetualOrderTransport)
+        self.assertEqual(SUB_ACCOUNT, self.transport.requests.sub_account_id)
+
+    async def test_start_and_stop_are_no_ops_for_rest(self):
+        await self.transport.start()
+        await self.transport.stop()
+        self.assertEqual([], self.poster.calls)
+
+    async def test_create_order_posts_the_order_and_parses_the_answer(self):
+        body = order_body()
+        order = await self.transport.create_order(body)
+
+        self.assertEqual([(CONSTANTS.CREATE_ORDER_PATH_URL, {"order": body})], self.poster.calls)
+        self.assertEqual("9223372036854775809", order.client_order_id)
+        self.assertFalse(order.has_exchange_id)
+
+    async def test_cancel_order(self):
+        self.assertTrue(await self.transport.cancel_order(client_order_id="9223372036854775809"))
+        self.assertEqual(
+            (CONSTANTS.CANCEL_ORDER_PATH_URL,
+             {"sub_account_id": SUB_ACCOUNT, "client_order_id": "9223372036854775809"}),
+            self.poster.calls[0])
+
+    async def test_cancel_all_orders(self):
+        self.assertTrue(await self.transport.cancel_all_orders(base=["BTC"], quote=["USDT"]))
+        path, body = self.poster.calls[0]
+        self.assertEqual(CONSTANTS.CANCEL_ALL_ORDERS_PATH_URL, path)
+        self.assertEqual(["BTC"], body["base"])
+
+    async def test_cancel_on_disconnect(self):
+        self.assertTrue(await self.transport.cancel_on_disconnect(5000))
+        self.assertEqual({"sub_account_id": SUB_ACCOUNT, "countdown_time": "5000"}, self.poster.calls[0][1])
+
+    async def test_bulk_orders_reserves_one_create_token_per_order(self):
+        result = await self.transport.bulk_orders(
+            orders=[order_body(), order_body(client_order_id="9223372036854775810")],
+            cancel_client_order_ids=["9223372036854775800"])
+
+        self.assertEqual(2, len(result.orders))
+        self.assertEqual((True,), result.cancel_acks)
+        self.assertEqual([CONSTANTS.CREATE_ORDER_PATH_URL] * 2, self.throttler.acquired)
+        self.assertEqual(CONSTANTS.BULK_ORDERS_PATH_URL, self.poster.calls[0][0])
+
+    async def test_exchange_errors_propagate(self):
+        self.poster.responses[CONSTANTS.CREATE_ORDER_PATH_URL] = GrvtPerpetualAPIError(2062, "Order size smaller "
+                                                                                       "than min size", 400)
+        with self.assertRaises(GrvtPerpetualAPIError) as context:
+            await self.transport.create_order(order_body())
+        self.assertEqual(2062, context.exception.code)
+
+
+class SignedOrderFactoryTests(unittest.TestCase):
+    def setUp(self):
+        self.signer = GrvtPerpetualOrderSigner(TEST_KEY, chain_id=326)
+        self.factory = GrvtSignedOrderFactory(self.signer, SUB_ACCOUNT, expiry_seconds=600, clock_ns=lambda: NOW_NS)
+
+    def recovered_signer(self, order: Dict[str, Any]) -> str:
+        leg = order["legs"][0]
+        signature = order["signature"]
+        digest = self.signer.order_digest(
+            sub_account_id=order["sub_account_id"], is_market=order["is_market"],
+            time_in_force=order["time_in_force"], post_only=order["post_only"], reduce_only=order["reduce_only"],
+            instrument_hash=BTC.instrument_hash, size=leg["size"], price=leg["limit_price"],
+            is_buy=leg["is_buying_asset"], base_decimals=BTC.base_decimals, nonce=signature["nonce"],
+            expiration_ns=signature["expiration"])
+        raw = (bytes.fromhex(signature["r"][2:]) + bytes.fromhex(signature["s"][2:])
+               + bytes([signature["v"] - 27]))
+        public_key = coincurve.PublicKey.from_signature_and_message(raw, digest, hasher=None)
+        return checksum_address(keccak256(public_key.format(compressed=False)[1:])[-20:])
+
+    def test_limit_order(self):
+        order = self.factory.build("9223372036854775809", BTC, True, Decimal("0.010"), OrderType.LIMIT,
+                                   Decimal("90000.0"), reduce_only=False)
+
+        self.assertEqual("GOOD_TILL_TIME", order["time_in_force"])
+        self.assertFalse(order["post_only"])
+        self.assertFalse(order["is_market"])
+        self.assertEqual({"instrument": "BTC_USDT_Perp", "size": "0.01", "limit_price": "90000",
+                          "is_buying_asset": True}, order["legs"][0])
+        self.assertEqual({"client_order_id": "9223372036854775809"}, order["metadata"])
+        self.assertEqual(str(NOW_NS + 600 * 10 ** 9), order["signature"]["expiration"])
+        self.assertEqual("326", order["signature"]["chain_id"])
+        self.assertEqual(self.signer.address, self.recovered_signer(order))
+
+    def test_limit_maker_is_post_only(self):
+        order = self.factory.build("1", BTC, False, Decimal("1"), OrderType.LIMIT_MAKER, Decimal("1"), False)
+        self.assertTrue(order["post_only"])
+        self.assertEqual("GOOD_TILL_TIME", order["time_in_force"])
+        self.assertFalse(order["legs"][0]["is_buying_asset"])
+
+    def test_market_order_is_ioc_with_zero_price_signed_as_zero(self):
+        order = self.factory.build("1", BTC, True, Decimal("0.5"), OrderType.MARKET, Decimal("NaN"),
+                                   reduce_only=True)
+
+        self.assertTrue(order["is_market"])
+        self.assertEqual("IMMEDIATE_OR_CANCEL", order["time_in_force"])
+        self.assertEqual("0", order["legs"][0]["limit_price"])
+        self.assertTrue(order["reduce_only"])
+        self.assertEqual(self.signer.address, self.recovered_signer(order))
+
+    def test_per_order_lifetime(self):
+        order = self.factory.build("1", BTC, True, Decimal("1"), OrderType.LIMIT, Decimal("1"), False,
+                                   expiry_seconds=86_400)
+        self.assertEqual(str(NOW_NS + 86_400 * 10 ** 9), order["signature"]["expiration"])
+        self.assertEqual(600, self.factory.expiry_seconds)
+
+    def test_lifetime_is_capped_at_thirty_days(self):
+        order = self.factory.build("1", BTC, True, Decimal("1"), OrderType.LIMIT, Decimal("1"), False,
+                                   expiry_seconds=90 * 86_400)
+        self.assertEqual(str(NOW_NS + CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS * 10 ** 9),
+                         order["signature"]["expiration"])
+
+    def test_invalid_orders_are_refused_before_signing(self):
+        with self.assertRaises(ValueError):
+            self.factory.build("1", BTC, True, Decimal("1"), OrderType.LIMIT, Decimal("NaN"), False)
+        with self.assertRaises(ValueError):
+            self.factory.build("1", BTC, True, Decimal("1"), OrderType.LIMIT, None, False)
+        with self.assertRaises(ValueError):
+            self.factory.build("1", BTC, True, Decimal("1"), OrderType.LIMIT, Decimal("0"), False)
+        with self.assertRaises(ValueError):
+            self.factory.build("1", BTC, True, Decimal("1"), OrderType.PREDICTION_MARKET if hasattr(
+                OrderType, "PREDICTION_MARKET") else OrderType.AMM_SWAP, Decimal("1"), False)
+        with self.assertRaises(ValueError):
+            GrvtSignedOrderFactory(self.signer, SUB_ACCOUNT, expiry_seconds=0)
+
+    def test_decimal_string(self):
+        self.assertEqual("0.0000001", decimal_string(Decimal("1E-7")))
+        self.assertEqual("90000", decimal_string(Decimal("90000.000")))
+        self.assertEqual("100", decimal_string(Decimal("1E+2")))
+        self.assertEqual("0", decimal_string(Decimal("0.000")))
+        self.assertEqual("0.5", decimal_string(Decimal("0.50")))
+
+
+class HeartbeatTransport(GrvtPerpetualRestOrderTransport):
+    def __init__(self, failures: int = 0):
+        super().__init__(GrvtOrderEntryRequests(SUB_ACCOUNT), post=None)
+        self.countdowns: List[int] = []
+        self.failures = failures
+        self.beat_event = asyncio.Event()
+
+    async def cancel_on_disconnect(self, countdown_ms: int) -> bool:
+        self.countdowns.append(countdown_ms)
+        self.beat_event.set()
+        if self.failures > 0:
+            self.failures -= 1
+            raise GrvtPerpetualAPIError(None, "boom", 503)
+        return True
+
+
+class CancelOnDisconnectHeartbeatTests(IsolatedAsyncioWrapperTestCase):
+    level = 0  # the test case is also the log handler
+
+    def setUp(self):
+        super().setUp()
+        self.log_records = []
+        GrvtCancelOnDisconnectHeartbeat.logger().setLevel(1)
+        GrvtCancelOnDisconnectHeartbeat.logger().addHandler(self)
+
+    def tearDown(self):
+        GrvtCancelOnDisconnectHeartbeat.logger().removeHandler(self)
+        super().tearDown()
+
+    def handle(self, record):
+        self.log_records.append(record)
+
+    def test_countdown_validation_and_default_interval(self):
+        transport = HeartbeatTransport()
+        for countdown in (0, 999, 300_001):
+            with self.subTest(countdown=countdown):
+                with self.assertRaises(ValueError):
+                    GrvtCancelOnDisconnectHeartbeat(transport, countdown)
+        heartbeat = GrvtCancelOnDisconnectHeartbeat(transport, 30_000)
+        self.assertEqual(10.0, heartbeat.interval_seconds)
+        self.assertEqual(30_000, heartbeat.countdown_ms)
+        self.assertFalse(heartbeat.is_running)
+
+    async def test_heartbeat_rearms_the_countdown_until_stopped(self):
+        transport = HeartbeatTransport()
+        heartbeat = GrvtCancelOnDisconnectHeartbeat(transport, 5_000, interval_seconds=0.01)
+        heartbeat.start()
+        heartbeat.start()  # idempotent
+        while len(transport.countdowns) < 3:
+            await asyncio.sleep(0.01)
+        await heartbeat.stop()
+        beats = len(transport.countdowns)
+        await asyncio.sleep(0.05)
+
+        self.assertEqual(beats, len(transport.countdowns))
+        self.assertTrue(all(countdown == 5_000 for countdown in transport.countdowns))
+        self.assertGreaterEqual(heartbeat.beats_acknowledged, 3)
+        self.assertFalse(heartbeat.is_running)
+
+    async def test_heartbeat_failures_are_logged_and_it_keeps_beating(self):
+        transport = HeartbeatTransport(failures=2)
+        heartbeat = GrvtCancelOnDisconnectHeartbeat(transport, 5_000, interval_seconds=0.01)
+        heartbeat.start()
+        while len(transport.countdowns) < 3:
+            await asyncio.sleep(0.01)
+        await heartbeat.stop()
+
+        warnings = [record.getMessage() for record in self.log_records if record.levelname == "WARNING"]
+        self.assertEqual(2, len(warnings))
+        self.assertIn("(2 in a row)", warnings[1])
+        self.assertIn("within 5000 ms", warnings[0])
+        self.assertGreaterEqual(heartbeat.beats_acknowledged, 1)
+
+    async def test_disarm_stops_and_sends_zero(self):
+        transport = HeartbeatTransport()
+        heartbeat = GrvtCancelOnDisconnectHeartbeat(transport, 5_000, interval_seconds=10)
+        heartbeat.start()
+        await transport.beat_event.wait()
+        await heartbeat.disarm()
+
+        self.assertEqual([5_000, 0], transport.countdowns)
+        self.assertFalse(heartbeat.is_running)
+
+
+class ApiErrorTests(unittest.TestCase):
+    def test_error_envelope_becomes_a_clear_error(self):
+        error = error_from_response(400, '{"code":2064,"message":"Invalid limit price tick","status":400}',
+                                    path=CONSTANTS.CREATE_ORDER_PATH_URL)
+
+        self.assertIsInstance(error, IOError)
+        self.assertEqual(2064, error.code)
+        self.assertEqual(400, error.http_status)
+        self.assertEqual("GRVT error 2064 on full/v1/create_order, HTTP 400: Invalid limit price tick "
+                         "(price is not a multiple of the tick size)", str(error))
+        self.assertTrue(error.is_order_rejection)
+        self.assertFalse(error.is_outcome_unknown)
+
+    def test_success_bodies_are_not_errors(self):
+        self.assertIsNone(error_from_response(200, '{"result": {"ack": true}}'))
+        self.assertIsNone(error_from_response(200, '{"code": 0, "result": []}'))
+        self.assertIsNone(error_from_response(200, ""))
+
+    def test_error_without_envelope(self):
+        error = error_from_response(503, "")
+        self.assertIsNone(error.code)
+        self.assertEqual("GRVT request failed, HTTP 503: empty response body", str(error))
+        self.assertTrue(error.is_outcome_unknown)
+
+    def test_success_status_with_a_body_that_is_not_an_object_is_an_unknown_outcome(self):
+        error = error_from_response(200, "[1, 2]")
+        self.assertTrue(error.is_outcome_unknown)
+        self.assertIn("unexpected response body", str(error))
+
+    def test_long_bodies_are_shortened(self):
+        error = error_from_response(500, "x" * 1000)
+        self.assertLess(len(str(error)), 400)
+
+    def test_classification(self):
+        session = GrvtPerpetualAPIError(1000, "You need to authenticate", 401)
+        ip_blocked = GrvtPerpetualAPIError(1008, "Your IP has not been whitelisted", 401)
+        bare_401 = GrvtPerpetualAPIError(None, "unauthorized", 401)
+        not_found = GrvtPerpetualAPIError(1004, "Data Not Found", 404)
+        rate_limited = GrvtPerpetualAPIError(1006, "rate limit", 429)
+        internal = GrvtPerpetualAPIError(1002, "Internal Server Error", 500)
+
+        self.assertTrue(session.is_session_expired)
+        self.assertFalse(ip_blocked.is_session_expired)
+        self.assertTrue(bare_401.is_session_expired)
+        self.assertTrue(not_found.is_not_found)
+        self.assertFalse(not_found.is_order_rejection)
+        self.assertTrue(rate_limited.is_rate_limited)
+        self.assertTrue(GrvtPerpetualAPIError(None, "busy", 429).is_rate_limited)
+        self.assertFalse(rate_limited.is_outcome_unknown)
+        self.assertTrue(internal.is_outcome_unknown)
+        self.assertFalse(GrvtPerpetualAPIError(None, "bad", 400).is_outcome_unknown)
+
+    def test_json_rpc_error_objects(self):
+        error = GrvtPerpetualAPIError.from_error_object({"code": "3000", "message": "Instrument is invalid"})
+        self.assertEqual(3000, error.code)
+        self.assertIsNone(error.http_status)
+        self.assertEqual("GRVT error 3000: Instrument is invalid (instrument is invalid)", str(error))
+
+        odd = GrvtPerpetualAPIError.from_error_object({"code": "abc", "status": "x"}, http_status=502)
+        self.assertIsNone(odd.code)
+        self.assertEqual(502, odd.http_status)
+        self.assertEqual("GRVT request failed, HTTP 502: no message", str(odd))
+
+        text = GrvtPerpetualAPIError.from_error_object("socket closed")
+        self.assertEqual("GRVT request failed: socket closed", str(text))
+
+    def test_rejected_order_error(self):
+        error = GrvtOrderRejectedError("FAIL_POST_ONLY")
+        self.assertIsInstance(error, IOError)
+        self.assertEqual("FAIL_POST_ONLY", error.reject_reason)
