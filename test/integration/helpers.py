@@ -34,7 +34,7 @@ BEST_BID = Decimal("89990.0")
 BEST_ASK = Decimal("90010.0")
 LEVEL_STEP = Decimal("10")
 LEVEL_SIZE = Decimal("0.5")
-READY_TIMEOUT = 10.0
+READY_TIMEOUT = 30.0
 TICK_INTERVAL = 0.2
 EXCHANGE_ORDER_ID_PATTERN = r"^0x[0-9a-f]{32}$"
 
@@ -199,10 +199,20 @@ async def _tick_forever(connector: GrvtPerpetualDerivative):
         await asyncio.sleep(TICK_INTERVAL)
 
 
+def _forget_shared_session_of_another_loop():
+    """Hummingbot keeps one aiohttp session per process; one made by an earlier test's (closed) loop is unusable."""
+    factory = ConnectionsFactory()
+    for attribute in ("_shared_client", "_ws_independent_session"):
+        session = getattr(factory, attribute, None)
+        if session is not None and getattr(session, "_loop", None) is not asyncio.get_running_loop():
+            setattr(factory, attribute, None)
+
+
 @asynccontextmanager
 async def running_connector(sandbox: SandboxServer, private_key: str = DEMO_PRIVATE_KEY,
                             **kwargs) -> AsyncIterator[GrvtPerpetualDerivative]:
     """A started, ready connector on the sandbox's demo account (BTC-USDT), ticked like a strategy's clock."""
+    _forget_shared_session_of_another_loop()
     with patch.dict(os.environ, {"GRVT_PERPETUAL_TESTNET_BASE_URL": sandbox.url}):
         grvt = GrvtPerpetualDerivative(
             grvt_perpetual_api_key=DEMO_API_KEY,

@@ -1,0 +1,254 @@
+"""The interactive Hummingbot CLI, typed at through a pseudo-terminal, connects to and trades on the GRVT sandbox.
+
+Facts come from the sandbox's admin API and from files where possible; the screen (a replayed VT100 grid, see
+pty_session.py) is only read for what exists nowhere else: the CLI's own answers to commands.
+"""
+import json
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+
+from test.foundation.pty_session import PtySession
+
+REPO = Path(__file__).resolve().parents[2]
+LAUNCHER = REPO / "bin" / "hummingbot_grvt.py"
+PASSWORD = "interactive-cli-test"
+CONNECTOR = "grvt_perpetual_testnet"
+STRATEGY = "grvt_demo_perpetual_market_making"
+# The sandbox's built-in demo account (see grvt_sandbox/config.py); the signer is grvt-pysdk's public test key.
+DEMO_API_KEY = "grvt-sandbox-demo-key"
+DEMO_SUB_ACCOUNT_ID = "8289849667772468"
+DEMO_PRIVATE_KEY = "c0663ca94684aead40c41a1cb3a94b68a24296e87245be3a186e882a29a15ee0"  # noqa: mock
+TOGGLE_LOG_PANE = "\x14"  # Ctrl-T: the output pane gets the full width, and the log pane stops redrawing
+STEP_TIMEOUT_S = 60.0
+
+STORE_KEYS = textwrap.dedent('''
+    import os
+
+    from hummingbot.client.config.config_crypt import ETHKeyFileSecretManger, store_password_verification
+    from hummingbot.client.config.config_helpers import ClientConfigAdapter
+    from hummingbot.client.config.security import Security
+    from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_utils import GrvtPerpetualTestnetConfigMap
+
+    secrets_manager = ETHKeyFileSecretManger(os.environ["TEST_PASSWORD"])
+    store_password_verification(secrets_manager)
+    assert Security.login(secrets_manager)
+    Security.update_secure_config(ClientConfigAdapter(GrvtPerpetualTestnetConfigMap(
+        grvt_perpetual_testnet_api_key=os.environ["TEST_API_KEY"],
+        grvt_perpetual_testnet_private_key=os.environ["TEST_PRIVATE_KEY"],
+        grvt_perpetual_testnet_trading_account_id=os.environ["TEST_SUB_ACCOUNT_ID"],
+    )))
+''')
+
+
+class SandboxAdmin:
+    def __init__(self, url: str):
+        self.url = url
+
+    def get(self, path: str):
+        with urllib.request.urlopen(f"{self.url}{path}", timeout=10) as response:
+            return json.loads(response.read())
+
+    def open_orders(self, sub_account_id: str = DEMO_SUB_ACCOUNT_ID) -> list:
+        return self.get(f"/sandbox/orders/{sub_account_id}")["result"]
+
+
+@pytest.fixture
+def sandbox() -> Iterator[SandboxAdmin]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "grvt_sandbox", "--port", "0", "--market", "--seed", "7", "--log-level", "WARNING"],
+        cwd=REPO, stdout=subprocess.PIPE, text=True)
+    try:
+        first_line = process.stdout.readline()
+        assert first_line.startswith("{"), f"the sandbox did not start: {first_line!r}"
+        yield SandboxAdmin(json.loads(first_line)["url"])
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        process.stdout.close()
+
+
+@pytest.fixture
+def cli_env(root_env, sandbox):
+    return dict(root_env, GRVT_PERPETUAL_TESTNET_BASE_URL=sandbox.url)
+
+
+@contextmanager
+def hummingbot_cli(env, *arguments: str) -> Iterator[PtySession]:
+    session = PtySession([sys.executable, str(LAUNCHER), *arguments], env, rows=80, columns=200)
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def wait_for_main_screen(session: PtySession) -> None:
+    session.expect("Useful Commands:", timeout=STEP_TIMEOUT_S)
+    session.wait_for(lambda text: input_line(text) == ">>>", timeout=STEP_TIMEOUT_S, description="the >>> prompt")
+    session.send(TOGGLE_LOG_PANE)
+
+
+def input_line(screen: str) -> str:
+    """The last line holding a ">>>" prompt: the input field (the output pane is above it)."""
+    prompts = [line.strip() for line in screen.splitlines() if ">>>" in line]
+    return prompts[-1] if prompts else ""
+
+
+def type_line(session: PtySession, text: str, shown: Callable[[str], bool]) -> None:
+    """Types text and Enter the way a person does: Enter only once the input field shows the text.
+
+    The pause lets prompt_toolkit finish its completion-while-typing first; an Enter in the middle of one makes
+    it recompute for the emptied field and leave a completion menu over the output pane.
+    """
+    session.send(text)
+    session.wait_for(lambda screen: shown(input_line(screen)), timeout=STEP_TIMEOUT_S,
+                     description=f"{len(text)} typed characters in the input field")
+    session.pump(0.5)
+    session.send("\r")
+
+
+def run_command(session: PtySession, command: str) -> None:
+    type_line(session, command, lambda field: command in field)
+    session.wait_for(lambda screen: output_after(screen, command) is not None, timeout=STEP_TIMEOUT_S,
+                     description=f"the echo of {command!r}")
+
+
+def output_after(screen: str, command: str):
+    """The output pane's text between the last echo of the command and the input field (None before the echo)."""
+    echo = re.compile(r"^\s*>>>  " + re.escape(command) + r"\s*$")
+    lines = screen.splitlines()
+    echoes = [index for index, line in enumerate(lines) if echo.match(line)]
+    if not echoes:
+        return None
+    input_field = max(index for index, line in enumerate(lines) if ">>>" in line)
+    return "\n".join(lines[echoes[-1] + 1:input_field])
+
+
+def expect_output(session: PtySession, command: str, *needles: str, timeout: float = STEP_TIMEOUT_S) -> str:
+    """Waits until everything in needles shows below the command's echo; returns that output."""
+    def probe(screen):
+        output = output_after(screen, command)
+        return output if output is not None and all(needle in output for needle in needles) else None
+
+    return session.wait_for(probe, timeout=timeout, description=f"{needles} after {command!r}")
+
+
+def history_report(screen: str):
+    """The output of "history" once complete: a trades report, or a note when nothing has filled yet."""
+    output = output_after(screen, "history") or ""
+    return output if "No past trades to report." in output or "Total P&L" in output else None
+
+
+def wait_until(session: PtySession, fact: Callable[[], object], description: str,
+               timeout: float = STEP_TIMEOUT_S):
+    """Polls a fact (e.g. from the sandbox) while draining the terminal, so the CLI never blocks on output."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fact()
+        if value:
+            return value
+        if time.monotonic() >= deadline or session.exit_status is not None:
+            raise AssertionError(f"{description}: not within {timeout:.0f} s (CLI exit status "
+                                 f"{session.exit_status}); screen:\n{session.screen_text()}")
+        session.pump(0.5)
+
+
+def connect_demo_account(session: PtySession) -> None:
+    run_command(session, f"connect {CONNECTOR}")
+    for prompt, answer in (("API key >>>", DEMO_API_KEY), ("signing wallet >>>", DEMO_PRIVATE_KEY),
+                           ("(the sub-account id) >>>", DEMO_SUB_ACCOUNT_ID)):
+        session.wait_for(lambda screen: input_line(screen).endswith(prompt), timeout=STEP_TIMEOUT_S,
+                         description=f"the prompt {prompt!r}")
+        type_line(session, answer, lambda field: field.count("*") >= len(answer))  # a masked prompt
+    session.expect(f"You are now connected to {CONNECTOR}.", timeout=STEP_TIMEOUT_S)
+
+
+def assert_balance_shows_usdt(session: PtySession) -> None:
+    run_command(session, "balance")
+    output = expect_output(session, "balance", f"{CONNECTOR}:", "Exchanges Total:")
+    assert re.search(r"^\s*USDT\s+[0-9]", output, re.MULTILINE), output
+
+
+def assert_secrets_stay_secret(session: PtySession, root: Path) -> None:
+    keys_file = root / "conf" / "connectors" / f"{CONNECTOR}.yml"
+    stored = keys_file.read_text()
+    for secret in (DEMO_PRIVATE_KEY, DEMO_API_KEY, DEMO_SUB_ACCOUNT_ID):
+        assert secret not in stored
+    for field in ("api_key", "private_key", "trading_account_id"):
+        value = re.search(rf"^{CONNECTOR}_{field}: (\S+)$", stored, re.MULTILINE).group(1)
+        assert "crypto" in json.loads(bytes.fromhex(value)), field  # Hummingbot's encrypted keystore format
+    assert not session.ever_printed(DEMO_PRIVATE_KEY)
+    for log_file in (root / "logs").iterdir():
+        log_text = log_file.read_text(errors="replace")
+        assert DEMO_PRIVATE_KEY not in log_text and DEMO_API_KEY not in log_text, log_file.name
+
+
+def exit_cli(session: PtySession) -> None:
+    run_command(session, "exit")
+    assert session.wait_exit(STEP_TIMEOUT_S) == 0, session.screen_text()
+
+
+def test_connect_trade_and_stop_through_the_interactive_cli(cli_env, isolated_root, sandbox):
+    shutil.copyfile(REPO / "conf" / "strategies" / f"{STRATEGY}.yml",
+                    isolated_root / "conf" / "strategies" / f"{STRATEGY}.yml")
+    with hummingbot_cli(cli_env, "-p", PASSWORD, "--create-password") as session:
+        wait_for_main_screen(session)  # -p skips the login dialog; --create-password made the password file
+        assert (isolated_root / "conf" / ".password_verification").is_file()
+        assert "Enter your password" not in session.screen_text()
+
+        connect_demo_account(session)
+        assert_secrets_stay_secret(session, isolated_root)
+        assert_balance_shows_usdt(session)
+
+        run_command(session, f"import {STRATEGY}")
+        expect_output(session, f"import {STRATEGY}", "All checks: Confirmed", 'Enter "start"')
+        run_command(session, "start")
+        expect_output(session, "start", "started successfully")
+        orders = wait_until(session, sandbox.open_orders, "the strategy's orders resting on the sandbox")
+        assert all("BTC_USDT_Perp" in json.dumps(order) for order in orders), orders
+
+        run_command(session, "status")
+        expect_output(session, "status", "Markets:", CONNECTOR, "BTC-USDT", "Assets:")
+        run_command(session, "history")
+        history = session.wait_for(history_report, timeout=STEP_TIMEOUT_S, description="the history report")
+        assert "Traceback" not in history and "rror" not in history, history
+        assert "Total P&L" not in history or f"{CONNECTOR} / BTC-USDT" in history, history
+
+        run_command(session, "stop")
+        expect_output(session, "stop", "Hummingbot stopped.")
+        wait_until(session, lambda: not sandbox.open_orders(), "no open orders after stop", timeout=30)
+        exit_cli(session)
+    assert not sandbox.open_orders()
+
+
+def test_login_dialog_rejects_a_wrong_password_then_unlocks_the_stored_keys(cli_env, isolated_root):
+    # cwd matters: "python -c" puts the working directory first on sys.path, and it must hold the root's package.
+    subprocess.run([sys.executable, "-c", STORE_KEYS], check=True, timeout=STEP_TIMEOUT_S, cwd=isolated_root,
+                   env=dict(cli_env, TEST_PASSWORD=PASSWORD, TEST_API_KEY=DEMO_API_KEY,
+                            TEST_PRIVATE_KEY=DEMO_PRIVATE_KEY, TEST_SUB_ACCOUNT_ID=DEMO_SUB_ACCOUNT_ID))
+    assert (isolated_root / "conf" / "connectors" / f"{CONNECTOR}.yml").is_file()
+    with hummingbot_cli(cli_env) as session:
+        for password in ("not-the-password", PASSWORD):
+            session.expect("Enter your password:", timeout=STEP_TIMEOUT_S)
+            session.send(password + "\r")  # Enter in the field moves the focus to OK,
+            session.pump(0.3)
+            session.send("\r")  # and Enter on OK accepts
+            if password != PASSWORD:
+                session.expect("Invalid password", timeout=STEP_TIMEOUT_S)
+                session.send("\r")
+        wait_for_main_screen(session)
+        assert_balance_shows_usdt(session)  # the connector came up from the keys decrypted at login
+        exit_cli(session)
