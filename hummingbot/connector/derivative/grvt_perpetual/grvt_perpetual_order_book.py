@@ -44,16 +44,7 @@ class GrvtPerpetualOrderBook(OrderBook):
         update_id: int,
     ) -> OrderBookMessage:
         """A full book: a REST ``OrderbookLevels`` result or the feed of a ``v1.book.d`` snapshot payload."""
-        return OrderBookMessage(
-            OrderBookMessageType.SNAPSHOT,
-            {
-                "trading_pair": trading_pair,
-                "update_id": update_id,
-                "bids": levels_to_rows(levels.get("bids") or (), update_id),
-                "asks": levels_to_rows(levels.get("asks") or (), update_id),
-            },
-            timestamp=event_time_seconds(levels),
-        )
+        return cls._levels_message(OrderBookMessageType.SNAPSHOT, levels, trading_pair, update_id)
 
     @classmethod
     def diff_message_from_exchange(
@@ -63,8 +54,17 @@ class GrvtPerpetualOrderBook(OrderBook):
         update_id: int,
     ) -> OrderBookMessage:
         """The feed of a ``v1.book.d`` delta payload: changed levels with their new absolute size."""
+        return cls._levels_message(OrderBookMessageType.DIFF, levels, trading_pair, update_id)
+
+    @staticmethod
+    def _levels_message(
+        message_type: OrderBookMessageType,
+        levels: Mapping[str, Any],
+        trading_pair: str,
+        update_id: int,
+    ) -> OrderBookMessage:
         return OrderBookMessage(
-            OrderBookMessageType.DIFF,
+            message_type,
             {
                 "trading_pair": trading_pair,
                 "update_id": update_id,
