@@ -16,12 +16,14 @@ Behaviour worth knowing:
 - When GRVT may have executed a request that failed here (5xx, timeout, unreadable answer), the order is not
   marked failed blindly: its status is checked by client order id first.
 - One-way position mode only. Funding payments are read with pagination at each funding settlement of the traded
-  instruments; the sign convention of GRVT's ``amount`` is configurable (``funding_payment_paid_is_positive``).
+  instruments; the sign convention of GRVT's ``amount`` is configurable (``grvt_perpetual_funding_paid_is_positive``).
+- The ``grvt_perpetual_*`` options of the constructor are connect keys of the config maps in
+  ``grvt_perpetual_utils`` (non-secret, never prompted): users set them in conf/connectors/<connector>.yml.
 """
 import asyncio
 import time
 from decimal import Decimal
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
 
 import aiohttp
 from bidict import bidict
@@ -29,6 +31,7 @@ from bidict import bidict
 from hummingbot.connector.constants import s_decimal_NaN
 from hummingbot.connector.derivative.grvt_perpetual import (
     grvt_perpetual_constants as CONSTANTS,
+    grvt_perpetual_utils as utils,
     grvt_perpetual_web_utils as web_utils,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_account_client import (
@@ -92,8 +95,8 @@ from hummingbot.core.utils.tracking_nonce import NonceCreator
 from hummingbot.core.web_assistant.connections.data_types import RESTMethod
 from hummingbot.core.web_assistant.web_assistants_factory import WebAssistantsFactory
 
-UNTRACKED_ORDERS_REPORT = "report"
-UNTRACKED_ORDERS_CANCEL = "cancel"
+UNTRACKED_ORDERS_REPORT = utils.UNTRACKED_ORDERS_REPORT
+UNTRACKED_ORDERS_CANCEL = utils.UNTRACKED_ORDERS_CANCEL
 _NANOS = 1_000_000_000
 
 
@@ -119,33 +122,37 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         domain: str = CONSTANTS.DEFAULT_DOMAIN,
         balance_asset_limit: Optional[Dict[str, Dict[str, Decimal]]] = None,
         rate_limits_share_pct: Decimal = Decimal("100"),
-        order_expiry_seconds: Optional[float] = None,
-        cancel_on_disconnect_countdown_ms: int = 0,
-        untracked_open_orders: str = UNTRACKED_ORDERS_REPORT,
-        funding_payment_paid_is_positive: bool = True,
+        grvt_perpetual_order_expiry_seconds: Union[float, str, None] = None,
+        grvt_perpetual_cancel_on_disconnect_ms: Union[int, str, None] = 0,
+        grvt_perpetual_untracked_open_orders: Optional[str] = UNTRACKED_ORDERS_REPORT,
+        grvt_perpetual_funding_paid_is_positive: Union[bool, str, None] = True,
     ):
         """
-        :param order_expiry_seconds: lifetime of order signatures (= of GTT orders on GRVT). Defaults to the quote
-            lifetime (minutes; GRVT_PERPETUAL_QUOTE_EXPIRY_SECONDS overrides); a single order can pass
-            `expiration_seconds=` to buy/sell.
-        :param cancel_on_disconnect_countdown_ms: 0 = off; 1000-300000 arms GRVT's dead-man switch, re-armed by a
-            heartbeat every third of the countdown while the connector runs.
-        :param untracked_open_orders: what to do at start with open orders GRVT holds that this bot does not track:
-            "report" (log them) or "cancel".
-        :param funding_payment_paid_is_positive: GRVT's spec says a positive funding `amount` is paid by the
+        The four options are validated like the config map fields; None or "" means the default (Hummingbot builds
+        non-trading instances with "" for every config field).
+
+        :param grvt_perpetual_order_expiry_seconds: lifetime of order signatures (= of GTT orders on GRVT), 10 s to
+            30 days. Defaults to the quote lifetime (10 minutes; GRVT_PERPETUAL_QUOTE_EXPIRY_SECONDS overrides);
+            a single order can pass `expiration_seconds=` to buy/sell.
+        :param grvt_perpetual_cancel_on_disconnect_ms: 0 = off; 1000-300000 arms GRVT's dead-man switch, re-armed
+            by a heartbeat every third of the countdown while the connector runs.
+        :param grvt_perpetual_untracked_open_orders: what to do at start with open orders GRVT holds that this bot
+            does not track: "report" (log them) or "cancel".
+        :param grvt_perpetual_funding_paid_is_positive: GRVT's spec says a positive funding `amount` is paid by the
             account; live samples suggest the opposite (UNVERIFIED). Hummingbot's events use negative = paid.
         """
-        if untracked_open_orders not in (UNTRACKED_ORDERS_REPORT, UNTRACKED_ORDERS_CANCEL):
-            raise ValueError(f"untracked_open_orders must be '{UNTRACKED_ORDERS_REPORT}' or "
-                             f"'{UNTRACKED_ORDERS_CANCEL}', got '{untracked_open_orders}'.")
+        order_expiry_seconds = utils.order_expiry_seconds_option(grvt_perpetual_order_expiry_seconds)
+        cancel_on_disconnect_ms = utils.cancel_on_disconnect_ms_option(grvt_perpetual_cancel_on_disconnect_ms)
+        untracked_open_orders = utils.untracked_open_orders_option(grvt_perpetual_untracked_open_orders)
+        funding_paid_is_positive = utils.funding_paid_is_positive_option(grvt_perpetual_funding_paid_is_positive)
         self._api_key = grvt_perpetual_api_key or ""
         self._trading_account_id = (grvt_perpetual_trading_account_id or "").strip()
         self._domain = domain
         self._trading_required = trading_required
         self._trading_pairs = list(trading_pairs or [])
         self._untracked_orders_policy = untracked_open_orders
-        self._funding_sign = Decimal(-1) if funding_payment_paid_is_positive else Decimal(1)
-        self._cancel_on_disconnect_countdown_ms = int(cancel_on_disconnect_countdown_ms or 0)
+        self._funding_sign = Decimal(-1) if funding_paid_is_positive else Decimal(1)
+        self._cancel_on_disconnect_countdown_ms = cancel_on_disconnect_ms
         self._signer = GrvtPerpetualOrderSigner(grvt_perpetual_private_key, chain_id=web_utils.chain_id(domain))
         self._instruments: Dict[str, GrvtInstrument] = {}
         self._nonce_creator = NonceCreator.for_microseconds()

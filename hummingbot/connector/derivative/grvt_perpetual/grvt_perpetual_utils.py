@@ -5,12 +5,16 @@ config maps of the mainnet connector and of its testnet domain.
 Keys: an API key created on GRVT (API Keys page) carries a trading permission for one sub-account. GRVT shows three
 values: the API key, the private key of the key's signing wallet (orders are signed with it, EIP-712) and the
 trading account id (the sub-account id, a decimal number).
+
+Options: four non-secret connect keys tune the connector (order lifetime, cancel-on-disconnect, untracked open
+orders, funding sign). They are never prompted: Hummingbot writes their defaults to conf/connectors/<connector>.yml,
+where users edit them; files written before they existed load with the defaults.
 """
 import re
 from decimal import Decimal
-from typing import List, Optional
+from typing import Annotated, Any, List, Optional
 
-from pydantic import ConfigDict, Field, SecretStr
+from pydantic import BeforeValidator, ConfigDict, Field, SecretStr
 
 from hummingbot.client.config.config_data_types import BaseConnectorConfigMap
 from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
@@ -51,6 +55,142 @@ def credential_problems(
     return problems
 
 
+UNTRACKED_ORDERS_REPORT = "report"
+UNTRACKED_ORDERS_CANCEL = "cancel"
+UNTRACKED_ORDERS_POLICIES = (UNTRACKED_ORDERS_REPORT, UNTRACKED_ORDERS_CANCEL)
+ORDER_EXPIRY_MIN_SECONDS = 10
+ORDER_EXPIRY_MAX_SECONDS = CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS
+_TRUE_WORDS = ("true", "yes", "y", "1", "on")
+_FALSE_WORDS = ("false", "no", "n", "0", "off")
+
+
+def _is_unset(value: Any) -> bool:
+    # Hummingbot builds non-trading instances with "" for every config field: "" means "use the default".
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def order_expiry_seconds_option(value: Any) -> Optional[float]:
+    """Order signature lifetime in seconds; None when unset (the connector then uses the quote lifetime)."""
+    if _is_unset(value):
+        return None
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"The GRVT order expiry must be a number of seconds, got {value!r}.")
+    if not ORDER_EXPIRY_MIN_SECONDS <= seconds <= ORDER_EXPIRY_MAX_SECONDS:
+        raise ValueError(f"The GRVT order expiry must be between {ORDER_EXPIRY_MIN_SECONDS} seconds and 30 days "
+                         f"({ORDER_EXPIRY_MAX_SECONDS} seconds), got {value!r}.")
+    return seconds
+
+
+def cancel_on_disconnect_ms_option(value: Any) -> int:
+    """GRVT's cancel-on-disconnect countdown in milliseconds; 0 (the default) switches it off."""
+    if _is_unset(value):
+        return 0
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        milliseconds = float(value)
+        if milliseconds != int(milliseconds):
+            raise ValueError
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"The GRVT cancel-on-disconnect countdown must be a whole number of milliseconds, "
+                         f"got {value!r}.")
+    milliseconds = int(milliseconds)
+    in_range = CONSTANTS.CANCEL_ON_DISCONNECT_MIN_MS <= milliseconds <= CONSTANTS.CANCEL_ON_DISCONNECT_MAX_MS
+    if milliseconds != 0 and not in_range:
+        raise ValueError(f"The GRVT cancel-on-disconnect countdown must be 0 (off) or between "
+                         f"{CONSTANTS.CANCEL_ON_DISCONNECT_MIN_MS} and {CONSTANTS.CANCEL_ON_DISCONNECT_MAX_MS} ms, "
+                         f"got {value!r}.")
+    return milliseconds
+
+
+def untracked_open_orders_option(value: Any) -> str:
+    """What to do at start with open orders this bot does not track: "report" (the default) or "cancel"."""
+    if _is_unset(value):
+        return UNTRACKED_ORDERS_REPORT
+    policy = value.strip().lower() if isinstance(value, str) else value
+    if policy not in UNTRACKED_ORDERS_POLICIES:
+        raise ValueError(f"The GRVT untracked open orders policy must be '{UNTRACKED_ORDERS_REPORT}' or "
+                         f"'{UNTRACKED_ORDERS_CANCEL}', got {value!r}.")
+    return policy
+
+
+def funding_paid_is_positive_option(value: Any) -> bool:
+    """Whether a positive GRVT funding `amount` is paid by the account (GRVT's spec; the default)."""
+    if _is_unset(value):
+        return True
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    if word in _TRUE_WORDS:
+        return True
+    if word in _FALSE_WORDS:
+        return False
+    raise ValueError(f"The GRVT funding sign option must be true or false, got {value!r}.")
+
+
+OrderExpirySeconds = Annotated[Optional[float], BeforeValidator(order_expiry_seconds_option)]
+CancelOnDisconnectMs = Annotated[int, BeforeValidator(cancel_on_disconnect_ms_option)]
+UntrackedOpenOrders = Annotated[str, BeforeValidator(untracked_open_orders_option)]
+FundingPaidIsPositive = Annotated[bool, BeforeValidator(funding_paid_is_positive_option)]
+
+
+def _option_field(default: Any, prompt: str, description: str) -> Any:
+    # Connect keys so that Hummingbot passes them to the constructor; never prompted, not secret (stored as is).
+    return Field(
+        default=default,
+        description=description,
+        json_schema_extra={
+            "prompt": prompt,
+            "is_secure": False,
+            "is_connect_key": True,
+            "prompt_on_new": False,
+        },
+    )
+
+
+def _order_expiry_field() -> Any:
+    return _option_field(
+        None,
+        f"Enter the lifetime of GRVT orders in seconds ({ORDER_EXPIRY_MIN_SECONDS} to {ORDER_EXPIRY_MAX_SECONDS}, "
+        f"empty for {CONSTANTS.DEFAULT_QUOTE_EXPIRY_SECONDS})",
+        f"Lifetime of order signatures in seconds (= lifetime of GTT orders on GRVT), {ORDER_EXPIRY_MIN_SECONDS} to "
+        f"{ORDER_EXPIRY_MAX_SECONDS} (30 days).\nnull (the default): {CONSTANTS.DEFAULT_QUOTE_EXPIRY_SECONDS} "
+        f"seconds, or GRVT_PERPETUAL_QUOTE_EXPIRY_SECONDS when that environment variable is set.",
+    )
+
+
+def _cancel_on_disconnect_field() -> Any:
+    return _option_field(
+        0,
+        f"Enter GRVT's cancel-on-disconnect countdown in ms (0 = off, or {CONSTANTS.CANCEL_ON_DISCONNECT_MIN_MS} to "
+        f"{CONSTANTS.CANCEL_ON_DISCONNECT_MAX_MS})",
+        f"GRVT cancel-on-disconnect countdown in ms: 0 = off, or {CONSTANTS.CANCEL_ON_DISCONNECT_MIN_MS} to "
+        f"{CONSTANTS.CANCEL_ON_DISCONNECT_MAX_MS}. When on, the connector re-arms it\n"
+        "every third of the countdown; if the bot stops or loses the network, GRVT cancels all open orders.",
+    )
+
+
+def _untracked_open_orders_field() -> Any:
+    return _option_field(
+        UNTRACKED_ORDERS_REPORT,
+        "What to do at start with open GRVT orders this bot does not track (report/cancel)",
+        "Open orders of the traded pairs that this bot does not track, found at start: report (log) or cancel.",
+    )
+
+
+def _funding_paid_is_positive_field() -> Any:
+    return _option_field(
+        True,
+        "Is a positive GRVT funding payment amount paid by the account? (Yes/No)",
+        "Sign of GRVT funding payment amounts: true = a positive amount is paid by the account (GRVT's spec),\n"
+        "false = a positive amount is received.",
+    )
+
+
 def is_exchange_information_valid(instrument: dict) -> bool:
     """Only active perpetual instruments are traded by this connector."""
     return (
@@ -89,6 +229,10 @@ class GrvtPerpetualConfigMap(BaseConnectorConfigMap):
             "prompt_on_new": True,
         },
     )
+    grvt_perpetual_order_expiry_seconds: OrderExpirySeconds = _order_expiry_field()
+    grvt_perpetual_cancel_on_disconnect_ms: CancelOnDisconnectMs = _cancel_on_disconnect_field()
+    grvt_perpetual_untracked_open_orders: UntrackedOpenOrders = _untracked_open_orders_field()
+    grvt_perpetual_funding_paid_is_positive: FundingPaidIsPositive = _funding_paid_is_positive_field()
     model_config = ConfigDict(title=CONSTANTS.DEFAULT_DOMAIN, hide_input_in_errors=True)
 
 
@@ -124,6 +268,10 @@ class GrvtPerpetualTestnetConfigMap(BaseConnectorConfigMap):
             "prompt_on_new": True,
         },
     )
+    grvt_perpetual_testnet_order_expiry_seconds: OrderExpirySeconds = _order_expiry_field()
+    grvt_perpetual_testnet_cancel_on_disconnect_ms: CancelOnDisconnectMs = _cancel_on_disconnect_field()
+    grvt_perpetual_testnet_untracked_open_orders: UntrackedOpenOrders = _untracked_open_orders_field()
+    grvt_perpetual_testnet_funding_paid_is_positive: FundingPaidIsPositive = _funding_paid_is_positive_field()
     model_config = ConfigDict(title=CONSTANTS.TESTNET_DOMAIN, hide_input_in_errors=True)
 
 

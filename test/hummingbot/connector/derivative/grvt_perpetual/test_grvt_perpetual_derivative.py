@@ -806,7 +806,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.assertAlmostEqual(now + 86_400, expiration, delta=30)
 
     def test_signature_lifetime_is_configurable(self):
-        exchange = self.create_exchange_instance(order_expiry_seconds=120)
+        exchange = self.create_exchange_instance(grvt_perpetual_order_expiry_seconds=120)
         self.assertEqual(120, exchange.order_factory.expiry_seconds)
         with patch.dict(os.environ, {"GRVT_PERPETUAL_QUOTE_EXPIRY_SECONDS": "300"}):
             self.assertEqual(300, self.create_exchange_instance().order_factory.expiry_seconds)
@@ -1309,7 +1309,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
 
     @aioresponses()
     async def test_funding_sign_convention_is_configurable(self, mock_api):
-        exchange = self.create_exchange_instance(funding_payment_paid_is_positive=False)
+        exchange = self.create_exchange_instance(grvt_perpetual_funding_paid_is_positive=False)
         exchange._auth._session = self.exchange._auth._session
         exchange._set_trading_pair_symbol_map(bidict({self.instrument: self.trading_pair}))
         self.configure_post(mock_api, self.funding_payment_url, {"result": [self.payment(2000, "0.5")]})
@@ -1453,15 +1453,15 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
 
     def test_cancel_on_disconnect_is_off_by_default_and_configurable(self):
         self.assertIsNone(self.exchange._heartbeat)
-        exchange = self.create_exchange_instance(cancel_on_disconnect_countdown_ms=15_000)
+        exchange = self.create_exchange_instance(grvt_perpetual_cancel_on_disconnect_ms=15_000)
         self.assertEqual(15_000, exchange._heartbeat.countdown_ms)
         self.assertEqual(5.0, exchange._heartbeat.interval_seconds)
         with self.assertRaises(ValueError):
-            self.create_exchange_instance(cancel_on_disconnect_countdown_ms=500)
+            self.create_exchange_instance(grvt_perpetual_cancel_on_disconnect_ms=500)
 
     @aioresponses()
     async def test_heartbeat_runs_while_the_network_runs(self, mock_api):
-        exchange = self.create_exchange_instance(cancel_on_disconnect_countdown_ms=3_000)
+        exchange = self.create_exchange_instance(grvt_perpetual_cancel_on_disconnect_ms=3_000)
         exchange._auth._session = self.exchange._auth._session
         beats = asyncio.Event()
         url = web_utils.private_rest_url(CONSTANTS.CANCEL_ON_DISCONNECT_PATH_URL)
@@ -1481,7 +1481,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
                          self.body(self._all_executed_requests(mock_api, url)[0]))
 
     def test_replacing_the_transport_keeps_the_dead_man_switch(self):
-        exchange = self.create_exchange_instance(cancel_on_disconnect_countdown_ms=15_000)
+        exchange = self.create_exchange_instance(grvt_perpetual_cancel_on_disconnect_ms=15_000)
         transport = AsyncMock()
         exchange.set_order_transport(transport)
         self.assertIs(transport, exchange.order_transport)
@@ -1489,7 +1489,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
 
     def test_invalid_untracked_order_policy_is_refused(self):
         with self.assertRaises(ValueError):
-            self.create_exchange_instance(untracked_open_orders="ignore")
+            self.create_exchange_instance(grvt_perpetual_untracked_open_orders="ignore")
 
     def open_orders_response(self, *orders: Dict[str, Any]) -> Dict[str, Any]:
         return {"result": list(orders)}
@@ -1517,7 +1517,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
 
     @aioresponses()
     async def test_start_reconciliation_cancels_unknown_orders_when_configured(self, mock_api):
-        exchange = self.create_exchange_instance(untracked_open_orders="cancel")
+        exchange = self.create_exchange_instance(grvt_perpetual_untracked_open_orders="cancel")
         exchange._auth._session = self.exchange._auth._session
         exchange._set_trading_pair_symbol_map(bidict({self.instrument: self.trading_pair}))
         self.configure_post(mock_api, web_utils.private_rest_url(CONSTANTS.OPEN_ORDERS_PATH_URL),

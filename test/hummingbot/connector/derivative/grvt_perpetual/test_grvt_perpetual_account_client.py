@@ -1,0 +1,150 @@
+"""Cursor pagination of GRVT's history routes (funding payments, fills) in GrvtPerpetualAccountClient."""
+import asyncio
+import unittest
+from decimal import Decimal
+from typing import Any, Dict, List, Optional, Tuple
+from unittest.mock import patch
+
+from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_account_client import GrvtPerpetualAccountClient
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import GrvtInstrument
+
+SUB_ACCOUNT = "8289849667772468"
+INSTRUMENT = "BTC_USDT_Perp"
+NS = 1_000_000_000
+
+
+class ScriptedPoster:
+    """Answers each POST with the next scripted page and records what was asked."""
+
+    def __init__(self, *pages: Dict[str, Any]):
+        self._pages = list(pages)
+        self.requests: List[Tuple[str, Dict[str, Any]]] = []
+
+    async def __call__(self, path_url: str, body: Dict[str, Any]) -> Any:
+        self.requests.append((path_url, dict(body)))
+        if not self._pages:
+            raise AssertionError(f"unexpected extra request to {path_url} with {body}")
+        return self._pages.pop(0)
+
+    @property
+    def cursors(self) -> List[Optional[str]]:
+        return [body.get("cursor") for _, body in self.requests]
+
+
+def payment(seconds: int, amount: str = "1") -> Dict[str, Any]:
+    return {"event_time": str(seconds * NS), "sub_account_id": SUB_ACCOUNT, "instrument": INSTRUMENT,
+            "currency": "USDT", "amount": amount, "tx_id": str(seconds)}
+
+
+def fill(seconds: int, trade_id: str) -> Dict[str, Any]:
+    return {"event_time": str(seconds * NS), "sub_account_id": SUB_ACCOUNT, "instrument": INSTRUMENT,
+            "is_buyer": True, "is_taker": False, "size": "0.01", "price": "50000", "fee": "0.1",
+            "fee_rate": "0.0002", "realized_pnl": "0", "trade_id": trade_id, "order_id": "0x01",
+            "client_order_id": "9223372036854775901", "fee_currency": "USDT"}
+
+
+def instrument() -> GrvtInstrument:
+    return GrvtInstrument.from_json({
+        "instrument": INSTRUMENT, "instrument_hash": "0x030501", "base": "BTC", "quote": "USDT",
+        "kind": "PERPETUAL", "base_decimals": 9, "quote_decimals": 6, "tick_size": "0.1", "min_size": "0.001",
+        "funding_interval_hours": 8, "min_notional": "100"})
+
+
+class GrvtPerpetualAccountClientPaginationTests(unittest.TestCase):
+
+    def client(self, poster: ScriptedPoster) -> GrvtPerpetualAccountClient:
+        return GrvtPerpetualAccountClient(SUB_ACCOUNT, private_post=poster, public_post=poster)
+
+    @staticmethod
+    def run_async(coroutine):
+        return asyncio.run(coroutine)
+
+    # Regression: a single page whose `next` is "" (GRVT's "no more pages") used to lose its items.
+    def test_single_funding_page_with_empty_next_yields_its_payments(self):
+        poster = ScriptedPoster({"result": [payment(3000, "0.5"), payment(2000, "-0.25")], "next": ""})
+
+        payments = self.run_async(self.client(poster).funding_payments(INSTRUMENT, after_ns=1000 * NS))
+
+        self.assertEqual([2000, 3000], [item.timestamp for item in payments])
+        self.assertEqual([Decimal("-0.25"), Decimal("0.5")], [item.amount for item in payments])
+        self.assertEqual([(CONSTANTS.FUNDING_PAYMENT_HISTORY_PATH_URL, {
+            "sub_account_id": SUB_ACCOUNT, "instrument": INSTRUMENT, "start_time": str(1000 * NS + 1),
+            "limit": CONSTANTS.HISTORY_PAGE_LIMIT})], poster.requests)
+
+    def test_single_funding_page_without_next_yields_its_payments(self):
+        poster = ScriptedPoster({"result": [payment(2000)]})
+
+        payments = self.run_async(self.client(poster).funding_payments(INSTRUMENT))
+
+        self.assertEqual([2000], [item.timestamp for item in payments])
+        self.assertEqual(1, len(poster.requests))
+
+    def test_latest_funding_payment_from_a_single_page_with_empty_next(self):
+        poster = ScriptedPoster({"result": [payment(5000, "2")], "next": ""})
+
+        payments = self.run_async(self.client(poster).funding_payments(INSTRUMENT, latest_only=True))
+
+        self.assertEqual([(5000, Decimal("2"))], [(item.timestamp, item.amount) for item in payments])
+        self.assertEqual(1, poster.requests[0][1]["limit"])
+
+    def test_single_fill_page_with_empty_next_yields_its_fills(self):
+        poster = ScriptedPoster({"result": [fill(1002, "t2"), fill(1001, "t1")], "next": ""})
+
+        fills = self.run_async(self.client(poster).fills(instrument(), start_ns=1000 * NS))
+
+        self.assertEqual(["t2", "t1"], [item.trade_id for item in fills])
+        self.assertEqual([None], poster.cursors)
+        self.assertEqual(CONSTANTS.FILL_HISTORY_PATH_URL, poster.requests[0][0])
+        self.assertEqual(str(1000 * NS), poster.requests[0][1]["start_time"])
+
+    def test_funding_pages_are_followed_until_the_last_page(self):
+        poster = ScriptedPoster(
+            {"result": [payment(6000), payment(5000)], "next": "c1"},
+            {"result": [payment(4000), payment(3000)], "next": "c2"},
+            {"result": [payment(2000)], "next": ""})
+
+        payments = self.run_async(self.client(poster).funding_payments(INSTRUMENT, after_ns=1000 * NS))
+
+        self.assertEqual([2000, 3000, 4000, 5000, 6000], [item.timestamp for item in payments])
+        self.assertEqual([None, "c1", "c2"], poster.cursors)
+
+    def test_funding_pages_stop_once_a_page_reaches_the_start(self):
+        poster = ScriptedPoster(
+            {"result": [payment(4000), payment(3000)], "next": "c1"},
+            {"result": [payment(2000), payment(1000)], "next": "c2"})
+
+        payments = self.run_async(self.client(poster).funding_payments(INSTRUMENT, after_ns=1000 * NS))
+
+        self.assertEqual([2000, 3000, 4000], [item.timestamp for item in payments])
+        self.assertEqual([None, "c1"], poster.cursors)
+
+    def test_fill_pages_are_followed_and_the_last_page_counts(self):
+        poster = ScriptedPoster(
+            {"result": [fill(1004, "t4"), fill(1003, "t3")], "next": "c1"},
+            {"result": [fill(1002, "t2")], "next": ""})
+
+        fills = self.run_async(self.client(poster).fills(instrument(), start_ns=1000 * NS))
+
+        self.assertEqual(["t4", "t3", "t2"], [item.trade_id for item in fills])
+        self.assertEqual([None, "c1"], poster.cursors)
+        self.assertEqual(dict(poster.requests[0][1], cursor="c1"), poster.requests[1][1])
+
+    def test_an_empty_page_ends_the_history_even_with_a_cursor(self):
+        poster = ScriptedPoster(
+            {"result": [payment(3000)], "next": "c1"},
+            {"result": [], "next": "c2"})
+
+        payments = self.run_async(self.client(poster).funding_payments(INSTRUMENT, after_ns=1000 * NS))
+
+        self.assertEqual([3000], [item.timestamp for item in payments])
+        self.assertEqual(2, len(poster.requests))
+
+    def test_history_is_bounded_by_the_page_limit(self):
+        poster = ScriptedPoster(*({"result": [payment(9000 - page)], "next": f"c{page}"} for page in range(3)))
+
+        with patch.object(GrvtPerpetualAccountClient, "MAX_HISTORY_PAGES", 3):
+            payments = self.run_async(self.client(poster).funding_payments(INSTRUMENT, after_ns=1000 * NS))
+
+        self.assertEqual([8998, 8999, 9000], [item.timestamp for item in payments])
+        self.assertEqual(3, len(poster.requests))
