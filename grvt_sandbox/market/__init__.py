@@ -1,5 +1,7 @@
-"""The synthetic market of the GRVT sandbox: per instrument a seeded mid-price process (volatility regimes, jumps)
-that drives the engine's index, a background liquidity ladder and Poisson taker flow with an informed share.
+"""The synthetic market of the GRVT sandbox: per instrument a seeded mid-price process (a fair value with
+volatility regimes and jumps, plus short-lived microstructure noise) that drives the engine's index, a background
+liquidity ladder and Poisson taker flow with an informed share, occasional sweeps and a lean into the noise moves.
+With the defaults an order resting at the touch trades within a minute in about 99 % of cases.
 
 Start it on the sandbox engine (inside the running event loop):
 

@@ -1,4 +1,10 @@
-"""Seeded mid-price process: a log-price random walk with Markov volatility regimes and compound-Poisson jumps.
+"""Seeded mid-price process: a slowly drifting fair value plus short-lived microstructure noise.
+
+The fair value is a log-price random walk with Markov volatility regimes and compound-Poisson jumps. The mid is
+the fair value times exp(noise), where the noise is a mean-reverting (Ornstein-Uhlenbeck) log deviation with a
+half-life of a fraction of a second to a few seconds: in the short run the mid wanders back and forth around the
+fair value, as real mids do (bid-ask bounce, transient impact of market orders), while over minutes and hours the
+fair value's volatility and jumps dominate.
 
 Steps are generated into a look-ahead buffer from one private random stream, so peeking at future mids (what the
 informed takers do) never changes the path: a seed gives the same prices whether or not anybody peeked.
@@ -20,15 +26,21 @@ class Regime(Enum):
 
 @dataclass(frozen=True, slots=True)
 class PriceStep:
-    """One step of the process: the regime it was drawn in and its log-return split into diffusion and jumps."""
+    """One step of the process: the regime it was drawn in and the mid's log-return split into the fair value's
+    diffusion and jumps and the change of the microstructure noise."""
     regime: Regime
     diffusion_log_return: float
     jump_log_return: float
     jump_count: int
+    noise_log_return: float = 0.0
+
+    @property
+    def fair_log_return(self) -> float:
+        return self.diffusion_log_return + self.jump_log_return
 
     @property
     def log_return(self) -> float:
-        return self.diffusion_log_return + self.jump_log_return
+        return self.diffusion_log_return + self.jump_log_return + self.noise_log_return
 
 
 def poisson_sample(rng: random.Random, mean: float) -> int:
@@ -56,6 +68,18 @@ class MidPriceProcess:
         self._steps_taken = 0
         self._lookahead: Deque[PriceStep] = deque()
         self._last_generated_regime = Regime.CALM
+        self._noise = 0.0  # log deviation of the mid from the fair value
+        self._last_generated_noise = 0.0
+        noise_std = config.microstructure_noise_bps / 10_000.0
+        if noise_std > 0:
+            # exact discretisation of an Ornstein-Uhlenbeck process with that stationary deviation and half-life
+            self._noise_persistence = math.exp(-math.log(2.0) * step_seconds / config.noise_half_life_s)
+            self._noise_shock_std = noise_std * math.sqrt(1.0 - self._noise_persistence ** 2)
+            self._noise_move_std = noise_std * math.sqrt(2.0 * (1.0 - self._noise_persistence))
+        else:
+            self._noise_persistence = 0.0
+            self._noise_shock_std = 0.0
+            self._noise_move_std = 0.0
         year_fraction = step_seconds / SECONDS_PER_YEAR
         self._step_vol = {
             Regime.CALM: config.calm_annual_vol * math.sqrt(year_fraction),
@@ -84,12 +108,26 @@ class MidPriceProcess:
         return math.exp(self._log_price)
 
     @property
+    def fair_value(self) -> float:
+        """The mid without its microstructure noise."""
+        return math.exp(self._log_price - self._noise)
+
+    @property
+    def noise(self) -> float:
+        """The current log deviation of the mid from the fair value."""
+        return self._noise
+
+    @property
     def regime(self) -> Regime:
         return self._regime
 
     @property
     def steps_taken(self) -> int:
         return self._steps_taken
+
+    def standardised_noise_move(self, step: PriceStep) -> float:
+        """The step's noise change in units of its stationary standard deviation (0 without noise)."""
+        return step.noise_log_return / self._noise_move_std if self._noise_move_std > 0 else 0.0
 
     def step_volatility(self, regime: Regime) -> float:
         """Standard deviation of the diffusion log-return of one step in `regime`."""
@@ -101,6 +139,7 @@ class MidPriceProcess:
     def advance(self) -> PriceStep:
         step = self._lookahead.popleft() if self._lookahead else self._generate()
         self._log_price += step.log_return
+        self._noise += step.noise_log_return
         self._regime = step.regime
         self._steps_taken += 1
         return step
@@ -133,6 +172,7 @@ class MidPriceProcess:
         """Switches the regime now. Drops the drawn future steps, which were drawn for the old regime."""
         self._regime = regime
         self._last_generated_regime = regime
+        self._last_generated_noise = self._noise
         self._lookahead.clear()
 
     def _generate(self) -> PriceStep:
@@ -150,4 +190,11 @@ class MidPriceProcess:
         for _ in range(jump_count):
             magnitude = rng.expovariate(1.0 / mean_abs) if mean_abs > 0 else 0.0
             jump += magnitude if rng.random() < 0.5 else -magnitude
-        return PriceStep(regime=regime, diffusion_log_return=diffusion, jump_log_return=jump, jump_count=jump_count)
+        noise_change = 0.0
+        if self._noise_shock_std > 0:
+            previous = self._last_generated_noise
+            noise = previous * self._noise_persistence + rng.gauss(0.0, self._noise_shock_std)
+            self._last_generated_noise = noise
+            noise_change = noise - previous
+        return PriceStep(regime=regime, diffusion_log_return=diffusion, jump_log_return=jump, jump_count=jump_count,
+                         noise_log_return=noise_change)

@@ -1,5 +1,8 @@
 """The synthetic market: per instrument a mid-price process, a background liquidity ladder and taker flow.
 
+Each step moves the mid, re-centres the ladder on it and then lets the takers trade; the takers learn the step's
+microstructure-noise move, because in a real book that move is their footprint (a dip comes with sellers).
+
 Driven step by step (`step()`), it is deterministic for a given seed and venue, and tests run it without
 sleeping. Started (`start()`), it steps every instrument in its own asyncio task, paced by the venue's clock.
 """
@@ -87,7 +90,7 @@ class InstrumentMarket:
         if price_step.regime is Regime.TURBULENT:
             stats.turbulent_steps += 1
         self.publish_mid()
-        self._trade()
+        self._trade(self.process.standardised_noise_move(price_step))
 
     def prime(self) -> None:
         """Publishes the index and places the ladder before the first step."""
@@ -106,10 +109,10 @@ class InstrumentMarket:
     def withdraw(self) -> None:
         self.ladder.withdraw()
 
-    def _trade(self) -> None:
+    def _trade(self, noise_move: float) -> None:
         best_bid, best_ask = self._venue.best_bid_ask(self.instrument)
         future_mid = self.process.peek(self.taker_flow.informed_horizon_steps)
-        draw = self.taker_flow.draw(self.process.mid, future_mid, best_bid, best_ask)
+        draw = self.taker_flow.draw(self.process.mid, future_mid, best_bid, best_ask, noise_move=noise_move)
         stats = self.stats
         stats.taker_arrivals += draw.arrivals
         stats.informed_skipped += draw.informed_skipped

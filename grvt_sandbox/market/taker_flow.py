@@ -3,7 +3,8 @@
 Each step draws a Poisson number of taker arrivals. An informed taker knows where the mid will be a few steps
 ahead and trades towards it with an IOC limit at that future mid, so it only takes quotes it will be right
 about: passive orders on the wrong side of the next move get picked off. An uninformed taker picks a side at
-random and sends an aggressive IOC a bounded distance through the mid.
+random and sends an aggressive IOC a bounded distance through the mid. Now and then a taker is a sweep, several
+times the usual size, that walks a few levels into the book.
 """
 import math
 import random
@@ -40,6 +41,7 @@ class TakerFlow:
         self._rng = rng
         self._mean_arrivals_per_step = config.arrivals_per_second * step_seconds
         self._log_median_size = math.log(float(config.median_size))
+        self._log_median_sweep_size = self._log_median_size + math.log(config.sweep_size_multiple)
 
     @property
     def config(self) -> TakerFlowConfig:
@@ -53,23 +55,46 @@ class TakerFlow:
              mid: float,
              future_mid: float,
              best_bid: Optional[Decimal],
-             best_ask: Optional[Decimal]) -> TakerDraw:
+             best_ask: Optional[Decimal],
+             noise_move: float = 0.0) -> TakerDraw:
+        """`noise_move` is this step's microstructure-noise move of the mid in standard deviations: uninformed
+        flow leans to its side (a dip comes with sellers), as far as `noise_flow_coupling` says."""
         rng = self._rng
-        arrivals = poisson_sample(rng, self._mean_arrivals_per_step)
+        buy_probability = self._uninformed_buy_probability(noise_move)
+        arrivals = poisson_sample(rng, self._mean_arrivals_per_step * self._activity(noise_move))
         intents: List[TakerIntent] = []
         skipped = 0
         for _ in range(arrivals):
             informed = rng.random() < self._config.informed_share
             side_draw = rng.random()
-            size = lots_for(rng.lognormvariate(self._log_median_size, self._config.size_dispersion), mid,
+            size = lots_for(rng.lognormvariate(self._size_location(), self._config.size_dispersion), mid,
                             self._rules, self._config.max_size)
             intent = (self._informed_intent(mid, future_mid, size, best_bid, best_ask) if informed
-                      else self._uninformed_intent(mid, side_draw < 0.5, size))
+                      else self._uninformed_intent(mid, side_draw < buy_probability, size))
             if intent is None:
                 skipped += 1
             else:
                 intents.append(intent)
         return TakerDraw(intents=intents, arrivals=arrivals, informed_skipped=skipped)
+
+    def _activity(self, noise_move: float) -> float:
+        """Arrival-rate multiplier (mean 1 over a standard normal `noise_move`): big moves come with more trading."""
+        coupling = self._config.noise_volume_coupling
+        if coupling == 0:
+            return 1.0
+        return (1.0 + coupling * noise_move * noise_move) / (1.0 + coupling)
+
+    def _uninformed_buy_probability(self, noise_move: float) -> float:
+        coupling = self._config.noise_flow_coupling
+        if coupling == 0 or noise_move == 0:
+            return 0.5
+        return 0.5 * (1.0 + math.erf(coupling * noise_move / math.sqrt(2.0)))
+
+    def _size_location(self) -> float:
+        """Log of the median size of this arrival: most are ordinary takers, a few are sweeps."""
+        if self._config.sweep_share > 0 and self._rng.random() < self._config.sweep_share:
+            return self._log_median_sweep_size
+        return self._log_median_size
 
     def _informed_intent(self,
                          mid: float,

@@ -133,6 +133,61 @@ class MidPriceProcessTests(unittest.TestCase):
         self.assertIs(Regime.TURBULENT, process.regime)
         self.assertTrue(all(process.advance().regime is Regime.TURBULENT for _ in range(50)))
 
+    def test_noise_has_the_configured_deviation_and_half_life_around_the_fair_value(self):
+        process = make_process(seed=12, microstructure_noise_bps=3.0, noise_half_life_s=1.0, calm_annual_vol=0.0,
+                               turbulent_annual_vol=0.0, jumps_per_hour=0.0)
+        noises = []
+        for _ in range(50_000):
+            process.advance()
+            self.assertAlmostEqual(process.mid, process.fair_value * math.exp(process.noise), places=6)
+            noises.append(process.noise)
+        self.assertAlmostEqual(process.fair_value, 80000.0, places=6)  # no diffusion, no jumps: fair stays put
+        self.assertAlmostEqual(statistics.pstdev(noises) / 3e-4, 1.0, delta=0.05)
+        lag = 5  # one half-life of 0.2 s steps
+        autocorrelation = statistics.correlation(noises[:-lag], noises[lag:])
+        self.assertAlmostEqual(autocorrelation, 0.5, delta=0.05)
+
+    def test_noise_makes_short_moves_revert_around_the_fair_value(self):
+        noisy = make_process(seed=13, microstructure_noise_bps=2.0, noise_half_life_s=0.2, jumps_per_hour=0.0)
+        plain = make_process(seed=13, jumps_per_hour=0.0)
+        noisy_mids, deviations = [], []
+        for _ in range(20_000):
+            noisy.advance()
+            noisy_mids.append(noisy.mid)
+            deviations.append(abs(math.log(noisy.mid / noisy.fair_value)))
+        plain_mids = path(plain, 20_000)
+        noisy_moves = [math.log(b / a) for a, b in zip(noisy_mids, noisy_mids[1:])]
+        plain_moves = [math.log(b / a) for a, b in zip(plain_mids, plain_mids[1:])]
+        self.assertLess(statistics.correlation(noisy_moves[:-1], noisy_moves[1:]), -0.2)
+        self.assertAlmostEqual(statistics.correlation(plain_moves[:-1], plain_moves[1:]), 0.0, delta=0.03)
+        self.assertLess(max(deviations), 6 * 2e-4)  # the mid never strays far from the fair value
+
+    def test_without_noise_the_mid_is_the_fair_value(self):
+        process = make_process(seed=14)
+        path(process, 100)
+        self.assertEqual(0.0, process.noise)
+        self.assertAlmostEqual(process.mid, process.fair_value, places=6)
+
+    def test_peeking_and_forcing_a_regime_keep_the_noise_path_consistent(self):
+        plain = path(make_process(seed=15, microstructure_noise_bps=2.0), 300)
+        peeked_process = make_process(seed=15, microstructure_noise_bps=2.0)
+        predictions, peeked = [], []
+        for _ in range(300):
+            predictions.append(peeked_process.peek(3))
+            peeked_process.advance()
+            peeked.append(peeked_process.mid)
+        self.assertEqual(plain, peeked)
+        for index, predicted in enumerate(predictions[:-3]):
+            self.assertAlmostEqual(predicted, peeked[index + 2], places=6)
+        forced = make_process(seed=15, microstructure_noise_bps=2.0)
+        path(forced, 10)
+        forced.peek(5)
+        noise_before = forced.noise
+        forced.force_regime(Regime.TURBULENT)
+        step = forced.advance()
+        self.assertAlmostEqual(forced.noise, noise_before + step.noise_log_return, places=12)
+        self.assertLess(abs(step.noise_log_return), 6 * 2e-4)
+
     def test_invalid_configuration_is_refused_with_a_clear_error(self):
         with self.assertRaisesRegex(ValueError, "initial_price"):
             PriceProcessConfig(initial_price=0.0)
@@ -140,6 +195,10 @@ class MidPriceProcessTests(unittest.TestCase):
             PriceProcessConfig(initial_price=1.0, calm_annual_vol=-0.1)
         with self.assertRaisesRegex(ValueError, "durations"):
             PriceProcessConfig(initial_price=1.0, turbulent_mean_duration_s=0.0)
+        with self.assertRaisesRegex(ValueError, "noise"):
+            PriceProcessConfig(initial_price=1.0, microstructure_noise_bps=-1.0)
+        with self.assertRaisesRegex(ValueError, "noise"):
+            PriceProcessConfig(initial_price=1.0, noise_half_life_s=0.0)
         with self.assertRaisesRegex(ValueError, "step_seconds"):
             MidPriceProcess(PriceProcessConfig(initial_price=1.0), 0.0, random.Random(1))
 

@@ -88,6 +88,50 @@ class TakerFlowTests(unittest.TestCase):
         self.assertIn(Decimal("2"), sizes)
         self.assertIn(minimum, sizes)
 
+    def test_a_sweep_share_of_arrivals_is_several_times_the_usual_size(self):
+        flow = make_flow(seed=11, informed_share=0.0, arrivals_per_second=5.0, median_size=Decimal("0.3"),
+                         max_size=Decimal("100"), size_dispersion=0.3, sweep_share=0.1, sweep_size_multiple=20.0)
+        sizes = [float(intent.size) for _ in range(5000) for intent in flow.draw(MID, MID, BEST_BID, BEST_ASK).intents]
+        sweeps = [size for size in sizes if size > 2.0]  # far beyond the ordinary sizes, short of the sweeps
+        self.assertAlmostEqual(len(sweeps) / len(sizes), 0.1, delta=0.015)
+        self.assertAlmostEqual(statistics.median(sweeps), 6.0, delta=0.5)
+        self.assertAlmostEqual(statistics.median(sizes), 0.3, delta=0.05)
+        ordinary = make_flow(seed=11, informed_share=0.0, arrivals_per_second=5.0, max_size=Decimal("100"),
+                             size_dispersion=0.3)
+        plain = [float(intent.size)
+                 for _ in range(2000) for intent in ordinary.draw(MID, MID, BEST_BID, BEST_ASK).intents]
+        self.assertLess(max(plain), 2.0)
+
+    def test_uninformed_flow_leans_into_the_noise_move_and_trades_more_on_big_moves(self):
+        flow = make_flow(seed=12, informed_share=0.0, arrivals_per_second=5.0, noise_flow_coupling=1.5,
+                         noise_volume_coupling=2.0)
+
+        def side_and_count(noise_move: float):
+            draws = [flow.draw(MID, MID, BEST_BID, BEST_ASK, noise_move=noise_move) for _ in range(4000)]
+            intents = [intent for draw in draws for intent in draw.intents]
+            return sum(intent.is_buy for intent in intents) / len(intents), statistics.mean(d.arrivals for d in draws)
+
+        buy_share_on_dip, arrivals_on_dip = side_and_count(-2.0)
+        buy_share_flat, arrivals_flat = side_and_count(0.0)
+        buy_share_on_rise, arrivals_on_rise = side_and_count(2.0)
+        self.assertLess(buy_share_on_dip, 0.02)  # a dip comes with sellers
+        self.assertGreater(buy_share_on_rise, 0.98)
+        self.assertAlmostEqual(buy_share_flat, 0.5, delta=0.03)
+        self.assertAlmostEqual(arrivals_on_dip / arrivals_flat, 9.0, delta=1.0)  # (1 + 2 * 2^2) / (1 + 2 * 0)
+        self.assertAlmostEqual(arrivals_on_rise, arrivals_on_dip, delta=0.15)
+
+        # averaged over standard normal moves, the arrival rate is the configured one
+        rng = random.Random(5)
+        counts = [flow.draw(MID, MID, BEST_BID, BEST_ASK, noise_move=rng.gauss(0.0, 1.0)).arrivals
+                  for _ in range(40_000)]
+        self.assertAlmostEqual(statistics.mean(counts), 1.0, delta=0.03)
+
+    def test_without_coupling_the_noise_move_changes_nothing(self):
+        flow_a, flow_b = make_flow(seed=13), make_flow(seed=13)
+        draws_a = [flow_a.draw(MID, MID + 3, BEST_BID, BEST_ASK, noise_move=3.0).intents for _ in range(500)]
+        draws_b = [flow_b.draw(MID, MID + 3, BEST_BID, BEST_ASK).intents for _ in range(500)]
+        self.assertEqual(draws_a, draws_b)
+
     def test_same_seed_same_flow(self):
         flow_a, flow_b, flow_c = make_flow(seed=9), make_flow(seed=9), make_flow(seed=10)
         draws_a = [flow_a.draw(MID, MID + 3, BEST_BID, BEST_ASK).intents for _ in range(500)]
@@ -103,3 +147,9 @@ class TakerFlowTests(unittest.TestCase):
             make_flow(median_size=Decimal("3"), max_size=Decimal("1"))
         with self.assertRaisesRegex(ValueError, "arrivals_per_second"):
             make_flow(arrivals_per_second=-1.0)
+        with self.assertRaisesRegex(ValueError, "sweep_share"):
+            make_flow(sweep_share=1.5)
+        with self.assertRaisesRegex(ValueError, "sweep_size_multiple"):
+            make_flow(sweep_size_multiple=0.5)
+        with self.assertRaisesRegex(ValueError, "coupling"):
+            make_flow(noise_volume_coupling=-1.0)
