@@ -9,10 +9,7 @@ from typing import Dict
 
 from bench import harness
 from bench.upstream_root import REPO, child_environment
-from grvt_sandbox.config import DEMO_API_KEY, DEMO_SUB_ACCOUNT_ID
-
-# grvt-pysdk's public test-vector key, the sandbox demo account's signer (never a real key)
-DEMO_PRIVATE_KEY = "c0663ca94684aead40c41a1cb3a94b68a24296e87245be3a186e882a29a15ee0"  # noqa: mock
+from grvt_sandbox.config import DEMO_API_KEY, DEMO_PRIVATE_KEY, DEMO_SUB_ACCOUNT_ID
 
 
 @dataclass(frozen=True)

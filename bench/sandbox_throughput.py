@@ -26,14 +26,13 @@ from pathlib import Path
 REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPOSITORY))
 
-from grvt_sandbox.config import DEMO_SIGNER, DEMO_SUB_ACCOUNT_ID, SandboxConfig  # noqa: E402
+from grvt_sandbox.config import DEMO_PRIVATE_KEY, DEMO_SIGNER, DEMO_SUB_ACCOUNT_ID, SandboxConfig  # noqa: E402
 from grvt_sandbox.engine import Exchange  # noqa: E402
 from grvt_sandbox.gateway.sessions import SessionStore  # noqa: E402
 from grvt_sandbox.gateway.trading import TradingService  # noqa: E402
 from grvt_sandbox.signing.eip712 import OrderSigningFields, order_digest, sign_digest  # noqa: E402
 from grvt_sandbox.signing.verifier import SignatureVerifier  # noqa: E402
 
-DEMO_PRIVATE_KEY = bytes.fromhex("c0663ca94684aead40c41a1cb3a94b68a24296e87245be3a186e882a29a15ee0")  # noqa: mock
 BTC = "BTC_USDT_Perp"
 _client_ids = itertools.count(2 ** 63)
 
@@ -47,7 +46,7 @@ def signed_orders(count: int, price_base: int = 50000) -> list:
         nonce = random.randrange(2 ** 32)
         fields = OrderSigningFields(int(DEMO_SUB_ACCOUNT_ID), False, 1, True, False,
                                     ((0x030501, 10 ** 7, price * 10 ** 9, True),), nonce, expiration)
-        r, s, v = sign_digest(order_digest(fields, 326), DEMO_PRIVATE_KEY)
+        r, s, v = sign_digest(order_digest(fields, 326), bytes.fromhex(DEMO_PRIVATE_KEY))
         orders.append({
             "sub_account_id": DEMO_SUB_ACCOUNT_ID, "is_market": False, "time_in_force": "GOOD_TILL_TIME",
             "post_only": True, "reduce_only": False,

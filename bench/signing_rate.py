@@ -16,9 +16,9 @@ from typing import Callable, Dict, List
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
+from grvt_sandbox.config import DEMO_PRIVATE_KEY
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_signer import GrvtPerpetualOrderSigner
 
-TEST_PRIVATE_KEY = "c0663ca94684aead40c41a1cb3a94b68a24296e87245be3a186e882a29a15ee0"  # noqa: mock
 CHAIN_ID = 326
 EIP712_TYPES = {
     "Order": [
@@ -100,8 +100,8 @@ def main():
     args = parser.parse_args()
 
     orders = random_orders(args.orders)
-    signer = GrvtPerpetualOrderSigner(TEST_PRIVATE_KEY, chain_id=CHAIN_ID)
-    account = Account.from_key(TEST_PRIVATE_KEY)
+    signer = GrvtPerpetualOrderSigner(DEMO_PRIVATE_KEY, chain_id=CHAIN_ID)
+    account = Account.from_key(DEMO_PRIVATE_KEY)
 
     for order in orders[:200]:
         ours = signer.sign_order(**order)

@@ -18,15 +18,13 @@ import urllib.request
 from pathlib import Path
 from typing import Optional, Sequence
 
-from grvt_sandbox.config import DEMO_API_KEY, DEMO_SUB_ACCOUNT_ID
+from grvt_sandbox.config import DEMO_API_KEY, DEMO_PRIVATE_KEY, DEMO_SUB_ACCOUNT_ID
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_ROOT = REPO / ".demo"
 DEMO_PASSWORD = "grvt-sandbox-demo"
 DEMO_STRATEGY = "grvt_demo_perpetual_market_making.yml"
 DEMO_CONNECTOR = "grvt_perpetual_testnet"
-# The signing key of the sandbox's built-in demo account: grvt-pysdk's published test key, sandbox money only.
-DEMO_PRIVATE_KEY = "c0663ca94684aead40c41a1cb3a94b68a24296e87245be3a186e882a29a15ee0"  # noqa: mock
 
 
 def prepare_root() -> Path:

@@ -8,6 +8,8 @@ from grvt_sandbox.instruments import InstrumentSpec, default_instrument_specs
 DEMO_API_KEY = "grvt-sandbox-demo-key"
 DEMO_SUB_ACCOUNT_ID = "8289849667772468"
 DEMO_SIGNER = "0xee2060eECaC18beC7F8F670D751801294911E445"  # grvt-pysdk's public test-vector wallet
+# Its signing key, published with grvt-pysdk's tests: it holds sandbox money only. Demo, tests and benchmarks use it.
+DEMO_PRIVATE_KEY = "c0663ca94684aead40c41a1cb3a94b68a24296e87245be3a186e882a29a15ee0"  # noqa: mock
 
 
 @dataclass

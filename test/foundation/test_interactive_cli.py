@@ -17,6 +17,7 @@ from typing import Callable, Iterator
 
 import pytest
 
+from grvt_sandbox.config import DEMO_API_KEY, DEMO_PRIVATE_KEY, DEMO_SUB_ACCOUNT_ID
 from test.foundation.pty_session import PtySession
 
 REPO = Path(__file__).resolve().parents[2]
@@ -24,10 +25,6 @@ LAUNCHER = REPO / "bin" / "hummingbot_grvt.py"
 PASSWORD = "interactive-cli-test"
 CONNECTOR = "grvt_perpetual_testnet"
 STRATEGY = "grvt_demo_perpetual_market_making"
-# The sandbox's built-in demo account (see grvt_sandbox/config.py); the signer is grvt-pysdk's public test key.
-DEMO_API_KEY = "grvt-sandbox-demo-key"
-DEMO_SUB_ACCOUNT_ID = "8289849667772468"
-DEMO_PRIVATE_KEY = "c0663ca94684aead40c41a1cb3a94b68a24296e87245be3a186e882a29a15ee0"  # noqa: mock
 TOGGLE_LOG_PANE = "\x14"  # Ctrl-T: the output pane gets the full width, and the log pane stops redrawing
 STEP_TIMEOUT_S = 60.0
 

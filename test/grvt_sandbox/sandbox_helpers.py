@@ -8,11 +8,10 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import aiohttp
 
-from grvt_sandbox.config import DEMO_API_KEY, DEMO_SIGNER, DEMO_SUB_ACCOUNT_ID
+from grvt_sandbox.config import DEMO_API_KEY, DEMO_PRIVATE_KEY, DEMO_SIGNER, DEMO_SUB_ACCOUNT_ID
 from grvt_sandbox.numbers import PRICE_DECIMALS, parse_decimal, to_scaled
 from grvt_sandbox.signing.eip712 import OrderSigningFields, order_digest, sign_digest
 
-DEMO_PRIVATE_KEY = "c0663ca94684aead40c41a1cb3a94b68a24296e87245be3a186e882a29a15ee0"  # noqa: mock
 OTHER_PRIVATE_KEY = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"  # noqa: mock
 BTC = "BTC_USDT_Perp"
 ETH = "ETH_USDT_Perp"

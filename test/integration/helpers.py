@@ -16,15 +16,13 @@ from unittest.mock import patch
 import aiohttp
 import pytest
 
-from grvt_sandbox.config import DEMO_API_KEY, DEMO_SUB_ACCOUNT_ID
+from grvt_sandbox.config import DEMO_API_KEY, DEMO_PRIVATE_KEY, DEMO_SUB_ACCOUNT_ID
 from grvt_sandbox.server import SandboxServer
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_derivative import GrvtPerpetualDerivative
 from hummingbot.core.event.event_forwarder import EventForwarder
 from hummingbot.core.event.events import MarketEvent
 from hummingbot.core.web_assistant.connections.connections_factory import ConnectionsFactory
 
-# The sandbox demo account's signer: grvt-pysdk's published test-vector key, sandbox money only.
-DEMO_PRIVATE_KEY = "c0663ca94684aead40c41a1cb3a94b68a24296e87245be3a186e882a29a15ee0"  # noqa: mock
 DOMAIN = "grvt_perpetual_testnet"
 PAIR = "BTC-USDT"
 BTC = "BTC_USDT_Perp"
