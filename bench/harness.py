@@ -3,9 +3,10 @@ pointed at the sandbox and running on a Hummingbot clock, a probe timing its ord
 import asyncio
 import os
 import time
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Any, AsyncIterator, Callable, Dict, Iterable, List, Optional, Tuple
 
 import aiohttp
 
@@ -273,6 +274,17 @@ async def warm_up(ctx: ChildContext, connector, probe: OrderProbe, timeout: floa
                 raise TimeoutError("the private stream never reported an order OPEN")
             await ctx.clear_orders(INSTRUMENT)
     await clear_and_wait(ctx, probe, [order_id])
+
+
+@asynccontextmanager
+async def warmed_up_trading(ctx: ChildContext) -> AsyncIterator[Tuple[Any, OrderProbe]]:
+    """(connector, probe): a connector trading TRADING_PAIR, running on a clock and warmed up (see warm_up), with a
+    probe timing its orders; the connector stops on exit."""
+    connector = new_connector([TRADING_PAIR])
+    probe = OrderProbe(connector)
+    async with RunningConnector(connector):
+        await warm_up(ctx, connector, probe)
+        yield connector, probe
 
 
 async def clear_and_wait(ctx: ChildContext, probe: OrderProbe, order_ids: List[str], timeout: float = 30.0):

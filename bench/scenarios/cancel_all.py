@@ -7,11 +7,9 @@ from bench.harness import (
     TRADING_PAIR,
     ChildContext,
     OrderProbe,
-    RunningConnector,
     clear_and_wait,
-    new_connector,
     place_buy,
-    warm_up,
+    warmed_up_trading,
 )
 from bench.stats import median
 
@@ -36,10 +34,7 @@ async def _one_round(ctx: ChildContext, connector, probe: OrderProbe, first_inde
 
 async def run(ctx: ChildContext) -> dict:
     rounds = int(ctx.params.get("rounds", 3))
-    connector = new_connector([TRADING_PAIR])
-    probe = OrderProbe(connector)
-    async with RunningConnector(connector):
-        await warm_up(ctx, connector, probe)
+    async with warmed_up_trading(ctx) as (connector, probe):
         timings = [await _one_round(ctx, connector, probe, 100 + round_index * RESTING)
                    for round_index in range(rounds)]
     return {"book_clear_ms": median(timings), "rounds_ms": timings}

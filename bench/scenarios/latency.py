@@ -2,16 +2,7 @@
 the connector), one order at a time; p50 and p99 over `orders` orders."""
 import time
 
-from bench.harness import (
-    TRADING_PAIR,
-    ChildContext,
-    OrderProbe,
-    RunningConnector,
-    clear_and_wait,
-    new_connector,
-    place_buy,
-    warm_up,
-)
+from bench.harness import TRADING_PAIR, ChildContext, clear_and_wait, place_buy, warmed_up_trading
 from bench.stats import p50, p99
 
 RESTING_BATCH = 250  # cleared out of band before the sandbox's 500 open-order limit
@@ -19,11 +10,8 @@ RESTING_BATCH = 250  # cleared out of band before the sandbox's 500 open-order l
 
 async def run(ctx: ChildContext) -> dict:
     orders = int(ctx.params.get("orders", 1000))
-    connector = new_connector([TRADING_PAIR])
-    probe = OrderProbe(connector)
     ack_ms, open_ms = [], []
-    async with RunningConnector(connector):
-        await warm_up(ctx, connector, probe)
+    async with warmed_up_trading(ctx) as (connector, probe):
         resting = []
         for index in range(orders):
             started = time.monotonic()

@@ -3,16 +3,7 @@ the connector's cancel and buy); the time until the N old orders are done and th
 import time
 from typing import List
 
-from bench.harness import (
-    TRADING_PAIR,
-    ChildContext,
-    OrderProbe,
-    RunningConnector,
-    clear_and_wait,
-    new_connector,
-    place_buy,
-    warm_up,
-)
+from bench.harness import TRADING_PAIR, ChildContext, OrderProbe, clear_and_wait, place_buy, warmed_up_trading
 from bench.stats import median
 
 SIZES = (1, 10, 50)
@@ -26,11 +17,8 @@ async def _place(connector, probe: OrderProbe, first_index: int, count: int) -> 
 
 async def run(ctx: ChildContext) -> dict:
     rounds = int(ctx.params.get("rounds", 5))
-    connector = new_connector([TRADING_PAIR])
-    probe = OrderProbe(connector)
     result = {}
-    async with RunningConnector(connector):
-        await warm_up(ctx, connector, probe)
+    async with warmed_up_trading(ctx) as (connector, probe):
         index = 0
         for size in SIZES:
             resting = await _place(connector, probe, index, size)

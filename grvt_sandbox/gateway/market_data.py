@@ -4,7 +4,14 @@ from typing import Callable, Dict, Optional
 from grvt_sandbox.enums import CANDLE_INTERVALS_NS, CANDLE_TYPES
 from grvt_sandbox.errors import GrvtApiError
 from grvt_sandbox.gateway import encoding
-from grvt_sandbox.gateway.requests import instrument_filter, optional_str, optional_time, optional_uint, require_dict
+from grvt_sandbox.gateway.requests import (
+    history_page,
+    instrument_filter,
+    optional_str,
+    optional_time,
+    optional_uint,
+    require_dict,
+)
 from grvt_sandbox.history import page_limit
 
 BOOK_DEPTHS = (10, 50, 100, 500)
@@ -86,17 +93,11 @@ class MarketDataService:
 
     def trade_history(self, _session, body: dict) -> dict:
         instrument = self._instrument(body)
-        limit = page_limit(body.get("limit"))
-        trades, cursor = self.exchange.markets[instrument.name].trades.page(
-            limit, optional_str(body, "cursor"), optional_time(body, "start_time"), optional_time(body, "end_time"))
-        return {"result": [encoding.trade_json(trade) for trade in trades], "next": cursor}
+        return history_page(self.exchange.markets[instrument.name].trades, body, encoding.trade_json)
 
     def funding(self, _session, body: dict) -> dict:
         instrument = self._instrument(body)
-        limit = page_limit(body.get("limit"))
-        records, cursor = self.exchange.markets[instrument.name].funding_history.page(
-            limit, optional_str(body, "cursor"), optional_time(body, "start_time"), optional_time(body, "end_time"))
-        return {"result": [encoding.funding_rate_json(record) for record in records], "next": cursor}
+        return history_page(self.exchange.markets[instrument.name].funding_history, body, encoding.funding_rate_json)
 
     def kline(self, _session, body: dict) -> dict:
         instrument = self._instrument(body)

@@ -1,10 +1,11 @@
 """Typed reads of request bodies; anything malformed becomes GRVT error 1003 (or the field's own code)."""
 from decimal import Decimal
-from typing import Any, List, Optional, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
 from grvt_sandbox import enums
 from grvt_sandbox.engine.validation import OrderRequest
 from grvt_sandbox.errors import GrvtApiError
+from grvt_sandbox.history import HistoryLog, page_limit
 from grvt_sandbox.numbers import PRICE_DECIMALS, parse_decimal, to_scaled
 from grvt_sandbox.signing.eip712 import OrderSigningFields
 
@@ -91,6 +92,26 @@ def client_order_id_of(value: Any, missing_code: int = 2011) -> Optional[str]:
     if number > UINT64_MAX:
         raise GrvtApiError(1003, "client_order_id must be a uint64")
     return str(number)
+
+
+def order_reference(body: dict) -> Tuple[Optional[str], Optional[str]]:
+    """(order_id, client_order_id) naming one order, "0x00" counting as no order id; error 3021 when neither."""
+    order_id = optional_str(body, "order_id")
+    client_order_id = client_order_id_of(body.get("client_order_id"), missing_code=0)
+    if order_id in ("0x00", "0x0"):
+        order_id = None
+    if not order_id and not client_order_id:
+        raise GrvtApiError(3021)
+    return order_id, client_order_id
+
+
+def history_page(log: HistoryLog, body: dict, encode: Callable[[Any], dict],
+                 accept: Optional[Callable[[Any], bool]] = None) -> dict:
+    """One page of a history route, read with the body's limit, cursor, start_time and end_time."""
+    limit = page_limit(body.get("limit"))
+    items, cursor = log.page(limit, optional_str(body, "cursor"), optional_time(body, "start_time"),
+                             optional_time(body, "end_time"), accept)
+    return {"result": [encode(item) for item in items], "next": cursor}
 
 
 def string_list(body: dict, key: str) -> Optional[List[str]]:

@@ -7,16 +7,16 @@ from grvt_sandbox.errors import GrvtApiError
 from grvt_sandbox.gateway import encoding
 from grvt_sandbox.gateway.requests import (
     client_order_id_of,
+    history_page,
     instrument_filter,
     optional_str,
-    optional_time,
     optional_uint,
+    order_reference,
     parse_order,
     require_dict,
     sub_account_id_of,
 )
 from grvt_sandbox.gateway.sessions import Session
-from grvt_sandbox.history import page_limit
 from grvt_sandbox.signing.verifier import SignatureVerifier, check_signer_permission
 
 Handler = Callable[[Session, dict], dict]
@@ -80,12 +80,7 @@ class TradingService:
 
     def cancel_order(self, session: Session, body: dict) -> dict:
         account = self._account(session, require_dict(body))
-        order_id = optional_str(body, "order_id")
-        client_order_id = client_order_id_of(body.get("client_order_id"), missing_code=0)
-        if order_id in ("0x00", "0x0"):
-            order_id = None
-        if not order_id and not client_order_id:
-            raise GrvtApiError(3021)
+        order_id, client_order_id = order_reference(body)
         ttl = optional_uint(body, "time_to_live_ms")
         self.exchange.cancel_order(account.sub_account_id, order_id=order_id,
                                    client_order_id=None if order_id else client_order_id, time_to_live_ms=ttl)
@@ -154,12 +149,7 @@ class TradingService:
     # ------------------------------------------------------------------ order queries
     def get_order(self, session: Session, body: dict) -> dict:
         account = self._account(session, require_dict(body))
-        order_id = optional_str(body, "order_id")
-        client_order_id = client_order_id_of(body.get("client_order_id"), missing_code=0)
-        if order_id in ("0x00", "0x0"):
-            order_id = None
-        if not order_id and not client_order_id:
-            raise GrvtApiError(3021)
+        order_id, client_order_id = order_reference(body)
         order = self.exchange.find_order(account.sub_account_id, order_id, client_order_id)
         if order is None:
             raise GrvtApiError(1004)
@@ -172,21 +162,15 @@ class TradingService:
                         key=lambda order: order.create_time, reverse=True)
         return {"result": [encoding.order_json(order) for order in orders]}
 
-    def _page(self, log, body: dict, accept, encode) -> dict:
-        limit = page_limit(body.get("limit"))
-        items, cursor = log.page(limit, optional_str(body, "cursor"), optional_time(body, "start_time"),
-                                 optional_time(body, "end_time"), accept)
-        return {"result": [encode(item) for item in items], "next": cursor}
-
     def order_history(self, session: Session, body: dict) -> dict:
         account = self._account(session, require_dict(body))
         accept = instrument_filter(body)
-        return self._page(account.order_history, body, lambda order: accept(order.instrument), encoding.order_json)
+        return history_page(account.order_history, body, encoding.order_json, lambda order: accept(order.instrument))
 
     def fill_history(self, session: Session, body: dict) -> dict:
         account = self._account(session, require_dict(body))
         accept = instrument_filter(body)
-        return self._page(account.fill_history, body, lambda fill: accept(fill.instrument), encoding.fill_json)
+        return history_page(account.fill_history, body, encoding.fill_json, lambda fill: accept(fill.instrument))
 
     def funding_payment_history(self, session: Session, body: dict) -> dict:
         account = self._account(session, require_dict(body))
@@ -194,10 +178,9 @@ class TradingService:
         instrument = optional_str(body, "instrument")
         if instrument is not None and instrument not in self.exchange.instruments:
             raise GrvtApiError(3000)
-        return self._page(account.funding_history, body,
-                          lambda payment: accept(payment.instrument) and (
-                              instrument is None or payment.instrument.name == instrument),
-                          encoding.funding_payment_json)
+        return history_page(account.funding_history, body, encoding.funding_payment_json,
+                            lambda payment: accept(payment.instrument) and (
+                                instrument is None or payment.instrument.name == instrument))
 
     # ------------------------------------------------------------------ account
     def positions(self, session: Session, body: dict) -> dict:

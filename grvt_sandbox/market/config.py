@@ -166,6 +166,20 @@ class MarketConfig:
         return replace(self, instruments=instruments)
 
 
+def demo_ladder(level_size: Decimal, first_level_ticks: int, level_spacing_ticks: int) -> LiquidityConfig:
+    """The demo ladder: 24 levels a side, deep enough that a sweep does not empty the book."""
+    return LiquidityConfig(level_size=level_size, levels_per_side=24, first_level_ticks=first_level_ticks,
+                           level_spacing_ticks=level_spacing_ticks)
+
+
+def demo_taker_flow(median_size: Decimal, max_size: Decimal, arrivals_per_second: float,
+                    sweep_size_multiple: float) -> TakerFlowConfig:
+    """Demo takers: they lean into the noise moves, and one arrival in ten sweeps several levels."""
+    return TakerFlowConfig(median_size=median_size, max_size=max_size, arrivals_per_second=arrivals_per_second,
+                           sweep_share=0.1, sweep_size_multiple=sweep_size_multiple, noise_flow_coupling=1.5,
+                           noise_volume_coupling=2.0)
+
+
 def default_instruments() -> Tuple[InstrumentMarketConfig, ...]:
     """Demo defaults, on the sandbox engine's default instrument rules.
 
@@ -183,11 +197,9 @@ def default_instruments() -> Tuple[InstrumentMarketConfig, ...]:
             min_notional=Decimal("100"),
             price=PriceProcessConfig(initial_price=90000.0, calm_annual_vol=0.16, turbulent_annual_vol=0.4,
                                      microstructure_noise_bps=1.5),
-            liquidity=LiquidityConfig(level_size=Decimal("0.05"), levels_per_side=24, first_level_ticks=5,
-                                      level_spacing_ticks=25),
-            taker_flow=TakerFlowConfig(
-                median_size=Decimal("0.01"), max_size=Decimal("2"), arrivals_per_second=6.0,
-                sweep_share=0.1, sweep_size_multiple=60.0, noise_flow_coupling=1.5, noise_volume_coupling=2.0),
+            liquidity=demo_ladder(level_size=Decimal("0.05"), first_level_ticks=5, level_spacing_ticks=25),
+            taker_flow=demo_taker_flow(median_size=Decimal("0.01"), max_size=Decimal("2"), arrivals_per_second=6.0,
+                                       sweep_size_multiple=60.0),
         ),
         InstrumentMarketConfig(
             instrument="ETH_USDT_Perp",
@@ -196,11 +208,9 @@ def default_instruments() -> Tuple[InstrumentMarketConfig, ...]:
             min_notional=Decimal("20"),
             price=PriceProcessConfig(initial_price=3000.0, calm_annual_vol=0.3, turbulent_annual_vol=0.7,
                                      microstructure_noise_bps=1.5),
-            liquidity=LiquidityConfig(level_size=Decimal("1"), levels_per_side=24, first_level_ticks=3,
-                                      level_spacing_ticks=10),
-            taker_flow=TakerFlowConfig(
-                median_size=Decimal("0.3"), max_size=Decimal("45"), arrivals_per_second=4.5,
-                sweep_share=0.1, sweep_size_multiple=40.0, noise_flow_coupling=1.5, noise_volume_coupling=2.0),
+            liquidity=demo_ladder(level_size=Decimal("1"), first_level_ticks=3, level_spacing_ticks=10),
+            taker_flow=demo_taker_flow(median_size=Decimal("0.3"), max_size=Decimal("45"), arrivals_per_second=4.5,
+                                       sweep_size_multiple=40.0),
         ),
         InstrumentMarketConfig(
             instrument="SOL_USDT_Perp",
@@ -209,11 +219,9 @@ def default_instruments() -> Tuple[InstrumentMarketConfig, ...]:
             min_notional=Decimal("10"),
             price=PriceProcessConfig(initial_price=150.0, calm_annual_vol=0.4, turbulent_annual_vol=0.9,
                                      microstructure_noise_bps=2.0),
-            liquidity=LiquidityConfig(level_size=Decimal("20"), levels_per_side=24, first_level_ticks=5,
-                                      level_spacing_ticks=10),
-            taker_flow=TakerFlowConfig(
-                median_size=Decimal("5"), max_size=Decimal("900"), arrivals_per_second=3.6,
-                sweep_share=0.1, sweep_size_multiple=60.0, noise_flow_coupling=1.5, noise_volume_coupling=2.0),
+            liquidity=demo_ladder(level_size=Decimal("20"), first_level_ticks=5, level_spacing_ticks=10),
+            taker_flow=demo_taker_flow(median_size=Decimal("5"), max_size=Decimal("900"), arrivals_per_second=3.6,
+                                       sweep_size_multiple=60.0),
         ),
     )
 
@@ -242,12 +250,10 @@ def generic_instrument_config(instrument: str,
         min_notional=min_notional,
         price=PriceProcessConfig(initial_price=float(price), calm_annual_vol=0.35, turbulent_annual_vol=0.8,
                                  microstructure_noise_bps=2.0),
-        liquidity=LiquidityConfig(level_size=lots_for(Decimal(5000)), levels_per_side=24,
-                                  first_level_ticks=ticks_for(Decimal("0.5")),
-                                  level_spacing_ticks=ticks_for(Decimal(1))),
-        taker_flow=TakerFlowConfig(median_size=median_size, max_size=median_size * 100, arrivals_per_second=3.0,
-                                   sweep_share=0.1, sweep_size_multiple=40.0, noise_flow_coupling=1.5,
-                                   noise_volume_coupling=2.0),
+        liquidity=demo_ladder(level_size=lots_for(Decimal(5000)), first_level_ticks=ticks_for(Decimal("0.5")),
+                              level_spacing_ticks=ticks_for(Decimal(1))),
+        taker_flow=demo_taker_flow(median_size=median_size, max_size=median_size * 100, arrivals_per_second=3.0,
+                                   sweep_size_multiple=40.0),
     )
 
 

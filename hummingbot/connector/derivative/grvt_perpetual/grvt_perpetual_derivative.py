@@ -474,17 +474,18 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     # ==============================================================================================================
     def buy(self, trading_pair: str, amount: Decimal, order_type=OrderType.LIMIT, price: Decimal = s_decimal_NaN,
             **kwargs) -> str:
-        order_id = self._new_client_order_id()
-        safe_ensure_future(self._create_order(
-            trade_type=TradeType.BUY, order_id=order_id, trading_pair=trading_pair, amount=amount,
-            order_type=order_type, price=price, **kwargs))
-        return order_id
+        return self._start_order(TradeType.BUY, trading_pair, amount, order_type, price, **kwargs)
 
     def sell(self, trading_pair: str, amount: Decimal, order_type=OrderType.LIMIT, price: Decimal = s_decimal_NaN,
              **kwargs) -> str:
+        return self._start_order(TradeType.SELL, trading_pair, amount, order_type, price, **kwargs)
+
+    def _start_order(self, trade_type: TradeType, trading_pair: str, amount: Decimal, order_type: OrderType,
+                     price: Decimal, **kwargs) -> str:
+        """Creates the order in the background under a fresh client order id, which it returns at once."""
         order_id = self._new_client_order_id()
         safe_ensure_future(self._create_order(
-            trade_type=TradeType.SELL, order_id=order_id, trading_pair=trading_pair, amount=amount,
+            trade_type=trade_type, order_id=order_id, trading_pair=trading_pair, amount=amount,
             order_type=order_type, price=price, **kwargs))
         return order_id
 

@@ -79,6 +79,14 @@ def to_bool(value: Any, kind: str, field: str) -> bool:
     raise GrvtMessageError(f"GRVT {kind} field '{field}' is not a boolean: {value!r}")
 
 
+def _str_field(data: Mapping[str, Any], key: str, kind: str) -> str:
+    return str(_required(data, key, kind))
+
+
+def _int_field(data: Mapping[str, Any], key: str, kind: str) -> int:
+    return to_int(_required(data, key, kind), kind, key)
+
+
 def _decimal_field(data: Mapping[str, Any], key: str, kind: str) -> Decimal:
     return to_decimal(_required(data, key, kind), kind, key)
 
@@ -145,7 +153,7 @@ class GrvtOrderState:
     def from_json(cls, data: Any) -> "GrvtOrderState":
         data = _mapping(data, cls.KIND)
         return cls(
-            status=str(_required(data, "status", cls.KIND)),
+            status=_str_field(data, "status", cls.KIND),
             reject_reason=_optional_str(data, "reject_reason", "UNSPECIFIED"),
             book_size=_first_leg_decimal(data, "book_size", cls.KIND),
             traded_size=_first_leg_decimal(data, "traded_size", cls.KIND),
@@ -194,7 +202,7 @@ class GrvtOrder:
             order_id=_optional_str(data, "order_id", "0x00"),
             client_order_id=_optional_str(metadata, "client_order_id"),
             sub_account_id=_optional_str(data, "sub_account_id"),
-            instrument=str(_required(leg, "instrument", "order leg")),
+            instrument=_str_field(leg, "instrument", "order leg"),
             size=_decimal_field(leg, "size", "order leg"),
             limit_price=_optional_decimal(leg, "limit_price", "order leg", _ZERO),
             is_buying_asset=_optional_bool(leg, "is_buying_asset", "order leg"),
@@ -254,9 +262,9 @@ class GrvtFill:
     def from_json(cls, data: Any) -> "GrvtFill":
         data = _mapping(data, cls.KIND)
         return cls(
-            event_time_ns=to_int(_required(data, "event_time", cls.KIND), cls.KIND, "event_time"),
+            event_time_ns=_int_field(data, "event_time", cls.KIND),
             sub_account_id=_optional_str(data, "sub_account_id"),
-            instrument=str(_required(data, "instrument", cls.KIND)),
+            instrument=_str_field(data, "instrument", cls.KIND),
             is_buyer=_optional_bool(data, "is_buyer", cls.KIND),
             is_taker=_optional_bool(data, "is_taker", cls.KIND, True),
             size=_decimal_field(data, "size", cls.KIND),
@@ -265,7 +273,7 @@ class GrvtFill:
             fee_rate=_optional_decimal(data, "fee_rate", cls.KIND, _ZERO),
             fee_currency=_optional_str(data, "fee_currency"),
             realized_pnl=_optional_decimal(data, "realized_pnl", cls.KIND, _ZERO),
-            trade_id=str(_required(data, "trade_id", cls.KIND)),
+            trade_id=_str_field(data, "trade_id", cls.KIND),
             order_id=_optional_str(data, "order_id", "0x00"),
             client_order_id=_optional_str(data, "client_order_id"),
             is_liquidation=_optional_bool(data, "is_liquidation", cls.KIND),
@@ -295,7 +303,7 @@ class GrvtPosition:
         data = _mapping(data, cls.KIND)
         return cls(
             event_time_ns=_optional_int(data, "event_time", cls.KIND, 0),
-            instrument=str(_required(data, "instrument", cls.KIND)),
+            instrument=_str_field(data, "instrument", cls.KIND),
             size=_decimal_field(data, "size", cls.KIND),
             entry_price=_optional_decimal(data, "entry_price", cls.KIND, _ZERO),
             mark_price=_optional_decimal(data, "mark_price", cls.KIND, _ZERO),
@@ -319,7 +327,7 @@ class GrvtSpotBalance:
     def from_json(cls, data: Any) -> "GrvtSpotBalance":
         data = _mapping(data, cls.KIND)
         return cls(
-            currency=str(_required(data, "currency", cls.KIND)),
+            currency=_str_field(data, "currency", cls.KIND),
             balance=_decimal_field(data, "balance", cls.KIND),
             index_price=_optional_decimal(data, "index_price", cls.KIND),
             available_to_transfer=_optional_decimal(data, "available_to_transfer", cls.KIND),
@@ -372,8 +380,8 @@ class GrvtFundingPayment:
     def from_json(cls, data: Any) -> "GrvtFundingPayment":
         data = _mapping(data, cls.KIND)
         return cls(
-            event_time_ns=to_int(_required(data, "event_time", cls.KIND), cls.KIND, "event_time"),
-            instrument=str(_required(data, "instrument", cls.KIND)),
+            event_time_ns=_int_field(data, "event_time", cls.KIND),
+            instrument=_str_field(data, "instrument", cls.KIND),
             currency=_optional_str(data, "currency", "USDT"),
             amount=_decimal_field(data, "amount", cls.KIND),
             tx_id=_optional_str(data, "tx_id"),
@@ -406,10 +414,10 @@ class GrvtInstrument:
     def from_json(cls, data: Any) -> "GrvtInstrument":
         data = _mapping(data, cls.KIND)
         return cls(
-            instrument=str(_required(data, "instrument", cls.KIND)),
+            instrument=_str_field(data, "instrument", cls.KIND),
             instrument_hash=_optional_str(data, "instrument_hash"),
-            base=str(_required(data, "base", cls.KIND)),
-            quote=str(_required(data, "quote", cls.KIND)),
+            base=_str_field(data, "base", cls.KIND),
+            quote=_str_field(data, "quote", cls.KIND),
             kind=_optional_str(data, "kind"),
             settlement_period=_optional_str(data, "settlement_period"),
             base_decimals=_optional_int(data, "base_decimals", cls.KIND, 9),
@@ -446,7 +454,7 @@ class GrvtCancelStatus:
             client_order_id=_optional_str(data, "client_order_id"),
             order_id=_optional_str(data, "order_id", "0x00"),
             reason=_optional_str(data, "reason", "UNSPECIFIED"),
-            cancel_status=str(_required(data, "cancel_status", cls.KIND)),
+            cancel_status=_str_field(data, "cancel_status", cls.KIND),
             update_time_ns=_optional_int(data, "update_time", cls.KIND, 0),
         )
 
@@ -465,7 +473,7 @@ class GrvtInitialLeverage:
     def from_json(cls, data: Any) -> "GrvtInitialLeverage":
         data = _mapping(data, cls.KIND)
         return cls(
-            instrument=str(_required(data, "instrument", cls.KIND)),
+            instrument=_str_field(data, "instrument", cls.KIND),
             leverage=_decimal_field(data, "leverage", cls.KIND),
             min_leverage=_optional_decimal(data, "min_leverage", cls.KIND),
             max_leverage=_optional_decimal(data, "max_leverage", cls.KIND),
@@ -488,7 +496,7 @@ class GrvtStreamMessage:
     def from_json(cls, data: Any) -> "GrvtStreamMessage":
         data = _mapping(data, cls.KIND)
         return cls(
-            stream=str(_required(data, "stream", cls.KIND)),
+            stream=_str_field(data, "stream", cls.KIND),
             selector=_optional_str(data, "selector"),
             sequence_number=_optional_int(data, "sequence_number", cls.KIND, 0),
             prev_sequence_number=_optional_int(data, "prev_sequence_number", cls.KIND, 0),
@@ -507,12 +515,7 @@ class GrvtPage:
     @classmethod
     def from_json(cls, data: Any) -> "GrvtPage":
         data = _mapping(data, cls.KIND)
-        items = data.get("result")
-        if items is None:
-            items = []
-        if not isinstance(items, list):
-            raise GrvtMessageError(f"GRVT {cls.KIND} 'result' must be a list")
-        return cls(items=items, next_cursor=_optional_str(data, "next"))
+        return cls(items=result_list(data, cls.KIND), next_cursor=_optional_str(data, "next"))
 
 
 def result_list(response: Any, kind: str, key: str = "result") -> List[Any]:
