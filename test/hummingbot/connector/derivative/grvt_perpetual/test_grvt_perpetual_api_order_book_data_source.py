@@ -21,6 +21,8 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_api_order_boo
     RecentTradeIds,
     _ExternalBookSnapshot,
     _PendingRequest,
+    _ResetBooks,
+    _SilenceWatch,
     funding_rate_fraction,
     next_funding_timestamp,
 )
@@ -497,6 +499,105 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual("", data_source._channel_originating_message({"jsonrpc": "2.0", "result": {}}))
         self.assertEqual("", data_source._channel_originating_message("pong"))
 
+    @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
+    async def test_stream_payloads_are_routed_to_their_queues_and_everything_else_to_the_unknown_handler(
+            self, ws_connect_mock):
+        ws_mock = await self._connect_ws(ws_connect_mock)
+        for message in (self._book_payload(0, 0), self._trade_payload("1-1"), {"stream": "v1.ticker.s", "feed": {}},
+                        {"stream": ["v1.book.d"]}, {"stream": "v1.mini.s"}):
+            self.mocking_assistant.add_websocket_aiohttp_message(ws_mock, json.dumps(message))
+        self.mocking_assistant.add_websocket_aiohttp_message(ws_mock, "pong")
+        queues = self.data_source._message_queue
+
+        self.listening_task = asyncio.create_task(
+            self.data_source._process_websocket_messages(self.data_source._ws_assistant))
+        await self.mocking_assistant.run_until_all_aiohttp_messages_delivered(ws_mock)
+
+        self.assertEqual([1, 1, 1], [queues[key].qsize() for key in (
+            self.data_source._diff_messages_queue_key, self.data_source._trade_messages_queue_key,
+            self.data_source._funding_info_messages_queue_key)])
+        self.assertEqual("v1.book.d", queues[self.data_source._diff_messages_queue_key].get_nowait()["stream"])
+        self.assertTrue(self._is_logged("DEBUG", "Ignoring GRVT stream ['v1.book.d'] nobody subscribed to."))
+        self.assertTrue(self._is_logged("DEBUG", "Ignoring GRVT stream 'v1.mini.s' nobody subscribed to."))
+        self.assertTrue(self._is_logged("DEBUG", "Ignoring non-JSON frame from GRVT market data: 'pong'"))
+
+    @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
+    async def test_silent_socket_is_replaced(self, ws_connect_mock):
+        self.data_source.SILENCE_TIMEOUT_SECONDS = 0.05
+        ws_connect_mock.return_value = self.mocking_assistant.create_websocket_mock()
+
+        self.listening_task = asyncio.create_task(self.data_source.listen_for_subscriptions())
+        await self._wait_for(lambda: ws_connect_mock.call_count >= 2)
+
+        self.assertTrue(self._is_logged(
+            "WARNING", "The websocket connection was closed (no GRVT market data for 0.05 s; reconnecting)"))
+        self.assertFalse(self.listening_task.done())
+        self.assertNotIn("message_timeout", ws_connect_mock.call_args.kwargs)
+
+    @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
+    async def test_cancelling_the_listener_is_not_mistaken_for_silence(self, ws_connect_mock):
+        await self._connect_ws(ws_connect_mock)
+        task = asyncio.create_task(self.data_source._process_websocket_messages(self.data_source._ws_assistant))
+        await self._settle()
+
+        task.cancel()
+
+        with self.assertRaises(asyncio.CancelledError):
+            await task
+        self.assertFalse(self._is_logged("WARNING", "no GRVT market data"))
+
+    @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
+    async def test_cancelling_the_listener_as_silence_expires_still_cancels_it(self, ws_connect_mock):
+        module = "hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_api_order_book_data_source"
+        watches = []
+
+        class RecordedWatch(_SilenceWatch):
+            def __init__(self, *args):
+                super().__init__(*args)
+                watches.append(self)
+
+        await self._connect_ws(ws_connect_mock)
+        with patch(f"{module}._SilenceWatch", RecordedWatch):
+            task = asyncio.create_task(
+                self.data_source._process_websocket_messages(self.data_source._ws_assistant))
+            await self._settle()
+        with patch(f"{module}.time.time", return_value=time.time() + 3600):
+            watches[0].check()
+        task.cancel()
+
+        with self.assertRaises(asyncio.CancelledError):
+            await task
+        self.assertTrue(watches[0].expired)
+
+    async def test_silence_watch_rearms_while_frames_arrive_and_cancels_once_they_stop(self):
+        class Socket:
+            last_recv_time = 0.0
+
+        socket = Socket()
+        watches = []
+
+        async def watched_reader():
+            watches.append(_SilenceWatch(socket, 30.0))
+            await asyncio.sleep(60)
+
+        task = asyncio.create_task(watched_reader())
+        await self._settle()
+        watch = watches[0]
+        socket.last_recv_time = time.time()
+        watch.check()
+        self.assertFalse(watch.expired)
+        self.assertFalse(task.cancelling())
+
+        socket.last_recv_time = time.time() - 31.0
+        with patch("hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_api_order_book_data_source."
+                   "time.time", return_value=time.time() + 31.0):
+            watch.check()
+
+        self.assertTrue(watch.expired)
+        with self.assertRaises(asyncio.CancelledError):
+            await task
+        watch.stop()
+
     # ------------------------------------------------------------------------------------------------------------
     # Book sequencing
     # ------------------------------------------------------------------------------------------------------------
@@ -665,6 +766,118 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertIn(self.instrument, self.data_source._resync_tasks)
         messages = await self._parse_book(self._book_payload(0, 0, bids=[level("5", "5")]))
         self.assertEqual(OrderBookMessageType.SNAPSHOT, messages[0].type)
+
+    async def test_in_sequence_deltas_skip_the_full_path_and_build_the_same_messages(self):
+        payloads = [self._book_payload(0, 0, bids=[level("100", "1")]), self._book_payload(10, 9),
+                    self._book_payload(11, 10, bids=[level("99", "2")], asks=[level("101", "0")]),
+                    self._book_payload(12, 11, asks=[level("102", "4")])]
+        del payloads[3]["prev_sequence_number"]
+        full_path = self.data_source._process_book_payload
+
+        with patch.object(self.data_source, "_process_book_payload", side_effect=full_path) as full_path_mock:
+            messages = await self._parse_book(*payloads)
+
+        self.assertEqual(2, full_path_mock.call_count)  # the snapshot and the delta anchoring the chain
+        self.assertEqual([EPOCH, EPOCH + 1, EPOCH + 2, EPOCH + 3], [m.update_id for m in messages])
+        self.assertEqual(OrderBookMessageType.DIFF, messages[2].type)
+        self.assertEqual(self.trading_pair, messages[2].trading_pair)
+        self.assertEqual([[99.0, 2.0, EPOCH + 2]], messages[2].content["bids"])
+        self.assertEqual([[101.0, 0.0, EPOCH + 2]], messages[2].content["asks"])
+        self.assertAlmostEqual(1767292408.4, messages[2].timestamp, places=6)
+        self.assertEqual([[102.0, 4.0, EPOCH + 3]], messages[3].content["asks"])
+        self.assertEqual(3, self.data_source.market_data_stats()["deltas"])
+
+    async def test_out_of_sequence_payloads_fall_back_to_the_full_path(self):
+        await self._parse_book(self._book_payload(0, 0), self._book_payload(10, 9))
+        unknown = self._book_payload(11, 10, instrument=self.other_instrument)
+        not_a_number = self._book_payload(11, 10)
+        not_a_number["prev_sequence_number"] = "ten"
+
+        with patch.object(self.data_source, "_process_book_payload", new_callable=AsyncMock) as full_path_mock:
+            messages = await self._parse_book(
+                self._book_payload(10, 9), self._book_payload(13, 12), unknown, not_a_number,
+                {"feed": ["no", "instrument"]})
+
+        self.assertEqual([], messages)
+        self.assertEqual(5, full_path_mock.call_count)
+        self.assertEqual(1, self.data_source.market_data_stats()["deltas"])
+
+    async def test_in_sequence_delta_with_unparsable_levels_resynchronises_the_book(self):
+        self.data_source.RESYNC_SNAPSHOT_TIMEOUT_SECONDS = 60
+        messages = await self._parse_book(
+            self._book_payload(0, 0), self._book_payload(10, 9),
+            self._book_payload(11, 10, asks=[level("101", "a lot")]), self._book_payload(12, 11))
+
+        self.assertEqual(2, len(messages))
+        self.assertEqual(1, self.data_source.malformed_messages)
+        self.assertTrue(self._is_logged("WARNING", "Dropped a malformed GRVT order book message"))
+        self.assertTrue(self.data_source.sequencer.is_awaiting_snapshot(self.instrument))
+        self.assertIn(self.instrument, self.data_source._resync_tasks)
+        self.assertEqual(1, self.data_source.sequencer.stale)
+
+    async def test_inline_delta_needs_a_listener_and_nothing_ahead_of_it(self):
+        await self._parse_book(self._book_payload(0, 0), self._book_payload(10, 9))
+        diff_queue = self.data_source._message_queue[self.data_source._diff_messages_queue_key]
+        self.assertFalse(self.data_source._apply_delta_inline(self._book_payload(11, 10), diff_queue))  # no listener
+        output = asyncio.Queue()
+        listener = asyncio.create_task(self.data_source.listen_for_order_book_diffs(None, output))
+        await self._settle()
+
+        diff_queue.put_nowait(_ResetBooks(self.instrument))
+        self.assertFalse(self.data_source._apply_delta_inline(self._book_payload(11, 10), diff_queue))
+        await self._settle()
+        self.assertFalse(self.data_source._apply_delta_inline(self._book_payload(0, 0), diff_queue))
+
+        self.assertEqual(EPOCH + 1, self.data_source.sequencer.update_id(self.instrument))  # nothing judged inline
+        self.assertTrue(self.data_source.sequencer.is_awaiting_snapshot(self.instrument))
+        listener.cancel()
+        await self._settle()
+        self.assertIsNone(self.data_source._book_output)
+
+    async def test_inline_delta_waits_behind_a_payload_being_judged(self):
+        await self._parse_book(self._book_payload(0, 0), self._book_payload(10, 9))
+        diff_queue = self.data_source._message_queue[self.data_source._diff_messages_queue_key]
+        output = asyncio.Queue()
+        listener = asyncio.create_task(self.data_source.listen_for_order_book_diffs(None, output))
+        release = asyncio.Event()
+
+        async def slow_lookup(symbol: str) -> str:
+            await release.wait()
+            raise KeyError(symbol)
+
+        with patch.object(self.connector, "trading_pair_associated_to_exchange_symbol", side_effect=slow_lookup):
+            diff_queue.put_nowait(self._book_payload(5, 4, instrument="XYZ_USDT_Perp"))
+            await self._settle()
+            self.assertFalse(self.data_source._apply_delta_inline(self._book_payload(11, 10), diff_queue))
+            release.set()
+            await self._settle()
+
+        self.assertTrue(self.data_source._apply_delta_inline(self._book_payload(11, 10), diff_queue))
+        self.assertEqual([EPOCH + 2], [message.update_id for message in [output.get_nowait()]])
+        self.assertTrue(output.empty())
+        listener.cancel()
+
+    @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
+    async def test_book_payloads_from_the_socket_reach_the_tracker_stream_in_order(self, ws_connect_mock):
+        ws_mock = ws_connect_mock.return_value = self.mocking_assistant.create_websocket_mock()
+        self.mocking_assistant.add_websocket_aiohttp_message(
+            ws_mock, json.dumps(self._book_payload(0, 0, bids=[level("100", "1")])))
+        for sequence_number in range(10, 20):
+            self.mocking_assistant.add_websocket_aiohttp_message(ws_mock, json.dumps(
+                self._book_payload(sequence_number, sequence_number - 1, bids=[level(str(sequence_number), "1")])))
+        output = asyncio.Queue()
+        self.tasks.append(asyncio.create_task(self.data_source.listen_for_order_book_diffs(None, output)))
+        await self._settle()
+
+        self.listening_task = asyncio.create_task(self.data_source.listen_for_subscriptions())
+        await self.mocking_assistant.run_until_all_aiohttp_messages_delivered(ws_mock)
+        await self._wait_for(lambda: output.qsize() == 11)
+
+        messages = [output.get_nowait() for _ in range(11)]
+        self.assertEqual([EPOCH + index for index in range(11)], [message.update_id for message in messages])
+        self.assertEqual([100.0] + [float(number) for number in range(10, 20)],
+                         [message.content["bids"][0][0] for message in messages])
+        self.assertEqual(10, self.data_source.sequencer.deltas)
 
     async def test_unparsable_levels_resynchronise_the_book(self):
         self.data_source.RESYNC_SNAPSHOT_TIMEOUT_SECONDS = 60

@@ -295,3 +295,68 @@ class GrvtPerpetualBookSequencerAnnouncedFirstDeltaTests(unittest.TestCase):
         self.sequencer.request_resync(KEY)
         self.sequencer.on_message(KEY, 0, 0)
         self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 3, 2))
+
+
+class GrvtPerpetualBookSequencerFastPathTests(unittest.TestCase):
+    """accept_next_delta: the common case (the delta right after the last one) on its own."""
+
+    def setUp(self):
+        self.sequencer = GrvtPerpetualBookSequencer()
+
+    def _synced(self, first_delta: int, deltas: int):
+        self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 0, 0))
+        for sequence_number in range(first_delta, first_delta + deltas):
+            self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, sequence_number, sequence_number - 1))
+
+    def test_accept_next_delta_takes_the_delta_after_the_last_one(self):
+        self._synced(first_delta=100, deltas=2)
+
+        self.assertTrue(self.sequencer.accept_next_delta(KEY, 102, 101))
+        self.assertTrue(self.sequencer.accept_next_delta(KEY, 103))  # without prev_sequence_number
+
+        self.assertEqual(EPOCH + 4, self.sequencer.update_id(KEY))
+        self.assertEqual(EPOCH + 4, self.sequencer.last_update_id)
+        self.assertEqual(4, self.sequencer.deltas)
+        self.assertEqual(V.DUPLICATE, self.sequencer.on_message(KEY, 103, 102))
+
+    def test_accept_next_delta_refuses_everything_else_without_changing_state(self):
+        self.assertFalse(self.sequencer.accept_next_delta(KEY, 1, 0))  # unknown key
+        self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 0, 0))
+        self.assertFalse(self.sequencer.accept_next_delta(KEY, 100, 99))  # first delta anchors: on_message's job
+        self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 100, 99))
+        stats_before = self.sequencer.stats()
+
+        for sequence_number, prev_sequence_number in ((100, 99), (99, 98), (102, 101), (101, 7), (0, 0)):
+            self.assertFalse(self.sequencer.accept_next_delta(KEY, sequence_number, prev_sequence_number))
+
+        self.assertEqual(stats_before, self.sequencer.stats())
+        self.assertEqual(EPOCH + 1, self.sequencer.update_id(KEY))
+        self.sequencer.request_resync(KEY)
+        self.assertFalse(self.sequencer.accept_next_delta(KEY, 101, 100))  # waiting for a snapshot
+        self.assertEqual(V.STALE, self.sequencer.on_message(KEY, 101, 100))
+
+    def test_on_message_and_accept_next_delta_agree_on_in_sequence_deltas(self):
+        other = GrvtPerpetualBookSequencer()
+        for sequencer in (self.sequencer, other):
+            sequencer.on_message(KEY, 0, 0)
+            sequencer.on_message(KEY, 50, 49)
+        for sequence_number in range(51, 60):
+            self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, sequence_number, sequence_number - 1))
+            self.assertTrue(other.accept_next_delta(KEY, sequence_number, sequence_number - 1))
+
+        self.assertEqual(self.sequencer.stats(), other.stats())
+        self.assertEqual(self.sequencer.update_id(KEY), other.update_id(KEY))
+
+    def test_last_update_id_follows_the_last_accepted_payload_of_any_key(self):
+        self.assertEqual(0, self.sequencer.last_update_id)
+        self.sequencer.on_message(KEY, 0, 0)
+        self.assertEqual(EPOCH, self.sequencer.last_update_id)
+        self.sequencer.on_message(OTHER_KEY, 0, 0)
+        self.sequencer.on_message(OTHER_KEY, 5, 4)
+        self.assertEqual(EPOCH + 1, self.sequencer.last_update_id)
+        self.sequencer.on_message(KEY, 7, 6)
+        self.sequencer.on_message(KEY, 7, 6)  # duplicate: not accepted
+        self.assertEqual(EPOCH + 1, self.sequencer.update_id(KEY))
+        self.assertEqual(EPOCH + 1, self.sequencer.last_update_id)
+        self.assertEqual(2 * EPOCH, self.sequencer.apply_external_snapshot(KEY))
+        self.assertEqual(2 * EPOCH, self.sequencer.last_update_id)

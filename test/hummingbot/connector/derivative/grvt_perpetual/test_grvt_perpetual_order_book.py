@@ -2,12 +2,14 @@ import unittest
 from unittest.mock import patch
 
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_book import (
+    BookRow,
+    GrvtBookMessage,
     GrvtPerpetualOrderBook,
     levels_to_rows,
 )
 from hummingbot.core.data_type.common import TradeType
 from hummingbot.core.data_type.order_book import OrderBook
-from hummingbot.core.data_type.order_book_message import OrderBookMessageType
+from hummingbot.core.data_type.order_book_message import OrderBookMessage, OrderBookMessageType
 
 PAIR = "BTC-USDT"
 EPOCH = 1 << 40
@@ -148,3 +150,34 @@ class GrvtPerpetualOrderBookTests(unittest.TestCase):
         order_book.restore_from_snapshot_and_diffs(new_snapshot, [old_diff])
 
         self.assertIn(98.0, prices(order_book.bid_entries()))
+
+    def test_book_messages_read_like_hummingbot_messages_of_the_same_content(self):
+        for build in (GrvtPerpetualOrderBook.snapshot_message_from_exchange,
+                      GrvtPerpetualOrderBook.diff_message_from_exchange):
+            message = build(book([level("100.5", "1.25"), level("99", "0")], [level("101", "2")]), PAIR, EPOCH + 3)
+            plain = OrderBookMessage(message.type, message.content, message.timestamp)
+
+            self.assertIsInstance(message, GrvtBookMessage)
+            self.assertEqual(plain.update_id, message.update_id)
+            self.assertEqual(plain.trading_pair, message.trading_pair)
+            self.assertEqual(plain, message)
+            for rows, plain_rows in ((message.bids, plain.bids), (message.asks, plain.asks)):
+                self.assertEqual([tuple(row) for row in plain_rows], [tuple(row) for row in rows])
+                self.assertEqual([(row.price, row.amount, row.update_id) for row in plain_rows],
+                                 [(row.price, row.amount, row.update_id) for row in rows])
+
+    def test_book_rows_are_lists_readable_by_attribute(self):
+        row = levels_to_rows([level("88107.3", "5.322")], EPOCH)[0]
+
+        self.assertIsInstance(row, BookRow)
+        self.assertEqual([88107.3, 5.322, EPOCH], row)
+        self.assertEqual((88107.3, 5.322, EPOCH), (row.price, row.amount, row.update_id))
+        price, amount, *rest = row
+        self.assertEqual((88107.3, 5.322, [EPOCH]), (price, amount, rest))
+
+    def test_trade_messages_keep_hummingbot_semantics(self):
+        message = GrvtPerpetualOrderBook.trade_message_from_exchange(
+            {"event_time": "1", "size": "1", "price": "2", "trade_id": "1-1", "is_taker_buyer": True}, PAIR)
+
+        self.assertNotIsInstance(message, GrvtBookMessage)
+        self.assertEqual(-1, message.update_id)
