@@ -68,7 +68,6 @@ ENV_MARKET_DATA_URL = "MARKET_DATA_URL"
 ENV_TRADES_WS_URL = "TRADES_WS_URL"
 ENV_MARKET_DATA_WS_URL = "MARKET_DATA_WS_URL"
 ENV_CHAIN_ID = "CHAIN_ID"
-ENV_ORDER_EXPIRY_SECONDS = "ORDER_EXPIRY_SECONDS"
 ENV_QUOTE_EXPIRY_SECONDS = "QUOTE_EXPIRY_SECONDS"
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -203,7 +202,6 @@ UINT64_MAX = (1 << 64) - 1
 
 # Signature expiration is the order's lifetime on GRVT (GTT orders end EXPIRED when it passes).
 MAX_SIGNATURE_EXPIRY_SECONDS = 30 * 24 * 3600  # GRVT rejects longer ones (2008)
-DEFAULT_ORDER_EXPIRY_SECONDS = 28 * 24 * 3600  # resting orders (grid levels) should not silently expire
 DEFAULT_QUOTE_EXPIRY_SECONDS = 10 * 60  # market-making quotes: a dead-man switch of its own
 
 EIP712_DOMAIN_NAME = "GRVT Exchange"

@@ -335,11 +335,6 @@ def _expiry_seconds(domain: str, env_name: str, default: int) -> float:
     return min(value, float(CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS))
 
 
-def order_expiry_seconds(domain: str = CONSTANTS.DEFAULT_DOMAIN) -> float:
-    """Signature lifetime of ordinary (resting) orders; GRVT_PERPETUAL_ORDER_EXPIRY_SECONDS overrides."""
-    return _expiry_seconds(domain, CONSTANTS.ENV_ORDER_EXPIRY_SECONDS, CONSTANTS.DEFAULT_ORDER_EXPIRY_SECONDS)
-
-
 def quote_expiry_seconds(domain: str = CONSTANTS.DEFAULT_DOMAIN) -> float:
     """Signature lifetime of market-making quotes; GRVT_PERPETUAL_QUOTE_EXPIRY_SECONDS overrides."""
     return _expiry_seconds(domain, CONSTANTS.ENV_QUOTE_EXPIRY_SECONDS, CONSTANTS.DEFAULT_QUOTE_EXPIRY_SECONDS)

@@ -175,15 +175,13 @@ class GrvtPerpetualConversionTests(IsolatedAsyncioWrapperTestCase):
             with self.assertRaises(ValueError):
                 web_utils.expiration_ns(invalid)
 
-    def test_order_and_quote_expiry_defaults_and_overrides(self):
+    def test_quote_expiry_default_overrides_and_cap(self):
         with patch.dict(os.environ, CLEAN_ENV, clear=True):
-            self.assertEqual(CONSTANTS.DEFAULT_ORDER_EXPIRY_SECONDS, web_utils.order_expiry_seconds())
             self.assertEqual(CONSTANTS.DEFAULT_QUOTE_EXPIRY_SECONDS, web_utils.quote_expiry_seconds(TESTNET))
-            self.assertLess(CONSTANTS.DEFAULT_ORDER_EXPIRY_SECONDS, CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS)
-        with patch.dict(os.environ, {"GRVT_PERPETUAL_QUOTE_EXPIRY_SECONDS": "30",
-                                     "GRVT_PERPETUAL_ORDER_EXPIRY_SECONDS": "99999999"}):
+        with patch.dict(os.environ, {"GRVT_PERPETUAL_QUOTE_EXPIRY_SECONDS": "30"}):
             self.assertEqual(30.0, web_utils.quote_expiry_seconds())
-            self.assertEqual(float(CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS), web_utils.order_expiry_seconds())
+        with patch.dict(os.environ, {"GRVT_PERPETUAL_QUOTE_EXPIRY_SECONDS": "99999999"}):
+            self.assertEqual(float(CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS), web_utils.quote_expiry_seconds())
         for invalid in ("soon", "0", "-1"):
             with patch.dict(os.environ, {"GRVT_PERPETUAL_QUOTE_EXPIRY_SECONDS": invalid}):
                 with self.assertRaisesRegex(ValueError, "QUOTE_EXPIRY_SECONDS"):
