@@ -75,9 +75,26 @@ def ensure_python_version() -> None:
                          f"this is {sys.version.split()[0]}")
 
 
+def venv_python_version() -> str:
+    """major.minor of the existing virtual environment's interpreter, "" when there is none."""
+    config = VENV / "pyvenv.cfg"
+    if not venv_python().exists() or not config.exists():
+        return ""
+    for line in config.read_text().splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() in ("version", "version_info"):
+            return ".".join(value.strip().split(".")[:2])
+    return ""
+
+
 def ensure_venv() -> None:
-    if venv_python().exists():
+    wanted = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    existing = venv_python_version()
+    if existing == wanted:
         return
+    if existing:
+        log(f"recreating {VENV.relative_to(REPO)}: it has Python {existing}, this install runs Python {wanted}")
+        shutil.rmtree(VENV)
     log(f"creating virtual environment in {VENV.relative_to(REPO)}")
     venv.EnvBuilder(with_pip=True, clear=False).create(VENV)
 
