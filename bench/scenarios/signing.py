@@ -47,7 +47,7 @@ def _signer_only_rate() -> float:
     from bench import signing_rate
     from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_signer import GrvtPerpetualOrderSigner
     orders = signing_rate.random_orders(2000)
-    signer = GrvtPerpetualOrderSigner(signing_rate.TEST_PRIVATE_KEY, chain_id=signing_rate.CHAIN_ID)
+    signer = GrvtPerpetualOrderSigner(signing_rate.DEMO_PRIVATE_KEY, chain_id=signing_rate.CHAIN_ID)
     return signing_rate.rate(lambda order: signer.sign_order(**order), orders, 3)
 
 
@@ -56,7 +56,7 @@ def _eth_account_only_rate() -> float:
 
     from bench import signing_rate
     orders = signing_rate.random_orders(300)
-    account = Account.from_key(signing_rate.TEST_PRIVATE_KEY)
+    account = Account.from_key(signing_rate.DEMO_PRIVATE_KEY)
     return signing_rate.rate(lambda order: signing_rate.sign_with_eth_account(account, order), orders, 3)
 
 
