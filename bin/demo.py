@@ -77,7 +77,8 @@ def start_sandbox(seed: int) -> (subprocess.Popen, str):
     process = subprocess.Popen(
         [sys.executable, "-m", "grvt_sandbox", "--port", "0", "--market", "--seed", str(seed),
          "--log-level", "WARNING"],
-        cwd=REPO, stdout=subprocess.PIPE, text=True)
+        cwd=REPO, stdout=subprocess.PIPE, text=True,
+        start_new_session=True)  # Ctrl-C stops the bot, which still needs the exchange to cancel its orders
     first_line = process.stdout.readline()
     try:
         url = json.loads(first_line)["url"]
@@ -114,12 +115,16 @@ def run_demo(duration: float, seed: int) -> int:
     try:
         subprocess.run([sys.executable, __file__, "--store-keys"], env=env, check=True)
         started = time.monotonic()
-        bot = subprocess.run([sys.executable, str(REPO / "bin" / "hummingbot_grvt.py"), "--headless",
-                              "-f", DEMO_STRATEGY, "-p", DEMO_PASSWORD, "--create-password",
-                              "--stop-after", str(duration)], env=env)
+        bot = subprocess.Popen([sys.executable, str(REPO / "bin" / "hummingbot_grvt.py"), "--headless",
+                                "-f", DEMO_STRATEGY, "-p", DEMO_PASSWORD, "--create-password",
+                                "--stop-after", str(duration)], env=env)
+        try:
+            bot_code = bot.wait()
+        except KeyboardInterrupt:  # the bot received the same Ctrl-C and is winding down
+            bot_code = bot.wait()
         print(f"Hummingbot ran {time.monotonic() - started:.0f} s; its log: {root / 'logs'}", flush=True)
         summary_code = print_summary(url)
-        return bot.returncode or summary_code
+        return bot_code or summary_code
     finally:
         sandbox.terminate()
         sandbox.wait(timeout=30)
