@@ -1,6 +1,5 @@
 import importlib.util
 import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -41,8 +40,3 @@ def root_env(isolated_root):
     env["PYTHONPATH"] = os.pathsep.join([str(isolated_root), str(REPO)])
     env["PYTHONUNBUFFERED"] = "1"
     return env
-
-
-@pytest.fixture
-def python_executable():
-    return sys.executable

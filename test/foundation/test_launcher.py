@@ -1,7 +1,7 @@
 """The launcher starts Hummingbot headless, stops it cleanly and explains user errors."""
-import os
 import signal
 import subprocess
+import sys
 import textwrap
 import time
 from pathlib import Path
@@ -31,7 +31,7 @@ PROBE_SCRIPT = textwrap.dedent('''
 
 
 def run_launcher(env, *args, timeout=120):
-    return subprocess.run([os.environ.get("PYTHON", "python"), str(LAUNCHER), *args], env=env, capture_output=True,
+    return subprocess.run([sys.executable, str(LAUNCHER), *args], env=env, capture_output=True,
                           text=True, timeout=timeout)
 
 
@@ -43,11 +43,8 @@ def probe_strategy(isolated_root):
 
 
 @pytest.fixture
-def launcher_env(root_env, python_executable):
-    env = dict(root_env)
-    env["PYTHON"] = python_executable
-    os.environ.setdefault("PYTHON", python_executable)
-    return env
+def launcher_env(root_env):
+    return dict(root_env)
 
 
 def test_headless_without_password_is_a_clear_error(launcher_env, probe_strategy):
@@ -95,7 +92,7 @@ def test_password_from_environment_and_sigterm_stop(launcher_env, probe_strategy
                            "--stop-after", "0.5")
     assert created.returncode == 0, created.stderr
     env = dict(launcher_env, CONFIG_PASSWORD=PASSWORD, HEADLESS_MODE="true", SCRIPT_CONFIG=probe_strategy)
-    process = subprocess.Popen([launcher_env["PYTHON"], str(LAUNCHER)], env=env, stdout=subprocess.PIPE,
+    process = subprocess.Popen([sys.executable, str(LAUNCHER)], env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 90
     output = ""
