@@ -24,6 +24,7 @@ setup(
         "eth-account>=0.13.0",
         "bidict>=0.22.1",
         "aiohttp>=3.8.5,<3.14",
+        "msgspec==0.23.0",
     ],
     extras_require={
         "test": [
