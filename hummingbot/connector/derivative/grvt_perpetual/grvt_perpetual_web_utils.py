@@ -123,6 +123,23 @@ def endpoints(domain: str = CONSTANTS.DEFAULT_DOMAIN) -> GrvtEndpoints:
     )
 
 
+def check_transport_security(domain: str = CONSTANTS.DEFAULT_DOMAIN):
+    """
+    Refuses to send mainnet credentials unencrypted: the login carries the API key, so pointing the mainnet domain at
+    an http:// or ws:// URL needs GRVT_PERPETUAL_ALLOW_PLAINTEXT=true. Other domains (testnet, a local sandbox) may.
+    """
+    if domain != CONSTANTS.DEFAULT_DOMAIN:
+        return
+    urls = endpoints(domain)
+    plain = [url for url in (urls.edge, urls.trades, urls.market_data, urls.trades_ws, urls.market_data_ws)
+             if urlsplit(url).scheme in ("http", "ws")]
+    allowed = (_env(domain, CONSTANTS.ENV_ALLOW_PLAINTEXT) or "").lower() in ("1", "true", "yes")
+    if plain and not allowed:
+        raise ValueError(
+            f"Refusing to use the GRVT mainnet domain over unencrypted {plain[0]}: the login would send the API key "
+            f"in clear text. Use https/wss, or set {CONSTANTS.ENV_PREFIX}_{CONSTANTS.ENV_ALLOW_PLAINTEXT}=true.")
+
+
 def public_rest_url(path_url: str, domain: str = CONSTANTS.DEFAULT_DOMAIN) -> str:
     """Market-data gateway URL (public routes)."""
     return f"{endpoints(domain).market_data}/{path_url.lstrip('/')}"
