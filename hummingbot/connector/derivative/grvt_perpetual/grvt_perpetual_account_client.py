@@ -104,7 +104,7 @@ class GrvtPerpetualAccountClient:
 
     async def initial_leverages(self) -> List[GrvtInitialLeverage]:
         reply = await self._query(CONSTANTS.GET_ALL_INITIAL_LEVERAGE_PATH_URL, self.body(), GrvtLeverageList)
-        return reply.results
+        return self._items(reply.results, GrvtInitialLeverage)
 
     async def set_initial_leverage(self, instrument: str, leverage: int) -> bool:
         reply = await self._private_post(

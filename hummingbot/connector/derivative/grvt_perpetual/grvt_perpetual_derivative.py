@@ -56,7 +56,6 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages impo
     GrvtPosition,
     GrvtResult,
     GrvtStreamEnvelope,
-    decode,
     decode_reply,
     load,
 )
@@ -180,7 +179,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         self._lifecycle = GrvtOrderLifecycle(
             tracker=self._order_tracker, transport=lambda: self._order_transport, account=self._account,
             state_machine=self._state_machine, metrics=self._order_metrics, now=self._now,
-            trade_update=self._trade_update, traded_filter=self._traded_filter)
+            trade_update=self._trade_update, traded_filter=self._traded_filter, logger=self.logger)
         self._heartbeat: Optional[GrvtCancelOnDisconnectHeartbeat] = None
         if self._cancel_on_disconnect_ms > 0:
             self._heartbeat = GrvtCancelOnDisconnectHeartbeat(self._order_transport, self._cancel_on_disconnect_ms)
@@ -384,10 +383,11 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         instruments = []
         for raw in raw_instruments:
             try:
-                instrument = decode(raw, GrvtInstrument) if isinstance(raw, (bytes, msgspec.Raw)) \
-                    else msgspec.convert(raw, GrvtInstrument, strict=False)
-            except (GrvtMessageError, msgspec.ValidationError) as error:
-                self.logger().warning(f"Skipping an unreadable GRVT instrument: {error}")
+                instrument = load(raw, GrvtInstrument)
+            except GrvtMessageError as error:
+                text = bytes(raw).decode(errors="replace") if isinstance(raw, msgspec.Raw) else raw
+                self.logger().error(f"Error parsing the trading pair rule {text}. Skipping.")
+                self.logger().debug(f"The GRVT instrument could not be read: {error}")
                 continue
             if instrument.is_perpetual and instrument.settlement_period in ("", CONSTANTS.PERPETUAL_KIND):
                 instruments.append(instrument)
@@ -556,8 +556,9 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         body = self._signed_order(order_id, instrument, trade_type, amount, order_type, price, position_action,
                                   kwargs.get("expiration_seconds"))
         transport = self._order_transport
-        ack = await transport.create_order(
-            body, on_sent=lambda: self._order_metrics.sent(order_id, getattr(transport, "active", transport).name))
+        with self._lifecycle.creating(order_id):
+            ack = await transport.create_order(
+                body, on_sent=lambda: self._order_metrics.sent(order_id, getattr(transport, "active", transport).name))
         if ack.state is not None and ack.state.status is GrvtOrderStatus.REJECTED:
             raise GrvtOrderRejectedError(ack.state.reject_reason)
         return (ack.order_id if ack.has_exchange_id else None), self._now()
@@ -572,8 +573,17 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     def _on_order_failure(self, order_id: str, trading_pair: str, amount: Decimal, trade_type: TradeType,
                           order_type: OrderType, price: Optional[Decimal], exception: Exception, **kwargs):
         order = self._order_tracker.fetch_tracked_order(order_id)
-        if order is not None:
-            self._lifecycle.on_create_failed(order, exception)
+        if order is not None and self._lifecycle.on_create_failed(order, exception):
+            return  # GRVT may have executed it: the lifecycle looks it up by client id before deciding
+        super()._on_order_failure(order_id=order_id, trading_pair=trading_pair, amount=amount, trade_type=trade_type,
+                                  order_type=order_type, price=price, exception=exception, **kwargs)
+
+    def _update_order_after_failure(self, order_id: str, trading_pair: str, exception: Optional[Exception] = None):
+        order = self._order_tracker.fetch_tracked_order(order_id)
+        if order is None:  # a lost order GRVT does not know either: the tracker releases it
+            super()._update_order_after_failure(order_id=order_id, trading_pair=trading_pair, exception=exception)
+        else:
+            self._lifecycle.fail(order, exception or IOError("order failed"))
 
     def batch_order_create(self, orders_to_create: List[Union[LimitOrder, MarketOrder]]) -> List[LimitOrder]:
         """Creates the orders with one v2/bulk_orders request per instrument (up to 100 orders each)."""
@@ -668,7 +678,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     async def _update_order_status(self):
         # orders whose create is in flight or whose outcome the lifecycle resolves are left to it
         polled = [order for order in self._order_tracker.active_orders.values()
-                  if not order.is_pending_create and not self._lifecycle.is_managed(order.client_order_id)]
+                  if not self._lifecycle.is_managed(order.client_order_id)]
         await self._update_orders_fills(orders=list(self._order_tracker.all_fillable_orders.values()))
         await self._update_orders_with_error_handler(orders=polled,
                                                      error_handler=self._handle_update_error_for_active_order)
@@ -860,10 +870,8 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
                 await self._process_user_stream_event(event_message)
             except asyncio.CancelledError:
                 raise
-            except GrvtMessageError as error:
-                self._order_metrics.errors += 1
-                self.logger().warning(f"Ignoring an unreadable GRVT private message: {error}")
             except Exception:
+                self._order_metrics.errors += 1
                 self.logger().error("Unexpected error in user stream listener loop.", exc_info=True)
 
     async def _process_user_stream_event(self, event_message: Any):

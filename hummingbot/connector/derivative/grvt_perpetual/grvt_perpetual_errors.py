@@ -120,7 +120,7 @@ class GrvtPerpetualAPIError(IOError):
             try:
                 envelope = msgspec.convert(error, _ErrorEnvelope, strict=False)
             except msgspec.ValidationError:
-                envelope = _ErrorEnvelope(message=_shorten(str(error)))
+                envelope = _ErrorEnvelope(message=_shorten(str(error.get("message") or "")))
             return cls(code=envelope.code or None, message=envelope.message or "no message",
                        http_status=envelope.status or http_status, path=path)
         return cls(code=None, message=_shorten(str(error)), http_status=http_status, path=path)

@@ -291,7 +291,7 @@ class GrvtPage(_Message, Generic[T], kw_only=True):
 
 
 class GrvtLeverageList(_Message, kw_only=True):
-    results: List[GrvtInitialLeverage]
+    results: List[msgspec.Raw]  # read one by one: an unreadable entry never hides the others
 
 
 class GrvtSuccess(_Message, kw_only=True):

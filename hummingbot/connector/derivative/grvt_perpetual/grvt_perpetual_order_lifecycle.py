@@ -19,12 +19,14 @@ The derivative hands order entry and every order report (create answers, streams
   flight), stream confirmations, individual cancels for what remains, and a last sweep of GRVT's open orders.
 """
 import asyncio
+import contextlib
 import logging
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, Iterable, List, NamedTuple, Optional, Sequence, Set, Tuple
 
+from hummingbot.connector.client_order_tracker import ClientOrderTracker
 from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_account_client import GrvtPerpetualAccountClient
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import (
@@ -54,14 +56,10 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_state_m
     adopt_exchange_order_id,
     hummingbot_order_state,
 )
-from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_transport import (
-    GrvtPerpetualOrderTransport,
-)
-from hummingbot.connector.client_order_tracker import ClientOrderTracker
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_transport import GrvtPerpetualOrderTransport
 from hummingbot.core.data_type.cancellation_result import CancellationResult
 from hummingbot.core.data_type.in_flight_order import InFlightOrder, OrderState, OrderUpdate, TradeUpdate
 from hummingbot.logger import HummingbotLogger
-
 
 MAX_BULK = CONSTANTS.MAX_BULK_ORDERS
 
@@ -109,8 +107,10 @@ class GrvtOrderLifecycle:
         trade_update: Callable[[GrvtFill, InFlightOrder], TradeUpdate],
         traded_filter: Callable[[], Awaitable[Tuple[Set[str], List[str], List[str]]]],
         settings: Optional[GrvtOrderPathSettings] = None,
+        logger: Optional[Callable[[], HummingbotLogger]] = None,
     ):
         self._tracker = tracker
+        self.logger = logger or self._class_logger  # the connector's: order events belong in its log
         self._transport = transport
         self._account = account
         self._states = state_machine
@@ -120,6 +120,7 @@ class GrvtOrderLifecycle:
         self._traded_filter = traded_filter
         self.settings = settings or GrvtOrderPathSettings()
         self.circuit = CircuitBreaker()
+        self._creating: Set[str] = set()
         self._uncertain: Dict[str, asyncio.Task] = {}
         self._cancel_requests: Dict[str, asyncio.Future] = {}
         self._cancel_watch: Dict[str, asyncio.Task] = {}
@@ -128,7 +129,7 @@ class GrvtOrderLifecycle:
         self.retracked = 0
 
     @classmethod
-    def logger(cls) -> HummingbotLogger:
+    def _class_logger(cls) -> HummingbotLogger:
         if cls._logger is None:
             cls._logger = logging.getLogger(HummingbotLogger.logger_name_for_class(cls))
         return cls._logger
@@ -138,8 +139,18 @@ class GrvtOrderLifecycle:
         return self._transport()
 
     def is_managed(self, client_order_id: str) -> bool:
-        """True while the lifecycle resolves the order itself (the status poll leaves it alone)."""
-        return client_order_id in self._uncertain or client_order_id in self._cancel_watch
+        """True while the order's create is in flight or the lifecycle resolves it (the status poll leaves it)."""
+        return (client_order_id in self._creating or client_order_id in self._uncertain
+                or client_order_id in self._cancel_watch)
+
+    @contextlib.contextmanager
+    def creating(self, client_order_id: str):
+        """Marks a create request in flight: its answer, not a status poll, decides the order's state."""
+        self._creating.add(client_order_id)
+        try:
+            yield
+        finally:
+            self._creating.discard(client_order_id)
 
     async def stop(self):
         tasks = [*self._uncertain.values(), *self._cancel_requests.values(), *self._cancel_watch.values()]
@@ -187,17 +198,18 @@ class GrvtOrderLifecycle:
         else:
             adopt_exchange_order_id(order, exchange_order_id)
 
-    def on_create_failed(self, order: InFlightOrder, error: BaseException):
-        """A create that failed here: resolved by client id when GRVT may have executed it, failed otherwise."""
+    def on_create_failed(self, order: InFlightOrder, error: BaseException) -> bool:
+        """
+        Counts a failed create for the circuit breaker. Returns True when GRVT may have executed it: the lifecycle
+        then resolves it by client id; False means it certainly failed (the caller fails it).
+        """
         if is_outcome_unknown(error):
             self._count_failure(error)
             self.on_create_outcome_unknown(order, error)
-            return
+            return True
         if is_transient(error):  # refused for load or limits: nothing was executed
             self._count_failure(error)
-        self.logger().warning(f"GRVT refused order {order.client_order_id} ({order.trade_type.name} {order.amount} "
-                              f"{order.trading_pair} @ {order.price}): {error}")
-        self.fail(order, error)
+        return False
 
     def _count_failure(self, error: BaseException):
         self._metrics.errors += 1
@@ -223,6 +235,7 @@ class GrvtOrderLifecycle:
             transport = self.transport
             try:
                 self.check_order_entry()
+                self._creating.update(order.client_order_id for order in orders)
                 reply = await transport.bulk_orders(
                     orders=[body for _, body in chunk],
                     on_sent=lambda: [self._metrics.sent(order.client_order_id, transport.name) for order in orders])
@@ -230,13 +243,16 @@ class GrvtOrderLifecycle:
                 raise
             except Exception as error:
                 for order in orders:
-                    self.on_create_failed(order, error)
+                    if not self.on_create_failed(order, error):
+                        self.fail(order, error)
                 continue
+            finally:
+                self._creating.difference_update(order.client_order_id for order in orders)
             acks = {ack.client_order_id: ack for ack in reply.orders}
             for order in orders:
                 ack = acks.get(order.client_order_id)
                 if ack is None:
-                    self.on_create_failed(order, GrvtPerpetualAPIError(
+                    self.on_create_outcome_unknown(order, GrvtPerpetualAPIError(
                         code=None, message="bulk answer does not list the order", path="bulk_orders"))
                 elif ack.state is not None and ack.state.status is GrvtOrderStatus.REJECTED:
                     self.fail(order, GrvtOrderRejectedError(ack.state.reject_reason))
@@ -270,7 +286,7 @@ class GrvtOrderLifecycle:
                         return
                 if time.monotonic() >= deadline:
                     break
-                delay = min(delay * 2, 8.0)
+                delay = min(max(delay * 2, 0.25), 8.0)
             if not self._is_resolved(order):
                 await self._conclude_never_received(order)
         finally:
@@ -422,6 +438,9 @@ class GrvtOrderLifecycle:
         cancel (the order stays PENDING_CANCEL until the stream confirms) or the order is already done.
         """
         client_order_id = order.client_order_id
+        if client_order_id in self._tracker.lost_orders:
+            # failed locally, maybe alive on GRVT: cancel it without touching its state
+            return await self._send_cancel_once(client_order_id, attempts=self.settings.cancel_attempts)
         if self.state_of(order) in FINAL_STATES:
             return True
         request = self._cancel_requests.get(client_order_id)
@@ -454,8 +473,12 @@ class GrvtOrderLifecycle:
                 raise
             except Exception as error:
                 self._metrics.errors += 1
+                if isinstance(error, GrvtPerpetualAPIError) and error.is_not_found:
+                    self.logger().warning(f"Failed to cancel order {client_order_id} (not found on GRVT).")
+                    await self._tracker.process_order_not_found(client_order_id)
+                    return False
                 if attempt == attempts or not is_transient(error):
-                    self.logger().warning(f"Cancel of order {client_order_id} failed: {error}")
+                    self.logger().error(f"Failed to cancel order {client_order_id}: {error}")
                     return False
                 self._metrics.retries += 1
                 delay = backoff.next_delay()

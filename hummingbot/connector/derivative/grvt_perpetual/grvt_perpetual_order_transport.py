@@ -15,6 +15,7 @@ from hummingbot.connector.derivative.grvt_perpetual import (
     grvt_perpetual_constants as CONSTANTS,
     grvt_perpetual_web_utils as web_utils,
 )
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import GrvtPerpetualAPIError, GrvtRpcNotSent
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import (
     GrvtAck,
     GrvtBulkOrdersReply,
@@ -22,7 +23,6 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages impo
     GrvtResult,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_requests import GrvtOrderEntryRequests
-from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import GrvtPerpetualAPIError, GrvtRpcNotSent
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_ws_rpc import GrvtWsRpcClient
 from hummingbot.core.api_throttler.async_throttler_base import AsyncThrottlerBase
 from hummingbot.logger import HummingbotLogger

@@ -229,21 +229,6 @@ def build_api_factory_without_time_synchronizer_pre_processor(
     return WebAssistantsFactory(throttler=throttler, auth=auth, rest_pre_processors=[GrvtRESTPreProcessor()])
 
 
-def bulk_orders_limit_ids(num_creates: int) -> List[str]:
-    """
-    Throttler ids a v2/bulk_orders call must acquire: its own bucket (which covers the cancel part) plus one
-    create_order token set per created order, as GRVT charges it.
-    """
-    return [CONSTANTS.BULK_ORDERS_PATH_URL] + [CONSTANTS.CREATE_ORDER_PATH_URL] * max(0, num_creates)
-
-
-async def acquire_bulk_orders_capacity(throttler: AsyncThrottlerBase, num_creates: int):
-    """Waits until the throttler grants every token a bulk call with `num_creates` orders costs."""
-    for limit_id in bulk_orders_limit_ids(num_creates):
-        async with throttler.execute_task(limit_id=limit_id):
-            pass
-
-
 # ------------------------------------------------------------------------------------------------------------------
 # Server time (GRVT's GET /time is undocumented: any failure falls back to the local clock)
 # ------------------------------------------------------------------------------------------------------------------

@@ -313,14 +313,17 @@ class GrvtPerpetualRateLimitTests(IsolatedAsyncioWrapperTestCase):
         def pool_of(route):
             return CONSTANTS.ENDPOINT_COSTS[route][1]
 
+        self.assertEqual(CONSTANTS.CREATE_POOL, pool_of(CONSTANTS.CREATE_ORDER_PATH_URL))
+        self.assertEqual(CONSTANTS.CANCEL_POOL, pool_of(CONSTANTS.CANCEL_ORDER_PATH_URL))  # a cancel backlog never
+        self.assertEqual(CONSTANTS.CANCEL_POOL, pool_of(CONSTANTS.BULK_ORDERS_PATH_URL))  # delays a new quote
         order_pools = {pool_of(route) for route in (CONSTANTS.CREATE_ORDER_PATH_URL, CONSTANTS.CANCEL_ORDER_PATH_URL,
                                                     CONSTANTS.BULK_ORDERS_PATH_URL)}
         polling_pools = {pool_of(route) for route in (
             CONSTANTS.ORDER_PATH_URL, CONSTANTS.OPEN_ORDERS_PATH_URL, CONSTANTS.POSITIONS_PATH_URL,
             CONSTANTS.ACCOUNT_SUMMARY_PATH_URL, CONSTANTS.FILL_HISTORY_PATH_URL, CONSTANTS.ORDER_BOOK_PATH_URL,
             CONSTANTS.TICKER_PATH_URL, CONSTANTS.CANCEL_ON_DISCONNECT_PATH_URL, CONSTANTS.LOGIN_PATH_URL)}
-        self.assertEqual({CONSTANTS.ORDER_ENTRY_POOL}, order_pools)
-        self.assertNotIn(CONSTANTS.ORDER_ENTRY_POOL, polling_pools)
+        self.assertEqual({CONSTANTS.CREATE_POOL, CONSTANTS.CANCEL_POOL}, order_pools)
+        self.assertFalse(order_pools & polling_pools)
 
     async def test_saturated_polling_does_not_block_orders(self):
         throttler = web_utils.create_throttler()
@@ -359,17 +362,6 @@ class GrvtPerpetualRateLimitTests(IsolatedAsyncioWrapperTestCase):
             CONSTANTS.build_rate_limits(endpoint_costs={"r": (1, "missing")}, pools={"p": (10, 1.0)})
         with self.assertRaisesRegex(ValueError, "more than its bucket"):
             CONSTANTS.build_rate_limits(endpoint_costs={"r": (200, "p")}, pools={"p": (1000, 1.0)})
-
-    async def test_bulk_orders_acquire_one_create_token_set_per_order(self):
-        self.assertEqual([CONSTANTS.BULK_ORDERS_PATH_URL] + [CONSTANTS.CREATE_ORDER_PATH_URL] * 3,
-                         web_utils.bulk_orders_limit_ids(3))
-        self.assertEqual([CONSTANTS.BULK_ORDERS_PATH_URL], web_utils.bulk_orders_limit_ids(0))
-        throttler = web_utils.create_throttler()
-        await web_utils.acquire_bulk_orders_capacity(throttler, 4)
-        acquired = [log.rate_limit.limit_id for log in throttler._task_logs]
-        self.assertEqual(4, acquired.count(CONSTANTS.CREATE_ORDER_PATH_URL))
-        self.assertEqual(1, acquired.count(CONSTANTS.BULK_ORDERS_PATH_URL))
-        self.assertEqual(5, acquired.count(CONSTANTS.ORDER_ENTRY_POOL))
 
     def test_create_throttler_accepts_custom_rules(self):
         throttler = web_utils.create_throttler(
