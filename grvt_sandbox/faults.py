@@ -87,11 +87,11 @@ class FaultInjector:
                            reason: str = enums.SYSTEM_FAILOVER) -> None:
         """The next `count` API orders fail: with error `code` at once, or (no code) accepted and then
         REJECTED with `reason` on the streams."""
-        self._server.exchange.reject_next_orders(count, code, reason)
+        self._server.trading.forced_rejects.add(count, code, reason)
 
     def clear(self) -> None:
         self.clear_rest()
-        self._server.exchange._pending_rejects.clear()
+        self._server.trading.forced_rejects.clear()
         for feed in self._server.hub.feeds.values():
             feed.pending_gap = 0
             if feed.stalled_until_ns:

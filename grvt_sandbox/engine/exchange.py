@@ -59,9 +59,6 @@ class Exchange:
         self._countdown_accounts: Dict[str, SubAccount] = {}  # accounts with a cancel-on-disconnect deadline
         self._expiry_tiebreak = itertools.count()
         self._cancel_ttls: Dict[Tuple[str, str], int] = {}  # (sub account, client order id) -> ttl end ns
-        self._pending_rejects: List[Tuple[int, Optional[int], str]] = []  # fault injection: [count, code, reason]
-        self._seen_digests: Dict[bytes, int] = {}  # signature digest -> expiration (duplicate payload+nonce)
-        self._digest_heap: List[Tuple[int, bytes]] = []
         now = self.clock.now_ns()
         for spec in self.config.instruments:
             self.add_instrument(Instrument.from_spec(spec, now), Decimal(spec.initial_price))
@@ -182,34 +179,32 @@ class Exchange:
     def new_order_id(self) -> str:
         return f"0x{self._order_prefix:012x}{next(self._order_counter):020x}"
 
-    def place_order(self, request: OrderRequest, speed_bump_s: float = 0.0, is_internal: bool = False) -> Order:
-        """Validates and accepts an order (PENDING). Raises GrvtApiError for synchronous rejections.
-        Matching happens after `speed_bump_s` (on the running loop) or at once when there is no loop/delay."""
+    def accept_order(self, request: OrderRequest, is_internal: bool = False) -> Order:
+        """Validates an order and makes it active (PENDING) without processing it. Raises GrvtApiError for
+        synchronous rejections. An open cancel time-to-live for its client order id marks it for cancellation."""
         account = self.account(request.sub_account_id)
         instrument = self.instrument(request.instrument)
         now = self.clock.now_ns()
         order = validate_order(self, account, instrument, request, now)
         order.is_internal = is_internal
-        if self._pending_rejects and not is_internal:
-            forced = self._take_forced_reject()
-            if forced is not None:
-                code, reason = forced
-                if code is not None:
-                    raise GrvtApiError(code, "rejected by fault injection")
-                account.track_active(order)
-                self._schedule(0.0, lambda: self._reject(order, reason))
-                return order
         account.track_active(order)
-        ttl_key = (account.sub_account_id, order.client_order_id)
-        ttl_end = self._cancel_ttls.get(ttl_key)
-        if ttl_end is not None:
-            if ttl_end > now:
-                del self._cancel_ttls[ttl_key]
+        if self._cancel_ttls:
+            ttl_end = self._cancel_ttls.pop((account.sub_account_id, order.client_order_id), None)
+            if ttl_end is not None and ttl_end > now:
                 order.cancel_requested = True
-            else:
-                del self._cancel_ttls[ttl_key]
+        return order
+
+    def place_order(self, request: OrderRequest, speed_bump_s: float = 0.0, is_internal: bool = False) -> Order:
+        """Accepts an order (PENDING); matching happens after `speed_bump_s` (on the running loop) or at once when
+        there is no loop/delay."""
+        order = self.accept_order(request, is_internal)
         self._schedule(speed_bump_s, lambda: self._process(order))
         return order
+
+    def reject_order(self, order: Order, reason: str) -> None:
+        """Rejects an accepted, not yet processed order with `reason` (soon, on the loop), as GRVT does when a
+        check after the acknowledgement fails."""
+        self._schedule(0.0, lambda: self._reject(order, reason))
 
     def submit_internal_order(
         self,
@@ -234,10 +229,7 @@ class Exchange:
             expiration=INTERNAL_EXPIRATION_NS, signature=None)
         if delay_s > 0:
             return self.place_order(request, delay_s, is_internal=True)
-        account = self.account(request.sub_account_id)
-        order = validate_order(self, account, self.instrument(instrument), request, self.clock.now_ns())
-        order.is_internal = True
-        account.track_active(order)
+        order = self.accept_order(request, is_internal=True)
         self._process(order)
         return order
 
@@ -530,35 +522,6 @@ class Exchange:
         position = account.positions.get(inst.name)
         if position is not None:
             self.events.position.emit(position)
-
-    # ------------------------------------------------------------------ signatures (duplicate detection)
-    def register_signature_digest(self, digest: bytes, expiration: int) -> bool:
-        """False when the same signed payload (incl. nonce) was already seen and is not yet expired."""
-        now = self.clock.now_ns()
-        heap = self._digest_heap
-        while heap and heap[0][0] <= now:
-            _, old = heapq.heappop(heap)
-            self._seen_digests.pop(old, None)
-        if digest in self._seen_digests:
-            return False
-        self._seen_digests[digest] = expiration
-        heapq.heappush(heap, (expiration, digest))
-        return True
-
-    # ------------------------------------------------------------------ fault injection hooks
-    def reject_next_orders(self, count: int, code: Optional[int] = None, reason: str = enums.SYSTEM_FAILOVER) -> None:
-        """The next `count` API orders fail: synchronously with `code`, else asynchronously REJECTED/`reason`."""
-        self._pending_rejects.append([count, code, reason])
-
-    def _take_forced_reject(self) -> Optional[Tuple[Optional[int], str]]:
-        while self._pending_rejects:
-            entry = self._pending_rejects[0]
-            if entry[0] <= 0:
-                self._pending_rejects.pop(0)
-                continue
-            entry[0] -= 1
-            return entry[1], entry[2]
-        return None
 
     # ------------------------------------------------------------------ timers
     def on_timer(self) -> None:

@@ -42,7 +42,8 @@ def test_cli_fault_options_are_applied():
     faults = server.faults.rest_faults
     assert (faults["create_order"].kind, faults["create_order"].status) == ("status", 502)
     assert faults["book"].kind == "empty" and faults["order"].delay_s == 0.5
-    assert server.exchange._pending_rejects == [[2, None, "SYSTEM_FAILOVER"]]
+    assert [(entry.remaining, entry.code, entry.reason) for entry in server.trading.forced_rejects.pending] == [
+        (2, None, "SYSTEM_FAILOVER")]
 
 
 def test_fault_schedule_option():
