@@ -602,12 +602,13 @@ class Exchange:
             position = account.positions.get(inst.name)
             if position is None or not position.size:
                 continue
-            amount = -position.size * mark * rate / HUNDRED
-            account.balance += amount
-            position.cumulative_funding += amount
+            # GRVT's FundingPayment.amount and Positions.cumulative_realized_funding_payment: "Positive if paid,
+            # negative if received"; a long pays when the rate is positive
+            paid = position.size * mark * rate / HUNDRED
+            account.balance -= paid
+            position.cumulative_funding_paid += paid
             position.event_time = now
-            # GRVT's FundingPayment.amount: "Positive if paid, negative if received" (the balance change negated)
-            payment = FundingPayment(now, account.sub_account_id, inst, -amount, str(next(self._funding_tx_counter)))
+            payment = FundingPayment(now, account.sub_account_id, inst, paid, str(next(self._funding_tx_counter)))
             if account.record_history:
                 account.funding_history.append(payment)
             self.events.funding.emit(payment)

@@ -146,7 +146,7 @@ def test_funding_settlement_moves_balances(exchange):
     assert rate == D("0.01")
     amount = -D("1.0") * D("90000") * D("0.01") / 100  # the long pays 9 USDT
     assert exchange.accounts[TRADER].balance == balance + amount
-    assert exchange.position(TRADER, BTC).cumulative_funding == amount
+    assert exchange.position(TRADER, BTC).cumulative_funding_paid == -amount
     # payments follow GRVT's sign: positive when paid
     assert {p.sub_account_id: p.amount for p in payments} == {TRADER: -amount, MAKER: amount}
     history, cursor = exchange.accounts[TRADER].funding_history.page(10)
