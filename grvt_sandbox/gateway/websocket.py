@@ -86,8 +86,10 @@ class WebSocketGateway:
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(autoping=True, max_msg_size=4 * 1024 * 1024)
         await ws.prepare(request)
-        session = self.server.sessions.lookup(request.cookies.get("gravity"),
-                                              request.headers.get("X-Grvt-Account-Id"))
+        # like REST, a private socket needs the session cookie and the account id header it was issued with;
+        # without either the socket is public (private subscribes and trading calls answer 1000)
+        account_id = request.headers.get("X-Grvt-Account-Id")
+        session = self.server.sessions.lookup(request.cookies.get("gravity"), account_id) if account_id else None
         connection = Connection(ws, session, self.server.config.ws_send_queue_size, request.transport)
         connection.writer_task = asyncio.ensure_future(connection.run_writer())
         self.connections.append(connection)
