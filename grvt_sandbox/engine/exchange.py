@@ -326,6 +326,28 @@ class Exchange:
             account.order_history.append(order)
         self.events.order.emit(order)
 
+    def forget_orders(self, keep_internal: bool = False) -> int:
+        """An exchange that lost its memory: every active order (of API accounts only, with `keep_internal`)
+        leaves the books without a stream update or a history entry; cancel time-to-live windows and
+        cancel-on-disconnect countdowns are gone too. Returns how many orders were dropped."""
+        dropped = 0
+        for account in self.accounts:
+            for order in list(account.open_orders.values()):
+                if keep_internal and order.is_internal:
+                    continue
+                if order.level is not None:
+                    book = self.books[order.instrument.name]
+                    book.side(order.is_buy).remove(order)
+                    book.notify(order.is_buy, order.price)
+                account.untrack_active(order)
+                order.status = enums.CANCELLED  # so a pending speed bump or expiry leaves it alone
+                order.reject_reason = enums.SYSTEM_FAILOVER
+                dropped += 1
+            account.cancel_on_disconnect_deadline_ns = None
+        self._countdown_accounts.clear()
+        self._cancel_ttls.clear()
+        return dropped
+
     # ------------------------------------------------------------------ matching
     def _process(self, order: Order) -> None:
         if order.status != enums.PENDING:
