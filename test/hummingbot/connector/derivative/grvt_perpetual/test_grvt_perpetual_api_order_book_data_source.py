@@ -34,6 +34,9 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_market_data_m
     decode_frame,
     from_builtins,
 )
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_market_data_socket import (
+    GrvtPerpetualMarketDataSocket,
+)
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_book import GrvtPerpetualOrderBook
 from hummingbot.connector.test_support.network_mocking_assistant import NetworkMockingAssistant
 from hummingbot.core.data_type.common import TradeType
@@ -1058,6 +1061,23 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual(2, self.data_source.malformed_messages)
         self.assertTrue(self._is_logged("WARNING", "Dropped a malformed GRVT trade message"))
 
+    async def test_trade_of_an_instrument_not_yet_mapped_is_resolved_through_the_connector(self):
+        output = asyncio.Queue()
+        self.data_source._instrument_to_pair.clear()
+
+        await self._trades(output, self._trade_payload("7-1"), self._trade_payload("8-1", instrument="XYZ_USDT_Perp"),
+                           self._trade_payload("9-1", instrument=self.other_instrument))
+
+        self.assertEqual(["7-1"], [output.get_nowait().trade_id for _ in range(output.qsize())])
+        self.assertEqual({self.instrument: self.trading_pair}, self.data_source._instrument_to_pair)
+
+    async def test_instrument_lookup_propagates_cancellation(self):
+        self.data_source._instrument_to_pair.clear()
+        with patch.object(self.connector, "trading_pair_associated_to_exchange_symbol",
+                          new=AsyncMock(side_effect=asyncio.CancelledError)):
+            with self.assertRaises(asyncio.CancelledError):
+                await self._trades(asyncio.Queue(), self._trade_payload("7-1"))
+
     def test_recent_trade_ids_are_bounded(self):
         recent = RecentTradeIds(capacity=3)
 
@@ -1096,6 +1116,33 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertIsNone(update.index_price)
         self.assertIsNone(update.rate)
         self.assertIsNone(update.next_funding_utc_timestamp)
+
+    async def test_ticker_with_empty_strings_for_null_fields_is_read(self):
+        output = asyncio.Queue()
+
+        await self._tickers(output, self._ticker_payload(funding_rate="", funding_rate_8h_curr="", index_price=""))
+
+        update = output.get_nowait()
+        self.assertEqual(Decimal("87807.7"), update.mark_price)
+        self.assertIsNone(update.index_price)
+        self.assertIsNone(update.rate)
+        self.assertEqual(0, self.data_source.malformed_messages)
+
+    async def test_anything_but_a_book_event_in_the_diff_queue_is_dropped(self):
+        messages = await self._parse_book(("not", "an", "event"))
+
+        self.assertEqual([], messages)
+        self.assertEqual(1, self.data_source.malformed_messages)
+
+    async def test_socket_refuses_to_send_or_receive_when_not_connected(self):
+        socket = GrvtPerpetualMarketDataSocket()
+
+        self.assertFalse(socket.connected)
+        with self.assertRaises(ConnectionError):
+            await socket.send_json({})
+        with self.assertRaises(ConnectionError):
+            await socket.receive()
+        await socket.disconnect()
 
     async def test_malformed_ticker_is_dropped(self):
         output = asyncio.Queue()
