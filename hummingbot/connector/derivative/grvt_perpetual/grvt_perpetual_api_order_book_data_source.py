@@ -71,6 +71,8 @@ if TYPE_CHECKING:
     from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_derivative import GrvtPerpetualDerivative
 
 _MAX_LOGGED_MESSAGE_CHARS = 300
+_SUBSCRIPTION_WORDS = {CONSTANTS.WS_RPC_SUBSCRIBE: ("subscribe to", "subscribing to", "Subscribed to"),
+                       CONSTANTS.WS_RPC_UNSUBSCRIBE: ("unsubscribe from", "unsubscribing from", "Unsubscribed from")}
 _STREAM_KINDS = {CONSTANTS.WS_BOOK_DELTA_STREAM: "order book", CONSTANTS.WS_TRADE_STREAM: "trade",
                  CONSTANTS.WS_TICKER_SNAPSHOT_STREAM: "ticker"}
 
@@ -297,44 +299,38 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
                            next_funding_utc_timestamp=next_funding_timestamp(ticker) or 0, rate=rate)
 
     async def subscribe_to_trading_pair(self, trading_pair: str) -> bool:
+        return await self._change_subscription(trading_pair, CONSTANTS.WS_RPC_SUBSCRIBE)
+
+    async def unsubscribe_from_trading_pair(self, trading_pair: str) -> bool:
+        return await self._change_subscription(trading_pair, CONSTANTS.WS_RPC_UNSUBSCRIBE)
+
+    async def _change_subscription(self, trading_pair: str, method: str) -> bool:
+        """Subscribes or unsubscribes every stream of one pair on the live socket; a failed subscribe is undone."""
+        subscribe = method == CONSTANTS.WS_RPC_SUBSCRIBE
+        to, ing, done = _SUBSCRIPTION_WORDS[method]
         ws = self._ws_assistant
         if ws is None:
-            self.logger().warning(f"Cannot subscribe to {trading_pair}: the GRVT market-data socket is not connected.")
+            self.logger().warning(f"Cannot {to} {trading_pair}: the GRVT market-data socket is not connected.")
             return False
         instrument = None
         try:
             instrument = await self._connector.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
-            self._on_book_event(_ResetBooks(instrument))
-            self._instrument_to_pair[instrument] = trading_pair
-            self._history_cutoff_ns[trading_pair] = time.time_ns()
-            self.add_trading_pair(trading_pair)
-            await self._send_requests(ws, CONSTANTS.WS_RPC_SUBSCRIBE, instrument, trading_pair)
-            self.logger().info(f"Subscribed to GRVT public streams of {trading_pair}.")
-            return True
-        except asyncio.CancelledError:
-            raise
-        except Exception as exception:
-            if instrument is not None:
+            if subscribe:
+                self._on_book_event(_ResetBooks(instrument))
+                self._instrument_to_pair[instrument] = trading_pair
+                self._history_cutoff_ns[trading_pair] = time.time_ns()
+                self.add_trading_pair(trading_pair)
+            await self._send_requests(ws, method, instrument, trading_pair)
+            if not subscribe:
                 self._forget_instrument(instrument, trading_pair)
-            self.logger().error(f"Error subscribing to GRVT public streams of {trading_pair}: {exception}")
-            return False
-
-    async def unsubscribe_from_trading_pair(self, trading_pair: str) -> bool:
-        ws = self._ws_assistant
-        if ws is None:
-            self.logger().warning(
-                f"Cannot unsubscribe from {trading_pair}: the GRVT market-data socket is not connected.")
-            return False
-        try:
-            instrument = await self._connector.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
-            await self._send_requests(ws, CONSTANTS.WS_RPC_UNSUBSCRIBE, instrument, trading_pair)
-            self._forget_instrument(instrument, trading_pair)
-            self.logger().info(f"Unsubscribed from GRVT public streams of {trading_pair}.")
+            self.logger().info(f"{done} GRVT public streams of {trading_pair}.")
             return True
         except asyncio.CancelledError:
             raise
         except Exception as exception:
-            self.logger().error(f"Error unsubscribing from GRVT public streams of {trading_pair}: {exception}")
+            if subscribe and instrument is not None:
+                self._forget_instrument(instrument, trading_pair)
+            self.logger().error(f"Error {ing} GRVT public streams of {trading_pair}: {exception}")
             return False
 
     # ------------------------------------------------------------------------------------------------------------
