@@ -124,6 +124,7 @@ async def test_admin_routes(sandbox, client):
     async def admin(path, body=None):
         method = client.session.post if body is not None else client.session.get
         kwargs = {"json": body} if body is not None else {}
+        kwargs["headers"] = {"X-Sandbox-Admin": "1"}
         async with method(f"{sandbox.url}/sandbox/{path}", **kwargs) as response:
             return response.status, await response.json()
 
