@@ -81,6 +81,9 @@ class EventRecorder:
         return self.of(tag, order_id)
 
 
+ADMIN_HEADERS = {"X-Sandbox-Admin": "1"}  # the sandbox refuses admin requests without it (browser pages cannot add it)
+
+
 class Admin:
     """The sandbox's /sandbox/ admin routes over HTTP."""
 
@@ -89,12 +92,12 @@ class Admin:
         self._session = session
 
     async def get(self, path: str) -> Any:
-        async with self._session.get(f"{self._base_url}{path}") as response:
+        async with self._session.get(f"{self._base_url}{path}", headers=ADMIN_HEADERS) as response:
             assert response.status == 200, await response.text()
             return await response.json()
 
     async def post(self, path: str, body: Optional[Dict[str, Any]] = None) -> Any:
-        async with self._session.post(f"{self._base_url}{path}", json=body or {}) as response:
+        async with self._session.post(f"{self._base_url}{path}", json=body or {}, headers=ADMIN_HEADERS) as response:
             assert response.status == 200, await response.text()
             return await response.json()
 
