@@ -45,6 +45,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import
     error_from_response,
     unreadable_answer,
 )
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import retry_query
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import (
     GrvtCancelStatus,
     GrvtFill,
@@ -365,8 +366,10 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         await self._public_post(self.check_network_request_path, self._instruments_request(limit=1))
 
     async def _make_trading_rules_request(self) -> List[GrvtInstrument]:
-        reply = await self._public_post(self.trading_rules_request_path, self._instruments_request(),
-                                        GrvtResult[List[msgspec.Raw]])
+        reply = await retry_query(
+            lambda: self._public_post(self.trading_rules_request_path, self._instruments_request(),
+                                      GrvtResult[List[msgspec.Raw]]),
+            self.trading_rules_request_path, attempts=self._account.QUERY_ATTEMPTS, on_retry=self._count_retry)
         return self._perpetual_instruments(reply.result)
 
     async def _make_trading_pairs_request(self) -> List[GrvtInstrument]:

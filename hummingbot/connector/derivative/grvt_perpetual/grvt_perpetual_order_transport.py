@@ -119,7 +119,7 @@ class GrvtPerpetualWsOrderTransport(GrvtPerpetualOrderTransport):
                  throttler: Optional[AsyncThrottlerBase] = None, timeout: float = 10.0):
         super().__init__(requests, throttler)
         self._client = client
-        self._timeout = timeout
+        self.timeout = timeout
 
     @property
     def client(self) -> GrvtWsRpcClient:
@@ -140,9 +140,9 @@ class GrvtPerpetualWsOrderTransport(GrvtPerpetualOrderTransport):
             raise GrvtRpcNotSent(f"GRVT order socket is not connected ({route} not sent)")
         method = web_utils.ws_rpc_method(route)
         if self._throttler is None:
-            return await self._client.call(method, body, reply_type, self._timeout, on_sent)
+            return await self._client.call(method, body, reply_type, self.timeout, on_sent)
         async with self._throttler.execute_task(limit_id=route):
-            return await self._client.call(method, body, reply_type, self._timeout, on_sent)
+            return await self._client.call(method, body, reply_type, self.timeout, on_sent)
 
 
 class GrvtFailoverOrderTransport(GrvtPerpetualOrderTransport):
