@@ -15,7 +15,7 @@ setup(
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     license="Apache 2.0",
-    python_requires=">=3.10",
+    python_requires=">=3.11",
     packages=[CONNECTOR_PACKAGE] + find_packages(include=["grvt_sandbox", "grvt_sandbox.*"]),
     package_dir={CONNECTOR_PACKAGE: "hummingbot/connector/derivative/grvt_perpetual"},
     install_requires=[

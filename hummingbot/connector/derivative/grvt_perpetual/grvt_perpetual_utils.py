@@ -6,15 +6,17 @@ Keys: an API key created on GRVT (API Keys page) carries a trading permission fo
 values: the API key, the private key of the key's signing wallet (orders are signed with it, EIP-712) and the
 trading account id (the sub-account id, a decimal number).
 
-Options: four non-secret connect keys tune the connector (order lifetime, cancel-on-disconnect, untracked open
-orders, funding sign). They are never prompted: Hummingbot writes their defaults to conf/connectors/<connector>.yml,
+Options: five non-secret connect keys tune the connector (order lifetime, cancel-on-disconnect, untracked open
+orders, funding sign, order entry over the socket or REST). They are never prompted: Hummingbot writes their defaults to conf/connectors/<connector>.yml,
 where users edit them; files written before they existed load with the defaults.
 """
 import re
 from decimal import Decimal
+from pathlib import Path
 from typing import Annotated, Any, List, Optional
 
-from pydantic import BeforeValidator, ConfigDict, Field, SecretStr
+import yaml
+from pydantic import BeforeValidator, ConfigDict, Field, SecretStr, ValidationError
 
 from hummingbot.client.config.config_data_types import BaseConnectorConfigMap
 from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
@@ -299,6 +301,28 @@ class GrvtPerpetualTestnetConfigMap(BaseConnectorConfigMap):
     grvt_perpetual_testnet_funding_paid_is_positive: FundingPaidIsPositive = _funding_paid_is_positive_field()
     grvt_perpetual_testnet_order_entry: OrderEntry = _order_entry_field()
     model_config = ConfigDict(title=CONSTANTS.TESTNET_DOMAIN, hide_input_in_errors=True)
+
+
+def connector_config_problems(connectors_dir: Path) -> List[str]:
+    """
+    One line per invalid setting in the GRVT connector files of `connectors_dir` (conf/connectors/), naming the file
+    and the setting; Hummingbot itself would stop with a multi-line validation traceback. Secret values are never
+    repeated.
+    """
+    problems = []
+    for config_map in (GrvtPerpetualConfigMap, GrvtPerpetualTestnetConfigMap):
+        path = connectors_dir / f"{config_map.model_fields['connector'].default}.yml"
+        if not path.exists():
+            continue
+        try:
+            config_map.model_validate(yaml.safe_load(path.read_text()) or {})
+        except ValidationError as error:
+            for detail in error.errors(include_input=False, include_url=False):
+                setting = ".".join(str(part) for part in detail["loc"]) or "(file)"
+                problems.append(f"{path}: {setting}: {detail['msg'].removeprefix('Value error, ')}")
+        except yaml.YAMLError as error:
+            problems.append(f"{path}: not valid YAML ({error.__class__.__name__})")
+    return problems
 
 
 OTHER_DOMAINS = [CONSTANTS.TESTNET_DOMAIN]

@@ -3,6 +3,7 @@ import json
 import os
 import re
 import time
+import unittest
 from decimal import Decimal
 from unittest.mock import patch
 
@@ -382,3 +383,20 @@ class GrvtPerpetualServerTimeBodyTests(IsolatedAsyncioWrapperTestCase):
     def test_candles_feed_alias(self):
         with patch.dict(os.environ, CLEAN_ENV, clear=True):
             self.assertEqual(web_utils.public_ws_url(TESTNET), web_utils.public_wss_url(TESTNET))
+
+
+class GrvtPerpetualTransportSecurityTests(unittest.TestCase):
+    def test_mainnet_over_plain_http_needs_an_explicit_opt_in(self):
+        with patch.dict(os.environ, {"GRVT_PERPETUAL_BASE_URL": "http://10.0.0.5:7070"}, clear=False):
+            with self.assertRaises(ValueError) as context:
+                web_utils.check_transport_security(CONSTANTS.DEFAULT_DOMAIN)
+            self.assertIn("GRVT_PERPETUAL_ALLOW_PLAINTEXT=true", str(context.exception))
+            web_utils.check_transport_security(CONSTANTS.TESTNET_DOMAIN)  # a local sandbox stands in for testnet
+            with patch.dict(os.environ, {"GRVT_PERPETUAL_ALLOW_PLAINTEXT": "true"}):
+                web_utils.check_transport_security(CONSTANTS.DEFAULT_DOMAIN)
+        web_utils.check_transport_security(CONSTANTS.DEFAULT_DOMAIN)  # GRVT's own https/wss hosts
+
+    def test_a_plain_socket_url_alone_is_refused_too(self):
+        with patch.dict(os.environ, {"GRVT_PERPETUAL_TRADES_WS_URL": "ws://example.com/ws/full"}):
+            with self.assertRaises(ValueError):
+                web_utils.check_transport_security(CONSTANTS.DEFAULT_DOMAIN)
