@@ -7,8 +7,9 @@ values: the API key, the private key of the key's signing wallet (orders are sig
 trading account id (the sub-account id, a decimal number).
 
 Options: five non-secret connect keys tune the connector (order lifetime, cancel-on-disconnect, untracked open
-orders, funding sign, order entry over the socket or REST). They are never prompted: Hummingbot writes their defaults to conf/connectors/<connector>.yml,
-where users edit them; files written before they existed load with the defaults.
+orders, funding sign, order entry over the socket or REST). They are never prompted: Hummingbot writes their
+defaults to conf/connectors/<connector>.yml, where users edit them; files written before they existed load with the
+defaults.
 """
 import re
 from decimal import Decimal
