@@ -1,7 +1,12 @@
 """Market fields shared by the GRVT controller configs (mixed into their config classes)."""
+import yaml
 from pydantic import BaseModel, Field, field_validator
 
 from hummingbot.core.data_type.common import MarketDict, PositionMode
+
+# Hummingbot writes config files with yaml's SafeDumper, which knows Decimal and its own enums but not PositionMode:
+# without this, `create --controller-config` could not save a config that has a position_mode.
+yaml.add_representer(PositionMode, lambda dumper, mode: dumper.represent_str(mode.name), Dumper=yaml.SafeDumper)
 
 
 class MarketSettings(BaseModel):
