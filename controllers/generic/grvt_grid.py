@@ -135,7 +135,7 @@ class GrvtGrid(ControllerBase):
             self._start(connector)
         self._forget_finished_executors()
         position = self.gateway.position()
-        self.equity = self.gateway.equity(self.mid)
+        self.equity = self.pnl.equity(self.mid)
         if self.equity is not None:
             self.kill_switch.start(self.equity)
         if self._halt is None:
@@ -180,7 +180,7 @@ class GrvtGrid(ControllerBase):
 
     def _start(self, connector: Any):
         self.gateway = OrderGateway(connector, self.config.trading_pair, post_only=self.config.post_only)
-        self.pnl = PnlTracker(self.gateway.position(), self.mid)
+        self.pnl = PnlTracker(self.gateway.position(), self.mid, start_equity=self.gateway.equity(self.mid))
         self.legs = grid_legs(self.config.grid_mode, self.config.start_price, self.config.end_price,
                               self.config.levels, self.mid)
         self._events.on_market(connector, {

@@ -5,7 +5,9 @@
 - fees and rebates: fees paid (positive fees) and maker rebates (negative fees), kept apart;
 - funding: funding payments of the traded pair (positive when received, Hummingbot's convention).
 
-The total is their sum: cash from the fills, the position marked at the current mid, fees and funding.
+The total is their sum: cash from the fills, the position marked at the current mid, fees and funding. ``equity``
+is the account's equity when tracking started plus that total: what the kill switch's drawdown watches. It moves
+with every fill and mid update at once, where the exchange's balance would lag a fill by a refresh.
 """
 from dataclasses import dataclass
 from decimal import Decimal
@@ -38,7 +40,9 @@ class PnlBreakdown:
 
 
 class PnlTracker:
-    def __init__(self, initial_position: Decimal = ZERO, initial_price: Optional[Decimal] = None):
+    def __init__(self, initial_position: Decimal = ZERO, initial_price: Optional[Decimal] = None,
+                 start_equity: Optional[Decimal] = None):
+        self.start_equity = start_equity
         self.position = initial_position
         # An existing position enters at the price it had when tracking started, so its later moves count.
         self._cash = -initial_position * initial_price if initial_price is not None and initial_position else ZERO
@@ -65,6 +69,11 @@ class PnlTracker:
 
     def on_funding(self, amount: Decimal) -> None:
         self._funding += amount
+
+    def equity(self, mid: Optional[Decimal]) -> Optional[Decimal]:
+        if self.start_equity is None or mid is None:
+            return None
+        return self.start_equity + self.breakdown(mid).total
 
     def breakdown(self, mid: Optional[Decimal]) -> PnlBreakdown:
         trading = self._cash + (self.position * mid if mid is not None else ZERO)

@@ -42,6 +42,7 @@ VOLATILITY_METHODS = ("stdev", "atr")
 FLATTEN_RETRY_SECONDS = 3.0
 CANCEL_RETRY_SECONDS = 3.0
 POSITION_SETTLE_SECONDS = 3.0
+VANISHED_QUOTE_SECONDS = 10.0
 
 
 def _field(default, prompt: str, on_new: bool = False, updatable: bool = True, **constraints):
@@ -229,7 +230,8 @@ class GrvtMarketMaker(ControllerBase):
         if not self._started:
             self._start(connector)
         self._settle_position(now)
-        self.equity = self.gateway.equity(self.mid)
+        self._forget_vanished_quotes(now)
+        self.equity = self.pnl.equity(self.mid)
         if self.equity is not None:
             self.kill_switch.start(self.equity)
         if self._halt is None:
@@ -288,7 +290,7 @@ class GrvtMarketMaker(ControllerBase):
         self._started = True
         self.gateway = OrderGateway(connector, self.config.trading_pair, post_only=self.config.post_only)
         self._position = self.gateway.position()
-        self.pnl = PnlTracker(self._position, self.mid)
+        self.pnl = PnlTracker(self._position, self.mid, start_equity=self.gateway.equity(self.mid))
         self._events.on_market(connector, {
             MarketEvent.BuyOrderCreated: self._on_order_created,
             MarketEvent.SellOrderCreated: self._on_order_created,
@@ -314,6 +316,15 @@ class GrvtMarketMaker(ControllerBase):
         if exchange_position != self._position:
             self.logger().debug(f"position {self._position} -> {exchange_position} (exchange)")
             self._position = exchange_position
+
+    def _forget_vanished_quotes(self, now: float):
+        """Drops quotes the connector no longer tracks although no event said so (a cancel of an order that was
+        already gone): they would otherwise count against the position limit for ever."""
+        tracked = self.gateway.connector.in_flight_orders
+        for order_id, quote in list(self.quotes.items()):
+            if order_id not in tracked and now - quote.created_at > VANISHED_QUOTE_SECONDS:
+                self.quotes.pop(order_id, None)
+                self.latency.forget(order_id)
 
     def _risk_position(self) -> Decimal:
         exchange_position = self.gateway.position()

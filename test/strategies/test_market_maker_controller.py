@@ -205,3 +205,18 @@ async def test_stop_cancels_live_quotes(clock):
     await step(controller, clock)
     controller.stop()
     assert set(connector.cancelled) == {order.client_order_id for order in connector.placed}
+
+
+async def test_drawdown_is_measured_from_the_bots_own_fills_at_the_mid(clock):
+    connector = BatchingFakeConnector()
+    controller = make_controller(connector, clock, kill_switch_max_drawdown_quote=1, filled_order_delay=60)
+    await step(controller, clock)
+    bid = connector.open_orders(TradeType.BUY)[0]
+    connector.fill(bid.client_order_id, fee=D("0"))  # long 0.002 at 89991
+    connector.book.move(89700.0, 89720.0)  # mid 89710: -0.562
+    await step(controller, clock, 1.0)
+    assert controller.equity == D(100000) + D("0.002") * (D(89710) - D(89991))
+    assert "quoting" in controller.to_format_status()[0]
+    connector.book.move(89450.0, 89470.0)  # mid 89460: -1.062
+    await step(controller, clock, 1.0)
+    assert "max drawdown: equity 99998.9380 is 1.0620 below its start 100000.0000" in controller.to_format_status()[0]

@@ -168,3 +168,11 @@ def test_percentiles():
     stats = percentiles(range(1, 101))
     assert (stats["count"], stats["p50"], stats["p90"], stats["p99"], stats["max"]) == (100, 51, 91, 100, 100)
     assert percentiles([]) == {"count": 0}
+
+
+def test_equity_is_the_start_equity_plus_the_tracked_pnl():
+    pnl = PnlTracker(start_equity=D(1000))
+    assert pnl.equity(D(100)) == D(1000)
+    pnl.on_fill(TradeType.BUY, D(100), D(2), fee_quote=D("0.5"), mid=D(100))
+    assert pnl.equity(D(97)) == D(1000) - D(6) - D("0.5")
+    assert PnlTracker().equity(D(100)) is None and pnl.equity(None) is None
