@@ -47,3 +47,16 @@ def test_the_dashboard_script_name_runs_the_same_strategy():
         strategies = [member for member in vars(module).values() if isinstance(member, type)
                       and issubclass(member, StrategyV2Base) and member is not StrategyV2Base]
         assert [strategy.__name__ for strategy in strategies] == ["GrvtV2Controllers"]
+
+
+def test_hummingbot_writes_a_new_script_config_that_loads_back():
+    """What `create --v2-config grvt_v2_controllers` does."""
+    from scripts.grvt_v2_controllers import GrvtV2ControllersConfig
+
+    config = GrvtV2ControllersConfig.model_construct()
+    config.controllers_config = ["grvt_market_maker_pmm.yml"]
+    written = ClientConfigAdapter(config).generate_yml_output_str_with_comments()
+    loaded = GrvtV2ControllersConfig(**yaml.safe_load(written))
+    assert loaded.script_file_name == "grvt_v2_controllers.py"
+    assert loaded.controllers_config == ["grvt_market_maker_pmm.yml"]
+    assert loaded.markets == {} and loaded.candles_config == [] and loaded.max_global_drawdown_quote is None
