@@ -179,6 +179,16 @@ class FailureReasons(logging.Handler):
         return reason if len(reason) <= self.MAX_LENGTH else reason[:self.MAX_LENGTH - 3] + "..."
 
 
+def check_connector_settings() -> None:
+    """GRVT settings in conf/connectors/ are checked before Hummingbot loads them: one line per bad setting."""
+    from hummingbot.client.settings import CONNECTORS_CONF_DIR_PATH
+    from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_utils import connector_config_problems
+
+    problems = connector_config_problems(CONNECTORS_CONF_DIR_PATH)
+    if problems:
+        raise LaunchError("invalid connector setting:\n" + "\n".join(problems))
+
+
 def unlock_secrets(args: argparse.Namespace):
     """Returns the secrets manager for the given password, creating the password file when asked to."""
     from hummingbot.client.config.config_crypt import (
@@ -291,6 +301,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print_conversion(args.convert_v1, *convert_v1_file(args.convert_v1), running=False)
             return EXIT_OK
         check_strategy_file(args)
+        check_connector_settings()
         args = route_v1_market_maker(args)
         secrets_manager = unlock_secrets(args)
         if secrets_manager is None:

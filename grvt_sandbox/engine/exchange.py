@@ -190,8 +190,11 @@ class Exchange:
         account.track_active(order)
         if self._cancel_ttls:
             ttl_end = self._cancel_ttls.pop((account.sub_account_id, order.client_order_id), None)
-            if ttl_end is not None and ttl_end > now:
-                order.cancel_requested = True
+            if ttl_end is not None:
+                if ttl_end > now:
+                    order.cancel_requested = True
+                else:  # lapsed before the timer noticed
+                    self._cancel_ttl_expired(account.sub_account_id, order.client_order_id)
         return order
 
     def place_order(self, request: OrderRequest, speed_bump_s: float = 0.0, is_internal: bool = False) -> Order:
@@ -301,6 +304,9 @@ class Exchange:
             return
         self._cancel_ttls[key] = now + ttl * 1_000_000
 
+    def _cancel_ttl_expired(self, sub_account_id: str, client_order_id: str) -> None:
+        self.events.cancel_status.emit(sub_account_id, client_order_id, "0x00", enums.CLIENT_CANCEL, "EXPIRED")
+
     def _cancel(self, order: Order, reason: str) -> None:
         if order.is_terminal:
             return
@@ -325,6 +331,28 @@ class Exchange:
         if account.record_history:
             account.order_history.append(order)
         self.events.order.emit(order)
+
+    def forget_orders(self, keep_internal: bool = False) -> int:
+        """An exchange that lost its memory: every active order (of API accounts only, with `keep_internal`)
+        leaves the books without a stream update or a history entry; cancel time-to-live windows and
+        cancel-on-disconnect countdowns are gone too. Returns how many orders were dropped."""
+        dropped = 0
+        for account in self.accounts:
+            for order in list(account.open_orders.values()):
+                if keep_internal and order.is_internal:
+                    continue
+                if order.level is not None:
+                    book = self.books[order.instrument.name]
+                    book.side(order.is_buy).remove(order)
+                    book.notify(order.is_buy, order.price)
+                account.untrack_active(order)
+                order.status = enums.CANCELLED  # so a pending speed bump or expiry leaves it alone
+                order.reject_reason = enums.SYSTEM_FAILOVER
+                dropped += 1
+            account.cancel_on_disconnect_deadline_ns = None
+        self._countdown_accounts.clear()
+        self._cancel_ttls.clear()
+        return dropped
 
     # ------------------------------------------------------------------ matching
     def _process(self, order: Order) -> None:
@@ -536,7 +564,7 @@ class Exchange:
             for key, end in list(self._cancel_ttls.items()):
                 if end <= now:
                     del self._cancel_ttls[key]
-                    self.events.cancel_status.emit(key[0], key[1], "0x00", enums.CLIENT_CANCEL, "EXPIRED")
+                    self._cancel_ttl_expired(*key)
         if len(heap) > 4096 and len(heap) > 4 * sum(len(a.open_orders) for a in self.accounts):
             self._expiry_heap = heap = [entry for entry in heap if not entry[2].is_terminal]
             heapq.heapify(heap)
