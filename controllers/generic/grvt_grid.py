@@ -128,7 +128,10 @@ class GrvtGrid(ControllerBase):
 
     async def control_task(self):
         connector = self.market_data_provider.connectors.get(self.config.connector_name)
-        if connector is None or not connector.ready or self._stopped or not self._observe_book(connector):
+        if self._stopped or connector is None:
+            return
+        if not connector.ready or not self._observe_book(connector):
+            await self._check_while_unavailable(time.time())
             return
         now = time.time()
         if self.gateway is None:
@@ -154,6 +157,17 @@ class GrvtGrid(ControllerBase):
         else:
             await self._enter_if_idle(position)
         self._log_status_if_due(now)
+
+    async def _check_while_unavailable(self, now: float):
+        """A connector that is not ready (a lost stream, say) means no book: the stale book trigger still counts."""
+        if self.gateway is None:
+            return
+        if self._halt is None and self._book_changed_at is not None:
+            trip = self.kill_switch.check(self.equity, self.gateway.position(), now - self._book_changed_at)
+            if trip is not None:
+                self._trip(trip)
+        if self._halt is not None:
+            await self._wind_down(now, self.gateway.position())
 
     def stop(self):
         if not self._stopped:

@@ -222,9 +222,10 @@ class GrvtMarketMaker(ControllerBase):
 
     async def control_task(self):
         connector = self.market_data_provider.connectors.get(self.config.connector_name)
-        if connector is None or not connector.ready or self._stopped:
+        if self._stopped or connector is None:
             return
-        if not self._observe_book(connector):
+        if not connector.ready or not self._observe_book(connector):
+            self._check_while_unavailable(time.time())
             return
         now = time.time()
         if not self._started:
@@ -246,6 +247,17 @@ class GrvtMarketMaker(ControllerBase):
         else:
             self._quote(now)
         self._log_status_if_due(now)
+
+    def _check_while_unavailable(self, now: float):
+        """A connector that is not ready (a lost stream, say) means no book: the stale book trigger still counts."""
+        if not self._started:
+            return
+        if self._halt is None and self._book_changed_at is not None:
+            trip = self.kill_switch.check(self.equity, self._risk_position(), now - self._book_changed_at)
+            if trip is not None:
+                self._trip(trip)
+        if self._halt is not None:
+            self._wind_down(now)
 
     def stop(self):
         if not self._stopped:

@@ -195,3 +195,16 @@ def test_grid_config_validation():
         GrvtGridConfig(id="g", grid_mode="sideways", start_price=90, end_price=100, total_amount_quote=100)
     with pytest.raises(ValueError, match="ONEWAY"):
         GrvtGridConfig(id="g", start_price=90, end_price=100, position_mode="HEDGE")
+
+
+async def test_grid_stale_book_counts_while_the_connector_is_not_ready(clock):
+    connector = FakeConnector(bid=89992.0, ask=89994.0)
+    grid, queue = make_grid(connector, kill_switch_stale_book_seconds=5)
+    await grid.control_task()
+    (first,) = sent(queue)
+    grid.executors_info = [executor_info(first.executor_config, done=False)]
+    connector.ready = False
+    clock.advance(6)
+    await grid.control_task()
+    (stop,) = sent(queue)
+    assert isinstance(stop, StopExecutorAction) and "stale book" in grid.to_format_status()[0]

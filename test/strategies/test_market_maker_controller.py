@@ -220,3 +220,15 @@ async def test_drawdown_is_measured_from_the_bots_own_fills_at_the_mid(clock):
     connector.book.move(89450.0, 89470.0)  # mid 89460: -1.062
     await step(controller, clock, 1.0)
     assert "max drawdown: equity 99998.9380 is 1.0620 below its start 100000.0000" in controller.to_format_status()[0]
+
+
+async def test_stale_book_counts_while_the_connector_is_not_ready(clock):
+    connector = BatchingFakeConnector()
+    controller = make_controller(connector, clock, kill_switch_stale_book_seconds=5)
+    await step(controller, clock)
+    connector.ready = False  # e.g. its streams dropped
+    await step(controller, clock, 3.0)
+    assert "quoting" in controller.to_format_status()[0]
+    await step(controller, clock, 3.0)
+    assert "stale book" in controller.to_format_status()[0]
+    assert set(connector.cancelled) == {order.client_order_id for order in connector.placed}
