@@ -2,6 +2,7 @@
 price move: a stalled order book stream, price jumps that fill quotes past the position limit, a jump against the
 position that draws the equity down, and rejected orders. Each bot says why in its log, cancels its orders, closes
 its position with reduce-only orders and stops quoting, as the sandbox's records of its account show."""
+import os
 import time
 from decimal import Decimal
 
@@ -30,6 +31,12 @@ BOTS = {
     "error_rate": dict(BASE, trading_pair="BTC-USDT", order_amount=0.002, max_position=0.01, order_refresh_time=1,
                        order_refresh_tolerance_pct=0, kill_switch_max_error_rate=0.5, kill_switch_error_window=10),
 }
+FORCED_BY = {
+    "stale_book": "SOL book stream stalled 10 s",
+    "max_position": "ETH jumps of +0.5 % every 4 s",
+    "max_drawdown": "BTC jump of 2 % against the position",
+    "error_rate": "next 12 orders rejected",
+}
 TRIP_MESSAGES = {
     "stale_book": "Kill switch tripped on SOL-USDT: stale book: no order book update",
     "max_position": "Kill switch tripped on ETH-USDT: max position:",
@@ -38,13 +45,23 @@ TRIP_MESSAGES = {
 }
 
 
+TRIPPED_AT = {}
+
+
 def tripped(bot: Bot, trigger: str) -> bool:
-    return TRIP_MESSAGES[trigger] in bot.console()
+    if TRIP_MESSAGES[trigger] not in bot.console():
+        return False
+    TRIPPED_AT.setdefault(trigger, time.monotonic())
+    return True
+
+
+FORCED_AT = {}
 
 
 def force(bot: Bot, trigger: str, fault):
     """Applies the fault of one trigger, after checking the bot has not tripped on anything yet."""
     assert "Kill switch tripped" not in bot.console(), f"{bot.name} tripped before its fault:\n{bot.console()[-2000:]}"
+    FORCED_AT.setdefault(trigger, time.monotonic())
     fault()
 
 
@@ -106,7 +123,18 @@ def trips(kill_fleet):
         wait_until(lambda: bot.view().open_orders == 0 and bot.view().position == 0, 45,
                    f"{bot.name}: no orders and no position after the trip")
     time.sleep(3)  # a halted bot places nothing more: give it the chance to, before looking again
-    return {name: bot.view() for name, bot in bots.items()}
+    views = {name: bot.view() for name, bot in bots.items()}
+    if os.environ.get("GRVT_STRATEGIES_REPORT"):
+        with open(os.environ["GRVT_STRATEGIES_REPORT"], "a") as report:
+            report.write("| trigger | forced by | tripped after (s) | orders | fills | max abs position | "
+                         "position after | resting after |\n|---|---|---|---|---|---|---|---|\n")
+            for name, view in views.items():
+                seconds = TRIPPED_AT[name] - FORCED_AT[name]
+                report.write(f"| {name} | {FORCED_BY[name]} | {seconds:.1f} | {view.orders} | {view.fills} | "
+                             f"{view.max_abs_position.normalize()} | {view.position.normalize()} | "
+                             f"{view.open_orders} |\n")
+            report.write("\n")
+    return views
 
 
 @pytest.mark.parametrize("trigger", list(BOTS))
