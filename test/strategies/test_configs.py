@@ -60,3 +60,18 @@ def test_hummingbot_writes_a_new_script_config_that_loads_back():
     assert loaded.script_file_name == "grvt_v2_controllers.py"
     assert loaded.controllers_config == ["grvt_market_maker_pmm.yml"]
     assert loaded.markets == {} and loaded.candles_config == [] and loaded.max_global_drawdown_quote is None
+
+
+@pytest.mark.parametrize("module_name", ["market_making.grvt_market_maker", "generic.grvt_grid"])
+def test_hummingbot_finds_exactly_one_config_class_and_one_controller_in_each_module(module_name):
+    """Hummingbot takes the first class of the module that subclasses its config or controller base: the shared
+    code must not bring a second one into the module."""
+    from hummingbot.strategy_v2.controllers.controller_base import ControllerBase, ControllerConfigBase
+
+    module = importlib.import_module(f"controllers.{module_name}")
+    classes = [member for member in vars(module).values() if isinstance(member, type)]
+    configs = [c for c in classes if issubclass(c, ControllerConfigBase) and c is not ControllerConfigBase]
+    controllers = [c for c in classes if issubclass(c, ControllerBase) and c is not ControllerBase]
+    assert len(configs) == 1 and len(controllers) == 1
+    config = configs[0](id="x", start_price=1, end_price=2) if "grid" in module_name else configs[0](id="x")
+    assert config.get_controller_class() is controllers[0]
