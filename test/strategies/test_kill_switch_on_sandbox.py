@@ -27,9 +27,10 @@ BOTS = {
                          filled_order_delay=30, max_position=0.2, kill_switch_max_position=0.03),
     "max_drawdown": dict(BASE, trading_pair="BTC-USDT", order_amount=0.002, max_position=0.01,
                          kill_switch_max_drawdown_quote=1.5),
-    # Not on SOL: quoting from a stalled book sends post-only orders that cross, which fail too.
-    "error_rate": dict(BASE, trading_pair="BTC-USDT", order_amount=0.002, max_position=0.01, order_refresh_time=1,
-                       order_refresh_tolerance_pct=0, kill_switch_max_error_rate=0.5, kill_switch_error_window=10),
+    # Not on SOL: quoting from a stalled book sends post-only orders that cross, which fail too. A rejected quote is
+    # placed again at the next look at the book, so the rejections come quickly whatever the refresh time.
+    "error_rate": dict(BASE, trading_pair="BTC-USDT", order_amount=0.002, max_position=0.01,
+                       kill_switch_max_error_rate=0.5, kill_switch_error_window=10),
 }
 FORCED_BY = {
     "stale_book": "SOL book stream stalled 10 s",
