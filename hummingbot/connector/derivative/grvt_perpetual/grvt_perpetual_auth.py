@@ -265,8 +265,6 @@ class GrvtPerpetualAuth(AuthBase):
         for attempt in range(1, self.MAX_LOGIN_ATTEMPTS + 1):
             try:
                 return await self._login()
-            except asyncio.CancelledError:
-                raise
             except Exception as exception:
                 retryable = getattr(exception, "retryable", True)
                 if not retryable or attempt == self.MAX_LOGIN_ATTEMPTS:

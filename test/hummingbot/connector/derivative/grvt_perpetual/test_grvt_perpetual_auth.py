@@ -467,6 +467,15 @@ class GrvtPerpetualAuthTests(IsolatedAsyncioWrapperTestCase):
         self.assertTrue(GrvtPerpetualAuth.is_session_error(TypedError(True)))
         self.assertFalse(GrvtPerpetualAuth.is_session_error(TypedError(False)))
 
+    async def test_a_cancelled_login_cancels_its_waiters_quietly(self):
+        waiter = asyncio.ensure_future(self.auth.ensure_session())
+        while self.auth._login_task is None:
+            await asyncio.sleep(0)
+        self.auth._login_task.cancel()  # as when the event loop shuts down
+        with self.assertRaises(asyncio.CancelledError):
+            await waiter
+        self.assertEqual("", self.all_log_text())
+
     @aioresponses()
     async def test_login_url_follows_environment_overrides(self, mock_api):
         with patch.dict(os.environ, {"GRVT_PERPETUAL_EDGE_URL": "http://127.0.0.1:18081"}):
