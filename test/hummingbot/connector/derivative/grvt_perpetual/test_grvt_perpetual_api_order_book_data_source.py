@@ -469,7 +469,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.listening_task = asyncio.create_task(data_source.listen_for_subscriptions())
         self.tasks.append(asyncio.create_task(data_source.listen_for_order_book_diffs(None, output)))
         await self.mocking_assistant.run_until_all_aiohttp_messages_delivered(ws_mock)
-        snapshot = await asyncio.wait_for(output.get(), timeout=1)
+        snapshot = await asyncio.wait_for(output.get(), timeout=10)
 
         self.assertTrue(self._is_logged(
             "ERROR", f"GRVT rejected subscribe v1.book.d {self.third_instrument}@100 for {self.third_pair}: "
@@ -749,7 +749,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         with aioresponses() as mock_api:
             mock_api.post(self._rest_url_regex(CONSTANTS.ORDER_BOOK_PATH_URL), body=json.dumps(rest_book))
             marker = await asyncio.wait_for(
-                self.data_source._message_queue[self.data_source._diff_messages_queue_key].get(), timeout=1)
+                self.data_source._message_queue[self.data_source._diff_messages_queue_key].get(), timeout=10)
 
         await self._judge(marker, output)
         await self._judge(self._book_payload(40, 39), output)
@@ -1097,7 +1097,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
             self._frame(self._ticker_payload(funding_rate="-0.0125")))
 
         self.tasks.append(asyncio.create_task(self.data_source.listen_for_funding_info(output)))
-        update: FundingInfoUpdate = await asyncio.wait_for(output.get(), timeout=1)
+        update: FundingInfoUpdate = await asyncio.wait_for(output.get(), timeout=10)
 
         self.assertEqual(self.trading_pair, update.trading_pair)
         self.assertEqual(Decimal("-0.000125"), update.rate)
