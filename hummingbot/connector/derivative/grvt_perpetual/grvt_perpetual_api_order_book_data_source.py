@@ -289,8 +289,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
 
     async def _request_order_book_snapshots(self, output: asyncio.Queue):
         """Hourly refresh of the base class: resubscribe every book (REST only if the stream snapshot fails)."""
-        for trading_pair in list(self._trading_pairs):
-            instrument = await self._connector.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
+        for instrument, trading_pair in list(self._instrument_to_pair.items()):
             self._on_book_event(partial(self._begin_resync, instrument, trading_pair))
 
     # ------------------------------------------------------------------------------------------------------------

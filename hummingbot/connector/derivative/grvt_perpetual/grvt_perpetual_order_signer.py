@@ -180,11 +180,6 @@ for _name in ("OrderLeg", "Order"):  # referenced types first
 _hash_domain = _struct_hasher("EIP712Domain", EIP712_DOMAIN_FIELDS)
 
 
-def order_struct_hash(**order_fields) -> bytes:
-    """EIP-712 hashStruct of the order given by ``order_message``'s arguments."""
-    return _STRUCT_HASHERS["Order"](order_message(**order_fields))
-
-
 def domain_separator(chain_id: int) -> bytes:
     """hashStruct(EIP712Domain{name: "GRVT Exchange", version: "0", chainId})."""
     return _hash_domain(eip712_domain(int(chain_id)))
@@ -244,7 +239,7 @@ class GrvtPerpetualOrderSigner:
     def order_digest(self, **order_fields) -> bytes:
         """keccak256(0x1901 || domainSeparator || hashStruct(order)) of the order given by ``order_message``'s
         arguments: the 32 bytes that get signed."""
-        return keccak256(self._digest_prefix + order_struct_hash(**order_fields))
+        return keccak256(self._digest_prefix + _STRUCT_HASHERS["Order"](order_message(**order_fields)))
 
     def sign_order(self, **order_fields) -> Dict[str, Any]:
         """
@@ -253,8 +248,7 @@ class GrvtPerpetualOrderSigner:
         """
         if self._private_key is None:
             raise GrvtSignerNotConfiguredError("GRVT private key is not configured; orders cannot be signed.")
-        digest = keccak256(self._digest_prefix + order_struct_hash(**order_fields))
-        signature = self._private_key.sign_recoverable(digest, hasher=None)
+        signature = self._private_key.sign_recoverable(self.order_digest(**order_fields), hasher=None)
         return {
             "signer": self._address,
             "r": "0x" + signature[:32].hex(),

@@ -26,6 +26,7 @@ from pysdk.grvt_raw_types import (
 )
 
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_signer import (
+    _STRUCT_HASHERS,
     GrvtPerpetualOrderSigner,
     GrvtSignerNotConfiguredError,
     checksum_address,
@@ -35,7 +36,6 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_signer 
     encode_type,
     keccak256,
     order_message,
-    order_struct_hash,
     scaled_price,
     scaled_size,
     time_in_force_value,
@@ -135,7 +135,7 @@ class GrvtPerpetualOrderSignerTestVectorTests(unittest.TestCase):
     def test_protocol_test_vector(self):
         order = vector_order()
         self.assertEqual("41650c08ab6e720f899307d7c2b4381a10c1301888375cec2dfefd6a583859eb",
-                         order_struct_hash(**order).hex())
+                         _STRUCT_HASHERS["Order"](order_message(**order)).hex())
         self.assertEqual("03cb7ca7b353969ab2c00ff92fd472f81f59a84d28fa1aa39128176f21062982",
                          self.signer.order_digest(**order).hex())
         signature = self.signer.sign_order(**order)
@@ -203,36 +203,36 @@ class GrvtPerpetualOrderSignerInputTests(unittest.TestCase):
         self.assertNotIn(TEST_VECTOR_KEY, str(self.signer))
 
     def test_time_in_force_by_name_or_value(self):
-        by_name = order_struct_hash(**vector_order(time_in_force="IMMEDIATE_OR_CANCEL"))
-        by_value = order_struct_hash(**vector_order(time_in_force=3))
+        by_name = self.signer.order_digest(**vector_order(time_in_force="IMMEDIATE_OR_CANCEL"))
+        by_value = self.signer.order_digest(**vector_order(time_in_force=3))
         self.assertEqual(by_name, by_value)
         for invalid in ("GTC", 0, 6, None, True):
             with self.assertRaises(ValueError):
-                order_struct_hash(**vector_order(time_in_force=invalid))
+                self.signer.order_digest(**vector_order(time_in_force=invalid))
 
     def test_instrument_hash_forms_are_equivalent(self):
-        as_hex = order_struct_hash(**vector_order(instrument_hash="0x030501"))
-        self.assertEqual(as_hex, order_struct_hash(**vector_order(instrument_hash=0x030501)))
-        self.assertEqual(as_hex, order_struct_hash(**vector_order(instrument_hash=str(0x030501))))
-        self.assertEqual(as_hex, order_struct_hash(**vector_order(instrument_hash="0X030501")))
+        as_hex = self.signer.order_digest(**vector_order(instrument_hash="0x030501"))
+        self.assertEqual(as_hex, self.signer.order_digest(**vector_order(instrument_hash=0x030501)))
+        self.assertEqual(as_hex, self.signer.order_digest(**vector_order(instrument_hash=str(0x030501))))
+        self.assertEqual(as_hex, self.signer.order_digest(**vector_order(instrument_hash="0X030501")))
         with self.assertRaises(ValueError):
-            order_struct_hash(**vector_order(instrument_hash="BTC_USDT_Perp"))
+            self.signer.order_digest(**vector_order(instrument_hash="BTC_USDT_Perp"))
         with self.assertRaises(ValueError):
-            order_struct_hash(**vector_order(instrument_hash=1 << 256))
+            self.signer.order_digest(**vector_order(instrument_hash=1 << 256))
 
     def test_number_forms_are_equivalent(self):
-        reference = order_struct_hash(**vector_order())
-        self.assertEqual(reference, order_struct_hash(**vector_order(size="1.013", price="68900.5")))
-        self.assertEqual(reference, order_struct_hash(**vector_order(sub_account_id=8289849667772468)))
-        self.assertEqual(reference, order_struct_hash(**vector_order(
+        reference = self.signer.order_digest(**vector_order())
+        self.assertEqual(reference, self.signer.order_digest(**vector_order(size="1.013", price="68900.5")))
+        self.assertEqual(reference, self.signer.order_digest(**vector_order(sub_account_id=8289849667772468)))
+        self.assertEqual(reference, self.signer.order_digest(**vector_order(
             expiration_ns="1730800479321350000")))
-        self.assertEqual(reference, order_struct_hash(**vector_order(base_decimals="9")))
+        self.assertEqual(reference, self.signer.order_digest(**vector_order(base_decimals="9")))
 
     def test_market_orders_sign_a_zero_price(self):
-        with_price = order_struct_hash(**vector_order(is_market=True, price=Decimal("68900.5")))
-        zero_price = order_struct_hash(**vector_order(is_market=True, price=Decimal("0")))
+        with_price = self.signer.order_digest(**vector_order(is_market=True, price=Decimal("68900.5")))
+        zero_price = self.signer.order_digest(**vector_order(is_market=True, price=Decimal("0")))
         self.assertEqual(with_price, zero_price)
-        self.assertNotEqual(zero_price, order_struct_hash(**vector_order(is_market=False, price=0)))
+        self.assertNotEqual(zero_price, self.signer.order_digest(**vector_order(is_market=False, price=0)))
 
     def test_out_of_range_values_are_rejected(self):
         invalid_fields = [
