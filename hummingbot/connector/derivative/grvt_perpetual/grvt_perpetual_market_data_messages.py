@@ -63,7 +63,6 @@ class Ticker(msgspec.Struct, gc=False):
 
 
 class StreamFrame(msgspec.Struct, tag_field="stream", kw_only=True):
-    selector: str = ""
     sequence_number: int = 0  # 0 for a snapshot
     prev_sequence_number: int = -1  # -1: absent
 
