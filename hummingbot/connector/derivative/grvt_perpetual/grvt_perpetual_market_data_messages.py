@@ -20,11 +20,12 @@ from typing import Any, Dict, List, Optional, Type, TypeVar, Union, get_args
 import msgspec
 
 from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import GrvtMessageError
 
 T = TypeVar("T")
 
 
-class MalformedMarketDataError(ValueError):
+class MalformedMarketDataError(GrvtMessageError):
     """A GRVT market-data payload lacks a field or carries a value that cannot be converted."""
 
 
