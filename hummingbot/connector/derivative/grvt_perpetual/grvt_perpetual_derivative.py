@@ -65,7 +65,10 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages impo
     load,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_metrics import GrvtOrderMetrics
-from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_lifecycle import GrvtOrderLifecycle
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_lifecycle import (
+    GrvtClientOrderTracker,
+    GrvtOrderLifecycle,
+)
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_requests import (
     GrvtOrderArgumentError,
     GrvtOrderEntryRequests,
@@ -308,6 +311,9 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     def _create_order_book_data_source(self) -> GrvtPerpetualAPIOrderBookDataSource:
         return GrvtPerpetualAPIOrderBookDataSource(trading_pairs=self._trading_pairs, connector=self,
                                                    domain=self._domain)
+
+    def _create_order_tracker(self) -> GrvtClientOrderTracker:
+        return GrvtClientOrderTracker(connector=self)
 
     def _create_user_stream_data_source(self) -> GrvtPerpetualUserStreamDataSource:
         return GrvtPerpetualUserStreamDataSource(auth=self._auth, api_factory=self._web_assistants_factory,

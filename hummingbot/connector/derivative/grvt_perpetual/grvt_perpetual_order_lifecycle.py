@@ -80,6 +80,22 @@ class GrvtOrderPathSettings:
     cancel_all_confirmation_share: float = 0.5  # of cancel_all's timeout spent waiting for stream confirmations
 
 
+class GrvtClientOrderTracker(ClientOrderTracker):
+    """Hummingbot's tracker with lookups by client id in constant time: its own merges every active and recently
+    finished order into a new dict on each update, which costs a millisecond per stream message once a market maker
+    has cycled a few hundred orders."""
+
+    def fetch_order(self, client_order_id: Optional[str] = None,
+                    exchange_order_id: Optional[str] = None) -> Optional[InFlightOrder]:
+        order = None
+        if client_order_id is not None:
+            order = self.fetch_tracked_order(client_order_id) or self.fetch_cached_order(client_order_id)
+        if order is None and exchange_order_id is not None:
+            order = next((candidate for candidate in (*self.active_orders.values(), *self.cached_orders.values())
+                          if candidate.exchange_order_id == exchange_order_id), None)
+        return order
+
+
 class _Lookup(NamedTuple):
     order: Optional[GrvtOrder]
     not_found: bool  # GRVT answered that it does not know the order (a failed query leaves this False)
@@ -334,11 +350,15 @@ class GrvtOrderLifecycle:
     # Reports from GRVT (streams, answers, queries)
     # ---------------------------------------------------------------------------------------------------------------
     def tracked_order(self, client_order_id: str, exchange_order_id: Optional[str] = None) -> Optional[InFlightOrder]:
-        order = self._tracker.fetch_order(client_order_id=client_order_id or None) if client_order_id else None
-        if order is None and client_order_id:
-            order = self._tracker.fetch_lost_order(client_order_id=client_order_id)
+        """Active, recently finished or lost order by client id (O(1): the tracker's merged views are built anew on
+        every access), else by exchange id."""
+        tracker = self._tracker
+        order = None
+        if client_order_id:
+            order = (tracker.fetch_tracked_order(client_order_id) or tracker.fetch_cached_order(client_order_id)
+                     or tracker.fetch_lost_order(client_order_id=client_order_id))
         if order is None and is_real_order_id(exchange_order_id):
-            order = self._tracker.all_fillable_orders_by_exchange_order_id.get(exchange_order_id)
+            order = tracker.all_fillable_orders_by_exchange_order_id.get(exchange_order_id)
         return order
 
     def on_order_report(self, client_order_id: str, exchange_order_id: str, state: Optional[GrvtOrderState]):
@@ -367,9 +387,7 @@ class GrvtOrderLifecycle:
 
     def on_fill(self, fill: GrvtFill) -> bool:
         self._retrack_if_failed(fill.client_order_id, OrderState.PARTIALLY_FILLED)
-        order = self._tracker.all_fillable_orders.get(fill.client_order_id) if fill.client_order_id else None
-        if order is None and is_real_order_id(fill.order_id):
-            order = self._tracker.all_fillable_orders_by_exchange_order_id.get(fill.order_id)
+        order = self.tracked_order(fill.client_order_id, fill.order_id)
         if order is None:
             return False
         self._tracker.process_trade_update(self._trade_update(fill, order))
