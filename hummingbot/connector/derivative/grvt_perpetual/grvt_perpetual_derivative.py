@@ -49,6 +49,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_instruments import (
     perpetual_instruments,
     symbol_map,
+    trading_pair_of,
     trading_rule,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import (
@@ -156,10 +157,12 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         self._trading_pairs = list(trading_pairs or [])
         self._signer = GrvtPerpetualOrderSigner(grvt_perpetual_private_key, chain_id=web_utils.chain_id(domain))
         self._instruments: Dict[str, GrvtInstrument] = {}
+        self._instruments_by_pair: Dict[str, GrvtInstrument] = {}  # the first instrument of a pair, as symbols map
         self._nonce_creator = NonceCreator.for_microseconds()
         self._state_machine = GrvtOrderStateMachine()
         self._order_metrics = GrvtOrderMetrics()
         self._startup_task: Optional[asyncio.Task] = None
+        self._pending_bulk: Dict[str, Tuple[list, list]] = {}  # trading pair -> creates, cancels of this tick
         super().__init__(balance_asset_limit=balance_asset_limit, rate_limits_share_pct=rate_limits_share_pct)
         # GRVT's account summary and the fill-triggered refresh keep balances current: no spot-style in-flight
         # accounting (which would show a negative base-asset balance on a short position).
@@ -394,6 +397,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             exchange_info = perpetual_instruments(exchange_info.get("result") or [], self.logger())
         for instrument in exchange_info:
             self._instruments[instrument.instrument] = instrument
+            self._instruments_by_pair.setdefault(trading_pair_of(instrument), instrument)
         return list(exchange_info)
 
     def _initialize_trading_pair_symbols_from_exchange_info(self, exchange_info: Any):
@@ -544,45 +548,64 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             self._lifecycle.fail(order, exception or IOError("order failed"))
 
     def batch_order_create(self, orders_to_create: List[Union[LimitOrder, MarketOrder]]) -> List[LimitOrder]:
-        """Creates the orders with one v2/bulk_orders request per instrument (up to 100 orders each)."""
+        """
+        Signs and tracks the orders now and sends them in v2/bulk_orders, one request per instrument (up to 100
+        orders), together with the cancels batch_order_cancel was given in the same tick: a requote is one round
+        trip. An order type of LIMIT_MAKER is read from `order.order_type()` where the order provides it.
+        """
         created = []
         for order in orders_to_create:
-            order_id = self._new_client_order_id()
-            self._order_metrics.submitted(order_id)
-            created.append(order.copy_with_id(client_order_id=order_id))
-        safe_ensure_future(self._execute_batch_create(created))
+            order = order.copy_with_id(client_order_id=self._new_client_order_id())
+            self._order_metrics.submitted(order.client_order_id)
+            created.append(order)
+            prepared = self._prepare_batch_order(order)
+            if prepared is not None:
+                self._queue_bulk(prepared[0].trading_pair, create=prepared)
         return created
 
     def batch_order_cancel(self, orders_to_cancel: List[LimitOrder]):
-        """Cancels the orders with one v2/bulk_orders request per 100 orders."""
-        tracked = [self._order_tracker.fetch_tracked_order(order.client_order_id) for order in orders_to_cancel]
-        safe_ensure_future(self._lifecycle.cancel_many([order for order in tracked if order is not None]))
+        """Cancels the orders in v2/bulk_orders, with the creates of the same tick (see batch_order_create)."""
+        for limit_order in orders_to_cancel:
+            order = self._order_tracker.fetch_tracked_order(limit_order.client_order_id)
+            if order is not None:
+                self._queue_bulk(order.trading_pair, cancel=order)
 
-    async def _execute_batch_create(self, orders: List[Union[LimitOrder, MarketOrder]]):
-        signed: Dict[str, List[Tuple[InFlightOrder, Dict[str, Any]]]] = {}
-        for order in orders:
-            order_type = order.order_type() if callable(getattr(order, "order_type", None)) else OrderType.MARKET
-            trade_type = TradeType.BUY if order.is_buy else TradeType.SELL
-            price = order.price if order_type is not OrderType.MARKET else s_decimal_NaN
-            kwargs = {"position_action": order.position}
-            try:
-                amount, price = self._checked_order_arguments(order.trading_pair, order.quantity, order_type, price,
-                                                              kwargs)
-                amount = self.quantize_order_amount(order.trading_pair, amount)
-                price = self.quantize_order_price(order.trading_pair, price) if price.is_finite() else price
-                instrument = await self._instrument_for_pair(order.trading_pair)
-            except (GrvtOrderArgumentError, ValueError, KeyError) as error:
-                self._fail_before_sending(order.client_order_id, trade_type, order.trading_pair, order_type, kwargs,
-                                          error)
-                continue
-            self.start_tracking_order(order_id=order.client_order_id, exchange_order_id=None,
-                                      trading_pair=order.trading_pair, trade_type=trade_type, price=price,
-                                      amount=amount, order_type=order_type, position_action=order.position)
-            tracked = self._order_tracker.active_orders[order.client_order_id]
-            body = self._signed_order(order.client_order_id, instrument, trade_type, amount, order_type, price,
-                                      order.position)
-            signed.setdefault(instrument.instrument, []).append((tracked, body))
-        await asyncio.gather(*(self._lifecycle.create_many(batch) for batch in signed.values()))
+    def _prepare_batch_order(self, order: Union[LimitOrder, MarketOrder]):
+        """(tracked order, signed body), or None after failing the order for its arguments."""
+        order_type = order.order_type() if callable(getattr(order, "order_type", None)) else OrderType.MARKET
+        trade_type = TradeType.BUY if order.is_buy else TradeType.SELL
+        kwargs = {"position_action": order.position}
+        try:
+            amount, price = self._checked_order_arguments(
+                order.trading_pair, order.quantity, order_type,
+                order.price if order_type is not OrderType.MARKET else s_decimal_NaN, kwargs)
+            instrument = self._instruments_by_pair.get(order.trading_pair)
+            if instrument is None:
+                raise GrvtOrderArgumentError(f"GRVT instrument of {order.trading_pair} is not known yet.")
+        except GrvtOrderArgumentError as error:
+            self._fail_before_sending(order.client_order_id, trade_type, order.trading_pair, order_type, kwargs, error)
+            return None
+        amount = self.quantize_order_amount(order.trading_pair, amount)
+        price = self.quantize_order_price(order.trading_pair, price) if price.is_finite() else price
+        self.start_tracking_order(order_id=order.client_order_id, exchange_order_id=None,
+                                  trading_pair=order.trading_pair, trade_type=trade_type, price=price,
+                                  amount=amount, order_type=order_type, position_action=order.position)
+        return (self._order_tracker.active_orders[order.client_order_id],
+                self._signed_order(order.client_order_id, instrument, trade_type, amount, order_type, price,
+                                   order.position))
+
+    def _queue_bulk(self, trading_pair: str, create=None, cancel: Optional[InFlightOrder] = None):
+        if not self._pending_bulk:
+            asyncio.get_event_loop().call_soon(lambda: safe_ensure_future(self._send_pending_bulk()))
+        creates, cancels = self._pending_bulk.setdefault(trading_pair, ([], []))
+        if create is not None:
+            creates.append(create)
+        if cancel is not None:
+            cancels.append(cancel)
+
+    async def _send_pending_bulk(self):
+        pending, self._pending_bulk = self._pending_bulk, {}
+        await asyncio.gather(*(self._lifecycle.bulk(creates, cancels) for creates, cancels in pending.values()))
 
     # ==============================================================================================================
     # Cancels

@@ -243,38 +243,6 @@ class GrvtOrderLifecycle:
                 f"New GRVT orders are paused for {self.circuit.seconds_until_retry:.0f} s: the exchange keeps failing "
                 f"({self.circuit.last_failure}).")
 
-    async def create_many(self, batch: Sequence[Tuple[InFlightOrder, Dict[str, Any]]]):
-        """Creates tracked orders of one instrument with v2/bulk_orders, up to 100 per request."""
-        for start in range(0, len(batch), MAX_BULK):
-            chunk = batch[start:start + MAX_BULK]
-            orders = [order for order, _ in chunk]
-            transport = self.transport
-            try:
-                self.check_order_entry()
-                self._creating.update(order.client_order_id for order in orders)
-                reply = await transport.bulk_orders(
-                    orders=[body for _, body in chunk],
-                    on_sent=lambda: [self._metrics.sent(order.client_order_id, transport.name) for order in orders])
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
-                for order in orders:
-                    if not self.on_create_failed(order, error):
-                        self.fail(order, error)
-                continue
-            finally:
-                self._creating.difference_update(order.client_order_id for order in orders)
-            acks = {ack.client_order_id: ack for ack in reply.orders}
-            for order in orders:
-                ack = acks.get(order.client_order_id)
-                if ack is None:
-                    self.on_create_outcome_unknown(order, GrvtPerpetualAPIError(
-                        code=None, message="bulk answer does not list the order", path="bulk_orders"))
-                elif ack.state is not None and ack.state.status is GrvtOrderStatus.REJECTED:
-                    self.fail(order, GrvtOrderRejectedError(ack.state.reject_reason))
-                else:
-                    self.on_create_acknowledged(order, ack.order_id)
-
     def on_create_outcome_unknown(self, order: InFlightOrder, error: BaseException):
         self.logger().warning(
             f"The outcome of order {order.client_order_id} ({order.trade_type.name} {order.amount} "
@@ -419,36 +387,69 @@ class GrvtOrderLifecycle:
     # ---------------------------------------------------------------------------------------------------------------
     # Cancels
     # ---------------------------------------------------------------------------------------------------------------
-    async def cancel_many(self, orders: Sequence[InFlightOrder]):
-        """Cancels orders with v2/bulk_orders (client ids, time-to-live), up to 100 per request."""
-        waiting = []
+    async def bulk(self, creates: Sequence[Tuple[InFlightOrder, Dict[str, Any]]] = (),
+                   cancels: Sequence[InFlightOrder] = ()):
+        """
+        A requote of one instrument in v2/bulk_orders requests: cancels (client ids, with the time-to-live) and signed
+        creates travel together, up to 100 of each per request; GRVT cancels before it creates.
+        """
+        cancels = [order for order in cancels if self._claim_cancel(order)]
+        for start in range(0, max(len(creates), len(cancels)), MAX_BULK):
+            await self._bulk_request(creates[start:start + MAX_BULK], cancels[start:start + MAX_BULK])
+
+    def _claim_cancel(self, order: InFlightOrder) -> bool:
+        """Registers a cancel request for the order unless one is in flight or acknowledged already."""
+        if self.state_of(order) in FINAL_STATES or order.client_order_id in self._cancel_requests:
+            return False
+        if self.state_of(order) is OrderState.PENDING_CANCEL and order.client_order_id in self._cancel_watch:
+            return False
+        self._cancel_requests[order.client_order_id] = asyncio.get_running_loop().create_future()
+        return True
+
+    async def _bulk_request(self, creates: Sequence[Tuple[InFlightOrder, Dict[str, Any]]],
+                            cancels: Sequence[InFlightOrder]):
+        orders = [order for order, _ in creates]
+        transport = self.transport
+        reply, failure = None, None
+        try:
+            if orders:
+                self.check_order_entry()
+            self._creating.update(order.client_order_id for order in orders)
+            reply = await transport.bulk_orders(
+                orders=[body for _, body in creates],
+                cancel_client_order_ids=[order.client_order_id for order in cancels],
+                time_to_live_ms=self.settings.cancel_time_to_live_ms if cancels else None,
+                on_sent=lambda: [self._metrics.sent(order.client_order_id, transport.name) for order in orders])
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            failure = error
+        finally:
+            self._creating.difference_update(order.client_order_id for order in orders)
+        acks = [ack.ack for ack in reply.cancel_acks] if reply is not None else []
+        if len(acks) != len(cancels):
+            acks = [all(acks) and bool(acks)] * len(cancels) if reply is not None else [None] * len(cancels)
+        for order, acknowledged in zip(cancels, acks):
+            future = self._cancel_requests.pop(order.client_order_id, None)
+            result = await self._request_cancel(order) if acknowledged is None else \
+                self._on_cancel_acknowledged(order) if acknowledged else False
+            if future is not None and not future.done():
+                future.set_result(result)
+        if failure is not None:
+            for order in orders:
+                if not self.on_create_failed(order, failure):
+                    self.fail(order, failure)
+            return
+        answers = {answer.client_order_id: answer for answer in reply.orders}
         for order in orders:
-            if self.state_of(order) in FINAL_STATES or order.client_order_id in self._cancel_requests:
-                continue
-            if self.state_of(order) is OrderState.PENDING_CANCEL and order.client_order_id in self._cancel_watch:
-                continue
-            self._cancel_requests[order.client_order_id] = asyncio.get_running_loop().create_future()
-            waiting.append(order)
-        for start in range(0, len(waiting), MAX_BULK):
-            chunk = waiting[start:start + MAX_BULK]
-            try:
-                reply = await self.transport.bulk_orders(
-                    orders=(), cancel_client_order_ids=[order.client_order_id for order in chunk],
-                    time_to_live_ms=self.settings.cancel_time_to_live_ms)
-                acks = [ack.ack for ack in reply.cancel_acks]
-                if len(acks) != len(chunk):
-                    acks = [all(acks) and bool(acks)] * len(chunk)
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
-                self.logger().warning(f"Bulk cancel of {len(chunk)} orders failed ({error}); cancelling one by one.")
-                acks = [None] * len(chunk)
-            for order, acknowledged in zip(chunk, acks):
-                future = self._cancel_requests.pop(order.client_order_id, None)
-                result = await self._request_cancel(order) if acknowledged is None else \
-                    self._on_cancel_acknowledged(order) if acknowledged else False
-                if future is not None and not future.done():
-                    future.set_result(result)
+            answer = answers.get(order.client_order_id)
+            if answer is None:
+                self.on_create_outcome_unknown(order, GrvtPerpetualAPIError(
+                    code=None, message="bulk answer does not list the order", path="bulk_orders"))
+            elif answer.state is not None and answer.state.status is GrvtOrderStatus.REJECTED:
+                self.fail(order, GrvtOrderRejectedError(answer.state.reject_reason))
+            else:
+                self.on_create_acknowledged(order, answer.order_id)
 
     async def cancel(self, order: InFlightOrder) -> bool:
         """

@@ -28,6 +28,7 @@ from hummingbot.connector.trading_rule import TradingRule
 from hummingbot.core.data_type.common import OrderType, PositionAction, PositionMode, TradeType
 from hummingbot.core.data_type.funding_info import FundingInfo
 from hummingbot.core.data_type.in_flight_order import InFlightOrder, OrderState
+from hummingbot.core.data_type.limit_order import LimitOrder
 from hummingbot.core.data_type.trade_fee import AddedToCostTradeFee, TokenAmount, TradeFeeBase
 from hummingbot.core.event.event_logger import EventLogger
 from hummingbot.core.event.events import AccountEvent, FundingPaymentCompletedEvent
@@ -1736,6 +1737,84 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
     async def test_single_last_traded_price(self, mock_api):
         self.configure_post(mock_api, self.latest_prices_url, self.latest_prices_request_mock_response)
         self.assertEqual(self.expected_latest_price, await self.exchange._get_last_traded_price(self.trading_pair))
+
+    # ==============================================================================================================
+    # Batch creates and cancels (v2/bulk_orders)
+    # ==============================================================================================================
+    def limit_order(self, price: str = "10000", quantity: str = "1", position=PositionAction.OPEN) -> LimitOrder:
+        return LimitOrder(client_order_id="", trading_pair=self.trading_pair, is_buy=True,
+                          base_currency=self.base_asset, quote_currency=self.quote_asset, price=Decimal(price),
+                          quantity=Decimal(quantity), position=position)
+
+    @aioresponses()
+    async def test_a_requote_in_one_tick_is_one_bulk_request(self, mock_api):
+        self._simulate_trading_rules_initialized()
+        self.exchange._instruments_of([GrvtInstrument.from_json(self.instrument_json())])
+        resting = self.track("9223372036854775901", EXCHANGE_ORDER_ID)
+        url = web_utils.private_rest_url(CONSTANTS.BULK_ORDERS_PATH_URL)
+        sent = asyncio.Event()
+
+        def answer(url, **kwargs):
+            body = json.loads(kwargs["data"])
+            sent.set()
+            return CallbackResult(status=200, body=json.dumps({"result": {
+                "orders": [dict(order, order_id="0x00", state={"status": "PENDING"}) for order in body["orders"]],
+                "cancel_acks": [{"ack": True}]}}))
+
+        mock_api.post(url, callback=answer)
+        self.exchange.batch_order_cancel([resting.to_limit_order()])
+        created = self.exchange.batch_order_create([self.limit_order("9990"), self.limit_order("9980")])
+        await asyncio.wait_for(sent.wait(), 10)
+        await asyncio.sleep(0.05)
+
+        request = self.body(self._all_executed_requests(mock_api, url)[0])
+        self.assertEqual([resting.client_order_id], request["client_order_i_ds"])
+        self.assertEqual("5000", request["time_to_live_ms"])
+        self.assertEqual([order.client_order_id for order in created],
+                         [order["metadata"]["client_order_id"] for order in request["orders"]])
+        self.assertTrue(resting.is_pending_cancel_confirmation)
+        self.assertTrue(all(self.exchange.in_flight_orders[order.client_order_id].current_state is OrderState.OPEN
+                            for order in created))
+        self.assertEqual(2, len(self.buy_order_created_logger.event_log))
+
+    @aioresponses()
+    async def test_batch_orders_with_bad_arguments_fail_alone(self, mock_api):
+        self._simulate_trading_rules_initialized()
+        self.exchange._instruments_of([GrvtInstrument.from_json(self.instrument_json())])
+        url = web_utils.private_rest_url(CONSTANTS.BULK_ORDERS_PATH_URL)
+        sent = asyncio.Event()
+
+        def answer(url, **kwargs):
+            body = json.loads(kwargs["data"])
+            sent.set()
+            return CallbackResult(status=200, body=json.dumps({"result": {"orders": [
+                dict(body["orders"][0], order_id="0x00", state={"status": "REJECTED",
+                                                                "reject_reason": "FAIL_POST_ONLY"})]}}))
+
+        mock_api.post(url, callback=answer)
+        created = self.exchange.batch_order_create([self.limit_order(quantity="-1"), self.limit_order(),
+                                                    self.limit_order(position=PositionAction.NIL)])
+        await asyncio.wait_for(sent.wait(), 10)
+        await asyncio.sleep(0.05)
+
+        self.assertEqual(1, len(self.body(self._all_executed_requests(mock_api, url)[0])["orders"]))
+        failures = {event.order_id: event.error_message for event in self.order_failure_logger.event_log}
+        self.assertIn("must be positive", failures[created[0].client_order_id])
+        self.assertIn("FAIL_POST_ONLY", failures[created[1].client_order_id])
+        self.assertIn("position_action", failures[created[2].client_order_id])
+        self.assertEqual({}, self.exchange.in_flight_orders)
+
+    @aioresponses()
+    async def test_a_bulk_request_without_answer_leaves_its_creates_to_be_looked_up(self, mock_api):
+        self._simulate_trading_rules_initialized()
+        self.exchange._instruments_of([GrvtInstrument.from_json(self.instrument_json())])
+        self.exchange.order_lifecycle.settings.uncertain_order_first_check_seconds = 60
+        self.configure_post(mock_api, web_utils.private_rest_url(CONSTANTS.BULK_ORDERS_PATH_URL), {}, status=200)
+        created = self.exchange.batch_order_create([self.limit_order()])
+        while not self.exchange.order_lifecycle.is_managed(created[0].client_order_id):
+            await asyncio.sleep(0.01)
+        self.assertTrue(self.exchange.in_flight_orders[created[0].client_order_id].is_pending_create)
+        self.assertEqual([], self.order_failure_logger.event_log)
 
     def test_identity(self):
         self.assertEqual(CONSTANTS.DEFAULT_DOMAIN, self.exchange.name)
