@@ -3,7 +3,7 @@
 #   make test   install, then lint and run the whole test suite
 PYTHON ?= python3
 VENV_PYTHON := .venv/bin/python
-LINT_PATHS := hummingbot/connector/derivative/grvt_perpetual grvt_sandbox test bench bin scripts setup.py
+LINT_PATHS := hummingbot/connector/derivative/grvt_perpetual grvt_sandbox grvt_tools test bench bin scripts setup.py
 CONNECTOR_PACKAGE := hummingbot/connector/derivative/grvt_perpetual
 
 .PHONY: install lint unit-test test demo sandbox bench clean

@@ -10,7 +10,6 @@ the exchange saw: orders, fills, position, and that nothing was left resting.
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from grvt_sandbox.config import DEMO_API_KEY, DEMO_PRIVATE_KEY, DEMO_SUB_ACCOUNT_ID
+from grvt_tools import bot_root
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_ROOT = REPO / ".demo"
@@ -28,49 +28,15 @@ DEMO_CONNECTOR = "grvt_perpetual_testnet"
 
 
 def prepare_root() -> Path:
-    """A Hummingbot root of its own: linked code, private conf/ logs/ data/."""
-    sys.path.insert(0, str(REPO / "bin"))
-    from install import overlay_package
-
-    overlay_package(REPO / "hummingbot", DEMO_ROOT / "hummingbot", owned=())
-    for relative in ("conf/strategies", "conf/scripts", "conf/connectors", "logs", "data"):
-        (DEMO_ROOT / relative).mkdir(parents=True, exist_ok=True)
-    scripts = DEMO_ROOT / "scripts"
-    if not scripts.is_symlink():
-        if scripts.exists():
-            shutil.rmtree(scripts)
-        scripts.symlink_to(REPO / "scripts")
-    shutil.copyfile(REPO / "conf" / "strategies" / DEMO_STRATEGY, DEMO_ROOT / "conf" / "strategies" / DEMO_STRATEGY)
-    return DEMO_ROOT
+    """A Hummingbot root of its own: linked code, private conf/ logs/ data/ (see grvt_tools.bot_root)."""
+    return bot_root.prepare_root(DEMO_ROOT, strategies=[DEMO_STRATEGY]).path
 
 
 def store_demo_keys() -> None:
-    """Runs inside the demo root: creates the password file and the encrypted connector keys."""
-    from hummingbot.client.config.config_crypt import ETHKeyFileSecretManger, store_password_verification
-    from hummingbot.client.config.config_helpers import (
-        ClientConfigAdapter,
-        load_client_config_map_from_file,
-        save_to_yml,
-    )
-    from hummingbot.client.config.security import Security
-    from hummingbot.client.settings import CLIENT_CONFIG_PATH
-    from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_utils import GrvtPerpetualTestnetConfigMap
-
-    secrets_manager = ETHKeyFileSecretManger(DEMO_PASSWORD)
-    if Security.new_password_required():
-        store_password_verification(secrets_manager)
-    if not Security.login(secrets_manager):
-        raise SystemExit(f"{DEMO_ROOT}/conf holds files made with another password: delete {DEMO_ROOT} and retry.")
-    config = GrvtPerpetualTestnetConfigMap(
-        grvt_perpetual_testnet_api_key=DEMO_API_KEY,
-        grvt_perpetual_testnet_private_key=DEMO_PRIVATE_KEY,
-        grvt_perpetual_testnet_trading_account_id=DEMO_SUB_ACCOUNT_ID,
-    )
-    Security.update_secure_config(ClientConfigAdapter(config))
-    # The demo runs offline: no paper-trade exchanges whose markets Hummingbot would try to download.
-    client_config = load_client_config_map_from_file()
-    client_config.paper_trade.paper_trade_exchanges = []
-    save_to_yml(CLIENT_CONFIG_PATH, client_config)
+    """Creates the demo root's password file and the sandbox demo account's encrypted connector keys."""
+    bot_root.store_keys(bot_root.BotRoot(DEMO_ROOT), DEMO_CONNECTOR,
+                        bot_root.grvt_keys(DEMO_CONNECTOR, DEMO_API_KEY, DEMO_PRIVATE_KEY, DEMO_SUB_ACCOUNT_ID),
+                        password=DEMO_PASSWORD, client_settings=bot_root.OFFLINE_CLIENT_SETTINGS)
 
 
 def start_sandbox(seed: int) -> (subprocess.Popen, str):
@@ -113,7 +79,7 @@ def run_demo(duration: float, seed: int) -> int:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root), str(REPO)]),
                GRVT_PERPETUAL_TESTNET_BASE_URL=url, PYTHONUNBUFFERED="1")
     try:
-        subprocess.run([sys.executable, __file__, "--store-keys"], env=env, check=True)
+        store_demo_keys()
         started = time.monotonic()
         bot = subprocess.Popen([sys.executable, str(REPO / "bin" / "hummingbot_grvt.py"), "--headless",
                                 "-f", DEMO_STRATEGY, "-p", DEMO_PASSWORD, "--create-password",
