@@ -20,7 +20,8 @@ setup(
     package_dir={CONNECTOR_PACKAGE: "hummingbot/connector/derivative/grvt_perpetual"},
     install_requires=[
         "hummingbot==20260922",
-        "coincurve>=20.0.0",
+        "coincurve==20.0.0",
+        "safe-pysha3==1.0.7",
         "eth-account>=0.13.0",
         "bidict>=0.22.1",
         "aiohttp>=3.8.5,<3.14",

@@ -30,6 +30,8 @@ FIGURES = (
     Figure("order_book", "deltas_per_s", "book deltas applied, socket to OrderBook", "deltas/s", True),
     Figure("book_ceiling", "deltas_per_s", "reference, no connector: bare aiohttp client reading the same flood",
            "deltas/s", True),
+    Figure("book_ratio", "percent_of_ceiling", "book deltas applied as a share of the bare-client reference", "%",
+           True),
     Figure("order_book", "after_flood_wrong", "book after the flood: wrong levels (any kind)", "levels", False),
     Figure("order_book", "crossed_or_ghost", "book after resubscribe: crossed + ghost levels", "levels", False),
     Figure("order_book", "missing_or_wrong_size", "book after resubscribe: missing + wrong-size levels", "levels",
@@ -65,9 +67,25 @@ class Row:
     samples: Dict[str, List[float]] = field(default_factory=dict)
 
 
+def _deltas(results: List[dict]) -> List[Optional[float]]:
+    return [r.get("deltas_per_s") if isinstance(r.get("deltas_per_s"), (int, float)) else None for r in results]
+
+
+def book_ratios(runs: Dict[str, Dict[str, List[dict]]]) -> Dict[str, List[dict]]:
+    """Each side's book figure as a percentage of the bare-client reference measured in the same repeat (the
+    reference runs once per repeat, right after both connectors), so both figures saw the same machine load."""
+    ceilings = _deltas(runs.get("book_ceiling", {}).get(OURS, []))
+    ratios: Dict[str, List[dict]] = {}
+    for side in SIDES:
+        pairs = zip(_deltas(runs.get("order_book", {}).get(side, [])), ceilings)
+        ratios[side] = [{"percent_of_ceiling": 100.0 * book / ceiling} for book, ceiling in pairs if book and ceiling]
+    return ratios
+
+
 def build_rows(runs: Dict[str, Dict[str, List[dict]]]) -> List[Row]:
     """`runs[scenario][side]` = the JSON results of that scenario's repeated runs (dicts of metric -> value, or
     {"error": text}). Each figure is the median of its runs; a side with no successful run shows its error."""
+    runs = dict(runs, book_ratio=book_ratios(runs))
     rows = []
     for figure in FIGURES:
         row = Row(figure.key, figure.label, figure.unit, figure.higher_is_better)

@@ -17,28 +17,14 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 
 from grvt_sandbox.config import DEMO_PRIVATE_KEY
-from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_signer import GrvtPerpetualOrderSigner
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_signer import (
+    GrvtPerpetualOrderSigner,
+    eip712_domain,
+    eip712_types,
+    order_message,
+)
 
 CHAIN_ID = 326
-EIP712_TYPES = {
-    "Order": [
-        {"name": "subAccountID", "type": "uint64"},
-        {"name": "isMarket", "type": "bool"},
-        {"name": "timeInForce", "type": "uint8"},
-        {"name": "postOnly", "type": "bool"},
-        {"name": "reduceOnly", "type": "bool"},
-        {"name": "legs", "type": "OrderLeg[]"},
-        {"name": "nonce", "type": "uint32"},
-        {"name": "expiration", "type": "int64"},
-    ],
-    "OrderLeg": [
-        {"name": "assetID", "type": "uint256"},
-        {"name": "contractSize", "type": "uint64"},
-        {"name": "limitPrice", "type": "uint64"},
-        {"name": "isBuyingContract", "type": "bool"},
-    ],
-}
-EIP712_DOMAIN = {"name": "GRVT Exchange", "version": "0", "chainId": CHAIN_ID}
 
 
 def random_orders(count: int, seed: int = 7) -> List[Dict]:
@@ -63,22 +49,9 @@ def random_orders(count: int, seed: int = 7) -> List[Dict]:
 
 
 def sign_with_eth_account(account, order: Dict) -> Dict:
-    message = {
-        "subAccountID": order["sub_account_id"],
-        "isMarket": order["is_market"],
-        "timeInForce": order["time_in_force"],
-        "postOnly": order["post_only"],
-        "reduceOnly": order["reduce_only"],
-        "legs": [{
-            "assetID": order["instrument_hash"],
-            "contractSize": int(order["size"] * Decimal(10 ** order["base_decimals"])),
-            "limitPrice": int(order["price"] * Decimal(1_000_000_000)),
-            "isBuyingContract": order["is_buy"],
-        }],
-        "nonce": order["nonce"],
-        "expiration": order["expiration_ns"],
-    }
-    signed = account.sign_message(encode_typed_data(EIP712_DOMAIN, EIP712_TYPES, message))
+    """The generic path: the connector's order layout and message handed to eth_account's typed-data encoder."""
+    primary_type, message = order_message(**order)
+    signed = account.sign_message(encode_typed_data(eip712_domain(CHAIN_ID), eip712_types(primary_type), message))
     return {"r": "0x" + signed.r.to_bytes(32, "big").hex(), "s": "0x" + signed.s.to_bytes(32, "big").hex(),
             "v": signed.v}
 

@@ -5,9 +5,11 @@ import json
 import logging
 import signal
 import sys
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from grvt_sandbox.config import SandboxConfig
+from grvt_sandbox.faults import REST_FAULT_KINDS, RPC_FAULT_KINDS
+from grvt_sandbox.gateway.rate_limits import DEFAULT_RATE_LIMITS
 from grvt_sandbox.server import SandboxServer
 
 
@@ -25,35 +27,72 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--market", action="store_true", help="run the synthetic market (grvt_sandbox.market)")
     parser.add_argument("--seed", type=int, default=None, help="seed of the synthetic market")
     parser.add_argument("--fault", action="append", default=[], metavar="ROUTE:KIND[:ARG]",
-                        help="REST fault, e.g. create_order:status:503, book:empty, order:delay:2.5 (repeatable)")
+                        help="REST fault, e.g. create_order:status:503, book:empty, order:delay:2.5, "
+                             "create_order:late:10, cancel_order:lost (repeatable; kinds in grvt_sandbox.faults)")
+    parser.add_argument("--rpc-fault", action="append", default=[], metavar="METHOD:KIND[:ARG]",
+                        help="JSON-RPC fault on sockets, e.g. create_order:drop_after, cancel_order:lost")
+    parser.add_argument("--rate-limits", action="store_true",
+                        help="per-account token buckets per route with GRVT-like rates (answers 1006 / HTTP 429)")
+    parser.add_argument("--rate-limit", action="append", default=[], metavar="ROUTE:PER_SECOND",
+                        help="one route's rate limit, e.g. create_order:5 (repeatable)")
     parser.add_argument("--reject-next", type=int, default=0, help="reject the next N API orders")
     parser.add_argument("--every", action="append", default=[], metavar="FAULT:SECONDS",
                         help="repeat a fault on a schedule: drop_sockets, inject_sequence_gap, restart_gateway, "
-                             "expire_sessions, reject_next_orders (e.g. drop_sockets:30; repeatable)")
+                             "restart_exchange, expire_sessions, reject_next_orders (e.g. drop_sockets:30; repeatable)")
     parser.add_argument("--log-level", default="INFO")
     return parser.parse_args(argv)
 
 
-def apply_cli_faults(server: SandboxServer, faults: List[str], reject_next: int) -> None:
+DELAYED_KINDS = ("delay", "late", "deferred", "deferred_empty")
+ERROR_KINDS = ("status", "executed_error")
+
+
+def parse_fault(option: str, text: str, kinds) -> Tuple[str, str, Dict[str, float]]:
+    """ROUTE:KIND[:ARG] -> (route, kind, keyword arguments); ARG is seconds for delayed kinds, an HTTP status
+    for error kinds."""
+    parts = text.split(":")
+    if len(parts) < 2 or len(parts) > 3 or parts[1] not in kinds:
+        raise SystemExit(f"{option} {text!r}: expected ROUTE:KIND[:ARG] with KIND one of {', '.join(kinds)}")
+    route, kind = parts[0], parts[1]
+    if len(parts) == 2:
+        return route, kind, {}
+    try:
+        if kind in DELAYED_KINDS:
+            return route, kind, {"delay_s": float(parts[2])}
+        if kind in ERROR_KINDS:
+            return route, kind, {"status": int(parts[2])}
+    except ValueError:
+        pass
+    raise SystemExit(f"{option} {text!r}: {kind} takes no argument or not that one")
+
+
+def apply_cli_faults(server: SandboxServer, faults: List[str], reject_next: int,
+                     rpc_faults: Sequence[str] = ()) -> None:
     for text in faults:
-        parts = text.split(":")
-        if len(parts) < 2:
-            raise SystemExit(f"--fault {text!r}: expected ROUTE:KIND[:ARG]")
-        route, kind = parts[0], parts[1]
-        if kind == "status":
-            server.faults.fail_rest(route, "status", status=int(parts[2]) if len(parts) > 2 else 503)
-        elif kind == "delay":
-            server.faults.fail_rest(route, "delay", delay_s=float(parts[2]) if len(parts) > 2 else 1.0)
-        elif kind == "empty":
-            server.faults.fail_rest(route, "empty")
-        else:
-            raise SystemExit(f"--fault {text!r}: KIND must be status, delay or empty")
+        route, kind, arguments = parse_fault("--fault", text, REST_FAULT_KINDS)
+        server.faults.fail_rest(route, kind, **arguments)
+    for text in rpc_faults:
+        method, kind, arguments = parse_fault("--rpc-fault", text, RPC_FAULT_KINDS)
+        server.faults.fail_rpc(method, kind, **arguments)
     if reject_next:
         server.faults.reject_next_orders(reject_next)
 
 
-SCHEDULABLE_FAULTS = ("drop_sockets", "inject_sequence_gap", "restart_gateway", "expire_sessions",
-                      "reject_next_orders")
+def parse_rate_limits(use_defaults: bool, entries: List[str]) -> Optional[Dict[str, float]]:
+    limits: Dict[str, float] = dict(DEFAULT_RATE_LIMITS) if use_defaults else {}
+    for text in entries:
+        route, _, rate = text.partition(":")
+        try:
+            limits[route] = float(rate)
+        except ValueError:
+            raise SystemExit(f"--rate-limit {text!r}: expected ROUTE:REQUESTS_PER_SECOND")
+        if limits[route] <= 0:
+            raise SystemExit(f"--rate-limit {text!r}: the rate must be positive")
+    return limits or None
+
+
+SCHEDULABLE_FAULTS = ("drop_sockets", "inject_sequence_gap", "restart_gateway", "restart_exchange",
+                      "expire_sessions", "reject_next_orders")
 
 
 def parse_schedule(entries: List[str]) -> List[Tuple[str, float]]:
@@ -77,9 +116,10 @@ async def run(args: argparse.Namespace) -> None:
     config = SandboxConfig(host=args.host, port=args.port, chain_id=args.chain_id, session_ttl_s=args.session_ttl,
                            speed_bump_ms=args.speed_bump_ms, max_open_orders=args.max_open_orders,
                            funding_period_s=args.funding_period, verify_signatures=not args.no_signature_check,
-                           market=args.market, market_seed=args.seed)
+                           market=args.market, market_seed=args.seed,
+                           rate_limits=parse_rate_limits(args.rate_limits, args.rate_limit))
     server = SandboxServer(config)
-    apply_cli_faults(server, args.fault, args.reject_next)
+    apply_cli_faults(server, args.fault, args.reject_next, args.rpc_fault)
     schedule = parse_schedule(args.every)
     await server.start()
     scheduled = [asyncio.ensure_future(run_fault_schedule(server, name, period)) for name, period in schedule]

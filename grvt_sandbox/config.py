@@ -1,7 +1,7 @@
 """Sandbox configuration: instruments, API keys with their sub-accounts and signers, timing and limits."""
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 from grvt_sandbox.instruments import InstrumentSpec, default_instrument_specs
 
@@ -51,3 +51,5 @@ class SandboxConfig:
     history_size: int = 200_000  # per sub-account order/fill/funding histories
     market: bool = False  # start grvt_sandbox.market's synthetic market (if that package exists)
     market_seed: Optional[int] = None
+    # route -> requests per second per account (gateway.rate_limits.DEFAULT_RATE_LIMITS is GRVT-like); None = off
+    rate_limits: Optional[Dict[str, float]] = None

@@ -20,6 +20,7 @@ from grvt_sandbox.faults import FaultInjector
 from grvt_sandbox.gateway.admin import AdminGateway
 from grvt_sandbox.gateway.http import HttpGateway, grvt_errors
 from grvt_sandbox.gateway.market_data import MarketDataService
+from grvt_sandbox.gateway.rate_limits import RateLimiter
 from grvt_sandbox.gateway.sessions import SessionStore
 from grvt_sandbox.gateway.streams import StreamHub
 from grvt_sandbox.gateway.trading import TradingService
@@ -47,6 +48,7 @@ class SandboxServer:
         self.http_gateway = HttpGateway(self)
         self.admin_gateway = AdminGateway(self)
         self.faults = FaultInjector(self)
+        self.rate_limiter = RateLimiter(self.clock, self.config.rate_limits)
         self.market = None
         self.app = self._build_app()
         self._runner: Optional[web.AppRunner] = None
@@ -76,14 +78,19 @@ class SandboxServer:
         return account
 
     # ------------------------------------------------------------------ routes shared by REST and JSON-RPC
-    async def call_route(self, method: str, params: dict, session) -> dict:
+    async def call_route(self, method: str, params: dict, session, client: Optional[str] = None) -> dict:
+        """Runs a REST route / JSON-RPC method; `client` (the peer address) keys rate limits of public calls."""
         handler = self.trading.routes.get(method)
         if handler is not None:
             if session is None or not self.sessions.is_valid(session):
                 raise GrvtApiError(1000)
+            if self.rate_limiter.enabled:
+                self.rate_limiter.charge(session.account_id, method, params)
             return handler(session, params)
         handler = self.market_data.routes.get(method)
         if handler is not None:
+            if self.rate_limiter.enabled:
+                self.rate_limiter.charge(f"client {client}", method, params)
             return handler(None, params)
         raise GrvtApiError(1004, f"unknown method {method!r}")
 
@@ -97,6 +104,7 @@ class SandboxServer:
         return f"ws://{self.config.host}:{self.port}/ws/full"
 
     async def start(self) -> "SandboxServer":
+        self.faults.reset_hold()
         self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.host, self.config.port)
@@ -123,6 +131,7 @@ class SandboxServer:
         return self.market
 
     async def stop(self) -> None:
+        self.faults.release_held()
         if self.market is not None:
             await self.market.stop()
             self.market = None

@@ -10,7 +10,7 @@ class Position:
     """A perpetual position; `size` is signed (negative = short), prices and PnL in quote currency."""
 
     __slots__ = ("sub_account_id", "instrument", "size", "entry_price", "exit_price", "realized_pnl",
-                 "cumulative_fee", "cumulative_funding", "event_time")
+                 "cumulative_fee", "cumulative_funding_paid", "event_time")
 
     def __init__(self, sub_account_id: str, instrument, event_time: int):
         self.sub_account_id = sub_account_id
@@ -20,7 +20,7 @@ class Position:
         self.exit_price = ZERO
         self.realized_pnl = ZERO
         self.cumulative_fee = ZERO
-        self.cumulative_funding = ZERO
+        self.cumulative_funding_paid = ZERO  # GRVT's sign: positive when paid, negative when received
         self.event_time = event_time
 
     def apply_fill(self, is_buy: bool, quantity: Decimal, price: Decimal) -> Decimal:

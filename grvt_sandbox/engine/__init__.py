@@ -36,7 +36,11 @@
     exchange.events.fill / .position / .price / .funding / .cancel_status   # Listeners (add/emit)
 
     exchange.settle_funding("BTC_USDT_Perp", rate=None) # pay funding now (rate in percent)
-    exchange.reject_next_orders(n, code=None)           # fault injection for API orders
+    exchange.place_order(request, speed_bump_s)         # an OrderRequest (the gateways' signed order entry)
+    exchange.accept_order(request) / exchange.reject_order(order, reason)   # accept without matching / reject it
+
+Fault injection and the de-duplication of repeated signed payloads live in the gateway (grvt_sandbox.gateway),
+not here: the engine is matching, accounts and funding.
 
 Everything runs on the event loop thread; nothing here is thread-safe or async.
 """

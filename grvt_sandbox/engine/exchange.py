@@ -59,9 +59,6 @@ class Exchange:
         self._countdown_accounts: Dict[str, SubAccount] = {}  # accounts with a cancel-on-disconnect deadline
         self._expiry_tiebreak = itertools.count()
         self._cancel_ttls: Dict[Tuple[str, str], int] = {}  # (sub account, client order id) -> ttl end ns
-        self._pending_rejects: List[Tuple[int, Optional[int], str]] = []  # fault injection: [count, code, reason]
-        self._seen_digests: Dict[bytes, int] = {}  # signature digest -> expiration (duplicate payload+nonce)
-        self._digest_heap: List[Tuple[int, bytes]] = []
         now = self.clock.now_ns()
         for spec in self.config.instruments:
             self.add_instrument(Instrument.from_spec(spec, now), Decimal(spec.initial_price))
@@ -182,34 +179,35 @@ class Exchange:
     def new_order_id(self) -> str:
         return f"0x{self._order_prefix:012x}{next(self._order_counter):020x}"
 
-    def place_order(self, request: OrderRequest, speed_bump_s: float = 0.0, is_internal: bool = False) -> Order:
-        """Validates and accepts an order (PENDING). Raises GrvtApiError for synchronous rejections.
-        Matching happens after `speed_bump_s` (on the running loop) or at once when there is no loop/delay."""
+    def accept_order(self, request: OrderRequest, is_internal: bool = False) -> Order:
+        """Validates an order and makes it active (PENDING) without processing it. Raises GrvtApiError for
+        synchronous rejections. An open cancel time-to-live for its client order id marks it for cancellation."""
         account = self.account(request.sub_account_id)
         instrument = self.instrument(request.instrument)
         now = self.clock.now_ns()
         order = validate_order(self, account, instrument, request, now)
         order.is_internal = is_internal
-        if self._pending_rejects and not is_internal:
-            forced = self._take_forced_reject()
-            if forced is not None:
-                code, reason = forced
-                if code is not None:
-                    raise GrvtApiError(code, "rejected by fault injection")
-                account.track_active(order)
-                self._schedule(0.0, lambda: self._reject(order, reason))
-                return order
         account.track_active(order)
-        ttl_key = (account.sub_account_id, order.client_order_id)
-        ttl_end = self._cancel_ttls.get(ttl_key)
-        if ttl_end is not None:
-            if ttl_end > now:
-                del self._cancel_ttls[ttl_key]
-                order.cancel_requested = True
-            else:
-                del self._cancel_ttls[ttl_key]
+        if self._cancel_ttls:
+            ttl_end = self._cancel_ttls.pop((account.sub_account_id, order.client_order_id), None)
+            if ttl_end is not None:
+                if ttl_end > now:
+                    order.cancel_requested = True
+                else:  # lapsed before the timer noticed
+                    self._cancel_ttl_expired(account.sub_account_id, order.client_order_id)
+        return order
+
+    def place_order(self, request: OrderRequest, speed_bump_s: float = 0.0, is_internal: bool = False) -> Order:
+        """Accepts an order (PENDING); matching happens after `speed_bump_s` (on the running loop) or at once when
+        there is no loop/delay."""
+        order = self.accept_order(request, is_internal)
         self._schedule(speed_bump_s, lambda: self._process(order))
         return order
+
+    def reject_order(self, order: Order, reason: str) -> None:
+        """Rejects an accepted, not yet processed order with `reason` (soon, on the loop), as GRVT does when a
+        check after the acknowledgement fails."""
+        self._schedule(0.0, lambda: self._reject(order, reason))
 
     def submit_internal_order(
         self,
@@ -234,10 +232,7 @@ class Exchange:
             expiration=INTERNAL_EXPIRATION_NS, signature=None)
         if delay_s > 0:
             return self.place_order(request, delay_s, is_internal=True)
-        account = self.account(request.sub_account_id)
-        order = validate_order(self, account, self.instrument(instrument), request, self.clock.now_ns())
-        order.is_internal = True
-        account.track_active(order)
+        order = self.accept_order(request, is_internal=True)
         self._process(order)
         return order
 
@@ -309,6 +304,9 @@ class Exchange:
             return
         self._cancel_ttls[key] = now + ttl * 1_000_000
 
+    def _cancel_ttl_expired(self, sub_account_id: str, client_order_id: str) -> None:
+        self.events.cancel_status.emit(sub_account_id, client_order_id, "0x00", enums.CLIENT_CANCEL, "EXPIRED")
+
     def _cancel(self, order: Order, reason: str) -> None:
         if order.is_terminal:
             return
@@ -333,6 +331,28 @@ class Exchange:
         if account.record_history:
             account.order_history.append(order)
         self.events.order.emit(order)
+
+    def forget_orders(self, keep_internal: bool = False) -> int:
+        """An exchange that lost its memory: every active order (of API accounts only, with `keep_internal`)
+        leaves the books without a stream update or a history entry; cancel time-to-live windows and
+        cancel-on-disconnect countdowns are gone too. Returns how many orders were dropped."""
+        dropped = 0
+        for account in self.accounts:
+            for order in list(account.open_orders.values()):
+                if keep_internal and order.is_internal:
+                    continue
+                if order.level is not None:
+                    book = self.books[order.instrument.name]
+                    book.side(order.is_buy).remove(order)
+                    book.notify(order.is_buy, order.price)
+                account.untrack_active(order)
+                order.status = enums.CANCELLED  # so a pending speed bump or expiry leaves it alone
+                order.reject_reason = enums.SYSTEM_FAILOVER
+                dropped += 1
+            account.cancel_on_disconnect_deadline_ns = None
+        self._countdown_accounts.clear()
+        self._cancel_ttls.clear()
+        return dropped
 
     # ------------------------------------------------------------------ matching
     def _process(self, order: Order) -> None:
@@ -531,35 +551,6 @@ class Exchange:
         if position is not None:
             self.events.position.emit(position)
 
-    # ------------------------------------------------------------------ signatures (duplicate detection)
-    def register_signature_digest(self, digest: bytes, expiration: int) -> bool:
-        """False when the same signed payload (incl. nonce) was already seen and is not yet expired."""
-        now = self.clock.now_ns()
-        heap = self._digest_heap
-        while heap and heap[0][0] <= now:
-            _, old = heapq.heappop(heap)
-            self._seen_digests.pop(old, None)
-        if digest in self._seen_digests:
-            return False
-        self._seen_digests[digest] = expiration
-        heapq.heappush(heap, (expiration, digest))
-        return True
-
-    # ------------------------------------------------------------------ fault injection hooks
-    def reject_next_orders(self, count: int, code: Optional[int] = None, reason: str = enums.SYSTEM_FAILOVER) -> None:
-        """The next `count` API orders fail: synchronously with `code`, else asynchronously REJECTED/`reason`."""
-        self._pending_rejects.append([count, code, reason])
-
-    def _take_forced_reject(self) -> Optional[Tuple[Optional[int], str]]:
-        while self._pending_rejects:
-            entry = self._pending_rejects[0]
-            if entry[0] <= 0:
-                self._pending_rejects.pop(0)
-                continue
-            entry[0] -= 1
-            return entry[1], entry[2]
-        return None
-
     # ------------------------------------------------------------------ timers
     def on_timer(self) -> None:
         """Called every few ms by the server: expiries, cancel-on-disconnect, cancel TTLs, funding."""
@@ -573,7 +564,7 @@ class Exchange:
             for key, end in list(self._cancel_ttls.items()):
                 if end <= now:
                     del self._cancel_ttls[key]
-                    self.events.cancel_status.emit(key[0], key[1], "0x00", enums.CLIENT_CANCEL, "EXPIRED")
+                    self._cancel_ttl_expired(*key)
         if len(heap) > 4096 and len(heap) > 4 * sum(len(a.open_orders) for a in self.accounts):
             self._expiry_heap = heap = [entry for entry in heap if not entry[2].is_terminal]
             heapq.heapify(heap)
@@ -639,12 +630,13 @@ class Exchange:
             position = account.positions.get(inst.name)
             if position is None or not position.size:
                 continue
-            amount = -position.size * mark * rate / HUNDRED
-            account.balance += amount
-            position.cumulative_funding += amount
+            # GRVT's FundingPayment.amount and Positions.cumulative_realized_funding_payment: "Positive if paid,
+            # negative if received"; a long pays when the rate is positive
+            paid = position.size * mark * rate / HUNDRED
+            account.balance -= paid
+            position.cumulative_funding_paid += paid
             position.event_time = now
-            # GRVT's FundingPayment.amount: "Positive if paid, negative if received" (the balance change negated)
-            payment = FundingPayment(now, account.sub_account_id, inst, -amount, str(next(self._funding_tx_counter)))
+            payment = FundingPayment(now, account.sub_account_id, inst, paid, str(next(self._funding_tx_counter)))
             if account.record_history:
                 account.funding_history.append(payment)
             self.events.funding.emit(payment)

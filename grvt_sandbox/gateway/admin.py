@@ -10,8 +10,9 @@ from grvt_sandbox.gateway import encoding
 from grvt_sandbox.gateway.http import json_response, read_json_body
 from grvt_sandbox.numbers import format_decimal, parse_decimal
 
-FAULTS = ("fail_rest", "clear_rest", "drop_sockets", "stall_stream", "inject_sequence_gap", "restart_gateway",
-          "expire_sessions", "reject_next_orders", "clear")
+FAULTS = ("fail_rest", "clear_rest", "fail_rpc", "clear_rpc", "rate_limit", "drop_sockets", "stall_stream",
+          "inject_sequence_gap", "restart_gateway", "restart_exchange", "expire_sessions", "reject_next_orders",
+          "clear")
 
 
 def _decimal(body: dict, key: str, required: bool = True) -> Optional[Decimal]:
@@ -53,6 +54,8 @@ class AdminGateway:
             "websockets": len(self.server.ws_gateway.connections),
             "feeds": len(self.server.hub.feeds),
             "rest_faults": {route: fault.kind for route, fault in self.server.faults.rest_faults.items()},
+            "rpc_faults": {route: fault.kind for route, fault in self.server.faults.rpc_faults.items()},
+            "rate_limits": self.server.rate_limiter.limits,
             "market": self.server.market is not None,
         })
 

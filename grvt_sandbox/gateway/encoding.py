@@ -167,7 +167,7 @@ def position_json(position, exchange, now: int, equity: Optional[Decimal] = None
         "est_liquidation_price": format_decimal(liquidation, 2),
         "leverage": format_decimal(leverage),
         "cumulative_fee": format_decimal(position.cumulative_fee, 6),
-        "cumulative_realized_funding_payment": format_decimal(position.cumulative_funding, 6),
+        "cumulative_realized_funding_payment": format_decimal(position.cumulative_funding_paid, 6),
         "margin_type": "CROSS",
     }
 

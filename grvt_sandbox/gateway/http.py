@@ -3,10 +3,12 @@ error envelope for everything that goes wrong (malformed JSON, unknown routes, i
 import asyncio
 import json
 import logging
+from typing import Awaitable, Callable
 
 from aiohttp import web
 
 from grvt_sandbox.errors import GrvtApiError
+from grvt_sandbox.faults import RequestFault
 from grvt_sandbox.gateway.sessions import cookie_expires_text
 
 logger = logging.getLogger(__name__)
@@ -68,23 +70,52 @@ class HttpGateway:
             web.post("/time", self.time),
         ]
 
-    async def _apply_fault(self, route: str):
-        fault = self.server.faults.take_rest_fault(route) if self.server.faults.rest_faults else None
+    async def _answer(self, request: web.Request, route: str,
+                      execute: Callable[[], Awaitable[web.Response]]) -> web.Response:
+        """Executes a request, bent by the route's fault if one is set (see grvt_sandbox.faults)."""
+        faults = self.server.faults
+        fault = faults.take_rest_fault(route) if faults.rest_faults else None
         if fault is None:
-            return None
-        if fault.kind == "delay":
+            return await execute()
+        if fault.kind == "delay":  # waits before reading the body: a client that gave up never gets it executed
             await asyncio.sleep(fault.delay_s)
-            return None
+            return await execute()
+        if not fault.executes:
+            return self._fault_answer(fault)
+
+        def client_gone() -> bool:
+            return request.transport is None or request.transport.is_closing()
+
+        if fault.executes_later:
+            await request.read()  # kept by aiohttp: the deferred run reads it after the client is gone
+            faults.run_later(fault.delay_s, execute)
+            if fault.kind == "deferred":
+                await faults.hold(client_gone)
+            return json_response({})
+        try:
+            response = await execute()
+        except GrvtApiError as error:
+            response = error_response(error)
+        if fault.kind == "late":
+            await faults.hold(client_gone, fault.delay_s)
+        elif fault.kind == "lost":
+            await faults.hold(client_gone)
+        elif fault.kind == "executed_empty":
+            return json_response({})
+        elif fault.kind == "executed_error":
+            return self._fault_answer(fault)
+        return response
+
+    @staticmethod
+    def _fault_answer(fault: RequestFault) -> web.Response:
         if fault.kind == "empty":
             return json_response({})
-        code = {500: 1002, 503: 1009, 429: 1006, 401: 1000, 403: 1001, 404: 1004}.get(fault.status, 1005)
-        return json_response({"code": code, "message": GrvtApiError(code).message, "status": fault.status},
-                             status=fault.status)
+        return json_response(fault.envelope(), status=fault.status)
 
     async def login(self, request: web.Request) -> web.Response:
-        faulty = await self._apply_fault("login")
-        if faulty is not None:
-            return faulty
+        return await self._answer(request, "login", lambda: self._login(request))
+
+    async def _login(self, request: web.Request) -> web.Response:
         body = await read_json_body(request)
         session = self.server.sessions.login(body.get("api_key"))
         if session is None:
@@ -99,11 +130,10 @@ class HttpGateway:
         return response
 
     async def rest(self, request: web.Request) -> web.Response:
-        route = request.match_info["route"]
-        method = f"{request.match_info['version']}/{route}"
-        faulty = await self._apply_fault(route)
-        if faulty is not None:
-            return faulty
+        return await self._answer(request, request.match_info["route"], lambda: self._rest(request))
+
+    async def _rest(self, request: web.Request) -> web.Response:
+        method = f"{request.match_info['version']}/{request.match_info['route']}"
         session = None
         if method in self.server.trading.routes:  # authentication comes before looking at the body
             account_id = request.headers.get("X-Grvt-Account-Id")
@@ -113,7 +143,7 @@ class HttpGateway:
             if session is None:
                 raise GrvtApiError(1000)
         body = await read_json_body(request)
-        return json_response(await self.server.call_route(method, body, session))
+        return json_response(await self.server.call_route(method, body, session, client=request.remote))
 
     async def time(self, request: web.Request) -> web.Response:
         return json_response({"server_time": str(self.server.exchange.now_ns() // 1_000_000)})

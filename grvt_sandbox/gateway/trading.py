@@ -5,6 +5,8 @@ from typing import Callable, Dict, List, Optional
 from grvt_sandbox import enums
 from grvt_sandbox.errors import GrvtApiError
 from grvt_sandbox.gateway import encoding
+from grvt_sandbox.gateway.forced_rejects import ForcedRejects
+from grvt_sandbox.gateway.replay_guard import ReplayGuard
 from grvt_sandbox.gateway.requests import (
     client_order_id_of,
     history_page,
@@ -27,6 +29,8 @@ class TradingService:
     def __init__(self, exchange, verifier: SignatureVerifier):
         self.exchange = exchange
         self.verifier = verifier
+        self.replay_guard = ReplayGuard(exchange.clock)
+        self.forced_rejects = ForcedRejects()
         self.routes: Dict[str, Handler] = {
             "v1/create_order": self.create_order,
             "v1/cancel_order": self.cancel_order,
@@ -65,9 +69,16 @@ class TradingService:
         now = self.exchange.now_ns()
         signer, digest = self.verifier.verify(request.signature, fields, now)
         check_signer_permission(account, signer)
-        if not self.exchange.register_signature_digest(digest, request.expiration):
+        if not self.replay_guard.first_sighting(digest, request.expiration):
             return None
-        order = self.exchange.place_order(request, self._speed_bump_s(request.post_only))
+        forced = self.forced_rejects.take() if self.forced_rejects else None
+        if forced is None:
+            order = self.exchange.place_order(request, self._speed_bump_s(request.post_only))
+        elif forced.code is not None:
+            raise GrvtApiError(forced.code, "rejected by fault injection")
+        else:
+            order = self.exchange.accept_order(request)
+            self.exchange.reject_order(order, forced.reason)
         return encoding.order_json(order, acknowledged=True)
 
     # ------------------------------------------------------------------ order entry

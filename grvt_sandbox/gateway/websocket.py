@@ -10,6 +10,7 @@ from typing import Deque, Dict, List, Optional
 from aiohttp import WSMsgType, web
 
 from grvt_sandbox.errors import GrvtApiError
+from grvt_sandbox.faults import RequestFault
 from grvt_sandbox.gateway.sessions import Session
 from grvt_sandbox.gateway.streams import Feed
 
@@ -19,9 +20,11 @@ SLOW_CONSUMER_CLOSE_CODE = 1008
 
 
 class Connection:
-    def __init__(self, ws: web.WebSocketResponse, session: Optional[Session], queue_size: int, transport=None):
+    def __init__(self, ws: web.WebSocketResponse, session: Optional[Session], queue_size: int, transport=None,
+                 remote: Optional[str] = None):
         self.ws = ws
         self.transport = transport
+        self.remote = remote
         self.session = session
         self.queue_size = queue_size
         self.queue: Deque[str] = deque()
@@ -86,9 +89,12 @@ class WebSocketGateway:
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(autoping=True, max_msg_size=4 * 1024 * 1024)
         await ws.prepare(request)
-        session = self.server.sessions.lookup(request.cookies.get("gravity"),
-                                              request.headers.get("X-Grvt-Account-Id"))
-        connection = Connection(ws, session, self.server.config.ws_send_queue_size, request.transport)
+        # like REST, a private socket needs the session cookie and the account id header it was issued with;
+        # without either the socket is public (private subscribes and trading calls answer 1000)
+        account_id = request.headers.get("X-Grvt-Account-Id")
+        session = self.server.sessions.lookup(request.cookies.get("gravity"), account_id) if account_id else None
+        connection = Connection(ws, session, self.server.config.ws_send_queue_size, request.transport,
+                                request.remote)
         connection.writer_task = asyncio.ensure_future(connection.run_writer())
         self.connections.append(connection)
         try:
@@ -120,12 +126,15 @@ class WebSocketGateway:
     def drop_all(self, private_only: bool = False, abort: bool = False) -> int:
         doomed = [c for c in self.connections if not private_only or c.session is not None]
         for connection in doomed:
-            for feeds in connection.feeds.values():
-                for feed in feeds.values():
-                    self.hub.unsubscribe(connection, feed)
-            connection.feeds.clear()
-            connection.close(1001, b"sandbox dropped the connection", abort=abort)
+            self.drop(connection, abort)
         return len(doomed)
+
+    def drop(self, connection: Connection, abort: bool = False) -> None:
+        for feeds in connection.feeds.values():
+            for feed in feeds.values():
+                self.hub.unsubscribe(connection, feed)
+        connection.feeds.clear()
+        connection.close(1001, b"sandbox dropped the connection", abort=abort)
 
     # ------------------------------------------------------------------ messages
     async def on_text(self, connection: Connection, text: str) -> None:
@@ -157,7 +166,12 @@ class WebSocketGateway:
             elif method == "unsubscribe":
                 result, snapshots = self.unsubscribe(connection, params), []
             else:
-                result, snapshots = await self.server.call_route(method, params, connection.session), []
+                faults = self.server.faults
+                fault = faults.take_rpc_fault(method) if faults.rpc_faults else None
+                if fault is not None:
+                    await self._call_with_fault(connection, request_id, method, params, fault)
+                    return
+                result, snapshots = await self._call(connection, method, params), []
         except GrvtApiError as error:
             connection.send_json(self._rpc_error(request_id, method, error))
             return
@@ -165,12 +179,63 @@ class WebSocketGateway:
             logger.exception("WebSocket request failed: %s", method)
             connection.send_json(self._rpc_error(request_id, method, GrvtApiError(1002)))
             return
+        connection.send_json(self._rpc_result(request_id, method, result))
+        for snapshot in snapshots:
+            connection.send_text(snapshot)
+
+    async def _call(self, connection: Connection, method: str, params: dict) -> dict:
+        return await self.server.call_route(method, params, connection.session, client=connection.remote)
+
+    async def _reply_to_call(self, connection: Connection, request_id, method: str, params: dict) -> dict:
+        """Executes a JSON-RPC call and returns its reply message (result or error)."""
+        try:
+            return self._rpc_result(request_id, method, await self._call(connection, method, params))
+        except GrvtApiError as error:
+            return self._rpc_error(request_id, method, error)
+
+    async def _call_with_fault(self, connection: Connection, request_id, method: str, params: dict,
+                               fault: RequestFault) -> None:
+        """A JSON-RPC call bent by a fault (see grvt_sandbox.faults); never holds up the socket's other traffic."""
+        faults = self.server.faults
+        if fault.kind == "drop_before":
+            self.drop(connection)
+            return
+        if not fault.executes:
+            connection.send_json(self._fault_reply(request_id, method, fault))
+            return
+
+        async def reply_later() -> None:
+            connection.send_json(await self._reply_to_call(connection, request_id, method, params))
+
+        if fault.kind == "delay":
+            faults.run_later(fault.delay_s, reply_later)
+            return
+        if fault.executes_later:
+            faults.run_later(fault.delay_s, lambda: self._call(connection, method, params))
+            if fault.kind == "deferred_empty":
+                connection.send_json(self._rpc_result(request_id, method, {}))
+            return
+        reply = await self._reply_to_call(connection, request_id, method, params)
+        if fault.kind == "late":
+            async def send_late() -> None:
+                connection.send_json(reply)
+            faults.run_later(fault.delay_s, send_late)
+        elif fault.kind in ("executed_empty", "executed_error"):
+            connection.send_json(self._fault_reply(request_id, method, fault))
+        elif fault.kind == "drop_after":
+            self.drop(connection)
+
+    def _fault_reply(self, request_id, method: str, fault: RequestFault) -> dict:
+        if fault.kind in ("empty", "executed_empty"):
+            return self._rpc_result(request_id, method, {})
+        return self._rpc_error(request_id, method, fault.error())
+
+    @staticmethod
+    def _rpc_result(request_id, method: str, result) -> dict:
         response = {"jsonrpc": "2.0", "result": result, "method": method}
         if request_id is not None:
             response["id"] = request_id
-        connection.send_json(response)
-        for snapshot in snapshots:
-            connection.send_text(snapshot)
+        return response
 
     @staticmethod
     def _rpc_error(request_id, method, error: GrvtApiError) -> dict:

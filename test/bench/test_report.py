@@ -40,3 +40,15 @@ def test_every_figure_has_one_row_and_files_are_written(tmp_path):
     document = json.loads(paths["json"].read_text())
     assert document["header"] == {"cores": 2}
     assert len(document["rows"]) == len(FIGURES)
+
+
+def test_book_ratio_pairs_each_repeat_with_its_own_reference():
+    runs = {
+        "order_book": {"ours": [{"deltas_per_s": 30.0}, {"deltas_per_s": 80.0}, {"error": "timed out"}],
+                       "upstream": [{"deltas_per_s": 20.0}, {"deltas_per_s": 40.0}, {"deltas_per_s": 10.0}]},
+        "book_ceiling": {"ours": [{"deltas_per_s": 50.0}, {"deltas_per_s": 100.0}, {"deltas_per_s": 100.0}]},
+    }
+    row = _row(build_rows(runs), "book_ratio.percent_of_ceiling")
+    assert row.samples == {"ours": [60.0, 80.0], "upstream": [40.0, 40.0, 10.0]}
+    assert (row.ours, row.upstream) == (70.0, 40.0)
+    assert row.advantage == 1.75

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from grvt_sandbox import control
-from grvt_sandbox.__main__ import apply_cli_faults, parse_args, parse_schedule
+from grvt_sandbox.__main__ import apply_cli_faults, parse_args, parse_rate_limits, parse_schedule
+from grvt_sandbox.gateway.rate_limits import DEFAULT_RATE_LIMITS
 from grvt_sandbox.server import SandboxServer
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -42,7 +43,34 @@ def test_cli_fault_options_are_applied():
     faults = server.faults.rest_faults
     assert (faults["create_order"].kind, faults["create_order"].status) == ("status", 502)
     assert faults["book"].kind == "empty" and faults["order"].delay_s == 0.5
-    assert server.exchange._pending_rejects == [[2, None, "SYSTEM_FAILOVER"]]
+    assert [(entry.remaining, entry.code, entry.reason) for entry in server.trading.forced_rejects.pending] == [
+        (2, None, "SYSTEM_FAILOVER")]
+
+
+def test_cli_request_fault_and_rate_limit_options():
+    args = parse_args(["--fault", "create_order:late:2.5", "--fault", "cancel_order:lost", "--fault",
+                       "bulk_orders:executed_error:500", "--rpc-fault", "v1/create_order:drop_after",
+                       "--rpc-fault", "cancel_order:deferred_empty:1", "--rate-limits", "--rate-limit", "book:3"])
+    server = SandboxServer()
+    apply_cli_faults(server, args.fault, args.reject_next, args.rpc_fault)
+    rest, rpc = server.faults.rest_faults, server.faults.rpc_faults
+    assert (rest["create_order"].kind, rest["create_order"].delay_s) == ("late", 2.5)
+    assert rest["cancel_order"].kind == "lost" and (rest["bulk_orders"].status, rest["bulk_orders"].code) == (
+        500, 1002)
+    assert (rpc["create_order"].kind, rpc["cancel_order"].kind, rpc["cancel_order"].delay_s) == (
+        "drop_after", "deferred_empty", 1.0)
+    limits = parse_rate_limits(args.rate_limits, args.rate_limit)
+    assert limits["book"] == 3.0 and limits["create_order"] == DEFAULT_RATE_LIMITS["create_order"]
+    assert parse_rate_limits(False, []) is None
+    for bad in (["--fault", "create_order:drop_after"], ["--fault", "create_order:lost:3"],
+                ["--fault", "create_order:late:soon"], ["--rpc-fault", "create_order"]):
+        arguments = parse_args(bad)
+        with pytest.raises(SystemExit):
+            apply_cli_faults(SandboxServer(), arguments.fault, 0, arguments.rpc_fault)
+    with pytest.raises(SystemExit):
+        parse_rate_limits(False, ["book:fast"])
+    with pytest.raises(SystemExit):
+        parse_rate_limits(False, ["book:0"])
 
 
 def test_fault_schedule_option():

@@ -146,7 +146,7 @@ def test_funding_settlement_moves_balances(exchange):
     assert rate == D("0.01")
     amount = -D("1.0") * D("90000") * D("0.01") / 100  # the long pays 9 USDT
     assert exchange.accounts[TRADER].balance == balance + amount
-    assert exchange.position(TRADER, BTC).cumulative_funding == amount
+    assert exchange.position(TRADER, BTC).cumulative_funding_paid == -amount
     # payments follow GRVT's sign: positive when paid
     assert {p.sub_account_id: p.amount for p in payments} == {TRADER: -amount, MAKER: amount}
     history, cursor = exchange.accounts[TRADER].funding_history.page(10)
@@ -240,7 +240,7 @@ def test_cancel_by_unknown_client_id_drops_a_late_create():
     assert notices[-1][1:] == ("9223372036854775999", "0x00", enums.CLIENT_CANCEL, "EXPIRED")
 
 
-def test_forced_rejects_for_api_orders():
+def test_an_accepted_order_can_be_rejected_before_it_is_processed():
     exchange = Exchange(SandboxConfig(accounts=[]))
     exchange.add_account(TRADER, check_margin=False)
 
@@ -248,11 +248,11 @@ def test_forced_rejects_for_api_orders():
         return OrderRequest(TRADER, BTC, True, D("0.01"), D("89000"), False, enums.GOOD_TILL_TIME, False, False,
                             client_id, exchange.now_ns() + 10 ** 10, None)
 
-    exchange.reject_next_orders(1, code=1002)
-    with pytest.raises(GrvtApiError) as error:
-        exchange.place_order(request("9223372036854775901"))
-    assert error.value.code == 1002
-    exchange.reject_next_orders(1, reason="SYSTEM_FAILOVER")
-    rejected = exchange.place_order(request("9223372036854775902"))
-    assert (rejected.status, rejected.reject_reason) == (enums.REJECTED, "SYSTEM_FAILOVER")
-    assert exchange.place_order(request("9223372036854775903")).status == enums.OPEN
+    accepted = exchange.accept_order(request("9223372036854775902"))
+    assert accepted.status == enums.PENDING and exchange.book_snapshot(BTC).bids == []
+    exchange.reject_order(accepted, enums.SYSTEM_FAILOVER)
+    assert (accepted.status, accepted.reject_reason) == (enums.REJECTED, enums.SYSTEM_FAILOVER)
+    assert exchange.open_orders(TRADER) == []
+    placed = exchange.place_order(request("9223372036854775903"))
+    exchange.reject_order(placed, enums.SYSTEM_FAILOVER)  # too late: it was processed already
+    assert placed.status == enums.OPEN

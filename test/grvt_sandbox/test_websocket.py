@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from grvt_sandbox.config import DEMO_SUB_ACCOUNT_ID
-from test.grvt_sandbox.sandbox_helpers import BTC, ETH, signed_order
+from test.grvt_sandbox.sandbox_helpers import BTC, ETH, WsClient, signed_order
 
 pytestmark = pytest.mark.asyncio
 D = Decimal
@@ -246,3 +246,19 @@ async def test_a_slow_client_is_dropped_without_stalling_others(sandbox, client,
     assert [int(m["sequence_number"]) for m in received] == list(range(1, 31))
     assert slow_connection.closed
     await fast.close()
+
+
+async def test_a_private_socket_needs_the_account_id_header_as_well_as_the_cookie(sandbox, client):
+    cookie_only = await client.session.ws_connect(sandbox.ws_url, headers={"Cookie": f"gravity={client.cookie}"})
+    wrong_account = await client.session.ws_connect(sandbox.ws_url, headers=dict(
+        client.auth_headers(), **{"X-Grvt-Account-Id": "0x" + "12" * 20}))
+    for raw in (cookie_only, wrong_account):
+        ws = WsClient(raw)
+        refused = await ws.subscribe("v1.order", [DEMO_SUB_ACCOUNT_ID])
+        assert refused["error"]["code"] == 1000 and "result" not in refused
+        assert (await ws.call("v1/open_orders", {"sub_account_id": DEMO_SUB_ACCOUNT_ID}))["error"]["code"] == 1000
+        assert "result" in await ws.subscribe("v1.book.d", [f"{BTC}@100"])  # public streams still work
+        await ws.close()
+    ws = await client.ws()
+    assert (await ws.subscribe("v1.order", [DEMO_SUB_ACCOUNT_ID]))["result"]["subs"] == [DEMO_SUB_ACCOUNT_ID]
+    await ws.close()

@@ -3,62 +3,78 @@ Public market data of GRVT perpetuals for Hummingbot: order books, trades and fu
 
 Streams (market-data socket ``/ws/full``, JSON-RPC ``subscribe``, one selector per request so that a rejected
 instrument never takes other pairs down with it):
-- ``v1.book.d``: full book on subscribe, then changed levels. Snapshots and deltas travel through ONE queue (the
-  diff queue) and are judged in arrival order by ``GrvtPerpetualBookSequencer``; the parser emits SNAPSHOT or DIFF
-  messages onto the tracker's diff stream, whose router forwards both kinds in order to the book. Sending stream
-  snapshots through the tracker's separate snapshot path would let them overtake or trail deltas, and that path
-  waits until every pair is initialised while only 32 diffs are kept for replay. The common payload, the delta
-  right after the last one of its book, is judged by the socket reader itself when nothing waits in that queue,
-  which keeps the order and saves a queue hop and a task switch per delta.
+- ``v1.book.d``: full book on subscribe, then changed levels. Snapshots and deltas are judged in arrival order by
+  ``GrvtPerpetualBookSequencer`` and reach the tracker's diff stream as SNAPSHOT or DIFF messages, whose router
+  forwards both kinds in order to the book. Sending stream snapshots through the tracker's separate snapshot path
+  would let them overtake or trail deltas, and that path waits until every pair is initialised while only 32 diffs
+  are kept for replay.
 - ``v1.trade``: public trades; GRVT replays recent trades on every (re)subscribe, so trade ids already seen are
   dropped, and trades replayed on the first subscription that predate it are history, not events.
 - ``v1.ticker.s``: mark and index price, funding rate (GRVT reports percent) and next funding time.
 
+Frames are read as text from the socket (``GrvtPerpetualMarketDataSocket``) and decoded in one step into typed
+frames (grvt_perpetual_market_data_messages); a dict of stream -> handler dispatches them. Anything that is not a
+stream frame is a JSON-RPC answer to our requests. A frame that does not decode is dropped with a warning naming the
+field, and the stream goes on; a lost book frame makes its book resynchronise.
+
+Book events (frames and the control markers below) are judged at once when nothing waits before them, otherwise
+they queue behind what waits (before the tracker listens, or while the queue is drained), so their order holds.
 Resynchronisation: a gap or a decrease in a book's sequence numbers makes the sequencer drop deltas of that book
 until a new snapshot; the data source unsubscribes and resubscribes the book (GRVT sends a fresh snapshot on
 subscribe) and, when no snapshot comes in time, falls back to a REST snapshot. A reconnect resets every book: the
-first payload of each new subscription is its snapshot. Control markers placed in the diff queue keep these state
-changes in order with the payloads around them. A socket silent for WS_SILENCE_TIMEOUT_SECONDS is replaced.
+first payload of each new subscription is its snapshot. A socket silent for WS_SILENCE_TIMEOUT_SECONDS is replaced.
 """
 import asyncio
 import time
 from collections import deque
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Deque, Dict, List, Mapping, NamedTuple, Optional, Set
+from typing import TYPE_CHECKING, Any, Callable, Deque, Dict, List, Mapping, NamedTuple, Optional, Set, Union
+
+import msgspec
 
 from hummingbot.connector.derivative.grvt_perpetual import (
     grvt_perpetual_constants as CONSTANTS,
     grvt_perpetual_web_utils as web_utils,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_book_sequencer import (
-    NO_PREVIOUS_SEQUENCE,
     BookSequenceVerdict,
     GrvtPerpetualBookSequencer,
-    parse_sequence_number,
 )
-from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_book import (
-    GrvtPerpetualOrderBook,
-    book_message,
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_market_data_messages import (
+    STREAM_FRAME_TYPES,
+    BookDeltaFrame,
+    BookLevels,
+    MalformedMarketDataError,
+    MiniTicker,
+    RpcError,
+    RpcResponse,
+    StreamFrame,
+    Ticker,
+    TickerSnapshotFrame,
+    TradeFrame,
+    decode_frame,
+    decode_json,
+    frame_from_builtins,
+    from_builtins,
 )
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_market_data_socket import (
+    GrvtPerpetualMarketDataSocket,
+)
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_book import GrvtPerpetualOrderBook
 from hummingbot.core.data_type.funding_info import FundingInfo, FundingInfoUpdate
-from hummingbot.core.data_type.order_book_message import OrderBookMessage, OrderBookMessageType
+from hummingbot.core.data_type.order_book_message import OrderBookMessage
 from hummingbot.core.data_type.perpetual_api_order_book_data_source import PerpetualAPIOrderBookDataSource
 from hummingbot.core.utils.async_utils import safe_ensure_future
-from hummingbot.core.web_assistant.connections.data_types import WSJSONRequest
-from hummingbot.core.web_assistant.web_assistants_factory import WebAssistantsFactory
-from hummingbot.core.web_assistant.ws_assistant import WSAssistant
 from hummingbot.logger import HummingbotLogger
 
 if TYPE_CHECKING:
     from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_derivative import GrvtPerpetualDerivative
 
-_SNAPSHOT_SEQUENCE = "0"
-_DIFF = OrderBookMessageType.DIFF
 _MAX_LOGGED_MESSAGE_CHARS = 300
-
-
-class MalformedMarketDataError(ValueError):
-    """A GRVT market-data payload lacks a field or carries a value that cannot be converted."""
+_SUBSCRIPTION_WORDS = {CONSTANTS.WS_RPC_SUBSCRIBE: ("subscribe to", "subscribing to", "Subscribed to"),
+                       CONSTANTS.WS_RPC_UNSUBSCRIBE: ("unsubscribe from", "unsubscribing from", "Unsubscribed from")}
+_STREAM_KINDS = {CONSTANTS.WS_BOOK_DELTA_STREAM: "order book", CONSTANTS.WS_TRADE_STREAM: "trade",
+                 CONSTANTS.WS_TICKER_SNAPSHOT_STREAM: "ticker"}
 
 
 class _ResetBooks(NamedTuple):
@@ -67,7 +83,7 @@ class _ResetBooks(NamedTuple):
 
 
 class _ResyncBook(NamedTuple):
-    """Control marker: refresh the book of ``instrument`` by resubscribing (hourly refresh)."""
+    """Control marker: refresh the book of ``instrument`` by resubscribing (hourly refresh, lost frame)."""
     instrument: str
     trading_pair: str
 
@@ -76,7 +92,10 @@ class _ExternalBookSnapshot(NamedTuple):
     """Control marker: a REST book to apply if the book still waits for a snapshot when the marker is reached."""
     instrument: str
     trading_pair: str
-    levels: Mapping[str, Any]
+    levels: BookLevels
+
+
+BookEvent = Union[BookDeltaFrame, _ResetBooks, _ResyncBook, _ExternalBookSnapshot]
 
 
 class _PendingRequest(NamedTuple):
@@ -94,7 +113,7 @@ class _SilenceWatch:
 
     __slots__ = ("_ws", "_timeout", "_task", "_loop", "_started", "_handle", "expired")
 
-    def __init__(self, ws: WSAssistant, timeout: float):
+    def __init__(self, ws: GrvtPerpetualMarketDataSocket, timeout: float):
         self._ws = ws
         self._timeout = timeout
         self._task = asyncio.current_task()
@@ -104,7 +123,7 @@ class _SilenceWatch:
         self._handle = self._loop.call_later(timeout, self.check)
 
     def check(self):
-        last_frame = max(self._ws.last_recv_time, self._started)  # same clock as WSConnection's: time.time()
+        last_frame = max(self._ws.last_recv_time, self._started)  # the socket's clock: time.time()
         remaining = last_frame + self._timeout - time.time()
         if remaining > 0:
             self._handle = self._loop.call_later(remaining, self.check)
@@ -143,58 +162,22 @@ class RecentTradeIds:
         return True
 
 
-def funding_rate_fraction(ticker: Mapping[str, Any]) -> Optional[Decimal]:
+def funding_rate_fraction(ticker: Ticker) -> Optional[Decimal]:
     """
     The funding rate of a GRVT ticker as a fraction: GRVT reports percent ("0.01" = 0.01 % = 0.0001). Reads
     ``funding_rate`` and falls back to the deprecated ``funding_rate_8h_curr`` (also percent).
     """
-    value = ticker.get("funding_rate")
-    if value is None or value == "":
-        value = ticker.get("funding_rate_8h_curr")
-    if value is None or value == "":
-        return None
-    return _decimal(value, "funding_rate") * CONSTANTS.FUNDING_RATE_PERCENT_SCALE
+    rate = ticker.funding_rate if ticker.funding_rate is not None else ticker.funding_rate_8h_curr
+    return None if rate is None else rate * CONSTANTS.FUNDING_RATE_PERCENT_SCALE
 
 
-def next_funding_timestamp(ticker: Mapping[str, Any]) -> Optional[int]:
+def next_funding_timestamp(ticker: Ticker) -> Optional[int]:
     """``next_funding_time`` (unix ns) in whole seconds; None when absent or zero."""
-    value = ticker.get("next_funding_time")
-    if value is None or value == "":
-        return None
-    try:
-        nanoseconds = int(value)
-    except (TypeError, ValueError):
-        raise MalformedMarketDataError(f"next_funding_time is not an integer: {value!r}")
-    return nanoseconds // CONSTANTS.NANOS_PER_SECOND if nanoseconds > 0 else None
+    nanoseconds = ticker.next_funding_time
+    return nanoseconds // CONSTANTS.NANOS_PER_SECOND if nanoseconds else None
 
 
-def _decimal(value: Any, field: str) -> Decimal:
-    number = None
-    if not isinstance(value, bool):
-        try:
-            number = Decimal(str(value))
-        except ArithmeticError:
-            pass
-    if number is None or not number.is_finite():
-        raise MalformedMarketDataError(f"{field} is not a number: {value!r}")
-    return number
-
-
-def _optional_decimal(ticker: Mapping[str, Any], field: str) -> Optional[Decimal]:
-    value = ticker.get(field)
-    if value is None or value == "":
-        return None
-    return _decimal(value, field)
-
-
-def _required_decimal(ticker: Mapping[str, Any], field: str) -> Decimal:
-    value = _optional_decimal(ticker, field)
-    if value is None:
-        raise MalformedMarketDataError(f"GRVT ticker has no {field}: {_shorten(ticker)}")
-    return value
-
-
-def _result(response: Any, what: str) -> Mapping[str, Any]:
+def _result(response: Any, what: str) -> Any:
     result = response.get("result") if isinstance(response, Mapping) else None
     if not isinstance(result, Mapping):
         raise MalformedMarketDataError(f"GRVT {what} response has no result object: {_shorten(response)}")
@@ -219,7 +202,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         self,
         trading_pairs: List[str],
         connector: "GrvtPerpetualDerivative",
-        api_factory: WebAssistantsFactory,
+        api_factory: Any = None,  # REST goes through the connector; the socket is this data source's own
         domain: str = CONSTANTS.DEFAULT_DOMAIN,
         book_rate_ms: int = CONSTANTS.WS_BOOK_DELTA_RATE_MS,
         trade_limit: int = CONSTANTS.WS_TRADE_LIMIT,
@@ -236,11 +219,12 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             if value not in allowed:
                 raise ValueError(f"GRVT {name} must be one of {allowed}, got {value}.")
         self._connector = connector
-        self._api_factory = api_factory
         self._domain = domain
-        self._book_rate_ms = book_rate_ms
-        self._trade_limit = trade_limit
-        self._ticker_rate_ms = ticker_rate_ms
+        self._stream_selectors = {
+            CONSTANTS.WS_BOOK_DELTA_STREAM: book_rate_ms,
+            CONSTANTS.WS_TRADE_STREAM: trade_limit,
+            CONSTANTS.WS_TICKER_SNAPSHOT_STREAM: ticker_rate_ms,
+        }
         self._snapshot_depth = snapshot_depth
         self.order_book_create_function = GrvtPerpetualOrderBook
 
@@ -253,10 +237,23 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         self._snapshot_events: Dict[str, asyncio.Event] = {}
         self._resync_tasks: Dict[str, asyncio.Task] = {}
         self._book_output: Optional[asyncio.Queue] = None  # the tracker's diff stream, once it listens
-        self._book_payload_in_progress = False
         self.duplicate_trades = 0
         self.malformed_messages = 0
         self.rejected_subscriptions = 0
+
+        stream_handlers: Dict[str, Callable[[Any], None]] = {
+            CONSTANTS.WS_BOOK_DELTA_STREAM: self._on_book_event,
+            CONSTANTS.WS_TRADE_STREAM: self._queue_for(self._trade_messages_queue_key),
+            CONSTANTS.WS_TICKER_SNAPSHOT_STREAM: self._queue_for(self._funding_info_messages_queue_key),
+        }
+        self._frame_handlers: Dict[type, Callable[[Any], None]] = {
+            STREAM_FRAME_TYPES[stream]: handler for stream, handler in stream_handlers.items()}
+        self._book_event_handlers: Dict[type, Callable[[Any, asyncio.Queue], None]] = {
+            BookDeltaFrame: self._apply_book_frame,
+            _ResetBooks: lambda marker, _: self._reset_books(marker.instrument),
+            _ResyncBook: lambda marker, _: self._begin_resync(marker.instrument, marker.trading_pair),
+            _ExternalBookSnapshot: self._apply_external_snapshot,
+        }
 
     # ------------------------------------------------------------------------------------------------------------
     # Public API
@@ -288,95 +285,67 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
 
     async def get_last_traded_price(self, trading_pair: str) -> Optional[float]:
         """Last trade price from the REST mini ticker; None when GRVT has no trade for the instrument."""
-        instrument = await self._connector.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
-        response = await self._connector._api_post(
-            path_url=CONSTANTS.MINI_TICKER_PATH_URL,
-            data={"instrument": instrument},
-            is_auth_required=False,
-            limit_id=CONSTANTS.MINI_TICKER_PATH_URL,
-        )
-        last_price = _result(response, "mini ticker").get("last_price")
-        if last_price is None or last_price == "":
-            return None
-        return float(last_price)
+        mini_ticker = await self._request_market_data(trading_pair, CONSTANTS.MINI_TICKER_PATH_URL, MiniTicker)
+        return None if mini_ticker.last_price is None else float(mini_ticker.last_price)
 
     async def get_funding_info(self, trading_pair: str) -> FundingInfo:
-        instrument = await self._connector.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
-        response = await self._connector._api_post(
-            path_url=CONSTANTS.TICKER_PATH_URL,
-            data={"instrument": instrument},
-            is_auth_required=False,
-            limit_id=CONSTANTS.TICKER_PATH_URL,
-        )
-        ticker = _result(response, "ticker")
+        ticker = await self._request_market_data(trading_pair, CONSTANTS.TICKER_PATH_URL, Ticker)
         rate = funding_rate_fraction(ticker)
-        if rate is None:
-            raise MalformedMarketDataError(f"GRVT ticker of {trading_pair} has no funding rate: {_shorten(ticker)}")
-        return FundingInfo(
-            trading_pair=trading_pair,
-            index_price=_required_decimal(ticker, "index_price"),
-            mark_price=_required_decimal(ticker, "mark_price"),
-            next_funding_utc_timestamp=next_funding_timestamp(ticker) or 0,
-            rate=rate,
-        )
+        for name, value in (("index_price", ticker.index_price), ("mark_price", ticker.mark_price),
+                            ("funding_rate", rate)):
+            if value is None:
+                raise MalformedMarketDataError(f"GRVT ticker of {trading_pair} has no {name}: {_shorten(ticker)}")
+        return FundingInfo(trading_pair=trading_pair, index_price=ticker.index_price, mark_price=ticker.mark_price,
+                           next_funding_utc_timestamp=next_funding_timestamp(ticker) or 0, rate=rate)
 
     async def subscribe_to_trading_pair(self, trading_pair: str) -> bool:
+        return await self._change_subscription(trading_pair, CONSTANTS.WS_RPC_SUBSCRIBE)
+
+    async def unsubscribe_from_trading_pair(self, trading_pair: str) -> bool:
+        return await self._change_subscription(trading_pair, CONSTANTS.WS_RPC_UNSUBSCRIBE)
+
+    async def _change_subscription(self, trading_pair: str, method: str) -> bool:
+        """Subscribes or unsubscribes every stream of one pair on the live socket; a failed subscribe is undone."""
+        subscribe = method == CONSTANTS.WS_RPC_SUBSCRIBE
+        to, ing, done = _SUBSCRIPTION_WORDS[method]
         ws = self._ws_assistant
         if ws is None:
-            self.logger().warning(f"Cannot subscribe to {trading_pair}: the GRVT market-data socket is not connected.")
+            self.logger().warning(f"Cannot {to} {trading_pair}: the GRVT market-data socket is not connected.")
             return False
         instrument = None
         try:
             instrument = await self._connector.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
-            self._message_queue[self._diff_messages_queue_key].put_nowait(_ResetBooks(instrument))
-            self._instrument_to_pair[instrument] = trading_pair
-            self._history_cutoff_ns[trading_pair] = time.time_ns()
-            self.add_trading_pair(trading_pair)
-            await self._subscribe_instrument(ws, instrument, trading_pair)
-            self.logger().info(f"Subscribed to GRVT public streams of {trading_pair}.")
-            return True
-        except asyncio.CancelledError:
-            raise
-        except Exception as exception:
-            if instrument is not None:
+            if subscribe:
+                self._on_book_event(_ResetBooks(instrument))
+                self._instrument_to_pair[instrument] = trading_pair
+                self._history_cutoff_ns[trading_pair] = time.time_ns()
+                self.add_trading_pair(trading_pair)
+            await self._send_requests(ws, method, instrument, trading_pair)
+            if not subscribe:
                 self._forget_instrument(instrument, trading_pair)
-            self.logger().error(f"Error subscribing to GRVT public streams of {trading_pair}: {exception}")
-            return False
-
-    async def unsubscribe_from_trading_pair(self, trading_pair: str) -> bool:
-        ws = self._ws_assistant
-        if ws is None:
-            self.logger().warning(
-                f"Cannot unsubscribe from {trading_pair}: the GRVT market-data socket is not connected.")
-            return False
-        try:
-            instrument = await self._connector.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
-            for stream, selector in self._selectors(instrument):
-                await self._send_request(ws, CONSTANTS.WS_RPC_UNSUBSCRIBE, stream, selector, trading_pair)
-            self._forget_instrument(instrument, trading_pair)
-            self.logger().info(f"Unsubscribed from GRVT public streams of {trading_pair}.")
+            self.logger().info(f"{done} GRVT public streams of {trading_pair}.")
             return True
         except asyncio.CancelledError:
             raise
         except Exception as exception:
-            self.logger().error(f"Error unsubscribing from GRVT public streams of {trading_pair}: {exception}")
+            if subscribe and instrument is not None:
+                self._forget_instrument(instrument, trading_pair)
+            self.logger().error(f"Error {ing} GRVT public streams of {trading_pair}: {exception}")
             return False
 
     # ------------------------------------------------------------------------------------------------------------
-    # REST snapshots
+    # REST
     # ------------------------------------------------------------------------------------------------------------
-    async def _request_order_book_snapshot(self, trading_pair: str) -> Mapping[str, Any]:
+    async def _request_market_data(self, trading_pair: str, path_url: str, message_type: type, **params) -> Any:
         instrument = await self._connector.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
         response = await self._connector._api_post(
-            path_url=CONSTANTS.ORDER_BOOK_PATH_URL,
-            data={"instrument": instrument, "depth": self._snapshot_depth},
-            is_auth_required=False,
-            limit_id=CONSTANTS.ORDER_BOOK_PATH_URL,
-        )
-        levels = _result(response, "order book")
-        if not isinstance(levels.get("bids", []), list) or not isinstance(levels.get("asks", []), list):
-            raise MalformedMarketDataError(f"GRVT order book response has no level lists: {_shorten(response)}")
-        return levels
+            path_url=path_url, data={"instrument": instrument, **params}, is_auth_required=False, limit_id=path_url)
+        what = path_url.rsplit("/", 1)[-1]
+        return from_builtins(_result(response, what), message_type, what)
+
+    async def _request_order_book_snapshot(self, trading_pair: str) -> BookLevels:
+        return await self._request_market_data(
+            trading_pair, CONSTANTS.ORDER_BOOK_PATH_URL, BookLevels, depth=self._snapshot_depth)
 
     async def _order_book_snapshot(self, trading_pair: str) -> OrderBookMessage:
         levels = await self._request_order_book_snapshot(trading_pair)
@@ -391,25 +360,22 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         """Hourly refresh of the base class: resubscribe every book (REST only if the stream snapshot fails)."""
         for trading_pair in list(self._trading_pairs):
             instrument = await self._connector.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
-            self._message_queue[self._diff_messages_queue_key].put_nowait(_ResyncBook(instrument, trading_pair))
+            self._on_book_event(_ResyncBook(instrument, trading_pair))
 
     # ------------------------------------------------------------------------------------------------------------
     # Socket and subscriptions
     # ------------------------------------------------------------------------------------------------------------
-    async def _connected_websocket_assistant(self) -> WSAssistant:
-        ws: WSAssistant = await self._api_factory.get_ws_assistant()
-        # No message_timeout: it arms a timer around every frame read; _SilenceWatch checks silence instead.
-        await ws.connect(
-            ws_url=web_utils.public_ws_url(self._domain),
-            ping_timeout=CONSTANTS.WS_HEARTBEAT_INTERVAL_SECONDS,
-        )
-        return ws
+    async def _connected_websocket_assistant(self) -> GrvtPerpetualMarketDataSocket:
+        # No per-frame receive timeout: it arms a timer around every frame read; _SilenceWatch checks silence.
+        socket = GrvtPerpetualMarketDataSocket()
+        await socket.connect(web_utils.public_ws_url(self._domain), heartbeat=CONSTANTS.WS_HEARTBEAT_INTERVAL_SECONDS)
+        return socket
 
-    async def _subscribe_channels(self, ws: WSAssistant):
+    async def _subscribe_channels(self, ws: GrvtPerpetualMarketDataSocket):
         try:
             self._pending_requests.clear()
             # Ordered with the payloads: everything of the old socket is judged before the books start over.
-            self._message_queue[self._diff_messages_queue_key].put_nowait(_ResetBooks(None))
+            self._on_book_event(_ResetBooks(None))
             first_subscription_ns = time.time_ns()
             for trading_pair in list(self._trading_pairs):
                 try:
@@ -421,7 +387,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
                     continue
                 self._instrument_to_pair[instrument] = trading_pair
                 self._history_cutoff_ns.setdefault(trading_pair, first_subscription_ns)
-                await self._subscribe_instrument(ws, instrument, trading_pair)
+                await self._send_requests(ws, CONSTANTS.WS_RPC_SUBSCRIBE, instrument, trading_pair)
             self.logger().info("Subscribed to GRVT public order book, trade and ticker streams.")
         except asyncio.CancelledError:
             raise
@@ -429,30 +395,19 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             self.logger().error("Unexpected error subscribing to GRVT public streams.", exc_info=True)
             raise
 
-    async def _subscribe_instrument(self, ws: WSAssistant, instrument: str, trading_pair: str):
-        for stream, selector in self._selectors(instrument):
-            await self._send_request(ws, CONSTANTS.WS_RPC_SUBSCRIBE, stream, selector, trading_pair)
-
-    def _selectors(self, instrument: str):
-        return (
-            (CONSTANTS.WS_BOOK_DELTA_STREAM, self._book_selector(instrument)),
-            (CONSTANTS.WS_TRADE_STREAM, web_utils.public_selector(instrument, self._trade_limit)),
-            (CONSTANTS.WS_TICKER_SNAPSHOT_STREAM, web_utils.public_selector(instrument, self._ticker_rate_ms)),
-        )
-
-    def _book_selector(self, instrument: str) -> str:
-        return web_utils.public_selector(instrument, self._book_rate_ms)
-
-    async def _send_request(self, ws: WSAssistant, method: str, stream: str, selector: str, trading_pair: str):
-        self._last_request_id += 1
-        request_id = self._last_request_id
-        self._pending_requests[request_id] = _PendingRequest(method, stream, selector, trading_pair)
-        await ws.send(WSJSONRequest(payload={
-            "jsonrpc": CONSTANTS.JSON_RPC_VERSION,
-            "method": method,
-            "params": {"stream": stream, "selectors": [selector]},
-            "id": request_id,
-        }))
+    async def _send_requests(self, ws: GrvtPerpetualMarketDataSocket, method: str, instrument: str,
+                             trading_pair: str, streams=None):
+        """One request per stream (every subscribed stream by default) for ``instrument``."""
+        for stream in streams or self._stream_selectors:
+            selector = web_utils.public_selector(instrument, self._stream_selectors[stream])
+            self._last_request_id += 1
+            self._pending_requests[self._last_request_id] = _PendingRequest(method, stream, selector, trading_pair)
+            await ws.send_json({
+                "jsonrpc": CONSTANTS.JSON_RPC_VERSION,
+                "method": method,
+                "params": {"stream": stream, "selectors": [selector]},
+                "id": self._last_request_id,
+            })
 
     def _forget_instrument(self, instrument: str, trading_pair: str):
         self._instrument_to_pair.pop(instrument, None)
@@ -463,7 +418,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             task.cancel()
         self.remove_trading_pair(trading_pair)
 
-    async def _on_order_stream_interruption(self, websocket_assistant: Optional[WSAssistant] = None):
+    async def _on_order_stream_interruption(self, websocket_assistant: Optional[GrvtPerpetualMarketDataSocket] = None):
         # The reconnect resubscribes every book, which makes pending resyncs pointless.
         for task in self._resync_tasks.values():
             task.cancel()
@@ -471,44 +426,18 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         await super()._on_order_stream_interruption(websocket_assistant=websocket_assistant)
 
     # ------------------------------------------------------------------------------------------------------------
-    # Routing
+    # Frames
     # ------------------------------------------------------------------------------------------------------------
-    def _stream_queue_keys(self) -> Dict[str, str]:
-        return {
-            CONSTANTS.WS_BOOK_DELTA_STREAM: self._diff_messages_queue_key,
-            CONSTANTS.WS_TRADE_STREAM: self._trade_messages_queue_key,
-            CONSTANTS.WS_TICKER_SNAPSHOT_STREAM: self._funding_info_messages_queue_key,
-        }
-
-    def _channel_originating_message(self, event_message: Dict[str, Any]) -> str:
-        if type(event_message) is not dict:
-            return ""
-        stream = event_message.get("stream")
-        return self._stream_queue_keys().get(stream, "") if type(stream) is str else ""
-
-    async def _process_websocket_messages(self, websocket_assistant: WSAssistant):
+    async def _process_websocket_messages(self, websocket_assistant: GrvtPerpetualMarketDataSocket):
         """
-        The base loop, routed through one dict lookup per message (the base class builds its list of queue keys
-        for every message), and watched for silence: no frame for ``SILENCE_TIMEOUT_SECONDS`` ends the socket
-        with a ConnectionError, so the listener reconnects.
+        Reads and dispatches frames until the socket closes (ConnectionError), watched for silence: no frame for
+        ``SILENCE_TIMEOUT_SECONDS`` also ends the socket with a ConnectionError, so the listener reconnects.
         """
-        queues = {stream: self._message_queue[key] for stream, key in self._stream_queue_keys().items()}
-        book_queue = queues[CONSTANTS.WS_BOOK_DELTA_STREAM]
+        receive, on_frame = websocket_assistant.receive, self._on_frame
         watch = _SilenceWatch(websocket_assistant, self.SILENCE_TIMEOUT_SECONDS)
         try:
-            async for ws_response in websocket_assistant.iter_messages():
-                data = ws_response.data
-                if type(data) is dict:
-                    stream = data.get("stream")
-                    queue = queues.get(stream) if type(stream) is str else None
-                    if queue is book_queue and self._apply_delta_inline(data, book_queue):
-                        continue
-                    if queue is not None:
-                        queue.put_nowait(data)
-                        continue
-                if data is not None:  # None when the socket is disconnected
-                    await self._process_message_for_unknown_channel(
-                        event_message=data, websocket_assistant=websocket_assistant)
+            while True:
+                on_frame(await receive())
         except asyncio.CancelledError:
             if watch.expired and asyncio.current_task().uncancel() == 0:
                 raise ConnectionError(
@@ -517,207 +446,154 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         finally:
             watch.stop()
 
-    async def _process_message_for_unknown_channel(self, event_message: Any, websocket_assistant: WSAssistant):
-        """JSON-RPC answers to our subscribe/unsubscribe requests, error notices, and anything unexpected."""
-        if type(event_message) is not dict:
-            # e.g. a text answer to a text ping; nothing to act on
-            self.logger().debug(f"Ignoring non-JSON frame from GRVT market data: {_shorten(event_message)}")
-            return
-        request_id = event_message.get("id")
-        request = self._pending_requests.pop(request_id, None) if request_id is not None else None
-        error = event_message.get("error")
-        if error is None and "code" in event_message and "result" not in event_message:
-            error = event_message  # legacy error envelope {"code", "message", "status"}
+    def _on_frame(self, raw: Union[str, bytes]):
+        try:
+            frame = decode_frame(raw)
+        except msgspec.MsgspecError as error:
+            frame = self._frame_after_error(raw, error)
+            if frame is None:
+                return
+        handler = self._frame_handlers.get(type(frame))
+        if handler is None:
+            self.logger().debug(f"Ignoring GRVT stream {type(frame).__struct_config__.tag!r} nobody subscribed to.")
+        else:
+            handler(frame)
+
+    def _frame_after_error(self, raw: Union[str, bytes], error: msgspec.MsgspecError) -> Optional[StreamFrame]:
+        """A frame that is not a well-formed stream frame: a JSON-RPC answer, a stream frame with "" for null
+        fields (returned decoded), a malformed or unknown stream frame, or not JSON at all."""
+        try:
+            data = decode_json(raw)
+        except msgspec.DecodeError:
+            self.logger().debug(f"Ignoring non-JSON frame from GRVT market data: {_shorten(raw)}")
+            return None
+        stream = data.get("stream") if isinstance(data, dict) else None
+        if isinstance(data, dict) and "stream" not in data:
+            self._on_rpc_response(data)
+        elif isinstance(stream, str) and stream in STREAM_FRAME_TYPES:
+            try:
+                return frame_from_builtins(data)
+            except msgspec.ValidationError as lenient_error:
+                error = lenient_error
+            if stream in _STREAM_KINDS:
+                self._drop_malformed(_STREAM_KINDS[stream], raw, error)
+                if stream == CONSTANTS.WS_BOOK_DELTA_STREAM:
+                    self._resync_after_loss(data.get("feed"))
+            else:
+                self.logger().debug(f"Ignoring GRVT stream {stream!r} nobody subscribed to.")
+        elif isinstance(data, dict):
+            self.logger().debug(f"Ignoring GRVT stream {stream!r} nobody subscribed to.")
+        else:
+            self.logger().debug(f"Ignoring unexpected GRVT market-data message: {_shorten(raw)}")
+        return None
+
+    def _queue_for(self, key: str) -> Callable[[StreamFrame], None]:
+        return lambda frame: self._message_queue[key].put_nowait(frame)
+
+    def _on_rpc_response(self, data: Dict[str, Any]):
+        """Answers to our subscribe/unsubscribe requests, error notices, and anything unexpected."""
+        try:
+            response = from_builtins(data, RpcResponse, "market-data answer")
+        except MalformedMarketDataError:
+            response = RpcResponse()
+        request = self._pending_requests.pop(response.id, None) if response.id is not None else None
+        error = response.rpc_error
         if error is not None:
             self._log_request_error(request, error)
-            return
-        if request is None:
-            if "stream" in event_message:
-                self.logger().debug(f"Ignoring GRVT stream {event_message.get('stream')!r} nobody subscribed to.")
-            else:
-                self.logger().debug(f"Ignoring unexpected GRVT market-data message: {_shorten(event_message)}")
-            return
-        if request.method == CONSTANTS.WS_RPC_SUBSCRIBE:
-            result = event_message.get("result")
-            subs = result.get("subs") if isinstance(result, Mapping) else None
-            if isinstance(subs, list) and request.selector not in subs:
+        elif request is None or response.result is None:
+            self.logger().debug(f"Ignoring unexpected GRVT market-data message: {_shorten(data)}")
+        elif request.method == CONSTANTS.WS_RPC_SUBSCRIBE:
+            result = response.result
+            if request.selector not in result.subs:
                 self.logger().warning(
                     f"GRVT did not confirm the {request.stream} subscription {request.selector} "
-                    f"of {request.trading_pair}: {_shorten(result)}")
-            elif request.stream == CONSTANTS.WS_BOOK_DELTA_STREAM and isinstance(subs, list):
-                self._expect_first_book_delta(request, subs, result)
+                    f"of {request.trading_pair}: {_shorten(data.get('result'))}")
+            elif request.stream == CONSTANTS.WS_BOOK_DELTA_STREAM:
+                # the first delta after the snapshot must carry this number: a delta lost right after it is a gap
+                index = result.subs.index(request.selector)
+                if index < len(result.first_sequence_number):
+                    instrument = request.selector.split("@", 1)[0]
+                    self._sequencer.expect_first_delta(instrument, result.first_sequence_number[index])
 
-    def _expect_first_book_delta(self, request: "_PendingRequest", subs: list, result: Mapping):
-        firsts = result.get("first_sequence_number")
-        if not isinstance(firsts, list):
-            return
-        index = subs.index(request.selector)
-        try:
-            first_sequence_number = parse_sequence_number(firsts[index])
-        except (IndexError, TypeError, ValueError):
-            return
-        instrument = request.selector.split("@", 1)[0]
-        self._sequencer.expect_first_delta(instrument, first_sequence_number)
-
-    def _log_request_error(self, request: Optional[_PendingRequest], error: Any):
-        code = error.get("code") if isinstance(error, Mapping) else None
-        message = error.get("message") if isinstance(error, Mapping) else error
+    def _log_request_error(self, request: Optional[_PendingRequest], error: RpcError):
         if request is None:
-            if code == CONSTANTS.ERROR_MALFORMED_REQUEST:
-                self.logger().debug(f"GRVT market data answered a frame with error {code}: {message}")
+            if error.code == CONSTANTS.ERROR_MALFORMED_REQUEST:
+                self.logger().debug(f"GRVT market data answered a frame with error {error.code}: {error.message}")
             else:
-                self.logger().warning(f"GRVT market-data error {code}: {message}")
+                self.logger().warning(f"GRVT market-data error {error.code}: {error.message}")
             return
         if request.method == CONSTANTS.WS_RPC_SUBSCRIBE:
             self.rejected_subscriptions += 1
-        hint = " (the instrument is unknown to GRVT)" if code == CONSTANTS.ERROR_INVALID_INSTRUMENT else ""
+        hint = " (the instrument is unknown to GRVT)" if error.code == CONSTANTS.ERROR_INVALID_INSTRUMENT else ""
         self.logger().error(
             f"GRVT rejected {request.method} {request.stream} {request.selector} for {request.trading_pair}: "
-            f"error {code} {message}{hint}. Other pairs are unaffected.")
-
-    async def _trading_pair_for(self, instrument: str) -> Optional[str]:
-        trading_pair = self._instrument_to_pair.get(instrument)
-        if trading_pair is None:
-            try:
-                trading_pair = await self._connector.trading_pair_associated_to_exchange_symbol(symbol=instrument)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                return None
-            if trading_pair not in self._trading_pairs:
-                return None
-            self._instrument_to_pair[instrument] = trading_pair
-        return trading_pair
+            f"error {error.code} {error.message}{hint}. Other pairs are unaffected.")
 
     def _drop_malformed(self, kind: str, raw_message: Any, error: Exception):
         self.malformed_messages += 1
         self.logger().warning(f"Dropped a malformed GRVT {kind} message ({error}): {_shorten(raw_message)}")
 
     # ------------------------------------------------------------------------------------------------------------
-    # Order book payloads (snapshots and deltas, in arrival order)
+    # Order book events (frames and control markers, in arrival order)
     # ------------------------------------------------------------------------------------------------------------
+    def _on_book_event(self, event: BookEvent):
+        """Judged at once when the tracker listens and nothing waits in the diff queue; queued otherwise."""
+        output = self._book_output
+        queue = self._message_queue[self._diff_messages_queue_key]
+        if output is None or queue.qsize():
+            queue.put_nowait(event)
+        else:
+            self._judge_book_event(event, output)
+
     async def listen_for_order_book_diffs(self, ev_loop: asyncio.AbstractEventLoop, output: asyncio.Queue):
-        """The base loop, remembering ``output`` and whether a payload is being judged (see _apply_delta_inline)."""
-        message_queue = self._message_queue[self._diff_messages_queue_key]
+        """The base loop over the diff queue, remembering ``output`` so that later events are judged at once."""
         self._book_output = output
         try:
-            while True:
-                try:
-                    diff_event = await message_queue.get()
-                    self._book_payload_in_progress = True
-                    try:
-                        await self._parse_order_book_diff_message(raw_message=diff_event, message_queue=output)
-                    finally:
-                        self._book_payload_in_progress = False
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    self.logger().exception("Unexpected error when processing public order book updates from GRVT")
+            await super().listen_for_order_book_diffs(ev_loop, output)
         finally:
             if self._book_output is output:
                 self._book_output = None
 
-    def _apply_delta_inline(self, payload: Dict[str, Any], book_queue: asyncio.Queue) -> bool:
-        """
-        Applies the common in-sequence delta straight from the socket reader, saving a queue hop and a task
-        switch per delta. Only when nothing is ahead of it (the diff queue is empty and its listener is not in the
-        middle of a payload), so book payloads and control markers keep their order; False otherwise, or when
-        the payload is anything but the next delta, and the payload then takes the queue.
-        """
-        output = self._book_output
-        if output is None or self._book_payload_in_progress or book_queue.qsize():
-            return False
-        return self._apply_in_sequence_delta(payload, output)
+    async def _parse_order_book_diff_message(self, raw_message: BookEvent, message_queue: asyncio.Queue):
+        self._judge_book_event(raw_message, message_queue)
 
-    async def _parse_order_book_diff_message(self, raw_message: Any, message_queue: asyncio.Queue):
-        if type(raw_message) is dict:
-            if not self._apply_in_sequence_delta(raw_message, message_queue):
-                await self._process_book_payload(raw_message, message_queue)
-        elif isinstance(raw_message, _ResetBooks):
-            self._reset_books(raw_message.instrument)
-        elif isinstance(raw_message, _ResyncBook):
-            self._begin_resync(raw_message.instrument, raw_message.trading_pair)
-        elif isinstance(raw_message, _ExternalBookSnapshot):
-            self._apply_external_snapshot(raw_message, message_queue)
-        else:
-            self._drop_malformed("order book", raw_message, TypeError("not a JSON object"))
-
-    async def _parse_order_book_snapshot_message(self, raw_message: Any, message_queue: asyncio.Queue):
+    async def _parse_order_book_snapshot_message(self, raw_message: BookEvent, message_queue: asyncio.Queue):
         # Stream snapshots are handled with the deltas (see the module docstring); nothing is routed here.
-        await self._parse_order_book_diff_message(raw_message, message_queue)
+        self._judge_book_event(raw_message, message_queue)
 
-    def _apply_in_sequence_delta(self, raw_message: Dict[str, Any], message_queue: asyncio.Queue) -> bool:
-        """
-        Fast path for the common payload, the delta that directly follows the last one of a subscribed book:
-        queues its message and returns True. For anything else (or anything odd) it returns False having changed
-        nothing, and ``_process_book_payload`` handles the payload in full.
-        """
-        try:
-            feed = raw_message["feed"]
-            instrument = feed["instrument"]
-            trading_pair = self._instrument_to_pair.get(instrument)
-            if trading_pair is None:
-                return False
-            prev_sequence_number = raw_message.get("prev_sequence_number")
-            if not self._sequencer.accept_next_delta(
-                    instrument,
-                    int(raw_message["sequence_number"]),
-                    NO_PREVIOUS_SEQUENCE if prev_sequence_number is None else int(prev_sequence_number)):
-                return False
-        except (KeyError, TypeError, ValueError, AttributeError):
-            return False
-        try:
-            message = book_message(_DIFF, feed, trading_pair, self._sequencer.last_update_id)
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
-            # Counted but cannot be applied: the book misses it, so it must be rebuilt.
-            self._drop_malformed("order book", raw_message, error)
-            self._begin_resync(instrument, trading_pair, already_requested=False)
-            return True
-        message_queue.put_nowait(message)
-        return True
+    def _judge_book_event(self, event: BookEvent, output: asyncio.Queue):
+        handler = self._book_event_handlers.get(type(event))
+        if handler is None:
+            self._drop_malformed("order book", event, TypeError("not a book frame"))
+        else:
+            handler(event, output)
 
-    async def _process_book_payload(self, raw_message: Dict[str, Any], message_queue: asyncio.Queue):
-        try:
-            feed = raw_message["feed"]
-            instrument = feed["instrument"]
-            sequence_number = parse_sequence_number(raw_message["sequence_number"])
-            prev_sequence_number = parse_sequence_number(raw_message.get("prev_sequence_number"))
-        except (KeyError, TypeError, ValueError) as error:
-            self._drop_malformed("order book", raw_message, error)
-            self._resync_after_loss(raw_message)
-            return
-        trading_pair = self._instrument_to_pair.get(instrument) or await self._trading_pair_for(instrument)
+    def _apply_book_frame(self, frame: BookDeltaFrame, output: asyncio.Queue):
+        feed = frame.feed
+        instrument = feed.instrument
+        trading_pair = self._instrument_to_pair.get(instrument)
         if trading_pair is None:
             return
-
-        verdict = self._sequencer.on_message(instrument, sequence_number, prev_sequence_number)
-        if verdict is BookSequenceVerdict.DELTA or verdict is BookSequenceVerdict.SNAPSHOT:
-            update_id = self._sequencer.update_id(instrument)
-            try:
-                if verdict is BookSequenceVerdict.DELTA:
-                    message = GrvtPerpetualOrderBook.diff_message_from_exchange(feed, trading_pair, update_id)
-                else:
-                    message = GrvtPerpetualOrderBook.snapshot_message_from_exchange(feed, trading_pair, update_id)
-            except (KeyError, TypeError, ValueError, AttributeError) as error:
-                # The payload was counted but cannot be applied: the book misses it, so it must be rebuilt.
-                self._drop_malformed("order book", raw_message, error)
-                self._begin_resync(instrument, trading_pair, already_requested=False)
-                return
-            message_queue.put_nowait(message)
-            if verdict is BookSequenceVerdict.SNAPSHOT:
-                self._snapshot_event(instrument).set()
+        sequencer = self._sequencer
+        verdict = sequencer.on_message(instrument, frame.sequence_number, frame.prev_sequence_number)
+        if verdict is BookSequenceVerdict.DELTA:
+            output.put_nowait(GrvtPerpetualOrderBook.diff_message_from_exchange(
+                feed, trading_pair, sequencer.last_update_id))
+        elif verdict is BookSequenceVerdict.SNAPSHOT:
+            output.put_nowait(GrvtPerpetualOrderBook.snapshot_message_from_exchange(
+                feed, trading_pair, sequencer.last_update_id))
+            self._snapshot_event(instrument).set()
         elif verdict is BookSequenceVerdict.GAP:
             self.logger().warning(
-                f"GRVT {trading_pair} book sequence broken (received {sequence_number}, previous "
-                f"{prev_sequence_number}); resubscribing for a fresh snapshot.")
+                f"GRVT {trading_pair} book sequence broken (received {frame.sequence_number}, previous "
+                f"{frame.prev_sequence_number}); resubscribing for a fresh snapshot.")
             self._begin_resync(instrument, trading_pair, already_requested=True)
 
-    def _resync_after_loss(self, raw_message: Dict[str, Any]):
-        feed = raw_message.get("feed")
-        instrument = feed.get("instrument") if isinstance(feed, Mapping) else None
+    def _resync_after_loss(self, feed: Any):
+        instrument = feed.get("instrument") if isinstance(feed, dict) else None
         trading_pair = self._instrument_to_pair.get(instrument) if isinstance(instrument, str) else None
         if trading_pair is not None:
-            self._begin_resync(instrument, trading_pair, already_requested=False)
+            self._on_book_event(_ResyncBook(instrument, trading_pair))
 
     def _reset_books(self, instrument: Optional[str]):
         if instrument is None:
@@ -746,7 +622,11 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         try:
             while not event.is_set():
                 try:
-                    await self._resubscribe_book(instrument, trading_pair)
+                    ws = self._ws_assistant
+                    if ws is not None:  # without a socket, the reconnect subscribes afresh; REST covers meanwhile
+                        for method in (CONSTANTS.WS_RPC_UNSUBSCRIBE, CONSTANTS.WS_RPC_SUBSCRIBE):
+                            await self._send_requests(
+                                ws, method, instrument, trading_pair, streams=(CONSTANTS.WS_BOOK_DELTA_STREAM,))
                     try:
                         await asyncio.wait_for(event.wait(), timeout=self.RESYNC_SNAPSHOT_TIMEOUT_SECONDS)
                         return
@@ -755,8 +635,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
                             f"No GRVT {trading_pair} book snapshot {self.RESYNC_SNAPSHOT_TIMEOUT_SECONDS:.0f} s "
                             f"after resubscribing; using a REST snapshot.")
                     levels = await self._request_order_book_snapshot(trading_pair)
-                    self._message_queue[self._diff_messages_queue_key].put_nowait(
-                        _ExternalBookSnapshot(instrument, trading_pair, levels))
+                    self._on_book_event(_ExternalBookSnapshot(instrument, trading_pair, levels))
                     return
                 except asyncio.CancelledError:
                     raise
@@ -767,75 +646,59 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             if self._resync_tasks.get(instrument) is asyncio.current_task():
                 del self._resync_tasks[instrument]
 
-    async def _resubscribe_book(self, instrument: str, trading_pair: str):
-        ws = self._ws_assistant
-        if ws is None:
-            return  # the reconnect subscribes afresh; REST covers the meantime
-        selector = self._book_selector(instrument)
-        for method in (CONSTANTS.WS_RPC_UNSUBSCRIBE, CONSTANTS.WS_RPC_SUBSCRIBE):
-            await self._send_request(ws, method, CONSTANTS.WS_BOOK_DELTA_STREAM, selector, trading_pair)
-
-    def _apply_external_snapshot(self, snapshot: _ExternalBookSnapshot, message_queue: asyncio.Queue):
+    def _apply_external_snapshot(self, snapshot: _ExternalBookSnapshot, output: asyncio.Queue):
         if not self._sequencer.is_awaiting_snapshot(snapshot.instrument):
             return  # the stream's own snapshot arrived first
         if snapshot.instrument not in self._instrument_to_pair:
             return  # unsubscribed meanwhile
         update_id = self._sequencer.apply_external_snapshot(snapshot.instrument)
-        message_queue.put_nowait(
+        output.put_nowait(
             GrvtPerpetualOrderBook.snapshot_message_from_exchange(snapshot.levels, snapshot.trading_pair, update_id))
         self._snapshot_event(snapshot.instrument).set()
 
     # ------------------------------------------------------------------------------------------------------------
     # Trades and funding
     # ------------------------------------------------------------------------------------------------------------
-    async def _parse_trade_message(self, raw_message: Dict[str, Any], message_queue: asyncio.Queue):
-        try:
-            trade = raw_message["feed"]
-            instrument = trade["instrument"]
-            trade_id = str(trade["trade_id"])
-        except (KeyError, TypeError) as error:
-            self._drop_malformed("trade", raw_message, error)
-            return
-        trading_pair = self._instrument_to_pair.get(instrument) or await self._trading_pair_for(instrument)
+    async def _trading_pair_for(self, instrument: str) -> Optional[str]:
+        """The subscribed pair of ``instrument``, asking the connector for instruments not seen yet."""
+        trading_pair = self._instrument_to_pair.get(instrument)
+        if trading_pair is None:
+            try:
+                trading_pair = await self._connector.trading_pair_associated_to_exchange_symbol(symbol=instrument)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                return None
+            if trading_pair not in self._trading_pairs:
+                return None
+            self._instrument_to_pair[instrument] = trading_pair
+        return trading_pair
+
+    async def _parse_trade_message(self, raw_message: TradeFrame, message_queue: asyncio.Queue):
+        trade = raw_message.feed
+        trading_pair = await self._trading_pair_for(trade.instrument)
         if trading_pair is None:
             return
         recent_ids = self._recent_trade_ids.get(trading_pair)
         if recent_ids is None:
             recent_ids = self._recent_trade_ids[trading_pair] = RecentTradeIds(self.TRADE_IDS_REMEMBERED_PER_PAIR)
-        if trade_id in recent_ids:
+        if not recent_ids.add(trade.trade_id):
             self.duplicate_trades += 1
             return
-        try:
-            message = GrvtPerpetualOrderBook.trade_message_from_exchange(trade, trading_pair)
-        except (KeyError, TypeError, ValueError) as error:
-            self._drop_malformed("trade", raw_message, error)
-            return
-        recent_ids.add(trade_id)
-        if self._is_history_replay(trading_pair, raw_message, message):
-            return
-        message_queue.put_nowait(message)
-
-    def _is_history_replay(self, trading_pair: str, raw_message: Dict[str, Any], message: OrderBookMessage) -> bool:
-        """A trade replayed on subscribe that happened before the pair's first subscription."""
         cutoff_ns = self._history_cutoff_ns.get(trading_pair)
-        if cutoff_ns is None or str(raw_message.get("sequence_number")) != _SNAPSHOT_SEQUENCE:
-            return False
-        return message.timestamp * CONSTANTS.NANOS_PER_SECOND < cutoff_ns
+        if cutoff_ns is not None and raw_message.sequence_number == 0 and trade.event_time < cutoff_ns:
+            return  # replayed on subscribe, from before the pair's first subscription: history, not an event
+        message_queue.put_nowait(GrvtPerpetualOrderBook.trade_message_from_exchange(trade, trading_pair))
 
-    async def _parse_funding_info_message(self, raw_message: Dict[str, Any], message_queue: asyncio.Queue):
-        try:
-            ticker = raw_message["feed"]
-            instrument = ticker["instrument"]
-            update_fields = {
-                "index_price": _optional_decimal(ticker, "index_price"),
-                "mark_price": _optional_decimal(ticker, "mark_price"),
-                "next_funding_utc_timestamp": next_funding_timestamp(ticker),
-                "rate": funding_rate_fraction(ticker),
-            }
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
-            self._drop_malformed("ticker", raw_message, error)
-            return
-        trading_pair = await self._trading_pair_for(instrument)
+    async def _parse_funding_info_message(self, raw_message: TickerSnapshotFrame, message_queue: asyncio.Queue):
+        ticker = raw_message.feed
+        trading_pair = await self._trading_pair_for(ticker.instrument)
         if trading_pair is None:
             return
-        message_queue.put_nowait(FundingInfoUpdate(trading_pair=trading_pair, **update_fields))
+        message_queue.put_nowait(FundingInfoUpdate(
+            trading_pair=trading_pair,
+            index_price=ticker.index_price,
+            mark_price=ticker.mark_price,
+            next_funding_utc_timestamp=next_funding_timestamp(ticker),
+            rate=funding_rate_fraction(ticker),
+        ))

@@ -22,7 +22,7 @@ that way; ``contiguous=False`` supports it anyway by accepting any increase and 
 ``prev_sequence_number`` alone.
 """
 import enum
-from typing import Dict, Hashable, Optional
+from typing import Dict, Hashable
 
 SNAPSHOT_SEQUENCE_NUMBER = 0
 NO_PREVIOUS_SEQUENCE = -1  # pass when a payload has no prev_sequence_number (0 means the same)
@@ -247,10 +247,3 @@ class GrvtPerpetualBookSequencer:
         state.awaiting_snapshot = True
         state.first_payload_is_snapshot = False
         return BookSequenceVerdict.GAP
-
-
-def parse_sequence_number(value: Optional[object]) -> int:
-    """GRVT sends sequence numbers as decimal strings (sometimes as JSON numbers); absent means -1."""
-    if value is None:
-        return NO_PREVIOUS_SEQUENCE
-    return int(value)

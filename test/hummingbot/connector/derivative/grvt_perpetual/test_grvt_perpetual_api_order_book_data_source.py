@@ -27,6 +27,16 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_api_order_boo
     next_funding_timestamp,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_derivative import GrvtPerpetualDerivative
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_market_data_messages import (
+    BookDeltaFrame,
+    BookLevels,
+    Ticker,
+    decode_frame,
+    from_builtins,
+)
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_market_data_socket import (
+    GrvtPerpetualMarketDataSocket,
+)
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_book import GrvtPerpetualOrderBook
 from hummingbot.connector.test_support.network_mocking_assistant import NetworkMockingAssistant
 from hummingbot.core.data_type.common import TradeType
@@ -70,6 +80,14 @@ class StubConnector:
 
 def level(price: str, size: str) -> Dict[str, Any]:
     return {"price": price, "size": size, "num_orders": 1}
+
+
+def rows(levels) -> List[List[float]]:
+    return [list(row) for row in levels]
+
+
+def ticker(data: Dict[str, Any]) -> Ticker:
+    return from_builtins(data, Ticker, "ticker")
 
 
 class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
@@ -120,7 +138,18 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         )
         data_source.logger().setLevel(1)
         data_source.logger().addHandler(self)
+        # as subscribing does; frames of instruments not mapped are dropped
+        data_source._instrument_to_pair.update(
+            {self.connector._instruments[pair]: pair for pair in trading_pairs if pair in self.connector._instruments})
         return data_source
+
+    async def asyncTearDown(self) -> None:
+        if self.listening_task is not None:
+            self.listening_task.cancel()
+            await asyncio.gather(self.listening_task, return_exceptions=True)
+        if self.data_source._ws_assistant is not None:
+            await self.data_source._ws_assistant.disconnect()
+        await super().asyncTearDown()
 
     def tearDown(self) -> None:
         if self.listening_task is not None:
@@ -214,11 +243,46 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
     def _rest_url_regex(self, path_url: str):
         return re.compile(f"^{re.escape(web_utils.public_rest_url(path_url, domain=self.domain))}")
 
-    async def _parse_book(self, *payloads) -> List:
+    async def _judge(self, event, output: asyncio.Queue):
+        """A book event judged as the listener of ``output`` judges it: frames (given as the JSON payloads of the
+        socket) go through the socket reader's path, control markers through the diff queue's."""
+        if isinstance(event, (dict, list, str)):
+            self.data_source._book_output = output
+            try:
+                self.data_source._on_frame(event if isinstance(event, str) else json.dumps(event))
+            finally:
+                self.data_source._book_output = None
+        else:
+            await self.data_source._parse_order_book_diff_message(event, output)
+
+    async def _parse_book(self, *events) -> List:
         output = asyncio.Queue()
-        for payload in payloads:
-            await self.data_source._parse_order_book_diff_message(payload, output)
+        for event in events:
+            await self._judge(event, output)
         return [output.get_nowait() for _ in range(output.qsize())]
+
+    async def _through_queue(self, key: str, parse, payloads, output: asyncio.Queue):
+        """Payloads read from the socket, then parsed from their queue as the queue's listener does."""
+        queue = self.data_source._message_queue[key]
+        for payload in payloads:
+            self.data_source._on_frame(json.dumps(payload))
+        while not queue.empty():
+            await parse(queue.get_nowait(), output)
+
+    async def _trades(self, output: asyncio.Queue, *payloads):
+        await self._through_queue(self.data_source._trade_messages_queue_key, self.data_source._parse_trade_message,
+                                  payloads, output)
+
+    async def _tickers(self, output: asyncio.Queue, *payloads):
+        await self._through_queue(self.data_source._funding_info_messages_queue_key,
+                                  self.data_source._parse_funding_info_message, payloads, output)
+
+    def _answer(self, message):
+        self.data_source._on_frame(message if isinstance(message, str) else json.dumps(message))
+
+    @staticmethod
+    def _frame(payload):
+        return decode_frame(json.dumps(payload))
 
     async def _connect_ws(self, ws_connect_mock) -> AsyncMock:
         ws_connect_mock.return_value = self.mocking_assistant.create_websocket_mock()
@@ -349,15 +413,15 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
                 await self.data_source.get_last_traded_prices([self.trading_pair])
 
     def test_funding_helpers(self):
-        self.assertEqual(Decimal("0.0001"), funding_rate_fraction({"funding_rate": "0.01"}))
-        self.assertEqual(Decimal("0.000125"), funding_rate_fraction({"funding_rate": 0.0125}))
-        self.assertIsNone(funding_rate_fraction({"funding_rate": ""}))
-        self.assertIsNone(next_funding_timestamp({"next_funding_time": "0"}))
-        self.assertEqual(1767225600, next_funding_timestamp({"next_funding_time": 1767225600123456789}))
-        with self.assertRaises(MalformedMarketDataError):
-            next_funding_timestamp({"next_funding_time": "soon"})
-        with self.assertRaises(MalformedMarketDataError):
-            funding_rate_fraction({"funding_rate": True})
+        self.assertEqual(Decimal("0.0001"), funding_rate_fraction(ticker({"funding_rate": "0.01"})))
+        self.assertEqual(Decimal("0.000125"), funding_rate_fraction(ticker({"funding_rate": 0.0125})))
+        self.assertIsNone(funding_rate_fraction(ticker({"funding_rate": ""})))
+        self.assertIsNone(next_funding_timestamp(ticker({"next_funding_time": "0"})))
+        self.assertEqual(1767225600, next_funding_timestamp(ticker({"next_funding_time": 1767225600123456789})))
+        with self.assertRaisesRegex(MalformedMarketDataError, "next_funding_time"):
+            ticker({"next_funding_time": "soon"})
+        with self.assertRaisesRegex(MalformedMarketDataError, "funding_rate"):
+            ticker({"funding_rate": True})
 
     # ------------------------------------------------------------------------------------------------------------
     # Socket and subscriptions
@@ -419,20 +483,17 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.data_source._pending_requests[4] = _PendingRequest(
             "subscribe", "v1.trade", f"{self.instrument}@50", self.trading_pair)
 
-        await self.data_source._process_message_for_unknown_channel(
-            {"jsonrpc": "2.0", "id": 4, "method": "subscribe", "result": {"stream": "v1.trade", "subs": []}}, None)
+        self._answer({"jsonrpc": "2.0", "id": 4, "method": "subscribe", "result": {"stream": "v1.trade", "subs": []}})
 
         self.assertTrue(self._is_logged(
             "WARNING", f"GRVT did not confirm the v1.trade subscription {self.instrument}@50 of {self.trading_pair}"))
 
     async def test_unexpected_frames_do_not_break_the_listener(self):
-        await self.data_source._process_message_for_unknown_channel("pong", None)
-        await self.data_source._process_message_for_unknown_channel(
-            {"jsonrpc": "2.0", "error": {"code": 1003, "message": "Request could not be processed"}}, None)
-        await self.data_source._process_message_for_unknown_channel(
-            {"code": 1002, "message": "Internal Server Error", "status": 500}, None)
-        await self.data_source._process_message_for_unknown_channel({"stream": "v1.mini.s", "feed": {}}, None)
-        await self.data_source._process_message_for_unknown_channel({"jsonrpc": "2.0", "id": 99, "result": {}}, None)
+        self._answer("pong")
+        self._answer({"jsonrpc": "2.0", "error": {"code": 1003, "message": "Request could not be processed"}})
+        self._answer({"code": 1002, "message": "Internal Server Error", "status": 500})
+        self._answer({"stream": "v1.mini.s", "feed": {}})
+        self._answer({"jsonrpc": "2.0", "id": 99, "result": {}})
 
         self.assertTrue(self._is_logged("DEBUG", "Ignoring non-JSON frame"))
         self.assertTrue(self._is_logged("DEBUG", "answered a frame with error 1003"))
@@ -487,18 +548,6 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertTrue(self._is_logged(
             "ERROR", "Unexpected error occurred when listening to order book streams. Retrying in 5 seconds..."))
 
-    def test_channel_of_each_stream(self):
-        data_source = self.data_source
-        self.assertEqual(data_source._diff_messages_queue_key,
-                         data_source._channel_originating_message({"stream": "v1.book.d"}))
-        self.assertEqual(data_source._trade_messages_queue_key,
-                         data_source._channel_originating_message({"stream": "v1.trade"}))
-        self.assertEqual(data_source._funding_info_messages_queue_key,
-                         data_source._channel_originating_message({"stream": "v1.ticker.s"}))
-        self.assertEqual("", data_source._channel_originating_message({"stream": "v1.mini.s"}))
-        self.assertEqual("", data_source._channel_originating_message({"jsonrpc": "2.0", "result": {}}))
-        self.assertEqual("", data_source._channel_originating_message("pong"))
-
     @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
     async def test_stream_payloads_are_routed_to_their_queues_and_everything_else_to_the_unknown_handler(
             self, ws_connect_mock):
@@ -516,7 +565,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual([1, 1, 1], [queues[key].qsize() for key in (
             self.data_source._diff_messages_queue_key, self.data_source._trade_messages_queue_key,
             self.data_source._funding_info_messages_queue_key)])
-        self.assertEqual("v1.book.d", queues[self.data_source._diff_messages_queue_key].get_nowait()["stream"])
+        self.assertIsInstance(queues[self.data_source._diff_messages_queue_key].get_nowait(), BookDeltaFrame)
         self.assertTrue(self._is_logged("DEBUG", "Ignoring GRVT stream ['v1.book.d'] nobody subscribed to."))
         self.assertTrue(self._is_logged("DEBUG", "Ignoring GRVT stream 'v1.mini.s' nobody subscribed to."))
         self.assertTrue(self._is_logged("DEBUG", "Ignoring non-JSON frame from GRVT market data: 'pong'"))
@@ -611,9 +660,9 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual([OrderBookMessageType.SNAPSHOT, OrderBookMessageType.DIFF, OrderBookMessageType.DIFF],
                          [message.type for message in messages])
         self.assertEqual([EPOCH, EPOCH + 1, EPOCH + 2], [message.update_id for message in messages])
-        self.assertEqual([[100.0, 1.0, EPOCH], [99.0, 2.0, EPOCH]], messages[0].content["bids"])
-        self.assertEqual([[99.0, 0.0, EPOCH + 1]], messages[1].content["bids"])
-        self.assertEqual([[102.0, 3.0, EPOCH + 2]], messages[2].content["asks"])
+        self.assertEqual([[100.0, 1.0, EPOCH], [99.0, 2.0, EPOCH]], rows(messages[0].content["bids"]))
+        self.assertEqual([[99.0, 0.0, EPOCH + 1]], rows(messages[1].content["bids"]))
+        self.assertEqual([[102.0, 3.0, EPOCH + 2]], rows(messages[2].content["asks"]))
         self.assertTrue(all(message.trading_pair == self.trading_pair for message in messages))
 
     async def test_duplicate_deltas_are_ignored(self):
@@ -634,7 +683,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         output = asyncio.Queue()
         for payload in (self._book_payload(0, 0, bids=[level("100", "1")]), self._book_payload(10, 9),
                         self._book_payload(12, 11, bids=[level("97", "1")])):
-            await self.data_source._parse_order_book_diff_message(payload, output)
+            await self._judge(payload, output)
         await self._settle()
 
         sent = self._sent(ws_mock)
@@ -644,10 +693,10 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertTrue(self._is_logged("WARNING", "GRVT BTC-USDT book sequence broken (received 12, previous 11)"))
         self.assertEqual(1, self.data_source.sequencer.gaps)
 
-        await self.data_source._parse_order_book_diff_message(self._book_payload(13, 12), output)
-        await self.data_source._parse_order_book_diff_message(
+        await self._judge(self._book_payload(13, 12), output)
+        await self._judge(
             self._book_payload(0, 0, bids=[level("100", "2")]), output)
-        await self.data_source._parse_order_book_diff_message(self._book_payload(20, 19), output)
+        await self._judge(self._book_payload(20, 19), output)
         await self._settle()
 
         messages = [output.get_nowait() for _ in range(output.qsize())]
@@ -661,10 +710,10 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         ws_mock = await self._connect_ws(ws_connect_mock)
         self.data_source._pending_requests[77] = _PendingRequest(
             "subscribe", "v1.book.d", f"{self.instrument}@100", self.trading_pair)
-        await self.data_source._process_message_for_unknown_channel({
+        self._answer({
             "jsonrpc": "2.0", "id": 77, "method": "subscribe",
             "result": {"stream": "v1.book.d", "subs": [f"{self.instrument}@100"], "unsubs": [], "num_snapshots": [1],
-                       "first_sequence_number": ["12"], "latest_sequence_number": ["11"]}}, ws_mock)
+                       "first_sequence_number": ["12"], "latest_sequence_number": ["11"]}})
 
         messages = await self._parse_book(self._book_payload(0, 0, bids=[level("100", "1")]),
                                           self._book_payload(13, 12, bids=[level("99", "1")]))
@@ -694,7 +743,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         output = asyncio.Queue()
         for payload in (self._book_payload(0, 0, bids=[level("99", "1")]), self._book_payload(10, 9),
                         self._book_payload(15, 14)):
-            await self.data_source._parse_order_book_diff_message(payload, output)
+            await self._judge(payload, output)
         rest_book = {"result": {"event_time": "1767292409000000000", "bids": [level("100", "3")],
                                 "asks": [level("101", "4")]}}
         with aioresponses() as mock_api:
@@ -702,20 +751,20 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
             marker = await asyncio.wait_for(
                 self.data_source._message_queue[self.data_source._diff_messages_queue_key].get(), timeout=1)
 
-        await self.data_source._parse_order_book_diff_message(marker, output)
-        await self.data_source._parse_order_book_diff_message(self._book_payload(40, 39), output)
+        await self._judge(marker, output)
+        await self._judge(self._book_payload(40, 39), output)
 
         messages = [output.get_nowait() for _ in range(output.qsize())]
         self.assertEqual([EPOCH, EPOCH + 1, 2 * EPOCH, 2 * EPOCH + 1], [m.update_id for m in messages])
         self.assertEqual(OrderBookMessageType.SNAPSHOT, messages[2].type)
-        self.assertEqual([[100.0, 3.0, 2 * EPOCH]], messages[2].content["bids"])
+        self.assertEqual([[100.0, 3.0, 2 * EPOCH]], rows(messages[2].content["bids"]))
         self.assertTrue(self._is_logged("WARNING", "No GRVT BTC-USDT book snapshot"))
 
     async def test_rest_fallback_is_discarded_when_stream_snapshot_came_first(self):
         self.data_source._instrument_to_pair[self.instrument] = self.trading_pair
         messages = await self._parse_book(
             self._book_payload(0, 0),
-            _ExternalBookSnapshot(self.instrument, self.trading_pair, {"bids": [], "asks": []}))
+            _ExternalBookSnapshot(self.instrument, self.trading_pair, BookLevels()))
 
         self.assertEqual(1, len(messages))
 
@@ -723,15 +772,9 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.data_source._sequencer.request_resync(self.instrument)
 
         messages = await self._parse_book(
-            _ExternalBookSnapshot(self.other_instrument, self.other_pair, {"bids": [], "asks": []}))
+            _ExternalBookSnapshot(self.other_instrument, self.other_pair, BookLevels()))
 
         self.assertEqual([], messages)
-
-    async def test_instrument_lookup_propagates_cancellation(self):
-        with patch.object(self.connector, "trading_pair_associated_to_exchange_symbol",
-                          new=AsyncMock(side_effect=asyncio.CancelledError)):
-            with self.assertRaises(asyncio.CancelledError):
-                await self._parse_book(self._book_payload(0, 0, instrument=self.other_instrument))
 
     async def test_resync_without_socket_uses_rest_and_retries_after_rest_errors(self):
         self.data_source.RESYNC_SNAPSHOT_TIMEOUT_SECONDS = 0.01
@@ -748,7 +791,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual({}, self.data_source._resync_tasks)
         marker = self.data_source._message_queue[self.data_source._diff_messages_queue_key].get_nowait()
         messages = await self._parse_book(marker)
-        self.assertEqual([[100.0, 3.0, 2 * EPOCH]], messages[0].content["bids"])
+        self.assertEqual([[100.0, 3.0, 2 * EPOCH]], rows(messages[0].content["bids"]))
 
     async def test_malformed_book_payload_is_dropped_and_book_resynchronised(self):
         self.data_source.RESYNC_SNAPSHOT_TIMEOUT_SECONDS = 60
@@ -760,47 +803,49 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
             bad_sequence, {"stream": "v1.book.d"}, ["not", "a", "dict"], self._book_payload(12, 11))
 
         self.assertEqual([], messages)
-        self.assertEqual(3, self.data_source.malformed_messages)
-        self.assertTrue(self._is_logged("WARNING", "Dropped a malformed GRVT order book message"))
+        self.assertEqual(2, self.data_source.malformed_messages)
+        self.assertTrue(self._is_logged(
+            "WARNING", "Dropped a malformed GRVT order book message (Expected `int`, got `str` - at "
+                       "`$.sequence_number`)"))
+        self.assertTrue(self._is_logged("DEBUG", "Ignoring unexpected GRVT market-data message"))
         self.assertTrue(self.data_source.sequencer.is_awaiting_snapshot(self.instrument))
         self.assertIn(self.instrument, self.data_source._resync_tasks)
         messages = await self._parse_book(self._book_payload(0, 0, bids=[level("5", "5")]))
         self.assertEqual(OrderBookMessageType.SNAPSHOT, messages[0].type)
 
-    async def test_in_sequence_deltas_skip_the_full_path_and_build_the_same_messages(self):
+    async def test_in_sequence_deltas_build_their_messages(self):
         payloads = [self._book_payload(0, 0, bids=[level("100", "1")]), self._book_payload(10, 9),
                     self._book_payload(11, 10, bids=[level("99", "2")], asks=[level("101", "0")]),
                     self._book_payload(12, 11, asks=[level("102", "4")])]
         del payloads[3]["prev_sequence_number"]
-        full_path = self.data_source._process_book_payload
 
-        with patch.object(self.data_source, "_process_book_payload", side_effect=full_path) as full_path_mock:
-            messages = await self._parse_book(*payloads)
+        messages = await self._parse_book(*payloads)
 
-        self.assertEqual(2, full_path_mock.call_count)  # the snapshot and the delta anchoring the chain
         self.assertEqual([EPOCH, EPOCH + 1, EPOCH + 2, EPOCH + 3], [m.update_id for m in messages])
         self.assertEqual(OrderBookMessageType.DIFF, messages[2].type)
         self.assertEqual(self.trading_pair, messages[2].trading_pair)
-        self.assertEqual([[99.0, 2.0, EPOCH + 2]], messages[2].content["bids"])
-        self.assertEqual([[101.0, 0.0, EPOCH + 2]], messages[2].content["asks"])
+        self.assertEqual([[99.0, 2.0, EPOCH + 2]], rows(messages[2].content["bids"]))
+        self.assertEqual([[101.0, 0.0, EPOCH + 2]], rows(messages[2].content["asks"]))
         self.assertAlmostEqual(1767292408.4, messages[2].timestamp, places=6)
-        self.assertEqual([[102.0, 4.0, EPOCH + 3]], messages[3].content["asks"])
+        self.assertEqual([[102.0, 4.0, EPOCH + 3]], rows(messages[3].content["asks"]))
         self.assertEqual(3, self.data_source.market_data_stats()["deltas"])
 
-    async def test_out_of_sequence_payloads_fall_back_to_the_full_path(self):
+    async def test_out_of_sequence_and_unreadable_payloads_build_no_message(self):
+        self.data_source.RESYNC_SNAPSHOT_TIMEOUT_SECONDS = 60
         await self._parse_book(self._book_payload(0, 0), self._book_payload(10, 9))
         unknown = self._book_payload(11, 10, instrument=self.other_instrument)
         not_a_number = self._book_payload(11, 10)
         not_a_number["prev_sequence_number"] = "ten"
 
-        with patch.object(self.data_source, "_process_book_payload", new_callable=AsyncMock) as full_path_mock:
-            messages = await self._parse_book(
-                self._book_payload(10, 9), self._book_payload(13, 12), unknown, not_a_number,
-                {"feed": ["no", "instrument"]})
+        messages = await self._parse_book(
+            self._book_payload(10, 9), unknown, not_a_number, {"feed": ["no", "instrument"]},
+            self._book_payload(13, 12))
 
         self.assertEqual([], messages)
-        self.assertEqual(5, full_path_mock.call_count)
         self.assertEqual(1, self.data_source.market_data_stats()["deltas"])
+        self.assertEqual(1, self.data_source.market_data_stats()["duplicates"])
+        self.assertEqual(1, self.data_source.malformed_messages)
+        self.assertTrue(self.data_source.sequencer.is_awaiting_snapshot(self.instrument))
 
     async def test_in_sequence_delta_with_unparsable_levels_resynchronises_the_book(self):
         self.data_source.RESYNC_SNAPSHOT_TIMEOUT_SECONDS = 60
@@ -815,47 +860,31 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertIn(self.instrument, self.data_source._resync_tasks)
         self.assertEqual(1, self.data_source.sequencer.stale)
 
-    async def test_inline_delta_needs_a_listener_and_nothing_ahead_of_it(self):
+    async def test_book_frames_wait_for_the_listener_and_behind_queued_events(self):
         await self._parse_book(self._book_payload(0, 0), self._book_payload(10, 9))
         diff_queue = self.data_source._message_queue[self.data_source._diff_messages_queue_key]
-        self.assertFalse(self.data_source._apply_delta_inline(self._book_payload(11, 10), diff_queue))  # no listener
+
+        self._answer(self._book_payload(11, 10))  # no listener yet: queued, not judged
+        self.assertEqual(1, diff_queue.qsize())
+        self.assertEqual(EPOCH + 1, self.data_source.sequencer.update_id(self.instrument))
+
         output = asyncio.Queue()
         listener = asyncio.create_task(self.data_source.listen_for_order_book_diffs(None, output))
-        await self._settle()
+        await self._wait_for(lambda: output.qsize() == 1)
+        self._answer(self._book_payload(12, 11))  # nothing waits: judged at once
+        self.assertEqual(2, output.qsize())
 
         diff_queue.put_nowait(_ResetBooks(self.instrument))
-        self.assertFalse(self.data_source._apply_delta_inline(self._book_payload(11, 10), diff_queue))
-        await self._settle()
-        self.assertFalse(self.data_source._apply_delta_inline(self._book_payload(0, 0), diff_queue))
+        self._answer(self._book_payload(50, 49))  # behind the reset: judged after it, as the new snapshot
+        self.assertEqual(2, output.qsize())
+        await self._wait_for(lambda: output.qsize() == 3)
 
-        self.assertEqual(EPOCH + 1, self.data_source.sequencer.update_id(self.instrument))  # nothing judged inline
-        self.assertTrue(self.data_source.sequencer.is_awaiting_snapshot(self.instrument))
+        messages = [output.get_nowait() for _ in range(3)]
+        self.assertEqual([EPOCH + 2, EPOCH + 3, 2 * EPOCH], [m.update_id for m in messages])
+        self.assertEqual(OrderBookMessageType.SNAPSHOT, messages[2].type)
         listener.cancel()
         await self._settle()
         self.assertIsNone(self.data_source._book_output)
-
-    async def test_inline_delta_waits_behind_a_payload_being_judged(self):
-        await self._parse_book(self._book_payload(0, 0), self._book_payload(10, 9))
-        diff_queue = self.data_source._message_queue[self.data_source._diff_messages_queue_key]
-        output = asyncio.Queue()
-        listener = asyncio.create_task(self.data_source.listen_for_order_book_diffs(None, output))
-        release = asyncio.Event()
-
-        async def slow_lookup(symbol: str) -> str:
-            await release.wait()
-            raise KeyError(symbol)
-
-        with patch.object(self.connector, "trading_pair_associated_to_exchange_symbol", side_effect=slow_lookup):
-            diff_queue.put_nowait(self._book_payload(5, 4, instrument="XYZ_USDT_Perp"))
-            await self._settle()
-            self.assertFalse(self.data_source._apply_delta_inline(self._book_payload(11, 10), diff_queue))
-            release.set()
-            await self._settle()
-
-        self.assertTrue(self.data_source._apply_delta_inline(self._book_payload(11, 10), diff_queue))
-        self.assertEqual([EPOCH + 2], [message.update_id for message in [output.get_nowait()]])
-        self.assertTrue(output.empty())
-        listener.cancel()
 
     @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
     async def test_book_payloads_from_the_socket_reach_the_tracker_stream_in_order(self, ws_connect_mock):
@@ -876,7 +905,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         messages = [output.get_nowait() for _ in range(11)]
         self.assertEqual([EPOCH + index for index in range(11)], [message.update_id for message in messages])
         self.assertEqual([100.0] + [float(number) for number in range(10, 20)],
-                         [message.content["bids"][0][0] for message in messages])
+                         [message.content["bids"][0].price for message in messages])
         self.assertEqual(10, self.data_source.sequencer.deltas)
 
     async def test_unparsable_levels_resynchronise_the_book(self):
@@ -915,7 +944,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
     async def test_snapshot_queue_uses_the_same_sequencing(self):
         output = asyncio.Queue()
 
-        await self.data_source._parse_order_book_snapshot_message(self._book_payload(0, 0), output)
+        await self.data_source._parse_order_book_snapshot_message(self._frame(self._book_payload(0, 0)), output)
 
         self.assertEqual(OrderBookMessageType.SNAPSHOT, output.get_nowait().type)
 
@@ -941,7 +970,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual([OrderBookMessageType.SNAPSHOT, OrderBookMessageType.DIFF,
                           OrderBookMessageType.SNAPSHOT, OrderBookMessageType.DIFF], [m.type for m in messages])
         self.assertEqual([EPOCH, EPOCH + 1, 2 * EPOCH, 2 * EPOCH + 1], [m.update_id for m in messages])
-        self.assertEqual([[100.0, 1.0, 2 * EPOCH]], messages[2].content["bids"])
+        self.assertEqual([[100.0, 1.0, 2 * EPOCH]], rows(messages[2].content["bids"]))
         self.assertEqual(0, self.data_source.sequencer.gaps)
         self.assertEqual(3, len(self._sent(first_ws)))
         self.assertEqual(3, len(self._sent(second_ws)))
@@ -986,8 +1015,8 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
     async def test_trades_are_parsed_with_the_taker_side(self):
         output = asyncio.Queue()
 
-        await self.data_source._parse_trade_message(self._trade_payload("1-1", is_taker_buyer=True), output)
-        await self.data_source._parse_trade_message(self._trade_payload("2-1", is_taker_buyer=False), output)
+        await self._trades(output, self._trade_payload("1-1", is_taker_buyer=True),
+                           self._trade_payload("2-1", is_taker_buyer=False))
 
         buy, sell = output.get_nowait(), output.get_nowait()
         self.assertEqual(float(TradeType.BUY.value), buy.content["trade_type"])
@@ -1001,8 +1030,8 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         output = asyncio.Queue()
         self.data_source._history_cutoff_ns[self.trading_pair] = time.time_ns() - 10 ** 9
 
-        for trade_id in ("10-1", "10-2", "10-1", "11-1", "10-2"):
-            await self.data_source._parse_trade_message(self._trade_payload(trade_id, sequence_number="0"), output)
+        await self._trades(output, *(self._trade_payload(trade_id, sequence_number="0")
+                                     for trade_id in ("10-1", "10-2", "10-1", "11-1", "10-2")))
 
         self.assertEqual(["10-1", "10-2", "11-1"], [output.get_nowait().trade_id for _ in range(output.qsize())])
         self.assertEqual(2, self.data_source.duplicate_trades)
@@ -1011,14 +1040,12 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         output = asyncio.Queue()
         cutoff = self.data_source._history_cutoff_ns[self.trading_pair] = time.time_ns()
 
-        await self.data_source._parse_trade_message(
-            self._trade_payload("1-1", sequence_number="0", event_time_ns=cutoff - 10 ** 9), output)
-        await self.data_source._parse_trade_message(
-            self._trade_payload("2-1", sequence_number="0", event_time_ns=cutoff + 10 ** 9), output)
-        await self.data_source._parse_trade_message(
-            self._trade_payload("3-1", sequence_number="12", event_time_ns=cutoff - 10 ** 9), output)
-        await self.data_source._parse_trade_message(
-            self._trade_payload("1-1", sequence_number="13", event_time_ns=cutoff - 10 ** 9), output)
+        await self._trades(
+            output,
+            self._trade_payload("1-1", sequence_number="0", event_time_ns=cutoff - 10 ** 9),
+            self._trade_payload("2-1", sequence_number="0", event_time_ns=cutoff + 10 ** 9),
+            self._trade_payload("3-1", sequence_number="12", event_time_ns=cutoff - 10 ** 9),
+            self._trade_payload("1-1", sequence_number="13", event_time_ns=cutoff - 10 ** 9))
 
         self.assertEqual(["2-1", "3-1"], [output.get_nowait().trade_id for _ in range(output.qsize())])
 
@@ -1027,14 +1054,29 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         bad_price = self._trade_payload("5-1")
         bad_price["feed"]["price"] = "lots"
 
-        await self.data_source._parse_trade_message({"stream": "v1.trade"}, output)
-        await self.data_source._parse_trade_message(bad_price, output)
-        await self.data_source._parse_trade_message(self._trade_payload("6-1", instrument="XYZ_USDT_Perp"), output)
-        await self.data_source._parse_trade_message(self._trade_payload("5-1"), output)
+        await self._trades(output, {"stream": "v1.trade"}, bad_price,
+                           self._trade_payload("6-1", instrument="XYZ_USDT_Perp"), self._trade_payload("5-1"))
 
         self.assertEqual(["5-1"], [output.get_nowait().trade_id for _ in range(output.qsize())])
         self.assertEqual(2, self.data_source.malformed_messages)
         self.assertTrue(self._is_logged("WARNING", "Dropped a malformed GRVT trade message"))
+
+    async def test_trade_of_an_instrument_not_yet_mapped_is_resolved_through_the_connector(self):
+        output = asyncio.Queue()
+        self.data_source._instrument_to_pair.clear()
+
+        await self._trades(output, self._trade_payload("7-1"), self._trade_payload("8-1", instrument="XYZ_USDT_Perp"),
+                           self._trade_payload("9-1", instrument=self.other_instrument))
+
+        self.assertEqual(["7-1"], [output.get_nowait().trade_id for _ in range(output.qsize())])
+        self.assertEqual({self.instrument: self.trading_pair}, self.data_source._instrument_to_pair)
+
+    async def test_instrument_lookup_propagates_cancellation(self):
+        self.data_source._instrument_to_pair.clear()
+        with patch.object(self.connector, "trading_pair_associated_to_exchange_symbol",
+                          new=AsyncMock(side_effect=asyncio.CancelledError)):
+            with self.assertRaises(asyncio.CancelledError):
+                await self._trades(asyncio.Queue(), self._trade_payload("7-1"))
 
     def test_recent_trade_ids_are_bounded(self):
         recent = RecentTradeIds(capacity=3)
@@ -1052,7 +1094,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
     async def test_funding_info_updates_from_ticker_stream(self):
         output = asyncio.Queue()
         self.data_source._message_queue[self.data_source._funding_info_messages_queue_key].put_nowait(
-            self._ticker_payload(funding_rate="-0.0125"))
+            self._frame(self._ticker_payload(funding_rate="-0.0125")))
 
         self.tasks.append(asyncio.create_task(self.data_source.listen_for_funding_info(output)))
         update: FundingInfoUpdate = await asyncio.wait_for(output.get(), timeout=1)
@@ -1066,8 +1108,8 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
     async def test_funding_info_update_with_partial_ticker(self):
         output = asyncio.Queue()
 
-        await self.data_source._parse_funding_info_message(
-            {"stream": "v1.ticker.s", "feed": {"instrument": self.instrument, "mark_price": "1.5"}}, output)
+        await self._tickers(output, {"stream": "v1.ticker.s",
+                                     "feed": {"instrument": self.instrument, "mark_price": "1.5"}})
 
         update = output.get_nowait()
         self.assertEqual(Decimal("1.5"), update.mark_price)
@@ -1075,13 +1117,38 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertIsNone(update.rate)
         self.assertIsNone(update.next_funding_utc_timestamp)
 
+    async def test_ticker_with_empty_strings_for_null_fields_is_read(self):
+        output = asyncio.Queue()
+
+        await self._tickers(output, self._ticker_payload(funding_rate="", funding_rate_8h_curr="", index_price=""))
+
+        update = output.get_nowait()
+        self.assertEqual(Decimal("87807.7"), update.mark_price)
+        self.assertIsNone(update.index_price)
+        self.assertIsNone(update.rate)
+        self.assertEqual(0, self.data_source.malformed_messages)
+
+    async def test_anything_but_a_book_event_in_the_diff_queue_is_dropped(self):
+        messages = await self._parse_book(("not", "an", "event"))
+
+        self.assertEqual([], messages)
+        self.assertEqual(1, self.data_source.malformed_messages)
+
+    async def test_socket_refuses_to_send_or_receive_when_not_connected(self):
+        socket = GrvtPerpetualMarketDataSocket()
+
+        self.assertFalse(socket.connected)
+        with self.assertRaises(ConnectionError):
+            await socket.send_json({})
+        with self.assertRaises(ConnectionError):
+            await socket.receive()
+        await socket.disconnect()
+
     async def test_malformed_ticker_is_dropped(self):
         output = asyncio.Queue()
 
-        await self.data_source._parse_funding_info_message(self._ticker_payload(mark_price="n/a"), output)
-        await self.data_source._parse_funding_info_message({"stream": "v1.ticker.s", "feed": None}, output)
-        await self.data_source._parse_funding_info_message(
-            {"stream": "v1.ticker.s", "feed": self._ticker(instrument="XYZ_USDT_Perp")}, output)
+        await self._tickers(output, self._ticker_payload(mark_price="n/a"), {"stream": "v1.ticker.s", "feed": None},
+                            {"stream": "v1.ticker.s", "feed": self._ticker(instrument="XYZ_USDT_Perp")})
 
         self.assertTrue(output.empty())
         self.assertEqual(2, self.data_source.malformed_messages)

@@ -5,7 +5,6 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_book_sequence
     UPDATE_ID_EPOCH_SHIFT,
     BookSequenceVerdict as V,
     GrvtPerpetualBookSequencer,
-    parse_sequence_number,
 )
 
 KEY = "BTC_USDT_Perp"
@@ -236,14 +235,6 @@ class GrvtPerpetualBookSequencerTests(unittest.TestCase):
         self.assertEqual(
             {"snapshots": 1, "deltas": 2, "duplicates": 1, "stale": 1, "gaps": 1, "decreases": 1, "resyncs": 1},
             self.sequencer.stats())
-
-    def test_parse_sequence_number(self):
-        self.assertEqual(872634876, parse_sequence_number("872634876"))
-        self.assertEqual(17, parse_sequence_number(17))
-        self.assertEqual(0, parse_sequence_number("0"))
-        self.assertEqual(NO_PREVIOUS_SEQUENCE, parse_sequence_number(None))
-        with self.assertRaises(ValueError):
-            parse_sequence_number("seventeen")
 
 
 class GrvtPerpetualBookSequencerAnnouncedFirstDeltaTests(unittest.TestCase):

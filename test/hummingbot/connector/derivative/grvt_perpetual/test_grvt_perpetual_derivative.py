@@ -596,8 +596,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
     def test_listen_for_funding_info_update_updates_funding_info(self, mock_api):
         self.configure_post(mock_api, self.funding_info_url, self.funding_info_mock_response)
         data_source = self.exchange._orderbook_ds
-        funding_queue = data_source._message_queue[data_source._funding_info_messages_queue_key]
-        funding_queue.put_nowait(self.funding_info_event_for_websocket_update())
+        data_source._on_frame(json.dumps(self.funding_info_event_for_websocket_update()))  # as read from the socket
 
         async def run():
             task = asyncio.create_task(self.exchange._listen_for_funding_info())

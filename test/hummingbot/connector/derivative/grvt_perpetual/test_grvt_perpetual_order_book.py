@@ -1,11 +1,15 @@
 import unittest
 from unittest.mock import patch
 
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_market_data_messages import (
+    BookLevel,
+    BookLevels,
+    Trade,
+    from_builtins,
+)
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_book import (
-    BookRow,
     GrvtBookMessage,
     GrvtPerpetualOrderBook,
-    levels_to_rows,
 )
 from hummingbot.core.data_type.common import TradeType
 from hummingbot.core.data_type.order_book import OrderBook
@@ -19,8 +23,20 @@ def level(price: str, size: str, num_orders: int = 1):
     return {"price": price, "size": size, "num_orders": num_orders}
 
 
-def book(bids, asks, event_time="1767292408400000000"):
-    return {"event_time": event_time, "instrument": "BTC_USDT_Perp", "bids": bids, "asks": asks}
+def book(bids, asks, event_time="1767292408400000000") -> BookLevels:
+    return levels({"event_time": event_time, "instrument": "BTC_USDT_Perp", "bids": bids, "asks": asks})
+
+
+def levels(data) -> BookLevels:
+    return from_builtins(data, BookLevels, "book")
+
+
+def trade(data) -> Trade:
+    return from_builtins(data, Trade, "trade")
+
+
+def rows(levels_list):
+    return [list(row) for row in levels_list]
 
 
 def prices(entries):
@@ -37,8 +53,8 @@ class GrvtPerpetualOrderBookTests(unittest.TestCase):
         self.assertEqual(OrderBookMessageType.SNAPSHOT, message.type)
         self.assertEqual(PAIR, message.trading_pair)
         self.assertEqual(EPOCH, message.update_id)
-        self.assertEqual([[88107.3, 5.322, EPOCH], [88107.2, 0.5, EPOCH]], message.content["bids"])
-        self.assertEqual([[88107.4, 5.273, EPOCH]], message.content["asks"])
+        self.assertEqual([[88107.3, 5.322, EPOCH], [88107.2, 0.5, EPOCH]], rows(message.content["bids"]))
+        self.assertEqual([[88107.4, 5.273, EPOCH]], rows(message.content["asks"]))
         self.assertAlmostEqual(1767292408.4, message.timestamp, places=6)
         self.assertEqual(88107.3, message.bids[0].price)
         self.assertEqual(EPOCH, message.bids[0].update_id)
@@ -49,37 +65,27 @@ class GrvtPerpetualOrderBookTests(unittest.TestCase):
 
         self.assertEqual(OrderBookMessageType.DIFF, message.type)
         self.assertEqual(EPOCH + 5, message.update_id)
-        self.assertEqual([[100.0, 0.0, EPOCH + 5]], message.content["bids"])
+        self.assertEqual([[100.0, 0.0, EPOCH + 5]], rows(message.content["bids"]))
         self.assertEqual([], message.content["asks"])
 
     def test_missing_sides_are_empty(self):
         message = GrvtPerpetualOrderBook.diff_message_from_exchange(
-            {"event_time": "1", "instrument": "BTC_USDT_Perp"}, PAIR, 7)
+            levels({"event_time": "1", "instrument": "BTC_USDT_Perp"}), PAIR, 7)
 
         self.assertEqual([], message.content["bids"])
         self.assertEqual([], message.content["asks"])
 
     @patch("hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_book.time.time", return_value=123.5)
     def test_book_without_event_time_uses_local_clock(self, _):
-        message = GrvtPerpetualOrderBook.snapshot_message_from_exchange({"bids": [], "asks": []}, PAIR, 0)
+        message = GrvtPerpetualOrderBook.snapshot_message_from_exchange(levels({"bids": [], "asks": []}), PAIR, 0)
 
         self.assertEqual(123.5, message.timestamp)
 
-    def test_malformed_level_raises(self):
-        with self.assertRaises(ValueError):
-            GrvtPerpetualOrderBook.diff_message_from_exchange(book([level("abc", "1")], []), PAIR, 1)
-        with self.assertRaises(KeyError):
-            GrvtPerpetualOrderBook.diff_message_from_exchange(book([{"price": "1"}], []), PAIR, 1)
-
-    def test_levels_to_rows(self):
-        self.assertEqual([], levels_to_rows([], 3))
-        self.assertEqual([[1.5, 2.0, 3]], levels_to_rows([level("1.5", "2")], 3))
-
     def test_trade_message_taker_buyer_is_buy(self):
-        trade = {"event_time": "1767292408400000000", "instrument": "BTC_USDT_Perp", "is_taker_buyer": True,
-                 "size": "0.016", "price": "87807.7", "trade_id": "64796657-1", "venue": "ORDERBOOK"}
+        data = {"event_time": "1767292408400000000", "instrument": "BTC_USDT_Perp", "is_taker_buyer": True,
+                "size": "0.016", "price": "87807.7", "trade_id": "64796657-1", "venue": "ORDERBOOK"}
 
-        message = GrvtPerpetualOrderBook.trade_message_from_exchange(trade, PAIR)
+        message = GrvtPerpetualOrderBook.trade_message_from_exchange(trade(data), PAIR)
 
         self.assertEqual(OrderBookMessageType.TRADE, message.type)
         self.assertEqual(float(TradeType.BUY.value), message.content["trade_type"])
@@ -90,26 +96,22 @@ class GrvtPerpetualOrderBookTests(unittest.TestCase):
         self.assertAlmostEqual(1767292408.4, message.timestamp, places=6)
 
     def test_trade_message_taker_seller_is_sell(self):
-        for is_taker_buyer in (False, "false", "False", 0):
-            trade = {"event_time": "1", "is_taker_buyer": is_taker_buyer, "size": "1", "price": "2",
-                     "trade_id": 55}
+        for is_taker_buyer in (False, "false", 0):
+            data = {"event_time": "1", "instrument": "X", "is_taker_buyer": is_taker_buyer, "size": "1",
+                    "price": "2", "trade_id": "55"}
 
-            message = GrvtPerpetualOrderBook.trade_message_from_exchange(trade, PAIR)
+            message = GrvtPerpetualOrderBook.trade_message_from_exchange(trade(data), PAIR)
 
             self.assertEqual(float(TradeType.SELL.value), message.content["trade_type"], is_taker_buyer)
             self.assertEqual("55", message.trade_id)
 
     def test_trade_message_string_true_is_buy(self):
-        trade = {"event_time": "1", "is_taker_buyer": "true", "size": "1", "price": "2", "trade_id": "1-1"}
+        data = {"event_time": "1", "instrument": "X", "is_taker_buyer": "true", "size": "1", "price": "2",
+                "trade_id": "1-1"}
 
-        message = GrvtPerpetualOrderBook.trade_message_from_exchange(trade, PAIR)
+        message = GrvtPerpetualOrderBook.trade_message_from_exchange(trade(data), PAIR)
 
         self.assertEqual(float(TradeType.BUY.value), message.content["trade_type"])
-
-    def test_trade_message_without_side_raises(self):
-        with self.assertRaises(KeyError):
-            GrvtPerpetualOrderBook.trade_message_from_exchange(
-                {"event_time": "1", "size": "1", "price": "2", "trade_id": "1-1"}, PAIR)
 
     def test_diffs_apply_to_book_and_zero_size_removes_level(self):
         order_book = GrvtPerpetualOrderBook()
@@ -166,18 +168,19 @@ class GrvtPerpetualOrderBookTests(unittest.TestCase):
                 self.assertEqual([(row.price, row.amount, row.update_id) for row in plain_rows],
                                  [(row.price, row.amount, row.update_id) for row in rows])
 
-    def test_book_rows_are_lists_readable_by_attribute(self):
-        row = levels_to_rows([level("88107.3", "5.322")], EPOCH)[0]
+    def test_book_rows_read_like_order_book_rows(self):
+        row = book([level("88107.3", "5.322")], [])
+        row = GrvtPerpetualOrderBook.snapshot_message_from_exchange(row, PAIR, EPOCH).bids[0]
 
-        self.assertIsInstance(row, BookRow)
-        self.assertEqual([88107.3, 5.322, EPOCH], row)
+        self.assertIsInstance(row, BookLevel)
         self.assertEqual((88107.3, 5.322, EPOCH), (row.price, row.amount, row.update_id))
         price, amount, *rest = row
         self.assertEqual((88107.3, 5.322, [EPOCH]), (price, amount, rest))
 
     def test_trade_messages_keep_hummingbot_semantics(self):
-        message = GrvtPerpetualOrderBook.trade_message_from_exchange(
-            {"event_time": "1", "size": "1", "price": "2", "trade_id": "1-1", "is_taker_buyer": True}, PAIR)
+        message = GrvtPerpetualOrderBook.trade_message_from_exchange(trade(
+            {"event_time": "1", "instrument": "X", "size": "1", "price": "2", "trade_id": "1-1",
+             "is_taker_buyer": True}), PAIR)
 
         self.assertNotIsInstance(message, GrvtBookMessage)
         self.assertEqual(-1, message.update_id)

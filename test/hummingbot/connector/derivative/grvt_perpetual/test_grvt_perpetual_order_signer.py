@@ -3,8 +3,8 @@ import threading
 import unittest
 from decimal import Decimal
 from typing import Any, Dict, Optional, Tuple
-from unittest.mock import patch
 
+from Crypto.Hash import keccak
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_keys import keys
@@ -31,9 +31,14 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_signer 
     GrvtSignerNotConfiguredError,
     checksum_address,
     domain_separator,
+    eip712_domain,
+    eip712_types,
+    encode_type,
+    order_message,
     scaled_price,
     scaled_size,
     time_in_force_value,
+    type_hash,
 )
 
 TEST_VECTOR_KEY = "c0663ca94684aead40c41a1cb3a94b68a24296e87245be3a186e882a29a15ee0"  # noqa: mock
@@ -41,24 +46,6 @@ TEST_VECTOR_ADDRESS = "0xee2060eECaC18beC7F8F670D751801294911E445"
 SECP256K1_ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 UINT64_MAX = (1 << 64) - 1
 SDK_ENVS = {325: GrvtEnv.PROD, 326: GrvtEnv.TESTNET, 327: GrvtEnv.DEV}
-
-ORDER_TYPES = {
-    "OrderLeg": [
-        {"name": "assetID", "type": "uint256"},
-        {"name": "contractSize", "type": "uint64"},
-        {"name": "limitPrice", "type": "uint64"},
-        {"name": "isBuyingContract", "type": "bool"},
-    ],
-}
-ORDER_FIELDS_HEAD = [
-    {"name": "subAccountID", "type": "uint64"},
-    {"name": "isMarket", "type": "bool"},
-    {"name": "timeInForce", "type": "uint8"},
-    {"name": "postOnly", "type": "bool"},
-    {"name": "reduceOnly", "type": "bool"},
-    {"name": "legs", "type": "OrderLeg[]"},
-]
-ORDER_FIELDS_TAIL = [{"name": "nonce", "type": "uint32"}, {"name": "expiration", "type": "int64"}]
 
 
 def vector_order(**overrides) -> Dict[str, Any]:
@@ -71,33 +58,11 @@ def vector_order(**overrides) -> Dict[str, Any]:
 
 
 def eth_account_signature(private_key: str, chain_id: int, fields: Dict[str, Any],
-                          builder: Optional[str] = None, builder_fee: int = 0) -> Tuple[str, str, int]:
-    """The reference path: eth_account's generic EIP-712 encoder with the exact type definitions."""
-    types = dict(ORDER_TYPES)
-    message = {
-        "subAccountID": int(fields["sub_account_id"]),
-        "isMarket": fields["is_market"],
-        "timeInForce": time_in_force_value(fields["time_in_force"]),
-        "postOnly": fields["post_only"],
-        "reduceOnly": fields["reduce_only"],
-        "legs": [{
-            "assetID": fields["instrument_hash"],
-            "contractSize": int(Decimal(fields["size"]) * Decimal(10 ** fields["base_decimals"])),
-            "limitPrice": 0 if fields["is_market"] else int(Decimal(fields["price"]) * Decimal(10 ** 9)),
-            "isBuyingContract": fields["is_buy"],
-        }],
-        "nonce": fields["nonce"],
-        "expiration": int(fields["expiration_ns"]),
-    }
-    if builder is None:
-        types["Order"] = ORDER_FIELDS_HEAD + ORDER_FIELDS_TAIL
-    else:
-        types["OrderWithBuilderFee"] = ORDER_FIELDS_HEAD + [
-            {"name": "builder", "type": "address"}, {"name": "builderFee", "type": "uint32"}] + ORDER_FIELDS_TAIL
-        message["builder"] = builder
-        message["builderFee"] = builder_fee
-    domain = {"name": "GRVT Exchange", "version": "0", "chainId": chain_id}
-    signed = Account.from_key(private_key).sign_message(encode_typed_data(domain, types, message))
+                          builder: Optional[str] = None, builder_fee: Any = None) -> Tuple[str, str, int]:
+    """The reference path: eth_account's generic EIP-712 encoder with the connector's order layout."""
+    primary_type, message = order_message(builder=builder, builder_fee=builder_fee, **fields)
+    signed = Account.from_key(private_key).sign_message(
+        encode_typed_data(eip712_domain(chain_id), eip712_types(primary_type), message))
     return "0x" + signed.r.to_bytes(32, "big").hex(), "0x" + signed.s.to_bytes(32, "big").hex(), signed.v
 
 
@@ -150,11 +115,20 @@ class GrvtPerpetualOrderSignerTestVectorTests(unittest.TestCase):
 
     def test_type_hashes_match_the_protocol(self):
         self.assertEqual("b4b857ba9641f20a7c4007c73e548a2ee5afb7207744cc41fa7849451419bbb2",
-                         signer_module.ORDER_TYPE_HASH.hex())
+                         type_hash("Order").hex())
         self.assertEqual("20ed567ee868ba6c2d788ecc7da6568438d9eb05e6205aef0c3151c341e476c6",
-                         signer_module.ORDER_LEG_TYPE_HASH.hex())
+                         type_hash("OrderLeg").hex())
         self.assertEqual("6a59e4932070a97495ccc9de30b7309ec82b07156f8cfcbe516d28d226d11028",
-                         signer_module.ORDER_WITH_BUILDER_FEE_TYPE_HASH.hex())
+                         type_hash("OrderWithBuilderFee").hex())
+
+    def test_type_strings_are_the_protocol_layout(self):
+        leg = "OrderLeg(uint256 assetID,uint64 contractSize,uint64 limitPrice,bool isBuyingContract)"
+        self.assertEqual("Order(uint64 subAccountID,bool isMarket,uint8 timeInForce,bool postOnly,bool reduceOnly,"
+                         "OrderLeg[] legs,uint32 nonce,int64 expiration)" + leg, encode_type("Order"))
+        self.assertEqual(leg, encode_type("OrderLeg"))
+        self.assertEqual(["OrderWithBuilderFee", "OrderLeg"], list(eip712_types("OrderWithBuilderFee")))
+        self.assertEqual(["builder", "builderFee", "nonce", "expiration"],
+                         [field["name"] for field in eip712_types("OrderWithBuilderFee")["OrderWithBuilderFee"][6:]])
 
     def test_domain_separators_per_chain_id(self):
         self.assertEqual("72fe716bb0105cb5a449731f4eb044bed644eb0d796360108a39c47064e17247",
@@ -338,15 +312,21 @@ class GrvtPerpetualOrderSignerBuilderTests(unittest.TestCase):
             fee = Decimal(rng.randint(0, 1000)) / Decimal(10_000)
             fields = vector_order(nonce=rng.getrandbits(32), is_buy=rng.random() < 0.5)
             signature = self.signer.sign_order(builder=self.BUILDER, builder_fee=fee, **fields)
-            expected = eth_account_signature(TEST_VECTOR_KEY, 325, fields, builder=self.BUILDER,
-                                             builder_fee=int(fee * 10_000))
+            expected = eth_account_signature(TEST_VECTOR_KEY, 325, fields, builder=self.BUILDER, builder_fee=fee)
             self.assertEqual(expected, (signature["r"], signature["s"], signature["v"]))
 
     def test_builder_fee_scaling(self):
+        primary_type, message = order_message(builder=self.BUILDER.upper().replace("0X", "0x"), builder_fee="0.001",
+                                              **vector_order())
+        self.assertEqual(("OrderWithBuilderFee", self.BUILDER, 10), (primary_type, message["builder"],
+                                                                     message["builderFee"]))
+        _, plain = order_message(**vector_order())
+        signed = Account.from_key(TEST_VECTOR_KEY).sign_message(encode_typed_data(
+            eip712_domain(325), eip712_types("OrderWithBuilderFee"), dict(plain, builder=self.BUILDER, builderFee=10)))
         with_text = self.signer.order_struct_hash(builder=self.BUILDER, builder_fee="0.001", **vector_order())
-        with_int = eth_account_signature(TEST_VECTOR_KEY, 325, vector_order(), builder=self.BUILDER, builder_fee=10)
         signature = self.signer.sign_digest(signer_module.keccak256(b"\x19\x01" + domain_separator(325) + with_text))
-        self.assertEqual(with_int, (signature["r"], signature["s"], signature["v"]))
+        self.assertEqual((signed.r, signed.s, signed.v),
+                         (int(signature["r"], 16), int(signature["s"], 16), signature["v"]))
 
     def test_zero_builder_means_plain_order(self):
         plain = self.signer.order_struct_hash(**vector_order())
@@ -358,38 +338,41 @@ class GrvtPerpetualOrderSignerBuilderTests(unittest.TestCase):
             with self.assertRaises(ValueError):
                 self.signer.order_struct_hash(builder=builder, builder_fee="0.001", **vector_order())
 
+    def test_builder_fee_out_of_range_is_rejected(self):
+        with self.assertRaisesRegex(ValueError, "builderFee .* does not fit in uint32"):
+            self.signer.order_struct_hash(builder=self.BUILDER, builder_fee=Decimal(1 << 32), **vector_order())
+
 
 class GrvtKeccakTests(unittest.TestCase):
 
-    def test_fast_keccak_matches_the_portable_one(self):
+    def test_keccak_matches_known_digests_and_pycryptodome(self):
+        self.assertEqual("c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470",  # noqa: mock
+                         signer_module.keccak256(b"").hex())
         rng = random.Random(3)
         for length in list(range(0, 300, 7)) + [135, 136, 137, 1000]:
             data = rng.randbytes(length)
-            self.assertEqual(signer_module._portable_keccak256(data), signer_module.keccak256(data))
+            self.assertEqual(keccak.new(data=data, digest_bits=256).digest(), signer_module.keccak256(data))
 
-    def test_keccak_state_is_per_thread(self):
+    def test_keccak_from_several_threads(self):
         results = []
         data = b"per-thread"
 
         def worker():
-            results.append(signer_module.keccak256(data))
+            results.extend(signer_module.keccak256(data) for _ in range(100))
 
         threads = [threading.Thread(target=worker) for _ in range(4)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        self.assertEqual([signer_module._portable_keccak256(data)] * 4, results)
-
-    def test_falls_back_to_portable_keccak(self):
-        with patch.object(signer_module, "_RawKeccakState", side_effect=RuntimeError("no cffi")):
-            self.assertIs(signer_module._portable_keccak256, signer_module._select_keccak256())
+        self.assertEqual({keccak.new(data=data, digest_bits=256).digest()}, set(results))
+        self.assertEqual(400, len(results))
 
 
 class GrvtPerpetualOrderSignerSdkEquivalenceTests(unittest.TestCase):
     """Property test: our signatures are byte-identical to grvt-pysdk's sign_order over random orders."""
 
-    ORDERS = 1500
+    ORDERS = 3000
     SDK_TIME_IN_FORCE = list(TimeInForce)
 
     @classmethod

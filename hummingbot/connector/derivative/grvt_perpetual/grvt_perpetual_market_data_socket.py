@@ -1,0 +1,65 @@
+"""
+The market-data socket, read as raw frames.
+
+Hummingbot's WSAssistant hands out every text frame json-decoded into dicts, through several coroutines per frame;
+the market-data path decodes frames itself, straight into typed messages (grvt_perpetual_market_data_messages), so
+this socket gives it the frames' text as aiohttp receives it. aiohttp answers the server's pings and sends its own
+every ``heartbeat`` seconds, closing a socket whose pong does not come.
+"""
+import time
+from typing import Any, Dict, Optional, Union
+
+import aiohttp
+
+_DATA = (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY)
+_CLOSED = (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR)
+
+
+class GrvtPerpetualMarketDataSocket:
+    """One connection at a time; ``disconnect`` closes it and its HTTP session."""
+
+    def __init__(self):
+        self._session: Optional[aiohttp.ClientSession] = None
+        self._ws: Optional[aiohttp.ClientWebSocketResponse] = None
+        self.last_recv_time = 0.0  # time.time() of the last data frame, like Hummingbot's WSConnection
+
+    @property
+    def connected(self) -> bool:
+        return self._ws is not None
+
+    async def connect(self, url: str, heartbeat: float):
+        session = aiohttp.ClientSession()
+        try:
+            self._ws = await session.ws_connect(url, heartbeat=heartbeat)
+        except BaseException:
+            await session.close()
+            raise
+        self._session = session
+
+    async def send_json(self, payload: Dict[str, Any]):
+        if self._ws is None:
+            raise ConnectionError("the GRVT market-data socket is not connected")
+        await self._ws.send_json(payload)
+
+    async def receive(self) -> Union[str, bytes]:
+        """The next text or binary frame; ConnectionError once the socket is closed."""
+        ws = self._ws
+        if ws is None:
+            raise ConnectionError("the GRVT market-data socket is not connected")
+        while True:
+            message = await ws.receive()
+            if message.type in _DATA:
+                self.last_recv_time = time.time()
+                return message.data
+            if message.type in _CLOSED:
+                raise ConnectionError(f"GRVT market-data socket closed ({message.type.name} {message.data!r})")
+
+    async def disconnect(self):
+        ws, session = self._ws, self._session
+        self._ws = self._session = None
+        try:
+            if ws is not None and not ws.closed:
+                await ws.close()
+        finally:
+            if session is not None:
+                await session.close()
