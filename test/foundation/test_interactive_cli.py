@@ -5,19 +5,20 @@ pty_session.py) is only read for what exists nowhere else: the CLI's own answers
 """
 import json
 import re
-import shutil
 import subprocess
 import sys
 import textwrap
 import time
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
+import yaml
 
 from grvt_sandbox.config import DEMO_API_KEY, DEMO_PRIVATE_KEY, DEMO_SUB_ACCOUNT_ID
+from grvt_tools.exchange_view import SandboxAdmin
+from grvt_tools.sandbox_process import SandboxProcess
 from test.foundation.pty_session import PtySession
 
 REPO = Path(__file__).resolve().parents[2]
@@ -25,6 +26,8 @@ LAUNCHER = REPO / "bin" / "hummingbot_grvt.py"
 PASSWORD = "interactive-cli-test"
 CONNECTOR = "grvt_perpetual_testnet"
 STRATEGY = "grvt_demo_perpetual_market_making"
+CREATED_FILE = "grvt_pmm_created"
+WRONG_SUB_ACCOUNT_ID = "1234567890"
 TOGGLE_LOG_PANE = "\x14"  # Ctrl-T: the output pane gets the full width, and the log pane stops redrawing
 STEP_TIMEOUT_S = 60.0
 
@@ -47,35 +50,15 @@ STORE_KEYS = textwrap.dedent('''
 ''')
 
 
-class SandboxAdmin:
-    def __init__(self, url: str):
-        self.url = url
-
-    def get(self, path: str):
-        with urllib.request.urlopen(f"{self.url}{path}", timeout=10) as response:
-            return json.loads(response.read())
-
+class CliSandbox(SandboxAdmin):
     def open_orders(self, sub_account_id: str = DEMO_SUB_ACCOUNT_ID) -> list:
-        return self.get(f"/sandbox/orders/{sub_account_id}")["result"]
+        return super().open_orders(sub_account_id)
 
 
 @pytest.fixture
-def sandbox() -> Iterator[SandboxAdmin]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "grvt_sandbox", "--port", "0", "--market", "--seed", "7", "--log-level", "WARNING"],
-        cwd=REPO, stdout=subprocess.PIPE, text=True)
-    try:
-        first_line = process.stdout.readline()
-        assert first_line.startswith("{"), f"the sandbox did not start: {first_line!r}"
-        yield SandboxAdmin(json.loads(first_line)["url"])
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        process.stdout.close()
+def sandbox(tmp_path) -> Iterator[CliSandbox]:
+    with SandboxProcess(seed=7, log_file=tmp_path / "sandbox.log") as process:
+        yield CliSandbox(process.url)
 
 
 @pytest.fixture
@@ -125,7 +108,8 @@ def run_command(session: PtySession, command: str) -> None:
 
 def output_after(screen: str, command: str):
     """The output pane's text between the last echo of the command and the input field (None before the echo)."""
-    echo = re.compile(r"^\s*>>>  " + re.escape(command) + r"\s*$")
+    # the pane may draw a scroll marker (v or ^) at the end of the line once its text outgrows it
+    echo = re.compile(r"^\s*>>>  " + re.escape(command) + r"\s*[v^]?\s*$")
     lines = screen.splitlines()
     echoes = [index for index, line in enumerate(lines) if echo.match(line)]
     if not echoes:
@@ -163,14 +147,16 @@ def wait_until(session: PtySession, fact: Callable[[], object], description: str
         session.pump(0.5)
 
 
-def connect_demo_account(session: PtySession) -> None:
+def connect_demo_account(session: PtySession, sub_account_id: str = DEMO_SUB_ACCOUNT_ID,
+                         connected: bool = True) -> None:
     run_command(session, f"connect {CONNECTOR}")
     for prompt, answer in (("API key >>>", DEMO_API_KEY), ("signing wallet >>>", DEMO_PRIVATE_KEY),
-                           ("(the sub-account id) >>>", DEMO_SUB_ACCOUNT_ID)):
+                           ("(the sub-account id) >>>", sub_account_id)):
         session.wait_for(lambda screen: input_line(screen).endswith(prompt), timeout=STEP_TIMEOUT_S,
                          description=f"the prompt {prompt!r}")
         type_line(session, answer, lambda field: field.count("*") >= len(answer))  # a masked prompt
-    session.expect(f"You are now connected to {CONNECTOR}.", timeout=STEP_TIMEOUT_S)
+    if connected:
+        session.expect(f"You are now connected to {CONNECTOR}.", timeout=STEP_TIMEOUT_S)
 
 
 def assert_balance_shows_usdt(session: PtySession) -> None:
@@ -198,9 +184,65 @@ def exit_cli(session: PtySession) -> None:
     assert session.wait_exit(STEP_TIMEOUT_S) == 0, session.screen_text()
 
 
-def test_connect_trade_and_stop_through_the_interactive_cli(cli_env, isolated_root, sandbox):
-    shutil.copyfile(REPO / "conf" / "strategies" / f"{STRATEGY}.yml",
-                    isolated_root / "conf" / "strategies" / f"{STRATEGY}.yml")
+# The answers a new user gives to `create` for perpetual_market_making, by a fragment of each prompt.
+CREATE_ANSWERS = (
+    ("Enter the strategy name", "perpetual_market_making"),
+    ("maker derivative connector", CONNECTOR),
+    ("token trading pair you would like to trade on", "BTC-USDT"),
+    ("How much leverage", "5"),
+    ("position mode", "One-way"),
+    ("first bid order", "0.02"),
+    ("first ask order", "0.02"),
+    ("cancel and replace bids and asks", "10"),
+    ("What is the amount of BTC per order", "0.002"),
+    ("short order to reduce position", "0.05"),
+    ("long order to reduce position", "0.05"),
+    ("stop_loss order", "1"),
+    ("stop loss order that has not been executed", "60"),
+    ("slippage", "0.5"),
+    ("file name", CREATED_FILE),
+)
+# What Hummingbot reaches out to on its own unless told to stay offline (see grvt_tools/offline.py).
+FOREIGN_EXCHANGE_NOISE = ("binance", "gate_io", "gate.io", "kraken", "kucoin", "server time", "rate oracle",
+                          "retrieving rates")
+
+
+def answer_create_prompts(session: PtySession) -> None:
+    """Answers each prompt of `create` as it appears, until the config file is saved."""
+    answered = []
+    while True:
+        def next_prompt(screen):
+            if f"{CREATED_FILE}.yml" in screen and "saved" in screen.lower() or "A new config file" in screen:
+                return "done"
+            field = input_line(screen)
+            for fragment, answer in CREATE_ANSWERS:
+                if fragment.lower() in field.lower() and (fragment, answer) not in answered[-1:]:
+                    return fragment, answer
+            return None
+
+        found = session.wait_for(next_prompt, timeout=STEP_TIMEOUT_S,
+                                 description=f"the next create prompt after {[a for a, _ in answered]}")
+        if found == "done":
+            return
+        answered.append(found)
+        prefilled = input_line(session.screen_text()).rpartition(">>>")[2].strip()
+        if prefilled:  # prompts with a default show it in the field: clear it as a person would
+            session.send("\x7f" * len(prefilled))
+            session.wait_for(lambda screen: input_line(screen).endswith(">>>"), timeout=STEP_TIMEOUT_S,
+                             description="the cleared input field")
+        type_line(session, found[1], lambda field, text=found[1]: field.endswith(text))
+        if found[0] == "file name":
+            return
+
+
+def assert_no_foreign_exchange_noise(root: Path) -> None:
+    for log_file in (root / "logs").iterdir():
+        for line in log_file.read_text(errors="replace").splitlines():
+            if " - ERROR - " in line or " - WARNING - " in line or " - NETWORK - " in line:
+                assert not any(word in line.lower() for word in FOREIGN_EXCHANGE_NOISE), line
+
+
+def test_connect_create_trade_and_stop_through_the_interactive_cli(cli_env, isolated_root, sandbox):
     with hummingbot_cli(cli_env, "-p", PASSWORD, "--create-password") as session:
         wait_for_main_screen(session)  # -p skips the login dialog; --create-password made the password file
         assert (isolated_root / "conf" / ".password_verification").is_file()
@@ -210,8 +252,15 @@ def test_connect_trade_and_stop_through_the_interactive_cli(cli_env, isolated_ro
         assert_secrets_stay_secret(session, isolated_root)
         assert_balance_shows_usdt(session)
 
-        run_command(session, f"import {STRATEGY}")
-        expect_output(session, f"import {STRATEGY}", "All checks: Confirmed", 'Enter "start"')
+        run_command(session, "create")
+        answer_create_prompts(session)
+        created = isolated_root / "conf" / "strategies" / f"{CREATED_FILE}.yml"
+        wait_until(session, created.is_file, "the created strategy file")
+        config = yaml.safe_load(created.read_text())
+        assert (config["strategy"], config["derivative"], config["market"]) == \
+            ("perpetual_market_making", CONNECTOR, "BTC-USDT")
+        assert float(config["order_amount"]) == 0.002 and float(config["bid_spread"]) == 0.02
+
         run_command(session, "start")
         expect_output(session, "start", "started successfully")
         orders = wait_until(session, sandbox.open_orders, "the strategy's orders resting on the sandbox")
@@ -229,6 +278,17 @@ def test_connect_trade_and_stop_through_the_interactive_cli(cli_env, isolated_ro
         wait_until(session, lambda: not sandbox.open_orders(), "no open orders after stop", timeout=30)
         exit_cli(session)
     assert not sandbox.open_orders()
+    assert_no_foreign_exchange_noise(isolated_root)
+
+
+def test_a_wrong_trading_account_id_is_named(cli_env, isolated_root):
+    with hummingbot_cli(cli_env, "-p", PASSWORD, "--create-password") as session:
+        wait_for_main_screen(session)
+        connect_demo_account(session, sub_account_id=WRONG_SUB_ACCOUNT_ID, connected=False)
+        session.expect(f"cannot access trading account id {WRONG_SUB_ACCOUNT_ID}", timeout=STEP_TIMEOUT_S)
+        assert not session.ever_printed(DEMO_PRIVATE_KEY)
+        exit_cli(session)
+    assert not (isolated_root / "conf" / "connectors" / f"{CONNECTOR}.yml").exists()
 
 
 def test_login_dialog_rejects_a_wrong_password_then_unlocks_the_stored_keys(cli_env, isolated_root):

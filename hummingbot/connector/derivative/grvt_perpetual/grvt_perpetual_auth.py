@@ -24,6 +24,7 @@ from hummingbot.connector.derivative.grvt_perpetual import (
     grvt_perpetual_constants as CONSTANTS,
     grvt_perpetual_web_utils as web_utils,
 )
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import GrvtPerpetualAPIError
 from hummingbot.core.api_throttler.async_throttler_base import AsyncThrottlerBase
 from hummingbot.core.web_assistant.auth import AuthBase
 from hummingbot.core.web_assistant.connections.data_types import RESTMethod, RESTRequest, WSRequest
@@ -266,6 +267,10 @@ class GrvtPerpetualAuth(AuthBase):
                     if attempt == 1 and self.is_session_error(exception):
                         self._on_session_rejected(used)
                         continue
+                    if isinstance(exception, GrvtPerpetualAPIError):
+                        named = exception.naming_trading_account(self._trading_account_id)
+                        if named is not exception:
+                            raise named from exception
                     raise
                 if attempt == 1 and isinstance(result, Mapping) and self.is_session_error(result):
                     self._on_session_rejected(used)
