@@ -158,6 +158,10 @@ class GrvtAccountView:
         body = {"start_time": str(start_time_ns)} if start_time_ns else {}
         return list(self._pages("fill_history", body))
 
+    def order_history(self) -> List[dict]:
+        """Every closed order of the sub-account (filled, cancelled, rejected), newest first."""
+        return list(self._pages("order_history", {}))
+
     def positions(self) -> List[dict]:
         return self._post("positions", {"sub_account_id": self.sub_account_id}).get("result") or []
 
