@@ -21,7 +21,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterable, Mapping, Optional
+from typing import Any, Dict, Iterable, Mapping, Optional, Sequence
 
 REPO = Path(__file__).resolve().parent.parent
 CONF_SOURCE = REPO / "conf"
@@ -196,11 +196,13 @@ def _apply_client_settings(settings: Mapping[str, Any]) -> None:
 
 def _store_inside_root(request: Mapping[str, Any]) -> None:
     """Runs in a process whose ``hummingbot`` package is the root's overlay."""
+    from hummingbot import root_path
     from hummingbot.client.config.config_crypt import ETHKeyFileSecretManger, store_password_verification
     from hummingbot.client.config.config_helpers import ClientConfigAdapter
     from hummingbot.client.config.security import Security
     from hummingbot.client.settings import AllConnectorSettings
 
+    (root_path() / "conf" / "connectors").mkdir(parents=True, exist_ok=True)
     secrets_manager = ETHKeyFileSecretManger(request["password"])
     if Security.new_password_required():
         store_password_verification(secrets_manager)
@@ -229,9 +231,50 @@ def _describe_without_values(error: Exception) -> str:
     return f"{type(error).__name__} while storing the keys"
 
 
-def main() -> int:
+def request_from_environment(connector: str, environ: Mapping[str, str] = os.environ) -> Dict[str, Any]:
+    """The storage request of ``python -m grvt_tools.bot_root --from-env CONNECTOR`` (Docker containers).
+
+    Password from ``$CONFIG_PASSWORD``; keys from ``$GRVT_API_KEY``, ``$GRVT_PRIVATE_KEY`` and
+    ``$GRVT_TRADING_ACCOUNT_ID``; optional ``$GRVT_MQTT_HOST``/``$GRVT_MQTT_PORT`` join Hummingbot's MQTT bridge
+    with ``$GRVT_INSTANCE_ID`` as the bot's instance id; ``$GRVT_OFFLINE=true`` applies the offline settings.
+    """
+    missing = [name for name in ("CONFIG_PASSWORD", "GRVT_API_KEY", "GRVT_PRIVATE_KEY", "GRVT_TRADING_ACCOUNT_ID")
+               if not environ.get(name)]
+    if missing:
+        raise BotRootError(f"set {', '.join(missing)} to store the {connector} keys")
+    settings: Dict[str, Any] = dict(MID_PRICE_SAMPLING_SETTINGS)
+    if environ.get("GRVT_OFFLINE", "").lower() in ("1", "true", "yes"):
+        settings.update(OFFLINE_CLIENT_SETTINGS)
+    if environ.get("GRVT_MQTT_HOST"):
+        settings.update({"mqtt_bridge.mqtt_host": environ["GRVT_MQTT_HOST"],
+                         "mqtt_bridge.mqtt_port": int(environ.get("GRVT_MQTT_PORT", "1883")),
+                         "mqtt_bridge.mqtt_autostart": True})
+    if environ.get("GRVT_INSTANCE_ID"):
+        settings["instance_id"] = environ["GRVT_INSTANCE_ID"]
+    return {"password": environ["CONFIG_PASSWORD"], "connector": connector,
+            "keys": grvt_keys(connector, environ["GRVT_API_KEY"], environ["GRVT_PRIVATE_KEY"],
+                              environ["GRVT_TRADING_ACCOUNT_ID"]),
+            "client_settings": settings}
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Stores keys in the Hummingbot root this process runs in: a JSON request on stdin (``store_keys``), or
+    ``--from-env CONNECTOR`` (see ``request_from_environment``), skipped with ``--if-missing`` when stored before."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m grvt_tools.bot_root")
+    parser.add_argument("--from-env", metavar="CONNECTOR", help="read the password and keys from the environment")
+    parser.add_argument("--if-missing", action="store_true", help="do nothing when the connector's keys exist")
+    args = parser.parse_args(argv)
     try:
-        _store_inside_root(json.loads(sys.stdin.read()))
+        if args.from_env:
+            keys_file = Path("conf") / "connectors" / f"{args.from_env}.yml"
+            if args.if_missing and keys_file.exists():
+                return 0
+            request = request_from_environment(args.from_env)
+        else:
+            request = json.loads(sys.stdin.read())
+        _store_inside_root(request)
     except BotRootError as error:
         print(f"grvt_tools.bot_root: {error}", file=sys.stderr)
         return 1
