@@ -39,13 +39,23 @@ from grvt_tools.sandbox_process import SandboxProcess, SandboxStartError
 REPO = Path(__file__).resolve().parent.parent
 DEMO_ROOT = REPO / ".demo"
 DEMO_PASSWORD = "grvt-sandbox-demo"
-DEMO_CONFIG = "grvt_demo_perpetual_market_making.yml"
-DEMO_STRATEGY = DEMO_CONFIG  # the V1 strategy file name, kept for callers of prepare_root()
+# The GRVT market maker (V2 script config with its controller) when this checkout has it, else Hummingbot's V1
+# perpetual_market_making; the demo, progress and report work the same for both.
+DEMO_CONFIGS = ("grvt_market_maker.yml", "grvt_demo_perpetual_market_making.yml")
+DEMO_STRATEGY = "grvt_demo_perpetual_market_making.yml"  # the V1 strategy file, kept for callers of prepare_root()
 DEMO_CONNECTOR = "grvt_perpetual_testnet"
 DEFAULT_DURATION_S = 180.0
 START_TIMEOUT_S = 180.0
 STOP_TIMEOUT_S = 120.0
 SAMPLE_INTERVAL_S = 1.0
+
+
+def default_demo_config(conf: Path = REPO / "conf") -> str:
+    return next((name for name in DEMO_CONFIGS
+                 if (conf / "scripts" / name).is_file() or (conf / "strategies" / name).is_file()), DEMO_STRATEGY)
+
+
+DEMO_CONFIG = default_demo_config()
 
 
 def demo_config_kind(name: str, conf: Path = REPO / "conf") -> str:

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Optional, Sequence
 
+import yaml
 from eth_account import Account
 
 from grvt_tools.exchange_view import SandboxAdmin
@@ -38,6 +39,19 @@ def status_line(name: str, status: Optional[dict]) -> str:
     return f"{name}: " + ("; ".join(parts) or "no connector yet")
 
 
+def sandbox_keys(fleet_file: Path) -> dict:
+    """On the sandbox, keys the environment does not give are made up: one API key, signer and sub-account each."""
+    environ = dict(os.environ)
+    document = yaml.safe_load(fleet_file.read_text()) or {}
+    for number, entry in enumerate(document.get("bots") or [], start=1):
+        made_up = {"api_key_env": f"sandbox-{entry.get('name')}", "private_key_env": Account.create().key.hex(),
+                   "trading_account_id_env": str(7400000 + number)}
+        for field, value in made_up.items():
+            if entry.get(field) and not environ.get(entry[field]):
+                environ[entry[field]] = value
+    return environ
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("fleet_file", type=Path)
@@ -47,11 +61,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--mqtt-port", type=int, default=1883)
     args = parser.parse_args(argv)
     password = os.environ.get("CONFIG_PASSWORD") or os.environ.get("HBOT_PASSWORD")
+    if not password and args.sandbox:
+        password = "grvt-sandbox-fleet"  # sandbox money only
     if not password:
         print("fleet: set CONFIG_PASSWORD (the password the bots' keys are encrypted with)", file=sys.stderr)
         return 2
     try:
-        bots = load_fleet_file(args.fleet_file)
+        environ = sandbox_keys(args.fleet_file) if args.sandbox else os.environ
+        bots = load_fleet_file(args.fleet_file, environ)
     except (OSError, ValueError, KeyError) as error:
         print(f"fleet: {error}", file=sys.stderr)
         return 2
