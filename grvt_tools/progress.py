@@ -125,6 +125,7 @@ class ProgressView:
         self.plain_interval = plain_interval
         self._live: Optional[Live] = None
         self._last_plain = float("-inf")
+        self._last_phase: Optional[str] = None
 
     @property
     def interactive(self) -> bool:
@@ -144,8 +145,9 @@ class ProgressView:
     def update(self, snapshot: Snapshot, force_plain: bool = False) -> None:
         if self._live is not None:
             self._live.update(self.render(snapshot))
-        elif force_plain or snapshot.elapsed - self._last_plain >= self.plain_interval:
-            self._last_plain = snapshot.elapsed
+        elif (force_plain or snapshot.phase != self._last_phase
+              or snapshot.elapsed - self._last_plain >= self.plain_interval):
+            self._last_plain, self._last_phase = snapshot.elapsed, snapshot.phase
             self.console.print(self.plain_line(snapshot), highlight=False)
 
     def plain_line(self, snapshot: Snapshot) -> str:

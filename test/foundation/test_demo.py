@@ -2,6 +2,7 @@
 import csv
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -45,11 +46,13 @@ def check_run_folder(folder: Path) -> dict:
 
 def test_demo_shows_progress_writes_the_report_and_stops_clean():
     before = existing_runs()
-    result = subprocess.run([sys.executable, str(REPO / "bin" / "demo.py"), "--duration", "20"], cwd=REPO,
+    result = subprocess.run([sys.executable, str(REPO / "bin" / "demo.py"), "--duration", "12"], cwd=REPO,
                             env=demo_env(), capture_output=True, text=True, timeout=300)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
-    assert "running: mid" in output  # the progress line, not Hummingbot's log
+    assert "] running: " in output  # progress lines, not Hummingbot's log
+    final_line = re.compile(r"\] stopped: mid [0-9,.]+, bid \S+ ask \S+, [1-9][0-9]* quotes, [0-9]+ fills, position")
+    assert final_line.search(output), output[-3000:]
     assert "Created LIMIT" not in output
     for noise in NETWORK_NOISE:
         assert noise not in output, (noise, output[-3000:])
