@@ -29,14 +29,15 @@ setup(
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     license="Apache 2.0",
-    python_requires=">=3.10",
+    python_requires=">=3.11",
     packages=["hummingbot_grvt", "hummingbot_grvt.grvt_perpetual", "grvt_tools"]
     + find_packages(include=["grvt_sandbox", "grvt_sandbox.*"]),
     package_dir={"hummingbot_grvt.grvt_perpetual": "hummingbot/connector/derivative/grvt_perpetual"},
     cmdclass={"build_py": BuildPyWithStartUpHook},
     install_requires=[
         "hummingbot==20260922",
-        "coincurve>=20.0.0",
+        "coincurve==20.0.0",
+        "safe-pysha3==1.0.7",
         "eth-account>=0.13.0",
         "bidict>=0.22.1",
         "aiohttp>=3.8.5,<3.14",

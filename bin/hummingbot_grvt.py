@@ -99,6 +99,16 @@ def check_strategy_file(args: argparse.Namespace) -> None:
         raise LaunchError(f"Config file not found: {path}", EXIT_STRATEGY_FAILED)
 
 
+def check_connector_settings() -> None:
+    """GRVT settings in conf/connectors/ are checked before Hummingbot loads them: one line per bad setting."""
+    from hummingbot.client.settings import CONNECTORS_CONF_DIR_PATH
+    from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_utils import connector_config_problems
+
+    problems = connector_config_problems(CONNECTORS_CONF_DIR_PATH)
+    if problems:
+        raise LaunchError("invalid connector setting:\n" + "\n".join(problems))
+
+
 def unlock_secrets(args: argparse.Namespace):
     """Returns the secrets manager for the given password, creating the password file when asked to."""
     from hummingbot.client.config.config_crypt import (
@@ -216,6 +226,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
         os.chdir(root_path())  # Hummingbot looks up scripts/ relative to the working directory
         check_strategy_file(args)
+        check_connector_settings()
         secrets_manager = unlock_secrets(args)
         if secrets_manager is None:
             from hummingbot.client.config.config_crypt import ETHKeyFileSecretManger

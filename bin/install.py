@@ -7,7 +7,7 @@ Hummingbot finds connectors, ``conf/`` and ``scripts/`` relative to the folder t
 ``connector/derivative/``, links to everything else, and this repository's ``grvt_perpetual``
 in place of the copy Hummingbot ships. Edits in the working tree are live without reinstalling.
 
-Run it with any Python 3.10-3.12; a second run with nothing changed takes a few seconds.
+Run it with Python 3.11 (what CI tests); a second run with nothing changed takes a few seconds.
 """
 import argparse
 import filecmp
@@ -70,8 +70,8 @@ def run(command: Sequence[str], **kwargs) -> None:
 
 
 def ensure_python_version() -> None:
-    if sys.version_info < (3, 10):
-        raise SystemExit(f"Python >= 3.10 is required (Hummingbot {HUMMINGBOT_VERSION}); "
+    if sys.version_info < (3, 11):
+        raise SystemExit(f"Python >= 3.11 is required (the book path uses asyncio.Task.uncancel); "
                          f"this is {sys.version.split()[0]}")
 
 

@@ -3,19 +3,27 @@ import argparse
 import asyncio
 import json
 import logging
+import secrets
 import signal
 import sys
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from grvt_sandbox.config import SandboxConfig
 from grvt_sandbox.faults import REST_FAULT_KINDS, RPC_FAULT_KINDS
+from grvt_sandbox.gateway.admin_guard import is_loopback
 from grvt_sandbox.gateway.rate_limits import DEFAULT_RATE_LIMITS
 from grvt_sandbox.server import SandboxServer
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m grvt_sandbox", description="A local GRVT-compatible exchange.")
-    parser.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="bind address (default 127.0.0.1); a non-loopback address needs --allow-remote")
+    parser.add_argument("--allow-remote", action="store_true",
+                        help="listen on a non-loopback address: anyone who reaches it can trade the sandbox's "
+                             "accounts; admin routes then need the admin token (generated and printed unless given)")
+    parser.add_argument("--admin-token", default=None,
+                        help="require this value in the X-Sandbox-Admin header of every /sandbox/ request")
     parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (default)")
     parser.add_argument("--chain-id", type=int, default=326, help="EIP-712 chain id orders are signed for")
     parser.add_argument("--session-ttl", type=float, default=24 * 3600.0, help="session cookie lifetime, seconds")
@@ -112,19 +120,35 @@ async def run_fault_schedule(server: SandboxServer, name: str, period_s: float) 
         logging.getLogger(__name__).info("scheduled fault: %s", name)
 
 
+def admin_token_for(host: str, allow_remote: bool, token: Optional[str]) -> Optional[str]:
+    """The admin token to run with: a loopback sandbox needs none; a remote one must be allowed and gets one."""
+    if is_loopback(host):
+        return token
+    if not allow_remote:
+        raise SystemExit(f"--host {host} is not a loopback address: anyone who can reach it could trade and drive "
+                         f"the sandbox; add --allow-remote if that is intended")
+    logging.getLogger(__name__).warning("listening on %s, beyond this machine; admin routes need the admin token",
+                                        host)
+    return token or secrets.token_urlsafe(24)
+
+
 async def run(args: argparse.Namespace) -> None:
+    admin_token = admin_token_for(args.host, args.allow_remote, args.admin_token)
     config = SandboxConfig(host=args.host, port=args.port, chain_id=args.chain_id, session_ttl_s=args.session_ttl,
                            speed_bump_ms=args.speed_bump_ms, max_open_orders=args.max_open_orders,
                            funding_period_s=args.funding_period, verify_signatures=not args.no_signature_check,
                            market=args.market, market_seed=args.seed,
-                           rate_limits=parse_rate_limits(args.rate_limits, args.rate_limit))
+                           rate_limits=parse_rate_limits(args.rate_limits, args.rate_limit), admin_token=admin_token)
     server = SandboxServer(config)
     apply_cli_faults(server, args.fault, args.reject_next, args.rpc_fault)
     schedule = parse_schedule(args.every)
     await server.start()
     scheduled = [asyncio.ensure_future(run_fault_schedule(server, name, period)) for name, period in schedule]
-    print(json.dumps({"url": server.url, "ws_url": server.ws_url, "chain_id": config.chain_id,
-                      "market": server.market is not None}), flush=True)
+    announcement = {"url": server.url, "ws_url": server.ws_url, "chain_id": config.chain_id,
+                    "market": server.market is not None}
+    if admin_token is not None:
+        announcement["admin_token"] = admin_token
+    print(json.dumps(announcement), flush=True)
     print(f"GRVT sandbox listening on {server.url}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

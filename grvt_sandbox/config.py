@@ -53,3 +53,6 @@ class SandboxConfig:
     market_seed: Optional[int] = None
     # route -> requests per second per account (gateway.rate_limits.DEFAULT_RATE_LIMITS is GRVT-like); None = off
     rate_limits: Optional[Dict[str, float]] = None
+    # required as the X-Sandbox-Admin header's value on every /sandbox/ request when set (any value is accepted
+    # on state-changing requests otherwise); needed when the sandbox listens beyond loopback
+    admin_token: Optional[str] = field(default=None, repr=False)

@@ -192,7 +192,8 @@ class FaultInjector:
             task.cancel()
 
     def reset_hold(self) -> None:
-        self._released.clear()
+        """The server starts (on its own loop): held answers wait again."""
+        self._released = asyncio.Event()
 
     # ------------------------------------------------------------------ WebSocket
     def drop_sockets(self, private_only: bool = False, abort: bool = False) -> int:

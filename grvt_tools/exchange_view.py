@@ -7,6 +7,7 @@ or mainnet alike (``GrvtAccountView.for_domain`` resolves the URLs like the conn
 included). Both use the standard library only.
 """
 import json
+import os
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from http.cookies import SimpleCookie
 from typing import Any, Dict, Iterator, List, Mapping, Optional
 
 from grvt_sandbox import control as sandbox_control
+from grvt_sandbox.gateway.admin_guard import ADMIN_HEADER
 
 
 class ExchangeViewError(Exception):
@@ -40,26 +42,27 @@ def _http(method: str, url: str, body: Optional[Mapping[str, Any]] = None, heade
         raise ExchangeViewError(f"{method} {url}: {getattr(error, 'reason', error)}") from None
 
 
-def _admin_headers() -> Dict[str, str]:
-    """Headers the sandbox's admin routes require, from the sandbox's own control client when it defines them."""
-    headers = getattr(sandbox_control, "admin_headers", None)
-    return dict(headers()) if callable(headers) else {}
-
-
 @dataclass
 class SandboxAdmin:
-    """The sandbox's admin surface (not part of GRVT's API)."""
+    """The sandbox's admin surface (not part of GRVT's API), guarded by the header its own control client sends;
+    ``token`` is the sandbox's admin token when it was started with one (default ``$GRVT_SANDBOX_ADMIN_TOKEN``)."""
 
     url: str
+    token: Optional[str] = field(default=None, repr=False)
 
     def __post_init__(self):
         self.url = self.url.rstrip("/")
+        if self.token is None:
+            self.token = os.environ.get(sandbox_control.TOKEN_ENVIRONMENT_VARIABLE) or None
+
+    def _headers(self) -> Dict[str, str]:
+        return {ADMIN_HEADER: self.token or "1"}
 
     def get(self, path: str):
-        return _http("GET", f"{self.url}{path}", headers=_admin_headers())[0]
+        return _http("GET", f"{self.url}{path}", headers=self._headers())[0]
 
     def post(self, path: str, body: Mapping[str, Any]):
-        return _http("POST", f"{self.url}{path}", body, headers=_admin_headers())[0]
+        return _http("POST", f"{self.url}{path}", body, headers=self._headers())[0]
 
     def status(self) -> dict:
         return self.get("/sandbox/status")

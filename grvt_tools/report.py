@@ -28,6 +28,7 @@ from rich.table import Table
 from grvt_tools.bot_status import read_status
 from grvt_tools.chart import write_chart
 from grvt_tools.pnl import MarketRun, analyze
+from grvt_tools.progress import latency_text
 from grvt_tools.records import RecordsError, config_files, find_databases, read_records
 
 PNL_PARTS = ("spread", "inventory", "fees", "rebates", "funding", "total")
@@ -138,21 +139,6 @@ def _number(value: Any, digits: int = 4, signed: bool = False) -> str:
     return f"{number:+,.{digits}f}" if signed else f"{number:,.{digits}f}"
 
 
-def latency_lines(order_metrics: Optional[Mapping[str, Any]]) -> List[str]:
-    """Readable lines from the connector's order metrics summary, whatever its exact shape."""
-    if not order_metrics:
-        return []
-    lines = []
-    for key, value in order_metrics.items():
-        if isinstance(value, Mapping):
-            parts = ", ".join(f"{name} {_number(item, 1) if isinstance(item, (int, float)) else item}"
-                              for name, item in value.items() if not isinstance(item, Mapping))
-            lines.append(f"{key}: {parts}")
-        else:
-            lines.append(f"{key}: {value}")
-    return lines
-
-
 def render_summary(report: Report, console: Optional[Console] = None) -> None:
     console = console or Console()
     for run in report.runs:
@@ -182,8 +168,8 @@ def render_summary(report: Report, console: Optional[Console] = None) -> None:
         table.add_row("mid price", f"{_number(summary['first_mid'], 2)} -> {_number(summary['last_mid'], 2)} "
                                    f"({summary['mid_source']})")
         console.print(table)
-    for line in latency_lines(report.summary.get("order_metrics")):
-        console.print(f"  [bold]orders[/bold]  {line}")
+    if report.summary.get("order_metrics"):
+        console.print(f"  [bold]orders[/bold]  {latency_text(report.summary['order_metrics'])}", highlight=False)
     exchange = report.summary.get("exchange")
     if exchange:
         console.print(f"  [bold]exchange[/bold]  {exchange.get('text', '')}")

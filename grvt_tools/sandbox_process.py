@@ -32,6 +32,7 @@ class SandboxProcess:
         self.process: Optional[subprocess.Popen] = None
         self.url: Optional[str] = None
         self.chain_id: Optional[int] = None
+        self.admin_token: Optional[str] = None  # announced by a sandbox listening beyond loopback
 
     def command(self) -> List[str]:
         command = [sys.executable, "-m", "grvt_sandbox", "--port", "0", "--log-level", self.log_level]
@@ -55,6 +56,7 @@ class SandboxProcess:
         try:
             announced = json.loads(first_line)
             self.url, self.chain_id = announced["url"], announced.get("chain_id")
+            self.admin_token = announced.get("admin_token")
         except (ValueError, KeyError, TypeError):
             self.stop()
             where = f"; see {self.log_file}" if self.log_file else ""

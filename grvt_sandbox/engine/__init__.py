@@ -38,6 +38,7 @@
     exchange.settle_funding("BTC_USDT_Perp", rate=None) # pay funding now (rate in percent)
     exchange.place_order(request, speed_bump_s)         # an OrderRequest (the gateways' signed order entry)
     exchange.accept_order(request) / exchange.reject_order(order, reason)   # accept without matching / reject it
+    exchange.forget_orders(keep_internal=False)         # drop every active order silently (a restart's amnesia)
 
 Fault injection and the de-duplication of repeated signed payloads live in the gateway (grvt_sandbox.gateway),
 not here: the engine is matching, accounts and funding.

@@ -1,18 +1,22 @@
-"""Sandbox-only admin routes under /sandbox/ (not GRVT's): inspect the exchange, move prices, inject faults."""
+"""Sandbox-only admin routes under /sandbox/ (not GRVT's): inspect the exchange, move prices, inject faults.
+Every route sits behind `admin_guard.AdminGuard` (requests from browser pages are refused)."""
 from decimal import Decimal
-from typing import Optional
+from typing import Awaitable, Callable, Optional
 
 from aiohttp import web
 
 from grvt_sandbox.config import AccountConfig
 from grvt_sandbox.errors import GrvtApiError
 from grvt_sandbox.gateway import encoding
+from grvt_sandbox.gateway.admin_guard import AdminGuard
 from grvt_sandbox.gateway.http import json_response, read_json_body
 from grvt_sandbox.numbers import format_decimal, parse_decimal
 
 FAULTS = ("fail_rest", "clear_rest", "fail_rpc", "clear_rpc", "rate_limit", "drop_sockets", "stall_stream",
           "inject_sequence_gap", "restart_gateway", "restart_exchange", "expire_sessions", "reject_next_orders",
           "clear")
+
+Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 
 def _decimal(body: dict, key: str, required: bool = True) -> Optional[Decimal]:
@@ -25,20 +29,28 @@ def _decimal(body: dict, key: str, required: bool = True) -> Optional[Decimal]:
 class AdminGateway:
     def __init__(self, server):
         self.server = server
+        self.guard = AdminGuard(server.config.host, server.config.admin_token)
 
     def routes(self):
+        guarded = self._guarded
         return [
-            web.get("/sandbox/status", self.status),
-            web.get("/sandbox/books/{instrument}", self.book),
-            web.get("/sandbox/accounts", self.accounts),
-            web.get("/sandbox/accounts/{sub_account_id}", self.account),
-            web.post("/sandbox/accounts", self.add_account),
-            web.get("/sandbox/orders/{sub_account_id}", self.orders),
-            web.post("/sandbox/price", self.set_price),
-            web.post("/sandbox/funding", self.settle_funding),
-            web.post("/sandbox/clock/advance", self.advance_clock),
-            web.post("/sandbox/faults/{name}", self.fault),
+            web.get("/sandbox/status", guarded(self.status)),
+            web.get("/sandbox/books/{instrument}", guarded(self.book)),
+            web.get("/sandbox/accounts", guarded(self.accounts)),
+            web.get("/sandbox/accounts/{sub_account_id}", guarded(self.account)),
+            web.post("/sandbox/accounts", guarded(self.add_account)),
+            web.get("/sandbox/orders/{sub_account_id}", guarded(self.orders)),
+            web.post("/sandbox/price", guarded(self.set_price)),
+            web.post("/sandbox/funding", guarded(self.settle_funding)),
+            web.post("/sandbox/clock/advance", guarded(self.advance_clock)),
+            web.post("/sandbox/faults/{name}", guarded(self.fault)),
         ]
+
+    def _guarded(self, handler: Handler) -> Handler:
+        async def guarded(request: web.Request) -> web.Response:
+            refusal = self.guard.refuse(request)
+            return refusal if refusal is not None else await handler(request)
+        return guarded
 
     @property
     def exchange(self):

@@ -12,7 +12,8 @@ from pathlib import Path
 from grvt_sandbox.config import DEMO_PRIVATE_KEY
 
 REPO = Path(__file__).resolve().parents[2]
-NETWORK_NOISE = ("rror", "Traceback", "network connection", "Gate.IO", "Binance", "Kraken", "KuCoin", "server time")
+NETWORK_NOISE = ("Error", "ERROR", "Traceback", "network connection", "Gate.IO", "Binance", "Kraken", "KuCoin",
+                 "server time")
 
 
 def demo_env():

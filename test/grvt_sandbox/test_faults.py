@@ -124,6 +124,7 @@ async def test_admin_routes(sandbox, client):
     async def admin(path, body=None):
         method = client.session.post if body is not None else client.session.get
         kwargs = {"json": body} if body is not None else {}
+        kwargs["headers"] = {"X-Sandbox-Admin": "1"}
         async with method(f"{sandbox.url}/sandbox/{path}", **kwargs) as response:
             return response.status, await response.json()
 
@@ -158,4 +159,14 @@ async def test_admin_routes(sandbox, client):
     assert sandbox.exchange.now_ns() - before >= 60 * 10 ** 9
     assert (await admin("faults/reject_next_orders", {"count": 1, "code": 2082}))[0] == 200
     assert (await client.create_order())[1]["code"] == 2082
+    assert (await admin("faults/fail_rpc", {"method": "v1/cancel_order", "kind": "drop_after", "count": 1}))[0] == 200
+    assert (await admin("faults/rate_limit", {"route": "book", "count": 1, "transport": "rest"}))[0] == 200
+    _, status = await admin("status")
+    assert status["rpc_faults"] == {"cancel_order": "drop_after"} and status["rest_faults"] == {"book": "status"}
+    assert (await client.post("book", {"instrument": BTC}))[1]["code"] == 1006
+    assert (await admin("faults/fail_rpc", {"method": "v1/cancel_order", "kind": "nope"}))[1]["code"] == 1003
     assert (await admin("faults/clear", {}))[0] == 200
+    assert sandbox.faults.rpc_faults == {}
+    _, restarted = await admin("faults/restart_exchange", {})
+    assert restarted["result"]["affected"] == 1  # the resting bid of account 6001
+    assert (await client.post("open_orders", {"sub_account_id": DEMO_SUB_ACCOUNT_ID}))[1]["code"] == 1000

@@ -6,8 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from grvt_sandbox.config import DEMO_SUB_ACCOUNT_ID
-from test.grvt_sandbox.sandbox_helpers import BTC, next_client_order_id, signed_order
+from grvt_sandbox.config import DEMO_SUB_ACCOUNT_ID, SandboxConfig
+from grvt_sandbox.server import SandboxServer
+from test.grvt_sandbox.sandbox_helpers import BTC, SandboxClient, next_client_order_id, signed_order
 
 pytestmark = pytest.mark.asyncio
 D = Decimal
@@ -270,3 +271,19 @@ async def test_restart_exchange_loses_orders_sessions_and_feeds(sandbox, client)
     assert (await client.create_order(client_order_id=resting))[0] == 200
     assert sandbox.faults.restart_exchange() == 2
     assert exchange.book_snapshot(BTC).asks == [] and maker_quote.status == "CANCELLED"
+
+
+async def test_stopping_the_sandbox_releases_held_answers_and_drops_deferred_requests():
+    sandbox = await SandboxServer(SandboxConfig(speed_bump_ms=0)).start()
+    client = SandboxClient(sandbox.url)
+    try:
+        await client.login()
+        sandbox.faults.fail_rest("create_order", "lost")
+        sandbox.faults.fail_rest("cancel_all_orders", "deferred_empty", delay_s=60)
+        assert await client.post("cancel_all_orders", {"sub_account_id": DEMO_SUB_ACCOUNT_ID}) == (200, {})
+        waiting = asyncio.ensure_future(client.create_order())  # this client would wait forever
+        await eventually(lambda: len(sandbox.exchange.open_orders(DEMO_SUB_ACCOUNT_ID)) == 1)
+        await asyncio.wait_for(sandbox.stop(), timeout=20)  # the held answer gave up instead of blocking the stop
+        await asyncio.gather(waiting, return_exceptions=True)
+    finally:
+        await client.close()

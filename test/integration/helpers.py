@@ -81,6 +81,9 @@ class EventRecorder:
         return self.of(tag, order_id)
 
 
+ADMIN_HEADERS = {"X-Sandbox-Admin": "1"}  # the sandbox refuses admin requests without it (browser pages cannot add it)
+
+
 class Admin:
     """The sandbox's /sandbox/ admin routes over HTTP."""
 
@@ -89,12 +92,12 @@ class Admin:
         self._session = session
 
     async def get(self, path: str) -> Any:
-        async with self._session.get(f"{self._base_url}{path}") as response:
+        async with self._session.get(f"{self._base_url}{path}", headers=ADMIN_HEADERS) as response:
             assert response.status == 200, await response.text()
             return await response.json()
 
     async def post(self, path: str, body: Optional[Dict[str, Any]] = None) -> Any:
-        async with self._session.post(f"{self._base_url}{path}", json=body or {}) as response:
+        async with self._session.post(f"{self._base_url}{path}", json=body or {}, headers=ADMIN_HEADERS) as response:
             assert response.status == 200, await response.text()
             return await response.json()
 
@@ -234,3 +237,59 @@ async def running_connector(sandbox: SandboxServer, private_key: str = DEMO_PRIV
             await grvt.stop_network()
             # Hummingbot shares one aiohttp session per process; each test has its own event loop.
             await ConnectionsFactory().close()
+
+
+def fast_order_path(connector: GrvtPerpetualDerivative, request_timeout: float = 1.0, uncertain_window: float = 4.0):
+    """Short timeouts and windows, so a fault test takes seconds (the defaults are sized for a live exchange)."""
+    connector.REST_REQUEST_TIMEOUT = request_timeout
+    primary = getattr(connector.order_transport, "primary", None)
+    if primary is not None:
+        primary.timeout = request_timeout
+    settings = connector.order_lifecycle.settings
+    settings.uncertain_order_window_seconds = uncertain_window
+    settings.uncertain_order_first_check_seconds = 0.2
+    settings.cancel_confirm_seconds = 0.5
+    settings.cancel_recheck_max_seconds = 2.0
+    connector.account.QUERY_ATTEMPTS = 3
+
+
+def demo_open_client_ids(sandbox: SandboxServer) -> List[str]:
+    """Client ids of the demo account's open orders, as the exchange holds them."""
+    return [order.client_order_id for order in sandbox.exchange.open_orders(DEMO_SUB_ACCOUNT_ID)]
+
+
+def tracker_problems(connector: GrvtPerpetualDerivative, sandbox: SandboxServer) -> List[str]:
+    """What keeps the tracker from matching the exchange: orphans, ghosts, orders stuck cancelling, duplicates."""
+    on_exchange = demo_open_client_ids(sandbox)
+    tracked = {order_id: order for order_id, order in connector.in_flight_orders.items() if not order.is_done}
+    problems = []
+    orphans = sorted(set(on_exchange) - set(tracked))
+    ghosts = sorted(order_id for order_id in tracked if order_id not in on_exchange)
+    duplicates = sorted({order_id for order_id in on_exchange if on_exchange.count(order_id) > 1})
+    if orphans:
+        problems.append(f"resting on the exchange but not tracked: {orphans}")
+    if ghosts:
+        problems.append(f"tracked but not on the exchange: {[(i, tracked[i].current_state.name) for i in ghosts]}")
+    if duplicates:
+        problems.append(f"duplicated on the exchange: {duplicates}")
+    return problems
+
+
+async def assert_tracker_matches_exchange(connector: GrvtPerpetualDerivative, sandbox: SandboxServer,
+                                          timeout: float = 20.0):
+    """Waits until every order the exchange holds is tracked and every tracked order exists; fails with what
+    still differs."""
+    deadline = time.monotonic() + timeout
+    while tracker_problems(connector, sandbox):
+        if time.monotonic() > deadline:
+            pytest.fail("; ".join(tracker_problems(connector, sandbox)))
+        await asyncio.sleep(0.05)
+
+
+async def cancel_all_and_check_empty(connector: GrvtPerpetualDerivative, sandbox: SandboxServer,
+                                     timeout: float = 20.0):
+    """What a stop does: cancel_all, then nothing of ours rests and nothing is tracked as live."""
+    await connector.cancel_all(timeout_seconds=10)
+    await eventually(lambda: not demo_open_client_ids(sandbox) and not any(
+        not order.is_done for order in connector.in_flight_orders.values()), timeout,
+        message=f"nothing resting after cancel_all ({tracker_problems(connector, sandbox)})")

@@ -13,6 +13,7 @@ from test.integration.helpers import (
     PAIR,
     connector_book_matches_sandbox,
     eventually,
+    fast_order_path,
     wait_until_resting,
 )
 
@@ -120,8 +121,10 @@ async def test_book_resyncs_when_the_first_delta_after_the_snapshot_is_missing(c
 @pytest.mark.parametrize("status", [500, 503])
 async def test_server_error_on_create_order_fails_the_order_and_leaves_nothing_resting(
         connector, events, admin, status):
-    # 500 (GRVT 1002) leaves the outcome unknown: the connector looks the order up before failing it.
-    await admin.fault("fail_rest", route="create_order", kind="status", status=status, count=1)
+    # 500 (GRVT 1002) leaves the outcome unknown: the connector looks the order up before failing it; 503 (1009,
+    # endpoint unavailable) fails it at once. Over the order socket and over REST alike.
+    fast_order_path(connector)
+    await admin.fault("fail_rpc", method="create_order", kind="status", status=status, count=1)
     order_id = connector.buy(PAIR, Decimal("0.01"), OrderType.LIMIT_MAKER, FAR_BID, position_action=PositionAction.OPEN)
 
     failure = (await events.wait_for(MarketEvent.OrderFailure, order_id, timeout=RECOVERY_TIMEOUT))[0]

@@ -63,3 +63,58 @@ async def test_quoting_on_the_synthetic_market_stays_consistent_with_the_exchang
             await eventually(lambda: _position_size(connector) == exchange_size,
                              message=f"connector position equal to the exchange's {exchange_size}")
             assert len(events.of(MarketEvent.BuyOrderCreated)) > 10
+
+
+REQUOTE_CYCLES = 1000
+FAULT_EVERY = 25  # cycles
+
+
+def _random_fault(sandbox, rng):
+    faults = [
+        lambda: sandbox.faults.fail_rpc("create_order", kind="delay", delay_s=rng.uniform(0.05, 0.5), count=3),
+        lambda: sandbox.faults.fail_rpc("create_order", kind="executed_empty", count=2),
+        lambda: sandbox.faults.fail_rpc("create_order", kind="deferred", delay_s=rng.uniform(0.5, 2.5), count=1),
+        lambda: sandbox.faults.fail_rpc("create_order", kind="status", status=500, count=3),
+        lambda: sandbox.faults.fail_rpc("cancel_order", kind="lost", count=2),
+        lambda: sandbox.faults.fail_rpc("cancel_order", kind="empty", count=2),
+        lambda: sandbox.faults.fail_rpc("create_order", kind="drop_after", count=1),
+        lambda: sandbox.faults.rate_limit("create_order", count=3),
+        lambda: sandbox.faults.drop_sockets(),
+        lambda: sandbox.faults.expire_sessions(),
+        lambda: sandbox.faults.inject_sequence_gap(stream="v1.state", skip=2),
+        lambda: sandbox.faults.fail_rest("open_orders", kind="empty", count=2),
+    ]
+    rng.choice(faults)()
+
+
+@pytest.mark.soak
+async def test_requote_loop_under_random_faults_leaves_the_tracker_equal_to_the_exchange():
+    import random
+
+    from test.integration.helpers import (
+        Liquidity,
+        assert_tracker_matches_exchange,
+        cancel_all_and_check_empty,
+        fast_order_path,
+    )
+
+    rng = random.Random(8)
+    async with SandboxServer(SandboxConfig()) as sandbox:
+        Liquidity(sandbox).seed()
+        async with running_connector(sandbox) as connector:
+            fast_order_path(connector, request_timeout=1.0, uncertain_window=4.0)
+            placed = []
+            for cycle in range(REQUOTE_CYCLES):
+                if cycle % FAULT_EVERY == FAULT_EVERY - 1:
+                    _random_fault(sandbox, rng)
+                if placed:
+                    connector.cancel(PAIR, placed[-1])
+                placed.append(connector.buy(PAIR, ORDER_SIZE, OrderType.LIMIT_MAKER,
+                                            Decimal("89000") - Decimal(cycle % 11),
+                                            position_action=PositionAction.OPEN))
+                await asyncio.sleep(0.1)
+            sandbox.faults.clear()
+            await cancel_all_and_check_empty(connector, sandbox, timeout=60)
+            await assert_tracker_matches_exchange(connector, sandbox)
+            summary = connector.order_metrics.summary()
+            assert summary["send_to_ack_ms"]["count"] > REQUOTE_CYCLES / 2, summary

@@ -16,4 +16,4 @@ def sandbox_process(tmp_path: Path) -> Iterator[SandboxProcess]:
 
 @pytest.fixture
 def sandbox_admin(sandbox_process: SandboxProcess) -> SandboxAdmin:
-    return SandboxAdmin(sandbox_process.url)
+    return SandboxAdmin(sandbox_process.url, token=sandbox_process.admin_token)

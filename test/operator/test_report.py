@@ -71,7 +71,7 @@ def test_report_writes_csv_json_and_chart_and_prints_a_summary(database, tmp_pat
     console = Console(record=True, width=140)
     render_summary(report, console)
     text = console.export_text()
-    assert "2 (1 buys, 1 sells)" in text and "send_to_ack_ms: p50 3.2" in text
+    assert "2 (1 buys, 1 sells)" in text and "send_to_ack_ms p50 3.2 ms" in text
 
 
 def test_report_command_on_a_root_and_its_errors(database, tmp_path, capsys):

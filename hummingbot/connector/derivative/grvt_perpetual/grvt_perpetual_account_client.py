@@ -1,46 +1,57 @@
 """Typed REST queries about one GRVT sub-account: orders, fills, positions, balances, leverage, funding payments.
 
-History routes are paginated newest first; ``GrvtPerpetualAccountClient`` follows the ``next`` cursors until a page
-reaches the requested start, the last page, or ``MAX_HISTORY_PAGES``. An unreadable item in a list is logged and
-skipped so that one bad record never hides the others.
+Every query is read-only, so a transient failure (5xx, timeout, rate limit, an empty or unreadable answer) is asked
+again with backoff before it is reported; a reply without its `result` is an error, never "no data", so state is
+replaced only by a valid answer. History routes are paginated newest first and followed until a page reaches the
+requested start, the last page, or ``MAX_HISTORY_PAGES``. An unreadable item in a list is logged and skipped so that
+one bad record never hides the others.
 """
 import asyncio
 import logging
 import time
 from decimal import Decimal
-from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Type, TypeVar
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Type, TypeVar
+
+import msgspec
 
 from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import retry_query
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import (
     GrvtFill,
     GrvtFundingPayment,
+    GrvtFundingRate,
     GrvtInitialLeverage,
     GrvtInstrument,
+    GrvtLeverageList,
     GrvtMessageError,
     GrvtOrder,
     GrvtPage,
     GrvtPosition,
+    GrvtResult,
     GrvtSubAccount,
-    result_list,
-    result_object,
-    to_bool,
-    to_decimal,
+    GrvtSuccess,
+    decode,
 )
-from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_transport import RestPoster
 from hummingbot.logger import HummingbotLogger
 
 T = TypeVar("T")
 
+# (path_url, body, reply type) -> the decoded reply; raises GrvtPerpetualAPIError for GRVT errors and unreadable answers
+TypedPoster = Callable[[str, Dict[str, Any], Type[T]], Awaitable[T]]
+
 
 class GrvtPerpetualAccountClient:
     MAX_HISTORY_PAGES = 20
+    QUERY_ATTEMPTS = 4
 
     _logger: Optional[HummingbotLogger] = None
 
-    def __init__(self, sub_account_id: str, private_post: RestPoster, public_post: RestPoster):
+    def __init__(self, sub_account_id: str, private_post: TypedPoster, public_post: TypedPoster,
+                 on_retry: Optional[Callable[[BaseException], None]] = None):
         self._sub_account_id = str(sub_account_id)
         self._private_post = private_post
         self._public_post = public_post
+        self._on_retry = on_retry
 
     @classmethod
     def logger(cls) -> HummingbotLogger:
@@ -56,18 +67,18 @@ class GrvtPerpetualAccountClient:
     # --------------------------------------------------------------------------------------------------------------
     # Orders and fills
     # --------------------------------------------------------------------------------------------------------------
-    async def order(self, client_order_id: str) -> GrvtOrder:
+    async def order(self, client_order_id: str, attempts: Optional[int] = None) -> GrvtOrder:
         """The order with this client id; GrvtPerpetualAPIError 1004 when GRVT does not know it."""
-        response = await self._private_post(CONSTANTS.ORDER_PATH_URL, self.body(client_order_id=client_order_id))
-        order = GrvtOrder.from_json(result_object(response, "order response"))
-        if order.state is None:
+        reply = await self._query(CONSTANTS.ORDER_PATH_URL, self.body(client_order_id=client_order_id),
+                                  GrvtResult[GrvtOrder], attempts=attempts)
+        if reply.result.state is None:
             raise GrvtMessageError(f"GRVT order {client_order_id} answer carries no state")
-        return order
+        return reply.result
 
     async def open_orders(self) -> List[GrvtOrder]:
-        response = await self._private_post(
-            CONSTANTS.OPEN_ORDERS_PATH_URL, self.body(kind=[CONSTANTS.PERPETUAL_KIND]))
-        return self._parse_items(result_list(response, "open orders response"), GrvtOrder)
+        reply = await self._query(CONSTANTS.OPEN_ORDERS_PATH_URL, self.body(kind=[CONSTANTS.PERPETUAL_KIND]),
+                                  GrvtResult[List[msgspec.Raw]])
+        return self._items(reply.result, GrvtOrder)
 
     async def fills(self, instrument: GrvtInstrument, start_ns: int) -> List[GrvtFill]:
         """Fills of the instrument at or after `start_ns` (0 = as far back as the page limit allows)."""
@@ -76,33 +87,30 @@ class GrvtPerpetualAccountClient:
             start_time=str(start_ns) if start_ns > 0 else None, limit=CONSTANTS.HISTORY_PAGE_LIMIT)
         fills = await self._history(
             CONSTANTS.FILL_HISTORY_PATH_URL, body, GrvtFill,
-            reached_start=lambda page: any(fill.event_time_ns < start_ns for fill in page))
-        return [fill for fill in fills if fill.instrument == instrument.instrument and fill.event_time_ns >= start_ns]
+            reached_start=lambda page: any(fill.event_time < start_ns for fill in page))
+        return [fill for fill in fills if fill.instrument == instrument.instrument and fill.event_time >= start_ns]
 
     # --------------------------------------------------------------------------------------------------------------
     # Account state
     # --------------------------------------------------------------------------------------------------------------
     async def account_summary(self) -> GrvtSubAccount:
-        response = await self._private_post(CONSTANTS.ACCOUNT_SUMMARY_PATH_URL, self.body())
-        return GrvtSubAccount.from_json(result_object(response, "account summary response"))
+        reply = await self._query(CONSTANTS.ACCOUNT_SUMMARY_PATH_URL, self.body(), GrvtResult[GrvtSubAccount])
+        return reply.result
 
     async def positions(self) -> List[GrvtPosition]:
-        response = await self._private_post(CONSTANTS.POSITIONS_PATH_URL, self.body(kind=[CONSTANTS.PERPETUAL_KIND]))
-        return self._parse_items(result_list(response, "positions response"), GrvtPosition)
+        reply = await self._query(CONSTANTS.POSITIONS_PATH_URL, self.body(kind=[CONSTANTS.PERPETUAL_KIND]),
+                                  GrvtResult[List[msgspec.Raw]])
+        return self._items(reply.result, GrvtPosition)
 
     async def initial_leverages(self) -> List[GrvtInitialLeverage]:
-        response = await self._private_post(CONSTANTS.GET_ALL_INITIAL_LEVERAGE_PATH_URL, self.body())
-        return self._parse_items(result_list(response, "initial leverage response", key="results"),
-                                 GrvtInitialLeverage)
+        reply = await self._query(CONSTANTS.GET_ALL_INITIAL_LEVERAGE_PATH_URL, self.body(), GrvtLeverageList)
+        return self._items(reply.results, GrvtInitialLeverage)
 
     async def set_initial_leverage(self, instrument: str, leverage: int) -> bool:
-        response = await self._private_post(
-            CONSTANTS.SET_INITIAL_LEVERAGE_PATH_URL, self.body(instrument=instrument, leverage=str(leverage)))
-        success = None
-        if isinstance(response, Mapping):
-            result = response.get("result")
-            success = response.get("success", result.get("success") if isinstance(result, Mapping) else None)
-        return success is not None and to_bool(success, "set leverage response", "success")
+        reply = await self._private_post(
+            CONSTANTS.SET_INITIAL_LEVERAGE_PATH_URL, self.body(instrument=instrument, leverage=str(leverage)),
+            GrvtSuccess)
+        return reply.success
 
     # --------------------------------------------------------------------------------------------------------------
     # Funding
@@ -116,51 +124,51 @@ class GrvtPerpetualAccountClient:
             limit=1 if latest_only else CONSTANTS.HISTORY_PAGE_LIMIT)
         payments = await self._history(
             CONSTANTS.FUNDING_PAYMENT_HISTORY_PATH_URL, body, GrvtFundingPayment,
-            reached_start=lambda page: latest_only or any(payment.event_time_ns <= after_ns for payment in page))
+            reached_start=lambda page: latest_only or any(payment.event_time <= after_ns for payment in page))
         selected = sorted(
-            (payment for payment in payments if payment.instrument == instrument and payment.event_time_ns > after_ns),
-            key=lambda payment: payment.event_time_ns)
+            (payment for payment in payments if payment.instrument == instrument and payment.event_time > after_ns),
+            key=lambda payment: payment.event_time)
         return selected[-1:] if latest_only else selected
 
     async def funding_rate_at(self, instrument: str, time_ns: int) -> Optional[Decimal]:
         """The funding rate (a fraction) of the last settlement at or before `time_ns`; GRVT publishes percent."""
-        response = await self._public_post(
-            CONSTANTS.FUNDING_RATE_PATH_URL, {"instrument": instrument, "end_time": str(time_ns), "limit": 1})
-        rates = result_list(response, "funding rate response")
-        if not rates or not isinstance(rates[0], Mapping) or rates[0].get("funding_rate") is None:
+        reply = await self._query(
+            CONSTANTS.FUNDING_RATE_PATH_URL, {"instrument": instrument, "end_time": str(time_ns), "limit": 1},
+            GrvtResult[List[GrvtFundingRate]], public=True)
+        if not reply.result:
             return None
-        rate = to_decimal(rates[0]["funding_rate"], "funding rate", "funding_rate")
-        return rate * CONSTANTS.FUNDING_RATE_PERCENT_SCALE
+        return reply.result[0].funding_rate * CONSTANTS.FUNDING_RATE_PERCENT_SCALE
 
     # --------------------------------------------------------------------------------------------------------------
     # Helpers
     # --------------------------------------------------------------------------------------------------------------
-    async def _history(
-        self,
-        path_url: str,
-        body: Dict[str, Any],
-        item_type: Type[T],
-        reached_start: Callable[[List[T]], bool],
-    ) -> List[T]:
+    async def _query(self, path_url: str, body: Dict[str, Any], reply_type: Type[T], public: bool = False,
+                     attempts: Optional[int] = None) -> T:
+        post = self._public_post if public else self._private_post
+        return await retry_query(lambda: post(path_url, body, reply_type), path_url,
+                                 attempts=attempts or self.QUERY_ATTEMPTS, on_retry=self._on_retry)
+
+    async def _history(self, path_url: str, body: Dict[str, Any], item_type: Type[T],
+                       reached_start: Callable[[List[T]], bool]) -> List[T]:
         items: List[T] = []
         cursor = None
         for _ in range(self.MAX_HISTORY_PAGES):
-            page = GrvtPage.from_json(await self._private_post(path_url, dict(body, cursor=cursor) if cursor else body))
-            page_items = self._parse_items(page.items, item_type)
+            page = await self._query(path_url, dict(body, cursor=cursor) if cursor else body, GrvtPage[msgspec.Raw])
+            page_items = self._items(page.result, item_type)
             items.extend(page_items)
-            if reached_start(page_items) or not page.next_cursor or not page.items:
+            if reached_start(page_items) or not page.next or not page.result:
                 return items
-            cursor = page.next_cursor
+            cursor = page.next
         self.logger().warning(f"GRVT {path_url} history truncated after {self.MAX_HISTORY_PAGES} pages.")
         return items
 
-    def _parse_items(self, raw_items: List[Any], item_type: Type[T]) -> List[T]:
+    def _items(self, raw_items: List[msgspec.Raw], item_type: Type[T]) -> List[T]:
         items = []
         for raw in raw_items:
             try:
-                items.append(item_type.from_json(raw))
+                items.append(decode(raw, item_type))
             except GrvtMessageError as error:
-                self.logger().warning(f"Skipping unreadable GRVT {item_type.KIND}: {error}")
+                self.logger().warning(f"Skipping an unreadable GRVT record: {error}")
         return items
 
 

@@ -69,6 +69,7 @@ ENV_TRADES_WS_URL = "TRADES_WS_URL"
 ENV_MARKET_DATA_WS_URL = "MARKET_DATA_WS_URL"
 ENV_CHAIN_ID = "CHAIN_ID"
 ENV_QUOTE_EXPIRY_SECONDS = "QUOTE_EXPIRY_SECONDS"
+ENV_ALLOW_PLAINTEXT = "ALLOW_PLAINTEXT"
 
 # ---------------------------------------------------------------------------------------------------------------
 # REST routes (all POST with a JSON body, except GET /time). Paths are relative to the gateway base URL and are
@@ -146,8 +147,8 @@ WS_ORDER_STATE_STREAM = "v1.state"
 WS_FILL_STREAM = "v1.fill"
 WS_POSITION_STREAM = "v1.position"
 WS_CANCEL_STREAM = "v1.cancel"
-WS_PRIVATE_STREAMS: Tuple[str, ...] = (
-    WS_ORDER_STREAM, WS_ORDER_STATE_STREAM, WS_FILL_STREAM, WS_POSITION_STREAM, WS_CANCEL_STREAM)
+# One order stream: v1.state carries both ids and the state (v1.order repeats it with the whole order).
+WS_PRIVATE_STREAMS: Tuple[str, ...] = (WS_ORDER_STATE_STREAM, WS_FILL_STREAM, WS_POSITION_STREAM, WS_CANCEL_STREAM)
 
 # Allowed secondary selectors per stream (GRVT rejects others with 3030/3031/3011).
 WS_BOOK_DELTA_RATES_MS: Tuple[int, ...] = (50, 100, 500, 1000)
@@ -356,7 +357,8 @@ TOKENS_PER_SECOND = 100
 AUTH_POOL = "grvt_auth_pool"
 MARKET_DATA_POOL = "grvt_market_data_pool"
 ACCOUNT_QUERY_POOL = "grvt_account_query_pool"
-ORDER_ENTRY_POOL = "grvt_order_entry_pool"
+CREATE_POOL = "grvt_create_pool"
+CANCEL_POOL = "grvt_cancel_pool"  # separate from creates: a backlog of cancels never delays a new quote
 CONTROL_POOL = "grvt_control_pool"  # cancel-all and the cancel-on-disconnect heartbeat
 WS_CONNECTION_LIMIT_ID = "grvt_ws_connect"
 WS_REQUEST_LIMIT_ID = "grvt_ws_request"
@@ -366,7 +368,8 @@ RATE_LIMIT_POOLS: Dict[str, Tuple[int, float]] = {
     AUTH_POOL: (1000, 10.0),
     MARKET_DATA_POOL: (100, 1.0),
     ACCOUNT_QUERY_POOL: (500, 5.0),
-    ORDER_ENTRY_POOL: (200, 1.0),  # create and cancel have separate GRVT buckets; together they may use both
+    CREATE_POOL: (200, 1.0),
+    CANCEL_POOL: (200, 1.0),
     CONTROL_POOL: (1000, 10.0),
 }
 
@@ -384,9 +387,9 @@ ENDPOINT_COSTS: Dict[str, Tuple[int, str]] = {
     TRADE_HISTORY_PATH_URL: (12, MARKET_DATA_POOL),
     KLINE_PATH_URL: (12, MARKET_DATA_POOL),
     FUNDING_RATE_PATH_URL: (12, MARKET_DATA_POOL),
-    CREATE_ORDER_PATH_URL: (5, ORDER_ENTRY_POOL),
-    CANCEL_ORDER_PATH_URL: (5, ORDER_ENTRY_POOL),
-    BULK_ORDERS_PATH_URL: (5, ORDER_ENTRY_POOL),  # plus one create_order cost per created order (web_utils)
+    CREATE_ORDER_PATH_URL: (5, CREATE_POOL),
+    CANCEL_ORDER_PATH_URL: (5, CANCEL_POOL),
+    BULK_ORDERS_PATH_URL: (5, CANCEL_POOL),  # plus one create_order cost per created order
     CANCEL_ALL_ORDERS_PATH_URL: (50, CONTROL_POOL),
     CANCEL_ON_DISCONNECT_PATH_URL: (100, CONTROL_POOL),
     ORDER_PATH_URL: (20, ACCOUNT_QUERY_POOL),

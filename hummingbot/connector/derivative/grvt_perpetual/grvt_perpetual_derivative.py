@@ -1,31 +1,28 @@
 """
 Hummingbot perpetual connector for GRVT.
 
-The class is a coordinator: signing lives in ``GrvtPerpetualOrderSigner``, order bodies in
-``GrvtSignedOrderFactory``, order entry in a ``GrvtPerpetualOrderTransport`` (REST today), account queries in
-``GrvtPerpetualAccountClient``, parsing in ``grvt_perpetual_messages``, order-state decisions in
-``GrvtOrderStateMachine``, the session in ``GrvtPerpetualAuth`` and market data in the order book data source.
+The class coordinates: signing lives in ``GrvtPerpetualOrderSigner``, order bodies in ``grvt_perpetual_order_requests``,
+order entry in a transport (JSON-RPC over the trades socket, REST while the socket is down), what each order report
+means in ``GrvtOrderLifecycle`` (uncertain creates, cancels, reconciliation, cancel-all), account queries in
+``GrvtPerpetualAccountClient``, wire types in ``grvt_perpetual_messages``, the session in ``GrvtPerpetualAuth`` and
+market data in the order book data source.
 
 Behaviour worth knowing:
-- GRVT answers a create with order id "0x00" and status PENDING; the real id is taken from the private streams,
-  order queries and open orders. Cancels are asynchronous: an order stays PENDING_CANCEL until GRVT reports it
-  CANCELLED, and fills arriving after the cancel acknowledgement are still applied.
-- Private events never trigger a REST call each: positions come from ``v1.position``, balances are refreshed after
-  fills at most once per ``BALANCE_REFRESH_MIN_INTERVAL`` and by the status poll. Order entry has its own
-  throttler pool, so polling never delays an order.
-- When GRVT may have executed a request that failed here (5xx, timeout, unreadable answer), the order is not
-  marked failed blindly: its status is checked by client order id first.
+- GRVT answers a create with order id "0x00" and status PENDING; the real id is taken from the private stream, order
+  queries and open orders. Cancels are asynchronous: an order stays PENDING_CANCEL until GRVT reports it CANCELLED.
+- Private events never trigger a REST call each: positions come from ``v1.position``; balances are refreshed after
+  fills at most once per ``BALANCE_REFRESH_MIN_INTERVAL`` and by the status poll. Creates and cancels have their own
+  throttler pools, so neither polling nor a burst of cancels delays a new quote.
+- Orders are refused at once (OrderFailure) while the order-entry circuit breaker is open, i.e. while GRVT keeps
+  failing; ``status_dict["order_entry"]`` then reads False.
 - One-way position mode only. Funding payments are read with pagination at each funding settlement of the traded
   instruments; the sign convention of GRVT's ``amount`` is configurable (``grvt_perpetual_funding_paid_is_positive``).
-- The ``grvt_perpetual_*`` options of the constructor are connect keys of the config maps in
-  ``grvt_perpetual_utils`` (non-secret, never prompted): users set them in conf/connectors/<connector>.yml.
 """
 import asyncio
-import time
-from decimal import Decimal
-from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
+from decimal import Decimal, InvalidOperation
+from typing import Any, Dict, List, Optional, Tuple, Type, TypeVar, Union
 
-import aiohttp
+import msgspec
 from bidict import bidict
 
 from hummingbot.connector.constants import s_decimal_NaN
@@ -46,39 +43,47 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import
     GrvtOrderRejectedError,
     GrvtPerpetualAPIError,
     error_from_response,
-    parse_json_body,
+    unreadable_answer,
 )
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import retry_query
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import (
     GrvtCancelStatus,
     GrvtFill,
-    GrvtFundingPayment,
     GrvtInstrument,
     GrvtMessageError,
     GrvtOrder,
-    GrvtOrderState,
     GrvtOrderStateFeed,
+    GrvtOrderStatus,
     GrvtPosition,
-    GrvtStreamMessage,
-    is_real_order_id,
-    result_list,
+    GrvtResult,
+    GrvtStreamEnvelope,
+    decode_reply,
+    load,
+)
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_metrics import GrvtOrderMetrics
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_lifecycle import GrvtOrderLifecycle
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_requests import (
+    GrvtOrderEntryRequests,
+    GrvtSignedOrderFactory,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_signer import GrvtPerpetualOrderSigner
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_state_machine import (
     GrvtOrderStateMachine,
-    hummingbot_order_state,
     trade_update_from_fill,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_transport import (
     GrvtCancelOnDisconnectHeartbeat,
-    GrvtOrderEntryRequests,
+    GrvtFailoverOrderTransport,
     GrvtPerpetualOrderTransport,
     GrvtPerpetualRestOrderTransport,
-    GrvtSignedOrderFactory,
+    GrvtPerpetualWsOrderTransport,
+    OnSent,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_user_stream_data_source import (
     RESYNC_EVENT,
     GrvtPerpetualUserStreamDataSource,
 )
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_ws_rpc import GrvtWsRpcClient
 from hummingbot.connector.derivative.position import Position
 from hummingbot.connector.exchange_py_base import ExchangePyBase
 from hummingbot.connector.perpetual_derivative_py_base import PerpetualDerivativePyBase
@@ -87,27 +92,30 @@ from hummingbot.connector.utils import combine_to_hb_trading_pair, get_new_numer
 from hummingbot.core.api_throttler.data_types import RateLimit
 from hummingbot.core.data_type.cancellation_result import CancellationResult
 from hummingbot.core.data_type.common import OrderType, PositionAction, PositionMode, PositionSide, TradeType
-from hummingbot.core.data_type.in_flight_order import InFlightOrder, OrderState, OrderUpdate, TradeUpdate
+from hummingbot.core.data_type.in_flight_order import InFlightOrder, OrderUpdate, TradeUpdate
+from hummingbot.core.data_type.limit_order import LimitOrder
+from hummingbot.core.data_type.market_order import MarketOrder
 from hummingbot.core.data_type.trade_fee import TradeFeeBase
-from hummingbot.core.utils.async_utils import safe_ensure_future, safe_gather
+from hummingbot.core.utils.async_utils import safe_ensure_future
 from hummingbot.core.utils.estimate_fee import build_perpetual_trade_fee
 from hummingbot.core.utils.tracking_nonce import NonceCreator
-from hummingbot.core.web_assistant.connections.data_types import RESTMethod
+from hummingbot.core.web_assistant.connections.data_types import RESTMethod, RESTRequest
 from hummingbot.core.web_assistant.web_assistants_factory import WebAssistantsFactory
 
-UNTRACKED_ORDERS_REPORT = utils.UNTRACKED_ORDERS_REPORT
+T = TypeVar("T")
 UNTRACKED_ORDERS_CANCEL = utils.UNTRACKED_ORDERS_CANCEL
-_NANOS = 1_000_000_000
+
+
+class GrvtOrderArgumentError(ValueError):
+    """buy/sell arguments that cannot make a GRVT order; the order fails before anything is sent."""
 
 
 class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     web_utils = web_utils
 
-    REST_REQUEST_TIMEOUT = 10.0  # seconds for one HTTP exchange (a create that times out is checked, not failed)
+    REST_REQUEST_TIMEOUT = 10.0  # seconds for one HTTP exchange (a create that times out is looked up, not failed)
+    WS_REQUEST_TIMEOUT = 10.0
     BALANCE_REFRESH_MIN_INTERVAL = 1.0  # seconds between account_summary calls triggered by fills
-    UNCERTAIN_ORDER_CHECK_DELAY = 2.0  # wait before looking up an order whose create outcome is unknown
-    CANCEL_ALL_CONFIRMATION_SHARE = 0.5  # share of the cancel_all timeout spent waiting for stream confirmations
-    CANCEL_ALL_POLL_INTERVAL = 0.05
     FILL_HISTORY_MARGIN_SECONDS = 60.0  # fills are looked up from this long before an order's creation
     FUNDING_SETTLEMENT_DELAY = 60.0  # payments are looked up this long after each funding settlement
     DEFAULT_MIN_NOTIONAL = Decimal("0")  # instruments without min_notional: GRVT checks it on submission
@@ -124,55 +132,65 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         rate_limits_share_pct: Decimal = Decimal("100"),
         grvt_perpetual_order_expiry_seconds: Union[float, str, None] = None,
         grvt_perpetual_cancel_on_disconnect_ms: Union[int, str, None] = 0,
-        grvt_perpetual_untracked_open_orders: Optional[str] = UNTRACKED_ORDERS_REPORT,
+        grvt_perpetual_untracked_open_orders: Optional[str] = utils.UNTRACKED_ORDERS_REPORT,
         grvt_perpetual_funding_paid_is_positive: Union[bool, str, None] = True,
+        grvt_perpetual_order_entry: Optional[str] = utils.ORDER_ENTRY_WEBSOCKET,
     ):
         """
-        The four options are validated like the config map fields; None or "" means the default (Hummingbot builds
-        non-trading instances with "" for every config field).
-
-        :param grvt_perpetual_order_expiry_seconds: lifetime of order signatures (= of GTT orders on GRVT), 10 s to
-            30 days. Defaults to the quote lifetime (10 minutes; GRVT_PERPETUAL_QUOTE_EXPIRY_SECONDS overrides);
-            a single order can pass `expiration_seconds=` to buy/sell.
-        :param grvt_perpetual_cancel_on_disconnect_ms: 0 = off; 1000-300000 arms GRVT's dead-man switch, re-armed
-            by a heartbeat every third of the countdown while the connector runs.
-        :param grvt_perpetual_untracked_open_orders: what to do at start with open orders GRVT holds that this bot
-            does not track: "report" (log them) or "cancel".
-        :param grvt_perpetual_funding_paid_is_positive: GRVT's spec says a positive funding `amount` is paid by the
-            account; live samples suggest the opposite (UNVERIFIED). Hummingbot's events use negative = paid.
+        The options are validated like the config map fields; None or "" means the default (Hummingbot builds
+        non-trading instances with "" for every config field). See grvt_perpetual_utils for their meaning.
         """
         order_expiry_seconds = utils.order_expiry_seconds_option(grvt_perpetual_order_expiry_seconds)
-        cancel_on_disconnect_ms = utils.cancel_on_disconnect_ms_option(grvt_perpetual_cancel_on_disconnect_ms)
-        untracked_open_orders = utils.untracked_open_orders_option(grvt_perpetual_untracked_open_orders)
-        funding_paid_is_positive = utils.funding_paid_is_positive_option(grvt_perpetual_funding_paid_is_positive)
+        self._cancel_on_disconnect_ms = utils.cancel_on_disconnect_ms_option(grvt_perpetual_cancel_on_disconnect_ms)
+        self._untracked_orders_policy = utils.untracked_open_orders_option(grvt_perpetual_untracked_open_orders)
+        paid_is_positive = utils.funding_paid_is_positive_option(grvt_perpetual_funding_paid_is_positive)
+        order_entry = utils.order_entry_option(grvt_perpetual_order_entry)
+        self._funding_sign = Decimal(-1) if paid_is_positive else Decimal(1)
         self._api_key = grvt_perpetual_api_key or ""
         self._trading_account_id = (grvt_perpetual_trading_account_id or "").strip()
         self._domain = domain
+        web_utils.check_transport_security(domain)
         self._trading_required = trading_required
         self._trading_pairs = list(trading_pairs or [])
-        self._untracked_orders_policy = untracked_open_orders
-        self._funding_sign = Decimal(-1) if funding_paid_is_positive else Decimal(1)
-        self._cancel_on_disconnect_countdown_ms = cancel_on_disconnect_ms
         self._signer = GrvtPerpetualOrderSigner(grvt_perpetual_private_key, chain_id=web_utils.chain_id(domain))
         self._instruments: Dict[str, GrvtInstrument] = {}
         self._nonce_creator = NonceCreator.for_microseconds()
         self._state_machine = GrvtOrderStateMachine()
+        self._order_metrics = GrvtOrderMetrics()
         self._startup_task: Optional[asyncio.Task] = None
         super().__init__(balance_asset_limit=balance_asset_limit, rate_limits_share_pct=rate_limits_share_pct)
-        self.real_time_balance_update = False  # balances come from account_summary polls, not from a stream
+        # GRVT's account summary and the fill-triggered refresh keep balances current: no spot-style in-flight
+        # accounting (which would show a negative base-asset balance on a short position).
+        self.real_time_balance_update = True
 
         expiry = order_expiry_seconds if order_expiry_seconds is not None else web_utils.quote_expiry_seconds(domain)
         requests = GrvtOrderEntryRequests(self._trading_account_id)
         self._order_factory = GrvtSignedOrderFactory(self._signer, self._trading_account_id, expiry)
-        self._account = GrvtPerpetualAccountClient(self._trading_account_id, self._private_post, self._public_post)
-        self._order_transport: GrvtPerpetualOrderTransport = GrvtPerpetualRestOrderTransport(
-            requests=requests, post=self._private_post, throttler=self._throttler)
+        self._account = GrvtPerpetualAccountClient(
+            self._trading_account_id, self._private_post, self._public_post, on_retry=self._count_retry)
+        self._rest_transport = GrvtPerpetualRestOrderTransport(requests, self._rest_order_call, self._throttler)
+        self._order_transport: GrvtPerpetualOrderTransport = self._rest_transport
+        if order_entry == utils.ORDER_ENTRY_WEBSOCKET:
+            rpc = GrvtWsRpcClient(
+                url=lambda: web_utils.private_ws_url(self._domain), auth_headers=self._auth.get_ws_auth_headers,
+                invalidate_session=self._auth.invalidate_session, on_reconnect=self._on_order_socket_reconnect)
+            self._order_transport = GrvtFailoverOrderTransport(
+                GrvtPerpetualWsOrderTransport(requests, rpc, self._throttler, self.WS_REQUEST_TIMEOUT),
+                self._rest_transport)
+        self._lifecycle = GrvtOrderLifecycle(
+            tracker=self._order_tracker, transport=lambda: self._order_transport, account=self._account,
+            state_machine=self._state_machine, metrics=self._order_metrics, now=self._now,
+            trade_update=self._trade_update, traded_filter=self._traded_filter, logger=self.logger)
         self._heartbeat: Optional[GrvtCancelOnDisconnectHeartbeat] = None
-        if self._cancel_on_disconnect_countdown_ms > 0:
-            self._heartbeat = GrvtCancelOnDisconnectHeartbeat(
-                self._order_transport, self._cancel_on_disconnect_countdown_ms)
-        self._balance_refresh = CoalescingRefresh(
-            self._update_balances, self.BALANCE_REFRESH_MIN_INTERVAL, self.logger)
+        if self._cancel_on_disconnect_ms > 0:
+            self._heartbeat = GrvtCancelOnDisconnectHeartbeat(self._order_transport, self._cancel_on_disconnect_ms)
+        self._balance_refresh = CoalescingRefresh(self._update_balances, self.BALANCE_REFRESH_MIN_INTERVAL, self.logger)
+        self._stream_handlers = {
+            CONSTANTS.WS_ORDER_STATE_STREAM: self._on_order_state,
+            CONSTANTS.WS_FILL_STREAM: self._on_fill,
+            CONSTANTS.WS_POSITION_STREAM: self._on_position,
+            CONSTANTS.WS_CANCEL_STREAM: self._on_cancel_notice,
+        }
 
     # ==============================================================================================================
     # Identity and configuration
@@ -183,12 +201,8 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
 
     @property
     def authenticator(self) -> GrvtPerpetualAuth:
-        return GrvtPerpetualAuth(
-            api_key=self._api_key,
-            trading_account_id=self._trading_account_id,
-            domain=self._domain,
-            throttler=self._throttler,
-        )
+        return GrvtPerpetualAuth(api_key=self._api_key, trading_account_id=self._trading_account_id,
+                                 domain=self._domain, throttler=self._throttler)
 
     @property
     def rate_limits_rules(self) -> List[RateLimit]:
@@ -239,23 +253,34 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         return self._order_factory
 
     @property
+    def order_lifecycle(self) -> GrvtOrderLifecycle:
+        return self._lifecycle
+
+    @property
+    def order_metrics(self) -> GrvtOrderMetrics:
+        """Per-order latency percentiles and error counters (see GrvtOrderMetrics.summary)."""
+        return self._order_metrics
+
+    @property
     def account(self) -> GrvtPerpetualAccountClient:
-        """Typed REST queries about the sub-account (orders, fills, positions, leverage, funding payments)."""
         return self._account
 
     @property
     def instruments(self) -> Dict[str, GrvtInstrument]:
-        """GRVT instruments by exchange symbol, as of the last trading-rules update."""
         return self._instruments
+
+    @property
+    def status_dict(self) -> Dict[str, bool]:
+        status = super().status_dict
+        if self.is_trading_required:
+            status["order_entry"] = not self._lifecycle.circuit.is_open
+        return status
 
     @property
     def funding_fee_poll_interval(self) -> int:
         """Seconds between funding settlements: the shortest funding interval of the traded instruments."""
-        hours = [
-            instrument.funding_interval_hours
-            for instrument in self._instruments.values()
-            if instrument.funding_interval_hours and self._is_traded_instrument(instrument)
-        ]
+        hours = [instrument.funding_interval_hours for instrument in self._instruments.values()
+                 if instrument.funding_interval_hours and self._is_traded_instrument(instrument)]
         return int(min(hours or [CONSTANTS.DEFAULT_FUNDING_INTERVAL_HOURS]) * 3600)
 
     def supported_order_types(self) -> List[OrderType]:
@@ -272,98 +297,83 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         rule = self._trading_rules.get(trading_pair)
         return rule.sell_order_collateral_token if rule is not None else trading_pair.split("-")[1]
 
-    def set_order_transport(self, transport: GrvtPerpetualOrderTransport):
-        """Swaps the order-entry transport (e.g. JSON-RPC over the trades socket with REST fallback)."""
-        self._order_transport = transport
-        if self._heartbeat is not None:
-            self._heartbeat = GrvtCancelOnDisconnectHeartbeat(transport, self._cancel_on_disconnect_countdown_ms)
-
     # ==============================================================================================================
     # Factories
     # ==============================================================================================================
     def _create_web_assistants_factory(self) -> WebAssistantsFactory:
-        return web_utils.build_api_factory(
-            throttler=self._throttler,
-            time_synchronizer=self._time_synchronizer,
-            domain=self._domain,
-            auth=self._auth,
-        )
+        return web_utils.build_api_factory(throttler=self._throttler, time_synchronizer=self._time_synchronizer,
+                                           domain=self._domain, auth=self._auth)
 
     def _create_order_book_data_source(self) -> GrvtPerpetualAPIOrderBookDataSource:
-        return GrvtPerpetualAPIOrderBookDataSource(
-            trading_pairs=self._trading_pairs,
-            connector=self,
-            api_factory=self._web_assistants_factory,
-            domain=self._domain,
-        )
+        return GrvtPerpetualAPIOrderBookDataSource(trading_pairs=self._trading_pairs, connector=self,
+                                                   api_factory=self._web_assistants_factory, domain=self._domain)
 
     def _create_user_stream_data_source(self) -> GrvtPerpetualUserStreamDataSource:
-        return GrvtPerpetualUserStreamDataSource(
-            auth=self._auth,
-            api_factory=self._web_assistants_factory,
-            domain=self._domain,
-        )
+        return GrvtPerpetualUserStreamDataSource(auth=self._auth, api_factory=self._web_assistants_factory,
+                                                 domain=self._domain, on_reconnect=self._count_reconnect)
 
     # ==============================================================================================================
     # REST
     # ==============================================================================================================
-    async def _api_request(
-        self,
-        path_url,
-        overwrite_url: Optional[str] = None,
-        method: RESTMethod = RESTMethod.GET,
-        params: Optional[Dict[str, Any]] = None,
-        data: Optional[Dict[str, Any]] = None,
-        is_auth_required: bool = False,
-        return_err: bool = False,
-        limit_id: Optional[str] = None,
-        headers: Optional[Dict[str, Any]] = None,
-        **kwargs,
-    ) -> Any:
+    async def _request(self, path_url: str, body: Optional[Dict[str, Any]], reply_type: Type[T],
+                       is_auth_required: bool, on_sent: OnSent = None, method: RESTMethod = RESTMethod.POST) -> T:
         """
-        Returns the decoded body; raises GrvtPerpetualAPIError for GRVT error envelopes and HTTP errors (also when
-        `return_err` is set: callers get typed errors, never raw error bodies). Private calls that fail with an
-        expired session (401 / 1000) log in again and are retried once.
+        One REST exchange decoded into `reply_type`. GRVT error envelopes, HTTP errors and answers that are not the
+        expected message (an empty `{}`, a proxy page) raise GrvtPerpetualAPIError; `on_sent` runs when the request
+        leaves, after the rate limiter. Private calls failing with an expired session log in again, once.
         """
-        url = overwrite_url or await self._api_request_url(path_url=path_url, is_auth_required=is_auth_required)
+        url = await self._api_request_url(path_url=path_url, is_auth_required=is_auth_required)
+        request = RESTRequest(method=method, url=url, data=msgspec.json.encode(body).decode() if body else None,
+                              headers={"Content-Type": "application/json"}, is_auth_required=is_auth_required,
+                              throttler_limit_id=path_url)
 
-        async def request_once():
+        async def request_once() -> T:
             rest_assistant = await self._web_assistants_factory.get_rest_assistant()
-            response = await rest_assistant.execute_request_and_get_response(
-                url=url,
-                throttler_limit_id=limit_id or path_url,
-                params=params,
-                data=data,
-                method=method,
-                is_auth_required=is_auth_required,
-                return_err=True,
-                timeout=self.REST_REQUEST_TIMEOUT,
-                headers=headers,
-            )
-            body = await response.text()
-            error = error_from_response(response.status, body, path=path_url)
+            async with self._throttler.execute_task(limit_id=path_url):
+                if on_sent is not None:
+                    on_sent()
+                response = await rest_assistant.call(request=request, timeout=self.REST_REQUEST_TIMEOUT)
+                text = await response.text()
+            error = error_from_response(response.status, text, path=path_url)
             if error is not None:
                 raise error
-            return parse_json_body(body)
+            try:
+                return decode_reply(text, reply_type)
+            except GrvtMessageError as decode_error:
+                raise unreadable_answer(response.status, text, path_url, str(decode_error)) from None
 
         if is_auth_required:
             return await self._auth.run_with_session_retry(request_once)
         return await request_once()
 
-    async def _private_post(self, path_url: str, data: Dict[str, Any]) -> Any:
-        return await self._api_post(path_url=path_url, data=data, is_auth_required=True, limit_id=path_url)
+    async def _api_request(self, path_url, overwrite_url: Optional[str] = None, method: RESTMethod = RESTMethod.GET,
+                           params: Optional[Dict[str, Any]] = None, data: Optional[Dict[str, Any]] = None,
+                           is_auth_required: bool = False, return_err: bool = False, limit_id: Optional[str] = None,
+                           headers: Optional[Dict[str, Any]] = None, **kwargs) -> Any:
+        """The decoded JSON body as Python objects; GRVT errors raise GrvtPerpetualAPIError (also with return_err)."""
+        return await self._request(path_url, data, Any, is_auth_required, method=method)
 
-    async def _public_post(self, path_url: str, data: Dict[str, Any]) -> Any:
-        return await self._api_post(path_url=path_url, data=data, limit_id=path_url)
+    async def _private_post(self, path_url: str, body: Dict[str, Any], reply_type: Type[T] = Any) -> T:
+        return await self._request(path_url, body, reply_type, is_auth_required=True)
+
+    async def _public_post(self, path_url: str, body: Dict[str, Any], reply_type: Type[T] = Any) -> T:
+        return await self._request(path_url, body, reply_type, is_auth_required=False)
+
+    async def _rest_order_call(self, path_url: str, body: Dict[str, Any], reply_type: Type[T], on_sent: OnSent) -> T:
+        return await self._request(path_url, body, reply_type, is_auth_required=True, on_sent=on_sent)
 
     async def _make_network_check_request(self):
-        await self._api_post(path_url=self.check_network_request_path, data=self._instruments_request(limit=1))
+        await self._public_post(self.check_network_request_path, self._instruments_request(limit=1))
 
-    async def _make_trading_rules_request(self) -> Any:
-        return await self._api_post(path_url=self.trading_rules_request_path, data=self._instruments_request())
+    async def _make_trading_rules_request(self) -> List[GrvtInstrument]:
+        reply = await retry_query(
+            lambda: self._public_post(self.trading_rules_request_path, self._instruments_request(),
+                                      GrvtResult[List[msgspec.Raw]]),
+            self.trading_rules_request_path, attempts=self._account.QUERY_ATTEMPTS, on_retry=self._count_retry)
+        return self._perpetual_instruments(reply.result)
 
-    async def _make_trading_pairs_request(self) -> Any:
-        return await self._api_post(path_url=self.trading_pairs_request_path, data=self._instruments_request())
+    async def _make_trading_pairs_request(self) -> List[GrvtInstrument]:
+        return await self._make_trading_rules_request()
 
     @staticmethod
     def _instruments_request(limit: int = 1000) -> Dict[str, Any]:
@@ -372,48 +382,49 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     # ==============================================================================================================
     # Instruments, symbols, trading rules
     # ==============================================================================================================
-    def _parse_instruments(self, exchange_info: Any, log_errors: bool) -> List[GrvtInstrument]:
+    def _perpetual_instruments(self, raw_instruments: List[Any]) -> List[GrvtInstrument]:
         instruments = []
-        for raw in result_list(exchange_info, "instruments response"):
+        for raw in raw_instruments:
             try:
-                instrument = GrvtInstrument.from_json(raw)
-            except GrvtMessageError:
-                if log_errors:
-                    self.logger().exception(f"Error parsing the trading pair rule {raw}. Skipping.")
+                instrument = load(raw, GrvtInstrument)
+            except GrvtMessageError as error:
+                text = bytes(raw).decode(errors="replace") if isinstance(raw, msgspec.Raw) else raw
+                self.logger().error(f"Error parsing the trading pair rule {text}. Skipping.")
+                self.logger().debug(f"The GRVT instrument could not be read: {error}")
                 continue
             if instrument.is_perpetual and instrument.settlement_period in ("", CONSTANTS.PERPETUAL_KIND):
                 instruments.append(instrument)
         return instruments
 
+    def _instruments_of(self, exchange_info: Any) -> List[GrvtInstrument]:
+        if isinstance(exchange_info, dict):  # raw JSON (Hummingbot's test suites hand it in this form)
+            return self._perpetual_instruments(exchange_info.get("result") or [])
+        return list(exchange_info)
+
     def _initialize_trading_pair_symbols_from_exchange_info(self, exchange_info: Any):
         mapping = bidict()
-        for instrument in self._parse_instruments(exchange_info, log_errors=False):
+        for instrument in self._instruments_of(exchange_info):
             trading_pair = combine_to_hb_trading_pair(base=instrument.base, quote=instrument.quote)
-            if trading_pair in mapping.inverse:
-                self.logger().debug(f"Ignoring {instrument.instrument}: {trading_pair} is already mapped.")
-                continue
-            mapping[instrument.instrument] = trading_pair
-            self._instruments[instrument.instrument] = instrument
+            if trading_pair not in mapping.inverse:
+                mapping[instrument.instrument] = trading_pair
+                self._instruments[instrument.instrument] = instrument
         self._set_trading_pair_symbol_map(mapping)
 
-    async def _format_trading_rules(self, exchange_info_dict: Any) -> List[TradingRule]:
+    async def _format_trading_rules(self, exchange_info: Any) -> List[TradingRule]:
         rules = []
-        for instrument in self._parse_instruments(exchange_info_dict, log_errors=True):
+        for instrument in self._instruments_of(exchange_info):
             self._instruments[instrument.instrument] = instrument
-            trading_pair = combine_to_hb_trading_pair(base=instrument.base, quote=instrument.quote)
-            rule_fields = {}
-            if instrument.max_position_size is not None and instrument.max_position_size > 0:
-                rule_fields["max_order_size"] = instrument.max_position_size
+            limits = {"max_order_size": instrument.max_position_size} if instrument.max_position_size else {}
             rules.append(TradingRule(
-                trading_pair=trading_pair,
+                trading_pair=combine_to_hb_trading_pair(base=instrument.base, quote=instrument.quote),
                 min_order_size=instrument.min_size,
                 min_price_increment=instrument.tick_size,
                 min_base_amount_increment=instrument.min_size,
-                min_notional_size=(instrument.min_notional if instrument.min_notional is not None
-                                   else self.DEFAULT_MIN_NOTIONAL),
+                min_notional_size=instrument.min_notional if instrument.min_notional is not None
+                else self.DEFAULT_MIN_NOTIONAL,
                 buy_order_collateral_token=instrument.quote,
                 sell_order_collateral_token=instrument.quote,
-                **rule_fields,
+                **limits,
             ))
         return rules
 
@@ -430,6 +441,17 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     def _is_traded_instrument(self, instrument: GrvtInstrument) -> bool:
         return combine_to_hb_trading_pair(instrument.base, instrument.quote) in self._trading_pairs
 
+    async def _traded_filter(self) -> Tuple[set, List[str], List[str]]:
+        """Instruments of the traded pairs, and their bases and quotes (the cancel-all filter)."""
+        instruments = set()
+        for trading_pair in self._trading_pairs:
+            try:
+                instruments.add(await self.exchange_symbol_associated_to_pair(trading_pair=trading_pair))
+            except KeyError:
+                continue
+        return (instruments, sorted({pair.split("-")[0] for pair in self._trading_pairs}),
+                sorted({pair.split("-")[1] for pair in self._trading_pairs}))
+
     async def _trading_pair_for_symbol(self, symbol: str) -> Optional[str]:
         try:
             return await self.trading_pair_associated_to_exchange_symbol(symbol=symbol)
@@ -439,29 +461,13 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     async def _update_trading_fees(self):
         """GRVT reports the fee charged on every fill; the configured schema only serves estimates."""
 
-    def _get_fee(
-        self,
-        base_currency: str,
-        quote_currency: str,
-        order_type: OrderType,
-        order_side: TradeType,
-        position_action: PositionAction,
-        amount: Decimal,
-        price: Decimal = s_decimal_NaN,
-        is_maker: Optional[bool] = None,
-    ) -> TradeFeeBase:
+    def _get_fee(self, base_currency: str, quote_currency: str, order_type: OrderType, order_side: TradeType,
+                 position_action: PositionAction, amount: Decimal, price: Decimal = s_decimal_NaN,
+                 is_maker: Optional[bool] = None) -> TradeFeeBase:
         is_maker = order_type is OrderType.LIMIT_MAKER if is_maker is None else is_maker
         return build_perpetual_trade_fee(
-            exchange=self.name,
-            is_maker=is_maker,
-            position_action=position_action,
-            base_currency=base_currency,
-            quote_currency=quote_currency,
-            order_type=order_type,
-            order_side=order_side,
-            amount=amount,
-            price=price,
-        )
+            exchange=self.name, is_maker=is_maker, position_action=position_action, base_currency=base_currency,
+            quote_currency=quote_currency, order_type=order_type, order_side=order_side, amount=amount, price=price)
 
     async def get_last_traded_prices(self, trading_pairs: List[str]) -> Dict[str, float]:
         return await self._orderbook_ds.get_last_traded_prices(trading_pairs=trading_pairs)
@@ -480,192 +486,166 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
              **kwargs) -> str:
         return self._start_order(TradeType.SELL, trading_pair, amount, order_type, price, **kwargs)
 
-    def _start_order(self, trade_type: TradeType, trading_pair: str, amount: Decimal, order_type: OrderType,
-                     price: Decimal, **kwargs) -> str:
-        """Creates the order in the background under a fresh client order id, which it returns at once."""
+    def _start_order(self, trade_type: TradeType, trading_pair: str, amount: Any, order_type: OrderType,
+                     price: Any, **kwargs) -> str:
+        """Validates the arguments, then creates the order in the background under a fresh client order id."""
         order_id = self._new_client_order_id()
-        safe_ensure_future(self._create_order(
-            trade_type=trade_type, order_id=order_id, trading_pair=trading_pair, amount=amount,
-            order_type=order_type, price=price, **kwargs))
+        self._order_metrics.submitted(order_id)
+        try:
+            amount, price = self._checked_order_arguments(trading_pair, amount, order_type, price, kwargs)
+        except GrvtOrderArgumentError as error:
+            self._fail_before_sending(order_id, trade_type, trading_pair, order_type, kwargs, error)
+            return order_id
+        safe_ensure_future(self._create_order(trade_type=trade_type, order_id=order_id, trading_pair=trading_pair,
+                                              amount=amount, order_type=order_type, price=price, **kwargs))
         return order_id
+
+    def _checked_order_arguments(self, trading_pair: str, amount: Any, order_type: OrderType, price: Any,
+                                 kwargs: Dict[str, Any]) -> Tuple[Decimal, Decimal]:
+        rule = self._trading_rules.get(trading_pair)
+        if rule is None:
+            raise GrvtOrderArgumentError(f"{trading_pair} is not a GRVT perpetual this connector trades "
+                                         f"(known: {', '.join(sorted(self._trading_rules)) or 'none yet'}).")
+        if order_type not in self.supported_order_types():
+            raise GrvtOrderArgumentError(f"GRVT does not support {order_type} orders.")
+        if kwargs.get("position_action") not in self.VALID_POSITION_ACTIONS:
+            raise GrvtOrderArgumentError(f"A GRVT order needs position_action OPEN or CLOSE, got "
+                                         f"{kwargs.get('position_action')}.")
+        amount = _finite_decimal(amount, "amount")
+        if amount <= 0:
+            raise GrvtOrderArgumentError(f"The order amount must be positive, got {amount}.")
+        if amount > rule.max_order_size:
+            raise GrvtOrderArgumentError(f"The order amount {amount} exceeds GRVT's maximum {rule.max_order_size} "
+                                         f"for {trading_pair}.")
+        if order_type is OrderType.MARKET and (price is None or _is_nan(price)):
+            return amount, s_decimal_NaN
+        price = _finite_decimal(price, "price")
+        if price <= 0:
+            raise GrvtOrderArgumentError(f"The order price must be positive, got {price}.")
+        return amount, price
+
+    def _fail_before_sending(self, order_id: str, trade_type: TradeType, trading_pair: str, order_type: OrderType,
+                             kwargs: Dict[str, Any], error: Exception):
+        self.logger().error(f"GRVT order {order_id} refused before sending: {error}")
+        position_action = kwargs.get("position_action")
+        self.start_tracking_order(
+            order_id=order_id, exchange_order_id=None, trading_pair=trading_pair, trade_type=trade_type,
+            price=Decimal("0"), amount=Decimal("0"), order_type=order_type,
+            position_action=position_action if isinstance(position_action, PositionAction) else PositionAction.NIL)
+        self._lifecycle.fail(self._order_tracker.active_orders[order_id], error)
 
     def _new_client_order_id(self) -> str:
         """A decimal uint64 in GRVT's API-client range [2^63, 2^64 - 1]."""
         number = get_new_numeric_client_order_id(nonce_creator=self._nonce_creator, max_id_bit_count=63)
         return str(number | CONSTANTS.CLIENT_ORDER_ID_MIN)
 
-    async def _place_order(
-        self,
-        order_id: str,
-        trading_pair: str,
-        amount: Decimal,
-        trade_type: TradeType,
-        order_type: OrderType,
-        price: Decimal,
-        position_action: PositionAction = PositionAction.NIL,
-        **kwargs,
-    ) -> Tuple[Optional[str], float]:
+    def _signed_order(self, order_id: str, instrument: GrvtInstrument, trade_type: TradeType, amount: Decimal,
+                      order_type: OrderType, price: Decimal, position_action: PositionAction,
+                      expiry_seconds: Optional[float] = None) -> Dict[str, Any]:
+        return self._order_factory.build(
+            client_order_id=order_id, instrument=instrument, is_buy=trade_type is TradeType.BUY, amount=amount,
+            order_type=order_type, price=price, reduce_only=position_action is PositionAction.CLOSE,
+            expiry_seconds=expiry_seconds)
+
+    async def _place_order(self, order_id: str, trading_pair: str, amount: Decimal, trade_type: TradeType,
+                           order_type: OrderType, price: Decimal, position_action: PositionAction = PositionAction.NIL,
+                           **kwargs) -> Tuple[Optional[str], float]:
         """
-        Returns (None, timestamp) while GRVT has not assigned the order id (its create answer says "0x00"): the
-        tracker records the real id when the streams or a status query report it.
+        Sends the signed order; returns (None, timestamp) while GRVT has not assigned the order id (its create answer
+        says "0x00"): the tracker records the real id when the stream or a status query reports it.
         """
+        self._lifecycle.check_order_entry()
         instrument = await self._instrument_for_pair(trading_pair)
-        order = self._order_factory.build(
-            client_order_id=order_id,
-            instrument=instrument,
-            is_buy=trade_type is TradeType.BUY,
-            amount=amount,
-            order_type=order_type,
-            price=price,
-            reduce_only=position_action is PositionAction.CLOSE,
-            expiry_seconds=kwargs.get("expiration_seconds"),
-        )
-        acknowledged = await self._order_transport.create_order(order)
-        if acknowledged.state is not None and acknowledged.state.status == CONSTANTS.ORDER_STATUS_REJECTED:
-            raise GrvtOrderRejectedError(acknowledged.state.reject_reason)
-        exchange_order_id = acknowledged.order_id if acknowledged.has_exchange_id else None
-        return exchange_order_id, self._now()
+        body = self._signed_order(order_id, instrument, trade_type, amount, order_type, price, position_action,
+                                  kwargs.get("expiration_seconds"))
+        transport = self._order_transport
+        with self._lifecycle.creating(order_id):
+            ack = await transport.create_order(
+                body, on_sent=lambda: self._order_metrics.sent(order_id, getattr(transport, "active", transport).name))
+        if ack.state is not None and ack.state.status is GrvtOrderStatus.REJECTED:
+            raise GrvtOrderRejectedError(ack.state.reject_reason)
+        return (ack.order_id if ack.has_exchange_id else None), self._now()
 
     async def _place_order_and_process_update(self, order: InFlightOrder, **kwargs) -> Optional[str]:
-        exchange_order_id, update_timestamp = await self._place_order(
-            order_id=order.client_order_id,
-            trading_pair=order.trading_pair,
-            amount=order.amount,
-            trade_type=order.trade_type,
-            order_type=order.order_type,
-            price=order.price,
-            **kwargs,
-        )
-        # The streams can report the order (even fill it) before the create answer arrives: never move it back.
-        if order.current_state is OrderState.PENDING_CREATE and not self._state_machine.is_finished(
-                order.client_order_id):
-            self._order_tracker.process_order_update(OrderUpdate(
-                client_order_id=order.client_order_id,
-                exchange_order_id=exchange_order_id,
-                trading_pair=order.trading_pair,
-                update_timestamp=update_timestamp,
-                new_state=OrderState.OPEN,
-            ))
-        elif exchange_order_id is not None and not is_real_order_id(order.exchange_order_id):
-            order.update_exchange_order_id(exchange_order_id)
+        exchange_order_id, _ = await self._place_order(
+            order_id=order.client_order_id, trading_pair=order.trading_pair, amount=order.amount,
+            trade_type=order.trade_type, order_type=order.order_type, price=order.price, **kwargs)
+        self._lifecycle.on_create_acknowledged(order, exchange_order_id)
         return exchange_order_id
 
-    def _on_order_failure(
-        self,
-        order_id: str,
-        trading_pair: str,
-        amount: Decimal,
-        trade_type: TradeType,
-        order_type: OrderType,
-        price: Optional[Decimal],
-        exception: Exception,
-        **kwargs,
-    ):
-        if self._is_create_outcome_unknown(exception):
-            self.logger().warning(
-                f"The outcome of {trade_type.name} {order_type.name} order {order_id} on {trading_pair} is unknown "
-                f"({exception}); checking its status on GRVT before deciding.")
-            safe_ensure_future(self._resolve_uncertain_order(order_id))
-            return
-        super()._on_order_failure(
-            order_id=order_id, trading_pair=trading_pair, amount=amount, trade_type=trade_type,
-            order_type=order_type, price=price, exception=exception, **kwargs)
-
-    @staticmethod
-    def _is_create_outcome_unknown(exception: Exception) -> bool:
-        if isinstance(exception, GrvtPerpetualAPIError):
-            return exception.is_outcome_unknown
-        if isinstance(exception, aiohttp.ClientConnectorError):
-            return False  # the connection was never made: nothing reached GRVT
-        return isinstance(exception, (asyncio.TimeoutError, aiohttp.ClientError, GrvtMessageError))
-
-    async def _resolve_uncertain_order(self, order_id: str):
-        await self._sleep(self.UNCERTAIN_ORDER_CHECK_DELAY)
+    def _on_order_failure(self, order_id: str, trading_pair: str, amount: Decimal, trade_type: TradeType,
+                          order_type: OrderType, price: Optional[Decimal], exception: Exception, **kwargs):
         order = self._order_tracker.fetch_tracked_order(order_id)
-        if order is None or not order.is_pending_create:
-            return
-        try:
-            self._order_tracker.process_order_update(await self._request_order_status(order))
-        except asyncio.CancelledError:
-            raise
-        except Exception as exception:
-            if self._is_order_not_found_during_status_update_error(exception):
-                self._update_order_after_failure(order_id=order_id, trading_pair=order.trading_pair,
-                                                 exception=exception)
-            else:
-                self.logger().warning(f"Could not resolve order {order_id} yet ({exception}); the status poll will.")
+        if order is not None and self._lifecycle.on_create_failed(order, exception):
+            return  # GRVT may have executed it: the lifecycle looks it up by client id before deciding
+        super()._on_order_failure(order_id=order_id, trading_pair=trading_pair, amount=amount, trade_type=trade_type,
+                                  order_type=order_type, price=price, exception=exception, **kwargs)
+
+    def _update_order_after_failure(self, order_id: str, trading_pair: str, exception: Optional[Exception] = None):
+        order = self._order_tracker.fetch_tracked_order(order_id)
+        if order is None:  # a lost order GRVT does not know either: the tracker releases it
+            super()._update_order_after_failure(order_id=order_id, trading_pair=trading_pair, exception=exception)
+        else:
+            self._lifecycle.fail(order, exception or IOError("order failed"))
+
+    def batch_order_create(self, orders_to_create: List[Union[LimitOrder, MarketOrder]]) -> List[LimitOrder]:
+        """Creates the orders with one v2/bulk_orders request per instrument (up to 100 orders each)."""
+        created = []
+        for order in orders_to_create:
+            order_id = self._new_client_order_id()
+            self._order_metrics.submitted(order_id)
+            created.append(order.copy_with_id(client_order_id=order_id))
+        safe_ensure_future(self._execute_batch_create(created))
+        return created
+
+    def batch_order_cancel(self, orders_to_cancel: List[LimitOrder]):
+        """Cancels the orders with one v2/bulk_orders request per 100 orders."""
+        tracked = [self._order_tracker.fetch_tracked_order(order.client_order_id) for order in orders_to_cancel]
+        safe_ensure_future(self._lifecycle.cancel_many([order for order in tracked if order is not None]))
+
+    async def _execute_batch_create(self, orders: List[Union[LimitOrder, MarketOrder]]):
+        signed: Dict[str, List[Tuple[InFlightOrder, Dict[str, Any]]]] = {}
+        for order in orders:
+            order_type = order.order_type() if callable(getattr(order, "order_type", None)) else OrderType.MARKET
+            trade_type = TradeType.BUY if order.is_buy else TradeType.SELL
+            price = order.price if order_type is not OrderType.MARKET else s_decimal_NaN
+            kwargs = {"position_action": order.position}
+            try:
+                amount, price = self._checked_order_arguments(order.trading_pair, order.quantity, order_type, price,
+                                                              kwargs)
+                amount = self.quantize_order_amount(order.trading_pair, amount)
+                price = self.quantize_order_price(order.trading_pair, price) if price.is_finite() else price
+                instrument = await self._instrument_for_pair(order.trading_pair)
+            except (GrvtOrderArgumentError, ValueError, KeyError) as error:
+                self._fail_before_sending(order.client_order_id, trade_type, order.trading_pair, order_type, kwargs,
+                                          error)
+                continue
+            self.start_tracking_order(order_id=order.client_order_id, exchange_order_id=None,
+                                      trading_pair=order.trading_pair, trade_type=trade_type, price=price,
+                                      amount=amount, order_type=order_type, position_action=order.position)
+            tracked = self._order_tracker.active_orders[order.client_order_id]
+            body = self._signed_order(order.client_order_id, instrument, trade_type, amount, order_type, price,
+                                      order.position)
+            signed.setdefault(instrument.instrument, []).append((tracked, body))
+        await asyncio.gather(*(self._lifecycle.create_many(batch) for batch in signed.values()))
 
     # ==============================================================================================================
     # Cancels
     # ==============================================================================================================
     async def _place_cancel(self, order_id: str, tracked_order: InFlightOrder) -> bool:
-        """Cancels by client order id (always known, even before GRVT assigns the order id)."""
-        return await self._order_transport.cancel_order(client_order_id=tracked_order.client_order_id)
+        return await self._lifecycle.cancel(tracked_order)
+
+    async def _execute_order_cancel(self, order: InFlightOrder) -> Optional[str]:
+        return order.client_order_id if await self._lifecycle.cancel(order) else None
 
     async def cancel_all(self, timeout_seconds: float) -> List[CancellationResult]:
-        """
-        One cancel_all_orders call for the traded pairs, then waits for the streams to confirm; orders still live
-        after a share of the timeout get individual cancels. Success = the order is done, or its cancel acked.
-        """
-        orders = [order for order in self.in_flight_orders.values() if not order.is_done]
-        if not orders:
-            # Still sweep the traded pairs: orders whose tracking was lost must not stay on the book after a stop.
-            try:
-                await asyncio.wait_for(self._cancel_all_on_exchange(), timeout=timeout_seconds)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exception:
-                self.logger().warning(f"GRVT cancel_all_orders failed: {exception}")
-            return []
-        deadline = time.monotonic() + timeout_seconds
-        acknowledged = set()
-        try:
-            if await self._cancel_all_on_exchange():
-                for order in orders:
-                    self._mark_pending_cancel(order)
-                await self._wait_until_done(orders, timeout_seconds * self.CANCEL_ALL_CONFIRMATION_SHARE)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exception:
-            self.logger().warning(f"GRVT cancel_all_orders failed ({exception}); cancelling orders one by one.")
-
-        remaining = [order for order in orders if not order.is_done]
-        if remaining:
-            try:
-                results = await asyncio.wait_for(
-                    safe_gather(*(self._execute_order_cancel(order) for order in remaining), return_exceptions=True),
-                    timeout=max(0.0, deadline - time.monotonic()))
-                acknowledged = {result for result in results if isinstance(result, str)}
-            except asyncio.TimeoutError:
-                self.logger().warning("Timed out cancelling GRVT orders one by one.")
-        return [
-            CancellationResult(order.client_order_id, order.is_done or order.client_order_id in acknowledged)
-            for order in orders
-        ]
-
-    async def _cancel_all_on_exchange(self) -> bool:
-        bases = sorted({pair.split("-")[0] for pair in self._trading_pairs}) or None
-        quotes = sorted({pair.split("-")[1] for pair in self._trading_pairs}) or None
-        return await self._order_transport.cancel_all_orders(base=bases, quote=quotes)
-
-    def _mark_pending_cancel(self, order: InFlightOrder):
-        if not order.is_done and order.current_state is not OrderState.PENDING_CANCEL:
-            self._order_tracker.process_order_update(OrderUpdate(
-                client_order_id=order.client_order_id,
-                trading_pair=order.trading_pair,
-                update_timestamp=self._now(),
-                new_state=OrderState.PENDING_CANCEL,
-            ))
-
-    async def _wait_until_done(self, orders: Iterable[InFlightOrder], timeout: float):
-        deadline = time.monotonic() + timeout
-        while any(not order.is_done for order in orders) and time.monotonic() < deadline:
-            await asyncio.sleep(self.CANCEL_ALL_POLL_INTERVAL)
+        """One cancel_all_orders for the traded pairs, stream confirmations, then whatever remains one by one."""
+        return await self._lifecycle.cancel_all(timeout_seconds)
 
     async def cancel_untracked_open_orders(self, untracked: Optional[List[GrvtOrder]] = None) -> List[str]:
         """Cancels the open orders of the traded pairs that this bot does not track; returns their GRVT ids."""
         if untracked is None:
-            untracked = await self._untracked_open_orders(await self._account.open_orders())
+            untracked = await self._lifecycle.untracked_open_orders()
         cancelled = []
         for order in untracked:
             try:
@@ -676,6 +656,15 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             except Exception as exception:
                 self.logger().warning(f"Could not cancel untracked GRVT order {order.order_id}: {exception}")
         return cancelled
+
+    async def _handle_untracked(self, untracked: List[GrvtOrder]):
+        for order in untracked:
+            self.logger().warning(
+                f"GRVT holds an open order this bot does not track: {order.order_id} (client id "
+                f"{order.client_order_id}) {'BUY' if order.leg.is_buying_asset else 'SELL'} {order.leg.size} "
+                f"{order.instrument} @ {order.leg.limit_price}.")
+        if self._untracked_orders_policy == UNTRACKED_ORDERS_CANCEL:
+            await self.cancel_untracked_open_orders(untracked)
 
     # ==============================================================================================================
     # Order status and fills through REST
@@ -689,27 +678,32 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     def _is_order_not_found_during_cancelation_error(self, cancelation_exception: Exception) -> bool:
         return isinstance(cancelation_exception, GrvtPerpetualAPIError) and cancelation_exception.is_not_found
 
+    async def _update_order_status(self):
+        # orders whose create is in flight or whose outcome the lifecycle resolves are left to it
+        polled = [order for order in self._order_tracker.active_orders.values()
+                  if not self._lifecycle.is_managed(order.client_order_id)]
+        await self._update_orders_fills(orders=list(self._order_tracker.all_fillable_orders.values()))
+        await self._update_orders_with_error_handler(orders=polled,
+                                                     error_handler=self._handle_update_error_for_active_order)
+
     async def _request_order_status(self, tracked_order: InFlightOrder) -> OrderUpdate:
-        order = await self._account.order(tracked_order.client_order_id)
-        return self._order_update_for(tracked_order, order.state, order.order_id) or OrderUpdate(
-            client_order_id=tracked_order.client_order_id,
-            trading_pair=tracked_order.trading_pair,
-            update_timestamp=self._now(),
-            new_state=tracked_order.current_state,
-        )
+        order = await self._account.order(tracked_order.client_order_id, attempts=1)
+        return self._state_machine.order_update(tracked_order, order.state, order.order_id, self._now()) or \
+            OrderUpdate(client_order_id=tracked_order.client_order_id, trading_pair=tracked_order.trading_pair,
+                        update_timestamp=self._now(), new_state=tracked_order.current_state)
 
     async def _handle_update_error_for_active_order(self, order: InFlightOrder, error: Exception):
-        # Only "not found" (and a missing exchange id) count towards declaring an order lost; a 5xx or a rate limit
-        # during an outage must not make Hummingbot forget live orders.
-        if self._is_order_not_found_during_status_update_error(error) or isinstance(error, asyncio.TimeoutError):
+        # Only "not found" counts towards declaring an order lost: a timeout, a 5xx or a rate limit during an outage
+        # says nothing about the order.
+        if self._is_order_not_found_during_status_update_error(error):
             await self._order_tracker.process_order_not_found(order.client_order_id)
         else:
-            self.logger().warning(f"Error fetching status update for the active order {order.client_order_id}: "
-                                  f"{error}.")
+            self._order_metrics.errors += 1
+            self.logger().warning(f"Status of order {order.client_order_id} unknown for now: {error}.")
 
     async def _all_trade_updates_for_order(self, order: InFlightOrder) -> List[TradeUpdate]:
         fills = await self._fills_since(order.trading_pair, order.creation_timestamp)
-        return [self._trade_update(fill, order) for fill in fills if self._fill_belongs_to(fill, order)]
+        return [self._trade_update(fill, order) for fill in fills if _fill_belongs_to(fill, order)]
 
     async def _update_orders_fills(self, orders: List[InFlightOrder]):
         """One paginated fill-history sweep per trading pair instead of one request per order."""
@@ -722,42 +716,19 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             except asyncio.CancelledError:
                 raise
             except Exception as request_error:
-                self.logger().warning(
-                    f"Failed to fetch trade updates for orders of {trading_pair}. Error: {request_error}",
-                    exc_info=request_error)
+                self.logger().warning(f"Failed to fetch trade updates for orders of {trading_pair}: {request_error}")
                 continue
             for fill in fills:
-                order = next((order for order in pair_orders if self._fill_belongs_to(fill, order)), None)
-                if order is not None:
-                    self._order_tracker.process_trade_update(self._trade_update(fill, order))
+                if any(_fill_belongs_to(fill, order) for order in pair_orders):
+                    self._lifecycle.on_fill(fill)
 
     async def _fills_since(self, trading_pair: str, since: float) -> List[GrvtFill]:
         """Fills of the pair from shortly before `since` (seconds; orders restored without a time: all pages)."""
-        start_ns = int((since - self.FILL_HISTORY_MARGIN_SECONDS) * _NANOS) if since and since > 0 else 0
+        start_ns = web_utils.seconds_to_ns(since - self.FILL_HISTORY_MARGIN_SECONDS) if since and since > 0 else 0
         return await self._account.fills(await self._instrument_for_pair(trading_pair), max(0, start_ns))
-
-    @staticmethod
-    def _fill_belongs_to(fill: GrvtFill, order: InFlightOrder) -> bool:
-        if fill.client_order_id and fill.client_order_id == order.client_order_id:
-            return True
-        return is_real_order_id(fill.order_id) and fill.order_id == order.exchange_order_id
 
     def _trade_update(self, fill: GrvtFill, order: InFlightOrder) -> TradeUpdate:
         return trade_update_from_fill(fill, order, self.trade_fee_schema(), order.quote_asset)
-
-    def _order_update_for(
-        self, order: InFlightOrder, state: GrvtOrderState, exchange_order_id: Optional[str]
-    ) -> Optional[OrderUpdate]:
-        if order.client_order_id in self._order_tracker.lost_orders:
-            # Lost orders are already FAILED locally; the tracker only needs the final state to release them.
-            return OrderUpdate(
-                client_order_id=order.client_order_id,
-                exchange_order_id=exchange_order_id if is_real_order_id(exchange_order_id) else None,
-                trading_pair=order.trading_pair,
-                update_timestamp=state.update_timestamp or self._now(),
-                new_state=hummingbot_order_state(state),
-            )
-        return self._state_machine.order_update(order, state, exchange_order_id, self._now())
 
     # ==============================================================================================================
     # Balances, positions, leverage, position mode
@@ -797,14 +768,13 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         if position.size == 0:
             self._perpetual_trading.remove_position(key)
             return trading_pair
-        leverage = position.leverage if position.leverage else Decimal(self.get_leverage(trading_pair))
         self._perpetual_trading.set_position(key, Position(
             trading_pair=trading_pair,
             position_side=PositionSide.LONG if position.size > 0 else PositionSide.SHORT,
             unrealized_pnl=position.unrealized_pnl,
             entry_price=position.entry_price,
             amount=position.size,
-            leverage=leverage,
+            leverage=position.leverage or Decimal(self.get_leverage(trading_pair)),
         ))
         return trading_pair
 
@@ -825,9 +795,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             raise
         except Exception as exception:
             return False, str(exception)
-        if confirmed:
-            return True, ""
-        return False, f"GRVT did not confirm leverage {leverage} for {trading_pair}."
+        return (True, "") if confirmed else (False, f"GRVT did not confirm leverage {leverage} for {trading_pair}.")
 
     async def _sync_initial_leverage(self):
         """Reads the leverage GRVT applies to each traded instrument (set in the UI or by an earlier run)."""
@@ -854,7 +822,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         try:
             symbol = await self.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
             if fire_event_on_new and initialized:
-                after_ns = int(self._last_funding_fee_payment_ts[trading_pair] * _NANOS)
+                after_ns = web_utils.seconds_to_ns(self._last_funding_fee_payment_ts[trading_pair])
                 payments = await self._account.funding_payments(symbol, after_ns=after_ns)
             else:
                 payments = await self._account.funding_payments(symbol, latest_only=True)
@@ -883,10 +851,10 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         rate = await self._funding_rate_of(trading_pair, payment)
         return payment.timestamp, rate, payment.amount * self._funding_sign
 
-    async def _funding_rate_of(self, trading_pair: str, payment: GrvtFundingPayment) -> Decimal:
+    async def _funding_rate_of(self, trading_pair: str, payment) -> Decimal:
         """The rate of the settlement a payment belongs to; the streamed funding info when GRVT cannot tell."""
         try:
-            rate = await self._account.funding_rate_at(payment.instrument, payment.event_time_ns)
+            rate = await self._account.funding_rate_at(payment.instrument, payment.event_time)
             if rate is not None:
                 return rate
         except asyncio.CancelledError:
@@ -906,57 +874,47 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             except asyncio.CancelledError:
                 raise
             except Exception:
+                self._order_metrics.errors += 1
                 self.logger().error("Unexpected error in user stream listener loop.", exc_info=True)
 
     async def _process_user_stream_event(self, event_message: Any):
-        message = GrvtStreamMessage.from_json(event_message)
-        stream = message.stream
-        if stream == CONSTANTS.WS_ORDER_STATE_STREAM:
-            feed = GrvtOrderStateFeed.from_json(message.feed)
-            self._apply_order_report(feed.client_order_id, feed.order_id, feed.state)
-        elif stream == CONSTANTS.WS_ORDER_STREAM:
-            order = GrvtOrder.from_json(message.feed)
-            if order.state is not None:
-                self._apply_order_report(order.client_order_id, order.order_id, order.state)
-        elif stream == CONSTANTS.WS_FILL_STREAM:
-            self._apply_fill(GrvtFill.from_json(message.feed))
-        elif stream == CONSTANTS.WS_POSITION_STREAM:
-            await self._apply_position(GrvtPosition.from_json(message.feed))
-        elif stream == CONSTANTS.WS_CANCEL_STREAM:
-            notice = GrvtCancelStatus.from_json(message.feed)
-            self.logger().info(f"GRVT cancel notice for order {notice.client_order_id or notice.order_id}: "
-                               f"{notice.cancel_status} ({notice.reason}).")
-        elif stream == RESYNC_EVENT:
-            self.logger().info(f"Reconciling with GRVT through REST ({message.feed.get('reason')}).")
-            self._poll_notifier.set()
-
-    def _tracked_order(self, client_order_id: str, exchange_order_id: Optional[str]) -> Optional[InFlightOrder]:
-        tracker = self._order_tracker
-        order = tracker.fetch_tracked_order(client_order_id) if client_order_id else None
-        if order is None and client_order_id:
-            order = tracker.fetch_lost_order(client_order_id=client_order_id)
-        if order is None and is_real_order_id(exchange_order_id):
-            order = next((candidate for candidate in tracker.active_orders.values()
-                          if candidate.exchange_order_id == exchange_order_id), None)
-            order = order or tracker.fetch_lost_order(exchange_order_id=exchange_order_id)
-        return order
-
-    def _apply_order_report(self, client_order_id: str, exchange_order_id: str, state: GrvtOrderState):
-        order = self._tracked_order(client_order_id, exchange_order_id)
-        if order is None:
+        if isinstance(event_message, dict) and event_message.get("stream") == RESYNC_EVENT:
+            self.logger().info(f"Reconciling with GRVT through REST ({event_message['feed'].get('reason')}).")
+            self._schedule_reconciliation()
             return
-        update = self._order_update_for(order, state, exchange_order_id)
-        if update is not None:
-            self._order_tracker.process_order_update(update)
+        envelope = load(event_message, GrvtStreamEnvelope)
+        handler = self._stream_handlers.get(envelope.stream)
+        if handler is not None:
+            await handler(envelope.feed)
 
-    def _apply_fill(self, fill: GrvtFill):
-        tracker = self._order_tracker
-        order = tracker.all_fillable_orders.get(fill.client_order_id) if fill.client_order_id else None
-        if order is None and is_real_order_id(fill.order_id):
-            order = tracker.all_fillable_orders_by_exchange_order_id.get(fill.order_id)
-        if order is not None:
-            tracker.process_trade_update(self._trade_update(fill, order))
+    async def _on_order_state(self, feed: Any):
+        report = load(feed, GrvtOrderStateFeed)
+        self._lifecycle.on_order_report(report.client_order_id, report.order_id, report.order_state)
+
+    async def _on_fill(self, feed: Any):
+        self._lifecycle.on_fill(load(feed, GrvtFill))
         self._balance_refresh.request()
+
+    async def _on_position(self, feed: Any):
+        await self._apply_position(load(feed, GrvtPosition))
+
+    async def _on_cancel_notice(self, feed: Any):
+        notice = load(feed, GrvtCancelStatus)
+        self.logger().info(f"GRVT cancel notice for order {notice.client_order_id or notice.order_id}: "
+                           f"{notice.cancel_status.value} ({notice.reason}).")
+        self._lifecycle.on_cancel_notice(notice)
+
+    def _count_reconnect(self):
+        self._order_metrics.reconnects += 1
+
+    def _count_retry(self, error: BaseException):
+        self._order_metrics.retries += 1
+        if isinstance(error, GrvtPerpetualAPIError) and error.is_rate_limited:
+            self._order_metrics.rate_limited += 1
+
+    def _on_order_socket_reconnect(self):
+        self._count_reconnect()
+        self._schedule_reconciliation()
 
     # ==============================================================================================================
     # Start / stop, reconciliation
@@ -964,6 +922,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     async def start_network(self):
         await super().start_network()
         if self.is_trading_required:
+            self._order_transport.start()
             self._startup_task = safe_ensure_future(self._startup_sync())
             if self._heartbeat is not None:
                 self._heartbeat.start()
@@ -975,11 +934,13 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         if self._heartbeat is not None:
             await self._heartbeat.stop()
         self._balance_refresh.cancel()
+        await self._lifecycle.stop()
+        await self._order_transport.stop()
         await super().stop_network()
 
     async def _startup_sync(self):
         await self.trading_pair_symbol_map()
-        for step in (self._sync_initial_leverage, self._reconcile_open_orders):
+        for step in (self._sync_initial_leverage, self._reconcile):
             try:
                 await step()
             except asyncio.CancelledError:
@@ -987,38 +948,23 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             except Exception as exception:
                 self.logger().warning(f"GRVT start-up sync step {step.__name__} failed: {exception}")
 
-    async def _untracked_open_orders(self, exchange_orders: List[GrvtOrder]) -> List[GrvtOrder]:
-        traded = set()
-        for trading_pair in self._trading_pairs:
-            try:
-                traded.add(await self.exchange_symbol_associated_to_pair(trading_pair=trading_pair))
-            except KeyError:
-                continue
-        return [
-            order for order in exchange_orders
-            if order.instrument in traded and self._tracked_order(order.client_order_id, order.order_id) is None
-        ]
+    def _schedule_reconciliation(self):
+        safe_ensure_future(self._reconcile_after_resync())
 
-    async def _reconcile_open_orders(self):
-        """
-        Start-up reconciliation: restored orders learn their GRVT state and id; open orders GRVT holds for the
-        traded pairs that no tracked order matches are reported, and cancelled if so configured.
-        """
-        exchange_orders = await self._account.open_orders()
-        for exchange_order in exchange_orders:
-            if exchange_order.state is not None:
-                self._apply_order_report(exchange_order.client_order_id, exchange_order.order_id, exchange_order.state)
-        if self.in_flight_orders:
-            # restored orders GRVT no longer lists ended while the bot was away: let the status poll settle them
+    async def _reconcile_after_resync(self):
+        try:
+            await self._reconcile()
+            await self._update_orders_fills(list(self._order_tracker.all_fillable_orders.values()))
+            await asyncio.gather(self._update_positions(), self._update_balances())
+        except asyncio.CancelledError:
+            raise
+        except Exception as exception:
+            self.logger().warning(f"GRVT reconciliation failed ({exception}); the status poll will retry.")
             self._poll_notifier.set()
-        untracked = await self._untracked_open_orders(exchange_orders)
-        for order in untracked:
-            self.logger().warning(
-                f"GRVT holds an open order this bot does not track: {order.order_id} (client id "
-                f"{order.client_order_id}) {'BUY' if order.is_buying_asset else 'SELL'} {order.size} "
-                f"{order.instrument} @ {order.limit_price}.")
-        if untracked and self._untracked_orders_policy == UNTRACKED_ORDERS_CANCEL:
-            await self.cancel_untracked_open_orders(untracked)
+
+    async def _reconcile(self):
+        """Restored and live orders learn their GRVT state and id; untracked open orders are reported or cancelled."""
+        await self._lifecycle.reconcile(self._handle_untracked)
 
     # ==============================================================================================================
     # Helpers
@@ -1026,3 +972,25 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     def _now(self) -> float:
         timestamp = self.current_timestamp
         return self._time() if timestamp is None or timestamp != timestamp or timestamp <= 0 else timestamp
+
+
+def _fill_belongs_to(fill: GrvtFill, order: InFlightOrder) -> bool:
+    if fill.client_order_id and fill.client_order_id == order.client_order_id:
+        return True
+    return fill.order_id == order.exchange_order_id and order.exchange_order_id not in (None, "0x00")
+
+
+def _is_nan(value: Any) -> bool:
+    return isinstance(value, (Decimal, float)) and value != value
+
+
+def _finite_decimal(value: Any, name: str) -> Decimal:
+    if isinstance(value, bool):
+        raise GrvtOrderArgumentError(f"The order {name} must be a number, got {value!r}.")
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(value))
+    except (InvalidOperation, ValueError, TypeError):
+        raise GrvtOrderArgumentError(f"The order {name} must be a number, got {value!r}.") from None
+    if not number.is_finite():
+        raise GrvtOrderArgumentError(f"The order {name} must be a finite number, got {value!r}.")
+    return number

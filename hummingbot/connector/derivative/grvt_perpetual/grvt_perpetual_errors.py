@@ -4,8 +4,9 @@ REST errors arrive as ``{"code", "message", "status"}`` (HTTP status = ``status`
 ``{"code", "message"}``. ``GrvtPerpetualAPIError`` subclasses ``IOError`` because Hummingbot's request helpers and
 order-failure paths treat IOError as "the exchange refused", and because a non-JSON 5xx page must fail the same way.
 """
-import json
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, Union
+
+import msgspec
 
 from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
 
@@ -49,6 +50,12 @@ ERROR_EXPLANATIONS = {
 }
 
 _MAX_RAW_BODY_IN_MESSAGE = 300
+
+
+class _ErrorEnvelope(msgspec.Struct):
+    code: Optional[int] = None
+    message: str = ""
+    status: Optional[int] = None
 
 
 class GrvtPerpetualAPIError(IOError):
@@ -111,16 +118,33 @@ class GrvtPerpetualAPIError(IOError):
             return self.code in (CONSTANTS.ERROR_INTERNAL, CONSTANTS.ERROR_UNKNOWN)
         return self.http_status is None or self.http_status >= 500 or self.http_status < 400
 
+    @property
+    def is_retryable(self) -> bool:
+        """Worth asking again: the exchange failed or throttled, the request itself was fine."""
+        if self.code is not None:
+            return self.code in CONSTANTS.RETRYABLE_ERROR_CODES
+        return self.is_outcome_unknown or self.is_rate_limited
+
     @classmethod
-    def from_error_object(
-        cls, error: Any, http_status: Optional[int] = None, path: str = ""
-    ) -> "GrvtPerpetualAPIError":
+    def from_error_object(cls, error: Any, http_status: Optional[int] = None,
+                          path: str = "") -> "GrvtPerpetualAPIError":
+        """From a decoded REST or JSON-RPC error object ({"code", "message", "status"?})."""
         if isinstance(error, Mapping):
-            code = _as_int(error.get("code"))
-            message = str(error.get("message") or "no message")
-            status = _as_int(error.get("status")) or http_status
-            return cls(code=code, message=message, http_status=status, path=path)
+            try:
+                envelope = msgspec.convert(error, _ErrorEnvelope, strict=False)
+            except msgspec.ValidationError:
+                envelope = _ErrorEnvelope(message=_shorten(str(error.get("message") or "")))
+            return cls(code=envelope.code or None, message=envelope.message or "no message",
+                       http_status=envelope.status or http_status, path=path)
         return cls(code=None, message=_shorten(str(error)), http_status=http_status, path=path)
+
+
+class GrvtRpcNotSent(ConnectionError):
+    """A request was not sent (the order socket is down): nothing reached GRVT."""
+
+
+class GrvtRpcOutcomeUnknown(ConnectionError):
+    """A request was sent but its reply never came: GRVT may have executed it."""
 
 
 class GrvtOrderRejectedError(IOError):
@@ -131,39 +155,40 @@ class GrvtOrderRejectedError(IOError):
         super().__init__(f"GRVT rejected the order ({reject_reason})")
 
 
-def error_from_response(http_status: int, body_text: str, path: str = "") -> Optional[GrvtPerpetualAPIError]:
+def error_from_response(http_status: int, body: Union[bytes, str], path: str = "") -> Optional[GrvtPerpetualAPIError]:
     """
-    Returns the error a REST answer carries, or None for a success. GRVT flags errors with a non-zero `code` (the
-    SDK's rule); an HTTP status >= 400 without an envelope (proxy page, empty body) is an error as well.
+    The error a REST answer carries, or None when it may be a success (its own type decides then). GRVT flags errors
+    with a non-zero `code` (the SDK's rule); an HTTP status >= 400 without an envelope (proxy page, empty body) is an
+    error as well.
     """
-    parsed = parse_json_body(body_text)
-    if isinstance(parsed, Mapping) and parsed.get("code"):
-        return GrvtPerpetualAPIError.from_error_object(parsed, http_status=http_status, path=path)
+    if http_status < 400 and not _looks_like_error(body):
+        return None
+    try:
+        envelope = msgspec.json.decode(body, type=_ErrorEnvelope, strict=False) if body else None
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        envelope = None
+    if envelope is not None and envelope.code:
+        return GrvtPerpetualAPIError(code=envelope.code, message=envelope.message or "no message",
+                                     http_status=envelope.status or http_status, path=path)
     if http_status >= 400:
-        message = body_text if body_text else "empty response body"
+        text = body.decode(errors="replace") if isinstance(body, bytes) else body
+        message = text if text else "empty response body"
         if "<html" in message.lower():
             message = "HTML error page"
         return GrvtPerpetualAPIError(code=None, message=_shorten(message), http_status=http_status, path=path)
-    if not isinstance(parsed, Mapping):
-        return GrvtPerpetualAPIError(
-            code=None, message=f"unexpected response body {_shorten(body_text)!r}", http_status=http_status, path=path)
     return None
 
 
-def parse_json_body(body_text: str) -> Any:
-    if not body_text:
-        return {}
-    try:
-        return json.loads(body_text)
-    except ValueError:
-        return body_text
+def unreadable_answer(http_status: int, body: Union[bytes, str], path: str, reason: str) -> GrvtPerpetualAPIError:
+    """A success status whose body is not the expected GRVT answer (`{}`, a proxy page...): outcome unknown."""
+    text = body.decode(errors="replace") if isinstance(body, bytes) else body
+    return GrvtPerpetualAPIError(
+        code=None, message=f"unexpected answer {_shorten(text)!r} ({reason})", http_status=http_status, path=path)
 
 
-def _as_int(value: Any) -> Optional[int]:
-    try:
-        return int(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None
+def _looks_like_error(body: Union[bytes, str]) -> bool:
+    marker = b'"code"' if isinstance(body, bytes) else '"code"'
+    return marker in body[:200]
 
 
 def _shorten(text: str) -> str:

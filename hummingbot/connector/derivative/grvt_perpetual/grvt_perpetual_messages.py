@@ -1,136 +1,79 @@
-"""Typed parsing of GRVT trading payloads (full encoding).
+"""Declared wire types of the GRVT trading messages the connector reads (full encoding), decoded by msgspec.
 
-GRVT sends decimals as strings and most integers as strings, but some endpoints emit JSON numbers for the same
-fields; every converter here accepts both. Optional fields may be absent. A payload that lacks a required field or
-carries a value that cannot be converted raises ``GrvtMessageError`` naming the message kind and the field, so a
-caller can log it and move on without losing the rest of the stream.
+GRVT sends decimals and 64-bit integers as strings, some endpoints as JSON numbers: decoding is non-strict, so both
+are accepted. Absent optional fields take their defaults; a missing required field or a value of the wrong kind
+raises ``GrvtMessageError`` naming the path of the field (``$.result[0].legs[0].size``). Envelopes are declared
+too: a reply without its ``result`` (an empty ``{}``) is an error, never "no data".
 """
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
-from typing import Any, List, Mapping, Optional, Tuple
+import enum
+import typing
+from decimal import Decimal
+from typing import Any, Generic, List, Optional, Type, TypeVar, Union
 
+import msgspec
+
+from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_web_utils as web_utils
+
+T = TypeVar("T")
 _ZERO = Decimal("0")
-_NS_PER_SECOND = 1e9
 _EMPTY_ORDER_IDS = frozenset({"", "0x", "0x0", "0x00", "0"})
-
-TERMINAL_ORDER_STATUSES = frozenset({"FILLED", "REJECTED", "CANCELLED"})
 
 
 class GrvtMessageError(ValueError):
-    """A GRVT payload could not be parsed (missing field, wrong type, not an object)."""
+    """A GRVT payload could not be decoded (not JSON, missing field, wrong type)."""
 
 
-def _mapping(data: Any, kind: str) -> Mapping[str, Any]:
-    if not isinstance(data, Mapping):
-        raise GrvtMessageError(f"GRVT {kind} must be a JSON object, got {type(data).__name__}")
-    return data
+class _TolerantEnum(str, enum.Enum):
+    """A GRVT enum; a name this connector does not know decodes to UNKNOWN instead of failing the message."""
+
+    @classmethod
+    def _missing_(cls, value):
+        return cls.UNKNOWN  # type: ignore[attr-defined]
 
 
-def _required(data: Mapping[str, Any], key: str, kind: str) -> Any:
-    value = data.get(key)
-    if value is None:
-        raise GrvtMessageError(f"GRVT {kind} is missing the field '{key}'")
-    return value
+class GrvtOrderStatus(_TolerantEnum):
+    PENDING = "PENDING"
+    OPEN = "OPEN"
+    FILLED = "FILLED"
+    REJECTED = "REJECTED"
+    CANCELLED = "CANCELLED"
+    UNKNOWN = "UNKNOWN"
 
 
-def to_decimal(value: Any, kind: str, field: str) -> Decimal:
-    if type(value) is str:
-        try:
-            number = Decimal(value)
-        except InvalidOperation:
-            number = None
-        if number is not None and number.is_finite():
-            return number
-    elif isinstance(value, bool):
-        pass
-    elif isinstance(value, (int, Decimal)):
-        return Decimal(value)
-    elif isinstance(value, float):
-        number = Decimal(repr(value))
-        if number.is_finite():
-            return number
-    raise GrvtMessageError(f"GRVT {kind} field '{field}' is not a number: {value!r}")
+class GrvtTimeInForce(_TolerantEnum):
+    GOOD_TILL_TIME = "GOOD_TILL_TIME"
+    ALL_OR_NONE = "ALL_OR_NONE"
+    IMMEDIATE_OR_CANCEL = "IMMEDIATE_OR_CANCEL"
+    FILL_OR_KILL = "FILL_OR_KILL"
+    RETAIL_PRICE_IMPROVEMENT = "RETAIL_PRICE_IMPROVEMENT"
+    UNKNOWN = "UNKNOWN"
 
 
-def to_int(value: Any, kind: str, field: str) -> int:
-    if type(value) is int:
-        return value
-    if type(value) is str:
-        try:
-            return int(value)
-        except ValueError:
-            pass
-    elif isinstance(value, float) and value.is_integer():
-        return int(value)
-    raise GrvtMessageError(f"GRVT {kind} field '{field}' is not an integer: {value!r}")
+class GrvtRejectReason(_TolerantEnum):
+    """The reasons the connector acts on; GRVT has ~50 (the wire carries the name, kept in `reject_reason`)."""
+    UNSPECIFIED = "UNSPECIFIED"
+    CLIENT_CANCEL = "CLIENT_CANCEL"
+    CLIENT_BULK_CANCEL = "CLIENT_BULK_CANCEL"
+    CLIENT_SESSION_END = "CLIENT_SESSION_END"
+    EXPIRED = "EXPIRED"
+    FAIL_POST_ONLY = "FAIL_POST_ONLY"
+    FAIL_REDUCE_ONLY = "FAIL_REDUCE_ONLY"
+    IOC_CANCEL = "IOC_CANCEL"
+    FOK_CANCEL = "FOK_CANCEL"
+    SELF_TRADE_PROTECTION = "SELF_TRADE_PROTECTION"
+    OVERLAPPING_CLIENT_ORDER_ID = "OVERLAPPING_CLIENT_ORDER_ID"
+    CLIENT_CANCEL_ON_DISCONNECT_TRIGGERED = "CLIENT_CANCEL_ON_DISCONNECT_TRIGGERED"
+    CLIENT_REPLACE = "CLIENT_REPLACE"
+    UNKNOWN = "UNKNOWN"
 
 
-def to_bool(value: Any, kind: str, field: str) -> bool:
-    if type(value) is bool:
-        return value
-    if isinstance(value, str):
-        lowered = value.lower()
-        if lowered in ("true", "1"):
-            return True
-        if lowered in ("false", "0", ""):
-            return False
-    elif isinstance(value, int):
-        return value != 0
-    raise GrvtMessageError(f"GRVT {kind} field '{field}' is not a boolean: {value!r}")
+class GrvtCancelStatusKind(_TolerantEnum):
+    EXPIRED = "EXPIRED"
+    DROPPED_DUPLICATE = "DROPPED_DUPLICATE"
+    UNKNOWN = "UNKNOWN"
 
 
-def _str_field(data: Mapping[str, Any], key: str, kind: str) -> str:
-    return str(_required(data, key, kind))
-
-
-def _int_field(data: Mapping[str, Any], key: str, kind: str) -> int:
-    return to_int(_required(data, key, kind), kind, key)
-
-
-def _decimal_field(data: Mapping[str, Any], key: str, kind: str) -> Decimal:
-    return to_decimal(_required(data, key, kind), kind, key)
-
-
-def _optional_decimal(data: Mapping[str, Any], key: str, kind: str, default: Optional[Decimal] = None):
-    value = data.get(key)
-    if value is None or value == "":
-        return default
-    return to_decimal(value, kind, key)
-
-
-def _optional_int(data: Mapping[str, Any], key: str, kind: str, default: Optional[int] = None):
-    value = data.get(key)
-    if value is None or value == "":
-        return default
-    return to_int(value, kind, key)
-
-
-def _optional_bool(data: Mapping[str, Any], key: str, kind: str, default: bool = False) -> bool:
-    value = data.get(key)
-    if value is None:
-        return default
-    return to_bool(value, kind, key)
-
-
-def _optional_str(data: Mapping[str, Any], key: str, default: str = "") -> str:
-    value = data.get(key)
-    return default if value is None else str(value)
-
-
-def _first_leg_decimal(data: Mapping[str, Any], key: str, kind: str) -> Decimal:
-    # State arrays are aligned with the order legs; order-book orders have exactly one leg.
-    values = data.get(key)
-    if values is None:
-        return _ZERO
-    if isinstance(values, (list, tuple)):
-        if len(values) == 0:
-            return _ZERO
-        return to_decimal(values[0], kind, key)
-    return to_decimal(values, kind, key)
-
-
-def ns_to_seconds(nanoseconds: int) -> float:
-    return nanoseconds / _NS_PER_SECOND
+FINAL_ORDER_STATUSES = frozenset({GrvtOrderStatus.FILLED, GrvtOrderStatus.REJECTED, GrvtOrderStatus.CANCELLED})
 
 
 def is_real_order_id(order_id: Optional[str]) -> bool:
@@ -138,402 +81,292 @@ def is_real_order_id(order_id: Optional[str]) -> bool:
     return order_id is not None and order_id.lower() not in _EMPTY_ORDER_IDS
 
 
-@dataclass(slots=True)
-class GrvtOrderState:
-    status: str
-    reject_reason: str
-    book_size: Decimal
-    traded_size: Decimal
-    avg_fill_price: Decimal
-    update_time_ns: int
-
-    KIND = "order state"
-
+class _Message(msgspec.Struct, kw_only=True):
     @classmethod
-    def from_json(cls, data: Any) -> "GrvtOrderState":
-        data = _mapping(data, cls.KIND)
-        return cls(
-            status=_str_field(data, "status", cls.KIND),
-            reject_reason=_optional_str(data, "reject_reason", "UNSPECIFIED"),
-            book_size=_first_leg_decimal(data, "book_size", cls.KIND),
-            traded_size=_first_leg_decimal(data, "traded_size", cls.KIND),
-            avg_fill_price=_first_leg_decimal(data, "avg_fill_price", cls.KIND),
-            update_time_ns=_optional_int(data, "update_time", cls.KIND, 0),
-        )
+    def from_json(cls, data: Any):
+        """From JSON text or already parsed JSON."""
+        return load(data, cls)
+
+
+class GrvtOrderState(_Message, kw_only=True):
+    status: GrvtOrderStatus
+    reject_reason: str = "UNSPECIFIED"
+    book_size: List[Decimal] = []  # aligned with the order legs; order-book orders have one
+    traded_size: List[Decimal] = []
+    avg_fill_price: List[Decimal] = []
+    update_time: int = 0
 
     @property
-    def is_terminal(self) -> bool:
-        return self.status in TERMINAL_ORDER_STATUSES
+    def reason(self) -> GrvtRejectReason:
+        return GrvtRejectReason(self.reject_reason)
+
+    @property
+    def traded(self) -> Decimal:
+        return self.traded_size[0] if self.traded_size else _ZERO
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_ORDER_STATUSES
 
     @property
     def update_timestamp(self) -> float:
-        return ns_to_seconds(self.update_time_ns)
+        return web_utils.ns_to_seconds(self.update_time)
 
 
-@dataclass(slots=True)
-class GrvtOrder:
-    order_id: str
-    client_order_id: str
-    sub_account_id: str
+class GrvtOrderLeg(_Message, kw_only=True):
     instrument: str
     size: Decimal
-    limit_price: Decimal
-    is_buying_asset: bool
-    is_market: bool
-    time_in_force: str
-    post_only: bool
-    reduce_only: bool
-    create_time_ns: int
-    state: Optional[GrvtOrderState]
+    limit_price: Decimal = _ZERO
+    is_buying_asset: bool = False
 
-    KIND = "order"
 
-    @classmethod
-    def from_json(cls, data: Any) -> "GrvtOrder":
-        data = _mapping(data, cls.KIND)
-        legs = _required(data, "legs", cls.KIND)
-        if not isinstance(legs, list) or len(legs) == 0:
-            raise GrvtMessageError(f"GRVT {cls.KIND} must carry at least one leg")
-        leg = _mapping(legs[0], "order leg")
-        metadata = data.get("metadata") or {}
-        metadata = _mapping(metadata, "order metadata")
-        state = data.get("state")
-        return cls(
-            order_id=_optional_str(data, "order_id", "0x00"),
-            client_order_id=_optional_str(metadata, "client_order_id"),
-            sub_account_id=_optional_str(data, "sub_account_id"),
-            instrument=_str_field(leg, "instrument", "order leg"),
-            size=_decimal_field(leg, "size", "order leg"),
-            limit_price=_optional_decimal(leg, "limit_price", "order leg", _ZERO),
-            is_buying_asset=_optional_bool(leg, "is_buying_asset", "order leg"),
-            is_market=_optional_bool(data, "is_market", cls.KIND),
-            time_in_force=_optional_str(data, "time_in_force", "GOOD_TILL_TIME"),
-            post_only=_optional_bool(data, "post_only", cls.KIND),
-            reduce_only=_optional_bool(data, "reduce_only", cls.KIND),
-            create_time_ns=_optional_int(metadata, "create_time", "order metadata", 0),
-            state=None if state is None else GrvtOrderState.from_json(state),
-        )
+class GrvtOrderMetadata(_Message, kw_only=True):
+    client_order_id: str = ""
+    create_time: int = 0
+
+
+class GrvtOrder(_Message, kw_only=True):
+    order_id: str = "0x00"
+    sub_account_id: str = ""
+    is_market: bool = False
+    time_in_force: GrvtTimeInForce = GrvtTimeInForce.GOOD_TILL_TIME
+    post_only: bool = False
+    reduce_only: bool = False
+    legs: List[GrvtOrderLeg]
+    metadata: GrvtOrderMetadata = msgspec.field(default_factory=GrvtOrderMetadata)
+    state: Optional[GrvtOrderState] = None
+
+    def __post_init__(self):
+        if not self.legs:
+            raise GrvtMessageError("an order must carry at least one leg")
+
+    @property
+    def client_order_id(self) -> str:
+        return self.metadata.client_order_id
+
+    @property
+    def leg(self) -> GrvtOrderLeg:
+        return self.legs[0]
+
+    @property
+    def instrument(self) -> str:
+        return self.legs[0].instrument
 
     @property
     def has_exchange_id(self) -> bool:
         return is_real_order_id(self.order_id)
 
 
-@dataclass(slots=True)
-class GrvtOrderStateFeed:
-    """The v1.state payload: a lighter order update carrying both ids and the state."""
-    order_id: str
-    client_order_id: str
-    state: GrvtOrderState
-
-    KIND = "order state feed"
-
-    @classmethod
-    def from_json(cls, data: Any) -> "GrvtOrderStateFeed":
-        data = _mapping(data, cls.KIND)
-        return cls(
-            order_id=_optional_str(data, "order_id", "0x00"),
-            client_order_id=_optional_str(data, "client_order_id"),
-            state=GrvtOrderState.from_json(_required(data, "order_state", cls.KIND)),
-        )
+class GrvtOrderStateFeed(_Message, kw_only=True):
+    """The v1.state payload: both ids and the state."""
+    order_id: str = "0x00"
+    client_order_id: str = ""
+    order_state: GrvtOrderState
 
 
-@dataclass(slots=True)
-class GrvtFill:
-    event_time_ns: int
-    sub_account_id: str
+class GrvtFill(_Message, kw_only=True):
+    event_time: int
+    sub_account_id: str = ""
     instrument: str
-    is_buyer: bool
-    is_taker: bool
+    is_buyer: bool = False
+    is_taker: bool = True
     size: Decimal
     price: Decimal
-    fee: Decimal
-    fee_rate: Decimal
-    fee_currency: str
-    realized_pnl: Decimal
+    fee: Decimal = _ZERO  # quote units, negative = rebate
+    fee_rate: Decimal = _ZERO  # percent
+    fee_currency: str = ""
+    realized_pnl: Decimal = _ZERO
     trade_id: str
-    order_id: str
-    client_order_id: str
-    is_liquidation: bool
-
-    KIND = "fill"
-
-    @classmethod
-    def from_json(cls, data: Any) -> "GrvtFill":
-        data = _mapping(data, cls.KIND)
-        return cls(
-            event_time_ns=_int_field(data, "event_time", cls.KIND),
-            sub_account_id=_optional_str(data, "sub_account_id"),
-            instrument=_str_field(data, "instrument", cls.KIND),
-            is_buyer=_optional_bool(data, "is_buyer", cls.KIND),
-            is_taker=_optional_bool(data, "is_taker", cls.KIND, True),
-            size=_decimal_field(data, "size", cls.KIND),
-            price=_decimal_field(data, "price", cls.KIND),
-            fee=_optional_decimal(data, "fee", cls.KIND, _ZERO),
-            fee_rate=_optional_decimal(data, "fee_rate", cls.KIND, _ZERO),
-            fee_currency=_optional_str(data, "fee_currency"),
-            realized_pnl=_optional_decimal(data, "realized_pnl", cls.KIND, _ZERO),
-            trade_id=_str_field(data, "trade_id", cls.KIND),
-            order_id=_optional_str(data, "order_id", "0x00"),
-            client_order_id=_optional_str(data, "client_order_id"),
-            is_liquidation=_optional_bool(data, "is_liquidation", cls.KIND),
-        )
+    order_id: str = "0x00"
+    client_order_id: str = ""
+    is_liquidation: bool = False
 
     @property
     def timestamp(self) -> float:
-        return ns_to_seconds(self.event_time_ns)
+        return web_utils.ns_to_seconds(self.event_time)
 
 
-@dataclass(slots=True)
-class GrvtPosition:
-    event_time_ns: int
+class GrvtPosition(_Message, kw_only=True):
+    event_time: int = 0
     instrument: str
-    size: Decimal
-    entry_price: Decimal
-    mark_price: Decimal
-    unrealized_pnl: Decimal
-    realized_pnl: Decimal
-    leverage: Optional[Decimal]
-    margin_type: str
-
-    KIND = "position"
-
-    @classmethod
-    def from_json(cls, data: Any) -> "GrvtPosition":
-        data = _mapping(data, cls.KIND)
-        return cls(
-            event_time_ns=_optional_int(data, "event_time", cls.KIND, 0),
-            instrument=_str_field(data, "instrument", cls.KIND),
-            size=_decimal_field(data, "size", cls.KIND),
-            entry_price=_optional_decimal(data, "entry_price", cls.KIND, _ZERO),
-            mark_price=_optional_decimal(data, "mark_price", cls.KIND, _ZERO),
-            unrealized_pnl=_optional_decimal(data, "unrealized_pnl", cls.KIND, _ZERO),
-            realized_pnl=_optional_decimal(data, "realized_pnl", cls.KIND, _ZERO),
-            leverage=_optional_decimal(data, "leverage", cls.KIND),
-            margin_type=_optional_str(data, "margin_type", "CROSS").upper(),
-        )
+    size: Decimal  # negative = short
+    entry_price: Decimal = _ZERO
+    mark_price: Decimal = _ZERO
+    unrealized_pnl: Decimal = _ZERO
+    realized_pnl: Decimal = _ZERO
+    leverage: Optional[Decimal] = None
+    cumulative_realized_funding_payment: Decimal = _ZERO  # positive = paid
+    margin_type: str = "CROSS"
 
 
-@dataclass(slots=True)
-class GrvtSpotBalance:
+class GrvtSpotBalance(_Message, kw_only=True):
     currency: str
     balance: Decimal
-    index_price: Optional[Decimal]
-    available_to_transfer: Optional[Decimal]
-
-    KIND = "spot balance"
-
-    @classmethod
-    def from_json(cls, data: Any) -> "GrvtSpotBalance":
-        data = _mapping(data, cls.KIND)
-        return cls(
-            currency=_str_field(data, "currency", cls.KIND),
-            balance=_decimal_field(data, "balance", cls.KIND),
-            index_price=_optional_decimal(data, "index_price", cls.KIND),
-            available_to_transfer=_optional_decimal(data, "available_to_transfer", cls.KIND),
-        )
+    index_price: Optional[Decimal] = None
+    available_to_transfer: Optional[Decimal] = None
 
 
-@dataclass(slots=True)
-class GrvtSubAccount:
-    event_time_ns: int
-    sub_account_id: str
-    settle_currency: str
-    total_equity: Decimal
+class GrvtSubAccount(_Message, kw_only=True):
+    event_time: int = 0
+    sub_account_id: str = ""
+    settle_currency: str = "USDT"
+    total_equity: Decimal = _ZERO
     available_balance: Decimal
-    unrealized_pnl: Decimal
-    spot_balances: Tuple[GrvtSpotBalance, ...]
-    positions: Tuple[GrvtPosition, ...]
-
-    KIND = "account summary"
-
-    @classmethod
-    def from_json(cls, data: Any) -> "GrvtSubAccount":
-        data = _mapping(data, cls.KIND)
-        balances = data.get("spot_balances") or []
-        positions = data.get("positions") or []
-        if not isinstance(balances, list) or not isinstance(positions, list):
-            raise GrvtMessageError(f"GRVT {cls.KIND} spot_balances and positions must be lists")
-        return cls(
-            event_time_ns=_optional_int(data, "event_time", cls.KIND, 0),
-            sub_account_id=_optional_str(data, "sub_account_id"),
-            settle_currency=_optional_str(data, "settle_currency", "USDT"),
-            total_equity=_optional_decimal(data, "total_equity", cls.KIND, _ZERO),
-            available_balance=_decimal_field(data, "available_balance", cls.KIND),
-            unrealized_pnl=_optional_decimal(data, "unrealized_pnl", cls.KIND, _ZERO),
-            spot_balances=tuple(GrvtSpotBalance.from_json(item) for item in balances),
-            positions=tuple(GrvtPosition.from_json(item) for item in positions),
-        )
+    unrealized_pnl: Decimal = _ZERO
+    initial_margin: Decimal = _ZERO
+    maintenance_margin: Decimal = _ZERO
+    spot_balances: List[GrvtSpotBalance] = []
+    positions: List[GrvtPosition] = []
 
 
-@dataclass(slots=True)
-class GrvtFundingPayment:
-    event_time_ns: int
+class GrvtFundingPayment(_Message, kw_only=True):
+    event_time: int
     instrument: str
-    currency: str
-    amount: Decimal
-    tx_id: str
-
-    KIND = "funding payment"
-
-    @classmethod
-    def from_json(cls, data: Any) -> "GrvtFundingPayment":
-        data = _mapping(data, cls.KIND)
-        return cls(
-            event_time_ns=_int_field(data, "event_time", cls.KIND),
-            instrument=_str_field(data, "instrument", cls.KIND),
-            currency=_optional_str(data, "currency", "USDT"),
-            amount=_decimal_field(data, "amount", cls.KIND),
-            tx_id=_optional_str(data, "tx_id"),
-        )
+    currency: str = "USDT"
+    amount: Decimal  # the spec: positive = paid (a setting of the connector, the live sign is unverified)
+    tx_id: str = ""
 
     @property
     def timestamp(self) -> float:
-        return ns_to_seconds(self.event_time_ns)
+        return web_utils.ns_to_seconds(self.event_time)
 
 
-@dataclass(slots=True)
-class GrvtInstrument:
+class GrvtFundingRate(_Message, kw_only=True):
+    instrument: str = ""
+    funding_rate: Decimal  # percent
+    funding_time: int = 0
+
+
+class GrvtInstrument(_Message, kw_only=True):
     instrument: str
-    instrument_hash: str
+    instrument_hash: str = ""
     base: str
     quote: str
-    kind: str
-    settlement_period: str
-    base_decimals: int
-    quote_decimals: int
+    kind: str = ""
+    settlement_period: str = ""
+    base_decimals: int = 9
+    quote_decimals: int = 6
     tick_size: Decimal
     min_size: Decimal
-    min_notional: Optional[Decimal]
-    max_position_size: Optional[Decimal]
-    funding_interval_hours: Optional[int]
-
-    KIND = "instrument"
-
-    @classmethod
-    def from_json(cls, data: Any) -> "GrvtInstrument":
-        data = _mapping(data, cls.KIND)
-        return cls(
-            instrument=_str_field(data, "instrument", cls.KIND),
-            instrument_hash=_optional_str(data, "instrument_hash"),
-            base=_str_field(data, "base", cls.KIND),
-            quote=_str_field(data, "quote", cls.KIND),
-            kind=_optional_str(data, "kind"),
-            settlement_period=_optional_str(data, "settlement_period"),
-            base_decimals=_optional_int(data, "base_decimals", cls.KIND, 9),
-            quote_decimals=_optional_int(data, "quote_decimals", cls.KIND, 6),
-            tick_size=_decimal_field(data, "tick_size", cls.KIND),
-            min_size=_decimal_field(data, "min_size", cls.KIND),
-            min_notional=_optional_decimal(data, "min_notional", cls.KIND),
-            max_position_size=_optional_decimal(data, "max_position_size", cls.KIND),
-            funding_interval_hours=_optional_int(data, "funding_interval_hours", cls.KIND),
-        )
+    min_notional: Optional[Decimal] = None
+    max_position_size: Optional[Decimal] = None
+    funding_interval_hours: Optional[int] = None
 
     @property
     def is_perpetual(self) -> bool:
         return self.kind == "PERPETUAL"
 
 
-@dataclass(slots=True)
-class GrvtCancelStatus:
-    """The v1.cancel payload: notices about cancel-by-client-id TTLs (EXPIRED / DROPPED_DUPLICATE)."""
-    sub_account_id: str
-    client_order_id: str
-    order_id: str
-    reason: str
-    cancel_status: str
-    update_time_ns: int
-
-    KIND = "cancel status"
-
-    @classmethod
-    def from_json(cls, data: Any) -> "GrvtCancelStatus":
-        data = _mapping(data, cls.KIND)
-        return cls(
-            sub_account_id=_optional_str(data, "sub_account_id"),
-            client_order_id=_optional_str(data, "client_order_id"),
-            order_id=_optional_str(data, "order_id", "0x00"),
-            reason=_optional_str(data, "reason", "UNSPECIFIED"),
-            cancel_status=_str_field(data, "cancel_status", cls.KIND),
-            update_time_ns=_optional_int(data, "update_time", cls.KIND, 0),
-        )
+class GrvtCancelStatus(_Message, kw_only=True):
+    """The v1.cancel payload: notices about cancel-by-client-id time-to-live windows."""
+    sub_account_id: str = ""
+    client_order_id: str = ""
+    order_id: str = "0x00"
+    reason: str = "UNSPECIFIED"
+    cancel_status: GrvtCancelStatusKind
+    update_time: int = 0
 
 
-@dataclass(slots=True)
-class GrvtInitialLeverage:
+class GrvtInitialLeverage(_Message, kw_only=True):
     instrument: str
     leverage: Decimal
-    min_leverage: Optional[Decimal]
-    max_leverage: Optional[Decimal]
-    margin_type: str
-
-    KIND = "initial leverage"
-
-    @classmethod
-    def from_json(cls, data: Any) -> "GrvtInitialLeverage":
-        data = _mapping(data, cls.KIND)
-        return cls(
-            instrument=_str_field(data, "instrument", cls.KIND),
-            leverage=_decimal_field(data, "leverage", cls.KIND),
-            min_leverage=_optional_decimal(data, "min_leverage", cls.KIND),
-            max_leverage=_optional_decimal(data, "max_leverage", cls.KIND),
-            margin_type=_optional_str(data, "margin_type", "CROSS").upper(),
-        )
+    min_leverage: Optional[Decimal] = None
+    max_leverage: Optional[Decimal] = None
+    margin_type: str = "CROSS"
 
 
-@dataclass(slots=True)
-class GrvtStreamMessage:
-    """A feed message envelope; ``feed`` stays a raw mapping until the stream-specific parser reads it."""
+class GrvtAck(_Message, kw_only=True):
+    ack: bool
+
+
+class GrvtResult(_Message, Generic[T], kw_only=True):
+    """`{"result": T}`: the envelope of every GRVT reply but the paginated and the leverage ones."""
+    result: T
+
+
+class GrvtPage(_Message, Generic[T], kw_only=True):
+    """One page of a cursor-paginated history route."""
+    result: List[T]
+    next: str = ""
+
+
+class GrvtLeverageList(_Message, kw_only=True):
+    results: List[msgspec.Raw]  # read one by one: an unreadable entry never hides the others
+
+
+class GrvtSuccess(_Message, kw_only=True):
+    success: bool
+
+
+class GrvtBulkOrdersReply(_Message, kw_only=True):
+    orders: List[GrvtOrder] = []
+    cancel_acks: List[GrvtAck] = []
+
+
+class GrvtStreamEnvelope(_Message, kw_only=True):
+    """A private feed message; the feed is read by the stream's own type."""
     stream: str
-    selector: str
-    sequence_number: int
-    prev_sequence_number: int
-    feed: Mapping[str, Any]
-
-    KIND = "stream message"
-
-    @classmethod
-    def from_json(cls, data: Any) -> "GrvtStreamMessage":
-        data = _mapping(data, cls.KIND)
-        return cls(
-            stream=_str_field(data, "stream", cls.KIND),
-            selector=_optional_str(data, "selector"),
-            sequence_number=_optional_int(data, "sequence_number", cls.KIND, 0),
-            prev_sequence_number=_optional_int(data, "prev_sequence_number", cls.KIND, 0),
-            feed=_mapping(_required(data, "feed", cls.KIND), "stream feed"),
-        )
+    selector: str = ""
+    sequence_number: int = 0
+    prev_sequence_number: int = 0
+    feed: Any
 
 
-@dataclass(slots=True)
-class GrvtPage:
-    """One page of a cursor-paginated history endpoint."""
-    items: List[Any]
-    next_cursor: str
-
-    KIND = "paginated response"
-
-    @classmethod
-    def from_json(cls, data: Any) -> "GrvtPage":
-        data = _mapping(data, cls.KIND)
-        return cls(items=result_list(data, cls.KIND), next_cursor=_optional_str(data, "next"))
+def decode(data: Union[bytes, str], message_type: Type[T]) -> T:
+    """Decodes JSON into `message_type`; GrvtMessageError names the message and the field on failure."""
+    try:
+        return msgspec.json.decode(data, type=message_type, strict=False)
+    except (msgspec.ValidationError, msgspec.DecodeError) as error:
+        name = getattr(message_type, "__name__", str(message_type))
+        raise GrvtMessageError(f"GRVT {name} could not be read: {error}") from None
 
 
-def result_list(response: Any, kind: str, key: str = "result") -> List[Any]:
-    response = _mapping(response, kind)
-    items = response.get(key)
-    if items is None:
-        return []
-    if not isinstance(items, list):
-        raise GrvtMessageError(f"GRVT {kind} '{key}' must be a list")
-    return items
+def load(data: Any, message_type: Type[T]) -> T:
+    """`decode` for JSON text or bytes, `convert` for a payload already parsed into Python objects."""
+    if isinstance(data, (bytes, str, msgspec.Raw)):
+        return decode(data, message_type)
+    return convert(data, message_type)
 
 
-def result_object(response: Any, kind: str) -> Mapping[str, Any]:
-    response = _mapping(response, kind)
-    return _mapping(_required(response, "result", kind), kind)
+def convert(data: object, message_type: Type[T]) -> T:
+    """Like `decode`, for a payload already parsed into Python objects."""
+    try:
+        return msgspec.convert(data, type=message_type, strict=False)
+    except msgspec.ValidationError as error:
+        name = getattr(message_type, "__name__", str(message_type))
+        raise GrvtMessageError(f"GRVT {name} could not be read: {error}") from None
 
 
-def ack_of(response: Any, kind: str) -> bool:
-    """Reads ``{"result": {"ack": true}}`` (the docs also show the string "true")."""
-    result = result_object(response, kind)
-    return to_bool(result.get("ack", False), kind, "ack")
+def to_builtins(message: msgspec.Struct) -> dict:
+    return msgspec.to_builtins(message)
+
+
+NO_RESULT = msgspec.Raw(b"null")
+
+
+class _Wrapped(_Message):
+    result: msgspec.Raw = NO_RESULT
+
+
+def decode_reply(data: Union[bytes, str, msgspec.Raw], reply_type: Type[T]) -> T:
+    """
+    Decodes a REST body or a JSON-RPC `result` into `reply_type`. JSON-RPC replies carry the REST body, sometimes
+    wrapped once more in `result` and sometimes not (GRVT's live shape is unverified): both decode the same.
+    """
+    struct = typing.get_origin(reply_type) or reply_type
+    if not hasattr(struct, "__struct_fields__"):
+        return decode(data, reply_type)  # plain JSON (Any): as it came
+    if "result" not in struct.__struct_fields__:
+        wrapped = decode(data, _Wrapped).result
+        return decode(wrapped if wrapped != NO_RESULT else data, reply_type)
+    try:
+        return decode(data, reply_type)
+    except GrvtMessageError as error:
+        first_error = error
+    try:
+        inner = decode(data, _Wrapped).result
+        if inner == NO_RESULT:
+            inner = b'{"result":' + (data.encode() if isinstance(data, str) else bytes(data)) + b"}"
+        return decode(inner, reply_type)
+    except GrvtMessageError:
+        raise first_error from None

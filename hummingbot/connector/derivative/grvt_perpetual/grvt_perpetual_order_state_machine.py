@@ -1,25 +1,27 @@
 """From GRVT order states and fills to Hummingbot order and trade updates.
 
-GRVT reports an order on several channels (v1.order, v1.state, the create answer, REST `order` queries) that can
-arrive out of order or twice. ``GrvtOrderStateMachine`` decides which reports move a tracked order:
+GRVT reports an order on several channels (the create answer, v1.state, REST `order` and `open_orders` queries) that
+can arrive out of order or twice. ``GrvtOrderStateMachine`` decides which reports move a tracked order:
 
 * nothing moves an order that already reached a final state (a late OPEN after CANCELLED is dropped);
 * a report older than the newest one applied is dropped, unless it is final;
+* a report that would not change the state is dropped (one OPEN update per order, whichever channel is first);
 * an order waiting for its cancel confirmation stays PENDING_CANCEL until GRVT reports the final state;
 * the real 128-bit exchange order id replaces the "0x00" placeholder of the create answer.
 
-Fills are not gated here: a fill that arrives after a cancel acknowledgement, or before the order is known to be
-open, is still applied (Hummingbot de-duplicates fills by trade id).
+Hummingbot applies updates asynchronously, so the machine remembers the last state it issued per order instead of
+reading the tracked order's (possibly lagging) state. Fills are not gated here: a fill after a cancel
+acknowledgement, or before the order is known to be open, is still applied (Hummingbot de-duplicates by trade id).
 """
 from collections import OrderedDict
 from decimal import Decimal
 from typing import Optional
 
-from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import (
     GrvtFill,
-    GrvtMessageError,
     GrvtOrderState,
+    GrvtOrderStatus,
+    GrvtRejectReason,
     is_real_order_id,
 )
 from hummingbot.core.data_type.common import PositionAction
@@ -27,21 +29,25 @@ from hummingbot.core.data_type.in_flight_order import InFlightOrder, OrderState,
 from hummingbot.core.data_type.trade_fee import TokenAmount, TradeFeeBase, TradeFeeSchema
 
 FINAL_STATES = frozenset({OrderState.CANCELED, OrderState.FILLED, OrderState.FAILED})
-_LIVE_STATES = frozenset({OrderState.OPEN, OrderState.PARTIALLY_FILLED})
+LIVE_STATES = frozenset({OrderState.OPEN, OrderState.PARTIALLY_FILLED})
 _ZERO = Decimal("0")
 
+# PENDING means "accepted, sent to the matching engine": Hummingbot treats the order as live.
+_ORDER_STATES = {
+    GrvtOrderStatus.PENDING: OrderState.OPEN,
+    GrvtOrderStatus.OPEN: OrderState.OPEN,
+    GrvtOrderStatus.FILLED: OrderState.FILLED,
+    GrvtOrderStatus.REJECTED: OrderState.FAILED,
+    GrvtOrderStatus.CANCELLED: OrderState.CANCELED,
+}
 
-def hummingbot_order_state(state: GrvtOrderState) -> OrderState:
-    mapped = CONSTANTS.ORDER_STATE.get(state.status)
-    if mapped is None:
-        raise GrvtMessageError(f"Unknown GRVT order status {state.status!r}")
-    if mapped is OrderState.OPEN and state.traded_size > _ZERO:
+
+def hummingbot_order_state(state: GrvtOrderState) -> Optional[OrderState]:
+    """The Hummingbot state of a GRVT state; None for a status this connector does not know."""
+    mapped = _ORDER_STATES.get(state.status)
+    if mapped is OrderState.OPEN and state.traded > _ZERO:
         return OrderState.PARTIALLY_FILLED
     return mapped
-
-
-def rejection_message(state: GrvtOrderState) -> str:
-    return f"GRVT rejected the order ({state.reject_reason})"
 
 
 class GrvtOrderStateMachine:
@@ -49,77 +55,71 @@ class GrvtOrderStateMachine:
 
     def __init__(self):
         self._last_update_ns: "OrderedDict[str, int]" = OrderedDict()
-        # Orders a final report was issued for. Hummingbot applies updates asynchronously, so the tracked order
-        # may not show the final state yet when the next (stale) report is judged.
-        self._finished: "OrderedDict[str, None]" = OrderedDict()
+        self._issued: "OrderedDict[str, OrderState]" = OrderedDict()
 
     def is_finished(self, client_order_id: str) -> bool:
-        return client_order_id in self._finished
+        return self._issued.get(client_order_id) in FINAL_STATES
 
-    def order_update(
-        self,
-        tracked_order: InFlightOrder,
-        state: GrvtOrderState,
-        exchange_order_id: Optional[str],
-        fallback_timestamp: float,
-    ) -> Optional[OrderUpdate]:
+    def issued_state(self, client_order_id: str) -> Optional[OrderState]:
+        return self._issued.get(client_order_id)
+
+    def record_issued(self, client_order_id: str, state: OrderState):
+        """Notes an update issued outside the machine (acks, cancel requests, failures)."""
+        self._issued[client_order_id] = state
+        self._issued.move_to_end(client_order_id)
+        if len(self._issued) > self.MAX_REMEMBERED_ORDERS:
+            removed, _ = self._issued.popitem(last=False)
+            self._last_update_ns.pop(removed, None)
+
+    def forget(self, client_order_id: str):
+        self._issued.pop(client_order_id, None)
+        self._last_update_ns.pop(client_order_id, None)
+
+    def order_update(self, tracked_order: InFlightOrder, state: GrvtOrderState, exchange_order_id: Optional[str],
+                     fallback_timestamp: float) -> Optional[OrderUpdate]:
         """Returns the update to apply, or None when the report must not move the order."""
         client_order_id = tracked_order.client_order_id
-        if tracked_order.current_state in FINAL_STATES or client_order_id in self._finished:
-            return None
+        current = self._issued.get(client_order_id, tracked_order.current_state)
         new_state = hummingbot_order_state(state)
+        adopt_exchange_order_id(tracked_order, exchange_order_id)
+        if new_state is None or current in FINAL_STATES or tracked_order.current_state in FINAL_STATES:
+            return None
         final = new_state in FINAL_STATES
         last_ns = self._last_update_ns.get(client_order_id)
-        if not final and last_ns is not None and 0 < state.update_time_ns < last_ns:
+        if not final and last_ns is not None and 0 < state.update_time < last_ns:
             return None
-
-        self._remember(client_order_id, state.update_time_ns, final)
-        self._adopt_exchange_order_id(tracked_order, exchange_order_id)
-
-        if tracked_order.current_state is OrderState.PENDING_CANCEL and new_state in _LIVE_STATES:
-            new_state = OrderState.PENDING_CANCEL
-
+        if state.update_time > (last_ns or 0):
+            self._last_update_ns[client_order_id] = state.update_time
+        if current is OrderState.PENDING_CANCEL and new_state in LIVE_STATES:
+            return None
+        if new_state is current or (new_state is OrderState.OPEN and current is OrderState.PARTIALLY_FILLED):
+            return None
+        self.record_issued(client_order_id, new_state)
         misc_updates = None
         if new_state is OrderState.FAILED:
-            misc_updates = {"error_message": rejection_message(state), "error_type": "GrvtOrderRejected"}
-        elif new_state is OrderState.CANCELED and state.reject_reason != CONSTANTS.REJECT_REASON_UNSPECIFIED:
+            misc_updates = {"error_message": f"GRVT rejected the order ({state.reject_reason})",
+                            "error_type": "GrvtOrderRejected"}
+        elif new_state is OrderState.CANCELED and state.reason is not GrvtRejectReason.UNSPECIFIED:
             misc_updates = {"cancel_reason": state.reject_reason}
-
         return OrderUpdate(
             trading_pair=tracked_order.trading_pair,
-            update_timestamp=state.update_timestamp if state.update_time_ns > 0 else fallback_timestamp,
+            update_timestamp=state.update_timestamp if state.update_time > 0 else fallback_timestamp,
             new_state=new_state,
             client_order_id=client_order_id,
             exchange_order_id=exchange_order_id if is_real_order_id(exchange_order_id) else None,
             misc_updates=misc_updates,
         )
 
-    def _remember(self, client_order_id: str, update_time_ns: int, final: bool):
-        if final:
-            self._last_update_ns.pop(client_order_id, None)
-            self._finished[client_order_id] = None
-            if len(self._finished) > self.MAX_REMEMBERED_ORDERS:
-                self._finished.popitem(last=False)
-            return
-        if update_time_ns > self._last_update_ns.get(client_order_id, 0):
-            self._last_update_ns[client_order_id] = update_time_ns
-            if len(self._last_update_ns) > self.MAX_REMEMBERED_ORDERS:
-                self._last_update_ns.popitem(last=False)
 
-    @staticmethod
-    def _adopt_exchange_order_id(tracked_order: InFlightOrder, exchange_order_id: Optional[str]):
-        # InFlightOrder only takes an exchange id while it has none; an order restored with the "0x00"
-        # placeholder (or started with it) must still learn its real id.
-        if is_real_order_id(exchange_order_id) and not is_real_order_id(tracked_order.exchange_order_id):
-            tracked_order.update_exchange_order_id(exchange_order_id)
+def adopt_exchange_order_id(tracked_order: InFlightOrder, exchange_order_id: Optional[str]):
+    # InFlightOrder only takes an exchange id while it has none; an order restored with the "0x00" placeholder (or
+    # started with it) must still learn its real id.
+    if is_real_order_id(exchange_order_id) and not is_real_order_id(tracked_order.exchange_order_id):
+        tracked_order.update_exchange_order_id(exchange_order_id)
 
 
-def trade_update_from_fill(
-    fill: GrvtFill,
-    tracked_order: InFlightOrder,
-    fee_schema: TradeFeeSchema,
-    quote_asset: str,
-) -> TradeUpdate:
+def trade_update_from_fill(fill: GrvtFill, tracked_order: InFlightOrder, fee_schema: TradeFeeSchema,
+                           quote_asset: str) -> TradeUpdate:
     """
     GRVT charges fees in the quote currency; `fee` is signed (negative = maker rebate), so the flat fee carries the
     sign and a rebate lowers the order's cost instead of raising it.

@@ -1,9 +1,9 @@
 """Private GRVT streams of one sub-account.
 
 The trades socket (``/ws/full``) is authenticated by the session headers of its upgrade request (Cookie and
-X-Grvt-Account-Id); there is no login message. Once connected it subscribes ``v1.order``, ``v1.state``,
+X-Grvt-Account-Id); there is no login message. Once connected it subscribes ``v1.state`` (the one order stream),
 ``v1.fill``, ``v1.position`` and ``v1.cancel`` with the sub-account id as selector and forwards feed messages to
-the connector's queue.
+the connector's queue. Protocol pings detect a dead peer; a lost socket is reopened after a backoff with jitter.
 
 Sequence numbers are checked per (stream, selector): a repeated number is a duplicate and is dropped; a jump means
 messages were lost, so a ``RESYNC_EVENT`` marker is queued and the connector reconciles through REST. The same
@@ -11,13 +11,14 @@ marker follows every reconnect, because whatever happened while the socket was d
 error 1000 (session expired) drops the session and reconnects with a fresh login.
 """
 import asyncio
-from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Tuple
 
 from hummingbot.connector.derivative.grvt_perpetual import (
     grvt_perpetual_constants as CONSTANTS,
     grvt_perpetual_web_utils as web_utils,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import GrvtPerpetualAuth
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import Backoff
 from hummingbot.core.data_type.user_stream_tracker_data_source import UserStreamTrackerDataSource
 from hummingbot.core.web_assistant.connections.data_types import WSJSONRequest
 from hummingbot.core.web_assistant.web_assistants_factory import WebAssistantsFactory
@@ -42,8 +43,11 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
         api_factory: WebAssistantsFactory,
         domain: str = CONSTANTS.DEFAULT_DOMAIN,
         streams: Sequence[str] = CONSTANTS.WS_PRIVATE_STREAMS,
+        on_reconnect: Optional[Callable[[], None]] = None,
     ):
         super().__init__()
+        self._on_reconnect = on_reconnect
+        self._backoff = Backoff(initial=0.5, maximum=30.0)
         self._auth = auth
         self._api_factory = api_factory
         self._domain = domain
@@ -85,8 +89,18 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
 
     async def _process_websocket_messages(self, websocket_assistant: WSAssistant, queue: asyncio.Queue):
         if self._connections > 1:
+            if self._on_reconnect is not None:
+                self._on_reconnect()
             queue.put_nowait(resync_event("reconnected"))
         await super()._process_websocket_messages(websocket_assistant=websocket_assistant, queue=queue)
+
+    async def _on_user_stream_interruption(self, websocket_assistant: Optional[WSAssistant]):
+        await super()._on_user_stream_interruption(websocket_assistant=websocket_assistant)
+        if websocket_assistant is not None and websocket_assistant.last_recv_time > 0:
+            self._backoff.reset()  # the socket worked: reconnect soon
+        delay = self._backoff.next_delay()
+        self.logger().info(f"GRVT private socket closed; reconnecting in {delay:.1f} s.")
+        await self._sleep(delay)
 
     async def _process_event_message(self, event_message: Any, queue: asyncio.Queue):
         if not isinstance(event_message, Mapping):

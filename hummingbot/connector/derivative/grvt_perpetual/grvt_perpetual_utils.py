@@ -6,15 +6,18 @@ Keys: an API key created on GRVT (API Keys page) carries a trading permission fo
 values: the API key, the private key of the key's signing wallet (orders are signed with it, EIP-712) and the
 trading account id (the sub-account id, a decimal number).
 
-Options: four non-secret connect keys tune the connector (order lifetime, cancel-on-disconnect, untracked open
-orders, funding sign). They are never prompted: Hummingbot writes their defaults to conf/connectors/<connector>.yml,
-where users edit them; files written before they existed load with the defaults.
+Options: five non-secret connect keys tune the connector (order lifetime, cancel-on-disconnect, untracked open
+orders, funding sign, order entry over the socket or REST). They are never prompted: Hummingbot writes their
+defaults to conf/connectors/<connector>.yml, where users edit them; files written before they existed load with the
+defaults.
 """
 import re
 from decimal import Decimal
+from pathlib import Path
 from typing import Annotated, Any, List, Optional
 
-from pydantic import BeforeValidator, ConfigDict, Field, SecretStr
+import yaml
+from pydantic import BeforeValidator, ConfigDict, Field, SecretStr, ValidationError
 
 from hummingbot.client.config.config_data_types import BaseConnectorConfigMap
 from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
@@ -58,6 +61,9 @@ def credential_problems(
 UNTRACKED_ORDERS_REPORT = "report"
 UNTRACKED_ORDERS_CANCEL = "cancel"
 UNTRACKED_ORDERS_POLICIES = (UNTRACKED_ORDERS_REPORT, UNTRACKED_ORDERS_CANCEL)
+ORDER_ENTRY_WEBSOCKET = "websocket"
+ORDER_ENTRY_REST = "rest"
+ORDER_ENTRY_CHOICES = (ORDER_ENTRY_WEBSOCKET, ORDER_ENTRY_REST)
 ORDER_EXPIRY_MIN_SECONDS = 10
 ORDER_EXPIRY_MAX_SECONDS = CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS
 _TRUE_WORDS = ("true", "yes", "y", "1", "on")
@@ -132,6 +138,19 @@ def funding_paid_is_positive_option(value: Any) -> bool:
     raise ValueError(f"The GRVT funding sign option must be true or false, got {value!r}.")
 
 
+def order_entry_option(value: Any) -> str:
+    """How orders are sent: "websocket" (JSON-RPC on the trades socket, REST while it is down; the default) or
+    "rest"."""
+    if _is_unset(value):
+        return ORDER_ENTRY_WEBSOCKET
+    choice = value.strip().lower() if isinstance(value, str) else value
+    if choice not in ORDER_ENTRY_CHOICES:
+        raise ValueError(f"The GRVT order entry must be '{ORDER_ENTRY_WEBSOCKET}' or '{ORDER_ENTRY_REST}', "
+                         f"got {value!r}.")
+    return choice
+
+
+OrderEntry = Annotated[str, BeforeValidator(order_entry_option)]
 OrderExpirySeconds = Annotated[Optional[float], BeforeValidator(order_expiry_seconds_option)]
 CancelOnDisconnectMs = Annotated[int, BeforeValidator(cancel_on_disconnect_ms_option)]
 UntrackedOpenOrders = Annotated[str, BeforeValidator(untracked_open_orders_option)]
@@ -179,6 +198,14 @@ def _untracked_open_orders_field() -> Any:
         UNTRACKED_ORDERS_REPORT,
         "What to do at start with open GRVT orders this bot does not track (report/cancel)",
         "Open orders of the traded pairs that this bot does not track, found at start: report (log) or cancel.",
+    )
+
+
+def _order_entry_field() -> Any:
+    return _option_field(
+        ORDER_ENTRY_WEBSOCKET,
+        "How should orders be sent to GRVT? (websocket/rest)",
+        "Order entry: websocket = JSON-RPC on GRVT's trades socket (REST while the socket is down), rest = REST only.",
     )
 
 
@@ -233,6 +260,7 @@ class GrvtPerpetualConfigMap(BaseConnectorConfigMap):
     grvt_perpetual_cancel_on_disconnect_ms: CancelOnDisconnectMs = _cancel_on_disconnect_field()
     grvt_perpetual_untracked_open_orders: UntrackedOpenOrders = _untracked_open_orders_field()
     grvt_perpetual_funding_paid_is_positive: FundingPaidIsPositive = _funding_paid_is_positive_field()
+    grvt_perpetual_order_entry: OrderEntry = _order_entry_field()
     model_config = ConfigDict(title=CONSTANTS.DEFAULT_DOMAIN, hide_input_in_errors=True)
 
 
@@ -272,7 +300,30 @@ class GrvtPerpetualTestnetConfigMap(BaseConnectorConfigMap):
     grvt_perpetual_testnet_cancel_on_disconnect_ms: CancelOnDisconnectMs = _cancel_on_disconnect_field()
     grvt_perpetual_testnet_untracked_open_orders: UntrackedOpenOrders = _untracked_open_orders_field()
     grvt_perpetual_testnet_funding_paid_is_positive: FundingPaidIsPositive = _funding_paid_is_positive_field()
+    grvt_perpetual_testnet_order_entry: OrderEntry = _order_entry_field()
     model_config = ConfigDict(title=CONSTANTS.TESTNET_DOMAIN, hide_input_in_errors=True)
+
+
+def connector_config_problems(connectors_dir: Path) -> List[str]:
+    """
+    One line per invalid setting in the GRVT connector files of `connectors_dir` (conf/connectors/), naming the file
+    and the setting; Hummingbot itself would stop with a multi-line validation traceback. Secret values are never
+    repeated.
+    """
+    problems = []
+    for config_map in (GrvtPerpetualConfigMap, GrvtPerpetualTestnetConfigMap):
+        path = connectors_dir / f"{config_map.model_fields['connector'].default}.yml"
+        if not path.exists():
+            continue
+        try:
+            config_map.model_validate(yaml.safe_load(path.read_text()) or {})
+        except ValidationError as error:
+            for detail in error.errors(include_input=False, include_url=False):
+                setting = ".".join(str(part) for part in detail["loc"]) or "(file)"
+                problems.append(f"{path}: {setting}: {detail['msg'].removeprefix('Value error, ')}")
+        except yaml.YAMLError as error:
+            problems.append(f"{path}: not valid YAML ({error.__class__.__name__})")
+    return problems
 
 
 OTHER_DOMAINS = [CONSTANTS.TESTNET_DOMAIN]

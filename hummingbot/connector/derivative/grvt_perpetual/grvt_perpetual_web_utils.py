@@ -123,6 +123,23 @@ def endpoints(domain: str = CONSTANTS.DEFAULT_DOMAIN) -> GrvtEndpoints:
     )
 
 
+def check_transport_security(domain: str = CONSTANTS.DEFAULT_DOMAIN):
+    """
+    Refuses to send mainnet credentials unencrypted: the login carries the API key, so pointing the mainnet domain at
+    an http:// or ws:// URL needs GRVT_PERPETUAL_ALLOW_PLAINTEXT=true. Other domains (testnet, a local sandbox) may.
+    """
+    if domain != CONSTANTS.DEFAULT_DOMAIN:
+        return
+    urls = endpoints(domain)
+    plain = [url for url in (urls.edge, urls.trades, urls.market_data, urls.trades_ws, urls.market_data_ws)
+             if urlsplit(url).scheme in ("http", "ws")]
+    allowed = (_env(domain, CONSTANTS.ENV_ALLOW_PLAINTEXT) or "").lower() in ("1", "true", "yes")
+    if plain and not allowed:
+        raise ValueError(
+            f"Refusing to use the GRVT mainnet domain over unencrypted {plain[0]}: the login would send the API key "
+            f"in clear text. Use https/wss, or set {CONSTANTS.ENV_PREFIX}_{CONSTANTS.ENV_ALLOW_PLAINTEXT}=true.")
+
+
 def public_rest_url(path_url: str, domain: str = CONSTANTS.DEFAULT_DOMAIN) -> str:
     """Market-data gateway URL (public routes)."""
     return f"{endpoints(domain).market_data}/{path_url.lstrip('/')}"
@@ -210,21 +227,6 @@ def build_api_factory_without_time_synchronizer_pre_processor(
     auth: Optional[AuthBase] = None,
 ) -> WebAssistantsFactory:
     return WebAssistantsFactory(throttler=throttler, auth=auth, rest_pre_processors=[GrvtRESTPreProcessor()])
-
-
-def bulk_orders_limit_ids(num_creates: int) -> List[str]:
-    """
-    Throttler ids a v2/bulk_orders call must acquire: its own bucket (which covers the cancel part) plus one
-    create_order token set per created order, as GRVT charges it.
-    """
-    return [CONSTANTS.BULK_ORDERS_PATH_URL] + [CONSTANTS.CREATE_ORDER_PATH_URL] * max(0, num_creates)
-
-
-async def acquire_bulk_orders_capacity(throttler: AsyncThrottlerBase, num_creates: int):
-    """Waits until the throttler grants every token a bulk call with `num_creates` orders costs."""
-    for limit_id in bulk_orders_limit_ids(num_creates):
-        async with throttler.execute_task(limit_id=limit_id):
-            pass
 
 
 # ------------------------------------------------------------------------------------------------------------------

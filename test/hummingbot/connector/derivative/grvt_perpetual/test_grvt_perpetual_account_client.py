@@ -1,5 +1,6 @@
-"""Cursor pagination of GRVT's history routes (funding payments, fills) in GrvtPerpetualAccountClient."""
+"""GrvtPerpetualAccountClient: cursor pagination of the history routes, retries of failed queries."""
 import asyncio
+import json
 import unittest
 from decimal import Decimal
 from typing import Any, Dict, List, Optional, Tuple
@@ -7,7 +8,15 @@ from unittest.mock import patch
 
 from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_account_client import GrvtPerpetualAccountClient
-from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import GrvtInstrument
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import (
+    GrvtPerpetualAPIError,
+    unreadable_answer,
+)
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import (
+    GrvtInstrument,
+    GrvtMessageError,
+    decode_reply,
+)
 
 SUB_ACCOUNT = "8289849667772468"
 INSTRUMENT = "BTC_USDT_Perp"
@@ -21,11 +30,17 @@ class ScriptedPoster:
         self._pages = list(pages)
         self.requests: List[Tuple[str, Dict[str, Any]]] = []
 
-    async def __call__(self, path_url: str, body: Dict[str, Any]) -> Any:
+    async def __call__(self, path_url: str, body: Dict[str, Any], reply_type) -> Any:
         self.requests.append((path_url, dict(body)))
         if not self._pages:
             raise AssertionError(f"unexpected extra request to {path_url} with {body}")
-        return self._pages.pop(0)
+        page = self._pages.pop(0)
+        if isinstance(page, Exception):
+            raise page
+        try:
+            return decode_reply(json.dumps(page), reply_type)
+        except GrvtMessageError as error:  # as the connector's REST layer reports it
+            raise unreadable_answer(200, json.dumps(page), path_url, str(error))
 
     @property
     def cursors(self) -> List[Optional[str]]:
@@ -148,3 +163,56 @@ class GrvtPerpetualAccountClientPaginationTests(unittest.TestCase):
 
         self.assertEqual([8998, 8999, 9000], [item.timestamp for item in payments])
         self.assertEqual(3, len(poster.requests))
+
+
+class GrvtPerpetualAccountClientRetryTests(unittest.TestCase):
+    """Queries are read-only: a transient failure is asked again; an answer without its result is a failure."""
+
+    def client(self, poster: ScriptedPoster) -> GrvtPerpetualAccountClient:
+        retries = []
+        client = GrvtPerpetualAccountClient(SUB_ACCOUNT, private_post=poster, public_post=poster,
+                                            on_retry=retries.append)
+        client.retries = retries
+        return client
+
+    @staticmethod
+    def run_async(coroutine):
+        async def fast():
+            with patch("hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health.asyncio.sleep",
+                       new=_no_sleep):
+                return await coroutine
+        return asyncio.run(fast())
+
+    def test_empty_answers_and_server_errors_are_retried_until_a_valid_answer(self):
+        poster = ScriptedPoster({}, GrvtPerpetualAPIError(1002, "Internal Server Error", 500),
+                                {"result": [{"instrument": INSTRUMENT, "size": "-0.004"}]})
+        client = self.client(poster)
+        positions = self.run_async(client.positions())
+        self.assertEqual([Decimal("-0.004")], [position.size for position in positions])
+        self.assertEqual(2, len(client.retries))
+
+    def test_an_empty_answer_is_never_no_data(self):
+        poster = ScriptedPoster(*([{}] * GrvtPerpetualAccountClient.QUERY_ATTEMPTS))
+        with self.assertRaises(GrvtPerpetualAPIError) as context:
+            self.run_async(self.client(poster).open_orders())
+        self.assertTrue(context.exception.is_outcome_unknown)
+        self.assertIn("result", str(context.exception))
+
+    def test_not_found_and_rejections_are_not_retried(self):
+        poster = ScriptedPoster(GrvtPerpetualAPIError(1004, "Data Not Found", 404))
+        client = self.client(poster)
+        with self.assertRaises(GrvtPerpetualAPIError) as context:
+            self.run_async(client.order("9223372036854775901"))
+        self.assertTrue(context.exception.is_not_found)
+        self.assertEqual([], client.retries)
+
+    def test_rate_limit_answers_are_retried(self):
+        poster = ScriptedPoster(GrvtPerpetualAPIError(1006, "rate limit", 429),
+                                {"result": {"settle_currency": "USDT", "available_balance": "5"}})
+        client = self.client(poster)
+        self.assertEqual(Decimal("5"), self.run_async(client.account_summary()).available_balance)
+        self.assertTrue(client.retries[0].is_rate_limited)
+
+
+async def _no_sleep(_delay: float):
+    return None

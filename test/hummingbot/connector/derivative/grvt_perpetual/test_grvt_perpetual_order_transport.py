@@ -1,5 +1,6 @@
 import asyncio
 import contextlib
+import json
 import unittest
 from decimal import Decimal
 from typing import Any, Dict, List, Tuple
@@ -10,9 +11,17 @@ from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_consta
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import (
     GrvtOrderRejectedError,
     GrvtPerpetualAPIError,
+    GrvtRpcNotSent,
+    GrvtRpcOutcomeUnknown,
     error_from_response,
+    unreadable_answer,
 )
-from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import GrvtInstrument, GrvtMessageError
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import GrvtInstrument, decode_reply
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_requests import (
+    GrvtOrderEntryRequests,
+    GrvtSignedOrderFactory,
+    decimal_string,
+)
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_signer import (
     GrvtPerpetualOrderSigner,
     checksum_address,
@@ -20,14 +29,12 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_signer 
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_transport import (
     GrvtCancelOnDisconnectHeartbeat,
-    GrvtOrderEntryRequests,
+    GrvtFailoverOrderTransport,
     GrvtPerpetualOrderTransport,
     GrvtPerpetualRestOrderTransport,
-    GrvtSignedOrderFactory,
-    decimal_string,
-    parse_bulk_orders_response,
-    parse_create_order_response,
+    GrvtPerpetualWsOrderTransport,
 )
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_ws_rpc import GrvtWsRpcClient
 from hummingbot.core.data_type.common import OrderType
 from test.isolated_asyncio_wrapper_test_case import IsolatedAsyncioWrapperTestCase
 
@@ -60,16 +67,20 @@ def order_answer(order_id: str = "0x00", status: str = "PENDING", client_order_i
 
 
 class FakePoster:
+    """A REST call: answers each route with its scripted body (decoded like a real answer) or raises."""
+
     def __init__(self, responses: Dict[str, Any]):
         self.responses = responses
         self.calls: List[Tuple[str, Dict[str, Any]]] = []
 
-    async def __call__(self, path: str, body: Dict[str, Any]):
+    async def __call__(self, path: str, body: Dict[str, Any], reply_type, on_sent=None):
         self.calls.append((path, body))
         response = self.responses[path]
         if isinstance(response, Exception):
             raise response
-        return response
+        if on_sent is not None:
+            on_sent()
+        return decode_reply(json.dumps(response), reply_type)
 
 
 class CountingThrottler:
@@ -148,38 +159,6 @@ class OrderEntryRequestsTests(unittest.TestCase):
                     self.requests.cancel_on_disconnect(countdown)
 
 
-class ResponseParsingTests(unittest.TestCase):
-    def test_create_answer(self):
-        order = parse_create_order_response({"result": order_answer()})
-        self.assertEqual("0x00", order.order_id)
-        self.assertFalse(order.has_exchange_id)
-        self.assertEqual("PENDING", order.state.status)
-
-    def test_create_answer_without_result_is_a_message_error(self):
-        for response in ({}, {"result": None}, "text"):
-            with self.subTest(response=response):
-                with self.assertRaises(GrvtMessageError):
-                    parse_create_order_response(response)
-
-    def test_bulk_answer_with_and_without_envelope(self):
-        bare = {"orders": [order_answer()], "cancel_acks": [{"ack": True}, {"ack": "false"}]}
-        for response in (bare, {"result": bare}):
-            with self.subTest(response=response):
-                result = parse_bulk_orders_response(response)
-                self.assertEqual(1, len(result.orders))
-                self.assertEqual((True, False), result.cancel_acks)
-
-    def test_bulk_answer_with_plain_boolean_acks_and_empty_lists(self):
-        self.assertEqual((True,), parse_bulk_orders_response({"cancel_acks": [True]}).cancel_acks)
-        self.assertEqual((), parse_bulk_orders_response({}).orders)
-
-    def test_bulk_answer_errors(self):
-        for response in ("x", {"orders": {}}, {"cancel_acks": "x"}):
-            with self.subTest(response=response):
-                with self.assertRaises(GrvtMessageError):
-                    parse_bulk_orders_response(response)
-
-
 class RestOrderTransportTests(IsolatedAsyncioWrapperTestCase):
     def setUp(self):
         super().setUp()
@@ -200,8 +179,9 @@ class RestOrderTransportTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual(SUB_ACCOUNT, self.transport.requests.sub_account_id)
 
     async def test_start_and_stop_are_no_ops_for_rest(self):
-        await self.transport.start()
+        self.transport.start()
         await self.transport.stop()
+        self.assertTrue(self.transport.is_connected)
         self.assertEqual([], self.poster.calls)
 
     async def test_create_order_posts_the_order_and_parses_the_answer(self):
@@ -213,10 +193,11 @@ class RestOrderTransportTests(IsolatedAsyncioWrapperTestCase):
         self.assertFalse(order.has_exchange_id)
 
     async def test_cancel_order(self):
-        self.assertTrue(await self.transport.cancel_order(client_order_id="9223372036854775809"))
+        self.assertTrue(await self.transport.cancel_order(client_order_id="9223372036854775809",
+                                                          time_to_live_ms=5000))
         self.assertEqual(
             (CONSTANTS.CANCEL_ORDER_PATH_URL,
-             {"sub_account_id": SUB_ACCOUNT, "client_order_id": "9223372036854775809"}),
+             {"sub_account_id": SUB_ACCOUNT, "client_order_id": "9223372036854775809", "time_to_live_ms": "5000"}),
             self.poster.calls[0])
 
     async def test_cancel_all_orders(self):
@@ -235,7 +216,7 @@ class RestOrderTransportTests(IsolatedAsyncioWrapperTestCase):
             cancel_client_order_ids=["9223372036854775800"])
 
         self.assertEqual(2, len(result.orders))
-        self.assertEqual((True,), result.cancel_acks)
+        self.assertEqual([True], [ack.ack for ack in result.cancel_acks])
         self.assertEqual([CONSTANTS.CREATE_ORDER_PATH_URL] * 2, self.throttler.acquired)
         self.assertEqual(CONSTANTS.BULK_ORDERS_PATH_URL, self.poster.calls[0][0])
 
@@ -331,7 +312,7 @@ class SignedOrderFactoryTests(unittest.TestCase):
 
 class HeartbeatTransport(GrvtPerpetualRestOrderTransport):
     def __init__(self, failures: int = 0):
-        super().__init__(GrvtOrderEntryRequests(SUB_ACCOUNT), post=None)
+        super().__init__(GrvtOrderEntryRequests(SUB_ACCOUNT), rest_call=None)
         self.countdowns: List[int] = []
         self.failures = failures
         self.beat_event = asyncio.Event()
@@ -402,16 +383,6 @@ class CancelOnDisconnectHeartbeatTests(IsolatedAsyncioWrapperTestCase):
         self.assertIn("within 5000 ms", warnings[0])
         self.assertGreaterEqual(heartbeat.beats_acknowledged, 1)
 
-    async def test_disarm_stops_and_sends_zero(self):
-        transport = HeartbeatTransport()
-        heartbeat = GrvtCancelOnDisconnectHeartbeat(transport, 5_000, interval_seconds=10)
-        heartbeat.start()
-        await transport.beat_event.wait()
-        await heartbeat.disarm()
-
-        self.assertEqual([5_000, 0], transport.countdowns)
-        self.assertFalse(heartbeat.is_running)
-
 
 class ApiErrorTests(unittest.TestCase):
     def test_error_envelope_becomes_a_clear_error(self):
@@ -437,10 +408,12 @@ class ApiErrorTests(unittest.TestCase):
         self.assertEqual("GRVT request failed, HTTP 503: empty response body", str(error))
         self.assertTrue(error.is_outcome_unknown)
 
-    def test_success_status_with_a_body_that_is_not_an_object_is_an_unknown_outcome(self):
-        error = error_from_response(200, "[1, 2]")
+    def test_success_status_with_an_unreadable_body_is_an_unknown_outcome(self):
+        self.assertIsNone(error_from_response(200, "[1, 2]"))  # not an error envelope: its reader decides
+        error = unreadable_answer(200, "[1, 2]", CONSTANTS.CREATE_ORDER_PATH_URL, "not an order")
         self.assertTrue(error.is_outcome_unknown)
-        self.assertIn("unexpected response body", str(error))
+        self.assertTrue(error.is_retryable)
+        self.assertIn("unexpected answer '[1, 2]' (not an order)", str(error))
 
     def test_long_bodies_are_shortened(self):
         error = error_from_response(500, "x" * 1000)
@@ -483,3 +456,184 @@ class ApiErrorTests(unittest.TestCase):
         error = GrvtOrderRejectedError("FAIL_POST_ONLY")
         self.assertIsInstance(error, IOError)
         self.assertEqual("FAIL_POST_ONLY", error.reject_reason)
+
+
+class FakeTradesSocket:
+    """A JSON-RPC order socket on 127.0.0.1: answers with `reply(method, params, id)` or stays silent."""
+
+    def __init__(self, reply=None):
+        self.reply = reply or (lambda method, params, request_id: {"jsonrpc": "2.0", "id": request_id,
+                                                                   "result": {"result": {"ack": True}}})
+        self.requests: List[Dict[str, Any]] = []
+        self.headers: List[Dict[str, str]] = []
+        self.sockets = []
+        self._runner = None
+        self.url = ""
+
+    async def start(self):
+        from aiohttp import web
+
+        async def handle(request):
+            ws = web.WebSocketResponse()
+            await ws.prepare(request)
+            self.headers.append(dict(request.headers))
+            self.sockets.append(ws)
+            async for message in ws:
+                payload = json.loads(message.data)
+                self.requests.append(payload)
+                answer = self.reply(payload["method"], payload["params"], payload["id"])
+                if answer is not None:
+                    await ws.send_str(json.dumps(answer))
+            return ws
+
+        app = web.Application()
+        app.router.add_get("/ws/full", handle)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.url = f"ws://127.0.0.1:{self._runner.addresses[0][1]}/ws/full"
+
+    async def drop(self):
+        for ws in self.sockets:
+            await ws.close()
+
+    async def stop(self):
+        await self._runner.cleanup()
+
+
+async def until(condition, timeout: float = 5.0):
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.01)
+
+
+class WsOrderEntryTests(IsolatedAsyncioWrapperTestCase):
+
+    async def asyncSetUp(self):
+        await super().asyncSetUp()
+        self.server = FakeTradesSocket()
+        await self.server.start()
+        self.invalidated = 0
+        self.reconnects = 0
+        self.client = GrvtWsRpcClient(
+            url=lambda: self.server.url, auth_headers=self.headers, invalidate_session=self.invalidate,
+            heartbeat_seconds=5, on_reconnect=self.count_reconnect)
+        self.client._backoff._initial = 0.01
+        self.ws_transport = GrvtPerpetualWsOrderTransport(GrvtOrderEntryRequests(SUB_ACCOUNT), self.client, timeout=1)
+        self.poster = FakePoster({CONSTANTS.CANCEL_ORDER_PATH_URL: {"result": {"ack": True}},
+                                  CONSTANTS.CREATE_ORDER_PATH_URL: {"result": order_answer()}})
+        self.transport = GrvtFailoverOrderTransport(
+            self.ws_transport, GrvtPerpetualRestOrderTransport(GrvtOrderEntryRequests(SUB_ACCOUNT), self.poster))
+
+    async def asyncTearDown(self):
+        await self.transport.stop()
+        await self.server.stop()
+        await super().asyncTearDown()
+
+    async def headers(self):
+        return {"Cookie": "gravity=abc", "X-Grvt-Account-Id": "0xaccount"}
+
+    def invalidate(self):
+        self.invalidated += 1
+
+    def count_reconnect(self):
+        self.reconnects += 1
+
+    async def connected(self):
+        self.transport.start()
+        await until(lambda: self.client.is_connected)
+
+    async def test_requests_go_over_the_socket_with_session_headers_and_matching_ids(self):
+        self.server.reply = lambda method, params, request_id: {"jsonrpc": "2.0", "id": request_id, "result": (
+            {"result": order_answer()} if method == "v1/create_order" else {"result": {"ack": True}})}
+        await self.connected()
+        sent = []
+        self.assertTrue(await self.transport.cancel_order(client_order_id="7", time_to_live_ms=5000))
+        order = await self.transport.create_order(order_body(), on_sent=lambda: sent.append(1))
+
+        self.assertEqual("gravity=abc", self.server.headers[0]["Cookie"])
+        self.assertEqual("0xaccount", self.server.headers[0]["X-Grvt-Account-Id"])
+        self.assertEqual(["v1/cancel_order", "v1/create_order"], [r["method"] for r in self.server.requests])
+        self.assertEqual({"sub_account_id": SUB_ACCOUNT, "client_order_id": "7", "time_to_live_ms": "5000"},
+                         self.server.requests[0]["params"])
+        self.assertNotEqual(self.server.requests[0]["id"], self.server.requests[1]["id"])
+        self.assertEqual([], self.poster.calls)
+        self.assertEqual([1], sent)
+        self.assertEqual("9223372036854775809", order.client_order_id)
+
+    async def test_replies_out_of_order_are_matched_by_id(self):
+        held = []
+
+        def reply(method, params, request_id):
+            held.append({"jsonrpc": "2.0", "id": request_id, "result": {"ack": True}})
+            return None
+
+        self.server.reply = reply
+        await self.connected()
+        first = asyncio.ensure_future(self.transport.cancel_order(client_order_id="1"))
+        second = asyncio.ensure_future(self.transport.cancel_order(client_order_id="2"))
+        await until(lambda: len(held) == 2)
+        held[1]["result"] = {"ack": False}
+        for answer in reversed(held):
+            await self.server.sockets[0].send_str(json.dumps(answer))
+        self.assertEqual((True, False), (await first, await second))
+
+    async def test_socket_down_sends_over_rest_and_says_so(self):
+        self.assertFalse(self.transport.primary.is_connected)
+        self.assertTrue(await self.transport.cancel_order(client_order_id="1"))
+        self.assertEqual(1, self.transport.fallbacks)
+        self.assertEqual(CONSTANTS.CANCEL_ORDER_PATH_URL, self.poster.calls[0][0])
+        with self.assertRaises(GrvtRpcNotSent):
+            await self.ws_transport.cancel_order(client_order_id="1")
+
+    async def test_no_reply_is_an_unknown_outcome_and_is_not_resent(self):
+        self.server.reply = lambda *args: None
+        await self.connected()
+        with self.assertRaises(GrvtRpcOutcomeUnknown):
+            await self.transport.create_order(order_body())
+        self.assertEqual([], self.poster.calls)  # never duplicated over REST
+
+    async def test_socket_lost_after_sending_is_an_unknown_outcome_and_it_reconnects(self):
+        async def drop_on_request(*args):
+            asyncio.ensure_future(self.server.drop())
+            return None
+
+        self.server.reply = lambda *args: asyncio.ensure_future(self.server.drop()) and None
+        await self.connected()
+        with self.assertRaises(GrvtRpcOutcomeUnknown):
+            await self.transport.create_order(order_body())
+        self.assertEqual([], self.poster.calls)
+        self.server.reply = FakeTradesSocket().reply
+        await until(lambda: self.client.is_connected and self.reconnects == 1)
+        self.assertTrue(await self.transport.cancel_order(client_order_id="1"))
+
+    async def test_errors_are_exchange_errors_and_session_errors_go_over_rest(self):
+        self.server.reply = lambda method, params, request_id: {
+            "jsonrpc": "2.0", "id": request_id, "error": {"code": 2062, "message": "Order size smaller than min"}}
+        await self.connected()
+        with self.assertRaises(GrvtPerpetualAPIError) as context:
+            await self.transport.create_order(order_body())
+        self.assertEqual(2062, context.exception.code)
+        self.assertEqual([], self.poster.calls)
+
+        self.server.reply = lambda method, params, request_id: {
+            "jsonrpc": "2.0", "id": request_id, "error": {"code": 1000, "message": "authenticate"}}
+        self.assertTrue(await self.transport.cancel_order(client_order_id="1"))
+        self.assertEqual(1, self.invalidated)
+        self.assertEqual(CONSTANTS.CANCEL_ORDER_PATH_URL, self.poster.calls[0][0])
+
+    async def test_unreadable_reply_is_an_unknown_outcome(self):
+        self.server.reply = lambda method, params, request_id: {"jsonrpc": "2.0", "id": request_id, "result": {}}
+        await self.connected()
+        with self.assertRaises(GrvtPerpetualAPIError) as context:
+            await self.transport.create_order(order_body())
+        self.assertTrue(context.exception.is_outcome_unknown)
+
+    async def test_frames_that_are_not_replies_are_ignored(self):
+        await self.connected()
+        await self.server.sockets[0].send_str("not json")
+        await self.server.sockets[0].send_str(json.dumps({"jsonrpc": "2.0", "id": 999, "result": {"ack": True}}))
+        self.assertTrue(await self.transport.cancel_order(client_order_id="1"))

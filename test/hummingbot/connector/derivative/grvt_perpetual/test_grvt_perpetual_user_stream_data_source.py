@@ -171,7 +171,7 @@ class GrvtPerpetualUserStreamDataSourceTests(IsolatedAsyncioWrapperTestCase):
         await self.start_listening(ws_connect_mock, [error])
 
         self.assertTrue(self.is_logged(
-            "ERROR", "GRVT private socket error subscribing v1.order: 3020: Sub account ID must be an uint64 integer"))
+            "ERROR", "GRVT private socket error subscribing v1.state: 3020: Sub account ID must be an uint64 integer"))
         self.assertEqual([], self.drain())
 
     @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)

@@ -3,6 +3,7 @@ import json
 import os
 import re
 import time
+import unittest
 from decimal import Decimal
 from unittest.mock import patch
 
@@ -313,14 +314,17 @@ class GrvtPerpetualRateLimitTests(IsolatedAsyncioWrapperTestCase):
         def pool_of(route):
             return CONSTANTS.ENDPOINT_COSTS[route][1]
 
+        self.assertEqual(CONSTANTS.CREATE_POOL, pool_of(CONSTANTS.CREATE_ORDER_PATH_URL))
+        self.assertEqual(CONSTANTS.CANCEL_POOL, pool_of(CONSTANTS.CANCEL_ORDER_PATH_URL))  # a cancel backlog never
+        self.assertEqual(CONSTANTS.CANCEL_POOL, pool_of(CONSTANTS.BULK_ORDERS_PATH_URL))  # delays a new quote
         order_pools = {pool_of(route) for route in (CONSTANTS.CREATE_ORDER_PATH_URL, CONSTANTS.CANCEL_ORDER_PATH_URL,
                                                     CONSTANTS.BULK_ORDERS_PATH_URL)}
         polling_pools = {pool_of(route) for route in (
             CONSTANTS.ORDER_PATH_URL, CONSTANTS.OPEN_ORDERS_PATH_URL, CONSTANTS.POSITIONS_PATH_URL,
             CONSTANTS.ACCOUNT_SUMMARY_PATH_URL, CONSTANTS.FILL_HISTORY_PATH_URL, CONSTANTS.ORDER_BOOK_PATH_URL,
             CONSTANTS.TICKER_PATH_URL, CONSTANTS.CANCEL_ON_DISCONNECT_PATH_URL, CONSTANTS.LOGIN_PATH_URL)}
-        self.assertEqual({CONSTANTS.ORDER_ENTRY_POOL}, order_pools)
-        self.assertNotIn(CONSTANTS.ORDER_ENTRY_POOL, polling_pools)
+        self.assertEqual({CONSTANTS.CREATE_POOL, CONSTANTS.CANCEL_POOL}, order_pools)
+        self.assertFalse(order_pools & polling_pools)
 
     async def test_saturated_polling_does_not_block_orders(self):
         throttler = web_utils.create_throttler()
@@ -360,17 +364,6 @@ class GrvtPerpetualRateLimitTests(IsolatedAsyncioWrapperTestCase):
         with self.assertRaisesRegex(ValueError, "more than its bucket"):
             CONSTANTS.build_rate_limits(endpoint_costs={"r": (200, "p")}, pools={"p": (1000, 1.0)})
 
-    async def test_bulk_orders_acquire_one_create_token_set_per_order(self):
-        self.assertEqual([CONSTANTS.BULK_ORDERS_PATH_URL] + [CONSTANTS.CREATE_ORDER_PATH_URL] * 3,
-                         web_utils.bulk_orders_limit_ids(3))
-        self.assertEqual([CONSTANTS.BULK_ORDERS_PATH_URL], web_utils.bulk_orders_limit_ids(0))
-        throttler = web_utils.create_throttler()
-        await web_utils.acquire_bulk_orders_capacity(throttler, 4)
-        acquired = [log.rate_limit.limit_id for log in throttler._task_logs]
-        self.assertEqual(4, acquired.count(CONSTANTS.CREATE_ORDER_PATH_URL))
-        self.assertEqual(1, acquired.count(CONSTANTS.BULK_ORDERS_PATH_URL))
-        self.assertEqual(5, acquired.count(CONSTANTS.ORDER_ENTRY_POOL))
-
     def test_create_throttler_accepts_custom_rules(self):
         throttler = web_utils.create_throttler(
             rate_limits=CONSTANTS.build_rate_limits(), limits_share_percentage=Decimal("50"))
@@ -390,3 +383,20 @@ class GrvtPerpetualServerTimeBodyTests(IsolatedAsyncioWrapperTestCase):
     def test_candles_feed_alias(self):
         with patch.dict(os.environ, CLEAN_ENV, clear=True):
             self.assertEqual(web_utils.public_ws_url(TESTNET), web_utils.public_wss_url(TESTNET))
+
+
+class GrvtPerpetualTransportSecurityTests(unittest.TestCase):
+    def test_mainnet_over_plain_http_needs_an_explicit_opt_in(self):
+        with patch.dict(os.environ, {"GRVT_PERPETUAL_BASE_URL": "http://10.0.0.5:7070"}, clear=False):
+            with self.assertRaises(ValueError) as context:
+                web_utils.check_transport_security(CONSTANTS.DEFAULT_DOMAIN)
+            self.assertIn("GRVT_PERPETUAL_ALLOW_PLAINTEXT=true", str(context.exception))
+            web_utils.check_transport_security(CONSTANTS.TESTNET_DOMAIN)  # a local sandbox stands in for testnet
+            with patch.dict(os.environ, {"GRVT_PERPETUAL_ALLOW_PLAINTEXT": "true"}):
+                web_utils.check_transport_security(CONSTANTS.DEFAULT_DOMAIN)
+        web_utils.check_transport_security(CONSTANTS.DEFAULT_DOMAIN)  # GRVT's own https/wss hosts
+
+    def test_a_plain_socket_url_alone_is_refused_too(self):
+        with patch.dict(os.environ, {"GRVT_PERPETUAL_TRADES_WS_URL": "ws://example.com/ws/full"}):
+            with self.assertRaises(ValueError):
+                web_utils.check_transport_security(CONSTANTS.DEFAULT_DOMAIN)

@@ -1,0 +1,95 @@
+"""Order-path metrics the connector keeps for strategies and the status display.
+
+Per order (time.perf_counter() seconds): when the strategy called buy/sell (`submitted`), when the request left the
+process (`sent`, after the rate limiter), when GRVT answered it (`acknowledged`) and when the private stream first
+reported it live (`opened`). Recent latencies of each stage are kept for percentiles; counters cover reconnects,
+errors, retries and rate-limit answers. `summary()` is what strategies read (`connector.order_metrics.summary()`).
+"""
+import time
+from collections import OrderedDict, deque
+from dataclasses import dataclass
+from typing import Any, Deque, Dict, Iterable, Optional
+
+
+@dataclass
+class GrvtOrderLatency:
+    submitted: Optional[float] = None
+    sent: Optional[float] = None
+    acknowledged: Optional[float] = None
+    opened: Optional[float] = None
+    transport: str = ""
+
+
+def percentiles(samples: Iterable[float]) -> Dict[str, float]:
+    ordered = sorted(samples)
+    if not ordered:
+        return {"count": 0}
+
+    def at(share: float) -> float:
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+    return {"count": len(ordered), "p50": at(0.5), "p90": at(0.9), "p99": at(0.99), "max": ordered[-1]}
+
+
+class GrvtOrderMetrics:
+    MAX_ORDERS = 10_000
+    MAX_SAMPLES = 2_000
+    STAGES = ("submit_to_send_ms", "send_to_ack_ms", "ack_to_open_ms")
+
+    def __init__(self, clock=time.perf_counter):
+        self._clock = clock
+        self._orders: "OrderedDict[str, GrvtOrderLatency]" = OrderedDict()
+        self._samples: Dict[str, Deque[float]] = {stage: deque(maxlen=self.MAX_SAMPLES) for stage in self.STAGES}
+        self.reconnects = 0
+        self.errors = 0
+        self.retries = 0
+        self.rate_limited = 0
+        self.circuit_open = False
+
+    def latency(self, client_order_id: str) -> Optional[GrvtOrderLatency]:
+        return self._orders.get(client_order_id)
+
+    def submitted(self, client_order_id: str):
+        self._orders[client_order_id] = GrvtOrderLatency(submitted=self._clock())
+        if len(self._orders) > self.MAX_ORDERS:
+            self._orders.popitem(last=False)
+
+    def sent(self, client_order_id: str, transport: str):
+        record = self._orders.get(client_order_id)
+        if record is not None and record.sent is None:
+            record.sent = self._clock()
+            record.transport = transport
+            self._sample("submit_to_send_ms", record.submitted, record.sent)
+
+    def acknowledged(self, client_order_id: str):
+        record = self._orders.get(client_order_id)
+        if record is not None and record.acknowledged is None and record.sent is not None:
+            record.acknowledged = self._clock()
+            self._sample("send_to_ack_ms", record.sent, record.acknowledged)
+
+    def opened(self, client_order_id: str):
+        record = self._orders.get(client_order_id)
+        if record is not None and record.opened is None:
+            record.opened = self._clock()
+            self._sample("ack_to_open_ms", record.acknowledged, record.opened)
+
+    def _sample(self, stage: str, start: Optional[float], end: float):
+        if start is not None:
+            self._samples[stage].append((end - start) * 1e3)
+
+    def summary(self) -> Dict[str, Any]:
+        summary: Dict[str, Any] = {stage: percentiles(self._samples[stage]) for stage in self.STAGES}
+        summary.update(reconnects=self.reconnects, errors=self.errors, retries=self.retries,
+                       rate_limited=self.rate_limited, circuit_open=self.circuit_open)
+        return summary
+
+    def describe(self) -> str:
+        """One line for logs and status displays."""
+        parts = []
+        for stage in self.STAGES:
+            stats = percentiles(self._samples[stage])
+            if stats["count"]:
+                parts.append(f"{stage[:-3].replace('_', ' ')} p50 {stats['p50']:.1f} / p99 {stats['p99']:.1f} ms")
+        parts.append(f"reconnects {self.reconnects}, errors {self.errors}, retries {self.retries}")
+        if self.circuit_open:
+            parts.append("new orders paused (circuit open)")
+        return "; ".join(parts)

@@ -1,0 +1,648 @@
+"""Keeps every order GRVT holds tracked and every tracked order resolved, whatever the network does.
+
+The derivative hands order entry and every order report (create answers, streams, REST queries) to
+``GrvtOrderLifecycle``; it decides what each means for the tracked order:
+
+- **Creates** whose outcome is unknown (timeout, 5xx, `{}`, a socket lost after sending) stay tracked and are looked
+  up by client order id at growing intervals over a window long enough for a late execution, whatever else happens
+  to them meanwhile (a cancel included). Only when GRVT never shows them within the window are they failed; a
+  later OPEN or fill of such an order re-tracks it (and cancels it: the strategy was told it failed) instead of
+  leaving it orphaned.
+- **Cancels** go by client order id with a time-to-live, so a cancel that reaches GRVT before its create still kills
+  it. One cancel request is in flight per order; a transient failure is retried with backoff. An order that is
+  reported live while being cancelled, a `v1.cancel` EXPIRED notice, or a cancel left unconfirmed lead to a status
+  check and, if the order lives, a re-cancel, at a bounded rate.
+- **Status queries** that time out mean "unknown", never "not found".
+- **Reconciliation** after a reconnect or a sequence gap: open orders through REST are matched with the tracked
+  ones; orders GRVT no longer lists are looked up; orders GRVT lists that nothing tracks are reported or cancelled.
+- **cancel_all**: one `cancel_all_orders` for the traded pairs (plus time-to-live cancels for creates still in
+  flight), stream confirmations, individual cancels for what remains, and a last sweep of GRVT's open orders.
+"""
+import asyncio
+import contextlib
+import logging
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Dict, Iterable, List, NamedTuple, Optional, Sequence, Set, Tuple
+
+from hummingbot.connector.client_order_tracker import ClientOrderTracker
+from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_account_client import GrvtPerpetualAccountClient
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import (
+    GrvtOrderRejectedError,
+    GrvtPerpetualAPIError,
+)
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import (
+    Backoff,
+    CircuitBreaker,
+    is_outcome_unknown,
+    is_transient,
+)
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import (
+    GrvtCancelStatus,
+    GrvtCancelStatusKind,
+    GrvtFill,
+    GrvtOrder,
+    GrvtOrderState,
+    GrvtOrderStatus,
+    is_real_order_id,
+)
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_metrics import GrvtOrderMetrics
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_state_machine import (
+    FINAL_STATES,
+    LIVE_STATES,
+    GrvtOrderStateMachine,
+    adopt_exchange_order_id,
+    hummingbot_order_state,
+)
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_transport import GrvtPerpetualOrderTransport
+from hummingbot.core.data_type.cancellation_result import CancellationResult
+from hummingbot.core.data_type.in_flight_order import InFlightOrder, OrderState, OrderUpdate, TradeUpdate
+from hummingbot.logger import HummingbotLogger
+
+MAX_BULK = CONSTANTS.MAX_BULK_ORDERS
+
+
+class GrvtCircuitOpenError(IOError):
+    """New orders are paused because GRVT keeps failing."""
+
+
+@dataclass
+class GrvtOrderPathSettings:
+    cancel_time_to_live_ms: int = 5_000  # GRVT's maximum: a create arriving up to 5 s after its cancel is dropped
+    uncertain_order_window_seconds: float = 30.0  # how long an unknown create outcome is looked up
+    uncertain_order_first_check_seconds: float = 0.5
+    cancel_confirm_seconds: float = 3.0  # a cancel acked but not confirmed by then is checked
+    cancel_recheck_max_seconds: float = 30.0
+    cancel_attempts: int = 5  # transient failures of one cancel request before giving up on it
+    failed_order_memory_seconds: float = 3600.0  # re-track window for orders failed as "never reached GRVT"
+    cancel_all_confirmation_share: float = 0.5  # of cancel_all's timeout spent waiting for stream confirmations
+
+
+class _Lookup(NamedTuple):
+    order: Optional[GrvtOrder]
+    not_found: bool  # GRVT answered that it does not know the order (a failed query leaves this False)
+
+
+class _FailedCreate:
+    __slots__ = ("order", "failed_at")
+
+    def __init__(self, order: InFlightOrder, failed_at: float):
+        self.order = order
+        self.failed_at = failed_at
+
+
+class GrvtOrderLifecycle:
+    _logger: Optional[HummingbotLogger] = None
+
+    def __init__(
+        self,
+        tracker: ClientOrderTracker,
+        transport: Callable[[], GrvtPerpetualOrderTransport],
+        account: GrvtPerpetualAccountClient,
+        state_machine: GrvtOrderStateMachine,
+        metrics: GrvtOrderMetrics,
+        now: Callable[[], float],
+        trade_update: Callable[[GrvtFill, InFlightOrder], TradeUpdate],
+        traded_filter: Callable[[], Awaitable[Tuple[Set[str], List[str], List[str]]]],
+        settings: Optional[GrvtOrderPathSettings] = None,
+        logger: Optional[Callable[[], HummingbotLogger]] = None,
+    ):
+        self._tracker = tracker
+        self.logger = logger or self._class_logger  # the connector's: order events belong in its log
+        self._transport = transport
+        self._account = account
+        self._states = state_machine
+        self._metrics = metrics
+        self._now = now
+        self._trade_update = trade_update
+        self._traded_filter = traded_filter
+        self.settings = settings or GrvtOrderPathSettings()
+        self.circuit = CircuitBreaker()
+        self._creating: Set[str] = set()
+        self._uncertain: Dict[str, asyncio.Task] = {}
+        self._cancel_requests: Dict[str, asyncio.Future] = {}
+        self._cancel_watch: Dict[str, asyncio.Task] = {}
+        self._failed_creates: "OrderedDict[str, _FailedCreate]" = OrderedDict()
+        self.recancels = 0
+        self.retracked = 0
+
+    @classmethod
+    def _class_logger(cls) -> HummingbotLogger:
+        if cls._logger is None:
+            cls._logger = logging.getLogger(HummingbotLogger.logger_name_for_class(cls))
+        return cls._logger
+
+    @property
+    def transport(self) -> GrvtPerpetualOrderTransport:
+        return self._transport()
+
+    def is_managed(self, client_order_id: str) -> bool:
+        """True while the order's create is in flight or the lifecycle resolves it (the status poll leaves it)."""
+        return (client_order_id in self._creating or client_order_id in self._uncertain
+                or client_order_id in self._cancel_watch)
+
+    @contextlib.contextmanager
+    def creating(self, client_order_id: str):
+        """Marks a create request in flight: its answer, not a status poll, decides the order's state."""
+        self._creating.add(client_order_id)
+        try:
+            yield
+        finally:
+            self._creating.discard(client_order_id)
+
+    async def stop(self):
+        tasks = [*self._uncertain.values(), *self._cancel_requests.values(), *self._cancel_watch.values()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._uncertain.clear()
+        self._cancel_requests.clear()
+        self._cancel_watch.clear()
+
+    # ---------------------------------------------------------------------------------------------------------------
+    # Updates
+    # ---------------------------------------------------------------------------------------------------------------
+    def issue(self, order: InFlightOrder, new_state: OrderState, exchange_order_id: Optional[str] = None,
+              misc_updates: Optional[dict] = None):
+        """Applies a state the lifecycle decided on (not a GRVT report), unless the order already moved past it."""
+        current = self._states.issued_state(order.client_order_id) or order.current_state
+        if current in FINAL_STATES or current is new_state:
+            return
+        self._states.record_issued(order.client_order_id, new_state)
+        self._tracker.process_order_update(OrderUpdate(
+            client_order_id=order.client_order_id,
+            exchange_order_id=exchange_order_id if is_real_order_id(exchange_order_id) else None,
+            trading_pair=order.trading_pair,
+            update_timestamp=self._now(),
+            new_state=new_state,
+            misc_updates=misc_updates,
+        ))
+
+    def fail(self, order: InFlightOrder, error: BaseException):
+        self.issue(order, OrderState.FAILED,
+                   misc_updates={"error_message": str(error), "error_type": error.__class__.__name__})
+
+    def state_of(self, order: InFlightOrder) -> OrderState:
+        return self._states.issued_state(order.client_order_id) or order.current_state
+
+    # ---------------------------------------------------------------------------------------------------------------
+    # Creates
+    # ---------------------------------------------------------------------------------------------------------------
+    def on_create_acknowledged(self, order: InFlightOrder, exchange_order_id: Optional[str]):
+        self._metrics.acknowledged(order.client_order_id)
+        self.circuit.record_success()
+        if self.state_of(order) is OrderState.PENDING_CREATE:
+            self.issue(order, OrderState.OPEN, exchange_order_id)
+        else:
+            adopt_exchange_order_id(order, exchange_order_id)
+
+    def on_create_failed(self, order: InFlightOrder, error: BaseException) -> bool:
+        """
+        Counts a failed create for the circuit breaker. Returns True when GRVT may have executed it: the lifecycle
+        then resolves it by client id; False means it certainly failed (the caller fails it).
+        """
+        if is_outcome_unknown(error):
+            self._count_failure(error)
+            self.on_create_outcome_unknown(order, error)
+            return True
+        if is_transient(error):  # refused for load or limits: nothing was executed
+            self._count_failure(error)
+        return False
+
+    def _count_failure(self, error: BaseException):
+        self._metrics.errors += 1
+        if isinstance(error, GrvtPerpetualAPIError) and error.is_rate_limited:
+            self._metrics.rate_limited += 1
+        self.circuit.record_failure(str(error))
+        self._metrics.circuit_open = self.circuit.is_open
+
+    def check_order_entry(self):
+        """Raises GrvtCircuitOpenError while new orders are paused."""
+        allowed = self.circuit.allow_request()
+        self._metrics.circuit_open = self.circuit.is_open
+        if not allowed:
+            raise GrvtCircuitOpenError(
+                f"New GRVT orders are paused for {self.circuit.seconds_until_retry:.0f} s: the exchange keeps failing "
+                f"({self.circuit.last_failure}).")
+
+    async def create_many(self, batch: Sequence[Tuple[InFlightOrder, Dict[str, Any]]]):
+        """Creates tracked orders of one instrument with v2/bulk_orders, up to 100 per request."""
+        for start in range(0, len(batch), MAX_BULK):
+            chunk = batch[start:start + MAX_BULK]
+            orders = [order for order, _ in chunk]
+            transport = self.transport
+            try:
+                self.check_order_entry()
+                self._creating.update(order.client_order_id for order in orders)
+                reply = await transport.bulk_orders(
+                    orders=[body for _, body in chunk],
+                    on_sent=lambda: [self._metrics.sent(order.client_order_id, transport.name) for order in orders])
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                for order in orders:
+                    if not self.on_create_failed(order, error):
+                        self.fail(order, error)
+                continue
+            finally:
+                self._creating.difference_update(order.client_order_id for order in orders)
+            acks = {ack.client_order_id: ack for ack in reply.orders}
+            for order in orders:
+                ack = acks.get(order.client_order_id)
+                if ack is None:
+                    self.on_create_outcome_unknown(order, GrvtPerpetualAPIError(
+                        code=None, message="bulk answer does not list the order", path="bulk_orders"))
+                elif ack.state is not None and ack.state.status is GrvtOrderStatus.REJECTED:
+                    self.fail(order, GrvtOrderRejectedError(ack.state.reject_reason))
+                else:
+                    self.on_create_acknowledged(order, ack.order_id)
+
+    def on_create_outcome_unknown(self, order: InFlightOrder, error: BaseException):
+        self.logger().warning(
+            f"The outcome of order {order.client_order_id} ({order.trade_type.name} {order.amount} "
+            f"{order.trading_pair} @ {order.price}) is unknown ({error}); looking it up on GRVT.")
+        self.resolve_uncertain(order)
+
+    def resolve_uncertain(self, order: InFlightOrder):
+        client_order_id = order.client_order_id
+        if client_order_id not in self._uncertain:
+            self._uncertain[client_order_id] = asyncio.ensure_future(self._resolve_uncertain(order))
+
+    async def _resolve_uncertain(self, order: InFlightOrder):
+        client_order_id = order.client_order_id
+        deadline = time.monotonic() + self.settings.uncertain_order_window_seconds
+        delay = self.settings.uncertain_order_first_check_seconds
+        try:
+            while True:
+                await asyncio.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+                if self._is_resolved(order):
+                    return
+                lookup = await self._lookup(client_order_id)
+                if lookup.order is not None:
+                    self.on_order_report(client_order_id, lookup.order.order_id, lookup.order.state)
+                    if self._is_resolved(order):
+                        return
+                if time.monotonic() >= deadline:
+                    break
+                delay = min(max(delay * 2, 0.25), 8.0)
+            if not self._is_resolved(order):
+                await self._conclude_never_received(order)
+        finally:
+            self._uncertain.pop(client_order_id, None)
+
+    def _is_resolved(self, order: InFlightOrder) -> bool:
+        """Known to GRVT: a stream or an answer moved it past PENDING_CREATE (a cancel request alone does not)."""
+        state = self.state_of(order)
+        return state in FINAL_STATES or state in LIVE_STATES or (
+            state is OrderState.PENDING_CANCEL and is_real_order_id(order.exchange_order_id))
+
+    async def _conclude_never_received(self, order: InFlightOrder):
+        # A time-to-live cancel is the last guard: a create that would still arrive now is dropped by GRVT.
+        await self._send_cancel_once(order.client_order_id)
+        self.logger().warning(
+            f"GRVT never showed order {order.client_order_id} within "
+            f"{self.settings.uncertain_order_window_seconds:.0f} s: it is failed. Should it appear later, it is "
+            f"tracked again and cancelled.")
+        self._remember_failed(order)
+        self.fail(order, ConnectionError("GRVT never received the order (its create outcome was unknown)"))
+
+    def _remember_failed(self, order: InFlightOrder):
+        self._failed_creates[order.client_order_id] = _FailedCreate(order, time.monotonic())
+        horizon = time.monotonic() - self.settings.failed_order_memory_seconds
+        while self._failed_creates:
+            oldest = next(iter(self._failed_creates.values()))
+            if oldest.failed_at >= horizon and len(self._failed_creates) <= 1000:
+                break
+            self._failed_creates.popitem(last=False)
+
+    async def _lookup(self, client_order_id: str) -> _Lookup:
+        """What GRVT holds under this client id: the order, "not found", or nothing known (the query failed)."""
+        try:
+            return _Lookup(await self._account.order(client_order_id, attempts=1), False)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            not_found = isinstance(error, GrvtPerpetualAPIError) and error.is_not_found
+            if not not_found:
+                self._metrics.errors += 1
+                self.logger().debug(f"Status of order {client_order_id} unknown for now: {error}")
+            return _Lookup(None, not_found)
+
+    # ---------------------------------------------------------------------------------------------------------------
+    # Reports from GRVT (streams, answers, queries)
+    # ---------------------------------------------------------------------------------------------------------------
+    def tracked_order(self, client_order_id: str, exchange_order_id: Optional[str] = None) -> Optional[InFlightOrder]:
+        order = self._tracker.fetch_order(client_order_id=client_order_id or None) if client_order_id else None
+        if order is None and client_order_id:
+            order = self._tracker.fetch_lost_order(client_order_id=client_order_id)
+        if order is None and is_real_order_id(exchange_order_id):
+            order = self._tracker.all_fillable_orders_by_exchange_order_id.get(exchange_order_id)
+        return order
+
+    def on_order_report(self, client_order_id: str, exchange_order_id: str, state: Optional[GrvtOrderState]):
+        if state is None:
+            return
+        new_state = hummingbot_order_state(state)
+        if new_state in LIVE_STATES or new_state is OrderState.FILLED:
+            self._retrack_if_failed(client_order_id, new_state)
+        order = self.tracked_order(client_order_id, exchange_order_id)
+        if order is None:
+            return
+        if new_state in LIVE_STATES:
+            self._metrics.opened(order.client_order_id)
+            if self.state_of(order) is OrderState.PENDING_CANCEL:
+                self._watch_cancel(order, delay=0.0, reason="reported live while being cancelled")
+        if order.client_order_id in self._tracker.lost_orders:
+            adopt_exchange_order_id(order, exchange_order_id)
+            if new_state in FINAL_STATES:
+                self._tracker.process_order_update(OrderUpdate(
+                    client_order_id=order.client_order_id, trading_pair=order.trading_pair,
+                    update_timestamp=state.update_timestamp or self._now(), new_state=new_state))
+            return
+        update = self._states.order_update(order, state, exchange_order_id, self._now())
+        if update is not None:
+            self._tracker.process_order_update(update)
+
+    def on_fill(self, fill: GrvtFill) -> bool:
+        self._retrack_if_failed(fill.client_order_id, OrderState.PARTIALLY_FILLED)
+        order = self._tracker.all_fillable_orders.get(fill.client_order_id) if fill.client_order_id else None
+        if order is None and is_real_order_id(fill.order_id):
+            order = self._tracker.all_fillable_orders_by_exchange_order_id.get(fill.order_id)
+        if order is None:
+            return False
+        self._tracker.process_trade_update(self._trade_update(fill, order))
+        return True
+
+    def on_cancel_notice(self, notice: GrvtCancelStatus):
+        order = self.tracked_order(notice.client_order_id, notice.order_id)
+        if order is None or self.state_of(order) in FINAL_STATES:
+            return
+        if notice.cancel_status is GrvtCancelStatusKind.EXPIRED:
+            # the cancel's time-to-live lapsed without finding the order: check what GRVT holds now
+            self._watch_cancel(order, delay=0.0, reason="its cancel expired without finding it")
+
+    def _retrack_if_failed(self, client_order_id: str, new_state: OrderState):
+        record = self._failed_creates.pop(client_order_id, None) if client_order_id else None
+        if record is None:
+            return
+        order = record.order
+        self.retracked += 1
+        self.logger().warning(
+            f"GRVT executed order {client_order_id} after it was reported failed: tracking it again and "
+            f"{'cancelling it' if new_state is not OrderState.FILLED else 'recording its fills'}.")
+        self._states.forget(client_order_id)
+        order.current_state = OrderState.PENDING_CREATE
+        self._tracker.start_tracking_order(order)
+        if new_state is not OrderState.FILLED:
+            self._watch_cancel(order, delay=0.0, reason="it was reported failed before", cancel_first=True)
+
+    # ---------------------------------------------------------------------------------------------------------------
+    # Cancels
+    # ---------------------------------------------------------------------------------------------------------------
+    async def cancel_many(self, orders: Sequence[InFlightOrder]):
+        """Cancels orders with v2/bulk_orders (client ids, time-to-live), up to 100 per request."""
+        waiting = []
+        for order in orders:
+            if self.state_of(order) in FINAL_STATES or order.client_order_id in self._cancel_requests:
+                continue
+            if self.state_of(order) is OrderState.PENDING_CANCEL and order.client_order_id in self._cancel_watch:
+                continue
+            self._cancel_requests[order.client_order_id] = asyncio.get_running_loop().create_future()
+            waiting.append(order)
+        for start in range(0, len(waiting), MAX_BULK):
+            chunk = waiting[start:start + MAX_BULK]
+            try:
+                reply = await self.transport.bulk_orders(
+                    orders=(), cancel_client_order_ids=[order.client_order_id for order in chunk],
+                    time_to_live_ms=self.settings.cancel_time_to_live_ms)
+                acks = [ack.ack for ack in reply.cancel_acks]
+                if len(acks) != len(chunk):
+                    acks = [all(acks) and bool(acks)] * len(chunk)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                self.logger().warning(f"Bulk cancel of {len(chunk)} orders failed ({error}); cancelling one by one.")
+                acks = [None] * len(chunk)
+            for order, acknowledged in zip(chunk, acks):
+                future = self._cancel_requests.pop(order.client_order_id, None)
+                result = await self._request_cancel(order) if acknowledged is None else \
+                    self._on_cancel_acknowledged(order) if acknowledged else False
+                if future is not None and not future.done():
+                    future.set_result(result)
+
+    async def cancel(self, order: InFlightOrder) -> bool:
+        """
+        Asks GRVT to cancel the order, at most one request in flight per order. True once GRVT acknowledged a
+        cancel (the order stays PENDING_CANCEL until the stream confirms) or the order is already done.
+        """
+        client_order_id = order.client_order_id
+        if client_order_id in self._tracker.lost_orders:
+            # failed locally, maybe alive on GRVT: cancel it without touching its state
+            return await self._send_cancel_once(client_order_id, attempts=self.settings.cancel_attempts)
+        if self.state_of(order) in FINAL_STATES:
+            return True
+        request = self._cancel_requests.get(client_order_id)
+        if request is None:
+            if self.state_of(order) is OrderState.PENDING_CANCEL and client_order_id in self._cancel_watch:
+                return True  # acknowledged before, confirmation pending
+            request = asyncio.ensure_future(self._request_cancel(order))
+            self._cancel_requests[client_order_id] = request
+            request.add_done_callback(lambda _: self._cancel_requests.pop(client_order_id, None))
+        return await asyncio.shield(request)
+
+    async def _request_cancel(self, order: InFlightOrder) -> bool:
+        if await self._send_cancel_once(order.client_order_id, attempts=self.settings.cancel_attempts):
+            return self._on_cancel_acknowledged(order)
+        return self.state_of(order) in FINAL_STATES
+
+    def _on_cancel_acknowledged(self, order: InFlightOrder) -> bool:
+        if self.state_of(order) not in FINAL_STATES:
+            self.issue(order, OrderState.PENDING_CANCEL)
+            self._watch_cancel(order, delay=self.settings.cancel_confirm_seconds, reason="unconfirmed cancel")
+        return True
+
+    async def _send_cancel_once(self, client_order_id: str, attempts: int = 1) -> bool:
+        backoff = Backoff(initial=0.2, maximum=5.0)
+        for attempt in range(1, attempts + 1):
+            try:
+                return await self.transport.cancel_order(
+                    client_order_id=client_order_id, time_to_live_ms=self.settings.cancel_time_to_live_ms)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                self._metrics.errors += 1
+                if isinstance(error, GrvtPerpetualAPIError) and error.is_not_found:
+                    self.logger().warning(f"Failed to cancel order {client_order_id} (not found on GRVT).")
+                    await self._tracker.process_order_not_found(client_order_id)
+                    return False
+                if attempt == attempts or not is_transient(error):
+                    self.logger().error(f"Failed to cancel order {client_order_id}: {error}")
+                    return False
+                self._metrics.retries += 1
+                delay = backoff.next_delay()
+                if isinstance(error, GrvtPerpetualAPIError) and error.is_rate_limited:
+                    self._metrics.rate_limited += 1
+                    delay = max(delay, 1.0)
+                await asyncio.sleep(delay)
+        return False
+
+    def _watch_cancel(self, order: InFlightOrder, delay: float, reason: str, cancel_first: bool = False):
+        """Checks (and re-cancels) an order until GRVT reports it final; one watcher per order."""
+        client_order_id = order.client_order_id
+        watcher = self._cancel_watch.get(client_order_id)
+        if watcher is asyncio.current_task():
+            return  # the watcher itself reported it: it acts on it
+        if watcher is not None and not watcher.done():
+            if delay == 0.0:
+                watcher.cancel()  # new evidence: check now
+            else:
+                return
+        self._cancel_watch[client_order_id] = asyncio.ensure_future(
+            self._watch(order, delay, reason, cancel_first))
+
+    async def _watch(self, order: InFlightOrder, delay: float, reason: str, cancel_first: bool):
+        client_order_id = order.client_order_id
+        not_found = 0
+        try:
+            if cancel_first:
+                await self._recancel(order, reason)
+            while self.state_of(order) not in FINAL_STATES:
+                await asyncio.sleep(delay)
+                if self.state_of(order) in FINAL_STATES:
+                    return
+                lookup = await self._lookup(client_order_id)
+                if lookup.order is not None:
+                    not_found = 0
+                    self.on_order_report(client_order_id, lookup.order.order_id, lookup.order.state)
+                    if hummingbot_order_state(lookup.order.state) in LIVE_STATES:
+                        await self._recancel(order, reason)
+                elif lookup.not_found and client_order_id not in self._uncertain:
+                    not_found += 1
+                    if not_found >= 2:
+                        # acknowledged by GRVT, dropped by its cancel's time-to-live or lost with a restart
+                        self.logger().info(f"GRVT does not know order {client_order_id} being cancelled: "
+                                           f"it is cancelled.")
+                        self.issue(order, OrderState.CANCELED)
+                        return
+                reason = "unconfirmed cancel"
+                delay = min(max(delay * 2, self.settings.cancel_confirm_seconds),
+                            self.settings.cancel_recheck_max_seconds)
+        finally:
+            if self._cancel_watch.get(client_order_id) is asyncio.current_task():
+                del self._cancel_watch[client_order_id]
+
+    async def _recancel(self, order: InFlightOrder, reason: str):
+        self.recancels += 1
+        self.logger().info(f"Cancelling order {order.client_order_id} again: {reason}.")
+        if await self._send_cancel_once(order.client_order_id, attempts=self.settings.cancel_attempts):
+            self.issue(order, OrderState.PENDING_CANCEL)
+
+    # ---------------------------------------------------------------------------------------------------------------
+    # Reconciliation
+    # ---------------------------------------------------------------------------------------------------------------
+    async def reconcile(self, untracked_policy: Callable[[List[GrvtOrder]], Awaitable[None]]):
+        """Matches GRVT's open orders with the tracked ones (after a reconnect, a gap, a restart)."""
+        open_orders = await self._account.open_orders()
+        listed: Set[str] = set()
+        for exchange_order in open_orders:
+            listed.add(exchange_order.client_order_id)
+            self.on_order_report(exchange_order.client_order_id, exchange_order.order_id, exchange_order.state)
+        for order in list(self._tracker.active_orders.values()):
+            if order.client_order_id in listed or self.is_managed(order.client_order_id):
+                continue
+            state = self.state_of(order)
+            # ended while nobody listened, or lost with an exchange restart: find out
+            if state is OrderState.PENDING_CANCEL:
+                self._watch_cancel(order, delay=0.0, reason="missing from GRVT's open orders")
+            elif state in LIVE_STATES:
+                self._verify_missing(order)
+        traded, _, _ = await self._traded_filter()
+        untracked = [exchange_order for exchange_order in open_orders
+                     if exchange_order.instrument in traded
+                     and self.tracked_order(exchange_order.client_order_id, exchange_order.order_id) is None]
+        if untracked:
+            await untracked_policy(untracked)
+
+    async def untracked_open_orders(self) -> List[GrvtOrder]:
+        traded, _, _ = await self._traded_filter()
+        return [exchange_order for exchange_order in await self._account.open_orders()
+                if exchange_order.instrument in traded
+                and self.tracked_order(exchange_order.client_order_id, exchange_order.order_id) is None]
+
+    def _verify_missing(self, order: InFlightOrder):
+        asyncio.ensure_future(self._verify(order))
+
+    async def _verify(self, order: InFlightOrder):
+        lookup = await self._lookup(order.client_order_id)
+        if lookup.order is not None:
+            self.on_order_report(order.client_order_id, lookup.order.order_id, lookup.order.state)
+        elif lookup.not_found:
+            self.logger().warning(f"GRVT no longer knows order {order.client_order_id}: it is cancelled.")
+            self.issue(order, OrderState.CANCELED)
+
+    # ---------------------------------------------------------------------------------------------------------------
+    # Cancel all
+    # ---------------------------------------------------------------------------------------------------------------
+    async def cancel_all(self, timeout_seconds: float) -> List[CancellationResult]:
+        deadline = time.monotonic() + timeout_seconds
+        orders = [order for order in self._tracker.active_orders.values()
+                  if self.state_of(order) not in FINAL_STATES]
+        try:
+            await asyncio.wait_for(self._cancel_all_on_exchange(orders), timeout=timeout_seconds)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            self.logger().warning(f"GRVT cancel_all_orders failed ({error}); cancelling orders one by one.")
+        await self._wait_until_final(orders, deadline, self.settings.cancel_all_confirmation_share * timeout_seconds)
+        remaining = [order for order in orders if self.state_of(order) not in FINAL_STATES]
+        acknowledged: Set[str] = set()
+        if remaining:
+            results = await self._within(deadline, asyncio.gather(
+                *(self.cancel(order) for order in remaining), return_exceptions=True))
+            acknowledged = {order.client_order_id for order, result in zip(remaining, results or ())
+                            if result is True}
+        await self._within(deadline, self._sweep_open_orders())
+        return [CancellationResult(order.client_order_id,
+                                   self.state_of(order) in FINAL_STATES or order.client_order_id in acknowledged)
+                for order in orders]
+
+    async def _cancel_all_on_exchange(self, orders: Sequence[InFlightOrder]):
+        _, bases, quotes = await self._traded_filter()
+        if not await self.transport.cancel_all_orders(base=bases or None, quote=quotes or None):
+            raise GrvtPerpetualAPIError(code=None, message="cancel_all_orders not acknowledged")
+        in_flight = [order.client_order_id for order in orders if self.state_of(order) is OrderState.PENDING_CREATE]
+        if in_flight:
+            # creates still on their way: a time-to-live cancel drops them when they arrive
+            await asyncio.gather(*(self._send_cancel_once(client_order_id) for client_order_id in in_flight))
+        for order in orders:
+            if self.state_of(order) not in FINAL_STATES:
+                self.issue(order, OrderState.PENDING_CANCEL)
+                self._watch_cancel(order, delay=self.settings.cancel_confirm_seconds, reason="cancel-all")
+
+    async def _sweep_open_orders(self):
+        """Cancels whatever of the traded pairs GRVT still lists as open (tracking lost, late creates)."""
+        traded, _, _ = await self._traded_filter()
+        for exchange_order in await self._account.open_orders():
+            if exchange_order.instrument in traded and exchange_order.has_exchange_id:
+                try:
+                    await self.transport.cancel_order(order_id=exchange_order.order_id)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as error:
+                    self.logger().warning(f"Could not cancel GRVT order {exchange_order.order_id}: {error}")
+
+    async def _wait_until_final(self, orders: Iterable[InFlightOrder], deadline: float, budget: float):
+        until = min(deadline, time.monotonic() + budget)
+        while any(self.state_of(order) not in FINAL_STATES for order in orders) and time.monotonic() < until:
+            await asyncio.sleep(0.02)
+
+    async def _within(self, deadline: float, awaitable):
+        try:
+            return await asyncio.wait_for(awaitable, timeout=max(0.0, deadline - time.monotonic()))
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            self.logger().warning(f"GRVT cancel-all step did not finish: {error!r}")
+            return None

@@ -1,0 +1,185 @@
+"""Signed GRVT orders and the request bodies of the order-entry routes.
+
+The bodies are identical for REST and for WebSocket JSON-RPC (whose `params` are the REST body), so every transport
+sends what these builders make.
+"""
+from decimal import Decimal
+from typing import Any, Callable, Dict, Mapping, Optional, Sequence
+
+from hummingbot.connector.derivative.grvt_perpetual import (
+    grvt_perpetual_constants as CONSTANTS,
+    grvt_perpetual_web_utils as web_utils,
+)
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import GrvtInstrument
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_signer import GrvtPerpetualOrderSigner
+from hummingbot.core.data_type.common import OrderType
+
+
+def decimal_string(value: Decimal) -> str:
+    """Plain decimal notation without exponent or trailing zeros ("1E-7" -> "0.0000001", "90000.0" -> "90000")."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text if text not in ("", "-0") else "0"
+
+
+class GrvtSignedOrderFactory:
+    """
+    Turns a Hummingbot order into a signed GRVT order object: LIMIT = GOOD_TILL_TIME, LIMIT_MAKER = GOOD_TILL_TIME +
+    post_only, MARKET = IMMEDIATE_OR_CANCEL + is_market with limit price "0" (signed as 0), reduce_only for closes.
+    The signature expiration is the order's lifetime on GRVT; it defaults to minutes, not days, so a quote left
+    behind by a crashed bot dies on its own.
+    """
+
+    def __init__(
+        self,
+        signer: GrvtPerpetualOrderSigner,
+        sub_account_id: str,
+        expiry_seconds: float,
+        clock_ns: Callable[[], int] = web_utils.now_ns,
+    ):
+        if expiry_seconds <= 0:
+            raise ValueError(f"Order signature lifetime must be positive, got {expiry_seconds}.")
+        self._signer = signer
+        self._sub_account_id = str(sub_account_id)
+        self._expiry_seconds = float(expiry_seconds)
+        self._clock_ns = clock_ns
+
+    @property
+    def expiry_seconds(self) -> float:
+        return self._expiry_seconds
+
+    def build(
+        self,
+        client_order_id: str,
+        instrument: GrvtInstrument,
+        is_buy: bool,
+        amount: Decimal,
+        order_type: OrderType,
+        price: Optional[Decimal],
+        reduce_only: bool,
+        expiry_seconds: Optional[float] = None,
+    ) -> Dict[str, Any]:
+        is_market = order_type is OrderType.MARKET
+        if order_type not in (OrderType.LIMIT, OrderType.LIMIT_MAKER, OrderType.MARKET):
+            raise ValueError(f"GRVT does not support {order_type} orders.")
+        if not is_market and (price is None or not price.is_finite() or price <= 0):
+            raise ValueError(f"A {order_type.name} order needs a positive price, got {price}.")
+        time_in_force = (CONSTANTS.TIME_IN_FORCE_IMMEDIATE_OR_CANCEL if is_market
+                         else CONSTANTS.TIME_IN_FORCE_GOOD_TILL_TIME)
+        post_only = order_type is OrderType.LIMIT_MAKER
+        size_text = decimal_string(amount)
+        price_text = "0" if is_market else decimal_string(price)
+        expiration = web_utils.expiration_ns(
+            expiry_seconds if expiry_seconds is not None else self._expiry_seconds, now_nanoseconds=self._clock_ns())
+        signature = self._signer.sign_order(
+            sub_account_id=self._sub_account_id,
+            is_market=is_market,
+            time_in_force=time_in_force,
+            post_only=post_only,
+            reduce_only=reduce_only,
+            instrument_hash=instrument.instrument_hash,
+            size=size_text,
+            price=price_text,
+            is_buy=is_buy,
+            base_decimals=instrument.base_decimals,
+            nonce=self._signer.new_nonce(),
+            expiration_ns=expiration,
+        )
+        return {
+            "sub_account_id": self._sub_account_id,
+            "is_market": is_market,
+            "time_in_force": time_in_force,
+            "post_only": post_only,
+            "reduce_only": reduce_only,
+            "legs": [{
+                "instrument": instrument.instrument,
+                "size": size_text,
+                "limit_price": price_text,
+                "is_buying_asset": is_buy,
+            }],
+            "signature": signature,
+            "metadata": {"client_order_id": str(client_order_id)},
+        }
+
+
+class GrvtOrderEntryRequests:
+    """Builds the request bodies of the order-entry routes for one sub-account."""
+
+    def __init__(self, sub_account_id: str):
+        self._sub_account_id = str(sub_account_id)
+
+    @property
+    def sub_account_id(self) -> str:
+        return self._sub_account_id
+
+    @staticmethod
+    def create_order(order: Mapping[str, Any]) -> Dict[str, Any]:
+        return {"order": dict(order)}
+
+    def cancel_order(
+        self,
+        client_order_id: Optional[str] = None,
+        order_id: Optional[str] = None,
+        time_to_live_ms: Optional[int] = None,
+    ) -> Dict[str, Any]:
+        if (client_order_id is None) == (order_id is None):
+            # GRVT rejects both (2233) and neither (3021); fail before spending a request.
+            raise ValueError("Cancel needs exactly one of client_order_id or order_id.")
+        body: Dict[str, Any] = {"sub_account_id": self._sub_account_id}
+        if order_id is not None:
+            body["order_id"] = str(order_id)
+        else:
+            body["client_order_id"] = str(client_order_id)
+            if time_to_live_ms is not None:
+                body["time_to_live_ms"] = str(min(int(time_to_live_ms), CONSTANTS.CANCEL_TIME_TO_LIVE_MAX_MS))
+        return body
+
+    def bulk_orders(
+        self,
+        orders: Sequence[Mapping[str, Any]],
+        cancel_client_order_ids: Sequence[str] = (),
+        cancel_order_ids: Sequence[str] = (),
+        time_to_live_ms: Optional[int] = None,
+    ) -> Dict[str, Any]:
+        if cancel_client_order_ids and cancel_order_ids:
+            raise ValueError("Bulk orders take either client order ids or order ids to cancel, not both.")
+        if len(orders) > CONSTANTS.MAX_BULK_ORDERS or max(
+                len(cancel_client_order_ids), len(cancel_order_ids)) > CONSTANTS.MAX_BULK_ORDERS:
+            raise ValueError(f"Bulk orders accept at most {CONSTANTS.MAX_BULK_ORDERS} orders and ids per request.")
+        instruments = {leg["instrument"] for order in orders for leg in order.get("legs", ())}
+        if len(instruments) > 1:
+            raise ValueError("Bulk-created orders must all be for the same instrument.")
+        body: Dict[str, Any] = {"sub_account_id": self._sub_account_id, "orders": [dict(order) for order in orders]}
+        # Field names as GRVT's API spec spells them (ApiBulkOrdersRequest).
+        if cancel_order_ids:
+            body["order_i_ds"] = [str(order_id) for order_id in cancel_order_ids]
+        if cancel_client_order_ids:
+            body["client_order_i_ds"] = [str(client_id) for client_id in cancel_client_order_ids]
+        if time_to_live_ms is not None:
+            body["time_to_live_ms"] = str(min(int(time_to_live_ms), CONSTANTS.CANCEL_TIME_TO_LIVE_MAX_MS))
+        return body
+
+    def cancel_all_orders(
+        self,
+        kind: Optional[Sequence[str]] = (CONSTANTS.PERPETUAL_KIND,),
+        base: Optional[Sequence[str]] = None,
+        quote: Optional[Sequence[str]] = None,
+    ) -> Dict[str, Any]:
+        body: Dict[str, Any] = {"sub_account_id": self._sub_account_id}
+        if kind:
+            body["kind"] = list(kind)
+        if base:
+            body["base"] = list(base)
+        if quote:
+            body["quote"] = list(quote)
+        return body
+
+    def cancel_on_disconnect(self, countdown_ms: int) -> Dict[str, Any]:
+        countdown_ms = int(countdown_ms)
+        if countdown_ms != 0 and not (
+                CONSTANTS.CANCEL_ON_DISCONNECT_MIN_MS <= countdown_ms <= CONSTANTS.CANCEL_ON_DISCONNECT_MAX_MS):
+            raise ValueError(
+                f"Cancel-on-disconnect countdown must be 0 (off) or between {CONSTANTS.CANCEL_ON_DISCONNECT_MIN_MS} "
+                f"and {CONSTANTS.CANCEL_ON_DISCONNECT_MAX_MS} ms, got {countdown_ms}.")
+        return {"sub_account_id": self._sub_account_id, "countdown_time": str(countdown_ms)}

@@ -1,0 +1,214 @@
+"""JSON-RPC 2.0 over GRVT's authenticated trades socket, for order entry.
+
+One socket of its own (no stream subscriptions on it, so order replies never queue behind feed traffic), opened with
+the session headers (cookie + X-Grvt-Account-Id) and kept open by a supervisor task: protocol pings detect a dead
+peer, a lost socket is reopened with exponential backoff and jitter, a session error (1000) forces a fresh login.
+
+Every request carries an id; its reply is matched by id and must arrive within the request's timeout. What a failure
+means for the caller is explicit:
+- ``GrvtRpcNotSent``: the request never left (socket down): the caller may send it another way;
+- ``GrvtRpcOutcomeUnknown``: it left but no reply came (timeout, socket lost): GRVT may or may not have executed it;
+- ``GrvtPerpetualAPIError``: GRVT answered with an error.
+"""
+import asyncio
+import itertools
+import logging
+from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Type, TypeVar
+
+import aiohttp
+import msgspec
+
+from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import (
+    GrvtPerpetualAPIError,
+    GrvtRpcNotSent,
+    GrvtRpcOutcomeUnknown,
+)
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import Backoff
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import (
+    NO_RESULT,
+    GrvtMessageError,
+    decode_reply,
+)
+from hummingbot.logger import HummingbotLogger
+
+T = TypeVar("T")
+
+
+class _RpcError(msgspec.Struct):
+    code: Optional[int] = None
+    message: str = ""
+
+
+class _RpcReply(msgspec.Struct):
+    id: Optional[int] = None
+    result: msgspec.Raw = NO_RESULT
+    error: Optional[_RpcError] = None
+
+
+class _RpcRequest(msgspec.Struct, omit_defaults=True):
+    method: str
+    params: Mapping[str, Any]
+    id: int
+    jsonrpc: str = CONSTANTS.JSON_RPC_VERSION
+
+
+_encoder = msgspec.json.Encoder()
+_reply_decoder = msgspec.json.Decoder(_RpcReply)
+
+
+class GrvtWsRpcClient:
+    _logger: Optional[HummingbotLogger] = None
+
+    def __init__(
+        self,
+        url: Callable[[], str],
+        auth_headers: Callable[[], Awaitable[Dict[str, str]]],
+        invalidate_session: Callable[[], Any],
+        heartbeat_seconds: float = CONSTANTS.WS_HEARTBEAT_INTERVAL_SECONDS,
+        connect_timeout: float = CONSTANTS.WS_CONNECT_TIMEOUT_SECONDS,
+        on_reconnect: Optional[Callable[[], None]] = None,
+    ):
+        self._url = url
+        self._auth_headers = auth_headers
+        self._invalidate_session = invalidate_session
+        self._heartbeat = heartbeat_seconds
+        self._connect_timeout = connect_timeout
+        self._on_reconnect = on_reconnect
+        self._session: Optional[aiohttp.ClientSession] = None
+        self._ws: Optional[aiohttp.ClientWebSocketResponse] = None
+        self._pending: Dict[int, asyncio.Future] = {}
+        self._ids = itertools.count(1)
+        self._supervisor: Optional[asyncio.Task] = None
+        self._connected = asyncio.Event()
+        self._backoff = Backoff(initial=0.25, maximum=15.0)
+        self.connections = 0
+
+    @classmethod
+    def logger(cls) -> HummingbotLogger:
+        if cls._logger is None:
+            cls._logger = logging.getLogger(HummingbotLogger.logger_name_for_class(cls))
+        return cls._logger
+
+    @property
+    def is_connected(self) -> bool:
+        return self._ws is not None and not self._ws.closed
+
+    def start(self):
+        if self._supervisor is None or self._supervisor.done():
+            self._supervisor = asyncio.ensure_future(self._supervise())
+
+    async def stop(self):
+        if self._supervisor is not None:
+            self._supervisor.cancel()
+            await asyncio.gather(self._supervisor, return_exceptions=True)
+            self._supervisor = None
+        await self._close_socket()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def wait_connected(self, timeout: float) -> bool:
+        try:
+            await asyncio.wait_for(self._connected.wait(), timeout)
+        except asyncio.TimeoutError:
+            return False
+        return self.is_connected
+
+    async def call(self, method: str, params: Mapping[str, Any], reply_type: Type[T], timeout: float,
+                   on_sent: Optional[Callable[[], None]] = None) -> T:
+        ws = self._ws
+        if ws is None or ws.closed:
+            raise GrvtRpcNotSent(f"GRVT order socket is not connected ({method} not sent)")
+        request_id = next(self._ids) & 0xFFFFFFFF
+        future = asyncio.get_running_loop().create_future()
+        self._pending[request_id] = future
+        try:
+            try:
+                await ws.send_str(_encoder.encode(_RpcRequest(method=method, params=params, id=request_id)).decode())
+            except (ConnectionError, RuntimeError, aiohttp.ClientError) as error:
+                raise GrvtRpcNotSent(f"GRVT order socket failed sending {method}: {error}") from None
+            if on_sent is not None:
+                on_sent()
+            try:
+                reply: _RpcReply = await asyncio.wait_for(future, timeout)
+            except asyncio.TimeoutError:
+                raise GrvtRpcOutcomeUnknown(f"no reply to {method} within {timeout:.1f} s") from None
+        finally:
+            self._pending.pop(request_id, None)
+        if reply.error is not None:
+            error = GrvtPerpetualAPIError(code=reply.error.code, message=reply.error.message or "no message",
+                                          path=method)
+            if error.is_session_expired:
+                self._invalidate_session()
+                await self._close_socket()
+            raise error
+        if reply.result == NO_RESULT:
+            raise GrvtPerpetualAPIError(code=None, message="reply without result", path=method)
+        try:
+            return decode_reply(reply.result, reply_type)
+        except GrvtMessageError as error:
+            raise GrvtPerpetualAPIError(code=None, message=f"unreadable reply ({error})", path=method) from None
+
+    # ---------------------------------------------------------------------------------------------------------------
+    # Connection supervision
+    # ---------------------------------------------------------------------------------------------------------------
+    async def _supervise(self):
+        while True:
+            try:
+                await self._connect()
+                self._backoff.reset()
+                await self._read_until_closed()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                self.logger().warning(f"GRVT order socket failed: {error}")
+            finally:
+                await self._close_socket()
+            delay = self._backoff.next_delay()
+            self.logger().info(f"GRVT order socket reconnecting in {delay:.1f} s; orders go over REST meanwhile.")
+            await asyncio.sleep(delay)
+
+    async def _connect(self):
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession()
+        headers = await self._auth_headers()
+        self._ws = await self._session.ws_connect(
+            self._url(), headers=headers, heartbeat=self._heartbeat, autoping=True,
+            timeout=aiohttp.ClientWSTimeout(ws_close=self._connect_timeout), max_msg_size=0)
+        self.connections += 1
+        self._connected.set()
+        if self.connections > 1 and self._on_reconnect is not None:
+            self._on_reconnect()
+        self.logger().info("GRVT order socket connected.")
+
+    async def _read_until_closed(self):
+        ws = self._ws
+        async for message in ws:
+            if message.type in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
+                self._dispatch(message.data)
+            elif message.type == aiohttp.WSMsgType.ERROR:
+                raise ConnectionError(f"socket error {ws.exception()}")
+
+    def _dispatch(self, data: Any):
+        try:
+            reply = _reply_decoder.decode(data)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            self.logger().debug(f"Ignoring an unreadable message on the GRVT order socket: {str(data)[:120]}")
+            return
+        if reply.id is None:
+            if reply.error is not None and reply.error.code in CONSTANTS.SESSION_ERROR_CODES:
+                self._invalidate_session()
+            return
+        future = self._pending.get(reply.id)
+        if future is not None and not future.done():
+            future.set_result(reply)
+
+    async def _close_socket(self):
+        ws, self._ws = self._ws, None
+        self._connected.clear()
+        for future in list(self._pending.values()):
+            if not future.done():
+                future.set_exception(GrvtRpcOutcomeUnknown("GRVT order socket closed before the reply"))
+        if ws is not None and not ws.closed:
+            await ws.close()
