@@ -59,6 +59,7 @@ class HeadlessBot:
     process: Optional[subprocess.Popen] = field(default=None, init=False, repr=False)
     started_at: Optional[float] = field(default=None, init=False)
     stopped_at: Optional[float] = field(default=None, init=False)
+    _stop_sent: bool = field(default=False, init=False, repr=False)
 
     def __post_init__(self):
         if bool(self.strategy) == bool(self.script_config):
@@ -138,8 +139,13 @@ class HeadlessBot:
             time.sleep(0.2)
 
     def request_stop(self) -> None:
-        """Sends SIGINT (the launcher stops the strategy, cancelling its orders); returns at once."""
-        if self.is_running():
+        """Sends SIGINT once (the launcher stops the strategy, cancelling its orders); returns at once.
+
+        Only once: a second SIGINT reaching a bot that has finished its stop and released the signal would end it
+        with KeyboardInterrupt instead of its clean exit code.
+        """
+        if self.is_running() and not self._stop_sent:
+            self._stop_sent = True
             os.kill(self.process.pid, signal.SIGINT)
 
     def wait(self, timeout: Optional[float] = None) -> int:

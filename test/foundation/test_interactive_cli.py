@@ -235,6 +235,16 @@ def answer_create_prompts(session: PtySession) -> None:
             return
 
 
+def complete_config(path: Path):
+    """The saved strategy config once the file is fully written (it appears before its last line does)."""
+    try:
+        config = yaml.safe_load(path.read_text()) if path.is_file() else None
+    except yaml.YAMLError:
+        return None
+    wanted = ("strategy", "derivative", "market", "order_amount", "bid_spread", "ask_spread")
+    return config if isinstance(config, dict) and all(config.get(key) is not None for key in wanted) else None
+
+
 def assert_no_foreign_exchange_noise(root: Path) -> None:
     for log_file in (root / "logs").iterdir():
         for line in log_file.read_text(errors="replace").splitlines():
@@ -255,8 +265,7 @@ def test_connect_create_trade_and_stop_through_the_interactive_cli(cli_env, isol
         run_command(session, "create")
         answer_create_prompts(session)
         created = isolated_root / "conf" / "strategies" / f"{CREATED_FILE}.yml"
-        wait_until(session, created.is_file, "the created strategy file")
-        config = yaml.safe_load(created.read_text())
+        config = wait_until(session, lambda: complete_config(created), "the created strategy file, written out")
         assert (config["strategy"], config["derivative"], config["market"]) == \
             ("perpetual_market_making", CONNECTOR, "BTC-USDT")
         assert float(config["order_amount"]) == 0.002 and float(config["bid_spread"]) == 0.02

@@ -51,6 +51,7 @@ def test_three_bots_trade_only_their_own_accounts_and_stop_clean(tmp_path, sandb
         statuses = fleet.status()
         assert {name: list(status["connectors"][CONNECTOR]["trading_pairs"]) for name, status in statuses.items()} \
             == {name: [pair] for name, (pair, _) in PAIRS.items()}
+    assert all(bot.stopped_cleanly() for bot in fleet.bots.values()), {name: bot.exit_code for name, bot in fleet.bots.items()}
     assert all(bot.stopped_cleanly() for bot in fleet.bots.values()), \
         {name: bot.console_text()[-2000:] for name, bot in fleet.bots.items()}
 
