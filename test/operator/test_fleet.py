@@ -1,7 +1,14 @@
 """Three bots at once on one sandbox, one per pair and sub-account: each trades only its own account, all stop clean."""
+import asyncio
+import json
+import subprocess
+import sys
 import time
+import uuid
 from decimal import Decimal
+from pathlib import Path
 
+import aiomqtt
 import pytest
 import yaml
 from eth_account import Account
@@ -11,6 +18,7 @@ from grvt_tools.fleet import Fleet, FleetBot, MqttSettings, load_fleet_file
 from grvt_tools.headless import sandbox_env
 from grvt_tools.records import read_records
 
+REPO = Path(__file__).resolve().parents[2]
 CONNECTOR = "grvt_perpetual_testnet"
 STRATEGY = "grvt_demo_perpetual_market_making.yml"
 PAIRS = {"btc": ("BTC-USDT", "0.002"), "eth": ("ETH-USDT", "0.05"), "sol": ("SOL-USDT", "1")}
@@ -36,13 +44,63 @@ def fleet_bots(sandbox_admin):
     return bots
 
 
+@pytest.fixture
+def mqtt_port():
+    broker = subprocess.Popen([sys.executable, "-m", "test.operator.mqtt_broker"], cwd=REPO, stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True)
+    try:
+        announced = broker.stdout.readline().split()
+        assert announced[:1] == ["ready"], announced
+        yield int(announced[1])
+    finally:
+        broker.terminate()
+        broker.wait(timeout=30)
+        broker.stdout.close()
+
+
+class RemoteInterface:
+    """Talks to the bots the way Hummingbot's API does: heartbeats and RPC commands over MQTT."""
+
+    def __init__(self, port: int, namespace: str = "hbot"):
+        self.port, self.namespace = port, namespace
+
+    async def _session(self, work):
+        identifier = f"operator-test-{uuid.uuid4().hex[:8]}"
+        async with aiomqtt.Client("127.0.0.1", self.port, identifier=identifier) as client:
+            return await asyncio.wait_for(work(client), timeout=120)
+
+    def heartbeats(self, expected: set) -> set:
+        async def work(client):
+            seen = set()
+            await client.subscribe(f"{self.namespace}/+/hb")
+            async for message in client.messages:
+                seen.add(str(message.topic).split("/")[1])
+                if seen >= expected:
+                    return seen
+        return asyncio.run(self._session(work))
+
+    def command(self, instance_id: str, command: str, data: dict) -> dict:
+        reply_to = f"operator-test/{uuid.uuid4().hex}"
+
+        async def work(client):
+            await client.subscribe(reply_to)
+            request = {"header": {"reply_to": reply_to, "timestamp": int(time.time() * 1000)}, "data": data}
+            await client.publish(f"{self.namespace}/{instance_id}/{command}", json.dumps(request).encode(), qos=1)
+            async for message in client.messages:
+                return json.loads(message.payload)["data"]
+        return asyncio.run(self._session(work))
+
+
 def client_order_ids(view: GrvtAccountView) -> set:
     orders = view.order_history() + view.open_orders()
     return {order["metadata"]["client_order_id"] for order in orders}
 
 
-def test_three_bots_trade_only_their_own_accounts_and_stop_clean(tmp_path, sandbox_process, sandbox_admin, fleet_bots):
-    fleet = Fleet(tmp_path / "fleet", fleet_bots, "fleet-password", env=sandbox_env(sandbox_process.url, CONNECTOR))
+def test_three_bots_trade_only_their_own_accounts_and_stop_clean(
+        tmp_path, sandbox_process, sandbox_admin, fleet_bots, mqtt_port):
+    fleet = Fleet(tmp_path / "fleet", fleet_bots, "fleet-password", env=sandbox_env(sandbox_process.url, CONNECTOR),
+                  mqtt=MqttSettings(host="127.0.0.1", port=mqtt_port))
+    remote = RemoteInterface(mqtt_port)
     with fleet:
         fleet.wait_until_running()
         for name, bot in fleet.bots.items():
@@ -51,9 +109,22 @@ def test_three_bots_trade_only_their_own_accounts_and_stop_clean(tmp_path, sandb
         statuses = fleet.status()
         assert {name: list(status["connectors"][CONNECTOR]["trading_pairs"]) for name, status in statuses.items()} \
             == {name: [pair] for name, (pair, _) in PAIRS.items()}
-    assert all(bot.stopped_cleanly() for bot in fleet.bots.values()), {name: bot.exit_code for name, bot in fleet.bots.items()}
+
+        # Orchestration over Hummingbot's MQTT remote interface: every bot announces itself under its own
+        # instance id, and one is stopped by command without touching the others. (Hummingbot 20260922's MQTT
+        # `status` command fails on its own: it reads an attribute the application no longer has.)
+        assert remote.heartbeats(set(PAIRS)) == set(PAIRS)
+        stopped = remote.command("btc", "stop", {"async_backend": False})
+        assert stopped["status"] == 200, stopped
+        wait_for(lambda: not sandbox_admin.open_orders(fleet_bots[0].trading_account_id), "btc's quotes cancelled")
+        quotes = {name: len(read_records(bot.database).quotes) for name, bot in fleet.bots.items()}
+        wait_for(lambda: len(read_records(fleet.bots["eth"].database).quotes) > quotes["eth"]
+                 and len(read_records(fleet.bots["sol"].database).quotes) > quotes["sol"], "eth and sol quoting on")
+        assert len(read_records(fleet.bots["btc"].database).quotes) == quotes["btc"]  # btc stays stopped
+        assert all(bot.is_running() for bot in fleet.bots.values())
+    exit_codes = {name: bot.exit_code for name, bot in fleet.bots.items()}
     assert all(bot.stopped_cleanly() for bot in fleet.bots.values()), \
-        {name: bot.console_text()[-2000:] for name, bot in fleet.bots.items()}
+        (exit_codes, {name: bot.console_text()[-2000:] for name, bot in fleet.bots.items()})
 
     views = {spec.name: GrvtAccountView.on_sandbox(sandbox_process.url, spec.api_key, spec.trading_account_id)
              for spec in fleet_bots}
