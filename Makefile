@@ -4,7 +4,7 @@
 PYTHON ?= python3
 VENV_PYTHON := .venv/bin/python
 LINT_PATHS := hummingbot/connector/derivative/grvt_perpetual grvt_sandbox grvt_tools hummingbot_grvt test bench bin scripts \
-	setup.py
+	controllers setup.py
 CONNECTOR_PACKAGE := hummingbot/connector/derivative/grvt_perpetual
 
 .PHONY: install lint unit-test test demo report fleet sandbox bench clean

@@ -172,6 +172,7 @@ class OrderProbe:
         self._changed = asyncio.Event()
         self._connector = connector
         self._final = (OrderState.CANCELED, OrderState.FILLED, OrderState.FAILED)
+        self._open = OrderState.OPEN
         self._wrap_place_order()
         self._wrap_order_updates()
         self._wrap_user_stream()
@@ -200,6 +201,9 @@ class OrderProbe:
         def timed_process_order_update(update):
             if update.new_state in self._final:
                 self.done.setdefault(update.client_order_id, time.monotonic())
+                self._changed.set()
+            elif update.new_state is self._open:  # a batch create is acknowledged without _place_order
+                self.acked.setdefault(update.client_order_id, time.monotonic())
                 self._changed.set()
             return process_order_update(update)
 
@@ -254,15 +258,46 @@ def resting_size(connector, trading_pair: str) -> Decimal:
     return rule.min_order_size * max(1, int(steps.to_integral_value(rounding="ROUND_CEILING")))
 
 
-def place_buy(connector, trading_pair: str, index: int) -> str:
+def place_buy(connector, trading_pair: str, index: int, post_only: bool = True) -> str:
     from hummingbot.core.data_type.common import OrderType, PositionAction
-    return connector.buy(trading_pair, resting_size(connector, trading_pair), OrderType.LIMIT_MAKER,
+    return connector.buy(trading_pair, resting_size(connector, trading_pair),
+                         OrderType.LIMIT_MAKER if post_only else OrderType.LIMIT,
                          resting_buy_price(connector, trading_pair, index), position_action=PositionAction.OPEN)
+
+
+def has_bulk_orders(connector) -> bool:
+    """True when the connector implements batch creates and cancels itself (Hummingbot's default loops over single
+    calls, without the position action a perpetual needs)."""
+    from hummingbot.connector.connector_base import ConnectorBase
+    return type(connector).batch_order_create is not ConnectorBase.batch_order_create
+
+
+def requote(connector, trading_pair: str, resting: List[str], first_index: int, count: int) -> List[str]:
+    """What a strategy's tick does: cancel the resting quotes and place `count` new ones, through the connector's
+    batch calls where it has them (one request each way), else one call per order."""
+    from hummingbot.core.data_type.common import PositionAction
+    from hummingbot.core.data_type.limit_order import LimitOrder
+    if not has_bulk_orders(connector):
+        for order_id in resting:
+            connector.cancel(trading_pair, order_id)
+        return [place_buy(connector, trading_pair, first_index + i, post_only=False) for i in range(count)]
+    base, quote = trading_pair.split("-")
+    tracked = [connector.in_flight_orders[order_id] for order_id in resting if order_id in connector.in_flight_orders]
+    connector.batch_order_cancel([order.to_limit_order() for order in tracked])
+    size = resting_size(connector, trading_pair)
+    created = connector.batch_order_create([
+        LimitOrder(client_order_id="", trading_pair=trading_pair, is_buy=True, base_currency=base,
+                   quote_currency=quote, price=resting_buy_price(connector, trading_pair, first_index + i),
+                   quantity=size, position=PositionAction.OPEN) for i in range(count)])
+    return [order.client_order_id for order in created]
 
 
 async def warm_up(ctx: ChildContext, connector, probe: OrderProbe, timeout: float = 30.0):
     """Markets ready, then one order through ack and stream OPEN (proves the private stream is live), removed."""
     await wait_for_markets(connector, [TRADING_PAIR], timeout)
+    order_socket = getattr(getattr(connector, "order_transport", None), "primary", None)
+    if order_socket is not None:  # orders go over the trades socket once it is up
+        await wait_until(lambda: order_socket.is_connected, timeout, "the order socket")
     await ctx.clear_orders(INSTRUMENT)
     deadline = time.monotonic() + timeout
     while True:

@@ -8,6 +8,10 @@ Examples:
     bin/hummingbot_grvt.py                                  # interactive CLI
     bin/hummingbot_grvt.py --headless -f pmm_grvt.yml -p PW   # V1 strategy file from conf/strategies/
     bin/hummingbot_grvt.py --headless --v2 grvt_mm.yml        # script config from conf/scripts/
+    bin/hummingbot_grvt.py --convert-v1 pmm_grvt.yml          # V1 market maker file -> GRVT market maker configs
+A pure_market_making or avellaneda_market_making file that names a GRVT connector (those strategies accept spot
+connectors only) runs as the GRVT market maker with the same parameters: the launcher converts it and says so.
+A strategy that fails to load or start ends the launcher with exit code 1 and Hummingbot's reason on one line.
 The password may also come from $CONFIG_PASSWORD or $HBOT_PASSWORD; --create-password makes a first
 run create the password file non-interactively.
 """
@@ -16,10 +20,11 @@ import asyncio
 import importlib.util
 import logging
 import os
+import re
 import signal
 import sys
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import List, Optional, Sequence
 
 REPO = Path(__file__).resolve().parent.parent
 if importlib.util.find_spec("hummingbot") is None:  # run outside the project venv: use this checkout's overlay
@@ -57,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--offline", action=argparse.BooleanOptionalAction, default=None,
                         help="contact no exchange but the ones in use (no paper-trade markets, rate oracle from "
                              "the bot's own prices); default: $GRVT_OFFLINE, else on when GRVT points at localhost")
+    parser.add_argument("--convert-v1", metavar="FILE",
+                        help="convert a pure_market_making or avellaneda_market_making file from conf/strategies/ "
+                             "naming a GRVT connector into a GRVT market maker config, then exit")
     return parser
 
 
@@ -97,6 +105,90 @@ def check_strategy_file(args: argparse.Namespace) -> None:
         return
     if not path.is_file():
         raise LaunchError(f"Config file not found: {path}", EXIT_STRATEGY_FAILED)
+
+
+def convert_v1_file(file_name: str):
+    """Converts conf/strategies/<file_name> into conf/controllers/ and conf/scripts/; returns (conversion, paths)."""
+    from controllers.grvt_common.v1_conversion import ConversionError, convert_file
+    from hummingbot.client.settings import (
+        CONTROLLERS_CONF_DIR_PATH,
+        SCRIPT_STRATEGY_CONF_DIR_PATH,
+        STRATEGIES_CONF_DIR_PATH,
+    )
+
+    try:
+        return convert_file(STRATEGIES_CONF_DIR_PATH / file_name, CONTROLLERS_CONF_DIR_PATH,
+                            SCRIPT_STRATEGY_CONF_DIR_PATH)
+    except ConversionError as error:
+        raise LaunchError(f"{file_name}: {error}", EXIT_STRATEGY_FAILED)
+
+
+def print_conversion(file_name: str, conversion, controller_path: Path, script_path: Path, running: bool) -> None:
+    from hummingbot import root_path
+
+    def shown(path: Path) -> str:
+        try:
+            return str(path.relative_to(root_path()))
+        except ValueError:
+            return str(path)
+    verb = "running it as" if running else "converted to"
+    print(f"hummingbot_grvt: {file_name}: {conversion.strategy} accepts spot connectors only, not "
+          f"{conversion.connector}; {verb} the GRVT market maker ({conversion.controller['pricing_mode']} pricing) "
+          f"with the same parameters: {shown(controller_path)}, {shown(script_path)}", flush=True)
+    for line in conversion.summary_lines():
+        print(f"hummingbot_grvt: {line}", flush=True)
+
+
+def route_v1_market_maker(args: argparse.Namespace) -> argparse.Namespace:
+    """A V1 pure_market_making or avellaneda_market_making file naming a GRVT connector runs as the GRVT market
+    maker: the file is converted and the script config that runs the converted controller starts instead."""
+    import yaml
+
+    from controllers.grvt_common.v1_conversion import needs_conversion
+    from hummingbot.client.settings import STRATEGIES_CONF_DIR_PATH
+
+    if not args.config_file_name:
+        return args
+    try:
+        data = yaml.safe_load((STRATEGIES_CONF_DIR_PATH / args.config_file_name).read_text())
+    except (OSError, yaml.YAMLError):
+        return args  # Hummingbot reports unreadable files itself
+    if not needs_conversion(data):
+        return args
+    conversion, controller_path, script_path = convert_v1_file(args.config_file_name)
+    print_conversion(args.config_file_name, conversion, controller_path, script_path, running=True)
+    args.config_file_name, args.v2_conf = None, script_path.name
+    return args
+
+
+class FailureReasons(logging.Handler):
+    """Collects what Hummingbot logs while it loads and starts a strategy, to name the reason of a failure."""
+    GENERIC = ("Failed to start strategy", "Unknown error during initialization.")
+    MAX_LENGTH = 300
+
+    def __init__(self):
+        super().__init__(level=logging.WARNING)
+        self.messages: List[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.messages.append(" ".join(record.getMessage().split()))
+        except Exception:  # a record that cannot be formatted is no reason
+            pass
+
+    def reason(self) -> str:
+        specific = [message for message in self.messages if message not in self.GENERIC]
+        if not specific:
+            return "see logs/ for the reason"
+        preferred = [message for message in specific
+                     if message.startswith(("Invalid value", "Failed to start strategy", "Error loading strategy"))]
+        reason = (preferred or specific)[0]
+        choices = re.search(r",? ?please choose value from \{([^}]*)\}", reason)
+        if choices:  # Hummingbot lists every connector it would accept: name the kind instead
+            count = len(choices.group(1).split(","))
+            reason = reason[:choices.start()] + f" (not one of the {count} connectors this strategy accepts)" + \
+                reason[choices.end():]
+        return reason if len(reason) <= self.MAX_LENGTH else reason[:self.MAX_LENGTH - 3] + "..."
 
 
 def check_connector_settings() -> None:
@@ -173,10 +265,17 @@ async def run_headless(args: argparse.Namespace, secrets_manager) -> int:
     if hb is None:
         raise LaunchError("Invalid password.", EXIT_BAD_PASSWORD)
     apply_offline_mode_if_asked(args, hb)
-    started = await load_and_start_strategy(
-        hb, config_file_name=args.config_file_name, v2_conf=args.v2_conf, headless=True)
-    if not started:
-        raise LaunchError("The strategy could not be started; see logs/ for the reason.", EXIT_STRATEGY_FAILED)
+    reasons = FailureReasons()
+    logging.getLogger().addHandler(reasons)
+    try:
+        started = await load_and_start_strategy(
+            hb, config_file_name=args.config_file_name, v2_conf=args.v2_conf, headless=True)
+    finally:
+        logging.getLogger().removeHandler(reasons)
+    # A V1 strategy whose start function fails only logs it: the engine then runs with no strategy at all.
+    if not started or hb.trading_core.strategy is None:
+        await hb.trading_core.stop_clock()
+        raise LaunchError(f"The strategy could not be started: {reasons.reason()}", EXIT_STRATEGY_FAILED)
     await wait_for_gateway_ready(hb)
     print(f"Hummingbot running headless with {args.config_file_name or args.v2_conf}; "
           f"stop with Ctrl-C or SIGTERM.", flush=True)
@@ -205,9 +304,15 @@ async def run_interactive(args: argparse.Namespace, secrets_manager) -> int:
         raise LaunchError("Invalid password.", EXIT_BAD_PASSWORD)
     apply_offline_mode_if_asked(args, hb)
     if args.config_file_name or args.v2_conf:
-        if not await load_and_start_strategy(
-                hb, config_file_name=args.config_file_name, v2_conf=args.v2_conf, headless=False):
-            raise LaunchError("The strategy could not be loaded.", EXIT_STRATEGY_FAILED)
+        reasons = FailureReasons()
+        logging.getLogger().addHandler(reasons)
+        try:
+            loaded = await load_and_start_strategy(
+                hb, config_file_name=args.config_file_name, v2_conf=args.v2_conf, headless=False)
+        finally:
+            logging.getLogger().removeHandler(reasons)
+        if not loaded:
+            raise LaunchError(f"The strategy could not be loaded: {reasons.reason()}", EXIT_STRATEGY_FAILED)
 
         class StartStrategyWhenUiIsUp(EventListener):
             def __call__(self, _):
@@ -225,8 +330,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         from hummingbot import root_path
 
         os.chdir(root_path())  # Hummingbot looks up scripts/ relative to the working directory
+        if args.convert_v1:
+            print_conversion(args.convert_v1, *convert_v1_file(args.convert_v1), running=False)
+            return EXIT_OK
         check_strategy_file(args)
         check_connector_settings()
+        args = route_v1_market_maker(args)
         secrets_manager = unlock_secrets(args)
         if secrets_manager is None:
             from hummingbot.client.config.config_crypt import ETHKeyFileSecretManger

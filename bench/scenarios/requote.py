@@ -1,9 +1,10 @@
-"""Requote: with N orders resting, cancel the N and place N new ones in one go (as a strategy's tick does, through
-the connector's cancel and buy); the time until the N old orders are done and the N new ones acknowledged."""
+"""Requote: with N orders resting, cancel the N and place N new ones in one go, as a strategy's tick does, through
+the connector's batch calls where it implements them (else its cancel and buy per order); the time until the N old
+orders are done and the N new ones acknowledged."""
 import time
 from typing import List
 
-from bench.harness import TRADING_PAIR, ChildContext, OrderProbe, clear_and_wait, place_buy, warmed_up_trading
+from bench.harness import TRADING_PAIR, ChildContext, OrderProbe, clear_and_wait, place_buy, requote, warmed_up_trading
 from bench.stats import median
 
 SIZES = (1, 10, 50)
@@ -26,9 +27,7 @@ async def run(ctx: ChildContext) -> dict:
             timings = []
             for _ in range(rounds):
                 started = time.monotonic()
-                for order_id in resting:
-                    connector.cancel(TRADING_PAIR, order_id)
-                fresh = [place_buy(connector, TRADING_PAIR, index + i) for i in range(size)]
+                fresh = requote(connector, TRADING_PAIR, resting, index, size)
                 index += size
                 await probe.wait(resting, [probe.done], timeout=30.0)
                 await probe.wait(fresh, [probe.acked], timeout=30.0)

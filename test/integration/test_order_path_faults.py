@@ -433,3 +433,30 @@ async def test_order_socket_down_sends_orders_over_rest_then_recovers(order_path
     assert order_path.order_metrics.latency(order_id_2).transport == "websocket"
     await assert_tracker_matches_exchange(order_path, sandbox)
     await cancel_all_and_check_empty(order_path, sandbox)
+
+
+async def _available_balance(connector):
+    return (await connector.account.account_summary()).available_balance  # event_time changes between calls
+
+
+@pytest.mark.parametrize("route, query", [
+    ("order", lambda connector, order_id: connector.account.order(order_id)),
+    ("open_orders", lambda connector, order_id: connector.account.open_orders()),
+    ("fill_history", lambda connector, order_id: connector._all_trade_updates_for_order(
+        connector.in_flight_orders[order_id])),
+    ("positions", lambda connector, order_id: connector.account.positions()),
+    ("account_summary", lambda connector, order_id: _available_balance(connector)),
+    ("funding_payment_history", lambda connector, order_id: connector.account.funding_payments(
+        "BTC_USDT_Perp", latest_only=True)),
+    ("get_all_initial_leverage", lambda connector, order_id: connector.account.initial_leverages()),
+])
+async def test_an_empty_answer_on_any_query_is_retried_not_read_as_no_data(order_path, sandbox, route, query):
+    order_id = quote(order_path)
+    await eventually(lambda: is_open(order_path, order_id), 10, message="order open")
+    expected = await query(order_path, order_id)
+    retries = order_path.order_metrics.retries
+    sandbox.faults.fail_rest(route, kind="empty", count=1)
+
+    assert repr(await query(order_path, order_id)) == repr(expected)
+    assert order_path.order_metrics.retries == retries + 1
+    await cancel_all_and_check_empty(order_path, sandbox)

@@ -10,7 +10,7 @@ import asyncio
 import logging
 import time
 from decimal import Decimal
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Type, TypeVar
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple, Type, TypeVar
 
 import msgspec
 
@@ -32,6 +32,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages impo
     GrvtSuccess,
     decode,
 )
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_web_utils import seconds_to_ns
 from hummingbot.logger import HummingbotLogger
 
 T = TypeVar("T")
@@ -170,6 +171,43 @@ class GrvtPerpetualAccountClient:
             except GrvtMessageError as error:
                 self.logger().warning(f"Skipping an unreadable GRVT record: {error}")
         return items
+
+
+class GrvtFundingPayments:
+    """
+    The account's funding payments as Hummingbot reports them: (timestamp, rate as a fraction, amount with
+    Hummingbot's sign: negative = paid). The sign of GRVT's `amount` is a setting (the spec: positive = paid).
+    """
+
+    def __init__(self, account: GrvtPerpetualAccountClient, paid_is_positive: bool,
+                 funding_info: Callable[[str], Any], logger: Callable):
+        self._account = account
+        self.sign = Decimal(-1) if paid_is_positive else Decimal(1)  # GRVT's amount to Hummingbot's
+        self._funding_info = funding_info
+        self._logger = logger
+
+    async def payments(self, trading_pair: str, instrument: str,
+                       after_seconds: Optional[float]) -> List[Tuple[float, Decimal, Decimal]]:
+        """Every payment after `after_seconds`, oldest first; with None just the latest one."""
+        if after_seconds is None:
+            payments = await self._account.funding_payments(instrument, latest_only=True)
+        else:
+            payments = await self._account.funding_payments(instrument, after_ns=seconds_to_ns(after_seconds))
+        return [(payment.timestamp, await self._rate_of(trading_pair, payment), payment.amount * self.sign)
+                for payment in payments]
+
+    async def _rate_of(self, trading_pair: str, payment: GrvtFundingPayment) -> Decimal:
+        """The rate of the settlement a payment belongs to; the streamed funding info when GRVT cannot tell."""
+        try:
+            rate = await self._account.funding_rate_at(payment.instrument, payment.event_time)
+            if rate is not None:
+                return rate
+        except asyncio.CancelledError:
+            raise
+        except Exception as exception:
+            self._logger().debug(f"GRVT funding rate lookup failed: {exception}")
+        funding_info = self._funding_info(trading_pair)
+        return funding_info.rate if funding_info is not None else Decimal("NaN")
 
 
 class CoalescingRefresh:

@@ -19,11 +19,10 @@ Behaviour worth knowing:
   instruments; the sign convention of GRVT's ``amount`` is configurable (``grvt_perpetual_funding_paid_is_positive``).
 """
 import asyncio
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Dict, List, Optional, Tuple, Type, TypeVar, Union
 
 import msgspec
-from bidict import bidict
 
 from hummingbot.connector.constants import s_decimal_NaN
 from hummingbot.connector.derivative.grvt_perpetual import (
@@ -33,6 +32,7 @@ from hummingbot.connector.derivative.grvt_perpetual import (
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_account_client import (
     CoalescingRefresh,
+    GrvtFundingPayments,
     GrvtPerpetualAccountClient,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_api_order_book_data_source import (
@@ -46,12 +46,16 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import
     unreadable_answer,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import retry_query
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_instruments import (
+    perpetual_instruments,
+    symbol_map,
+    trading_rule,
+)
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import (
     GrvtCancelStatus,
     GrvtFill,
     GrvtInstrument,
     GrvtMessageError,
-    GrvtOrder,
     GrvtOrderStateFeed,
     GrvtOrderStatus,
     GrvtPosition,
@@ -63,8 +67,10 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages impo
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_metrics import GrvtOrderMetrics
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_lifecycle import GrvtOrderLifecycle
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_requests import (
+    GrvtOrderArgumentError,
     GrvtOrderEntryRequests,
     GrvtSignedOrderFactory,
+    checked_order_arguments,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_signer import GrvtPerpetualOrderSigner
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_state_machine import (
@@ -103,11 +109,6 @@ from hummingbot.core.web_assistant.connections.data_types import RESTMethod, RES
 from hummingbot.core.web_assistant.web_assistants_factory import WebAssistantsFactory
 
 T = TypeVar("T")
-UNTRACKED_ORDERS_CANCEL = utils.UNTRACKED_ORDERS_CANCEL
-
-
-class GrvtOrderArgumentError(ValueError):
-    """buy/sell arguments that cannot make a GRVT order; the order fails before anything is sent."""
 
 
 class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
@@ -118,7 +119,6 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     BALANCE_REFRESH_MIN_INTERVAL = 1.0  # seconds between account_summary calls triggered by fills
     FILL_HISTORY_MARGIN_SECONDS = 60.0  # fills are looked up from this long before an order's creation
     FUNDING_SETTLEMENT_DELAY = 60.0  # payments are looked up this long after each funding settlement
-    DEFAULT_MIN_NOTIONAL = Decimal("0")  # instruments without min_notional: GRVT checks it on submission
 
     def __init__(
         self,
@@ -145,7 +145,6 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         self._untracked_orders_policy = utils.untracked_open_orders_option(grvt_perpetual_untracked_open_orders)
         paid_is_positive = utils.funding_paid_is_positive_option(grvt_perpetual_funding_paid_is_positive)
         order_entry = utils.order_entry_option(grvt_perpetual_order_entry)
-        self._funding_sign = Decimal(-1) if paid_is_positive else Decimal(1)
         self._api_key = grvt_perpetual_api_key or ""
         self._trading_account_id = (grvt_perpetual_trading_account_id or "").strip()
         self._domain = domain
@@ -184,6 +183,8 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         self._heartbeat: Optional[GrvtCancelOnDisconnectHeartbeat] = None
         if self._cancel_on_disconnect_ms > 0:
             self._heartbeat = GrvtCancelOnDisconnectHeartbeat(self._order_transport, self._cancel_on_disconnect_ms)
+        self._funding = GrvtFundingPayments(self._account, paid_is_positive,
+                                            lambda pair: self._perpetual_trading.funding_info.get(pair), self.logger)
         self._balance_refresh = CoalescingRefresh(self._update_balances, self.BALANCE_REFRESH_MIN_INTERVAL, self.logger)
         self._stream_handlers = {
             CONSTANTS.WS_ORDER_STATE_STREAM: self._on_order_state,
@@ -370,7 +371,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             lambda: self._public_post(self.trading_rules_request_path, self._instruments_request(),
                                       GrvtResult[List[msgspec.Raw]]),
             self.trading_rules_request_path, attempts=self._account.QUERY_ATTEMPTS, on_retry=self._count_retry)
-        return self._perpetual_instruments(reply.result)
+        return perpetual_instruments(reply.result, self.logger())
 
     async def _make_trading_pairs_request(self) -> List[GrvtInstrument]:
         return await self._make_trading_rules_request()
@@ -382,51 +383,18 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     # ==============================================================================================================
     # Instruments, symbols, trading rules
     # ==============================================================================================================
-    def _perpetual_instruments(self, raw_instruments: List[Any]) -> List[GrvtInstrument]:
-        instruments = []
-        for raw in raw_instruments:
-            try:
-                instrument = load(raw, GrvtInstrument)
-            except GrvtMessageError as error:
-                text = bytes(raw).decode(errors="replace") if isinstance(raw, msgspec.Raw) else raw
-                self.logger().error(f"Error parsing the trading pair rule {text}. Skipping.")
-                self.logger().debug(f"The GRVT instrument could not be read: {error}")
-                continue
-            if instrument.is_perpetual and instrument.settlement_period in ("", CONSTANTS.PERPETUAL_KIND):
-                instruments.append(instrument)
-        return instruments
-
     def _instruments_of(self, exchange_info: Any) -> List[GrvtInstrument]:
         if isinstance(exchange_info, dict):  # raw JSON (Hummingbot's test suites hand it in this form)
-            return self._perpetual_instruments(exchange_info.get("result") or [])
+            exchange_info = perpetual_instruments(exchange_info.get("result") or [], self.logger())
+        for instrument in exchange_info:
+            self._instruments[instrument.instrument] = instrument
         return list(exchange_info)
 
     def _initialize_trading_pair_symbols_from_exchange_info(self, exchange_info: Any):
-        mapping = bidict()
-        for instrument in self._instruments_of(exchange_info):
-            trading_pair = combine_to_hb_trading_pair(base=instrument.base, quote=instrument.quote)
-            if trading_pair not in mapping.inverse:
-                mapping[instrument.instrument] = trading_pair
-                self._instruments[instrument.instrument] = instrument
-        self._set_trading_pair_symbol_map(mapping)
+        self._set_trading_pair_symbol_map(symbol_map(self._instruments_of(exchange_info)))
 
     async def _format_trading_rules(self, exchange_info: Any) -> List[TradingRule]:
-        rules = []
-        for instrument in self._instruments_of(exchange_info):
-            self._instruments[instrument.instrument] = instrument
-            limits = {"max_order_size": instrument.max_position_size} if instrument.max_position_size else {}
-            rules.append(TradingRule(
-                trading_pair=combine_to_hb_trading_pair(base=instrument.base, quote=instrument.quote),
-                min_order_size=instrument.min_size,
-                min_price_increment=instrument.tick_size,
-                min_base_amount_increment=instrument.min_size,
-                min_notional_size=instrument.min_notional if instrument.min_notional is not None
-                else self.DEFAULT_MIN_NOTIONAL,
-                buy_order_collateral_token=instrument.quote,
-                sell_order_collateral_token=instrument.quote,
-                **limits,
-            ))
-        return rules
+        return [trading_rule(instrument) for instrument in self._instruments_of(exchange_info)]
 
     async def _instrument_for_pair(self, trading_pair: str) -> GrvtInstrument:
         symbol = await self.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
@@ -502,27 +470,8 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
 
     def _checked_order_arguments(self, trading_pair: str, amount: Any, order_type: OrderType, price: Any,
                                  kwargs: Dict[str, Any]) -> Tuple[Decimal, Decimal]:
-        rule = self._trading_rules.get(trading_pair)
-        if rule is None:
-            raise GrvtOrderArgumentError(f"{trading_pair} is not a GRVT perpetual this connector trades "
-                                         f"(known: {', '.join(sorted(self._trading_rules)) or 'none yet'}).")
-        if order_type not in self.supported_order_types():
-            raise GrvtOrderArgumentError(f"GRVT does not support {order_type} orders.")
-        if kwargs.get("position_action") not in self.VALID_POSITION_ACTIONS:
-            raise GrvtOrderArgumentError(f"A GRVT order needs position_action OPEN or CLOSE, got "
-                                         f"{kwargs.get('position_action')}.")
-        amount = _finite_decimal(amount, "amount")
-        if amount <= 0:
-            raise GrvtOrderArgumentError(f"The order amount must be positive, got {amount}.")
-        if amount > rule.max_order_size:
-            raise GrvtOrderArgumentError(f"The order amount {amount} exceeds GRVT's maximum {rule.max_order_size} "
-                                         f"for {trading_pair}.")
-        if order_type is OrderType.MARKET and (price is None or _is_nan(price)):
-            return amount, s_decimal_NaN
-        price = _finite_decimal(price, "price")
-        if price <= 0:
-            raise GrvtOrderArgumentError(f"The order price must be positive, got {price}.")
-        return amount, price
+        return checked_order_arguments(self._trading_rules, trading_pair, amount, order_type, price,
+                                       kwargs.get("position_action"), self.supported_order_types())
 
     def _fail_before_sending(self, order_id: str, trade_type: TradeType, trading_pair: str, order_type: OrderType,
                              kwargs: Dict[str, Any], error: Exception):
@@ -642,29 +591,9 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         """One cancel_all_orders for the traded pairs, stream confirmations, then whatever remains one by one."""
         return await self._lifecycle.cancel_all(timeout_seconds)
 
-    async def cancel_untracked_open_orders(self, untracked: Optional[List[GrvtOrder]] = None) -> List[str]:
+    async def cancel_untracked_open_orders(self) -> List[str]:
         """Cancels the open orders of the traded pairs that this bot does not track; returns their GRVT ids."""
-        if untracked is None:
-            untracked = await self._lifecycle.untracked_open_orders()
-        cancelled = []
-        for order in untracked:
-            try:
-                if await self._order_transport.cancel_order(order_id=order.order_id):
-                    cancelled.append(order.order_id)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exception:
-                self.logger().warning(f"Could not cancel untracked GRVT order {order.order_id}: {exception}")
-        return cancelled
-
-    async def _handle_untracked(self, untracked: List[GrvtOrder]):
-        for order in untracked:
-            self.logger().warning(
-                f"GRVT holds an open order this bot does not track: {order.order_id} (client id "
-                f"{order.client_order_id}) {'BUY' if order.leg.is_buying_asset else 'SELL'} {order.leg.size} "
-                f"{order.instrument} @ {order.leg.limit_price}.")
-        if self._untracked_orders_policy == UNTRACKED_ORDERS_CANCEL:
-            await self.cancel_untracked_open_orders(untracked)
+        return await self._lifecycle.cancel_untracked(await self._lifecycle.untracked_open_orders())
 
     # ==============================================================================================================
     # Order status and fills through REST
@@ -818,14 +747,10 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
 
     async def _update_funding_payment(self, trading_pair: str, fire_event_on_new: bool) -> bool:
         """Reports every payment since the last one seen (paginated); the first pass only records the latest."""
-        initialized = trading_pair in self._last_funding_fee_payment_ts
+        last_seen = self._last_funding_fee_payment_ts.get(trading_pair) if fire_event_on_new else None
         try:
             symbol = await self.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
-            if fire_event_on_new and initialized:
-                after_ns = web_utils.seconds_to_ns(self._last_funding_fee_payment_ts[trading_pair])
-                payments = await self._account.funding_payments(symbol, after_ns=after_ns)
-            else:
-                payments = await self._account.funding_payments(symbol, latest_only=True)
+            payments = await self._funding.payments(trading_pair, symbol, last_seen)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -833,36 +758,17 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
                 f"Unexpected error while fetching funding payments for {trading_pair}.", exc_info=True,
                 app_warning_msg=f"Could not fetch funding payments for {trading_pair}. Check network connection.")
             return False
-        if not (fire_event_on_new and initialized):
-            self._last_funding_fee_payment_ts[trading_pair] = payments[-1].timestamp if payments else 0
+        if last_seen is None:
+            self._last_funding_fee_payment_ts[trading_pair] = payments[-1][0] if payments else 0
             return True
-        for payment in payments:
-            rate = await self._funding_rate_of(trading_pair, payment)
-            self._emit_funding_payment_event(
-                trading_pair, payment.timestamp, rate, payment.amount * self._funding_sign, True)
+        for timestamp, rate, amount in payments:
+            self._emit_funding_payment_event(trading_pair, timestamp, rate, amount, True)
         return True
 
     async def _fetch_last_fee_payment(self, trading_pair: str) -> Tuple[float, Decimal, Decimal]:
         symbol = await self.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
-        payments = await self._account.funding_payments(symbol, latest_only=True)
-        if not payments:
-            return 0, Decimal("-1"), Decimal("-1")
-        payment = payments[-1]
-        rate = await self._funding_rate_of(trading_pair, payment)
-        return payment.timestamp, rate, payment.amount * self._funding_sign
-
-    async def _funding_rate_of(self, trading_pair: str, payment) -> Decimal:
-        """The rate of the settlement a payment belongs to; the streamed funding info when GRVT cannot tell."""
-        try:
-            rate = await self._account.funding_rate_at(payment.instrument, payment.event_time)
-            if rate is not None:
-                return rate
-        except asyncio.CancelledError:
-            raise
-        except Exception as exception:
-            self.logger().debug(f"GRVT funding rate lookup failed: {exception}")
-        funding_info = self._perpetual_trading.funding_info.get(trading_pair)
-        return funding_info.rate if funding_info is not None else s_decimal_NaN
+        payments = await self._funding.payments(trading_pair, symbol, None)
+        return payments[-1] if payments else (0, Decimal("-1"), Decimal("-1"))
 
     # ==============================================================================================================
     # User stream
@@ -964,7 +870,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
 
     async def _reconcile(self):
         """Restored and live orders learn their GRVT state and id; untracked open orders are reported or cancelled."""
-        await self._lifecycle.reconcile(self._handle_untracked)
+        await self._lifecycle.reconcile(cancel_untracked=self._untracked_orders_policy == utils.UNTRACKED_ORDERS_CANCEL)
 
     # ==============================================================================================================
     # Helpers
@@ -978,19 +884,3 @@ def _fill_belongs_to(fill: GrvtFill, order: InFlightOrder) -> bool:
     if fill.client_order_id and fill.client_order_id == order.client_order_id:
         return True
     return fill.order_id == order.exchange_order_id and order.exchange_order_id not in (None, "0x00")
-
-
-def _is_nan(value: Any) -> bool:
-    return isinstance(value, (Decimal, float)) and value != value
-
-
-def _finite_decimal(value: Any, name: str) -> Decimal:
-    if isinstance(value, bool):
-        raise GrvtOrderArgumentError(f"The order {name} must be a number, got {value!r}.")
-    try:
-        number = value if isinstance(value, Decimal) else Decimal(str(value))
-    except (InvalidOperation, ValueError, TypeError):
-        raise GrvtOrderArgumentError(f"The order {name} must be a number, got {value!r}.") from None
-    if not number.is_finite():
-        raise GrvtOrderArgumentError(f"The order {name} must be a finite number, got {value!r}.")
-    return number

@@ -542,7 +542,7 @@ class GrvtOrderLifecycle:
     # ---------------------------------------------------------------------------------------------------------------
     # Reconciliation
     # ---------------------------------------------------------------------------------------------------------------
-    async def reconcile(self, untracked_policy: Callable[[List[GrvtOrder]], Awaitable[None]]):
+    async def reconcile(self, cancel_untracked: bool):
         """Matches GRVT's open orders with the tracked ones (after a reconnect, a gap, a restart)."""
         open_orders = await self._account.open_orders()
         listed: Set[str] = set()
@@ -558,18 +558,33 @@ class GrvtOrderLifecycle:
                 self._watch_cancel(order, delay=0.0, reason="missing from GRVT's open orders")
             elif state in LIVE_STATES:
                 self._verify_missing(order)
-        traded, _, _ = await self._traded_filter()
-        untracked = [exchange_order for exchange_order in open_orders
-                     if exchange_order.instrument in traded
-                     and self.tracked_order(exchange_order.client_order_id, exchange_order.order_id) is None]
-        if untracked:
-            await untracked_policy(untracked)
+        untracked = await self.untracked_open_orders(open_orders)
+        for order in untracked:
+            self.logger().warning(
+                f"GRVT holds an open order this bot does not track: {order.order_id} (client id "
+                f"{order.client_order_id}) {'BUY' if order.leg.is_buying_asset else 'SELL'} {order.leg.size} "
+                f"{order.instrument} @ {order.leg.limit_price}.")
+        if cancel_untracked and untracked:
+            await self.cancel_untracked(untracked)
 
-    async def untracked_open_orders(self) -> List[GrvtOrder]:
+    async def untracked_open_orders(self, open_orders: Optional[List[GrvtOrder]] = None) -> List[GrvtOrder]:
+        """Open orders of the traded pairs that no tracked order matches."""
         traded, _, _ = await self._traded_filter()
-        return [exchange_order for exchange_order in await self._account.open_orders()
-                if exchange_order.instrument in traded
+        open_orders = await self._account.open_orders() if open_orders is None else open_orders
+        return [exchange_order for exchange_order in open_orders if exchange_order.instrument in traded
                 and self.tracked_order(exchange_order.client_order_id, exchange_order.order_id) is None]
+
+    async def cancel_untracked(self, untracked: List[GrvtOrder]) -> List[str]:
+        cancelled = []
+        for order in untracked:
+            try:
+                if await self.transport.cancel_order(order_id=order.order_id):
+                    cancelled.append(order.order_id)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                self.logger().warning(f"Could not cancel untracked GRVT order {order.order_id}: {error}")
+        return cancelled
 
     def _verify_missing(self, order: InFlightOrder):
         asyncio.ensure_future(self._verify(order))

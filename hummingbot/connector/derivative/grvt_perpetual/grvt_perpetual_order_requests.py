@@ -1,10 +1,10 @@
-"""Signed GRVT orders and the request bodies of the order-entry routes.
+"""What a GRVT order may be, signed GRVT orders, and the request bodies of the order-entry routes.
 
 The bodies are identical for REST and for WebSocket JSON-RPC (whose `params` are the REST body), so every transport
 sends what these builders make.
 """
-from decimal import Decimal
-from typing import Any, Callable, Dict, Mapping, Optional, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Tuple
 
 from hummingbot.connector.derivative.grvt_perpetual import (
     grvt_perpetual_constants as CONSTANTS,
@@ -12,7 +12,50 @@ from hummingbot.connector.derivative.grvt_perpetual import (
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import GrvtInstrument
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_signer import GrvtPerpetualOrderSigner
-from hummingbot.core.data_type.common import OrderType
+from hummingbot.connector.trading_rule import TradingRule
+from hummingbot.core.data_type.common import OrderType, PositionAction
+
+
+class GrvtOrderArgumentError(ValueError):
+    """buy/sell arguments that cannot make a GRVT order; the order fails before anything is sent."""
+
+
+def checked_order_arguments(rules: Mapping[str, TradingRule], trading_pair: str, amount: Any, order_type: OrderType,
+                            price: Any, position_action: Any,
+                            supported_order_types: Sequence[OrderType]) -> Tuple[Decimal, Decimal]:
+    """(amount, price) as Decimals when they can make a GRVT order; GrvtOrderArgumentError says why not."""
+    rule = rules.get(trading_pair)
+    if rule is None:
+        raise GrvtOrderArgumentError(f"{trading_pair} is not a GRVT perpetual this connector trades "
+                                     f"(known: {', '.join(sorted(rules)) or 'none yet'}).")
+    if order_type not in supported_order_types:
+        raise GrvtOrderArgumentError(f"GRVT does not support {order_type} orders.")
+    if position_action not in (PositionAction.OPEN, PositionAction.CLOSE):
+        raise GrvtOrderArgumentError(f"A GRVT order needs position_action OPEN or CLOSE, got {position_action}.")
+    amount = _finite_decimal(amount, "amount")
+    if amount <= 0:
+        raise GrvtOrderArgumentError(f"The order amount must be positive, got {amount}.")
+    if amount > rule.max_order_size:
+        raise GrvtOrderArgumentError(f"The order amount {amount} exceeds GRVT's maximum {rule.max_order_size} "
+                                     f"for {trading_pair}.")
+    if order_type is OrderType.MARKET and (price is None or (isinstance(price, (Decimal, float)) and price != price)):
+        return amount, Decimal("NaN")
+    price = _finite_decimal(price, "price")
+    if price <= 0:
+        raise GrvtOrderArgumentError(f"The order price must be positive, got {price}.")
+    return amount, price
+
+
+def _finite_decimal(value: Any, name: str) -> Decimal:
+    if isinstance(value, bool):
+        raise GrvtOrderArgumentError(f"The order {name} must be a number, got {value!r}.")
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(value))
+    except (InvalidOperation, ValueError, TypeError):
+        raise GrvtOrderArgumentError(f"The order {name} must be a number, got {value!r}.") from None
+    if not number.is_finite():
+        raise GrvtOrderArgumentError(f"The order {name} must be a finite number, got {value!r}.")
+    return number
 
 
 def decimal_string(value: Decimal) -> str:

@@ -1311,7 +1311,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         await self.exchange._update_trading_rules()
 
         rule = self.exchange.trading_rules[self.trading_pair]
-        self.assertEqual(self.exchange.DEFAULT_MIN_NOTIONAL, rule.min_notional_size)
+        self.assertEqual(Decimal("0"), rule.min_notional_size)  # GRVT checks the notional on submission
         self.assertEqual(TradingRule(self.trading_pair).max_order_size, rule.max_order_size)
         self.assertEqual(Decimal("0.001"), rule.min_base_amount_increment)
 

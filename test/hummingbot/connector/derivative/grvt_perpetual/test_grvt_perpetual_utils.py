@@ -216,7 +216,7 @@ class GrvtPerpetualOptionsTests(unittest.IsolatedAsyncioTestCase):
         else:
             self.assertIsNone(exchange._heartbeat)
         self.assertEqual(untracked, exchange._untracked_orders_policy)
-        self.assertEqual(funding_sign, exchange._funding_sign)
+        self.assertEqual(funding_sign, exchange._funding.sign)
 
     def write_yml(self, connector: str, text: str) -> Path:
         path = self.directory / f"{connector}.yml"

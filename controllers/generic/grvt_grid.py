@@ -1,0 +1,369 @@
+"""GRVT grid: Hummingbot's GridExecutor over a price range, neutral, long or short, on one-way positions.
+
+``levels`` prices evenly spaced from ``start_price`` to ``end_price`` carry ``total_amount_quote`` (split evenly);
+every filled level takes profit one level away with a reduce-only order. ``grid_mode``:
+
+- long: one BUY grid over the range (it holds a long that grows as the price falls);
+- short: one SELL grid over the range;
+- neutral: a BUY grid below a middle level and a SELL grid above it, one at a time (on GRVT's one-way positions the
+  reduce-only take-profits of opposite positions would block each other): flat at the middle, long below, short
+  above.
+
+A GridExecutor ends when the price leaves its range; the controller starts it again once the price is back inside by
+half a level (re-entry). When the price leaves the whole range by ``range_exit_margin_pct`` the grid stops: its orders
+are cancelled and its position closed. The kill switch (drawdown, position, stale book, order error rate) stops it
+the same way, closing the position only with ``kill_switch_flatten``. See controllers/grvt_common/grid_layout.py.
+"""
+import logging
+import time
+from decimal import Decimal
+from typing import Any, Dict, List, Optional
+
+from pydantic import Field, field_validator, model_validator
+
+from controllers.grvt_common.grid_layout import MODES, GridLeg, grid_legs, leg_to_enter, outside_range
+from controllers.grvt_common.kill_switch import KillSwitch, KillSwitchSettings, KillSwitchTrip
+from controllers.grvt_common.pnl import PnlTracker
+from controllers.grvt_common.settings import MarketSettings
+from controllers.grvt_common.status import latency_lines, pnl_line, position_line
+from controllers.grvt_common.trading import ConnectorEvents, OrderGateway, fee_in_quote
+from hummingbot.core.data_type.common import OrderType, TradeType
+from hummingbot.core.event.events import MarketEvent
+from hummingbot.strategy_v2.controllers.controller_base import ControllerBase, ControllerConfigBase
+from hummingbot.strategy_v2.executors.grid_executor.data_types import GridExecutorConfig
+from hummingbot.strategy_v2.executors.position_executor.data_types import TripleBarrierConfig
+from hummingbot.strategy_v2.models.executor_actions import CreateExecutorAction, ExecutorAction, StopExecutorAction
+
+ZERO = Decimal(0)
+FLATTEN_RETRY_SECONDS = 3.0
+
+
+def _field(default, prompt: str, on_new: bool = False, updatable: bool = False, **constraints):
+    return Field(default=default, json_schema_extra={"prompt": prompt, "prompt_on_new": on_new,
+                                                     "is_updatable": updatable}, **constraints)
+
+
+class GrvtGridConfig(MarketSettings, KillSwitchSettings, ControllerConfigBase):
+    controller_type: str = "generic"
+    controller_name: str = "grvt_grid"
+    grid_mode: str = _field("neutral", "Grid mode (neutral, long or short): ", on_new=True)
+    start_price: Decimal = _field(Decimal("85000"), "Lowest grid price: ", on_new=True, gt=0)
+    end_price: Decimal = _field(Decimal("95000"), "Highest grid price: ", on_new=True, gt=0)
+    levels: int = _field(10, "Number of grid levels (prices from start to end, both included): ", on_new=True, ge=2)
+    range_exit_margin_pct: Decimal = _field(Decimal("1"), "Stop when the price leaves the range by this %: ",
+                                            on_new=True, updatable=True, ge=0)
+    max_open_orders: int = _field(5, "Open orders per grid executor at most: ", ge=1)
+    max_orders_per_batch: Optional[int] = _field(None, "New orders per executor step at most "
+                                                       "(empty = max_open_orders): ")
+    order_frequency: int = _field(0, "Seconds between an executor's order batches: ", ge=0)
+    activation_bounds: Optional[Decimal] = _field(None, "Only place levels within this fraction of the price: ")
+    post_only: bool = _field(True, "Post-only (maker) grid orders? (True/False): ")
+    safe_extra_spread: Decimal = _field(Decimal("0.0001"), "Distance from the touch for levels the price passed: ",
+                                        ge=0)
+    status_log_interval: float = _field(0.0, "Seconds between status lines in the log (0 = only at stop): ",
+                                        updatable=True, ge=0)
+
+    @field_validator("grid_mode")
+    @classmethod
+    def validate_mode(cls, value: str) -> str:
+        if value not in MODES:
+            raise ValueError(f"grid_mode must be one of {', '.join(MODES)}, got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def validate_range(self):
+        if self.start_price >= self.end_price:
+            raise ValueError(f"start_price {self.start_price} must be below end_price {self.end_price}")
+        if self.grid_mode == "neutral" and self.levels < 3:
+            raise ValueError("a neutral grid needs at least 3 levels")
+        return self
+
+    @property
+    def amount_quote_per_level(self) -> Decimal:
+        return self.total_amount_quote / self.levels
+
+
+class GrvtGrid(ControllerBase):
+    _logger = None
+
+    @classmethod
+    def logger(cls) -> logging.Logger:
+        if cls._logger is None:
+            cls._logger = logging.getLogger(__name__)
+        return cls._logger
+
+    def __init__(self, config: GrvtGridConfig, *args, **kwargs):
+        super().__init__(config, *args, **kwargs)
+        self.config: GrvtGridConfig = config
+        self.base, self.quote = config.trading_pair.split("-")
+        self.kill_switch = KillSwitch(config)
+        self.legs: List[GridLeg] = []
+        self.gateway: Optional[OrderGateway] = None
+        self.pnl: Optional[PnlTracker] = None
+        self._events = ConnectorEvents()
+        self._running: Dict[str, str] = {}  # leg name -> id of its executor while it runs
+        self._leg_runs: Dict[str, int] = {}
+        self._endings: List[str] = []
+        self._halt: Optional[KillSwitchTrip] = None
+        self._stop_sent = False
+        self._flatten_order_id: Optional[str] = None
+        self._flatten_sent_at = 0.0
+        self._book_uid = None
+        self._book_changed_at: Optional[float] = None
+        self.mid: Optional[Decimal] = None
+        self.equity: Optional[Decimal] = None
+        self._last_status_log = time.time()
+        self._stopped = False
+
+    # ------------------------------------------------------------------------------------------------ controller API
+    async def update_processed_data(self):
+        pass
+
+    def determine_executor_actions(self) -> List[ExecutorAction]:
+        return []
+
+    def update_config(self, new_config: ControllerConfigBase):
+        super().update_config(new_config)
+        self.kill_switch.update_settings(self.config)
+
+    async def control_task(self):
+        connector = self.market_data_provider.connectors.get(self.config.connector_name)
+        if self._stopped or connector is None:
+            return
+        if not connector.ready or not self._observe_book(connector):
+            await self._check_while_unavailable(time.time())
+            return
+        now = time.time()
+        if self.gateway is None:
+            self._start(connector)
+        self._forget_finished_executors()
+        position = self.gateway.position()
+        self.equity = self.pnl.equity(self.mid)
+        if self.equity is not None:
+            self.kill_switch.start(self.equity)
+        if self._halt is None:
+            trip = self.kill_switch.check(self.equity, position, now - self._book_changed_at)
+            if trip is None and self.config.manual_kill_switch:
+                trip = KillSwitchTrip("manual", "manual kill switch set in the config", now)
+            if trip is None:
+                reason = outside_range(self.mid, self.config.start_price, self.config.end_price,
+                                       self.config.range_exit_margin_pct)
+                if reason is not None:
+                    trip = KillSwitchTrip("range", reason, now)
+            if trip is not None:
+                self._trip(trip)
+        if self._halt is not None:
+            await self._wind_down(now, position)
+        else:
+            await self._enter_if_idle(position)
+        self._log_status_if_due(now)
+
+    async def _check_while_unavailable(self, now: float):
+        """A connector that is not ready (a lost stream, say) means no book: the stale book trigger still counts."""
+        if self.gateway is None:
+            return
+        if self._halt is None and self._book_changed_at is not None:
+            trip = self.kill_switch.check(self.equity, self.gateway.position(), now - self._book_changed_at)
+            if trip is not None:
+                self._trip(trip)
+        if self._halt is not None:
+            await self._wind_down(now, self.gateway.position())
+
+    def stop(self):
+        if not self._stopped:
+            self._stopped = True
+            self.logger().info("\n".join(["GRVT grid stopped; final status:"] + self.to_format_status()))
+            self._events.stop()
+        super().stop()
+
+    # ------------------------------------------------------------------------------------------------ start
+    def _observe_book(self, connector: Any) -> bool:
+        try:
+            book = connector.get_order_book(self.config.trading_pair)
+        except Exception:
+            return False
+        bid, ask = book.get_price(False), book.get_price(True)
+        if not (bid == bid and ask == ask) or bid <= 0 or ask <= 0:
+            return False
+        uid = (book.snapshot_uid, book.last_diff_uid)
+        if uid != self._book_uid:
+            self._book_uid = uid
+            self._book_changed_at = time.time()
+        self.mid = (Decimal(str(bid)) + Decimal(str(ask))) / 2
+        return True
+
+    def _start(self, connector: Any):
+        self.gateway = OrderGateway(connector, self.config.trading_pair, post_only=self.config.post_only)
+        self.pnl = PnlTracker(self.gateway.position(), self.mid, start_equity=self.gateway.equity(self.mid))
+        self.legs = grid_legs(self.config.grid_mode, self.config.start_price, self.config.end_price,
+                              self.config.levels, self.mid)
+        self._events.on_market(connector, {
+            MarketEvent.OrderFilled: self._on_fill,
+            MarketEvent.BuyOrderCreated: self._on_created,
+            MarketEvent.SellOrderCreated: self._on_created,
+            MarketEvent.OrderFailure: self._on_failure,
+            MarketEvent.FundingPaymentCompleted: self._on_funding,
+        })
+        legs = "; ".join(f"{leg.name} {leg.side.name} {len(leg.levels)} levels {leg.start_price:.8g}-"
+                         f"{leg.end_price:.8g}" for leg in self.legs)
+        self.logger().info(f"GRVT grid ({self.config.grid_mode}) on {self.config.connector_name} "
+                           f"{self.config.trading_pair} at {self.mid}: {legs}; {self.kill_switch.describe()}")
+
+    # ------------------------------------------------------------------------------------------------ executors
+    def _forget_finished_executors(self):
+        infos = {info.id: info for info in self.executors_info}
+        for leg_name, executor_id in list(self._running.items()):
+            info = infos.get(executor_id)
+            if info is not None and info.is_done:
+                del self._running[leg_name]
+                close_type = info.close_type.name if info.close_type else "unknown"
+                self._endings.append(f"{leg_name}: {close_type}")
+                self.logger().info(f"Grid {leg_name} executor ended ({close_type}) at {self.mid}.")
+
+    async def _enter_if_idle(self, position: Decimal):
+        if self._running:
+            return
+        leg = leg_to_enter(self.legs, self.mid, position)
+        if leg is None:
+            return
+        executor_config = self._executor_config(leg)
+        self._running[leg.name] = executor_config.id
+        self._leg_runs[leg.name] = self._leg_runs.get(leg.name, 0) + 1
+        verb = "starts" if self._leg_runs[leg.name] == 1 else "re-enters"
+        self.logger().info(f"Grid {leg.name} {verb} at {self.mid}: {leg.side.name} {len(leg.levels)} levels "
+                           f"{leg.start_price:.8g}-{leg.end_price:.8g}, "
+                           f"{leg.levels_to_fill_at_once(self.mid)} at the touch.")
+        await self.send_actions([CreateExecutorAction(controller_id=self.config.id, executor_config=executor_config)])
+
+    def _executor_config(self, leg: GridLeg) -> GridExecutorConfig:
+        config = self.config
+        order_type = OrderType.LIMIT_MAKER if config.post_only else OrderType.LIMIT
+        margin = config.range_exit_margin_pct / 100
+        limit_price = config.start_price * (1 - margin) if leg.side is TradeType.BUY \
+            else config.end_price * (1 + margin)
+        return GridExecutorConfig(
+            timestamp=time.time(),
+            connector_name=config.connector_name,
+            trading_pair=config.trading_pair,
+            side=leg.side,
+            start_price=leg.start_price,
+            end_price=leg.end_price,
+            limit_price=limit_price,
+            total_amount_quote=config.amount_quote_per_level * len(leg.levels),
+            min_spread_between_orders=leg.min_spread_between_orders,
+            max_open_orders=config.max_open_orders,
+            # GridExecutor checks max_open_orders only before a batch: cap the batch so the first one respects it.
+            max_orders_per_batch=config.max_orders_per_batch or config.max_open_orders,
+            order_frequency=config.order_frequency,
+            activation_bounds=config.activation_bounds,
+            safe_extra_spread=config.safe_extra_spread,
+            triple_barrier_config=TripleBarrierConfig(take_profit=leg.take_profit, open_order_type=order_type,
+                                                      take_profit_order_type=order_type),
+            leverage=config.leverage,
+            keep_position=False,
+        )
+
+    # ------------------------------------------------------------------------------------------------ stopping
+    def _trip(self, trip: KillSwitchTrip):
+        self._halt = trip
+        closing = trip.trigger == "range" or self.config.kill_switch_flatten
+        kind = "Grid stopped" if trip.trigger == "range" else f"Kill switch tripped on {self.config.trading_pair}"
+        self.logger().error(f"{kind}: {trip.reason}. Cancelling every order"
+                            f"{', closing the position' if closing else ''}; the grid does not re-enter.")
+
+    async def _wind_down(self, now: float, position: Decimal):
+        closing = self._halt.trigger == "range" or self.config.kill_switch_flatten
+        if not self._stop_sent:
+            self._stop_sent = True
+            actions = [StopExecutorAction(controller_id=self.config.id, executor_id=executor_id,
+                                          keep_position=not closing) for executor_id in self._running.values()]
+            if actions:
+                await self.send_actions(actions)
+        if self._running:
+            return  # the executors cancel their orders (and close their positions) first
+        leftovers = self.gateway.open_order_ids()
+        if leftovers:
+            self.gateway.cancel([order_id for order_id in leftovers if order_id != self._flatten_order_id])
+            return
+        if not closing or position == 0 or self._halt.trigger == "manual":
+            return
+        if self._flatten_order_id is not None and now - self._flatten_sent_at < FLATTEN_RETRY_SECONDS:
+            return
+        self._flatten_order_id = self.gateway.close_position(position)
+        self._flatten_sent_at = now
+        if self._flatten_order_id is not None:
+            self.logger().info(f"Grid: closing the remaining position {position} with a reduce-only market order.")
+
+    # ------------------------------------------------------------------------------------------------ events
+    def _is_ours(self, order_id: str, trading_pair: Optional[str] = None) -> bool:
+        if trading_pair is not None:
+            return trading_pair == self.config.trading_pair
+        tracker = getattr(self.gateway.connector, "_order_tracker", None)
+        order = tracker.fetch_order(client_order_id=order_id) if tracker is not None else None
+        return order is None or order.trading_pair == self.config.trading_pair
+
+    def _on_fill(self, event: Any):
+        if event.trading_pair == self.config.trading_pair and self.pnl is not None:
+            self.pnl.on_fill(event.trade_type, Decimal(event.price), Decimal(event.amount),
+                             fee_in_quote(event, self.config.trading_pair), self.mid)
+
+    def _on_created(self, event: Any):
+        if self._is_ours(event.order_id, event.trading_pair):
+            self.kill_switch.record_order_outcome(False)
+
+    def _on_failure(self, event: Any):
+        if self._is_ours(event.order_id):
+            self.kill_switch.record_order_outcome(True)
+
+    def _on_funding(self, event: Any):
+        if event.trading_pair == self.config.trading_pair and self.pnl is not None:
+            self.pnl.on_funding(Decimal(event.amount))
+
+    # ------------------------------------------------------------------------------------------------ status
+    def _log_status_if_due(self, now: float):
+        interval = self.config.status_log_interval
+        if interval > 0 and now - self._last_status_log >= interval:
+            self._last_status_log = now
+            self.logger().info("\n".join(self.to_format_status()))
+
+    def to_format_status(self) -> List[str]:
+        config = self.config
+        if self._halt is not None:
+            state = f"STOPPED: {self._halt.reason}"
+        elif self._running:
+            state = "running " + ", ".join(self._running)
+        else:
+            state = "waiting for the price to enter a leg"
+        lines = [f"GRVT grid [{config.grid_mode}] {config.trading_pair} on {config.connector_name} "
+                 f"{config.start_price}-{config.end_price}, {config.levels} levels: {state}"]
+        if self.mid is None:
+            return lines + ["  waiting for the order book"]
+        lines.append(f"  mid {self.mid}; legs: " + "; ".join(
+            f"{leg.name} {leg.side.name} {leg.start_price:.8g}-{leg.end_price:.8g} ({len(leg.levels)} levels, "
+            f"runs {self._leg_runs.get(leg.name, 0)})" for leg in self.legs))
+        infos = {info.id: info for info in self.executors_info}
+        for leg_name, executor_id in self._running.items():
+            info = infos.get(executor_id)
+            if info is not None:
+                states = info.custom_info.get("levels_by_state", {})
+                counts = ", ".join(f"{state} {count}" for state, count in states.items() if count)
+                lines.append(f"  {leg_name} executor: {counts}")
+        if self._endings:
+            lines.append("  executor endings: " + ", ".join(self._endings[-6:]))
+        if self.gateway is not None:
+            lines.append("  " + position_line(self.gateway.position(), self.base, None, self.equity,
+                                              self.kill_switch, self.quote))
+            lines.append("  " + pnl_line(self.pnl.breakdown(self.mid), self.quote))
+            lines.extend("  " + line for line in latency_lines(None, self.gateway.connector))
+        lines.append("  " + self.kill_switch.describe())
+        return lines
+
+    def get_custom_info(self) -> dict:
+        pnl = self.pnl.breakdown(self.mid) if self.pnl is not None else None
+        return {
+            "halted": self._halt.reason if self._halt else None,
+            "running_legs": list(self._running),
+            # The executors' PnL is in Hummingbot's performance report already.
+            "pnl_total": None,
+            "fees_net": float(pnl.fees_net) if pnl else 0.0,
+        }

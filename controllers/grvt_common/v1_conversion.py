@@ -1,0 +1,314 @@
+"""Turns a V1 ``pure_market_making`` or ``avellaneda_market_making`` strategy file that names a GRVT connector into
+a GRVT market maker controller config (conf/controllers/) and a script config that runs it (conf/scripts/).
+
+Hummingbot's V1 market makers accept spot connectors only, and size their sells from a base-asset balance a perpetual
+account does not have. The GRVT market maker keeps their parameters and meaning, with the signed position as the
+inventory. What cannot carry over is named with the reason, and written at the top of the controller config.
+
+    python -m controllers.grvt_common.v1_conversion conf/strategies/my_pmm.yml    # writes the two configs
+    bin/hummingbot_grvt.py --convert-v1 my_pmm.yml                                 # the same, from conf/strategies/
+    bin/hummingbot_grvt.py --headless -f my_pmm.yml                                # converts and runs it
+"""
+import argparse
+import sys
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+import yaml
+
+CONVERTIBLE = ("pure_market_making", "avellaneda_market_making")
+SCRIPT_FILE = "grvt_v2_controllers.py"
+CONTROLLER_NAME = "grvt_market_maker"
+
+
+class ConversionError(Exception):
+    """A V1 file that cannot become a market maker config; the message says why, on one line."""
+
+
+@dataclass
+class Conversion:
+    name: str
+    strategy: str
+    connector: str
+    controller: Dict[str, Any]
+    changed: List[Tuple[str, str]] = field(default_factory=list)  # (parameter, how it carries over)
+    dropped: List[Tuple[str, str]] = field(default_factory=list)  # (parameter, why it does not)
+
+    @property
+    def controller_file(self) -> str:
+        return f"{self.name}.yml"
+
+    @property
+    def script_file(self) -> str:
+        return f"{self.name}.yml"
+
+    def script(self) -> Dict[str, Any]:
+        return {"script_file_name": SCRIPT_FILE, "controllers_config": [self.controller_file]}
+
+    def summary_lines(self) -> List[str]:
+        lines = [f"  changed: {key}: {how}" for key, how in self.changed]
+        lines += [f"  not carried over: {key}: {why}" for key, why in self.dropped]
+        return lines
+
+
+def is_grvt_connector(name: Any) -> bool:
+    return isinstance(name, str) and name.startswith("grvt_perpetual")
+
+
+def needs_conversion(data: Any) -> bool:
+    """A V1 market maker file whose exchange is a GRVT connector."""
+    return isinstance(data, dict) and data.get("strategy") in CONVERTIBLE and is_grvt_connector(data.get("exchange"))
+
+
+def load_v1(path: Path) -> Dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise ConversionError(f"{path}: no such file")
+    except yaml.YAMLError as error:
+        raise ConversionError(f"{path}: not valid YAML ({str(error).splitlines()[0]})")
+    if not isinstance(data, dict):
+        raise ConversionError(f"{path}: not a strategy file (expected key: value lines)")
+    return data
+
+
+def convert(data: Dict[str, Any], name: str) -> Conversion:
+    strategy = data.get("strategy")
+    if strategy not in CONVERTIBLE:
+        raise ConversionError(f"strategy {strategy!r} cannot be converted; only {' and '.join(CONVERTIBLE)} can")
+    connector = data.get("exchange")
+    if not is_grvt_connector(connector):
+        raise ConversionError(f"exchange {connector!r} is not a GRVT connector (grvt_perpetual or "
+                              f"grvt_perpetual_testnet)")
+    market = data.get("market")
+    if not isinstance(market, str) or "-" not in market:
+        raise ConversionError(f"market {market!r} is not a trading pair like BTC-USDT")
+    conversion = Conversion(name=name, strategy=strategy, connector=connector, controller={
+        "id": name,
+        "controller_name": CONTROLLER_NAME,
+        "controller_type": "market_making",
+        "connector_name": connector,
+        "trading_pair": market.upper(),
+        "position_mode": "ONEWAY",
+    })
+    _Converter(data, conversion).run()
+    _validate(conversion)
+    return conversion
+
+
+class _Converter:
+    def __init__(self, data: Dict[str, Any], conversion: Conversion):
+        self.data = data
+        self.out = conversion.controller
+        self.conversion = conversion
+
+    def value(self, key: str, default: Any = None) -> Any:
+        value = self.data.get(key)
+        return default if value is None else value
+
+    def copy(self, key: str, target: Optional[str] = None, kind=Decimal):
+        value = self.data.get(key)
+        if value is None:
+            return
+        try:
+            self.out[target or key] = _number(value, kind)
+        except (InvalidOperation, ValueError):
+            raise ConversionError(f"{key}: {value!r} is not a number")
+
+    def change(self, key: str, how: str):
+        self.conversion.changed.append((key, how))
+
+    def drop_if(self, condition: bool, key: str, why: str):
+        if condition:
+            self.conversion.dropped.append((key, why))
+
+    def run(self):
+        self.out["leverage"] = 1
+        self.change("leverage", "1 (spot strategies have none); set leverage in the controller config")
+        if self.conversion.strategy == "pure_market_making":
+            self.pure_market_making()
+        else:
+            self.avellaneda()
+        self.common()
+
+    def common(self):
+        for key in ("order_amount", "order_refresh_tolerance_pct"):
+            self.copy(key)
+        for key in ("order_refresh_time", "max_order_age", "filled_order_delay"):
+            self.copy(key, kind=float)
+        self.out["max_position"] = 0
+        self.change("position limit", "quotes never build more than 10 order amounts of position (max_position)")
+        target = self.data.get("inventory_target_base_pct")
+        if target is not None:
+            self.out["target_position"] = 0
+            self.change("inventory_target_base_pct",
+                        f"{target} % of a base-asset balance has no meaning on a perpetual: the inventory is the "
+                        f"signed position, steered to target_position 0 (flat)")
+        self.drop_if(_truthy(self.data.get("add_transaction_costs")), "add_transaction_costs",
+                     "fees are not added to quote prices (GRVT pays maker rebates at some tiers)")
+        self.drop_if(bool(self.data.get("order_override")), "order_override",
+                     "custom order lists are not supported; the ladder comes from order_levels")
+        if _truthy(self.value("should_wait_order_cancel_confirmation", True)):
+            self.change("should_wait_order_cancel_confirmation",
+                        "a requote cancels and places in the same batch; the position limit counts orders still "
+                        "being cancelled")
+
+    def pure_market_making(self):
+        self.out["pricing_mode"] = "pmm"
+        for key in ("bid_spread", "ask_spread", "minimum_spread", "order_level_spread", "order_level_amount",
+                    "price_ceiling", "price_floor", "inventory_range_multiplier"):
+            self.copy(key)
+        self.copy("order_levels", kind=int)
+        self.out["inventory_skew_enabled"] = _truthy(self.data.get("inventory_skew_enabled"))
+        self.out["max_price_skew_pct"] = 0
+        if self.out["inventory_skew_enabled"]:
+            self.change("inventory_skew_enabled", "skews order sizes as before (max_price_skew_pct 0: no price skew)")
+        self.drop_if(_truthy(self.data.get("moving_price_band_enabled")), "moving_price_band_enabled",
+                     "the moving price band is not supported; price_ceiling and price_floor stay fixed")
+        self.drop_if(_truthy(self.data.get("ping_pong_enabled")), "ping_pong_enabled",
+                     "ping pong is not supported; the inventory skew balances the position instead")
+        self.drop_if(_truthy(self.data.get("hanging_orders_enabled")), "hanging_orders_enabled",
+                     "hanging orders are not supported; every quote is refreshed")
+        self.drop_if(_truthy(self.data.get("order_optimization_enabled")), "order_optimization_enabled",
+                     "best bid/ask jumping is not supported; quotes keep their spreads")
+        self.drop_if(_truthy(self.data.get("split_order_levels_enabled")), "split_order_levels_enabled",
+                     "per-level spread and amount lists are not supported; the ladder comes from order_levels")
+        self.price_source()
+
+    def price_source(self):
+        source = self.value("price_source", "current_market")
+        self.drop_if(source != "current_market", "price_source",
+                     f"{source} is not supported: quotes are priced from the connector's own order book")
+        price_type = self.value("price_type", "mid_price")
+        self.drop_if(price_type not in ("mid_price", "custom") and source == "current_market", "price_type",
+                     f"{price_type} is not supported: quotes are priced from the mid price")
+
+    def avellaneda(self):
+        self.out["pricing_mode"] = "avellaneda"
+        for key in ("risk_factor", "order_amount_shape_factor", "min_spread"):
+            self.copy(key)
+        for key in ("volatility_buffer_size", "trading_intensity_buffer_size"):
+            self.copy(key, kind=int)
+        self.out["max_price_skew_pct"] = 0
+        self.order_levels_mode(self.data.get("order_levels_mode"))
+        self.execution_timeframe(self.data.get("execution_timeframe_mode"))
+        hanging = self.data.get("hanging_orders_mode")
+        tracks_hanging = (isinstance(hanging, dict) and "hanging_orders_cancel_pct" in hanging) or \
+            hanging == "track_hanging_orders"
+        self.drop_if(tracks_hanging, "hanging_orders_mode",
+                     "hanging orders are not supported; every quote is refreshed")
+        self.drop_if(_truthy(self.value("order_optimization_enabled", True)), "order_optimization_enabled",
+                     "best bid/ask jumping is not supported; quotes stay at the optimal spread")
+
+    def order_levels_mode(self, mode: Any):
+        if isinstance(mode, dict) and mode.get("order_levels") is not None:
+            self.out["order_levels"] = _number(mode["order_levels"], int)
+            self.out["level_distances"] = _number(mode.get("level_distances", 0), Decimal)
+        elif mode == "multi_order_level":
+            self.out["order_levels"] = 2
+        else:
+            self.out["order_levels"] = 1
+
+    def execution_timeframe(self, mode: Any):
+        if isinstance(mode, dict) and mode.get("start_datetime") is not None:
+            self.out.update(execution_timeframe="from_date_to_date", start_time=_clock_text(mode["start_datetime"]),
+                            end_time=_clock_text(mode.get("end_datetime")))
+        elif isinstance(mode, dict) and mode.get("start_time") is not None:
+            self.out.update(execution_timeframe="daily_between_times", start_time=_clock_text(mode["start_time"]),
+                            end_time=_clock_text(mode.get("end_time")))
+        elif mode in (None, {}, "infinite") or isinstance(mode, dict):
+            self.out["execution_timeframe"] = "infinite"
+        else:
+            raise ConversionError(f"execution_timeframe_mode {mode!r} needs its start and end")
+
+
+def _validate(conversion: Conversion):
+    from controllers.market_making.grvt_market_maker import GrvtMarketMakerConfig
+
+    try:
+        GrvtMarketMakerConfig(**conversion.controller)
+    except Exception as error:
+        first = str(error).splitlines()
+        detail = " ".join(line.strip() for line in first[1:3]) if len(first) > 1 else str(error)
+        raise ConversionError(f"the converted config is not valid: {detail}")
+
+
+def _clock_text(value: Any) -> Optional[str]:
+    """A time or date-time as text; YAML reads an unquoted 10:30:00 as 37800 seconds (base 60)."""
+    if value is None:
+        return None
+    if isinstance(value, int):
+        return f"{value // 3600:02d}:{value % 3600 // 60:02d}:{value % 60:02d}"
+    if hasattr(value, "isoformat"):
+        return value.isoformat(sep=" ") if hasattr(value, "date") else value.isoformat()
+    return str(value)
+
+
+def _number(value: Any, kind):
+    if kind is int:
+        return int(Decimal(str(value)))
+    if kind is float:
+        return float(Decimal(str(value)))
+    return Decimal(str(value))
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "yes", "y", "1")
+    return bool(value)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() and abs(value) < 10 ** 12 else float(value)
+    return value
+
+
+def write(conversion: Conversion, controllers_dir: Path, scripts_dir: Path) -> Tuple[Path, Path]:
+    """Writes the controller config (with the conversion notes on top) and the script config."""
+    controllers_dir.mkdir(parents=True, exist_ok=True)
+    scripts_dir.mkdir(parents=True, exist_ok=True)
+    header = [f"# Converted from the {conversion.strategy} file {conversion.name}.yml: the GRVT market maker with "
+              f"the same parameters."]
+    header += [f"# {line.strip()}" for line in conversion.summary_lines()]
+    body = yaml.safe_dump({key: _plain(value) for key, value in conversion.controller.items()}, sort_keys=False)
+    controller_path = controllers_dir / conversion.controller_file
+    controller_path.write_text("\n".join(header) + "\n" + body)
+    script_path = scripts_dir / conversion.script_file
+    script_path.write_text(f"# Runs conf/controllers/{conversion.controller_file} (converted from "
+                           f"{conversion.name}.yml).\n" + yaml.safe_dump(conversion.script(), sort_keys=False))
+    return controller_path, script_path
+
+
+def converted_name(v1_file: str) -> str:
+    return f"{Path(v1_file).stem}_grvt"
+
+
+def convert_file(path: Path, controllers_dir: Path, scripts_dir: Path) -> Tuple[Conversion, Path, Path]:
+    conversion = convert(load_v1(path), converted_name(path.name))
+    controller_path, script_path = write(conversion, controllers_dir, scripts_dir)
+    return conversion, controller_path, script_path
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("v1_file", help="a pure_market_making or avellaneda_market_making strategy file")
+    parser.add_argument("--conf-dir", default="conf", help="Hummingbot's conf/ folder to write into (default: conf)")
+    args = parser.parse_args(argv)
+    try:
+        conf_dir = Path(args.conf_dir)
+        conversion, controller_path, script_path = convert_file(Path(args.v1_file), conf_dir / "controllers",
+                                                                conf_dir / "scripts")
+    except ConversionError as error:
+        print(f"v1_conversion: {error}", file=sys.stderr)
+        return 1
+    print(f"{args.v1_file}: {conversion.strategy} -> GRVT market maker: {controller_path}, {script_path}")
+    for line in conversion.summary_lines():
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,210 @@
+"""GRVT grid: level placement (ours and what Hummingbot's GridExecutor lays out from it), the legs of each mode,
+re-entry after an executor ends, and the stop when the price leaves the range."""
+import asyncio
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+
+from controllers.generic import grvt_grid
+from controllers.generic.grvt_grid import GrvtGrid, GrvtGridConfig
+from controllers.grvt_common.grid_layout import grid_legs, grid_levels, leg_to_enter, neutral_split, outside_range
+from hummingbot.core.data_type.common import OrderType, PositionAction, TradeType
+from hummingbot.strategy_v2.executors.grid_executor.grid_executor import GridExecutor
+from hummingbot.strategy_v2.models.base import RunnableStatus
+from hummingbot.strategy_v2.models.executor_actions import CreateExecutorAction, StopExecutorAction
+from hummingbot.strategy_v2.models.executors import CloseType
+from test.strategies.fakes import CONNECTOR, PAIR, FakeClock, FakeConnector, market_data_provider
+
+D = Decimal
+BUY, SELL = TradeType.BUY, TradeType.SELL
+
+
+# ------------------------------------------------------------------------------------------------------- layout
+def test_levels_are_evenly_spaced_from_start_to_end():
+    assert grid_levels(D(100), D(110), 6) == [D(100), D(102), D(104), D(106), D(108), D(110)]
+    with pytest.raises(ValueError):
+        grid_levels(D(110), D(100), 6)
+    with pytest.raises(ValueError):
+        grid_levels(D(100), D(110), 1)
+
+
+def test_long_and_short_grids_are_one_leg_over_the_whole_range():
+    (long_leg,) = grid_legs("long", D(100), D(110), 6, D(105))
+    (short_leg,) = grid_legs("short", D(100), D(110), 6, D(105))
+    assert (long_leg.side, long_leg.start_price, long_leg.end_price, long_leg.step) == (BUY, D(100), D(110), D(2))
+    assert short_leg.side is SELL and short_leg.levels == long_leg.levels
+    assert long_leg.take_profit == D("0.02")  # one step from the lowest level
+    assert long_leg.levels_to_fill_at_once(D(105)) == 3  # 106, 108, 110 are above the price: bought at the touch
+    assert short_leg.levels_to_fill_at_once(D(105)) == 3
+
+
+def test_neutral_grid_splits_at_a_level_next_to_the_price():
+    prices = grid_levels(D(100), D(110), 6)  # 100 102 104 106 108 110
+    assert neutral_split(prices, D("104.5")) == 3  # less than half a step above 104: M = 106, the long leg runs
+    assert neutral_split(prices, D("105.2")) == 2  # at least half a step above 104: M = 104, the short leg runs
+    assert neutral_split(prices, D(99)) == 1 and neutral_split(prices, D(120)) == 4  # each leg keeps 2 levels
+    long_leg, short_leg = grid_legs("neutral", D(100), D(110), 6, D("104.5"))
+    assert long_leg.levels == [D(100), D(102), D(104), D(106)] and short_leg.levels == [D(106), D(108), D(110)]
+    assert leg_to_enter([long_leg, short_leg], D("104.5"), D(0)) is long_leg
+    long_leg, short_leg = grid_legs("neutral", D(100), D(110), 6, D("105.2"))
+    assert leg_to_enter([long_leg, short_leg], D("105.2"), D(0)) is short_leg
+    assert short_leg.levels_to_fill_at_once(D("105.2")) == 1  # only the middle level is taken at the touch
+
+
+def test_a_leg_enters_only_half_a_step_inside_the_side_it_exits_from():
+    long_leg, short_leg = grid_legs("neutral", D(100), D(110), 6, D("104.5"))  # long 100-106, short 106-110
+    assert long_leg.can_enter(D(105)) and not long_leg.can_enter(D("105.1")) and not long_leg.can_enter(D("99.9"))
+    assert short_leg.can_enter(D(107)) and not short_leg.can_enter(D("106.9")) and not short_leg.can_enter(D(111))
+    legs = [long_leg, short_leg]
+    # the re-entry path of a price walking up and down through the middle level
+    assert [getattr(leg_to_enter(legs, D(price), D(0)), "name", None)
+            for price in ("101", "105.5", "106", "106.5", "107", "109", "106.2", "105")] == \
+        ["long", None, None, None, "short", "short", None, "long"]
+
+
+def test_no_leg_enters_against_an_opposite_position():
+    long_leg, short_leg = grid_legs("neutral", D(100), D(110), 6, D("104.5"))
+    assert leg_to_enter([long_leg, short_leg], D(102), D("-0.01")) is None
+    assert leg_to_enter([long_leg, short_leg], D(109), D("0.01")) is None
+    assert leg_to_enter([long_leg, short_leg], D(109), D("-0.01")) is short_leg
+
+
+def test_outside_range_by_the_margin():
+    assert outside_range(D(99.5), D(100), D(110), D(1)) is None
+    assert "below 99" in outside_range(D("98.9"), D(100), D(110), D(1))
+    assert "above 111.1" in outside_range(D("111.2"), D(100), D(110), D(1))
+
+
+# ------------------------------------------------------------------------------------------------------- controller
+@pytest.fixture
+def clock(monkeypatch) -> FakeClock:
+    fake = FakeClock()
+    monkeypatch.setattr(grvt_grid, "time", fake)
+    return fake
+
+
+def make_grid(connector, **overrides):
+    settings = dict(id="grid", connector_name=CONNECTOR, trading_pair=PAIR, grid_mode="neutral", start_price=89900,
+                    end_price=90100, levels=21, total_amount_quote=4200, range_exit_margin_pct="0.1")
+    settings.update(overrides)
+    queue = asyncio.Queue()
+    return GrvtGrid(GrvtGridConfig(**settings), market_data_provider(connector), queue), queue
+
+
+def sent(queue) -> list:
+    actions = []
+    while not queue.empty():
+        actions.extend(queue.get_nowait())
+    return actions
+
+
+def executor_info(config, done: bool, close_type=None):
+    return SimpleNamespace(id=config.id, is_done=done, close_type=close_type, custom_info={},
+                           status=RunnableStatus.TERMINATED if done else RunnableStatus.RUNNING)
+
+
+async def test_grid_executor_lays_out_exactly_the_levels_of_the_leg(clock):
+    """Hummingbot's GridExecutor computes its own levels from the config: they land on the grid's."""
+    connector = FakeConnector(bid=89992.0, ask=89994.0)
+    grid, queue = make_grid(connector)
+    await grid.control_task()
+    (action,) = sent(queue)
+    config = action.executor_config
+    leg = grid.legs[0]
+    assert isinstance(action, CreateExecutorAction) and config.side is BUY and leg.name == "long"
+    executor = GridExecutor(SimpleNamespace(connectors={CONNECTOR: connector}), config)
+    assert [level.price for level in executor.grid_levels] == pytest.approx(leg.levels)
+    assert {level.take_profit for level in executor.grid_levels} == {leg.take_profit}
+    amounts = {round(level.amount_quote / D(90000), 3) for level in executor.grid_levels}
+    assert amounts == {D("0.002")}  # 4200 USDT over 21 levels: 200 USDT, 0.002 BTC a level
+    assert config.triple_barrier_config.open_order_type is OrderType.LIMIT_MAKER
+    assert config.limit_price == D(89900) * (1 - D("0.001"))  # the stop-out is the range's edge less the margin
+    assert config.max_orders_per_batch == config.max_open_orders
+
+
+async def test_grid_re_enters_a_leg_after_its_executor_ended(clock):
+    connector = FakeConnector(bid=89992.0, ask=89994.0)
+    grid, queue = make_grid(connector)
+    await grid.control_task()
+    (first,) = sent(queue)
+    grid.executors_info = [executor_info(first.executor_config, done=False)]
+    clock.advance(1)
+    await grid.control_task()
+    assert sent(queue) == []  # one leg at a time
+    connector.book.move(90024.0, 90026.0)  # above the long leg (its executor takes profit and ends)
+    grid.executors_info = [executor_info(first.executor_config, done=True, close_type=CloseType.TAKE_PROFIT)]
+    clock.advance(1)
+    await grid.control_task()
+    (second,) = sent(queue)
+    assert second.executor_config.side is SELL and second.executor_config.start_price == grid.legs[1].start_price
+    grid.executors_info = [executor_info(second.executor_config, done=True, close_type=CloseType.TAKE_PROFIT)]
+    connector.book.move(89979.0, 89981.0)
+    clock.advance(1)
+    await grid.control_task()
+    (third,) = sent(queue)
+    assert third.executor_config.side is BUY and third.executor_config.id != first.executor_config.id
+    assert "long BUY" in grid.to_format_status()[1] and "runs 2" in grid.to_format_status()[1]
+
+
+async def test_grid_stops_and_closes_when_the_price_leaves_the_range(clock):
+    connector = FakeConnector(bid=89992.0, ask=89994.0)
+    grid, queue = make_grid(connector)
+    await grid.control_task()
+    (first,) = sent(queue)
+    grid.executors_info = [executor_info(first.executor_config, done=False)]
+    connector.book.move(89700.0, 89702.0)  # below 89900 - 0.1 %
+    clock.advance(1)
+    await grid.control_task()
+    (stop,) = sent(queue)
+    assert isinstance(stop, StopExecutorAction) and stop.keep_position is False
+    assert "left the grid range" in grid.to_format_status()[0]
+    grid.executors_info = [executor_info(first.executor_config, done=True, close_type=CloseType.EARLY_STOP)]
+    connector.account_positions[PAIR] = SimpleNamespace(trading_pair=PAIR, amount=D("0.004"), entry_price=D(89950),
+                                                        unrealized_pnl=D(0))
+    clock.advance(1)
+    await grid.control_task()
+    close = connector.placed[-1]
+    assert (close.side, close.order_type, close.position_action, close.amount) == \
+        (SELL, OrderType.MARKET, PositionAction.CLOSE, D("0.004"))
+    connector.book.move(89992.0, 89994.0)  # back inside: no re-entry after a stop
+    clock.advance(5)
+    await grid.control_task()
+    assert sent(queue) == []
+
+
+async def test_kill_switch_without_flatten_keeps_the_position(clock):
+    connector = FakeConnector(bid=89992.0, ask=89994.0)
+    grid, queue = make_grid(connector, kill_switch_max_position="0.001")
+    await grid.control_task()
+    (first,) = sent(queue)
+    grid.executors_info = [executor_info(first.executor_config, done=False)]
+    connector.account_positions[PAIR] = SimpleNamespace(trading_pair=PAIR, amount=D("0.002"), entry_price=D(89950),
+                                                        unrealized_pnl=D(0))
+    clock.advance(1)
+    await grid.control_task()
+    (stop,) = sent(queue)
+    assert isinstance(stop, StopExecutorAction) and stop.keep_position is True
+    assert "max position" in grid.to_format_status()[0]
+
+
+def test_grid_config_validation():
+    with pytest.raises(ValueError, match="start_price"):
+        GrvtGridConfig(id="g", start_price=100, end_price=90, total_amount_quote=100)
+    with pytest.raises(ValueError, match="grid_mode"):
+        GrvtGridConfig(id="g", grid_mode="sideways", start_price=90, end_price=100, total_amount_quote=100)
+    with pytest.raises(ValueError, match="ONEWAY"):
+        GrvtGridConfig(id="g", start_price=90, end_price=100, position_mode="HEDGE")
+
+
+async def test_grid_stale_book_counts_while_the_connector_is_not_ready(clock):
+    connector = FakeConnector(bid=89992.0, ask=89994.0)
+    grid, queue = make_grid(connector, kill_switch_stale_book_seconds=5)
+    await grid.control_task()
+    (first,) = sent(queue)
+    grid.executors_info = [executor_info(first.executor_config, done=False)]
+    connector.ready = False
+    clock.advance(6)
+    await grid.control_task()
+    (stop,) = sent(queue)
+    assert isinstance(stop, StopExecutorAction) and "stale book" in grid.to_format_status()[0]

@@ -1,0 +1,234 @@
+"""The GRVT market maker controller on a connector double: batching, refresh tolerance, position limit, fill delay,
+kill switch actions, and the Avellaneda warm-up."""
+import asyncio
+from decimal import Decimal
+
+import pytest
+
+from controllers.grvt_common.latency import LatencyTracker
+from controllers.market_making import grvt_market_maker
+from controllers.market_making.grvt_market_maker import GrvtMarketMaker, GrvtMarketMakerConfig
+from hummingbot.core.data_type.common import OrderType, PositionAction, TradeType
+from test.strategies.fakes import CONNECTOR, PAIR, BatchingFakeConnector, FakeClock, FakeConnector, market_data_provider
+
+D = Decimal
+
+
+@pytest.fixture
+def clock(monkeypatch) -> FakeClock:
+    fake = FakeClock()
+    monkeypatch.setattr(grvt_market_maker, "time", fake)
+    return fake
+
+
+def make_controller(connector, clock, **overrides):
+    settings = dict(id="mm", connector_name=CONNECTOR, trading_pair=PAIR, pricing_mode="pmm", order_amount="0.002",
+                    bid_spread="0.01", ask_spread="0.01", order_refresh_time=2, order_refresh_tolerance_pct="0.01",
+                    filled_order_delay=0, max_position="0.01")
+    settings.update(overrides)
+    controller = GrvtMarketMaker(GrvtMarketMakerConfig(**settings), market_data_provider(connector), asyncio.Queue())
+    controller.latency = LatencyTracker(clock=clock.perf_counter)
+    return controller
+
+
+async def step(controller, clock, seconds: float = 0.1):
+    clock.advance(seconds)
+    await controller.control_task()
+
+
+async def test_first_quotes_go_out_post_only_in_one_batch(clock):
+    connector = BatchingFakeConnector()
+    controller = make_controller(connector, clock, order_levels=2, order_level_spread="0.02")
+    await step(controller, clock)
+    assert len(connector.create_calls) == 1 and len(connector.create_calls[0]) == 4
+    assert {order.order_type for order in connector.placed} == {OrderType.LIMIT_MAKER}
+    assert {order.position_action for order in connector.placed} == {PositionAction.OPEN}
+    bids = sorted(order.price for order in connector.open_orders(TradeType.BUY))
+    asks = sorted(order.price for order in connector.open_orders(TradeType.SELL))
+    assert bids == [D("89973.0"), D("89991.0")]  # mid 90000 less 0.03 % and 0.01 %, rounded down to the tick
+    assert asks == [D("90009.0"), D("90027.0")]
+    await step(controller, clock)
+    assert len(connector.create_calls) == 1  # nothing changed: nothing sent
+
+
+async def test_one_request_per_order_without_batch_support(clock):
+    connector = FakeConnector()
+    controller = make_controller(connector, clock)
+    await step(controller, clock)
+    assert len(connector.create_calls) == 2 and all(len(call) == 1 for call in connector.create_calls)
+
+
+async def test_quotes_are_replaced_only_beyond_the_tolerance_after_the_refresh_time(clock):
+    connector = BatchingFakeConnector()
+    controller = make_controller(connector, clock)
+    await step(controller, clock)
+    for order in connector.placed:
+        connector.acknowledge(order.client_order_id)
+    connector.book.move(89995.0, 90015.0)  # +5 (0.0056 %): within the 0.01 % tolerance
+    await step(controller, clock, 3.0)
+    assert connector.cancelled == []
+    connector.book.move(90010.0, 90030.0)  # +20 (0.022 %) on quotes 3 s old: beyond the tolerance
+    await step(controller, clock, 0.1)
+    assert len(connector.cancel_calls) == 1 and len(connector.cancel_calls[0]) == 2
+    assert len(connector.create_calls) == 2 and len(connector.create_calls[1]) == 2
+    for order_id in connector.create_calls[1]:
+        connector.acknowledge(order_id)
+    assert controller.latency.summary()["tick_to_quote_ms"]["count"] == 2  # the requote came from a book move
+    connector.book.move(90040.0, 90060.0)
+    await step(controller, clock, 0.5)  # new quotes are 0.5 s old: not replaced yet
+    assert len(connector.cancel_calls) == 1
+
+
+async def test_max_order_age_replaces_quotes_that_did_not_move(clock):
+    connector = BatchingFakeConnector()
+    controller = make_controller(connector, clock, max_order_age=10)
+    await step(controller, clock)
+    await step(controller, clock, 10.0)
+    assert len(connector.cancel_calls) == 1 and len(connector.create_calls) == 2
+
+
+async def test_position_limit_counts_the_position_and_every_live_order(clock):
+    connector = BatchingFakeConnector()
+    connector.account_positions[PAIR] = type("P", (), dict(trading_pair=PAIR, amount=D("0.009"), entry_price=D(90000),
+                                                           unrealized_pnl=D(0)))()
+    controller = make_controller(connector, clock, order_levels=3, order_level_spread="0.01")
+    await step(controller, clock)
+    buys = connector.open_orders(TradeType.BUY)
+    sells = connector.open_orders(TradeType.SELL)
+    # 0.001 of room on the buy side is below the 100 USDT minimum notional: no bid at all; asks up to 0.019
+    assert buys == []
+    assert [order.amount for order in sells] == [D("0.002")] * 3
+
+
+async def test_skew_shrinks_a_side_to_the_exchange_minimum_and_shifts_both_quotes_down_when_long(clock):
+    connector = BatchingFakeConnector()
+    connector.account_positions[PAIR] = type("P", (), dict(trading_pair=PAIR, amount=D("0.003"), entry_price=D(90000),
+                                                           unrealized_pnl=D(0)))()
+    controller = make_controller(connector, clock, inventory_skew_enabled=True, inventory_range_multiplier=2,
+                                 max_price_skew_pct="0.01", order_amount="0.003")
+    await step(controller, clock)
+    bid = connector.open_orders(TradeType.BUY)[0]
+    ask = connector.open_orders(TradeType.SELL)[0]
+    # q = 0.003 / (0.003 * 2) = 0.5: sizes x 0.5 and x 1.5, and both prices 0.5 x 0.01 % (4.5 USDT) lower. The bid's
+    # 0.0015 (0.001 in lots) is below the 100 USDT minimum notional: it goes out at the minimum, 0.002.
+    assert bid.amount == D("0.002") and ask.amount == D("0.004")
+    assert bid.price == D("89986.5") and ask.price == D("90004.5")
+
+
+async def test_filled_order_delay_holds_new_quotes_after_a_fill(clock):
+    connector = BatchingFakeConnector()
+    controller = make_controller(connector, clock, filled_order_delay=5)
+    await step(controller, clock)
+    bid = connector.open_orders(TradeType.BUY)[0]
+    connector.acknowledge(bid.client_order_id)
+    connector.fill(bid.client_order_id)
+    await step(controller, clock, 1.0)
+    assert connector.open_orders(TradeType.BUY) == []
+    await step(controller, clock, 5.0)
+    assert len(connector.open_orders(TradeType.BUY)) == 1
+    pnl = controller.pnl.breakdown(controller.mid)
+    assert pnl.fills == 1 and pnl.rebates == D("0.01") and pnl.spread_capture == D("0.018")  # 9 below the mid
+
+
+async def test_kill_switch_cancels_everything_closes_the_position_and_stops_quoting(clock):
+    connector = BatchingFakeConnector()
+    controller = make_controller(connector, clock, kill_switch_max_position="0.003", kill_switch_flatten=True,
+                                 max_position="0.01")
+    await step(controller, clock)
+    bid = connector.open_orders(TradeType.BUY)[0]
+    connector.acknowledge(bid.client_order_id)
+    connector.fill(bid.client_order_id)
+    await step(controller, clock, 1.0)  # filled_order_delay 0: a new bid
+    second = [order for order in connector.open_orders(TradeType.BUY)][0]
+    connector.fill(second.client_order_id)  # position 0.004 > 0.003
+    await step(controller, clock, 1.0)
+    assert controller.to_format_status()[0].endswith("HALTED by the kill switch: max position: |0.004| exceeds 0.003")
+    assert connector.open_orders() == []  # every live quote was cancelled
+    connector.confirm_cancels()
+    placed_before = len(connector.placed)
+    await step(controller, clock, 1.0)
+    close = connector.placed[-1]
+    assert len(connector.placed) == placed_before + 1
+    assert (close.side, close.order_type, close.position_action, close.amount) == \
+        (TradeType.SELL, OrderType.MARKET, PositionAction.CLOSE, D("0.004"))
+    connector.fill(close.client_order_id)
+    connector.book.move(89000.0, 89010.0)
+    for _ in range(5):
+        await step(controller, clock, 5.0)
+    assert len(connector.placed) == placed_before + 1  # flat and halted: nothing more
+
+
+async def test_stale_book_trips_the_kill_switch(clock):
+    connector = BatchingFakeConnector()
+    controller = make_controller(connector, clock, kill_switch_stale_book_seconds=5)
+    await step(controller, clock)
+    await step(controller, clock, 4.0)
+    assert "quoting" in controller.to_format_status()[0]
+    await step(controller, clock, 1.5)
+    assert "stale book: no order book update for 5.5 s" in controller.to_format_status()[0]
+    assert set(connector.cancelled) == {order.client_order_id for order in connector.placed}
+
+
+async def test_order_errors_trip_the_kill_switch(clock):
+    connector = BatchingFakeConnector()
+    controller = make_controller(connector, clock, kill_switch_max_error_rate="0.5", kill_switch_error_window=4)
+    await step(controller, clock)
+    for order in list(connector.placed):
+        connector.fail(order.client_order_id, "post-only order would cross")
+    await step(controller, clock)
+    assert "order error rate: 2 of the last 2 orders failed" in controller.to_format_status()[0]
+
+
+async def test_avellaneda_waits_for_its_estimates_then_quotes_around_the_reservation_price(clock):
+    connector = BatchingFakeConnector()
+    controller = make_controller(connector, clock, pricing_mode="avellaneda", volatility_buffer_size=5,
+                                 trading_intensity_buffer_size=5, risk_factor=1, target_position=0)
+    book = connector.book
+    for second in range(7):
+        book.move(89990.0 + (second % 2) * 10, 90010.0 + (second % 2) * 10)
+        await step(controller, clock, 1.0)
+        for listener in book.listeners.get(next(iter(book.listeners)), []):
+            for distance in (10.0, 20.0, 40.0):
+                listener(type("Trade", (), dict(trading_pair=PAIR, price=90000.0 + distance, amount=1.0 / distance))())
+        if second < 4:
+            assert connector.placed == [], controller.to_format_status()
+    await step(controller, clock, 1.0)
+    assert "reservation" in controller.to_format_status()[1]
+    bid = connector.open_orders(TradeType.BUY)[0].price
+    ask = connector.open_orders(TradeType.SELL)[0].price
+    assert bid < controller.mid < ask
+
+
+async def test_stop_cancels_live_quotes(clock):
+    connector = BatchingFakeConnector()
+    controller = make_controller(connector, clock)
+    await step(controller, clock)
+    controller.stop()
+    assert set(connector.cancelled) == {order.client_order_id for order in connector.placed}
+
+
+async def test_drawdown_is_measured_from_the_bots_own_fills_at_the_mid(clock):
+    connector = BatchingFakeConnector()
+    controller = make_controller(connector, clock, kill_switch_max_drawdown_quote=1, filled_order_delay=60)
+    await step(controller, clock)
+    bid = connector.open_orders(TradeType.BUY)[0]
+    connector.fill(bid.client_order_id, fee=D("0"))  # long 0.002 at 89991
+    connector.book.move(89700.0, 89720.0)  # mid 89710: -0.562
+    await step(controller, clock, 1.0)
+    assert controller.equity == D(100000) + D("0.002") * (D(89710) - D(89991))
+    assert "quoting" in controller.to_format_status()[0]
+    connector.book.move(89450.0, 89470.0)  # mid 89460: -1.062
+    await step(controller, clock, 1.0)
+    assert "max drawdown: equity 99998.9380 is 1.0620 below its start 100000.0000" in controller.to_format_status()[0]
+
+
+async def test_stale_book_counts_while_the_connector_is_not_ready(clock):
+    connector = BatchingFakeConnector()
+    controller = make_controller(connector, clock, kill_switch_stale_book_seconds=5)
+    await step(controller, clock)
+    connector.ready = False  # e.g. its streams dropped
+    await step(controller, clock, 3.0)
+    assert "quoting" in controller.to_format_status()[0]
+    await step(controller, clock, 3.0)
+    assert "stale book" in controller.to_format_status()[0]
+    assert set(connector.cancelled) == {order.client_order_id for order in connector.placed}

@@ -1,0 +1,167 @@
+"""V1 pure_market_making and avellaneda_market_making files naming a GRVT connector become GRVT market maker configs
+with the same parameters; what cannot carry over is named with the reason."""
+from decimal import Decimal
+
+import pytest
+import yaml
+
+from controllers.grvt_common import v1_conversion
+from controllers.grvt_common.v1_conversion import ConversionError, convert, needs_conversion, write
+from controllers.market_making.grvt_market_maker import GrvtMarketMakerConfig
+
+PURE_MARKET_MAKING = """
+template_version: 24
+strategy: pure_market_making
+exchange: grvt_perpetual_testnet
+market: btc-usdt
+bid_spread: 0.02
+ask_spread: 0.03
+minimum_spread: -100.0
+order_refresh_time: 15.0
+max_order_age: 900.0
+order_refresh_tolerance_pct: 0.01
+order_amount: 0.002
+price_ceiling: 95000
+price_floor: -1.0
+moving_price_band_enabled: false
+ping_pong_enabled: true
+order_levels: 3
+order_level_amount: 0.001
+order_level_spread: 0.05
+inventory_skew_enabled: true
+inventory_target_base_pct: 50.0
+inventory_range_multiplier: 2.0
+inventory_price: 1.0
+filled_order_delay: 30.0
+hanging_orders_enabled: true
+hanging_orders_cancel_pct: 10.0
+order_optimization_enabled: false
+ask_order_optimization_depth: 0.0
+bid_order_optimization_depth: 0.0
+add_transaction_costs: false
+price_source: current_market
+price_type: last_price
+price_source_exchange: null
+price_source_market: null
+take_if_crossed: null
+price_source_custom_api: null
+custom_api_update_interval: 5.0
+order_override: null
+should_wait_order_cancel_confirmation: true
+split_order_levels_enabled: false
+"""
+
+AVELLANEDA = """
+template_version: 0
+strategy: avellaneda_market_making
+exchange: grvt_perpetual
+market: ETH-USDT
+execution_timeframe_mode:
+  start_time: 09:30:00
+  end_time: 16:00:00
+order_amount: 0.05
+order_optimization_enabled: true
+risk_factor: 0.5
+order_amount_shape_factor: 0.3
+min_spread: 0.01
+order_refresh_time: 10.0
+max_order_age: 1800.0
+order_refresh_tolerance_pct: 0.0
+filled_order_delay: 20.0
+inventory_target_base_pct: 40.0
+add_transaction_costs: false
+volatility_buffer_size: 120
+trading_intensity_buffer_size: 90
+order_levels_mode:
+  order_levels: 3
+  level_distances: 25.0
+order_override: null
+hanging_orders_mode:
+  hanging_orders_cancel_pct: 10.0
+should_wait_order_cancel_confirmation: false
+"""
+
+
+def dropped_keys(conversion):
+    return {key for key, _ in conversion.dropped}
+
+
+def test_pure_market_making_carries_its_parameters_over():
+    conversion = convert(yaml.safe_load(PURE_MARKET_MAKING), "my_pmm_grvt")
+    config = GrvtMarketMakerConfig(**conversion.controller)
+    assert (config.id, config.connector_name, config.trading_pair, config.pricing_mode) == \
+        ("my_pmm_grvt", "grvt_perpetual_testnet", "BTC-USDT", "pmm")
+    assert (config.bid_spread, config.ask_spread, config.minimum_spread) == (Decimal("0.02"), Decimal("0.03"), -100)
+    assert (config.order_amount, config.order_levels, config.order_level_amount, config.order_level_spread) == \
+        (Decimal("0.002"), 3, Decimal("0.001"), Decimal("0.05"))
+    assert (config.order_refresh_time, config.max_order_age, config.filled_order_delay) == (15.0, 900.0, 30.0)
+    assert (config.order_refresh_tolerance_pct, config.price_ceiling, config.price_floor) == \
+        (Decimal("0.01"), Decimal(95000), Decimal(-1))
+    assert config.inventory_skew_enabled and config.inventory_range_multiplier == 2
+    assert config.target_position == 0 and config.max_price_skew_pct == 0 and config.post_only
+    assert dropped_keys(conversion) == {"ping_pong_enabled", "hanging_orders_enabled", "price_type"}
+    reasons = dict(conversion.dropped)
+    assert "mid price" in reasons["price_type"] and "every quote is refreshed" in reasons["hanging_orders_enabled"]
+    changed = dict(conversion.changed)
+    assert "signed position" in changed["inventory_target_base_pct"]
+    assert "should_wait_order_cancel_confirmation" in changed and "leverage" in changed
+
+
+def test_avellaneda_carries_its_parameters_over():
+    conversion = convert(yaml.safe_load(AVELLANEDA), "avellaneda_grvt")
+    config = GrvtMarketMakerConfig(**conversion.controller)
+    assert (config.pricing_mode, config.connector_name, config.trading_pair) == \
+        ("avellaneda", "grvt_perpetual", "ETH-USDT")
+    assert (config.risk_factor, config.order_amount_shape_factor, config.min_spread) == \
+        (Decimal("0.5"), Decimal("0.3"), Decimal("0.01"))
+    assert (config.volatility_buffer_size, config.trading_intensity_buffer_size) == (120, 90)
+    assert (config.order_levels, config.level_distances) == (3, Decimal(25))
+    # YAML reads an unquoted 16:00:00 as 57600 seconds; 09:30:00 stays text
+    assert (config.execution_timeframe, config.start_time, config.end_time) == \
+        ("daily_between_times", "09:30:00", "16:00:00")
+    assert dropped_keys(conversion) == {"hanging_orders_mode", "order_optimization_enabled"}
+    assert "should_wait_order_cancel_confirmation" not in dict(conversion.changed)
+
+
+def test_only_grvt_market_maker_files_are_converted():
+    data = yaml.safe_load(PURE_MARKET_MAKING)
+    assert needs_conversion(data)
+    assert not needs_conversion(dict(data, exchange="binance"))
+    assert not needs_conversion(dict(data, strategy="perpetual_market_making"))
+    with pytest.raises(ConversionError, match="not a GRVT connector"):
+        convert(dict(data, exchange="binance"), "x")
+    with pytest.raises(ConversionError, match="cannot be converted"):
+        convert(dict(data, strategy="perpetual_market_making"), "x")
+
+
+def test_bad_values_are_named_on_one_line():
+    data = yaml.safe_load(PURE_MARKET_MAKING)
+    with pytest.raises(ConversionError) as bad_number:
+        convert(dict(data, order_amount="lots"), "x")
+    assert str(bad_number.value) == "order_amount: 'lots' is not a number"
+    with pytest.raises(ConversionError) as invalid:
+        convert(dict(data, order_amount="-1"), "x")
+    assert "order_amount" in str(invalid.value) and "\n" not in str(invalid.value)
+
+
+def test_written_configs_load_and_explain_the_conversion(tmp_path):
+    conversion = convert(yaml.safe_load(PURE_MARKET_MAKING), "my_pmm_grvt")
+    controller_path, script_path = write(conversion, tmp_path / "controllers", tmp_path / "scripts")
+    text = controller_path.read_text()
+    assert text.startswith("# Converted from the pure_market_making file my_pmm_grvt.yml")
+    assert "# not carried over: hanging_orders_enabled:" in text
+    config = GrvtMarketMakerConfig(**yaml.safe_load(text))
+    assert config.order_levels == 3 and config.bid_spread == Decimal("0.02")
+    assert yaml.safe_load(script_path.read_text()) == {"script_file_name": "grvt_v2_controllers.py",
+                                                       "controllers_config": ["my_pmm_grvt.yml"]}
+
+
+def test_command_line(tmp_path, capsys):
+    v1_file = tmp_path / "my_pmm.yml"
+    v1_file.write_text(PURE_MARKET_MAKING)
+    assert v1_conversion.main([str(v1_file), "--conf-dir", str(tmp_path / "conf")]) == 0
+    out = capsys.readouterr().out
+    assert "pure_market_making -> GRVT market maker" in out and "not carried over: ping_pong_enabled" in out
+    assert (tmp_path / "conf" / "controllers" / "my_pmm_grvt.yml").is_file()
+    assert v1_conversion.main([str(tmp_path / "missing.yml")]) == 1
+    assert "no such file" in capsys.readouterr().err
