@@ -65,9 +65,18 @@ def _price_panel(axis, run: MarketRun) -> None:
     axis.ticklabel_format(axis="y", useOffset=False, style="plain")
 
 
+def _settled(run: MarketRun):
+    """One point per timestamp, the last: fills recorded in the same second draw no spike through their partials."""
+    points = {}
+    for point in run.points:
+        points[point.time] = point
+    return list(points.values())
+
+
 def _position_panel(axis, run: MarketRun) -> None:
-    times = _numbers([p.time for p in run.points])
-    position = [float(p.position) for p in run.points]
+    points = _settled(run)
+    times = _numbers([p.time for p in points])
+    position = [float(p.position) for p in points]
     axis.step(times, position, where="post", color="#253494", linewidth=1.2)
     axis.fill_between(times, position, step="post", alpha=0.25, color="#41b6c4")
     axis.axhline(0, color="black", linewidth=0.6)
@@ -75,16 +84,17 @@ def _position_panel(axis, run: MarketRun) -> None:
 
 
 def _pnl_panel(axis, run: MarketRun) -> None:
-    times = _numbers([p.time for p in run.points])
+    points = _settled(run)
+    times = _numbers([p.time for p in points])
     parts = {
-        "spread": [float(p.spread) for p in run.points],
-        "inventory": [float(p.inventory) for p in run.points],
-        "fees and rebates": [float(p.rebates - p.fees) for p in run.points],
-        "funding": [float(p.funding) for p in run.points],
+        "spread": [float(p.spread) for p in points],
+        "inventory": [float(p.inventory) for p in points],
+        "fees and rebates": [float(p.rebates - p.fees) for p in points],
+        "funding": [float(p.funding) for p in points],
     }
     for name, values in parts.items():
         axis.step(times, values, where="post", color=PNL_COLORS[name], linewidth=1.2, label=name)
-    axis.step(times, [float(p.total) for p in run.points], where="post", color="black", linewidth=2.0, label="total")
+    axis.step(times, [float(p.total) for p in points], where="post", color="black", linewidth=2.0, label="total")
     axis.axhline(0, color="black", linewidth=0.6)
     axis.set_ylabel(f"PnL ({run.trading_pair.split('-')[-1]})")
     axis.legend(loc="upper left", fontsize=8, ncol=5, framealpha=0.85)
