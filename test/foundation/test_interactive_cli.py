@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from grvt_sandbox.config import DEMO_API_KEY, DEMO_PRIVATE_KEY, DEMO_SUB_ACCOUNT_ID
+from grvt_tools.bot_root import prepare_root
 from grvt_tools.exchange_view import SandboxAdmin
 from grvt_tools.sandbox_process import SandboxProcess
 from test.foundation.pty_session import PtySession
@@ -235,14 +236,56 @@ def answer_create_prompts(session: PtySession) -> None:
             return
 
 
-def complete_config(path: Path):
-    """The saved strategy config once the file is fully written (it appears before its last line does)."""
+def replace_field(session: PtySession, answer: str) -> None:
+    """Clears what a prompt prefilled (its default) and types the answer, without pressing Enter."""
+    prefilled = input_line(session.screen_text()).rpartition(">>>")[2].strip()
+    if prefilled:
+        session.send("\x7f" * len(prefilled))
+        session.wait_for(lambda screen: input_line(screen).endswith(">>>"), timeout=STEP_TIMEOUT_S,
+                         description="the cleared input field")
+    session.send(answer)
+    session.wait_for(lambda screen: input_line(screen).endswith(answer), timeout=STEP_TIMEOUT_S,
+                     description=f"{answer!r} in the input field")
+    session.pump(0.5)
+
+
+def answer_model_prompts(session: PtySession, answers: dict, file_name: str, command: str) -> None:
+    """Walks through the prompts of `create --controller-config/--v2-config`: the given answers by prompt
+    fragment, each other prompt's default accepted with Enter, and the file name."""
+    previous = None
+    for _ in range(60):
+        def changed(screen):
+            field = input_line(screen)
+            return field if ">>>" in field and field != previous and field.rstrip() != ">>>" else None
+
+        session.wait_for(changed, timeout=STEP_TIMEOUT_S, description=f"the next prompt of {command!r}")
+        session.pump(1.0)  # the prompt shows before its default is filled in; typing earlier would be overwritten
+        field = previous = input_line(session.screen_text())
+        prompt = field.rpartition(">>>")[0]
+        if "file name" in prompt.lower():
+            replace_field(session, file_name)
+            session.send("\r")
+            return
+        answer = next((value for fragment, value in answers.items() if fragment.lower() in prompt.lower()), None)
+        if answer is not None:
+            replace_field(session, answer)
+        else:
+            session.pump(0.3)
+        session.send("\r")
+    raise AssertionError(f"{command!r} asked more than 60 questions")
+
+
+def complete_yaml(path: Path, *wanted: str):
+    """A config file Hummingbot saved, once it is fully written (it appears before its last line does)."""
     try:
         config = yaml.safe_load(path.read_text()) if path.is_file() else None
     except yaml.YAMLError:
         return None
-    wanted = ("strategy", "derivative", "market", "order_amount", "bid_spread", "ask_spread")
     return config if isinstance(config, dict) and all(config.get(key) is not None for key in wanted) else None
+
+
+def complete_config(path: Path):
+    return complete_yaml(path, "strategy", "derivative", "market", "order_amount", "bid_spread", "ask_spread")
 
 
 def assert_no_foreign_exchange_noise(root: Path) -> None:
@@ -287,6 +330,46 @@ def test_connect_create_trade_and_stop_through_the_interactive_cli(cli_env, isol
         wait_until(session, lambda: not sandbox.open_orders(), "no open orders after stop", timeout=30)
         exit_cli(session)
     assert not sandbox.open_orders()
+    assert_no_foreign_exchange_noise(isolated_root)
+
+
+def test_create_our_controller_and_script_configs_then_run_them(tmp_path, sandbox):
+    # A root whose scripts/ and controllers/ are this repository's, as `make install` sets up for the CLI.
+    root = prepare_root(tmp_path / "bot")
+    isolated_root = root.path
+    with hummingbot_cli(root.env(GRVT_PERPETUAL_TESTNET_BASE_URL=sandbox.url), "-p", PASSWORD,
+                        "--create-password") as session:
+        wait_for_main_screen(session)
+        connect_demo_account(session)
+
+        command = "create --controller-config market_making.grvt_market_maker"
+        type_line(session, command, lambda field: command in field)
+        answer_model_prompts(session, {"Enter the connector": CONNECTOR, "Order amount in base asset": "0.002"},
+                             "grvt_mm_cli.yml", command)
+        controller_file = isolated_root / "conf" / "controllers" / "grvt_mm_cli.yml"
+        controller = wait_until(session, lambda: complete_yaml(controller_file, "connector_name", "order_amount"),
+                                "the controller config")
+        assert (controller["connector_name"], controller["trading_pair"]) == (CONNECTOR, "BTC-USDT")
+
+        command = "create --v2-config grvt_v2_controllers"
+        type_line(session, command, lambda field: command in field)
+        answer_model_prompts(session, {"controller configurations": "grvt_mm_cli.yml"}, "grvt_mm_cli_script.yml",
+                             command)
+        script_file = isolated_root / "conf" / "scripts" / "grvt_mm_cli_script.yml"
+        script = wait_until(session, lambda: complete_yaml(script_file, "script_file_name", "controllers_config"),
+                            "the script config")
+        assert script["script_file_name"] == "grvt_v2_controllers.py"
+        assert script["controllers_config"] == ["grvt_mm_cli.yml"]
+
+        run_command(session, "start --v2 grvt_mm_cli_script.yml")
+        orders = wait_until(session, sandbox.open_orders, "the market maker's quotes on the sandbox", timeout=120)
+        assert all(order["post_only"] for order in orders), orders
+        run_command(session, "status")
+        expect_output(session, "status", "BTC-USDT")
+        run_command(session, "stop")
+        expect_output(session, "stop", "Hummingbot stopped.")
+        wait_until(session, lambda: not sandbox.open_orders(), "no open orders after stop", timeout=60)
+        exit_cli(session)
     assert_no_foreign_exchange_noise(isolated_root)
 
 
