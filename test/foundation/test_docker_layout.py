@@ -67,6 +67,7 @@ def test_image_requirements_are_pinned_like_the_project():
 
 def test_compose_files_are_consistent():
     strategies = {path.name for path in (REPO / "conf" / "strategies").glob("*.yml")}
+    script_configs = {path.name for path in (REPO / "conf" / "scripts").glob("*.yml")}
     for name in ("docker-compose.yml", "docker-compose.fleet.yml"):
         compose = yaml.safe_load((DOCKER / name).read_text())
         for service_name, service in compose["services"].items():
@@ -76,6 +77,9 @@ def test_compose_files_are_consistent():
             config = environment.get("CONFIG_FILE_NAME", "")
             if config and not config.startswith("${"):
                 assert config in strategies, (name, service_name, config)
+            script = re.sub(r"^\$\{\w+:-(.*)\}$", r"\1", environment.get("SCRIPT_CONFIG", ""))
+            if script:
+                assert script in script_configs, (name, service_name, script)
             for volume in service.get("volumes") or []:
                 assert volume.split(":")[1].startswith("/home/hummingbot/"), volume
     fleet = yaml.safe_load((DOCKER / "docker-compose.fleet.yml").read_text())["services"]
@@ -155,7 +159,8 @@ def test_the_image_layout_runs_a_bot_on_the_sandbox(tmp_path):
         process = subprocess.Popen(["bash", "-c", image_command()], cwd=root, env=env, stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT, text=True, start_new_session=True)
         try:
-            database = root / "data" / re.sub(r"\.yml$", ".sqlite", compose_bot["CONFIG_FILE_NAME"])
+            config = compose_bot.get("SCRIPT_CONFIG") or compose_bot["CONFIG_FILE_NAME"]
+            database = root / "data" / re.sub(r"\.yml$", ".sqlite", config)
             deadline = time.monotonic() + 240
             while not (database.exists() and read_records(database).quotes):
                 assert process.poll() is None, process.stdout.read()
