@@ -141,6 +141,8 @@ def test_three_bots_trade_only_their_own_accounts_and_stop_clean(
         assert sandbox_admin.open_orders(spec.trading_account_id) == []
         instruments = {order["legs"][0]["instrument"] for order in views[spec.name].order_history()}
         assert instruments == {pair.replace("-", "_") + "_Perp"}
+        exchange_fills = {fill["trade_id"] for fill in views[spec.name].fills()}
+        assert exchange_fills == {fill.exchange_trade_id for fill in records.fills}  # the bot recorded every fill
         root_log = fleet.bots[spec.name].hummingbot_log.read_text()
         assert spec.private_key not in root_log and spec.api_key not in root_log
 
