@@ -78,7 +78,7 @@ def connector_status(connector) -> Dict[str, Any]:
     for position in list(getattr(connector, "account_positions", {}).values()):
         positions.append({"trading_pair": position.trading_pair, "side": position.position_side.name,
                           "amount": _text(position.amount), "entry_price": _text(position.entry_price),
-                          "unrealized_pnl": _text(position.unrealized_pnl), "leverage": position.leverage})
+                          "unrealized_pnl": _text(position.unrealized_pnl), "leverage": _text(position.leverage)})
     return {"ready": bool(getattr(connector, "ready", False)), "trading_pairs": trading_pairs,
             "mid_prices": {pair: _mid_price(connector, pair) for pair in trading_pairs},
             "open_orders": open_orders, "positions": positions, "order_metrics": _order_metrics(connector)}
@@ -94,7 +94,7 @@ def snapshot(hb) -> Dict[str, Any]:
 
 def write_atomically(path: Path, payload: Dict[str, Any]) -> None:
     temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(payload))
+    temporary.write_text(json.dumps(_jsonable(payload)))
     os.replace(temporary, path)
 
 
@@ -103,13 +103,16 @@ async def publish_status(hb, path: Path, interval: float = STATUS_INTERVAL_S) ->
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     logger = logging.getLogger(__name__)
+    reported = set()
     while True:
         try:
             write_atomically(path, snapshot(hb))
         except asyncio.CancelledError:
             raise
-        except Exception as error:  # the status file must never stop the bot
-            logger.debug(f"Could not write the status file: {error}")
+        except Exception as error:  # the status file must never stop the bot; each distinct problem is logged once
+            if str(error) not in reported:
+                reported.add(str(error))
+                logger.warning(f"Could not write the status file {path}: {error}")
         await asyncio.sleep(interval)
 
 

@@ -80,6 +80,8 @@ class RunMonitor:
             try:
                 records = read_records(self.database, config_file=self.config_file, connector=name,
                                        trading_pair=pair, since=self.since)
+                if records.mids and records.mids[-1].timestamp > float(status.get("time") or 0):
+                    snapshot.mid = records.mids[-1].mid  # Hummingbot's own sample is newer than the status file
                 if records.quotes or records.fills:
                     snapshot.run = analyze_market(records, name, pair, end=time.time(), final_mid=snapshot.mid)
             except (RecordsError, ValueError):
@@ -98,6 +100,15 @@ def _signed(value: Optional[Decimal], digits: int = 4) -> str:
     return "-" if value is None else f"{float(value):+,.{digits}f}"
 
 
+def _number(value: Any) -> Optional[float]:
+    if isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def latency_text(order_metrics: Optional[Dict[str, Any]]) -> str:
     """A short latency line from the connector's order metrics, whatever exact keys it uses."""
     if not order_metrics:
@@ -105,8 +116,8 @@ def latency_text(order_metrics: Optional[Dict[str, Any]]) -> str:
     parts = []
     for key, value in order_metrics.items():
         if isinstance(value, dict):
-            percentiles = [(str(name), float(item)) for name, item in value.items()
-                           if isinstance(item, (int, float)) and str(name).lower().startswith("p")]
+            percentiles = [(str(name), _number(item)) for name, item in value.items()
+                           if str(name).lower().startswith("p") and _number(item) is not None]
             if percentiles:
                 names = "/".join(name for name, _ in percentiles)
                 values = "/".join(f"{item:.1f}" for _, item in percentiles)
