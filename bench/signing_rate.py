@@ -50,8 +50,7 @@ def random_orders(count: int, seed: int = 7) -> List[Dict]:
 
 def sign_with_eth_account(account, order: Dict) -> Dict:
     """The generic path: the connector's order layout and message handed to eth_account's typed-data encoder."""
-    primary_type, message = order_message(**order)
-    signed = account.sign_message(encode_typed_data(eip712_domain(CHAIN_ID), eip712_types(primary_type), message))
+    signed = account.sign_message(encode_typed_data(eip712_domain(CHAIN_ID), eip712_types(), order_message(**order)))
     return {"r": "0x" + signed.r.to_bytes(32, "big").hex(), "s": "0x" + signed.s.to_bytes(32, "big").hex(),
             "v": signed.v}
 

@@ -70,7 +70,7 @@ async def test_drop_sockets(sandbox, client):
     await public.subscribe("v1.trade", [f"{BTC}@50"])
     assert sandbox.faults.drop_sockets(private_only=True) == 1
     with pytest.raises(ConnectionError):
-        await private.receive(timeout=2)
+        await private.receive(timeout=10)
     assert (await public.subscribe("v1.trade", [f"{BTC}@200"]))["result"]["unsubs"] == [f"{BTC}@50"]
     assert sandbox.faults.drop_sockets(abort=True) == 1
     with pytest.raises((ConnectionError, asyncio.TimeoutError)):

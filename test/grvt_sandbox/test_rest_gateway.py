@@ -22,7 +22,7 @@ AUTH_ERROR = envelope(1000, "You need to authenticate prior to using this functi
 MALFORMED = envelope(1003, "Request could not be processed due to malformed syntax", 400)
 
 
-async def wait_until(condition, timeout=2.0):
+async def wait_until(condition, timeout=10.0):
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:

@@ -17,8 +17,9 @@ frames (grvt_perpetual_market_data_messages); a dict of stream -> handler dispat
 stream frame is a JSON-RPC answer to our requests. A frame that does not decode is dropped with a warning naming the
 field, and the stream goes on; a lost book frame makes its book resynchronise.
 
-Book events (frames and the control markers below) are judged at once when nothing waits before them, otherwise
-they queue behind what waits (before the tracker listens, or while the queue is drained), so their order holds.
+Book events are frames and control steps (reset, resync, REST snapshot: callables that return the book message
+to emit, if any). They are judged at once when nothing waits before them, otherwise they queue behind what waits
+(before the tracker listens, or while the queue is drained), so their order holds.
 Resynchronisation: a gap or a decrease in a book's sequence numbers makes the sequencer drop deltas of that book
 until a new snapshot; the data source unsubscribes and resubscribes the book (GRVT sends a fresh snapshot on
 subscribe) and, when no snapshot comes in time, falls back to a REST snapshot. A reconnect resets every book: the
@@ -26,9 +27,10 @@ first payload of each new subscription is its snapshot. A socket silent for WS_S
 """
 import asyncio
 import time
-from collections import deque
+from collections import OrderedDict, defaultdict
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Callable, Deque, Dict, List, Mapping, NamedTuple, Optional, Set, Union
+from functools import partial
+from typing import TYPE_CHECKING, Any, Callable, DefaultDict, Dict, List, NamedTuple, Optional, Union
 
 import msgspec
 
@@ -45,8 +47,6 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_market_data_m
     BookDeltaFrame,
     BookLevels,
     MalformedMarketDataError,
-    MiniTicker,
-    RpcError,
     RpcResponse,
     StreamFrame,
     Ticker,
@@ -60,9 +60,14 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_market_data_m
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_market_data_socket import (
     GrvtPerpetualMarketDataSocket,
 )
-from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_book import GrvtPerpetualOrderBook
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_book import (
+    GrvtBookMessage,
+    GrvtPerpetualOrderBook,
+    book_message,
+    trade_message,
+)
 from hummingbot.core.data_type.funding_info import FundingInfo, FundingInfoUpdate
-from hummingbot.core.data_type.order_book_message import OrderBookMessage
+from hummingbot.core.data_type.order_book_message import OrderBookMessage, OrderBookMessageType
 from hummingbot.core.data_type.perpetual_api_order_book_data_source import PerpetualAPIOrderBookDataSource
 from hummingbot.core.utils.async_utils import safe_ensure_future
 from hummingbot.logger import HummingbotLogger
@@ -73,29 +78,8 @@ if TYPE_CHECKING:
 _MAX_LOGGED_MESSAGE_CHARS = 300
 _SUBSCRIPTION_WORDS = {CONSTANTS.WS_RPC_SUBSCRIBE: ("subscribe to", "subscribing to", "Subscribed to"),
                        CONSTANTS.WS_RPC_UNSUBSCRIBE: ("unsubscribe from", "unsubscribing from", "Unsubscribed from")}
-_STREAM_KINDS = {CONSTANTS.WS_BOOK_DELTA_STREAM: "order book", CONSTANTS.WS_TRADE_STREAM: "trade",
-                 CONSTANTS.WS_TICKER_SNAPSHOT_STREAM: "ticker"}
-
-
-class _ResetBooks(NamedTuple):
-    """Control marker: the books of ``instrument`` (every book when None) start over with a new subscription."""
-    instrument: Optional[str]
-
-
-class _ResyncBook(NamedTuple):
-    """Control marker: refresh the book of ``instrument`` by resubscribing (hourly refresh, lost frame)."""
-    instrument: str
-    trading_pair: str
-
-
-class _ExternalBookSnapshot(NamedTuple):
-    """Control marker: a REST book to apply if the book still waits for a snapshot when the marker is reached."""
-    instrument: str
-    trading_pair: str
-    levels: BookLevels
-
-
-BookEvent = Union[BookDeltaFrame, _ResetBooks, _ResyncBook, _ExternalBookSnapshot]
+_SNAPSHOT, _DIFF = OrderBookMessageType.SNAPSHOT, OrderBookMessageType.DIFF
+BookEvent = Union[BookDeltaFrame, Callable[[], Optional[OrderBookMessage]]]  # a frame, or a control step
 
 
 class _PendingRequest(NamedTuple):
@@ -135,33 +119,6 @@ class _SilenceWatch:
         self._handle.cancel()
 
 
-class RecentTradeIds:
-    """The last ``capacity`` trade ids of a pair, for dropping replays; O(1) add and lookup."""
-
-    __slots__ = ("_order", "_ids", "_capacity")
-
-    def __init__(self, capacity: int):
-        self._order: Deque[str] = deque()
-        self._ids: Set[str] = set()
-        self._capacity = capacity
-
-    def __len__(self) -> int:
-        return len(self._ids)
-
-    def __contains__(self, trade_id: str) -> bool:
-        return trade_id in self._ids
-
-    def add(self, trade_id: str) -> bool:
-        """Remembers ``trade_id``; False when it was already known."""
-        if trade_id in self._ids:
-            return False
-        if len(self._order) >= self._capacity:
-            self._ids.discard(self._order.popleft())
-        self._order.append(trade_id)
-        self._ids.add(trade_id)
-        return True
-
-
 def funding_rate_fraction(ticker: Ticker) -> Optional[Decimal]:
     """
     The funding rate of a GRVT ticker as a fraction: GRVT reports percent ("0.01" = 0.01 % = 0.0001). Reads
@@ -177,18 +134,9 @@ def next_funding_timestamp(ticker: Ticker) -> Optional[int]:
     return nanoseconds // CONSTANTS.NANOS_PER_SECOND if nanoseconds else None
 
 
-def _result(response: Any, what: str) -> Any:
-    result = response.get("result") if isinstance(response, Mapping) else None
-    if not isinstance(result, Mapping):
-        raise MalformedMarketDataError(f"GRVT {what} response has no result object: {_shorten(response)}")
-    return result
-
-
 def _shorten(message: Any) -> str:
     text = repr(message)
-    if len(text) > _MAX_LOGGED_MESSAGE_CHARS:
-        text = text[:_MAX_LOGGED_MESSAGE_CHARS] + "..."
-    return text
+    return text if len(text) <= _MAX_LOGGED_MESSAGE_CHARS else text[:_MAX_LOGGED_MESSAGE_CHARS] + "..."
 
 
 class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
@@ -201,8 +149,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
     def __init__(
         self,
         trading_pairs: List[str],
-        connector: "GrvtPerpetualDerivative",
-        api_factory: Any = None,  # REST goes through the connector; the socket is this data source's own
+        connector: "GrvtPerpetualDerivative",  # REST goes through the connector; the socket is this data source's
         domain: str = CONSTANTS.DEFAULT_DOMAIN,
         book_rate_ms: int = CONSTANTS.WS_BOOK_DELTA_RATE_MS,
         trade_limit: int = CONSTANTS.WS_TRADE_LIMIT,
@@ -232,43 +179,28 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         self._instrument_to_pair: Dict[str, str] = {}
         self._pending_requests: Dict[int, _PendingRequest] = {}
         self._last_request_id = 0
-        self._recent_trade_ids: Dict[str, RecentTradeIds] = {}
+        self._recent_trade_ids: DefaultDict[str, OrderedDict] = defaultdict(OrderedDict)  # per pair, oldest first
         self._history_cutoff_ns: Dict[str, int] = {}  # per pair: replayed trades older than this are history
-        self._snapshot_events: Dict[str, asyncio.Event] = {}
+        self._snapshot_events: DefaultDict[str, asyncio.Event] = defaultdict(asyncio.Event)
         self._resync_tasks: Dict[str, asyncio.Task] = {}
         self._book_output: Optional[asyncio.Queue] = None  # the tracker's diff stream, once it listens
-        self.duplicate_trades = 0
-        self.malformed_messages = 0
-        self.rejected_subscriptions = 0
+        self.duplicate_trades = self.malformed_messages = self.rejected_subscriptions = 0
 
         stream_handlers: Dict[str, Callable[[Any], None]] = {
             CONSTANTS.WS_BOOK_DELTA_STREAM: self._on_book_event,
-            CONSTANTS.WS_TRADE_STREAM: self._queue_for(self._trade_messages_queue_key),
-            CONSTANTS.WS_TICKER_SNAPSHOT_STREAM: self._queue_for(self._funding_info_messages_queue_key),
+            CONSTANTS.WS_TRADE_STREAM: self._message_queue[self._trade_messages_queue_key].put_nowait,
+            CONSTANTS.WS_TICKER_SNAPSHOT_STREAM: self._message_queue[self._funding_info_messages_queue_key].put_nowait,
         }
         self._frame_handlers: Dict[type, Callable[[Any], None]] = {
             STREAM_FRAME_TYPES[stream]: handler for stream, handler in stream_handlers.items()}
-        self._book_event_handlers: Dict[type, Callable[[Any, asyncio.Queue], None]] = {
-            BookDeltaFrame: self._apply_book_frame,
-            _ResetBooks: lambda marker, _: self._reset_books(marker.instrument),
-            _ResyncBook: lambda marker, _: self._begin_resync(marker.instrument, marker.trading_pair),
-            _ExternalBookSnapshot: self._apply_external_snapshot,
-        }
 
     # ------------------------------------------------------------------------------------------------------------
     # Public API
     # ------------------------------------------------------------------------------------------------------------
-    @property
-    def sequencer(self) -> GrvtPerpetualBookSequencer:
-        return self._sequencer
-
     def market_data_stats(self) -> Dict[str, int]:
         """Counters for metrics and benchmarks: book sequencing plus dropped trades and messages."""
-        stats = self._sequencer.stats()
-        stats["duplicate_trades"] = self.duplicate_trades
-        stats["malformed_messages"] = self.malformed_messages
-        stats["rejected_subscriptions"] = self.rejected_subscriptions
-        return stats
+        return dict(self._sequencer.stats(), duplicate_trades=self.duplicate_trades,
+                    malformed_messages=self.malformed_messages, rejected_subscriptions=self.rejected_subscriptions)
 
     async def get_last_traded_prices(self, trading_pairs: List[str], domain: Optional[str] = None) -> Dict[str, float]:
         results = await asyncio.gather(
@@ -285,7 +217,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
 
     async def get_last_traded_price(self, trading_pair: str) -> Optional[float]:
         """Last trade price from the REST mini ticker; None when GRVT has no trade for the instrument."""
-        mini_ticker = await self._request_market_data(trading_pair, CONSTANTS.MINI_TICKER_PATH_URL, MiniTicker)
+        mini_ticker = await self._request_market_data(trading_pair, CONSTANTS.MINI_TICKER_PATH_URL, Ticker)
         return None if mini_ticker.last_price is None else float(mini_ticker.last_price)
 
     async def get_funding_info(self, trading_pair: str) -> FundingInfo:
@@ -316,17 +248,15 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         try:
             instrument = await self._connector.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
             if subscribe:
-                self._on_book_event(_ResetBooks(instrument))
-                self._instrument_to_pair[instrument] = trading_pair
+                self._on_book_event(partial(self._sequencer.reset, instrument))
                 self._history_cutoff_ns[trading_pair] = time.time_ns()
                 self.add_trading_pair(trading_pair)
-            await self._send_requests(ws, method, instrument, trading_pair)
-            if not subscribe:
+                await self._subscribe(ws, instrument, trading_pair)
+            else:
+                await self._send_requests(ws, method, instrument, trading_pair)
                 self._forget_instrument(instrument, trading_pair)
             self.logger().info(f"{done} GRVT public streams of {trading_pair}.")
             return True
-        except asyncio.CancelledError:
-            raise
         except Exception as exception:
             if subscribe and instrument is not None:
                 self._forget_instrument(instrument, trading_pair)
@@ -341,7 +271,9 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         response = await self._connector._api_post(
             path_url=path_url, data={"instrument": instrument, **params}, is_auth_required=False, limit_id=path_url)
         what = path_url.rsplit("/", 1)[-1]
-        return from_builtins(_result(response, what), message_type, what)
+        if not isinstance(response, dict) or not isinstance(response.get("result"), dict):
+            raise MalformedMarketDataError(f"GRVT {what} response has no result object: {_shorten(response)}")
+        return from_builtins(response["result"], message_type, what)
 
     async def _request_order_book_snapshot(self, trading_pair: str) -> BookLevels:
         return await self._request_market_data(
@@ -353,14 +285,12 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         # A REST book has no sequence number. It takes the id of the stream's current snapshot, so the tracker
         # rejects none of the stream payloads of this epoch still on their way (the stream snapshot among them
         # replaces this book when it arrives).
-        return GrvtPerpetualOrderBook.snapshot_message_from_exchange(
-            levels, trading_pair, self._sequencer.snapshot_update_id(instrument))
+        return book_message(_SNAPSHOT, levels, trading_pair, self._sequencer.snapshot_update_id(instrument))
 
     async def _request_order_book_snapshots(self, output: asyncio.Queue):
         """Hourly refresh of the base class: resubscribe every book (REST only if the stream snapshot fails)."""
-        for trading_pair in list(self._trading_pairs):
-            instrument = await self._connector.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
-            self._on_book_event(_ResyncBook(instrument, trading_pair))
+        for instrument, trading_pair in list(self._instrument_to_pair.items()):
+            self._on_book_event(partial(self._begin_resync, instrument, trading_pair))
 
     # ------------------------------------------------------------------------------------------------------------
     # Socket and subscriptions
@@ -375,25 +305,24 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         try:
             self._pending_requests.clear()
             # Ordered with the payloads: everything of the old socket is judged before the books start over.
-            self._on_book_event(_ResetBooks(None))
+            self._on_book_event(self._sequencer.reset)
             first_subscription_ns = time.time_ns()
             for trading_pair in list(self._trading_pairs):
                 try:
                     instrument = await self._connector.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
-                except asyncio.CancelledError:
-                    raise
                 except Exception as exception:
                     self.logger().error(f"GRVT has no instrument for {trading_pair}, not subscribing it: {exception}")
                     continue
-                self._instrument_to_pair[instrument] = trading_pair
                 self._history_cutoff_ns.setdefault(trading_pair, first_subscription_ns)
-                await self._send_requests(ws, CONSTANTS.WS_RPC_SUBSCRIBE, instrument, trading_pair)
+                await self._subscribe(ws, instrument, trading_pair)
             self.logger().info("Subscribed to GRVT public order book, trade and ticker streams.")
-        except asyncio.CancelledError:
-            raise
         except Exception:
             self.logger().error("Unexpected error subscribing to GRVT public streams.", exc_info=True)
             raise
+
+    async def _subscribe(self, ws: GrvtPerpetualMarketDataSocket, instrument: str, trading_pair: str):
+        self._instrument_to_pair[instrument] = trading_pair
+        await self._send_requests(ws, CONSTANTS.WS_RPC_SUBSCRIBE, instrument, trading_pair)
 
     async def _send_requests(self, ws: GrvtPerpetualMarketDataSocket, method: str, instrument: str,
                              trading_pair: str, streams=None):
@@ -449,46 +378,41 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
     def _on_frame(self, raw: Union[str, bytes]):
         try:
             frame = decode_frame(raw)
-        except msgspec.MsgspecError as error:
-            frame = self._frame_after_error(raw, error)
+        except msgspec.MsgspecError:
+            frame = self._frame_after_error(raw)
             if frame is None:
                 return
-        handler = self._frame_handlers.get(type(frame))
-        if handler is None:
-            self.logger().debug(f"Ignoring GRVT stream {type(frame).__struct_config__.tag!r} nobody subscribed to.")
-        else:
-            handler(frame)
+        self._frame_handlers[type(frame)](frame)
 
-    def _frame_after_error(self, raw: Union[str, bytes], error: msgspec.MsgspecError) -> Optional[StreamFrame]:
+    def _frame_after_error(self, raw: Union[str, bytes]) -> Optional[StreamFrame]:
         """A frame that is not a well-formed stream frame: a JSON-RPC answer, a stream frame with "" for null
-        fields (returned decoded), a malformed or unknown stream frame, or not JSON at all."""
+        fields (returned decoded), a malformed frame or one of a stream nobody subscribed to, or not JSON at all."""
         try:
             data = decode_json(raw)
         except msgspec.DecodeError:
             self.logger().debug(f"Ignoring non-JSON frame from GRVT market data: {_shorten(raw)}")
             return None
-        stream = data.get("stream") if isinstance(data, dict) else None
-        if isinstance(data, dict) and "stream" not in data:
-            self._on_rpc_response(data)
-        elif isinstance(stream, str) and stream in STREAM_FRAME_TYPES:
-            try:
-                return frame_from_builtins(data)
-            except msgspec.ValidationError as lenient_error:
-                error = lenient_error
-            if stream in _STREAM_KINDS:
-                self._drop_malformed(_STREAM_KINDS[stream], raw, error)
-                if stream == CONSTANTS.WS_BOOK_DELTA_STREAM:
-                    self._resync_after_loss(data.get("feed"))
-            else:
-                self.logger().debug(f"Ignoring GRVT stream {stream!r} nobody subscribed to.")
-        elif isinstance(data, dict):
-            self.logger().debug(f"Ignoring GRVT stream {stream!r} nobody subscribed to.")
-        else:
+        if not isinstance(data, dict):
             self.logger().debug(f"Ignoring unexpected GRVT market-data message: {_shorten(raw)}")
+            return None
+        if "stream" not in data:
+            self._on_rpc_response(data)
+            return None
+        stream = data["stream"]
+        if not isinstance(stream, str) or stream not in STREAM_FRAME_TYPES:
+            self.logger().debug(f"Ignoring GRVT stream {stream!r} nobody subscribed to.")
+            return None
+        try:
+            return frame_from_builtins(data)
+        except MalformedMarketDataError as error:
+            self.malformed_messages += 1
+            self.logger().warning(f"{error}; dropped: {_shorten(raw)}")
+        if stream == CONSTANTS.WS_BOOK_DELTA_STREAM:
+            feed = data.get("feed")
+            trading_pair = self._instrument_to_pair.get(feed.get("instrument")) if isinstance(feed, dict) else None
+            if trading_pair is not None:
+                self._on_book_event(partial(self._begin_resync, feed["instrument"], trading_pair))
         return None
-
-    def _queue_for(self, key: str) -> Callable[[StreamFrame], None]:
-        return lambda frame: self._message_queue[key].put_nowait(frame)
 
     def _on_rpc_response(self, data: Dict[str, Any]):
         """Answers to our subscribe/unsubscribe requests, error notices, and anything unexpected."""
@@ -496,45 +420,37 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             response = from_builtins(data, RpcResponse, "market-data answer")
         except MalformedMarketDataError:
             response = RpcResponse()
-        request = self._pending_requests.pop(response.id, None) if response.id is not None else None
+        request = self._pending_requests.pop(response.id, None)
         error = response.rpc_error
-        if error is not None:
-            self._log_request_error(request, error)
-        elif request is None or response.result is None:
-            self.logger().debug(f"Ignoring unexpected GRVT market-data message: {_shorten(data)}")
-        elif request.method == CONSTANTS.WS_RPC_SUBSCRIBE:
-            result = response.result
-            if request.selector not in result.subs:
-                self.logger().warning(
-                    f"GRVT did not confirm the {request.stream} subscription {request.selector} "
-                    f"of {request.trading_pair}: {_shorten(data.get('result'))}")
-            elif request.stream == CONSTANTS.WS_BOOK_DELTA_STREAM:
-                # the first delta after the snapshot must carry this number: a delta lost right after it is a gap
-                index = result.subs.index(request.selector)
-                if index < len(result.first_sequence_number):
-                    instrument = request.selector.split("@", 1)[0]
-                    self._sequencer.expect_first_delta(instrument, result.first_sequence_number[index])
-
-    def _log_request_error(self, request: Optional[_PendingRequest], error: RpcError):
-        if request is None:
+        if error is not None and request is None:
             if error.code == CONSTANTS.ERROR_MALFORMED_REQUEST:
                 self.logger().debug(f"GRVT market data answered a frame with error {error.code}: {error.message}")
             else:
                 self.logger().warning(f"GRVT market-data error {error.code}: {error.message}")
-            return
-        if request.method == CONSTANTS.WS_RPC_SUBSCRIBE:
-            self.rejected_subscriptions += 1
-        hint = " (the instrument is unknown to GRVT)" if error.code == CONSTANTS.ERROR_INVALID_INSTRUMENT else ""
-        self.logger().error(
-            f"GRVT rejected {request.method} {request.stream} {request.selector} for {request.trading_pair}: "
-            f"error {error.code} {error.message}{hint}. Other pairs are unaffected.")
-
-    def _drop_malformed(self, kind: str, raw_message: Any, error: Exception):
-        self.malformed_messages += 1
-        self.logger().warning(f"Dropped a malformed GRVT {kind} message ({error}): {_shorten(raw_message)}")
+        elif error is not None:
+            if request.method == CONSTANTS.WS_RPC_SUBSCRIBE:
+                self.rejected_subscriptions += 1
+            hint = " (the instrument is unknown to GRVT)" if error.code == CONSTANTS.ERROR_INVALID_INSTRUMENT else ""
+            self.logger().error(
+                f"GRVT rejected {request.method} {request.stream} {request.selector} for {request.trading_pair}: "
+                f"error {error.code} {error.message}{hint}. Other pairs are unaffected.")
+        elif request is None or response.result is None:
+            self.logger().debug(f"Ignoring unexpected GRVT market-data message: {_shorten(data)}")
+        elif request.method == CONSTANTS.WS_RPC_SUBSCRIBE:
+            subs = response.result.subs
+            if request.selector not in subs:
+                self.logger().warning(f"GRVT did not confirm the {request.stream} subscription {request.selector} "
+                                      f"of {request.trading_pair}: {_shorten(data.get('result'))}")
+            elif request.stream == CONSTANTS.WS_BOOK_DELTA_STREAM:
+                # the first delta after the snapshot must carry this number: a delta lost right after it is a gap
+                first_sequence_numbers = response.result.first_sequence_number
+                index = subs.index(request.selector)
+                if index < len(first_sequence_numbers):
+                    instrument = request.selector.split("@", 1)[0]
+                    self._sequencer.expect_first_delta(instrument, first_sequence_numbers[index])
 
     # ------------------------------------------------------------------------------------------------------------
-    # Order book events (frames and control markers, in arrival order)
+    # Order book events (frames and control steps, in arrival order)
     # ------------------------------------------------------------------------------------------------------------
     def _on_book_event(self, event: BookEvent):
         """Judged at once when the tracker listens and nothing waits in the diff queue; queued otherwise."""
@@ -557,16 +473,13 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
     async def _parse_order_book_diff_message(self, raw_message: BookEvent, message_queue: asyncio.Queue):
         self._judge_book_event(raw_message, message_queue)
 
-    async def _parse_order_book_snapshot_message(self, raw_message: BookEvent, message_queue: asyncio.Queue):
-        # Stream snapshots are handled with the deltas (see the module docstring); nothing is routed here.
-        self._judge_book_event(raw_message, message_queue)
-
     def _judge_book_event(self, event: BookEvent, output: asyncio.Queue):
-        handler = self._book_event_handlers.get(type(event))
-        if handler is None:
-            self._drop_malformed("order book", event, TypeError("not a book frame"))
+        if type(event) is BookDeltaFrame:
+            self._apply_book_frame(event, output)
         else:
-            handler(event, output)
+            message = event()
+            if message is not None:
+                output.put_nowait(message)
 
     def _apply_book_frame(self, frame: BookDeltaFrame, output: asyncio.Queue):
         feed = frame.feed
@@ -577,48 +490,27 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         sequencer = self._sequencer
         verdict = sequencer.on_message(instrument, frame.sequence_number, frame.prev_sequence_number)
         if verdict is BookSequenceVerdict.DELTA:
-            output.put_nowait(GrvtPerpetualOrderBook.diff_message_from_exchange(
-                feed, trading_pair, sequencer.last_update_id))
+            output.put_nowait(book_message(_DIFF, feed, trading_pair, sequencer.last_update_id))
         elif verdict is BookSequenceVerdict.SNAPSHOT:
-            output.put_nowait(GrvtPerpetualOrderBook.snapshot_message_from_exchange(
-                feed, trading_pair, sequencer.last_update_id))
-            self._snapshot_event(instrument).set()
+            output.put_nowait(book_message(_SNAPSHOT, feed, trading_pair, sequencer.last_update_id))
+            self._snapshot_events[instrument].set()
         elif verdict is BookSequenceVerdict.GAP:
             self.logger().warning(
                 f"GRVT {trading_pair} book sequence broken (received {frame.sequence_number}, previous "
                 f"{frame.prev_sequence_number}); resubscribing for a fresh snapshot.")
-            self._begin_resync(instrument, trading_pair, already_requested=True)
+            self._begin_resync(instrument, trading_pair)
 
-    def _resync_after_loss(self, feed: Any):
-        instrument = feed.get("instrument") if isinstance(feed, dict) else None
-        trading_pair = self._instrument_to_pair.get(instrument) if isinstance(instrument, str) else None
-        if trading_pair is not None:
-            self._on_book_event(_ResyncBook(instrument, trading_pair))
-
-    def _reset_books(self, instrument: Optional[str]):
-        if instrument is None:
-            self._sequencer.reset_all()
-        else:
-            self._sequencer.reset(instrument)
-
-    def _snapshot_event(self, instrument: str) -> asyncio.Event:
-        event = self._snapshot_events.get(instrument)
-        if event is None:
-            event = self._snapshot_events[instrument] = asyncio.Event()
-        return event
-
-    def _begin_resync(self, instrument: str, trading_pair: str, already_requested: bool = False):
+    def _begin_resync(self, instrument: str, trading_pair: str):
         """Deltas of ``instrument`` are dropped from now on until a snapshot; fetches one unless in progress."""
-        if not already_requested:
-            self._sequencer.request_resync(instrument)
-        self._snapshot_event(instrument).clear()
+        self._sequencer.request_resync(instrument)
+        self._snapshot_events[instrument].clear()
         task = self._resync_tasks.get(instrument)
         if task is None or task.done():
             self._resync_tasks[instrument] = safe_ensure_future(self._resync_book(instrument, trading_pair))
 
     async def _resync_book(self, instrument: str, trading_pair: str):
         """Resubscribes the book; REST snapshot if the stream's does not come. Retries until the book has one."""
-        event = self._snapshot_event(instrument)
+        event = self._snapshot_events[instrument]
         try:
             while not event.is_set():
                 try:
@@ -635,10 +527,8 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
                             f"No GRVT {trading_pair} book snapshot {self.RESYNC_SNAPSHOT_TIMEOUT_SECONDS:.0f} s "
                             f"after resubscribing; using a REST snapshot.")
                     levels = await self._request_order_book_snapshot(trading_pair)
-                    self._on_book_event(_ExternalBookSnapshot(instrument, trading_pair, levels))
+                    self._on_book_event(partial(self._external_snapshot, instrument, trading_pair, levels))
                     return
-                except asyncio.CancelledError:
-                    raise
                 except Exception:
                     self.logger().exception(f"Error resynchronising the GRVT {trading_pair} order book; retrying.")
                     await self._sleep(self.RESYNC_SNAPSHOT_TIMEOUT_SECONDS)
@@ -646,15 +536,13 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             if self._resync_tasks.get(instrument) is asyncio.current_task():
                 del self._resync_tasks[instrument]
 
-    def _apply_external_snapshot(self, snapshot: _ExternalBookSnapshot, output: asyncio.Queue):
-        if not self._sequencer.is_awaiting_snapshot(snapshot.instrument):
-            return  # the stream's own snapshot arrived first
-        if snapshot.instrument not in self._instrument_to_pair:
-            return  # unsubscribed meanwhile
-        update_id = self._sequencer.apply_external_snapshot(snapshot.instrument)
-        output.put_nowait(
-            GrvtPerpetualOrderBook.snapshot_message_from_exchange(snapshot.levels, snapshot.trading_pair, update_id))
-        self._snapshot_event(snapshot.instrument).set()
+    def _external_snapshot(self, instrument: str, trading_pair: str, levels: BookLevels) -> Optional[GrvtBookMessage]:
+        """The message of a REST book if the book still waits for a snapshot (none came from the stream meanwhile)
+        and the pair is still subscribed."""
+        if instrument not in self._instrument_to_pair or not self._sequencer.is_awaiting_snapshot(instrument):
+            return None
+        self._snapshot_events[instrument].set()
+        return book_message(_SNAPSHOT, levels, trading_pair, self._sequencer.apply_external_snapshot(instrument))
 
     # ------------------------------------------------------------------------------------------------------------
     # Trades and funding
@@ -665,8 +553,6 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         if trading_pair is None:
             try:
                 trading_pair = await self._connector.trading_pair_associated_to_exchange_symbol(symbol=instrument)
-            except asyncio.CancelledError:
-                raise
             except Exception:
                 return None
             if trading_pair not in self._trading_pairs:
@@ -679,26 +565,26 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         trading_pair = await self._trading_pair_for(trade.instrument)
         if trading_pair is None:
             return
-        recent_ids = self._recent_trade_ids.get(trading_pair)
-        if recent_ids is None:
-            recent_ids = self._recent_trade_ids[trading_pair] = RecentTradeIds(self.TRADE_IDS_REMEMBERED_PER_PAIR)
-        if not recent_ids.add(trade.trade_id):
+        recent_ids = self._recent_trade_ids[trading_pair]
+        if trade.trade_id in recent_ids:
             self.duplicate_trades += 1
             return
+        recent_ids[trade.trade_id] = None
+        if len(recent_ids) > self.TRADE_IDS_REMEMBERED_PER_PAIR:
+            recent_ids.popitem(last=False)
         cutoff_ns = self._history_cutoff_ns.get(trading_pair)
         if cutoff_ns is not None and raw_message.sequence_number == 0 and trade.event_time < cutoff_ns:
             return  # replayed on subscribe, from before the pair's first subscription: history, not an event
-        message_queue.put_nowait(GrvtPerpetualOrderBook.trade_message_from_exchange(trade, trading_pair))
+        message_queue.put_nowait(trade_message(trade, trading_pair))
 
     async def _parse_funding_info_message(self, raw_message: TickerSnapshotFrame, message_queue: asyncio.Queue):
         ticker = raw_message.feed
         trading_pair = await self._trading_pair_for(ticker.instrument)
-        if trading_pair is None:
-            return
-        message_queue.put_nowait(FundingInfoUpdate(
-            trading_pair=trading_pair,
-            index_price=ticker.index_price,
-            mark_price=ticker.mark_price,
-            next_funding_utc_timestamp=next_funding_timestamp(ticker),
-            rate=funding_rate_fraction(ticker),
-        ))
+        if trading_pair is not None:
+            message_queue.put_nowait(FundingInfoUpdate(
+                trading_pair=trading_pair,
+                index_price=ticker.index_price,
+                mark_price=ticker.mark_price,
+                next_funding_utc_timestamp=next_funding_timestamp(ticker),
+                rate=funding_rate_fraction(ticker),
+            ))

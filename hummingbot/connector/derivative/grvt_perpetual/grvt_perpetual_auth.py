@@ -3,28 +3,32 @@ GRVT session handling: API-key login on the edge gateway, the `gravity` session 
 X-Grvt-Account-Id header on private REST calls and on the private socket's upgrade request.
 
 - The cookie's `Expires` (RFC 1123, GMT) is read as UTC whatever the local time zone; `Max-Age` wins when present;
-  without either the session is assumed to live `default_session_ttl_seconds`.
+  without either the session is assumed to live DEFAULT_SESSION_TTL_SECONDS.
 - Sessions are refreshed ahead of expiry: inside the refresh margin a background login starts while requests keep
   using the still-valid cookie; only an expired (or invalidated) session makes callers wait.
-- Concurrent callers share one login (one in-flight future); logins go through the throttler (auth pool) and are
-  retried with exponential backoff, except when GRVT refuses the key (401/403).
+- Concurrent callers share one login (one in-flight task); logins go through the throttler (auth pool) and are
+  retried with exponential backoff, except when GRVT refuses the key (HTTP 4xx other than 408/429).
 - `run_with_session_retry` re-logs in and retries once when a call fails with HTTP 401 / error 1000.
 - Empty keys are accepted (Hummingbot builds non-trading instances with them); a private call then fails clearly.
 Secrets (API key, cookie) never appear in logs, exceptions or reprs.
 """
 import asyncio
+import contextlib
 import contextvars
 import email.utils
 import logging
 import time
-from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, TypeVar
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable, Dict, Iterable, List, Mapping, Optional, TypeVar
 
 from hummingbot.connector.derivative.grvt_perpetual import (
     grvt_perpetual_constants as CONSTANTS,
     grvt_perpetual_web_utils as web_utils,
 )
-from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import GrvtPerpetualAPIError
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import (
+    GrvtPerpetualAPIError,
+    error_from_response,
+)
 from hummingbot.core.api_throttler.async_throttler_base import AsyncThrottlerBase
 from hummingbot.core.web_assistant.auth import AuthBase
 from hummingbot.core.web_assistant.connections.data_types import RESTMethod, RESTRequest, WSRequest
@@ -36,41 +40,27 @@ T = TypeVar("T")
 # Generation of the session whose headers were attached inside the current `run_with_session_retry` call.
 _SESSION_USED: contextvars.ContextVar[Optional[List[int]]] = contextvars.ContextVar("grvt_session_used", default=None)
 
-# Seconds before expiry below which callers wait for a new login instead of using the old cookie.
-_HARD_EXPIRY_MARGIN_SECONDS = 2.0
-
 
 class GrvtAuthError(IOError):
     """Login failed or no session can be obtained. Messages never include the API key or cookie."""
 
-    def __init__(self, message: str, retryable: bool = True, http_status: Optional[int] = None):
+    def __init__(self, message: str, retryable: bool = True):
         super().__init__(message)
         self.retryable = retryable
-        self.http_status = http_status
 
 
 @dataclass(frozen=True)
 class GrvtSession:
-    __slots__ = ("cookie", "account_id", "expires_at", "generation")
-
-    cookie: str
-    account_id: Optional[str]
+    cookie: str = field(repr=False)
+    account_id: Optional[str] = field(repr=False)
     expires_at: float  # epoch seconds (UTC)
     generation: int
-
-    def __repr__(self) -> str:
-        return f"GrvtSession(generation={self.generation}, expires_at={self.expires_at})"
 
 
 @dataclass(frozen=True)
 class SessionCookie:
-    __slots__ = ("value", "expires_at")
-
-    value: str
+    value: str = field(repr=False)
     expires_at: Optional[float]  # epoch seconds; None when the cookie carries neither Expires nor Max-Age
-
-    def __repr__(self) -> str:
-        return f"SessionCookie(expires_at={self.expires_at})"
 
 
 def parse_cookie_expires(value: str) -> float:
@@ -90,37 +80,34 @@ def parse_session_cookie(
     now: float,
     cookie_name: str = CONSTANTS.SESSION_COOKIE_NAME,
 ) -> Optional[SessionCookie]:
-    """The named cookie and its expiry from Set-Cookie header values (Max-Age over Expires, RFC 6265)."""
+    """
+    The named cookie and its expiry from Set-Cookie header values: Max-Age wins over Expires (RFC 6265) and an
+    unreadable attribute counts as absent. (http.cookies drops a whole header on an attribute it does not know.)
+    """
     for header in set_cookie_headers:
-        name_value, *attributes = header.split(";")
-        name, sep, cookie_value = name_value.partition("=")
-        if not sep or name.strip() != cookie_name:
+        name_value, *attribute_texts = header.split(";")
+        name, _, value = name_value.partition("=")
+        value = value.strip().strip('"')
+        if name.strip() != cookie_name or not value:
             continue
-        cookie_value = cookie_value.strip().strip('"')
-        if not cookie_value:
-            continue
-        expires_at: Optional[float] = None
-        max_age: Optional[float] = None
-        for attribute in attributes:
-            key, _, attribute_value = attribute.partition("=")
-            key = key.strip().lower()
-            if key == "expires":
-                try:
-                    expires_at = parse_cookie_expires(attribute_value)
-                except ValueError:
-                    expires_at = None
-            elif key == "max-age":
-                try:
-                    max_age = float(attribute_value.strip())
-                except ValueError:
-                    max_age = None
-        if max_age is not None:
-            expires_at = now + max_age
-        return SessionCookie(value=cookie_value, expires_at=expires_at)
+        attributes = {key.strip().lower(): text.strip()
+                      for key, _, text in (attribute.partition("=") for attribute in attribute_texts)}
+        with contextlib.suppress(KeyError, ValueError):
+            return SessionCookie(value, now + float(attributes["max-age"]))
+        with contextlib.suppress(KeyError, ValueError):
+            return SessionCookie(value, parse_cookie_expires(attributes["expires"]))
+        return SessionCookie(value, None)
     return None
 
 
 class GrvtPerpetualAuth(AuthBase):
+    REFRESH_MARGIN_SECONDS = 60.0  # re-login this long before the cookie expires
+    HARD_EXPIRY_MARGIN_SECONDS = 2.0  # this close to expiry callers wait for a new login instead of using the cookie
+    DEFAULT_SESSION_TTL_SECONDS = 3600.0  # assumed lifetime when the cookie carries neither Expires nor Max-Age
+    MAX_LOGIN_ATTEMPTS = 5
+    BACKOFF_INITIAL_SECONDS = 0.5
+    BACKOFF_MAX_SECONDS = 8.0
+    LOGIN_TIMEOUT_SECONDS = 10.0
     _logger: Optional[HummingbotLogger] = None
 
     def __init__(
@@ -129,30 +116,17 @@ class GrvtPerpetualAuth(AuthBase):
         trading_account_id: Optional[str],
         domain: str = CONSTANTS.DEFAULT_DOMAIN,
         throttler: Optional[AsyncThrottlerBase] = None,
-        refresh_margin_seconds: float = CONSTANTS.SESSION_REFRESH_MARGIN_SECONDS,
-        default_session_ttl_seconds: float = CONSTANTS.DEFAULT_SESSION_TTL_SECONDS,
-        max_login_attempts: int = CONSTANTS.LOGIN_MAX_ATTEMPTS,
-        backoff_initial_seconds: float = CONSTANTS.LOGIN_BACKOFF_INITIAL_SECONDS,
-        backoff_max_seconds: float = CONSTANTS.LOGIN_BACKOFF_MAX_SECONDS,
-        login_timeout_seconds: float = CONSTANTS.LOGIN_TIMEOUT_SECONDS,
         time_provider: Callable[[], float] = time.time,
     ):
         self._api_key = (api_key or "").strip()
         self._trading_account_id = (trading_account_id or "").strip()
         self._domain = domain
         self._throttler = throttler
-        self._refresh_margin = float(refresh_margin_seconds)
-        self._default_ttl = float(default_session_ttl_seconds)
-        self._max_login_attempts = max(1, int(max_login_attempts))
-        self._backoff_initial = float(backoff_initial_seconds)
-        self._backoff_max = float(backoff_max_seconds)
-        self._login_timeout = float(login_timeout_seconds)
         self._time = time_provider
         self._session: Optional[GrvtSession] = None
         self._generation = 0
         self._login_task: Optional[asyncio.Task] = None
         self._api_factory: Optional[WebAssistantsFactory] = None
-        self._login_count = 0
 
     @classmethod
     def logger(cls) -> HummingbotLogger:
@@ -161,35 +135,15 @@ class GrvtPerpetualAuth(AuthBase):
         return cls._logger
 
     def __repr__(self) -> str:
+        account = self._trading_account_id
+        masked = f"...{account[-4:]}" if len(account) > 4 else ("set" if account else "none")
         state = "active" if self._session is not None else "none"
-        return f"GrvtPerpetualAuth(domain={self._domain}, account={self._masked_account()}, session={state})"
-
-    __str__ = __repr__
-
-    # --------------------------------------------------------------------------------------------------------------
-    # Properties
-    # --------------------------------------------------------------------------------------------------------------
-    @property
-    def domain(self) -> str:
-        return self._domain
+        return f"GrvtPerpetualAuth(domain={self._domain}, account={masked}, session={state})"
 
     @property
     def trading_account_id(self) -> str:
         """The sub-account id (decimal string) orders and private requests refer to."""
         return self._trading_account_id
-
-    @property
-    def has_credentials(self) -> bool:
-        return bool(self._api_key)
-
-    @property
-    def session(self) -> Optional[GrvtSession]:
-        return self._session
-
-    @property
-    def login_count(self) -> int:
-        """Number of successful logins (for metrics and tests)."""
-        return self._login_count
 
     # --------------------------------------------------------------------------------------------------------------
     # AuthBase
@@ -197,10 +151,9 @@ class GrvtPerpetualAuth(AuthBase):
     async def rest_authenticate(self, request: RESTRequest) -> RESTRequest:
         if not request.is_auth_required:
             return request
-        session = await self.ensure_session()
         headers = dict(request.headers or {})
         existing_cookie = headers.get("Cookie")
-        headers.update(self._session_headers(session))
+        headers.update(await self.get_ws_auth_headers())
         if existing_cookie and CONSTANTS.SESSION_COOKIE_NAME + "=" not in existing_cookie:
             headers["Cookie"] = f"{existing_cookie}; {headers['Cookie']}"
         request.headers = headers
@@ -210,12 +163,14 @@ class GrvtPerpetualAuth(AuthBase):
         # GRVT authenticates a socket once, by the headers of its upgrade request (get_ws_auth_headers).
         return request
 
-    async def get_rest_auth_headers(self) -> Dict[str, str]:
-        return self._session_headers(await self.ensure_session())
-
     async def get_ws_auth_headers(self) -> Dict[str, str]:
-        """Headers for the private socket's upgrade request: Cookie and X-Grvt-Account-Id."""
-        return self._session_headers(await self.ensure_session())
+        """The session headers (Cookie and X-Grvt-Account-Id) of private REST calls and of the private socket's
+        upgrade request."""
+        session = await self.ensure_session()
+        headers = {"Cookie": f"{CONSTANTS.SESSION_COOKIE_NAME}={session.cookie}"}
+        if session.account_id:
+            headers[CONSTANTS.ACCOUNT_ID_HEADER] = session.account_id
+        return headers
 
     # --------------------------------------------------------------------------------------------------------------
     # Session lifecycle
@@ -226,18 +181,14 @@ class GrvtPerpetualAuth(AuthBase):
         one plus a background refresh; a fresh login (shared by all callers) when there is none or it expired.
         """
         session = self._session
-        now = self._time()
-        if session is not None:
-            remaining = session.expires_at - now
-            if remaining > self._refresh_margin:
-                self._record_session_use(session)
-                return session
-            if remaining > _HARD_EXPIRY_MARGIN_SECONDS:
-                self._start_login()
-                self._record_session_use(session)
-                return session
-        session = await asyncio.shield(self._start_login())
-        self._record_session_use(session)
+        remaining = session.expires_at - self._time() if session is not None else 0.0
+        if remaining <= self.HARD_EXPIRY_MARGIN_SECONDS:
+            session = await asyncio.shield(self._start_login())
+        elif remaining <= self.REFRESH_MARGIN_SECONDS:
+            self._start_login()
+        used = _SESSION_USED.get()
+        if used is not None:
+            used.append(session.generation)
         return session
 
     def invalidate_session(self, generation: Optional[int] = None) -> bool:
@@ -281,25 +232,16 @@ class GrvtPerpetualAuth(AuthBase):
 
     @staticmethod
     def is_session_error(error: Any) -> bool:
-        """True for a failure a new login can fix: error code 1000, or HTTP 401 without another code."""
-        flag = getattr(error, "is_session_expired", None)
-        if isinstance(flag, bool):
-            return flag
-        code = getattr(error, "code", None) if isinstance(error, BaseException) else None
-        if not isinstance(code, int):
-            code = web_utils.error_code(error)
-        if code is not None:
-            return code in CONSTANTS.SESSION_ERROR_CODES
-        status = getattr(error, "http_status", None)
-        if not isinstance(status, int):
-            status = web_utils.http_status(error)
-        return status == CONSTANTS.HTTP_UNAUTHORIZED
+        """True for a failure a new login can fix (GrvtPerpetualAPIError.is_session_expired): error code 1000, or
+        HTTP 401 without another code; `error` is an exception or a decoded error body."""
+        if isinstance(error, Mapping):
+            error = GrvtPerpetualAPIError.from_error_object(error)
+        return getattr(error, "is_session_expired", False) is True
 
-    async def close(self):
-        task = self._login_task
-        if task is not None and not task.done():
-            task.cancel()
-        self._login_task = None
+    def _on_session_rejected(self, used_generations: List[int]):
+        generation = used_generations[-1] if used_generations else None
+        if self.invalidate_session(generation):
+            self.logger().info("GRVT rejected the session cookie; logging in again.")
 
     # --------------------------------------------------------------------------------------------------------------
     # Login
@@ -323,15 +265,13 @@ class GrvtPerpetualAuth(AuthBase):
     async def _login_with_retries(self) -> GrvtSession:
         if not self._api_key:
             raise GrvtAuthError("GRVT API key is not configured; private requests are unavailable.", retryable=False)
-        delay = self._backoff_initial
-        for attempt in range(1, self._max_login_attempts + 1):
+        delay = self.BACKOFF_INITIAL_SECONDS
+        for attempt in range(1, self.MAX_LOGIN_ATTEMPTS + 1):
             try:
                 return await self._login()
-            except asyncio.CancelledError:
-                raise
             except Exception as exception:
                 retryable = getattr(exception, "retryable", True)
-                if not retryable or attempt == self._max_login_attempts:
+                if not retryable or attempt == self.MAX_LOGIN_ATTEMPTS:
                     if isinstance(exception, GrvtAuthError):
                         raise
                     raise GrvtAuthError(
@@ -340,7 +280,7 @@ class GrvtPerpetualAuth(AuthBase):
                 self.logger().warning(
                     f"GRVT login attempt {attempt} failed ({exception}); retrying in {delay:.2f} s.")
                 await self._sleep(delay)
-                delay = min(self._backoff_max, delay * 2)
+                delay = min(self.BACKOFF_MAX_SECONDS, delay * 2)
         raise GrvtAuthError("GRVT login failed.")  # pragma: no cover - the loop always returns or raises
 
     async def _login(self) -> GrvtSession:
@@ -350,36 +290,33 @@ class GrvtPerpetualAuth(AuthBase):
             throttler_limit_id=CONSTANTS.LOGIN_PATH_URL,
             data={"api_key": self._api_key},
             method=RESTMethod.POST,
-            headers={"Cookie": CONSTANTS.LOGIN_REMEMBER_ME_COOKIE, "Content-Type": "application/json"},
+            headers={"Cookie": CONSTANTS.LOGIN_REMEMBER_ME_COOKIE},
             return_err=True,
-            timeout=self._login_timeout,
+            timeout=self.LOGIN_TIMEOUT_SECONDS,
         )
         status = response.status
         if status >= 400:
-            body = await self._safe_text(response)
-            code = web_utils.error_code(web_utils.json_body(body) or {})
-            detail = f"HTTP {status}" + (f", error {code}" if code is not None else "")
+            refusal = error_from_response(status, await response.text())
+            detail = f"HTTP {status}" + (f", error {refusal.code}" if refusal.code is not None else "")
             retryable = status >= 500 or status in (408, CONSTANTS.HTTP_TOO_MANY_REQUESTS)
             hint = "" if retryable else " (check the API key and that this IP is whitelisted)"
-            raise GrvtAuthError(f"GRVT login refused: {detail}{hint}", retryable=retryable, http_status=status)
+            raise GrvtAuthError(f"GRVT login refused: {detail}{hint}", retryable=retryable)
 
         now = self._time()
-        cookie = parse_session_cookie(self._set_cookie_headers(response.headers), now=now)
+        cookie = parse_session_cookie(response.headers.getall("Set-Cookie", []), now=now)
         if cookie is None:
-            raise GrvtAuthError("GRVT login answer carries no session cookie.", http_status=status)
-        account_id = self._header(response.headers, CONSTANTS.ACCOUNT_ID_HEADER)
+            raise GrvtAuthError("GRVT login answer carries no session cookie.")
+        account_id = (response.headers.get(CONSTANTS.ACCOUNT_ID_HEADER) or "").strip() or None
         if not account_id:
             self.logger().warning("GRVT login answer carries no X-Grvt-Account-Id header.")
-        expires_at = cookie.expires_at if cookie.expires_at is not None else now + self._default_ttl
-        if expires_at <= now + _HARD_EXPIRY_MARGIN_SECONDS:
-            raise GrvtAuthError("GRVT login returned an already expired session cookie.", http_status=status)
+        expires_at = cookie.expires_at if cookie.expires_at is not None else now + self.DEFAULT_SESSION_TTL_SECONDS
+        if expires_at <= now + self.HARD_EXPIRY_MARGIN_SECONDS:
+            raise GrvtAuthError("GRVT login returned an already expired session cookie.")
         self._generation += 1
-        session = GrvtSession(cookie=cookie.value, account_id=account_id, expires_at=expires_at,
-                              generation=self._generation)
-        self._session = session
-        self._login_count += 1
+        self._session = GrvtSession(cookie=cookie.value, account_id=account_id, expires_at=expires_at,
+                                    generation=self._generation)
         self.logger().info(f"GRVT session established, valid for {expires_at - now:.0f} s.")
-        return session
+        return self._session
 
     def _get_api_factory(self) -> WebAssistantsFactory:
         if self._api_factory is None:
@@ -389,65 +326,3 @@ class GrvtPerpetualAuth(AuthBase):
 
     async def _sleep(self, delay: float):
         await asyncio.sleep(delay)
-
-    # --------------------------------------------------------------------------------------------------------------
-    # Helpers
-    # --------------------------------------------------------------------------------------------------------------
-    @staticmethod
-    def _session_headers(session: GrvtSession) -> Dict[str, str]:
-        headers = {"Cookie": f"{CONSTANTS.SESSION_COOKIE_NAME}={session.cookie}"}
-        if session.account_id:
-            headers[CONSTANTS.ACCOUNT_ID_HEADER] = session.account_id
-        return headers
-
-    @staticmethod
-    def _record_session_use(session: GrvtSession):
-        used = _SESSION_USED.get()
-        if used is not None:
-            used.append(session.generation)
-
-    def _on_session_rejected(self, used_generations: List[int]):
-        generation = used_generations[-1] if used_generations else None
-        if self.invalidate_session(generation):
-            self.logger().info("GRVT rejected the session cookie; logging in again.")
-
-    def _masked_account(self) -> str:
-        account = self._trading_account_id
-        return f"...{account[-4:]}" if len(account) > 4 else ("set" if account else "none")
-
-    @staticmethod
-    def _set_cookie_headers(headers: Any) -> List[str]:
-        if headers is None:
-            return []
-        getall = getattr(headers, "getall", None)
-        if getall is not None:
-            return list(getall("Set-Cookie", []))
-        values: List[str] = []
-        for key, value in _items(headers):
-            if key.lower() == "set-cookie":
-                values.append(value)
-        return values
-
-    @staticmethod
-    def _header(headers: Any, name: str) -> Optional[str]:
-        if headers is None:
-            return None
-        value = headers.get(name) if hasattr(headers, "get") else None
-        if value is None:
-            for key, item in _items(headers):
-                if key.lower() == name.lower():
-                    value = item
-                    break
-        return value.strip() if isinstance(value, str) and value.strip() else None
-
-    @staticmethod
-    async def _safe_text(response) -> str:
-        try:
-            return await response.text()
-        except Exception:
-            return ""
-
-
-def _items(headers: Any) -> List[Tuple[str, str]]:
-    items = getattr(headers, "items", None)
-    return list(items()) if items is not None else []

@@ -15,18 +15,15 @@ numbering on every subscription (and per gateway). The sequencer therefore issue
 ``epoch << UPDATE_ID_EPOCH_SHIFT`` for a snapshot, +1 for every delta applied on top of it. ``epoch`` counts the
 snapshots of that key and never goes back, so a new snapshot always outranks everything issued before it, and the
 tracker discards leftovers of an older epoch by itself. 2**40 deltas per epoch and 2**23 epochs fit in an int64.
-
-Global sequence numbers. With ``use_global_sequence_number`` GRVT sends cluster-wide numbers
-(``cluster_sequence * 10**5 + dedup_counter``) that grow but do not step by one. The connector does not subscribe
-that way; ``contiguous=False`` supports it anyway by accepting any increase and detecting gaps through
-``prev_sequence_number`` alone.
 """
 import enum
-from typing import Dict, Hashable
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import DefaultDict, Dict, Hashable, Optional
 
-SNAPSHOT_SEQUENCE_NUMBER = 0
 NO_PREVIOUS_SEQUENCE = -1  # pass when a payload has no prev_sequence_number (0 means the same)
 UPDATE_ID_EPOCH_SHIFT = 40
+_COUNTERS = ("snapshots", "deltas", "duplicates", "stale", "gaps", "decreases", "resyncs")
 
 
 class BookSequenceVerdict(enum.IntEnum):
@@ -37,24 +34,21 @@ class BookSequenceVerdict(enum.IntEnum):
     GAP = 5  # continuity broken (jump or decrease): drop it and resynchronise; deltas are dropped until a snapshot
 
 
+@dataclass(slots=True)
 class _BookStreamState:
-    __slots__ = ("awaiting_snapshot", "first_payload_is_snapshot", "first_sequence", "last_sequence", "epoch",
-                 "update_id", "expected_first", "announced_first")
-
-    def __init__(self):
-        self.awaiting_snapshot = True
-        self.first_payload_is_snapshot = True
-        self.first_sequence = -1  # first delta number accepted since the last snapshot; -1: none yet
-        self.last_sequence = -1  # last delta number accepted; -1: the next delta anchors the chain
-        self.epoch = 0
-        self.update_id = 0
-        self.expected_first = -1  # number the first delta after the current snapshot must carry; -1: unknown
-        self.announced_first = -1  # announced by a subscribe answer, for the snapshot still to come
+    awaiting_snapshot: bool = True
+    first_payload_is_snapshot: bool = True  # while awaiting: any first payload is the snapshot, not only a 0
+    first_sequence: int = -1  # first delta number accepted since the last snapshot; -1: none yet
+    last_sequence: int = -1  # last delta number accepted; -1: the next delta anchors the chain
+    epoch: int = 0
+    update_id: int = 0
+    expected_first: int = -1  # number the first delta after the current snapshot must carry; -1: unknown
+    announced_first: int = -1  # announced by a subscribe answer, for the snapshot still to come
 
 
 class GrvtPerpetualBookSequencer:
     """
-    Per-key (one key per subscribed stream and selector) snapshot/delta state machine.
+    Per-key (one key per subscribed book) snapshot/delta state machine.
 
     - After ``reset`` (a fresh subscription on a new socket) the first payload is the snapshot, whatever its number.
     - After a gap, or ``request_resync`` (a resubscription on a live socket, where deltas of the old subscription
@@ -65,20 +59,13 @@ class GrvtPerpetualBookSequencer:
       DUPLICATEs; numbers below the first one seen are a decrease (the gateway restarted its numbering): GAP.
     """
 
-    __slots__ = ("_states", "_contiguous", "snapshots", "deltas", "duplicates", "stale", "gaps", "decreases",
-                 "resyncs", "last_update_id")
+    __slots__ = ("_states", "last_update_id") + _COUNTERS
 
-    def __init__(self, contiguous: bool = True):
-        self._states: Dict[Hashable, _BookStreamState] = {}
-        self._contiguous = contiguous
+    def __init__(self):
+        self._states: DefaultDict[Hashable, _BookStreamState] = defaultdict(_BookStreamState)
         self.last_update_id = 0  # update id of the last payload accepted as a snapshot or a delta, any key
-        self.snapshots = 0
-        self.deltas = 0
-        self.duplicates = 0
-        self.stale = 0
-        self.gaps = 0
-        self.decreases = 0
-        self.resyncs = 0
+        for counter in _COUNTERS:
+            setattr(self, counter, 0)
 
     def on_message(
         self,
@@ -86,75 +73,34 @@ class GrvtPerpetualBookSequencer:
         sequence_number: int,
         prev_sequence_number: int = NO_PREVIOUS_SEQUENCE,
     ) -> BookSequenceVerdict:
-        if self.accept_next_delta(key, sequence_number, prev_sequence_number):
-            return BookSequenceVerdict.DELTA
-        state = self._states.get(key)
-        if state is None:
-            state = self._states[key] = _BookStreamState()
-
-        if sequence_number == SNAPSHOT_SEQUENCE_NUMBER:
-            self._start_epoch(state, anchor=-1)
+        state = self._states[key]
+        if sequence_number == 0 or (state.awaiting_snapshot and state.first_payload_is_snapshot):
+            self._start_epoch(state, anchor=sequence_number or -1)
             return BookSequenceVerdict.SNAPSHOT
-
         if state.awaiting_snapshot:
-            if state.first_payload_is_snapshot:
-                self._start_epoch(state, anchor=sequence_number)
-                return BookSequenceVerdict.SNAPSHOT
             self.stale += 1
             return BookSequenceVerdict.STALE
-
         last = state.last_sequence
-        if last < 0:
+        if last < 0:  # the first delta after a snapshot numbered 0 anchors the chain
             expected = state.expected_first
             if expected > 0 and sequence_number != expected:
                 if sequence_number < expected:  # published before the snapshot was taken: already in it
                     self.duplicates += 1
                     return BookSequenceVerdict.DUPLICATE
                 return self._gap(state)
-            state.first_sequence = state.last_sequence = sequence_number
-            state.update_id = self.last_update_id = state.update_id + 1
-            self.deltas += 1
-            return BookSequenceVerdict.DELTA
-
-        if sequence_number <= last:
+            state.first_sequence = sequence_number
+        elif sequence_number <= last:
             if sequence_number >= state.first_sequence:
                 self.duplicates += 1
                 return BookSequenceVerdict.DUPLICATE
             self.decreases += 1
             return self._gap(state)
-
-        if self._contiguous and sequence_number != last + 1:
+        elif sequence_number != last + 1 or (prev_sequence_number > 0 and prev_sequence_number != last):
             return self._gap(state)
-        if prev_sequence_number > 0 and prev_sequence_number != last:
-            return self._gap(state)
-
         state.last_sequence = sequence_number
         state.update_id = self.last_update_id = state.update_id + 1
         self.deltas += 1
         return BookSequenceVerdict.DELTA
-
-    def accept_next_delta(
-        self,
-        key: Hashable,
-        sequence_number: int,
-        prev_sequence_number: int = NO_PREVIOUS_SEQUENCE,
-    ) -> bool:
-        """
-        The common case on its own: True, with the delta counted as ``on_message`` would (verdict DELTA, its id in
-        ``last_update_id``), when ``sequence_number`` directly follows the last delta of a live chain; False with
-        nothing changed otherwise (``on_message`` then judges the payload).
-        """
-        state = self._states.get(key)
-        if state is None:
-            return False
-        last = state.last_sequence
-        if (sequence_number != last + 1 or last < 0 or state.awaiting_snapshot
-                or (prev_sequence_number > 0 and prev_sequence_number != last)):
-            return False
-        state.last_sequence = sequence_number
-        state.update_id = self.last_update_id = state.update_id + 1
-        self.deltas += 1
-        return True
 
     def expect_first_delta(self, key: Hashable, first_sequence_number: int):
         """
@@ -164,18 +110,11 @@ class GrvtPerpetualBookSequencer:
         """
         if first_sequence_number <= 0:
             return
-        state = self._states.get(key)
-        if state is None:
-            state = self._states[key] = _BookStreamState()
+        state = self._states[key]
         if state.awaiting_snapshot:
             state.announced_first = first_sequence_number
         elif state.last_sequence < 0:
             state.expected_first = first_sequence_number
-
-    def update_id(self, key: Hashable) -> int:
-        """Hummingbot update id of the last payload accepted for ``key`` (0 before any)."""
-        state = self._states.get(key)
-        return 0 if state is None else state.update_id
 
     def snapshot_update_id(self, key: Hashable) -> int:
         """Update id of the current epoch's snapshot for ``key`` (0 before any): no payload of the epoch is below."""
@@ -186,23 +125,14 @@ class GrvtPerpetualBookSequencer:
         state = self._states.get(key)
         return state is None or state.awaiting_snapshot
 
-    def reset(self, key: Hashable):
-        """A fresh subscription on a new socket: its first payload is the snapshot."""
-        state = self._states.get(key)
-        if state is not None:
-            state.awaiting_snapshot = True
-            state.first_payload_is_snapshot = True
-
-    def reset_all(self):
-        """The socket was replaced: every key waits for the snapshot of its new subscription."""
-        for key in self._states:
-            self.reset(key)
+    def reset(self, key: Optional[Hashable] = None):
+        """A fresh subscription on a new socket (every key when None): its first payload is the snapshot."""
+        for state in self._states.values() if key is None else (self._states[key],):
+            state.awaiting_snapshot = state.first_payload_is_snapshot = True
 
     def request_resync(self, key: Hashable):
-        """A resubscription on the live socket: drop deltas until a payload numbered 0 arrives."""
-        state = self._states.get(key)
-        if state is None:
-            state = self._states[key] = _BookStreamState()
+        """A resubscription on the live socket (after a gap, too): drop deltas until a payload numbered 0 arrives."""
+        state = self._states[key]
         state.awaiting_snapshot = True
         state.first_payload_is_snapshot = False
         self.resyncs += 1
@@ -213,28 +143,17 @@ class GrvtPerpetualBookSequencer:
         book: a new epoch starts and the next delta anchors the chain, since a REST book has no sequence number.
         Returns the update id for that snapshot.
         """
-        state = self._states.get(key)
-        if state is None:
-            state = self._states[key] = _BookStreamState()
+        state = self._states[key]
         state.announced_first = -1  # the announcement was for the stream's snapshot, not this one
         self._start_epoch(state, anchor=-1)
         return state.update_id
 
     def stats(self) -> Dict[str, int]:
-        return {
-            "snapshots": self.snapshots,
-            "deltas": self.deltas,
-            "duplicates": self.duplicates,
-            "stale": self.stale,
-            "gaps": self.gaps,
-            "decreases": self.decreases,
-            "resyncs": self.resyncs,
-        }
+        return {counter: getattr(self, counter) for counter in _COUNTERS}
 
     def _start_epoch(self, state: _BookStreamState, anchor: int):
         state.awaiting_snapshot = False
-        state.first_sequence = anchor
-        state.last_sequence = anchor
+        state.first_sequence = state.last_sequence = anchor
         state.expected_first = state.announced_first if anchor < 0 else -1
         state.announced_first = -1
         state.epoch += 1
@@ -243,7 +162,6 @@ class GrvtPerpetualBookSequencer:
 
     def _gap(self, state: _BookStreamState) -> BookSequenceVerdict:
         self.gaps += 1
-        self.resyncs += 1
         state.awaiting_snapshot = True
         state.first_payload_is_snapshot = False
         return BookSequenceVerdict.GAP

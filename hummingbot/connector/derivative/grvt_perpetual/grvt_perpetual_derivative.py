@@ -307,7 +307,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
 
     def _create_order_book_data_source(self) -> GrvtPerpetualAPIOrderBookDataSource:
         return GrvtPerpetualAPIOrderBookDataSource(trading_pairs=self._trading_pairs, connector=self,
-                                                   api_factory=self._web_assistants_factory, domain=self._domain)
+                                                   domain=self._domain)
 
     def _create_user_stream_data_source(self) -> GrvtPerpetualUserStreamDataSource:
         return GrvtPerpetualUserStreamDataSource(auth=self._auth, api_factory=self._web_assistants_factory,

@@ -10,43 +10,42 @@ import msgspec
 
 from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
 
-# Short explanations for the codes a trading connector meets; the exchange's own message is always kept too.
+# GRVT error code -> a short explanation, for the codes a user of the connector may meet (not those the connector
+# rules out itself, like an over-long signature expiry or cancel-on-disconnect countdown); the exchange's own message
+# is always kept too.
 ERROR_EXPLANATIONS = {
-    CONSTANTS.ERROR_UNAUTHENTICATED: "session cookie missing or expired (the connector logs in again)",
-    CONSTANTS.ERROR_UNAUTHORIZED: "the API key is not allowed to use this endpoint",
-    CONSTANTS.ERROR_INTERNAL: "GRVT internal error, retry later",
-    CONSTANTS.ERROR_MALFORMED_REQUEST: "GRVT could not parse the request",
-    CONSTANTS.ERROR_NOT_FOUND: "no such order or record",
-    CONSTANTS.ERROR_RATE_LIMITED: "rate limit of the account tier exceeded",
-    CONSTANTS.ERROR_IP_NOT_WHITELISTED: "this IP address is not whitelisted for the API key",
-    CONSTANTS.ERROR_ENDPOINT_DEACTIVATED: "endpoint temporarily disabled by GRVT",
-    CONSTANTS.ERROR_INVALID_CHAIN_ID: "order signed for the wrong chain id (check the domain)",
-    CONSTANTS.ERROR_SIGNER_NO_TRADE_PERMISSION: "the signing key has no trade permission on this sub-account",
-    CONSTANTS.ERROR_SIGNATURE_UNAUTHORIZED_SIGNER: "the private key does not belong to this API key",
-    CONSTANTS.ERROR_SIGNATURE_EXPIRED: "the order signature expired before GRVT received it (check the clock)",
-    CONSTANTS.ERROR_SIGNATURE_MISMATCH: "the signature does not match the order payload",
-    CONSTANTS.ERROR_SUB_ACCOUNT_MISMATCH: "the trading account id does not match the API key's sub-account",
-    CONSTANTS.ERROR_SIGNATURE_TOO_LONG: "signature expiration beyond GRVT's 30 day maximum",
-    CONSTANTS.ERROR_CLIENT_ORDER_ID_OVERLAP: "client order id already used by an active order",
-    CONSTANTS.ERROR_INACTIVE_INSTRUMENT: "instrument is not active",
-    CONSTANTS.ERROR_UNSUPPORTED_INSTRUMENT: "instrument is not supported",
-    CONSTANTS.ERROR_SIZE_BELOW_MIN: "order size below the instrument's min_size",
-    CONSTANTS.ERROR_INVALID_PRICE_TICK: "price is not a multiple of the tick size",
-    CONSTANTS.ERROR_SIZE_TOO_GRANULAR: "size is not a multiple of min_size",
-    CONSTANTS.ERROR_BELOW_MIN_NOTIONAL: "order notional below the instrument's minimum",
-    CONSTANTS.ERROR_BELOW_MIN_NOTIONAL_REDUCE: "reduce-only order notional below the instrument's minimum",
-    CONSTANTS.ERROR_INSUFFICIENT_MARGIN: "insufficient margin",
-    CONSTANTS.ERROR_MAX_POSITION_SIZE: "fill would exceed the maximum position size",
-    CONSTANTS.ERROR_MAX_OPEN_ORDERS: "too many open orders",
-    CONSTANTS.ERROR_INVALID_LEVERAGE: "invalid leverage",
-    CONSTANTS.ERROR_LEVERAGE_BELOW_MIN: "leverage below the instrument minimum",
-    CONSTANTS.ERROR_LEVERAGE_ABOVE_MAX: "leverage above the instrument maximum",
-    CONSTANTS.ERROR_REDUCE_ONLY_NO_POSITION: "reduce-only (close) order but there is no position to reduce",
-    CONSTANTS.ERROR_REDUCE_ONLY_INCREASES_POSITION: "reduce-only order would increase the position",
-    CONSTANTS.ERROR_REDUCE_ONLY_TOO_LARGE: "reduce-only order larger than the position",
-    CONSTANTS.ERROR_INVALID_INSTRUMENT: "instrument is invalid",
-    CONSTANTS.ERROR_ORDER_ID_REQUIRED: "an order id or a client order id is required",
-    CONSTANTS.ERROR_COUNTDOWN_TOO_LONG: "cancel-on-disconnect countdown above 300 s",
+    1000: "session cookie missing or expired (the connector logs in again)",
+    1001: "the API key is not allowed to use this endpoint",
+    1002: "GRVT internal error, retry later",
+    1003: "GRVT could not parse the request",
+    1004: "no such order or record",
+    1006: "rate limit of the account tier exceeded",
+    1008: "this IP address is not whitelisted for the API key",
+    1009: "endpoint temporarily disabled by GRVT",
+    1012: "order signed for the wrong chain id (check the domain)",
+    1400: "the signing key has no trade permission on this sub-account",
+    2000: "the private key does not belong to this API key",
+    2001: "the order signature expired before GRVT received it (check the clock)",
+    2002: "the signature does not match the order payload",
+    2003: "the trading account id does not match the API key's sub-account",
+    2012: "client order id already used by an active order",
+    2060: "instrument is not active",
+    2061: "instrument is not supported",
+    2062: "order size below the instrument's min_size",
+    2064: "price is not a multiple of the tick size",
+    2065: "size is not a multiple of min_size",
+    2066: "order notional below the instrument's minimum",
+    2067: "reduce-only order notional below the instrument's minimum",
+    2080: "insufficient margin",
+    2081: "fill would exceed the maximum position size",
+    2090: "too many open orders",
+    2100: "invalid leverage",
+    2107: "leverage below the instrument minimum",
+    2108: "leverage above the instrument maximum",
+    2400: "reduce-only (close) order but there is no position to reduce",
+    2401: "reduce-only order would increase the position",
+    2402: "reduce-only order larger than the position",
+    3000: "instrument is invalid",
 }
 
 _MAX_RAW_BODY_IN_MESSAGE = 300
@@ -90,7 +89,7 @@ class GrvtPerpetualAPIError(IOError):
 
     @property
     def is_not_found(self) -> bool:
-        return self.code in CONSTANTS.ORDER_NOT_FOUND_ERROR_CODES
+        return self.code == CONSTANTS.ERROR_NOT_FOUND
 
     @property
     def is_session_expired(self) -> bool:
@@ -134,8 +133,7 @@ class GrvtPerpetualAPIError(IOError):
                 envelope = msgspec.convert(error, _ErrorEnvelope, strict=False)
             except msgspec.ValidationError:
                 envelope = _ErrorEnvelope(message=_shorten(str(error.get("message") or "")))
-            return cls(code=envelope.code or None, message=envelope.message or "no message",
-                       http_status=envelope.status or http_status, path=path)
+            return _from_envelope(envelope, http_status, path)
         return cls(code=None, message=_shorten(str(error)), http_status=http_status, path=path)
 
 
@@ -168,11 +166,9 @@ def error_from_response(http_status: int, body: Union[bytes, str], path: str = "
     except (msgspec.DecodeError, msgspec.ValidationError):
         envelope = None
     if envelope is not None and envelope.code:
-        return GrvtPerpetualAPIError(code=envelope.code, message=envelope.message or "no message",
-                                     http_status=envelope.status or http_status, path=path)
+        return _from_envelope(envelope, http_status, path)
     if http_status >= 400:
-        text = body.decode(errors="replace") if isinstance(body, bytes) else body
-        message = text if text else "empty response body"
+        message = _text(body) or "empty response body"
         if "<html" in message.lower():
             message = "HTML error page"
         return GrvtPerpetualAPIError(code=None, message=_shorten(message), http_status=http_status, path=path)
@@ -181,14 +177,22 @@ def error_from_response(http_status: int, body: Union[bytes, str], path: str = "
 
 def unreadable_answer(http_status: int, body: Union[bytes, str], path: str, reason: str) -> GrvtPerpetualAPIError:
     """A success status whose body is not the expected GRVT answer (`{}`, a proxy page...): outcome unknown."""
-    text = body.decode(errors="replace") if isinstance(body, bytes) else body
-    return GrvtPerpetualAPIError(
-        code=None, message=f"unexpected answer {_shorten(text)!r} ({reason})", http_status=http_status, path=path)
+    message = f"unexpected answer {_shorten(_text(body))!r} ({reason})"
+    return GrvtPerpetualAPIError(code=None, message=message, http_status=http_status, path=path)
+
+
+def _from_envelope(envelope: _ErrorEnvelope, http_status: Optional[int], path: str) -> GrvtPerpetualAPIError:
+    return GrvtPerpetualAPIError(code=envelope.code or None, message=envelope.message or "no message",
+                                 http_status=envelope.status or http_status, path=path)
 
 
 def _looks_like_error(body: Union[bytes, str]) -> bool:
     marker = b'"code"' if isinstance(body, bytes) else '"code"'
     return marker in body[:200]
+
+
+def _text(body: Union[bytes, str]) -> str:
+    return body.decode(errors="replace") if isinstance(body, bytes) else body
 
 
 def _shorten(text: str) -> str:

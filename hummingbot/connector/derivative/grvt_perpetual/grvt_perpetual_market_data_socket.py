@@ -23,10 +23,6 @@ class GrvtPerpetualMarketDataSocket:
         self._ws: Optional[aiohttp.ClientWebSocketResponse] = None
         self.last_recv_time = 0.0  # time.time() of the last data frame, like Hummingbot's WSConnection
 
-    @property
-    def connected(self) -> bool:
-        return self._ws is not None
-
     async def connect(self, url: str, heartbeat: float):
         session = aiohttp.ClientSession()
         try:

@@ -50,7 +50,8 @@ def book_message(
     trading_pair: str,
     update_id: int,
 ) -> GrvtBookMessage:
-    """A SNAPSHOT or DIFF message of ``levels`` (a ``v1.book.d`` feed or a REST ``book`` result)."""
+    """A SNAPSHOT or DIFF message of ``levels``: a REST ``book`` result or a ``v1.book.d`` feed (a delta's levels
+    carry their new absolute size)."""
     bids, asks = levels.bids, levels.asks
     for level in bids:
         level.update_id = update_id
@@ -64,29 +65,19 @@ def book_message(
     )
 
 
+def trade_message(trade: Trade, trading_pair: str) -> OrderBookMessage:
+    """A public trade; the side is the taker's (``is_taker_buyer``)."""
+    return OrderBookMessage(OrderBookMessageType.TRADE, {
+        "trading_pair": trading_pair,
+        "trade_type": _BUY if trade.is_taker_buyer else _SELL,
+        "trade_id": trade.trade_id,
+        "update_id": trade.event_time,
+        "price": trade.price,
+        "amount": trade.size,
+    }, timestamp=trade.event_time / CONSTANTS.NANOS_PER_SECOND)
+
+
 class GrvtPerpetualOrderBook(OrderBook):
-
-    @classmethod
-    def snapshot_message_from_exchange(cls, levels: BookLevels, trading_pair: str, update_id: int) -> GrvtBookMessage:
-        """A full book: a REST ``book`` result or the feed of a ``v1.book.d`` snapshot payload."""
-        return book_message(OrderBookMessageType.SNAPSHOT, levels, trading_pair, update_id)
-
-    @classmethod
-    def diff_message_from_exchange(cls, levels: BookLevels, trading_pair: str, update_id: int) -> GrvtBookMessage:
-        """The feed of a ``v1.book.d`` delta payload: changed levels with their new absolute size."""
-        return book_message(OrderBookMessageType.DIFF, levels, trading_pair, update_id)
-
-    @classmethod
-    def trade_message_from_exchange(cls, trade: Trade, trading_pair: str) -> OrderBookMessage:
-        """A public trade; the side is the taker's (``is_taker_buyer``)."""
-        return OrderBookMessage(OrderBookMessageType.TRADE, {
-            "trading_pair": trading_pair,
-            "trade_type": _BUY if trade.is_taker_buyer else _SELL,
-            "trade_id": trade.trade_id,
-            "update_id": trade.event_time,
-            "price": trade.price,
-            "amount": trade.size,
-        }, timestamp=trade.event_time / CONSTANTS.NANOS_PER_SECOND)
 
     def restore_from_snapshot_and_diffs(self, snapshot: OrderBookMessage, diffs: List[OrderBookMessage]):
         """

@@ -1,45 +1,38 @@
 """
-URLs, web-assistant factory, throttler and small conversions for the GRVT perpetual connector.
+URLs, web-assistant factory, throttler and the time conversions of the GRVT perpetual connector.
 
 Every URL helper reads the environment overrides at call time, so pointing the connector at a local GRVT sandbox
 needs no code edit: GRVT_PERPETUAL_BASE_URL=http://127.0.0.1:PORT moves all five gateways (sockets get the ws(s)
 scheme and /ws/full), the finer GRVT_PERPETUAL_{EDGE,TRADES,MARKET_DATA,TRADES_WS,MARKET_DATA_WS}_URL move one,
-GRVT_PERPETUAL_CHAIN_ID changes the EIP-712 chain id. <DOMAIN>_* variants (GRVT_PERPETUAL_TESTNET_BASE_URL ...)
-apply to one domain only and win over the generic names.
+GRVT_PERPETUAL_CHAIN_ID changes the EIP-712 chain id, GRVT_PERPETUAL_QUOTE_EXPIRY_SECONDS the quote lifetime and
+GRVT_PERPETUAL_ALLOW_PLAINTEXT=true lets the mainnet domain use http/ws. <DOMAIN>_* variants
+(GRVT_PERPETUAL_TESTNET_BASE_URL ...) apply to one domain only and win over the generic names.
 """
-import json
 import logging
 import os
-import re
 import time
-from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any, Callable, List, Mapping, Optional, Union
+from typing import Any, Mapping, NamedTuple, Optional, Union
 from urllib.parse import urlsplit, urlunsplit
 
+import msgspec
+
 from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import GrvtPerpetualAPIError
 from hummingbot.connector.time_synchronizer import TimeSynchronizer
 from hummingbot.connector.utils import TimeSynchronizerRESTPreProcessor
 from hummingbot.core.api_throttler.async_throttler import AsyncThrottler
 from hummingbot.core.api_throttler.async_throttler_base import AsyncThrottlerBase
-from hummingbot.core.api_throttler.data_types import RateLimit
 from hummingbot.core.web_assistant.auth import AuthBase
-from hummingbot.core.web_assistant.connections.data_types import RESTMethod, RESTRequest
-from hummingbot.core.web_assistant.rest_pre_processors import RESTPreProcessorBase
+from hummingbot.core.web_assistant.connections.data_types import RESTMethod
 from hummingbot.core.web_assistant.web_assistants_factory import WebAssistantsFactory
 
 _logger = logging.getLogger(__name__)
-
-PERPETUAL_SUFFIX = "_Perp"
 
 
 # ------------------------------------------------------------------------------------------------------------------
 # Endpoints
 # ------------------------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class GrvtEndpoints:
-    __slots__ = ("edge", "trades", "market_data", "trades_ws", "market_data_ws", "chain_id")
-
+class GrvtEndpoints(NamedTuple):
     edge: str
     trades: str
     market_data: str
@@ -49,76 +42,60 @@ class GrvtEndpoints:
 
 
 def _env(domain: str, name: str) -> Optional[str]:
-    value = os.environ.get(f"{domain.upper()}_{name}")
-    if not value:
-        value = os.environ.get(f"{CONSTANTS.ENV_PREFIX}_{name}")
+    value = os.environ.get(f"{domain.upper()}_{name}") or os.environ.get(f"{CONSTANTS.ENV_PREFIX}_{name}")
     return value.strip() if value else None
 
 
-def _check_domain(domain: str):
-    if domain not in CONSTANTS.REST_BASE_URLS:
-        raise ValueError(f"Unknown GRVT domain '{domain}'. Expected one of {', '.join(CONSTANTS.DOMAINS)}.")
+def _host(domain: str) -> str:
+    if domain not in CONSTANTS.DOMAIN_HOSTS:
+        raise ValueError(f"Unknown GRVT domain '{domain}'. Expected one of {', '.join(CONSTANTS.DOMAIN_HOSTS)}.")
+    return CONSTANTS.DOMAIN_HOSTS[domain]
 
 
-def _rest_base(url: str) -> str:
-    return url.rstrip("/")
-
-
-def _ws_url(url: str) -> str:
-    """An http(s) or ws(s) URL to a socket URL: ws(s) scheme, /ws/full appended when the URL has no path."""
+def _ws_url(url: str, under_base: bool = False) -> str:
+    """An http(s) or ws(s) URL as a socket URL (ws(s) scheme); /ws/full is appended to a base URL's path, and to
+    a socket URL without a path."""
     parts = urlsplit(url.strip())
     scheme = {"http": "ws", "https": "wss"}.get(parts.scheme, parts.scheme)
     if scheme not in ("ws", "wss"):
         raise ValueError(f"GRVT websocket URL must use http(s) or ws(s), got '{url}'.")
     path = parts.path.rstrip("/")
-    if not path:
-        path = CONSTANTS.WS_PATH
+    if under_base or not path:
+        path += CONSTANTS.WS_PATH
     return urlunsplit((scheme, parts.netloc, path, parts.query, ""))
 
 
-def _ws_url_under_base(base_url: str) -> str:
-    parts = urlsplit(base_url.strip())
-    scheme = {"http": "ws", "https": "wss"}.get(parts.scheme, parts.scheme)
-    return urlunsplit((scheme, parts.netloc, parts.path.rstrip("/") + CONSTANTS.WS_PATH, "", ""))
-
-
 def chain_id(domain: str = CONSTANTS.DEFAULT_DOMAIN) -> int:
-    _check_domain(domain)
-    override = _env(domain, CONSTANTS.ENV_CHAIN_ID)
+    _host(domain)
+    override = _env(domain, "CHAIN_ID")
     if override is None:
         return CONSTANTS.CHAIN_IDS[domain]
     try:
         return int(override)
     except ValueError:
-        raise ValueError(f"{CONSTANTS.ENV_PREFIX}_{CONSTANTS.ENV_CHAIN_ID} must be an integer, got '{override}'.")
+        raise ValueError(f"{CONSTANTS.ENV_PREFIX}_CHAIN_ID must be an integer, got '{override}'.") from None
 
 
 def endpoints(domain: str = CONSTANTS.DEFAULT_DOMAIN) -> GrvtEndpoints:
     """The five gateway URLs and the chain id of a domain, environment overrides applied."""
-    _check_domain(domain)
-    rest = CONSTANTS.REST_BASE_URLS[domain]
-    ws = CONSTANTS.WS_BASE_URLS[domain]
-    edge, trades, market_data = rest[CONSTANTS.EDGE], rest[CONSTANTS.TRADES], rest[CONSTANTS.MARKET_DATA]
-    trades_ws, market_data_ws = ws[CONSTANTS.TRADES_WS], ws[CONSTANTS.MARKET_DATA_WS]
+    host = _host(domain)
+    base = _env(domain, "BASE_URL")
 
-    base = _env(domain, CONSTANTS.ENV_BASE_URL)
-    if base:
-        edge = trades = market_data = _rest_base(base)
-        trades_ws = market_data_ws = _ws_url_under_base(base)
+    def rest(gateway: str, env_name: str) -> str:
+        return (_env(domain, env_name) or base or f"https://{gateway}.{host}").rstrip("/")
 
-    edge = _rest_base(_env(domain, CONSTANTS.ENV_EDGE_URL) or edge)
-    trades = _rest_base(_env(domain, CONSTANTS.ENV_TRADES_URL) or trades)
-    market_data = _rest_base(_env(domain, CONSTANTS.ENV_MARKET_DATA_URL) or market_data)
-    trades_ws_override = _env(domain, CONSTANTS.ENV_TRADES_WS_URL)
-    market_data_ws_override = _env(domain, CONSTANTS.ENV_MARKET_DATA_WS_URL)
-    trades_ws = _ws_url(trades_ws_override) if trades_ws_override else trades_ws
-    market_data_ws = _ws_url(market_data_ws_override) if market_data_ws_override else market_data_ws
+    def socket(gateway: str, env_name: str) -> str:
+        override = _env(domain, env_name)
+        if override:
+            return _ws_url(override)
+        return _ws_url(base, under_base=True) if base else f"wss://{gateway}.{host}{CONSTANTS.WS_PATH}"
+
     return GrvtEndpoints(
-        edge=edge,
-        trades=trades,
-        market_data=market_data,
-        trades_ws=trades_ws,
-        market_data_ws=market_data_ws,
+        edge=rest("edge", "EDGE_URL"),
+        trades=rest("trades", "TRADES_URL"),
+        market_data=rest("market-data", "MARKET_DATA_URL"),
+        trades_ws=socket("trades", "TRADES_WS_URL"),
+        market_data_ws=socket("market-data", "MARKET_DATA_WS_URL"),
         chain_id=chain_id(domain),
     )
 
@@ -133,11 +110,10 @@ def check_transport_security(domain: str = CONSTANTS.DEFAULT_DOMAIN):
     urls = endpoints(domain)
     plain = [url for url in (urls.edge, urls.trades, urls.market_data, urls.trades_ws, urls.market_data_ws)
              if urlsplit(url).scheme in ("http", "ws")]
-    allowed = (_env(domain, CONSTANTS.ENV_ALLOW_PLAINTEXT) or "").lower() in ("1", "true", "yes")
-    if plain and not allowed:
+    if plain and (_env(domain, "ALLOW_PLAINTEXT") or "").lower() not in ("1", "true", "yes"):
         raise ValueError(
             f"Refusing to use the GRVT mainnet domain over unencrypted {plain[0]}: the login would send the API key "
-            f"in clear text. Use https/wss, or set {CONSTANTS.ENV_PREFIX}_{CONSTANTS.ENV_ALLOW_PLAINTEXT}=true.")
+            f"in clear text. Use https/wss, or set {CONSTANTS.ENV_PREFIX}_ALLOW_PLAINTEXT=true.")
 
 
 def public_rest_url(path_url: str, domain: str = CONSTANTS.DEFAULT_DOMAIN) -> str:
@@ -150,18 +126,16 @@ def private_rest_url(path_url: str, domain: str = CONSTANTS.DEFAULT_DOMAIN) -> s
     return f"{endpoints(domain).trades}/{path_url.lstrip('/')}"
 
 
-def edge_rest_url(path_url: str, domain: str = CONSTANTS.DEFAULT_DOMAIN) -> str:
-    """Edge gateway URL (login)."""
-    return f"{endpoints(domain).edge}/{path_url.lstrip('/')}"
-
-
 def login_url(domain: str = CONSTANTS.DEFAULT_DOMAIN) -> str:
-    return edge_rest_url(CONSTANTS.LOGIN_PATH_URL, domain)
+    return f"{endpoints(domain).edge}/{CONSTANTS.LOGIN_PATH_URL}"
 
 
 def public_ws_url(domain: str = CONSTANTS.DEFAULT_DOMAIN) -> str:
     """Market-data socket (public streams)."""
     return endpoints(domain).market_data_ws
+
+
+public_wss_url = public_ws_url  # the name Hummingbot's GRVT candles feed uses
 
 
 def private_ws_url(domain: str = CONSTANTS.DEFAULT_DOMAIN) -> str:
@@ -178,60 +152,58 @@ def ws_rpc_method(path_url: str) -> str:
     return path
 
 
+def public_selector(instrument: str, secondary: Union[int, str]) -> str:
+    """'BTC_USDT_Perp@100' (rate in ms for book.d/ticker, replay limit for trade)."""
+    return f"{instrument}@{secondary}"
+
+
+def private_selector(sub_account_id: Union[int, str]) -> str:
+    """'<sub_account_id>': a private stream's updates of every instrument."""
+    return str(sub_account_id)
+
+
+def error_code(error: Mapping[str, Any]) -> Optional[int]:
+    """GRVT error code of a decoded REST or JSON-RPC error object; None when it carries none."""
+    return GrvtPerpetualAPIError.from_error_object(error).code
+
+
 # ------------------------------------------------------------------------------------------------------------------
 # Web assistants and throttler
 # ------------------------------------------------------------------------------------------------------------------
-class GrvtRESTPreProcessor(RESTPreProcessorBase):
-    """GRVT takes JSON bodies on every POST route."""
-
-    async def pre_process(self, request: RESTRequest) -> RESTRequest:
-        headers = dict(request.headers or {})
-        if request.method != RESTMethod.GET:
-            headers["Content-Type"] = "application/json"
-        request.headers = headers
-        return request
-
-
-def create_throttler(
-    rate_limits: Optional[List[RateLimit]] = None,
-    limits_share_percentage: Optional[Decimal] = None,
-) -> AsyncThrottler:
-    return AsyncThrottler(
-        rate_limits=CONSTANTS.RATE_LIMITS if rate_limits is None else rate_limits,
-        limits_share_percentage=limits_share_percentage,
-    )
+def create_throttler() -> AsyncThrottler:
+    return AsyncThrottler(rate_limits=CONSTANTS.RATE_LIMITS)
 
 
 def build_api_factory(
     throttler: Optional[AsyncThrottlerBase] = None,
     time_synchronizer: Optional[TimeSynchronizer] = None,
     domain: str = CONSTANTS.DEFAULT_DOMAIN,
-    time_provider: Optional[Callable] = None,
     auth: Optional[AuthBase] = None,
 ) -> WebAssistantsFactory:
     throttler = throttler or create_throttler()
     time_synchronizer = time_synchronizer or TimeSynchronizer()
-    time_provider = time_provider or (lambda: get_current_server_time(throttler=throttler, domain=domain))
-    return WebAssistantsFactory(
-        throttler=throttler,
-        auth=auth,
-        rest_pre_processors=[
-            TimeSynchronizerRESTPreProcessor(synchronizer=time_synchronizer, time_provider=time_provider),
-            GrvtRESTPreProcessor(),
-        ],
-    )
+    return WebAssistantsFactory(throttler=throttler, auth=auth, rest_pre_processors=[
+        TimeSynchronizerRESTPreProcessor(
+            synchronizer=time_synchronizer,
+            time_provider=lambda: get_current_server_time(throttler=throttler, domain=domain)),
+    ])
 
 
 def build_api_factory_without_time_synchronizer_pre_processor(
     throttler: AsyncThrottlerBase,
     auth: Optional[AuthBase] = None,
 ) -> WebAssistantsFactory:
-    return WebAssistantsFactory(throttler=throttler, auth=auth, rest_pre_processors=[GrvtRESTPreProcessor()])
+    return WebAssistantsFactory(throttler=throttler, auth=auth)
 
 
 # ------------------------------------------------------------------------------------------------------------------
 # Server time (GRVT's GET /time is undocumented: any failure falls back to the local clock)
 # ------------------------------------------------------------------------------------------------------------------
+class _ServerTime(msgspec.Struct):
+    server_time: Union[float, str, None] = None
+    result: Union[float, str, None] = None
+
+
 def parse_server_time_ms(value: Any) -> float:
     """Epoch milliseconds from a seconds / ms / us / ns number or numeric string (unit guessed by magnitude)."""
     number = float(value)
@@ -250,10 +222,10 @@ async def get_current_server_time(
     throttler: Optional[AsyncThrottlerBase] = None,
     domain: str = CONSTANTS.DEFAULT_DOMAIN,
 ) -> float:
-    """Server time in milliseconds; the local clock when /time is missing, slow or malformed."""
+    """Server time in milliseconds from {"server_time": ...}, {"result": ...} or a bare number; the local clock when
+    /time is missing, slow or malformed."""
     try:
-        throttler = throttler or create_throttler()
-        api_factory = build_api_factory_without_time_synchronizer_pre_processor(throttler=throttler)
+        api_factory = build_api_factory_without_time_synchronizer_pre_processor(throttler or create_throttler())
         rest_assistant = await api_factory.get_rest_assistant()
         response = await rest_assistant.execute_request(
             url=public_rest_url(CONSTANTS.TIME_PATH_URL, domain=domain),
@@ -261,40 +233,13 @@ async def get_current_server_time(
             throttler_limit_id=CONSTANTS.TIME_PATH_URL,
             timeout=CONSTANTS.WS_CONNECT_TIMEOUT_SECONDS,
         )
-        if isinstance(response, Mapping):
-            value = response.get("server_time", response.get("result"))
-        else:
-            value = response
-        return parse_server_time_ms(value)
+        answer = msgspec.convert(response, Union[_ServerTime, float, str])
+        if isinstance(answer, _ServerTime):
+            answer = answer.server_time or answer.result
+        return parse_server_time_ms(answer)
     except Exception as exception:  # any failure means "use the local clock" (CancelledError still propagates)
         _logger.debug(f"GRVT server time unavailable ({exception.__class__.__name__}), using the local clock.")
         return time.time() * 1e3
-
-
-# ------------------------------------------------------------------------------------------------------------------
-# Trading pairs <-> instruments
-# ------------------------------------------------------------------------------------------------------------------
-def instrument_for_trading_pair(trading_pair: str) -> str:
-    """'BTC-USDT' -> 'BTC_USDT_Perp'."""
-    base, sep, quote = trading_pair.partition("-")
-    if not sep or not base or not quote or "-" in quote:
-        raise ValueError(f"Invalid trading pair '{trading_pair}', expected BASE-QUOTE.")
-    return f"{base}_{quote}{PERPETUAL_SUFFIX}"
-
-
-def is_perpetual_instrument(instrument: str) -> bool:
-    if not isinstance(instrument, str) or not instrument.endswith(PERPETUAL_SUFFIX):
-        return False
-    base, sep, quote = instrument[:-len(PERPETUAL_SUFFIX)].rpartition("_")
-    return bool(sep and base and quote)
-
-
-def trading_pair_for_instrument(instrument: str) -> str:
-    """'BTC_USDT_Perp' -> 'BTC-USDT'."""
-    if not is_perpetual_instrument(instrument):
-        raise ValueError(f"'{instrument}' is not a GRVT perpetual instrument name (BASE_QUOTE_Perp).")
-    base, _, quote = instrument[:-len(PERPETUAL_SUFFIX)].rpartition("_")
-    return f"{base}-{quote}"
 
 
 # ------------------------------------------------------------------------------------------------------------------
@@ -320,97 +265,19 @@ def expiration_ns(lifetime_seconds: float, now_nanoseconds: Optional[int] = None
     lifetime = min(float(lifetime_seconds), float(CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS))
     if lifetime <= 0:
         raise ValueError(f"Order lifetime must be positive, got {lifetime_seconds}.")
-    now = time.time_ns() if now_nanoseconds is None else now_nanoseconds
-    return now + int(lifetime * CONSTANTS.NANOS_PER_SECOND)
-
-
-def _expiry_seconds(domain: str, env_name: str, default: int) -> float:
-    override = _env(domain, env_name)
-    if override is None:
-        return float(default)
-    try:
-        value = float(override)
-    except ValueError:
-        raise ValueError(f"{CONSTANTS.ENV_PREFIX}_{env_name} must be a number of seconds, got '{override}'.")
-    if value <= 0:
-        raise ValueError(f"{CONSTANTS.ENV_PREFIX}_{env_name} must be positive, got '{override}'.")
-    return min(value, float(CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS))
+    return (now_ns() if now_nanoseconds is None else now_nanoseconds) + seconds_to_ns(lifetime)
 
 
 def quote_expiry_seconds(domain: str = CONSTANTS.DEFAULT_DOMAIN) -> float:
     """Signature lifetime of market-making quotes; GRVT_PERPETUAL_QUOTE_EXPIRY_SECONDS overrides."""
-    return _expiry_seconds(domain, CONSTANTS.ENV_QUOTE_EXPIRY_SECONDS, CONSTANTS.DEFAULT_QUOTE_EXPIRY_SECONDS)
-
-
-# ------------------------------------------------------------------------------------------------------------------
-# Stream selectors
-# ------------------------------------------------------------------------------------------------------------------
-def public_selector(instrument: str, secondary: Union[int, str]) -> str:
-    """'BTC_USDT_Perp@100' (rate in ms for book.d/ticker/mini, replay limit for trade)."""
-    return f"{instrument}@{secondary}"
-
-
-def book_snapshot_selector(instrument: str, rate_ms: int, depth: int) -> str:
-    """'BTC_USDT_Perp@500-50' for v1.book.s."""
-    return f"{instrument}@{rate_ms}-{depth}"
-
-
-def private_selector(sub_account_id: Union[int, str], instrument: Optional[str] = None) -> str:
-    """'<sub_account_id>' or '<sub_account_id>-<instrument>' for the private streams."""
-    return f"{sub_account_id}-{instrument}" if instrument else str(sub_account_id)
-
-
-# ------------------------------------------------------------------------------------------------------------------
-# Errors
-# ------------------------------------------------------------------------------------------------------------------
-_HTTP_STATUS_RE = re.compile(r"HTTP status is (\d{3})")
-_JSON_CODE_RE = re.compile(r'"code"\s*:\s*"?(\d+)')
-
-
-def error_code(payload: Any) -> Optional[int]:
-    """
-    GRVT error code of a response body ({"code": ...}, a JSON-RPC {"error": {"code": ...}}) or of the IOError
-    Hummingbot's REST assistant raises for HTTP >= 400 (its message embeds the body); None when there is none.
-    """
-    if isinstance(payload, Mapping):
-        code = payload.get("code")
-        if code is None and isinstance(payload.get("error"), Mapping):
-            code = payload["error"].get("code")
-        try:
-            return int(code) if code not in (None, "", 0, "0") else None
-        except (TypeError, ValueError):
-            return None
-    if isinstance(payload, BaseException):
-        payload = str(payload)
-    if isinstance(payload, str):
-        match = _JSON_CODE_RE.search(payload)
-        return int(match.group(1)) if match else None
-    return None
-
-
-def http_status(error: Union[BaseException, str, Mapping, None]) -> Optional[int]:
-    """HTTP status embedded in a REST assistant IOError message or an error body's "status"."""
-    if isinstance(error, Mapping):
-        status = error.get("status")
-        try:
-            return int(status) if status is not None else None
-        except (TypeError, ValueError):
-            return None
-    match = _HTTP_STATUS_RE.search(str(error)) if error is not None else None
-    return int(match.group(1)) if match else None
-
-
-def json_body(text: str) -> Any:
-    """The JSON object in a REST assistant error message ('... Error: {...}') or None."""
-    start = text.find("{")
-    if start < 0:
-        return None
+    override = _env(domain, "QUOTE_EXPIRY_SECONDS")
+    if override is None:
+        return float(CONSTANTS.DEFAULT_QUOTE_EXPIRY_SECONDS)
     try:
-        return json.loads(text[start:])
+        value = float(override)
+        if not value > 0:
+            raise ValueError
     except ValueError:
-        return None
-
-
-def public_wss_url(domain: str = CONSTANTS.DEFAULT_DOMAIN) -> str:
-    """Name Hummingbot's GRVT candles feed uses for the market-data socket."""
-    return public_ws_url(domain)
+        raise ValueError(f"{CONSTANTS.ENV_PREFIX}_QUOTE_EXPIRY_SECONDS must be a positive number of seconds, "
+                         f"got '{override}'.") from None
+    return min(value, float(CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS))

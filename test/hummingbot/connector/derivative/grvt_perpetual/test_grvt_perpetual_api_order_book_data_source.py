@@ -4,6 +4,7 @@ import os
 import re
 import time
 from decimal import Decimal
+from functools import partial
 from typing import Any, Dict, List, Optional
 from unittest.mock import AsyncMock, patch
 
@@ -18,10 +19,7 @@ from hummingbot.connector.derivative.grvt_perpetual import (
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_api_order_book_data_source import (
     GrvtPerpetualAPIOrderBookDataSource,
     MalformedMarketDataError,
-    RecentTradeIds,
-    _ExternalBookSnapshot,
     _PendingRequest,
-    _ResetBooks,
     _SilenceWatch,
     funding_rate_fraction,
     next_funding_timestamp,
@@ -83,7 +81,7 @@ def level(price: str, size: str) -> Dict[str, Any]:
 
 
 def rows(levels) -> List[List[float]]:
-    return [list(row) for row in levels]
+    return [[row.price, row.amount, row.update_id] for row in levels]
 
 
 def ticker(data: Dict[str, Any]) -> Ticker:
@@ -132,7 +130,6 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         data_source = GrvtPerpetualAPIOrderBookDataSource(
             trading_pairs=list(trading_pairs),
             connector=self.connector,
-            api_factory=self.api_factory,
             domain=self.domain,
             **kwargs,
         )
@@ -469,7 +466,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.listening_task = asyncio.create_task(data_source.listen_for_subscriptions())
         self.tasks.append(asyncio.create_task(data_source.listen_for_order_book_diffs(None, output)))
         await self.mocking_assistant.run_until_all_aiohttp_messages_delivered(ws_mock)
-        snapshot = await asyncio.wait_for(output.get(), timeout=1)
+        snapshot = await asyncio.wait_for(output.get(), timeout=10)
 
         self.assertTrue(self._is_logged(
             "ERROR", f"GRVT rejected subscribe v1.book.d {self.third_instrument}@100 for {self.third_pair}: "
@@ -674,7 +671,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         )
 
         self.assertEqual(3, len(messages))
-        self.assertEqual(1, self.data_source.sequencer.duplicates)
+        self.assertEqual(1, self.data_source._sequencer.duplicates)
         self.assertEqual(0, self.data_source.market_data_stats()["gaps"])
 
     @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
@@ -691,7 +688,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
                           ("subscribe", "v1.book.d", [f"{self.instrument}@100"])],
                          [(m["method"], m["params"]["stream"], m["params"]["selectors"]) for m in sent])
         self.assertTrue(self._is_logged("WARNING", "GRVT BTC-USDT book sequence broken (received 12, previous 11)"))
-        self.assertEqual(1, self.data_source.sequencer.gaps)
+        self.assertEqual(1, self.data_source._sequencer.gaps)
 
         await self._judge(self._book_payload(13, 12), output)
         await self._judge(
@@ -702,7 +699,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         messages = [output.get_nowait() for _ in range(output.qsize())]
         self.assertEqual([EPOCH, EPOCH + 1, 2 * EPOCH, 2 * EPOCH + 1], [m.update_id for m in messages])
         self.assertEqual(OrderBookMessageType.SNAPSHOT, messages[2].type)
-        self.assertEqual(1, self.data_source.sequencer.stale)
+        self.assertEqual(1, self.data_source._sequencer.stale)
         self.assertEqual({}, self.data_source._resync_tasks)
 
     @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
@@ -720,7 +717,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         await self._settle()
 
         self.assertEqual([OrderBookMessageType.SNAPSHOT], [m.type for m in messages])
-        self.assertEqual(1, self.data_source.sequencer.gaps)
+        self.assertEqual(1, self.data_source._sequencer.gaps)
         self.assertEqual(["unsubscribe", "subscribe"], [m["method"] for m in self._sent(ws_mock)])
 
     @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
@@ -733,7 +730,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         await self._settle()
 
         self.assertEqual(3, len(messages))
-        self.assertEqual(1, self.data_source.sequencer.decreases)
+        self.assertEqual(1, self.data_source._sequencer.decreases)
         self.assertEqual(["unsubscribe", "subscribe"], [m["method"] for m in self._sent(ws_mock)])
 
     @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
@@ -749,7 +746,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         with aioresponses() as mock_api:
             mock_api.post(self._rest_url_regex(CONSTANTS.ORDER_BOOK_PATH_URL), body=json.dumps(rest_book))
             marker = await asyncio.wait_for(
-                self.data_source._message_queue[self.data_source._diff_messages_queue_key].get(), timeout=1)
+                self.data_source._message_queue[self.data_source._diff_messages_queue_key].get(), timeout=10)
 
         await self._judge(marker, output)
         await self._judge(self._book_payload(40, 39), output)
@@ -764,7 +761,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.data_source._instrument_to_pair[self.instrument] = self.trading_pair
         messages = await self._parse_book(
             self._book_payload(0, 0),
-            _ExternalBookSnapshot(self.instrument, self.trading_pair, BookLevels()))
+            partial(self.data_source._external_snapshot, self.instrument, self.trading_pair, BookLevels()))
 
         self.assertEqual(1, len(messages))
 
@@ -772,7 +769,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.data_source._sequencer.request_resync(self.instrument)
 
         messages = await self._parse_book(
-            _ExternalBookSnapshot(self.other_instrument, self.other_pair, BookLevels()))
+            partial(self.data_source._external_snapshot, self.other_instrument, self.other_pair, BookLevels()))
 
         self.assertEqual([], messages)
 
@@ -805,10 +802,10 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual([], messages)
         self.assertEqual(2, self.data_source.malformed_messages)
         self.assertTrue(self._is_logged(
-            "WARNING", "Dropped a malformed GRVT order book message (Expected `int`, got `str` - at "
-                       "`$.sequence_number`)"))
+            "WARNING", "GRVT v1.book.d frame is malformed: Expected `int`, got `str` - at `$.sequence_number`; "
+                       "dropped"))
         self.assertTrue(self._is_logged("DEBUG", "Ignoring unexpected GRVT market-data message"))
-        self.assertTrue(self.data_source.sequencer.is_awaiting_snapshot(self.instrument))
+        self.assertTrue(self.data_source._sequencer.is_awaiting_snapshot(self.instrument))
         self.assertIn(self.instrument, self.data_source._resync_tasks)
         messages = await self._parse_book(self._book_payload(0, 0, bids=[level("5", "5")]))
         self.assertEqual(OrderBookMessageType.SNAPSHOT, messages[0].type)
@@ -845,7 +842,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual(1, self.data_source.market_data_stats()["deltas"])
         self.assertEqual(1, self.data_source.market_data_stats()["duplicates"])
         self.assertEqual(1, self.data_source.malformed_messages)
-        self.assertTrue(self.data_source.sequencer.is_awaiting_snapshot(self.instrument))
+        self.assertTrue(self.data_source._sequencer.is_awaiting_snapshot(self.instrument))
 
     async def test_in_sequence_delta_with_unparsable_levels_resynchronises_the_book(self):
         self.data_source.RESYNC_SNAPSHOT_TIMEOUT_SECONDS = 60
@@ -855,10 +852,10 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
 
         self.assertEqual(2, len(messages))
         self.assertEqual(1, self.data_source.malformed_messages)
-        self.assertTrue(self._is_logged("WARNING", "Dropped a malformed GRVT order book message"))
-        self.assertTrue(self.data_source.sequencer.is_awaiting_snapshot(self.instrument))
+        self.assertTrue(self._is_logged("WARNING", "GRVT v1.book.d frame is malformed"))
+        self.assertTrue(self.data_source._sequencer.is_awaiting_snapshot(self.instrument))
         self.assertIn(self.instrument, self.data_source._resync_tasks)
-        self.assertEqual(1, self.data_source.sequencer.stale)
+        self.assertEqual(1, self.data_source._sequencer.stale)
 
     async def test_book_frames_wait_for_the_listener_and_behind_queued_events(self):
         await self._parse_book(self._book_payload(0, 0), self._book_payload(10, 9))
@@ -866,7 +863,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
 
         self._answer(self._book_payload(11, 10))  # no listener yet: queued, not judged
         self.assertEqual(1, diff_queue.qsize())
-        self.assertEqual(EPOCH + 1, self.data_source.sequencer.update_id(self.instrument))
+        self.assertEqual(EPOCH + 1, self.data_source._sequencer.last_update_id)
 
         output = asyncio.Queue()
         listener = asyncio.create_task(self.data_source.listen_for_order_book_diffs(None, output))
@@ -874,7 +871,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self._answer(self._book_payload(12, 11))  # nothing waits: judged at once
         self.assertEqual(2, output.qsize())
 
-        diff_queue.put_nowait(_ResetBooks(self.instrument))
+        diff_queue.put_nowait(partial(self.data_source._sequencer.reset, self.instrument))
         self._answer(self._book_payload(50, 49))  # behind the reset: judged after it, as the new snapshot
         self.assertEqual(2, output.qsize())
         await self._wait_for(lambda: output.qsize() == 3)
@@ -906,7 +903,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual([EPOCH + index for index in range(11)], [message.update_id for message in messages])
         self.assertEqual([100.0] + [float(number) for number in range(10, 20)],
                          [message.content["bids"][0].price for message in messages])
-        self.assertEqual(10, self.data_source.sequencer.deltas)
+        self.assertEqual(10, self.data_source._sequencer.deltas)
 
     async def test_unparsable_levels_resynchronise_the_book(self):
         self.data_source.RESYNC_SNAPSHOT_TIMEOUT_SECONDS = 60
@@ -916,7 +913,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
 
         self.assertEqual(1, len(messages))
         self.assertEqual(1, self.data_source.malformed_messages)
-        self.assertTrue(self.data_source.sequencer.is_awaiting_snapshot(self.instrument))
+        self.assertTrue(self.data_source._sequencer.is_awaiting_snapshot(self.instrument))
 
     async def test_book_payload_of_an_instrument_not_subscribed_is_dropped(self):
         messages = await self._parse_book(
@@ -939,14 +936,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
 
         self.assertEqual([], messages)
         self.assertEqual(["unsubscribe", "subscribe"], [m["method"] for m in self._sent(ws_mock)])
-        self.assertEqual(1, self.data_source.sequencer.resyncs)
-
-    async def test_snapshot_queue_uses_the_same_sequencing(self):
-        output = asyncio.Queue()
-
-        await self.data_source._parse_order_book_snapshot_message(self._frame(self._book_payload(0, 0)), output)
-
-        self.assertEqual(OrderBookMessageType.SNAPSHOT, output.get_nowait().type)
+        self.assertEqual(1, self.data_source._sequencer.resyncs)
 
     @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
     async def test_reconnect_treats_first_payload_as_snapshot_even_with_lower_number(self, ws_connect_mock):
@@ -971,7 +961,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
                           OrderBookMessageType.SNAPSHOT, OrderBookMessageType.DIFF], [m.type for m in messages])
         self.assertEqual([EPOCH, EPOCH + 1, 2 * EPOCH, 2 * EPOCH + 1], [m.update_id for m in messages])
         self.assertEqual([[100.0, 1.0, 2 * EPOCH]], rows(messages[2].content["bids"]))
-        self.assertEqual(0, self.data_source.sequencer.gaps)
+        self.assertEqual(0, self.data_source._sequencer.gaps)
         self.assertEqual(3, len(self._sent(first_ws)))
         self.assertEqual(3, len(self._sent(second_ws)))
         self.assertTrue(self._is_logged("WARNING", "The websocket connection was closed"))
@@ -1004,7 +994,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
                 order_book = tracker.order_books[self.trading_pair]
                 self.assertEqual([100.0], [row.price for row in order_book.bid_entries()])
                 self.assertEqual(2 * EPOCH, order_book.snapshot_uid)
-                self.assertEqual(2, self.data_source.sequencer.snapshots)
+                self.assertEqual(2, self.data_source._sequencer.snapshots)
             finally:
                 tracker.stop()
                 await self._settle()
@@ -1059,7 +1049,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
 
         self.assertEqual(["5-1"], [output.get_nowait().trade_id for _ in range(output.qsize())])
         self.assertEqual(2, self.data_source.malformed_messages)
-        self.assertTrue(self._is_logged("WARNING", "Dropped a malformed GRVT trade message"))
+        self.assertTrue(self._is_logged("WARNING", "GRVT v1.trade frame is malformed"))
 
     async def test_trade_of_an_instrument_not_yet_mapped_is_resolved_through_the_connector(self):
         output = asyncio.Queue()
@@ -1078,15 +1068,15 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
             with self.assertRaises(asyncio.CancelledError):
                 await self._trades(asyncio.Queue(), self._trade_payload("7-1"))
 
-    def test_recent_trade_ids_are_bounded(self):
-        recent = RecentTradeIds(capacity=3)
+    async def test_remembered_trade_ids_are_bounded(self):
+        output = asyncio.Queue()
+        self.data_source.TRADE_IDS_REMEMBERED_PER_PAIR = 3
 
-        self.assertTrue(all(recent.add(str(i)) for i in range(5)))
+        await self._trades(output, *(self._trade_payload(trade_id) for trade_id in ("0", "1", "2", "3", "4", "4", "0")))
 
-        self.assertEqual(3, len(recent))
-        self.assertNotIn("0", recent)
-        self.assertIn("4", recent)
-        self.assertFalse(recent.add("4"))
+        self.assertEqual(["0", "1", "2", "3", "4", "0"], [output.get_nowait().trade_id for _ in range(output.qsize())])
+        self.assertEqual(["3", "4", "0"], list(self.data_source._recent_trade_ids[self.trading_pair]))
+        self.assertEqual(1, self.data_source.duplicate_trades)
 
     # ------------------------------------------------------------------------------------------------------------
     # Funding
@@ -1097,7 +1087,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
             self._frame(self._ticker_payload(funding_rate="-0.0125")))
 
         self.tasks.append(asyncio.create_task(self.data_source.listen_for_funding_info(output)))
-        update: FundingInfoUpdate = await asyncio.wait_for(output.get(), timeout=1)
+        update: FundingInfoUpdate = await asyncio.wait_for(output.get(), timeout=10)
 
         self.assertEqual(self.trading_pair, update.trading_pair)
         self.assertEqual(Decimal("-0.000125"), update.rate)
@@ -1128,16 +1118,9 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertIsNone(update.rate)
         self.assertEqual(0, self.data_source.malformed_messages)
 
-    async def test_anything_but_a_book_event_in_the_diff_queue_is_dropped(self):
-        messages = await self._parse_book(("not", "an", "event"))
-
-        self.assertEqual([], messages)
-        self.assertEqual(1, self.data_source.malformed_messages)
-
     async def test_socket_refuses_to_send_or_receive_when_not_connected(self):
         socket = GrvtPerpetualMarketDataSocket()
 
-        self.assertFalse(socket.connected)
         with self.assertRaises(ConnectionError):
             await socket.send_json({})
         with self.assertRaises(ConnectionError):
@@ -1152,7 +1135,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
 
         self.assertTrue(output.empty())
         self.assertEqual(2, self.data_source.malformed_messages)
-        self.assertTrue(self._is_logged("WARNING", "Dropped a malformed GRVT ticker message"))
+        self.assertTrue(self._is_logged("WARNING", "GRVT v1.ticker.s frame is malformed"))
 
     # ------------------------------------------------------------------------------------------------------------
     # Dynamic pairs

@@ -22,6 +22,10 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import (
     parse_cookie_expires,
     parse_session_cookie,
 )
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import (
+    GrvtPerpetualAPIError,
+    error_from_response,
+)
 from hummingbot.core.web_assistant.connections.data_types import RESTMethod, RESTRequest, WSJSONRequest
 from test.isolated_asyncio_wrapper_test_case import IsolatedAsyncioWrapperTestCase
 
@@ -112,16 +116,20 @@ class GrvtPerpetualAuthTests(IsolatedAsyncioWrapperTestCase):
         self.addCleanup(logger.removeHandler, self)
 
     async def asyncTearDown(self):
-        await self.auth.close()
+        if self.auth._login_task is not None:
+            self.auth._login_task.cancel()
         await super().asyncTearDown()
 
     def handle(self, record):
         self.log_records.append(record)
 
-    def make_auth(self, api_key: str = API_KEY, **kwargs) -> GrvtPerpetualAuth:
+    def make_auth(self, api_key: str = API_KEY, **settings) -> GrvtPerpetualAuth:
         auth = GrvtPerpetualAuth(api_key=api_key, trading_account_id=SUB_ACCOUNT_ID, domain=DOMAIN,
-                                 throttler=self.throttler, time_provider=lambda: self.now, **kwargs)
+                                 throttler=self.throttler, time_provider=lambda: self.now)
         auth._sleep = AsyncMock()
+        for name, value in settings.items():  # the class-level tunables, set on this instance only
+            self.assertTrue(hasattr(GrvtPerpetualAuth, name), name)
+            setattr(auth, name, value)
         return auth
 
     def login_headers(self, cookie: str = "cookie-1", ttl: float = 3600, account_id: str = ACCOUNT_HEADER,
@@ -151,11 +159,17 @@ class GrvtPerpetualAuthTests(IsolatedAsyncioWrapperTestCase):
                 if method == "POST" and str(url) == self.private_url for call in calls]
 
     async def private_request(self):
+        """A private call the way the connector makes one: GRVT errors raise GrvtPerpetualAPIError."""
         factory = web_utils.build_api_factory_without_time_synchronizer_pre_processor(self.throttler, auth=self.auth)
         rest_assistant = await factory.get_rest_assistant()
-        return await rest_assistant.execute_request(
-            url=self.private_url, data={"sub_account_id": SUB_ACCOUNT_ID}, method=RESTMethod.POST,
-            is_auth_required=True, throttler_limit_id=CONSTANTS.OPEN_ORDERS_PATH_URL)
+        response = await rest_assistant.call(RESTRequest(
+            method=RESTMethod.POST, url=self.private_url, data=json.dumps({"sub_account_id": SUB_ACCOUNT_ID}),
+            is_auth_required=True, throttler_limit_id=CONSTANTS.OPEN_ORDERS_PATH_URL))
+        text = await response.text()
+        error = error_from_response(response.status, text, path=CONSTANTS.OPEN_ORDERS_PATH_URL)
+        if error is not None:
+            raise error
+        return json.loads(text)
 
     def all_log_text(self) -> str:
         return "\n".join(record.getMessage() for record in self.log_records)
@@ -169,8 +183,7 @@ class GrvtPerpetualAuthTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual("cookie-1", session.cookie)
         self.assertEqual(ACCOUNT_HEADER, session.account_id)
         self.assertEqual(NOW + 7200, session.expires_at)
-        self.assertEqual(1, self.auth.login_count)
-        call = self.login_calls(mock_api)[0]
+        (call,) = self.login_calls(mock_api)
         self.assertEqual({"api_key": API_KEY}, json.loads(call.kwargs["data"]))
         self.assertEqual("rm=true", call.kwargs["headers"]["Cookie"])
         self.assertEqual("application/json", call.kwargs["headers"]["Content-Type"])
@@ -198,20 +211,19 @@ class GrvtPerpetualAuthTests(IsolatedAsyncioWrapperTestCase):
         request = RESTRequest(method=RESTMethod.POST, url="https://x/full/v1/book", headers={"A": "1"})
         self.assertIs(request, await self.auth.rest_authenticate(request))
         self.assertEqual({"A": "1"}, request.headers)
-        self.assertEqual(0, self.auth.login_count)
+        self.assertIsNone(self.auth._login_task)
 
     @aioresponses()
     async def test_ws_headers(self, mock_api):
         self.mock_login(mock_api, cookie="ws-cookie")
         headers = await self.auth.get_ws_auth_headers()
         self.assertEqual({"Cookie": "gravity=ws-cookie", CONSTANTS.ACCOUNT_ID_HEADER: ACCOUNT_HEADER}, headers)
-        self.assertEqual(headers, await self.auth.get_rest_auth_headers())
         ws_request = WSJSONRequest(payload={"method": "subscribe"})
         self.assertIs(ws_request, await self.auth.ws_authenticate(ws_request))
 
     @aioresponses()
     async def test_missing_expiry_assumes_configured_ttl(self, mock_api):
-        self.auth = self.make_auth(default_session_ttl_seconds=900)
+        self.auth = self.make_auth(DEFAULT_SESSION_TTL_SECONDS=900)
         self.mock_login(mock_api, expires=False)
         session = await self.auth.ensure_session()
         self.assertEqual(NOW + 900, session.expires_at)
@@ -219,7 +231,7 @@ class GrvtPerpetualAuthTests(IsolatedAsyncioWrapperTestCase):
     @aioresponses()
     async def test_missing_account_header_is_tolerated(self, mock_api):
         self.mock_login(mock_api, account_id="")
-        headers = await self.auth.get_rest_auth_headers()
+        headers = await self.auth.get_ws_auth_headers()
         self.assertEqual({"Cookie": "gravity=cookie-1"}, headers)
         self.assertIn("X-Grvt-Account-Id", self.all_log_text())
 
@@ -227,7 +239,7 @@ class GrvtPerpetualAuthTests(IsolatedAsyncioWrapperTestCase):
     async def test_session_is_reused_until_the_refresh_margin(self, mock_api):
         self.mock_login(mock_api, ttl=3600)
         first = await self.auth.ensure_session()
-        self.now += 3600 - CONSTANTS.SESSION_REFRESH_MARGIN_SECONDS - 1
+        self.now += 3600 - GrvtPerpetualAuth.REFRESH_MARGIN_SECONDS - 1
         self.assertIs(first, await self.auth.ensure_session())
         self.assertEqual(1, len(self.login_calls(mock_api)))
 
@@ -290,7 +302,7 @@ class GrvtPerpetualAuthTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual({"result": []}, result)
         calls = self.private_calls(mock_api)
         self.assertEqual(["gravity=stale", "gravity=fresh"], [call.kwargs["headers"]["Cookie"] for call in calls])
-        self.assertEqual(2, self.auth.login_count)
+        self.assertEqual(2, len(self.login_calls(mock_api)))
 
     @aioresponses()
     async def test_error_code_1000_in_a_returned_body_triggers_relogin(self, mock_api):
@@ -299,7 +311,7 @@ class GrvtPerpetualAuthTests(IsolatedAsyncioWrapperTestCase):
         answers = iter([{"code": 1000, "message": "unauthenticated", "status": 401}, {"result": {"ack": True}}])
 
         async def call():
-            headers = await self.auth.get_rest_auth_headers()
+            headers = await self.auth.get_ws_auth_headers()
             return dict(next(answers), cookie=headers["Cookie"])
 
         result = await self.auth.run_with_session_retry(call)
@@ -310,7 +322,7 @@ class GrvtPerpetualAuthTests(IsolatedAsyncioWrapperTestCase):
         self.mock_login(mock_api, repeat=True)
         mock_api.post(self.private_url, status=401, body=json.dumps({"code": 1000, "message": "x", "status": 401}),
                       repeat=True)
-        with self.assertRaisesRegex(IOError, "HTTP status is 401"):
+        with self.assertRaisesRegex(GrvtPerpetualAPIError, "error 1000 .*HTTP 401"):
             await self.auth.run_with_session_retry(self.private_request)
         self.assertEqual(2, len(self.private_calls(mock_api)))
 
@@ -319,10 +331,10 @@ class GrvtPerpetualAuthTests(IsolatedAsyncioWrapperTestCase):
         self.mock_login(mock_api)
         not_found = {"code": 1004, "message": "Data Not Found", "status": 404}
         mock_api.post(self.private_url, status=404, body=json.dumps(not_found))
-        with self.assertRaisesRegex(IOError, "404"):
+        with self.assertRaisesRegex(GrvtPerpetualAPIError, "404"):
             await self.auth.run_with_session_retry(self.private_request)
-        self.assertEqual(1, self.auth.login_count)
-        self.assertIsNotNone(self.auth.session)
+        self.assertEqual(1, len(self.login_calls(mock_api)))
+        self.assertIsNotNone(self.auth._session)
 
     @aioresponses()
     async def test_concurrent_401s_of_one_stale_cookie_cause_one_relogin(self, mock_api):
@@ -331,19 +343,19 @@ class GrvtPerpetualAuthTests(IsolatedAsyncioWrapperTestCase):
         self.mock_login(mock_api, cookie="fresh", repeat=True)
 
         async def private_call():
-            headers = await self.auth.get_rest_auth_headers()
+            headers = await self.auth.get_ws_auth_headers()
             await asyncio.sleep(0)
             if headers["Cookie"] == "gravity=stale":
-                raise IOError('Error executing request POST x. HTTP status is 401. Error: {"code":1000}')
+                raise GrvtPerpetualAPIError(1000, "unauthenticated", 401)
             return headers["Cookie"]
 
         results = await asyncio.gather(*(self.auth.run_with_session_retry(private_call) for _ in range(10)))
         self.assertEqual(["gravity=fresh"] * 10, results)
-        self.assertEqual(2, self.auth.login_count)
+        self.assertEqual(2, len(self.login_calls(mock_api)))
 
     @aioresponses()
     async def test_login_retries_with_exponential_backoff(self, mock_api):
-        self.auth = self.make_auth(backoff_initial_seconds=0.5, backoff_max_seconds=1.5, max_login_attempts=5)
+        self.auth = self.make_auth(BACKOFF_INITIAL_SECONDS=0.5, BACKOFF_MAX_SECONDS=1.5, MAX_LOGIN_ATTEMPTS=5)
         mock_api.post(self.login_url, status=500, body="oops")
         mock_api.post(self.login_url, status=429, body=json.dumps({"code": 1006, "message": "rate", "status": 429}))
         mock_api.post(self.login_url, exception=aiohttp.ClientConnectionError("connection reset"))
@@ -358,17 +370,17 @@ class GrvtPerpetualAuthTests(IsolatedAsyncioWrapperTestCase):
 
     @aioresponses()
     async def test_login_gives_up_after_max_attempts(self, mock_api):
-        self.auth = self.make_auth(max_login_attempts=3)
+        self.auth = self.make_auth(MAX_LOGIN_ATTEMPTS=3)
         mock_api.post(self.login_url, status=503, body="<html>down</html>", repeat=True)
         with self.assertRaisesRegex(GrvtAuthError, "HTTP 503"):
             await self.auth.ensure_session()
         self.assertEqual(3, len(self.login_calls(mock_api)))
         self.assertEqual(2, self.auth._sleep.await_count)
-        self.assertIsNone(self.auth.session)
+        self.assertIsNone(self.auth._session)
 
     @aioresponses()
     async def test_network_failures_give_a_clear_error(self, mock_api):
-        self.auth = self.make_auth(max_login_attempts=2)
+        self.auth = self.make_auth(MAX_LOGIN_ATTEMPTS=2)
         mock_api.post(self.login_url, exception=asyncio.TimeoutError(), repeat=True)
         with self.assertRaisesRegex(GrvtAuthError, "after 2 attempt\\(s\\): TimeoutError"):
             await self.auth.ensure_session()
@@ -379,14 +391,13 @@ class GrvtPerpetualAuthTests(IsolatedAsyncioWrapperTestCase):
         with self.assertRaises(GrvtAuthError) as context:
             await self.auth.ensure_session()
         self.assertFalse(context.exception.retryable)
-        self.assertEqual(401, context.exception.http_status)
-        self.assertIn("error 1000", str(context.exception))
+        self.assertIn("HTTP 401, error 1000", str(context.exception))
         self.assertNotIn(API_KEY, str(context.exception))
         self.assertEqual(0, self.auth._sleep.await_count)
 
     @aioresponses()
     async def test_expired_cookie_from_login_is_an_error(self, mock_api):
-        self.auth = self.make_auth(max_login_attempts=1)
+        self.auth = self.make_auth(MAX_LOGIN_ATTEMPTS=1)
         self.mock_login(mock_api, ttl=-10)
         with self.assertRaisesRegex(GrvtAuthError, "already expired"):
             await self.auth.ensure_session()
@@ -394,7 +405,6 @@ class GrvtPerpetualAuthTests(IsolatedAsyncioWrapperTestCase):
     async def test_empty_keys_are_tolerated_until_a_private_call(self):
         for empty in ("", None):
             auth = GrvtPerpetualAuth(api_key=empty, trading_account_id=empty)
-            self.assertFalse(auth.has_credentials)
             self.assertEqual("", auth.trading_account_id)
             self.assertIn("account=none", repr(auth))
             public = RESTRequest(method=RESTMethod.POST, url="https://x")
@@ -405,7 +415,7 @@ class GrvtPerpetualAuthTests(IsolatedAsyncioWrapperTestCase):
 
     @aioresponses()
     async def test_background_refresh_failure_keeps_the_current_cookie(self, mock_api):
-        self.auth = self.make_auth(max_login_attempts=1)
+        self.auth = self.make_auth(MAX_LOGIN_ATTEMPTS=1)
         self.mock_login(mock_api, cookie="current", ttl=3600)
         current = await self.auth.ensure_session()
         self.now += 3600 - 10
@@ -414,7 +424,7 @@ class GrvtPerpetualAuthTests(IsolatedAsyncioWrapperTestCase):
         self.assertIs(current, await self.auth.ensure_session())
         await asyncio.gather(self.auth._login_task, return_exceptions=True)
         await asyncio.sleep(0)
-        self.assertIs(current, self.auth.session)
+        self.assertIs(current, self.auth._session)
         self.assertIn("GRVT session refresh failed", self.all_log_text())
 
         self.now += 20  # now really expired: the next call must log in and fails loudly
@@ -427,9 +437,9 @@ class GrvtPerpetualAuthTests(IsolatedAsyncioWrapperTestCase):
         self.mock_login(mock_api, cookie="first")
         session = await self.auth.ensure_session()
         self.assertFalse(self.auth.invalidate_session(session.generation + 1))
-        self.assertIs(session, self.auth.session)
+        self.assertIs(session, self.auth._session)
         self.assertTrue(self.auth.invalidate_session(session.generation))
-        self.assertIsNone(self.auth.session)
+        self.assertIsNone(self.auth._session)
         self.assertFalse(self.auth.invalidate_session())
 
         self.mock_login(mock_api, cookie="second")
@@ -439,14 +449,15 @@ class GrvtPerpetualAuthTests(IsolatedAsyncioWrapperTestCase):
 
     def test_is_session_error(self):
         self.assertTrue(GrvtPerpetualAuth.is_session_error({"code": 1000, "message": "x", "status": 401}))
-        self.assertTrue(GrvtPerpetualAuth.is_session_error(IOError("... HTTP status is 401. Error: N/A")))
-        self.assertTrue(GrvtPerpetualAuth.is_session_error(
-            IOError('... HTTP status is 401. Error: {"code":1000,"message":"x","status":401}')))
-        self.assertFalse(GrvtPerpetualAuth.is_session_error(
-            IOError('... HTTP status is 401. Error: {"code":1008,"message":"IP not whitelisted","status":401}')))
+        self.assertTrue(GrvtPerpetualAuth.is_session_error(GrvtPerpetualAPIError(None, "N/A", 401)))
+        self.assertTrue(GrvtPerpetualAuth.is_session_error(GrvtPerpetualAPIError(1000, "x", 401)))
+        self.assertFalse(GrvtPerpetualAuth.is_session_error(GrvtPerpetualAPIError(1008, "IP not whitelisted", 401)))
         self.assertFalse(GrvtPerpetualAuth.is_session_error({"code": 2064, "status": 400}))
         self.assertFalse(GrvtPerpetualAuth.is_session_error({"result": {}}))
         self.assertFalse(GrvtPerpetualAuth.is_session_error(asyncio.TimeoutError()))
+        # a refused login is not cured by logging in again, and untyped errors never cause a re-login
+        self.assertFalse(GrvtPerpetualAuth.is_session_error(GrvtAuthError("GRVT login refused: HTTP 401")))
+        self.assertFalse(GrvtPerpetualAuth.is_session_error(IOError("... HTTP status is 401. Error: N/A")))
 
         class TypedError(IOError):
             def __init__(self, expired):
@@ -456,24 +467,14 @@ class GrvtPerpetualAuthTests(IsolatedAsyncioWrapperTestCase):
         self.assertTrue(GrvtPerpetualAuth.is_session_error(TypedError(True)))
         self.assertFalse(GrvtPerpetualAuth.is_session_error(TypedError(False)))
 
-        class CodedError(IOError):
-            code = 1000
-            http_status = None
-
-        self.assertTrue(GrvtPerpetualAuth.is_session_error(CodedError("x")))
-
-    @aioresponses()
-    async def test_close_cancels_an_inflight_login(self, mock_api):
-        async def never(url, **kwargs):
-            await asyncio.sleep(10)
-
-        mock_api.post(self.login_url, callback=never)
+    async def test_a_cancelled_login_cancels_its_waiters_quietly(self):
         waiter = asyncio.ensure_future(self.auth.ensure_session())
-        await asyncio.sleep(0.01)
-        await self.auth.close()
+        while self.auth._login_task is None:
+            await asyncio.sleep(0)
+        self.auth._login_task.cancel()  # as when the event loop shuts down
         with self.assertRaises(asyncio.CancelledError):
             await waiter
-        self.assertIsNone(self.auth._login_task)
+        self.assertEqual("", self.all_log_text())
 
     @aioresponses()
     async def test_login_url_follows_environment_overrides(self, mock_api):
@@ -484,7 +485,7 @@ class GrvtPerpetualAuthTests(IsolatedAsyncioWrapperTestCase):
     @aioresponses()
     async def test_secrets_never_reach_logs_reprs_or_errors(self, mock_api):
         secret_cookie = "s3cr3t-cookie-value-xyz"
-        self.auth = self.make_auth(max_login_attempts=2)
+        self.auth = self.make_auth(MAX_LOGIN_ATTEMPTS=2)
         mock_api.post(self.login_url, status=500, body="server error")
         self.mock_login(mock_api, cookie=secret_cookie)
         session = await self.auth.ensure_session()
@@ -500,20 +501,7 @@ class GrvtPerpetualAuthTests(IsolatedAsyncioWrapperTestCase):
         self.assertIn("...2468", repr(self.auth))
         self.assertTrue(any("retrying" in record.getMessage() for record in self.log_records))
 
-    async def test_header_helpers_accept_plain_mappings(self):
-        self.assertEqual(["gravity=x"], GrvtPerpetualAuth._set_cookie_headers({"set-cookie": "gravity=x", "A": "b"}))
-        self.assertEqual([], GrvtPerpetualAuth._set_cookie_headers(None))
-        self.assertEqual([], GrvtPerpetualAuth._set_cookie_headers(object()))
-        self.assertEqual("abc", GrvtPerpetualAuth._header({"x-grvt-account-id": " abc "}, "X-Grvt-Account-Id"))
-        self.assertIsNone(GrvtPerpetualAuth._header({"x-grvt-account-id": "  "}, "X-Grvt-Account-Id"))
-        self.assertIsNone(GrvtPerpetualAuth._header(None, "X-Grvt-Account-Id"))
-        self.assertIsNone(GrvtPerpetualAuth._header({}, "X-Grvt-Account-Id"))
-
-        class BrokenResponse:
-            async def text(self):
-                raise aiohttp.ClientPayloadError("truncated")
-
-        self.assertEqual("", await GrvtPerpetualAuth._safe_text(BrokenResponse()))
+    async def test_default_domain_is_mainnet(self):
         auth = GrvtPerpetualAuth(api_key=API_KEY, trading_account_id=SUB_ACCOUNT_ID)
-        self.assertEqual(CONSTANTS.DEFAULT_DOMAIN, auth.domain)
+        self.assertIn(f"domain={CONSTANTS.DEFAULT_DOMAIN},", repr(auth))
         await auth._sleep(0)

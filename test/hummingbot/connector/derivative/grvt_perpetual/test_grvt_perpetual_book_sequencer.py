@@ -25,18 +25,18 @@ class GrvtPerpetualBookSequencerTests(unittest.TestCase):
 
     def test_snapshot_numbered_zero_starts_first_epoch(self):
         self.assertTrue(self.sequencer.is_awaiting_snapshot(KEY))
-        self.assertEqual(0, self.sequencer.update_id(KEY))
+        self.assertEqual(0, self.sequencer.last_update_id)
 
         self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 0, 0))
 
         self.assertFalse(self.sequencer.is_awaiting_snapshot(KEY))
-        self.assertEqual(EPOCH, self.sequencer.update_id(KEY))
+        self.assertEqual(EPOCH, self.sequencer.last_update_id)
         self.assertEqual(1, self.sequencer.snapshots)
 
     def test_first_payload_of_a_fresh_subscription_is_the_snapshot_whatever_its_number(self):
         self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 5000, 4999))
         self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 5001, 5000))
-        self.assertEqual(EPOCH + 1, self.sequencer.update_id(KEY))
+        self.assertEqual(EPOCH + 1, self.sequencer.last_update_id)
 
     def test_first_delta_after_snapshot_anchors_then_steps_of_one(self):
         self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 0))
@@ -44,7 +44,7 @@ class GrvtPerpetualBookSequencerTests(unittest.TestCase):
         self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 1061215, 1061214))
         self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 1061216))
 
-        self.assertEqual(EPOCH + 3, self.sequencer.update_id(KEY))
+        self.assertEqual(EPOCH + 3, self.sequencer.last_update_id)
         self.assertEqual(3, self.sequencer.deltas)
         self.assertEqual(0, self.sequencer.gaps)
 
@@ -54,7 +54,7 @@ class GrvtPerpetualBookSequencerTests(unittest.TestCase):
         self.assertEqual(V.DUPLICATE, self.sequencer.on_message(KEY, 102, 101))
 
         self.assertEqual(1, self.sequencer.duplicates)
-        self.assertEqual(EPOCH + 3, self.sequencer.update_id(KEY))
+        self.assertEqual(EPOCH + 3, self.sequencer.last_update_id)
         self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 103, 102))
 
     def test_older_number_already_seen_is_a_duplicate(self):
@@ -72,7 +72,7 @@ class GrvtPerpetualBookSequencerTests(unittest.TestCase):
         self.assertEqual(V.GAP, self.sequencer.on_message(KEY, 104, 103))
 
         self.assertEqual(1, self.sequencer.gaps)
-        self.assertEqual(1, self.sequencer.resyncs)
+        self.assertEqual(0, self.sequencer.resyncs)  # requested by whoever acts on the verdict
         self.assertTrue(self.sequencer.is_awaiting_snapshot(KEY))
         self.assertEqual(V.STALE, self.sequencer.on_message(KEY, 105, 104))
         self.assertEqual(V.STALE, self.sequencer.on_message(KEY, 103, 102))
@@ -81,14 +81,14 @@ class GrvtPerpetualBookSequencerTests(unittest.TestCase):
     def test_after_a_gap_only_a_payload_numbered_zero_is_a_snapshot(self):
         self._synced(first_delta=100, deltas=3)
         self.sequencer.on_message(KEY, 110)
-        update_id_before = self.sequencer.update_id(KEY)
+        update_id_before = self.sequencer.last_update_id
 
         self.assertEqual(V.STALE, self.sequencer.on_message(KEY, 111))
         self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 0, 0))
         self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 500))
 
-        self.assertEqual(2 * EPOCH + 1, self.sequencer.update_id(KEY))
-        self.assertGreater(self.sequencer.update_id(KEY), update_id_before)
+        self.assertEqual(2 * EPOCH + 1, self.sequencer.last_update_id)
+        self.assertGreater(self.sequencer.last_update_id, update_id_before)
 
     def test_decrease_below_the_first_number_seen_is_a_gap(self):
         self._synced(first_delta=100, deltas=3)
@@ -115,7 +115,7 @@ class GrvtPerpetualBookSequencerTests(unittest.TestCase):
 
     def test_reset_makes_the_next_payload_a_snapshot_with_a_larger_update_id(self):
         self._synced(first_delta=100, deltas=3)
-        update_id_before = self.sequencer.update_id(KEY)
+        update_id_before = self.sequencer.last_update_id
 
         self.sequencer.reset(KEY)
 
@@ -124,20 +124,20 @@ class GrvtPerpetualBookSequencerTests(unittest.TestCase):
         self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 3, 2))
         self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 4, 3))
         self.assertEqual(0, self.sequencer.decreases)
-        self.assertGreater(self.sequencer.update_id(KEY), update_id_before)
+        self.assertGreater(self.sequencer.last_update_id, update_id_before)
 
     def test_reset_of_an_unknown_key_does_nothing(self):
         self.sequencer.reset(KEY)
 
-        self.assertEqual(0, self.sequencer.update_id(KEY))
+        self.assertEqual(0, self.sequencer.last_update_id)
         self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 9))
 
-    def test_reset_all_resets_every_key(self):
+    def test_reset_without_key_resets_every_key(self):
         self._synced()
         self.sequencer.on_message(OTHER_KEY, 0)
         self.sequencer.on_message(OTHER_KEY, 7)
 
-        self.sequencer.reset_all()
+        self.sequencer.reset()
 
         self.assertTrue(self.sequencer.is_awaiting_snapshot(KEY))
         self.assertTrue(self.sequencer.is_awaiting_snapshot(OTHER_KEY))
@@ -152,7 +152,7 @@ class GrvtPerpetualBookSequencerTests(unittest.TestCase):
         self.assertEqual(0, self.sequencer.gaps)
         self.assertEqual(V.STALE, self.sequencer.on_message(KEY, 103, 102))
         self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 0))
-        self.assertEqual(2 * EPOCH, self.sequencer.update_id(KEY))
+        self.assertEqual(2 * EPOCH, self.sequencer.last_update_id)
 
     def test_request_resync_of_an_unknown_key_waits_for_snapshot_numbered_zero(self):
         self.sequencer.request_resync(KEY)
@@ -170,7 +170,7 @@ class GrvtPerpetualBookSequencerTests(unittest.TestCase):
         self.assertFalse(self.sequencer.is_awaiting_snapshot(KEY))
         self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 205))
         self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 206))
-        self.assertEqual(2 * EPOCH + 2, self.sequencer.update_id(KEY))
+        self.assertEqual(2 * EPOCH + 2, self.sequencer.last_update_id)
 
     def test_external_snapshot_for_an_unknown_key(self):
         self.assertEqual(EPOCH, self.sequencer.apply_external_snapshot(KEY))
@@ -191,16 +191,7 @@ class GrvtPerpetualBookSequencerTests(unittest.TestCase):
         self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 0, 0))
         self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 103))
 
-        self.assertEqual(2 * EPOCH + 1, self.sequencer.update_id(KEY))
-
-    def test_global_sequence_numbers_accept_jumps_and_check_previous_number(self):
-        sequencer = GrvtPerpetualBookSequencer(contiguous=False)
-        sequencer.on_message(KEY, 0)
-
-        self.assertEqual(V.DELTA, sequencer.on_message(KEY, 872634800001, 0))
-        self.assertEqual(V.DELTA, sequencer.on_message(KEY, 872634900003, 872634800001))
-        self.assertEqual(V.DELTA, sequencer.on_message(KEY, 872635000001))
-        self.assertEqual(V.GAP, sequencer.on_message(KEY, 872635100001, 872635000000))
+        self.assertEqual(2 * EPOCH + 1, self.sequencer.last_update_id)
 
     def test_update_ids_only_grow_across_gaps_resets_and_resyncs(self):
         issued = []
@@ -214,7 +205,7 @@ class GrvtPerpetualBookSequencerTests(unittest.TestCase):
             elif kind == "ext":
                 issued.append(self.sequencer.apply_external_snapshot(KEY))
             elif self.sequencer.on_message(KEY, number) in (V.SNAPSHOT, V.DELTA):
-                issued.append(self.sequencer.update_id(KEY))
+                issued.append(self.sequencer.last_update_id)
 
         self.assertEqual(sorted(set(issued)), issued)
         self.assertEqual(11, len(issued))
@@ -224,7 +215,7 @@ class GrvtPerpetualBookSequencerTests(unittest.TestCase):
         self._synced(first_delta=100, deltas=3)
 
         self.assertEqual(EPOCH, self.sequencer.snapshot_update_id(KEY))
-        self.assertEqual(EPOCH + 3, self.sequencer.update_id(KEY))
+        self.assertEqual(EPOCH + 3, self.sequencer.last_update_id)
 
     def test_stats(self):
         self._synced(first_delta=100, deltas=2)
@@ -233,8 +224,21 @@ class GrvtPerpetualBookSequencerTests(unittest.TestCase):
         self.sequencer.on_message(KEY, 102)
 
         self.assertEqual(
-            {"snapshots": 1, "deltas": 2, "duplicates": 1, "stale": 1, "gaps": 1, "decreases": 1, "resyncs": 1},
+            {"snapshots": 1, "deltas": 2, "duplicates": 1, "stale": 1, "gaps": 1, "decreases": 1, "resyncs": 0},
             self.sequencer.stats())
+
+    def test_last_update_id_follows_the_last_accepted_payload_of_any_key(self):
+        self.assertEqual(0, self.sequencer.last_update_id)
+        self.sequencer.on_message(KEY, 0, 0)
+        self.assertEqual(EPOCH, self.sequencer.last_update_id)
+        self.sequencer.on_message(OTHER_KEY, 0, 0)
+        self.sequencer.on_message(OTHER_KEY, 5, 4)
+        self.assertEqual(EPOCH + 1, self.sequencer.last_update_id)
+        self.sequencer.on_message(KEY, 7, 6)
+        self.sequencer.on_message(KEY, 7, 6)  # duplicate: not accepted
+        self.assertEqual(EPOCH + 1, self.sequencer.last_update_id)
+        self.assertEqual(2 * EPOCH, self.sequencer.apply_external_snapshot(KEY))
+        self.assertEqual(2 * EPOCH, self.sequencer.last_update_id)
 
 
 class GrvtPerpetualBookSequencerAnnouncedFirstDeltaTests(unittest.TestCase):
@@ -286,68 +290,3 @@ class GrvtPerpetualBookSequencerAnnouncedFirstDeltaTests(unittest.TestCase):
         self.sequencer.request_resync(KEY)
         self.sequencer.on_message(KEY, 0, 0)
         self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 3, 2))
-
-
-class GrvtPerpetualBookSequencerFastPathTests(unittest.TestCase):
-    """accept_next_delta: the common case (the delta right after the last one) on its own."""
-
-    def setUp(self):
-        self.sequencer = GrvtPerpetualBookSequencer()
-
-    def _synced(self, first_delta: int, deltas: int):
-        self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 0, 0))
-        for sequence_number in range(first_delta, first_delta + deltas):
-            self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, sequence_number, sequence_number - 1))
-
-    def test_accept_next_delta_takes_the_delta_after_the_last_one(self):
-        self._synced(first_delta=100, deltas=2)
-
-        self.assertTrue(self.sequencer.accept_next_delta(KEY, 102, 101))
-        self.assertTrue(self.sequencer.accept_next_delta(KEY, 103))  # without prev_sequence_number
-
-        self.assertEqual(EPOCH + 4, self.sequencer.update_id(KEY))
-        self.assertEqual(EPOCH + 4, self.sequencer.last_update_id)
-        self.assertEqual(4, self.sequencer.deltas)
-        self.assertEqual(V.DUPLICATE, self.sequencer.on_message(KEY, 103, 102))
-
-    def test_accept_next_delta_refuses_everything_else_without_changing_state(self):
-        self.assertFalse(self.sequencer.accept_next_delta(KEY, 1, 0))  # unknown key
-        self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 0, 0))
-        self.assertFalse(self.sequencer.accept_next_delta(KEY, 100, 99))  # first delta anchors: on_message's job
-        self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 100, 99))
-        stats_before = self.sequencer.stats()
-
-        for sequence_number, prev_sequence_number in ((100, 99), (99, 98), (102, 101), (101, 7), (0, 0)):
-            self.assertFalse(self.sequencer.accept_next_delta(KEY, sequence_number, prev_sequence_number))
-
-        self.assertEqual(stats_before, self.sequencer.stats())
-        self.assertEqual(EPOCH + 1, self.sequencer.update_id(KEY))
-        self.sequencer.request_resync(KEY)
-        self.assertFalse(self.sequencer.accept_next_delta(KEY, 101, 100))  # waiting for a snapshot
-        self.assertEqual(V.STALE, self.sequencer.on_message(KEY, 101, 100))
-
-    def test_on_message_and_accept_next_delta_agree_on_in_sequence_deltas(self):
-        other = GrvtPerpetualBookSequencer()
-        for sequencer in (self.sequencer, other):
-            sequencer.on_message(KEY, 0, 0)
-            sequencer.on_message(KEY, 50, 49)
-        for sequence_number in range(51, 60):
-            self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, sequence_number, sequence_number - 1))
-            self.assertTrue(other.accept_next_delta(KEY, sequence_number, sequence_number - 1))
-
-        self.assertEqual(self.sequencer.stats(), other.stats())
-        self.assertEqual(self.sequencer.update_id(KEY), other.update_id(KEY))
-
-    def test_last_update_id_follows_the_last_accepted_payload_of_any_key(self):
-        self.assertEqual(0, self.sequencer.last_update_id)
-        self.sequencer.on_message(KEY, 0, 0)
-        self.assertEqual(EPOCH, self.sequencer.last_update_id)
-        self.sequencer.on_message(OTHER_KEY, 0, 0)
-        self.sequencer.on_message(OTHER_KEY, 5, 4)
-        self.assertEqual(EPOCH + 1, self.sequencer.last_update_id)
-        self.sequencer.on_message(KEY, 7, 6)
-        self.sequencer.on_message(KEY, 7, 6)  # duplicate: not accepted
-        self.assertEqual(EPOCH + 1, self.sequencer.update_id(KEY))
-        self.assertEqual(EPOCH + 1, self.sequencer.last_update_id)
-        self.assertEqual(2 * EPOCH, self.sequencer.apply_external_snapshot(KEY))
-        self.assertEqual(2 * EPOCH, self.sequencer.last_update_id)

@@ -298,7 +298,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self._configure_balance_response(self.balance_request_mock_response_for_base_and_quote, mock_api,
                                          callback=lambda *args, **kwargs: refreshed.set())
         await self.deliver(self.stream(CONSTANTS.WS_FILL_STREAM, self.fill_json(order, size="0.5")))
-        await asyncio.wait_for(refreshed.wait(), 2)
+        await asyncio.wait_for(refreshed.wait(), 10)
         await asyncio.sleep(0.05)
         self.assertEqual(Decimal("2000"), self.exchange.available_balances[self.quote_asset])
         # the exchange's figure, not reduced by the open sell order as spot accounting would
@@ -726,7 +726,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         method = self.exchange.buy if trade_type is TradeType.BUY else self.exchange.sell
         order_id = method(trading_pair=self.trading_pair, amount=amount, order_type=order_type, price=price,
                           position_action=position_action, **kwargs)
-        await asyncio.wait_for(sent.wait(), 1)
+        await asyncio.wait_for(sent.wait(), 10)
         await asyncio.sleep(0.05)
         return order_id
 
@@ -920,7 +920,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         order_id = await self.place(mock_api, status=200, response={})
         self.assertIn(order_id, self.exchange.in_flight_orders)  # `{}` is not a failure: GRVT may hold the order
 
-        await asyncio.wait_for(self.order_failure_received(order_id), 3)
+        await asyncio.wait_for(self.order_failure_received(order_id), 10)
 
         self.assertNotIn(order_id, self.exchange.in_flight_orders)
         self.assertIn("GRVT never received the order", self.failure_messages()[0])
@@ -1007,7 +1007,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         await self.deliver(self.state_event(order, "OPEN", traded="0.2", update_seconds=CREATION_TS + 2))
 
         self.assertTrue(order.is_pending_cancel_confirmation)
-        await asyncio.wait_for(recancelled.wait(), 2)
+        await asyncio.wait_for(recancelled.wait(), 10)
         self.validate_order_cancelation_request(order, self._all_executed_requests(mock_api, self.cancel_url)[0])
 
     async def test_fill_after_cancel_acknowledgement_is_applied(self):

@@ -10,6 +10,8 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_market_data_m
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_book import (
     GrvtBookMessage,
     GrvtPerpetualOrderBook,
+    book_message,
+    trade_message,
 )
 from hummingbot.core.data_type.common import TradeType
 from hummingbot.core.data_type.order_book import OrderBook
@@ -36,7 +38,15 @@ def trade(data) -> Trade:
 
 
 def rows(levels_list):
-    return [list(row) for row in levels_list]
+    return [[row.price, row.amount, row.update_id] for row in levels_list]
+
+
+def snapshot(levels_: BookLevels, update_id: int) -> GrvtBookMessage:
+    return book_message(OrderBookMessageType.SNAPSHOT, levels_, PAIR, update_id)
+
+
+def diff(levels_: BookLevels, update_id: int) -> GrvtBookMessage:
+    return book_message(OrderBookMessageType.DIFF, levels_, PAIR, update_id)
 
 
 def prices(entries):
@@ -46,9 +56,8 @@ def prices(entries):
 class GrvtPerpetualOrderBookTests(unittest.TestCase):
 
     def test_snapshot_message_rows_are_floats_with_update_id(self):
-        message = GrvtPerpetualOrderBook.snapshot_message_from_exchange(
-            book([level("88107.3", "5.322", 11), level("88107.2", "0.5")], [level("88107.4", "5.273", 37)]),
-            PAIR, EPOCH)
+        message = snapshot(
+            book([level("88107.3", "5.322", 11), level("88107.2", "0.5")], [level("88107.4", "5.273", 37)]), EPOCH)
 
         self.assertEqual(OrderBookMessageType.SNAPSHOT, message.type)
         self.assertEqual(PAIR, message.trading_pair)
@@ -60,8 +69,7 @@ class GrvtPerpetualOrderBookTests(unittest.TestCase):
         self.assertEqual(EPOCH, message.bids[0].update_id)
 
     def test_diff_message_keeps_zero_sizes_as_deletions(self):
-        message = GrvtPerpetualOrderBook.diff_message_from_exchange(
-            book([level("100.0", "0")], []), PAIR, EPOCH + 5)
+        message = diff(book([level("100.0", "0")], []), EPOCH + 5)
 
         self.assertEqual(OrderBookMessageType.DIFF, message.type)
         self.assertEqual(EPOCH + 5, message.update_id)
@@ -69,15 +77,14 @@ class GrvtPerpetualOrderBookTests(unittest.TestCase):
         self.assertEqual([], message.content["asks"])
 
     def test_missing_sides_are_empty(self):
-        message = GrvtPerpetualOrderBook.diff_message_from_exchange(
-            levels({"event_time": "1", "instrument": "BTC_USDT_Perp"}), PAIR, 7)
+        message = diff(levels({"event_time": "1", "instrument": "BTC_USDT_Perp"}), 7)
 
         self.assertEqual([], message.content["bids"])
         self.assertEqual([], message.content["asks"])
 
     @patch("hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_book.time.time", return_value=123.5)
     def test_book_without_event_time_uses_local_clock(self, _):
-        message = GrvtPerpetualOrderBook.snapshot_message_from_exchange(levels({"bids": [], "asks": []}), PAIR, 0)
+        message = snapshot(levels({"bids": [], "asks": []}), 0)
 
         self.assertEqual(123.5, message.timestamp)
 
@@ -85,7 +92,7 @@ class GrvtPerpetualOrderBookTests(unittest.TestCase):
         data = {"event_time": "1767292408400000000", "instrument": "BTC_USDT_Perp", "is_taker_buyer": True,
                 "size": "0.016", "price": "87807.7", "trade_id": "64796657-1", "venue": "ORDERBOOK"}
 
-        message = GrvtPerpetualOrderBook.trade_message_from_exchange(trade(data), PAIR)
+        message = trade_message(trade(data), PAIR)
 
         self.assertEqual(OrderBookMessageType.TRADE, message.type)
         self.assertEqual(float(TradeType.BUY.value), message.content["trade_type"])
@@ -100,7 +107,7 @@ class GrvtPerpetualOrderBookTests(unittest.TestCase):
             data = {"event_time": "1", "instrument": "X", "is_taker_buyer": is_taker_buyer, "size": "1",
                     "price": "2", "trade_id": "55"}
 
-            message = GrvtPerpetualOrderBook.trade_message_from_exchange(trade(data), PAIR)
+            message = trade_message(trade(data), PAIR)
 
             self.assertEqual(float(TradeType.SELL.value), message.content["trade_type"], is_taker_buyer)
             self.assertEqual("55", message.trade_id)
@@ -109,31 +116,26 @@ class GrvtPerpetualOrderBookTests(unittest.TestCase):
         data = {"event_time": "1", "instrument": "X", "is_taker_buyer": "true", "size": "1", "price": "2",
                 "trade_id": "1-1"}
 
-        message = GrvtPerpetualOrderBook.trade_message_from_exchange(trade(data), PAIR)
+        message = trade_message(trade(data), PAIR)
 
         self.assertEqual(float(TradeType.BUY.value), message.content["trade_type"])
 
     def test_diffs_apply_to_book_and_zero_size_removes_level(self):
         order_book = GrvtPerpetualOrderBook()
-        snapshot = GrvtPerpetualOrderBook.snapshot_message_from_exchange(
-            book([level("100", "1"), level("99", "2")], [level("101", "1")]), PAIR, EPOCH)
-        order_book.apply_snapshot(snapshot.bids, snapshot.asks, snapshot.update_id)
-        diff = GrvtPerpetualOrderBook.diff_message_from_exchange(
-            book([level("99", "0"), level("98", "4")], [level("101", "3")]), PAIR, EPOCH + 1)
+        full = snapshot(book([level("100", "1"), level("99", "2")], [level("101", "1")]), EPOCH)
+        order_book.apply_snapshot(full.bids, full.asks, full.update_id)
+        changes = diff(book([level("99", "0"), level("98", "4")], [level("101", "3")]), EPOCH + 1)
 
-        order_book.apply_diffs(diff.bids, diff.asks, diff.update_id)
+        order_book.apply_diffs(changes.bids, changes.asks, changes.update_id)
 
         self.assertEqual([100.0, 98.0], prices(order_book.bid_entries()))
         self.assertEqual([3.0], [entry.amount for entry in order_book.ask_entries()])
 
     def test_restore_replays_only_diffs_issued_after_the_snapshot(self):
         order_book = GrvtPerpetualOrderBook()
-        old_diff = GrvtPerpetualOrderBook.diff_message_from_exchange(
-            book([level("98", "3")], []), PAIR, EPOCH + 1)
-        new_snapshot = GrvtPerpetualOrderBook.snapshot_message_from_exchange(
-            book([level("100", "1")], [level("101", "1")]), PAIR, 2 * EPOCH)
-        newer_diff = GrvtPerpetualOrderBook.diff_message_from_exchange(
-            book([], [level("102", "2")]), PAIR, 2 * EPOCH + 1)
+        old_diff = diff(book([level("98", "3")], []), EPOCH + 1)
+        new_snapshot = snapshot(book([level("100", "1")], [level("101", "1")]), 2 * EPOCH)
+        newer_diff = diff(book([], [level("102", "2")]), 2 * EPOCH + 1)
 
         order_book.restore_from_snapshot_and_diffs(new_snapshot, [old_diff, newer_diff])
 
@@ -144,41 +146,32 @@ class GrvtPerpetualOrderBookTests(unittest.TestCase):
     def test_plain_order_book_would_resurrect_levels_the_snapshot_removed(self):
         # Why the override exists: Hummingbot's OrderBook replays every remembered diff after a snapshot.
         order_book = OrderBook()
-        old_diff = GrvtPerpetualOrderBook.diff_message_from_exchange(
-            book([level("98", "3")], []), PAIR, EPOCH + 1)
-        new_snapshot = GrvtPerpetualOrderBook.snapshot_message_from_exchange(
-            book([level("100", "1")], [level("101", "1")]), PAIR, 2 * EPOCH)
+        old_diff = diff(book([level("98", "3")], []), EPOCH + 1)
+        new_snapshot = snapshot(book([level("100", "1")], [level("101", "1")]), 2 * EPOCH)
 
         order_book.restore_from_snapshot_and_diffs(new_snapshot, [old_diff])
 
         self.assertIn(98.0, prices(order_book.bid_entries()))
 
     def test_book_messages_read_like_hummingbot_messages_of_the_same_content(self):
-        for build in (GrvtPerpetualOrderBook.snapshot_message_from_exchange,
-                      GrvtPerpetualOrderBook.diff_message_from_exchange):
-            message = build(book([level("100.5", "1.25"), level("99", "0")], [level("101", "2")]), PAIR, EPOCH + 3)
+        for build in (snapshot, diff):
+            message = build(book([level("100.5", "1.25"), level("99", "0")], [level("101", "2")]), EPOCH + 3)
             plain = OrderBookMessage(message.type, message.content, message.timestamp)
 
             self.assertIsInstance(message, GrvtBookMessage)
             self.assertEqual(plain.update_id, message.update_id)
             self.assertEqual(plain.trading_pair, message.trading_pair)
             self.assertEqual(plain, message)
-            for rows, plain_rows in ((message.bids, plain.bids), (message.asks, plain.asks)):
-                self.assertEqual([tuple(row) for row in plain_rows], [tuple(row) for row in rows])
-                self.assertEqual([(row.price, row.amount, row.update_id) for row in plain_rows],
-                                 [(row.price, row.amount, row.update_id) for row in rows])
 
     def test_book_rows_read_like_order_book_rows(self):
         row = book([level("88107.3", "5.322")], [])
-        row = GrvtPerpetualOrderBook.snapshot_message_from_exchange(row, PAIR, EPOCH).bids[0]
+        row = snapshot(row, EPOCH).bids[0]
 
         self.assertIsInstance(row, BookLevel)
         self.assertEqual((88107.3, 5.322, EPOCH), (row.price, row.amount, row.update_id))
-        price, amount, *rest = row
-        self.assertEqual((88107.3, 5.322, [EPOCH]), (price, amount, rest))
 
     def test_trade_messages_keep_hummingbot_semantics(self):
-        message = GrvtPerpetualOrderBook.trade_message_from_exchange(trade(
+        message = trade_message(trade(
             {"event_time": "1", "instrument": "X", "size": "1", "price": "2", "trade_id": "1-1",
              "is_taker_buyer": True}), PAIR)
 

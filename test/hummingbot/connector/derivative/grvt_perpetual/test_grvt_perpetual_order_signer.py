@@ -2,7 +2,7 @@ import random
 import threading
 import unittest
 from decimal import Decimal
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Tuple
 
 from Crypto.Hash import keccak
 from eth_account import Account
@@ -25,8 +25,8 @@ from pysdk.grvt_raw_types import (
     Venue,
 )
 
-from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_order_signer as signer_module
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_signer import (
+    _STRUCT_HASHERS,
     GrvtPerpetualOrderSigner,
     GrvtSignerNotConfiguredError,
     checksum_address,
@@ -34,11 +34,11 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_signer 
     eip712_domain,
     eip712_types,
     encode_type,
+    keccak256,
     order_message,
     scaled_price,
     scaled_size,
     time_in_force_value,
-    type_hash,
 )
 
 TEST_VECTOR_KEY = "c0663ca94684aead40c41a1cb3a94b68a24296e87245be3a186e882a29a15ee0"  # noqa: mock
@@ -57,12 +57,10 @@ def vector_order(**overrides) -> Dict[str, Any]:
     return fields
 
 
-def eth_account_signature(private_key: str, chain_id: int, fields: Dict[str, Any],
-                          builder: Optional[str] = None, builder_fee: Any = None) -> Tuple[str, str, int]:
+def eth_account_signature(private_key: str, chain_id: int, fields: Dict[str, Any]) -> Tuple[str, str, int]:
     """The reference path: eth_account's generic EIP-712 encoder with the connector's order layout."""
-    primary_type, message = order_message(builder=builder, builder_fee=builder_fee, **fields)
     signed = Account.from_key(private_key).sign_message(
-        encode_typed_data(eip712_domain(chain_id), eip712_types(primary_type), message))
+        encode_typed_data(eip712_domain(chain_id), eip712_types(), order_message(**fields)))
     return "0x" + signed.r.to_bytes(32, "big").hex(), "0x" + signed.s.to_bytes(32, "big").hex(), signed.v
 
 
@@ -115,20 +113,16 @@ class GrvtPerpetualOrderSignerTestVectorTests(unittest.TestCase):
 
     def test_type_hashes_match_the_protocol(self):
         self.assertEqual("b4b857ba9641f20a7c4007c73e548a2ee5afb7207744cc41fa7849451419bbb2",
-                         type_hash("Order").hex())
+                         keccak256(encode_type("Order").encode()).hex())
         self.assertEqual("20ed567ee868ba6c2d788ecc7da6568438d9eb05e6205aef0c3151c341e476c6",
-                         type_hash("OrderLeg").hex())
-        self.assertEqual("6a59e4932070a97495ccc9de30b7309ec82b07156f8cfcbe516d28d226d11028",
-                         type_hash("OrderWithBuilderFee").hex())
+                         keccak256(encode_type("OrderLeg").encode()).hex())
 
     def test_type_strings_are_the_protocol_layout(self):
         leg = "OrderLeg(uint256 assetID,uint64 contractSize,uint64 limitPrice,bool isBuyingContract)"
         self.assertEqual("Order(uint64 subAccountID,bool isMarket,uint8 timeInForce,bool postOnly,bool reduceOnly,"
                          "OrderLeg[] legs,uint32 nonce,int64 expiration)" + leg, encode_type("Order"))
         self.assertEqual(leg, encode_type("OrderLeg"))
-        self.assertEqual(["OrderWithBuilderFee", "OrderLeg"], list(eip712_types("OrderWithBuilderFee")))
-        self.assertEqual(["builder", "builderFee", "nonce", "expiration"],
-                         [field["name"] for field in eip712_types("OrderWithBuilderFee")["OrderWithBuilderFee"][6:]])
+        self.assertEqual(["Order", "OrderLeg"], list(eip712_types()))
 
     def test_domain_separators_per_chain_id(self):
         self.assertEqual("72fe716bb0105cb5a449731f4eb044bed644eb0d796360108a39c47064e17247",
@@ -137,12 +131,11 @@ class GrvtPerpetualOrderSignerTestVectorTests(unittest.TestCase):
                          domain_separator(326).hex())
         self.assertEqual("9c0a7c5bf881e6a6b24d160ca414969805f47b4d1484e059376ae9bbb9a0d047",
                          domain_separator(327).hex())
-        self.assertEqual(domain_separator(326), self.signer.domain_separator)
 
     def test_protocol_test_vector(self):
         order = vector_order()
         self.assertEqual("41650c08ab6e720f899307d7c2b4381a10c1301888375cec2dfefd6a583859eb",
-                         self.signer.order_struct_hash(**order).hex())
+                         _STRUCT_HASHERS["Order"](order_message(**order)).hex())
         self.assertEqual("03cb7ca7b353969ab2c00ff92fd472f81f59a84d28fa1aa39128176f21062982",
                          self.signer.order_digest(**order).hex())
         signature = self.signer.sign_order(**order)
@@ -177,10 +170,6 @@ class GrvtPerpetualOrderSignerTestVectorTests(unittest.TestCase):
         recovered = keys.Signature(vrs=(signature["v"] - 27, int(signature["r"], 16), int(signature["s"], 16)))
         self.assertEqual(TEST_VECTOR_ADDRESS, recovered.recover_public_key_from_msg_hash(digest).to_checksum_address())
 
-    def test_chain_id_can_be_left_out_of_the_request(self):
-        signer = GrvtPerpetualOrderSigner(TEST_VECTOR_KEY, chain_id=326, include_chain_id=False)
-        self.assertNotIn("chain_id", signer.sign_order(**vector_order()))
-
 
 class GrvtPerpetualOrderSignerInputTests(unittest.TestCase):
 
@@ -188,20 +177,16 @@ class GrvtPerpetualOrderSignerInputTests(unittest.TestCase):
         self.signer = GrvtPerpetualOrderSigner("0x" + TEST_VECTOR_KEY, chain_id=325)
 
     def test_accepts_0x_prefixed_key_and_exposes_address(self):
-        self.assertTrue(self.signer.is_configured)
         self.assertEqual(TEST_VECTOR_ADDRESS, self.signer.address)
-        self.assertEqual(325, self.signer.chain_id)
+        self.assertEqual("325", self.signer.sign_order(**vector_order())["chain_id"])
 
     def test_empty_key_constructs_but_refuses_to_sign(self):
         for empty in ("", None, "   "):
             signer = GrvtPerpetualOrderSigner(empty, chain_id=325)
-            self.assertFalse(signer.is_configured)
             self.assertIsNone(signer.address)
-            self.assertEqual(32, len(signer.order_struct_hash(**vector_order())))
+            self.assertEqual(32, len(signer.order_digest(**vector_order())))
             with self.assertRaises(GrvtSignerNotConfiguredError):
                 signer.sign_order(**vector_order())
-            with self.assertRaises(GrvtSignerNotConfiguredError):
-                signer.sign_digest(bytes(32))
 
     def test_invalid_key_error_does_not_echo_the_key(self):
         bad_keys = ["zz" * 32, "ab" * 31, "00" * 32, "ff" * 32]  # noqa: mock
@@ -218,36 +203,36 @@ class GrvtPerpetualOrderSignerInputTests(unittest.TestCase):
         self.assertNotIn(TEST_VECTOR_KEY, str(self.signer))
 
     def test_time_in_force_by_name_or_value(self):
-        by_name = self.signer.order_struct_hash(**vector_order(time_in_force="IMMEDIATE_OR_CANCEL"))
-        by_value = self.signer.order_struct_hash(**vector_order(time_in_force=3))
+        by_name = self.signer.order_digest(**vector_order(time_in_force="IMMEDIATE_OR_CANCEL"))
+        by_value = self.signer.order_digest(**vector_order(time_in_force=3))
         self.assertEqual(by_name, by_value)
         for invalid in ("GTC", 0, 6, None, True):
             with self.assertRaises(ValueError):
-                self.signer.order_struct_hash(**vector_order(time_in_force=invalid))
+                self.signer.order_digest(**vector_order(time_in_force=invalid))
 
     def test_instrument_hash_forms_are_equivalent(self):
-        as_hex = self.signer.order_struct_hash(**vector_order(instrument_hash="0x030501"))
-        self.assertEqual(as_hex, self.signer.order_struct_hash(**vector_order(instrument_hash=0x030501)))
-        self.assertEqual(as_hex, self.signer.order_struct_hash(**vector_order(instrument_hash=str(0x030501))))
-        self.assertEqual(as_hex, self.signer.order_struct_hash(**vector_order(instrument_hash="0X030501")))
+        as_hex = self.signer.order_digest(**vector_order(instrument_hash="0x030501"))
+        self.assertEqual(as_hex, self.signer.order_digest(**vector_order(instrument_hash=0x030501)))
+        self.assertEqual(as_hex, self.signer.order_digest(**vector_order(instrument_hash=str(0x030501))))
+        self.assertEqual(as_hex, self.signer.order_digest(**vector_order(instrument_hash="0X030501")))
         with self.assertRaises(ValueError):
-            self.signer.order_struct_hash(**vector_order(instrument_hash="BTC_USDT_Perp"))
+            self.signer.order_digest(**vector_order(instrument_hash="BTC_USDT_Perp"))
         with self.assertRaises(ValueError):
-            self.signer.order_struct_hash(**vector_order(instrument_hash=1 << 256))
+            self.signer.order_digest(**vector_order(instrument_hash=1 << 256))
 
     def test_number_forms_are_equivalent(self):
-        reference = self.signer.order_struct_hash(**vector_order())
-        self.assertEqual(reference, self.signer.order_struct_hash(**vector_order(size="1.013", price="68900.5")))
-        self.assertEqual(reference, self.signer.order_struct_hash(**vector_order(sub_account_id=8289849667772468)))
-        self.assertEqual(reference, self.signer.order_struct_hash(**vector_order(
+        reference = self.signer.order_digest(**vector_order())
+        self.assertEqual(reference, self.signer.order_digest(**vector_order(size="1.013", price="68900.5")))
+        self.assertEqual(reference, self.signer.order_digest(**vector_order(sub_account_id=8289849667772468)))
+        self.assertEqual(reference, self.signer.order_digest(**vector_order(
             expiration_ns="1730800479321350000")))
-        self.assertEqual(reference, self.signer.order_struct_hash(**vector_order(base_decimals="9")))
+        self.assertEqual(reference, self.signer.order_digest(**vector_order(base_decimals="9")))
 
     def test_market_orders_sign_a_zero_price(self):
-        with_price = self.signer.order_struct_hash(**vector_order(is_market=True, price=Decimal("68900.5")))
-        zero_price = self.signer.order_struct_hash(**vector_order(is_market=True, price=Decimal("0")))
+        with_price = self.signer.order_digest(**vector_order(is_market=True, price=Decimal("68900.5")))
+        zero_price = self.signer.order_digest(**vector_order(is_market=True, price=Decimal("0")))
         self.assertEqual(with_price, zero_price)
-        self.assertNotEqual(zero_price, self.signer.order_struct_hash(**vector_order(is_market=False, price=0)))
+        self.assertNotEqual(zero_price, self.signer.order_digest(**vector_order(is_market=False, price=0)))
 
     def test_out_of_range_values_are_rejected(self):
         invalid_fields = [
@@ -300,65 +285,22 @@ class GrvtPerpetualOrderSignerInputTests(unittest.TestCase):
             self.assertEqual(to_checksum_address(address), checksum_address(address))
 
 
-class GrvtPerpetualOrderSignerBuilderTests(unittest.TestCase):
-    BUILDER = "0xf2cc8ca1ac3ce00cd5aa6dbdbc54b02f5b18ef02"  # noqa: mock
-
-    def setUp(self):
-        self.signer = GrvtPerpetualOrderSigner(TEST_VECTOR_KEY, chain_id=325)
-
-    def test_builder_orders_use_the_builder_type(self):
-        rng = random.Random(11)
-        for _ in range(20):
-            fee = Decimal(rng.randint(0, 1000)) / Decimal(10_000)
-            fields = vector_order(nonce=rng.getrandbits(32), is_buy=rng.random() < 0.5)
-            signature = self.signer.sign_order(builder=self.BUILDER, builder_fee=fee, **fields)
-            expected = eth_account_signature(TEST_VECTOR_KEY, 325, fields, builder=self.BUILDER, builder_fee=fee)
-            self.assertEqual(expected, (signature["r"], signature["s"], signature["v"]))
-
-    def test_builder_fee_scaling(self):
-        primary_type, message = order_message(builder=self.BUILDER.upper().replace("0X", "0x"), builder_fee="0.001",
-                                              **vector_order())
-        self.assertEqual(("OrderWithBuilderFee", self.BUILDER, 10), (primary_type, message["builder"],
-                                                                     message["builderFee"]))
-        _, plain = order_message(**vector_order())
-        signed = Account.from_key(TEST_VECTOR_KEY).sign_message(encode_typed_data(
-            eip712_domain(325), eip712_types("OrderWithBuilderFee"), dict(plain, builder=self.BUILDER, builderFee=10)))
-        with_text = self.signer.order_struct_hash(builder=self.BUILDER, builder_fee="0.001", **vector_order())
-        signature = self.signer.sign_digest(signer_module.keccak256(b"\x19\x01" + domain_separator(325) + with_text))
-        self.assertEqual((signed.r, signed.s, signed.v),
-                         (int(signature["r"], 16), int(signature["s"], 16), signature["v"]))
-
-    def test_zero_builder_means_plain_order(self):
-        plain = self.signer.order_struct_hash(**vector_order())
-        for no_builder in (None, "", "0x00", "0x" + "00" * 20):
-            self.assertEqual(plain, self.signer.order_struct_hash(builder=no_builder, **vector_order()))
-
-    def test_invalid_builder_is_rejected(self):
-        for builder in ("0xzz", "0x1234", "0x" + "11" * 21):
-            with self.assertRaises(ValueError):
-                self.signer.order_struct_hash(builder=builder, builder_fee="0.001", **vector_order())
-
-    def test_builder_fee_out_of_range_is_rejected(self):
-        with self.assertRaisesRegex(ValueError, "builderFee .* does not fit in uint32"):
-            self.signer.order_struct_hash(builder=self.BUILDER, builder_fee=Decimal(1 << 32), **vector_order())
-
-
 class GrvtKeccakTests(unittest.TestCase):
 
     def test_keccak_matches_known_digests_and_pycryptodome(self):
         self.assertEqual("c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470",  # noqa: mock
-                         signer_module.keccak256(b"").hex())
+                         keccak256(b"").hex())
         rng = random.Random(3)
         for length in list(range(0, 300, 7)) + [135, 136, 137, 1000]:
             data = rng.randbytes(length)
-            self.assertEqual(keccak.new(data=data, digest_bits=256).digest(), signer_module.keccak256(data))
+            self.assertEqual(keccak.new(data=data, digest_bits=256).digest(), keccak256(data))
 
     def test_keccak_from_several_threads(self):
         results = []
         data = b"per-thread"
 
         def worker():
-            results.extend(signer_module.keccak256(data) for _ in range(100))
+            results.extend(keccak256(data) for _ in range(100))
 
         threads = [threading.Thread(target=worker) for _ in range(4)]
         for thread in threads:

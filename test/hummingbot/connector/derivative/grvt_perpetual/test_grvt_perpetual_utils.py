@@ -134,17 +134,6 @@ class GrvtPerpetualUtilsTests(unittest.TestCase):
                   if item.client_field_data is not None and item.client_field_data.is_secure]
         self.assertEqual(list(MAINNET_FIELDS), secure)
 
-    def test_credential_problems(self):
-        self.assertEqual([], utils.credential_problems("key", PRIVATE_KEY, "8289849667772468"))
-        self.assertEqual([], utils.credential_problems("key", "0x" + PRIVATE_KEY, " 18446744073709551615 "))
-        problems = utils.credential_problems("", "zz" * 32, "18446744073709551616")
-        self.assertEqual(3, len(problems))
-        for problem in problems:
-            self.assertNotIn("zz" * 32, problem)
-        self.assertEqual(3, len(utils.credential_problems(None, None, None)))
-        self.assertEqual(1, len(utils.credential_problems("key", PRIVATE_KEY, "0x1234")))
-        self.assertEqual(1, len(utils.credential_problems("key", PRIVATE_KEY[:-2], "1")))
-
     def test_is_exchange_information_valid(self):
         self.assertTrue(utils.is_exchange_information_valid({"instrument": "BTC_USDT_Perp", "kind": "PERPETUAL"}))
         self.assertTrue(utils.is_exchange_information_valid({"kind": "PERPETUAL", "is_active": True}))

@@ -14,7 +14,7 @@ from hummingbot.connector.derivative.grvt_perpetual import (
     grvt_perpetual_web_utils as web_utils,
 )
 from hummingbot.core.api_throttler.async_throttler import AsyncThrottler
-from hummingbot.core.web_assistant.connections.data_types import RESTMethod, RESTRequest
+from hummingbot.core.web_assistant.connections.data_types import RESTMethod
 from test.isolated_asyncio_wrapper_test_case import IsolatedAsyncioWrapperTestCase
 
 MAINNET = CONSTANTS.DEFAULT_DOMAIN
@@ -136,26 +136,10 @@ class GrvtPerpetualUrlTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual("v2/bulk_orders", web_utils.ws_rpc_method("/full/v2/bulk_orders"))
         self.assertEqual("v1/book", web_utils.ws_rpc_method("lite/v1/book"))
         self.assertEqual("v1/order", web_utils.ws_rpc_method("v1/order"))
-        self.assertEqual(CONSTANTS.WS_RPC_CANCEL_ON_DISCONNECT,
-                         web_utils.ws_rpc_method(CONSTANTS.CANCEL_ON_DISCONNECT_PATH_URL))
+        self.assertEqual("v1/cancel_on_disconnect", web_utils.ws_rpc_method(CONSTANTS.CANCEL_ON_DISCONNECT_PATH_URL))
 
 
 class GrvtPerpetualConversionTests(IsolatedAsyncioWrapperTestCase):
-
-    def test_trading_pair_instrument_round_trip(self):
-        for pair, instrument in (("BTC-USDT", "BTC_USDT_Perp"), ("1000PEPE-USDT", "1000PEPE_USDT_Perp"),
-                                 ("kBONK-USDC", "kBONK_USDC_Perp")):
-            self.assertEqual(instrument, web_utils.instrument_for_trading_pair(pair))
-            self.assertEqual(pair, web_utils.trading_pair_for_instrument(instrument))
-
-    def test_invalid_names_are_rejected(self):
-        for pair in ("BTCUSDT", "BTC-", "-USDT", "BTC-USDT-X", ""):
-            with self.assertRaises(ValueError):
-                web_utils.instrument_for_trading_pair(pair)
-        for instrument in ("BTC_USDT_Fut_20Oct23", "ETH_USDT_Call_20Oct23_2800", "BTC_Perp", "_USDT_Perp", None, ""):
-            self.assertFalse(web_utils.is_perpetual_instrument(instrument))
-            with self.assertRaises(ValueError):
-                web_utils.trading_pair_for_instrument(instrument)
 
     def test_timestamps(self):
         self.assertEqual(1767292408.4, web_utils.ns_to_seconds("1767292408400000000"))
@@ -183,38 +167,21 @@ class GrvtPerpetualConversionTests(IsolatedAsyncioWrapperTestCase):
             self.assertEqual(30.0, web_utils.quote_expiry_seconds())
         with patch.dict(os.environ, {"GRVT_PERPETUAL_QUOTE_EXPIRY_SECONDS": "99999999"}):
             self.assertEqual(float(CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS), web_utils.quote_expiry_seconds())
-        for invalid in ("soon", "0", "-1"):
+        for invalid in ("soon", "0", "-1", "nan"):
             with patch.dict(os.environ, {"GRVT_PERPETUAL_QUOTE_EXPIRY_SECONDS": invalid}):
                 with self.assertRaisesRegex(ValueError, "QUOTE_EXPIRY_SECONDS"):
                     web_utils.quote_expiry_seconds()
 
     def test_selectors(self):
         self.assertEqual("BTC_USDT_Perp@100", web_utils.public_selector("BTC_USDT_Perp", 100))
-        self.assertEqual("BTC_USDT_Perp@500-50", web_utils.book_snapshot_selector("BTC_USDT_Perp", 500, 50))
         self.assertEqual("8289849667772468", web_utils.private_selector(8289849667772468))
-        self.assertEqual("8289849667772468-BTC_USDT_Perp",
-                         web_utils.private_selector("8289849667772468", "BTC_USDT_Perp"))
 
-    def test_error_code_and_http_status(self):
-        body = {"code": 1000, "message": "You need to authenticate prior to using this functionality", "status": 401}
-        self.assertEqual(1000, web_utils.error_code(body))
-        self.assertEqual(401, web_utils.http_status(body))
-        self.assertEqual(3000, web_utils.error_code({"jsonrpc": "2.0", "error": {"code": 3000, "message": "x"}}))
+    def test_error_code(self):
+        self.assertEqual(1000, web_utils.error_code({"code": 1000, "message": "unauthenticated", "status": 401}))
+        self.assertEqual(3000, web_utils.error_code({"code": "3000", "message": "Instrument is invalid"}))
         self.assertIsNone(web_utils.error_code({"result": {"ack": True}}))
         self.assertIsNone(web_utils.error_code({"code": 0}))
         self.assertIsNone(web_utils.error_code({"code": "abc"}))
-        self.assertIsNone(web_utils.error_code(None))
-        error = IOError("Error executing request POST https://x/full/v1/order. HTTP status is 404. "
-                        'Error: {"code":1004,"message":"Data Not Found","status":404}')
-        self.assertEqual(1004, web_utils.error_code(error))
-        self.assertEqual(404, web_utils.http_status(error))
-        self.assertEqual({"code": 1004, "message": "Data Not Found", "status": 404}, web_utils.json_body(str(error)))
-        self.assertIsNone(web_utils.json_body("Error: N/A"))
-        self.assertIsNone(web_utils.json_body("Error: {broken"))
-        self.assertIsNone(web_utils.http_status(IOError("timeout")))
-        self.assertIsNone(web_utils.http_status(None))
-        self.assertIsNone(web_utils.http_status({"status": "bad"}))
-        self.assertIsNone(web_utils.http_status({}))
 
     def test_parse_server_time_units(self):
         expected_ms = 1_767_292_408_400.0
@@ -263,26 +230,19 @@ class GrvtPerpetualServerTimeTests(IsolatedAsyncioWrapperTestCase):
     @aioresponses()
     async def test_api_factory_syncs_time_and_sends_json(self, mock_api):
         mock_api.get(self.time_url, body=json.dumps({"server_time": str(int(time.time() * 1e3))}))
-        url = web_utils.public_rest_url(CONSTANTS.INSTRUMENT_PATH_URL, domain=TESTNET)
+        url = web_utils.public_rest_url(CONSTANTS.INSTRUMENTS_PATH_URL, domain=TESTNET)
         mock_api.post(url, body=json.dumps({"result": {"instrument": "BTC_USDT_Perp"}}))
         factory = web_utils.build_api_factory(domain=TESTNET)
         rest_assistant = await factory.get_rest_assistant()
         response = await rest_assistant.execute_request(
             url=url, data={"instrument": "BTC_USDT_Perp"}, method=RESTMethod.POST,
-            throttler_limit_id=CONSTANTS.INSTRUMENT_PATH_URL)
+            throttler_limit_id=CONSTANTS.INSTRUMENTS_PATH_URL)
         self.assertEqual("BTC_USDT_Perp", response["result"]["instrument"])
         requests = {(method, str(key)): calls for (method, key), calls in mock_api.requests.items()}
         self.assertIn(("GET", self.time_url), requests)
         post = requests[("POST", url)][0]
         self.assertEqual("application/json", post.kwargs["headers"]["Content-Type"])
         self.assertEqual({"instrument": "BTC_USDT_Perp"}, json.loads(post.kwargs["data"]))
-
-    async def test_rest_pre_processor_sets_json_content_type_on_posts_only(self):
-        pre_processor = web_utils.GrvtRESTPreProcessor()
-        post = await pre_processor.pre_process(RESTRequest(method=RESTMethod.POST, url="http://x", headers={"A": "1"}))
-        self.assertEqual({"A": "1", "Content-Type": "application/json"}, post.headers)
-        get = await pre_processor.pre_process(RESTRequest(method=RESTMethod.GET, url="http://x"))
-        self.assertEqual({}, get.headers)
 
 
 class GrvtPerpetualRateLimitTests(IsolatedAsyncioWrapperTestCase):
@@ -364,9 +324,8 @@ class GrvtPerpetualRateLimitTests(IsolatedAsyncioWrapperTestCase):
         with self.assertRaisesRegex(ValueError, "more than its bucket"):
             CONSTANTS.build_rate_limits(endpoint_costs={"r": (200, "p")}, pools={"p": (1000, 1.0)})
 
-    def test_create_throttler_accepts_custom_rules(self):
-        throttler = web_utils.create_throttler(
-            rate_limits=CONSTANTS.build_rate_limits(), limits_share_percentage=Decimal("50"))
+    def test_a_share_of_the_limits_scales_the_buckets(self):
+        throttler = AsyncThrottler(CONSTANTS.build_rate_limits(), limits_share_percentage=Decimal("50"))
         rate_limit, _ = throttler.get_related_limits(CONSTANTS.CREATE_ORDER_PATH_URL)
         self.assertEqual(50, rate_limit.limit)
         self.assertTrue(all(re.match(r"^[a-z0-9_/]+$", limit.limit_id) for limit in CONSTANTS.RATE_LIMITS))
