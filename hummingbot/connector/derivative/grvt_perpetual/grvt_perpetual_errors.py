@@ -10,6 +10,8 @@ import msgspec
 
 from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
 
+UNAUTHORIZED = 1001  # also what GRVT answers for a sub-account outside the API key's session
+
 # GRVT error code -> a short explanation, for the codes a user of the connector may meet (not those the connector
 # rules out itself, like an over-long signature expiry or cancel-on-disconnect countdown); the exchange's own message
 # is always kept too.
@@ -81,7 +83,7 @@ class GrvtPerpetualAPIError(IOError):
         The same error, saying which key is wrong: GRVT answers 1001 to a private request for a sub-account the
         API key's session does not cover, which nearly always means a mistyped trading account id.
         """
-        if self.code != CONSTANTS.ERROR_UNAUTHORIZED or not trading_account_id:
+        if self.code != UNAUTHORIZED or not trading_account_id:
             return self
         hint = (f"the API key cannot access trading account id {trading_account_id}: check that this is the "
                 f"sub-account the API key was created for")
