@@ -3,10 +3,11 @@
 #   make test   install, then lint and run the whole test suite
 PYTHON ?= python3
 VENV_PYTHON := .venv/bin/python
-LINT_PATHS := hummingbot/connector/derivative/grvt_perpetual grvt_sandbox test bench bin scripts controllers setup.py
+LINT_PATHS := hummingbot/connector/derivative/grvt_perpetual grvt_sandbox grvt_tools hummingbot_grvt test bench bin scripts \
+	controllers setup.py
 CONNECTOR_PACKAGE := hummingbot/connector/derivative/grvt_perpetual
 
-.PHONY: install lint unit-test test demo sandbox bench clean
+.PHONY: install lint unit-test test demo report fleet sandbox bench clean
 
 install:
 	$(PYTHON) bin/install.py
@@ -24,6 +25,15 @@ test: lint unit-test
 
 demo: install
 	$(VENV_PYTHON) bin/demo.py
+
+# The report of a finished run: RUN=<Hummingbot root, its data/ folder or a .sqlite> (default: the demo's root)
+RUN ?= .demo
+report: install
+	$(VENV_PYTHON) bin/report.py $(RUN)
+
+# Three bots, one per pair and sub-account, on a local sandbox (bin/fleet.py; Ctrl-C stops them all)
+fleet: install
+	$(VENV_PYTHON) bin/fleet.py docker/fleet.example.yml --sandbox --folder .fleet
 
 sandbox: install
 	$(VENV_PYTHON) -m grvt_sandbox

@@ -1,147 +1,272 @@
 #!/usr/bin/env python3
-"""The demo: Hummingbot market making on the local GRVT sandbox, no network and no keys.
+"""The demo: a GRVT market maker on the local GRVT sandbox, with live progress and a report. No network, no keys.
 
-It starts the sandbox with its synthetic market, prepares a private Hummingbot root under
-``.demo/`` (so your own ``conf/`` and keys are never touched), stores the sandbox demo account's
-keys for ``grvt_perpetual_testnet`` there, runs the ``perpetual_market_making`` strategy from
-``conf/strategies/grvt_demo_perpetual_market_making.yml`` headless, and when it stops prints what
-the exchange saw: orders, fills, position, and that nothing was left resting.
+It starts the sandbox with its synthetic market, prepares a private Hummingbot root in ``.demo/`` (your own
+``conf/`` and keys are never touched), stores the sandbox demo account's keys for ``grvt_perpetual_testnet`` there
+and runs the demo strategy headless for a few minutes. Instead of Hummingbot's log (kept in
+``.demo/logs/logs_hummingbot.log``) it shows live progress: time, our quotes, fills, position, PnL and order
+latency. When the time is up, or on Ctrl-C, the bot stops and cancels its orders, and the demo writes a run folder
+``.demo/runs/<time>/`` with ``trades.csv``, ``summary.json`` and ``chart.png`` and prints a summary with what the
+exchange itself saw.
+
+The strategy is ``DEMO_CONFIG``: a V2 script config in ``conf/scripts/`` (with the controller configs it names) or a
+V1 strategy file in ``conf/strategies/``; ``--config NAME`` runs another one.
 """
 import argparse
-import json
 import os
-import shutil
+import signal
 import subprocess
 import sys
 import time
-import urllib.request
+from datetime import datetime, timezone
+from decimal import Decimal
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import yaml
+from rich.console import Console
 
 from grvt_sandbox.config import DEMO_API_KEY, DEMO_PRIVATE_KEY, DEMO_SUB_ACCOUNT_ID
+from grvt_tools import bot_root
+from grvt_tools.bot_status import read_status
+from grvt_tools.exchange_view import ExchangeViewError, SandboxAdmin
+from grvt_tools.headless import HeadlessBot, HeadlessBotError, sandbox_env
+from grvt_tools.progress import ProgressView, RunMonitor
+from grvt_tools.records import RecordsError
+from grvt_tools.report import ReportError, build_report, render_summary
+from grvt_tools.sandbox_process import SandboxProcess, SandboxStartError
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_ROOT = REPO / ".demo"
 DEMO_PASSWORD = "grvt-sandbox-demo"
-DEMO_STRATEGY = "grvt_demo_perpetual_market_making.yml"
+# The GRVT market maker (V2 script config with its controller) when this checkout has it, else Hummingbot's V1
+# perpetual_market_making; the demo, progress and report work the same for both.
+DEMO_CONFIGS = ("grvt_market_maker.yml", "grvt_demo_perpetual_market_making.yml")
+DEMO_STRATEGY = "grvt_demo_perpetual_market_making.yml"  # the V1 strategy file, kept for callers of prepare_root()
 DEMO_CONNECTOR = "grvt_perpetual_testnet"
+DEFAULT_DURATION_S = 180.0
+START_TIMEOUT_S = 180.0
+STOP_TIMEOUT_S = 120.0
+SAMPLE_INTERVAL_S = 1.0
 
 
-def prepare_root() -> Path:
-    """A Hummingbot root of its own: linked code, private conf/ logs/ data/."""
-    sys.path.insert(0, str(REPO / "bin"))
-    from install import overlay_package
+def default_demo_config(conf: Path = REPO / "conf") -> str:
+    return next((name for name in DEMO_CONFIGS
+                 if (conf / "scripts" / name).is_file() or (conf / "strategies" / name).is_file()), DEMO_STRATEGY)
 
-    overlay_package(REPO / "hummingbot", DEMO_ROOT / "hummingbot", owned=())
-    for relative in ("conf/strategies", "conf/scripts", "conf/connectors", "logs", "data"):
-        (DEMO_ROOT / relative).mkdir(parents=True, exist_ok=True)
-    scripts = DEMO_ROOT / "scripts"
-    if not scripts.is_symlink():
-        if scripts.exists():
-            shutil.rmtree(scripts)
-        scripts.symlink_to(REPO / "scripts")
-    shutil.copyfile(REPO / "conf" / "strategies" / DEMO_STRATEGY, DEMO_ROOT / "conf" / "strategies" / DEMO_STRATEGY)
-    return DEMO_ROOT
+
+DEMO_CONFIG = default_demo_config()
+
+
+def demo_config_kind(name: str, conf: Path = REPO / "conf") -> str:
+    """``script`` for a V2 script config in conf/scripts/, ``strategy`` for a V1 file in conf/strategies/."""
+    if (conf / "scripts" / name).is_file():
+        return "script"
+    if (conf / "strategies" / name).is_file():
+        return "strategy"
+    raise SystemExit(f"demo: no config {name!r} in {conf / 'scripts'} or {conf / 'strategies'}")
+
+
+def controller_configs_of(script_config: str, conf: Path = REPO / "conf") -> List[str]:
+    """The controller configs a V2 script config names (``controllers_config``), to copy along with it."""
+    data = yaml.safe_load((conf / "scripts" / script_config).read_text()) or {}
+    names = data.get("controllers_config") or []
+    return [name for name in names if isinstance(name, str)]
+
+
+def prepare_root(config: str = DEMO_CONFIG) -> Path:
+    """A Hummingbot root of its own: linked code, private conf/ logs/ data/ (see grvt_tools.bot_root)."""
+    if demo_config_kind(config) == "script":
+        root = bot_root.prepare_root(DEMO_ROOT, script_configs=[config],
+                                     controller_configs=controller_configs_of(config))
+    else:
+        root = bot_root.prepare_root(DEMO_ROOT, strategies=[config])
+    return root.path
 
 
 def store_demo_keys() -> None:
-    """Runs inside the demo root: creates the password file and the encrypted connector keys."""
-    from hummingbot.client.config.config_crypt import ETHKeyFileSecretManger, store_password_verification
-    from hummingbot.client.config.config_helpers import (
-        ClientConfigAdapter,
-        load_client_config_map_from_file,
-        save_to_yml,
-    )
-    from hummingbot.client.config.security import Security
-    from hummingbot.client.settings import CLIENT_CONFIG_PATH
-    from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_utils import GrvtPerpetualTestnetConfigMap
-
-    secrets_manager = ETHKeyFileSecretManger(DEMO_PASSWORD)
-    if Security.new_password_required():
-        store_password_verification(secrets_manager)
-    if not Security.login(secrets_manager):
-        raise SystemExit(f"{DEMO_ROOT}/conf holds files made with another password: delete {DEMO_ROOT} and retry.")
-    config = GrvtPerpetualTestnetConfigMap(
-        grvt_perpetual_testnet_api_key=DEMO_API_KEY,
-        grvt_perpetual_testnet_private_key=DEMO_PRIVATE_KEY,
-        grvt_perpetual_testnet_trading_account_id=DEMO_SUB_ACCOUNT_ID,
-    )
-    Security.update_secure_config(ClientConfigAdapter(config))
-    # The demo runs offline: no paper-trade exchanges whose markets Hummingbot would try to download.
-    client_config = load_client_config_map_from_file()
-    client_config.paper_trade.paper_trade_exchanges = []
-    save_to_yml(CLIENT_CONFIG_PATH, client_config)
+    """Creates the demo root's password file and the sandbox demo account's encrypted connector keys."""
+    bot_root.store_keys(bot_root.BotRoot(DEMO_ROOT), DEMO_CONNECTOR,
+                        bot_root.grvt_keys(DEMO_CONNECTOR, DEMO_API_KEY, DEMO_PRIVATE_KEY, DEMO_SUB_ACCOUNT_ID),
+                        password=DEMO_PASSWORD,
+                        client_settings={**bot_root.OFFLINE_CLIENT_SETTINGS, **bot_root.MID_PRICE_SAMPLING_SETTINGS})
 
 
-def start_sandbox(seed: int) -> (subprocess.Popen, str):
-    process = subprocess.Popen(
-        [sys.executable, "-m", "grvt_sandbox", "--port", "0", "--market", "--seed", str(seed),
-         "--log-level", "WARNING"],
-        cwd=REPO, stdout=subprocess.PIPE, text=True,
-        start_new_session=True)  # Ctrl-C stops the bot, which still needs the exchange to cancel its orders
-    first_line = process.stdout.readline()
-    try:
-        url = json.loads(first_line)["url"]
-    except (ValueError, KeyError):
-        process.kill()
-        raise SystemExit(f"The sandbox did not start: {first_line!r}")
-    return process, url
+class StopRequest:
+    """Ctrl-C (SIGINT) or SIGTERM asks for a clean stop; repeated presses only remind that it is under way."""
+
+    def __init__(self, console: Console):
+        self.console = console
+        self.requested_at: Optional[float] = None
+        self._previous = {}
+
+    def __enter__(self) -> "StopRequest":
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+
+    def _handle(self, signum, frame) -> None:
+        if self.requested_at is None:
+            self.requested_at = time.monotonic()
+        else:
+            self.console.print("[yellow]Stopping already: waiting for the bot to cancel its orders.[/yellow]")
+
+    @property
+    def requested(self) -> bool:
+        return self.requested_at is not None
 
 
-def admin_get(url: str, path: str):
-    request = urllib.request.Request(f"{url}{path}", headers={"X-Sandbox-Admin": "1"})  # the admin routes' guard
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
+def exchange_view(admin: SandboxAdmin, instrument: str) -> Dict[str, object]:
+    """What the sandbox exchange itself holds for the demo account now."""
+    account = admin.account(DEMO_SUB_ACCOUNT_ID)
+    resting = admin.open_orders(DEMO_SUB_ACCOUNT_ID)
+    positions = {p["instrument"]: p for p in account.get("positions", [])}
+    position = positions.get(instrument, {})
+    return {"equity": account.get("total_equity"), "unrealized_pnl": account.get("unrealized_pnl"),
+            "position": position.get("size", "0"), "orders_resting": len(resting),
+            "mid": str(admin.mid_price(instrument) or "")}
 
 
-def print_summary(url: str) -> int:
-    account = admin_get(url, f"/sandbox/accounts/{DEMO_SUB_ACCOUNT_ID}")
-    resting = admin_get(url, f"/sandbox/orders/{DEMO_SUB_ACCOUNT_ID}")["result"]
-    print("\n=== What the sandbox exchange saw ===")
-    print(f"equity {account.get('total_equity')} {account.get('settle_currency')}, "
-          f"unrealized PnL {account.get('unrealized_pnl')}")
-    for position in account.get("positions", []):
-        print(f"position {position['instrument']}: size {position['size']} entry {position['entry_price']} "
-              f"realized PnL {position.get('realized_pnl')}")
-    print(f"orders left resting: {len(resting)}")
-    return 0 if not resting else 1
+def instrument_of(trading_pair: str) -> str:
+    return f"{trading_pair.replace('-', '_')}_Perp"
 
 
-def run_demo(duration: float, seed: int) -> int:
-    root = prepare_root()
-    sandbox, url = start_sandbox(seed)
-    print(f"GRVT sandbox with a synthetic market at {url}", flush=True)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root), str(REPO)]),
-               GRVT_PERPETUAL_TESTNET_BASE_URL=url, PYTHONUNBUFFERED="1")
-    try:
-        subprocess.run([sys.executable, __file__, "--store-keys"], env=env, check=True)
-        started = time.monotonic()
-        bot = subprocess.Popen([sys.executable, str(REPO / "bin" / "hummingbot_grvt.py"), "--headless",
-                                "-f", DEMO_STRATEGY, "-p", DEMO_PASSWORD, "--create-password",
-                                "--stop-after", str(duration)], env=env)
+def run_bot(bot: HeadlessBot, monitor: RunMonitor, view: ProgressView, duration: float,
+            stop: StopRequest) -> Tuple[float, float]:
+    """Runs the bot until the time is up or a stop is requested; returns (start, stop) times (epoch seconds)."""
+    started = time.monotonic()
+    phase = "starting Hummingbot"
+    while True:
+        elapsed = time.monotonic() - started
+        if phase != "running" and "Hummingbot running headless" in bot.console_text():
+            phase, started = "running", time.monotonic()
+            elapsed = 0.0
+            run_started = time.time()
+        if not bot.is_running():
+            raise HeadlessBotError(f"the bot exited with code {bot.exit_code}; see {bot.console_log}")
+        if phase == "running" and (elapsed >= duration or stop.requested):
+            break
+        if phase != "running" and stop.requested:
+            break
+        if phase != "running" and elapsed > START_TIMEOUT_S:
+            raise HeadlessBotError(f"the strategy did not start within {START_TIMEOUT_S:.0f} s; see {bot.console_log}")
+        view.update(monitor.sample(elapsed if phase == "running" else 0.0, duration, phase))
+        time.sleep(SAMPLE_INTERVAL_S if phase == "running" else 0.2)
+    bot.request_stop()
+    stopped_at = time.time()
+    while bot.is_running():
+        view.update(monitor.sample(time.monotonic() - started, duration, "stopping: cancelling orders"))
         try:
-            bot_code = bot.wait()
-        except KeyboardInterrupt:  # the bot received the same Ctrl-C and is winding down
-            bot_code = bot.wait()
-        print(f"Hummingbot ran {time.monotonic() - started:.0f} s; its log: {root / 'logs'}", flush=True)
-        summary_code = print_summary(url)
-        return bot_code or summary_code
+            bot.wait(timeout=0.5)
+        except subprocess.TimeoutExpired:
+            if time.time() - stopped_at > STOP_TIMEOUT_S:
+                bot.process.kill()
+    view.update(monitor.sample(time.monotonic() - started, duration, "stopped"), force_plain=True)
+    return (run_started if phase == "running" else stopped_at), stopped_at
+
+
+def run_demo(duration: float, seed: int, config: str, console: Console) -> int:
+    kind = demo_config_kind(config)
+    root = bot_root.BotRoot(prepare_root(config))
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    run_folder = root.path / "runs" / stamp
+    run_folder.mkdir(parents=True, exist_ok=True)
+    status_file = root.logs / "status.json"
+    if status_file.exists():
+        status_file.unlink()
+    console.print(f"[bold]GRVT market making demo[/bold]: {config} on the local GRVT sandbox (synthetic market, seed "
+                  f"{seed}) for {duration:.0f} s. No network, no keys.")
+    try:
+        sandbox = SandboxProcess(seed=seed, log_file=run_folder / "sandbox.log").start()
+    except SandboxStartError as error:
+        console.print(f"[red]demo:[/red] {error}")
+        return 1
+    try:
+        store_demo_keys()
+        admin = SandboxAdmin(sandbox.url)
+        bot = HeadlessBot(root, DEMO_PASSWORD, env=sandbox_env(sandbox.url, DEMO_CONNECTOR),
+                          stop_after=duration + 300,  # a backstop should this process die without stopping it
+                          extra_args=["--status-file", str(status_file)],
+                          **({"script_config": config} if kind == "script" else {"strategy": config}))
+        monitor = RunMonitor(bot.database, status_file, config_file=config, since=time.time())
+        with StopRequest(console) as stop:
+            bot.start()
+            try:
+                with ProgressView(console, f"{config} on the GRVT sandbox", root.hummingbot_log) as view:
+                    started, stopped = run_bot(bot, monitor, view, duration, stop)
+            except HeadlessBotError as error:
+                console.print(f"[red]demo:[/red] {error}")
+                if bot.is_running():
+                    bot.stop()
+                return 1
+        return finish(bot, admin, monitor, run_folder, started, stopped, console)
     finally:
-        sandbox.terminate()
-        sandbox.wait(timeout=30)
+        sandbox.stop()
+
+
+def finish(bot: HeadlessBot, admin: SandboxAdmin, monitor: RunMonitor, run_folder: Path, started: float,
+           stopped: float, console: Console) -> int:
+    status = read_status(monitor.status_file) or {}
+    state = (status.get("connectors") or {}).get(DEMO_CONNECTOR) or {}
+    trading_pair = next(iter(state.get("trading_pairs") or []), "BTC-USDT")
+    extra: Dict[str, object] = {"run": {"config": bot.config_file_name, "started_utc": _utc(started),
+                                        "stopped_utc": _utc(stopped), "bot_exit_code": bot.exit_code,
+                                        "hummingbot_log": str(bot.hummingbot_log)}}
+    if state.get("order_metrics"):
+        extra["order_metrics"] = state["order_metrics"]
+    final_mids = {}
+    resting = None
+    try:
+        seen = exchange_view(admin, instrument_of(trading_pair))
+        resting = seen["orders_resting"]
+        seen["text"] = (f"equity {seen['equity']} USDT (started with 100000), position {seen['position']}, "
+                        f"orders left resting: {resting}")
+        extra["exchange"] = seen
+        if seen["mid"]:
+            final_mids[(DEMO_CONNECTOR, trading_pair)] = Decimal(seen["mid"])
+    except ExchangeViewError as error:
+        console.print(f"[yellow]The sandbox's view is unavailable: {error}[/yellow]")
+    try:
+        report = build_report(bot.database, run_folder, config_file=bot.config_file_name, since=monitor.since,
+                              end=stopped, final_mids=final_mids, extra=extra)
+    except (ReportError, RecordsError) as error:
+        console.print(f"[yellow]No report: {error}[/yellow]")
+        return 1
+    console.print()
+    render_summary(report, console)
+    console.print(f"  [bold]logs[/bold]  {bot.hummingbot_log}")
+    clean = bot.exit_code == 0 and resting == 0
+    if not clean:
+        console.print(f"[red]The bot did not stop cleanly (exit code {bot.exit_code}, "
+                      f"orders resting: {resting}).[/red]")
+    return 0 if clean else 1
+
+
+def _utc(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, tz=timezone.utc).isoformat(timespec="seconds")
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=float, default=float(os.environ.get("DEMO_DURATION", 120)),
-                        help="seconds the strategy runs before a clean stop (default 120; Ctrl-C stops earlier)")
+    parser.add_argument("--duration", type=float, default=float(os.environ.get("DEMO_DURATION", DEFAULT_DURATION_S)),
+                        help=f"seconds the strategy runs before a clean stop (default {DEFAULT_DURATION_S:.0f}, "
+                             f"or $DEMO_DURATION; Ctrl-C stops earlier)")
     parser.add_argument("--seed", type=int, default=7, help="seed of the sandbox's synthetic market")
+    parser.add_argument("--config", default=os.environ.get("DEMO_CONFIG", DEMO_CONFIG),
+                        help=f"script config (conf/scripts/) or V1 strategy (conf/strategies/); default {DEMO_CONFIG}")
     parser.add_argument("--store-keys", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.store_keys:
         store_demo_keys()
         return 0
-    return run_demo(args.duration, args.seed)
+    if args.duration <= 0:
+        parser.error("--duration must be positive")
+    console = Console() if sys.stdout.isatty() else Console(width=120)  # logs and pipes get full lines
+    return run_demo(args.duration, args.seed, args.config, console)
 
 
 if __name__ == "__main__":

@@ -57,6 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="on a first run, create the password file with the given password")
     parser.add_argument("--stop-after", type=float, default=None, metavar="SECONDS",
                         help="headless only: stop the strategy (cancelling its orders) after this many seconds")
+    parser.add_argument("--status-file", default=None, metavar="PATH",
+                        help="headless only: rewrite this JSON file every second with the bot's state")
+    parser.add_argument("--offline", action=argparse.BooleanOptionalAction, default=None,
+                        help="contact no exchange but the ones in use (no paper-trade markets, rate oracle from "
+                             "the bot's own prices); default: $GRVT_OFFLINE, else on when GRVT points at localhost")
     parser.add_argument("--convert-v1", metavar="FILE",
                         help="convert a pure_market_making or avellaneda_market_making file from conf/strategies/ "
                              "naming a GRVT connector into a GRVT market maker config, then exit")
@@ -77,6 +82,13 @@ def resolve_arguments(args: argparse.Namespace, environ=os.environ) -> argparse.
         raise LaunchError("Give either --config-file-name (V1 strategy) or --v2 (script config), not both.")
     if args.stop_after is not None and not args.headless:
         raise LaunchError("--stop-after only applies to --headless runs.")
+    if args.status_file is not None and not args.headless:
+        raise LaunchError("--status-file only applies to --headless runs.")
+    if args.offline is None:
+        from grvt_tools.offline import grvt_points_at_this_machine
+
+        setting = environ.get("GRVT_OFFLINE", "").strip().lower()
+        args.offline = setting in ("1", "true", "yes") if setting else grvt_points_at_this_machine(environ)
     return args
 
 
@@ -228,6 +240,22 @@ async def wait_for_stop(stop_after: Optional[float]) -> None:
         pass
 
 
+def apply_offline_mode_if_asked(args: argparse.Namespace, hb) -> None:
+    """Before anything else runs on the loop: no paper-trade markets, rate oracle from the bot's own prices."""
+    if args.offline:
+        from grvt_tools.offline import apply_offline_mode
+
+        apply_offline_mode(hb)
+
+
+def start_status_file(args: argparse.Namespace, hb) -> Optional[asyncio.Task]:
+    if not args.status_file:
+        return None
+    from grvt_tools.bot_status import publish_status
+
+    return asyncio.ensure_future(publish_status(hb, Path(args.status_file)))
+
+
 async def run_headless(args: argparse.Namespace, secrets_manager) -> int:
     from hummingbot.client.config.config_helpers import load_client_config_map_from_file
     from hummingbot.client.runner import bootstrap_application, load_and_start_strategy, wait_for_gateway_ready
@@ -236,6 +264,7 @@ async def run_headless(args: argparse.Namespace, secrets_manager) -> int:
     hb = await bootstrap_application(client_config_map, secrets_manager, headless=True)
     if hb is None:
         raise LaunchError("Invalid password.", EXIT_BAD_PASSWORD)
+    apply_offline_mode_if_asked(args, hb)
     reasons = FailureReasons()
     logging.getLogger().addHandler(reasons)
     try:
@@ -250,12 +279,15 @@ async def run_headless(args: argparse.Namespace, secrets_manager) -> int:
     await wait_for_gateway_ready(hb)
     print(f"Hummingbot running headless with {args.config_file_name or args.v2_conf}; "
           f"stop with Ctrl-C or SIGTERM.", flush=True)
+    status_task = start_status_file(args, hb)
     await wait_for_stop(args.stop_after)
     print("Stopping: cancelling the strategy's orders...", flush=True)
     try:
         await hb.stop_loop()
     finally:
         await hb.trading_core.shutdown()
+        if status_task is not None:
+            status_task.cancel()
     print("Stopped.", flush=True)
     return EXIT_OK
 
@@ -270,6 +302,7 @@ async def run_interactive(args: argparse.Namespace, secrets_manager) -> int:
     hb = await bootstrap_application(client_config_map, secrets_manager, headless=False)
     if hb is None:
         raise LaunchError("Invalid password.", EXIT_BAD_PASSWORD)
+    apply_offline_mode_if_asked(args, hb)
     if args.config_file_name or args.v2_conf:
         reasons = FailureReasons()
         logging.getLogger().addHandler(reasons)

@@ -218,6 +218,10 @@ class GrvtPerpetualAuth(AuthBase):
                     if attempt == 1 and self.is_session_error(exception):
                         self._on_session_rejected(used)
                         continue
+                    if isinstance(exception, GrvtPerpetualAPIError):
+                        named = exception.naming_trading_account(self._trading_account_id)
+                        if named is not exception:
+                            raise named from exception
                     raise
                 if attempt == 1 and isinstance(result, Mapping) and self.is_session_error(result):
                     self._on_session_rejected(used)

@@ -10,6 +10,8 @@ import msgspec
 
 from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
 
+UNAUTHORIZED = 1001  # also what GRVT answers for a sub-account outside the API key's session
+
 # GRVT error code -> a short explanation, for the codes a user of the connector may meet (not those the connector
 # rules out itself, like an over-long signature expiry or cancel-on-disconnect countdown); the exchange's own message
 # is always kept too.
@@ -58,11 +60,13 @@ class _ErrorEnvelope(msgspec.Struct):
 
 
 class GrvtPerpetualAPIError(IOError):
-    def __init__(self, code: Optional[int], message: str, http_status: Optional[int] = None, path: str = ""):
+    def __init__(self, code: Optional[int], message: str, http_status: Optional[int] = None, path: str = "",
+                 hint: Optional[str] = None):
         self.code = code
         self.exchange_message = message
         self.http_status = http_status
         self.path = path
+        self.hint = hint
         super().__init__(self._describe())
 
     def _describe(self) -> str:
@@ -70,9 +74,20 @@ class GrvtPerpetualAPIError(IOError):
         status = f", HTTP {self.http_status}" if self.http_status is not None else ""
         if self.code is None:
             return f"GRVT request failed{where}{status}: {self.exchange_message}"
-        explanation = ERROR_EXPLANATIONS.get(self.code)
+        explanation = self.hint or ERROR_EXPLANATIONS.get(self.code)
         hint = f" ({explanation})" if explanation else ""
         return f"GRVT error {self.code}{where}{status}: {self.exchange_message}{hint}"
+
+    def naming_trading_account(self, trading_account_id: str) -> "GrvtPerpetualAPIError":
+        """
+        The same error, saying which key is wrong: GRVT answers 1001 to a private request for a sub-account the
+        API key's session does not cover, which nearly always means a mistyped trading account id.
+        """
+        if self.code != UNAUTHORIZED or not trading_account_id:
+            return self
+        hint = (f"the API key cannot access trading account id {trading_account_id}: check that this is the "
+                f"sub-account the API key was created for")
+        return GrvtPerpetualAPIError(self.code, self.exchange_message, self.http_status, self.path, hint=hint)
 
     @property
     def is_not_found(self) -> bool:

@@ -1,0 +1,179 @@
+"""The Docker image and compose files, tested without a Docker engine.
+
+Every path the Dockerfile copies exists in the repository; its pinned extra requirements match ours; the compose
+files are consistent (configs the image holds, keys matching the sandbox accounts they create). Then the image's
+layout is rebuilt the way the Dockerfile builds it, on a Hummingbot tree from this install, and the image's own CMD
+runs a bot in it against the sandbox: keys stored from the environment, strategy from CONFIG_FILE_NAME, quotes
+placed, clean stop.
+"""
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from eth_account import Account
+
+from grvt_sandbox.config import DEMO_SUB_ACCOUNT_ID
+from grvt_tools.exchange_view import SandboxAdmin
+from grvt_tools.records import read_records
+from grvt_tools.sandbox_process import SandboxProcess
+
+REPO = Path(__file__).resolve().parents[2]
+DOCKER = REPO / "docker"
+HUMMINGBOT_DIST = REPO / ".venv" / "hummingbot-dist" / "hummingbot"
+
+
+def dockerfile_instructions():
+    text = (DOCKER / "Dockerfile").read_text().replace("\\\n", " ")
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            keyword, _, rest = line.partition(" ")
+            yield keyword.upper(), rest.strip()
+
+
+def tracked_files():
+    return set(subprocess.check_output(["git", "ls-files"], cwd=REPO, text=True).splitlines())
+
+
+def test_base_image_is_pinned_and_every_copied_path_exists():
+    instructions = list(dockerfile_instructions())
+    base = next(rest for keyword, rest in instructions if keyword == "ARG" and rest.startswith("HUMMINGBOT_IMAGE="))
+    image = base.partition("=")[2]
+    assert image.startswith("hummingbot/hummingbot:") and not image.endswith((":latest", ":development"))
+    tracked = tracked_files()
+    copies = [shlex.split(rest) for keyword, rest in instructions if keyword == "COPY"]
+    assert copies
+    for *sources, _ in copies:
+        for source in sources:
+            assert any(path == source or path.startswith(source.rstrip("/") + "/") for path in tracked), source
+
+
+def test_image_requirements_are_pinned_like_the_project():
+    project = {line.split("==")[0].lower(): line for line in (REPO / "requirements" / "project.txt").read_text()
+               .splitlines() if "==" in line and not line.startswith("#")}
+    for line in (DOCKER / "requirements.txt").read_text().splitlines():
+        if line and not line.startswith("#"):
+            assert "==" in line, line
+            assert project.get(line.split("==")[0].lower()) == line, line
+
+
+def test_compose_files_are_consistent():
+    strategies = {path.name for path in (REPO / "conf" / "strategies").glob("*.yml")}
+    script_configs = {path.name for path in (REPO / "conf" / "scripts").glob("*.yml")}
+    for name in ("docker-compose.yml", "docker-compose.fleet.yml"):
+        compose = yaml.safe_load((DOCKER / name).read_text())
+        for service_name, service in compose["services"].items():
+            if "build" in service:
+                assert (DOCKER / service["build"]["context"] / service["build"]["dockerfile"]).is_file()
+            environment = service.get("environment") or {}
+            config = environment.get("CONFIG_FILE_NAME", "")
+            if config and not config.startswith("${"):
+                assert config in strategies, (name, service_name, config)
+            script = re.sub(r"^\$\{\w+:-(.*)\}$", r"\1", environment.get("SCRIPT_CONFIG", ""))
+            if script:
+                assert script in script_configs, (name, service_name, script)
+            for volume in service.get("volumes") or []:
+                assert volume.split(":")[1].startswith("/home/hummingbot/"), volume
+    fleet = yaml.safe_load((DOCKER / "docker-compose.fleet.yml").read_text())["services"]
+    accounts_command = fleet["sandbox-accounts"]["command"]
+    for name in ("bot-btc", "bot-eth", "bot-sol"):
+        environment = fleet[name]["environment"]
+        signer = Account.from_key(bytes.fromhex(environment["GRVT_PRIVATE_KEY"])).address
+        expected = (f"sub_account_id={environment['GRVT_TRADING_ACCOUNT_ID']} api_key={environment['GRVT_API_KEY']} "
+                    f'signers=["{signer}"]')
+        assert expected in accounts_command, (name, expected)
+        assert environment["GRVT_INSTANCE_ID"] and environment["GRVT_MQTT_HOST"] == "emqx"
+
+
+def build_image_layout(root: Path) -> None:
+    """Applies the Dockerfile's WORKDIR, RUN rm and COPY steps to a Hummingbot tree (other RUN steps install
+    packages this environment already has)."""
+    sys.path.insert(0, str(REPO / "bin"))
+    try:
+        from install import overlay_package
+    finally:
+        sys.path.remove(str(REPO / "bin"))
+    # The image's Hummingbot checkout; the connector folder is real so the Dockerfile's steps can replace it.
+    overlay_package(HUMMINGBOT_DIST, root / "hummingbot", ("connector", "derivative", "grvt_perpetual"))
+    shutil.copytree(HUMMINGBOT_DIST / "connector" / "derivative" / "grvt_perpetual",
+                    root / "hummingbot" / "connector" / "derivative" / "grvt_perpetual")
+    for folder in ("conf/connectors", "conf/strategies", "conf/scripts", "conf/controllers", "logs", "data", "certs",
+                   "scripts", "controllers", "bin"):  # the image's mount points
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    for keyword, rest in dockerfile_instructions():
+        if keyword == "RUN" and rest.startswith("rm -rf "):
+            for target in shlex.split(rest)[2:]:
+                path = (root / target).resolve()
+                assert root.resolve() in path.parents, target
+                shutil.rmtree(path, ignore_errors=True)
+        elif keyword == "COPY":
+            *sources, destination = shlex.split(rest)
+            for source in sources:
+                origin = REPO / source
+                target = root / destination
+                if origin.is_dir():
+                    shutil.copytree(origin, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+                else:
+                    if destination.endswith("/"):
+                        target.mkdir(parents=True, exist_ok=True)
+                        target = target / origin.name
+                    shutil.copyfile(origin, target)
+
+
+def image_command() -> str:
+    return next(rest for keyword, rest in dockerfile_instructions() if keyword == "CMD")
+
+
+def image_env(root: Path, **extra) -> dict:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("GRVT_", "CONFIG_"))}
+    env.update(PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}", PYTHONPATH=str(root),
+               PYTHONUNBUFFERED="1")
+    for keyword, rest in dockerfile_instructions():
+        if keyword == "ENV":
+            name, _, value = rest.partition("=")
+            env[name] = value
+    env.update(extra)
+    return env
+
+
+@pytest.mark.skipif(not HUMMINGBOT_DIST.is_dir(), reason="no Hummingbot build (run make install)")
+def test_the_image_layout_runs_a_bot_on_the_sandbox(tmp_path):
+    root = tmp_path / "home" / "hummingbot"
+    root.mkdir(parents=True)
+    build_image_layout(root)
+    ours = root / "hummingbot" / "connector" / "derivative" / "grvt_perpetual"
+    assert sorted(p.name for p in ours.glob("*.py")) == \
+        sorted(p.name for p in (REPO / "hummingbot/connector/derivative/grvt_perpetual").glob("*.py"))
+    compose_bot = yaml.safe_load((DOCKER / "docker-compose.yml").read_text())["services"]["bot"]["environment"]
+    with SandboxProcess(seed=7, log_file=tmp_path / "sandbox.log") as sandbox:
+        env = image_env(root, **{key: str(value) for key, value in compose_bot.items()})
+        env["GRVT_PERPETUAL_TESTNET_BASE_URL"] = sandbox.url
+        process = subprocess.Popen(["bash", "-c", image_command()], cwd=root, env=env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        try:
+            config = compose_bot.get("SCRIPT_CONFIG") or compose_bot["CONFIG_FILE_NAME"]
+            database = root / "data" / re.sub(r"\.yml$", ".sqlite", config)
+            deadline = time.monotonic() + 240
+            while not (database.exists() and read_records(database).quotes):
+                assert process.poll() is None, process.stdout.read()
+                assert time.monotonic() < deadline, "no quotes from the image's bot"
+                time.sleep(1.0)
+            os.killpg(process.pid, signal.SIGINT)
+            output, _ = process.communicate(timeout=180)
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+        assert process.returncode == 0, output[-3000:]
+        assert "Stopped." in output
+        assert SandboxAdmin(sandbox.url).open_orders(DEMO_SUB_ACCOUNT_ID) == []
+    assert (root / "conf" / "connectors" / "grvt_perpetual_testnet.yml").is_file()
+    assert (root / "logs" / "status.json").is_file()
+    assert compose_bot["GRVT_PRIVATE_KEY"] not in output

@@ -1,0 +1,76 @@
+"""Private Hummingbot roots: layout, configs, and keys stored encrypted with Hummingbot's own key storage."""
+import json
+import os
+
+import pytest
+import yaml
+
+from grvt_sandbox.config import DEMO_API_KEY, DEMO_PRIVATE_KEY, DEMO_SUB_ACCOUNT_ID
+from grvt_tools.bot_root import (
+    MID_PRICE_SAMPLING_SETTINGS,
+    OFFLINE_CLIENT_SETTINGS,
+    REPO,
+    BotRootError,
+    grvt_keys,
+    prepare_root,
+    store_keys,
+)
+
+CONNECTOR = "grvt_perpetual_testnet"
+STRATEGY = "grvt_demo_perpetual_market_making.yml"
+
+
+def test_root_has_private_state_and_the_repository_code(tmp_path):
+    root = prepare_root(tmp_path / "bot", strategies=[STRATEGY])
+    for folder in (root.strategies, root.script_configs, root.controller_configs, root.conf / "connectors",
+                   root.logs, root.data):
+        assert folder.is_dir() and not folder.is_symlink(), folder
+    assert os.path.realpath(root.path / "scripts") == str(REPO / "scripts")
+    assert os.path.realpath(root.path / "controllers") == str(REPO / "controllers")
+    connector = root.path / "hummingbot" / "connector" / "derivative" / "grvt_perpetual"
+    assert os.path.realpath(connector) == str(REPO / "hummingbot" / "connector" / "derivative" / "grvt_perpetual")
+    assert (root.strategies / STRATEGY).read_text() == (REPO / "conf" / "strategies" / STRATEGY).read_text()
+    assert root.database(STRATEGY) == root.data / "grvt_demo_perpetual_market_making.sqlite"
+    env = root.env({"CONFIG_PASSWORD": "x", "HOME": "/home/u"}, GRVT_X="1")
+    assert env["PYTHONPATH"].split(os.pathsep) == [str(root.path), str(REPO)]
+    assert "CONFIG_PASSWORD" not in env and env["HOME"] == "/home/u" and env["GRVT_X"] == "1"
+
+
+def test_preparing_again_keeps_state_and_a_missing_config_is_named(tmp_path):
+    root = prepare_root(tmp_path / "bot")
+    (root.data / "kept.sqlite").write_text("x")
+    prepare_root(tmp_path / "bot")
+    assert (root.data / "kept.sqlite").exists()
+    with pytest.raises(BotRootError, match="no_such_strategy.yml"):
+        prepare_root(tmp_path / "bot", strategies=["no_such_strategy.yml"])
+
+
+def test_keys_are_stored_encrypted_and_client_settings_applied(tmp_path):
+    root = prepare_root(tmp_path / "bot")
+    store_keys(root, CONNECTOR, grvt_keys(CONNECTOR, DEMO_API_KEY, DEMO_PRIVATE_KEY, DEMO_SUB_ACCOUNT_ID),
+               password="root-password", client_settings={**OFFLINE_CLIENT_SETTINGS, **MID_PRICE_SAMPLING_SETTINGS})
+    stored = (root.conf / "connectors" / f"{CONNECTOR}.yml").read_text()
+    for secret in (DEMO_API_KEY, DEMO_PRIVATE_KEY, DEMO_SUB_ACCOUNT_ID):
+        assert secret not in stored
+    fields = yaml.safe_load(stored)
+    assert "crypto" in json.loads(bytes.fromhex(fields[f"{CONNECTOR}_private_key"]))
+    client = yaml.safe_load((root.conf / "conf_client.yml").read_text())
+    assert client["paper_trade"]["paper_trade_exchanges"] == []
+    assert client["market_data_collection"]["market_data_collection_enabled"] is True
+    assert client["market_data_collection"]["market_data_collection_interval"] == 1
+    assert (root.conf / ".password_verification").is_file()
+
+
+def test_another_password_and_bad_input_are_clear_errors_without_the_keys(tmp_path):
+    root = prepare_root(tmp_path / "bot")
+    store_keys(root, None, {}, password="first-password")
+    with pytest.raises(BotRootError, match="another password"):
+        store_keys(root, CONNECTOR, grvt_keys(CONNECTOR, DEMO_API_KEY, DEMO_PRIVATE_KEY, DEMO_SUB_ACCOUNT_ID),
+                   password="second-password")
+    with pytest.raises(BotRootError, match="unknown connector 'no_such_exchange'"):
+        store_keys(root, "no_such_exchange", {}, password="first-password")
+    with pytest.raises(BotRootError) as raised:
+        store_keys(root, CONNECTOR, {f"{CONNECTOR}_private_key": DEMO_PRIVATE_KEY, "not_a_field": "v"},
+                   password="first-password")
+    assert DEMO_PRIVATE_KEY not in str(raised.value)
+    assert not (root.conf / "connectors" / f"{CONNECTOR}.yml").exists()

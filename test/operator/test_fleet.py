@@ -1,0 +1,177 @@
+"""Three bots at once on one sandbox, one per pair and sub-account: each trades only its own account, all stop clean."""
+import asyncio
+import json
+import subprocess
+import sys
+import time
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+import aiomqtt
+import pytest
+import yaml
+from eth_account import Account
+
+from grvt_tools.exchange_view import GrvtAccountView
+from grvt_tools.fleet import Fleet, FleetBot, MqttSettings, load_fleet_file
+from grvt_tools.headless import sandbox_env
+from grvt_tools.records import read_records
+
+REPO = Path(__file__).resolve().parents[2]
+CONNECTOR = "grvt_perpetual_testnet"
+STRATEGY = "grvt_demo_perpetual_market_making.yml"
+PAIRS = {"btc": ("BTC-USDT", "0.002"), "eth": ("ETH-USDT", "0.05"), "sol": ("SOL-USDT", "1")}
+
+
+def wait_for(fact, description, timeout=180.0):
+    deadline = time.monotonic() + timeout
+    while not fact():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{description}: not within {timeout:.0f} s")
+        time.sleep(1.0)
+
+
+@pytest.fixture
+def fleet_bots(sandbox_admin):
+    bots = []
+    for number, (name, (pair, amount)) in enumerate(PAIRS.items(), start=1):
+        signer = Account.create()
+        sub_account_id = str(7100000 + number)
+        sandbox_admin.add_account(sub_account_id, f"fleet-key-{name}", [signer.address], balance=Decimal("50000"))
+        bots.append(FleetBot(name, CONNECTOR, f"fleet-key-{name}", signer.key.hex(), sub_account_id,
+                             strategy=STRATEGY, overrides={"market": pair, "order_amount": amount}))
+    return bots
+
+
+@pytest.fixture
+def mqtt_port():
+    broker = subprocess.Popen([sys.executable, "-m", "test.operator.mqtt_broker"], cwd=REPO, stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True)
+    try:
+        announced = broker.stdout.readline().split()
+        assert announced[:1] == ["ready"], announced
+        yield int(announced[1])
+    finally:
+        broker.terminate()
+        broker.wait(timeout=30)
+        broker.stdout.close()
+
+
+class RemoteInterface:
+    """Talks to the bots the way Hummingbot's API does: heartbeats and RPC commands over MQTT."""
+
+    def __init__(self, port: int, namespace: str = "hbot"):
+        self.port, self.namespace = port, namespace
+
+    async def _session(self, work):
+        identifier = f"operator-test-{uuid.uuid4().hex[:8]}"
+        async with aiomqtt.Client("127.0.0.1", self.port, identifier=identifier) as client:
+            return await asyncio.wait_for(work(client), timeout=120)
+
+    def heartbeats(self, expected: set) -> set:
+        async def work(client):
+            seen = set()
+            await client.subscribe(f"{self.namespace}/+/hb")
+            async for message in client.messages:
+                seen.add(str(message.topic).split("/")[1])
+                if seen >= expected:
+                    return seen
+        return asyncio.run(self._session(work))
+
+    def command(self, instance_id: str, command: str, data: dict) -> dict:
+        reply_to = f"operator-test/{uuid.uuid4().hex}"
+
+        async def work(client):
+            await client.subscribe(reply_to)
+            request = {"header": {"reply_to": reply_to, "timestamp": int(time.time() * 1000)}, "data": data}
+            await client.publish(f"{self.namespace}/{instance_id}/{command}", json.dumps(request).encode(), qos=1)
+            async for message in client.messages:
+                return json.loads(message.payload)["data"]
+        return asyncio.run(self._session(work))
+
+
+def client_order_ids(view: GrvtAccountView) -> set:
+    orders = view.order_history() + view.open_orders()
+    return {order["metadata"]["client_order_id"] for order in orders}
+
+
+def test_three_bots_trade_only_their_own_accounts_and_stop_clean(
+        tmp_path, sandbox_process, sandbox_admin, fleet_bots, mqtt_port):
+    fleet = Fleet(tmp_path / "fleet", fleet_bots, "fleet-password", env=sandbox_env(sandbox_process.url, CONNECTOR),
+                  mqtt=MqttSettings(host="127.0.0.1", port=mqtt_port))
+    remote = RemoteInterface(mqtt_port)
+    with fleet:
+        fleet.wait_until_running()
+        for name, bot in fleet.bots.items():
+            wait_for(lambda bot=bot: bot.database.exists() and read_records(bot.database).quotes,
+                     f"{name}'s first quotes")
+        statuses = fleet.status()
+        assert {name: list(status["connectors"][CONNECTOR]["trading_pairs"]) for name, status in statuses.items()} \
+            == {name: [pair] for name, (pair, _) in PAIRS.items()}
+
+        # Orchestration over Hummingbot's MQTT remote interface: every bot announces itself under its own
+        # instance id, and one is stopped by command without touching the others. (Hummingbot 20260922's MQTT
+        # `status` command fails on its own: it reads an attribute the application no longer has.)
+        assert remote.heartbeats(set(PAIRS)) == set(PAIRS)
+        stopped = remote.command("btc", "stop", {"async_backend": False})
+        assert stopped["status"] == 200, stopped
+        wait_for(lambda: not sandbox_admin.open_orders(fleet_bots[0].trading_account_id), "btc's quotes cancelled")
+        quotes = {name: len(read_records(bot.database).quotes) for name, bot in fleet.bots.items()}
+        wait_for(lambda: len(read_records(fleet.bots["eth"].database).quotes) > quotes["eth"]
+                 and len(read_records(fleet.bots["sol"].database).quotes) > quotes["sol"], "eth and sol quoting on")
+        assert len(read_records(fleet.bots["btc"].database).quotes) == quotes["btc"]  # btc stays stopped
+        assert all(bot.is_running() for bot in fleet.bots.values())
+    exit_codes = {name: bot.exit_code for name, bot in fleet.bots.items()}
+    assert all(bot.stopped_cleanly() for bot in fleet.bots.values()), \
+        (exit_codes, {name: bot.console_text()[-2000:] for name, bot in fleet.bots.items()})
+
+    views = {spec.name: GrvtAccountView.on_sandbox(sandbox_process.url, spec.api_key, spec.trading_account_id)
+             for spec in fleet_bots}
+    seen = {name: client_order_ids(view) for name, view in views.items()}
+    for spec in fleet_bots:
+        records = read_records(fleet.bots[spec.name].database)
+        ours = {quote.order_id for quote in records.quotes}
+        pair = PAIRS[spec.name][0]
+        assert ours and {quote.trading_pair for quote in records.quotes} == {pair}
+        assert ours <= seen[spec.name], f"{spec.name}: orders missing from its own account"
+        for other, other_ids in seen.items():
+            if other != spec.name:
+                assert not ours & other_ids, f"{spec.name}'s orders reached {other}'s account"
+        assert sandbox_admin.open_orders(spec.trading_account_id) == []
+        instruments = {order["legs"][0]["instrument"] for order in views[spec.name].order_history()}
+        assert instruments == {pair.replace("-", "_") + "_Perp"}
+        exchange_fills = {fill["trade_id"] for fill in views[spec.name].fills()}
+        assert exchange_fills == {fill.exchange_trade_id for fill in records.fills}  # the bot recorded every fill
+        root_log = fleet.bots[spec.name].hummingbot_log.read_text()
+        assert spec.private_key not in root_log and spec.api_key not in root_log
+
+
+def test_fleet_file_takes_keys_from_the_environment_only(tmp_path):
+    fleet_file = tmp_path / "fleet.yml"
+    fleet_file.write_text("bots:\n"
+                          "  - name: btc\n    strategy: s.yml\n    overrides: {market: BTC-USDT}\n"
+                          "    api_key_env: BTC_KEY\n    private_key_env: BTC_SECRET\n    trading_account_id: 42\n")
+    bots = load_fleet_file(fleet_file, {"BTC_KEY": "k", "BTC_SECRET": "s"})
+    assert [(b.name, b.connector, b.api_key, b.private_key, b.trading_account_id, b.config_file_name)
+            for b in bots] == [("btc", CONNECTOR, "k", "s", "42", "btc_s.yml")]
+    assert "'s'" not in repr(bots[0]) and "'k'" not in repr(bots[0])
+    with pytest.raises(ValueError, match="BTC_SECRET is not set"):
+        load_fleet_file(fleet_file, {"BTC_KEY": "k"})
+    fleet_file.write_text("bots:\n  - name: btc\n    strategy: s.yml\n    api_key: inline\n")
+    with pytest.raises(ValueError, match="api_key_env"):
+        load_fleet_file(fleet_file, {})
+
+
+def test_mqtt_settings_give_each_bot_its_instance_id(tmp_path):
+    bot = FleetBot("btc", CONNECTOR, "k", "0" * 63 + "1", "42", strategy=STRATEGY, overrides={"market": "BTC-USDT"})
+    roots = Fleet(tmp_path, [bot], "pw", mqtt=MqttSettings(host="emqx", port=1884)).prepare()
+    client = yaml.safe_load((roots["btc"].conf / "conf_client.yml").read_text())
+    assert client["instance_id"] == "btc"
+    assert (client["mqtt_bridge"]["mqtt_host"], client["mqtt_bridge"]["mqtt_port"]) == ("emqx", 1884)
+    assert client["mqtt_bridge"]["mqtt_autostart"] is True
+    assert yaml.safe_load((roots["btc"].strategies / f"btc_{STRATEGY}").read_text())["market"] == "BTC-USDT"
+    with pytest.raises(ValueError):
+        FleetBot("b/1", CONNECTOR, "k", "p", "1", strategy=STRATEGY)
+    with pytest.raises(ValueError):
+        Fleet("x", [FleetBot("a", CONNECTOR, "k", "p", "1", strategy=STRATEGY)] * 2, "pw")

@@ -1,0 +1,23 @@
+"""HeadlessBot's errors; its trading, stopping and records are exercised by the demo and fleet tests."""
+import pytest
+
+from grvt_tools.bot_root import prepare_root
+from grvt_tools.headless import HeadlessBot, HeadlessBotError, sandbox_env
+
+PASSWORD = "headless-test"
+
+
+def test_a_bot_that_cannot_start_reports_why(tmp_path, sandbox_process):
+    root = prepare_root(tmp_path / "bot")
+    bot = HeadlessBot(root, PASSWORD, script_config="no_such_config.yml", env=sandbox_env(sandbox_process.url))
+    with pytest.raises(HeadlessBotError, match="Config file not found"):
+        with bot:
+            bot.wait_until_running(timeout=120)
+    assert bot.exit_code == 1
+
+
+def test_a_bot_needs_exactly_one_config(tmp_path):
+    with pytest.raises(ValueError):
+        HeadlessBot(prepare_root(tmp_path / "bot"), PASSWORD)
+    with pytest.raises(ValueError):
+        sandbox_env("http://127.0.0.1:1", "binance_perpetual")
