@@ -185,6 +185,13 @@ class GrvtFundingPayments:
         self.sign = Decimal(-1) if paid_is_positive else Decimal(1)  # GRVT's amount to Hummingbot's
         self._funding_info = funding_info
         self._logger = logger
+        self._cumulative: Dict[str, Decimal] = {}
+
+    def settled(self, trading_pair: str, cumulative_funding: Decimal) -> bool:
+        """True when a position's cumulative funding moved since it was last seen: a settlement touched it."""
+        previous = self._cumulative.get(trading_pair)
+        self._cumulative[trading_pair] = cumulative_funding
+        return previous is not None and previous != cumulative_funding
 
     async def payments(self, trading_pair: str, instrument: str,
                        after_seconds: Optional[float]) -> List[Tuple[float, Decimal, Decimal]]:

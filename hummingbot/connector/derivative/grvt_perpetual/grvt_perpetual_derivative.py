@@ -831,7 +831,11 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         self._balance_refresh.request()
 
     async def _on_position(self, feed: Any):
-        await self._apply_position(load(feed, GrvtPosition))
+        position = load(feed, GrvtPosition)
+        trading_pair = await self._apply_position(position)
+        if trading_pair is not None and self._funding.settled(trading_pair,
+                                                              position.cumulative_realized_funding_payment):
+            self._funding_fee_poll_notifier.set()  # a settlement happened: fetch its payment now
 
     async def _on_cancel_notice(self, feed: Any):
         notice = load(feed, GrvtCancelStatus)

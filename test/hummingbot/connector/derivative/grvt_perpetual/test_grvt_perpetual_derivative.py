@@ -1133,6 +1133,18 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
     # ==============================================================================================================
     # Positions and balances from the streams
     # ==============================================================================================================
+    async def test_a_funding_settlement_on_the_position_stream_fetches_the_payment_at_once(self):
+        def position(cumulative: str) -> Dict[str, Any]:
+            return self.stream(CONSTANTS.WS_POSITION_STREAM, {
+                "instrument": self.instrument, "size": "1", "entry_price": "10000",
+                "cumulative_realized_funding_payment": cumulative})
+
+        self.exchange._funding_fee_poll_notifier.clear()
+        await self.deliver(position("0.5"), position("0.5"))
+        self.assertFalse(self.exchange._funding_fee_poll_notifier.is_set())  # first sight, then unchanged
+        await self.deliver(position("0.7"))
+        self.assertTrue(self.exchange._funding_fee_poll_notifier.is_set())
+
     async def test_position_updates_come_from_the_stream_without_rest_calls(self):
         order = self.track()
         with patch.object(self.exchange, "_api_request", new_callable=AsyncMock) as api_request:
