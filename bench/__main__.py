@@ -25,8 +25,8 @@ RESULTS = REPO / "bench" / "results"
 # (result name, child scenario, parameters of a full run, parameters of --quick)
 PLAN = (
     ("signing", "signing", {}, {}),
-    ("order_book", "order_book", {"messages": 20000, "changes_per_message": 4}, {"messages": 2000}),
-    ("book_ceiling", "book_ceiling", {"messages": 20000}, {"messages": 2000}),
+    ("order_book", "order_book", {"messages": 60000, "changes_per_message": 4}, {"messages": 2000}),
+    ("book_ceiling", "book_ceiling", {"messages": 60000}, {"messages": 2000}),
     ("latency", "latency", {"orders": 1000}, {"orders": 100}),
     ("requote", "requote", {"rounds": 5}, {"rounds": 2}),
     ("cancel_all", "cancel_all", {"rounds": 3}, {"rounds": 1}),
