@@ -21,6 +21,7 @@ from typing import Any, Dict, List, Optional
 
 from pydantic import Field, field_validator, model_validator
 
+from controllers.grvt_common.controller import GrvtControllerMixin
 from controllers.grvt_common.grid_layout import MODES, GridLeg, grid_legs, leg_to_enter, outside_range
 from controllers.grvt_common.kill_switch import KillSwitch, KillSwitchSettings, KillSwitchTrip
 from controllers.grvt_common.pnl import PnlTracker
@@ -32,7 +33,7 @@ from hummingbot.core.event.events import MarketEvent
 from hummingbot.strategy_v2.controllers.controller_base import ControllerBase, ControllerConfigBase
 from hummingbot.strategy_v2.executors.grid_executor.data_types import GridExecutorConfig
 from hummingbot.strategy_v2.executors.position_executor.data_types import TripleBarrierConfig
-from hummingbot.strategy_v2.models.executor_actions import CreateExecutorAction, ExecutorAction, StopExecutorAction
+from hummingbot.strategy_v2.models.executor_actions import CreateExecutorAction, StopExecutorAction
 
 ZERO = Decimal(0)
 FLATTEN_RETRY_SECONDS = 3.0
@@ -83,7 +84,7 @@ class GrvtGridConfig(MarketSettings, KillSwitchSettings, ControllerConfigBase):
         return self.total_amount_quote / self.levels
 
 
-class GrvtGrid(ControllerBase):
+class GrvtGrid(GrvtControllerMixin, ControllerBase):
     _logger = None
 
     @classmethod
@@ -116,16 +117,6 @@ class GrvtGrid(ControllerBase):
         self._stopped = False
 
     # ------------------------------------------------------------------------------------------------ controller API
-    async def update_processed_data(self):
-        pass
-
-    def determine_executor_actions(self) -> List[ExecutorAction]:
-        return []
-
-    def update_config(self, new_config: ControllerConfigBase):
-        super().update_config(new_config)
-        self.kill_switch.update_settings(self.config)
-
     async def control_task(self):
         connector = self.market_data_provider.connectors.get(self.config.connector_name)
         if self._stopped or connector is None:
@@ -315,17 +306,7 @@ class GrvtGrid(ControllerBase):
         if self._is_ours(event.order_id):
             self.kill_switch.record_order_outcome(True)
 
-    def _on_funding(self, event: Any):
-        if event.trading_pair == self.config.trading_pair and self.pnl is not None:
-            self.pnl.on_funding(Decimal(event.amount))
-
     # ------------------------------------------------------------------------------------------------ status
-    def _log_status_if_due(self, now: float):
-        interval = self.config.status_log_interval
-        if interval > 0 and now - self._last_status_log >= interval:
-            self._last_status_log = now
-            self.logger().info("\n".join(self.to_format_status()))
-
     def to_format_status(self) -> List[str]:
         config = self.config
         if self._halt is not None:

@@ -23,6 +23,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from pydantic import Field, field_validator, model_validator
 
 from controllers.grvt_common import pricing
+from controllers.grvt_common.controller import GrvtControllerMixin
 from controllers.grvt_common.kill_switch import KillSwitch, KillSwitchSettings, KillSwitchTrip
 from controllers.grvt_common.latency import LatencyTracker
 from controllers.grvt_common.market_signals import MidSampler, TradingIntensityEstimator
@@ -34,7 +35,6 @@ from hummingbot.core.data_type.common import OrderType, TradeType
 from hummingbot.core.data_type.order_candidate import PerpetualOrderCandidate
 from hummingbot.core.event.events import MarketEvent
 from hummingbot.strategy_v2.controllers.controller_base import ControllerBase, ControllerConfigBase
-from hummingbot.strategy_v2.models.executor_actions import ExecutorAction
 
 ZERO = Decimal(0)
 PRICING_MODES = ("pmm", "avellaneda")
@@ -165,7 +165,7 @@ class LiveQuote:
         return max(ZERO, self.amount - self.filled)
 
 
-class GrvtMarketMaker(ControllerBase):
+class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
     _logger = None
 
     @classmethod
@@ -210,16 +210,6 @@ class GrvtMarketMaker(ControllerBase):
         self.orders_submitted = 0
 
     # ------------------------------------------------------------------------------------------------ controller API
-    async def update_processed_data(self):
-        pass
-
-    def determine_executor_actions(self) -> List[ExecutorAction]:
-        return []
-
-    def update_config(self, new_config: ControllerConfigBase):
-        super().update_config(new_config)
-        self.kill_switch.update_settings(self.config)
-
     async def control_task(self):
         connector = self.market_data_provider.connectors.get(self.config.connector_name)
         if self._stopped or connector is None:
@@ -593,17 +583,7 @@ class GrvtMarketMaker(ControllerBase):
         self.logger().warning(f"Quote {quote.side.name} L{quote.level} {quote.amount} @ {quote.price} failed: "
                               f"{event.error_message or event.error_type}")
 
-    def _on_funding(self, event: Any):
-        if event.trading_pair == self.config.trading_pair and self.pnl is not None:
-            self.pnl.on_funding(Decimal(event.amount))
-
     # ------------------------------------------------------------------------------------------------ status
-    def _log_status_if_due(self, now: float):
-        interval = self.config.status_log_interval
-        if interval > 0 and now - self._last_status_log >= interval:
-            self._last_status_log = now
-            self.logger().info("\n".join(self.to_format_status()))
-
     def to_format_status(self) -> List[str]:
         config = self.config
         state = f"HALTED by the kill switch: {self._halt.reason}" if self._halt else "quoting"
