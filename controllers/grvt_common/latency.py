@@ -10,20 +10,12 @@ All times are ``time.perf_counter()`` seconds, the clock of the connector's ``or
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Deque, Dict, Iterable, Optional
+from typing import Any, Deque, Dict, Optional
+
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_metrics import percentiles
 
 MAX_SAMPLES = 2000
 MAX_PENDING = 5000
-
-
-def percentiles(samples: Iterable[float]) -> Dict[str, float]:
-    ordered = sorted(samples)
-    if not ordered:
-        return {"count": 0}
-
-    def at(share: float) -> float:
-        return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-    return {"count": len(ordered), "p50": at(0.5), "p90": at(0.9), "p99": at(0.99), "max": ordered[-1]}
 
 
 def format_percentiles(name: str, stats: Dict[str, Any]) -> str:
