@@ -1,26 +1,18 @@
 """
-Hummingbot perpetual connector for GRVT.
-
-The class coordinates: signing lives in ``GrvtPerpetualOrderSigner``, order bodies in ``grvt_perpetual_order_requests``,
-order entry in a transport (JSON-RPC over the trades socket, REST while the socket is down), what each order report
-means in ``GrvtOrderLifecycle`` (uncertain creates, cancels, reconciliation, cancel-all), account queries in
-``GrvtPerpetualAccountClient``, wire types in ``grvt_perpetual_messages``, the session in ``GrvtPerpetualAuth`` and
-market data in the order book data source.
+Hummingbot perpetual connector for GRVT. The class coordinates; the order path, REST, the account queries, signing
+and market data live in the grvt_perpetual_* modules it builds in its constructor.
 
 Behaviour worth knowing:
-- GRVT answers a create with order id "0x00" and status PENDING; the real id is taken from the private stream, order
+- GRVT answers a create with order id "0x00" and status PENDING; the real id comes from the private stream, order
   queries and open orders. Cancels are asynchronous: an order stays PENDING_CANCEL until GRVT reports it CANCELLED.
 - Private events never trigger a REST call each: positions come from ``v1.position``; balances are refreshed after
-  fills at most once per ``BALANCE_REFRESH_MIN_INTERVAL`` and by the status poll. Creates and cancels have their own
-  throttler pools, so neither polling nor a burst of cancels delays a new quote.
-- Orders are refused at once (OrderFailure) while the order-entry circuit breaker is open, i.e. while GRVT keeps
-  failing; ``status_dict["order_entry"]`` then reads False.
-- One-way position mode only. Funding payments are read with pagination at each funding settlement of the traded
-  instruments; the sign convention of GRVT's ``amount`` is configurable (``grvt_perpetual_funding_paid_is_positive``).
+  fills at most once per ``BALANCE_REFRESH_MIN_INTERVAL`` and by the status poll.
+- While the order-entry circuit breaker is open, orders fail at once and ``status_dict["order_entry"]`` is False.
+- One-way position mode only. Funding payments are read at each funding settlement of the traded instruments.
 """
 import asyncio
 from decimal import Decimal
-from typing import Any, Dict, List, Optional, Tuple, Type, TypeVar, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 import msgspec
 
@@ -42,8 +34,6 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import G
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import (
     GrvtOrderRejectedError,
     GrvtPerpetualAPIError,
-    error_from_response,
-    unreadable_answer,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import retry_query
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_instruments import (
@@ -56,13 +46,11 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages impo
     GrvtCancelStatus,
     GrvtFill,
     GrvtInstrument,
-    GrvtMessageError,
     GrvtOrderStateFeed,
     GrvtOrderStatus,
     GrvtPosition,
     GrvtResult,
     GrvtStreamEnvelope,
-    decode_reply,
     load,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_metrics import GrvtOrderMetrics
@@ -87,8 +75,8 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_transpo
     GrvtPerpetualOrderTransport,
     GrvtPerpetualRestOrderTransport,
     GrvtPerpetualWsOrderTransport,
-    OnSent,
 )
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_rest_client import GrvtRestClient
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_user_stream_data_source import (
     RESYNC_EVENT,
     GrvtPerpetualUserStreamDataSource,
@@ -109,10 +97,8 @@ from hummingbot.core.data_type.trade_fee import TradeFeeBase
 from hummingbot.core.utils.async_utils import safe_ensure_future
 from hummingbot.core.utils.estimate_fee import build_perpetual_trade_fee
 from hummingbot.core.utils.tracking_nonce import NonceCreator
-from hummingbot.core.web_assistant.connections.data_types import RESTMethod, RESTRequest
+from hummingbot.core.web_assistant.connections.data_types import RESTMethod
 from hummingbot.core.web_assistant.web_assistants_factory import WebAssistantsFactory
-
-T = TypeVar("T")
 
 
 class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
@@ -171,9 +157,11 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         expiry = order_expiry_seconds if order_expiry_seconds is not None else web_utils.quote_expiry_seconds(domain)
         requests = GrvtOrderEntryRequests(self._trading_account_id)
         self._order_factory = GrvtSignedOrderFactory(self._signer, self._trading_account_id, expiry)
+        self._rest = GrvtRestClient(domain, self._web_assistants_factory, self._throttler, self._auth,
+                                    timeout=lambda: self.REST_REQUEST_TIMEOUT)
         self._account = GrvtPerpetualAccountClient(
-            self._trading_account_id, self._private_post, self._public_post, on_retry=self._count_retry)
-        self._rest_transport = GrvtPerpetualRestOrderTransport(requests, self._rest_order_call, self._throttler)
+            self._trading_account_id, self._rest.private_post, self._rest.public_post, on_retry=self._count_retry)
+        self._rest_transport = GrvtPerpetualRestOrderTransport(requests, self._rest.order_call, self._throttler)
         self._order_transport: GrvtPerpetualOrderTransport = self._rest_transport
         if order_entry == utils.ORDER_ENTRY_WEBSOCKET:
             rpc = GrvtWsRpcClient(
@@ -199,9 +187,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             CONSTANTS.WS_CANCEL_STREAM: self._on_cancel_notice,
         }
 
-    # ==============================================================================================================
     # Identity and configuration
-    # ==============================================================================================================
     @property
     def name(self) -> str:
         return self._domain
@@ -304,9 +290,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         rule = self._trading_rules.get(trading_pair)
         return rule.sell_order_collateral_token if rule is not None else trading_pair.split("-")[1]
 
-    # ==============================================================================================================
     # Factories
-    # ==============================================================================================================
     def _create_web_assistants_factory(self) -> WebAssistantsFactory:
         return web_utils.build_api_factory(throttler=self._throttler, time_synchronizer=self._time_synchronizer,
                                            domain=self._domain, auth=self._auth)
@@ -322,63 +306,21 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         return GrvtPerpetualUserStreamDataSource(auth=self._auth, api_factory=self._web_assistants_factory,
                                                  domain=self._domain, on_reconnect=self._count_reconnect)
 
-    # ==============================================================================================================
     # REST
-    # ==============================================================================================================
-    async def _request(self, path_url: str, body: Optional[Dict[str, Any]], reply_type: Type[T],
-                       is_auth_required: bool, on_sent: OnSent = None, method: RESTMethod = RESTMethod.POST) -> T:
-        """
-        One REST exchange decoded into `reply_type`. GRVT error envelopes, HTTP errors and answers that are not the
-        expected message (an empty `{}`, a proxy page) raise GrvtPerpetualAPIError; `on_sent` runs when the request
-        leaves, after the rate limiter. Private calls failing with an expired session log in again, once.
-        """
-        url = await self._api_request_url(path_url=path_url, is_auth_required=is_auth_required)
-        request = RESTRequest(method=method, url=url, data=msgspec.json.encode(body).decode() if body else None,
-                              headers={"Content-Type": "application/json"}, is_auth_required=is_auth_required,
-                              throttler_limit_id=path_url)
-
-        async def request_once() -> T:
-            rest_assistant = await self._web_assistants_factory.get_rest_assistant()
-            async with self._throttler.execute_task(limit_id=path_url):
-                if on_sent is not None:
-                    on_sent()
-                response = await rest_assistant.call(request=request, timeout=self.REST_REQUEST_TIMEOUT)
-                text = await response.text()
-            error = error_from_response(response.status, text, path=path_url)
-            if error is not None:
-                raise error
-            try:
-                return decode_reply(text, reply_type)
-            except GrvtMessageError as decode_error:
-                raise unreadable_answer(response.status, text, path_url, str(decode_error)) from None
-
-        if is_auth_required:
-            return await self._auth.run_with_session_retry(request_once)
-        return await request_once()
-
     async def _api_request(self, path_url, overwrite_url: Optional[str] = None, method: RESTMethod = RESTMethod.GET,
                            params: Optional[Dict[str, Any]] = None, data: Optional[Dict[str, Any]] = None,
                            is_auth_required: bool = False, return_err: bool = False, limit_id: Optional[str] = None,
                            headers: Optional[Dict[str, Any]] = None, **kwargs) -> Any:
         """The decoded JSON body as Python objects; GRVT errors raise GrvtPerpetualAPIError (also with return_err)."""
-        return await self._request(path_url, data, Any, is_auth_required, method=method)
-
-    async def _private_post(self, path_url: str, body: Dict[str, Any], reply_type: Type[T] = Any) -> T:
-        return await self._request(path_url, body, reply_type, is_auth_required=True)
-
-    async def _public_post(self, path_url: str, body: Dict[str, Any], reply_type: Type[T] = Any) -> T:
-        return await self._request(path_url, body, reply_type, is_auth_required=False)
-
-    async def _rest_order_call(self, path_url: str, body: Dict[str, Any], reply_type: Type[T], on_sent: OnSent) -> T:
-        return await self._request(path_url, body, reply_type, is_auth_required=True, on_sent=on_sent)
+        return await self._rest.request(path_url, data, Any, is_auth_required, method=method)
 
     async def _make_network_check_request(self):
-        await self._public_post(self.check_network_request_path, self._instruments_request(limit=1))
+        await self._rest.public_post(self.check_network_request_path, self._instruments_request(limit=1))
 
     async def _make_trading_rules_request(self) -> List[GrvtInstrument]:
         reply = await retry_query(
-            lambda: self._public_post(self.trading_rules_request_path, self._instruments_request(),
-                                      GrvtResult[List[msgspec.Raw]]),
+            lambda: self._rest.public_post(self.trading_rules_request_path, self._instruments_request(),
+                                           GrvtResult[List[msgspec.Raw]]),
             self.trading_rules_request_path, attempts=self._account.QUERY_ATTEMPTS, on_retry=self._count_retry)
         return perpetual_instruments(reply.result, self.logger())
 
@@ -389,9 +331,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     def _instruments_request(limit: int = 1000) -> Dict[str, Any]:
         return {"kind": [CONSTANTS.PERPETUAL_KIND], "is_active": True, "limit": limit}
 
-    # ==============================================================================================================
     # Instruments, symbols, trading rules
-    # ==============================================================================================================
     def _instruments_of(self, exchange_info: Any) -> List[GrvtInstrument]:
         if isinstance(exchange_info, dict):  # raw JSON (Hummingbot's test suites hand it in this form)
             exchange_info = perpetual_instruments(exchange_info.get("result") or [], self.logger())
@@ -453,9 +393,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     async def _get_last_traded_price(self, trading_pair: str) -> float:
         return await self._orderbook_ds.get_last_traded_price(trading_pair)
 
-    # ==============================================================================================================
     # Order placement
-    # ==============================================================================================================
     def buy(self, trading_pair: str, amount: Decimal, order_type=OrderType.LIMIT, price: Decimal = s_decimal_NaN,
             **kwargs) -> str:
         return self._start_order(TradeType.BUY, trading_pair, amount, order_type, price, **kwargs)
@@ -607,9 +545,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         pending, self._pending_bulk = self._pending_bulk, {}
         await asyncio.gather(*(self._lifecycle.bulk(creates, cancels) for creates, cancels in pending.values()))
 
-    # ==============================================================================================================
     # Cancels
-    # ==============================================================================================================
     async def _place_cancel(self, order_id: str, tracked_order: InFlightOrder) -> bool:
         return await self._lifecycle.cancel(tracked_order)
 
@@ -624,9 +560,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         """Cancels the open orders of the traded pairs that this bot does not track; returns their GRVT ids."""
         return await self._lifecycle.cancel_untracked(await self._lifecycle.untracked_open_orders())
 
-    # ==============================================================================================================
     # Order status and fills through REST
-    # ==============================================================================================================
     def _is_request_exception_related_to_time_synchronizer(self, request_exception: Exception) -> bool:
         return False
 
@@ -688,9 +622,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     def _trade_update(self, fill: GrvtFill, order: InFlightOrder) -> TradeUpdate:
         return trade_update_from_fill(fill, order, self.trade_fee_schema(), order.quote_asset)
 
-    # ==============================================================================================================
     # Balances, positions, leverage, position mode
-    # ==============================================================================================================
     async def _update_balances(self):
         summary = await self._account.account_summary()
         seen = set()
@@ -762,9 +694,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             if trading_pair in self._trading_pairs:
                 self._perpetual_trading.set_leverage(trading_pair, int(setting.leverage))
 
-    # ==============================================================================================================
     # Funding
-    # ==============================================================================================================
     def tick(self, timestamp: float):
         # Funding payments are looked up once per settlement, shortly after it (GRVT settles on the hour grid).
         interval = self.funding_fee_poll_interval
@@ -799,9 +729,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         payments = await self._funding.payments(trading_pair, symbol, None)
         return payments[-1] if payments else (0, Decimal("-1"), Decimal("-1"))
 
-    # ==============================================================================================================
     # User stream
-    # ==============================================================================================================
     async def _user_stream_event_listener(self):
         async for event_message in self._iter_user_event_queue():
             try:
@@ -855,9 +783,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         self._count_reconnect()
         self._schedule_reconciliation()
 
-    # ==============================================================================================================
     # Start / stop, reconciliation
-    # ==============================================================================================================
     async def start_network(self):
         await super().start_network()
         if self.is_trading_required:
@@ -905,9 +831,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         """Restored and live orders learn their GRVT state and id; untracked open orders are reported or cancelled."""
         await self._lifecycle.reconcile(cancel_untracked=self._untracked_orders_policy == utils.UNTRACKED_ORDERS_CANCEL)
 
-    # ==============================================================================================================
     # Helpers
-    # ==============================================================================================================
     def _now(self) -> float:
         timestamp = self.current_timestamp
         return self._time() if timestamp is None or timestamp != timestamp or timestamp <= 0 else timestamp
