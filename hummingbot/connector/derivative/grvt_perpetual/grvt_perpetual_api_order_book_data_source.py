@@ -3,27 +3,20 @@ Public market data of GRVT perpetuals for Hummingbot: order books, trades and fu
 
 Streams (market-data socket ``/ws/full``, JSON-RPC ``subscribe``, one selector per request so that a rejected
 instrument never takes other pairs down with it):
-- ``v1.book.d``: full book on subscribe, then changed levels. Snapshots and deltas are judged in arrival order by
-  ``GrvtPerpetualBookSequencer`` and reach the tracker's diff stream as SNAPSHOT or DIFF messages, whose router
-  forwards both kinds in order to the book. Sending stream snapshots through the tracker's separate snapshot path
-  would let them overtake or trail deltas, and that path waits until every pair is initialised while only 32 diffs
-  are kept for replay.
+- ``v1.book.d``: full book on subscribe, then changed levels. ``GrvtPerpetualBookSequencer`` judges snapshots and
+  deltas in arrival order; both reach the tracker's diff stream as SNAPSHOT or DIFF messages, whose router forwards
+  them in order to the book. The tracker's separate snapshot path would let stream snapshots overtake or trail
+  deltas, and it waits until every pair is initialised while only 32 diffs are kept for replay.
 - ``v1.trade``: public trades; GRVT replays recent trades on every (re)subscribe, so trade ids already seen are
   dropped, and trades replayed on the first subscription that predate it are history, not events.
 - ``v1.ticker.s``: mark and index price, funding rate (GRVT reports percent) and next funding time.
 
-Frames are read as text from the socket (``GrvtPerpetualMarketDataSocket``) and decoded in one step into typed
-frames (grvt_perpetual_market_data_messages); a dict of stream -> handler dispatches them. Anything that is not a
-stream frame is a JSON-RPC answer to our requests. A frame that does not decode is dropped with a warning naming the
-field, and the stream goes on; a lost book frame makes its book resynchronise.
-
-Book events are frames and control steps (reset, resync, REST snapshot: callables that return the book message
-to emit, if any). They are judged at once when nothing waits before them, otherwise they queue behind what waits
-(before the tracker listens, or while the queue is drained), so their order holds.
-Resynchronisation: a gap or a decrease in a book's sequence numbers makes the sequencer drop deltas of that book
-until a new snapshot; the data source unsubscribes and resubscribes the book (GRVT sends a fresh snapshot on
-subscribe) and, when no snapshot comes in time, falls back to a REST snapshot. A reconnect resets every book: the
-first payload of each new subscription is its snapshot. A socket silent for WS_SILENCE_TIMEOUT_SECONDS is replaced.
+Frames are decoded in one step into typed frames (grvt_perpetual_market_data_messages) and dispatched by type;
+anything else is a JSON-RPC answer to our requests. A frame that does not decode is dropped with a warning. A
+dropped book frame or a gap in a book's sequence numbers makes the book resubscribe (GRVT sends a fresh snapshot on
+subscribe), with a REST snapshot as fallback. Book events (frames and control steps: reset, resync, REST snapshot)
+keep their order through one queue. A reconnect resets every book; a socket silent for WS_SILENCE_TIMEOUT_SECONDS
+is replaced.
 """
 import asyncio
 import time
@@ -75,7 +68,6 @@ from hummingbot.logger import HummingbotLogger
 if TYPE_CHECKING:
     from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_derivative import GrvtPerpetualDerivative
 
-_MAX_LOGGED_MESSAGE_CHARS = 300
 _SUBSCRIPTION_WORDS = {CONSTANTS.WS_RPC_SUBSCRIBE: ("subscribe to", "subscribing to", "Subscribed to"),
                        CONSTANTS.WS_RPC_UNSUBSCRIBE: ("unsubscribe from", "unsubscribing from", "Unsubscribed from")}
 _SNAPSHOT, _DIFF = OrderBookMessageType.SNAPSHOT, OrderBookMessageType.DIFF
@@ -120,10 +112,8 @@ class _SilenceWatch:
 
 
 def funding_rate_fraction(ticker: Ticker) -> Optional[Decimal]:
-    """
-    The funding rate of a GRVT ticker as a fraction: GRVT reports percent ("0.01" = 0.01 % = 0.0001). Reads
-    ``funding_rate`` and falls back to the deprecated ``funding_rate_8h_curr`` (also percent).
-    """
+    """``funding_rate``, or the deprecated ``funding_rate_8h_curr``, as a fraction: GRVT reports percent ("0.01" =
+    0.0001)."""
     rate = ticker.funding_rate if ticker.funding_rate is not None else ticker.funding_rate_8h_curr
     return None if rate is None else rate * CONSTANTS.FUNDING_RATE_PERCENT_SCALE
 
@@ -134,9 +124,9 @@ def next_funding_timestamp(ticker: Ticker) -> Optional[int]:
     return nanoseconds // CONSTANTS.NANOS_PER_SECOND if nanoseconds else None
 
 
-def _shorten(message: Any) -> str:
+def _shorten(message: Any, limit: int = 300) -> str:
     text = repr(message)
-    return text if len(text) <= _MAX_LOGGED_MESSAGE_CHARS else text[:_MAX_LOGGED_MESSAGE_CHARS] + "..."
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
@@ -186,13 +176,11 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         self._book_output: Optional[asyncio.Queue] = None  # the tracker's diff stream, once it listens
         self.duplicate_trades = self.malformed_messages = self.rejected_subscriptions = 0
 
-        stream_handlers: Dict[str, Callable[[Any], None]] = {
-            CONSTANTS.WS_BOOK_DELTA_STREAM: self._on_book_event,
-            CONSTANTS.WS_TRADE_STREAM: self._message_queue[self._trade_messages_queue_key].put_nowait,
-            CONSTANTS.WS_TICKER_SNAPSHOT_STREAM: self._message_queue[self._funding_info_messages_queue_key].put_nowait,
-        }
         self._frame_handlers: Dict[type, Callable[[Any], None]] = {
-            STREAM_FRAME_TYPES[stream]: handler for stream, handler in stream_handlers.items()}
+            BookDeltaFrame: self._on_book_event,
+            TradeFrame: self._message_queue[self._trade_messages_queue_key].put_nowait,
+            TickerSnapshotFrame: self._message_queue[self._funding_info_messages_queue_key].put_nowait,
+        }
 
     # ------------------------------------------------------------------------------------------------------------
     # Public API
@@ -358,10 +346,8 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
     # Frames
     # ------------------------------------------------------------------------------------------------------------
     async def _process_websocket_messages(self, websocket_assistant: GrvtPerpetualMarketDataSocket):
-        """
-        Reads and dispatches frames until the socket closes (ConnectionError), watched for silence: no frame for
-        ``SILENCE_TIMEOUT_SECONDS`` also ends the socket with a ConnectionError, so the listener reconnects.
-        """
+        """Reads and dispatches frames until the socket closes, or stays silent for ``SILENCE_TIMEOUT_SECONDS``:
+        either ends in a ConnectionError, so the listener reconnects."""
         receive, on_frame = websocket_assistant.receive, self._on_frame
         watch = _SilenceWatch(websocket_assistant, self.SILENCE_TIMEOUT_SECONDS)
         try:

@@ -1,20 +1,15 @@
 """
-Sequence-number bookkeeping for GRVT delta streams (``v1.book.d``).
+Sequence-number bookkeeping for GRVT delta streams (``v1.book.d``); it judges numbers and never touches a book.
 
-GRVT numbers every payload of a (stream, selector) subscription. The full book sent on subscribe carries
-``sequence_number`` 0; deltas carry numbers that grow by exactly one, and ``prev_sequence_number`` names the delta
-before. GRVT's rule for clients: ignore repeats (network retries), and when a number jumps ahead or goes backwards,
-the local book can no longer be trusted and a fresh snapshot is needed.
+GRVT numbers the payloads of each subscription: the full book sent on subscribe carries ``sequence_number`` 0,
+deltas grow by exactly one and ``prev_sequence_number`` names the one before. Repeats (network retries) are
+ignored; a jump or a decrease means the local book needs a fresh snapshot.
 
-The sequencer only judges numbers; it never touches a book or a socket. The data source feeds it every book
-payload in arrival order and acts on the verdict: apply a snapshot, apply a delta, drop, or resynchronise.
-
-Update ids. Hummingbot's ``OrderBookTracker`` drops diffs whose ``update_id`` is below the book's snapshot id, so
-the ids handed to Hummingbot must only grow, across resubscriptions and reconnects too, although GRVT restarts its
-numbering on every subscription (and per gateway). The sequencer therefore issues its own id per key:
-``epoch << UPDATE_ID_EPOCH_SHIFT`` for a snapshot, +1 for every delta applied on top of it. ``epoch`` counts the
-snapshots of that key and never goes back, so a new snapshot always outranks everything issued before it, and the
-tracker discards leftovers of an older epoch by itself. 2**40 deltas per epoch and 2**23 epochs fit in an int64.
+Update ids. Hummingbot's ``OrderBookTracker`` drops diffs below the book's snapshot id, so the ids handed to it must
+only grow, across resubscriptions and reconnects too, while GRVT restarts its numbering on every subscription (and
+per gateway). Each key gets ``epoch << UPDATE_ID_EPOCH_SHIFT`` per snapshot (``epoch`` counts its snapshots) and +1
+per delta on top, so a new snapshot outranks everything issued before it and the tracker drops leftovers of older
+epochs by itself. 2**40 deltas per epoch and 2**23 epochs fit in an int64.
 """
 import enum
 from collections import defaultdict
@@ -48,15 +43,11 @@ class _BookStreamState:
 
 class GrvtPerpetualBookSequencer:
     """
-    Per-key (one key per subscribed book) snapshot/delta state machine.
-
-    - After ``reset`` (a fresh subscription on a new socket) the first payload is the snapshot, whatever its number.
-    - After a gap, or ``request_resync`` (a resubscription on a live socket, where deltas of the old subscription
-      may still be in flight), only a payload numbered 0 is taken as the snapshot; everything else is STALE.
-    - A payload numbered 0 is a snapshot at any time.
-    - After a snapshot numbered 0 the next delta anchors the chain; each later delta must be exactly last + 1 (and,
-      when given, its prev_sequence_number must equal last). Numbers already seen since the snapshot are
-      DUPLICATEs; numbers below the first one seen are a decrease (the gateway restarted its numbering): GAP.
+    Snapshot/delta state machine per key (one per subscribed book). A payload numbered 0 is always a snapshot; after
+    ``reset`` (a new socket) so is the first payload, whatever its number; after a gap or ``request_resync`` (old
+    deltas may still be in flight) everything else is STALE until a 0. After a snapshot numbered 0 the next delta
+    anchors the chain, then each must be last + 1 (and prev_sequence_number, when given, last). Numbers seen since
+    the snapshot are DUPLICATEs; numbers below the first one seen (the gateway restarted its numbering) are a GAP.
     """
 
     __slots__ = ("_states", "last_update_id") + _COUNTERS
@@ -67,12 +58,8 @@ class GrvtPerpetualBookSequencer:
         for counter in _COUNTERS:
             setattr(self, counter, 0)
 
-    def on_message(
-        self,
-        key: Hashable,
-        sequence_number: int,
-        prev_sequence_number: int = NO_PREVIOUS_SEQUENCE,
-    ) -> BookSequenceVerdict:
+    def on_message(self, key: Hashable, sequence_number: int,
+                   prev_sequence_number: int = NO_PREVIOUS_SEQUENCE) -> BookSequenceVerdict:
         state = self._states[key]
         if sequence_number == 0 or (state.awaiting_snapshot and state.first_payload_is_snapshot):
             self._start_epoch(state, anchor=sequence_number or -1)
@@ -103,11 +90,8 @@ class GrvtPerpetualBookSequencer:
         return BookSequenceVerdict.DELTA
 
     def expect_first_delta(self, key: Hashable, first_sequence_number: int):
-        """
-        The subscribe answer's ``first_sequence_number``: the first delta after the snapshot must carry it, so a
-        delta lost right after the snapshot is a gap too. Applies to the snapshot that has not yet been
-        processed, or to the current one while no delta has been accepted on top of it.
-        """
+        """The subscribe answer's ``first_sequence_number``, which the first delta after the snapshot (the coming
+        one, or the current one while it has no delta yet) must carry: a delta lost right after it is a gap too."""
         if first_sequence_number <= 0:
             return
         state = self._states[key]
@@ -133,16 +117,12 @@ class GrvtPerpetualBookSequencer:
     def request_resync(self, key: Hashable):
         """A resubscription on the live socket (after a gap, too): drop deltas until a payload numbered 0 arrives."""
         state = self._states[key]
-        state.awaiting_snapshot = True
-        state.first_payload_is_snapshot = False
+        state.awaiting_snapshot, state.first_payload_is_snapshot = True, False
         self.resyncs += 1
 
     def apply_external_snapshot(self, key: Hashable) -> int:
-        """
-        A snapshot from outside the stream (REST fallback when the stream's snapshot does not come) replaces the
-        book: a new epoch starts and the next delta anchors the chain, since a REST book has no sequence number.
-        Returns the update id for that snapshot.
-        """
+        """A REST snapshot (the stream's did not come) starts a new epoch; having no sequence number, it lets the
+        next delta anchor the chain. Returns its update id."""
         state = self._states[key]
         state.announced_first = -1  # the announcement was for the stream's snapshot, not this one
         self._start_epoch(state, anchor=-1)
@@ -162,6 +142,5 @@ class GrvtPerpetualBookSequencer:
 
     def _gap(self, state: _BookStreamState) -> BookSequenceVerdict:
         self.gaps += 1
-        state.awaiting_snapshot = True
-        state.first_payload_is_snapshot = False
+        state.awaiting_snapshot, state.first_payload_is_snapshot = True, False
         return BookSequenceVerdict.GAP

@@ -8,11 +8,8 @@ frame without an intermediate dict. GRVT sends integers and decimals as strings;
 mode, which reads "12" as 12 and "87807.7" as a float or a Decimal as declared. Book levels and trades are floats
 (Hummingbot's order book stores doubles); ticker figures are Decimals. GRVT may send "" for null: a frame or REST
 result that does not decode as it is decodes again with its "" fields taken as absent (``frame_from_builtins``,
-``from_builtins``), which only costs time when it happens.
-
-Book levels read as Hummingbot's ``OrderBookRow`` (``price``, ``amount``, ``update_id``), so a decoded feed's level
-lists are handed to the order book as they are. ``update_id`` is not on the wire: the data source stamps the
-Hummingbot update id of the message on its levels.
+``from_builtins``), which only costs time when it happens. Book levels read as Hummingbot's ``OrderBookRow``; their
+``update_id`` is not on the wire but stamped by ``book_message`` (grvt_perpetual_order_book).
 """
 from decimal import Decimal
 from typing import Any, Dict, List, Optional, Type, TypeVar, Union, get_args

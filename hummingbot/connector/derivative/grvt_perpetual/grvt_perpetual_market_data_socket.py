@@ -1,10 +1,8 @@
 """
-The market-data socket, read as raw frames.
-
-Hummingbot's WSAssistant hands out every text frame json-decoded into dicts, through several coroutines per frame;
-the market-data path decodes frames itself, straight into typed messages (grvt_perpetual_market_data_messages), so
-this socket gives it the frames' text as aiohttp receives it. aiohttp answers the server's pings and sends its own
-every ``heartbeat`` seconds, closing a socket whose pong does not come.
+The market-data socket, read as raw frames: Hummingbot's WSAssistant json-decodes every text frame into a dict
+through several coroutines per frame, while the market-data path decodes frames itself, straight into typed messages
+(grvt_perpetual_market_data_messages). aiohttp answers the server's pings and sends its own every ``heartbeat``
+seconds, closing a socket whose pong does not come.
 """
 import time
 from typing import Any, Dict, Optional, Union

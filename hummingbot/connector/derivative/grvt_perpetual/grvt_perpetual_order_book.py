@@ -1,11 +1,6 @@
 """
-Hummingbot order book messages built from decoded GRVT market data (grvt_perpetual_market_data_messages).
-
-Update ids come from ``GrvtPerpetualBookSequencer``: ``epoch << 40`` for a snapshot, +1 per delta on top of it,
-where the epoch grows with every snapshot of the pair. Ids therefore only grow, even though GRVT restarts its
-sequence numbers with every subscription, and a snapshot taken after a resync or a reconnect outranks every diff
-that came before it. A REST snapshot (it carries no sequence number) takes the id of the stream's current snapshot, so
-the tracker still accepts every stream payload of that epoch.
+Hummingbot order book messages built from decoded GRVT market data (grvt_perpetual_market_data_messages), with the
+update ids of ``GrvtPerpetualBookSequencer`` (see there: they only grow, and each snapshot outranks what came before).
 
 Book messages are ``GrvtBookMessage``s whose rows are the decoded ``BookLevel``s themselves, stamped with the
 message's update id: they read as Hummingbot's ``OrderBookRow`` (``.price``, ``.amount``, ``.update_id``), which is
@@ -44,12 +39,8 @@ class GrvtBookMessage(OrderBookMessage):
         return self.content["asks"]
 
 
-def book_message(
-    message_type: OrderBookMessageType,
-    levels: BookLevels,
-    trading_pair: str,
-    update_id: int,
-) -> GrvtBookMessage:
+def book_message(message_type: OrderBookMessageType, levels: BookLevels, trading_pair: str,
+                 update_id: int) -> GrvtBookMessage:
     """A SNAPSHOT or DIFF message of ``levels``: a REST ``book`` result or a ``v1.book.d`` feed (a delta's levels
     carry their new absolute size)."""
     bids, asks = levels.bids, levels.asks
@@ -81,12 +72,9 @@ class GrvtPerpetualOrderBook(OrderBook):
 
     def restore_from_snapshot_and_diffs(self, snapshot: OrderBookMessage, diffs: List[OrderBookMessage]):
         """
-        Applies the snapshot, then replays only the diffs issued after it.
-
-        The tracker keeps the last 32 diffs and replays them when a snapshot arrives, choosing them with
-        ``bisect`` on ``OrderBookMessage`` ordering, which places a snapshot before every message; the base class
-        would therefore re-apply diffs older than the snapshot and resurrect levels the snapshot removed. With
-        monotonic update ids, "after the snapshot" is simply a larger id.
+        Applies the snapshot, then replays only the diffs issued after it (a larger id). The tracker replays its last
+        32 diffs on a snapshot, chosen by ``bisect`` on ``OrderBookMessage`` ordering, which places a snapshot before
+        every message: the base class would re-apply older diffs and resurrect levels the snapshot removed.
         """
         snapshot_uid = snapshot.update_id
         self.apply_snapshot(snapshot.bids, snapshot.asks, snapshot_uid)
