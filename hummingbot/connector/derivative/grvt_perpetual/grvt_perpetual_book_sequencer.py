@@ -117,7 +117,8 @@ class GrvtPerpetualBookSequencer:
     def request_resync(self, key: Hashable):
         """A resubscription on the live socket (after a gap, too): drop deltas until a payload numbered 0 arrives."""
         state = self._states[key]
-        state.awaiting_snapshot, state.first_payload_is_snapshot = True, False
+        state.awaiting_snapshot = True
+        state.first_payload_is_snapshot = False
         self.resyncs += 1
 
     def apply_external_snapshot(self, key: Hashable) -> int:
@@ -142,5 +143,6 @@ class GrvtPerpetualBookSequencer:
 
     def _gap(self, state: _BookStreamState) -> BookSequenceVerdict:
         self.gaps += 1
-        state.awaiting_snapshot, state.first_payload_is_snapshot = True, False
+        state.awaiting_snapshot = True
+        state.first_payload_is_snapshot = False
         return BookSequenceVerdict.GAP
