@@ -30,7 +30,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages impo
     GrvtResult,
     GrvtSubAccount,
     GrvtSuccess,
-    decode,
+    load,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_web_utils import seconds_to_ns
 from hummingbot.logger import HummingbotLogger
@@ -45,8 +45,6 @@ class GrvtPerpetualAccountClient:
     MAX_HISTORY_PAGES = 20
     QUERY_ATTEMPTS = 4
 
-    _logger: Optional[HummingbotLogger] = None
-
     def __init__(self, sub_account_id: str, private_post: TypedPoster, public_post: TypedPoster,
                  on_retry: Optional[Callable[[BaseException], None]] = None):
         self._sub_account_id = str(sub_account_id)
@@ -56,14 +54,11 @@ class GrvtPerpetualAccountClient:
 
     @classmethod
     def logger(cls) -> HummingbotLogger:
-        if cls._logger is None:
-            cls._logger = logging.getLogger(HummingbotLogger.logger_name_for_class(cls))
-        return cls._logger
+        return logging.getLogger(HummingbotLogger.logger_name_for_class(cls))  # cached by logging
 
     def body(self, **fields) -> Dict[str, Any]:
-        body: Dict[str, Any] = {"sub_account_id": self._sub_account_id}
-        body.update({key: value for key, value in fields.items() if value is not None})
-        return body
+        """A request body of this sub-account; fields given as None are left out."""
+        return {"sub_account_id": self._sub_account_id, **{key: val for key, val in fields.items() if val is not None}}
 
     # --------------------------------------------------------------------------------------------------------------
     # Orders and fills
@@ -136,9 +131,7 @@ class GrvtPerpetualAccountClient:
         reply = await self._query(
             CONSTANTS.FUNDING_RATE_PATH_URL, {"instrument": instrument, "end_time": str(time_ns), "limit": 1},
             GrvtResult[List[GrvtFundingRate]], public=True)
-        if not reply.result:
-            return None
-        return reply.result[0].funding_rate * CONSTANTS.FUNDING_RATE_PERCENT_SCALE
+        return reply.result[0].funding_rate * CONSTANTS.FUNDING_RATE_PERCENT_SCALE if reply.result else None
 
     # --------------------------------------------------------------------------------------------------------------
     # Helpers
@@ -167,7 +160,7 @@ class GrvtPerpetualAccountClient:
         items = []
         for raw in raw_items:
             try:
-                items.append(decode(raw, item_type))
+                items.append(load(raw, item_type))
             except GrvtMessageError as error:
                 self.logger().warning(f"Skipping an unreadable GRVT record: {error}")
         return items
@@ -196,10 +189,8 @@ class GrvtFundingPayments:
     async def payments(self, trading_pair: str, instrument: str,
                        after_seconds: Optional[float]) -> List[Tuple[float, Decimal, Decimal]]:
         """Every payment after `after_seconds`, oldest first; with None just the latest one."""
-        if after_seconds is None:
-            payments = await self._account.funding_payments(instrument, latest_only=True)
-        else:
-            payments = await self._account.funding_payments(instrument, after_ns=seconds_to_ns(after_seconds))
+        payments = await self._account.funding_payments(
+            instrument, after_ns=seconds_to_ns(after_seconds or 0), latest_only=after_seconds is None)
         return [(payment.timestamp, await self._rate_of(trading_pair, payment), payment.amount * self.sign)
                 for payment in payments]
 

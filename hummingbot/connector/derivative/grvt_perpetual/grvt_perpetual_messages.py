@@ -1,4 +1,5 @@
-"""Declared wire types of the GRVT trading messages the connector reads (full encoding), decoded by msgspec.
+"""Declared wire types of the GRVT trading messages the connector reads (full encoding), decoded by msgspec. Only
+the fields something reads are declared: msgspec skips the others, so a field is added when code starts reading it.
 
 GRVT sends decimals and 64-bit integers as strings, some endpoints as JSON numbers: decoding is non-strict, so both
 are accepted. Absent optional fields take their defaults; a missing required field or a value of the wrong kind
@@ -40,30 +41,9 @@ class GrvtOrderStatus(_TolerantEnum):
     UNKNOWN = "UNKNOWN"
 
 
-class GrvtTimeInForce(_TolerantEnum):
-    GOOD_TILL_TIME = "GOOD_TILL_TIME"
-    ALL_OR_NONE = "ALL_OR_NONE"
-    IMMEDIATE_OR_CANCEL = "IMMEDIATE_OR_CANCEL"
-    FILL_OR_KILL = "FILL_OR_KILL"
-    RETAIL_PRICE_IMPROVEMENT = "RETAIL_PRICE_IMPROVEMENT"
-    UNKNOWN = "UNKNOWN"
-
-
 class GrvtRejectReason(_TolerantEnum):
-    """The reasons the connector acts on; GRVT has ~50 (the wire carries the name, kept in `reject_reason`)."""
+    """The connector only tells "no reason" from the ~50 others: they decode to UNKNOWN, `reject_reason` names them."""
     UNSPECIFIED = "UNSPECIFIED"
-    CLIENT_CANCEL = "CLIENT_CANCEL"
-    CLIENT_BULK_CANCEL = "CLIENT_BULK_CANCEL"
-    CLIENT_SESSION_END = "CLIENT_SESSION_END"
-    EXPIRED = "EXPIRED"
-    FAIL_POST_ONLY = "FAIL_POST_ONLY"
-    FAIL_REDUCE_ONLY = "FAIL_REDUCE_ONLY"
-    IOC_CANCEL = "IOC_CANCEL"
-    FOK_CANCEL = "FOK_CANCEL"
-    SELF_TRADE_PROTECTION = "SELF_TRADE_PROTECTION"
-    OVERLAPPING_CLIENT_ORDER_ID = "OVERLAPPING_CLIENT_ORDER_ID"
-    CLIENT_CANCEL_ON_DISCONNECT_TRIGGERED = "CLIENT_CANCEL_ON_DISCONNECT_TRIGGERED"
-    CLIENT_REPLACE = "CLIENT_REPLACE"
     UNKNOWN = "UNKNOWN"
 
 
@@ -71,9 +51,6 @@ class GrvtCancelStatusKind(_TolerantEnum):
     EXPIRED = "EXPIRED"
     DROPPED_DUPLICATE = "DROPPED_DUPLICATE"
     UNKNOWN = "UNKNOWN"
-
-
-FINAL_ORDER_STATUSES = frozenset({GrvtOrderStatus.FILLED, GrvtOrderStatus.REJECTED, GrvtOrderStatus.CANCELLED})
 
 
 def is_real_order_id(order_id: Optional[str]) -> bool:
@@ -91,9 +68,7 @@ class _Message(msgspec.Struct, kw_only=True):
 class GrvtOrderState(_Message, kw_only=True):
     status: GrvtOrderStatus
     reject_reason: str = "UNSPECIFIED"
-    book_size: List[Decimal] = []  # aligned with the order legs; order-book orders have one
-    traded_size: List[Decimal] = []
-    avg_fill_price: List[Decimal] = []
+    traded_size: List[Decimal] = []  # aligned with the order legs; order-book orders have one
     update_time: int = 0
 
     @property
@@ -103,10 +78,6 @@ class GrvtOrderState(_Message, kw_only=True):
     @property
     def traded(self) -> Decimal:
         return self.traded_size[0] if self.traded_size else _ZERO
-
-    @property
-    def is_final(self) -> bool:
-        return self.status in FINAL_ORDER_STATUSES
 
     @property
     def update_timestamp(self) -> float:
@@ -122,16 +93,10 @@ class GrvtOrderLeg(_Message, kw_only=True):
 
 class GrvtOrderMetadata(_Message, kw_only=True):
     client_order_id: str = ""
-    create_time: int = 0
 
 
 class GrvtOrder(_Message, kw_only=True):
     order_id: str = "0x00"
-    sub_account_id: str = ""
-    is_market: bool = False
-    time_in_force: GrvtTimeInForce = GrvtTimeInForce.GOOD_TILL_TIME
-    post_only: bool = False
-    reduce_only: bool = False
     legs: List[GrvtOrderLeg]
     metadata: GrvtOrderMetadata = msgspec.field(default_factory=GrvtOrderMetadata)
     state: Optional[GrvtOrderState] = None
@@ -150,7 +115,7 @@ class GrvtOrder(_Message, kw_only=True):
 
     @property
     def instrument(self) -> str:
-        return self.legs[0].instrument
+        return self.leg.instrument
 
     @property
     def has_exchange_id(self) -> bool:
@@ -166,20 +131,15 @@ class GrvtOrderStateFeed(_Message, kw_only=True):
 
 class GrvtFill(_Message, kw_only=True):
     event_time: int
-    sub_account_id: str = ""
     instrument: str
-    is_buyer: bool = False
     is_taker: bool = True
     size: Decimal
     price: Decimal
     fee: Decimal = _ZERO  # quote units, negative = rebate
-    fee_rate: Decimal = _ZERO  # percent
     fee_currency: str = ""
-    realized_pnl: Decimal = _ZERO
     trade_id: str
     order_id: str = "0x00"
     client_order_id: str = ""
-    is_liquidation: bool = False
 
     @property
     def timestamp(self) -> float:
@@ -187,44 +147,30 @@ class GrvtFill(_Message, kw_only=True):
 
 
 class GrvtPosition(_Message, kw_only=True):
-    event_time: int = 0
     instrument: str
     size: Decimal  # negative = short
     entry_price: Decimal = _ZERO
-    mark_price: Decimal = _ZERO
     unrealized_pnl: Decimal = _ZERO
-    realized_pnl: Decimal = _ZERO
     leverage: Optional[Decimal] = None
     cumulative_realized_funding_payment: Decimal = _ZERO  # positive = paid
-    margin_type: str = "CROSS"
 
 
 class GrvtSpotBalance(_Message, kw_only=True):
     currency: str
     balance: Decimal
-    index_price: Optional[Decimal] = None
     available_to_transfer: Optional[Decimal] = None
 
 
 class GrvtSubAccount(_Message, kw_only=True):
-    event_time: int = 0
-    sub_account_id: str = ""
     settle_currency: str = "USDT"
-    total_equity: Decimal = _ZERO
     available_balance: Decimal
-    unrealized_pnl: Decimal = _ZERO
-    initial_margin: Decimal = _ZERO
-    maintenance_margin: Decimal = _ZERO
-    spot_balances: List[GrvtSpotBalance] = []
-    positions: List[GrvtPosition] = []
+    spot_balances: List[GrvtSpotBalance] = []  # positions come from their own route and stream
 
 
 class GrvtFundingPayment(_Message, kw_only=True):
     event_time: int
     instrument: str
-    currency: str = "USDT"
     amount: Decimal  # the spec: positive = paid (a setting of the connector, the live sign is unverified)
-    tx_id: str = ""
 
     @property
     def timestamp(self) -> float:
@@ -232,9 +178,7 @@ class GrvtFundingPayment(_Message, kw_only=True):
 
 
 class GrvtFundingRate(_Message, kw_only=True):
-    instrument: str = ""
     funding_rate: Decimal  # percent
-    funding_time: int = 0
 
 
 class GrvtInstrument(_Message, kw_only=True):
@@ -245,7 +189,6 @@ class GrvtInstrument(_Message, kw_only=True):
     kind: str = ""
     settlement_period: str = ""
     base_decimals: int = 9
-    quote_decimals: int = 6
     tick_size: Decimal
     min_size: Decimal
     min_notional: Optional[Decimal] = None
@@ -259,20 +202,15 @@ class GrvtInstrument(_Message, kw_only=True):
 
 class GrvtCancelStatus(_Message, kw_only=True):
     """The v1.cancel payload: notices about cancel-by-client-id time-to-live windows."""
-    sub_account_id: str = ""
     client_order_id: str = ""
     order_id: str = "0x00"
     reason: str = "UNSPECIFIED"
     cancel_status: GrvtCancelStatusKind
-    update_time: int = 0
 
 
 class GrvtInitialLeverage(_Message, kw_only=True):
     instrument: str
     leverage: Decimal
-    min_leverage: Optional[Decimal] = None
-    max_leverage: Optional[Decimal] = None
-    margin_type: str = "CROSS"
 
 
 class GrvtAck(_Message, kw_only=True):
@@ -307,38 +245,21 @@ class GrvtStreamEnvelope(_Message, kw_only=True):
     """A private feed message; the feed is read by the stream's own type."""
     stream: str
     selector: str = ""
-    sequence_number: int = 0
-    prev_sequence_number: int = 0
     feed: Any
 
 
-def decode(data: Union[bytes, str], message_type: Type[T]) -> T:
-    """Decodes JSON into `message_type`; GrvtMessageError names the message and the field on failure."""
-    try:
-        return msgspec.json.decode(data, type=message_type, strict=False)
-    except (msgspec.ValidationError, msgspec.DecodeError) as error:
-        name = getattr(message_type, "__name__", str(message_type))
-        raise GrvtMessageError(f"GRVT {name} could not be read: {error}") from None
-
-
 def load(data: Any, message_type: Type[T]) -> T:
-    """`decode` for JSON text or bytes, `convert` for a payload already parsed into Python objects."""
-    if isinstance(data, (bytes, str, msgspec.Raw)):
-        return decode(data, message_type)
-    return convert(data, message_type)
-
-
-def convert(data: object, message_type: Type[T]) -> T:
-    """Like `decode`, for a payload already parsed into Python objects."""
+    """
+    Decodes JSON text or bytes, or converts a payload already parsed into Python objects, into `message_type`;
+    GrvtMessageError names the message and the field on failure.
+    """
     try:
+        if isinstance(data, (bytes, str, msgspec.Raw)):
+            return msgspec.json.decode(data, type=message_type, strict=False)
         return msgspec.convert(data, type=message_type, strict=False)
-    except msgspec.ValidationError as error:
+    except msgspec.DecodeError as error:  # msgspec.ValidationError is a DecodeError
         name = getattr(message_type, "__name__", str(message_type))
         raise GrvtMessageError(f"GRVT {name} could not be read: {error}") from None
-
-
-def to_builtins(message: msgspec.Struct) -> dict:
-    return msgspec.to_builtins(message)
 
 
 NO_RESULT = msgspec.Raw(b"null")
@@ -355,18 +276,17 @@ def decode_reply(data: Union[bytes, str, msgspec.Raw], reply_type: Type[T]) -> T
     """
     struct = typing.get_origin(reply_type) or reply_type
     if not hasattr(struct, "__struct_fields__"):
-        return decode(data, reply_type)  # plain JSON (Any): as it came
+        return load(data, reply_type)  # plain JSON (Any): as it came
     if "result" not in struct.__struct_fields__:
-        wrapped = decode(data, _Wrapped).result
-        return decode(wrapped if wrapped != NO_RESULT else data, reply_type)
+        wrapped = load(data, _Wrapped).result
+        return load(wrapped if wrapped != NO_RESULT else data, reply_type)
     try:
-        return decode(data, reply_type)
+        return load(data, reply_type)
     except GrvtMessageError as error:
-        first_error = error
-    try:
-        inner = decode(data, _Wrapped).result
-        if inner == NO_RESULT:
-            inner = b'{"result":' + (data.encode() if isinstance(data, str) else bytes(data)) + b"}"
-        return decode(inner, reply_type)
-    except GrvtMessageError:
-        raise first_error from None
+        try:
+            inner = load(data, _Wrapped).result
+            if inner == NO_RESULT:
+                inner = b'{"result":' + (data.encode() if isinstance(data, str) else bytes(data)) + b"}"
+            return load(inner, reply_type)
+        except GrvtMessageError:
+            raise error from None

@@ -115,8 +115,11 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
 
     def _forward_feed(self, message: Mapping[str, Any], queue: asyncio.Queue):
         key = (str(message["stream"]), str(message.get("selector", "")))
-        sequence = self._sequence_number(message.get("sequence_number"))
-        if sequence is not None and sequence > 0:
+        try:
+            sequence = int(message.get("sequence_number") or 0)
+        except (TypeError, ValueError):
+            sequence = 0  # unreadable: forwarded unchecked, like a snapshot's 0
+        if sequence > 0:
             last = self._last_sequence.get(key)
             if last is not None:
                 if sequence <= last:
@@ -132,7 +135,7 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
     def _handle_error(self, message: Mapping[str, Any]):
         error = message.get("error") if isinstance(message.get("error"), Mapping) else message
         code = web_utils.error_code(error)
-        stream = self._pending_subscriptions.pop(message.get("id"), None) if "id" in message else None
+        stream = self._pending_subscriptions.pop(message.get("id"), None)
         detail = f"{code}: {error.get('message', '')}" if code is not None else str(error)[:200]
         if code in CONSTANTS.SESSION_ERROR_CODES:
             self._auth.invalidate_session()
@@ -144,10 +147,3 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
         stream = self._pending_subscriptions.pop(message.get("id"), None)
         if stream is not None:
             self.logger().debug(f"GRVT private stream {stream} subscribed: {message.get('result')}")
-
-    @staticmethod
-    def _sequence_number(value: Any) -> Optional[int]:
-        try:
-            return int(value) if value is not None else None
-        except (TypeError, ValueError):
-            return None

@@ -1,4 +1,5 @@
 """GRVT trading messages as declared types: live and documented shapes, tolerance, and errors naming the field."""
+import json
 import unittest
 from decimal import Decimal
 
@@ -22,10 +23,9 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages impo
     GrvtResult,
     GrvtStreamEnvelope,
     GrvtSubAccount,
-    GrvtTimeInForce,
-    decode,
     decode_reply,
     is_real_order_id,
+    load,
 )
 
 LIVE_ORDER = {
@@ -76,12 +76,9 @@ class OrderTests(unittest.TestCase):
         self.assertEqual(Decimal("0.001"), order.leg.size)
         self.assertEqual(Decimal("88000.5"), order.leg.limit_price)
         self.assertTrue(order.leg.is_buying_asset)
-        self.assertTrue(order.post_only)
-        self.assertIs(GrvtTimeInForce.GOOD_TILL_TIME, order.time_in_force)
-        self.assertEqual(1767359366000000000, order.metadata.create_time)
         self.assertIs(GrvtOrderStatus.OPEN, order.state.status)
         self.assertEqual(Decimal("0"), order.state.traded)
-        self.assertFalse(order.state.is_final)
+        self.assertEqual(1767359366686762920, order.state.update_time)
 
     def test_create_answer_with_placeholder_id_numbers_and_minimal_fields(self):
         order = GrvtOrder.from_json({
@@ -131,13 +128,12 @@ class OrderTests(unittest.TestCase):
         self.assertIs(GrvtOrderStatus.UNKNOWN, state.status)
         self.assertIs(GrvtRejectReason.UNKNOWN, state.reason)
         self.assertEqual("NEW_REASON", state.reject_reason)  # the wire name is kept for messages
-        order = GrvtOrder.from_json(dict(LIVE_ORDER, time_in_force="SOMETHING_NEW"))
-        self.assertIs(GrvtTimeInForce.UNKNOWN, order.time_in_force)
+        notice = GrvtCancelStatus.from_json({"cancel_status": "SOMETHING_NEW"})
+        self.assertIs(GrvtCancelStatusKind.UNKNOWN, notice.cancel_status)
 
     def test_order_state_first_leg_and_empty_arrays(self):
         state = GrvtOrderState.from_json({"status": "FILLED", "traded_size": ["1.5", "2"], "update_time": 7})
         self.assertEqual(Decimal("1.5"), state.traded)
-        self.assertTrue(state.is_final)
         self.assertEqual(Decimal("0"), GrvtOrderState.from_json({"status": "OPEN", "traded_size": []}).traded)
         with self.assertRaises(GrvtMessageError):
             GrvtOrderState.from_json({"reject_reason": "UNSPECIFIED"})
@@ -146,7 +142,9 @@ class OrderTests(unittest.TestCase):
         feed = GrvtOrderStateFeed.from_json({"order_id": "0x01", "client_order_id": "5",
                                              "order_state": {"status": "CANCELLED", "reject_reason": "CLIENT_CANCEL"}})
         self.assertEqual(("0x01", "5"), (feed.order_id, feed.client_order_id))
-        self.assertIs(GrvtRejectReason.CLIENT_CANCEL, feed.order_state.reason)
+        self.assertEqual("CLIENT_CANCEL", feed.order_state.reject_reason)
+        self.assertIs(GrvtRejectReason.UNKNOWN, feed.order_state.reason)  # a reason, not "no reason"
+        self.assertIs(GrvtRejectReason.UNSPECIFIED, GrvtOrderState.from_json({"status": "CANCELLED"}).reason)
         with self.assertRaises(GrvtMessageError):
             GrvtOrderStateFeed.from_json({"order_id": "0x01"})
 
@@ -161,7 +159,7 @@ class FillAndAccountTests(unittest.TestCase):
     def test_live_fill(self):
         fill = GrvtFill.from_json(LIVE_FILL)
         self.assertEqual(Decimal("0.040263"), fill.fee)
-        self.assertEqual(Decimal("0.045"), fill.fee_rate)
+        self.assertEqual("USDT", fill.fee_currency)
         self.assertTrue(fill.is_taker)
         self.assertEqual("64796657-1", fill.trade_id)
         self.assertAlmostEqual(1767359366.686763, fill.timestamp, places=5)
@@ -242,13 +240,15 @@ class InstrumentAndEnvelopeTests(unittest.TestCase):
         self.assertEqual(Decimal("12"), leverage.leverage)
 
     def test_stream_envelope_keeps_the_feed_for_its_own_type(self):
-        envelope = decode(b'{"stream": "v1.fill", "selector": "1", "sequence_number": "17", "feed": {"a": 1},'
-                          b' "prev_sequence_number": "16"}', GrvtStreamEnvelope)
-        self.assertEqual(("v1.fill", 17, 16), (envelope.stream, envelope.sequence_number,
-                                               envelope.prev_sequence_number))
-        self.assertEqual({"a": 1}, envelope.feed)
-        with self.assertRaises(GrvtMessageError):
-            decode(b'{"stream": "v1.fill"}', GrvtStreamEnvelope)
+        raw = b'{"stream": "v1.fill", "selector": "1", "sequence_number": "17", "feed": {"a": 1}}'
+        for payload in (raw, raw.decode(), json.loads(raw)):  # text, bytes and parsed JSON read the same
+            with self.subTest(payload=payload):
+                envelope = load(payload, GrvtStreamEnvelope)
+                self.assertEqual(("v1.fill", "1", {"a": 1}), (envelope.stream, envelope.selector, envelope.feed))
+        for payload in (b'{"stream": "v1.fill"}', {"stream": "v1.fill"}):
+            with self.assertRaises(GrvtMessageError) as context:
+                load(payload, GrvtStreamEnvelope)
+            self.assertIn("GrvtStreamEnvelope", str(context.exception))
 
     def test_empty_reply_is_an_error_never_no_data(self):
         for reply_type in (GrvtResult[GrvtOrder], GrvtResult[list], GrvtPage[dict]):
