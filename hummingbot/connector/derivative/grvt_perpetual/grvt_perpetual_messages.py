@@ -41,9 +41,30 @@ class GrvtOrderStatus(_TolerantEnum):
     UNKNOWN = "UNKNOWN"
 
 
+class GrvtTimeInForce(_TolerantEnum):
+    GOOD_TILL_TIME = "GOOD_TILL_TIME"
+    ALL_OR_NONE = "ALL_OR_NONE"
+    IMMEDIATE_OR_CANCEL = "IMMEDIATE_OR_CANCEL"
+    FILL_OR_KILL = "FILL_OR_KILL"
+    RETAIL_PRICE_IMPROVEMENT = "RETAIL_PRICE_IMPROVEMENT"
+    UNKNOWN = "UNKNOWN"
+
+
 class GrvtRejectReason(_TolerantEnum):
-    """The connector only tells "no reason" from the ~50 others: they decode to UNKNOWN, `reject_reason` names them."""
+    """The reasons users meet most; GRVT has ~50 (the wire carries the name, kept in `reject_reason`)."""
     UNSPECIFIED = "UNSPECIFIED"
+    CLIENT_CANCEL = "CLIENT_CANCEL"
+    CLIENT_BULK_CANCEL = "CLIENT_BULK_CANCEL"
+    CLIENT_SESSION_END = "CLIENT_SESSION_END"
+    EXPIRED = "EXPIRED"
+    FAIL_POST_ONLY = "FAIL_POST_ONLY"
+    FAIL_REDUCE_ONLY = "FAIL_REDUCE_ONLY"
+    IOC_CANCEL = "IOC_CANCEL"
+    FOK_CANCEL = "FOK_CANCEL"
+    SELF_TRADE_PROTECTION = "SELF_TRADE_PROTECTION"
+    OVERLAPPING_CLIENT_ORDER_ID = "OVERLAPPING_CLIENT_ORDER_ID"
+    CLIENT_CANCEL_ON_DISCONNECT_TRIGGERED = "CLIENT_CANCEL_ON_DISCONNECT_TRIGGERED"
+    CLIENT_REPLACE = "CLIENT_REPLACE"
     UNKNOWN = "UNKNOWN"
 
 
@@ -97,6 +118,7 @@ class GrvtOrderMetadata(_Message, kw_only=True):
 
 class GrvtOrder(_Message, kw_only=True):
     order_id: str = "0x00"
+    time_in_force: GrvtTimeInForce = GrvtTimeInForce.GOOD_TILL_TIME
     legs: List[GrvtOrderLeg]
     metadata: GrvtOrderMetadata = msgspec.field(default_factory=GrvtOrderMetadata)
     state: Optional[GrvtOrderState] = None

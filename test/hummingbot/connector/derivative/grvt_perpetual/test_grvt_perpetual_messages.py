@@ -23,6 +23,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages impo
     GrvtResult,
     GrvtStreamEnvelope,
     GrvtSubAccount,
+    GrvtTimeInForce,
     decode_reply,
     is_real_order_id,
     load,
@@ -119,6 +120,12 @@ class OrderTests(unittest.TestCase):
                 self.assertIn("GrvtOrder", str(context.exception))
                 self.assertIn(fragment, str(context.exception))
 
+    def test_order_time_in_force_is_an_enum(self):
+        for wire, expected in (("IMMEDIATE_OR_CANCEL", GrvtTimeInForce.IMMEDIATE_OR_CANCEL),
+                               ("NEW_KIND", GrvtTimeInForce.UNKNOWN)):
+            order = GrvtOrder.from_json({"time_in_force": wire, "legs": [{"instrument": "BTC_USDT_Perp", "size": "1"}]})
+            self.assertIs(expected, order.time_in_force)
+
     def test_text_that_is_not_json_is_an_error(self):
         with self.assertRaises(GrvtMessageError):
             GrvtOrder.from_json("Invalid message")
@@ -143,7 +150,7 @@ class OrderTests(unittest.TestCase):
                                              "order_state": {"status": "CANCELLED", "reject_reason": "CLIENT_CANCEL"}})
         self.assertEqual(("0x01", "5"), (feed.order_id, feed.client_order_id))
         self.assertEqual("CLIENT_CANCEL", feed.order_state.reject_reason)
-        self.assertIs(GrvtRejectReason.UNKNOWN, feed.order_state.reason)  # a reason, not "no reason"
+        self.assertIs(GrvtRejectReason.CLIENT_CANCEL, feed.order_state.reason)
         self.assertIs(GrvtRejectReason.UNSPECIFIED, GrvtOrderState.from_json({"status": "CANCELLED"}).reason)
         with self.assertRaises(GrvtMessageError):
             GrvtOrderStateFeed.from_json({"order_id": "0x01"})
