@@ -182,9 +182,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             TickerSnapshotFrame: self._message_queue[self._funding_info_messages_queue_key].put_nowait,
         }
 
-    # ------------------------------------------------------------------------------------------------------------
     # Public API
-    # ------------------------------------------------------------------------------------------------------------
     def market_data_stats(self) -> Dict[str, int]:
         """Counters for metrics and benchmarks: book sequencing plus dropped trades and messages."""
         return dict(self._sequencer.stats(), duplicate_trades=self.duplicate_trades,
@@ -251,9 +249,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             self.logger().error(f"Error {ing} GRVT public streams of {trading_pair}: {exception}")
             return False
 
-    # ------------------------------------------------------------------------------------------------------------
     # REST
-    # ------------------------------------------------------------------------------------------------------------
     async def _request_market_data(self, trading_pair: str, path_url: str, message_type: type, **params) -> Any:
         instrument = await self._connector.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
         response = await self._connector._api_post(
@@ -280,9 +276,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         for instrument, trading_pair in list(self._instrument_to_pair.items()):
             self._on_book_event(partial(self._begin_resync, instrument, trading_pair))
 
-    # ------------------------------------------------------------------------------------------------------------
     # Socket and subscriptions
-    # ------------------------------------------------------------------------------------------------------------
     async def _connected_websocket_assistant(self) -> GrvtPerpetualMarketDataSocket:
         # No per-frame receive timeout: it arms a timer around every frame read; _SilenceWatch checks silence.
         socket = GrvtPerpetualMarketDataSocket()
@@ -342,9 +336,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         self._resync_tasks.clear()
         await super()._on_order_stream_interruption(websocket_assistant=websocket_assistant)
 
-    # ------------------------------------------------------------------------------------------------------------
     # Frames
-    # ------------------------------------------------------------------------------------------------------------
     async def _process_websocket_messages(self, websocket_assistant: GrvtPerpetualMarketDataSocket):
         """Reads and dispatches frames until the socket closes, or stays silent for ``SILENCE_TIMEOUT_SECONDS``:
         either ends in a ConnectionError, so the listener reconnects."""
@@ -435,9 +427,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
                     instrument = request.selector.split("@", 1)[0]
                     self._sequencer.expect_first_delta(instrument, first_sequence_numbers[index])
 
-    # ------------------------------------------------------------------------------------------------------------
     # Order book events (frames and control steps, in arrival order)
-    # ------------------------------------------------------------------------------------------------------------
     def _on_book_event(self, event: BookEvent):
         """Judged at once when the tracker listens and nothing waits in the diff queue; queued otherwise."""
         output = self._book_output
@@ -530,9 +520,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         self._snapshot_events[instrument].set()
         return book_message(_SNAPSHOT, levels, trading_pair, self._sequencer.apply_external_snapshot(instrument))
 
-    # ------------------------------------------------------------------------------------------------------------
     # Trades and funding
-    # ------------------------------------------------------------------------------------------------------------
     async def _trading_pair_for(self, instrument: str) -> Optional[str]:
         """The subscribed pair of ``instrument``, asking the connector for instruments not seen yet."""
         trading_pair = self._instrument_to_pair.get(instrument)
