@@ -6,8 +6,10 @@
   unreadable answers, timeouts, lost sockets, rate limits). Past a threshold it opens: new orders are refused at once
   for a cool-down, cancels still go out. After the cool-down one order is let through (half-open); its success closes
   the breaker, its failure re-opens it for twice as long.
-- ``retry_query``: runs a read-only request again with backoff when the failure is transient. Creates are never
-  retried blindly (a second create may duplicate the first); their uncertain outcomes are resolved by client id.
+- ``retry_query``: runs a read-only request (or a cancel) again with backoff when the failure is transient. Creates
+  are never retried blindly (a second create may duplicate the first); their uncertain outcomes are resolved by
+  client id.
+- ``ClassLogger``: Hummingbot's ``logger()`` classmethod, once for the order-path classes.
 """
 import asyncio
 import logging
@@ -22,9 +24,18 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import
     GrvtRpcOutcomeUnknown,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import GrvtMessageError
+from hummingbot.logger import HummingbotLogger
 
 T = TypeVar("T")
 _logger = logging.getLogger(__name__)
+
+
+class ClassLogger:
+    """A `logger()` classmethod giving the logger named after the class, as Hummingbot's components have."""
+
+    @classmethod
+    def logger(cls) -> HummingbotLogger:
+        return logging.getLogger(HummingbotLogger.logger_name_for_class(cls))
 
 
 def is_transient(error: BaseException) -> bool:
@@ -96,11 +107,10 @@ class CircuitBreaker:
         return 0.0 if self._open_until is None else max(0.0, self._open_until - self._clock())
 
     def allow_request(self) -> bool:
-        if self._open_until is None:
-            return True
-        if self._clock() < self._open_until or self._probe_in_flight:
+        if self.is_open:
             return False
-        self._probe_in_flight = True  # half-open: exactly one order tests the exchange
+        if self._open_until is not None:
+            self._probe_in_flight = True  # half-open: exactly one order tests the exchange
         return True
 
     def record_success(self):

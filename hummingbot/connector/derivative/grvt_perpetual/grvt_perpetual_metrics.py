@@ -3,12 +3,15 @@
 Per order (time.perf_counter() seconds): when the strategy called buy/sell (`submitted`), when the request left the
 process (`sent`, after the rate limiter), when GRVT answered it (`acknowledged`) and when the private stream first
 reported it live (`opened`). Recent latencies of each stage are kept for percentiles; counters cover reconnects,
-errors, retries and rate-limit answers. `summary()` is what strategies read (`connector.order_metrics.summary()`).
+errors (requests that failed for good), retries and rate-limit answers (`count_failure`, `count_retry`).
+`summary()` is what strategies read (`connector.order_metrics.summary()`).
 """
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 from typing import Any, Deque, Dict, Iterable, Optional
+
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import is_rate_limited
 
 
 @dataclass
@@ -44,6 +47,16 @@ class GrvtOrderMetrics:
         self.retries = 0
         self.rate_limited = 0
         self.circuit_open = False
+
+    def count_failure(self, error: BaseException):
+        """A request that failed for good."""
+        self.errors += 1
+        self.rate_limited += is_rate_limited(error)
+
+    def count_retry(self, error: BaseException):
+        """A request sent again after `error`."""
+        self.retries += 1
+        self.rate_limited += is_rate_limited(error)
 
     def latency(self, client_order_id: str) -> Optional[GrvtOrderLatency]:
         return self._orders.get(client_order_id)

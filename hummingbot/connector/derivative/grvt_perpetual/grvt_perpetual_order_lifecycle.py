@@ -20,7 +20,6 @@ The derivative hands order entry and every order report (create answers, streams
 """
 import asyncio
 import contextlib
-import logging
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -34,10 +33,11 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import
     GrvtPerpetualAPIError,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import (
-    Backoff,
     CircuitBreaker,
+    ClassLogger,
     is_outcome_unknown,
     is_transient,
+    retry_query,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import (
     GrvtCancelStatus,
@@ -55,10 +55,11 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_state_m
     GrvtOrderStateMachine,
     adopt_exchange_order_id,
     hummingbot_order_state,
+    tracked_order_update,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_transport import GrvtPerpetualOrderTransport
 from hummingbot.core.data_type.cancellation_result import CancellationResult
-from hummingbot.core.data_type.in_flight_order import InFlightOrder, OrderState, OrderUpdate, TradeUpdate
+from hummingbot.core.data_type.in_flight_order import InFlightOrder, OrderState, TradeUpdate
 from hummingbot.logger import HummingbotLogger
 
 MAX_BULK = CONSTANTS.MAX_BULK_ORDERS
@@ -101,17 +102,12 @@ class _Lookup(NamedTuple):
     not_found: bool  # GRVT answered that it does not know the order (a failed query leaves this False)
 
 
-class _FailedCreate:
-    __slots__ = ("order", "failed_at")
-
-    def __init__(self, order: InFlightOrder, failed_at: float):
-        self.order = order
-        self.failed_at = failed_at
+class _FailedCreate(NamedTuple):
+    order: InFlightOrder
+    failed_at: float
 
 
-class GrvtOrderLifecycle:
-    _logger: Optional[HummingbotLogger] = None
-
+class GrvtOrderLifecycle(ClassLogger):
     def __init__(
         self,
         tracker: ClientOrderTracker,
@@ -126,7 +122,7 @@ class GrvtOrderLifecycle:
         logger: Optional[Callable[[], HummingbotLogger]] = None,
     ):
         self._tracker = tracker
-        self.logger = logger or self._class_logger  # the connector's: order events belong in its log
+        self.logger = logger or self.logger  # the connector's: order events belong in its log
         self._transport = transport
         self._account = account
         self._states = state_machine
@@ -144,12 +140,6 @@ class GrvtOrderLifecycle:
         self.recancels = 0
         self.retracked = 0
 
-    @classmethod
-    def _class_logger(cls) -> HummingbotLogger:
-        if cls._logger is None:
-            cls._logger = logging.getLogger(HummingbotLogger.logger_name_for_class(cls))
-        return cls._logger
-
     @property
     def transport(self) -> GrvtPerpetualOrderTransport:
         return self._transport()
@@ -160,13 +150,13 @@ class GrvtOrderLifecycle:
                 or client_order_id in self._cancel_watch)
 
     @contextlib.contextmanager
-    def creating(self, client_order_id: str):
-        """Marks a create request in flight: its answer, not a status poll, decides the order's state."""
-        self._creating.add(client_order_id)
+    def creating(self, *client_order_ids: str):
+        """Marks create requests in flight: their answer, not a status poll, decides the orders' states."""
+        self._creating.update(client_order_ids)
         try:
             yield
         finally:
-            self._creating.discard(client_order_id)
+            self._creating.difference_update(client_order_ids)
 
     async def stop(self):
         tasks = [*self._uncertain.values(), *self._cancel_requests.values(), *self._cancel_watch.values()]
@@ -183,25 +173,19 @@ class GrvtOrderLifecycle:
     def issue(self, order: InFlightOrder, new_state: OrderState, exchange_order_id: Optional[str] = None,
               misc_updates: Optional[dict] = None):
         """Applies a state the lifecycle decided on (not a GRVT report), unless the order already moved past it."""
-        current = self._states.issued_state(order.client_order_id) or order.current_state
+        current = self.state_of(order)
         if current in FINAL_STATES or current is new_state:
             return
         self._states.record_issued(order.client_order_id, new_state)
-        self._tracker.process_order_update(OrderUpdate(
-            client_order_id=order.client_order_id,
-            exchange_order_id=exchange_order_id if is_real_order_id(exchange_order_id) else None,
-            trading_pair=order.trading_pair,
-            update_timestamp=self._now(),
-            new_state=new_state,
-            misc_updates=misc_updates,
-        ))
+        self._tracker.process_order_update(
+            tracked_order_update(order, new_state, self._now(), exchange_order_id, misc_updates))
 
     def fail(self, order: InFlightOrder, error: BaseException):
         self.issue(order, OrderState.FAILED,
                    misc_updates={"error_message": str(error), "error_type": error.__class__.__name__})
 
     def state_of(self, order: InFlightOrder) -> OrderState:
-        return self._states.issued_state(order.client_order_id) or order.current_state
+        return self._states.state_of(order)
 
     # ---------------------------------------------------------------------------------------------------------------
     # Creates
@@ -228,9 +212,7 @@ class GrvtOrderLifecycle:
         return False
 
     def _count_failure(self, error: BaseException):
-        self._metrics.errors += 1
-        if isinstance(error, GrvtPerpetualAPIError) and error.is_rate_limited:
-            self._metrics.rate_limited += 1
+        self._metrics.count_failure(error)
         self.circuit.record_failure(str(error))
         self._metrics.circuit_open = self.circuit.is_open
 
@@ -247,12 +229,8 @@ class GrvtOrderLifecycle:
         self.logger().warning(
             f"The outcome of order {order.client_order_id} ({order.trade_type.name} {order.amount} "
             f"{order.trading_pair} @ {order.price}) is unknown ({error}); looking it up on GRVT.")
-        self.resolve_uncertain(order)
-
-    def resolve_uncertain(self, order: InFlightOrder):
-        client_order_id = order.client_order_id
-        if client_order_id not in self._uncertain:
-            self._uncertain[client_order_id] = asyncio.ensure_future(self._resolve_uncertain(order))
+        if order.client_order_id not in self._uncertain:
+            self._uncertain[order.client_order_id] = asyncio.ensure_future(self._resolve_uncertain(order))
 
     async def _resolve_uncertain(self, order: InFlightOrder):
         client_order_id = order.client_order_id
@@ -263,11 +241,8 @@ class GrvtOrderLifecycle:
                 await asyncio.sleep(min(delay, max(0.0, deadline - time.monotonic())))
                 if self._is_resolved(order):
                     return
-                lookup = await self._lookup(client_order_id)
-                if lookup.order is not None:
-                    self.on_order_report(client_order_id, lookup.order.order_id, lookup.order.state)
-                    if self._is_resolved(order):
-                        return
+                if (await self._check(order)).order is not None and self._is_resolved(order):
+                    return
                 if time.monotonic() >= deadline:
                     break
                 delay = min(max(delay * 2, 0.25), 8.0)
@@ -284,7 +259,7 @@ class GrvtOrderLifecycle:
 
     async def _conclude_never_received(self, order: InFlightOrder):
         # A time-to-live cancel is the last guard: a create that would still arrive now is dropped by GRVT.
-        await self._send_cancel_once(order.client_order_id)
+        await self._send_cancel(order.client_order_id, attempts=1)
         self.logger().warning(
             f"GRVT never showed order {order.client_order_id} within "
             f"{self.settings.uncertain_order_window_seconds:.0f} s: it is failed. Should it appear later, it is "
@@ -301,18 +276,23 @@ class GrvtOrderLifecycle:
                 break
             self._failed_creates.popitem(last=False)
 
-    async def _lookup(self, client_order_id: str) -> _Lookup:
-        """What GRVT holds under this client id: the order, "not found", or nothing known (the query failed)."""
+    async def _check(self, order: InFlightOrder) -> _Lookup:
+        """
+        Looks the order up by client id and applies what GRVT holds: the order, "not found", or nothing known (the
+        query failed).
+        """
         try:
-            return _Lookup(await self._account.order(client_order_id, attempts=1), False)
+            found = await self._account.order(order.client_order_id, attempts=1)
         except asyncio.CancelledError:
             raise
         except Exception as error:
             not_found = isinstance(error, GrvtPerpetualAPIError) and error.is_not_found
             if not not_found:
-                self._metrics.errors += 1
-                self.logger().debug(f"Status of order {client_order_id} unknown for now: {error}")
+                self._metrics.count_failure(error)
+                self.logger().debug(f"Status of order {order.client_order_id} unknown for now: {error}")
             return _Lookup(None, not_found)
+        self.on_order_report(order.client_order_id, found.order_id, found.state)
+        return _Lookup(found, False)
 
     # ---------------------------------------------------------------------------------------------------------------
     # Reports from GRVT (streams, answers, queries)
@@ -345,9 +325,8 @@ class GrvtOrderLifecycle:
         if order.client_order_id in self._tracker.lost_orders:
             adopt_exchange_order_id(order, exchange_order_id)
             if new_state in FINAL_STATES:
-                self._tracker.process_order_update(OrderUpdate(
-                    client_order_id=order.client_order_id, trading_pair=order.trading_pair,
-                    update_timestamp=state.update_timestamp or self._now(), new_state=new_state))
+                self._tracker.process_order_update(
+                    tracked_order_update(order, new_state, state.update_timestamp or self._now()))
             return
         update = self._states.order_update(order, state, exchange_order_id, self._now())
         if update is not None:
@@ -414,18 +393,16 @@ class GrvtOrderLifecycle:
         try:
             if orders:
                 self.check_order_entry()
-            self._creating.update(order.client_order_id for order in orders)
-            reply = await transport.bulk_orders(
-                orders=[body for _, body in creates],
-                cancel_client_order_ids=[order.client_order_id for order in cancels],
-                time_to_live_ms=self.settings.cancel_time_to_live_ms if cancels else None,
-                on_sent=lambda: [self._metrics.sent(order.client_order_id, transport.name) for order in orders])
+            with self.creating(*(order.client_order_id for order in orders)):
+                reply = await transport.bulk_orders(
+                    orders=[body for _, body in creates],
+                    cancel_client_order_ids=[order.client_order_id for order in cancels],
+                    time_to_live_ms=self.settings.cancel_time_to_live_ms if cancels else None,
+                    on_sent=lambda: [self._metrics.sent(order.client_order_id, transport.name) for order in orders])
         except asyncio.CancelledError:
             raise
         except Exception as error:
             failure = error
-        finally:
-            self._creating.difference_update(order.client_order_id for order in orders)
         acks = [ack.ack for ack in reply.cancel_acks] if reply is not None else []
         if len(acks) != len(cancels):
             acks = [all(acks) and bool(acks)] * len(cancels) if reply is not None else [None] * len(cancels)
@@ -459,7 +436,7 @@ class GrvtOrderLifecycle:
         client_order_id = order.client_order_id
         if client_order_id in self._tracker.lost_orders:
             # failed locally, maybe alive on GRVT: cancel it without touching its state
-            return await self._send_cancel_once(client_order_id, attempts=self.settings.cancel_attempts)
+            return await self._send_cancel(client_order_id)
         if self.state_of(order) in FINAL_STATES:
             return True
         request = self._cancel_requests.get(client_order_id)
@@ -472,40 +449,37 @@ class GrvtOrderLifecycle:
         return await asyncio.shield(request)
 
     async def _request_cancel(self, order: InFlightOrder) -> bool:
-        if await self._send_cancel_once(order.client_order_id, attempts=self.settings.cancel_attempts):
+        if await self._send_cancel(order.client_order_id):
             return self._on_cancel_acknowledged(order)
         return self.state_of(order) in FINAL_STATES
 
-    def _on_cancel_acknowledged(self, order: InFlightOrder) -> bool:
+    def _on_cancel_acknowledged(self, order: InFlightOrder, reason: str = "unconfirmed cancel") -> bool:
         if self.state_of(order) not in FINAL_STATES:
             self.issue(order, OrderState.PENDING_CANCEL)
-            self._watch_cancel(order, delay=self.settings.cancel_confirm_seconds, reason="unconfirmed cancel")
+            self._watch_cancel(order, delay=self.settings.cancel_confirm_seconds, reason=reason)
         return True
 
-    async def _send_cancel_once(self, client_order_id: str, attempts: int = 1) -> bool:
-        backoff = Backoff(initial=0.2, maximum=5.0)
-        for attempt in range(1, attempts + 1):
-            try:
-                return await self.transport.cancel_order(
-                    client_order_id=client_order_id, time_to_live_ms=self.settings.cancel_time_to_live_ms)
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
-                self._metrics.errors += 1
-                if isinstance(error, GrvtPerpetualAPIError) and error.is_not_found:
-                    self.logger().warning(f"Failed to cancel order {client_order_id} (not found on GRVT).")
-                    await self._tracker.process_order_not_found(client_order_id)
-                    return False
-                if attempt == attempts or not is_transient(error):
-                    self.logger().error(f"Failed to cancel order {client_order_id}: {error}")
-                    return False
-                self._metrics.retries += 1
-                delay = backoff.next_delay()
-                if isinstance(error, GrvtPerpetualAPIError) and error.is_rate_limited:
-                    self._metrics.rate_limited += 1
-                    delay = max(delay, 1.0)
-                await asyncio.sleep(delay)
-        return False
+    async def _send_cancel(self, client_order_id: str, attempts: Optional[int] = None) -> bool:
+        """
+        A cancel by client id with the time-to-live, sent up to `attempts` (default: the setting's) times while it
+        fails transiently; True once GRVT acknowledged it.
+        """
+        try:
+            return await retry_query(
+                lambda: self.transport.cancel_order(
+                    client_order_id=client_order_id, time_to_live_ms=self.settings.cancel_time_to_live_ms),
+                f"cancel of order {client_order_id}", attempts or self.settings.cancel_attempts,
+                on_retry=self._metrics.count_retry)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            self._metrics.count_failure(error)
+            if isinstance(error, GrvtPerpetualAPIError) and error.is_not_found:
+                self.logger().warning(f"Failed to cancel order {client_order_id} (not found on GRVT).")
+                await self._tracker.process_order_not_found(client_order_id)
+            else:
+                self.logger().error(f"Failed to cancel order {client_order_id}: {error}")
+            return False
 
     def _watch_cancel(self, order: InFlightOrder, delay: float, reason: str, cancel_first: bool = False):
         """Checks (and re-cancels) an order until GRVT reports it final; one watcher per order."""
@@ -531,10 +505,9 @@ class GrvtOrderLifecycle:
                 await asyncio.sleep(delay)
                 if self.state_of(order) in FINAL_STATES:
                     return
-                lookup = await self._lookup(client_order_id)
+                lookup = await self._check(order)
                 if lookup.order is not None:
                     not_found = 0
-                    self.on_order_report(client_order_id, lookup.order.order_id, lookup.order.state)
                     if hummingbot_order_state(lookup.order.state) in LIVE_STATES:
                         await self._recancel(order, reason)
                 elif lookup.not_found and client_order_id not in self._uncertain:
@@ -555,7 +528,7 @@ class GrvtOrderLifecycle:
     async def _recancel(self, order: InFlightOrder, reason: str):
         self.recancels += 1
         self.logger().info(f"Cancelling order {order.client_order_id} again: {reason}.")
-        if await self._send_cancel_once(order.client_order_id, attempts=self.settings.cancel_attempts):
+        if await self._send_cancel(order.client_order_id):
             self.issue(order, OrderState.PENDING_CANCEL)
 
     # ---------------------------------------------------------------------------------------------------------------
@@ -576,7 +549,7 @@ class GrvtOrderLifecycle:
             if state is OrderState.PENDING_CANCEL:
                 self._watch_cancel(order, delay=0.0, reason="missing from GRVT's open orders")
             elif state in LIVE_STATES:
-                self._verify_missing(order)
+                asyncio.ensure_future(self._verify(order))
         untracked = await self.untracked_open_orders(open_orders)
         for order in untracked:
             self.logger().warning(
@@ -594,25 +567,20 @@ class GrvtOrderLifecycle:
                 and self.tracked_order(exchange_order.client_order_id, exchange_order.order_id) is None]
 
     async def cancel_untracked(self, untracked: List[GrvtOrder]) -> List[str]:
-        cancelled = []
-        for order in untracked:
-            try:
-                if await self.transport.cancel_order(order_id=order.order_id):
-                    cancelled.append(order.order_id)
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
-                self.logger().warning(f"Could not cancel untracked GRVT order {order.order_id}: {error}")
-        return cancelled
+        return [order.order_id for order in untracked
+                if await self._cancel_by_order_id(order.order_id, "untracked GRVT order")]
 
-    def _verify_missing(self, order: InFlightOrder):
-        asyncio.ensure_future(self._verify(order))
+    async def _cancel_by_order_id(self, order_id: str, what: str) -> bool:
+        try:
+            return await self.transport.cancel_order(order_id=order_id)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            self.logger().warning(f"Could not cancel {what} {order_id}: {error}")
+            return False
 
     async def _verify(self, order: InFlightOrder):
-        lookup = await self._lookup(order.client_order_id)
-        if lookup.order is not None:
-            self.on_order_report(order.client_order_id, lookup.order.order_id, lookup.order.state)
-        elif lookup.not_found:
+        if (await self._check(order)).not_found:
             self.logger().warning(f"GRVT no longer knows order {order.client_order_id}: it is cancelled.")
             self.issue(order, OrderState.CANCELED)
 
@@ -623,12 +591,8 @@ class GrvtOrderLifecycle:
         deadline = time.monotonic() + timeout_seconds
         orders = [order for order in self._tracker.active_orders.values()
                   if self.state_of(order) not in FINAL_STATES]
-        try:
-            await asyncio.wait_for(self._cancel_all_on_exchange(orders), timeout=timeout_seconds)
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:
-            self.logger().warning(f"GRVT cancel_all_orders failed ({error}); cancelling orders one by one.")
+        await self._within(deadline, self._cancel_all_on_exchange(orders),
+                           "GRVT cancel_all_orders failed ({error}); cancelling orders one by one.")
         await self._wait_until_final(orders, deadline, self.settings.cancel_all_confirmation_share * timeout_seconds)
         remaining = [order for order in orders if self.state_of(order) not in FINAL_STATES]
         acknowledged: Set[str] = set()
@@ -649,34 +613,29 @@ class GrvtOrderLifecycle:
         in_flight = [order.client_order_id for order in orders if self.state_of(order) is OrderState.PENDING_CREATE]
         if in_flight:
             # creates still on their way: a time-to-live cancel drops them when they arrive
-            await asyncio.gather(*(self._send_cancel_once(client_order_id) for client_order_id in in_flight))
+            await asyncio.gather(*(self._send_cancel(client_order_id, attempts=1) for client_order_id in in_flight))
         for order in orders:
-            if self.state_of(order) not in FINAL_STATES:
-                self.issue(order, OrderState.PENDING_CANCEL)
-                self._watch_cancel(order, delay=self.settings.cancel_confirm_seconds, reason="cancel-all")
+            self._on_cancel_acknowledged(order, reason="cancel-all")
 
     async def _sweep_open_orders(self):
         """Cancels whatever of the traded pairs GRVT still lists as open (tracking lost, late creates)."""
         traded, _, _ = await self._traded_filter()
         for exchange_order in await self._account.open_orders():
             if exchange_order.instrument in traded and exchange_order.has_exchange_id:
-                try:
-                    await self.transport.cancel_order(order_id=exchange_order.order_id)
-                except asyncio.CancelledError:
-                    raise
-                except Exception as error:
-                    self.logger().warning(f"Could not cancel GRVT order {exchange_order.order_id}: {error}")
+                await self._cancel_by_order_id(exchange_order.order_id, "GRVT order")
 
     async def _wait_until_final(self, orders: Iterable[InFlightOrder], deadline: float, budget: float):
         until = min(deadline, time.monotonic() + budget)
         while any(self.state_of(order) not in FINAL_STATES for order in orders) and time.monotonic() < until:
             await asyncio.sleep(0.02)
 
-    async def _within(self, deadline: float, awaitable):
+    async def _within(self, deadline: float, awaitable,
+                      failure: str = "GRVT cancel-all step did not finish: {error!r}"):
+        """The awaitable's result, or None (`failure` logged) when it fails or the deadline passes."""
         try:
             return await asyncio.wait_for(awaitable, timeout=max(0.0, deadline - time.monotonic()))
         except asyncio.CancelledError:
             raise
         except Exception as error:
-            self.logger().warning(f"GRVT cancel-all step did not finish: {error!r}")
+            self.logger().warning(failure.format(error=error))
             return None

@@ -115,26 +115,13 @@ class GrvtSignedOrderFactory:
         price_text = "0" if is_market else decimal_string(price)
         expiration = web_utils.expiration_ns(
             expiry_seconds if expiry_seconds is not None else self._expiry_seconds, now_nanoseconds=self._clock_ns())
+        flags = dict(sub_account_id=self._sub_account_id, is_market=is_market, time_in_force=time_in_force,
+                     post_only=post_only, reduce_only=reduce_only)  # signed, and sent as they are
         signature = self._signer.sign_order(
-            sub_account_id=self._sub_account_id,
-            is_market=is_market,
-            time_in_force=time_in_force,
-            post_only=post_only,
-            reduce_only=reduce_only,
-            instrument_hash=instrument.instrument_hash,
-            size=size_text,
-            price=price_text,
-            is_buy=is_buy,
-            base_decimals=instrument.base_decimals,
-            nonce=self._signer.new_nonce(),
-            expiration_ns=expiration,
-        )
+            **flags, instrument_hash=instrument.instrument_hash, size=size_text, price=price_text, is_buy=is_buy,
+            base_decimals=instrument.base_decimals, nonce=self._signer.new_nonce(), expiration_ns=expiration)
         return {
-            "sub_account_id": self._sub_account_id,
-            "is_market": is_market,
-            "time_in_force": time_in_force,
-            "post_only": post_only,
-            "reduce_only": reduce_only,
+            **flags,
             "legs": [{
                 "instrument": instrument.instrument,
                 "size": size_text,
@@ -209,14 +196,9 @@ class GrvtOrderEntryRequests:
         base: Optional[Sequence[str]] = None,
         quote: Optional[Sequence[str]] = None,
     ) -> Dict[str, Any]:
-        body: Dict[str, Any] = {"sub_account_id": self._sub_account_id}
-        if kind:
-            body["kind"] = list(kind)
-        if base:
-            body["base"] = list(base)
-        if quote:
-            body["quote"] = list(quote)
-        return body
+        filters = {"kind": kind, "base": base, "quote": quote}
+        return {"sub_account_id": self._sub_account_id,
+                **{name: list(values) for name, values in filters.items() if values}}
 
     def cancel_on_disconnect(self, countdown_ms: int) -> Dict[str, Any]:
         countdown_ms = int(countdown_ms)

@@ -60,8 +60,9 @@ class GrvtOrderStateMachine:
     def is_finished(self, client_order_id: str) -> bool:
         return self._issued.get(client_order_id) in FINAL_STATES
 
-    def issued_state(self, client_order_id: str) -> Optional[OrderState]:
-        return self._issued.get(client_order_id)
+    def state_of(self, order: InFlightOrder) -> OrderState:
+        """The last state issued for the order (Hummingbot applies updates later), else the tracked order's."""
+        return self._issued.get(order.client_order_id, order.current_state)
 
     def record_issued(self, client_order_id: str, state: OrderState):
         """Notes an update issued outside the machine (acks, cancel requests, failures)."""
@@ -79,7 +80,7 @@ class GrvtOrderStateMachine:
                      fallback_timestamp: float) -> Optional[OrderUpdate]:
         """Returns the update to apply, or None when the report must not move the order."""
         client_order_id = tracked_order.client_order_id
-        current = self._issued.get(client_order_id, tracked_order.current_state)
+        current = self.state_of(tracked_order)
         new_state = hummingbot_order_state(state)
         adopt_exchange_order_id(tracked_order, exchange_order_id)
         if new_state is None or current in FINAL_STATES or tracked_order.current_state in FINAL_STATES:
@@ -101,14 +102,16 @@ class GrvtOrderStateMachine:
                             "error_type": "GrvtOrderRejected"}
         elif new_state is OrderState.CANCELED and state.reason is not GrvtRejectReason.UNSPECIFIED:
             misc_updates = {"cancel_reason": state.reject_reason}
-        return OrderUpdate(
-            trading_pair=tracked_order.trading_pair,
-            update_timestamp=state.update_timestamp if state.update_time > 0 else fallback_timestamp,
-            new_state=new_state,
-            client_order_id=client_order_id,
-            exchange_order_id=exchange_order_id if is_real_order_id(exchange_order_id) else None,
-            misc_updates=misc_updates,
-        )
+        timestamp = state.update_timestamp if state.update_time > 0 else fallback_timestamp
+        return tracked_order_update(tracked_order, new_state, timestamp, exchange_order_id, misc_updates)
+
+
+def tracked_order_update(tracked_order: InFlightOrder, new_state: OrderState, timestamp: float,
+                         exchange_order_id: Optional[str] = None, misc_updates: Optional[dict] = None) -> OrderUpdate:
+    """The update moving the order to `new_state`; it carries a real exchange order id, never the placeholder."""
+    return OrderUpdate(client_order_id=tracked_order.client_order_id, trading_pair=tracked_order.trading_pair,
+                       update_timestamp=timestamp, new_state=new_state, misc_updates=misc_updates,
+                       exchange_order_id=exchange_order_id if is_real_order_id(exchange_order_id) else None)
 
 
 def adopt_exchange_order_id(tracked_order: InFlightOrder, exchange_order_id: Optional[str]):

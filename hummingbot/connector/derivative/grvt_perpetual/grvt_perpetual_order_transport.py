@@ -7,7 +7,7 @@ way: one that left without an answer has an unknown outcome and is reported so (
 duplicated.
 """
 import asyncio
-import logging
+import contextlib
 from abc import ABC, abstractmethod
 from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Sequence, Type, TypeVar
 
@@ -16,6 +16,7 @@ from hummingbot.connector.derivative.grvt_perpetual import (
     grvt_perpetual_web_utils as web_utils,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import GrvtPerpetualAPIError, GrvtRpcNotSent
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import ClassLogger
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import (
     GrvtAck,
     GrvtBulkOrdersReply,
@@ -25,7 +26,6 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages impo
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_requests import GrvtOrderEntryRequests
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_ws_rpc import GrvtWsRpcClient
 from hummingbot.core.api_throttler.async_throttler_base import AsyncThrottlerBase
-from hummingbot.logger import HummingbotLogger
 
 T = TypeVar("T")
 OnSent = Optional[Callable[[], None]]
@@ -41,12 +41,8 @@ class GrvtPerpetualOrderTransport(ABC):
     name = "abstract"
 
     def __init__(self, requests: GrvtOrderEntryRequests, throttler: Optional[AsyncThrottlerBase] = None):
-        self._requests = requests
+        self.requests = requests
         self._throttler = throttler
-
-    @property
-    def requests(self) -> GrvtOrderEntryRequests:
-        return self._requests
 
     @property
     def is_connected(self) -> bool:
@@ -62,42 +58,47 @@ class GrvtPerpetualOrderTransport(ABC):
     async def call(self, route: str, body: Dict[str, Any], reply_type: Type[T], on_sent: OnSent = None) -> T:
         """Sends one order-entry request (`route` is the REST path) and decodes the reply."""
 
+    def _throttled(self, limit_id: str):
+        """The throttler's slot for `limit_id` (nothing to wait for without a throttler)."""
+        return contextlib.nullcontext() if self._throttler is None else self._throttler.execute_task(limit_id=limit_id)
+
+    async def _ack(self, route: str, body: Dict[str, Any]) -> bool:
+        """True = request acknowledged (what it asks for happens asynchronously)."""
+        return (await self.call(route, body, GrvtResult[GrvtAck])).result.ack
+
     async def create_order(self, order: Mapping[str, Any], on_sent: OnSent = None) -> GrvtOrder:
         """Submits a signed order; GRVT answers with order_id "0x00" and status PENDING."""
         reply = await self.call(
-            CONSTANTS.CREATE_ORDER_PATH_URL, self._requests.create_order(order), GrvtResult[GrvtOrder], on_sent)
+            CONSTANTS.CREATE_ORDER_PATH_URL, self.requests.create_order(order), GrvtResult[GrvtOrder], on_sent)
         return reply.result
 
     async def cancel_order(self, client_order_id: Optional[str] = None, order_id: Optional[str] = None,
                            time_to_live_ms: Optional[int] = None) -> bool:
-        """True = request acknowledged (the cancel itself is asynchronous)."""
-        body = self._requests.cancel_order(
-            client_order_id=client_order_id, order_id=order_id, time_to_live_ms=time_to_live_ms)
-        return (await self.call(CONSTANTS.CANCEL_ORDER_PATH_URL, body, GrvtResult[GrvtAck])).result.ack
+        return await self._ack(CONSTANTS.CANCEL_ORDER_PATH_URL, self.requests.cancel_order(
+            client_order_id=client_order_id, order_id=order_id, time_to_live_ms=time_to_live_ms))
 
     async def bulk_orders(self, orders: Sequence[Mapping[str, Any]], cancel_client_order_ids: Sequence[str] = (),
                           cancel_order_ids: Sequence[str] = (), time_to_live_ms: Optional[int] = None,
                           on_sent: OnSent = None) -> GrvtBulkOrdersReply:
         """Cancels and/or creates up to 100 orders of one instrument in one request (requotes)."""
-        body = self._requests.bulk_orders(
+        body = self.requests.bulk_orders(
             orders=orders, cancel_client_order_ids=cancel_client_order_ids, cancel_order_ids=cancel_order_ids,
             time_to_live_ms=time_to_live_ms)
-        if self._throttler is not None:
-            # GRVT charges each created order as a create_order call; the request itself takes the bulk bucket.
-            for _ in orders:
-                async with self._throttler.execute_task(limit_id=CONSTANTS.CREATE_ORDER_PATH_URL):
-                    pass
+        # GRVT charges each created order as a create_order call; the request itself takes the bulk bucket.
+        for _ in orders:
+            async with self._throttled(CONSTANTS.CREATE_ORDER_PATH_URL):
+                pass
         return await self.call(CONSTANTS.BULK_ORDERS_PATH_URL, body, GrvtBulkOrdersReply, on_sent)
 
     async def cancel_all_orders(self, base: Optional[Sequence[str]] = None,
                                 quote: Optional[Sequence[str]] = None) -> bool:
-        body = self._requests.cancel_all_orders(base=base, quote=quote)
-        return (await self.call(CONSTANTS.CANCEL_ALL_ORDERS_PATH_URL, body, GrvtResult[GrvtAck])).result.ack
+        return await self._ack(CONSTANTS.CANCEL_ALL_ORDERS_PATH_URL,
+                               self.requests.cancel_all_orders(base=base, quote=quote))
 
     async def cancel_on_disconnect(self, countdown_ms: int) -> bool:
         """Arms (or with 0 disarms) GRVT's dead-man switch: all orders are cancelled when the countdown lapses."""
-        body = self._requests.cancel_on_disconnect(countdown_ms)
-        return (await self.call(CONSTANTS.CANCEL_ON_DISCONNECT_PATH_URL, body, GrvtResult[GrvtAck])).result.ack
+        return await self._ack(CONSTANTS.CANCEL_ON_DISCONNECT_PATH_URL,
+                               self.requests.cancel_on_disconnect(countdown_ms))
 
 
 class GrvtPerpetualRestOrderTransport(GrvtPerpetualOrderTransport):
@@ -118,68 +119,50 @@ class GrvtPerpetualWsOrderTransport(GrvtPerpetualOrderTransport):
     def __init__(self, requests: GrvtOrderEntryRequests, client: GrvtWsRpcClient,
                  throttler: Optional[AsyncThrottlerBase] = None, timeout: float = 10.0):
         super().__init__(requests, throttler)
-        self._client = client
+        self.client = client
         self.timeout = timeout
 
     @property
-    def client(self) -> GrvtWsRpcClient:
-        return self._client
-
-    @property
     def is_connected(self) -> bool:
-        return self._client.is_connected
+        return self.client.is_connected
 
     def start(self):
-        self._client.start()
+        self.client.start()
 
     async def stop(self):
-        await self._client.stop()
+        await self.client.stop()
 
     async def call(self, route: str, body: Dict[str, Any], reply_type: Type[T], on_sent: OnSent = None) -> T:
-        if not self._client.is_connected:
+        if not self.client.is_connected:
             raise GrvtRpcNotSent(f"GRVT order socket is not connected ({route} not sent)")
-        method = web_utils.ws_rpc_method(route)
-        if self._throttler is None:
-            return await self._client.call(method, body, reply_type, self.timeout, on_sent)
-        async with self._throttler.execute_task(limit_id=route):
-            return await self._client.call(method, body, reply_type, self.timeout, on_sent)
+        async with self._throttled(route):
+            return await self.client.call(web_utils.ws_rpc_method(route), body, reply_type, self.timeout, on_sent)
 
 
-class GrvtFailoverOrderTransport(GrvtPerpetualOrderTransport):
-    """The socket while it is up, REST otherwise; `last_used` names the transport of the last request."""
+class GrvtFailoverOrderTransport(GrvtPerpetualOrderTransport, ClassLogger):
+    """The socket while it is up, REST otherwise; `active` is the transport a request would take now."""
     name = "failover"
-    _logger: Optional[HummingbotLogger] = None
 
     def __init__(self, primary: GrvtPerpetualWsOrderTransport, fallback: GrvtPerpetualRestOrderTransport):
         super().__init__(primary.requests, primary._throttler)
-        self._primary = primary
+        self.primary = primary
         self._fallback = fallback
         self.fallbacks = 0
 
-    @classmethod
-    def logger(cls) -> HummingbotLogger:
-        if cls._logger is None:
-            cls._logger = logging.getLogger(HummingbotLogger.logger_name_for_class(cls))
-        return cls._logger
-
-    @property
-    def primary(self) -> GrvtPerpetualWsOrderTransport:
-        return self._primary
-
     @property
     def active(self) -> GrvtPerpetualOrderTransport:
-        return self._primary if self._primary.is_connected else self._fallback
+        return self.primary if self.primary.is_connected else self._fallback
 
     def start(self):
-        self._primary.start()
+        self.primary.start()
 
     async def stop(self):
-        await self._primary.stop()
+        await self.primary.stop()
 
     async def call(self, route: str, body: Dict[str, Any], reply_type: Type[T], on_sent: OnSent = None) -> T:
-        if self._primary.is_connected:
+        if self.primary.is_connected:
             try:
-                return await self._primary.call(route, body, reply_type, on_sent)
+                return await self.primary.call(route, body, reply_type, on_sent)
             except GrvtRpcNotSent as error:
                 self.logger().debug(f"{error}; sending it over REST.")
             except GrvtPerpetualAPIError as error:
@@ -191,14 +174,12 @@ class GrvtFailoverOrderTransport(GrvtPerpetualOrderTransport):
         return await self._fallback.call(route, body, reply_type, on_sent)
 
 
-class GrvtCancelOnDisconnectHeartbeat:
+class GrvtCancelOnDisconnectHeartbeat(ClassLogger):
     """
     Keeps GRVT's cancel-on-disconnect countdown armed by re-sending it every third of the countdown. If this process
     dies or loses the network, the countdown lapses and GRVT cancels every open order of the sub-account. Stopping
     the heartbeat leaves the last countdown running on purpose (that is the dead-man switch).
     """
-
-    _logger: Optional[HummingbotLogger] = None
 
     def __init__(self, transport: GrvtPerpetualOrderTransport, countdown_ms: int,
                  interval_seconds: Optional[float] = None):
@@ -207,25 +188,11 @@ class GrvtCancelOnDisconnectHeartbeat:
                 f"Cancel-on-disconnect countdown must be between {CONSTANTS.CANCEL_ON_DISCONNECT_MIN_MS} and "
                 f"{CONSTANTS.CANCEL_ON_DISCONNECT_MAX_MS} ms, got {countdown_ms}.")
         self._transport = transport
-        self._countdown_ms = int(countdown_ms)
-        self._interval = interval_seconds if interval_seconds is not None else self._countdown_ms / 3000.0
+        self.countdown_ms = int(countdown_ms)
+        self.interval_seconds = interval_seconds if interval_seconds is not None else self.countdown_ms / 3000.0
         self._task: Optional[asyncio.Task] = None
         self._consecutive_failures = 0
         self.beats_acknowledged = 0
-
-    @classmethod
-    def logger(cls) -> HummingbotLogger:
-        if cls._logger is None:
-            cls._logger = logging.getLogger(HummingbotLogger.logger_name_for_class(cls))
-        return cls._logger
-
-    @property
-    def countdown_ms(self) -> int:
-        return self._countdown_ms
-
-    @property
-    def interval_seconds(self) -> float:
-        return self._interval
 
     @property
     def is_running(self) -> bool:
@@ -241,16 +208,11 @@ class GrvtCancelOnDisconnectHeartbeat:
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
 
-    async def beat(self) -> bool:
-        acknowledged = await self._transport.cancel_on_disconnect(self._countdown_ms)
-        if acknowledged:
-            self.beats_acknowledged += 1
-        return acknowledged
-
     async def _run(self):
         while True:
             try:
-                await self.beat()
+                if await self._transport.cancel_on_disconnect(self.countdown_ms):
+                    self.beats_acknowledged += 1
                 self._consecutive_failures = 0
             except asyncio.CancelledError:
                 raise
@@ -258,5 +220,5 @@ class GrvtCancelOnDisconnectHeartbeat:
                 self._consecutive_failures += 1
                 self.logger().warning(
                     f"Cancel-on-disconnect heartbeat failed ({self._consecutive_failures} in a row): {exception}. "
-                    f"GRVT cancels all open orders if no heartbeat arrives within {self._countdown_ms} ms.")
-            await asyncio.sleep(self._interval)
+                    f"GRVT cancels all open orders if no heartbeat arrives within {self.countdown_ms} ms.")
+            await asyncio.sleep(self.interval_seconds)

@@ -12,7 +12,6 @@ means for the caller is explicit:
 """
 import asyncio
 import itertools
-import logging
 from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Type, TypeVar
 
 import aiohttp
@@ -24,13 +23,12 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import
     GrvtRpcNotSent,
     GrvtRpcOutcomeUnknown,
 )
-from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import Backoff
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import Backoff, ClassLogger
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import (
     NO_RESULT,
     GrvtMessageError,
     decode_reply,
 )
-from hummingbot.logger import HummingbotLogger
 
 T = TypeVar("T")
 
@@ -57,9 +55,7 @@ _encoder = msgspec.json.Encoder()
 _reply_decoder = msgspec.json.Decoder(_RpcReply)
 
 
-class GrvtWsRpcClient:
-    _logger: Optional[HummingbotLogger] = None
-
+class GrvtWsRpcClient(ClassLogger):
     def __init__(
         self,
         url: Callable[[], str],
@@ -80,15 +76,8 @@ class GrvtWsRpcClient:
         self._pending: Dict[int, asyncio.Future] = {}
         self._ids = itertools.count(1)
         self._supervisor: Optional[asyncio.Task] = None
-        self._connected = asyncio.Event()
         self._backoff = Backoff(initial=0.25, maximum=15.0)
         self.connections = 0
-
-    @classmethod
-    def logger(cls) -> HummingbotLogger:
-        if cls._logger is None:
-            cls._logger = logging.getLogger(HummingbotLogger.logger_name_for_class(cls))
-        return cls._logger
 
     @property
     def is_connected(self) -> bool:
@@ -107,13 +96,6 @@ class GrvtWsRpcClient:
         if self._session is not None:
             await self._session.close()
             self._session = None
-
-    async def wait_connected(self, timeout: float) -> bool:
-        try:
-            await asyncio.wait_for(self._connected.wait(), timeout)
-        except asyncio.TimeoutError:
-            return False
-        return self.is_connected
 
     async def call(self, method: str, params: Mapping[str, Any], reply_type: Type[T], timeout: float,
                    on_sent: Optional[Callable[[], None]] = None) -> T:
@@ -177,7 +159,6 @@ class GrvtWsRpcClient:
             self._url(), headers=headers, heartbeat=self._heartbeat, autoping=True,
             timeout=aiohttp.ClientWSTimeout(ws_close=self._connect_timeout), max_msg_size=0)
         self.connections += 1
-        self._connected.set()
         if self.connections > 1 and self._on_reconnect is not None:
             self._on_reconnect()
         self.logger().info("GRVT order socket connected.")
@@ -206,7 +187,6 @@ class GrvtWsRpcClient:
 
     async def _close_socket(self):
         ws, self._ws = self._ws, None
-        self._connected.clear()
         for future in list(self._pending.values()):
             if not future.done():
                 future.set_exception(GrvtRpcOutcomeUnknown("GRVT order socket closed before the reply"))
