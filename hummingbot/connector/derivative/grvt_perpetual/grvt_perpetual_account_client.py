@@ -192,8 +192,6 @@ class GrvtFundingPayments:
             rate = await self._account.funding_rate_at(payment.instrument, payment.event_time)
             if rate is not None:
                 return rate
-        except asyncio.CancelledError:
-            raise
         except Exception as exception:
             self._logger().debug(f"GRVT funding rate lookup failed: {exception}")
         funding_info = self._funding_info(trading_pair)
@@ -235,7 +233,5 @@ class CoalescingRefresh:
             self._last_run = time.monotonic()
             try:
                 await self._refresh()
-            except asyncio.CancelledError:
-                raise
             except Exception as exception:
                 self._logger().warning(f"GRVT account refresh failed: {exception}")

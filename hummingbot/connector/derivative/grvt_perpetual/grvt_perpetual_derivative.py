@@ -67,6 +67,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_request
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_signer import GrvtPerpetualOrderSigner
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_state_machine import (
     GrvtOrderStateMachine,
+    tracked_order_update,
     trade_update_from_fill,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_transport import (
@@ -148,7 +149,6 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         self._state_machine = GrvtOrderStateMachine()
         self._order_metrics = GrvtOrderMetrics()
         self._startup_task: Optional[asyncio.Task] = None
-        self._pending_bulk: Dict[str, Tuple[list, list]] = {}  # trading pair -> creates, cancels of this tick
         super().__init__(balance_asset_limit=balance_asset_limit, rate_limits_share_pct=rate_limits_share_pct)
         # GRVT's account summary and the fill-triggered refresh keep balances current: no spot-style in-flight
         # accounting (which would show a negative base-asset balance on a short position).
@@ -159,8 +159,8 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         self._order_factory = GrvtSignedOrderFactory(self._signer, self._trading_account_id, expiry)
         self._rest = GrvtRestClient(domain, self._web_assistants_factory, self._throttler, self._auth,
                                     timeout=lambda: self.REST_REQUEST_TIMEOUT)
-        self._account = GrvtPerpetualAccountClient(
-            self._trading_account_id, self._rest.private_post, self._rest.public_post, on_retry=self._count_retry)
+        self._account = GrvtPerpetualAccountClient(self._trading_account_id, self._rest.private_post,
+                                                   self._rest.public_post, on_retry=self._order_metrics.count_retry)
         self._rest_transport = GrvtPerpetualRestOrderTransport(requests, self._rest.order_call, self._throttler)
         self._order_transport: GrvtPerpetualOrderTransport = self._rest_transport
         if order_entry == utils.ORDER_ENTRY_WEBSOCKET:
@@ -321,7 +321,8 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         reply = await retry_query(
             lambda: self._rest.public_post(self.trading_rules_request_path, self._instruments_request(),
                                            GrvtResult[List[msgspec.Raw]]),
-            self.trading_rules_request_path, attempts=self._account.QUERY_ATTEMPTS, on_retry=self._count_retry)
+            self.trading_rules_request_path, attempts=self._account.QUERY_ATTEMPTS,
+            on_retry=self._order_metrics.count_retry)
         return perpetual_instruments(reply.result, self.logger())
 
     async def _make_trading_pairs_request(self) -> List[GrvtInstrument]:
@@ -458,7 +459,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         transport = self._order_transport
         with self._lifecycle.creating(order_id):
             ack = await transport.create_order(
-                body, on_sent=lambda: self._order_metrics.sent(order_id, getattr(transport, "active", transport).name))
+                body, on_sent=lambda: self._order_metrics.sent(order_id, transport.active.name))
         if ack.state is not None and ack.state.status is GrvtOrderStatus.REJECTED:
             raise GrvtOrderRejectedError(ack.state.reject_reason)
         return (ack.order_id if ack.has_exchange_id else None), self._now()
@@ -498,7 +499,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             created.append(order)
             prepared = self._prepare_batch_order(order)
             if prepared is not None:
-                self._queue_bulk(prepared[0].trading_pair, create=prepared)
+                self._lifecycle.queue_bulk(prepared[0].trading_pair, create=prepared)
         return created
 
     def batch_order_cancel(self, orders_to_cancel: List[LimitOrder]):
@@ -506,7 +507,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         for limit_order in orders_to_cancel:
             order = self._order_tracker.fetch_tracked_order(limit_order.client_order_id)
             if order is not None:
-                self._queue_bulk(order.trading_pair, cancel=order)
+                self._lifecycle.queue_bulk(order.trading_pair, cancel=order)
 
     def _prepare_batch_order(self, order: Union[LimitOrder, MarketOrder]):
         """(tracked order, signed body), or None after failing the order for its arguments."""
@@ -531,19 +532,6 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         return (self._order_tracker.active_orders[order.client_order_id],
                 self._signed_order(order.client_order_id, instrument, trade_type, amount, order_type, price,
                                    order.position))
-
-    def _queue_bulk(self, trading_pair: str, create=None, cancel: Optional[InFlightOrder] = None):
-        if not self._pending_bulk:
-            asyncio.get_event_loop().call_soon(lambda: safe_ensure_future(self._send_pending_bulk()))
-        creates, cancels = self._pending_bulk.setdefault(trading_pair, ([], []))
-        if create is not None:
-            creates.append(create)
-        if cancel is not None:
-            cancels.append(cancel)
-
-    async def _send_pending_bulk(self):
-        pending, self._pending_bulk = self._pending_bulk, {}
-        await asyncio.gather(*(self._lifecycle.bulk(creates, cancels) for creates, cancels in pending.values()))
 
     # Cancels
     async def _place_cancel(self, order_id: str, tracked_order: InFlightOrder) -> bool:
@@ -581,8 +569,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     async def _request_order_status(self, tracked_order: InFlightOrder) -> OrderUpdate:
         order = await self._account.order(tracked_order.client_order_id, attempts=1)
         return self._state_machine.order_update(tracked_order, order.state, order.order_id, self._now()) or \
-            OrderUpdate(client_order_id=tracked_order.client_order_id, trading_pair=tracked_order.trading_pair,
-                        update_timestamp=self._now(), new_state=tracked_order.current_state)
+            tracked_order_update(tracked_order, tracked_order.current_state, self._now())
 
     async def _handle_update_error_for_active_order(self, order: InFlightOrder, error: Exception):
         # Only "not found" counts towards declaring an order lost: a timeout, a 5xx or a rate limit during an outage
@@ -605,8 +592,6 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         for trading_pair, pair_orders in orders_by_pair.items():
             try:
                 fills = await self._fills_since(trading_pair, min(order.creation_timestamp for order in pair_orders))
-            except asyncio.CancelledError:
-                raise
             except Exception as request_error:
                 self.logger().warning(f"Failed to fetch trade updates for orders of {trading_pair}: {request_error}")
                 continue
@@ -681,8 +666,6 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         try:
             symbol = await self.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
             confirmed = await self._account.set_initial_leverage(symbol, leverage)
-        except asyncio.CancelledError:
-            raise
         except Exception as exception:
             return False, str(exception)
         return (True, "") if confirmed else (False, f"GRVT did not confirm leverage {leverage} for {trading_pair}.")
@@ -710,8 +693,6 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         try:
             symbol = await self.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
             payments = await self._funding.payments(trading_pair, symbol, last_seen)
-        except asyncio.CancelledError:
-            raise
         except Exception:
             self.logger().network(
                 f"Unexpected error while fetching funding payments for {trading_pair}.", exc_info=True,
@@ -734,8 +715,6 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         async for event_message in self._iter_user_event_queue():
             try:
                 await self._process_user_stream_event(event_message)
-            except asyncio.CancelledError:
-                raise
             except Exception:
                 self._order_metrics.errors += 1
                 self.logger().error("Unexpected error in user stream listener loop.", exc_info=True)
@@ -774,11 +753,6 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     def _count_reconnect(self):
         self._order_metrics.reconnects += 1
 
-    def _count_retry(self, error: BaseException):
-        self._order_metrics.retries += 1
-        if isinstance(error, GrvtPerpetualAPIError) and error.is_rate_limited:
-            self._order_metrics.rate_limited += 1
-
     def _on_order_socket_reconnect(self):
         self._count_reconnect()
         self._schedule_reconciliation()
@@ -808,8 +782,6 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         for step in (self._sync_initial_leverage, self._reconcile):
             try:
                 await step()
-            except asyncio.CancelledError:
-                raise
             except Exception as exception:
                 self.logger().warning(f"GRVT start-up sync step {step.__name__} failed: {exception}")
 
@@ -821,8 +793,6 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             await self._reconcile()
             await self._update_orders_fills(list(self._order_tracker.all_fillable_orders.values()))
             await asyncio.gather(self._update_positions(), self._update_balances())
-        except asyncio.CancelledError:
-            raise
         except Exception as exception:
             self.logger().warning(f"GRVT reconciliation failed ({exception}); the status poll will retry.")
             self._poll_notifier.set()

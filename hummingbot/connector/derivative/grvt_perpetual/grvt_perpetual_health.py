@@ -148,8 +148,6 @@ async def retry_query(request: Callable[[], Awaitable[T]], what: str, attempts: 
     for attempt in range(1, attempts + 1):
         try:
             return await request()
-        except asyncio.CancelledError:
-            raise
         except Exception as error:
             if attempt == attempts or not is_transient(error):
                 raise

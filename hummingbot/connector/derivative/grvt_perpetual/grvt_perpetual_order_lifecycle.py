@@ -60,6 +60,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_state_m
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_transport import GrvtPerpetualOrderTransport
 from hummingbot.core.data_type.cancellation_result import CancellationResult
 from hummingbot.core.data_type.in_flight_order import InFlightOrder, OrderState, TradeUpdate
+from hummingbot.core.utils.async_utils import safe_ensure_future
 from hummingbot.logger import HummingbotLogger
 
 MAX_BULK = CONSTANTS.MAX_BULK_ORDERS
@@ -137,6 +138,7 @@ class GrvtOrderLifecycle(ClassLogger):
         self._cancel_requests: Dict[str, asyncio.Future] = {}
         self._cancel_watch: Dict[str, asyncio.Task] = {}
         self._failed_creates: "OrderedDict[str, _FailedCreate]" = OrderedDict()
+        self._pending_bulk: Dict[str, Tuple[list, list]] = {}  # trading pair -> creates, cancels of this tick
         self.recancels = 0
         self.retracked = 0
 
@@ -167,9 +169,7 @@ class GrvtOrderLifecycle(ClassLogger):
         self._cancel_requests.clear()
         self._cancel_watch.clear()
 
-    # ---------------------------------------------------------------------------------------------------------------
     # Updates
-    # ---------------------------------------------------------------------------------------------------------------
     def issue(self, order: InFlightOrder, new_state: OrderState, exchange_order_id: Optional[str] = None,
               misc_updates: Optional[dict] = None):
         """Applies a state the lifecycle decided on (not a GRVT report), unless the order already moved past it."""
@@ -187,9 +187,7 @@ class GrvtOrderLifecycle(ClassLogger):
     def state_of(self, order: InFlightOrder) -> OrderState:
         return self._states.state_of(order)
 
-    # ---------------------------------------------------------------------------------------------------------------
     # Creates
-    # ---------------------------------------------------------------------------------------------------------------
     def on_create_acknowledged(self, order: InFlightOrder, exchange_order_id: Optional[str]):
         self._metrics.acknowledged(order.client_order_id)
         self.circuit.record_success()
@@ -283,8 +281,6 @@ class GrvtOrderLifecycle(ClassLogger):
         """
         try:
             found = await self._account.order(order.client_order_id, attempts=1)
-        except asyncio.CancelledError:
-            raise
         except Exception as error:
             not_found = isinstance(error, GrvtPerpetualAPIError) and error.is_not_found
             if not not_found:
@@ -294,9 +290,7 @@ class GrvtOrderLifecycle(ClassLogger):
         self.on_order_report(order.client_order_id, found.order_id, found.state)
         return _Lookup(found, False)
 
-    # ---------------------------------------------------------------------------------------------------------------
     # Reports from GRVT (streams, answers, queries)
-    # ---------------------------------------------------------------------------------------------------------------
     def tracked_order(self, client_order_id: str, exchange_order_id: Optional[str] = None) -> Optional[InFlightOrder]:
         """Active, recently finished or lost order by client id (O(1): the tracker's merged views are built anew on
         every access), else by exchange id."""
@@ -363,9 +357,22 @@ class GrvtOrderLifecycle(ClassLogger):
         if new_state is not OrderState.FILLED:
             self._watch_cancel(order, delay=0.0, reason="it was reported failed before", cancel_first=True)
 
-    # ---------------------------------------------------------------------------------------------------------------
     # Cancels
-    # ---------------------------------------------------------------------------------------------------------------
+    def queue_bulk(self, trading_pair: str, create: Optional[Tuple[InFlightOrder, Dict[str, Any]]] = None,
+                   cancel: Optional[InFlightOrder] = None):
+        """Collects the creates and cancels of one event-loop tick; they leave in one bulk request per pair."""
+        if not self._pending_bulk:
+            asyncio.get_running_loop().call_soon(lambda: safe_ensure_future(self._send_pending_bulk()))
+        creates, cancels = self._pending_bulk.setdefault(trading_pair, ([], []))
+        if create is not None:
+            creates.append(create)
+        if cancel is not None:
+            cancels.append(cancel)
+
+    async def _send_pending_bulk(self):
+        pending, self._pending_bulk = self._pending_bulk, {}
+        await asyncio.gather(*(self.bulk(creates, cancels) for creates, cancels in pending.values()))
+
     async def bulk(self, creates: Sequence[Tuple[InFlightOrder, Dict[str, Any]]] = (),
                    cancels: Sequence[InFlightOrder] = ()):
         """
@@ -398,9 +405,8 @@ class GrvtOrderLifecycle(ClassLogger):
                     orders=[body for _, body in creates],
                     cancel_client_order_ids=[order.client_order_id for order in cancels],
                     time_to_live_ms=self.settings.cancel_time_to_live_ms if cancels else None,
-                    on_sent=lambda: [self._metrics.sent(order.client_order_id, transport.name) for order in orders])
-        except asyncio.CancelledError:
-            raise
+                    on_sent=lambda: [self._metrics.sent(order.client_order_id, transport.active.name)
+                                     for order in orders])
         except Exception as error:
             failure = error
         acks = [ack.ack for ack in reply.cancel_acks] if reply is not None else []
@@ -470,8 +476,6 @@ class GrvtOrderLifecycle(ClassLogger):
                     client_order_id=client_order_id, time_to_live_ms=self.settings.cancel_time_to_live_ms),
                 f"cancel of order {client_order_id}", attempts or self.settings.cancel_attempts,
                 on_retry=self._metrics.count_retry)
-        except asyncio.CancelledError:
-            raise
         except Exception as error:
             self._metrics.count_failure(error)
             if isinstance(error, GrvtPerpetualAPIError) and error.is_not_found:
@@ -531,9 +535,7 @@ class GrvtOrderLifecycle(ClassLogger):
         if await self._send_cancel(order.client_order_id):
             self.issue(order, OrderState.PENDING_CANCEL)
 
-    # ---------------------------------------------------------------------------------------------------------------
     # Reconciliation
-    # ---------------------------------------------------------------------------------------------------------------
     async def reconcile(self, cancel_untracked: bool):
         """Matches GRVT's open orders with the tracked ones (after a reconnect, a gap, a restart)."""
         open_orders = await self._account.open_orders()
@@ -573,8 +575,6 @@ class GrvtOrderLifecycle(ClassLogger):
     async def _cancel_by_order_id(self, order_id: str, what: str) -> bool:
         try:
             return await self.transport.cancel_order(order_id=order_id)
-        except asyncio.CancelledError:
-            raise
         except Exception as error:
             self.logger().warning(f"Could not cancel {what} {order_id}: {error}")
             return False
@@ -584,9 +584,7 @@ class GrvtOrderLifecycle(ClassLogger):
             self.logger().warning(f"GRVT no longer knows order {order.client_order_id}: it is cancelled.")
             self.issue(order, OrderState.CANCELED)
 
-    # ---------------------------------------------------------------------------------------------------------------
     # Cancel all
-    # ---------------------------------------------------------------------------------------------------------------
     async def cancel_all(self, timeout_seconds: float) -> List[CancellationResult]:
         deadline = time.monotonic() + timeout_seconds
         orders = [order for order in self._tracker.active_orders.values()
@@ -634,8 +632,6 @@ class GrvtOrderLifecycle(ClassLogger):
         """The awaitable's result, or None (`failure` logged) when it fails or the deadline passes."""
         try:
             return await asyncio.wait_for(awaitable, timeout=max(0.0, deadline - time.monotonic()))
-        except asyncio.CancelledError:
-            raise
         except Exception as error:
             self.logger().warning(failure.format(error=error))
             return None

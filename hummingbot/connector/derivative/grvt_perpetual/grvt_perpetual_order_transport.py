@@ -48,6 +48,11 @@ class GrvtPerpetualOrderTransport(ABC):
     def is_connected(self) -> bool:
         return True
 
+    @property
+    def active(self) -> "GrvtPerpetualOrderTransport":
+        """The transport the next request takes (its `name` labels latency metrics)."""
+        return self
+
     def start(self):
         """Opens whatever connection the transport keeps (nothing for REST)."""
 
@@ -214,8 +219,6 @@ class GrvtCancelOnDisconnectHeartbeat(ClassLogger):
                 if await self._transport.cancel_on_disconnect(self.countdown_ms):
                     self.beats_acknowledged += 1
                 self._consecutive_failures = 0
-            except asyncio.CancelledError:
-                raise
             except Exception as exception:
                 self._consecutive_failures += 1
                 self.logger().warning(

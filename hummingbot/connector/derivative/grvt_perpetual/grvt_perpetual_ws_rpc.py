@@ -132,17 +132,13 @@ class GrvtWsRpcClient(ClassLogger):
         except GrvtMessageError as error:
             raise GrvtPerpetualAPIError(code=None, message=f"unreadable reply ({error})", path=method) from None
 
-    # ---------------------------------------------------------------------------------------------------------------
     # Connection supervision
-    # ---------------------------------------------------------------------------------------------------------------
     async def _supervise(self):
         while True:
             try:
                 await self._connect()
                 self._backoff.reset()
                 await self._read_until_closed()
-            except asyncio.CancelledError:
-                raise
             except Exception as error:
                 self.logger().warning(f"GRVT order socket failed: {error}")
             finally:
