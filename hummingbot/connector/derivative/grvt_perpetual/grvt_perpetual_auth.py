@@ -7,7 +7,7 @@ X-Grvt-Account-Id header on private REST calls and on the private socket's upgra
 - Sessions are refreshed ahead of expiry: inside the refresh margin a background login starts while requests keep
   using the still-valid cookie; only an expired (or invalidated) session makes callers wait.
 - Concurrent callers share one login (one in-flight task); logins go through the throttler (auth pool) and are
-  retried with exponential backoff, except when GRVT refuses the key (HTTP 4xx other than 408/429).
+  retried with jittered exponential backoff, except when GRVT refuses the key (HTTP 4xx other than 408/429).
 - `run_with_session_retry` re-logs in and retries once when a call fails with HTTP 401 / error 1000.
 - Empty keys are accepted (Hummingbot builds non-trading instances with them); a private call then fails clearly.
 Secrets (API key, cookie) never appear in logs, exceptions or reprs.
@@ -29,13 +29,14 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import
     GrvtPerpetualAPIError,
     error_from_response,
 )
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import Backoff
 from hummingbot.core.api_throttler.async_throttler_base import AsyncThrottlerBase
 from hummingbot.core.web_assistant.auth import AuthBase
 from hummingbot.core.web_assistant.connections.data_types import RESTMethod, RESTRequest, WSRequest
 from hummingbot.core.web_assistant.web_assistants_factory import WebAssistantsFactory
-from hummingbot.logger import HummingbotLogger
 
 T = TypeVar("T")
+_logger = logging.getLogger(__name__)
 
 # Generation of the session whose headers were attached inside the current `run_with_session_retry` call.
 _SESSION_USED: contextvars.ContextVar[Optional[List[int]]] = contextvars.ContextVar("grvt_session_used", default=None)
@@ -108,7 +109,6 @@ class GrvtPerpetualAuth(AuthBase):
     BACKOFF_INITIAL_SECONDS = 0.5
     BACKOFF_MAX_SECONDS = 8.0
     LOGIN_TIMEOUT_SECONDS = 10.0
-    _logger: Optional[HummingbotLogger] = None
 
     def __init__(
         self,
@@ -127,12 +127,6 @@ class GrvtPerpetualAuth(AuthBase):
         self._generation = 0
         self._login_task: Optional[asyncio.Task] = None
         self._api_factory: Optional[WebAssistantsFactory] = None
-
-    @classmethod
-    def logger(cls) -> HummingbotLogger:
-        if cls._logger is None:
-            cls._logger = logging.getLogger(__name__)
-        return cls._logger
 
     def __repr__(self) -> str:
         account = self._trading_account_id
@@ -215,18 +209,18 @@ class GrvtPerpetualAuth(AuthBase):
                 try:
                     result = await request_factory()
                 except Exception as exception:
-                    if attempt == 1 and self.is_session_error(exception):
-                        self._on_session_rejected(used)
-                        continue
-                    if isinstance(exception, GrvtPerpetualAPIError):
-                        named = exception.naming_trading_account(self._trading_account_id)
-                        if named is not exception:
-                            raise named from exception
-                    raise
-                if attempt == 1 and isinstance(result, Mapping) and self.is_session_error(result):
-                    self._on_session_rejected(used)
-                    continue
-                return result
+                    if attempt == 2 or not self.is_session_error(exception):
+                        if isinstance(exception, GrvtPerpetualAPIError):
+                            named = exception.naming_trading_account(self._trading_account_id)
+                            if named is not exception:
+                                raise named from exception
+                        raise
+                else:
+                    if attempt == 2 or not (isinstance(result, Mapping) and self.is_session_error(result)):
+                        return result
+                generation = used[-1] if used else None  # the session the rejected call used
+                if self.invalidate_session(generation):
+                    _logger.info("GRVT rejected the session cookie; logging in again.")
         finally:
             _SESSION_USED.reset(token)
 
@@ -237,11 +231,6 @@ class GrvtPerpetualAuth(AuthBase):
         if isinstance(error, Mapping):
             error = GrvtPerpetualAPIError.from_error_object(error)
         return getattr(error, "is_session_expired", False) is True
-
-    def _on_session_rejected(self, used_generations: List[int]):
-        generation = used_generations[-1] if used_generations else None
-        if self.invalidate_session(generation):
-            self.logger().info("GRVT rejected the session cookie; logging in again.")
 
     # --------------------------------------------------------------------------------------------------------------
     # Login
@@ -260,28 +249,26 @@ class GrvtPerpetualAuth(AuthBase):
         exception = task.exception()  # marks it retrieved: callers that stopped waiting must not cause a warning
         if exception is not None and self._session is not None:
             # a background refresh failed; the current cookie is still used until it expires
-            self.logger().warning(f"GRVT session refresh failed: {exception}")
+            _logger.warning(f"GRVT session refresh failed: {exception}")
 
     async def _login_with_retries(self) -> GrvtSession:
         if not self._api_key:
             raise GrvtAuthError("GRVT API key is not configured; private requests are unavailable.", retryable=False)
-        delay = self.BACKOFF_INITIAL_SECONDS
-        for attempt in range(1, self.MAX_LOGIN_ATTEMPTS + 1):
+        backoff = Backoff(initial=self.BACKOFF_INITIAL_SECONDS, maximum=self.BACKOFF_MAX_SECONDS)
+        while True:
             try:
                 return await self._login()
             except Exception as exception:
-                retryable = getattr(exception, "retryable", True)
-                if not retryable or attempt == self.MAX_LOGIN_ATTEMPTS:
+                attempt = backoff.attempts + 1
+                if not getattr(exception, "retryable", True) or attempt >= self.MAX_LOGIN_ATTEMPTS:
                     if isinstance(exception, GrvtAuthError):
                         raise
                     raise GrvtAuthError(
                         f"GRVT login failed after {attempt} attempt(s): {exception.__class__.__name__}"
                         f"{': ' + str(exception) if str(exception) else ''}") from None
-                self.logger().warning(
-                    f"GRVT login attempt {attempt} failed ({exception}); retrying in {delay:.2f} s.")
+                delay = backoff.next_delay()
+                _logger.warning(f"GRVT login attempt {attempt} failed ({exception}); retrying in {delay:.2f} s.")
                 await self._sleep(delay)
-                delay = min(self.BACKOFF_MAX_SECONDS, delay * 2)
-        raise GrvtAuthError("GRVT login failed.")  # pragma: no cover - the loop always returns or raises
 
     async def _login(self) -> GrvtSession:
         rest_assistant = await self._get_api_factory().get_rest_assistant()
@@ -308,20 +295,19 @@ class GrvtPerpetualAuth(AuthBase):
             raise GrvtAuthError("GRVT login answer carries no session cookie.")
         account_id = (response.headers.get(CONSTANTS.ACCOUNT_ID_HEADER) or "").strip() or None
         if not account_id:
-            self.logger().warning("GRVT login answer carries no X-Grvt-Account-Id header.")
+            _logger.warning("GRVT login answer carries no X-Grvt-Account-Id header.")
         expires_at = cookie.expires_at if cookie.expires_at is not None else now + self.DEFAULT_SESSION_TTL_SECONDS
         if expires_at <= now + self.HARD_EXPIRY_MARGIN_SECONDS:
             raise GrvtAuthError("GRVT login returned an already expired session cookie.")
         self._generation += 1
         self._session = GrvtSession(cookie=cookie.value, account_id=account_id, expires_at=expires_at,
                                     generation=self._generation)
-        self.logger().info(f"GRVT session established, valid for {expires_at - now:.0f} s.")
+        _logger.info(f"GRVT session established, valid for {expires_at - now:.0f} s.")
         return self._session
 
     def _get_api_factory(self) -> WebAssistantsFactory:
         if self._api_factory is None:
-            throttler = self._throttler or web_utils.create_throttler()
-            self._api_factory = web_utils.build_api_factory_without_time_synchronizer_pre_processor(throttler)
+            self._api_factory = web_utils.build_api_factory(self._throttler)
         return self._api_factory
 
     async def _sleep(self, delay: float):

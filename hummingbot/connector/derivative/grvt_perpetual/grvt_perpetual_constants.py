@@ -2,8 +2,8 @@
 Static facts about the GRVT exchange used across the connector: domains, hosts, routes, streams, enums,
 error codes and the rate-limit table.
 
-Numbers that GRVT does not document (rate-limit costs, /time) are kept in small tables here so they can be changed
-in one place; `build_rate_limits` turns the cost table into Hummingbot throttler rules.
+Numbers that GRVT does not document (rate-limit costs) are kept in small tables here so they can be changed in one
+place; `build_rate_limits` turns the cost table into Hummingbot throttler rules.
 """
 from decimal import Decimal
 from typing import Dict, List, Mapping, Optional, Tuple
@@ -24,8 +24,8 @@ WS_PATH = "/ws/full"  # JSON-RPC 2.0 with full field names
 ENV_PREFIX = "GRVT_PERPETUAL"
 
 # ---------------------------------------------------------------------------------------------------------------
-# REST routes (all POST with a JSON body, except GET /time). Paths are relative to the gateway base URL and are
-# also the throttler limit ids.
+# REST routes (all POST with a JSON body). Paths are relative to the gateway base URL and are also the throttler
+# limit ids.
 # ---------------------------------------------------------------------------------------------------------------
 LOGIN_PATH_URL = "auth/api_key/login"  # edge
 
@@ -36,7 +36,6 @@ TICKER_PATH_URL = "full/v1/ticker"
 MINI_TICKER_PATH_URL = "full/v1/mini"
 FUNDING_RATE_PATH_URL = "full/v1/funding"
 KLINE_PATH_URL = "full/v1/kline"
-TIME_PATH_URL = "time"  # undocumented; GET, answer {"server_time": "<epoch ms>"} (unit guessed at parse time)
 
 # trades gateway (cookie + X-Grvt-Account-Id)
 CREATE_ORDER_PATH_URL = "full/v1/create_order"
@@ -137,6 +136,7 @@ TIME_IN_FORCE_NAMES: Dict[int, str] = {value: name for name, value in TIME_IN_FO
 # ---------------------------------------------------------------------------------------------------------------
 # Codes the connector branches on; errors.ERROR_EXPLANATIONS explains the ones a user may meet.
 ERROR_UNAUTHENTICATED = 1000
+ERROR_UNAUTHORIZED = 1001  # also what GRVT answers for a sub-account outside the API key's session
 ERROR_INTERNAL = 1002
 ERROR_MALFORMED_REQUEST = 1003
 ERROR_NOT_FOUND = 1004
@@ -189,7 +189,6 @@ RATE_LIMIT_POOLS: Dict[str, Tuple[int, float]] = {
 # route -> (cost in tokens, pool)
 ENDPOINT_COSTS: Dict[str, Tuple[int, str]] = {
     LOGIN_PATH_URL: (100, AUTH_POOL),
-    TIME_PATH_URL: (4, MARKET_DATA_POOL),
     INSTRUMENTS_PATH_URL: (4, MARKET_DATA_POOL),
     MINI_TICKER_PATH_URL: (4, MARKET_DATA_POOL),
     TICKER_PATH_URL: (4, MARKET_DATA_POOL),

@@ -10,8 +10,6 @@ import msgspec
 
 from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
 
-UNAUTHORIZED = 1001  # also what GRVT answers for a sub-account outside the API key's session
-
 # GRVT error code -> a short explanation, for the codes a user of the connector may meet (not those the connector
 # rules out itself, like an over-long signature expiry or cancel-on-disconnect countdown); the exchange's own message
 # is always kept too.
@@ -67,23 +65,19 @@ class GrvtPerpetualAPIError(IOError):
         self.http_status = http_status
         self.path = path
         self.hint = hint
-        super().__init__(self._describe())
-
-    def _describe(self) -> str:
-        where = f" on {self.path}" if self.path else ""
-        status = f", HTTP {self.http_status}" if self.http_status is not None else ""
-        if self.code is None:
-            return f"GRVT request failed{where}{status}: {self.exchange_message}"
-        explanation = self.hint or ERROR_EXPLANATIONS.get(self.code)
-        hint = f" ({explanation})" if explanation else ""
-        return f"GRVT error {self.code}{where}{status}: {self.exchange_message}{hint}"
+        where = (f" on {path}" if path else "") + (f", HTTP {http_status}" if http_status is not None else "")
+        explanation = hint or ERROR_EXPLANATIONS.get(code)
+        if code is None:
+            super().__init__(f"GRVT request failed{where}: {message}")
+        else:
+            super().__init__(f"GRVT error {code}{where}: {message}" + (f" ({explanation})" if explanation else ""))
 
     def naming_trading_account(self, trading_account_id: str) -> "GrvtPerpetualAPIError":
         """
         The same error, saying which key is wrong: GRVT answers 1001 to a private request for a sub-account the
         API key's session does not cover, which nearly always means a mistyped trading account id.
         """
-        if self.code != UNAUTHORIZED or not trading_account_id:
+        if self.code != CONSTANTS.ERROR_UNAUTHORIZED or not trading_account_id:
             return self
         hint = (f"the API key cannot access trading account id {trading_account_id}: check that this is the "
                 f"sub-account the API key was created for")
@@ -134,9 +128,9 @@ class GrvtPerpetualAPIError(IOError):
             try:
                 envelope = msgspec.convert(error, _ErrorEnvelope, strict=False)
             except msgspec.ValidationError:
-                envelope = _ErrorEnvelope(message=_shorten(str(error.get("message") or "")))
+                envelope = _ErrorEnvelope(message=_excerpt(str(error.get("message") or "")))
             return _from_envelope(envelope, http_status, path)
-        return cls(code=None, message=_shorten(str(error)), http_status=http_status, path=path)
+        return cls(code=None, message=_excerpt(str(error)), http_status=http_status, path=path)
 
 
 class GrvtRpcNotSent(ConnectionError):
@@ -170,16 +164,16 @@ def error_from_response(http_status: int, body: Union[bytes, str], path: str = "
     if envelope is not None and envelope.code:
         return _from_envelope(envelope, http_status, path)
     if http_status >= 400:
-        message = _text(body) or "empty response body"
+        message = _excerpt(body) or "empty response body"
         if "<html" in message.lower():
             message = "HTML error page"
-        return GrvtPerpetualAPIError(code=None, message=_shorten(message), http_status=http_status, path=path)
+        return GrvtPerpetualAPIError(code=None, message=message, http_status=http_status, path=path)
     return None
 
 
 def unreadable_answer(http_status: int, body: Union[bytes, str], path: str, reason: str) -> GrvtPerpetualAPIError:
     """A success status whose body is not the expected GRVT answer (`{}`, a proxy page...): outcome unknown."""
-    message = f"unexpected answer {_shorten(_text(body))!r} ({reason})"
+    message = f"unexpected answer {_excerpt(body)!r} ({reason})"
     return GrvtPerpetualAPIError(code=None, message=message, http_status=http_status, path=path)
 
 
@@ -189,13 +183,9 @@ def _from_envelope(envelope: _ErrorEnvelope, http_status: Optional[int], path: s
 
 
 def _looks_like_error(body: Union[bytes, str]) -> bool:
-    marker = b'"code"' if isinstance(body, bytes) else '"code"'
-    return marker in body[:200]
+    return (b'"code"' if isinstance(body, bytes) else '"code"') in body[:200]
 
 
-def _text(body: Union[bytes, str]) -> str:
-    return body.decode(errors="replace") if isinstance(body, bytes) else body
-
-
-def _shorten(text: str) -> str:
+def _excerpt(body: Union[bytes, str]) -> str:
+    text = body.decode(errors="replace") if isinstance(body, bytes) else body
     return text if len(text) <= _MAX_RAW_BODY_IN_MESSAGE else text[:_MAX_RAW_BODY_IN_MESSAGE] + "..."

@@ -11,6 +11,7 @@ orders, funding sign, order entry over the socket or REST). They are never promp
 defaults to conf/connectors/<connector>.yml, where users edit them; files written before they existed load with the
 defaults. Their validators below also check the constructor's arguments.
 """
+import contextlib
 import functools
 from decimal import Decimal
 from pathlib import Path
@@ -60,13 +61,18 @@ def _unset_means(default: T) -> Callable[[Callable[[Any], T]], Callable[[Any], T
     return decorate
 
 
-def _number(value: Any, problem: str) -> float:
+def _invalid(problem: str, value: Any) -> ValueError:
+    """The one-line error of a bad option value."""
+    return ValueError(f"The GRVT {problem}, got {value!r}.")
+
+
+def _number(value: Any, problem: str, whole: bool = False) -> float:
     if not isinstance(value, bool):
-        try:
-            return float(value)
-        except (TypeError, ValueError, OverflowError):
-            pass
-    raise ValueError(f"The GRVT {problem}, got {value!r}.")
+        with contextlib.suppress(TypeError, ValueError, OverflowError):
+            number = float(value)
+            if not whole or number.is_integer():
+                return number
+    raise _invalid(problem, value)
 
 
 def _choice(name: str, choices: Tuple[str, str]) -> Callable[[Any], str]:
@@ -75,7 +81,7 @@ def _choice(name: str, choices: Tuple[str, str]) -> Callable[[Any], str]:
     def validate(value: Any) -> str:
         choice = value.strip().lower() if isinstance(value, str) else value
         if choice not in choices:
-            raise ValueError(f"The GRVT {name} must be '{choices[0]}' or '{choices[1]}', got {value!r}.")
+            raise _invalid(f"{name} must be '{choices[0]}' or '{choices[1]}'", value)
         return choice
     return validate
 
@@ -85,22 +91,18 @@ def order_expiry_seconds_option(value: Any) -> Optional[float]:
     """Order signature lifetime in seconds; None when unset (the connector then uses the quote lifetime)."""
     seconds = _number(value, "order expiry must be a number of seconds")
     if not ORDER_EXPIRY_MIN_SECONDS <= seconds <= ORDER_EXPIRY_MAX_SECONDS:
-        raise ValueError(f"The GRVT order expiry must be between {ORDER_EXPIRY_MIN_SECONDS} seconds and 30 days "
-                         f"({ORDER_EXPIRY_MAX_SECONDS} seconds), got {value!r}.")
+        raise _invalid(f"order expiry must be between {ORDER_EXPIRY_MIN_SECONDS} seconds and 30 days "
+                       f"({ORDER_EXPIRY_MAX_SECONDS} seconds)", value)
     return seconds
 
 
 @_unset_means(0)
 def cancel_on_disconnect_ms_option(value: Any) -> int:
     """GRVT's cancel-on-disconnect countdown in milliseconds; 0 (the default) switches it off."""
-    problem = "cancel-on-disconnect countdown must be a whole number of milliseconds"
-    milliseconds = _number(value, problem)
-    if not milliseconds.is_integer():
-        raise ValueError(f"The GRVT {problem}, got {value!r}.")
+    milliseconds = _number(value, "cancel-on-disconnect countdown must be a whole number of milliseconds", whole=True)
     low, high = CONSTANTS.CANCEL_ON_DISCONNECT_MIN_MS, CONSTANTS.CANCEL_ON_DISCONNECT_MAX_MS
     if milliseconds and not low <= milliseconds <= high:
-        raise ValueError(
-            f"The GRVT cancel-on-disconnect countdown must be 0 (off) or between {low} and {high} ms, got {value!r}.")
+        raise _invalid(f"cancel-on-disconnect countdown must be 0 (off) or between {low} and {high} ms", value)
     return int(milliseconds)
 
 
@@ -109,7 +111,7 @@ def funding_paid_is_positive_option(value: Any) -> bool:
     """Whether a positive GRVT funding `amount` is paid by the account (GRVT's spec; the default)."""
     paid = value if isinstance(value, bool) else _BOOLEAN_WORDS.get(str(value).strip().lower())
     if paid is None:
-        raise ValueError(f"The GRVT funding sign option must be true or false, got {value!r}.")
+        raise _invalid("funding sign option must be true or false", value)
     return paid
 
 
@@ -181,15 +183,6 @@ def _config_map(class_name: str, connector: str, network: str) -> Type[BaseConne
 GrvtPerpetualConfigMap = _config_map("GrvtPerpetualConfigMap", CONSTANTS.DEFAULT_DOMAIN, "")
 GrvtPerpetualTestnetConfigMap = _config_map("GrvtPerpetualTestnetConfigMap", CONSTANTS.TESTNET_DOMAIN, "testnet ")
 KEYS = GrvtPerpetualConfigMap.model_construct()
-
-
-def is_exchange_information_valid(instrument: dict) -> bool:
-    """Only active perpetual instruments are traded by this connector."""
-    return (
-        isinstance(instrument, dict)
-        and instrument.get("kind") == CONSTANTS.PERPETUAL_KIND
-        and instrument.get("is_active", True) is not False
-    )
 
 
 def connector_config_problems(connectors_dir: Path) -> List[str]:

@@ -8,25 +8,18 @@ GRVT_PERPETUAL_CHAIN_ID changes the EIP-712 chain id, GRVT_PERPETUAL_QUOTE_EXPIR
 GRVT_PERPETUAL_ALLOW_PLAINTEXT=true lets the mainnet domain use http/ws. <DOMAIN>_* variants
 (GRVT_PERPETUAL_TESTNET_BASE_URL ...) apply to one domain only and win over the generic names.
 """
-import logging
+import contextlib
 import os
 import time
-from typing import Any, Mapping, NamedTuple, Optional, Union
+from typing import Any, Callable, Mapping, NamedTuple, Optional, Union
 from urllib.parse import urlsplit, urlunsplit
-
-import msgspec
 
 from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import GrvtPerpetualAPIError
-from hummingbot.connector.time_synchronizer import TimeSynchronizer
-from hummingbot.connector.utils import TimeSynchronizerRESTPreProcessor
 from hummingbot.core.api_throttler.async_throttler import AsyncThrottler
 from hummingbot.core.api_throttler.async_throttler_base import AsyncThrottlerBase
 from hummingbot.core.web_assistant.auth import AuthBase
-from hummingbot.core.web_assistant.connections.data_types import RESTMethod
 from hummingbot.core.web_assistant.web_assistants_factory import WebAssistantsFactory
-
-_logger = logging.getLogger(__name__)
 
 
 # ------------------------------------------------------------------------------------------------------------------
@@ -65,15 +58,21 @@ def _ws_url(url: str, under_base: bool = False) -> str:
     return urlunsplit((scheme, parts.netloc, path, parts.query, ""))
 
 
+def _env_number(domain: str, name: str, kind: Callable[[str], Any], default: Any, expected: str) -> Any:
+    """The positive number an environment override sets, `default` when it is unset."""
+    override = _env(domain, name)
+    if override is None:
+        return default
+    with contextlib.suppress(ValueError):
+        value = kind(override)
+        if value > 0:
+            return value
+    raise ValueError(f"{CONSTANTS.ENV_PREFIX}_{name} must be {expected}, got '{override}'.")
+
+
 def chain_id(domain: str = CONSTANTS.DEFAULT_DOMAIN) -> int:
     _host(domain)
-    override = _env(domain, "CHAIN_ID")
-    if override is None:
-        return CONSTANTS.CHAIN_IDS[domain]
-    try:
-        return int(override)
-    except ValueError:
-        raise ValueError(f"{CONSTANTS.ENV_PREFIX}_CHAIN_ID must be an integer, got '{override}'.") from None
+    return _env_number(domain, "CHAIN_ID", int, CONSTANTS.CHAIN_IDS[domain], "a positive integer")
 
 
 def endpoints(domain: str = CONSTANTS.DEFAULT_DOMAIN) -> GrvtEndpoints:
@@ -107,9 +106,7 @@ def check_transport_security(domain: str = CONSTANTS.DEFAULT_DOMAIN):
     """
     if domain != CONSTANTS.DEFAULT_DOMAIN:
         return
-    urls = endpoints(domain)
-    plain = [url for url in (urls.edge, urls.trades, urls.market_data, urls.trades_ws, urls.market_data_ws)
-             if urlsplit(url).scheme in ("http", "ws")]
+    plain = [url for url in endpoints(domain) if isinstance(url, str) and urlsplit(url).scheme in ("http", "ws")]
     if plain and (_env(domain, "ALLOW_PLAINTEXT") or "").lower() not in ("1", "true", "yes"):
         raise ValueError(
             f"Refusing to use the GRVT mainnet domain over unencrypted {plain[0]}: the login would send the API key "
@@ -168,7 +165,7 @@ def error_code(error: Mapping[str, Any]) -> Optional[int]:
 
 
 # ------------------------------------------------------------------------------------------------------------------
-# Web assistants and throttler
+# Web assistants, throttler, server time
 # ------------------------------------------------------------------------------------------------------------------
 def create_throttler() -> AsyncThrottler:
     return AsyncThrottler(rate_limits=CONSTANTS.RATE_LIMITS)
@@ -176,77 +173,34 @@ def create_throttler() -> AsyncThrottler:
 
 def build_api_factory(
     throttler: Optional[AsyncThrottlerBase] = None,
-    time_synchronizer: Optional[TimeSynchronizer] = None,
+    time_synchronizer: Any = None,
     domain: str = CONSTANTS.DEFAULT_DOMAIN,
     auth: Optional[AuthBase] = None,
 ) -> WebAssistantsFactory:
-    throttler = throttler or create_throttler()
-    time_synchronizer = time_synchronizer or TimeSynchronizer()
-    return WebAssistantsFactory(throttler=throttler, auth=auth, rest_pre_processors=[
-        TimeSynchronizerRESTPreProcessor(
-            synchronizer=time_synchronizer,
-            time_provider=lambda: get_current_server_time(throttler=throttler, domain=domain)),
-    ])
+    """No time-synchronizer pre-processor: nothing GRVT checks depends on a server clock offset (see
+    get_current_server_time). `time_synchronizer` and `domain` are accepted for the usual connector call."""
+    return WebAssistantsFactory(throttler=throttler or create_throttler(), auth=auth)
 
 
-def build_api_factory_without_time_synchronizer_pre_processor(
-    throttler: AsyncThrottlerBase,
-    auth: Optional[AuthBase] = None,
-) -> WebAssistantsFactory:
-    return WebAssistantsFactory(throttler=throttler, auth=auth)
-
-
-# ------------------------------------------------------------------------------------------------------------------
-# Server time (GRVT's GET /time is undocumented: any failure falls back to the local clock)
-# ------------------------------------------------------------------------------------------------------------------
-class _ServerTime(msgspec.Struct):
-    server_time: Union[float, str, None] = None
-    result: Union[float, str, None] = None
-
-
-def parse_server_time_ms(value: Any) -> float:
-    """Epoch milliseconds from a seconds / ms / us / ns number or numeric string (unit guessed by magnitude)."""
-    number = float(value)
-    if number <= 0:
-        raise ValueError(f"Invalid server time {value!r}.")
-    if number >= 1e17:
-        return number / 1e6
-    if number >= 1e14:
-        return number / 1e3
-    if number >= 1e11:
-        return number
-    return number * 1e3
+build_api_factory_without_time_synchronizer_pre_processor = build_api_factory  # the name the candles feed uses
 
 
 async def get_current_server_time(
     throttler: Optional[AsyncThrottlerBase] = None,
     domain: str = CONSTANTS.DEFAULT_DOMAIN,
 ) -> float:
-    """Server time in milliseconds from {"server_time": ...}, {"result": ...} or a bare number; the local clock when
-    /time is missing, slow or malformed."""
-    try:
-        api_factory = build_api_factory_without_time_synchronizer_pre_processor(throttler or create_throttler())
-        rest_assistant = await api_factory.get_rest_assistant()
-        response = await rest_assistant.execute_request(
-            url=public_rest_url(CONSTANTS.TIME_PATH_URL, domain=domain),
-            method=RESTMethod.GET,
-            throttler_limit_id=CONSTANTS.TIME_PATH_URL,
-            timeout=CONSTANTS.WS_CONNECT_TIMEOUT_SECONDS,
-        )
-        answer = msgspec.convert(response, Union[_ServerTime, float, str])
-        if isinstance(answer, _ServerTime):
-            answer = answer.server_time or answer.result
-        return parse_server_time_ms(answer)
-    except Exception as exception:  # any failure means "use the local clock" (CancelledError still propagates)
-        _logger.debug(f"GRVT server time unavailable ({exception.__class__.__name__}), using the local clock.")
-        return time.time() * 1e3
+    """
+    The local clock in milliseconds, without a request. Hummingbot's status poll feeds this to the connector's
+    TimeSynchronizer, whose offset nothing here reads: signature expirations and session expiry use the local
+    clock, and GRVT documents no time route to synchronise with.
+    """
+    return time.time() * 1e3
 
 
 # ------------------------------------------------------------------------------------------------------------------
 # Timestamps (GRVT sends unix nanoseconds as strings)
 # ------------------------------------------------------------------------------------------------------------------
-def now_ns() -> int:
-    return time.time_ns()
+now_ns = time.time_ns
 
 
 def ns_to_seconds(value: Union[str, int, None]) -> float:
@@ -270,14 +224,6 @@ def expiration_ns(lifetime_seconds: float, now_nanoseconds: Optional[int] = None
 
 def quote_expiry_seconds(domain: str = CONSTANTS.DEFAULT_DOMAIN) -> float:
     """Signature lifetime of market-making quotes; GRVT_PERPETUAL_QUOTE_EXPIRY_SECONDS overrides."""
-    override = _env(domain, "QUOTE_EXPIRY_SECONDS")
-    if override is None:
-        return float(CONSTANTS.DEFAULT_QUOTE_EXPIRY_SECONDS)
-    try:
-        value = float(override)
-        if not value > 0:
-            raise ValueError
-    except ValueError:
-        raise ValueError(f"{CONSTANTS.ENV_PREFIX}_QUOTE_EXPIRY_SECONDS must be a positive number of seconds, "
-                         f"got '{override}'.") from None
-    return min(value, float(CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS))
+    seconds = _env_number(domain, "QUOTE_EXPIRY_SECONDS", float, CONSTANTS.DEFAULT_QUOTE_EXPIRY_SECONDS,
+                          "a positive number of seconds")
+    return float(min(seconds, CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS))

@@ -110,7 +110,7 @@ class GrvtPerpetualAuthTests(IsolatedAsyncioWrapperTestCase):
         self.auth = self.make_auth()
         self.login_url = web_utils.login_url(DOMAIN)
         self.private_url = web_utils.private_rest_url(CONSTANTS.OPEN_ORDERS_PATH_URL, domain=DOMAIN)
-        logger = GrvtPerpetualAuth.logger()
+        logger = logging.getLogger(GrvtPerpetualAuth.__module__)
         logger.setLevel(1)
         logger.addHandler(self)
         self.addCleanup(logger.removeHandler, self)
@@ -354,7 +354,7 @@ class GrvtPerpetualAuthTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual(2, len(self.login_calls(mock_api)))
 
     @aioresponses()
-    async def test_login_retries_with_exponential_backoff(self, mock_api):
+    async def test_login_retries_with_jittered_exponential_backoff(self, mock_api):
         self.auth = self.make_auth(BACKOFF_INITIAL_SECONDS=0.5, BACKOFF_MAX_SECONDS=1.5, MAX_LOGIN_ATTEMPTS=5)
         mock_api.post(self.login_url, status=500, body="oops")
         mock_api.post(self.login_url, status=429, body=json.dumps({"code": 1006, "message": "rate", "status": 429}))
@@ -365,7 +365,9 @@ class GrvtPerpetualAuthTests(IsolatedAsyncioWrapperTestCase):
         session = await self.auth.ensure_session()
 
         self.assertEqual("finally", session.cookie)
-        self.assertEqual([0.5, 1.0, 1.5, 1.5], [call.args[0] for call in self.auth._sleep.await_args_list])
+        delays = [call.args[0] for call in self.auth._sleep.await_args_list]
+        for delay, cap in zip(delays, (0.5, 1.0, 1.5, 1.5), strict=True):  # full jitter: within [cap / 2, cap]
+            self.assertTrue(cap / 2 <= delay <= cap, (delay, cap))
         self.assertEqual(5, len(self.login_calls(mock_api)))
 
     @aioresponses()

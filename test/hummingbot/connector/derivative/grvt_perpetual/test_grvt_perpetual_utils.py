@@ -134,13 +134,6 @@ class GrvtPerpetualUtilsTests(unittest.TestCase):
                   if item.client_field_data is not None and item.client_field_data.is_secure]
         self.assertEqual(list(MAINNET_FIELDS), secure)
 
-    def test_is_exchange_information_valid(self):
-        self.assertTrue(utils.is_exchange_information_valid({"instrument": "BTC_USDT_Perp", "kind": "PERPETUAL"}))
-        self.assertTrue(utils.is_exchange_information_valid({"kind": "PERPETUAL", "is_active": True}))
-        self.assertFalse(utils.is_exchange_information_valid({"kind": "PERPETUAL", "is_active": False}))
-        self.assertFalse(utils.is_exchange_information_valid({"kind": "FUTURE"}))
-        self.assertFalse(utils.is_exchange_information_valid(["PERPETUAL"]))
-
 
 class GrvtPerpetualDiscoveryTests(unittest.TestCase):
 

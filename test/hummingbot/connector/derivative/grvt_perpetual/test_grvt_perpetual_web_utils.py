@@ -8,6 +8,7 @@ from decimal import Decimal
 from unittest.mock import patch
 
 from aioresponses import aioresponses
+from yarl import URL
 
 from hummingbot.connector.derivative.grvt_perpetual import (
     grvt_perpetual_constants as CONSTANTS,
@@ -113,9 +114,10 @@ class GrvtPerpetualUrlTests(IsolatedAsyncioWrapperTestCase):
         with patch.dict(os.environ, {"GRVT_PERPETUAL_CHAIN_ID": " 326 "}):
             self.assertEqual(326, web_utils.chain_id(MAINNET))
             self.assertEqual(326, web_utils.endpoints(MAINNET).chain_id)
-        with patch.dict(os.environ, {"GRVT_PERPETUAL_CHAIN_ID": "testnet"}):
-            with self.assertRaisesRegex(ValueError, "GRVT_PERPETUAL_CHAIN_ID"):
-                web_utils.chain_id(MAINNET)
+        for invalid in ("testnet", "0", "-1"):
+            with patch.dict(os.environ, {"GRVT_PERPETUAL_CHAIN_ID": invalid}):
+                with self.assertRaisesRegex(ValueError, "GRVT_PERPETUAL_CHAIN_ID must be a positive integer"):
+                    web_utils.chain_id(MAINNET)
 
     def test_empty_override_is_ignored(self):
         with patch.dict(os.environ, {"GRVT_PERPETUAL_BASE_URL": "", "GRVT_PERPETUAL_CHAIN_ID": ""}):
@@ -183,16 +185,6 @@ class GrvtPerpetualConversionTests(IsolatedAsyncioWrapperTestCase):
         self.assertIsNone(web_utils.error_code({"code": 0}))
         self.assertIsNone(web_utils.error_code({"code": "abc"}))
 
-    def test_parse_server_time_units(self):
-        expected_ms = 1_767_292_408_400.0
-        self.assertEqual(expected_ms, web_utils.parse_server_time_ms("1767292408.4"))
-        self.assertEqual(expected_ms, web_utils.parse_server_time_ms("1767292408400"))
-        self.assertEqual(expected_ms, web_utils.parse_server_time_ms(1_767_292_408_400_000))
-        self.assertEqual(expected_ms, web_utils.parse_server_time_ms("1767292408400000000"))
-        for invalid in ("0", -1, "abc", None):
-            with self.assertRaises((ValueError, TypeError)):
-                web_utils.parse_server_time_ms(invalid)
-
 
 class GrvtPerpetualServerTimeTests(IsolatedAsyncioWrapperTestCase):
 
@@ -201,46 +193,27 @@ class GrvtPerpetualServerTimeTests(IsolatedAsyncioWrapperTestCase):
         patcher = patch.dict(os.environ, {"GRVT_PERPETUAL_BASE_URL": "http://127.0.0.1:18080"})
         patcher.start()
         self.addCleanup(patcher.stop)
-        self.time_url = "http://127.0.0.1:18080/time"
 
     @aioresponses()
-    async def test_server_time_in_milliseconds(self, mock_api):
-        mock_api.get(self.time_url, body=json.dumps({"server_time": "1767292408400"}))
-        self.assertEqual(1_767_292_408_400.0, await web_utils.get_current_server_time(domain=TESTNET))
-
-    @aioresponses()
-    async def test_server_time_in_nanoseconds_as_result(self, mock_api):
-        mock_api.get(self.time_url, body=json.dumps({"result": 1767292408400000000}))
-        self.assertEqual(1_767_292_408_400.0, await web_utils.get_current_server_time(domain=TESTNET))
-
-    @aioresponses()
-    async def test_missing_time_route_falls_back_to_local_clock(self, mock_api):
-        mock_api.get(self.time_url, status=404, body="404: Not Found")
+    async def test_server_time_is_the_local_clock_without_a_request(self, mock_api):
         before = time.time() * 1e3
-        server_time = await web_utils.get_current_server_time(throttler=web_utils.create_throttler())
+        server_time = await web_utils.get_current_server_time(throttler=web_utils.create_throttler(), domain=TESTNET)
         self.assertTrue(before <= server_time <= time.time() * 1e3)
+        self.assertEqual({}, mock_api.requests)
 
     @aioresponses()
-    async def test_malformed_time_falls_back_to_local_clock(self, mock_api):
-        mock_api.get(self.time_url, body=json.dumps({"server_time": "soon"}))
-        before = time.time() * 1e3
-        server_time = await web_utils.get_current_server_time()
-        self.assertTrue(before <= server_time <= time.time() * 1e3)
-
-    @aioresponses()
-    async def test_api_factory_syncs_time_and_sends_json(self, mock_api):
-        mock_api.get(self.time_url, body=json.dumps({"server_time": str(int(time.time() * 1e3))}))
+    async def test_api_factories_send_json_and_no_time_request(self, mock_api):
         url = web_utils.public_rest_url(CONSTANTS.INSTRUMENTS_PATH_URL, domain=TESTNET)
-        mock_api.post(url, body=json.dumps({"result": {"instrument": "BTC_USDT_Perp"}}))
-        factory = web_utils.build_api_factory(domain=TESTNET)
-        rest_assistant = await factory.get_rest_assistant()
-        response = await rest_assistant.execute_request(
-            url=url, data={"instrument": "BTC_USDT_Perp"}, method=RESTMethod.POST,
-            throttler_limit_id=CONSTANTS.INSTRUMENTS_PATH_URL)
-        self.assertEqual("BTC_USDT_Perp", response["result"]["instrument"])
-        requests = {(method, str(key)): calls for (method, key), calls in mock_api.requests.items()}
-        self.assertIn(("GET", self.time_url), requests)
-        post = requests[("POST", url)][0]
+        mock_api.post(url, body=json.dumps({"result": {"instrument": "BTC_USDT_Perp"}}), repeat=True)
+        for factory in (web_utils.build_api_factory(domain=TESTNET),
+                        web_utils.build_api_factory_without_time_synchronizer_pre_processor(throttler=None)):
+            rest_assistant = await factory.get_rest_assistant()
+            response = await rest_assistant.execute_request(
+                url=url, data={"instrument": "BTC_USDT_Perp"}, method=RESTMethod.POST,
+                throttler_limit_id=CONSTANTS.INSTRUMENTS_PATH_URL)
+            self.assertEqual("BTC_USDT_Perp", response["result"]["instrument"])
+        self.assertEqual([("POST", url)], [(method, str(key)) for method, key in mock_api.requests])
+        post = mock_api.requests[("POST", URL(url))][0]
         self.assertEqual("application/json", post.kwargs["headers"]["Content-Type"])
         self.assertEqual({"instrument": "BTC_USDT_Perp"}, json.loads(post.kwargs["data"]))
 
@@ -331,13 +304,7 @@ class GrvtPerpetualRateLimitTests(IsolatedAsyncioWrapperTestCase):
         self.assertTrue(all(re.match(r"^[a-z0-9_/]+$", limit.limit_id) for limit in CONSTANTS.RATE_LIMITS))
 
 
-class GrvtPerpetualServerTimeBodyTests(IsolatedAsyncioWrapperTestCase):
-
-    @aioresponses()
-    async def test_server_time_as_a_bare_number(self, mock_api):
-        with patch.dict(os.environ, {"GRVT_PERPETUAL_MARKET_DATA_URL": "http://127.0.0.1:18082"}):
-            mock_api.get("http://127.0.0.1:18082/time", body="1767292408400")
-            self.assertEqual(1_767_292_408_400.0, await web_utils.get_current_server_time())
+class GrvtPerpetualCandlesFeedNamesTests(unittest.TestCase):
 
     def test_candles_feed_alias(self):
         with patch.dict(os.environ, CLEAN_ENV, clear=True):
