@@ -310,7 +310,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
                              trading_pair: str, streams=None):
         """One request per stream (every subscribed stream by default) for ``instrument``."""
         for stream in streams or self._stream_selectors:
-            selector = web_utils.public_selector(instrument, self._stream_selectors[stream])
+            selector = f"{instrument}@{self._stream_selectors[stream]}"  # rate in ms, or replay limit for trades
             self._last_request_id += 1
             self._pending_requests[self._last_request_id] = _PendingRequest(method, stream, selector, trading_pair)
             await ws.send_json({

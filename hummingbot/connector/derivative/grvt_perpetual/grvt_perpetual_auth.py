@@ -139,9 +139,7 @@ class GrvtPerpetualAuth(AuthBase):
         """The sub-account id (decimal string) orders and private requests refer to."""
         return self._trading_account_id
 
-    # --------------------------------------------------------------------------------------------------------------
     # AuthBase
-    # --------------------------------------------------------------------------------------------------------------
     async def rest_authenticate(self, request: RESTRequest) -> RESTRequest:
         if not request.is_auth_required:
             return request
@@ -166,9 +164,7 @@ class GrvtPerpetualAuth(AuthBase):
             headers[CONSTANTS.ACCOUNT_ID_HEADER] = session.account_id
         return headers
 
-    # --------------------------------------------------------------------------------------------------------------
     # Session lifecycle
-    # --------------------------------------------------------------------------------------------------------------
     async def ensure_session(self) -> GrvtSession:
         """
         A usable session: the current one while it is outside the refresh margin; inside the margin the current
@@ -232,9 +228,7 @@ class GrvtPerpetualAuth(AuthBase):
             error = GrvtPerpetualAPIError.from_error_object(error)
         return getattr(error, "is_session_expired", False) is True
 
-    # --------------------------------------------------------------------------------------------------------------
     # Login
-    # --------------------------------------------------------------------------------------------------------------
     def _start_login(self) -> "asyncio.Task[GrvtSession]":
         task = self._login_task
         if task is None or task.done():

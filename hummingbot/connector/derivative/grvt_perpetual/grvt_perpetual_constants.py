@@ -10,9 +10,7 @@ from typing import Dict, List, Mapping, Optional, Tuple
 
 from hummingbot.core.api_throttler.data_types import LinkedLimitWeightPair, RateLimit
 
-# ---------------------------------------------------------------------------------------------------------------
 # Domains, hosts, chain ids
-# ---------------------------------------------------------------------------------------------------------------
 DEFAULT_DOMAIN = "grvt_perpetual"
 TESTNET_DOMAIN = "grvt_perpetual_testnet"
 
@@ -97,16 +95,12 @@ WS_HEARTBEAT_INTERVAL_SECONDS = 20.0  # websocket protocol ping; GRVT documents 
 WS_SILENCE_TIMEOUT_SECONDS = 30.0  # reconnect when nothing arrived for this long
 WS_CONNECT_TIMEOUT_SECONDS = 10.0
 
-# ---------------------------------------------------------------------------------------------------------------
 # Authentication / session
-# ---------------------------------------------------------------------------------------------------------------
 SESSION_COOKIE_NAME = "gravity"
 ACCOUNT_ID_HEADER = "X-Grvt-Account-Id"
 LOGIN_REMEMBER_ME_COOKIE = "rm=true"
 
-# ---------------------------------------------------------------------------------------------------------------
 # Orders, signing and numbers
-# ---------------------------------------------------------------------------------------------------------------
 PRICE_SCALE_DECIMAL = Decimal(10 ** 9)  # limit prices are signed as integers of 1e-9 quote units, every instrument
 NANOS_PER_SECOND = 1_000_000_000
 
@@ -131,9 +125,7 @@ TIME_IN_FORCE_VALUES: Dict[str, int] = {
 }
 TIME_IN_FORCE_NAMES: Dict[int, str] = {value: name for name, value in TIME_IN_FORCE_VALUES.items()}
 
-# ---------------------------------------------------------------------------------------------------------------
 # Error codes (REST error envelope {"code", "message", "status"} and JSON-RPC error {"code", "message"})
-# ---------------------------------------------------------------------------------------------------------------
 # Codes the connector branches on; errors.ERROR_EXPLANATIONS explains the ones a user may meet.
 ERROR_UNAUTHENTICATED = 1000
 ERROR_UNAUTHORIZED = 1001  # also what GRVT answers for a sub-account outside the API key's session
@@ -150,9 +142,7 @@ RETRYABLE_ERROR_CODES = frozenset({ERROR_INTERNAL, ERROR_UNKNOWN, ERROR_RATE_LIM
 HTTP_UNAUTHORIZED = 401
 HTTP_TOO_MANY_REQUESTS = 429
 
-# ---------------------------------------------------------------------------------------------------------------
 # Funding
-# ---------------------------------------------------------------------------------------------------------------
 FUNDING_RATE_PERCENT_SCALE = Decimal("0.01")  # GRVT rates are percent: "0.01" means 0.01 % = 0.0001
 DEFAULT_FUNDING_INTERVAL_HOURS = 8
 

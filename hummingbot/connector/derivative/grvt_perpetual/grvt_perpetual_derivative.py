@@ -292,8 +292,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
 
     # Factories
     def _create_web_assistants_factory(self) -> WebAssistantsFactory:
-        return web_utils.build_api_factory(throttler=self._throttler, time_synchronizer=self._time_synchronizer,
-                                           domain=self._domain, auth=self._auth)
+        return web_utils.build_api_factory(throttler=self._throttler, auth=self._auth)
 
     def _create_order_book_data_source(self) -> GrvtPerpetualAPIOrderBookDataSource:
         return GrvtPerpetualAPIOrderBookDataSource(trading_pairs=self._trading_pairs, connector=self,

@@ -18,6 +18,7 @@ from hummingbot.connector.derivative.grvt_perpetual import (
     grvt_perpetual_web_utils as web_utils,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import GrvtPerpetualAuth
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import GrvtPerpetualAPIError
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import Backoff
 from hummingbot.core.data_type.user_stream_tracker_data_source import UserStreamTrackerDataSource
 from hummingbot.core.web_assistant.connections.data_types import WSJSONRequest
@@ -74,7 +75,7 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
     async def _subscribe_channels(self, websocket_assistant: WSAssistant):
         self._last_sequence.clear()
         self._pending_subscriptions.clear()
-        selector = web_utils.private_selector(self.sub_account_id)
+        selector = str(self.sub_account_id)  # a private stream's updates of every instrument
         for stream in self._streams:
             self._request_id += 1
             self._pending_subscriptions[self._request_id] = stream
@@ -134,7 +135,7 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
 
     def _handle_error(self, message: Mapping[str, Any]):
         error = message.get("error") if isinstance(message.get("error"), Mapping) else message
-        code = web_utils.error_code(error)
+        code = GrvtPerpetualAPIError.from_error_object(error).code
         stream = self._pending_subscriptions.pop(message.get("id"), None)
         detail = f"{code}: {error.get('message', '')}" if code is not None else str(error)[:200]
         if code in CONSTANTS.SESSION_ERROR_CODES:

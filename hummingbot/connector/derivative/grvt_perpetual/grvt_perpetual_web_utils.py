@@ -11,20 +11,17 @@ GRVT_PERPETUAL_ALLOW_PLAINTEXT=true lets the mainnet domain use http/ws. <DOMAIN
 import contextlib
 import os
 import time
-from typing import Any, Callable, Mapping, NamedTuple, Optional, Union
+from typing import Any, Callable, NamedTuple, Optional, Union
 from urllib.parse import urlsplit, urlunsplit
 
 from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
-from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import GrvtPerpetualAPIError
 from hummingbot.core.api_throttler.async_throttler import AsyncThrottler
 from hummingbot.core.api_throttler.async_throttler_base import AsyncThrottlerBase
 from hummingbot.core.web_assistant.auth import AuthBase
 from hummingbot.core.web_assistant.web_assistants_factory import WebAssistantsFactory
 
 
-# ------------------------------------------------------------------------------------------------------------------
 # Endpoints
-# ------------------------------------------------------------------------------------------------------------------
 class GrvtEndpoints(NamedTuple):
     edge: str
     trades: str
@@ -149,36 +146,15 @@ def ws_rpc_method(path_url: str) -> str:
     return path
 
 
-def public_selector(instrument: str, secondary: Union[int, str]) -> str:
-    """'BTC_USDT_Perp@100' (rate in ms for book.d/ticker, replay limit for trade)."""
-    return f"{instrument}@{secondary}"
-
-
-def private_selector(sub_account_id: Union[int, str]) -> str:
-    """'<sub_account_id>': a private stream's updates of every instrument."""
-    return str(sub_account_id)
-
-
-def error_code(error: Mapping[str, Any]) -> Optional[int]:
-    """GRVT error code of a decoded REST or JSON-RPC error object; None when it carries none."""
-    return GrvtPerpetualAPIError.from_error_object(error).code
-
-
-# ------------------------------------------------------------------------------------------------------------------
 # Web assistants, throttler, server time
-# ------------------------------------------------------------------------------------------------------------------
 def create_throttler() -> AsyncThrottler:
     return AsyncThrottler(rate_limits=CONSTANTS.RATE_LIMITS)
 
 
-def build_api_factory(
-    throttler: Optional[AsyncThrottlerBase] = None,
-    time_synchronizer: Any = None,
-    domain: str = CONSTANTS.DEFAULT_DOMAIN,
-    auth: Optional[AuthBase] = None,
-) -> WebAssistantsFactory:
+def build_api_factory(throttler: Optional[AsyncThrottlerBase] = None,
+                      auth: Optional[AuthBase] = None) -> WebAssistantsFactory:
     """No time-synchronizer pre-processor: nothing GRVT checks depends on a server clock offset (see
-    get_current_server_time). `time_synchronizer` and `domain` are accepted for the usual connector call."""
+    get_current_server_time)."""
     return WebAssistantsFactory(throttler=throttler or create_throttler(), auth=auth)
 
 
@@ -197,9 +173,7 @@ async def get_current_server_time(
     return time.time() * 1e3
 
 
-# ------------------------------------------------------------------------------------------------------------------
 # Timestamps (GRVT sends unix nanoseconds as strings)
-# ------------------------------------------------------------------------------------------------------------------
 now_ns = time.time_ns
 
 

@@ -14,6 +14,7 @@ from hummingbot.connector.derivative.grvt_perpetual import (
     grvt_perpetual_constants as CONSTANTS,
     grvt_perpetual_web_utils as web_utils,
 )
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import GrvtPerpetualAPIError
 from hummingbot.core.api_throttler.async_throttler import AsyncThrottler
 from hummingbot.core.web_assistant.connections.data_types import RESTMethod
 from test.isolated_asyncio_wrapper_test_case import IsolatedAsyncioWrapperTestCase
@@ -174,16 +175,15 @@ class GrvtPerpetualConversionTests(IsolatedAsyncioWrapperTestCase):
                 with self.assertRaisesRegex(ValueError, "QUOTE_EXPIRY_SECONDS"):
                     web_utils.quote_expiry_seconds()
 
-    def test_selectors(self):
-        self.assertEqual("BTC_USDT_Perp@100", web_utils.public_selector("BTC_USDT_Perp", 100))
-        self.assertEqual("8289849667772468", web_utils.private_selector(8289849667772468))
+    def test_error_code_of_rest_and_json_rpc_error_objects(self):
+        def code(error):
+            return GrvtPerpetualAPIError.from_error_object(error).code
 
-    def test_error_code(self):
-        self.assertEqual(1000, web_utils.error_code({"code": 1000, "message": "unauthenticated", "status": 401}))
-        self.assertEqual(3000, web_utils.error_code({"code": "3000", "message": "Instrument is invalid"}))
-        self.assertIsNone(web_utils.error_code({"result": {"ack": True}}))
-        self.assertIsNone(web_utils.error_code({"code": 0}))
-        self.assertIsNone(web_utils.error_code({"code": "abc"}))
+        self.assertEqual(1000, code({"code": 1000, "message": "unauthenticated", "status": 401}))
+        self.assertEqual(3000, code({"code": "3000", "message": "Instrument is invalid"}))
+        self.assertIsNone(code({"result": {"ack": True}}))
+        self.assertIsNone(code({"code": 0}))
+        self.assertIsNone(code({"code": "abc"}))
 
 
 class GrvtPerpetualServerTimeTests(IsolatedAsyncioWrapperTestCase):
@@ -205,7 +205,7 @@ class GrvtPerpetualServerTimeTests(IsolatedAsyncioWrapperTestCase):
     async def test_api_factories_send_json_and_no_time_request(self, mock_api):
         url = web_utils.public_rest_url(CONSTANTS.INSTRUMENTS_PATH_URL, domain=TESTNET)
         mock_api.post(url, body=json.dumps({"result": {"instrument": "BTC_USDT_Perp"}}), repeat=True)
-        for factory in (web_utils.build_api_factory(domain=TESTNET),
+        for factory in (web_utils.build_api_factory(),
                         web_utils.build_api_factory_without_time_synchronizer_pre_processor(throttler=None)):
             rest_assistant = await factory.get_rest_assistant()
             response = await rest_assistant.execute_request(
