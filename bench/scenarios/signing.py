@@ -16,7 +16,7 @@ def _order_builder(connector, trading_pair: str, symbol: str, instrument):
     amount, base_price = Decimal("0.002"), Decimal("81000")
     if hasattr(connector, "_order_factory"):  # ours
         def build(i: int):
-            return connector._order_factory.build(
+            return connector.order_factory.build(
                 client_order_id=str((1 << 63) + i), instrument=instrument, is_buy=bool(i % 2), amount=amount,
                 order_type=OrderType.LIMIT, price=base_price + i % 500, reduce_only=False, expiry_seconds=None)
     else:  # upstream

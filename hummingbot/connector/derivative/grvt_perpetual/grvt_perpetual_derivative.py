@@ -143,11 +143,11 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         self._trading_required = trading_required
         self._trading_pairs = list(trading_pairs or [])
         self._signer = GrvtPerpetualOrderSigner(grvt_perpetual_private_key, chain_id=web_utils.chain_id(domain))
-        self._instruments: Dict[str, GrvtInstrument] = {}
+        self.instruments: Dict[str, GrvtInstrument] = {}
         self._instruments_by_pair: Dict[str, GrvtInstrument] = {}  # the first instrument of a pair, as symbols map
         self._nonce_creator = NonceCreator.for_microseconds()
         self._state_machine = GrvtOrderStateMachine()
-        self._order_metrics = GrvtOrderMetrics()
+        self.order_metrics = GrvtOrderMetrics()  # latency percentiles and error counters (GrvtOrderMetrics.summary)
         self._startup_task: Optional[asyncio.Task] = None
         super().__init__(balance_asset_limit=balance_asset_limit, rate_limits_share_pct=rate_limits_share_pct)
         # GRVT's account summary and the fill-triggered refresh keep balances current: no spot-style in-flight
@@ -156,28 +156,28 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
 
         expiry = order_expiry_seconds if order_expiry_seconds is not None else web_utils.quote_expiry_seconds(domain)
         requests = GrvtOrderEntryRequests(self._trading_account_id)
-        self._order_factory = GrvtSignedOrderFactory(self._signer, self._trading_account_id, expiry)
+        self.order_factory = GrvtSignedOrderFactory(self._signer, self._trading_account_id, expiry)
         self._rest = GrvtRestClient(domain, self._web_assistants_factory, self._throttler, self._auth,
                                     timeout=lambda: self.REST_REQUEST_TIMEOUT)
-        self._account = GrvtPerpetualAccountClient(self._trading_account_id, self._rest.private_post,
-                                                   self._rest.public_post, on_retry=self._order_metrics.count_retry)
+        self.account = GrvtPerpetualAccountClient(self._trading_account_id, self._rest.private_post,
+                                                  self._rest.public_post, on_retry=self.order_metrics.count_retry)
         self._rest_transport = GrvtPerpetualRestOrderTransport(requests, self._rest.order_call, self._throttler)
-        self._order_transport: GrvtPerpetualOrderTransport = self._rest_transport
+        self.order_transport: GrvtPerpetualOrderTransport = self._rest_transport
         if order_entry == utils.ORDER_ENTRY_WEBSOCKET:
             rpc = GrvtWsRpcClient(
                 url=lambda: web_utils.private_ws_url(self._domain), auth_headers=self._auth.get_ws_auth_headers,
                 invalidate_session=self._auth.invalidate_session, on_reconnect=self._on_order_socket_reconnect)
-            self._order_transport = GrvtFailoverOrderTransport(
+            self.order_transport = GrvtFailoverOrderTransport(
                 GrvtPerpetualWsOrderTransport(requests, rpc, self._throttler, self.WS_REQUEST_TIMEOUT),
                 self._rest_transport)
-        self._lifecycle = GrvtOrderLifecycle(
-            tracker=self._order_tracker, transport=lambda: self._order_transport, account=self._account,
-            state_machine=self._state_machine, metrics=self._order_metrics, now=self._now,
+        self.order_lifecycle = GrvtOrderLifecycle(
+            tracker=self._order_tracker, transport=lambda: self.order_transport, account=self.account,
+            state_machine=self._state_machine, metrics=self.order_metrics, now=self._now,
             trade_update=self._trade_update, traded_filter=self._traded_filter, logger=self.logger)
         self._heartbeat: Optional[GrvtCancelOnDisconnectHeartbeat] = None
         if self._cancel_on_disconnect_ms > 0:
-            self._heartbeat = GrvtCancelOnDisconnectHeartbeat(self._order_transport, self._cancel_on_disconnect_ms)
-        self._funding = GrvtFundingPayments(self._account, paid_is_positive,
+            self._heartbeat = GrvtCancelOnDisconnectHeartbeat(self.order_transport, self._cancel_on_disconnect_ms)
+        self._funding = GrvtFundingPayments(self.account, paid_is_positive,
                                             lambda pair: self._perpetual_trading.funding_info.get(pair), self.logger)
         self._balance_refresh = CoalescingRefresh(self._update_balances, self.BALANCE_REFRESH_MIN_INTERVAL, self.logger)
         self._stream_handlers = {
@@ -238,41 +238,16 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         return self._trading_required
 
     @property
-    def order_transport(self) -> GrvtPerpetualOrderTransport:
-        return self._order_transport
-
-    @property
-    def order_factory(self) -> GrvtSignedOrderFactory:
-        return self._order_factory
-
-    @property
-    def order_lifecycle(self) -> GrvtOrderLifecycle:
-        return self._lifecycle
-
-    @property
-    def order_metrics(self) -> GrvtOrderMetrics:
-        """Per-order latency percentiles and error counters (see GrvtOrderMetrics.summary)."""
-        return self._order_metrics
-
-    @property
-    def account(self) -> GrvtPerpetualAccountClient:
-        return self._account
-
-    @property
-    def instruments(self) -> Dict[str, GrvtInstrument]:
-        return self._instruments
-
-    @property
     def status_dict(self) -> Dict[str, bool]:
         status = super().status_dict
         if self.is_trading_required:
-            status["order_entry"] = not self._lifecycle.circuit.is_open
+            status["order_entry"] = not self.order_lifecycle.circuit.is_open
         return status
 
     @property
     def funding_fee_poll_interval(self) -> int:
         """Seconds between funding settlements: the shortest funding interval of the traded instruments."""
-        hours = [instrument.funding_interval_hours for instrument in self._instruments.values()
+        hours = [instrument.funding_interval_hours for instrument in self.instruments.values()
                  if instrument.funding_interval_hours and self._is_traded_instrument(instrument)]
         return int(min(hours or [CONSTANTS.DEFAULT_FUNDING_INTERVAL_HOURS]) * 3600)
 
@@ -320,8 +295,8 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         reply = await retry_query(
             lambda: self._rest.public_post(self.trading_rules_request_path, self._instruments_request(),
                                            GrvtResult[List[msgspec.Raw]]),
-            self.trading_rules_request_path, attempts=self._account.QUERY_ATTEMPTS,
-            on_retry=self._order_metrics.count_retry)
+            self.trading_rules_request_path, attempts=self.account.QUERY_ATTEMPTS,
+            on_retry=self.order_metrics.count_retry)
         return perpetual_instruments(reply.result, self.logger())
 
     async def _make_trading_pairs_request(self) -> List[GrvtInstrument]:
@@ -336,7 +311,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         if isinstance(exchange_info, dict):  # raw JSON (Hummingbot's test suites hand it in this form)
             exchange_info = perpetual_instruments(exchange_info.get("result") or [], self.logger())
         for instrument in exchange_info:
-            self._instruments[instrument.instrument] = instrument
+            self.instruments[instrument.instrument] = instrument
             self._instruments_by_pair.setdefault(trading_pair_of(instrument), instrument)
         return list(exchange_info)
 
@@ -348,10 +323,10 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
 
     async def _instrument_for_pair(self, trading_pair: str) -> GrvtInstrument:
         symbol = await self.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
-        instrument = self._instruments.get(symbol)
+        instrument = self.instruments.get(symbol)
         if instrument is None:
             await self._update_trading_rules()
-            instrument = self._instruments.get(symbol)
+            instrument = self.instruments.get(symbol)
         if instrument is None:
             raise ValueError(f"GRVT instrument {symbol} of {trading_pair} is unknown or inactive.")
         return instrument
@@ -406,7 +381,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
                      price: Any, **kwargs) -> str:
         """Validates the arguments, then creates the order in the background under a fresh client order id."""
         order_id = self._new_client_order_id()
-        self._order_metrics.submitted(order_id)
+        self.order_metrics.submitted(order_id)
         try:
             amount, price = self._checked_order_arguments(trading_pair, amount, order_type, price, kwargs)
         except GrvtOrderArgumentError as error:
@@ -429,7 +404,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             order_id=order_id, exchange_order_id=None, trading_pair=trading_pair, trade_type=trade_type,
             price=Decimal("0"), amount=Decimal("0"), order_type=order_type,
             position_action=position_action if isinstance(position_action, PositionAction) else PositionAction.NIL)
-        self._lifecycle.fail(self._order_tracker.active_orders[order_id], error)
+        self.order_lifecycle.fail(self._order_tracker.active_orders[order_id], error)
 
     def _new_client_order_id(self) -> str:
         """A decimal uint64 in GRVT's API-client range [2^63, 2^64 - 1]."""
@@ -439,7 +414,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     def _signed_order(self, order_id: str, instrument: GrvtInstrument, trade_type: TradeType, amount: Decimal,
                       order_type: OrderType, price: Decimal, position_action: PositionAction,
                       expiry_seconds: Optional[float] = None) -> Dict[str, Any]:
-        return self._order_factory.build(
+        return self.order_factory.build(
             client_order_id=order_id, instrument=instrument, is_buy=trade_type is TradeType.BUY, amount=amount,
             order_type=order_type, price=price, reduce_only=position_action is PositionAction.CLOSE,
             expiry_seconds=expiry_seconds)
@@ -451,14 +426,14 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         Sends the signed order; returns (None, timestamp) while GRVT has not assigned the order id (its create answer
         says "0x00"): the tracker records the real id when the stream or a status query reports it.
         """
-        self._lifecycle.check_order_entry()
+        self.order_lifecycle.check_order_entry()
         instrument = await self._instrument_for_pair(trading_pair)
         body = self._signed_order(order_id, instrument, trade_type, amount, order_type, price, position_action,
                                   kwargs.get("expiration_seconds"))
-        transport = self._order_transport
-        with self._lifecycle.creating(order_id):
+        transport = self.order_transport
+        with self.order_lifecycle.creating(order_id):
             ack = await transport.create_order(
-                body, on_sent=lambda: self._order_metrics.sent(order_id, transport.active.name))
+                body, on_sent=lambda: self.order_metrics.sent(order_id, transport.active.name))
         if ack.state is not None and ack.state.status is GrvtOrderStatus.REJECTED:
             raise GrvtOrderRejectedError(ack.state.reject_reason)
         return (ack.order_id if ack.has_exchange_id else None), self._now()
@@ -467,13 +442,13 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         exchange_order_id, _ = await self._place_order(
             order_id=order.client_order_id, trading_pair=order.trading_pair, amount=order.amount,
             trade_type=order.trade_type, order_type=order.order_type, price=order.price, **kwargs)
-        self._lifecycle.on_create_acknowledged(order, exchange_order_id)
+        self.order_lifecycle.on_create_acknowledged(order, exchange_order_id)
         return exchange_order_id
 
     def _on_order_failure(self, order_id: str, trading_pair: str, amount: Decimal, trade_type: TradeType,
                           order_type: OrderType, price: Optional[Decimal], exception: Exception, **kwargs):
         order = self._order_tracker.fetch_tracked_order(order_id)
-        if order is not None and self._lifecycle.on_create_failed(order, exception):
+        if order is not None and self.order_lifecycle.on_create_failed(order, exception):
             return  # GRVT may have executed it: the lifecycle looks it up by client id before deciding
         super()._on_order_failure(order_id=order_id, trading_pair=trading_pair, amount=amount, trade_type=trade_type,
                                   order_type=order_type, price=price, exception=exception, **kwargs)
@@ -483,7 +458,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         if order is None:  # a lost order GRVT does not know either: the tracker releases it
             super()._update_order_after_failure(order_id=order_id, trading_pair=trading_pair, exception=exception)
         else:
-            self._lifecycle.fail(order, exception or IOError("order failed"))
+            self.order_lifecycle.fail(order, exception or IOError("order failed"))
 
     def batch_order_create(self, orders_to_create: List[Union[LimitOrder, MarketOrder]]) -> List[LimitOrder]:
         """
@@ -494,11 +469,11 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         created = []
         for order in orders_to_create:
             order = order.copy_with_id(client_order_id=self._new_client_order_id())
-            self._order_metrics.submitted(order.client_order_id)
+            self.order_metrics.submitted(order.client_order_id)
             created.append(order)
             prepared = self._prepare_batch_order(order)
             if prepared is not None:
-                self._lifecycle.queue_bulk(prepared[0].trading_pair, create=prepared)
+                self.order_lifecycle.queue_bulk(prepared[0].trading_pair, create=prepared)
         return created
 
     def batch_order_cancel(self, orders_to_cancel: List[LimitOrder]):
@@ -506,7 +481,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         for limit_order in orders_to_cancel:
             order = self._order_tracker.fetch_tracked_order(limit_order.client_order_id)
             if order is not None:
-                self._lifecycle.queue_bulk(order.trading_pair, cancel=order)
+                self.order_lifecycle.queue_bulk(order.trading_pair, cancel=order)
 
     def _prepare_batch_order(self, order: Union[LimitOrder, MarketOrder]):
         """(tracked order, signed body), or None after failing the order for its arguments."""
@@ -534,18 +509,18 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
 
     # Cancels
     async def _place_cancel(self, order_id: str, tracked_order: InFlightOrder) -> bool:
-        return await self._lifecycle.cancel(tracked_order)
+        return await self.order_lifecycle.cancel(tracked_order)
 
     async def _execute_order_cancel(self, order: InFlightOrder) -> Optional[str]:
-        return order.client_order_id if await self._lifecycle.cancel(order) else None
+        return order.client_order_id if await self.order_lifecycle.cancel(order) else None
 
     async def cancel_all(self, timeout_seconds: float) -> List[CancellationResult]:
         """One cancel_all_orders for the traded pairs, stream confirmations, then whatever remains one by one."""
-        return await self._lifecycle.cancel_all(timeout_seconds)
+        return await self.order_lifecycle.cancel_all(timeout_seconds)
 
     async def cancel_untracked_open_orders(self) -> List[str]:
         """Cancels the open orders of the traded pairs that this bot does not track; returns their GRVT ids."""
-        return await self._lifecycle.cancel_untracked(await self._lifecycle.untracked_open_orders())
+        return await self.order_lifecycle.cancel_untracked(await self.order_lifecycle.untracked_open_orders())
 
     # Order status and fills through REST
     def _is_request_exception_related_to_time_synchronizer(self, request_exception: Exception) -> bool:
@@ -560,13 +535,13 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     async def _update_order_status(self):
         # orders whose create is in flight or whose outcome the lifecycle resolves are left to it
         polled = [order for order in self._order_tracker.active_orders.values()
-                  if not self._lifecycle.is_managed(order.client_order_id)]
+                  if not self.order_lifecycle.is_managed(order.client_order_id)]
         await self._update_orders_fills(orders=list(self._order_tracker.all_fillable_orders.values()))
         await self._update_orders_with_error_handler(orders=polled,
                                                      error_handler=self._handle_update_error_for_active_order)
 
     async def _request_order_status(self, tracked_order: InFlightOrder) -> OrderUpdate:
-        order = await self._account.order(tracked_order.client_order_id, attempts=1)
+        order = await self.account.order(tracked_order.client_order_id, attempts=1)
         return self._state_machine.order_update(tracked_order, order.state, order.order_id, self._now()) or \
             tracked_order_update(tracked_order, tracked_order.current_state, self._now())
 
@@ -576,7 +551,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         if self._is_order_not_found_during_status_update_error(error):
             await self._order_tracker.process_order_not_found(order.client_order_id)
         else:
-            self._order_metrics.errors += 1
+            self.order_metrics.errors += 1
             self.logger().warning(f"Status of order {order.client_order_id} unknown for now: {error}.")
 
     async def _all_trade_updates_for_order(self, order: InFlightOrder) -> List[TradeUpdate]:
@@ -596,19 +571,19 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
                 continue
             for fill in fills:
                 if any(_fill_belongs_to(fill, order) for order in pair_orders):
-                    self._lifecycle.on_fill(fill)
+                    self.order_lifecycle.on_fill(fill)
 
     async def _fills_since(self, trading_pair: str, since: float) -> List[GrvtFill]:
         """Fills of the pair from shortly before `since` (seconds; orders restored without a time: all pages)."""
         start_ns = web_utils.seconds_to_ns(since - self.FILL_HISTORY_MARGIN_SECONDS) if since and since > 0 else 0
-        return await self._account.fills(await self._instrument_for_pair(trading_pair), max(0, start_ns))
+        return await self.account.fills(await self._instrument_for_pair(trading_pair), max(0, start_ns))
 
     def _trade_update(self, fill: GrvtFill, order: InFlightOrder) -> TradeUpdate:
         return trade_update_from_fill(fill, order, self.trade_fee_schema(), order.quote_asset)
 
     # Balances, positions, leverage, position mode
     async def _update_balances(self):
-        summary = await self._account.account_summary()
+        summary = await self.account.account_summary()
         seen = set()
         for balance in summary.spot_balances:
             seen.add(balance.currency)
@@ -626,7 +601,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
 
     async def _update_positions(self):
         reported = set()
-        for position in await self._account.positions():
+        for position in await self.account.positions():
             trading_pair = await self._apply_position(position)
             if trading_pair is not None:
                 reported.add(trading_pair)
@@ -664,14 +639,14 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     async def _set_trading_pair_leverage(self, trading_pair: str, leverage: int) -> Tuple[bool, str]:
         try:
             symbol = await self.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
-            confirmed = await self._account.set_initial_leverage(symbol, leverage)
+            confirmed = await self.account.set_initial_leverage(symbol, leverage)
         except Exception as exception:
             return False, str(exception)
         return (True, "") if confirmed else (False, f"GRVT did not confirm leverage {leverage} for {trading_pair}.")
 
     async def _sync_initial_leverage(self):
         """Reads the leverage GRVT applies to each traded instrument (set in the UI or by an earlier run)."""
-        for setting in await self._account.initial_leverages():
+        for setting in await self.account.initial_leverages():
             trading_pair = await self._trading_pair_for_symbol(setting.instrument)
             if trading_pair in self._trading_pairs:
                 self._perpetual_trading.set_leverage(trading_pair, int(setting.leverage))
@@ -715,7 +690,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             try:
                 await self._process_user_stream_event(event_message)
             except Exception:
-                self._order_metrics.errors += 1
+                self.order_metrics.errors += 1
                 self.logger().error("Unexpected error in user stream listener loop.", exc_info=True)
 
     async def _process_user_stream_event(self, event_message: Any):
@@ -730,10 +705,10 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
 
     async def _on_order_state(self, feed: Any):
         report = load(feed, GrvtOrderStateFeed)
-        self._lifecycle.on_order_report(report.client_order_id, report.order_id, report.order_state)
+        self.order_lifecycle.on_order_report(report.client_order_id, report.order_id, report.order_state)
 
     async def _on_fill(self, feed: Any):
-        self._lifecycle.on_fill(load(feed, GrvtFill))
+        self.order_lifecycle.on_fill(load(feed, GrvtFill))
         self._balance_refresh.request()
 
     async def _on_position(self, feed: Any):
@@ -747,10 +722,10 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         notice = load(feed, GrvtCancelStatus)
         self.logger().info(f"GRVT cancel notice for order {notice.client_order_id or notice.order_id}: "
                            f"{notice.cancel_status.value} ({notice.reason}).")
-        self._lifecycle.on_cancel_notice(notice)
+        self.order_lifecycle.on_cancel_notice(notice)
 
     def _count_reconnect(self):
-        self._order_metrics.reconnects += 1
+        self.order_metrics.reconnects += 1
 
     def _on_order_socket_reconnect(self):
         self._count_reconnect()
@@ -760,7 +735,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     async def start_network(self):
         await super().start_network()
         if self.is_trading_required:
-            self._order_transport.start()
+            self.order_transport.start()
             self._startup_task = safe_ensure_future(self._startup_sync())
             if self._heartbeat is not None:
                 self._heartbeat.start()
@@ -772,8 +747,8 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         if self._heartbeat is not None:
             await self._heartbeat.stop()
         self._balance_refresh.cancel()
-        await self._lifecycle.stop()
-        await self._order_transport.stop()
+        await self.order_lifecycle.stop()
+        await self.order_transport.stop()
         await super().stop_network()
 
     async def _startup_sync(self):
@@ -798,7 +773,8 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
 
     async def _reconcile(self):
         """Restored and live orders learn their GRVT state and id; untracked open orders are reported or cancelled."""
-        await self._lifecycle.reconcile(cancel_untracked=self._untracked_orders_policy == utils.UNTRACKED_ORDERS_CANCEL)
+        cancel_untracked = self._untracked_orders_policy == utils.UNTRACKED_ORDERS_CANCEL
+        await self.order_lifecycle.reconcile(cancel_untracked=cancel_untracked)
 
     # Helpers
     def _now(self) -> float:

@@ -53,13 +53,13 @@ class StubConnector:
     def __init__(self, api_factory, domain: str, instruments: Dict[str, str]):
         self._api_factory = api_factory
         self._domain = domain
-        self._instruments = dict(instruments)
+        self.instruments = dict(instruments)
 
     async def exchange_symbol_associated_to_pair(self, trading_pair: str) -> str:
-        return self._instruments[trading_pair]
+        return self.instruments[trading_pair]
 
     async def trading_pair_associated_to_exchange_symbol(self, symbol: str) -> str:
-        for trading_pair, instrument in self._instruments.items():
+        for trading_pair, instrument in self.instruments.items():
             if instrument == symbol:
                 return trading_pair
         raise KeyError(symbol)
@@ -137,7 +137,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         data_source.logger().addHandler(self)
         # as subscribing does; frames of instruments not mapped are dropped
         data_source._instrument_to_pair.update(
-            {self.connector._instruments[pair]: pair for pair in trading_pairs if pair in self.connector._instruments})
+            {self.connector.instruments[pair]: pair for pair in trading_pairs if pair in self.connector.instruments})
         return data_source
 
     async def asyncTearDown(self) -> None:

@@ -284,7 +284,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
             trading_pairs=[self.trading_pair],
             **kwargs,
         )
-        exchange._instruments[self.instrument] = GrvtInstrument.from_json(self.instrument_json())
+        exchange.instruments[self.instrument] = GrvtInstrument.from_json(self.instrument_json())
         exchange.account.QUERY_ATTEMPTS = 1  # retries of queries have tests of their own
         return exchange
 
@@ -556,7 +556,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
 
     def _simulate_trading_rules_initialized(self):
         super()._simulate_trading_rules_initialized()
-        self.exchange._instruments[self.instrument] = GrvtInstrument.from_json(self.instrument_json())
+        self.exchange.instruments[self.instrument] = GrvtInstrument.from_json(self.instrument_json())
 
     def test_get_buy_and_sell_collateral_tokens(self):
         self._simulate_trading_rules_initialized()
@@ -842,7 +842,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
     @aioresponses()
     async def test_order_on_an_unknown_instrument_fails_clearly(self, mock_api):
         self._simulate_trading_rules_initialized()
-        self.exchange._instruments.clear()
+        self.exchange.instruments.clear()
         self.configure_post(mock_api, self.trading_rules_url, {"result": []})
         self.exchange._set_current_timestamp(CREATION_TS)
         order_id = self.exchange.buy(self.trading_pair, Decimal("1"), OrderType.LIMIT, Decimal("10000"),
@@ -1347,9 +1347,9 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
 
     def test_funding_poll_interval_follows_the_instrument_funding_interval(self):
         self.assertEqual(8 * 3600, self.exchange.funding_fee_poll_interval)
-        self.exchange._instruments[self.instrument] = GrvtInstrument.from_json(
+        self.exchange.instruments[self.instrument] = GrvtInstrument.from_json(
             self.instrument_json(funding_interval_hours=1))
-        self.exchange._instruments["ETH_USDT_Perp"] = GrvtInstrument.from_json(
+        self.exchange.instruments["ETH_USDT_Perp"] = GrvtInstrument.from_json(
             self.instrument_json(instrument="ETH_USDT_Perp", base="ETH", quote="USDT", funding_interval_hours=4))
         self.assertEqual(3600, self.exchange.funding_fee_poll_interval)
 
@@ -1532,14 +1532,14 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.configure_post(mock_api, open_orders_url,
                             {"result": [self.order_json("9223372036854770000", order_id="0x0b")]})
         self.configure_successful_cancelation_response(None, mock_api)
-        with patch.object(self.exchange._order_transport, "cancel_all_orders", new_callable=AsyncMock) as cancel_all:
+        with patch.object(self.exchange.order_transport, "cancel_all_orders", new_callable=AsyncMock) as cancel_all:
             self.assertEqual([], await self.exchange.cancel_all(1))
         cancel_all.assert_awaited_once_with(base=[self.base_asset], quote=[self.quote_asset])
         self.assertEqual({"sub_account_id": SUB_ACCOUNT, "order_id": "0x0b"},
                          self.body(self._all_executed_requests(mock_api, self.cancel_url)[0]))
 
         self.configure_post(mock_api, open_orders_url, {"result": []})
-        with patch.object(self.exchange._order_transport, "cancel_all_orders", new_callable=AsyncMock,
+        with patch.object(self.exchange.order_transport, "cancel_all_orders", new_callable=AsyncMock,
                           side_effect=IOError("down")):
             self.assertEqual([], await self.exchange.cancel_all(1))
         self.assertTrue(self.is_logged_containing("WARNING", "GRVT cancel_all_orders failed (down)"))
