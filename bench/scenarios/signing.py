@@ -14,7 +14,7 @@ def _order_builder(connector, trading_pair: str, symbol: str, instrument):
     """A function(i) building and signing order i the way the connector does when it places an order."""
     from hummingbot.core.data_type.common import OrderType, TradeType
     amount, base_price = Decimal("0.002"), Decimal("81000")
-    if hasattr(connector, "_order_factory"):  # ours
+    if hasattr(connector, "order_factory"):  # ours
         def build(i: int):
             return connector.order_factory.build(
                 client_order_id=str((1 << 63) + i), instrument=instrument, is_buy=bool(i % 2), amount=amount,
