@@ -116,15 +116,6 @@ DEFAULT_QUOTE_EXPIRY_SECONDS = 10 * 60  # market-making quotes: a dead-man switc
 EIP712_DOMAIN_NAME = "GRVT Exchange"
 EIP712_DOMAIN_VERSION = "0"
 
-# Time in force: API names and the uint8 values that are signed.
-TIME_IN_FORCE_GOOD_TILL_TIME = "GOOD_TILL_TIME"
-TIME_IN_FORCE_IMMEDIATE_OR_CANCEL = "IMMEDIATE_OR_CANCEL"
-TIME_IN_FORCE_VALUES: Dict[str, int] = {
-    TIME_IN_FORCE_GOOD_TILL_TIME: 1, "ALL_OR_NONE": 2, TIME_IN_FORCE_IMMEDIATE_OR_CANCEL: 3, "FILL_OR_KILL": 4,
-    "RETAIL_PRICE_IMPROVEMENT": 5,
-}
-TIME_IN_FORCE_NAMES: Dict[int, str] = {value: name for name, value in TIME_IN_FORCE_VALUES.items()}
-
 # Error codes (REST error envelope {"code", "message", "status"} and JSON-RPC error {"code", "message"})
 # Codes the connector branches on; errors.ERROR_EXPLANATIONS explains the ones a user may meet.
 ERROR_UNAUTHENTICATED = 1000

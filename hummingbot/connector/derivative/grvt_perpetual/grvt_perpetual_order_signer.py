@@ -17,6 +17,7 @@ import coincurve
 from sha3 import keccak_256
 
 from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import GrvtTimeInForce
 
 NumberLike = Union[Decimal, str, int]
 Fields = Tuple[Tuple[str, str], ...]
@@ -80,10 +81,17 @@ def _integer(value: Union[int, str], name: str) -> int:
     raise ValueError(f"{name} must be an integer or an integer string, got {value!r}.")
 
 
+# The uint8 each time in force is signed as (orders carry the name).
+SIGNED_TIME_IN_FORCE: Dict[str, int] = {
+    GrvtTimeInForce.GOOD_TILL_TIME: 1, GrvtTimeInForce.ALL_OR_NONE: 2, GrvtTimeInForce.IMMEDIATE_OR_CANCEL: 3,
+    GrvtTimeInForce.FILL_OR_KILL: 4, GrvtTimeInForce.RETAIL_PRICE_IMPROVEMENT: 5,
+}
+
+
 def time_in_force_value(time_in_force: Union[int, str]) -> int:
     """Signed uint8 of a time in force given by name ('GOOD_TILL_TIME') or value (1)."""
-    value = CONSTANTS.TIME_IN_FORCE_VALUES.get(time_in_force) if type(time_in_force) is str else time_in_force
-    if type(value) is not int or value not in CONSTANTS.TIME_IN_FORCE_NAMES:
+    value = SIGNED_TIME_IN_FORCE.get(time_in_force) if isinstance(time_in_force, str) else time_in_force
+    if type(value) is not int or value not in SIGNED_TIME_IN_FORCE.values():
         raise ValueError(f"Unknown time in force {time_in_force!r}.")
     return value
 
