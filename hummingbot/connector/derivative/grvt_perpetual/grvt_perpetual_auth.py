@@ -2,13 +2,8 @@
 GRVT session handling: API-key login on the edge gateway, the `gravity` session cookie and the
 X-Grvt-Account-Id header on private REST calls and on the private socket's upgrade request.
 
-- The cookie's `Expires` (RFC 1123, GMT) is read as UTC whatever the local time zone; `Max-Age` wins when present;
-  without either the session is assumed to live DEFAULT_SESSION_TTL_SECONDS.
-- Sessions are refreshed ahead of expiry: inside the refresh margin a background login starts while requests keep
-  using the still-valid cookie; only an expired (or invalidated) session makes callers wait.
 - Concurrent callers share one login (one in-flight task); logins go through the throttler (auth pool) and are
   retried with jittered exponential backoff, except when GRVT refuses the key (HTTP 4xx other than 408/429).
-- `run_with_session_retry` re-logs in and retries once when a call fails with HTTP 401 / error 1000.
 - Empty keys are accepted (Hummingbot builds non-trading instances with them); a private call then fails clearly.
 Secrets (API key, cookie) never appear in logs, exceptions or reprs.
 """
@@ -139,7 +134,6 @@ class GrvtPerpetualAuth(AuthBase):
         """The sub-account id (decimal string) orders and private requests refer to."""
         return self._trading_account_id
 
-    # AuthBase
     async def rest_authenticate(self, request: RESTRequest) -> RESTRequest:
         if not request.is_auth_required:
             return request
@@ -164,7 +158,6 @@ class GrvtPerpetualAuth(AuthBase):
             headers[CONSTANTS.ACCOUNT_ID_HEADER] = session.account_id
         return headers
 
-    # Session lifecycle
     async def ensure_session(self) -> GrvtSession:
         """
         A usable session: the current one while it is outside the refresh margin; inside the margin the current
@@ -228,7 +221,6 @@ class GrvtPerpetualAuth(AuthBase):
             error = GrvtPerpetualAPIError.from_error_object(error)
         return getattr(error, "is_session_expired", False) is True
 
-    # Login
     def _start_login(self) -> "asyncio.Task[GrvtSession]":
         task = self._login_task
         if task is None or task.done():
