@@ -1,9 +1,6 @@
 """
 Static facts about the GRVT exchange used across the connector: domains, hosts, routes, streams, enums,
 error codes and the rate-limit table.
-
-Numbers that GRVT does not document (rate-limit costs) are kept in small tables here so they can be changed in one
-place; `build_rate_limits` turns the cost table into Hummingbot throttler rules.
 """
 from decimal import Decimal
 from typing import Dict, List, Mapping, Optional, Tuple
@@ -21,10 +18,8 @@ CHAIN_IDS: Dict[str, int] = {DEFAULT_DOMAIN: 325, TESTNET_DOMAIN: 326}
 WS_PATH = "/ws/full"  # JSON-RPC 2.0 with full field names
 ENV_PREFIX = "GRVT_PERPETUAL"
 
-# ---------------------------------------------------------------------------------------------------------------
 # REST routes (all POST with a JSON body). Paths are relative to the gateway base URL and are also the throttler
 # limit ids.
-# ---------------------------------------------------------------------------------------------------------------
 LOGIN_PATH_URL = "auth/api_key/login"  # edge
 
 # market-data gateway (public)
@@ -65,10 +60,8 @@ CANCEL_ON_DISCONNECT_MAX_MS = 300_000
 CANCEL_TIME_TO_LIVE_MAX_MS = 5_000
 PERPETUAL_KIND = "PERPETUAL"
 
-# ---------------------------------------------------------------------------------------------------------------
 # WebSocket streams. Selector grammar: public "<instrument>@<rate or limit>", private "<sub_account_id>" (all
 # instruments) or "<sub_account_id>-<instrument>".
-# ---------------------------------------------------------------------------------------------------------------
 WS_BOOK_DELTA_STREAM = "v1.book.d"
 WS_TRADE_STREAM = "v1.trade"
 WS_TICKER_SNAPSHOT_STREAM = "v1.ticker.s"
@@ -116,8 +109,7 @@ DEFAULT_QUOTE_EXPIRY_SECONDS = 10 * 60  # market-making quotes: a dead-man switc
 EIP712_DOMAIN_NAME = "GRVT Exchange"
 EIP712_DOMAIN_VERSION = "0"
 
-# Error codes (REST error envelope {"code", "message", "status"} and JSON-RPC error {"code", "message"})
-# Codes the connector branches on; errors.ERROR_EXPLANATIONS explains the ones a user may meet.
+# Error codes the connector branches on; errors.ERROR_EXPLANATIONS explains the ones a user may meet.
 ERROR_UNAUTHENTICATED = 1000
 ERROR_UNAUTHORIZED = 1001  # also what GRVT answers for a sub-account outside the API key's session
 ERROR_INTERNAL = 1002
@@ -137,17 +129,13 @@ HTTP_TOO_MANY_REQUESTS = 429
 FUNDING_RATE_PERCENT_SCALE = Decimal("0.01")  # GRVT rates are percent: "0.01" means 0.01 % = 0.0001
 DEFAULT_FUNDING_INTERVAL_HOURS = 8
 
-# ---------------------------------------------------------------------------------------------------------------
-# Rate limits
-#
-# GRVT limits are token based per endpoint and tier. The costs below are ccxt's table (citing help.grvt.io "What
-# are the rate limitations on GRVT"): one token every 10 ms, i.e. 100 tokens per second, each call costing `cost`
-# tokens. Every route gets its own bucket (its GRVT limit) linked to one pool. Pools keep order entry apart from
-# polling and market data, so a burst of polling never delays an order or a cancel.
+# Rate limits: GRVT limits are token based per endpoint and tier. The costs below are ccxt's table (citing
+# help.grvt.io "What are the rate limitations on GRVT"): one token every 10 ms, i.e. 100 tokens per second, each call
+# costing `cost` tokens. Every route gets its own bucket (its GRVT limit) linked to one pool. Pools keep order entry
+# apart from polling and market data, so a burst of polling never delays an order or a cancel.
 # Rare, expensive calls (login, cancel-all, the cancel-on-disconnect heartbeat) and polling use longer windows so a
 # bucket always holds several calls, even after Hummingbot scales limits down by `rate_limits_share_pct` (the
 # throttler scales limits, not weights; a bucket smaller than one call's weight would block forever).
-# ---------------------------------------------------------------------------------------------------------------
 TOKENS_PER_SECOND = 100
 
 AUTH_POOL = "grvt_auth_pool"

@@ -21,7 +21,6 @@ from hummingbot.core.web_assistant.auth import AuthBase
 from hummingbot.core.web_assistant.web_assistants_factory import WebAssistantsFactory
 
 
-# Endpoints
 class GrvtEndpoints(NamedTuple):
     edge: str
     trades: str
@@ -73,7 +72,6 @@ def chain_id(domain: str = CONSTANTS.DEFAULT_DOMAIN) -> int:
 
 
 def endpoints(domain: str = CONSTANTS.DEFAULT_DOMAIN) -> GrvtEndpoints:
-    """The five gateway URLs and the chain id of a domain, environment overrides applied."""
     host = _host(domain)
     base = _env(domain, "BASE_URL")
 
@@ -146,7 +144,6 @@ def ws_rpc_method(path_url: str) -> str:
     return path
 
 
-# Web assistants, throttler, server time
 def create_throttler() -> AsyncThrottler:
     return AsyncThrottler(rate_limits=CONSTANTS.RATE_LIMITS)
 
