@@ -60,7 +60,6 @@ class GrvtPerpetualAccountClient:
         """A request body of this sub-account; fields given as None are left out."""
         return {"sub_account_id": self._sub_account_id, **{key: val for key, val in fields.items() if val is not None}}
 
-    # Orders and fills
     async def order(self, client_order_id: str, attempts: Optional[int] = None) -> GrvtOrder:
         """The order with this client id; GrvtPerpetualAPIError 1004 when GRVT does not know it."""
         reply = await self._query(CONSTANTS.ORDER_PATH_URL, self.body(client_order_id=client_order_id),
@@ -84,7 +83,6 @@ class GrvtPerpetualAccountClient:
             reached_start=lambda page: any(fill.event_time < start_ns for fill in page))
         return [fill for fill in fills if fill.instrument == instrument.instrument and fill.event_time >= start_ns]
 
-    # Account state
     async def account_summary(self) -> GrvtSubAccount:
         reply = await self._query(CONSTANTS.ACCOUNT_SUMMARY_PATH_URL, self.body(), GrvtResult[GrvtSubAccount])
         return reply.result
@@ -104,7 +102,6 @@ class GrvtPerpetualAccountClient:
             GrvtSuccess)
         return reply.success
 
-    # Funding
     async def funding_payments(
         self, instrument: str, after_ns: int = 0, latest_only: bool = False
     ) -> List[GrvtFundingPayment]:
@@ -127,7 +124,6 @@ class GrvtPerpetualAccountClient:
             GrvtResult[List[GrvtFundingRate]], public=True)
         return reply.result[0].funding_rate * CONSTANTS.FUNDING_RATE_PERCENT_SCALE if reply.result else None
 
-    # Helpers
     async def _query(self, path_url: str, body: Dict[str, Any], reply_type: Type[T], public: bool = False,
                      attempts: Optional[int] = None) -> T:
         post = self._public_post if public else self._private_post

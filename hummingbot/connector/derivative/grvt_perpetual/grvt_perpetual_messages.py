@@ -14,6 +14,7 @@ from typing import Any, Generic, List, Optional, Type, TypeVar, Union
 import msgspec
 
 from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_web_utils as web_utils
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_constants import PERPETUAL_KIND
 
 T = TypeVar("T")
 _ZERO = Decimal("0")
@@ -82,7 +83,6 @@ def is_real_order_id(order_id: Optional[str]) -> bool:
 class _Message(msgspec.Struct, kw_only=True):
     @classmethod
     def from_json(cls, data: Any):
-        """From JSON text or already parsed JSON."""
         return load(data, cls)
 
 
@@ -219,7 +219,7 @@ class GrvtInstrument(_Message, kw_only=True):
 
     @property
     def is_perpetual(self) -> bool:
-        return self.kind == "PERPETUAL"
+        return self.kind == PERPETUAL_KIND
 
 
 class GrvtCancelStatus(_Message, kw_only=True):

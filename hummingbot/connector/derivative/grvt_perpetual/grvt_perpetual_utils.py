@@ -62,7 +62,6 @@ def _unset_means(default: T) -> Callable[[Callable[[Any], T]], Callable[[Any], T
 
 
 def _invalid(problem: str, value: Any) -> ValueError:
-    """The one-line error of a bad option value."""
     return ValueError(f"The GRVT {problem}, got {value!r}.")
 
 
@@ -115,16 +114,13 @@ def funding_paid_is_positive_option(value: Any) -> bool:
     return paid
 
 
-# At start, open orders this bot does not track are reported (the default) or cancelled.
 untracked_open_orders_option = _choice("untracked open orders policy",
                                        (UNTRACKED_ORDERS_REPORT, UNTRACKED_ORDERS_CANCEL))
-# Orders go over the trades socket as JSON-RPC (REST while it is down; the default) or over REST only.
 order_entry_option = _choice("order entry", (ORDER_ENTRY_WEBSOCKET, ORDER_ENTRY_REST))
 
 
 def _option_fields() -> Dict[str, Tuple[Any, Any]]:
-    """Field suffix -> (type, field) of the options: connect keys so that Hummingbot passes them to the constructor;
-    never prompted, not secret (stored as is)."""
+    """Field suffix -> (type, field) of the options, connect keys so that Hummingbot passes them to the constructor."""
     def option(kind: Any, check: Callable[[Any], Any], default: Any, prompt: str, description: str) -> Tuple[Any, Any]:
         extra = {"prompt": prompt, "is_secure": False, "is_connect_key": True, "prompt_on_new": False}
         return Annotated[kind, BeforeValidator(check)], Field(default, description=description, json_schema_extra=extra)
