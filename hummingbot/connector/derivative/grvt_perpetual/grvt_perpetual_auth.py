@@ -215,8 +215,8 @@ class GrvtPerpetualAuth(AuthBase):
 
     @staticmethod
     def is_session_error(error: Any) -> bool:
-        """True for a failure a new login can fix (GrvtPerpetualAPIError.is_session_expired): error code 1000, or
-        HTTP 401 without another code; `error` is an exception or a decoded error body."""
+        """True for a failure a new login can fix (GrvtPerpetualAPIError.is_session_expired); `error` is an exception
+        or a decoded error body."""
         if isinstance(error, Mapping):
             error = GrvtPerpetualAPIError.from_error_object(error)
         return getattr(error, "is_session_expired", False) is True
