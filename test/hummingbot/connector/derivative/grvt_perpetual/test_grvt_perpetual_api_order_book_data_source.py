@@ -108,10 +108,9 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.listening_task: Optional[asyncio.Task] = None
         self.tasks: List[asyncio.Task] = []
         # URLs must be GRVT's own, whatever the environment of the test run points at
-        self.env_patch = patch.dict(os.environ, {
+        self.enterContext(patch.dict(os.environ, {
             name: value for name, value in os.environ.items() if not name.startswith(CONSTANTS.ENV_PREFIX)},
-            clear=True)
-        self.env_patch.start()
+            clear=True))
 
     async def asyncSetUp(self) -> None:
         await super().asyncSetUp()
@@ -149,14 +148,11 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         await super().asyncTearDown()
 
     def tearDown(self) -> None:
-        if self.listening_task is not None:
-            self.listening_task.cancel()
         for task in self.tasks:
             task.cancel()
         for task in list(self.data_source._resync_tasks.values()):
             task.cancel()
         self.data_source.logger().removeHandler(self)
-        self.env_patch.stop()
         super().tearDown()
 
     def handle(self, record):
@@ -1246,14 +1242,9 @@ class GrvtPerpetualDataSourceWithDerivativeTests(IsolatedAsyncioWrapperTestCase)
 
     def setUp(self) -> None:
         super().setUp()
-        self.env_patch = patch.dict(os.environ, {
+        self.enterContext(patch.dict(os.environ, {
             name: value for name, value in os.environ.items() if not name.startswith(CONSTANTS.ENV_PREFIX)},
-            clear=True)
-        self.env_patch.start()
-
-    def tearDown(self) -> None:
-        self.env_patch.stop()
-        super().tearDown()
+            clear=True))
 
     async def asyncSetUp(self) -> None:
         await super().asyncSetUp()
