@@ -11,12 +11,9 @@ instrument never takes other pairs down with it):
   dropped, and trades replayed on the first subscription that predate it are history, not events.
 - ``v1.ticker.s``: mark and index price, funding rate (GRVT reports percent) and next funding time.
 
-Frames are decoded in one step into typed frames (grvt_perpetual_market_data_messages) and dispatched by type;
-anything else is a JSON-RPC answer to our requests. A frame that does not decode is dropped with a warning. A
-dropped book frame or a gap in a book's sequence numbers makes the book resubscribe (GRVT sends a fresh snapshot on
+A dropped book frame or a gap in a book's sequence numbers makes the book resubscribe (GRVT sends a fresh snapshot on
 subscribe), with a REST snapshot as fallback. Book events (frames and control steps: reset, resync, REST snapshot)
-keep their order through one queue. A reconnect resets every book; a socket silent for WS_SILENCE_TIMEOUT_SECONDS
-is replaced.
+keep their order through one queue. A reconnect resets every book.
 """
 import asyncio
 import time
@@ -71,7 +68,7 @@ if TYPE_CHECKING:
 _SUBSCRIPTION_WORDS = {CONSTANTS.WS_RPC_SUBSCRIBE: ("subscribe to", "subscribing to", "Subscribed to"),
                        CONSTANTS.WS_RPC_UNSUBSCRIBE: ("unsubscribe from", "unsubscribing from", "Unsubscribed from")}
 _SNAPSHOT, _DIFF = OrderBookMessageType.SNAPSHOT, OrderBookMessageType.DIFF
-BookEvent = Union[BookDeltaFrame, Callable[[], Optional[OrderBookMessage]]]  # a frame, or a control step
+BookEvent = Union[BookDeltaFrame, Callable[[], Optional[OrderBookMessage]]]
 
 
 class _PendingRequest(NamedTuple):
@@ -131,7 +128,7 @@ def _shorten(message: Any, limit: int = 300) -> str:
 
 class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
     RESYNC_SNAPSHOT_TIMEOUT_SECONDS = 5.0  # wait this long for the resubscribe snapshot before using REST
-    SILENCE_TIMEOUT_SECONDS = CONSTANTS.WS_SILENCE_TIMEOUT_SECONDS  # reconnect when no frame came for this long
+    SILENCE_TIMEOUT_SECONDS = CONSTANTS.WS_SILENCE_TIMEOUT_SECONDS
     TRADE_IDS_REMEMBERED_PER_PAIR = 4096  # above GRVT's largest replay (1000)
 
     _logger: Optional[HummingbotLogger] = None
@@ -308,7 +305,6 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
 
     async def _send_requests(self, ws: GrvtPerpetualMarketDataSocket, method: str, instrument: str,
                              trading_pair: str, streams=None):
-        """One request per stream (every subscribed stream by default) for ``instrument``."""
         for stream in streams or self._stream_selectors:
             selector = f"{instrument}@{self._stream_selectors[stream]}"  # rate in ms, or replay limit for trades
             self._last_request_id += 1
@@ -427,7 +423,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
                     instrument = request.selector.split("@", 1)[0]
                     self._sequencer.expect_first_delta(instrument, first_sequence_numbers[index])
 
-    # Order book events (frames and control steps, in arrival order)
+    # Order book events
     def _on_book_event(self, event: BookEvent):
         """Judged at once when the tracker listens and nothing waits in the diff queue; queued otherwise."""
         output = self._book_output
@@ -485,7 +481,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             self._resync_tasks[instrument] = safe_ensure_future(self._resync_book(instrument, trading_pair))
 
     async def _resync_book(self, instrument: str, trading_pair: str):
-        """Resubscribes the book; REST snapshot if the stream's does not come. Retries until the book has one."""
+        """Retries until the book has a snapshot."""
         event = self._snapshot_events[instrument]
         try:
             while not event.is_set():

@@ -2,8 +2,7 @@
 Sequence-number bookkeeping for GRVT delta streams (``v1.book.d``); it judges numbers and never touches a book.
 
 GRVT numbers the payloads of each subscription: the full book sent on subscribe carries ``sequence_number`` 0,
-deltas grow by exactly one and ``prev_sequence_number`` names the one before. Repeats (network retries) are
-ignored; a jump or a decrease means the local book needs a fresh snapshot.
+deltas grow by exactly one and ``prev_sequence_number`` names the one before.
 
 Update ids. Hummingbot's ``OrderBookTracker`` drops diffs below the book's snapshot id, so the ids handed to it must
 only grow, across resubscriptions and reconnects too, while GRVT restarts its numbering on every subscription (and
@@ -47,7 +46,8 @@ class GrvtPerpetualBookSequencer:
     ``reset`` (a new socket) so is the first payload, whatever its number; after a gap or ``request_resync`` (old
     deltas may still be in flight) everything else is STALE until a 0. After a snapshot numbered 0 the next delta
     anchors the chain, then each must be last + 1 (and prev_sequence_number, when given, last). Numbers seen since
-    the snapshot are DUPLICATEs; numbers below the first one seen (the gateway restarted its numbering) are a GAP.
+    the snapshot are DUPLICATEs (network retries); numbers below the first one seen (the gateway restarted its
+    numbering) are a GAP.
     """
 
     __slots__ = ("_states", "last_update_id") + _COUNTERS

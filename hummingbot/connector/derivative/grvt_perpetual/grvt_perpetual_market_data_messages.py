@@ -8,8 +8,7 @@ frame without an intermediate dict. GRVT sends integers and decimals as strings;
 mode, which reads "12" as 12 and "87807.7" as a float or a Decimal as declared. Book levels and trades are floats
 (Hummingbot's order book stores doubles); ticker figures are Decimals. GRVT may send "" for null: a frame or REST
 result that does not decode as it is decodes again with its "" fields taken as absent (``frame_from_builtins``,
-``from_builtins``), which only costs time when it happens. Book levels read as Hummingbot's ``OrderBookRow``; their
-``update_id`` is not on the wire but stamped by ``book_message`` (grvt_perpetual_order_book).
+``from_builtins``), which only costs time when it happens.
 """
 from decimal import Decimal
 from typing import Any, Dict, List, Optional, Type, TypeVar, Union, get_args
@@ -29,7 +28,7 @@ class MalformedMarketDataError(GrvtMessageError):
 class BookLevel(msgspec.Struct, gc=False):
     price: float
     amount: float = msgspec.field(name="size")  # the new absolute size; 0 removes the level in a delta
-    update_id: int = 0
+    update_id: int = 0  # not on the wire: stamped by book_message (grvt_perpetual_order_book)
 
 
 class BookLevels(msgspec.Struct):

@@ -41,8 +41,7 @@ class GrvtBookMessage(OrderBookMessage):
 
 def book_message(message_type: OrderBookMessageType, levels: BookLevels, trading_pair: str,
                  update_id: int) -> GrvtBookMessage:
-    """A SNAPSHOT or DIFF message of ``levels``: a REST ``book`` result or a ``v1.book.d`` feed (a delta's levels
-    carry their new absolute size)."""
+    """A SNAPSHOT or DIFF message of ``levels``: a REST ``book`` result or a ``v1.book.d`` feed."""
     bids, asks = levels.bids, levels.asks
     for level in bids:
         level.update_id = update_id

@@ -108,10 +108,9 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.listening_task: Optional[asyncio.Task] = None
         self.tasks: List[asyncio.Task] = []
         # URLs must be GRVT's own, whatever the environment of the test run points at
-        self.env_patch = patch.dict(os.environ, {
+        self.enterContext(patch.dict(os.environ, {
             name: value for name, value in os.environ.items() if not name.startswith(CONSTANTS.ENV_PREFIX)},
-            clear=True)
-        self.env_patch.start()
+            clear=True))
 
     async def asyncSetUp(self) -> None:
         await super().asyncSetUp()
@@ -149,14 +148,11 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         await super().asyncTearDown()
 
     def tearDown(self) -> None:
-        if self.listening_task is not None:
-            self.listening_task.cancel()
         for task in self.tasks:
             task.cancel()
         for task in list(self.data_source._resync_tasks.values()):
             task.cancel()
         self.data_source.logger().removeHandler(self)
-        self.env_patch.stop()
         super().tearDown()
 
     def handle(self, record):
@@ -176,9 +172,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         for _ in range(rounds):
             await asyncio.sleep(0)
 
-    # ------------------------------------------------------------------------------------------------------------
     # Payload builders
-    # ------------------------------------------------------------------------------------------------------------
     def _book_payload(self, sequence_number, prev_sequence_number, bids=(), asks=(), instrument=None):
         instrument = instrument or self.instrument
         return {
@@ -289,9 +283,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
     def _sent(self, ws_mock) -> List[Dict[str, Any]]:
         return self.mocking_assistant.json_messages_sent_through_websocket(ws_mock)
 
-    # ------------------------------------------------------------------------------------------------------------
     # Construction
-    # ------------------------------------------------------------------------------------------------------------
     def test_rejects_selector_values_grvt_does_not_accept(self):
         for kwargs in ({"book_rate_ms": 75}, {"trade_limit": 10}, {"ticker_rate_ms": 100}, {"snapshot_depth": 20}):
             with self.assertRaises(ValueError, msg=str(kwargs)):
@@ -300,9 +292,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
     def test_books_are_grvt_order_books(self):
         self.assertIsInstance(self.data_source.order_book_create_function(), GrvtPerpetualOrderBook)
 
-    # ------------------------------------------------------------------------------------------------------------
     # REST
-    # ------------------------------------------------------------------------------------------------------------
     async def test_get_new_order_book_from_rest_snapshot(self):
         requests = []
 
@@ -420,9 +410,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         with self.assertRaisesRegex(MalformedMarketDataError, "funding_rate"):
             ticker({"funding_rate": True})
 
-    # ------------------------------------------------------------------------------------------------------------
     # Socket and subscriptions
-    # ------------------------------------------------------------------------------------------------------------
     @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
     async def test_listen_for_subscriptions_subscribes_book_trades_and_ticker_one_selector_per_request(
             self, ws_connect_mock):
@@ -644,9 +632,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
             await task
         watch.stop()
 
-    # ------------------------------------------------------------------------------------------------------------
     # Book sequencing
-    # ------------------------------------------------------------------------------------------------------------
     async def test_snapshot_then_deltas(self):
         messages = await self._parse_book(
             self._book_payload(0, 0, bids=[level("100", "1"), level("99", "2")], asks=[level("101", "1")]),
@@ -999,9 +985,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
                 tracker.stop()
                 await self._settle()
 
-    # ------------------------------------------------------------------------------------------------------------
     # Trades
-    # ------------------------------------------------------------------------------------------------------------
     async def test_trades_are_parsed_with_the_taker_side(self):
         output = asyncio.Queue()
 
@@ -1078,9 +1062,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual(["3", "4", "0"], list(self.data_source._recent_trade_ids[self.trading_pair]))
         self.assertEqual(1, self.data_source.duplicate_trades)
 
-    # ------------------------------------------------------------------------------------------------------------
     # Funding
-    # ------------------------------------------------------------------------------------------------------------
     async def test_funding_info_updates_from_ticker_stream(self):
         output = asyncio.Queue()
         self.data_source._message_queue[self.data_source._funding_info_messages_queue_key].put_nowait(
@@ -1137,9 +1119,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual(2, self.data_source.malformed_messages)
         self.assertTrue(self._is_logged("WARNING", "GRVT v1.ticker.s frame is malformed"))
 
-    # ------------------------------------------------------------------------------------------------------------
     # Dynamic pairs
-    # ------------------------------------------------------------------------------------------------------------
     @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
     async def test_subscribe_to_trading_pair(self, ws_connect_mock):
         ws_mock = await self._connect_ws(ws_connect_mock)
@@ -1228,9 +1208,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         with self.assertRaises(asyncio.CancelledError):
             await self.data_source.unsubscribe_from_trading_pair(self.trading_pair)
 
-    # ------------------------------------------------------------------------------------------------------------
     # Cancellation and interruption
-    # ------------------------------------------------------------------------------------------------------------
     async def test_listeners_propagate_cancellation(self):
         for key, listener in ((self.data_source._diff_messages_queue_key,
                                lambda: self.data_source.listen_for_order_book_diffs(None, asyncio.Queue())),
@@ -1264,14 +1242,9 @@ class GrvtPerpetualDataSourceWithDerivativeTests(IsolatedAsyncioWrapperTestCase)
 
     def setUp(self) -> None:
         super().setUp()
-        self.env_patch = patch.dict(os.environ, {
+        self.enterContext(patch.dict(os.environ, {
             name: value for name, value in os.environ.items() if not name.startswith(CONSTANTS.ENV_PREFIX)},
-            clear=True)
-        self.env_patch.start()
-
-    def tearDown(self) -> None:
-        self.env_patch.stop()
-        super().tearDown()
+            clear=True))
 
     async def asyncSetUp(self) -> None:
         await super().asyncSetUp()

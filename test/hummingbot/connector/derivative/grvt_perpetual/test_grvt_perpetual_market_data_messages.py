@@ -119,9 +119,7 @@ def test_rpc_answers_and_legacy_error_envelopes():
     assert (legacy.rpc_error.code, legacy.rpc_error.message) == (1002, "Internal Server Error")
 
 
-# ------------------------------------------------------------------------------------------------------------------
 # Every shape the sandbox produces
-# ------------------------------------------------------------------------------------------------------------------
 def assert_on_the_wire(data: Dict[str, Any], message_type: type, where: str):
     """Every field the connector declares (by wire name) is in the recorded object: none is misnamed."""
     declared = {field.encode_name for field in msgspec.structs.fields(message_type)} - {"update_id"}

@@ -47,10 +47,9 @@ class GrvtPerpetualUserStreamDataSourceTests(IsolatedAsyncioWrapperTestCase):
         super().setUp()
         self.log_records = []
         self.tasks: List[asyncio.Task] = []
-        self.env_patch = patch.dict(os.environ, {
+        self.enterContext(patch.dict(os.environ, {
             name: value for name, value in os.environ.items() if not name.startswith(CONSTANTS.ENV_PREFIX)},
-            clear=True)
-        self.env_patch.start()
+            clear=True))
 
     async def asyncSetUp(self):
         await super().asyncSetUp()
@@ -69,7 +68,6 @@ class GrvtPerpetualUserStreamDataSourceTests(IsolatedAsyncioWrapperTestCase):
         for task in self.tasks:
             task.cancel()
         self.data_source.logger().removeHandler(self)
-        self.env_patch.stop()
         super().tearDown()
 
     def handle(self, record):
