@@ -139,7 +139,6 @@ class GrvtOrderLifecycle(ClassLogger):
         self._cancel_watch: Dict[str, asyncio.Task] = {}
         self._failed_creates: "OrderedDict[str, _FailedCreate]" = OrderedDict()
         self._pending_bulk: Dict[str, Tuple[list, list]] = {}  # trading pair -> creates, cancels of this tick
-        self.recancels = 0
         self.retracked = 0
 
     @property
@@ -530,7 +529,6 @@ class GrvtOrderLifecycle(ClassLogger):
                 del self._cancel_watch[client_order_id]
 
     async def _recancel(self, order: InFlightOrder, reason: str):
-        self.recancels += 1
         self.logger().info(f"Cancelling order {order.client_order_id} again: {reason}.")
         if await self._send_cancel(order.client_order_id):
             self.issue(order, OrderState.PENDING_CANCEL)
