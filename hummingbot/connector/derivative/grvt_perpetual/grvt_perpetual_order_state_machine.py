@@ -61,7 +61,6 @@ class GrvtOrderStateMachine:
         return self._issued.get(client_order_id) in FINAL_STATES
 
     def state_of(self, order: InFlightOrder) -> OrderState:
-        """The last state issued for the order (Hummingbot applies updates later), else the tracked order's."""
         return self._issued.get(order.client_order_id, order.current_state)
 
     def record_issued(self, client_order_id: str, state: OrderState):
