@@ -9,7 +9,6 @@
 - ``retry_query``: runs a read-only request (or a cancel) again with backoff when the failure is transient. Creates
   are never retried blindly (a second create may duplicate the first); their uncertain outcomes are resolved by
   client id.
-- ``ClassLogger``: Hummingbot's ``logger()`` classmethod, once for the order-path classes.
 """
 import asyncio
 import logging

@@ -49,12 +49,10 @@ class GrvtOrderMetrics:
         self.circuit_open = False
 
     def count_failure(self, error: BaseException):
-        """A request that failed for good."""
         self.errors += 1
         self.rate_limited += is_rate_limited(error)
 
     def count_retry(self, error: BaseException):
-        """A request sent again after `error`."""
         self.retries += 1
         self.rate_limited += is_rate_limited(error)
 

@@ -13,8 +13,9 @@ The derivative hands order entry and every order report (create answers, streams
   reported live while being cancelled, a `v1.cancel` EXPIRED notice, or a cancel left unconfirmed lead to a status
   check and, if the order lives, a re-cancel, at a bounded rate.
 - **Status queries** that time out mean "unknown", never "not found".
-- **Reconciliation** after a reconnect or a sequence gap: open orders through REST are matched with the tracked
-  ones; orders GRVT no longer lists are looked up; orders GRVT lists that nothing tracks are reported or cancelled.
+- **Reconciliation** after a reconnect, a sequence gap or a restart: open orders through REST are matched with the
+  tracked ones; orders GRVT no longer lists are looked up; orders GRVT lists that nothing tracks are reported or
+  cancelled.
 - **cancel_all**: one `cancel_all_orders` for the traded pairs (plus time-to-live cancels for creates still in
   flight), stream confirmations, individual cancels for what remains, and a last sweep of GRVT's open orders.
 """
@@ -139,7 +140,6 @@ class GrvtOrderLifecycle(ClassLogger):
         self._cancel_watch: Dict[str, asyncio.Task] = {}
         self._failed_creates: "OrderedDict[str, _FailedCreate]" = OrderedDict()
         self._pending_bulk: Dict[str, Tuple[list, list]] = {}  # trading pair -> creates, cancels of this tick
-        self.recancels = 0
         self.retracked = 0
 
     @property
@@ -275,10 +275,8 @@ class GrvtOrderLifecycle(ClassLogger):
             self._failed_creates.popitem(last=False)
 
     async def _check(self, order: InFlightOrder) -> _Lookup:
-        """
-        Looks the order up by client id and applies what GRVT holds: the order, "not found", or nothing known (the
-        query failed).
-        """
+        """Looks the order up by client id and applies what GRVT holds: the order, "not found", or nothing known
+        (the query failed)."""
         try:
             found = await self._account.order(order.client_order_id, attempts=1)
         except Exception as error:
@@ -435,10 +433,8 @@ class GrvtOrderLifecycle(ClassLogger):
                 self.on_create_acknowledged(order, answer.order_id)
 
     async def cancel(self, order: InFlightOrder) -> bool:
-        """
-        Asks GRVT to cancel the order, at most one request in flight per order. True once GRVT acknowledged a
-        cancel (the order stays PENDING_CANCEL until the stream confirms) or the order is already done.
-        """
+        """True once GRVT acknowledged a cancel (the order stays PENDING_CANCEL until the stream confirms) or the
+        order is already done."""
         client_order_id = order.client_order_id
         if client_order_id in self._tracker.lost_orders:
             # failed locally, maybe alive on GRVT: cancel it without touching its state
@@ -466,10 +462,7 @@ class GrvtOrderLifecycle(ClassLogger):
         return True
 
     async def _send_cancel(self, client_order_id: str, attempts: Optional[int] = None) -> bool:
-        """
-        A cancel by client id with the time-to-live, sent up to `attempts` (default: the setting's) times while it
-        fails transiently; True once GRVT acknowledged it.
-        """
+        """A cancel by client id with the time-to-live, retried while it fails transiently; True once acknowledged."""
         try:
             return await retry_query(
                 lambda: self.transport.cancel_order(
@@ -530,14 +523,12 @@ class GrvtOrderLifecycle(ClassLogger):
                 del self._cancel_watch[client_order_id]
 
     async def _recancel(self, order: InFlightOrder, reason: str):
-        self.recancels += 1
         self.logger().info(f"Cancelling order {order.client_order_id} again: {reason}.")
         if await self._send_cancel(order.client_order_id):
             self.issue(order, OrderState.PENDING_CANCEL)
 
     # Reconciliation
     async def reconcile(self, cancel_untracked: bool):
-        """Matches GRVT's open orders with the tracked ones (after a reconnect, a gap, a restart)."""
         open_orders = await self._account.open_orders()
         listed: Set[str] = set()
         for exchange_order in open_orders:
@@ -562,7 +553,6 @@ class GrvtOrderLifecycle(ClassLogger):
             await self.cancel_untracked(untracked)
 
     async def untracked_open_orders(self, open_orders: Optional[List[GrvtOrder]] = None) -> List[GrvtOrder]:
-        """Open orders of the traded pairs that no tracked order matches."""
         traded, _, _ = await self._traded_filter()
         open_orders = await self._account.open_orders() if open_orders is None else open_orders
         return [exchange_order for exchange_order in open_orders if exchange_order.instrument in traded

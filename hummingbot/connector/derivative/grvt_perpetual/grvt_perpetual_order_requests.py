@@ -133,8 +133,6 @@ class GrvtSignedOrderFactory:
 
 
 class GrvtOrderEntryRequests:
-    """Builds the request bodies of the order-entry routes for one sub-account."""
-
     def __init__(self, sub_account_id: str):
         self._sub_account_id = str(sub_account_id)
 

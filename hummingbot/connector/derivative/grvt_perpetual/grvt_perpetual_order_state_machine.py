@@ -14,7 +14,6 @@ reading the tracked order's (possibly lagging) state. Fills are not gated here: 
 acknowledgement, or before the order is known to be open, is still applied (Hummingbot de-duplicates by trade id).
 """
 from collections import OrderedDict
-from decimal import Decimal
 from typing import Optional
 
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import (
@@ -30,7 +29,6 @@ from hummingbot.core.data_type.trade_fee import TokenAmount, TradeFeeBase, Trade
 
 FINAL_STATES = frozenset({OrderState.CANCELED, OrderState.FILLED, OrderState.FAILED})
 LIVE_STATES = frozenset({OrderState.OPEN, OrderState.PARTIALLY_FILLED})
-_ZERO = Decimal("0")
 
 # PENDING means "accepted, sent to the matching engine": Hummingbot treats the order as live.
 _ORDER_STATES = {
@@ -45,7 +43,7 @@ _ORDER_STATES = {
 def hummingbot_order_state(state: GrvtOrderState) -> Optional[OrderState]:
     """The Hummingbot state of a GRVT state; None for a status this connector does not know."""
     mapped = _ORDER_STATES.get(state.status)
-    if mapped is OrderState.OPEN and state.traded > _ZERO:
+    if mapped is OrderState.OPEN and state.traded > 0:
         return OrderState.PARTIALLY_FILLED
     return mapped
 
@@ -61,7 +59,6 @@ class GrvtOrderStateMachine:
         return self._issued.get(client_order_id) in FINAL_STATES
 
     def state_of(self, order: InFlightOrder) -> OrderState:
-        """The last state issued for the order (Hummingbot applies updates later), else the tracked order's."""
         return self._issued.get(order.client_order_id, order.current_state)
 
     def record_issued(self, client_order_id: str, state: OrderState):

@@ -64,11 +64,9 @@ class GrvtPerpetualOrderTransport(ABC):
         """Sends one order-entry request (`route` is the REST path) and decodes the reply."""
 
     def _throttled(self, limit_id: str):
-        """The throttler's slot for `limit_id` (nothing to wait for without a throttler)."""
         return contextlib.nullcontext() if self._throttler is None else self._throttler.execute_task(limit_id=limit_id)
 
     async def _ack(self, route: str, body: Dict[str, Any]) -> bool:
-        """True = request acknowledged (what it asks for happens asynchronously)."""
         return (await self.call(route, body, GrvtResult[GrvtAck])).result.ack
 
     async def create_order(self, order: Mapping[str, Any], on_sent: OnSent = None) -> GrvtOrder:
@@ -145,7 +143,6 @@ class GrvtPerpetualWsOrderTransport(GrvtPerpetualOrderTransport):
 
 
 class GrvtFailoverOrderTransport(GrvtPerpetualOrderTransport, ClassLogger):
-    """The socket while it is up, REST otherwise; `active` is the transport a request would take now."""
     name = "failover"
 
     def __init__(self, primary: GrvtPerpetualWsOrderTransport, fallback: GrvtPerpetualRestOrderTransport):
