@@ -17,15 +17,16 @@ the same way, closing the position only with ``kill_switch_flatten``. See contro
 import logging
 import time
 from decimal import Decimal
+from functools import partial
 from typing import Any, Dict, List, Optional
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import model_validator
 
 from controllers.grvt_common.controller import GrvtControllerMixin
 from controllers.grvt_common.grid_layout import MODES, GridLeg, grid_legs, leg_to_enter, outside_range
 from controllers.grvt_common.kill_switch import KillSwitch, KillSwitchSettings, KillSwitchTrip
 from controllers.grvt_common.pnl import PnlTracker
-from controllers.grvt_common.settings import MarketSettings
+from controllers.grvt_common.settings import MarketSettings, config_field, one_of
 from controllers.grvt_common.status import latency_lines, pnl_line, position_line
 from controllers.grvt_common.trading import ConnectorEvents, OrderGateway, fee_in_quote
 from hummingbot.core.data_type.common import OrderType, TradeType
@@ -39,9 +40,8 @@ ZERO = Decimal(0)
 FLATTEN_RETRY_SECONDS = 3.0
 
 
-def _field(default, prompt: str, on_new: bool = False, updatable: bool = False, **constraints):
-    return Field(default=default, json_schema_extra={"prompt": prompt, "prompt_on_new": on_new,
-                                                     "is_updatable": updatable}, **constraints)
+# Grid settings shape the executor when it starts: fixed while it runs unless a field says otherwise.
+_field = partial(config_field, updatable=False)
 
 
 class GrvtGridConfig(MarketSettings, KillSwitchSettings, ControllerConfigBase):
@@ -64,12 +64,7 @@ class GrvtGridConfig(MarketSettings, KillSwitchSettings, ControllerConfigBase):
     status_log_interval: float = _field(0.0, "Seconds between status lines in the log (0 = only at stop): ",
                                         updatable=True, ge=0)
 
-    @field_validator("grid_mode")
-    @classmethod
-    def validate_mode(cls, value: str) -> str:
-        if value not in MODES:
-            raise ValueError(f"grid_mode must be one of {', '.join(MODES)}, got {value!r}")
-        return value
+    validate_mode = one_of("grid_mode", MODES)
 
     @model_validator(mode="after")
     def validate_range(self):

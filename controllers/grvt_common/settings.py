@@ -1,4 +1,6 @@
-"""Market fields shared by the GRVT controller configs (mixed into their config classes)."""
+"""Market fields shared by the GRVT controller configs (mixed into their config classes), and their field helpers."""
+from typing import Any, Sequence
+
 import yaml
 from pydantic import BaseModel, Field, field_validator
 
@@ -7,6 +9,22 @@ from hummingbot.core.data_type.common import MarketDict, PositionMode
 # Hummingbot writes config files with yaml's SafeDumper, which knows Decimal and its own enums but not PositionMode:
 # without this, `create --controller-config` could not save a config that has a position_mode.
 yaml.add_representer(PositionMode, lambda dumper, mode: dumper.represent_str(mode.name), Dumper=yaml.SafeDumper)
+
+
+def config_field(default: Any, prompt: str, on_new: bool = False, updatable: bool = True, **constraints) -> Any:
+    """A config field as Hummingbot's `create` shows it: prompted for new configs when `on_new`, editable while the
+    controller runs when `updatable`; `constraints` are pydantic's (ge, gt...)."""
+    return Field(default=default, json_schema_extra={"prompt": prompt, "prompt_on_new": on_new,
+                                                     "is_updatable": updatable}, **constraints)
+
+
+def one_of(field: str, choices: Sequence[str]) -> Any:
+    """A validator of `field` accepting only `choices` (assign it in the config class body)."""
+    def check(cls, value: str) -> str:
+        if value not in choices:
+            raise ValueError(f"{field} must be one of {', '.join(choices)}, got {value!r}")
+        return value
+    return field_validator(field)(check)
 
 
 class MarketSettings(BaseModel):

@@ -20,7 +20,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Dict, List, Optional, Tuple
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import model_validator
 
 from controllers.grvt_common import pricing
 from controllers.grvt_common.controller import GrvtControllerMixin
@@ -28,7 +28,7 @@ from controllers.grvt_common.kill_switch import KillSwitch, KillSwitchSettings, 
 from controllers.grvt_common.latency import LatencyTracker
 from controllers.grvt_common.market_signals import MidSampler, TradingIntensityEstimator
 from controllers.grvt_common.pnl import PnlTracker
-from controllers.grvt_common.settings import MarketSettings
+from controllers.grvt_common.settings import MarketSettings, config_field as _field, one_of
 from controllers.grvt_common.status import latency_lines, pnl_line, position_line
 from controllers.grvt_common.trading import ConnectorEvents, OrderGateway, OrderRequest, fee_in_quote
 from hummingbot.core.data_type.common import OrderType, TradeType
@@ -43,11 +43,6 @@ FLATTEN_RETRY_SECONDS = 3.0
 CANCEL_RETRY_SECONDS = 3.0
 POSITION_SETTLE_SECONDS = 3.0
 VANISHED_QUOTE_SECONDS = 10.0
-
-
-def _field(default, prompt: str, on_new: bool = False, updatable: bool = True, **constraints):
-    return Field(default=default, json_schema_extra={"prompt": prompt, "prompt_on_new": on_new,
-                                                     "is_updatable": updatable}, **constraints)
 
 
 class GrvtMarketMakerConfig(MarketSettings, KillSwitchSettings, ControllerConfigBase):
@@ -106,26 +101,9 @@ class GrvtMarketMakerConfig(MarketSettings, KillSwitchSettings, ControllerConfig
                                     updatable=False, gt=0)
     status_log_interval: float = _field(0.0, "Seconds between status lines in the log (0 = only at stop): ", ge=0)
 
-    @field_validator("pricing_mode")
-    @classmethod
-    def validate_pricing_mode(cls, value: str) -> str:
-        if value not in PRICING_MODES:
-            raise ValueError(f"pricing_mode must be one of {', '.join(PRICING_MODES)}, got {value!r}")
-        return value
-
-    @field_validator("volatility_method")
-    @classmethod
-    def validate_volatility_method(cls, value: str) -> str:
-        if value not in VOLATILITY_METHODS:
-            raise ValueError(f"volatility_method must be one of {', '.join(VOLATILITY_METHODS)}, got {value!r}")
-        return value
-
-    @field_validator("execution_timeframe")
-    @classmethod
-    def validate_timeframe(cls, value: str) -> str:
-        if value not in pricing.TIMEFRAMES:
-            raise ValueError(f"execution_timeframe must be one of {', '.join(pricing.TIMEFRAMES)}, got {value!r}")
-        return value
+    validate_pricing_mode = one_of("pricing_mode", PRICING_MODES)
+    validate_volatility_method = one_of("volatility_method", VOLATILITY_METHODS)
+    validate_timeframe = one_of("execution_timeframe", pricing.TIMEFRAMES)
 
     @model_validator(mode="after")
     def validate_window(self):
