@@ -1,6 +1,7 @@
 """Profit and loss of a market-making run from its trade records, split by where it came from.
 
-For each market the fills, funding payments and mid prices are replayed in time order. At every step::
+For each market the fills, funding payments and mid prices are replayed in time order through the controllers'
+``PnlTracker``, so the report splits PnL exactly as the live status does. At every step::
 
     trading PnL = cash + position * mid                      (cash: what fills paid and received)
     spread      = sum over fills of (mid at the fill - fill price) * signed size   (what quoting away from mid earned)
@@ -18,7 +19,9 @@ from decimal import Decimal
 from statistics import median
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from controllers.grvt_common.pnl import PnlTracker
 from grvt_tools.records import Fill, FundingRecord, Quote, TradeRecords
+from hummingbot.core.data_type.common import TradeType
 
 ZERO = Decimal(0)
 BPS = Decimal(10000)
@@ -186,38 +189,32 @@ def analyze_market(records: TradeRecords, connector: str, trading_pair: str,
     events += [(f.timestamp, 1, f) for f in fills] + [(p.timestamp, 2, p) for p in funding]
     events.sort(key=lambda event: (event[0], event[1]))
 
-    position = cash = spread = fees = rebates = funding_total = ZERO
+    tracker = PnlTracker()
     mid = series.at(start)
-    points = [PnlPoint(start, ZERO, mid, ZERO, ZERO, ZERO, ZERO, ZERO)]
+    points = [_point(start, mid, tracker)]
     annotated: List[AnnotatedFill] = []
     for time, kind, item in events:
         if kind == 0:
             mid = item
         elif kind == 1:
             mid = series.at(time)
-            size = item.signed_amount
-            position += size
-            cash -= size * item.price
-            spread += (mid - item.price) * size
-            if item.fee_quote >= 0:
-                fees += item.fee_quote
-            else:
-                rebates -= item.fee_quote
-            annotated.append(AnnotatedFill(item, mid, position))
+            side = TradeType.BUY if item.side == "BUY" else TradeType.SELL
+            tracker.on_fill(side, item.price, item.amount, item.fee_quote, mid)
+            annotated.append(AnnotatedFill(item, mid, tracker.position))
         else:
-            funding_total += Decimal(str(item.amount))
-        trading = cash + position * mid
-        points.append(PnlPoint(time, position, mid, spread, trading - spread, fees, rebates, funding_total))
+            tracker.on_funding(Decimal(str(item.amount)))
+        points.append(_point(time, mid, tracker))
     if points[-1].time < end:
-        last_point = points[-1]
-        mid = series.at(end)
-        trading = cash + position * mid
-        points.append(PnlPoint(end, position, mid, spread, trading - spread, last_point.fees, last_point.rebates,
-                               last_point.funding))
+        points.append(_point(end, series.at(end), tracker))
     run = MarketRun(connector=connector, trading_pair=trading_pair, mid_source=source, mids=list(series_items(series)),
                     points=points, fills=annotated, quotes=quotes, funding=funding, start=start, end=end)
     run.summary = _summary(run)
     return run
+
+
+def _point(time: float, mid: Decimal, tracker: PnlTracker) -> PnlPoint:
+    pnl = tracker.breakdown(mid)
+    return PnlPoint(time, pnl.position, mid, pnl.spread_capture, pnl.inventory, pnl.fees_paid, pnl.rebates, pnl.funding)
 
 
 def series_items(series: MidSeries) -> List[Tuple[float, Decimal]]:
