@@ -24,7 +24,7 @@ import re
 import signal
 import sys
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 REPO = Path(__file__).resolve().parent.parent
 if importlib.util.find_spec("hummingbot") is None:  # run outside the project venv: use this checkout's overlay
@@ -256,26 +256,42 @@ def start_status_file(args: argparse.Namespace, hb) -> Optional[asyncio.Task]:
     return asyncio.ensure_future(publish_status(hb, Path(args.status_file)))
 
 
-async def run_headless(args: argparse.Namespace, secrets_manager) -> int:
+async def bootstrap(args: argparse.Namespace, secrets_manager, headless: bool):
+    """Hummingbot's application and its client config map, offline mode applied when asked."""
     from hummingbot.client.config.config_helpers import load_client_config_map_from_file
-    from hummingbot.client.runner import bootstrap_application, load_and_start_strategy, wait_for_gateway_ready
+    from hummingbot.client.runner import bootstrap_application
 
     client_config_map = load_client_config_map_from_file()
-    hb = await bootstrap_application(client_config_map, secrets_manager, headless=True)
+    hb = await bootstrap_application(client_config_map, secrets_manager, headless=headless)
     if hb is None:
         raise LaunchError("Invalid password.", EXIT_BAD_PASSWORD)
     apply_offline_mode_if_asked(args, hb)
+    return hb, client_config_map
+
+
+async def load_strategy(hb, args: argparse.Namespace, headless: bool) -> Tuple[bool, str]:
+    """Hummingbot's load-and-start of the configured strategy, with the reason it logged should that fail."""
+    from hummingbot.client.runner import load_and_start_strategy
+
     reasons = FailureReasons()
     logging.getLogger().addHandler(reasons)
     try:
         started = await load_and_start_strategy(
-            hb, config_file_name=args.config_file_name, v2_conf=args.v2_conf, headless=True)
+            hb, config_file_name=args.config_file_name, v2_conf=args.v2_conf, headless=headless)
     finally:
         logging.getLogger().removeHandler(reasons)
+    return started, reasons.reason()
+
+
+async def run_headless(args: argparse.Namespace, secrets_manager) -> int:
+    from hummingbot.client.runner import wait_for_gateway_ready
+
+    hb, _ = await bootstrap(args, secrets_manager, headless=True)
+    started, reason = await load_strategy(hb, args, headless=True)
     # A V1 strategy whose start function fails only logs it: the engine then runs with no strategy at all.
     if not started or hb.trading_core.strategy is None:
         await hb.trading_core.stop_clock()
-        raise LaunchError(f"The strategy could not be started: {reasons.reason()}", EXIT_STRATEGY_FAILED)
+        raise LaunchError(f"The strategy could not be started: {reason}", EXIT_STRATEGY_FAILED)
     await wait_for_gateway_ready(hb)
     print(f"Hummingbot running headless with {args.config_file_name or args.v2_conf}; "
           f"stop with Ctrl-C or SIGTERM.", flush=True)
@@ -293,26 +309,14 @@ async def run_headless(args: argparse.Namespace, secrets_manager) -> int:
 
 
 async def run_interactive(args: argparse.Namespace, secrets_manager) -> int:
-    from hummingbot.client.config.config_helpers import load_client_config_map_from_file
-    from hummingbot.client.runner import bootstrap_application, load_and_start_strategy
     from hummingbot.core.event.event_listener import EventListener
     from hummingbot.core.event.events import HummingbotUIEvent
 
-    client_config_map = load_client_config_map_from_file()
-    hb = await bootstrap_application(client_config_map, secrets_manager, headless=False)
-    if hb is None:
-        raise LaunchError("Invalid password.", EXIT_BAD_PASSWORD)
-    apply_offline_mode_if_asked(args, hb)
+    hb, client_config_map = await bootstrap(args, secrets_manager, headless=False)
     if args.config_file_name or args.v2_conf:
-        reasons = FailureReasons()
-        logging.getLogger().addHandler(reasons)
-        try:
-            loaded = await load_and_start_strategy(
-                hb, config_file_name=args.config_file_name, v2_conf=args.v2_conf, headless=False)
-        finally:
-            logging.getLogger().removeHandler(reasons)
+        loaded, reason = await load_strategy(hb, args, headless=False)
         if not loaded:
-            raise LaunchError(f"The strategy could not be loaded: {reasons.reason()}", EXIT_STRATEGY_FAILED)
+            raise LaunchError(f"The strategy could not be loaded: {reason}", EXIT_STRATEGY_FAILED)
 
         class StartStrategyWhenUiIsUp(EventListener):
             def __call__(self, _):
