@@ -6,9 +6,7 @@ on 127.0.0.1); each bot is ``bin/hummingbot_grvt.py --headless`` in a private Hu
 What a test asserts comes from the sandbox's own records of each sub-account (``AccountView``), never from the bot.
 """
 import asyncio
-import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -23,6 +21,7 @@ from typing import Any, Callable, Dict, Optional, Sequence
 from grvt_sandbox.config import DEMO_PRIVATE_KEY, DEMO_SIGNER, AccountConfig, SandboxConfig
 from grvt_sandbox.numbers import scaled_to_decimal
 from grvt_sandbox.server import SandboxServer
+from grvt_tools import bot_root
 
 REPO = Path(__file__).resolve().parents[2]
 LAUNCHER = REPO / "bin" / "hummingbot_grvt.py"
@@ -30,77 +29,24 @@ CONNECTOR = "grvt_perpetual_testnet"
 PASSWORD = "grvt-strategies-acceptance"
 RUNNING_MARKER = "Hummingbot running headless"
 STOPPED_MARKER = "Stopped."
-RUNTIME_DIRS = ("conf", "conf/strategies", "conf/scripts", "conf/controllers", "conf/connectors", "logs", "data")
-LINKED_DIRS = ("scripts", "controllers")
 
 
-def _load_install_module():
-    sys.path.insert(0, str(REPO / "bin"))
-    try:
-        import install
-    finally:
-        sys.path.remove(str(REPO / "bin"))
-    return install
-
-
-def prepare_root(root: Path) -> Path:
-    """A Hummingbot root of its own: linked code, ``scripts/`` and ``controllers/``; private conf, logs and data."""
-    _load_install_module().overlay_package(REPO / "hummingbot", root / "hummingbot", owned=())
-    for relative in RUNTIME_DIRS:
-        (root / relative).mkdir(parents=True, exist_ok=True)
-    for name in LINKED_DIRS:
-        link = root / name
-        if not link.is_symlink():
-            if link.exists():
-                shutil.rmtree(link)
-            link.symlink_to(REPO / name)
-    return root
+def prepare_root(path: Path) -> Path:
+    """A Hummingbot root of its own (``grvt_tools.bot_root``): linked code, private conf, logs and data."""
+    return bot_root.prepare_root(path).path
 
 
 def root_env(root: Path, sandbox_url: str) -> Dict[str, str]:
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith("GRVT_PERPETUAL") and key not in (
-               "CONFIG_PASSWORD", "HBOT_PASSWORD", "CONFIG_FILE_NAME", "SCRIPT_CONFIG", "HEADLESS_MODE")}
-    env.update(PYTHONPATH=os.pathsep.join([str(root), str(REPO)]), PYTHONUNBUFFERED="1",
-               GRVT_PERPETUAL_TESTNET_BASE_URL=sandbox_url)
-    return env
+    """The root's environment pointed at the sandbox; GRVT URL settings of the calling shell are dropped."""
+    base = {key: value for key, value in os.environ.items() if not key.startswith("GRVT_PERPETUAL")}
+    return bot_root.BotRoot(root).env(base, GRVT_PERPETUAL_TESTNET_BASE_URL=sandbox_url)
 
 
-def store_keys(root: Path, sandbox_url: str, api_key: str, sub_account_id: str) -> None:
-    """Creates the root's password file and its encrypted ``grvt_perpetual_testnet`` keys (inside the root)."""
-    request = json.dumps({"api_key": api_key, "private_key": DEMO_PRIVATE_KEY, "sub_account_id": sub_account_id})
-    result = subprocess.run([sys.executable, str(Path(__file__)), "--store-keys"], input=request, text=True,
-                            cwd=root, env=root_env(root, sandbox_url), capture_output=True, timeout=180)
-    if result.returncode != 0:
-        raise RuntimeError(f"storing keys in {root} failed: {result.stderr[-2000:]}")
-
-
-def _store_keys_here() -> None:
-    """Runs in the root (its ``hummingbot`` first on the path): Hummingbot's own key storage, keys from stdin."""
-    from hummingbot.client.config.config_crypt import ETHKeyFileSecretManger, store_password_verification
-    from hummingbot.client.config.config_helpers import (
-        ClientConfigAdapter,
-        load_client_config_map_from_file,
-        save_to_yml,
-    )
-    from hummingbot.client.config.security import Security
-    from hummingbot.client.settings import CLIENT_CONFIG_PATH
-    from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_utils import GrvtPerpetualTestnetConfigMap
-
-    request = json.loads(sys.stdin.read())
-    secrets_manager = ETHKeyFileSecretManger(PASSWORD)
-    if Security.new_password_required():
-        store_password_verification(secrets_manager)
-    if not Security.login(secrets_manager):
-        raise SystemExit("the root holds files made with another password")
-    Security.update_secure_config(ClientConfigAdapter(GrvtPerpetualTestnetConfigMap(
-        grvt_perpetual_testnet_api_key=request["api_key"],
-        grvt_perpetual_testnet_private_key=request["private_key"],
-        grvt_perpetual_testnet_trading_account_id=request["sub_account_id"],
-    )))
-    client_config = load_client_config_map_from_file()
-    client_config.paper_trade.paper_trade_exchanges = []  # offline: no paper-trade markets to download
-    save_to_yml(CLIENT_CONFIG_PATH, client_config)
+def store_keys(root: Path, api_key: str, sub_account_id: str) -> None:
+    """The root's password file and its encrypted ``grvt_perpetual_testnet`` keys, offline client settings."""
+    bot_root.store_keys(bot_root.BotRoot(root), CONNECTOR,
+                        bot_root.grvt_keys(CONNECTOR, api_key, DEMO_PRIVATE_KEY, sub_account_id),
+                        password=PASSWORD, client_settings=bot_root.OFFLINE_CLIENT_SETTINGS, timeout=180)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -255,7 +201,7 @@ class Bot:
             (self.root / relative).write_text(content)
         api_key = f"strategies-key-{self.sub_account_id}"
         self.sandbox.add_trader(self.sub_account_id, api_key)
-        store_keys(self.root, self.sandbox.url, api_key, self.sub_account_id)
+        store_keys(self.root, api_key, self.sub_account_id)
         return self
 
     def start(self, stop_after: float = 600.0) -> "Bot":
@@ -332,10 +278,3 @@ class Fleet:
 
     def stop(self) -> Dict[str, int]:
         return self._each(Bot.stop)
-
-
-if __name__ == "__main__":
-    if sys.argv[1:] == ["--store-keys"]:
-        _store_keys_here()
-    else:
-        raise SystemExit(f"usage: {sys.argv[0]} --store-keys (runs inside a bot root)")

@@ -1,13 +1,13 @@
 """The launcher converts V1 market maker files naming a GRVT connector, and a strategy that fails to load or start
 ends it with exit code 1 and Hummingbot's reason on one line (it used to print "started successfully" and exit 0)."""
-import os
 import subprocess
 import sys
 
 import pytest
 import yaml
 
-from test.strategies.bots import LAUNCHER, REPO, prepare_root
+from grvt_tools.bot_root import BotRoot
+from test.strategies.bots import LAUNCHER, prepare_root
 from test.strategies.test_v1_conversion import PURE_MARKET_MAKING
 
 PASSWORD = "launcher-strategies-test"
@@ -21,11 +21,8 @@ def root(tmp_path):
 
 
 def launch(root, *args, timeout=180):
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("CONFIG_PASSWORD", "HBOT_PASSWORD", "CONFIG_FILE_NAME", "SCRIPT_CONFIG", "HEADLESS_MODE")}
-    env.update(PYTHONPATH=os.pathsep.join([str(root), str(REPO)]), PYTHONUNBUFFERED="1")
-    return subprocess.run([sys.executable, str(LAUNCHER), *args], cwd=root, env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run([sys.executable, str(LAUNCHER), *args], cwd=root, env=BotRoot(root).env(),
+                          capture_output=True, text=True, timeout=timeout)
 
 
 def test_convert_command_writes_the_market_maker_configs(root):
