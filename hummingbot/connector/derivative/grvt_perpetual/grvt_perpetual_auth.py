@@ -28,7 +28,6 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import
 from hummingbot.core.api_throttler.async_throttler_base import AsyncThrottlerBase
 from hummingbot.core.web_assistant.auth import AuthBase
 from hummingbot.core.web_assistant.connections.data_types import RESTMethod, RESTRequest, WSRequest
-from hummingbot.core.web_assistant.web_assistants_factory import WebAssistantsFactory
 
 T = TypeVar("T")
 _logger = logging.getLogger(__name__)
@@ -71,20 +70,16 @@ def parse_cookie_expires(value: str) -> float:
     return float(email.utils.mktime_tz(parsed))
 
 
-def parse_session_cookie(
-    set_cookie_headers: Iterable[str],
-    now: float,
-    cookie_name: str = CONSTANTS.SESSION_COOKIE_NAME,
-) -> Optional[SessionCookie]:
+def parse_session_cookie(set_cookie_headers: Iterable[str], now: float) -> Optional[SessionCookie]:
     """
-    The named cookie and its expiry from Set-Cookie header values: Max-Age wins over Expires (RFC 6265) and an
+    The session cookie and its expiry from Set-Cookie header values: Max-Age wins over Expires (RFC 6265) and an
     unreadable attribute counts as absent. (http.cookies drops a whole header on an attribute it does not know.)
     """
     for header in set_cookie_headers:
         name_value, *attribute_texts = header.split(";")
         name, _, value = name_value.partition("=")
         value = value.strip().strip('"')
-        if name.strip() != cookie_name or not value:
+        if name.strip() != CONSTANTS.SESSION_COOKIE_NAME or not value:
             continue
         attributes = {key.strip().lower(): text.strip()
                       for key, _, text in (attribute.partition("=") for attribute in attribute_texts)}
@@ -116,12 +111,11 @@ class GrvtPerpetualAuth(AuthBase):
         self._api_key = (api_key or "").strip()
         self._trading_account_id = (trading_account_id or "").strip()
         self._domain = domain
-        self._throttler = throttler
         self._time = time_provider
         self._session: Optional[GrvtSession] = None
         self._generation = 0
         self._login_task: Optional[asyncio.Task] = None
-        self._api_factory: Optional[WebAssistantsFactory] = None
+        self._api_factory = web_utils.build_api_factory(throttler)
 
     def __repr__(self) -> str:
         account = self._trading_account_id
@@ -257,7 +251,7 @@ class GrvtPerpetualAuth(AuthBase):
                 await self._sleep(delay)
 
     async def _login(self) -> GrvtSession:
-        rest_assistant = await self._get_api_factory().get_rest_assistant()
+        rest_assistant = await self._api_factory.get_rest_assistant()
         response = await rest_assistant.execute_request_and_get_response(
             url=web_utils.login_url(self._domain),
             throttler_limit_id=CONSTANTS.LOGIN_PATH_URL,
@@ -290,11 +284,6 @@ class GrvtPerpetualAuth(AuthBase):
                                     generation=self._generation)
         _logger.info(f"GRVT session established, valid for {expires_at - now:.0f} s.")
         return self._session
-
-    def _get_api_factory(self) -> WebAssistantsFactory:
-        if self._api_factory is None:
-            self._api_factory = web_utils.build_api_factory(self._throttler)
-        return self._api_factory
 
     async def _sleep(self, delay: float):
         await asyncio.sleep(delay)
