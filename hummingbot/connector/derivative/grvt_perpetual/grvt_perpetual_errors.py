@@ -4,7 +4,7 @@ REST errors arrive as ``{"code", "message", "status"}`` (HTTP status = ``status`
 ``{"code", "message"}``. ``GrvtPerpetualAPIError`` subclasses ``IOError`` because Hummingbot's request helpers and
 order-failure paths treat IOError as "the exchange refused", and because a non-JSON 5xx page must fail the same way.
 """
-from typing import Any, Mapping, Optional, Union
+from typing import Any, Mapping, Optional
 
 import msgspec
 
@@ -64,7 +64,6 @@ class GrvtPerpetualAPIError(IOError):
         self.exchange_message = message
         self.http_status = http_status
         self.path = path
-        self.hint = hint
         where = (f" on {path}" if path else "") + (f", HTTP {http_status}" if http_status is not None else "")
         explanation = hint or ERROR_EXPLANATIONS.get(code)
         if code is None:
@@ -121,16 +120,15 @@ class GrvtPerpetualAPIError(IOError):
         return self.is_outcome_unknown or self.is_rate_limited
 
     @classmethod
-    def from_error_object(cls, error: Any, http_status: Optional[int] = None,
-                          path: str = "") -> "GrvtPerpetualAPIError":
+    def from_error_object(cls, error: Any, http_status: Optional[int] = None) -> "GrvtPerpetualAPIError":
         """From a decoded REST or JSON-RPC error object ({"code", "message", "status"?})."""
         if isinstance(error, Mapping):
             try:
                 envelope = msgspec.convert(error, _ErrorEnvelope, strict=False)
             except msgspec.ValidationError:
                 envelope = _ErrorEnvelope(message=_excerpt(str(error.get("message") or "")))
-            return _from_envelope(envelope, http_status, path)
-        return cls(code=None, message=_excerpt(str(error)), http_status=http_status, path=path)
+            return _from_envelope(envelope, http_status)
+        return cls(code=None, message=_excerpt(str(error)), http_status=http_status)
 
 
 class GrvtRpcNotSent(ConnectionError):
@@ -149,13 +147,13 @@ class GrvtOrderRejectedError(IOError):
         super().__init__(f"GRVT rejected the order ({reject_reason})")
 
 
-def error_from_response(http_status: int, body: Union[bytes, str], path: str = "") -> Optional[GrvtPerpetualAPIError]:
+def error_from_response(http_status: int, body: str, path: str = "") -> Optional[GrvtPerpetualAPIError]:
     """
     The error a REST answer carries, or None when it may be a success (its own type decides then). GRVT flags errors
     with a non-zero `code` (the SDK's rule); an HTTP status >= 400 without an envelope (proxy page, empty body) is an
     error as well.
     """
-    if http_status < 400 and not _looks_like_error(body):
+    if http_status < 400 and '"code"' not in body[:200]:  # no error envelope: skip decoding
         return None
     try:
         envelope = msgspec.json.decode(body, type=_ErrorEnvelope, strict=False) if body else None
@@ -171,21 +169,16 @@ def error_from_response(http_status: int, body: Union[bytes, str], path: str = "
     return None
 
 
-def unreadable_answer(http_status: int, body: Union[bytes, str], path: str, reason: str) -> GrvtPerpetualAPIError:
+def unreadable_answer(http_status: int, body: str, path: str, reason: str) -> GrvtPerpetualAPIError:
     """A success status whose body is not the expected GRVT answer (`{}`, a proxy page...): outcome unknown."""
     message = f"unexpected answer {_excerpt(body)!r} ({reason})"
     return GrvtPerpetualAPIError(code=None, message=message, http_status=http_status, path=path)
 
 
-def _from_envelope(envelope: _ErrorEnvelope, http_status: Optional[int], path: str) -> GrvtPerpetualAPIError:
+def _from_envelope(envelope: _ErrorEnvelope, http_status: Optional[int], path: str = "") -> GrvtPerpetualAPIError:
     return GrvtPerpetualAPIError(code=envelope.code or None, message=envelope.message or "no message",
                                  http_status=envelope.status or http_status, path=path)
 
 
-def _looks_like_error(body: Union[bytes, str]) -> bool:
-    return (b'"code"' if isinstance(body, bytes) else '"code"') in body[:200]
-
-
-def _excerpt(body: Union[bytes, str]) -> str:
-    text = body.decode(errors="replace") if isinstance(body, bytes) else body
+def _excerpt(text: str) -> str:
     return text if len(text) <= _MAX_RAW_BODY_IN_MESSAGE else text[:_MAX_RAW_BODY_IN_MESSAGE] + "..."
