@@ -161,7 +161,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
                                     timeout=lambda: self.REST_REQUEST_TIMEOUT)
         self.account = GrvtPerpetualAccountClient(self._trading_account_id, self._rest.private_post,
                                                   self._rest.public_post, on_retry=self.order_metrics.count_retry)
-        self._rest_transport = GrvtPerpetualRestOrderTransport(requests, self._rest.order_call, self._throttler)
+        self._rest_transport = GrvtPerpetualRestOrderTransport(requests, self._rest.private_post, self._throttler)
         self.order_transport: GrvtPerpetualOrderTransport = self._rest_transport
         if order_entry == utils.ORDER_ENTRY_WEBSOCKET:
             rpc = GrvtWsRpcClient(

@@ -33,8 +33,7 @@ class GrvtRestClient:
         """`on_sent` runs when the request leaves, after the rate limiter."""
         url = (web_utils.private_rest_url if is_auth_required else web_utils.public_rest_url)(path_url, self._domain)
         request = RESTRequest(method=method, url=url, data=msgspec.json.encode(body).decode() if body else None,
-                              headers={"Content-Type": "application/json"}, is_auth_required=is_auth_required,
-                              throttler_limit_id=path_url)
+                              headers={"Content-Type": "application/json"}, is_auth_required=is_auth_required)
 
         async def request_once() -> T:
             rest_assistant = await self._api_factory.get_rest_assistant()
@@ -55,11 +54,9 @@ class GrvtRestClient:
             return await self._auth.run_with_session_retry(request_once)
         return await request_once()
 
-    async def private_post(self, path_url: str, body: Dict[str, Any], reply_type: Type[T] = Any) -> T:
-        return await self.request(path_url, body, reply_type, is_auth_required=True)
+    async def private_post(self, path_url: str, body: Dict[str, Any], reply_type: Type[T] = Any,
+                           on_sent: OnSent = None) -> T:
+        return await self.request(path_url, body, reply_type, is_auth_required=True, on_sent=on_sent)
 
     async def public_post(self, path_url: str, body: Dict[str, Any], reply_type: Type[T] = Any) -> T:
         return await self.request(path_url, body, reply_type, is_auth_required=False)
-
-    async def order_call(self, path_url: str, body: Dict[str, Any], reply_type: Type[T], on_sent: OnSent) -> T:
-        return await self.request(path_url, body, reply_type, is_auth_required=True, on_sent=on_sent)
