@@ -27,7 +27,6 @@ class GrvtEndpoints(NamedTuple):
     market_data: str
     trades_ws: str
     market_data_ws: str
-    chain_id: int
 
 
 def _env(domain: str, name: str) -> Optional[str]:
@@ -90,7 +89,6 @@ def endpoints(domain: str = CONSTANTS.DEFAULT_DOMAIN) -> GrvtEndpoints:
         market_data=rest("market-data", "MARKET_DATA_URL"),
         trades_ws=socket("trades", "TRADES_WS_URL"),
         market_data_ws=socket("market-data", "MARKET_DATA_WS_URL"),
-        chain_id=chain_id(domain),
     )
 
 
@@ -101,7 +99,7 @@ def check_transport_security(domain: str = CONSTANTS.DEFAULT_DOMAIN):
     """
     if domain != CONSTANTS.DEFAULT_DOMAIN:
         return
-    plain = [url for url in endpoints(domain) if isinstance(url, str) and urlsplit(url).scheme in ("http", "ws")]
+    plain = [url for url in endpoints(domain) if urlsplit(url).scheme in ("http", "ws")]
     if plain and (_env(domain, "ALLOW_PLAINTEXT") or "").lower() not in ("1", "true", "yes"):
         raise ValueError(
             f"Refusing to use the GRVT mainnet domain over unencrypted {plain[0]}: the login would send the API key "
@@ -138,10 +136,8 @@ def private_ws_url(domain: str = CONSTANTS.DEFAULT_DOMAIN) -> str:
 def ws_rpc_method(path_url: str) -> str:
     """JSON-RPC method of a REST route: 'full/v1/create_order' -> 'v1/create_order'."""
     path = path_url.lstrip("/")
-    for prefix in ("full/", "lite/"):
-        if path.startswith(prefix):
-            return path[len(prefix):]
-    return path
+    encoding, _, method = path.partition("/")
+    return method if encoding in ("full", "lite") else path
 
 
 def create_throttler() -> AsyncThrottler:

@@ -114,7 +114,6 @@ class GrvtPerpetualUrlTests(IsolatedAsyncioWrapperTestCase):
     def test_chain_id_override(self):
         with patch.dict(os.environ, {"GRVT_PERPETUAL_CHAIN_ID": " 326 "}):
             self.assertEqual(326, web_utils.chain_id(MAINNET))
-            self.assertEqual(326, web_utils.endpoints(MAINNET).chain_id)
         for invalid in ("testnet", "0", "-1"):
             with patch.dict(os.environ, {"GRVT_PERPETUAL_CHAIN_ID": invalid}):
                 with self.assertRaisesRegex(ValueError, "GRVT_PERPETUAL_CHAIN_ID must be a positive integer"):
