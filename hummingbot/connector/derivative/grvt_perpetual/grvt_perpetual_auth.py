@@ -9,10 +9,10 @@ Secrets (API key, cookie) never appear in logs, exceptions or reprs.
 """
 import asyncio
 import contextlib
-import contextvars
 import email.utils
 import logging
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Dict, Iterable, List, Mapping, Optional, TypeVar
 
@@ -32,9 +32,6 @@ from hummingbot.core.web_assistant.connections.data_types import RESTMethod, RES
 T = TypeVar("T")
 _logger = logging.getLogger(__name__)
 
-# Generation of the session whose headers were attached inside the current `run_with_session_retry` call.
-_SESSION_USED: contextvars.ContextVar[Optional[List[int]]] = contextvars.ContextVar("grvt_session_used", default=None)
-
 
 class GrvtAuthError(IOError):
     """Login failed or no session can be obtained. Messages never include the API key or cookie."""
@@ -49,7 +46,10 @@ class GrvtSession:
     cookie: str = field(repr=False)
     account_id: Optional[str] = field(repr=False)
     expires_at: float  # epoch seconds (UTC)
-    generation: int
+
+
+# The session whose headers were attached inside the current `run_with_session_retry` call.
+_SESSION_USED: ContextVar[Optional[List[GrvtSession]]] = ContextVar("grvt_session_used", default=None)
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,6 @@ class GrvtPerpetualAuth(AuthBase):
         self._domain = domain
         self._time = time_provider
         self._session: Optional[GrvtSession] = None
-        self._generation = 0
         self._login_task: Optional[asyncio.Task] = None
         self._api_factory = web_utils.build_api_factory(throttler)
 
@@ -165,16 +164,16 @@ class GrvtPerpetualAuth(AuthBase):
             self._start_login()
         used = _SESSION_USED.get()
         if used is not None:
-            used.append(session.generation)
+            used.append(session)
         return session
 
-    def invalidate_session(self, generation: Optional[int] = None) -> bool:
+    def invalidate_session(self, stale: Optional[GrvtSession] = None) -> bool:
         """
-        Drops the session so the next request logs in again. With `generation`, only when that session is still
-        the current one (concurrent failures of one stale cookie cause a single re-login). Returns True if dropped.
+        Drops the session so the next request logs in again. With `stale`, only when that session is still the
+        current one (concurrent failures of one stale cookie cause a single re-login). Returns True if dropped.
         """
         session = self._session
-        if session is None or (generation is not None and session.generation != generation):
+        if session is None or (stale is not None and session is not stale):
             return False
         self._session = None
         return True
@@ -184,7 +183,7 @@ class GrvtPerpetualAuth(AuthBase):
         Runs `request_factory()` (a private REST call through this auth); on HTTP 401 / error 1000, raised or
         returned as an error body, invalidates the session that was used, logs in again and runs it once more.
         """
-        used: List[int] = []
+        used: List[GrvtSession] = []
         token = _SESSION_USED.set(used)
         try:
             for attempt in (1, 2):
@@ -201,8 +200,8 @@ class GrvtPerpetualAuth(AuthBase):
                 else:
                     if attempt == 2 or not (isinstance(result, Mapping) and self.is_session_error(result)):
                         return result
-                generation = used[-1] if used else None  # the session the rejected call used
-                if self.invalidate_session(generation):
+                stale = used[-1] if used else None  # the session the rejected call used
+                if self.invalidate_session(stale):
                     _logger.info("GRVT rejected the session cookie; logging in again.")
         finally:
             _SESSION_USED.reset(token)
@@ -279,9 +278,7 @@ class GrvtPerpetualAuth(AuthBase):
         expires_at = cookie.expires_at if cookie.expires_at is not None else now + self.DEFAULT_SESSION_TTL_SECONDS
         if expires_at <= now + self.HARD_EXPIRY_MARGIN_SECONDS:
             raise GrvtAuthError("GRVT login returned an already expired session cookie.")
-        self._generation += 1
-        self._session = GrvtSession(cookie=cookie.value, account_id=account_id, expires_at=expires_at,
-                                    generation=self._generation)
+        self._session = GrvtSession(cookie=cookie.value, account_id=account_id, expires_at=expires_at)
         _logger.info(f"GRVT session established, valid for {expires_at - now:.0f} s.")
         return self._session
 

@@ -1,5 +1,6 @@
 import asyncio
 import calendar
+import dataclasses
 import json
 import logging
 import os
@@ -435,18 +436,19 @@ class GrvtPerpetualAuthTests(IsolatedAsyncioWrapperTestCase):
             await self.auth.ensure_session()
 
     @aioresponses()
-    async def test_invalidate_session_by_generation(self, mock_api):
+    async def test_invalidate_only_the_stale_session(self, mock_api):
         self.mock_login(mock_api, cookie="first")
         session = await self.auth.ensure_session()
-        self.assertFalse(self.auth.invalidate_session(session.generation + 1))
+        self.assertFalse(self.auth.invalidate_session(dataclasses.replace(session)))  # an equal but other session
         self.assertIs(session, self.auth._session)
-        self.assertTrue(self.auth.invalidate_session(session.generation))
+        self.assertTrue(self.auth.invalidate_session(session))
         self.assertIsNone(self.auth._session)
         self.assertFalse(self.auth.invalidate_session())
 
         self.mock_login(mock_api, cookie="second")
         renewed = await self.auth.ensure_session()
-        self.assertEqual(session.generation + 1, renewed.generation)
+        self.assertFalse(self.auth.invalidate_session(session))
+        self.assertIs(renewed, self.auth._session)
         self.assertTrue(self.auth.invalidate_session())
 
     def test_is_session_error(self):

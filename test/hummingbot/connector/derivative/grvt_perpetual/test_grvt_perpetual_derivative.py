@@ -59,7 +59,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.env_patch.start()
         super().setUp()
         self.exchange._auth._session = GrvtSession(
-            cookie="test-cookie", account_id="0xaccount", expires_at=time.time() + 3600, generation=1)
+            cookie="test-cookie", account_id="0xaccount", expires_at=time.time() + 3600)
         self.exchange.account.logger().setLevel(1)
         self.exchange.account.logger().addHandler(self)
         self.position_mode_logger = EventLogger()
