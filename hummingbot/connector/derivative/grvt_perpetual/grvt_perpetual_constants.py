@@ -1,7 +1,4 @@
-"""
-Static facts about the GRVT exchange used across the connector: domains, hosts, routes, streams, enums,
-error codes and the rate-limit table.
-"""
+"""Static facts about the GRVT exchange: domains, hosts, routes, streams, error codes and the rate-limit table."""
 from decimal import Decimal
 from typing import Dict, List, Mapping, Optional, Tuple
 
