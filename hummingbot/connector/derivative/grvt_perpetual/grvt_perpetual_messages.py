@@ -52,20 +52,9 @@ class GrvtTimeInForce(_TolerantEnum):
 
 
 class GrvtRejectReason(_TolerantEnum):
-    """The reasons users meet most; GRVT has ~50 (the wire carries the name, kept in `reject_reason`)."""
+    """The reasons the connector tells apart; GRVT has ~50, and the wire name is kept in `reject_reason`."""
     UNSPECIFIED = "UNSPECIFIED"
     CLIENT_CANCEL = "CLIENT_CANCEL"
-    CLIENT_BULK_CANCEL = "CLIENT_BULK_CANCEL"
-    CLIENT_SESSION_END = "CLIENT_SESSION_END"
-    EXPIRED = "EXPIRED"
-    FAIL_POST_ONLY = "FAIL_POST_ONLY"
-    FAIL_REDUCE_ONLY = "FAIL_REDUCE_ONLY"
-    IOC_CANCEL = "IOC_CANCEL"
-    FOK_CANCEL = "FOK_CANCEL"
-    SELF_TRADE_PROTECTION = "SELF_TRADE_PROTECTION"
-    OVERLAPPING_CLIENT_ORDER_ID = "OVERLAPPING_CLIENT_ORDER_ID"
-    CLIENT_CANCEL_ON_DISCONNECT_TRIGGERED = "CLIENT_CANCEL_ON_DISCONNECT_TRIGGERED"
-    CLIENT_REPLACE = "CLIENT_REPLACE"
     UNKNOWN = "UNKNOWN"
 
 
@@ -271,10 +260,7 @@ class GrvtStreamEnvelope(_Message, kw_only=True):
 
 
 def load(data: Any, message_type: Type[T]) -> T:
-    """
-    Decodes JSON text or bytes, or converts a payload already parsed into Python objects, into `message_type`;
-    GrvtMessageError names the message and the field on failure.
-    """
+    """JSON text or bytes, or an already parsed payload, as `message_type`; errors name the message and field."""
     try:
         if isinstance(data, (bytes, str, msgspec.Raw)):
             return msgspec.json.decode(data, type=message_type, strict=False)
