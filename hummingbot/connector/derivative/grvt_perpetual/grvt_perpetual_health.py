@@ -97,9 +97,7 @@ class CircuitBreaker:
     @property
     def is_open(self) -> bool:
         """True while new orders are refused (open, or half-open with the probe order still out)."""
-        if self._open_until is None:
-            return False
-        return self._clock() < self._open_until or self._probe_in_flight
+        return self._open_until is not None and (self._clock() < self._open_until or self._probe_in_flight)
 
     @property
     def seconds_until_retry(self) -> float:
@@ -140,15 +138,14 @@ class CircuitBreaker:
 
 
 async def retry_query(request: Callable[[], Awaitable[T]], what: str, attempts: int = 4,
-                      backoff: Optional[Backoff] = None,
                       on_retry: Optional[Callable[[BaseException], None]] = None) -> T:
-    """Runs `request` up to `attempts` times while it fails transiently; re-raises the last failure."""
-    backoff = backoff or Backoff(initial=0.2, maximum=5.0)
-    for attempt in range(1, attempts + 1):
+    """Runs `request` up to `attempts` times while it fails transiently; the last attempt's failure is raised."""
+    backoff = Backoff(initial=0.2, maximum=5.0)
+    for attempt in range(1, attempts):
         try:
             return await request()
         except Exception as error:
-            if attempt == attempts or not is_transient(error):
+            if not is_transient(error):
                 raise
             if on_retry is not None:
                 on_retry(error)
@@ -157,4 +154,4 @@ async def retry_query(request: Callable[[], Awaitable[T]], what: str, attempts: 
                 delay = max(delay, 1.0)
             _logger.debug(f"GRVT {what} failed ({error}); retry {attempt} in {delay:.2f} s.")
             await asyncio.sleep(delay)
-    raise AssertionError("unreachable")
+    return await request()
