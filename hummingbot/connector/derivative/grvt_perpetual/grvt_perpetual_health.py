@@ -58,11 +58,9 @@ def is_rate_limited(error: BaseException) -> bool:
 
 
 class Backoff:
-    def __init__(self, initial: float = 0.5, maximum: float = 30.0, factor: float = 2.0,
-                 rng: Optional[random.Random] = None):
+    def __init__(self, initial: float = 0.5, maximum: float = 30.0, rng: Optional[random.Random] = None):
         self._initial = initial
         self._maximum = maximum
-        self._factor = factor
         self._rng = rng or random.Random()
         self._attempt = 0
 
@@ -71,8 +69,8 @@ class Backoff:
         return self._attempt
 
     def next_delay(self) -> float:
-        """Full jitter: uniform in [cap / 2, cap], cap growing exponentially up to the maximum."""
-        cap = min(self._maximum, self._initial * (self._factor ** self._attempt))
+        """Full jitter: uniform in [cap / 2, cap], cap doubling up to the maximum."""
+        cap = min(self._maximum, self._initial * (2 ** self._attempt))
         self._attempt += 1
         return self._rng.uniform(cap / 2, cap)
 
