@@ -16,7 +16,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import
     error_from_response,
     unreadable_answer,
 )
-from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import GrvtInstrument, decode_reply
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import GrvtInstrument, decode_reply, load
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_requests import (
     GrvtOrderArgumentError,
     GrvtOrderEntryRequests,
@@ -45,10 +45,10 @@ SUB_ACCOUNT = "8289849667772468"
 TEST_KEY = "c0663ca94684aead40c41a1cb3a94b68a24296e87245be3a186e882a29a15ee0"  # noqa: mock
 NOW_NS = 1_767_000_000_000_000_000
 
-BTC = GrvtInstrument.from_json({
+BTC = load({
     "instrument": "BTC_USDT_Perp", "instrument_hash": "0x030501", "base": "BTC", "quote": "USDT",
     "kind": "PERPETUAL", "settlement_period": "PERPETUAL", "base_decimals": 9, "quote_decimals": 6,
-    "tick_size": "0.1", "min_size": "0.001", "min_notional": "100", "funding_interval_hours": 8})
+    "tick_size": "0.1", "min_size": "0.001", "min_notional": "100", "funding_interval_hours": 8}, GrvtInstrument)
 
 
 def order_body(instrument: str = "BTC_USDT_Perp", client_order_id: str = "9223372036854775809") -> Dict[str, Any]:
