@@ -7,7 +7,6 @@ requested start, the last page, or ``MAX_HISTORY_PAGES``. An unreadable item in 
 one bad record never hides the others.
 """
 import asyncio
-import logging
 import time
 from decimal import Decimal
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple, Type, TypeVar
@@ -15,7 +14,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple, Type, 
 import msgspec
 
 from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
-from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import retry_query
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import ClassLogger, retry_query
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import (
     GrvtFill,
     GrvtFundingPayment,
@@ -33,7 +32,6 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages impo
     load,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_web_utils import seconds_to_ns
-from hummingbot.logger import HummingbotLogger
 
 T = TypeVar("T")
 
@@ -41,7 +39,7 @@ T = TypeVar("T")
 TypedPoster = Callable[[str, Dict[str, Any], Type[T]], Awaitable[T]]
 
 
-class GrvtPerpetualAccountClient:
+class GrvtPerpetualAccountClient(ClassLogger):
     MAX_HISTORY_PAGES = 20
     QUERY_ATTEMPTS = 4
 
@@ -51,10 +49,6 @@ class GrvtPerpetualAccountClient:
         self._private_post = private_post
         self._public_post = public_post
         self._on_retry = on_retry
-
-    @classmethod
-    def logger(cls) -> HummingbotLogger:
-        return logging.getLogger(HummingbotLogger.logger_name_for_class(cls))  # cached by logging
 
     def body(self, **fields) -> Dict[str, Any]:
         """A request body of this sub-account; fields given as None are left out."""

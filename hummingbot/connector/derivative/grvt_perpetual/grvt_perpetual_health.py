@@ -58,11 +58,9 @@ def is_rate_limited(error: BaseException) -> bool:
 
 
 class Backoff:
-    def __init__(self, initial: float = 0.5, maximum: float = 30.0, factor: float = 2.0,
-                 rng: Optional[random.Random] = None):
+    def __init__(self, initial: float = 0.5, maximum: float = 30.0, rng: Optional[random.Random] = None):
         self._initial = initial
         self._maximum = maximum
-        self._factor = factor
         self._rng = rng or random.Random()
         self._attempt = 0
 
@@ -71,8 +69,8 @@ class Backoff:
         return self._attempt
 
     def next_delay(self) -> float:
-        """Full jitter: uniform in [cap / 2, cap], cap growing exponentially up to the maximum."""
-        cap = min(self._maximum, self._initial * (self._factor ** self._attempt))
+        """Full jitter: uniform in [cap / 2, cap], cap doubling up to the maximum."""
+        cap = min(self._maximum, self._initial * (2 ** self._attempt))
         self._attempt += 1
         return self._rng.uniform(cap / 2, cap)
 
@@ -97,9 +95,7 @@ class CircuitBreaker:
     @property
     def is_open(self) -> bool:
         """True while new orders are refused (open, or half-open with the probe order still out)."""
-        if self._open_until is None:
-            return False
-        return self._clock() < self._open_until or self._probe_in_flight
+        return self._open_until is not None and (self._clock() < self._open_until or self._probe_in_flight)
 
     @property
     def seconds_until_retry(self) -> float:
@@ -140,15 +136,14 @@ class CircuitBreaker:
 
 
 async def retry_query(request: Callable[[], Awaitable[T]], what: str, attempts: int = 4,
-                      backoff: Optional[Backoff] = None,
                       on_retry: Optional[Callable[[BaseException], None]] = None) -> T:
-    """Runs `request` up to `attempts` times while it fails transiently; re-raises the last failure."""
-    backoff = backoff or Backoff(initial=0.2, maximum=5.0)
-    for attempt in range(1, attempts + 1):
+    """Runs `request` up to `attempts` times while it fails transiently; the last attempt's failure is raised."""
+    backoff = Backoff(initial=0.2, maximum=5.0)
+    for attempt in range(1, attempts):
         try:
             return await request()
         except Exception as error:
-            if attempt == attempts or not is_transient(error):
+            if not is_transient(error):
                 raise
             if on_retry is not None:
                 on_retry(error)
@@ -157,4 +152,4 @@ async def retry_query(request: Callable[[], Awaitable[T]], what: str, attempts: 
                 delay = max(delay, 1.0)
             _logger.debug(f"GRVT {what} failed ({error}); retry {attempt} in {delay:.2f} s.")
             await asyncio.sleep(delay)
-    raise AssertionError("unreachable")
+    return await request()

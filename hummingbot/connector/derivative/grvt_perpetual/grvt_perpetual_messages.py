@@ -52,20 +52,9 @@ class GrvtTimeInForce(_TolerantEnum):
 
 
 class GrvtRejectReason(_TolerantEnum):
-    """The reasons users meet most; GRVT has ~50 (the wire carries the name, kept in `reject_reason`)."""
+    """The reasons the connector tells apart; GRVT has ~50, and the wire name is kept in `reject_reason`."""
     UNSPECIFIED = "UNSPECIFIED"
     CLIENT_CANCEL = "CLIENT_CANCEL"
-    CLIENT_BULK_CANCEL = "CLIENT_BULK_CANCEL"
-    CLIENT_SESSION_END = "CLIENT_SESSION_END"
-    EXPIRED = "EXPIRED"
-    FAIL_POST_ONLY = "FAIL_POST_ONLY"
-    FAIL_REDUCE_ONLY = "FAIL_REDUCE_ONLY"
-    IOC_CANCEL = "IOC_CANCEL"
-    FOK_CANCEL = "FOK_CANCEL"
-    SELF_TRADE_PROTECTION = "SELF_TRADE_PROTECTION"
-    OVERLAPPING_CLIENT_ORDER_ID = "OVERLAPPING_CLIENT_ORDER_ID"
-    CLIENT_CANCEL_ON_DISCONNECT_TRIGGERED = "CLIENT_CANCEL_ON_DISCONNECT_TRIGGERED"
-    CLIENT_REPLACE = "CLIENT_REPLACE"
     UNKNOWN = "UNKNOWN"
 
 
@@ -80,13 +69,7 @@ def is_real_order_id(order_id: Optional[str]) -> bool:
     return order_id is not None and order_id.lower() not in _EMPTY_ORDER_IDS
 
 
-class _Message(msgspec.Struct, kw_only=True):
-    @classmethod
-    def from_json(cls, data: Any):
-        return load(data, cls)
-
-
-class GrvtOrderState(_Message, kw_only=True):
+class GrvtOrderState(msgspec.Struct, kw_only=True):
     status: GrvtOrderStatus
     reject_reason: str = "UNSPECIFIED"
     traded_size: List[Decimal] = []  # aligned with the order legs; order-book orders have one
@@ -105,18 +88,18 @@ class GrvtOrderState(_Message, kw_only=True):
         return web_utils.ns_to_seconds(self.update_time)
 
 
-class GrvtOrderLeg(_Message, kw_only=True):
+class GrvtOrderLeg(msgspec.Struct, kw_only=True):
     instrument: str
     size: Decimal
     limit_price: Decimal = _ZERO
     is_buying_asset: bool = False
 
 
-class GrvtOrderMetadata(_Message, kw_only=True):
+class GrvtOrderMetadata(msgspec.Struct, kw_only=True):
     client_order_id: str = ""
 
 
-class GrvtOrder(_Message, kw_only=True):
+class GrvtOrder(msgspec.Struct, kw_only=True):
     order_id: str = "0x00"
     time_in_force: GrvtTimeInForce = GrvtTimeInForce.GOOD_TILL_TIME
     legs: List[GrvtOrderLeg]
@@ -144,14 +127,14 @@ class GrvtOrder(_Message, kw_only=True):
         return is_real_order_id(self.order_id)
 
 
-class GrvtOrderStateFeed(_Message, kw_only=True):
+class GrvtOrderStateFeed(msgspec.Struct, kw_only=True):
     """The v1.state payload: both ids and the state."""
     order_id: str = "0x00"
     client_order_id: str = ""
     order_state: GrvtOrderState
 
 
-class GrvtFill(_Message, kw_only=True):
+class GrvtFill(msgspec.Struct, kw_only=True):
     event_time: int
     instrument: str
     is_taker: bool = True
@@ -168,7 +151,7 @@ class GrvtFill(_Message, kw_only=True):
         return web_utils.ns_to_seconds(self.event_time)
 
 
-class GrvtPosition(_Message, kw_only=True):
+class GrvtPosition(msgspec.Struct, kw_only=True):
     instrument: str
     size: Decimal  # negative = short
     entry_price: Decimal = _ZERO
@@ -177,19 +160,19 @@ class GrvtPosition(_Message, kw_only=True):
     cumulative_realized_funding_payment: Decimal = _ZERO  # positive = paid
 
 
-class GrvtSpotBalance(_Message, kw_only=True):
+class GrvtSpotBalance(msgspec.Struct, kw_only=True):
     currency: str
     balance: Decimal
     available_to_transfer: Optional[Decimal] = None
 
 
-class GrvtSubAccount(_Message, kw_only=True):
+class GrvtSubAccount(msgspec.Struct, kw_only=True):
     settle_currency: str = "USDT"
     available_balance: Decimal
     spot_balances: List[GrvtSpotBalance] = []  # positions come from their own route and stream
 
 
-class GrvtFundingPayment(_Message, kw_only=True):
+class GrvtFundingPayment(msgspec.Struct, kw_only=True):
     event_time: int
     instrument: str
     amount: Decimal  # the spec: positive = paid (a setting of the connector, the live sign is unverified)
@@ -199,11 +182,11 @@ class GrvtFundingPayment(_Message, kw_only=True):
         return web_utils.ns_to_seconds(self.event_time)
 
 
-class GrvtFundingRate(_Message, kw_only=True):
+class GrvtFundingRate(msgspec.Struct, kw_only=True):
     funding_rate: Decimal  # percent
 
 
-class GrvtInstrument(_Message, kw_only=True):
+class GrvtInstrument(msgspec.Struct, kw_only=True):
     instrument: str
     instrument_hash: str = ""
     base: str
@@ -222,7 +205,7 @@ class GrvtInstrument(_Message, kw_only=True):
         return self.kind == PERPETUAL_KIND
 
 
-class GrvtCancelStatus(_Message, kw_only=True):
+class GrvtCancelStatus(msgspec.Struct, kw_only=True):
     """The v1.cancel payload: notices about cancel-by-client-id time-to-live windows."""
     client_order_id: str = ""
     order_id: str = "0x00"
@@ -230,40 +213,40 @@ class GrvtCancelStatus(_Message, kw_only=True):
     cancel_status: GrvtCancelStatusKind
 
 
-class GrvtInitialLeverage(_Message, kw_only=True):
+class GrvtInitialLeverage(msgspec.Struct, kw_only=True):
     instrument: str
     leverage: Decimal
 
 
-class GrvtAck(_Message, kw_only=True):
+class GrvtAck(msgspec.Struct, kw_only=True):
     ack: bool
 
 
-class GrvtResult(_Message, Generic[T], kw_only=True):
+class GrvtResult(msgspec.Struct, Generic[T], kw_only=True):
     """`{"result": T}`: the envelope of every GRVT reply but the paginated and the leverage ones."""
     result: T
 
 
-class GrvtPage(_Message, Generic[T], kw_only=True):
+class GrvtPage(msgspec.Struct, Generic[T], kw_only=True):
     """One page of a cursor-paginated history route."""
     result: List[T]
     next: str = ""
 
 
-class GrvtLeverageList(_Message, kw_only=True):
+class GrvtLeverageList(msgspec.Struct, kw_only=True):
     results: List[msgspec.Raw]  # read one by one: an unreadable entry never hides the others
 
 
-class GrvtSuccess(_Message, kw_only=True):
+class GrvtSuccess(msgspec.Struct, kw_only=True):
     success: bool
 
 
-class GrvtBulkOrdersReply(_Message, kw_only=True):
+class GrvtBulkOrdersReply(msgspec.Struct, kw_only=True):
     orders: List[GrvtOrder] = []
     cancel_acks: List[GrvtAck] = []
 
 
-class GrvtStreamEnvelope(_Message, kw_only=True):
+class GrvtStreamEnvelope(msgspec.Struct, kw_only=True):
     """A private feed message; the feed is read by the stream's own type."""
     stream: str
     selector: str = ""
@@ -271,10 +254,7 @@ class GrvtStreamEnvelope(_Message, kw_only=True):
 
 
 def load(data: Any, message_type: Type[T]) -> T:
-    """
-    Decodes JSON text or bytes, or converts a payload already parsed into Python objects, into `message_type`;
-    GrvtMessageError names the message and the field on failure.
-    """
+    """JSON text or bytes, or an already parsed payload, as `message_type`; errors name the message and field."""
     try:
         if isinstance(data, (bytes, str, msgspec.Raw)):
             return msgspec.json.decode(data, type=message_type, strict=False)
@@ -287,7 +267,7 @@ def load(data: Any, message_type: Type[T]) -> T:
 NO_RESULT = msgspec.Raw(b"null")
 
 
-class _Wrapped(_Message):
+class _Wrapped(msgspec.Struct):
     result: msgspec.Raw = NO_RESULT
 
 

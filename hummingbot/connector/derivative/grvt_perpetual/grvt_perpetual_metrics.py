@@ -92,15 +92,3 @@ class GrvtOrderMetrics:
         summary.update(reconnects=self.reconnects, errors=self.errors, retries=self.retries,
                        rate_limited=self.rate_limited, circuit_open=self.circuit_open)
         return summary
-
-    def describe(self) -> str:
-        """One line for logs and status displays."""
-        parts = []
-        for stage in self.STAGES:
-            stats = percentiles(self._samples[stage])
-            if stats["count"]:
-                parts.append(f"{stage[:-3].replace('_', ' ')} p50 {stats['p50']:.1f} / p99 {stats['p99']:.1f} ms")
-        parts.append(f"reconnects {self.reconnects}, errors {self.errors}, retries {self.retries}")
-        if self.circuit_open:
-            parts.append("new orders paused (circuit open)")
-        return "; ".join(parts)

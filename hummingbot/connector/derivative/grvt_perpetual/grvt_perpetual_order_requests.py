@@ -47,9 +47,7 @@ def checked_order_arguments(rules: Mapping[str, TradingRule], trading_pair: str,
 
 
 def _finite_decimal(value: Any, name: str) -> Decimal:
-    if isinstance(value, bool):
-        raise GrvtOrderArgumentError(f"The order {name} must be a number, got {value!r}.")
-    try:
+    try:  # a bool is no number: Decimal("True") is invalid
         number = value if isinstance(value, Decimal) else Decimal(str(value))
     except (InvalidOperation, ValueError, TypeError):
         raise GrvtOrderArgumentError(f"The order {name} must be a number, got {value!r}.") from None
@@ -136,10 +134,6 @@ class GrvtOrderEntryRequests:
     def __init__(self, sub_account_id: str):
         self._sub_account_id = str(sub_account_id)
 
-    @property
-    def sub_account_id(self) -> str:
-        return self._sub_account_id
-
     @staticmethod
     def create_order(order: Mapping[str, Any]) -> Dict[str, Any]:
         return {"order": dict(order)}
@@ -171,8 +165,7 @@ class GrvtOrderEntryRequests:
     ) -> Dict[str, Any]:
         if cancel_client_order_ids and cancel_order_ids:
             raise ValueError("Bulk orders take either client order ids or order ids to cancel, not both.")
-        if len(orders) > CONSTANTS.MAX_BULK_ORDERS or max(
-                len(cancel_client_order_ids), len(cancel_order_ids)) > CONSTANTS.MAX_BULK_ORDERS:
+        if max(len(orders), len(cancel_client_order_ids), len(cancel_order_ids)) > CONSTANTS.MAX_BULK_ORDERS:
             raise ValueError(f"Bulk orders accept at most {CONSTANTS.MAX_BULK_ORDERS} orders and ids per request.")
         instruments = {leg["instrument"] for order in orders for leg in order.get("legs", ())}
         if len(instruments) > 1:

@@ -21,7 +21,6 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages impo
 
 NumberLike = Union[Decimal, str, int]
 Fields = Tuple[Tuple[str, str], ...]
-Encoder = Callable[[Any], bytes]
 
 
 def keccak256(data: bytes) -> bytes:
@@ -152,7 +151,7 @@ _WORD_FALSE = bytes(32)
 _WORD_TRUE = (1).to_bytes(32, "big")
 
 
-def _encoder(field: str, kind: str) -> Encoder:
+def _encoder(field: str, kind: str) -> Callable[[Any], bytes]:
     if kind.endswith("[]"):
         struct_hash = _STRUCT_HASHERS[kind[:-2]]
         return lambda items: keccak256(b"".join([struct_hash(item) for item in items]))
@@ -248,10 +247,7 @@ class GrvtPerpetualOrderSigner:
         return keccak256(self._digest_prefix + _STRUCT_HASHERS["Order"](order_message(**order_fields)))
 
     def sign_order(self, **order_fields) -> Dict[str, Any]:
-        """
-        The request's ``signature`` object of the order given by ``order_message``'s arguments: signer, r, s, v
-        (27/28), expiration (ns string), nonce and chain_id (string).
-        """
+        """The request's ``signature`` object (v 27/28, expiration in ns) of the order ``order_message`` describes."""
         if self._private_key is None:
             raise GrvtSignerNotConfiguredError("GRVT private key is not configured; orders cannot be signed.")
         signature = self._private_key.sign_recoverable(self.order_digest(**order_fields), hasher=None)

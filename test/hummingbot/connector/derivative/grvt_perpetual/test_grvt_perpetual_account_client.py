@@ -16,6 +16,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages impo
     GrvtInstrument,
     GrvtMessageError,
     decode_reply,
+    load,
 )
 
 SUB_ACCOUNT = "8289849667772468"
@@ -60,10 +61,10 @@ def fill(seconds: int, trade_id: str) -> Dict[str, Any]:
 
 
 def instrument() -> GrvtInstrument:
-    return GrvtInstrument.from_json({
+    return load({
         "instrument": INSTRUMENT, "instrument_hash": "0x030501", "base": "BTC", "quote": "USDT",
         "kind": "PERPETUAL", "base_decimals": 9, "quote_decimals": 6, "tick_size": "0.1", "min_size": "0.001",
-        "funding_interval_hours": 8, "min_notional": "100"})
+        "funding_interval_hours": 8, "min_notional": "100"}, GrvtInstrument)
 
 
 class GrvtPerpetualAccountClientPaginationTests(unittest.TestCase):

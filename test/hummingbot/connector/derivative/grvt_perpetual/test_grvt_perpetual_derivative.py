@@ -18,7 +18,7 @@ from hummingbot.connector.derivative.grvt_perpetual import (
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import GrvtSession
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_derivative import GrvtPerpetualDerivative
-from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import GrvtInstrument, GrvtOrderState
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import GrvtInstrument, GrvtOrderState, load
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_state_machine import (
     GrvtOrderStateMachine,
     hummingbot_order_state,
@@ -284,7 +284,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
             trading_pairs=[self.trading_pair],
             **kwargs,
         )
-        exchange.instruments[self.instrument] = GrvtInstrument.from_json(self.instrument_json())
+        exchange.instruments[self.instrument] = load(self.instrument_json(), GrvtInstrument)
         exchange.account.QUERY_ATTEMPTS = 1  # retries of queries have tests of their own
         return exchange
 
@@ -556,7 +556,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
 
     def _simulate_trading_rules_initialized(self):
         super()._simulate_trading_rules_initialized()
-        self.exchange.instruments[self.instrument] = GrvtInstrument.from_json(self.instrument_json())
+        self.exchange.instruments[self.instrument] = load(self.instrument_json(), GrvtInstrument)
 
     def test_get_buy_and_sell_collateral_tokens(self):
         self._simulate_trading_rules_initialized()
@@ -1347,10 +1347,11 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
 
     def test_funding_poll_interval_follows_the_instrument_funding_interval(self):
         self.assertEqual(8 * 3600, self.exchange.funding_fee_poll_interval)
-        self.exchange.instruments[self.instrument] = GrvtInstrument.from_json(
-            self.instrument_json(funding_interval_hours=1))
-        self.exchange.instruments["ETH_USDT_Perp"] = GrvtInstrument.from_json(
-            self.instrument_json(instrument="ETH_USDT_Perp", base="ETH", quote="USDT", funding_interval_hours=4))
+        self.exchange.instruments[self.instrument] = load(
+            self.instrument_json(funding_interval_hours=1), GrvtInstrument)
+        self.exchange.instruments["ETH_USDT_Perp"] = load(
+            self.instrument_json(instrument="ETH_USDT_Perp", base="ETH", quote="USDT", funding_interval_hours=4),
+            GrvtInstrument)
         self.assertEqual(3600, self.exchange.funding_fee_poll_interval)
 
     def test_funding_poll_fires_shortly_after_each_settlement(self):
@@ -1761,7 +1762,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
     @aioresponses()
     async def test_a_requote_in_one_tick_is_one_bulk_request(self, mock_api):
         self._simulate_trading_rules_initialized()
-        self.exchange._instruments_of([GrvtInstrument.from_json(self.instrument_json())])
+        self.exchange._instruments_of([load(self.instrument_json(), GrvtInstrument)])
         resting = self.track("9223372036854775901", EXCHANGE_ORDER_ID)
         url = web_utils.private_rest_url(CONSTANTS.BULK_ORDERS_PATH_URL)
         sent = asyncio.Event()
@@ -1792,7 +1793,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
     @aioresponses()
     async def test_batch_orders_with_bad_arguments_fail_alone(self, mock_api):
         self._simulate_trading_rules_initialized()
-        self.exchange._instruments_of([GrvtInstrument.from_json(self.instrument_json())])
+        self.exchange._instruments_of([load(self.instrument_json(), GrvtInstrument)])
         url = web_utils.private_rest_url(CONSTANTS.BULK_ORDERS_PATH_URL)
         sent = asyncio.Event()
 
@@ -1819,7 +1820,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
     @aioresponses()
     async def test_a_bulk_request_without_answer_leaves_its_creates_to_be_looked_up(self, mock_api):
         self._simulate_trading_rules_initialized()
-        self.exchange._instruments_of([GrvtInstrument.from_json(self.instrument_json())])
+        self.exchange._instruments_of([load(self.instrument_json(), GrvtInstrument)])
         self.exchange.order_lifecycle.settings.uncertain_order_first_check_seconds = 60
         self.configure_post(mock_api, web_utils.private_rest_url(CONSTANTS.BULK_ORDERS_PATH_URL), {}, status=200)
         created = self.exchange.batch_order_create([self.limit_order()])
@@ -1844,8 +1845,8 @@ class GrvtOrderStateMachineTests(unittest.TestCase):
 
     @staticmethod
     def state(status: str, traded: str = "0", update_ns: int = 10, reason: str = "UNSPECIFIED") -> GrvtOrderState:
-        return GrvtOrderState.from_json({"status": status, "reject_reason": reason, "book_size": ["1"],
-                                         "traded_size": [traded], "avg_fill_price": ["0"], "update_time": update_ns})
+        return load({"status": status, "reject_reason": reason, "book_size": ["1"], "traded_size": [traded],
+                     "avg_fill_price": ["0"], "update_time": update_ns}, GrvtOrderState)
 
     def test_status_mapping(self):
         self.assertEqual(OrderState.OPEN, hummingbot_order_state(self.state("PENDING")))

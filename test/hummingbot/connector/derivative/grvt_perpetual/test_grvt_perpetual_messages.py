@@ -68,7 +68,7 @@ LIVE_INSTRUMENT = {
 class OrderTests(unittest.TestCase):
 
     def test_live_order(self):
-        order = GrvtOrder.from_json(LIVE_ORDER)
+        order = load(LIVE_ORDER, GrvtOrder)
 
         self.assertEqual("0x010101050390cd89000000007799a374", order.order_id)
         self.assertTrue(order.has_exchange_id)
@@ -82,12 +82,12 @@ class OrderTests(unittest.TestCase):
         self.assertEqual(1767359366686762920, order.state.update_time)
 
     def test_create_answer_with_placeholder_id_numbers_and_minimal_fields(self):
-        order = GrvtOrder.from_json({
+        order = load({
             "order_id": "0x00",
             "legs": [{"instrument": "ETH_USDT_Perp", "size": 2, "is_buying_asset": "false"}],
             "metadata": {"client_order_id": "9223372036854775810"},
             "state": {"status": "PENDING"},
-        })
+        }, GrvtOrder)
 
         self.assertFalse(order.has_exchange_id)
         self.assertEqual("9223372036854775810", order.client_order_id)
@@ -99,7 +99,7 @@ class OrderTests(unittest.TestCase):
         self.assertEqual(0, order.state.update_time)
 
     def test_order_without_state_or_metadata(self):
-        order = GrvtOrder.from_json({"legs": [{"instrument": "BTC_USDT_Perp", "size": "1"}]})
+        order = load({"legs": [{"instrument": "BTC_USDT_Perp", "size": "1"}]}, GrvtOrder)
         self.assertIsNone(order.state)
         self.assertEqual("", order.client_order_id)
         self.assertEqual("0x00", order.order_id)
@@ -116,44 +116,44 @@ class OrderTests(unittest.TestCase):
         for payload, fragment in cases:
             with self.subTest(payload=payload):
                 with self.assertRaises(GrvtMessageError) as context:
-                    GrvtOrder.from_json(payload)
+                    load(payload, GrvtOrder)
                 self.assertIn("GrvtOrder", str(context.exception))
                 self.assertIn(fragment, str(context.exception))
 
     def test_order_time_in_force_is_an_enum(self):
         for wire, expected in (("IMMEDIATE_OR_CANCEL", GrvtTimeInForce.IMMEDIATE_OR_CANCEL),
                                ("NEW_KIND", GrvtTimeInForce.UNKNOWN)):
-            order = GrvtOrder.from_json({"time_in_force": wire, "legs": [{"instrument": "BTC_USDT_Perp", "size": "1"}]})
+            order = load({"time_in_force": wire, "legs": [{"instrument": "BTC_USDT_Perp", "size": "1"}]}, GrvtOrder)
             self.assertIs(expected, order.time_in_force)
 
     def test_text_that_is_not_json_is_an_error(self):
         with self.assertRaises(GrvtMessageError):
-            GrvtOrder.from_json("Invalid message")
+            load("Invalid message", GrvtOrder)
 
     def test_unknown_enum_names_decode_to_unknown(self):
-        state = GrvtOrderState.from_json({"status": "SUSPENDED", "reject_reason": "NEW_REASON"})
+        state = load({"status": "SUSPENDED", "reject_reason": "NEW_REASON"}, GrvtOrderState)
         self.assertIs(GrvtOrderStatus.UNKNOWN, state.status)
         self.assertIs(GrvtRejectReason.UNKNOWN, state.reason)
         self.assertEqual("NEW_REASON", state.reject_reason)  # the wire name is kept for messages
-        notice = GrvtCancelStatus.from_json({"cancel_status": "SOMETHING_NEW"})
+        notice = load({"cancel_status": "SOMETHING_NEW"}, GrvtCancelStatus)
         self.assertIs(GrvtCancelStatusKind.UNKNOWN, notice.cancel_status)
 
     def test_order_state_first_leg_and_empty_arrays(self):
-        state = GrvtOrderState.from_json({"status": "FILLED", "traded_size": ["1.5", "2"], "update_time": 7})
+        state = load({"status": "FILLED", "traded_size": ["1.5", "2"], "update_time": 7}, GrvtOrderState)
         self.assertEqual(Decimal("1.5"), state.traded)
-        self.assertEqual(Decimal("0"), GrvtOrderState.from_json({"status": "OPEN", "traded_size": []}).traded)
+        self.assertEqual(Decimal("0"), load({"status": "OPEN", "traded_size": []}, GrvtOrderState).traded)
         with self.assertRaises(GrvtMessageError):
-            GrvtOrderState.from_json({"reject_reason": "UNSPECIFIED"})
+            load({"reject_reason": "UNSPECIFIED"}, GrvtOrderState)
 
     def test_state_feed(self):
-        feed = GrvtOrderStateFeed.from_json({"order_id": "0x01", "client_order_id": "5",
-                                             "order_state": {"status": "CANCELLED", "reject_reason": "CLIENT_CANCEL"}})
+        feed = load({"order_id": "0x01", "client_order_id": "5",
+                     "order_state": {"status": "CANCELLED", "reject_reason": "CLIENT_CANCEL"}}, GrvtOrderStateFeed)
         self.assertEqual(("0x01", "5"), (feed.order_id, feed.client_order_id))
         self.assertEqual("CLIENT_CANCEL", feed.order_state.reject_reason)
         self.assertIs(GrvtRejectReason.CLIENT_CANCEL, feed.order_state.reason)
-        self.assertIs(GrvtRejectReason.UNSPECIFIED, GrvtOrderState.from_json({"status": "CANCELLED"}).reason)
+        self.assertIs(GrvtRejectReason.UNSPECIFIED, load({"status": "CANCELLED"}, GrvtOrderState).reason)
         with self.assertRaises(GrvtMessageError):
-            GrvtOrderStateFeed.from_json({"order_id": "0x01"})
+            load({"order_id": "0x01"}, GrvtOrderStateFeed)
 
     def test_real_order_id_excludes_the_create_placeholder(self):
         for placeholder in (None, "", "0x", "0x0", "0x00", "0X00", "0"):
@@ -164,7 +164,7 @@ class OrderTests(unittest.TestCase):
 class FillAndAccountTests(unittest.TestCase):
 
     def test_live_fill(self):
-        fill = GrvtFill.from_json(LIVE_FILL)
+        fill = load(LIVE_FILL, GrvtFill)
         self.assertEqual(Decimal("0.040263"), fill.fee)
         self.assertEqual("USDT", fill.fee_currency)
         self.assertTrue(fill.is_taker)
@@ -172,8 +172,7 @@ class FillAndAccountTests(unittest.TestCase):
         self.assertAlmostEqual(1767359366.686763, fill.timestamp, places=5)
 
     def test_fill_with_numbers_instead_of_strings_and_a_rebate(self):
-        fill = GrvtFill.from_json(dict(LIVE_FILL, size=0.5, price=65038.01, fee=-0.0015,
-                                       event_time=1697788800000000000))
+        fill = load(dict(LIVE_FILL, size=0.5, price=65038.01, fee=-0.0015, event_time=1697788800000000000), GrvtFill)
         self.assertEqual(Decimal("0.5"), fill.size)
         self.assertEqual(Decimal("-0.0015"), fill.fee)
         self.assertEqual(1697788800000000000, fill.event_time)
@@ -181,48 +180,49 @@ class FillAndAccountTests(unittest.TestCase):
     def test_fill_errors(self):
         without_trade_id = {key: value for key, value in LIVE_FILL.items() if key != "trade_id"}
         with self.assertRaises(GrvtMessageError) as context:
-            GrvtFill.from_json(without_trade_id)
+            load(without_trade_id, GrvtFill)
         self.assertIn("trade_id", str(context.exception))
         with self.assertRaises(GrvtMessageError) as context:
-            GrvtFill.from_json(dict(LIVE_FILL, price="n/a"))
+            load(dict(LIVE_FILL, price="n/a"), GrvtFill)
         self.assertIn("$.price", str(context.exception))
 
     def test_position(self):
-        position = GrvtPosition.from_json({
+        position = load({
             "event_time": "1", "instrument": "BTC_USDT_Perp", "size": "-0.004", "entry_price": 90000,
             "unrealized_pnl": "1.5", "leverage": "10", "cumulative_realized_funding_payment": "0.3",
-            "margin_type": "cross"})
+            "margin_type": "cross"}, GrvtPosition)
         self.assertEqual(Decimal("-0.004"), position.size)
         self.assertEqual(Decimal("10"), position.leverage)
         self.assertEqual(Decimal("0.3"), position.cumulative_realized_funding_payment)
-        self.assertIsNone(GrvtPosition.from_json({"instrument": "BTC_USDT_Perp", "size": "1"}).leverage)
+        self.assertIsNone(load({"instrument": "BTC_USDT_Perp", "size": "1"}, GrvtPosition).leverage)
 
     def test_account_summary(self):
-        summary = GrvtSubAccount.from_json({
+        summary = load({
             "event_time": "1764863116142428457", "sub_account_id": "2147050003876484",
             "margin_type": "SIMPLE_CROSS_MARGIN", "settle_currency": "USDT", "unrealized_pnl": "0.0",
             "total_equity": "15.0", "initial_margin": "0.0", "maintenance_margin": "0.0",
             "available_balance": "15.0", "spot_balances": [{"currency": "USDT", "balance": "15.0",
-                                                             "index_price": "1.000289735"}], "positions": []})
+                                                             "index_price": "1.000289735"}], "positions": []
+        }, GrvtSubAccount)
         self.assertEqual(Decimal("15.0"), summary.available_balance)
         self.assertEqual("USDT", summary.spot_balances[0].currency)
         with self.assertRaises(GrvtMessageError) as context:
-            GrvtSubAccount.from_json({"settle_currency": "USDT"})
+            load({"settle_currency": "USDT"}, GrvtSubAccount)
         self.assertIn("available_balance", str(context.exception))
 
     def test_funding_payment(self):
-        payment = GrvtFundingPayment.from_json({"event_time": "1697788800000000000", "instrument": "BTC_USDT_Perp",
-                                                "currency": "USDT", "amount": "-0.004522", "tx_id": "209358"})
+        payment = load({"event_time": "1697788800000000000", "instrument": "BTC_USDT_Perp",
+                        "currency": "USDT", "amount": "-0.004522", "tx_id": "209358"}, GrvtFundingPayment)
         self.assertEqual(Decimal("-0.004522"), payment.amount)
         self.assertEqual(1697788800.0, payment.timestamp)
         with self.assertRaises(GrvtMessageError):
-            GrvtFundingPayment.from_json({"event_time": "1", "instrument": "BTC_USDT_Perp"})
+            load({"event_time": "1", "instrument": "BTC_USDT_Perp"}, GrvtFundingPayment)
 
 
 class InstrumentAndEnvelopeTests(unittest.TestCase):
 
     def test_live_instrument(self):
-        instrument = GrvtInstrument.from_json(LIVE_INSTRUMENT)
+        instrument = load(LIVE_INSTRUMENT, GrvtInstrument)
         self.assertTrue(instrument.is_perpetual)
         self.assertEqual(9, instrument.base_decimals)
         self.assertEqual(Decimal("0.1"), instrument.tick_size)
@@ -230,20 +230,19 @@ class InstrumentAndEnvelopeTests(unittest.TestCase):
         self.assertEqual(8, instrument.funding_interval_hours)
 
     def test_instrument_with_string_integers_and_without_optional_fields(self):
-        instrument = GrvtInstrument.from_json({"instrument": "X_USDT_Perp", "base": "X", "quote": "USDT",
-                                               "kind": "PERPETUAL", "base_decimals": "6", "tick_size": "0.01",
-                                               "min_size": "1"})
+        instrument = load({"instrument": "X_USDT_Perp", "base": "X", "quote": "USDT", "kind": "PERPETUAL",
+                           "base_decimals": "6", "tick_size": "0.01", "min_size": "1"}, GrvtInstrument)
         self.assertEqual(6, instrument.base_decimals)
         self.assertIsNone(instrument.min_notional)
-        self.assertFalse(GrvtInstrument.from_json(dict(LIVE_INSTRUMENT, kind="FUTURE")).is_perpetual)
+        self.assertFalse(load(dict(LIVE_INSTRUMENT, kind="FUTURE"), GrvtInstrument).is_perpetual)
         with self.assertRaises(GrvtMessageError):
-            GrvtInstrument.from_json({key: value for key, value in LIVE_INSTRUMENT.items() if key != "tick_size"})
+            load({key: value for key, value in LIVE_INSTRUMENT.items() if key != "tick_size"}, GrvtInstrument)
 
     def test_cancel_status_and_leverage(self):
-        notice = GrvtCancelStatus.from_json({"sub_account_id": "1", "client_order_id": "23042", "order_id": "0x1",
-                                             "reason": "UNSPECIFIED", "update_time": "1", "cancel_status": "EXPIRED"})
+        notice = load({"sub_account_id": "1", "client_order_id": "23042", "order_id": "0x1",
+                       "reason": "UNSPECIFIED", "update_time": "1", "cancel_status": "EXPIRED"}, GrvtCancelStatus)
         self.assertIs(GrvtCancelStatusKind.EXPIRED, notice.cancel_status)
-        leverage = GrvtInitialLeverage.from_json({"instrument": "BTC_USDT_Perp", "leverage": "12"})
+        leverage = load({"instrument": "BTC_USDT_Perp", "leverage": "12"}, GrvtInitialLeverage)
         self.assertEqual(Decimal("12"), leverage.leverage)
 
     def test_stream_envelope_keeps_the_feed_for_its_own_type(self):

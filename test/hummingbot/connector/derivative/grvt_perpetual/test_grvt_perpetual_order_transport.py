@@ -16,10 +16,12 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import
     error_from_response,
     unreadable_answer,
 )
-from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import GrvtInstrument, decode_reply
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import GrvtInstrument, decode_reply, load
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_requests import (
+    GrvtOrderArgumentError,
     GrvtOrderEntryRequests,
     GrvtSignedOrderFactory,
+    checked_order_arguments,
     decimal_string,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_signer import (
@@ -35,17 +37,18 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_transpo
     GrvtPerpetualWsOrderTransport,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_ws_rpc import GrvtWsRpcClient
-from hummingbot.core.data_type.common import OrderType
+from hummingbot.connector.trading_rule import TradingRule
+from hummingbot.core.data_type.common import OrderType, PositionAction
 from test.isolated_asyncio_wrapper_test_case import IsolatedAsyncioWrapperTestCase
 
 SUB_ACCOUNT = "8289849667772468"
 TEST_KEY = "c0663ca94684aead40c41a1cb3a94b68a24296e87245be3a186e882a29a15ee0"  # noqa: mock
 NOW_NS = 1_767_000_000_000_000_000
 
-BTC = GrvtInstrument.from_json({
+BTC = load({
     "instrument": "BTC_USDT_Perp", "instrument_hash": "0x030501", "base": "BTC", "quote": "USDT",
     "kind": "PERPETUAL", "settlement_period": "PERPETUAL", "base_decimals": 9, "quote_decimals": 6,
-    "tick_size": "0.1", "min_size": "0.001", "min_notional": "100", "funding_interval_hours": 8})
+    "tick_size": "0.1", "min_size": "0.001", "min_notional": "100", "funding_interval_hours": 8}, GrvtInstrument)
 
 
 def order_body(instrument: str = "BTC_USDT_Perp", client_order_id: str = "9223372036854775809") -> Dict[str, Any]:
@@ -176,7 +179,7 @@ class RestOrderTransportTests(IsolatedAsyncioWrapperTestCase):
 
     def test_is_an_order_transport(self):
         self.assertIsInstance(self.transport, GrvtPerpetualOrderTransport)
-        self.assertEqual(SUB_ACCOUNT, self.transport.requests.sub_account_id)
+        self.assertEqual(SUB_ACCOUNT, self.transport.requests.cancel_all_orders()["sub_account_id"])
 
     async def test_start_and_stop_are_no_ops_for_rest(self):
         self.transport.start()
@@ -308,6 +311,22 @@ class SignedOrderFactoryTests(unittest.TestCase):
         self.assertEqual("100", decimal_string(Decimal("1E+2")))
         self.assertEqual("0", decimal_string(Decimal("0.000")))
         self.assertEqual("0.5", decimal_string(Decimal("0.50")))
+
+
+class OrderArgumentTests(unittest.TestCase):
+    def test_amounts_and_prices_that_are_not_numbers_are_refused(self):
+        rules = {"BTC-USDT": TradingRule("BTC-USDT", min_order_size=Decimal("0.001"))}
+
+        def checked(amount: Any, price: Any) -> Tuple[Decimal, Decimal]:
+            return checked_order_arguments(rules, "BTC-USDT", amount, OrderType.LIMIT, price, PositionAction.OPEN,
+                                           (OrderType.LIMIT,))
+
+        self.assertEqual((Decimal("0.01"), Decimal("90000")), checked("0.01", 90000))
+        for amount, price in ((True, "90000"), ("0.01", False), ("a lot", "90000")):
+            with self.subTest(amount=amount, price=price):
+                with self.assertRaises(GrvtOrderArgumentError) as context:
+                    checked(amount, price)
+                self.assertIn("must be a number", str(context.exception))
 
 
 class HeartbeatTransport(GrvtPerpetualRestOrderTransport):
