@@ -138,28 +138,15 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         trading_pairs: List[str],
         connector: "GrvtPerpetualDerivative",  # REST goes through the connector; the socket is this data source's
         domain: str = CONSTANTS.DEFAULT_DOMAIN,
-        book_rate_ms: int = CONSTANTS.WS_BOOK_DELTA_RATE_MS,
-        trade_limit: int = CONSTANTS.WS_TRADE_LIMIT,
-        ticker_rate_ms: int = CONSTANTS.WS_TICKER_SNAPSHOT_RATE_MS,
-        snapshot_depth: int = CONSTANTS.ORDER_BOOK_SNAPSHOT_DEPTH,
     ):
         super().__init__(trading_pairs)
-        for value, allowed, name in (
-            (book_rate_ms, CONSTANTS.WS_BOOK_DELTA_RATES_MS, "book_rate_ms"),
-            (trade_limit, CONSTANTS.WS_TRADE_LIMITS, "trade_limit"),
-            (ticker_rate_ms, CONSTANTS.WS_TICKER_SNAPSHOT_RATES_MS, "ticker_rate_ms"),
-            (snapshot_depth, CONSTANTS.ORDER_BOOK_DEPTHS, "snapshot_depth"),
-        ):
-            if value not in allowed:
-                raise ValueError(f"GRVT {name} must be one of {allowed}, got {value}.")
         self._connector = connector
         self._domain = domain
         self._stream_selectors = {
-            CONSTANTS.WS_BOOK_DELTA_STREAM: book_rate_ms,
-            CONSTANTS.WS_TRADE_STREAM: trade_limit,
-            CONSTANTS.WS_TICKER_SNAPSHOT_STREAM: ticker_rate_ms,
+            CONSTANTS.WS_BOOK_DELTA_STREAM: CONSTANTS.WS_BOOK_DELTA_RATE_MS,
+            CONSTANTS.WS_TRADE_STREAM: CONSTANTS.WS_TRADE_LIMIT,
+            CONSTANTS.WS_TICKER_SNAPSHOT_STREAM: CONSTANTS.WS_TICKER_SNAPSHOT_RATE_MS,
         }
-        self._snapshot_depth = snapshot_depth
         self.order_book_create_function = GrvtPerpetualOrderBook
 
         self._sequencer = GrvtPerpetualBookSequencer()
@@ -258,7 +245,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
 
     async def _request_order_book_snapshot(self, trading_pair: str) -> BookLevels:
         return await self._request_market_data(
-            trading_pair, CONSTANTS.ORDER_BOOK_PATH_URL, BookLevels, depth=self._snapshot_depth)
+            trading_pair, CONSTANTS.ORDER_BOOK_PATH_URL, BookLevels, depth=CONSTANTS.ORDER_BOOK_SNAPSHOT_DEPTH)
 
     async def _order_book_snapshot(self, trading_pair: str) -> OrderBookMessage:
         levels = await self._request_order_book_snapshot(trading_pair)

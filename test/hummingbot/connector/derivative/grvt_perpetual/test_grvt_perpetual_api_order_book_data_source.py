@@ -125,12 +125,11 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         })
         self.data_source = self._data_source([self.trading_pair])
 
-    def _data_source(self, trading_pairs: List[str], **kwargs) -> GrvtPerpetualAPIOrderBookDataSource:
+    def _data_source(self, trading_pairs: List[str]) -> GrvtPerpetualAPIOrderBookDataSource:
         data_source = GrvtPerpetualAPIOrderBookDataSource(
             trading_pairs=list(trading_pairs),
             connector=self.connector,
             domain=self.domain,
-            **kwargs,
         )
         data_source.logger().setLevel(1)
         data_source.logger().addHandler(self)
@@ -284,10 +283,11 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         return self.mocking_assistant.json_messages_sent_through_websocket(ws_mock)
 
     # Construction
-    def test_rejects_selector_values_grvt_does_not_accept(self):
-        for kwargs in ({"book_rate_ms": 75}, {"trade_limit": 10}, {"ticker_rate_ms": 100}, {"snapshot_depth": 20}):
-            with self.assertRaises(ValueError, msg=str(kwargs)):
-                self._data_source([self.trading_pair], **kwargs)
+    def test_selectors_and_snapshot_depth_are_values_grvt_accepts(self):
+        self.assertIn(CONSTANTS.WS_BOOK_DELTA_RATE_MS, CONSTANTS.WS_BOOK_DELTA_RATES_MS)
+        self.assertIn(CONSTANTS.WS_TRADE_LIMIT, CONSTANTS.WS_TRADE_LIMITS)
+        self.assertIn(CONSTANTS.WS_TICKER_SNAPSHOT_RATE_MS, CONSTANTS.WS_TICKER_SNAPSHOT_RATES_MS)
+        self.assertIn(CONSTANTS.ORDER_BOOK_SNAPSHOT_DEPTH, CONSTANTS.ORDER_BOOK_DEPTHS)
 
     def test_books_are_grvt_order_books(self):
         self.assertIsInstance(self.data_source.order_book_create_function(), GrvtPerpetualOrderBook)
