@@ -353,10 +353,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         except msgspec.DecodeError:
             self.logger().debug(f"Ignoring non-JSON frame from GRVT market data: {_shorten(raw)}")
             return None
-        if not isinstance(data, dict):
-            self.logger().debug(f"Ignoring unexpected GRVT market-data message: {_shorten(raw)}")
-            return None
-        if "stream" not in data:
+        if not isinstance(data, dict) or "stream" not in data:
             self._on_rpc_response(data)
             return None
         stream = data["stream"]
@@ -375,7 +372,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
                 self._on_book_event(partial(self._begin_resync, feed["instrument"], trading_pair))
         return None
 
-    def _on_rpc_response(self, data: Dict[str, Any]):
+    def _on_rpc_response(self, data: Any):
         """Answers to our subscribe/unsubscribe requests, error notices, and anything unexpected."""
         try:
             response = from_builtins(data, RpcResponse, "market-data answer")
