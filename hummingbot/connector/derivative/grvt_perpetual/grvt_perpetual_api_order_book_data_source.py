@@ -501,22 +501,9 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         return book_message(_SNAPSHOT, levels, trading_pair, self._sequencer.apply_external_snapshot(instrument))
 
     # Trades and funding
-    async def _trading_pair_for(self, instrument: str) -> Optional[str]:
-        """The subscribed pair of ``instrument``, asking the connector for instruments not seen yet."""
-        trading_pair = self._instrument_to_pair.get(instrument)
-        if trading_pair is None:
-            try:
-                trading_pair = await self._connector.trading_pair_associated_to_exchange_symbol(symbol=instrument)
-            except Exception:
-                return None
-            if trading_pair not in self._trading_pairs:
-                return None
-            self._instrument_to_pair[instrument] = trading_pair
-        return trading_pair
-
     async def _parse_trade_message(self, raw_message: TradeFrame, message_queue: asyncio.Queue):
         trade = raw_message.feed
-        trading_pair = await self._trading_pair_for(trade.instrument)
+        trading_pair = self._instrument_to_pair.get(trade.instrument)
         if trading_pair is None:
             return
         recent_ids = self._recent_trade_ids[trading_pair]
@@ -533,7 +520,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
 
     async def _parse_funding_info_message(self, raw_message: TickerSnapshotFrame, message_queue: asyncio.Queue):
         ticker = raw_message.feed
-        trading_pair = await self._trading_pair_for(ticker.instrument)
+        trading_pair = self._instrument_to_pair.get(ticker.instrument)
         if trading_pair is not None:
             message_queue.put_nowait(FundingInfoUpdate(
                 trading_pair=trading_pair,

@@ -58,12 +58,6 @@ class StubConnector:
     async def exchange_symbol_associated_to_pair(self, trading_pair: str) -> str:
         return self.instruments[trading_pair]
 
-    async def trading_pair_associated_to_exchange_symbol(self, symbol: str) -> str:
-        for trading_pair, instrument in self.instruments.items():
-            if instrument == symbol:
-                return trading_pair
-        raise KeyError(symbol)
-
     async def _api_post(self, path_url: str, data: Optional[Dict[str, Any]] = None, is_auth_required: bool = False,
                         limit_id: Optional[str] = None) -> Dict[str, Any]:
         rest_assistant = await self._api_factory.get_rest_assistant()
@@ -1035,22 +1029,15 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual(2, self.data_source.malformed_messages)
         self.assertTrue(self._is_logged("WARNING", "GRVT v1.trade frame is malformed"))
 
-    async def test_trade_of_an_instrument_not_yet_mapped_is_resolved_through_the_connector(self):
+    async def test_trades_and_tickers_of_instruments_not_subscribed_are_dropped(self):
         output = asyncio.Queue()
-        self.data_source._instrument_to_pair.clear()
 
         await self._trades(output, self._trade_payload("7-1"), self._trade_payload("8-1", instrument="XYZ_USDT_Perp"),
                            self._trade_payload("9-1", instrument=self.other_instrument))
+        await self._tickers(output, {"stream": "v1.ticker.s", "feed": self._ticker(instrument=self.other_instrument)})
 
         self.assertEqual(["7-1"], [output.get_nowait().trade_id for _ in range(output.qsize())])
         self.assertEqual({self.instrument: self.trading_pair}, self.data_source._instrument_to_pair)
-
-    async def test_instrument_lookup_propagates_cancellation(self):
-        self.data_source._instrument_to_pair.clear()
-        with patch.object(self.connector, "trading_pair_associated_to_exchange_symbol",
-                          new=AsyncMock(side_effect=asyncio.CancelledError)):
-            with self.assertRaises(asyncio.CancelledError):
-                await self._trades(asyncio.Queue(), self._trade_payload("7-1"))
 
     async def test_remembered_trade_ids_are_bounded(self):
         output = asyncio.Queue()
