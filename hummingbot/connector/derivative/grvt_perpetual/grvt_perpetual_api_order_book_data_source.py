@@ -138,28 +138,15 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         trading_pairs: List[str],
         connector: "GrvtPerpetualDerivative",  # REST goes through the connector; the socket is this data source's
         domain: str = CONSTANTS.DEFAULT_DOMAIN,
-        book_rate_ms: int = CONSTANTS.WS_BOOK_DELTA_RATE_MS,
-        trade_limit: int = CONSTANTS.WS_TRADE_LIMIT,
-        ticker_rate_ms: int = CONSTANTS.WS_TICKER_SNAPSHOT_RATE_MS,
-        snapshot_depth: int = CONSTANTS.ORDER_BOOK_SNAPSHOT_DEPTH,
     ):
         super().__init__(trading_pairs)
-        for value, allowed, name in (
-            (book_rate_ms, CONSTANTS.WS_BOOK_DELTA_RATES_MS, "book_rate_ms"),
-            (trade_limit, CONSTANTS.WS_TRADE_LIMITS, "trade_limit"),
-            (ticker_rate_ms, CONSTANTS.WS_TICKER_SNAPSHOT_RATES_MS, "ticker_rate_ms"),
-            (snapshot_depth, CONSTANTS.ORDER_BOOK_DEPTHS, "snapshot_depth"),
-        ):
-            if value not in allowed:
-                raise ValueError(f"GRVT {name} must be one of {allowed}, got {value}.")
         self._connector = connector
         self._domain = domain
         self._stream_selectors = {
-            CONSTANTS.WS_BOOK_DELTA_STREAM: book_rate_ms,
-            CONSTANTS.WS_TRADE_STREAM: trade_limit,
-            CONSTANTS.WS_TICKER_SNAPSHOT_STREAM: ticker_rate_ms,
+            CONSTANTS.WS_BOOK_DELTA_STREAM: CONSTANTS.WS_BOOK_DELTA_RATE_MS,
+            CONSTANTS.WS_TRADE_STREAM: CONSTANTS.WS_TRADE_LIMIT,
+            CONSTANTS.WS_TICKER_SNAPSHOT_STREAM: CONSTANTS.WS_TICKER_SNAPSHOT_RATE_MS,
         }
-        self._snapshot_depth = snapshot_depth
         self.order_book_create_function = GrvtPerpetualOrderBook
 
         self._sequencer = GrvtPerpetualBookSequencer()
@@ -258,7 +245,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
 
     async def _request_order_book_snapshot(self, trading_pair: str) -> BookLevels:
         return await self._request_market_data(
-            trading_pair, CONSTANTS.ORDER_BOOK_PATH_URL, BookLevels, depth=self._snapshot_depth)
+            trading_pair, CONSTANTS.ORDER_BOOK_PATH_URL, BookLevels, depth=CONSTANTS.ORDER_BOOK_SNAPSHOT_DEPTH)
 
     async def _order_book_snapshot(self, trading_pair: str) -> OrderBookMessage:
         levels = await self._request_order_book_snapshot(trading_pair)
@@ -366,10 +353,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         except msgspec.DecodeError:
             self.logger().debug(f"Ignoring non-JSON frame from GRVT market data: {_shorten(raw)}")
             return None
-        if not isinstance(data, dict):
-            self.logger().debug(f"Ignoring unexpected GRVT market-data message: {_shorten(raw)}")
-            return None
-        if "stream" not in data:
+        if not isinstance(data, dict) or "stream" not in data:
             self._on_rpc_response(data)
             return None
         stream = data["stream"]
@@ -388,7 +372,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
                 self._on_book_event(partial(self._begin_resync, feed["instrument"], trading_pair))
         return None
 
-    def _on_rpc_response(self, data: Dict[str, Any]):
+    def _on_rpc_response(self, data: Any):
         """Answers to our subscribe/unsubscribe requests, error notices, and anything unexpected."""
         try:
             response = from_builtins(data, RpcResponse, "market-data answer")
@@ -517,22 +501,9 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         return book_message(_SNAPSHOT, levels, trading_pair, self._sequencer.apply_external_snapshot(instrument))
 
     # Trades and funding
-    async def _trading_pair_for(self, instrument: str) -> Optional[str]:
-        """The subscribed pair of ``instrument``, asking the connector for instruments not seen yet."""
-        trading_pair = self._instrument_to_pair.get(instrument)
-        if trading_pair is None:
-            try:
-                trading_pair = await self._connector.trading_pair_associated_to_exchange_symbol(symbol=instrument)
-            except Exception:
-                return None
-            if trading_pair not in self._trading_pairs:
-                return None
-            self._instrument_to_pair[instrument] = trading_pair
-        return trading_pair
-
     async def _parse_trade_message(self, raw_message: TradeFrame, message_queue: asyncio.Queue):
         trade = raw_message.feed
-        trading_pair = await self._trading_pair_for(trade.instrument)
+        trading_pair = self._instrument_to_pair.get(trade.instrument)
         if trading_pair is None:
             return
         recent_ids = self._recent_trade_ids[trading_pair]
@@ -549,7 +520,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
 
     async def _parse_funding_info_message(self, raw_message: TickerSnapshotFrame, message_queue: asyncio.Queue):
         ticker = raw_message.feed
-        trading_pair = await self._trading_pair_for(ticker.instrument)
+        trading_pair = self._instrument_to_pair.get(ticker.instrument)
         if trading_pair is not None:
             message_queue.put_nowait(FundingInfoUpdate(
                 trading_pair=trading_pair,

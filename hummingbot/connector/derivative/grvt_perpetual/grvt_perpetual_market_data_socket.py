@@ -10,7 +10,6 @@ from typing import Any, Dict, Optional, Union
 import aiohttp
 
 _DATA = (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY)
-_CLOSED = (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR)
 
 
 class GrvtPerpetualMarketDataSocket:
@@ -36,17 +35,16 @@ class GrvtPerpetualMarketDataSocket:
         await self._ws.send_json(payload)
 
     async def receive(self) -> Union[str, bytes]:
-        """The next text or binary frame; ConnectionError once the socket is closed."""
+        """The next text or binary frame; ConnectionError once the socket is closed, which is all aiohttp returns
+        besides data (it answers pings itself)."""
         ws = self._ws
         if ws is None:
             raise ConnectionError("the GRVT market-data socket is not connected")
-        while True:
-            message = await ws.receive()
-            if message.type in _DATA:
-                self.last_recv_time = time.time()
-                return message.data
-            if message.type in _CLOSED:
-                raise ConnectionError(f"GRVT market-data socket closed ({message.type.name} {message.data!r})")
+        message = await ws.receive()
+        if message.type in _DATA:
+            self.last_recv_time = time.time()
+            return message.data
+        raise ConnectionError(f"GRVT market-data socket closed ({message.type.name} {message.data!r})")
 
     async def disconnect(self):
         ws, session = self._ws, self._session

@@ -11,7 +11,7 @@ marker follows every reconnect, because whatever happened while the socket was d
 error 1000 (session expired) drops the session and reconnects with a fresh login.
 """
 import asyncio
-from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 from hummingbot.connector.derivative.grvt_perpetual import (
     grvt_perpetual_constants as CONSTANTS,
@@ -43,7 +43,6 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
         auth: GrvtPerpetualAuth,
         api_factory: WebAssistantsFactory,
         domain: str = CONSTANTS.DEFAULT_DOMAIN,
-        streams: Sequence[str] = CONSTANTS.WS_PRIVATE_STREAMS,
         on_reconnect: Optional[Callable[[], None]] = None,
     ):
         super().__init__()
@@ -52,15 +51,10 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
         self._auth = auth
         self._api_factory = api_factory
         self._domain = domain
-        self._streams = tuple(streams)
         self._last_sequence: Dict[Tuple[str, str], int] = {}
         self._pending_subscriptions: Dict[int, str] = {}
         self._request_id = 0
         self._connections = 0
-
-    @property
-    def sub_account_id(self) -> str:
-        return self._auth.trading_account_id
 
     async def _connected_websocket_assistant(self) -> WSAssistant:
         headers = await self._auth.get_ws_auth_headers()
@@ -75,8 +69,8 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
     async def _subscribe_channels(self, websocket_assistant: WSAssistant):
         self._last_sequence.clear()
         self._pending_subscriptions.clear()
-        selector = str(self.sub_account_id)  # a private stream's updates of every instrument
-        for stream in self._streams:
+        selector = self._auth.trading_account_id  # a private stream's updates of every instrument
+        for stream in CONSTANTS.WS_PRIVATE_STREAMS:
             self._request_id += 1
             self._pending_subscriptions[self._request_id] = stream
             await websocket_assistant.send(WSJSONRequest(payload={
@@ -86,7 +80,7 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
                 "id": self._request_id,
             }))
         self._connections += 1
-        self.logger().info(f"Subscribed to GRVT private streams {', '.join(self._streams)}.")
+        self.logger().info(f"Subscribed to GRVT private streams {', '.join(CONSTANTS.WS_PRIVATE_STREAMS)}.")
 
     async def _process_websocket_messages(self, websocket_assistant: WSAssistant, queue: asyncio.Queue):
         if self._connections > 1:

@@ -58,12 +58,6 @@ class StubConnector:
     async def exchange_symbol_associated_to_pair(self, trading_pair: str) -> str:
         return self.instruments[trading_pair]
 
-    async def trading_pair_associated_to_exchange_symbol(self, symbol: str) -> str:
-        for trading_pair, instrument in self.instruments.items():
-            if instrument == symbol:
-                return trading_pair
-        raise KeyError(symbol)
-
     async def _api_post(self, path_url: str, data: Optional[Dict[str, Any]] = None, is_auth_required: bool = False,
                         limit_id: Optional[str] = None) -> Dict[str, Any]:
         rest_assistant = await self._api_factory.get_rest_assistant()
@@ -125,12 +119,11 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         })
         self.data_source = self._data_source([self.trading_pair])
 
-    def _data_source(self, trading_pairs: List[str], **kwargs) -> GrvtPerpetualAPIOrderBookDataSource:
+    def _data_source(self, trading_pairs: List[str]) -> GrvtPerpetualAPIOrderBookDataSource:
         data_source = GrvtPerpetualAPIOrderBookDataSource(
             trading_pairs=list(trading_pairs),
             connector=self.connector,
             domain=self.domain,
-            **kwargs,
         )
         data_source.logger().setLevel(1)
         data_source.logger().addHandler(self)
@@ -284,10 +277,11 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         return self.mocking_assistant.json_messages_sent_through_websocket(ws_mock)
 
     # Construction
-    def test_rejects_selector_values_grvt_does_not_accept(self):
-        for kwargs in ({"book_rate_ms": 75}, {"trade_limit": 10}, {"ticker_rate_ms": 100}, {"snapshot_depth": 20}):
-            with self.assertRaises(ValueError, msg=str(kwargs)):
-                self._data_source([self.trading_pair], **kwargs)
+    def test_selectors_and_snapshot_depth_are_values_grvt_accepts(self):
+        self.assertIn(CONSTANTS.WS_BOOK_DELTA_RATE_MS, CONSTANTS.WS_BOOK_DELTA_RATES_MS)
+        self.assertIn(CONSTANTS.WS_TRADE_LIMIT, CONSTANTS.WS_TRADE_LIMITS)
+        self.assertIn(CONSTANTS.WS_TICKER_SNAPSHOT_RATE_MS, CONSTANTS.WS_TICKER_SNAPSHOT_RATES_MS)
+        self.assertIn(CONSTANTS.ORDER_BOOK_SNAPSHOT_DEPTH, CONSTANTS.ORDER_BOOK_DEPTHS)
 
     def test_books_are_grvt_order_books(self):
         self.assertIsInstance(self.data_source.order_book_create_function(), GrvtPerpetualOrderBook)
@@ -1035,22 +1029,15 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual(2, self.data_source.malformed_messages)
         self.assertTrue(self._is_logged("WARNING", "GRVT v1.trade frame is malformed"))
 
-    async def test_trade_of_an_instrument_not_yet_mapped_is_resolved_through_the_connector(self):
+    async def test_trades_and_tickers_of_instruments_not_subscribed_are_dropped(self):
         output = asyncio.Queue()
-        self.data_source._instrument_to_pair.clear()
 
         await self._trades(output, self._trade_payload("7-1"), self._trade_payload("8-1", instrument="XYZ_USDT_Perp"),
                            self._trade_payload("9-1", instrument=self.other_instrument))
+        await self._tickers(output, {"stream": "v1.ticker.s", "feed": self._ticker(instrument=self.other_instrument)})
 
         self.assertEqual(["7-1"], [output.get_nowait().trade_id for _ in range(output.qsize())])
         self.assertEqual({self.instrument: self.trading_pair}, self.data_source._instrument_to_pair)
-
-    async def test_instrument_lookup_propagates_cancellation(self):
-        self.data_source._instrument_to_pair.clear()
-        with patch.object(self.connector, "trading_pair_associated_to_exchange_symbol",
-                          new=AsyncMock(side_effect=asyncio.CancelledError)):
-            with self.assertRaises(asyncio.CancelledError):
-                await self._trades(asyncio.Queue(), self._trade_payload("7-1"))
 
     async def test_remembered_trade_ids_are_bounded(self):
         output = asyncio.Queue()

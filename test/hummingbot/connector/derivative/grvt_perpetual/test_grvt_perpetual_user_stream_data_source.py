@@ -247,6 +247,3 @@ class GrvtPerpetualUserStreamDataSourceTests(IsolatedAsyncioWrapperTestCase):
 
         self.assertTrue(self.is_logged("ERROR", "Unexpected error while listening to user stream"))
         self.assertEqual(2, self.auth.get_ws_auth_headers.call_count)
-
-    def test_sub_account_id_comes_from_auth(self):
-        self.assertEqual(SUB_ACCOUNT, self.data_source.sub_account_id)
