@@ -70,7 +70,8 @@ class Backoff:
 
     def next_delay(self) -> float:
         """Full jitter: uniform in [cap / 2, cap], cap doubling up to the maximum."""
-        cap = min(self._maximum, self._initial * (2 ** self._attempt))
+        # the exponent is bounded: after ~1,024 failures in a row (hours of outage) 2 ** n no longer fits a float
+        cap = min(self._maximum, self._initial * 2 ** min(self._attempt, 64))
         self._attempt += 1
         return self._rng.uniform(cap / 2, cap)
 

@@ -41,6 +41,11 @@ class BackoffTests(unittest.TestCase):
         backoff.reset()
         self.assertLessEqual(backoff.next_delay(), 0.5)
 
+    def test_a_night_long_outage_keeps_the_delay_at_the_maximum(self):
+        backoff = Backoff(initial=0.25, maximum=15.0, rng=random.Random(3))
+        delays = [backoff.next_delay() for _ in range(3000)]  # beyond 2 ** 1024, which no float holds
+        self.assertTrue(all(7.5 <= delay <= 15.0 for delay in delays[-100:]))
+
     def test_two_bots_do_not_reconnect_in_lockstep(self):
         first, second = Backoff(rng=random.Random(1)), Backoff(rng=random.Random(2))
         self.assertNotEqual([first.next_delay() for _ in range(3)], [second.next_delay() for _ in range(3)])
