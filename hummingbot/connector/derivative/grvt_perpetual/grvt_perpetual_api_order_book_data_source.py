@@ -367,9 +367,10 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             self.logger().warning(f"{error}; dropped: {_shorten(raw)}")
         if stream == CONSTANTS.WS_BOOK_DELTA_STREAM:
             feed = data.get("feed")
-            trading_pair = self._instrument_to_pair.get(feed.get("instrument")) if isinstance(feed, dict) else None
+            instrument = feed.get("instrument") if isinstance(feed, dict) else None
+            trading_pair = self._instrument_to_pair.get(instrument) if isinstance(instrument, str) else None
             if trading_pair is not None:
-                self._on_book_event(partial(self._begin_resync, feed["instrument"], trading_pair))
+                self._on_book_event(partial(self._begin_resync, instrument, trading_pair))
         return None
 
     def _on_rpc_response(self, data: Any):

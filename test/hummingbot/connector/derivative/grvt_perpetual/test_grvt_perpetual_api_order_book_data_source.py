@@ -790,6 +790,17 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         messages = await self._parse_book(self._book_payload(0, 0, bids=[level("5", "5")]))
         self.assertEqual(OrderBookMessageType.SNAPSHOT, messages[0].type)
 
+    async def test_malformed_book_frame_with_an_unhashable_instrument_is_dropped(self):
+        await self._parse_book(self._book_payload(0, 0), self._book_payload(10, 9))
+        for instrument in (["BTC_USDT_Perp"], {"name": "BTC_USDT_Perp"}):
+            bad = self._book_payload(11, 10)
+            bad["feed"]["instrument"] = instrument
+            self.data_source._on_frame(json.dumps(bad))
+
+        self.assertEqual(2, self.data_source.malformed_messages)
+        self.assertEqual({}, self.data_source._resync_tasks)
+        self.assertEqual(1, len(await self._parse_book(self._book_payload(11, 10))))
+
     async def test_in_sequence_deltas_build_their_messages(self):
         payloads = [self._book_payload(0, 0, bids=[level("100", "1")]), self._book_payload(10, 9),
                     self._book_payload(11, 10, bids=[level("99", "2")], asks=[level("101", "0")]),
