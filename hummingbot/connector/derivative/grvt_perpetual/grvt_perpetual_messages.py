@@ -52,9 +52,20 @@ class GrvtTimeInForce(_TolerantEnum):
 
 
 class GrvtRejectReason(_TolerantEnum):
-    """The reasons the connector tells apart; GRVT has ~50, and the wire name is kept in `reject_reason`."""
+    """The reasons users meet most; GRVT has ~50 (the wire carries the name, kept in `reject_reason`)."""
     UNSPECIFIED = "UNSPECIFIED"
     CLIENT_CANCEL = "CLIENT_CANCEL"
+    CLIENT_BULK_CANCEL = "CLIENT_BULK_CANCEL"
+    CLIENT_SESSION_END = "CLIENT_SESSION_END"
+    EXPIRED = "EXPIRED"
+    FAIL_POST_ONLY = "FAIL_POST_ONLY"
+    FAIL_REDUCE_ONLY = "FAIL_REDUCE_ONLY"
+    IOC_CANCEL = "IOC_CANCEL"
+    FOK_CANCEL = "FOK_CANCEL"
+    SELF_TRADE_PROTECTION = "SELF_TRADE_PROTECTION"
+    OVERLAPPING_CLIENT_ORDER_ID = "OVERLAPPING_CLIENT_ORDER_ID"
+    CLIENT_CANCEL_ON_DISCONNECT_TRIGGERED = "CLIENT_CANCEL_ON_DISCONNECT_TRIGGERED"
+    CLIENT_REPLACE = "CLIENT_REPLACE"
     UNKNOWN = "UNKNOWN"
 
 

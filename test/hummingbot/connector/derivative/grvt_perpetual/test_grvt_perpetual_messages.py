@@ -130,6 +130,11 @@ class OrderTests(unittest.TestCase):
         with self.assertRaises(GrvtMessageError):
             load("Invalid message", GrvtOrder)
 
+    def test_reject_reasons_decode_to_their_members(self):
+        for wire in ("FAIL_POST_ONLY", "SELF_TRADE_PROTECTION", "CLIENT_CANCEL_ON_DISCONNECT_TRIGGERED"):
+            state = load({"status": "REJECTED", "reject_reason": wire}, GrvtOrderState)
+            self.assertIs(GrvtRejectReason[wire], state.reason)
+
     def test_unknown_enum_names_decode_to_unknown(self):
         state = load({"status": "SUSPENDED", "reject_reason": "NEW_REASON"}, GrvtOrderState)
         self.assertIs(GrvtOrderStatus.UNKNOWN, state.status)
