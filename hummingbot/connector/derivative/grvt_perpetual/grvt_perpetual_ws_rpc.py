@@ -62,14 +62,12 @@ class GrvtWsRpcClient(ClassLogger):
         auth_headers: Callable[[], Awaitable[Dict[str, str]]],
         invalidate_session: Callable[[], Any],
         heartbeat_seconds: float = CONSTANTS.WS_HEARTBEAT_INTERVAL_SECONDS,
-        connect_timeout: float = CONSTANTS.WS_CONNECT_TIMEOUT_SECONDS,
         on_reconnect: Optional[Callable[[], None]] = None,
     ):
         self._url = url
         self._auth_headers = auth_headers
         self._invalidate_session = invalidate_session
         self._heartbeat = heartbeat_seconds
-        self._connect_timeout = connect_timeout
         self._on_reconnect = on_reconnect
         self._session: Optional[aiohttp.ClientSession] = None
         self._ws: Optional[aiohttp.ClientWebSocketResponse] = None
@@ -153,7 +151,7 @@ class GrvtWsRpcClient(ClassLogger):
         headers = await self._auth_headers()
         self._ws = await self._session.ws_connect(
             self._url(), headers=headers, heartbeat=self._heartbeat, autoping=True,
-            timeout=aiohttp.ClientWSTimeout(ws_close=self._connect_timeout), max_msg_size=0)
+            timeout=aiohttp.ClientWSTimeout(ws_close=CONSTANTS.WS_CONNECT_TIMEOUT_SECONDS), max_msg_size=0)
         self.connections += 1
         if self.connections > 1 and self._on_reconnect is not None:
             self._on_reconnect()
