@@ -136,8 +136,6 @@ class GrvtPerpetualWsOrderTransport(GrvtPerpetualOrderTransport):
         await self.client.stop()
 
     async def call(self, route: str, body: Dict[str, Any], reply_type: Type[T], on_sent: OnSent = None) -> T:
-        if not self.client.is_connected:
-            raise GrvtRpcNotSent(f"GRVT order socket is not connected ({route} not sent)")
         async with self._throttled(route):
             return await self.client.call(web_utils.ws_rpc_method(route), body, reply_type, self.timeout, on_sent)
 
