@@ -237,15 +237,14 @@ class GrvtOrderLifecycle(ClassLogger):
         try:
             while True:
                 await asyncio.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+                if not self._is_resolved(order):
+                    await self._check(order)
                 if self._is_resolved(order):
                     return
-                if (await self._check(order)).order is not None and self._is_resolved(order):
-                    return
                 if time.monotonic() >= deadline:
-                    break
+                    await self._conclude_never_received(order)
+                    return
                 delay = min(max(delay * 2, 0.25), 8.0)
-            if not self._is_resolved(order):
-                await self._conclude_never_received(order)
         finally:
             self._uncertain.pop(client_order_id, None)
 
