@@ -484,10 +484,9 @@ class GrvtOrderLifecycle(ClassLogger):
         if watcher is asyncio.current_task():
             return  # the watcher itself reported it: it acts on it
         if watcher is not None and not watcher.done():
-            if delay == 0.0:
-                watcher.cancel()  # new evidence: check now
-            else:
+            if delay > 0.0:
                 return
+            watcher.cancel()  # new evidence: check now
         self._cancel_watch[client_order_id] = asyncio.ensure_future(
             self._watch(order, delay, reason, cancel_first))
 
@@ -529,9 +528,8 @@ class GrvtOrderLifecycle(ClassLogger):
     # Reconciliation
     async def reconcile(self, cancel_untracked: bool):
         open_orders = await self._account.open_orders()
-        listed: Set[str] = set()
+        listed = {exchange_order.client_order_id for exchange_order in open_orders}
         for exchange_order in open_orders:
-            listed.add(exchange_order.client_order_id)
             self.on_order_report(exchange_order.client_order_id, exchange_order.order_id, exchange_order.state)
         for order in list(self._tracker.active_orders.values()):
             if order.client_order_id in listed or self.is_managed(order.client_order_id):
@@ -582,12 +580,9 @@ class GrvtOrderLifecycle(ClassLogger):
                            "GRVT cancel_all_orders failed ({error}); cancelling orders one by one.")
         await self._wait_until_final(orders, deadline, self.settings.cancel_all_confirmation_share * timeout_seconds)
         remaining = [order for order in orders if self.state_of(order) not in FINAL_STATES]
-        acknowledged: Set[str] = set()
-        if remaining:
-            results = await self._within(deadline, asyncio.gather(
-                *(self.cancel(order) for order in remaining), return_exceptions=True))
-            acknowledged = {order.client_order_id for order, result in zip(remaining, results or ())
-                            if result is True}
+        results = await self._within(deadline, asyncio.gather(
+            *(self.cancel(order) for order in remaining), return_exceptions=True))
+        acknowledged = {order.client_order_id for order, result in zip(remaining, results or ()) if result is True}
         await self._within(deadline, self._sweep_open_orders())
         return [CancellationResult(order.client_order_id,
                                    self.state_of(order) in FINAL_STATES or order.client_order_id in acknowledged)
@@ -597,10 +592,9 @@ class GrvtOrderLifecycle(ClassLogger):
         _, bases, quotes = await self._traded_filter()
         if not await self.transport.cancel_all_orders(base=bases or None, quote=quotes or None):
             raise GrvtPerpetualAPIError(code=None, message="cancel_all_orders not acknowledged")
-        in_flight = [order.client_order_id for order in orders if self.state_of(order) is OrderState.PENDING_CREATE]
-        if in_flight:
-            # creates still on their way: a time-to-live cancel drops them when they arrive
-            await asyncio.gather(*(self._send_cancel(client_order_id, attempts=1) for client_order_id in in_flight))
+        # creates still on their way: a time-to-live cancel drops them when they arrive
+        await asyncio.gather(*(self._send_cancel(order.client_order_id, attempts=1) for order in orders
+                               if self.state_of(order) is OrderState.PENDING_CREATE))
         for order in orders:
             self._on_cancel_acknowledged(order, reason="cancel-all")
 
