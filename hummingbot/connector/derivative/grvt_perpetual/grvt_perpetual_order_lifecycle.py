@@ -112,7 +112,7 @@ class _FailedCreate(NamedTuple):
 class GrvtOrderLifecycle(ClassLogger):
     def __init__(
         self,
-        tracker: ClientOrderTracker,
+        tracker: GrvtClientOrderTracker,
         transport: Callable[[], GrvtPerpetualOrderTransport],
         account: GrvtPerpetualAccountClient,
         state_machine: GrvtOrderStateMachine,
@@ -289,13 +289,9 @@ class GrvtOrderLifecycle(ClassLogger):
 
     # Reports from GRVT (streams, answers, queries)
     def tracked_order(self, client_order_id: str, exchange_order_id: Optional[str] = None) -> Optional[InFlightOrder]:
-        """Active, recently finished or lost order by client id (O(1): the tracker's merged views are built anew on
-        every access), else by exchange id."""
+        """Active, recently finished or lost order by client id, else by exchange id."""
         tracker = self._tracker
-        order = None
-        if client_order_id:
-            order = (tracker.fetch_tracked_order(client_order_id) or tracker.fetch_cached_order(client_order_id)
-                     or tracker.fetch_lost_order(client_order_id=client_order_id))
+        order = tracker.fetch_order(client_order_id) or tracker.fetch_lost_order(client_order_id=client_order_id)
         if order is None and is_real_order_id(exchange_order_id):
             order = tracker.all_fillable_orders_by_exchange_order_id.get(exchange_order_id)
         return order
