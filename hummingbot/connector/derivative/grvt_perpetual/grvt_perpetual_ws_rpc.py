@@ -33,15 +33,10 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages impo
 T = TypeVar("T")
 
 
-class _RpcError(msgspec.Struct):
-    code: Optional[int] = None
-    message: str = ""
-
-
 class _RpcReply(msgspec.Struct):
     id: Optional[int] = None
     result: msgspec.Raw = NO_RESULT
-    error: Optional[_RpcError] = None
+    error: Optional[Dict[str, Any]] = None
 
 
 class _RpcRequest(msgspec.Struct, omit_defaults=True):
@@ -117,8 +112,7 @@ class GrvtWsRpcClient(ClassLogger):
         finally:
             self._pending.pop(request_id, None)
         if reply.error is not None:
-            error = GrvtPerpetualAPIError(code=reply.error.code, message=reply.error.message or "no message",
-                                          path=method)
+            error = GrvtPerpetualAPIError.from_error_object(reply.error, path=method)
             if error.is_session_expired:
                 self._invalidate_session()
                 await self._close_socket()
@@ -172,7 +166,7 @@ class GrvtWsRpcClient(ClassLogger):
             self.logger().debug(f"Ignoring an unreadable message on the GRVT order socket: {str(data)[:120]}")
             return
         if reply.id is None:
-            if reply.error is not None and reply.error.code in CONSTANTS.SESSION_ERROR_CODES:
+            if reply.error is not None and GrvtPerpetualAPIError.from_error_object(reply.error).is_session_expired:
                 self._invalidate_session()
             return
         future = self._pending.get(reply.id)
