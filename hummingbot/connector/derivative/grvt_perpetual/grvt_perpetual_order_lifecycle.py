@@ -215,7 +215,6 @@ class GrvtOrderLifecycle(ClassLogger):
         self._metrics.circuit_open = self.circuit.is_open
 
     def check_order_entry(self):
-        """Raises GrvtCircuitOpenError while new orders are paused."""
         allowed = self.circuit.allow_request()
         self._metrics.circuit_open = self.circuit.is_open
         if not allowed:
