@@ -335,7 +335,7 @@ class GrvtOrderLifecycle(ClassLogger):
             self._watch_cancel(order, delay=0.0, reason="its cancel expired without finding it")
 
     def _retrack_if_failed(self, client_order_id: str, new_state: OrderState):
-        record = self._failed_creates.pop(client_order_id, None) if client_order_id else None
+        record = self._failed_creates.pop(client_order_id, None)
         if record is None:
             return
         order = record.order
