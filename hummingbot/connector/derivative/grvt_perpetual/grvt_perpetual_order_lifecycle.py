@@ -113,7 +113,7 @@ class GrvtOrderLifecycle(ClassLogger):
     def __init__(
         self,
         tracker: GrvtClientOrderTracker,
-        transport: Callable[[], GrvtPerpetualOrderTransport],
+        transport: GrvtPerpetualOrderTransport,
         account: GrvtPerpetualAccountClient,
         state_machine: GrvtOrderStateMachine,
         metrics: GrvtOrderMetrics,
@@ -125,7 +125,7 @@ class GrvtOrderLifecycle(ClassLogger):
     ):
         self._tracker = tracker
         self.logger = logger or self.logger  # the connector's: order events belong in its log
-        self._transport = transport
+        self.transport = transport
         self._account = account
         self._states = state_machine
         self._metrics = metrics
@@ -141,10 +141,6 @@ class GrvtOrderLifecycle(ClassLogger):
         self._failed_creates: "OrderedDict[str, _FailedCreate]" = OrderedDict()
         self._pending_bulk: Dict[str, Tuple[list, list]] = {}  # trading pair -> creates, cancels of this tick
         self.retracked = 0
-
-    @property
-    def transport(self) -> GrvtPerpetualOrderTransport:
-        return self._transport()
 
     def is_managed(self, client_order_id: str) -> bool:
         """True while the order's create is in flight or the lifecycle resolves it (the status poll leaves it)."""
