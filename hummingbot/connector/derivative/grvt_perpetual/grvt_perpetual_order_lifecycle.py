@@ -35,7 +35,6 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import (
     CircuitBreaker,
-    ClassLogger,
     is_outcome_unknown,
     is_transient,
     retry_query,
@@ -109,7 +108,7 @@ class _FailedCreate(NamedTuple):
     failed_at: float
 
 
-class GrvtOrderLifecycle(ClassLogger):
+class GrvtOrderLifecycle:
     def __init__(
         self,
         tracker: GrvtClientOrderTracker,
@@ -120,11 +119,10 @@ class GrvtOrderLifecycle(ClassLogger):
         now: Callable[[], float],
         trade_update: Callable[[GrvtFill, InFlightOrder], TradeUpdate],
         traded_filter: Callable[[], Awaitable[Tuple[Set[str], List[str], List[str]]]],
-        settings: Optional[GrvtOrderPathSettings] = None,
-        logger: Optional[Callable[[], HummingbotLogger]] = None,
+        logger: Callable[[], HummingbotLogger],
     ):
         self._tracker = tracker
-        self.logger = logger or self.logger  # the connector's: order events belong in its log
+        self.logger = logger  # the connector's: order events belong in its log
         self.transport = transport
         self._account = account
         self._states = state_machine
@@ -132,7 +130,7 @@ class GrvtOrderLifecycle(ClassLogger):
         self._now = now
         self._trade_update = trade_update
         self._traded_filter = traded_filter
-        self.settings = settings or GrvtOrderPathSettings()
+        self.settings = GrvtOrderPathSettings()
         self.circuit = CircuitBreaker()
         self._creating: Set[str] = set()
         self._uncertain: Dict[str, asyncio.Task] = {}
