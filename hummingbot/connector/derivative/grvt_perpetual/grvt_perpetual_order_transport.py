@@ -81,12 +81,10 @@ class GrvtPerpetualOrderTransport(ABC):
             client_order_id=client_order_id, order_id=order_id, time_to_live_ms=time_to_live_ms))
 
     async def bulk_orders(self, orders: Sequence[Mapping[str, Any]], cancel_client_order_ids: Sequence[str] = (),
-                          cancel_order_ids: Sequence[str] = (), time_to_live_ms: Optional[int] = None,
-                          on_sent: OnSent = None) -> GrvtBulkOrdersReply:
-        """Cancels and/or creates up to 100 orders of one instrument in one request (requotes)."""
+                          time_to_live_ms: Optional[int] = None, on_sent: OnSent = None) -> GrvtBulkOrdersReply:
+        """Cancels (by client id) and/or creates up to 100 orders of one instrument in one request (requotes)."""
         body = self.requests.bulk_orders(
-            orders=orders, cancel_client_order_ids=cancel_client_order_ids, cancel_order_ids=cancel_order_ids,
-            time_to_live_ms=time_to_live_ms)
+            orders=orders, cancel_client_order_ids=cancel_client_order_ids, time_to_live_ms=time_to_live_ms)
         # GRVT charges each created order as a create_order call; the request itself takes the bulk bucket.
         for _ in orders:
             async with self._throttled(CONSTANTS.CREATE_ORDER_PATH_URL):
