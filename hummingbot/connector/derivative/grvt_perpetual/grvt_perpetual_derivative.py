@@ -171,7 +171,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
                 GrvtPerpetualWsOrderTransport(requests, rpc, self._throttler, self.WS_REQUEST_TIMEOUT),
                 self._rest_transport)
         self.order_lifecycle = GrvtOrderLifecycle(
-            tracker=self._order_tracker, transport=lambda: self.order_transport, account=self.account,
+            tracker=self._order_tracker, transport=self.order_transport, account=self.account,
             state_machine=self._state_machine, metrics=self.order_metrics, now=self._now,
             trade_update=self._trade_update, traded_filter=self._traded_filter, logger=self.logger)
         self._heartbeat: Optional[GrvtCancelOnDisconnectHeartbeat] = None

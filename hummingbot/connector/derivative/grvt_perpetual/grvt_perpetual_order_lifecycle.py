@@ -35,7 +35,6 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import (
     CircuitBreaker,
-    ClassLogger,
     is_outcome_unknown,
     is_transient,
     retry_query,
@@ -109,30 +108,29 @@ class _FailedCreate(NamedTuple):
     failed_at: float
 
 
-class GrvtOrderLifecycle(ClassLogger):
+class GrvtOrderLifecycle:
     def __init__(
         self,
-        tracker: ClientOrderTracker,
-        transport: Callable[[], GrvtPerpetualOrderTransport],
+        tracker: GrvtClientOrderTracker,
+        transport: GrvtPerpetualOrderTransport,
         account: GrvtPerpetualAccountClient,
         state_machine: GrvtOrderStateMachine,
         metrics: GrvtOrderMetrics,
         now: Callable[[], float],
         trade_update: Callable[[GrvtFill, InFlightOrder], TradeUpdate],
         traded_filter: Callable[[], Awaitable[Tuple[Set[str], List[str], List[str]]]],
-        settings: Optional[GrvtOrderPathSettings] = None,
-        logger: Optional[Callable[[], HummingbotLogger]] = None,
+        logger: Callable[[], HummingbotLogger],
     ):
         self._tracker = tracker
-        self.logger = logger or self.logger  # the connector's: order events belong in its log
-        self._transport = transport
+        self.logger = logger  # the connector's: order events belong in its log
+        self.transport = transport
         self._account = account
         self._states = state_machine
         self._metrics = metrics
         self._now = now
         self._trade_update = trade_update
         self._traded_filter = traded_filter
-        self.settings = settings or GrvtOrderPathSettings()
+        self.settings = GrvtOrderPathSettings()
         self.circuit = CircuitBreaker()
         self._creating: Set[str] = set()
         self._uncertain: Dict[str, asyncio.Task] = {}
@@ -141,10 +139,6 @@ class GrvtOrderLifecycle(ClassLogger):
         self._failed_creates: "OrderedDict[str, _FailedCreate]" = OrderedDict()
         self._pending_bulk: Dict[str, Tuple[list, list]] = {}  # trading pair -> creates, cancels of this tick
         self.retracked = 0
-
-    @property
-    def transport(self) -> GrvtPerpetualOrderTransport:
-        return self._transport()
 
     def is_managed(self, client_order_id: str) -> bool:
         """True while the order's create is in flight or the lifecycle resolves it (the status poll leaves it)."""
@@ -215,7 +209,6 @@ class GrvtOrderLifecycle(ClassLogger):
         self._metrics.circuit_open = self.circuit.is_open
 
     def check_order_entry(self):
-        """Raises GrvtCircuitOpenError while new orders are paused."""
         allowed = self.circuit.allow_request()
         self._metrics.circuit_open = self.circuit.is_open
         if not allowed:
@@ -237,15 +230,14 @@ class GrvtOrderLifecycle(ClassLogger):
         try:
             while True:
                 await asyncio.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+                if not self._is_resolved(order):
+                    await self._check(order)
                 if self._is_resolved(order):
                     return
-                if (await self._check(order)).order is not None and self._is_resolved(order):
-                    return
                 if time.monotonic() >= deadline:
-                    break
+                    await self._conclude_never_received(order)
+                    return
                 delay = min(max(delay * 2, 0.25), 8.0)
-            if not self._is_resolved(order):
-                await self._conclude_never_received(order)
         finally:
             self._uncertain.pop(client_order_id, None)
 
@@ -290,13 +282,9 @@ class GrvtOrderLifecycle(ClassLogger):
 
     # Reports from GRVT (streams, answers, queries)
     def tracked_order(self, client_order_id: str, exchange_order_id: Optional[str] = None) -> Optional[InFlightOrder]:
-        """Active, recently finished or lost order by client id (O(1): the tracker's merged views are built anew on
-        every access), else by exchange id."""
+        """Active, recently finished or lost order by client id, else by exchange id."""
         tracker = self._tracker
-        order = None
-        if client_order_id:
-            order = (tracker.fetch_tracked_order(client_order_id) or tracker.fetch_cached_order(client_order_id)
-                     or tracker.fetch_lost_order(client_order_id=client_order_id))
+        order = tracker.fetch_order(client_order_id) or tracker.fetch_lost_order(client_order_id=client_order_id)
         if order is None and is_real_order_id(exchange_order_id):
             order = tracker.all_fillable_orders_by_exchange_order_id.get(exchange_order_id)
         return order
@@ -341,7 +329,7 @@ class GrvtOrderLifecycle(ClassLogger):
             self._watch_cancel(order, delay=0.0, reason="its cancel expired without finding it")
 
     def _retrack_if_failed(self, client_order_id: str, new_state: OrderState):
-        record = self._failed_creates.pop(client_order_id, None) if client_order_id else None
+        record = self._failed_creates.pop(client_order_id, None)
         if record is None:
             return
         order = record.order
@@ -485,10 +473,9 @@ class GrvtOrderLifecycle(ClassLogger):
         if watcher is asyncio.current_task():
             return  # the watcher itself reported it: it acts on it
         if watcher is not None and not watcher.done():
-            if delay == 0.0:
-                watcher.cancel()  # new evidence: check now
-            else:
+            if delay > 0.0:
                 return
+            watcher.cancel()  # new evidence: check now
         self._cancel_watch[client_order_id] = asyncio.ensure_future(
             self._watch(order, delay, reason, cancel_first))
 
@@ -530,9 +517,8 @@ class GrvtOrderLifecycle(ClassLogger):
     # Reconciliation
     async def reconcile(self, cancel_untracked: bool):
         open_orders = await self._account.open_orders()
-        listed: Set[str] = set()
+        listed = {exchange_order.client_order_id for exchange_order in open_orders}
         for exchange_order in open_orders:
-            listed.add(exchange_order.client_order_id)
             self.on_order_report(exchange_order.client_order_id, exchange_order.order_id, exchange_order.state)
         for order in list(self._tracker.active_orders.values()):
             if order.client_order_id in listed or self.is_managed(order.client_order_id):
@@ -583,12 +569,9 @@ class GrvtOrderLifecycle(ClassLogger):
                            "GRVT cancel_all_orders failed ({error}); cancelling orders one by one.")
         await self._wait_until_final(orders, deadline, self.settings.cancel_all_confirmation_share * timeout_seconds)
         remaining = [order for order in orders if self.state_of(order) not in FINAL_STATES]
-        acknowledged: Set[str] = set()
-        if remaining:
-            results = await self._within(deadline, asyncio.gather(
-                *(self.cancel(order) for order in remaining), return_exceptions=True))
-            acknowledged = {order.client_order_id for order, result in zip(remaining, results or ())
-                            if result is True}
+        results = await self._within(deadline, asyncio.gather(
+            *(self.cancel(order) for order in remaining), return_exceptions=True))
+        acknowledged = {order.client_order_id for order, result in zip(remaining, results or ()) if result is True}
         await self._within(deadline, self._sweep_open_orders())
         return [CancellationResult(order.client_order_id,
                                    self.state_of(order) in FINAL_STATES or order.client_order_id in acknowledged)
@@ -598,10 +581,9 @@ class GrvtOrderLifecycle(ClassLogger):
         _, bases, quotes = await self._traded_filter()
         if not await self.transport.cancel_all_orders(base=bases or None, quote=quotes or None):
             raise GrvtPerpetualAPIError(code=None, message="cancel_all_orders not acknowledged")
-        in_flight = [order.client_order_id for order in orders if self.state_of(order) is OrderState.PENDING_CREATE]
-        if in_flight:
-            # creates still on their way: a time-to-live cancel drops them when they arrive
-            await asyncio.gather(*(self._send_cancel(client_order_id, attempts=1) for client_order_id in in_flight))
+        # creates still on their way: a time-to-live cancel drops them when they arrive
+        await asyncio.gather(*(self._send_cancel(order.client_order_id, attempts=1) for order in orders
+                               if self.state_of(order) is OrderState.PENDING_CREATE))
         for order in orders:
             self._on_cancel_acknowledged(order, reason="cancel-all")
 

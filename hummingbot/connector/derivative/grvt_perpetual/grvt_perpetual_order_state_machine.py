@@ -55,9 +55,6 @@ class GrvtOrderStateMachine:
         self._last_update_ns: "OrderedDict[str, int]" = OrderedDict()
         self._issued: "OrderedDict[str, OrderState]" = OrderedDict()
 
-    def is_finished(self, client_order_id: str) -> bool:
-        return self._issued.get(client_order_id) in FINAL_STATES
-
     def state_of(self, order: InFlightOrder) -> OrderState:
         return self._issued.get(order.client_order_id, order.current_state)
 
@@ -82,11 +79,10 @@ class GrvtOrderStateMachine:
         adopt_exchange_order_id(tracked_order, exchange_order_id)
         if new_state is None or current in FINAL_STATES or tracked_order.current_state in FINAL_STATES:
             return None
-        final = new_state in FINAL_STATES
-        last_ns = self._last_update_ns.get(client_order_id)
-        if not final and last_ns is not None and 0 < state.update_time < last_ns:
+        last_ns = self._last_update_ns.get(client_order_id, 0)
+        if new_state not in FINAL_STATES and 0 < state.update_time < last_ns:
             return None
-        if state.update_time > (last_ns or 0):
+        if state.update_time > last_ns:
             self._last_update_ns[client_order_id] = state.update_time
         if current is OrderState.PENDING_CANCEL and new_state in LIVE_STATES:
             return None

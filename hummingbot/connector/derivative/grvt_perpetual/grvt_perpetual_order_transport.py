@@ -81,12 +81,10 @@ class GrvtPerpetualOrderTransport(ABC):
             client_order_id=client_order_id, order_id=order_id, time_to_live_ms=time_to_live_ms))
 
     async def bulk_orders(self, orders: Sequence[Mapping[str, Any]], cancel_client_order_ids: Sequence[str] = (),
-                          cancel_order_ids: Sequence[str] = (), time_to_live_ms: Optional[int] = None,
-                          on_sent: OnSent = None) -> GrvtBulkOrdersReply:
-        """Cancels and/or creates up to 100 orders of one instrument in one request (requotes)."""
+                          time_to_live_ms: Optional[int] = None, on_sent: OnSent = None) -> GrvtBulkOrdersReply:
+        """Cancels (by client id) and/or creates up to 100 orders of one instrument in one request (requotes)."""
         body = self.requests.bulk_orders(
-            orders=orders, cancel_client_order_ids=cancel_client_order_ids, cancel_order_ids=cancel_order_ids,
-            time_to_live_ms=time_to_live_ms)
+            orders=orders, cancel_client_order_ids=cancel_client_order_ids, time_to_live_ms=time_to_live_ms)
         # GRVT charges each created order as a create_order call; the request itself takes the bulk bucket.
         for _ in orders:
             async with self._throttled(CONSTANTS.CREATE_ORDER_PATH_URL):
@@ -136,8 +134,6 @@ class GrvtPerpetualWsOrderTransport(GrvtPerpetualOrderTransport):
         await self.client.stop()
 
     async def call(self, route: str, body: Dict[str, Any], reply_type: Type[T], on_sent: OnSent = None) -> T:
-        if not self.client.is_connected:
-            raise GrvtRpcNotSent(f"GRVT order socket is not connected ({route} not sent)")
         async with self._throttled(route):
             return await self.client.call(web_utils.ws_rpc_method(route), body, reply_type, self.timeout, on_sent)
 

@@ -33,15 +33,10 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages impo
 T = TypeVar("T")
 
 
-class _RpcError(msgspec.Struct):
-    code: Optional[int] = None
-    message: str = ""
-
-
 class _RpcReply(msgspec.Struct):
     id: Optional[int] = None
     result: msgspec.Raw = NO_RESULT
-    error: Optional[_RpcError] = None
+    error: Optional[Dict[str, Any]] = None
 
 
 class _RpcRequest(msgspec.Struct, omit_defaults=True):
@@ -62,14 +57,12 @@ class GrvtWsRpcClient(ClassLogger):
         auth_headers: Callable[[], Awaitable[Dict[str, str]]],
         invalidate_session: Callable[[], Any],
         heartbeat_seconds: float = CONSTANTS.WS_HEARTBEAT_INTERVAL_SECONDS,
-        connect_timeout: float = CONSTANTS.WS_CONNECT_TIMEOUT_SECONDS,
         on_reconnect: Optional[Callable[[], None]] = None,
     ):
         self._url = url
         self._auth_headers = auth_headers
         self._invalidate_session = invalidate_session
         self._heartbeat = heartbeat_seconds
-        self._connect_timeout = connect_timeout
         self._on_reconnect = on_reconnect
         self._session: Optional[aiohttp.ClientSession] = None
         self._ws: Optional[aiohttp.ClientWebSocketResponse] = None
@@ -119,8 +112,7 @@ class GrvtWsRpcClient(ClassLogger):
         finally:
             self._pending.pop(request_id, None)
         if reply.error is not None:
-            error = GrvtPerpetualAPIError(code=reply.error.code, message=reply.error.message or "no message",
-                                          path=method)
+            error = GrvtPerpetualAPIError.from_error_object(reply.error, path=method)
             if error.is_session_expired:
                 self._invalidate_session()
                 await self._close_socket()
@@ -153,7 +145,7 @@ class GrvtWsRpcClient(ClassLogger):
         headers = await self._auth_headers()
         self._ws = await self._session.ws_connect(
             self._url(), headers=headers, heartbeat=self._heartbeat, autoping=True,
-            timeout=aiohttp.ClientWSTimeout(ws_close=self._connect_timeout), max_msg_size=0)
+            timeout=aiohttp.ClientWSTimeout(ws_close=CONSTANTS.WS_CONNECT_TIMEOUT_SECONDS), max_msg_size=0)
         self.connections += 1
         if self.connections > 1 and self._on_reconnect is not None:
             self._on_reconnect()
@@ -174,7 +166,7 @@ class GrvtWsRpcClient(ClassLogger):
             self.logger().debug(f"Ignoring an unreadable message on the GRVT order socket: {str(data)[:120]}")
             return
         if reply.id is None:
-            if reply.error is not None and reply.error.code in CONSTANTS.SESSION_ERROR_CODES:
+            if reply.error is not None and GrvtPerpetualAPIError.from_error_object(reply.error).is_session_expired:
                 self._invalidate_session()
             return
         future = self._pending.get(reply.id)

@@ -1877,8 +1877,8 @@ class GrvtOrderStateMachineTests(unittest.TestCase):
         machine.MAX_REMEMBERED_ORDERS = 2
         for client_order_id in ("1", "2", "3"):
             machine.order_update(self.order(client_order_id), self.state("CANCELLED"), "0x1", 0)
-        self.assertFalse(machine.is_finished("1"))
-        self.assertTrue(machine.is_finished("3"))
+        self.assertIs(OrderState.OPEN, machine.state_of(self.order("1")))  # forgotten: the order's own state
+        self.assertIs(OrderState.CANCELED, machine.state_of(self.order("3")))
         for client_order_id in ("4", "5", "6"):
             machine.order_update(self.order(client_order_id, OrderState.PENDING_CREATE),
                                  self.state("OPEN", update_ns=50), "0x1", 0)

@@ -651,6 +651,12 @@ class WsOrderEntryTests(IsolatedAsyncioWrapperTestCase):
             await self.transport.create_order(order_body())
         self.assertTrue(context.exception.is_outcome_unknown)
 
+    async def test_a_session_error_without_a_request_id_forces_a_fresh_login(self):
+        await self.connected()
+        await self.server.sockets[0].send_str(
+            json.dumps({"jsonrpc": "2.0", "error": {"code": 1000, "message": "authenticate"}}))
+        await until(lambda: self.invalidated == 1)
+
     async def test_frames_that_are_not_replies_are_ignored(self):
         await self.connected()
         await self.server.sockets[0].send_str("not json")
