@@ -39,11 +39,11 @@ class _RpcReply(msgspec.Struct):
     error: Optional[Dict[str, Any]] = None
 
 
-class _RpcRequest(msgspec.Struct, omit_defaults=True):
+class _RpcRequest(msgspec.Struct):
     method: str
     params: Mapping[str, Any]
     id: int
-    jsonrpc: str = CONSTANTS.JSON_RPC_VERSION
+    jsonrpc: str = CONSTANTS.JSON_RPC_VERSION  # GRVT's JSONRPCRequest requires it
 
 
 _encoder = msgspec.json.Encoder()

@@ -576,6 +576,7 @@ class WsOrderEntryTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual("gravity=abc", self.server.headers[0]["Cookie"])
         self.assertEqual("0xaccount", self.server.headers[0]["X-Grvt-Account-Id"])
         self.assertEqual(["v1/cancel_order", "v1/create_order"], [r["method"] for r in self.server.requests])
+        self.assertEqual(["2.0", "2.0"], [r.get("jsonrpc") for r in self.server.requests])  # GRVT's JSONRPCRequest
         self.assertEqual({"sub_account_id": SUB_ACCOUNT, "client_order_id": "7", "time_to_live_ms": "5000"},
                          self.server.requests[0]["params"])
         self.assertNotEqual(self.server.requests[0]["id"], self.server.requests[1]["id"])
