@@ -120,15 +120,16 @@ class GrvtPerpetualAPIError(IOError):
         return self.is_outcome_unknown or self.is_rate_limited
 
     @classmethod
-    def from_error_object(cls, error: Any, http_status: Optional[int] = None) -> "GrvtPerpetualAPIError":
+    def from_error_object(cls, error: Any, http_status: Optional[int] = None,
+                          path: str = "") -> "GrvtPerpetualAPIError":
         """From a decoded REST or JSON-RPC error object ({"code", "message", "status"?})."""
         if isinstance(error, Mapping):
             try:
                 envelope = msgspec.convert(error, _ErrorEnvelope, strict=False)
             except msgspec.ValidationError:
                 envelope = _ErrorEnvelope(message=_excerpt(str(error.get("message") or "")))
-            return _from_envelope(envelope, http_status)
-        return cls(code=None, message=_excerpt(str(error)), http_status=http_status)
+            return _from_envelope(envelope, http_status, path)
+        return cls(code=None, message=_excerpt(str(error)), http_status=http_status, path=path)
 
 
 class GrvtRpcNotSent(ConnectionError):
@@ -175,7 +176,7 @@ def unreadable_answer(http_status: int, body: str, path: str, reason: str) -> Gr
     return GrvtPerpetualAPIError(code=None, message=message, http_status=http_status, path=path)
 
 
-def _from_envelope(envelope: _ErrorEnvelope, http_status: Optional[int], path: str = "") -> GrvtPerpetualAPIError:
+def _from_envelope(envelope: _ErrorEnvelope, http_status: Optional[int], path: str) -> GrvtPerpetualAPIError:
     return GrvtPerpetualAPIError(code=envelope.code or None, message=envelope.message or "no message",
                                  http_status=envelope.status or http_status, path=path)
 

@@ -624,6 +624,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
     def test_listen_for_funding_info_update_updates_funding_info(self, mock_api):
         self.configure_post(mock_api, self.funding_info_url, self.funding_info_mock_response)
         data_source = self.exchange._orderbook_ds
+        data_source._instrument_to_pair[self.instrument] = self.trading_pair  # as subscribing the pair records it
         data_source._on_frame(json.dumps(self.funding_info_event_for_websocket_update()))  # as read from the socket
 
         async def run():
