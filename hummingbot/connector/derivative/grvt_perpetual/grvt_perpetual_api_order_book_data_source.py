@@ -403,9 +403,12 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             elif request.stream == CONSTANTS.WS_BOOK_DELTA_STREAM:
                 # the first delta after the snapshot must carry this number: a delta lost right after it is a gap
                 first_sequence_numbers = response.result.first_sequence_number
+                num_snapshots = response.result.num_snapshots
                 index = subs.index(request.selector)
+                instrument = request.selector.split("@", 1)[0]
+                if index < len(num_snapshots):  # a snapshot sent as several payloads numbered 0
+                    self._sequencer.expect_snapshot_parts(instrument, num_snapshots[index])
                 if index < len(first_sequence_numbers):
-                    instrument = request.selector.split("@", 1)[0]
                     self._sequencer.expect_first_delta(instrument, first_sequence_numbers[index])
 
     # Order book events

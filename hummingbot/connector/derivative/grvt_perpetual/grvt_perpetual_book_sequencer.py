@@ -38,16 +38,19 @@ class _BookStreamState:
     update_id: int = 0
     expected_first: int = -1  # number the first delta after the current snapshot must carry; -1: unknown
     announced_first: int = -1  # announced by a subscribe answer, for the snapshot still to come
+    snapshot_parts: int = 0  # further payloads numbered 0 of the current snapshot still expected
+    announced_parts: int = 0  # announced by a subscribe answer (num_snapshots - 1), for the snapshot still to come
 
 
 class GrvtPerpetualBookSequencer:
     """
     Snapshot/delta state machine per key (one per subscribed book). A payload numbered 0 is always a snapshot; after
     ``reset`` (a new socket) so is the first payload, whatever its number; after a gap or ``request_resync`` (old
-    deltas may still be in flight) everything else is STALE until a 0. After a snapshot numbered 0 the next delta
-    anchors the chain, then each must be last + 1 (and prev_sequence_number, when given, last). Numbers seen since
-    the snapshot are DUPLICATEs (network retries); numbers below the first one seen (the gateway restarted its
-    numbering) are a GAP.
+    deltas may still be in flight) everything else is STALE until a 0. A subscribe answer may announce a snapshot of
+    several payloads (``num_snapshots``): the ones numbered 0 after the first are parts of it, applied on top of it
+    (DELTA) until its first delta. After a snapshot numbered 0 the next delta anchors the chain, then each must be
+    last + 1 (and prev_sequence_number, when given, last). Numbers seen since the snapshot are DUPLICATEs (network
+    retries); numbers below the first one seen (the gateway restarted its numbering) are a GAP.
     """
 
     __slots__ = ("_states", "last_update_id") + _COUNTERS
@@ -61,6 +64,10 @@ class GrvtPerpetualBookSequencer:
     def on_message(self, key: Hashable, sequence_number: int,
                    prev_sequence_number: int = NO_PREVIOUS_SEQUENCE) -> BookSequenceVerdict:
         state = self._states[key]
+        if sequence_number == 0 and state.snapshot_parts and state.last_sequence < 0 and not state.awaiting_snapshot:
+            state.snapshot_parts -= 1  # a further part of the snapshot: its levels go on top of the first part's
+            state.update_id = self.last_update_id = state.update_id + 1
+            return BookSequenceVerdict.DELTA
         if sequence_number == 0 or (state.awaiting_snapshot and state.first_payload_is_snapshot):
             self._start_epoch(state, anchor=sequence_number or -1)
             return BookSequenceVerdict.SNAPSHOT
@@ -100,6 +107,15 @@ class GrvtPerpetualBookSequencer:
         elif state.last_sequence < 0:
             state.expected_first = first_sequence_number
 
+    def expect_snapshot_parts(self, key: Hashable, num_snapshots: int):
+        """The subscribe answer's ``num_snapshots``: how many payloads numbered 0 make up the snapshot (the coming
+        one, or the current one while it has no delta yet)."""
+        state = self._states[key]
+        if state.awaiting_snapshot:
+            state.announced_parts = max(num_snapshots - 1, 0)
+        elif state.last_sequence < 0:
+            state.snapshot_parts = max(num_snapshots - 1, 0)
+
     def snapshot_update_id(self, key: Hashable) -> int:
         """Update id of the current epoch's snapshot for ``key`` (0 before any): no payload of the epoch is below."""
         state = self._states.get(key)
@@ -126,6 +142,7 @@ class GrvtPerpetualBookSequencer:
         next delta anchor the chain. Returns its update id."""
         state = self._states[key]
         state.announced_first = -1  # the announcement was for the stream's snapshot, not this one
+        state.announced_parts = 0
         self._start_epoch(state, anchor=-1)
         return state.update_id
 
@@ -137,6 +154,7 @@ class GrvtPerpetualBookSequencer:
         state.first_sequence = state.last_sequence = anchor
         state.expected_first = state.announced_first if anchor < 0 else -1
         state.announced_first = -1
+        state.snapshot_parts, state.announced_parts = state.announced_parts, 0
         state.epoch += 1
         state.update_id = self.last_update_id = state.epoch << UPDATE_ID_EPOCH_SHIFT
         self.snapshots += 1

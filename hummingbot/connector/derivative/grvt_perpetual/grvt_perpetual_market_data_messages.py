@@ -86,8 +86,10 @@ class RpcError(msgspec.Struct, gc=False):
 
 
 class SubscribeResult(msgspec.Struct):
-    """Result of ``subscribe`` / ``unsubscribe``; ``first_sequence_number`` is aligned with ``subs``."""
+    """Result of ``subscribe`` / ``unsubscribe``; ``num_snapshots`` and ``first_sequence_number`` are aligned with
+    ``subs``."""
     subs: List[str] = []
+    num_snapshots: List[int] = []
     first_sequence_number: List[int] = []
 
 

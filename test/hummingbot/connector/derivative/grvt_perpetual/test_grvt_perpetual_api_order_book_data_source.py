@@ -701,6 +701,31 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual(["unsubscribe", "subscribe"], [m["method"] for m in self._sent(ws_mock)])
 
     @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
+    async def test_snapshot_announced_as_several_payloads_keeps_the_levels_of_every_part(self, ws_connect_mock):
+        ws_mock = await self._connect_ws(ws_connect_mock)
+        self.data_source._pending_requests[77] = _PendingRequest(
+            "subscribe", "v1.book.d", f"{self.instrument}@100", self.trading_pair)
+        self._answer({
+            "jsonrpc": "2.0", "id": 77, "method": "subscribe",
+            "result": {"stream": "v1.book.d", "subs": [f"{self.instrument}@100"], "unsubs": [], "num_snapshots": [2],
+                       "first_sequence_number": ["12"], "latest_sequence_number": ["11"]}})
+
+        messages = await self._parse_book(self._book_payload(0, 0, bids=[level("100", "1")]),
+                                          self._book_payload(0, 0, asks=[level("101", "2")]),
+                                          self._book_payload(12, 11, bids=[level("99", "3")]))
+        order_book = GrvtPerpetualOrderBook()
+        order_book.apply_snapshot(messages[0].bids, messages[0].asks, messages[0].update_id)
+        for message in messages[1:]:
+            order_book.apply_diffs(message.bids, message.asks, message.update_id)
+
+        self.assertEqual([OrderBookMessageType.SNAPSHOT, OrderBookMessageType.DIFF, OrderBookMessageType.DIFF],
+                         [m.type for m in messages])
+        self.assertEqual([(100.0, 1.0), (99.0, 3.0)], [(row.price, row.amount) for row in order_book.bid_entries()])
+        self.assertEqual([(101.0, 2.0)], [(row.price, row.amount) for row in order_book.ask_entries()])
+        self.assertEqual(0, self.data_source._sequencer.gaps)
+        self.assertEqual([], self._sent(ws_mock))
+
+    @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
     async def test_decrease_triggers_resync(self, ws_connect_mock):
         ws_mock = await self._connect_ws(ws_connect_mock)
 

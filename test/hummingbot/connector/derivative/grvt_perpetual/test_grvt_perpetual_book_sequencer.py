@@ -290,3 +290,36 @@ class GrvtPerpetualBookSequencerAnnouncedFirstDeltaTests(unittest.TestCase):
         self.sequencer.request_resync(KEY)
         self.sequencer.on_message(KEY, 0, 0)
         self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 3, 2))
+
+
+class GrvtPerpetualBookSequencerSnapshotPartsTests(unittest.TestCase):
+    """A subscribe answer's num_snapshots above 1: the snapshot comes as several payloads numbered 0."""
+
+    def setUp(self):
+        self.sequencer = GrvtPerpetualBookSequencer()
+
+    def test_announced_parts_after_the_first_are_applied_on_top(self):
+        self.sequencer.expect_snapshot_parts(KEY, 3)
+        self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 0, 0))
+        self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 0, 0))
+        self.assertEqual(EPOCH + 1, self.sequencer.last_update_id)
+        self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 0, 0))
+        self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 7, 6))
+        self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 0, 0))  # parts used up: a new snapshot
+        self.assertEqual(2 * EPOCH, self.sequencer.last_update_id)
+
+    def test_one_announced_snapshot_or_none_keeps_every_0_a_snapshot(self):
+        self.sequencer.expect_snapshot_parts(KEY, 1)
+        self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 0, 0))
+        self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 0, 0))
+
+    def test_parts_are_not_carried_over_a_resync_or_a_rest_snapshot(self):
+        self.sequencer.expect_snapshot_parts(KEY, 2)
+        self.sequencer.on_message(KEY, 0, 0)
+        self.sequencer.request_resync(KEY)
+        self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 0, 0))
+
+        self.sequencer.request_resync(KEY)
+        self.sequencer.expect_snapshot_parts(KEY, 2)
+        self.sequencer.apply_external_snapshot(KEY)
+        self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 0, 0))
