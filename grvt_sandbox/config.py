@@ -47,6 +47,9 @@ class SandboxConfig:
     funding_period_s: Optional[float] = None  # overrides every instrument's interval (compressed time for demos)
     ws_send_queue_size: int = 4096  # a client further behind than this is disconnected
     tick_interval_s: float = 0.025  # timer resolution of the publishers, expiry and funding
+    # v1.book.d snapshots in payloads of at most this many levels per side (the subscribe answer's num_snapshots
+    # counts them; GRVT's spec allows several); 0 = the whole book in one payload
+    book_snapshot_levels_per_payload: int = 0
     trade_log_size: int = 100_000
     history_size: int = 200_000  # per sub-account order/fill/funding histories
     market: bool = False  # start grvt_sandbox.market's synthetic market (if that package exists)

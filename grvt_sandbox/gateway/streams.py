@@ -78,7 +78,13 @@ class BookDeltaFeed(Feed):
         self.dirty: Set[Tuple[bool, int]] = set()
 
     def snapshots(self, hub):
-        return [encoding.book_json(hub.exchange.books[self.spec.instrument], None, hub.exchange.now_ns())]
+        book = encoding.book_json(hub.exchange.books[self.spec.instrument], None, hub.exchange.now_ns())
+        size = hub.exchange.config.book_snapshot_levels_per_payload
+        bids, asks = book["bids"], book["asks"]
+        if size <= 0 or max(len(bids), len(asks)) <= size:
+            return [book]
+        return [dict(book, bids=bids[start:start + size], asks=asks[start:start + size])
+                for start in range(0, max(len(bids), len(asks)), size)]
 
     def on_timer(self, hub, now_ns):
         if now_ns < self.next_due_ns:

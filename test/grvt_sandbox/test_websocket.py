@@ -39,6 +39,21 @@ async def test_subscribe_result_shape_and_full_selector_echo(sandbox, client, ma
     await ws.close()
 
 
+async def test_book_snapshot_can_come_in_several_payloads_counted_by_num_snapshots(sandbox, client, maker):
+    sandbox.exchange.config.book_snapshot_levels_per_payload = 1
+    maker(True, "0.5", "89999.9")
+    maker(True, "0.4", "89999.8")
+    maker(False, "0.3", "90000.1")
+    ws = await client.ws(authenticated=False)
+    response = await ws.subscribe("v1.book.d", [f"{BTC}@100"])
+    assert response["result"]["num_snapshots"] == [2]
+    parts = [await ws.feed("v1.book.d") for _ in range(2)]
+    assert [(m["sequence_number"], m["prev_sequence_number"]) for m in parts] == [("0", "0"), ("0", "0")]
+    assert [[level["price"] for level in m["feed"]["bids"]] for m in parts] == [["89999.9"], ["89999.8"]]
+    assert [[level["price"] for level in m["feed"]["asks"]] for m in parts] == [["90000.1"], []]
+    await ws.close()
+
+
 async def test_book_deltas_number_by_one_and_remove_levels_with_zero(sandbox, client, maker):
     ws = await client.ws(authenticated=False)
     await ws.subscribe("v1.book.d", [f"{BTC}@50"])
