@@ -173,6 +173,22 @@ async def test_json_rpc_replies_carry_the_rest_body_and_the_request_id(sandbox, 
 
 
 @pytest.mark.asyncio
+async def test_json_rpc_requests_need_their_version(sandbox, client):
+    """JSONRPCRequest declares `jsonrpc`: an order-entry request without "2.0" is refused, never executed."""
+    ws = await client.ws()
+    account = sandbox.exchange.accounts[DEMO_SUB_ACCOUNT_ID]
+    for version in (None, "1.0", 2.0):
+        request = {"method": "v1/create_order", "params": {"order": signed_order()}, "id": 41}
+        if version is not None:
+            request["jsonrpc"] = version
+        await ws.send(request)
+        reply = await ws.wait_for(lambda m: m.get("id") == 41)
+        assert reply["error"]["code"] == 1003 and reply["method"] == "v1/create_order", reply
+    assert not account.open_orders and not len(account.order_history)
+    await ws.close()
+
+
+@pytest.mark.asyncio
 async def test_cancel_on_disconnect_heartbeat_over_the_socket(sandbox, client):
     ws = await client.ws()
     await ws.subscribe("v1.order", [DEMO_SUB_ACCOUNT_ID])
