@@ -136,7 +136,7 @@ async def test_bulk_orders_create_and_cancel_in_one_request(sandbox, client, tra
     unknown = next_client_order_id()
     replaced = [first[0]["metadata"]["client_order_id"], first[1]["metadata"]["client_order_id"], unknown]
     second = [signed_order(price="48000.0"), signed_order(price="48001.0")]
-    answer = await bulk(orders=second, client_order_ids=replaced, time_to_live_ms="100")
+    answer = await bulk(orders=second, client_order_i_ds=replaced, time_to_live_ms="100")
     assert answer["cancel_acks"] == [{"ack": True}] * 3 and len(answer["orders"]) == 2
     await eventually(lambda: sorted(o.price_decimal for o in exchange.open_orders(DEMO_SUB_ACCOUNT_ID)) == [
         D("48000"), D("48001"), D("49002")])
@@ -144,7 +144,7 @@ async def test_bulk_orders_create_and_cancel_in_one_request(sandbox, client, tra
     notice = await ws.feed("v1.cancel")  # the unknown client order id's window lapsed
     assert (notice["feed"]["client_order_id"], notice["feed"]["cancel_status"]) == (unknown, "EXPIRED")
     remaining = [o.order_id for o in exchange.open_orders(DEMO_SUB_ACCOUNT_ID)]
-    answer = await bulk(order_ids=remaining)
+    answer = await bulk(order_i_ds=remaining)
     assert answer == {"orders": [], "cancel_acks": [{"ack": True}] * 3}
     await eventually(lambda: exchange.open_orders(DEMO_SUB_ACCOUNT_ID) == [])
     error = await bulk(orders=[signed_order() for _ in range(101)])
