@@ -62,7 +62,7 @@ class RateLimiter:
         if isinstance(orders, list) and orders:
             costs["create_order"] = len(orders)
         if any(isinstance(params, dict) and params.get(key) for key in
-               ("order_ids", "order_i_ds", "client_order_ids", "client_order_i_ds")):
+               ("order_i_ds", "client_order_i_ds")):
             costs["cancel_order"] = 1
         return costs
 

@@ -106,10 +106,11 @@ class TradingService:
     def bulk_orders(self, session: Session, body: dict) -> dict:
         account = self._account(session, require_dict(body))
         orders = body.get("orders") or []
-        order_ids = body.get("order_ids") or body.get("order_i_ds") or []
-        client_ids = body.get("client_order_ids") or body.get("client_order_i_ds") or []
+        # GRVT's field names (ApiBulkOrdersRequest); "order_ids" / "client_order_ids" are unknown and ignored
+        order_ids = body.get("order_i_ds") or []
+        client_ids = body.get("client_order_i_ds") or []
         if not isinstance(orders, list) or not isinstance(order_ids, list) or not isinstance(client_ids, list):
-            raise GrvtApiError(1003, "orders, order_ids and client_order_ids must be lists")
+            raise GrvtApiError(1003, "orders, order_i_ds and client_order_i_ds must be lists")
         limit = self.exchange.config.max_bulk_orders
         if len(orders) > limit or len(order_ids) > limit or len(client_ids) > limit:
             raise GrvtApiError(2235)
@@ -123,7 +124,7 @@ class TradingService:
         acks: List[dict] = []
         for order_id in order_ids:
             if not isinstance(order_id, str):
-                raise GrvtApiError(1003, "order_ids must be strings")
+                raise GrvtApiError(1003, "order_i_ds must be strings")
             self.exchange.cancel_order(account.sub_account_id, order_id=order_id, reason=enums.CLIENT_REPLACE
                                        if orders else enums.CLIENT_CANCEL)
             acks.append({"ack": True})

@@ -17,6 +17,7 @@ from grvt_sandbox.gateway.streams import Feed
 logger = logging.getLogger(__name__)
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 SLOW_CONSUMER_CLOSE_CODE = 1008
+JSON_RPC_VERSION = "2.0"
 
 
 class Connection:
@@ -155,6 +156,8 @@ class WebSocketGateway:
         request_id = message.get("id")
         method = message.get("method")
         try:
+            if message.get("jsonrpc") != JSON_RPC_VERSION:  # JSONRPCRequest declares it; GRVT's clients all send it
+                raise GrvtApiError(1003, 'jsonrpc must be "2.0"')
             if not isinstance(method, str):
                 raise GrvtApiError(1003, "method is required")
             params = message.get("params")

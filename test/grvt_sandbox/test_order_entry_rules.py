@@ -136,7 +136,7 @@ async def test_bulk_orders_create_and_cancel_in_one_request(sandbox, client, tra
     unknown = next_client_order_id()
     replaced = [first[0]["metadata"]["client_order_id"], first[1]["metadata"]["client_order_id"], unknown]
     second = [signed_order(price="48000.0"), signed_order(price="48001.0")]
-    answer = await bulk(orders=second, client_order_ids=replaced, time_to_live_ms="100")
+    answer = await bulk(orders=second, client_order_i_ds=replaced, time_to_live_ms="100")
     assert answer["cancel_acks"] == [{"ack": True}] * 3 and len(answer["orders"]) == 2
     await eventually(lambda: sorted(o.price_decimal for o in exchange.open_orders(DEMO_SUB_ACCOUNT_ID)) == [
         D("48000"), D("48001"), D("49002")])
@@ -144,7 +144,7 @@ async def test_bulk_orders_create_and_cancel_in_one_request(sandbox, client, tra
     notice = await ws.feed("v1.cancel")  # the unknown client order id's window lapsed
     assert (notice["feed"]["client_order_id"], notice["feed"]["cancel_status"]) == (unknown, "EXPIRED")
     remaining = [o.order_id for o in exchange.open_orders(DEMO_SUB_ACCOUNT_ID)]
-    answer = await bulk(order_ids=remaining)
+    answer = await bulk(order_i_ds=remaining)
     assert answer == {"orders": [], "cancel_acks": [{"ack": True}] * 3}
     await eventually(lambda: exchange.open_orders(DEMO_SUB_ACCOUNT_ID) == [])
     error = await bulk(orders=[signed_order() for _ in range(101)])
@@ -169,6 +169,22 @@ async def test_json_rpc_replies_carry_the_rest_body_and_the_request_id(sandbox, 
                    "params": {"sub_account_id": DEMO_SUB_ACCOUNT_ID}})  # without an id, none comes back
     answer = await ws.wait_for(lambda m: m.get("method") == "v1/cancel_all_orders")
     assert answer == {"jsonrpc": "2.0", "result": {"result": {"ack": True}}, "method": "v1/cancel_all_orders"}
+    await ws.close()
+
+
+@pytest.mark.asyncio
+async def test_json_rpc_requests_need_their_version(sandbox, client):
+    """JSONRPCRequest declares `jsonrpc`: an order-entry request without "2.0" is refused, never executed."""
+    ws = await client.ws()
+    account = sandbox.exchange.accounts[DEMO_SUB_ACCOUNT_ID]
+    for version in (None, "1.0", 2.0):
+        request = {"method": "v1/create_order", "params": {"order": signed_order()}, "id": 41}
+        if version is not None:
+            request["jsonrpc"] = version
+        await ws.send(request)
+        reply = await ws.wait_for(lambda m: m.get("id") == 41)
+        assert reply["error"]["code"] == 1003 and reply["method"] == "v1/create_order", reply
+    assert not account.open_orders and not len(account.order_history)
     await ws.close()
 
 

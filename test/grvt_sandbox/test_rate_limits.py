@@ -33,9 +33,9 @@ def test_buckets_per_account_and_route_refill_on_the_exchange_clock():
 def test_bulk_orders_cost_one_create_token_per_order_and_one_cancel_token():
     clock = Clock()
     limiter = RateLimiter(clock, {"create_order": 4, "cancel_order": 1})
-    assert limiter.costs("v2/bulk_orders", {"orders": [{}] * 3, "client_order_ids": ["1", "2"]}) == {
+    assert limiter.costs("v2/bulk_orders", {"orders": [{}] * 3, "client_order_i_ds": ["1", "2"]}) == {
         "create_order": 3, "cancel_order": 1}
-    assert not refused(limiter, "a", "v2/bulk_orders", {"orders": [{}] * 3, "order_ids": ["0x1"]})
+    assert not refused(limiter, "a", "v2/bulk_orders", {"orders": [{}] * 3, "order_i_ds": ["0x1"]})
     # two create tokens are missing for the next batch, and its cancel token is not taken either
     assert refused(limiter, "a", "v2/bulk_orders", {"orders": [{}] * 3})
     assert refused(limiter, "a", "v1/cancel_order")

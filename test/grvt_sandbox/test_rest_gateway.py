@@ -213,6 +213,21 @@ async def bulk(client, **body):
     return await client.post("/full/v2/bulk_orders", dict(body, sub_account_id=DEMO_SUB_ACCOUNT_ID))
 
 
+async def test_bulk_orders_cancel_only_by_the_spec_field_names(sandbox, client):
+    """GRVT names the cancel lists order_i_ds / client_order_i_ds; "order_ids" / "client_order_ids" cancel nothing."""
+    account = sandbox.exchange.accounts[DEMO_SUB_ACCOUNT_ID]
+    resting = signed_order(price="45000.0")
+    assert (await bulk(client, orders=[resting]))[0] == 200
+    await wait_until(lambda: len(account.open_orders) == 1)
+    [resting_order] = account.open_orders.values()
+    for misspelled in ({"client_order_ids": [resting["metadata"]["client_order_id"]]},
+                       {"order_ids": [resting_order.order_id]}):
+        status, body = await bulk(client, **misspelled)
+        assert status == 200 and body["cancel_acks"] == [], body
+    await asyncio.sleep(0.05)
+    assert list(account.open_orders) == [resting_order.order_id]
+
+
 async def test_bulk_orders(sandbox, client):
     orders = [signed_order(price=f"{50000 + i}.0") for i in range(3)]
     status, body = await bulk(client, orders=orders)
@@ -220,13 +235,13 @@ async def test_bulk_orders(sandbox, client):
     account = sandbox.exchange.accounts[DEMO_SUB_ACCOUNT_ID]
     await wait_until(lambda: [o.status for o in account.open_orders.values()] == ["OPEN"] * 3)
     replace_ids = [o.order_id for o in account.open_orders.values()][:2]
-    status, body = await bulk(client, order_ids=replace_ids, orders=[signed_order(price="49000.0")])
+    status, body = await bulk(client, order_i_ds=replace_ids, orders=[signed_order(price="49000.0")])
     assert status == 200 and body["cancel_acks"] == [{"ack": True}] * 2
     await wait_until(lambda: len(account.open_orders) == 2)
     mixed = [signed_order(), signed_order(instrument=ETH, size="0.1", price="2000.0")]
     assert (await bulk(client, orders=mixed))[1]["code"] == 2234
-    assert (await bulk(client, order_ids=["0x1"], client_order_ids=["1"]))[1]["code"] == 2233
-    assert (await bulk(client, client_order_ids=[str(i) for i in range(101)]))[1]["code"] == 2235
+    assert (await bulk(client, order_i_ds=["0x1"], client_order_i_ds=["1"]))[1]["code"] == 2233
+    assert (await bulk(client, client_order_i_ds=[str(i) for i in range(101)]))[1]["code"] == 2235
     # one bad order withdraws the whole batch
     batch = [signed_order(price="48000.0"), signed_order(price="48000.05")]
     assert (await bulk(client, orders=batch))[1]["code"] == 2064

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.asyncio
 GARBAGE = [None, True, -1, 1.5, 10 ** 30, "", "x", "-5", [], [1, {}], {}, {"a": [1]}]
 KEYS = ["instrument", "depth", "limit", "cursor", "start_time", "end_time", "interval", "type", "kind", "base",
         "quote", "is_active", "sub_account_id", "order_id", "client_order_id", "time_to_live_ms", "countdown_time",
-        "leverage", "orders", "order_ids", "client_order_ids", "order"]
+        "leverage", "orders", "order_i_ds", "client_order_i_ds", "order"]
 
 
 def assert_envelope_or_success(status, body):

@@ -102,8 +102,12 @@ class GrvtOrderState(msgspec.Struct, kw_only=True):
 class GrvtOrderLeg(msgspec.Struct, kw_only=True):
     instrument: str
     size: Decimal
-    limit_price: Decimal = _ZERO
+    limit_price: Optional[Decimal] = _ZERO  # GRVT: "null/0" for a market order; null reads as 0
     is_buying_asset: bool = False
+
+    def __post_init__(self):
+        if self.limit_price is None:
+            self.limit_price = _ZERO
 
 
 class GrvtOrderMetadata(msgspec.Struct, kw_only=True):

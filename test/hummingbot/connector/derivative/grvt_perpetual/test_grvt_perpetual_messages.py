@@ -98,6 +98,16 @@ class OrderTests(unittest.TestCase):
         self.assertIs(GrvtRejectReason.UNSPECIFIED, order.state.reason)
         self.assertEqual(0, order.state.update_time)
 
+    def test_market_order_with_a_null_limit_price(self):
+        # GRVT's OrderLeg.limit_price "should be null/0 if the order is a market order"
+        market_order = dict(LIVE_ORDER, is_market=True, time_in_force="IMMEDIATE_OR_CANCEL", legs=[
+            {"instrument": "BTC_USDT_Perp", "size": "0.001", "limit_price": None, "is_buying_asset": True}])
+
+        order = decode_reply(json.dumps({"result": market_order}), GrvtResult[GrvtOrder]).result
+        self.assertEqual(Decimal("0"), order.leg.limit_price)
+        bulk = decode_reply(json.dumps({"orders": [market_order], "cancel_acks": []}), GrvtBulkOrdersReply)
+        self.assertEqual(Decimal("0"), bulk.orders[0].leg.limit_price)
+
     def test_order_without_state_or_metadata(self):
         order = load({"legs": [{"instrument": "BTC_USDT_Perp", "size": "1"}]}, GrvtOrder)
         self.assertIsNone(order.state)
