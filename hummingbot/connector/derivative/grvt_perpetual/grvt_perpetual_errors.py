@@ -95,7 +95,10 @@ class GrvtPerpetualAPIError(IOError):
 
     @property
     def is_rate_limited(self) -> bool:
-        return self.code == CONSTANTS.ERROR_RATE_LIMITED or self.http_status == CONSTANTS.HTTP_TOO_MANY_REQUESTS
+        # 2090 (too many open orders) is also HTTP 429 but waiting does not lift it: the code decides when given.
+        if self.code is not None:
+            return self.code == CONSTANTS.ERROR_RATE_LIMITED
+        return self.http_status == CONSTANTS.HTTP_TOO_MANY_REQUESTS
 
     @property
     def is_order_rejection(self) -> bool:

@@ -453,6 +453,7 @@ class ApiErrorTests(unittest.TestCase):
         self.assertFalse(not_found.is_order_rejection)
         self.assertTrue(rate_limited.is_rate_limited)
         self.assertTrue(GrvtPerpetualAPIError(None, "busy", 429).is_rate_limited)
+        self.assertFalse(GrvtPerpetualAPIError(2090, "Max open orders exceeded", 429).is_rate_limited)
         self.assertFalse(rate_limited.is_outcome_unknown)
         self.assertTrue(internal.is_outcome_unknown)
         self.assertFalse(GrvtPerpetualAPIError(None, "bad", 400).is_outcome_unknown)
