@@ -235,14 +235,14 @@ class WebSocketGateway:
 
     @staticmethod
     def _rpc_result(request_id, method: str, result) -> dict:
-        response = {"jsonrpc": "2.0", "result": result, "method": method}
+        response = {"jsonrpc": JSON_RPC_VERSION, "result": result, "method": method}
         if request_id is not None:
             response["id"] = request_id
         return response
 
     @staticmethod
     def _rpc_error(request_id, method, error: GrvtApiError) -> dict:
-        response = {"jsonrpc": "2.0", "error": error.to_rpc_error()}
+        response = {"jsonrpc": JSON_RPC_VERSION, "error": error.to_rpc_error()}
         if request_id is not None:
             response["id"] = request_id
         if method is not None:

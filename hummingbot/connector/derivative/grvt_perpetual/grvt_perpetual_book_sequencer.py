@@ -154,7 +154,8 @@ class GrvtPerpetualBookSequencer:
         state.first_sequence = state.last_sequence = anchor
         state.expected_first = state.announced_first if anchor < 0 else -1
         state.announced_first = -1
-        state.snapshot_parts, state.announced_parts = state.announced_parts, 0
+        state.snapshot_parts = state.announced_parts
+        state.announced_parts = 0
         state.epoch += 1
         state.update_id = self.last_update_id = state.epoch << UPDATE_ID_EPOCH_SHIFT
         self.snapshots += 1
