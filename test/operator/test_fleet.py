@@ -1,5 +1,6 @@
 """Three bots at once on one sandbox, one per pair and sub-account: each trades only its own account, all stop clean."""
 import asyncio
+import importlib.util
 import json
 import subprocess
 import sys
@@ -175,3 +176,36 @@ def test_mqtt_settings_give_each_bot_its_instance_id(tmp_path):
         FleetBot("b/1", CONNECTOR, "k", "p", "1", strategy=STRATEGY)
     with pytest.raises(ValueError):
         Fleet("x", [FleetBot("a", CONNECTOR, "k", "p", "1", strategy=STRATEGY)] * 2, "pw")
+
+
+def load_fleet_command():
+    spec = importlib.util.spec_from_file_location("grvt_fleet_command", REPO / "bin" / "fleet.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_fleet_refuses_two_bots_on_one_sub_account_or_name(tmp_path, monkeypatch):
+    # Two bots on one sub-account share its positions, margin and orders (one's cancel-all or cancel-on-disconnect
+    # reaches the other's): one sub-account per bot.
+    same_account = [FleetBot("btc", CONNECTOR, "k1", "p1", "42", strategy=STRATEGY),
+                    FleetBot("eth", CONNECTOR, "k2", "p2", "42", strategy=STRATEGY)]
+    with pytest.raises(ValueError, match="sub-account 42"):
+        Fleet(tmp_path, same_account, "pw")
+    Fleet(tmp_path, [same_account[0], FleetBot("m", "grvt_perpetual", "k", "p", "42", strategy=STRATEGY)], "pw")
+
+    fleet_file = tmp_path / "fleet.yml"
+    bot = ("  - name: {name}\n    strategy: s.yml\n    api_key_env: K\n    private_key_env: P\n"
+           "    trading_account_id: {id}\n")
+    environ = {"K": "k", "P": "p", "CONFIG_PASSWORD": "pw"}
+    for variable, value in environ.items():
+        monkeypatch.setenv(variable, value)
+    fleet_command = load_fleet_command()
+    started = []
+    monkeypatch.setattr(fleet_command, "SandboxProcess", lambda **kwargs: started.append(kwargs))
+    for bots, problem in (((("btc", 1), ("eth", 1)), "sub-account 1"), ((("btc", 1), ("btc", 2)), "unique")):
+        fleet_file.write_text("bots:\n" + "".join(bot.format(name=name, id=number) for name, number in bots))
+        with pytest.raises(ValueError, match=problem):
+            load_fleet_file(fleet_file, environ)
+        assert fleet_command.main([str(fleet_file), "--sandbox", "--folder", str(tmp_path / "fleet")]) == 2
+    assert started == []  # refused before anything started
