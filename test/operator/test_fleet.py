@@ -209,3 +209,20 @@ def test_a_fleet_refuses_two_bots_on_one_sub_account_or_name(tmp_path, monkeypat
             load_fleet_file(fleet_file, environ)
         assert fleet_command.main([str(fleet_file), "--sandbox", "--folder", str(tmp_path / "fleet")]) == 2
     assert started == []  # refused before anything started
+
+
+def test_fleet_command_stops_its_sandbox_when_the_fleet_cannot_start(tmp_path, monkeypatch):
+    fleet_file = tmp_path / "fleet.yml"
+    fleet_file.write_text("connector: grvt_perp_testnet\nbots:\n  - name: btc\n    strategy: s.yml\n"
+                          "    api_key_env: K\n    private_key_env: P\n    trading_account_id_env: A\n")
+    fleet_command = load_fleet_command()
+    sandboxes = []
+
+    class RecordedSandbox(fleet_command.SandboxProcess):
+        def start(self):
+            sandboxes.append(self)
+            return super().start()
+
+    monkeypatch.setattr(fleet_command, "SandboxProcess", RecordedSandbox)
+    assert fleet_command.main([str(fleet_file), "--sandbox", "--folder", str(tmp_path / "fleet")]) == 2
+    assert len(sandboxes) == 1 and sandboxes[0].process.poll() is not None  # not left running on its own
