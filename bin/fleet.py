@@ -80,7 +80,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             admin = SandboxAdmin(sandbox.url)
             for bot in bots:
                 admin.add_account(bot.trading_account_id, bot.api_key, [Account.from_key(bot.private_key).address])
-            env = sandbox_env(sandbox.url, bots[0].connector)
+            for connector in {bot.connector for bot in bots}:  # every bot's domain, not only the first bot's
+                env.update(sandbox_env(sandbox.url, connector))
             print(f"GRVT sandbox at {sandbox.url}", flush=True)
         mqtt = MqttSettings(host=args.mqtt_host, port=args.mqtt_port) if args.mqtt_host else None
         fleet = Fleet(args.folder, bots, password, env=env, mqtt=mqtt, offline=args.sandbox)

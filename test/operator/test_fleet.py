@@ -2,6 +2,7 @@
 import asyncio
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 import time
@@ -18,6 +19,7 @@ from grvt_tools.exchange_view import GrvtAccountView
 from grvt_tools.fleet import Fleet, FleetBot, MqttSettings, load_fleet_file
 from grvt_tools.headless import sandbox_env
 from grvt_tools.records import read_records
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_web_utils import endpoints
 
 REPO = Path(__file__).resolve().parents[2]
 CONNECTOR = "grvt_perpetual_testnet"
@@ -226,3 +228,27 @@ def test_fleet_command_stops_its_sandbox_when_the_fleet_cannot_start(tmp_path, m
     monkeypatch.setattr(fleet_command, "SandboxProcess", RecordedSandbox)
     assert fleet_command.main([str(fleet_file), "--sandbox", "--folder", str(tmp_path / "fleet")]) == 2
     assert len(sandboxes) == 1 and sandboxes[0].process.poll() is not None  # not left running on its own
+
+
+def test_fleet_command_on_the_sandbox_points_every_bot_at_it(tmp_path, monkeypatch):
+    fleet_file = tmp_path / "fleet.yml"
+    bot = "  - name: {name}\n    connector: {connector}\n    strategy: s.yml\n    api_key_env: K_{name}\n" \
+          "    private_key_env: P_{name}\n    trading_account_id_env: A_{name}\n"
+    fleet_file.write_text("bots:\n" + bot.format(name="btc", connector=CONNECTOR)
+                          + bot.format(name="eth", connector="grvt_perpetual"))
+    fleet_command = load_fleet_command()
+    given = {}
+
+    def fleet_stub(folder, bots, password, env, **kwargs):
+        given.update(env=env, connectors=[spec.connector for spec in bots])
+        raise ValueError("stop here")
+
+    monkeypatch.setattr(fleet_command, "Fleet", fleet_stub)
+    assert fleet_command.main([str(fleet_file), "--sandbox", "--folder", str(tmp_path / "fleet")]) == 2
+    for variable in [name for name in os.environ if name.startswith("GRVT_PERPETUAL")]:
+        monkeypatch.delenv(variable)
+    for variable, value in given["env"].items():
+        monkeypatch.setenv(variable, value)
+    sandbox_url = given["env"][f"{CONNECTOR.upper()}_BASE_URL"]
+    for connector in given["connectors"]:
+        assert endpoints(connector).trades == sandbox_url, connector  # never GRVT itself
