@@ -20,10 +20,10 @@ from typing import Optional, Sequence
 import yaml
 from eth_account import Account
 
-from grvt_tools.exchange_view import SandboxAdmin
+from grvt_tools.exchange_view import ExchangeViewError, SandboxAdmin
 from grvt_tools.fleet import Fleet, MqttSettings, load_fleet_file
 from grvt_tools.headless import HeadlessBotError, sandbox_env
-from grvt_tools.sandbox_process import SandboxProcess
+from grvt_tools.sandbox_process import SandboxProcess, SandboxStartError
 
 STATUS_EVERY_S = 10.0
 
@@ -74,18 +74,27 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
     sandbox = None
     env = {}
-    if args.sandbox:
-        sandbox = SandboxProcess(seed=7, log_file=args.folder / "sandbox.log").start()
-        admin = SandboxAdmin(sandbox.url)
-        for bot in bots:
-            admin.add_account(bot.trading_account_id, bot.api_key, [Account.from_key(bot.private_key).address])
-        env = sandbox_env(sandbox.url, bots[0].connector)
-        print(f"GRVT sandbox at {sandbox.url}", flush=True)
-    mqtt = MqttSettings(host=args.mqtt_host, port=args.mqtt_port) if args.mqtt_host else None
+    try:  # the sandbox runs in its own session: nothing else stops it should the fleet fail to come together
+        if args.sandbox:
+            sandbox = SandboxProcess(seed=7, log_file=args.folder / "sandbox.log").start()
+            admin = SandboxAdmin(sandbox.url)
+            for bot in bots:
+                admin.add_account(bot.trading_account_id, bot.api_key, [Account.from_key(bot.private_key).address])
+            for connector in {bot.connector for bot in bots}:  # every bot's domain, not only the first bot's
+                env.update(sandbox_env(sandbox.url, connector))
+            print(f"GRVT sandbox at {sandbox.url}", flush=True)
+        mqtt = MqttSettings(host=args.mqtt_host, port=args.mqtt_port) if args.mqtt_host else None
+        fleet = Fleet(args.folder, bots, password, env=env, mqtt=mqtt, offline=args.sandbox)
+    except BaseException as error:
+        if sandbox is not None:
+            sandbox.stop()
+        if isinstance(error, (ValueError, ExchangeViewError, SandboxStartError)):
+            print(f"fleet: {error}", file=sys.stderr)
+            return 2
+        raise
     stop = []
     signal.signal(signal.SIGINT, lambda *_: stop.append(True))
     signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
-    fleet = Fleet(args.folder, bots, password, env=env, mqtt=mqtt, offline=args.sandbox)
     try:
         fleet.start()
         fleet.wait_until_running()

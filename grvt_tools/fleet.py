@@ -88,13 +88,29 @@ class FleetBot:
         return Path(self.strategy or self.script_config).name
 
 
+def check_fleet(bots: Sequence[FleetBot]) -> None:
+    """Each bot needs a name (its folder and MQTT instance id) and a sub-account of its own.
+
+    Bots sharing a sub-account would share its positions, margin and open-order limit, and one bot's cancel-all or
+    cancel-on-disconnect would cancel the other's orders.
+    """
+    names = [bot.name for bot in bots]
+    if len(set(names)) != len(names):
+        raise ValueError(f"bot names must be unique: {names}")
+    owners: Dict[tuple, str] = {}
+    for bot in bots:
+        account = (bot.connector, str(bot.trading_account_id))
+        if account in owners:
+            raise ValueError(f"bots {owners[account]!r} and {bot.name!r} both trade sub-account "
+                             f"{bot.trading_account_id} on {bot.connector}: give each bot its own sub-account")
+        owners[account] = bot.name
+
+
 class Fleet:
     def __init__(self, folder: Path, bots: Sequence[FleetBot], password: str,
                  env: Optional[Mapping[str, str]] = None, mqtt: Optional[MqttSettings] = None,
                  offline: bool = True, conf_source: Path = CONF_SOURCE):
-        names = [bot.name for bot in bots]
-        if len(set(names)) != len(names):
-            raise ValueError(f"bot names must be unique: {names}")
+        check_fleet(bots)
         self.folder = Path(folder)
         self.specs = list(bots)
         self.password = password
@@ -208,4 +224,5 @@ def load_fleet_file(path: Path, environ: Mapping[str, str] = os.environ) -> List
             controller_configs=tuple(entry.get("controller_configs") or ()), overrides=entry.get("overrides") or {}))
     if not bots:
         raise ValueError(f"{path}: no bots listed under 'bots:'")
+    check_fleet(bots)
     return bots

@@ -6,7 +6,7 @@ the standard library only, read-only, so it also works on a copy taken from a Do
 
 - ``Order`` + ``OrderStatus``: every order the strategy placed (our quotes) with its side, price, size and lifetime;
 - ``TradeFill``: every fill with its price, size, side, fee (negative = rebate) and position action;
-- ``FundingPayment``: funding payments (positive = received, Hummingbot's sign);
+- ``FundingPayment``: funding payments (positive = received, Hummingbot's sign), timed in the connector's unit;
 - ``MarketData``: mid price, best bid and ask, sampled by Hummingbot when ``market_data_collection`` is enabled in
   ``conf_client.yml`` (``bot_root.MID_PRICE_SAMPLING_SETTINGS``).
 
@@ -125,6 +125,16 @@ def _scaled(value) -> Decimal:
 
 def _seconds(milliseconds) -> float:
     return float(milliseconds) / 1e3
+
+
+# Below this a timestamp is in seconds: as milliseconds it would fall in 1973, as seconds in the year 5138.
+_SECONDS_BELOW = 1e11
+
+
+def _funding_seconds(timestamp) -> float:
+    """``FundingPayment.timestamp`` holds whatever the connector reported: seconds (GRVT) or milliseconds."""
+    value = float(timestamp)
+    return value if value < _SECONDS_BELOW else value / 1e3
 
 
 def fee_in_quote(trade_fee_json: str, fee_in_quote_scaled, price: Decimal, amount: Decimal, quote: str) -> Decimal:
@@ -249,7 +259,7 @@ def _read_funding(connection, config_file, connector, trading_pair) -> List[Fund
     rows = connection.execute(
         f"SELECT timestamp, market, symbol, rate, amount FROM FundingPayment{where} ORDER BY timestamp",
         params).fetchall()
-    return [FundingRecord(timestamp=_seconds(t), connector=m, trading_pair=s, rate=float(r or 0),
+    return [FundingRecord(timestamp=_funding_seconds(t), connector=m, trading_pair=s, rate=float(r or 0),
                           amount=float(a or 0)) for t, m, s, r, a in rows]
 
 

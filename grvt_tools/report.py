@@ -199,6 +199,18 @@ def default_folder(location: Path, database: Path) -> Path:
     return root / "reports" / f"{database.stem}-{stamp}"
 
 
+def database_of(databases: Sequence[Path], config_file: Optional[str]) -> Path:
+    """The newest database holding ``config_file``'s records (Hummingbot keeps one per config), else the newest."""
+    if config_file:
+        for database in reversed(databases):
+            try:
+                if config_file in config_files(database):
+                    return database
+            except RecordsError:
+                continue
+    return databases[-1]
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="bin/report.py", description=__doc__.splitlines()[0])
     parser.add_argument("location", type=Path, help="a Hummingbot root, its data/ folder or a .sqlite file")
@@ -213,7 +225,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         databases = find_databases(args.location)
         if not databases:
             raise ReportError(f"No Hummingbot trade database (*.sqlite) at {args.location} or in its data/ folder.")
-        database = databases[-1]
+        database = database_of(databases, args.config)
         extra: Dict[str, Any] = {}
         status_file = args.status_file or (args.location / "logs" / "status.json")
         status = read_status(status_file) if status_file else None

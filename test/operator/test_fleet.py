@@ -1,6 +1,8 @@
 """Three bots at once on one sandbox, one per pair and sub-account: each trades only its own account, all stop clean."""
 import asyncio
+import importlib.util
 import json
+import os
 import subprocess
 import sys
 import time
@@ -17,6 +19,7 @@ from grvt_tools.exchange_view import GrvtAccountView
 from grvt_tools.fleet import Fleet, FleetBot, MqttSettings, load_fleet_file
 from grvt_tools.headless import sandbox_env
 from grvt_tools.records import read_records
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_web_utils import endpoints
 
 REPO = Path(__file__).resolve().parents[2]
 CONNECTOR = "grvt_perpetual_testnet"
@@ -175,3 +178,77 @@ def test_mqtt_settings_give_each_bot_its_instance_id(tmp_path):
         FleetBot("b/1", CONNECTOR, "k", "p", "1", strategy=STRATEGY)
     with pytest.raises(ValueError):
         Fleet("x", [FleetBot("a", CONNECTOR, "k", "p", "1", strategy=STRATEGY)] * 2, "pw")
+
+
+def load_fleet_command():
+    spec = importlib.util.spec_from_file_location("grvt_fleet_command", REPO / "bin" / "fleet.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_fleet_refuses_two_bots_on_one_sub_account_or_name(tmp_path, monkeypatch):
+    # Two bots on one sub-account share its positions, margin and orders (one's cancel-all or cancel-on-disconnect
+    # reaches the other's): one sub-account per bot.
+    same_account = [FleetBot("btc", CONNECTOR, "k1", "p1", "42", strategy=STRATEGY),
+                    FleetBot("eth", CONNECTOR, "k2", "p2", "42", strategy=STRATEGY)]
+    with pytest.raises(ValueError, match="sub-account 42"):
+        Fleet(tmp_path, same_account, "pw")
+    Fleet(tmp_path, [same_account[0], FleetBot("m", "grvt_perpetual", "k", "p", "42", strategy=STRATEGY)], "pw")
+
+    fleet_file = tmp_path / "fleet.yml"
+    bot = ("  - name: {name}\n    strategy: s.yml\n    api_key_env: K\n    private_key_env: P\n"
+           "    trading_account_id: {id}\n")
+    environ = {"K": "k", "P": "p", "CONFIG_PASSWORD": "pw"}
+    for variable, value in environ.items():
+        monkeypatch.setenv(variable, value)
+    fleet_command = load_fleet_command()
+    started = []
+    monkeypatch.setattr(fleet_command, "SandboxProcess", lambda **kwargs: started.append(kwargs))
+    for bots, problem in (((("btc", 1), ("eth", 1)), "sub-account 1"), ((("btc", 1), ("btc", 2)), "unique")):
+        fleet_file.write_text("bots:\n" + "".join(bot.format(name=name, id=number) for name, number in bots))
+        with pytest.raises(ValueError, match=problem):
+            load_fleet_file(fleet_file, environ)
+        assert fleet_command.main([str(fleet_file), "--sandbox", "--folder", str(tmp_path / "fleet")]) == 2
+    assert started == []  # refused before anything started
+
+
+def test_fleet_command_stops_its_sandbox_when_the_fleet_cannot_start(tmp_path, monkeypatch):
+    fleet_file = tmp_path / "fleet.yml"
+    fleet_file.write_text("connector: grvt_perp_testnet\nbots:\n  - name: btc\n    strategy: s.yml\n"
+                          "    api_key_env: K\n    private_key_env: P\n    trading_account_id_env: A\n")
+    fleet_command = load_fleet_command()
+    sandboxes = []
+
+    class RecordedSandbox(fleet_command.SandboxProcess):
+        def start(self):
+            sandboxes.append(self)
+            return super().start()
+
+    monkeypatch.setattr(fleet_command, "SandboxProcess", RecordedSandbox)
+    assert fleet_command.main([str(fleet_file), "--sandbox", "--folder", str(tmp_path / "fleet")]) == 2
+    assert len(sandboxes) == 1 and sandboxes[0].process.poll() is not None  # not left running on its own
+
+
+def test_fleet_command_on_the_sandbox_points_every_bot_at_it(tmp_path, monkeypatch):
+    fleet_file = tmp_path / "fleet.yml"
+    bot = "  - name: {name}\n    connector: {connector}\n    strategy: s.yml\n    api_key_env: K_{name}\n" \
+          "    private_key_env: P_{name}\n    trading_account_id_env: A_{name}\n"
+    fleet_file.write_text("bots:\n" + bot.format(name="btc", connector=CONNECTOR)
+                          + bot.format(name="eth", connector="grvt_perpetual"))
+    fleet_command = load_fleet_command()
+    given = {}
+
+    def fleet_stub(folder, bots, password, env, **kwargs):
+        given.update(env=env, connectors=[spec.connector for spec in bots])
+        raise ValueError("stop here")
+
+    monkeypatch.setattr(fleet_command, "Fleet", fleet_stub)
+    assert fleet_command.main([str(fleet_file), "--sandbox", "--folder", str(tmp_path / "fleet")]) == 2
+    for variable in [name for name in os.environ if name.startswith("GRVT_PERPETUAL")]:
+        monkeypatch.delenv(variable)
+    for variable, value in given["env"].items():
+        monkeypatch.setenv(variable, value)
+    sandbox_url = given["env"][f"{CONNECTOR.upper()}_BASE_URL"]
+    for connector in given["connectors"]:
+        assert endpoints(connector).trades == sandbox_url, connector  # never GRVT itself

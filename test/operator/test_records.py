@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 
 from grvt_tools.records import RecordsError, config_files, find_databases, read_records
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import GrvtFundingPayment
 from test.operator.records_fixture import CONFIG, CONNECTOR, PAIR, TradeDatabase
 
 T0 = 1_800_000_000_000  # ms
@@ -58,3 +59,16 @@ def test_a_missing_or_foreign_database_is_a_clear_error(tmp_path):
     sqlite3.connect(foreign).execute("CREATE TABLE t (x)").connection.close()
     with pytest.raises(RecordsError, match="not a Hummingbot trade database"):
         read_records(foreign)
+
+
+def test_funding_recorded_in_seconds_keeps_its_time(tmp_path):
+    # The GRVT connector reports a payment's time in seconds (GRVT's nanoseconds converted), and Hummingbot's
+    # markets recorder stores the event's timestamp as given; other connectors hand it milliseconds.
+    settled = GrvtFundingPayment(event_time=(T0 + 5000) * 1_000_000, instrument="BTC_USDT_Perp", amount=Decimal("1"))
+    db = TradeDatabase(tmp_path / "grvt.sqlite")
+    db.order("b1", "BUY", "99990", "0.01", T0, ended_ms=T0 + 1500, ended_as="BuyOrderCompleted")
+    db.fill("b1", "BUY", "99990", "0.01", "0", T0 + 1000)
+    db.funding(settled.timestamp, -0.25)
+    records = read_records(db.path)
+    assert [(p.amount, p.timestamp) for p in records.funding] == [(-0.25, (T0 + 5000) / 1e3)]
+    assert [p.amount for p in read_records(db.path, since=(T0 + 2000) / 1e3).funding] == [-0.25]

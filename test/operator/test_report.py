@@ -1,6 +1,8 @@
 """PnL attribution, the report files, the chart and the progress display, from a database Hummingbot's models wrote."""
 import csv
 import json
+import os
+import sqlite3
 from decimal import Decimal
 
 import pytest
@@ -102,3 +104,21 @@ def test_progress_shows_quotes_fills_position_pnl_and_latency(database, tmp_path
                      "2 (1 buys, 1 sells)", "0.006000 BTC", "send_to_ack_ms p50/p99 2.5/9.0 ms", "reconnects 1"):
         assert expected in text, (expected, text)
     assert latency_text(None) == "not reported by this connector"
+
+
+def test_report_command_finds_the_database_of_the_config_asked_for(tmp_path, capsys):
+    # Hummingbot keeps one database per strategy config (data/<config name>.sqlite); --config on a root picks
+    # that config's records even when another config ran later.
+    root = tmp_path / "root"
+    (root / "data").mkdir(parents=True)
+    older = TradeDatabase(root / "data" / "grvt_demo.sqlite")
+    older.order("b1", "BUY", "99990", "0.01", T0, ended_ms=T0 + 1000, ended_as="BuyOrderCompleted")
+    older.fill("b1", "BUY", "99990", "0.01", "-0.0003", T0 + 1000)
+    newer = TradeDatabase(root / "data" / "other.sqlite")
+    newer.order("x1", "SELL", "100010", "0.01", T0 + 9000, ended_ms=T0 + 9500)
+    with sqlite3.connect(newer.path) as connection:
+        connection.execute('UPDATE "Order" SET config_file_path = ?', ("other.yml",))
+    os.utime(older.path, (1, 1))
+    assert report_main([str(root), "--config", CONFIG, "--out", str(tmp_path / "out")]) == 0, capsys.readouterr()
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["database"] == str(older.path.resolve()) and summary["markets"][0]["fills"] == 1
