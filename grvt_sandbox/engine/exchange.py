@@ -394,10 +394,10 @@ class Exchange:
             if account.record_history:
                 account.order_history.append(order)
             self.events.order.emit(order)
+        elif order.time_in_force != enums.GOOD_TILL_TIME:  # IOC_CANCEL takes precedence over MARKET_CANCEL
+            self._finish(order, enums.CANCELLED, enums.IOC_CANCEL)
         elif order.is_market:
             self._finish(order, enums.CANCELLED, enums.MARKET_CANCEL)
-        elif order.time_in_force != enums.GOOD_TILL_TIME:
-            self._finish(order, enums.CANCELLED, enums.IOC_CANCEL)
         else:
             book.side(order.is_buy).add(order)
             order.status = enums.OPEN

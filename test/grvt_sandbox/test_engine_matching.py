@@ -94,6 +94,15 @@ def test_market_order_walks_the_book_and_cancels_what_is_left(exchange):
     assert full.status == enums.CANCELLED  # nothing to buy from: the book's bid side is empty
 
 
+def test_market_ioc_remainder_is_cancelled_as_ioc(exchange):
+    # OrderRejectReason.MARKET_CANCEL has "lower precedence than other TimeInForce cancel reasons"
+    limit(exchange, MAKER, False, "0.1", "90000.0")
+    market = exchange.submit_internal_order(TAKER, BTC, True, D("0.3"), None,
+                                            time_in_force=enums.IMMEDIATE_OR_CANCEL)
+    assert (market.status, market.reject_reason, market.traded_decimal) == (
+        enums.CANCELLED, enums.IOC_CANCEL, D("0.1"))
+
+
 def test_post_only_that_would_cross_is_rejected(exchange):
     limit(exchange, MAKER, False, "0.1", "90000.0")
     crossing = limit(exchange, TAKER, True, "0.1", "90000.0", post_only=True)
