@@ -47,6 +47,21 @@ def test_position_entry_price_and_realized_pnl():
     assert (position.size, position.entry_price) == (D("0"), D("0"))
 
 
+def test_exit_price_is_the_average_exit_of_the_position():
+    # Positions.exit_price: new_exit_price = (old_exit_price * old_exit_trade_size + trade_price * trade_size)
+    # / (old_exit_trade_size + trade_size) whenever the position decreases
+    position = Position("1", None, 0)
+    position.apply_fill(True, D("2"), D("100"))
+    position.apply_fill(False, D("0.5"), D("120"))
+    position.apply_fill(False, D("1.5"), D("110"))
+    assert (position.size, position.exit_price) == (D("0"), D("112.5"))
+    position.apply_fill(False, D("1"), D("90"))  # a new (short) position has no exits yet
+    assert position.exit_price == D("0")
+    position.apply_fill(True, D("0.5"), D("80"))
+    position.apply_fill(True, D("1.5"), D("84"))  # closes 0.5 and flips long 1: the remainder opens at 84
+    assert (position.size, position.entry_price, position.exit_price) == (D("1"), D("84"), D("0"))
+
+
 def test_fills_update_positions_and_balances(exchange):
     trade(exchange, True, "0.1", "90000.0")
     trade(exchange, True, "0.1", "91000.0")
