@@ -10,6 +10,7 @@ from grvt_sandbox.config import SandboxConfig
 from grvt_sandbox.engine import Exchange
 from grvt_sandbox.engine.validation import OrderRequest
 from grvt_sandbox.errors import GrvtApiError
+from grvt_sandbox.gateway import encoding
 from test.grvt_sandbox.sandbox_helpers import BTC
 
 D = Decimal
@@ -74,6 +75,15 @@ def test_fills_update_positions_and_balances(exchange):
     trade(exchange, False, "0.2", "92000.0")
     assert position.size == 0 and position.realized_pnl == D("300")
     assert exchange.markets[BTC].open_interest == 0
+
+
+def test_position_roi_is_total_pnl_over_entry_notional(exchange):
+    # Positions.roi = (total_pnl / (entry_price * abs(size))) * 100, whatever the leverage
+    trade(exchange, True, "0.1", "90000.0")
+    exchange.set_index_price(BTC, D("90900"))
+    position = exchange.position(TRADER, BTC)
+    rendered = encoding.position_json(position, exchange, exchange.now_ns())
+    assert (rendered["total_pnl"], rendered["leverage"], rendered["roi"]) == ("90.0", "10.0", "1.0")
 
 
 def test_unrealized_pnl_follows_the_mark(exchange):
