@@ -380,7 +380,7 @@ class Exchange:
         if order.post_only and crosses:
             self._finish(order, enums.REJECTED, enums.FAIL_POST_ONLY)
             return
-        if order.time_in_force == enums.FILL_OR_KILL and self._available(order, opposite) < order.remaining:
+        if order.time_in_force == enums.FILL_OR_KILL and self._available(order, opposite, now) < order.remaining:
             self._finish(order, enums.CANCELLED, enums.FOK_CANCEL)
             return
         taker_fills: List[Fill] = []
@@ -428,12 +428,15 @@ class Exchange:
         return True
 
     @staticmethod
-    def _available(order: Order, opposite) -> int:
+    def _available(order: Order, opposite, now: int) -> int:
+        """Size the order could trade now: matching skips (cancels) its own and expired resting orders."""
         total = 0
         for level in opposite.iter_levels():
             if not order.is_market and (level.price > order.price if order.is_buy else level.price < order.price):
                 break
-            total += level.total
+            for maker in level.orders.values():
+                if maker.sub_account_id != order.sub_account_id and maker.expiration > now:
+                    total += maker.remaining
             if total >= order.remaining:
                 break
         return total

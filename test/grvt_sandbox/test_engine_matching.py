@@ -84,6 +84,15 @@ def test_fok_fills_all_or_nothing(exchange):
     assert filled.status == enums.FILLED and exchange.book_snapshot(BTC).asks == []
 
 
+def test_fok_does_not_count_liquidity_it_cannot_trade_with(exchange):
+    # the taker's own resting order would be cancelled by self-trade protection, so it is not fillable
+    own = limit(exchange, TAKER, False, "0.1", "90000.0")
+    limit(exchange, MAKER, False, "0.1", "90000.0")
+    killed = limit(exchange, TAKER, True, "0.2", "90000.0", time_in_force=enums.FILL_OR_KILL)
+    assert (killed.status, killed.reject_reason, killed.traded) == (enums.CANCELLED, enums.FOK_CANCEL, 0)
+    assert own.status == enums.OPEN and exchange.position(TAKER, BTC) is None
+
+
 def test_market_order_walks_the_book_and_cancels_what_is_left(exchange):
     limit(exchange, MAKER, False, "0.1", "90000.0")
     limit(exchange, MAKER, False, "0.1", "91000.0")
