@@ -75,6 +75,7 @@ class SubAccount:
         self.leverage: Dict[str, Decimal] = {}
         self.open_orders: Dict[str, "object"] = {}  # order_id -> Order (pending or resting)
         self.active_client_ids: Dict[str, "object"] = {}  # client_order_id -> Order
+        self.reduce_only_orders: Dict[str, "object"] = {}  # order_id -> active reduce-only Order
         self.open_buy_size: Dict[str, int] = {}  # instrument -> remaining size of active buys
         self.open_sell_size: Dict[str, int] = {}
         self.max_open_orders = max_open_orders
@@ -110,6 +111,8 @@ class SubAccount:
     def track_active(self, order) -> None:
         self.open_orders[order.order_id] = order
         self.active_client_ids[order.client_order_id] = order
+        if order.reduce_only:
+            self.reduce_only_orders[order.order_id] = order
         book = self.open_buy_size if order.is_buy else self.open_sell_size
         book[order.instrument.name] = book.get(order.instrument.name, 0) + order.remaining
 
@@ -122,5 +125,7 @@ class SubAccount:
             return
         if self.active_client_ids.get(order.client_order_id) is order:
             del self.active_client_ids[order.client_order_id]
+        if order.reduce_only:
+            self.reduce_only_orders.pop(order.order_id, None)
         book = self.open_buy_size if order.is_buy else self.open_sell_size
         book[order.instrument.name] -= order.remaining

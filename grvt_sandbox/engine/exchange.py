@@ -386,7 +386,9 @@ class Exchange:
         taker_fills: List[Fill] = []
         if crosses:
             self._match(order, book, opposite, taker_fills, now)
-        if order.remaining == 0:
+        if order.remaining == 0 and order.traded < order.size:  # a reduce-only order trimmed to the position
+            self._finish(order, enums.CANCELLED, enums.REDUCE_ONLY_LIMIT)
+        elif order.remaining == 0:
             self.accounts[order.sub_account_id].untrack_active(order)
             order.status = enums.FILLED
             order.update_time = now
@@ -501,7 +503,10 @@ class Exchange:
 
         if maker.remaining == 0:
             maker_account.untrack_active(maker)
-            maker.status = enums.FILLED
+            if maker.traded < maker.size:  # a reduce-only order trimmed to the position when it was processed
+                maker.status, maker.reject_reason = enums.CANCELLED, enums.REDUCE_ONLY_LIMIT
+            else:
+                maker.status = enums.FILLED
             if maker_account.record_history:
                 maker_account.order_history.append(maker)
         events = self.events
@@ -509,6 +514,21 @@ class Exchange:
         events.fill.emit(maker_fill)
         events.position.emit(maker_account.positions[instrument.name])
         events.trade.emit(trade)
+        if maker_account.reduce_only_orders:
+            self._enforce_reduce_only(maker_account, instrument)
+        if taker_account.reduce_only_orders:
+            self._enforce_reduce_only(taker_account, instrument)
+
+    def _enforce_reduce_only(self, account: SubAccount, instrument: Instrument) -> None:
+        """Cancels resting reduce-only orders larger than the part of the position they could still close."""
+        size = account.position_size(instrument.name)
+        for order in list(account.reduce_only_orders.values()):
+            if order.instrument is not instrument or order.level is None:
+                continue
+            closes = size != 0 and (size > 0) != order.is_buy
+            allowed = to_scaled(abs(size), instrument.base_decimals) if closes else 0
+            if order.remaining > allowed:
+                self._cancel(order, enums.REDUCE_ONLY_LIMIT)
 
     def _settle_fill(self, account: SubAccount, order: Order, is_taker: bool, size: Decimal, price: Decimal,
                      quantity: int, price_int: int, trade_id: str, now: int, fee_rate: Decimal,

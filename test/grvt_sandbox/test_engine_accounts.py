@@ -1,4 +1,5 @@
 """Positions and PnL, margin and leverage, reduce-only, position limits, funding, expiry, cancel-on-disconnect."""
+import asyncio
 from decimal import Decimal
 
 import pytest
@@ -150,7 +151,37 @@ def test_reduce_only_is_clamped_when_the_position_shrank(exchange):
     exchange.submit_internal_order(MAKER, BTC, True, D("1"), D("90000"))
     taker = exchange.submit_internal_order(TRADER, BTC, False, D("0.02"), None, reduce_only=True)
     assert taker.status == enums.FILLED and exchange.position(TRADER, BTC).size == 0
-    assert resting.status == enums.OPEN  # resting reduce-only orders are not re-checked (see report)
+    assert (resting.status, resting.reject_reason) == (enums.CANCELLED, enums.REDUCE_ONLY_LIMIT)
+
+
+def test_resting_reduce_only_order_never_opens_a_position(exchange):
+    # Order.reduce_only: "Order must reduce the position size, or be cancelled"
+    trade(exchange, True, "0.05", "90000.0")
+    resting = exchange.submit_internal_order(TRADER, BTC, False, D("0.03"), D("99000"), reduce_only=True)
+    trade(exchange, False, "0.01", "90000.0")
+    assert resting.status == enums.OPEN  # 0.03 still fits the 0.04 position
+    trade(exchange, False, "0.04", "90000.0")
+    assert (resting.status, resting.reject_reason, resting.traded) == (
+        enums.CANCELLED, enums.REDUCE_ONLY_LIMIT, 0)
+    assert exchange.book_snapshot(BTC).asks == []
+    exchange.submit_internal_order(MAKER, BTC, True, D("0.03"), None)
+    assert exchange.position(TRADER, BTC).size == 0
+
+
+async def test_reduce_only_excess_is_cancelled_not_reported_filled(exchange):
+    # REDUCE_ONLY_LIMIT: "the remaining order size was cancelled because it exceeded current position size"
+    trade(exchange, True, "0.05", "90000.0")
+    exchange.submit_internal_order(MAKER, BTC, True, D("1"), D("90000"))
+    delayed = exchange.submit_internal_order(TRADER, BTC, False, D("0.05"), D("90000"), reduce_only=True,
+                                             delay_s=0.01)
+    trade(exchange, False, "0.03", "90000.0")  # the position shrinks to 0.02 before the order is processed
+    deadline = asyncio.get_running_loop().time() + 10
+    while not delayed.is_terminal:
+        assert asyncio.get_running_loop().time() < deadline
+        await asyncio.sleep(0.005)
+    assert (delayed.status, delayed.reject_reason, delayed.traded_decimal) == (
+        enums.CANCELLED, enums.REDUCE_ONLY_LIMIT, D("0.02"))
+    assert exchange.position(TRADER, BTC).size == 0
 
 
 def test_max_position_size(exchange):
