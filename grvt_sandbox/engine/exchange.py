@@ -615,10 +615,10 @@ class Exchange:
 
     def set_cancel_on_disconnect(self, sub_account_id: str, countdown_ms: int) -> None:
         account = self.account(sub_account_id)
+        countdown_ms -= countdown_ms % 1000  # GRVT rounds down to whole seconds; below one second turns it off
         if countdown_ms == 0:
             account.cancel_on_disconnect_deadline_ns = None
             return
-        countdown_ms = max(countdown_ms, 1000)
         account.cancel_on_disconnect_deadline_ns = self.clock.now_ns() + countdown_ms * 1_000_000
         self._countdown_accounts[account.sub_account_id] = account
 

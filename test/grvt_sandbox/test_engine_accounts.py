@@ -275,6 +275,24 @@ def test_cancel_on_disconnect_countdown():
     assert later.status == enums.OPEN
 
 
+def test_cancel_on_disconnect_countdown_is_rounded_down_to_seconds():
+    # ApiCancelOnDisconnectRequest: 0 -> 1000 ms rounds to 0 (the countdown ends), 1001 -> 300 000 ms is rounded
+    # down to whole seconds
+    clock = Clock()
+    exchange = Exchange(SandboxConfig(accounts=[]), clock)
+    exchange.add_account(TRADER, check_margin=False)
+    order = exchange.submit_internal_order(TRADER, BTC, True, D("0.01"), D("89000"))
+    exchange.set_cancel_on_disconnect(TRADER, 5000)
+    exchange.set_cancel_on_disconnect(TRADER, 999)
+    clock.advance(6)
+    exchange.on_timer()
+    assert order.status == enums.OPEN
+    exchange.set_cancel_on_disconnect(TRADER, 1999)
+    clock.advance(1.2)
+    exchange.on_timer()
+    assert (order.status, order.reject_reason) == (enums.CANCELLED, enums.CLIENT_CANCEL_ON_DISCONNECT_TRIGGERED)
+
+
 def test_cancel_by_unknown_client_id_drops_a_late_create():
     clock = Clock()
     exchange = Exchange(SandboxConfig(accounts=[]), clock)
