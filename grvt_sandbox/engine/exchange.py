@@ -192,7 +192,7 @@ class Exchange:
             ttl_end = self._cancel_ttls.pop((account.sub_account_id, order.client_order_id), None)
             if ttl_end is not None:
                 if ttl_end > now:
-                    order.cancel_requested = True
+                    order.cancel_requested = enums.CLIENT_CANCEL
                 else:  # lapsed before the timer noticed
                     self._cancel_ttl_expired(account.sub_account_id, order.client_order_id)
         return order
@@ -265,7 +265,7 @@ class Exchange:
         if order is None:
             return False
         if order.status == enums.PENDING:
-            order.cancel_requested = True
+            order.cancel_requested = reason
             return True
         self._cancel(order, reason)
         return True
@@ -284,7 +284,7 @@ class Exchange:
             if accept is not None and not accept(order):
                 continue
             if order.status == enums.PENDING:
-                order.cancel_requested = True
+                order.cancel_requested = reason
             else:
                 self._cancel(order, reason)
             count += 1
@@ -360,7 +360,7 @@ class Exchange:
             return
         now = self.clock.now_ns()
         if order.cancel_requested:
-            self._finish(order, enums.CANCELLED, enums.CLIENT_CANCEL)
+            self._finish(order, enums.CANCELLED, order.cancel_requested)
             return
         if order.expiration <= now:
             self._finish(order, enums.CANCELLED, enums.EXPIRED)
@@ -414,7 +414,7 @@ class Exchange:
                 emit_fill(fill)
             self.events.position.emit(self.accounts[order.sub_account_id].positions[instrument.name])
         if order.cancel_requested and order.status == enums.OPEN:
-            self._cancel(order, enums.CLIENT_CANCEL)
+            self._cancel(order, order.cancel_requested)
 
     def _clamp_reduce_only(self, order: Order) -> bool:
         """A reduce-only order may only shrink the position it finds when it is processed."""

@@ -293,6 +293,21 @@ def test_cancel_on_disconnect_countdown_is_rounded_down_to_seconds():
     assert (order.status, order.reject_reason) == (enums.CANCELLED, enums.CLIENT_CANCEL_ON_DISCONNECT_TRIGGERED)
 
 
+async def test_a_pending_order_is_cancelled_with_the_reason_of_the_request():
+    exchange = Exchange(SandboxConfig(accounts=[]), Clock())
+    exchange.add_account(TRADER, check_margin=False)
+    bulk = exchange.submit_internal_order(TRADER, BTC, True, D("0.01"), D("89000"), delay_s=0.01)
+    exchange.cancel_all(TRADER)
+    replaced = exchange.submit_internal_order(TRADER, BTC, True, D("0.01"), D("89000"), delay_s=0.01)
+    exchange.cancel_order(TRADER, order_id=replaced.order_id, reason=enums.CLIENT_REPLACE)
+    deadline = asyncio.get_running_loop().time() + 10
+    while not (bulk.is_terminal and replaced.is_terminal):
+        assert asyncio.get_running_loop().time() < deadline
+        await asyncio.sleep(0.005)
+    assert (bulk.status, bulk.reject_reason) == (enums.CANCELLED, enums.CLIENT_BULK_CANCEL)
+    assert (replaced.status, replaced.reject_reason) == (enums.CANCELLED, enums.CLIENT_REPLACE)
+
+
 def test_cancel_by_unknown_client_id_drops_a_late_create():
     clock = Clock()
     exchange = Exchange(SandboxConfig(accounts=[]), clock)
