@@ -9,7 +9,7 @@ from grvt_sandbox.numbers import ZERO
 class Position:
     """A perpetual position; `size` is signed (negative = short), prices and PnL in quote currency."""
 
-    __slots__ = ("sub_account_id", "instrument", "size", "entry_price", "exit_price", "realized_pnl",
+    __slots__ = ("sub_account_id", "instrument", "size", "entry_price", "exit_price", "exit_size", "realized_pnl",
                  "cumulative_fee", "cumulative_funding_paid", "event_time")
 
     def __init__(self, sub_account_id: str, instrument, event_time: int):
@@ -17,7 +17,8 @@ class Position:
         self.instrument = instrument
         self.size = ZERO
         self.entry_price = ZERO
-        self.exit_price = ZERO
+        self.exit_price = ZERO  # average price of the fills that reduced the current position
+        self.exit_size = ZERO
         self.realized_pnl = ZERO
         self.cumulative_fee = ZERO
         self.cumulative_funding_paid = ZERO  # GRVT's sign: positive when paid, negative when received
@@ -29,18 +30,23 @@ class Position:
         size = self.size
         realized = ZERO
         if size == 0 or (size > 0) == is_buy:
+            if size == 0:  # a new position: no exits yet
+                self.exit_price = self.exit_size = ZERO
             new_size = size + signed
             self.entry_price = (self.entry_price * abs(size) + price * quantity) / abs(new_size)
             self.size = new_size
             return realized
         closing = min(quantity, abs(size))
         realized = (price - self.entry_price) * closing if size > 0 else (self.entry_price - price) * closing
-        self.exit_price = price
+        exit_size = self.exit_size + closing
+        self.exit_price = (self.exit_price * self.exit_size + price * closing) / exit_size
+        self.exit_size = exit_size
         new_size = size + signed
         if new_size == 0:
             self.entry_price = ZERO
-        elif (new_size > 0) != (size > 0):  # flipped: the remainder opens at the fill price
+        elif (new_size > 0) != (size > 0):  # flipped: the remainder opens at the fill price, a new position
             self.entry_price = price
+            self.exit_price = self.exit_size = ZERO
         self.size = new_size
         self.realized_pnl += realized
         return realized
@@ -69,6 +75,7 @@ class SubAccount:
         self.leverage: Dict[str, Decimal] = {}
         self.open_orders: Dict[str, "object"] = {}  # order_id -> Order (pending or resting)
         self.active_client_ids: Dict[str, "object"] = {}  # client_order_id -> Order
+        self.reduce_only_orders: Dict[str, "object"] = {}  # order_id -> active reduce-only Order
         self.open_buy_size: Dict[str, int] = {}  # instrument -> remaining size of active buys
         self.open_sell_size: Dict[str, int] = {}
         self.max_open_orders = max_open_orders
@@ -104,6 +111,8 @@ class SubAccount:
     def track_active(self, order) -> None:
         self.open_orders[order.order_id] = order
         self.active_client_ids[order.client_order_id] = order
+        if order.reduce_only:
+            self.reduce_only_orders[order.order_id] = order
         book = self.open_buy_size if order.is_buy else self.open_sell_size
         book[order.instrument.name] = book.get(order.instrument.name, 0) + order.remaining
 
@@ -116,5 +125,7 @@ class SubAccount:
             return
         if self.active_client_ids.get(order.client_order_id) is order:
             del self.active_client_ids[order.client_order_id]
+        if order.reduce_only:
+            self.reduce_only_orders.pop(order.order_id, None)
         book = self.open_buy_size if order.is_buy else self.open_sell_size
         book[order.instrument.name] -= order.remaining

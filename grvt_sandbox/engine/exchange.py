@@ -192,7 +192,7 @@ class Exchange:
             ttl_end = self._cancel_ttls.pop((account.sub_account_id, order.client_order_id), None)
             if ttl_end is not None:
                 if ttl_end > now:
-                    order.cancel_requested = True
+                    order.cancel_requested = enums.CLIENT_CANCEL
                 else:  # lapsed before the timer noticed
                     self._cancel_ttl_expired(account.sub_account_id, order.client_order_id)
         return order
@@ -265,7 +265,7 @@ class Exchange:
         if order is None:
             return False
         if order.status == enums.PENDING:
-            order.cancel_requested = True
+            order.cancel_requested = reason
             return True
         self._cancel(order, reason)
         return True
@@ -284,7 +284,7 @@ class Exchange:
             if accept is not None and not accept(order):
                 continue
             if order.status == enums.PENDING:
-                order.cancel_requested = True
+                order.cancel_requested = reason
             else:
                 self._cancel(order, reason)
             count += 1
@@ -360,7 +360,7 @@ class Exchange:
             return
         now = self.clock.now_ns()
         if order.cancel_requested:
-            self._finish(order, enums.CANCELLED, enums.CLIENT_CANCEL)
+            self._finish(order, enums.CANCELLED, order.cancel_requested)
             return
         if order.expiration <= now:
             self._finish(order, enums.CANCELLED, enums.EXPIRED)
@@ -380,13 +380,15 @@ class Exchange:
         if order.post_only and crosses:
             self._finish(order, enums.REJECTED, enums.FAIL_POST_ONLY)
             return
-        if order.time_in_force == enums.FILL_OR_KILL and self._available(order, opposite) < order.remaining:
+        if order.time_in_force == enums.FILL_OR_KILL and self._available(order, opposite, now) < order.remaining:
             self._finish(order, enums.CANCELLED, enums.FOK_CANCEL)
             return
         taker_fills: List[Fill] = []
         if crosses:
             self._match(order, book, opposite, taker_fills, now)
-        if order.remaining == 0:
+        if order.remaining == 0 and order.traded < order.size:  # a reduce-only order trimmed to the position
+            self._finish(order, enums.CANCELLED, enums.REDUCE_ONLY_LIMIT)
+        elif order.remaining == 0:
             self.accounts[order.sub_account_id].untrack_active(order)
             order.status = enums.FILLED
             order.update_time = now
@@ -394,10 +396,10 @@ class Exchange:
             if account.record_history:
                 account.order_history.append(order)
             self.events.order.emit(order)
+        elif order.time_in_force != enums.GOOD_TILL_TIME:  # IOC_CANCEL takes precedence over MARKET_CANCEL
+            self._finish(order, enums.CANCELLED, enums.IOC_CANCEL)
         elif order.is_market:
             self._finish(order, enums.CANCELLED, enums.MARKET_CANCEL)
-        elif order.time_in_force != enums.GOOD_TILL_TIME:
-            self._finish(order, enums.CANCELLED, enums.IOC_CANCEL)
         else:
             book.side(order.is_buy).add(order)
             order.status = enums.OPEN
@@ -412,7 +414,7 @@ class Exchange:
                 emit_fill(fill)
             self.events.position.emit(self.accounts[order.sub_account_id].positions[instrument.name])
         if order.cancel_requested and order.status == enums.OPEN:
-            self._cancel(order, enums.CLIENT_CANCEL)
+            self._cancel(order, order.cancel_requested)
 
     def _clamp_reduce_only(self, order: Order) -> bool:
         """A reduce-only order may only shrink the position it finds when it is processed."""
@@ -428,12 +430,15 @@ class Exchange:
         return True
 
     @staticmethod
-    def _available(order: Order, opposite) -> int:
+    def _available(order: Order, opposite, now: int) -> int:
+        """Size the order could trade now: matching skips (cancels) its own and expired resting orders."""
         total = 0
         for level in opposite.iter_levels():
             if not order.is_market and (level.price > order.price if order.is_buy else level.price < order.price):
                 break
-            total += level.total
+            for maker in level.orders.values():
+                if maker.sub_account_id != order.sub_account_id and maker.expiration > now:
+                    total += maker.remaining
             if total >= order.remaining:
                 break
         return total
@@ -498,7 +503,10 @@ class Exchange:
 
         if maker.remaining == 0:
             maker_account.untrack_active(maker)
-            maker.status = enums.FILLED
+            if maker.traded < maker.size:  # a reduce-only order trimmed to the position when it was processed
+                maker.status, maker.reject_reason = enums.CANCELLED, enums.REDUCE_ONLY_LIMIT
+            else:
+                maker.status = enums.FILLED
             if maker_account.record_history:
                 maker_account.order_history.append(maker)
         events = self.events
@@ -506,6 +514,21 @@ class Exchange:
         events.fill.emit(maker_fill)
         events.position.emit(maker_account.positions[instrument.name])
         events.trade.emit(trade)
+        if maker_account.reduce_only_orders:
+            self._enforce_reduce_only(maker_account, instrument)
+        if taker_account.reduce_only_orders:
+            self._enforce_reduce_only(taker_account, instrument)
+
+    def _enforce_reduce_only(self, account: SubAccount, instrument: Instrument) -> None:
+        """Cancels resting reduce-only orders larger than the part of the position they could still close."""
+        size = account.position_size(instrument.name)
+        for order in list(account.reduce_only_orders.values()):
+            if order.instrument is not instrument or order.level is None:
+                continue
+            closes = size != 0 and (size > 0) != order.is_buy
+            allowed = to_scaled(abs(size), instrument.base_decimals) if closes else 0
+            if order.remaining > allowed:
+                self._cancel(order, enums.REDUCE_ONLY_LIMIT)
 
     def _settle_fill(self, account: SubAccount, order: Order, is_taker: bool, size: Decimal, price: Decimal,
                      quantity: int, price_int: int, trade_id: str, now: int, fee_rate: Decimal,
@@ -592,10 +615,10 @@ class Exchange:
 
     def set_cancel_on_disconnect(self, sub_account_id: str, countdown_ms: int) -> None:
         account = self.account(sub_account_id)
+        countdown_ms -= countdown_ms % 1000  # GRVT rounds down to whole seconds; below one second turns it off
         if countdown_ms == 0:
             account.cancel_on_disconnect_deadline_ns = None
             return
-        countdown_ms = max(countdown_ms, 1000)
         account.cancel_on_disconnect_deadline_ns = self.clock.now_ns() + countdown_ms * 1_000_000
         self._countdown_accounts[account.sub_account_id] = account
 

@@ -61,7 +61,7 @@ class Order:
         self.builder_fee = "0.0"
         self.level = None  # the PriceLevel while resting
         self.is_internal = is_internal
-        self.cancel_requested = False
+        self.cancel_requested: Optional[str] = None  # the reject reason of a cancel that arrived while PENDING
         self.leg_size_text: Optional[str] = None  # the client's own strings, echoed back when present
         self.leg_price_text: Optional[str] = None
 

@@ -144,8 +144,8 @@ def position_json(position, exchange, now: int, equity: Optional[Decimal] = None
     unrealized = position.unrealized_pnl(mark)
     leverage = account.leverage_for(instrument)
     total_pnl = unrealized + position.realized_pnl
-    margin_used = abs(size) * position.entry_price / leverage if size else ZERO
-    roi = total_pnl / margin_used * HUNDRED if margin_used else ZERO
+    entry_notional = abs(size) * position.entry_price  # GRVT: roi = total_pnl / (entry_price * abs(size)) * 100
+    roi = total_pnl / entry_notional * HUNDRED if entry_notional else ZERO
     liquidation = ZERO
     if size and equity is not None:
         liquidation = estimated_liquidation_price(size, position.entry_price, equity - unrealized,

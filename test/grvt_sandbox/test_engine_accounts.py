@@ -1,4 +1,5 @@
 """Positions and PnL, margin and leverage, reduce-only, position limits, funding, expiry, cancel-on-disconnect."""
+import asyncio
 from decimal import Decimal
 
 import pytest
@@ -10,6 +11,7 @@ from grvt_sandbox.config import SandboxConfig
 from grvt_sandbox.engine import Exchange
 from grvt_sandbox.engine.validation import OrderRequest
 from grvt_sandbox.errors import GrvtApiError
+from grvt_sandbox.gateway import encoding
 from test.grvt_sandbox.sandbox_helpers import BTC
 
 D = Decimal
@@ -47,6 +49,21 @@ def test_position_entry_price_and_realized_pnl():
     assert (position.size, position.entry_price) == (D("0"), D("0"))
 
 
+def test_exit_price_is_the_average_exit_of_the_position():
+    # Positions.exit_price: new_exit_price = (old_exit_price * old_exit_trade_size + trade_price * trade_size)
+    # / (old_exit_trade_size + trade_size) whenever the position decreases
+    position = Position("1", None, 0)
+    position.apply_fill(True, D("2"), D("100"))
+    position.apply_fill(False, D("0.5"), D("120"))
+    position.apply_fill(False, D("1.5"), D("110"))
+    assert (position.size, position.exit_price) == (D("0"), D("112.5"))
+    position.apply_fill(False, D("1"), D("90"))  # a new (short) position has no exits yet
+    assert position.exit_price == D("0")
+    position.apply_fill(True, D("0.5"), D("80"))
+    position.apply_fill(True, D("1.5"), D("84"))  # closes 0.5 and flips long 1: the remainder opens at 84
+    assert (position.size, position.entry_price, position.exit_price) == (D("1"), D("84"), D("0"))
+
+
 def test_fills_update_positions_and_balances(exchange):
     trade(exchange, True, "0.1", "90000.0")
     trade(exchange, True, "0.1", "91000.0")
@@ -59,6 +76,15 @@ def test_fills_update_positions_and_balances(exchange):
     trade(exchange, False, "0.2", "92000.0")
     assert position.size == 0 and position.realized_pnl == D("300")
     assert exchange.markets[BTC].open_interest == 0
+
+
+def test_position_roi_is_total_pnl_over_entry_notional(exchange):
+    # Positions.roi = (total_pnl / (entry_price * abs(size))) * 100, whatever the leverage
+    trade(exchange, True, "0.1", "90000.0")
+    exchange.set_index_price(BTC, D("90900"))
+    position = exchange.position(TRADER, BTC)
+    rendered = encoding.position_json(position, exchange, exchange.now_ns())
+    assert (rendered["total_pnl"], rendered["leverage"], rendered["roi"]) == ("90.0", "10.0", "1.0")
 
 
 def test_unrealized_pnl_follows_the_mark(exchange):
@@ -125,7 +151,37 @@ def test_reduce_only_is_clamped_when_the_position_shrank(exchange):
     exchange.submit_internal_order(MAKER, BTC, True, D("1"), D("90000"))
     taker = exchange.submit_internal_order(TRADER, BTC, False, D("0.02"), None, reduce_only=True)
     assert taker.status == enums.FILLED and exchange.position(TRADER, BTC).size == 0
-    assert resting.status == enums.OPEN  # resting reduce-only orders are not re-checked (see report)
+    assert (resting.status, resting.reject_reason) == (enums.CANCELLED, enums.REDUCE_ONLY_LIMIT)
+
+
+def test_resting_reduce_only_order_never_opens_a_position(exchange):
+    # Order.reduce_only: "Order must reduce the position size, or be cancelled"
+    trade(exchange, True, "0.05", "90000.0")
+    resting = exchange.submit_internal_order(TRADER, BTC, False, D("0.03"), D("99000"), reduce_only=True)
+    trade(exchange, False, "0.01", "90000.0")
+    assert resting.status == enums.OPEN  # 0.03 still fits the 0.04 position
+    trade(exchange, False, "0.04", "90000.0")
+    assert (resting.status, resting.reject_reason, resting.traded) == (
+        enums.CANCELLED, enums.REDUCE_ONLY_LIMIT, 0)
+    assert exchange.book_snapshot(BTC).asks == []
+    exchange.submit_internal_order(MAKER, BTC, True, D("0.03"), None)
+    assert exchange.position(TRADER, BTC).size == 0
+
+
+async def test_reduce_only_excess_is_cancelled_not_reported_filled(exchange):
+    # REDUCE_ONLY_LIMIT: "the remaining order size was cancelled because it exceeded current position size"
+    trade(exchange, True, "0.05", "90000.0")
+    exchange.submit_internal_order(MAKER, BTC, True, D("1"), D("90000"))
+    delayed = exchange.submit_internal_order(TRADER, BTC, False, D("0.05"), D("90000"), reduce_only=True,
+                                             delay_s=0.01)
+    trade(exchange, False, "0.03", "90000.0")  # the position shrinks to 0.02 before the order is processed
+    deadline = asyncio.get_running_loop().time() + 10
+    while not delayed.is_terminal:
+        assert asyncio.get_running_loop().time() < deadline
+        await asyncio.sleep(0.005)
+    assert (delayed.status, delayed.reject_reason, delayed.traded_decimal) == (
+        enums.CANCELLED, enums.REDUCE_ONLY_LIMIT, D("0.02"))
+    assert exchange.position(TRADER, BTC).size == 0
 
 
 def test_max_position_size(exchange):
@@ -217,6 +273,39 @@ def test_cancel_on_disconnect_countdown():
     clock.advance(5)
     exchange.on_timer()
     assert later.status == enums.OPEN
+
+
+def test_cancel_on_disconnect_countdown_is_rounded_down_to_seconds():
+    # ApiCancelOnDisconnectRequest: 0 -> 1000 ms rounds to 0 (the countdown ends), 1001 -> 300 000 ms is rounded
+    # down to whole seconds
+    clock = Clock()
+    exchange = Exchange(SandboxConfig(accounts=[]), clock)
+    exchange.add_account(TRADER, check_margin=False)
+    order = exchange.submit_internal_order(TRADER, BTC, True, D("0.01"), D("89000"))
+    exchange.set_cancel_on_disconnect(TRADER, 5000)
+    exchange.set_cancel_on_disconnect(TRADER, 999)
+    clock.advance(6)
+    exchange.on_timer()
+    assert order.status == enums.OPEN
+    exchange.set_cancel_on_disconnect(TRADER, 1999)
+    clock.advance(1.2)
+    exchange.on_timer()
+    assert (order.status, order.reject_reason) == (enums.CANCELLED, enums.CLIENT_CANCEL_ON_DISCONNECT_TRIGGERED)
+
+
+async def test_a_pending_order_is_cancelled_with_the_reason_of_the_request():
+    exchange = Exchange(SandboxConfig(accounts=[]), Clock())
+    exchange.add_account(TRADER, check_margin=False)
+    bulk = exchange.submit_internal_order(TRADER, BTC, True, D("0.01"), D("89000"), delay_s=0.01)
+    exchange.cancel_all(TRADER)
+    replaced = exchange.submit_internal_order(TRADER, BTC, True, D("0.01"), D("89000"), delay_s=0.01)
+    exchange.cancel_order(TRADER, order_id=replaced.order_id, reason=enums.CLIENT_REPLACE)
+    deadline = asyncio.get_running_loop().time() + 10
+    while not (bulk.is_terminal and replaced.is_terminal):
+        assert asyncio.get_running_loop().time() < deadline
+        await asyncio.sleep(0.005)
+    assert (bulk.status, bulk.reject_reason) == (enums.CANCELLED, enums.CLIENT_BULK_CANCEL)
+    assert (replaced.status, replaced.reject_reason) == (enums.CANCELLED, enums.CLIENT_REPLACE)
 
 
 def test_cancel_by_unknown_client_id_drops_a_late_create():

@@ -84,6 +84,15 @@ def test_fok_fills_all_or_nothing(exchange):
     assert filled.status == enums.FILLED and exchange.book_snapshot(BTC).asks == []
 
 
+def test_fok_does_not_count_liquidity_it_cannot_trade_with(exchange):
+    # the taker's own resting order would be cancelled by self-trade protection, so it is not fillable
+    own = limit(exchange, TAKER, False, "0.1", "90000.0")
+    limit(exchange, MAKER, False, "0.1", "90000.0")
+    killed = limit(exchange, TAKER, True, "0.2", "90000.0", time_in_force=enums.FILL_OR_KILL)
+    assert (killed.status, killed.reject_reason, killed.traded) == (enums.CANCELLED, enums.FOK_CANCEL, 0)
+    assert own.status == enums.OPEN and exchange.position(TAKER, BTC) is None
+
+
 def test_market_order_walks_the_book_and_cancels_what_is_left(exchange):
     limit(exchange, MAKER, False, "0.1", "90000.0")
     limit(exchange, MAKER, False, "0.1", "91000.0")
@@ -92,6 +101,15 @@ def test_market_order_walks_the_book_and_cancels_what_is_left(exchange):
         enums.CANCELLED, enums.MARKET_CANCEL, D("0.2"))
     full = exchange.submit_internal_order(MAKER, BTC, False, D("0.05"), None)
     assert full.status == enums.CANCELLED  # nothing to buy from: the book's bid side is empty
+
+
+def test_market_ioc_remainder_is_cancelled_as_ioc(exchange):
+    # OrderRejectReason.MARKET_CANCEL has "lower precedence than other TimeInForce cancel reasons"
+    limit(exchange, MAKER, False, "0.1", "90000.0")
+    market = exchange.submit_internal_order(TAKER, BTC, True, D("0.3"), None,
+                                            time_in_force=enums.IMMEDIATE_OR_CANCEL)
+    assert (market.status, market.reject_reason, market.traded_decimal) == (
+        enums.CANCELLED, enums.IOC_CANCEL, D("0.1"))
 
 
 def test_post_only_that_would_cross_is_rejected(exchange):
