@@ -52,7 +52,7 @@ class GrvtGridConfig(MarketSettings, KillSwitchSettings, ControllerConfigBase):
     end_price: Decimal = _field(Decimal("95000"), "Highest grid price: ", on_new=True, gt=0)
     levels: int = _field(10, "Number of grid levels (prices from start to end, both included): ", on_new=True, ge=2)
     range_exit_margin_pct: Decimal = _field(Decimal("1"), "Stop when the price leaves the range by this %: ",
-                                            on_new=True, updatable=True, ge=0)
+                                            on_new=True, updatable=True, ge=0, lt=100)
     max_open_orders: int = _field(5, "Open orders per grid executor at most: ", ge=1)
     max_orders_per_batch: Optional[int] = _field(None, "New orders per executor step at most "
                                                        "(empty = max_open_orders): ")
@@ -227,6 +227,9 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
         margin = config.range_exit_margin_pct / 100
         limit_price = config.start_price * (1 - margin) if leg.side is TradeType.BUY \
             else config.end_price * (1 + margin)
+        if margin == 0:
+            # GridExecutor's stop-out must lie beyond the range: at its edge the controller's range check stops it.
+            limit_price = ZERO
         return GridExecutorConfig(
             timestamp=time.time(),
             connector_name=config.connector_name,
