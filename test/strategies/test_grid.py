@@ -228,3 +228,11 @@ async def test_a_zero_exit_margin_stops_at_the_range_edge(clock):
         assert "left the grid range" in grid.to_format_status()[0]
     with pytest.raises(ValueError, match="range_exit_margin_pct"):
         GrvtGridConfig(id="g", start_price=90, end_price=100, range_exit_margin_pct=100)
+
+
+@pytest.mark.parametrize("field, value", [("activation_bounds", "0"), ("activation_bounds", "-0.01"),
+                                          ("max_orders_per_batch", -1), ("total_amount_quote", 0)])
+def test_values_grid_executor_rejects_are_refused_when_the_config_loads(field, value):
+    """Accepted, each made every executor config fail: the grid would run without ever placing an order."""
+    with pytest.raises(ValueError, match=field):
+        GrvtGridConfig(id="g", start_price=90, end_price=100, **{field: value})
