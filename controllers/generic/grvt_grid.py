@@ -52,12 +52,13 @@ class GrvtGridConfig(MarketSettings, KillSwitchSettings, ControllerConfigBase):
     end_price: Decimal = _field(Decimal("95000"), "Highest grid price: ", on_new=True, gt=0)
     levels: int = _field(10, "Number of grid levels (prices from start to end, both included): ", on_new=True, ge=2)
     range_exit_margin_pct: Decimal = _field(Decimal("1"), "Stop when the price leaves the range by this %: ",
-                                            on_new=True, updatable=True, ge=0)
+                                            on_new=True, updatable=True, ge=0, lt=100)
     max_open_orders: int = _field(5, "Open orders per grid executor at most: ", ge=1)
     max_orders_per_batch: Optional[int] = _field(None, "New orders per executor step at most "
-                                                       "(empty = max_open_orders): ")
+                                                       "(empty = max_open_orders): ", ge=0)
     order_frequency: int = _field(0, "Seconds between an executor's order batches: ", ge=0)
-    activation_bounds: Optional[Decimal] = _field(None, "Only place levels within this fraction of the price: ")
+    activation_bounds: Optional[Decimal] = _field(None, "Only place levels within this fraction of the price: ",
+                                                  gt=0)
     post_only: bool = _field(True, "Post-only (maker) grid orders? (True/False): ")
     safe_extra_spread: Decimal = _field(Decimal("0.0001"), "Distance from the touch for levels the price passed: ",
                                         ge=0)
@@ -68,6 +69,8 @@ class GrvtGridConfig(MarketSettings, KillSwitchSettings, ControllerConfigBase):
 
     @model_validator(mode="after")
     def validate_range(self):
+        if self.total_amount_quote <= 0:
+            raise ValueError(f"total_amount_quote must be above 0, got {self.total_amount_quote}")
         if self.start_price >= self.end_price:
             raise ValueError(f"start_price {self.start_price} must be below end_price {self.end_price}")
         if self.grid_mode == "neutral" and self.levels < 3:
@@ -227,6 +230,9 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
         margin = config.range_exit_margin_pct / 100
         limit_price = config.start_price * (1 - margin) if leg.side is TradeType.BUY \
             else config.end_price * (1 + margin)
+        if margin == 0:
+            # GridExecutor's stop-out must lie beyond the range: at its edge the controller's range check stops it.
+            limit_price = ZERO
         return GridExecutorConfig(
             timestamp=time.time(),
             connector_name=config.connector_name,

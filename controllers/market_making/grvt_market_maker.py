@@ -390,7 +390,9 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
         if proposal is None:
             return
         config = self.config
-        targets = {quote.key: quote for quote in proposal}
+        # A target inside the minimum spread would be cancelled by the next tick's check and placed again at once:
+        # it is not placed at all.
+        targets = {quote.key: quote for quote in proposal if not self._inside_minimum_spread(quote.price)}
         to_cancel: List[LiveQuote] = []
         covered = set()
         replaced = set()
@@ -406,7 +408,7 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
                     quote.price, target.price, config.order_refresh_tolerance_pct):
                 to_cancel.append(quote)
                 replaced.add(quote.key)
-            elif config.minimum_spread > -100 and abs(quote.price - self.mid) / self.mid * 100 < config.minimum_spread:
+            elif self._inside_minimum_spread(quote.price):
                 to_cancel.append(quote)
             else:
                 covered.add(quote.key)
@@ -420,6 +422,11 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
         # A requote this book update caused: its latency counts from when the bot saw the update.
         book_seen = self._book_seen_at if self._book_moved_now and replaced else None
         self._send(requests, book_seen, now)
+
+    def _inside_minimum_spread(self, price: Decimal) -> bool:
+        """pure_market_making's minimum_spread: an order closer to the mid than this (in %) is not kept."""
+        minimum = self.config.minimum_spread
+        return minimum > -100 and abs(price - self.mid) / self.mid * 100 < minimum
 
     def _within_limits(self, wanted: List[pricing.QuoteLevel]) -> List[Tuple[pricing.QuoteLevel, Decimal]]:
         """Cuts each side so that, were every live and new order on it filled, |position| stays within the limit,

@@ -208,3 +208,31 @@ async def test_grid_stale_book_counts_while_the_connector_is_not_ready(clock):
     await grid.control_task()
     (stop,) = sent(queue)
     assert isinstance(stop, StopExecutorAction) and "stale book" in grid.to_format_status()[0]
+
+
+async def test_a_zero_exit_margin_stops_at_the_range_edge(clock):
+    """GridExecutor takes no stop-out at the range's edge itself: with no margin the controller's range check stops
+    the grid there, and every mode still starts its executor."""
+    for mode in ("neutral", "long", "short"):
+        connector = FakeConnector(bid=89992.0, ask=89994.0)
+        grid, queue = make_grid(connector, grid_mode=mode, range_exit_margin_pct="0")
+        await grid.control_task()
+        (create,) = sent(queue)
+        assert isinstance(create, CreateExecutorAction) and create.executor_config.limit_price == 0
+        grid.executors_info = [executor_info(create.executor_config, done=False)]
+        connector.book.move(89898.0, 89900.0)  # mid 89899: just below the range
+        clock.advance(1)
+        await grid.control_task()
+        (stop,) = sent(queue)
+        assert isinstance(stop, StopExecutorAction) and stop.keep_position is False
+        assert "left the grid range" in grid.to_format_status()[0]
+    with pytest.raises(ValueError, match="range_exit_margin_pct"):
+        GrvtGridConfig(id="g", start_price=90, end_price=100, range_exit_margin_pct=100)
+
+
+@pytest.mark.parametrize("field, value", [("activation_bounds", "0"), ("activation_bounds", "-0.01"),
+                                          ("max_orders_per_batch", -1), ("total_amount_quote", 0)])
+def test_values_grid_executor_rejects_are_refused_when_the_config_loads(field, value):
+    """Accepted, each made every executor config fail: the grid would run without ever placing an order."""
+    with pytest.raises(ValueError, match=field):
+        GrvtGridConfig(id="g", start_price=90, end_price=100, **{field: value})

@@ -232,3 +232,20 @@ async def test_stale_book_counts_while_the_connector_is_not_ready(clock):
     await step(controller, clock, 3.0)
     assert "stale book" in controller.to_format_status()[0]
     assert set(connector.cancelled) == {order.client_order_id for order in connector.placed}
+
+
+async def test_a_target_inside_the_minimum_spread_is_not_placed_and_cancelled_every_tick(clock):
+    connector = BatchingFakeConnector()
+    connector.account_positions[PAIR] = type("P", (), dict(trading_pair=PAIR, amount=D("0.003"), entry_price=D(90000),
+                                                           unrealized_pnl=D(0)))()
+    # q = 0.003 / (0.002 * 2) = 0.75: both quotes 0.03 % lower, so the ask sits 0.02 % above the mid, inside the
+    # 0.03 % minimum spread that cancels any order closer to the mid.
+    controller = make_controller(connector, clock, bid_spread="0.05", ask_spread="0.05", minimum_spread="0.03",
+                                 inventory_skew_enabled=True, inventory_range_multiplier=2, max_price_skew_pct="0.04")
+    for _ in range(10):
+        await step(controller, clock, 0.1)
+        for order in connector.open_orders():
+            connector.acknowledge(order.client_order_id)
+        connector.confirm_cancels()
+    assert connector.cancel_calls == []
+    assert [(order.side, order.price) for order in connector.placed] == [(TradeType.BUY, D("89928.0"))]
