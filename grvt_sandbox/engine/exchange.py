@@ -615,7 +615,8 @@ class Exchange:
 
     def set_cancel_on_disconnect(self, sub_account_id: str, countdown_ms: int) -> None:
         account = self.account(sub_account_id)
-        countdown_ms -= countdown_ms % 1000  # GRVT rounds down to whole seconds; below one second turns it off
+        # GRVT: 0 to 1,000 ms rounds to 0 and turns the countdown off; above, it is rounded down to whole seconds
+        countdown_ms = 0 if countdown_ms <= 1000 else countdown_ms - countdown_ms % 1000
         if countdown_ms == 0:
             account.cancel_on_disconnect_deadline_ns = None
             return

@@ -255,13 +255,13 @@ def test_cancel_on_disconnect_countdown():
     exchange = Exchange(SandboxConfig(accounts=[]), clock)
     exchange.add_account(TRADER, check_margin=False)
     order = exchange.submit_internal_order(TRADER, BTC, True, D("0.01"), D("89000"))
-    exchange.set_cancel_on_disconnect(TRADER, 1000)
-    clock.advance(0.5)
-    exchange.set_cancel_on_disconnect(TRADER, 1000)  # heartbeat: the countdown starts again
-    clock.advance(0.7)
+    exchange.set_cancel_on_disconnect(TRADER, 2000)
+    clock.advance(1.0)
+    exchange.set_cancel_on_disconnect(TRADER, 2000)  # heartbeat: the countdown starts again
+    clock.advance(1.4)
     exchange.on_timer()
     assert order.status == enums.OPEN
-    clock.advance(0.4)
+    clock.advance(0.8)
     exchange.on_timer()
     assert (order.status, order.reject_reason) == (enums.CANCELLED, enums.CLIENT_CANCEL_ON_DISCONNECT_TRIGGERED)
     later = exchange.submit_internal_order(TRADER, BTC, True, D("0.01"), D("89000"))
@@ -284,6 +284,11 @@ def test_cancel_on_disconnect_countdown_is_rounded_down_to_seconds():
     order = exchange.submit_internal_order(TRADER, BTC, True, D("0.01"), D("89000"))
     exchange.set_cancel_on_disconnect(TRADER, 5000)
     exchange.set_cancel_on_disconnect(TRADER, 999)
+    clock.advance(6)
+    exchange.on_timer()
+    assert order.status == enums.OPEN
+    exchange.set_cancel_on_disconnect(TRADER, 5000)
+    exchange.set_cancel_on_disconnect(TRADER, 1000)
     clock.advance(6)
     exchange.on_timer()
     assert order.status == enums.OPEN

@@ -256,7 +256,7 @@ async def test_restart_exchange_loses_orders_sessions_and_feeds(sandbox, client)
     resting = next_client_order_id()
     await client.create_order(client_order_id=resting)
     await ws.feed("v1.order", lambda m: m["feed"]["state"]["status"] == "OPEN")
-    exchange.set_cancel_on_disconnect(DEMO_SUB_ACCOUNT_ID, 1000)
+    exchange.set_cancel_on_disconnect(DEMO_SUB_ACCOUNT_ID, 5000)
     assert sandbox.faults.restart_exchange(keep_internal_orders=True) == 1
     with pytest.raises(ConnectionError):
         await ws.receive(timeout=3)

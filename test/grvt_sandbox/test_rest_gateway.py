@@ -255,10 +255,10 @@ async def test_cancel_on_disconnect_route(sandbox, client):
         400, envelope(6000, "Countdown time is bigger than 300s supported", 400))
     await client.create_order()
     account = sandbox.exchange.accounts[DEMO_SUB_ACCOUNT_ID]
-    assert (await client.post("cancel_on_disconnect", dict(body, countdown_time="1000")))[0] == 200
+    assert (await client.post("cancel_on_disconnect", dict(body, countdown_time="2000")))[0] == 200
     await asyncio.sleep(0.05)
     assert len(account.open_orders) == 1
-    sandbox.clock.advance(1.0)
+    sandbox.clock.advance(2.0)
     await wait_until(lambda: not account.open_orders)
     _, history = await client.post("order_history", {"sub_account_id": DEMO_SUB_ACCOUNT_ID})
     assert history["result"][0]["state"]["reject_reason"] == "CLIENT_CANCEL_ON_DISCONNECT_TRIGGERED"
