@@ -381,14 +381,14 @@ async def test_exchange_restart_that_loses_every_order(order_path, sandbox, even
 
 
 async def test_bot_killed_while_quoting_is_cleaned_up_by_cancel_on_disconnect(sandbox, liquidity):
-    async with running_connector(sandbox, grvt_perpetual_cancel_on_disconnect_ms=1500) as connector:
+    async with running_connector(sandbox, grvt_perpetual_cancel_on_disconnect_ms=3000) as connector:
         fast_order_path(connector)
         order_ids = [quote(connector, level) for level in range(4)]
         await eventually(lambda: len(demo_open_client_ids(sandbox)) == 4, 10, message="four orders resting")
         await eventually(lambda: connector._heartbeat.beats_acknowledged >= 1, 10, message="dead-man switch armed")
         # the process dies: no cancel_all, no more heartbeats
         await connector._heartbeat.stop()
-        await eventually(lambda: not demo_open_client_ids(sandbox), 10, message="GRVT cancelled everything")
+        await eventually(lambda: not demo_open_client_ids(sandbox), 20, message="GRVT cancelled everything")
         for order_id in order_ids:
             order = sandbox.exchange.find_order(DEMO_SUB_ACCOUNT_ID, client_order_id=order_id)
             assert order.reject_reason == "CLIENT_CANCEL_ON_DISCONNECT_TRIGGERED"

@@ -52,7 +52,9 @@ ORDER_BOOK_SNAPSHOT_DEPTH = 500
 ORDER_BOOK_DEPTHS: Tuple[int, ...] = (10, 50, 100, 500)
 HISTORY_PAGE_LIMIT = 1000  # max for order/fill/funding-payment history pages
 MAX_BULK_ORDERS = 100
-CANCEL_ON_DISCONNECT_MIN_MS = 1_000
+# GRVT counts the countdown in whole seconds (rounded down) and switches it off at 1,000 ms or less; the heartbeat
+# re-arms it every third of the countdown, and its route allows about one call per second.
+CANCEL_ON_DISCONNECT_MIN_MS = 3_000
 CANCEL_ON_DISCONNECT_MAX_MS = 300_000
 CANCEL_TIME_TO_LIVE_MAX_MS = 5_000
 PERPETUAL_KIND = "PERPETUAL"

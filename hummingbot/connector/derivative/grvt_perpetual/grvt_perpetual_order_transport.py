@@ -187,7 +187,8 @@ class GrvtCancelOnDisconnectHeartbeat(ClassLogger):
                 f"{CONSTANTS.CANCEL_ON_DISCONNECT_MAX_MS} ms, got {countdown_ms}.")
         self._transport = transport
         self.countdown_ms = int(countdown_ms)
-        self.interval_seconds = interval_seconds if interval_seconds is not None else self.countdown_ms / 3000.0
+        whole_seconds = self.countdown_ms // 1000  # what GRVT counts down
+        self.interval_seconds = interval_seconds if interval_seconds is not None else whole_seconds / 3.0
         self._task: Optional[asyncio.Task] = None
         self._consecutive_failures = 0
         self.beats_acknowledged = 0

@@ -372,6 +372,22 @@ class CancelOnDisconnectHeartbeatTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual(30_000, heartbeat.countdown_ms)
         self.assertFalse(heartbeat.is_running)
 
+    def test_countdowns_grvt_would_switch_off_or_cut_too_short_are_refused(self):
+        # GRVT turns the switch off at 1,000 ms or less and counts whole seconds: a beat every third of a 1-2 s
+        # countdown would outrun the route's rate limit and the countdown would lapse on a healthy connection
+        transport = HeartbeatTransport()
+        for countdown in (1_000, 1_999, 2_999):
+            with self.subTest(countdown=countdown):
+                with self.assertRaises(ValueError):
+                    GrvtCancelOnDisconnectHeartbeat(transport, countdown)
+                with self.assertRaises(ValueError):
+                    GrvtOrderEntryRequests(SUB_ACCOUNT).cancel_on_disconnect(countdown)
+
+    def test_heartbeat_interval_is_a_third_of_the_whole_seconds_grvt_counts(self):
+        heartbeat = GrvtCancelOnDisconnectHeartbeat(HeartbeatTransport(), 4_999)
+        self.assertEqual(4_999, heartbeat.countdown_ms)  # sent as configured; GRVT rounds it down to 4 s
+        self.assertAlmostEqual(4 / 3, heartbeat.interval_seconds)
+
     async def test_heartbeat_rearms_the_countdown_until_stopped(self):
         transport = HeartbeatTransport()
         heartbeat = GrvtCancelOnDisconnectHeartbeat(transport, 5_000, interval_seconds=0.01)

@@ -294,8 +294,8 @@ class GrvtPerpetualOptionsTests(unittest.IsolatedAsyncioTestCase):
             ("order_expiry_seconds", 5, "between 10 seconds and 30 days"),
             ("order_expiry_seconds", 31 * 24 * 3600, "between 10 seconds and 30 days"),
             ("order_expiry_seconds", "soon", "must be a number of seconds"),
-            ("cancel_on_disconnect_ms", 500, "0 (off) or between 1000 and 300000 ms"),
-            ("cancel_on_disconnect_ms", 300_001, "0 (off) or between 1000 and 300000 ms"),
+            ("cancel_on_disconnect_ms", 500, "0 (off) or between 3000 and 300000 ms"),
+            ("cancel_on_disconnect_ms", 300_001, "0 (off) or between 3000 and 300000 ms"),
             ("cancel_on_disconnect_ms", "1500.5", "whole number of milliseconds"),
             ("untracked_open_orders", "ignore", "must be 'report' or 'cancel'"),
             ("funding_paid_is_positive", "maybe", "must be true or false"),
@@ -315,7 +315,7 @@ class GrvtPerpetualOptionsTests(unittest.IsolatedAsyncioTestCase):
     def test_valid_option_values_are_normalised(self):
         cases = (
             ("order_expiry_seconds", "10", 10.0), ("order_expiry_seconds", 2_592_000, 2_592_000.0),
-            ("order_expiry_seconds", "", None), ("cancel_on_disconnect_ms", "1000", 1000),
+            ("order_expiry_seconds", "", None), ("cancel_on_disconnect_ms", "3000", 3000),
             ("cancel_on_disconnect_ms", 300_000, 300_000), ("cancel_on_disconnect_ms", "", 0),
             ("untracked_open_orders", " Cancel ", "cancel"), ("untracked_open_orders", "", "report"),
             ("funding_paid_is_positive", "no", False), ("funding_paid_is_positive", "Yes", True),
@@ -370,7 +370,7 @@ class GrvtPerpetualSettingsCheckTests(unittest.TestCase):
 
         self.assertEqual(2, len(problems))
         self.assertTrue(problems[0].endswith("grvt_perpetual.yml: grvt_perpetual_cancel_on_disconnect_ms: The GRVT "
-                                             "cancel-on-disconnect countdown must be 0 (off) or between 1000 and "
+                                             "cancel-on-disconnect countdown must be 0 (off) or between 3000 and "
                                              "300000 ms, got 12."))
         self.assertIn("grvt_perpetual_testnet_order_entry: The GRVT order entry must be 'websocket' or 'rest'",
                       problems[1])
