@@ -339,12 +339,14 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
             if tau is None:
                 self._last_proposal_note = "outside the execution timeframe: not quoting"
                 return []
-            if not self.mid_sampler.has(config.volatility_buffer_size) or not self.intensity.ready:
+            volatility = self.mid_sampler.price_volatility(config.volatility_buffer_size)  # None: too few samples
+            if volatility is None or not self.mid_sampler.has(config.volatility_buffer_size) \
+                    or not self.intensity.ready:
                 self._last_proposal_note = (
                     f"warming up: {len(self.mid_sampler)}/{config.volatility_buffer_size} mid samples, "
                     f"{self.intensity.observed_intervals}/{config.trading_intensity_buffer_size} s of trades")
                 return None
-            sigma = Decimal(str(self.mid_sampler.price_volatility(config.volatility_buffer_size)))
+            sigma = Decimal(str(volatility))
             intensity = self.intensity.estimate()
             kappa = Decimal(str(intensity.kappa))
             q = pricing.inventory_ratio(self._position, config.target_position, config.position_limit)

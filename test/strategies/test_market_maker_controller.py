@@ -199,6 +199,22 @@ async def test_avellaneda_waits_for_its_estimates_then_quotes_around_the_reserva
     assert bid < controller.mid < ask
 
 
+async def test_avellaneda_with_the_smallest_volatility_buffer_warms_up_instead_of_failing(clock):
+    connector = BatchingFakeConnector()
+    controller = make_controller(connector, clock, pricing_mode="avellaneda", volatility_buffer_size=2,
+                                 trading_intensity_buffer_size=1, risk_factor=1, target_position=0)
+    for distance in (10.0, 20.0, 40.0) * 4:  # the trading intensity is known before the second mid sample
+        controller.intensity.add_trade(clock.time(), 90000.0 + distance, 1.0 / distance, 90000.0)
+    controller.intensity.roll(clock.time() + 1.0)
+    assert controller.intensity.ready
+    book = connector.book
+    for second in range(4):
+        book.move(89990.0 + (second % 2) * 10, 90010.0 + (second % 2) * 10)
+        await step(controller, clock, 1.0)  # two samples give no volatility yet: this raised
+    assert connector.open_orders(TradeType.BUY) and connector.open_orders(TradeType.SELL), \
+        "\n".join(controller.to_format_status())
+
+
 async def test_stop_cancels_live_quotes(clock):
     connector = BatchingFakeConnector()
     controller = make_controller(connector, clock)
