@@ -216,6 +216,8 @@ def time_left_fraction(timeframe: str, now: datetime, start: Optional[str] = Non
         return ONE
     if timeframe == "from_date_to_date":
         start_dt, end_dt = datetime.fromisoformat(start), datetime.fromisoformat(end)
+        if end_dt <= start_dt:
+            raise ValueError(f"the window's end {end} must be after its start {start}")
         if not start_dt <= now <= end_dt:
             return None
         return Decimal(str((end_dt - now).total_seconds() / (end_dt - start_dt).total_seconds()))

@@ -135,6 +135,17 @@ def test_execution_timeframes():
     assert pricing.time_left_fraction("from_date_to_date", now, "2026-01-06 00:00:00", "2026-01-07 00:00:00") is None
     with pytest.raises(ValueError):
         pricing.time_left_fraction("weekly", now)
+    for end in ("2026-01-05 11:00:00", "2026-01-05 12:00:00"):  # before the start; equal (a zero-length window)
+        with pytest.raises(ValueError, match="must be after its start"):
+            pricing.time_left_fraction("from_date_to_date", now, "2026-01-05 12:00:00", end)
+
+
+def test_a_date_window_ending_before_it_starts_is_refused_when_the_config_loads():
+    from controllers.market_making.grvt_market_maker import GrvtMarketMakerConfig
+    with pytest.raises(ValueError, match="must be after its start"):
+        GrvtMarketMakerConfig(id="mm", connector_name="grvt_perpetual_testnet", trading_pair="BTC-USDT",
+                              pricing_mode="avellaneda", execution_timeframe="from_date_to_date",
+                              start_time="2026-01-06 00:00:00", end_time="2026-01-05 00:00:00")
 
 
 # ------------------------------------------------------------------------------------------------------- execution
