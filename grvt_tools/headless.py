@@ -49,10 +49,10 @@ class HeadlessBot:
     """One headless Hummingbot process running one strategy (V1 file) or one V2 script config in a root."""
 
     root: BotRoot
-    password: str
+    password: str = field(repr=False)  # decrypts the root's stored keys
     strategy: Optional[str] = None
     script_config: Optional[str] = None
-    env: Mapping[str, str] = field(default_factory=dict)
+    env: Mapping[str, str] = field(default_factory=dict, repr=False)  # may carry keys for a first start
     stop_after: Optional[float] = None
     create_password: bool = True
     extra_args: Sequence[str] = ()

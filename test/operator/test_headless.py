@@ -21,3 +21,10 @@ def test_a_bot_needs_exactly_one_config(tmp_path):
         HeadlessBot(prepare_root(tmp_path / "bot"), PASSWORD)
     with pytest.raises(ValueError):
         sandbox_env("http://127.0.0.1:1", "binance_perpetual")
+
+
+def test_a_bot_never_shows_its_password_or_environment(tmp_path):
+    bot = HeadlessBot(prepare_root(tmp_path / "bot"), PASSWORD, strategy="any.yml",
+                      env={"GRVT_API_KEY": "api-key-in-the-environment"})
+    assert PASSWORD not in repr(bot) and "api-key-in-the-environment" not in repr(bot)
+    assert "any.yml" in repr(bot)
