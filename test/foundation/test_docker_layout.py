@@ -82,6 +82,9 @@ def test_compose_files_are_consistent():
                 assert script in script_configs, (name, service_name, script)
             for volume in service.get("volumes") or []:
                 assert volume.split(":")[1].startswith("/home/hummingbot/"), volume
+    # docker/README.md: GRVT_CONNECTOR=grvt_perpetual on the host moves the testnet service to mainnet
+    testnet = yaml.safe_load((DOCKER / "docker-compose.yml").read_text())["services"]["testnet"]["environment"]
+    assert testnet["GRVT_CONNECTOR"] == "${GRVT_CONNECTOR:-grvt_perpetual_testnet}"
     fleet = yaml.safe_load((DOCKER / "docker-compose.fleet.yml").read_text())["services"]
     accounts_command = fleet["sandbox-accounts"]["command"]
     for name in ("bot-btc", "bot-eth", "bot-sol"):
