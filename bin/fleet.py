@@ -93,6 +93,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return 2
         raise
     stop = []
+    failed = False
     signal.signal(signal.SIGINT, lambda *_: stop.append(True))
     signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
     try:
@@ -110,6 +111,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 break
             time.sleep(0.5)
     except HeadlessBotError as error:
+        failed = True  # the bots may all stop cleanly afterwards: the fleet still did not run
         print(f"fleet: {error}", file=sys.stderr)
     finally:
         print("Stopping every bot...", flush=True)
@@ -118,7 +120,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             sandbox.stop()
     for name, code in codes.items():
         print(f"{name}: exit code {code}; state in {fleet.bots[name].root.path}", flush=True)
-    return 0 if all(code == 0 for code in codes.values()) else 1
+    return 0 if not failed and all(code == 0 for code in codes.values()) else 1
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+import types
 import uuid
 from decimal import Decimal
 from pathlib import Path
@@ -252,3 +253,29 @@ def test_fleet_command_on_the_sandbox_points_every_bot_at_it(tmp_path, monkeypat
     sandbox_url = given["env"][f"{CONNECTOR.upper()}_BASE_URL"]
     for connector in given["connectors"]:
         assert endpoints(connector).trades == sandbox_url, connector  # never GRVT itself
+
+
+def test_fleet_command_fails_when_a_bot_could_not_start(tmp_path, monkeypatch):
+    fleet_file = tmp_path / "fleet.yml"
+    fleet_file.write_text("bots:\n  - name: btc\n    strategy: s.yml\n    api_key_env: K\n    private_key_env: P\n"
+                          "    trading_account_id: 1\n")
+    for variable, value in {"K": "k", "P": "p", "CONFIG_PASSWORD": "pw"}.items():
+        monkeypatch.setenv(variable, value)
+    fleet_command = load_fleet_command()
+
+    class FleetThatNeverRuns:
+        def __init__(self, folder, bots, password, **kwargs):
+            self.bots = {"btc": types.SimpleNamespace(root=types.SimpleNamespace(path=folder / "btc"))}
+
+        def start(self):
+            pass
+
+        def wait_until_running(self):
+            raise fleet_command.HeadlessBotError("btc did not start within 300 s")
+
+        def stop(self):
+            return {"btc": 0}  # stopped cleanly after the failed start
+
+    monkeypatch.setattr(fleet_command, "Fleet", FleetThatNeverRuns)
+    monkeypatch.setattr(fleet_command.signal, "signal", lambda *args: None)
+    assert fleet_command.main([str(fleet_file), "--folder", str(tmp_path / "fleet")]) == 1
