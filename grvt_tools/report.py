@@ -191,12 +191,15 @@ def parse_time(text: str) -> float:
     return moment.timestamp()
 
 
-def default_folder(location: Path, database: Path) -> Path:
+def root_of(location: Path, database: Path) -> Path:
+    """The Hummingbot root of a location given as the root, its data/ folder or one of its databases."""
     root = location if location.is_dir() else database.parent
-    if root.name == "data":
-        root = root.parent
+    return root.parent if root.name == "data" else root
+
+
+def default_folder(location: Path, database: Path) -> Path:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-    return root / "reports" / f"{database.stem}-{stamp}"
+    return root_of(location, database) / "reports" / f"{database.stem}-{stamp}"
 
 
 def database_of(databases: Sequence[Path], config_file: Optional[str]) -> Path:
@@ -227,7 +230,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             raise ReportError(f"No Hummingbot trade database (*.sqlite) at {args.location} or in its data/ folder.")
         database = database_of(databases, args.config)
         extra: Dict[str, Any] = {}
-        status_file = args.status_file or (args.location / "logs" / "status.json")
+        status_file = args.status_file or (root_of(args.location, database) / "logs" / "status.json")
         status = read_status(status_file) if status_file else None
         if status:
             metrics = [c.get("order_metrics") for c in status.get("connectors", {}).values() if c.get("order_metrics")]

@@ -122,3 +122,14 @@ def test_report_command_finds_the_database_of_the_config_asked_for(tmp_path, cap
     assert report_main([str(root), "--config", CONFIG, "--out", str(tmp_path / "out")]) == 0, capsys.readouterr()
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["database"] == str(older.path.resolve()) and summary["markets"][0]["fills"] == 1
+
+
+def test_report_command_reads_the_roots_status_file_whatever_location_it_is_given(database, tmp_path):
+    (tmp_path / "logs").mkdir()
+    write_atomically(tmp_path / "logs" / "status.json", {"connectors": {CONNECTOR: {
+        "order_metrics": {"send_to_ack_ms": {"p50": 2.5, "p99": 9.0}}}}})
+    for location in (tmp_path, tmp_path / "data", database):
+        out = tmp_path / "out" / location.name
+        assert report_main([str(location), "--out", str(out)]) == 0
+        summary = json.loads((out / "summary.json").read_text())
+        assert summary["order_metrics"]["send_to_ack_ms"]["p50"] == 2.5, location
