@@ -244,6 +244,17 @@ async def test_legacy_subscribe_format(sandbox, client, maker):
     await ws.close()
 
 
+async def test_legacy_subscribe_leaves_out_a_request_id_that_was_not_sent(sandbox, client):
+    ws = await client.ws(authenticated=False, path="/ws")
+    await ws.send({"stream": "v1.book.s", "feed": [f"{BTC}@500-10"], "method": "subscribe", "is_full": True})
+    response = await ws.wait_for(lambda m: m.get("subs") == [f"{BTC}@500-10"])
+    assert "request_id" not in response
+    await ws.send({"stream": "v1.book.s", "feed": [f"{BTC}@500-20"], "method": "subscribe", "is_full": True})
+    error = await ws.wait_for(lambda m: "code" in m)
+    assert error == {"code": 3031, "message": "Depth is invalid", "status": 400}
+    await ws.close()
+
+
 async def test_a_slow_client_is_dropped_without_stalling_others(sandbox, client, maker):
     fast = await client.ws(authenticated=False)
     sandbox.config.ws_send_queue_size = 20
