@@ -312,9 +312,6 @@ class WebSocketGateway:
             return
         if request_id is not None:  # WSSubscribeResponseV1Legacy: returned only when the request carried one
             result["request_id"] = request_id
-        for key in ("first_sequence_number", "latest_sequence_number"):
-            if key in result:
-                result[key] = [int(value) for value in result[key]]
         connection.send_json(result)
         for snapshot in snapshots:
             connection.send_text(snapshot)

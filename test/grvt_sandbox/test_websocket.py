@@ -239,7 +239,9 @@ async def test_legacy_subscribe_format(sandbox, client, maker):
     await ws.send({"request_id": 7, "stream": "v1.book.s", "feed": [f"{BTC}@500-10"], "method": "subscribe",
                    "is_full": True})
     response = await ws.wait_for(lambda m: m.get("request_id") == 7)
-    assert response["subs"] == [f"{BTC}@500-10"] and response["first_sequence_number"] == [1]
+    assert response["subs"] == [f"{BTC}@500-10"] and response["num_snapshots"] == [1]
+    # uint64 lists go out as strings, as in the JSON-RPC answer (WSSubscribeResponseV1Legacy: json=string)
+    assert (response["first_sequence_number"], response["latest_sequence_number"]) == (["1"], ["0"])
     assert (await ws.feed("v1.book.s"))["feed"]["instrument"] == BTC
     await ws.close()
 
