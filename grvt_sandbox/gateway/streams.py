@@ -150,6 +150,15 @@ class TickerFeed(Feed):
             self.publish(changed)
 
 
+class TradeFeed(Feed):
+    """v1.trade: the selector's limit (WSTradeFeedSelectorV1 "the limit to query for") is how many of the latest
+    trades a new subscriber receives as snapshots, oldest first; every later trade is published as it happens."""
+
+    def snapshots(self, hub):
+        trades = hub.exchange.markets[self.spec.instrument].trades.latest(self.spec.limit)
+        return [encoding.trade_json(trade) for trade in reversed(trades)]
+
+
 class CandleFeed(Feed):
     def __init__(self, spec: FeedSpec):
         super().__init__(spec)
@@ -200,8 +209,8 @@ class OpenOrdersFeed(Feed):
 
 FEED_CLASSES = {
     "v1.book.d": BookDeltaFeed, "v1.book.s": BookSnapshotFeed, "v1.mini.s": TickerFeed, "v1.mini.d": TickerFeed,
-    "v1.ticker.s": TickerFeed, "v1.ticker.d": TickerFeed, "v1.candle": CandleFeed, "v1.position": PositionFeed,
-    "v1.order": OpenOrdersFeed, "v1.state": OpenOrdersFeed,
+    "v1.ticker.s": TickerFeed, "v1.ticker.d": TickerFeed, "v1.trade": TradeFeed, "v1.candle": CandleFeed,
+    "v1.position": PositionFeed, "v1.order": OpenOrdersFeed, "v1.state": OpenOrdersFeed,
 }
 PERIODIC_STREAMS = frozenset(("v1.book.d", "v1.book.s", "v1.mini.s", "v1.mini.d", "v1.ticker.s", "v1.ticker.d",
                               "v1.candle"))

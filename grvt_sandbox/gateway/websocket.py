@@ -310,10 +310,8 @@ class WebSocketGateway:
             connection.send_json(error.to_envelope() if request_id is None else
                                  dict(error.to_envelope(), request_id=request_id))
             return
-        result["request_id"] = request_id
-        for key in ("first_sequence_number", "latest_sequence_number"):
-            if key in result:
-                result[key] = [int(value) for value in result[key]]
+        if request_id is not None:  # WSSubscribeResponseV1Legacy: returned only when the request carried one
+            result["request_id"] = request_id
         connection.send_json(result)
         for snapshot in snapshots:
             connection.send_text(snapshot)

@@ -234,13 +234,47 @@ async def test_public_trade_ticker_mini_candle_and_book_snapshot_streams(sandbox
     await ws.close()
 
 
+async def test_trade_subscribe_replays_the_latest_trades_up_to_the_limit_as_snapshots(sandbox, client, maker):
+    sandbox.exchange.add_account("5002", check_margin=False)
+    trade_ids = []
+    for _ in range(52):
+        maker(False, "0.01", "90000.0")
+        sandbox.exchange.submit_internal_order("5002", BTC, True, D("0.01"), None)
+        trade_ids.append(sandbox.exchange.markets[BTC].trades.latest(1)[0].trade_id)
+    ws = await client.ws(authenticated=False)
+    response = await ws.subscribe("v1.trade", [f"{BTC}@50"])
+    assert response["result"]["num_snapshots"] == [50]
+    assert response["result"]["first_sequence_number"] == ["1"]
+    replayed = [await ws.feed("v1.trade") for _ in range(50)]
+    assert {(m["sequence_number"], m["prev_sequence_number"]) for m in replayed} == {("0", "0")}
+    assert [m["feed"]["trade_id"] for m in replayed] == trade_ids[-50:]  # the newest 50, oldest first
+    maker(False, "0.01", "90000.0")
+    sandbox.exchange.submit_internal_order("5002", BTC, True, D("0.01"), None)
+    live = await ws.feed("v1.trade")
+    assert (live["sequence_number"], live["prev_sequence_number"]) == ("1", "0")
+    await ws.close()
+
+
 async def test_legacy_subscribe_format(sandbox, client, maker):
     ws = await client.ws(authenticated=False, path="/ws")
     await ws.send({"request_id": 7, "stream": "v1.book.s", "feed": [f"{BTC}@500-10"], "method": "subscribe",
                    "is_full": True})
     response = await ws.wait_for(lambda m: m.get("request_id") == 7)
-    assert response["subs"] == [f"{BTC}@500-10"] and response["first_sequence_number"] == [1]
+    assert response["subs"] == [f"{BTC}@500-10"] and response["num_snapshots"] == [1]
+    # uint64 lists go out as strings, as in the JSON-RPC answer (WSSubscribeResponseV1Legacy: json=string)
+    assert (response["first_sequence_number"], response["latest_sequence_number"]) == (["1"], ["0"])
     assert (await ws.feed("v1.book.s"))["feed"]["instrument"] == BTC
+    await ws.close()
+
+
+async def test_legacy_subscribe_leaves_out_a_request_id_that_was_not_sent(sandbox, client):
+    ws = await client.ws(authenticated=False, path="/ws")
+    await ws.send({"stream": "v1.book.s", "feed": [f"{BTC}@500-10"], "method": "subscribe", "is_full": True})
+    response = await ws.wait_for(lambda m: m.get("subs") == [f"{BTC}@500-10"])
+    assert "request_id" not in response
+    await ws.send({"stream": "v1.book.s", "feed": [f"{BTC}@500-20"], "method": "subscribe", "is_full": True})
+    error = await ws.wait_for(lambda m: "code" in m)
+    assert error == {"code": 3031, "message": "Depth is invalid", "status": 400}
     await ws.close()
 
 
