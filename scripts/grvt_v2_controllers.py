@@ -9,7 +9,9 @@ The script config (conf/scripts/) lists controller configs from conf/controllers
 It sets each perpetual controller's position mode and leverage on its connector, runs the controllers and their
 executors, and reloads the controller configs every 10 seconds (fields marked updatable apply while running).
 ``max_global_drawdown_quote`` stops everything when the controllers' PnL falls that far below its best;
-``max_controller_drawdown_quote`` does the same for one controller. Hummingbot's dashboard and API deploy
+``max_controller_drawdown_quote`` does the same for one controller. A stop cancels the orders; the executors of a
+controller with ``keeps_position_on_stop`` (the GRVT grid) keep their position, which Hummingbot's shutdown would
+otherwise close with a market order. Hummingbot's dashboard and API deploy
 controllers with a script config of this shape (``candles_config`` and ``markets`` are accepted and merged).
 
 Run it headless with ``bin/hummingbot_grvt.py --headless --v2 grvt_market_maker.yml`` or, in the CLI,
@@ -82,6 +84,21 @@ class GrvtV2Controllers(StrategyV2Base):
             if trading_pair and leverage:
                 self.set_leverage(connector_name, trading_pair, leverage)
 
+    async def on_stop(self):
+        # No await before Hummingbot's shutdown: no controller tick can start an executor in between.
+        for controller_id in list(self.controllers):
+            self._stop_executors_holding_positions(controller_id)
+        await super().on_stop()
+
+    def _stop_executors_holding_positions(self, controller_id: str):
+        """Hummingbot's shutdown early-stops every running executor with keep_position False (its position closed
+        by a market order): a controller that keeps its position on stop has its executors stopped holding it."""
+        if not getattr(self.controllers[controller_id], "keeps_position_on_stop", False):
+            return
+        for executor in self.executor_orchestrator.active_executors.get(controller_id, []):
+            if executor.is_active:
+                executor.early_stop(keep_position=True)
+
     def on_tick(self):
         super().on_tick()
         if not self._is_stop_triggered:
@@ -133,7 +150,8 @@ class GrvtV2Controllers(StrategyV2Base):
     def _stop_controller(self, controller_id: str):
         controller = self.controllers[controller_id]
         controller.stop()
-        actions = [StopExecutorAction(controller_id=controller_id, executor_id=executor.id)
+        keep_position = bool(getattr(controller, "keeps_position_on_stop", False))
+        actions = [StopExecutorAction(controller_id=controller_id, executor_id=executor.id, keep_position=keep_position)
                    for executor in self.get_executors_by_controller(controller_id) if executor.is_active]
         if actions:
             self.executor_orchestrator.execute_actions(actions)

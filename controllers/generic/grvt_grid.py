@@ -12,7 +12,9 @@ every filled level takes profit one level away with a reduce-only order. ``grid_
 A GridExecutor ends when the price leaves its range; the controller starts it again once the price is back inside by
 half a level (re-entry). When the price leaves the whole range by ``range_exit_margin_pct`` the grid stops: its orders
 are cancelled and its position closed. The kill switch (drawdown, position, stale book, order error rate) stops it
-the same way, closing the position only with ``kill_switch_flatten``. See controllers/grvt_common/grid_layout.py.
+the same way, closing the position only with ``kill_switch_flatten``. A stop of the strategy cancels the grid's
+orders and keeps its position (``keeps_position_on_stop``, read by scripts/grvt_v2_controllers.py). See
+controllers/grvt_common/grid_layout.py.
 """
 import logging
 import time
@@ -84,6 +86,7 @@ class GrvtGridConfig(MarketSettings, KillSwitchSettings, ControllerConfigBase):
 
 class GrvtGrid(GrvtControllerMixin, ControllerBase):
     _logger = None
+    keeps_position_on_stop = True  # a stop cancels the orders; only a trip or the range exit closes the position
 
     @classmethod
     def logger(cls) -> logging.Logger:

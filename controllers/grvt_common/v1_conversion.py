@@ -138,8 +138,7 @@ class _Converter:
             self.copy(key)
         for key in ("order_refresh_time", "max_order_age", "filled_order_delay"):
             self.copy(key, kind=float)
-        self.out["max_position"] = 0
-        self.change("position limit", "quotes never build more than 10 order amounts of position (max_position)")
+        self.position_limit()
         target = self.data.get("inventory_target_base_pct")
         if target is not None:
             self.out["target_position"] = 0
@@ -154,6 +153,20 @@ class _Converter:
             self.change("should_wait_order_cancel_confirmation",
                         "a requote cancels and places in the same batch; the position limit counts orders still "
                         "being cancelled")
+
+    def position_limit(self):
+        """10 order amounts (max_position 0), or twice one side of the order ladder when that is larger: the limit
+        counts live orders, so a smaller one would leave the outer levels unquoted even with no position."""
+        amount = self.out.get("order_amount", Decimal(0))
+        one_side = sum((amount + self.out.get("order_level_amount", 0) * level
+                        for level in range(self.out.get("order_levels", 1))), Decimal(0))
+        if one_side * 2 > amount * 10:
+            self.out["max_position"] = one_side * 2
+            self.change("position limit", f"quotes never build more than {one_side * 2} of position, twice one side "
+                                          f"of the order ladder (max_position)")
+        else:
+            self.out["max_position"] = 0
+            self.change("position limit", "quotes never build more than 10 order amounts of position (max_position)")
 
     def pure_market_making(self):
         self.out["pricing_mode"] = "pmm"

@@ -1,5 +1,6 @@
 """V1 pure_market_making and avellaneda_market_making files naming a GRVT connector become GRVT market maker configs
 with the same parameters; what cannot carry over is named with the reason."""
+import asyncio
 from decimal import Decimal
 
 import pytest
@@ -7,7 +8,10 @@ import yaml
 
 from controllers.grvt_common import v1_conversion
 from controllers.grvt_common.v1_conversion import ConversionError, convert, needs_conversion, write
-from controllers.market_making.grvt_market_maker import GrvtMarketMakerConfig
+from controllers.market_making import grvt_market_maker
+from controllers.market_making.grvt_market_maker import GrvtMarketMaker, GrvtMarketMakerConfig
+from hummingbot.core.data_type.common import TradeType
+from test.strategies.fakes import BatchingFakeConnector, FakeClock, market_data_provider
 
 PURE_MARKET_MAKING = """
 template_version: 24
@@ -165,3 +169,18 @@ def test_command_line(tmp_path, capsys):
     assert (tmp_path / "conf" / "controllers" / "my_pmm_grvt.yml").is_file()
     assert v1_conversion.main([str(tmp_path / "missing.yml")]) == 1
     assert "no such file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("levels, level_amount", [(12, "0"), (5, "0.002")])
+async def test_the_whole_v1_ladder_is_quoted_while_flat(monkeypatch, levels, level_amount):
+    """The converted quoting limit leaves room for every level of the V1 ladder on both sides (10 order amounts is
+    less than 12 levels, or than 5 levels growing by one order amount each)."""
+    monkeypatch.setattr(grvt_market_maker, "time", FakeClock())
+    data = dict(yaml.safe_load(PURE_MARKET_MAKING), order_levels=levels, order_level_amount=level_amount,
+                inventory_skew_enabled=False, price_ceiling=-1)
+    config = GrvtMarketMakerConfig(**convert(data, "ladder").controller)
+    connector = BatchingFakeConnector()
+    controller = GrvtMarketMaker(config, market_data_provider(connector), asyncio.Queue())
+    await controller.control_task()
+    assert len(connector.open_orders(TradeType.BUY)) == levels
+    assert len(connector.open_orders(TradeType.SELL)) == levels
