@@ -200,6 +200,7 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
             self._start(connector)
         self._settle_position(now)
         self._forget_vanished_quotes(now)
+        self._retry_stale_cancels(now)
         self.equity = self.pnl.equity(self.mid)
         if self.equity is not None:
             self.kill_switch.start(self.equity)
@@ -509,15 +510,21 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
         self._cancel_quotes(list(self.quotes.values()), time.time())
         self.gateway.cancel([order_id for order_id in self.gateway.open_order_ids() if order_id not in self.quotes])
 
+    def _retry_stale_cancels(self, now: float):
+        """Cancels again the quotes still live a while after their cancel: a lost cancel would otherwise leave the
+        order resting, and counting against the position limit, until the strategy stops."""
+        if now - self._last_cancel_sweep < CANCEL_RETRY_SECONDS:
+            return
+        self._last_cancel_sweep = now
+        stale = [quote for quote in self.quotes.values() if quote.cancel_requested_at is not None
+                 and now - quote.cancel_requested_at >= CANCEL_RETRY_SECONDS]
+        for quote in stale:
+            quote.cancel_requested_at = None
+        self._cancel_quotes(stale, now)
+
     def _wind_down(self, now: float):
-        """After a trip: keep cancelling what is left, and close the position when asked to."""
-        if now - self._last_cancel_sweep >= CANCEL_RETRY_SECONDS:
-            self._last_cancel_sweep = now
-            stale = [quote for quote in self.quotes.values() if quote.cancel_requested_at is not None
-                     and now - quote.cancel_requested_at >= CANCEL_RETRY_SECONDS]
-            for quote in stale:
-                quote.cancel_requested_at = None
-            self._cancel_quotes(stale, now)
+        """After a trip: keep cancelling what is left (see _retry_stale_cancels), and close the position when asked
+        to."""
         if not self.config.kill_switch_flatten or self._halt.trigger == "manual" or self.quotes:
             return
         if self._flatten_order_id is not None and now - self._flatten_sent_at < FLATTEN_RETRY_SECONDS:

@@ -79,6 +79,22 @@ async def test_quotes_are_replaced_only_beyond_the_tolerance_after_the_refresh_t
     assert len(connector.cancel_calls) == 1
 
 
+async def test_a_quote_whose_cancel_was_lost_is_cancelled_again(clock):
+    connector = FakeConnector()
+    controller = make_controller(connector, clock)
+    await step(controller, clock)
+    for order in connector.placed:
+        connector.acknowledge(order.client_order_id)
+    connector.book.move(90010.0, 90030.0)
+    await step(controller, clock, 3.0)  # beyond the tolerance after the refresh time: requoted
+    replaced = [call[0] for call in connector.cancel_calls]
+    assert len(replaced) == 2
+    connector.cancelled.clear()  # the cancels never reached the exchange: both orders still rest
+    for _ in range(40):
+        await step(controller, clock, 0.1)
+    assert sorted(call[0] for call in connector.cancel_calls[2:]) == sorted(replaced)
+
+
 async def test_max_order_age_replaces_quotes_that_did_not_move(clock):
     connector = BatchingFakeConnector()
     controller = make_controller(connector, clock, max_order_age=10)
