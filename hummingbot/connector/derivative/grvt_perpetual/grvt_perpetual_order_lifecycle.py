@@ -201,6 +201,8 @@ class GrvtOrderLifecycle:
             return True
         if is_transient(error):  # refused for load or limits: nothing was executed
             self._count_failure(error)
+        elif not isinstance(error, GrvtCircuitOpenError):
+            self.circuit.record_success()  # GRVT refused the order itself: it works (a half-open probe is settled)
         return False
 
     def _count_failure(self, error: BaseException):
@@ -413,9 +415,10 @@ class GrvtOrderLifecycle:
         for order in orders:
             answer = answers.get(order.client_order_id)
             if answer is None:
-                self.on_create_outcome_unknown(order, GrvtPerpetualAPIError(
+                self.on_create_failed(order, GrvtPerpetualAPIError(
                     code=None, message="bulk answer does not list the order", path="bulk_orders"))
             elif answer.state is not None and answer.state.status is GrvtOrderStatus.REJECTED:
+                self.circuit.record_success()
                 self.fail(order, GrvtOrderRejectedError(answer.state.reject_reason))
             else:
                 self.on_create_acknowledged(order, answer.order_id)

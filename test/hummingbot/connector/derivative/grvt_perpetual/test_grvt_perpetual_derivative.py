@@ -18,6 +18,7 @@ from hummingbot.connector.derivative.grvt_perpetual import (
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import GrvtSession
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_derivative import GrvtPerpetualDerivative
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import CircuitBreaker
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import GrvtInstrument, GrvtOrderState, load
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_state_machine import (
     GrvtOrderStateMachine,
@@ -1829,6 +1830,61 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
             await asyncio.sleep(0.01)
         self.assertTrue(self.exchange.in_flight_orders[created[0].client_order_id].is_pending_create)
         self.assertEqual([], self.order_failure_logger.event_log)
+
+    def half_open_circuit(self) -> CircuitBreaker:
+        """A breaker that tripped and cooled down: the next order is its probe."""
+        now = [0.0]
+        circuit = CircuitBreaker(failure_threshold=1, cooldown_seconds=5, clock=lambda: now[0])
+        self.exchange.order_lifecycle.circuit = circuit
+        circuit.record_failure("GRVT error 1002")
+        now[0] = 10.0
+        return circuit
+
+    @aioresponses()
+    async def test_a_probe_order_refused_by_grvt_does_not_keep_new_orders_paused(self, mock_api):
+        circuit = self.half_open_circuit()
+        await self.place(mock_api, status=400, response={
+            "code": 2062, "message": "Order size smaller than min size", "status": 400})
+
+        self.assertEqual(1, len(self.order_failure_logger.event_log))
+        self.assertFalse(circuit.is_open)
+        self.exchange.order_lifecycle.check_order_entry()  # the next order goes out
+
+    @aioresponses()
+    async def test_a_probe_order_rejected_in_a_bulk_answer_does_not_keep_new_orders_paused(self, mock_api):
+        self._simulate_trading_rules_initialized()
+        self.exchange._instruments_of([load(self.instrument_json(), GrvtInstrument)])
+        circuit = self.half_open_circuit()
+
+        def answer(url, **kwargs):
+            body = json.loads(kwargs["data"])
+            return CallbackResult(status=200, body=json.dumps({"result": {"orders": [
+                dict(body["orders"][0], order_id="0x00", state={"status": "REJECTED",
+                                                                "reject_reason": "FAIL_POST_ONLY"})]}}))
+
+        mock_api.post(web_utils.private_rest_url(CONSTANTS.BULK_ORDERS_PATH_URL), callback=answer)
+        created = self.exchange.batch_order_create([self.limit_order()])
+        await asyncio.wait_for(self.order_failure_received(created[0].client_order_id), 10)
+
+        self.assertFalse(circuit.is_open)
+        self.exchange.order_lifecycle.check_order_entry()
+
+    @aioresponses()
+    async def test_a_probe_order_missing_from_the_bulk_answer_settles_the_probe(self, mock_api):
+        self._simulate_trading_rules_initialized()
+        self.exchange._instruments_of([load(self.instrument_json(), GrvtInstrument)])
+        self.exchange.order_lifecycle.settings.uncertain_order_first_check_seconds = 60
+        circuit = self.half_open_circuit()
+        self.configure_post(mock_api, web_utils.private_rest_url(CONSTANTS.BULK_ORDERS_PATH_URL),
+                            {"result": {"orders": []}})
+        created = self.exchange.batch_order_create([self.limit_order()])
+        while not self.exchange.order_lifecycle.is_managed(created[0].client_order_id):
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)
+
+        # an unknown outcome is a failed probe: the breaker opens again for a longer cool-down, then probes anew
+        self.assertEqual(2, circuit.trips)
+        self.assertFalse(circuit._probe_in_flight)
 
     def test_identity(self):
         self.assertEqual(CONSTANTS.DEFAULT_DOMAIN, self.exchange.name)
