@@ -251,7 +251,11 @@ class GrvtOrderLifecycle:
 
     async def _conclude_never_received(self, order: InFlightOrder):
         # A time-to-live cancel is the last guard: a create that would still arrive now is dropped by GRVT.
-        await self._send_cancel(order.client_order_id, attempts=1)
+        acknowledged = await self._send_cancel(order.client_order_id, attempts=1)
+        if self._is_resolved(order):  # it showed up meanwhile: a known order, cancelled if the guard was acknowledged
+            if acknowledged:
+                self._on_cancel_acknowledged(order, reason="guard cancel")
+            return
         self.logger().warning(
             f"GRVT never showed order {order.client_order_id} within "
             f"{self.settings.uncertain_order_window_seconds:.0f} s: it is failed. Should it appear later, it is "

@@ -932,6 +932,54 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.assertEqual({"sub_account_id": SUB_ACCOUNT, "client_order_id": order_id, "time_to_live_ms": "5000"},
                          guard)
 
+    @aioresponses()
+    async def test_uncertain_create_that_shows_up_during_its_guard_cancel_is_not_failed(self, mock_api):
+        self.fast_lifecycle(window=0.3)
+        self.configure_post(mock_api, self.order_status_url, {"code": 1004, "message": "Data Not Found",
+                                                              "status": 404}, status=404, repeat=True)
+        cancelled = asyncio.Event()
+
+        def guard_cancel(url, **kwargs):
+            # the create arrived late: v1.state reports the order open while the guard cancel is on its way
+            client_id = json.loads(kwargs["data"])["client_order_id"]
+            self.exchange.order_lifecycle.on_order_report(client_id, EXCHANGE_ORDER_ID, load(
+                self.order_json(client_id)["state"], GrvtOrderState))
+            cancelled.set()
+
+        self.configure_successful_cancelation_response(None, mock_api, callback=guard_cancel)
+        order_id = await self.place(mock_api, status=200, response={})
+        await asyncio.wait_for(cancelled.wait(), 10)
+        await asyncio.sleep(0.1)
+
+        order = self.exchange.in_flight_orders[order_id]
+        self.assertEqual([], self.order_failure_logger.event_log)
+        self.assertTrue(order.is_pending_cancel_confirmation)  # the guard cancel was acknowledged: GRVT cancels it
+        await self.deliver(self.state_event(order, "CANCELLED", reason="CLIENT_CANCEL", update_seconds=CREATION_TS + 5))
+        self.assertEqual(1, len(self.order_cancelled_logger.event_log))
+        self.assertEqual([], self.order_failure_logger.event_log)
+
+    @aioresponses()
+    async def test_uncertain_create_that_shows_up_while_its_guard_cancel_fails_stays_tracked(self, mock_api):
+        self.fast_lifecycle(window=0.3)
+        self.configure_post(mock_api, self.order_status_url, {"code": 1004, "message": "Data Not Found",
+                                                              "status": 404}, status=404, repeat=True)
+        cancelled = asyncio.Event()
+
+        def guard_cancel(url, **kwargs):
+            client_id = json.loads(kwargs["data"])["client_order_id"]
+            self.exchange.order_lifecycle.on_order_report(client_id, EXCHANGE_ORDER_ID, load(
+                self.order_json(client_id)["state"], GrvtOrderState))
+            cancelled.set()
+
+        self.configure_erroneous_cancelation_response(None, mock_api, callback=guard_cancel)
+        order_id = await self.place(mock_api, status=200, response={})
+        await asyncio.wait_for(cancelled.wait(), 10)
+        await asyncio.sleep(0.1)
+
+        # the order rests on GRVT: it must stay tracked as open, not be failed (and left resting untracked)
+        self.assertEqual([], self.order_failure_logger.event_log)
+        self.assertTrue(self.exchange.in_flight_orders[order_id].is_open)
+
     async def order_failure_received(self, order_id: str):
         while not any(event.order_id == order_id for event in self.order_failure_logger.event_log):
             await asyncio.sleep(0.01)
