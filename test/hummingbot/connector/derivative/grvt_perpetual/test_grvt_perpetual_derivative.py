@@ -1879,6 +1879,40 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.assertTrue(self.exchange.in_flight_orders[created[0].client_order_id].is_pending_create)
         self.assertEqual([], self.order_failure_logger.event_log)
 
+    @aioresponses()
+    async def test_stop_network_leaves_no_order_path_task_running(self, mock_api):
+        self._simulate_trading_rules_initialized()
+        self.exchange._instruments_of([load(self.instrument_json(), GrvtInstrument)])
+        self.track(exchange_order_id=EXCHANGE_ORDER_ID).current_state = OrderState.OPEN
+        self.exchange.order_lifecycle._account.open_orders = AsyncMock(return_value=[])  # GRVT no longer lists it
+        requested = asyncio.Event()
+
+        async def unanswered(url, **kwargs):
+            requested.set()
+            await asyncio.sleep(3600)
+
+        mock_api.post(self.order_status_url, callback=unanswered)
+        mock_api.post(web_utils.private_rest_url(CONSTANTS.BULK_ORDERS_PATH_URL), callback=unanswered)
+        await self.exchange._reconcile()  # looks the missing order up
+        self.exchange.batch_order_create([self.limit_order()])
+        await asyncio.wait_for(requested.wait(), 10)
+        await asyncio.sleep(0.05)
+
+        await self.exchange.stop_network()
+
+        await asyncio.sleep(0.05)
+        self.assertEqual([], [name for task in asyncio.all_tasks() if not task.done()
+                              for name in self.awaiting(task.get_coro()) if name in ("_verify", "_send_pending_bulk")])
+
+    @staticmethod
+    def awaiting(coroutine) -> List[str]:
+        """The names of the coroutines a task is running, outermost first."""
+        names = []
+        while coroutine is not None and hasattr(coroutine, "cr_code"):
+            names.append(coroutine.cr_code.co_name)
+            coroutine = coroutine.cr_await
+        return names
+
     def half_open_circuit(self) -> CircuitBreaker:
         """A breaker that tripped and cooled down: the next order is its probe."""
         now = [0.0]
