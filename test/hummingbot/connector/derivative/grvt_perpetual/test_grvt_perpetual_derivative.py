@@ -1278,6 +1278,25 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.assertEqual(1, self.exchange._order_tracker._order_not_found_records[order.client_order_id])
 
     @aioresponses()
+    async def test_a_lost_order_grvt_still_holds_stays_lost_until_it_ends(self, mock_api):
+        order = self.track(exchange_order_id=EXCHANGE_ORDER_ID)
+        order.current_state = OrderState.OPEN
+        for _ in range(self.exchange._order_tracker.lost_order_count_limit + 1):
+            await self.exchange._order_tracker.process_order_not_found(order.client_order_id)
+        self.assertIn(order.client_order_id, self.exchange._order_tracker.lost_orders)
+        self.configure_post(mock_api, self.order_status_url, {"result": self.order_json_for(order, "OPEN")})
+
+        await self.exchange._update_lost_orders()
+        await asyncio.sleep(0.05)
+
+        # GRVT holds it open: released now, it would rest untracked and its fills would be dropped
+        self.assertIn(order.client_order_id, self.exchange._order_tracker.lost_orders)
+        self.configure_post(mock_api, self.order_status_url, {"result": self.order_json_for(order, "CANCELLED")})
+        await self.exchange._update_lost_orders()
+        await asyncio.sleep(0.05)
+        self.assertNotIn(order.client_order_id, self.exchange._order_tracker.lost_orders)
+
+    @aioresponses()
     async def test_fill_history_follows_cursors_until_the_order_creation_time(self, mock_api):
         order = self.track(exchange_order_id=EXCHANGE_ORDER_ID, amount="3")
         page_1 = [self.fill_json(order, size="1", trade_id="3-1", event_seconds=CREATION_TS + 30)]
