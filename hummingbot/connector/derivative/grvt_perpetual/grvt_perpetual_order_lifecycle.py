@@ -578,9 +578,10 @@ class GrvtOrderLifecycle:
         deadline = time.monotonic() + timeout_seconds
         orders = [order for order in self._tracker.active_orders.values()
                   if self.state_of(order) not in FINAL_STATES]
-        await self._within(deadline, self._cancel_all_on_exchange(orders),
-                           "GRVT cancel_all_orders failed ({error}); cancelling orders one by one.")
-        await self._wait_until_final(orders, deadline, self.settings.cancel_all_confirmation_share * timeout_seconds)
+        if await self._within(deadline, self._cancel_all_on_exchange(orders),
+                              "GRVT cancel_all_orders failed ({error}); cancelling orders one by one."):
+            await self._wait_until_final(orders, deadline,
+                                         self.settings.cancel_all_confirmation_share * timeout_seconds)
         remaining = [order for order in orders if self.state_of(order) not in FINAL_STATES]
         results = await self._within(deadline, asyncio.gather(
             *(self.cancel(order) for order in remaining), return_exceptions=True))
@@ -599,6 +600,7 @@ class GrvtOrderLifecycle:
                                if self.state_of(order) is OrderState.PENDING_CREATE))
         for order in orders:
             self._on_cancel_acknowledged(order, reason="cancel-all")
+        return True
 
     async def _sweep_open_orders(self):
         """Cancels whatever of the traded pairs GRVT still lists as open (tracking lost, late creates)."""

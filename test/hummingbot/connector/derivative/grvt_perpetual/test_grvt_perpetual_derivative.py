@@ -1791,6 +1791,24 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.assertTrue(order.is_open)
         self.assertTrue(self.is_logged_containing("WARNING", "GRVT cancel-all step did not finish"))
 
+    @aioresponses()
+    async def test_cancel_all_sends_single_cancels_at_once_when_cancel_all_orders_fails(self, mock_api):
+        order = self.track("9223372036854775901", "0x01")
+        self.exchange.order_lifecycle.issue(order, OrderState.OPEN)
+        self.configure_post(mock_api, web_utils.private_rest_url(CONSTANTS.CANCEL_ALL_ORDERS_PATH_URL), {},
+                            status=400)
+
+        async def slow_cancel(url, **kwargs):  # slower than half the timeout, faster than all of it
+            await asyncio.sleep(2.5)
+            return CallbackResult(status=200, body=json.dumps({"result": {"ack": True}}))
+
+        mock_api.post(self.cancel_url, callback=slow_cancel)
+        # nothing can confirm a cancel GRVT refused: no time is spent waiting for confirmations
+        results = await self.exchange.cancel_all(timeout_seconds=4)
+
+        self.assertTrue(results[0].success)
+        self.assertTrue(order.is_pending_cancel_confirmation)
+
     async def test_fill_without_client_id_is_matched_by_exchange_id(self):
         order = self.track(exchange_order_id=EXCHANGE_ORDER_ID)
         fill = self.fill_json(order, size="0.2")
