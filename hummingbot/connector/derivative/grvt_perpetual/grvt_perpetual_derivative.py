@@ -67,6 +67,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_request
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_signer import GrvtPerpetualOrderSigner
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_state_machine import (
     GrvtOrderStateMachine,
+    hummingbot_order_state,
     tracked_order_update,
     trade_update_from_fill,
 )
@@ -91,7 +92,7 @@ from hummingbot.connector.utils import combine_to_hb_trading_pair, get_new_numer
 from hummingbot.core.api_throttler.data_types import RateLimit
 from hummingbot.core.data_type.cancellation_result import CancellationResult
 from hummingbot.core.data_type.common import OrderType, PositionAction, PositionMode, PositionSide, TradeType
-from hummingbot.core.data_type.in_flight_order import InFlightOrder, OrderUpdate, TradeUpdate
+from hummingbot.core.data_type.in_flight_order import InFlightOrder, OrderState, OrderUpdate, TradeUpdate
 from hummingbot.core.data_type.limit_order import LimitOrder
 from hummingbot.core.data_type.market_order import MarketOrder
 from hummingbot.core.data_type.trade_fee import TradeFeeBase
@@ -542,6 +543,10 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
 
     async def _request_order_status(self, tracked_order: InFlightOrder) -> OrderUpdate:
         order = await self.account.order(tracked_order.client_order_id, attempts=1)
+        if tracked_order.client_order_id in self._order_tracker.lost_orders:
+            # a lost order stays lost (its fills applied, cancels repeated) until GRVT reports it final
+            return tracked_order_update(tracked_order, hummingbot_order_state(order.state) or OrderState.OPEN,
+                                        self._now(), order.order_id)
         return self._state_machine.order_update(tracked_order, order.state, order.order_id, self._now()) or \
             tracked_order_update(tracked_order, tracked_order.current_state, self._now())
 

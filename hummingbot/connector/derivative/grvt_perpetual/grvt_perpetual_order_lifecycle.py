@@ -138,6 +138,7 @@ class GrvtOrderLifecycle:
         self._cancel_watch: Dict[str, asyncio.Task] = {}
         self._failed_creates: "OrderedDict[str, _FailedCreate]" = OrderedDict()
         self._pending_bulk: Dict[str, Tuple[list, list]] = {}  # trading pair -> creates, cancels of this tick
+        self._tasks: Set[asyncio.Task] = set()  # bulk requests and lookups after a reconciliation, stopped with us
         self.retracked = 0
 
     def is_managed(self, client_order_id: str) -> bool:
@@ -155,13 +156,18 @@ class GrvtOrderLifecycle:
             self._creating.difference_update(client_order_ids)
 
     async def stop(self):
-        tasks = [*self._uncertain.values(), *self._cancel_requests.values(), *self._cancel_watch.values()]
+        tasks = [*self._uncertain.values(), *self._cancel_requests.values(), *self._cancel_watch.values(), *self._tasks]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self._uncertain.clear()
         self._cancel_requests.clear()
         self._cancel_watch.clear()
+
+    def _spawn(self, coroutine: Awaitable):
+        task = safe_ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     # Updates
     def issue(self, order: InFlightOrder, new_state: OrderState, exchange_order_id: Optional[str] = None,
@@ -201,6 +207,8 @@ class GrvtOrderLifecycle:
             return True
         if is_transient(error):  # refused for load or limits: nothing was executed
             self._count_failure(error)
+        elif not isinstance(error, GrvtCircuitOpenError):
+            self.circuit.record_success()  # GRVT refused the order itself: it works (a half-open probe is settled)
         return False
 
     def _count_failure(self, error: BaseException):
@@ -249,7 +257,11 @@ class GrvtOrderLifecycle:
 
     async def _conclude_never_received(self, order: InFlightOrder):
         # A time-to-live cancel is the last guard: a create that would still arrive now is dropped by GRVT.
-        await self._send_cancel(order.client_order_id, attempts=1)
+        acknowledged = await self._send_cancel(order.client_order_id, attempts=1)
+        if self._is_resolved(order):  # it showed up meanwhile: a known order, cancelled if the guard was acknowledged
+            if acknowledged:
+                self._on_cancel_acknowledged(order, reason="guard cancel")
+            return
         self.logger().warning(
             f"GRVT never showed order {order.client_order_id} within "
             f"{self.settings.uncertain_order_window_seconds:.0f} s: it is failed. Should it appear later, it is "
@@ -348,7 +360,7 @@ class GrvtOrderLifecycle:
                    cancel: Optional[InFlightOrder] = None):
         """Collects the creates and cancels of one event-loop tick; they leave in one bulk request per pair."""
         if not self._pending_bulk:
-            asyncio.get_running_loop().call_soon(lambda: safe_ensure_future(self._send_pending_bulk()))
+            asyncio.get_running_loop().call_soon(lambda: self._spawn(self._send_pending_bulk()))
         creates, cancels = self._pending_bulk.setdefault(trading_pair, ([], []))
         if create is not None:
             creates.append(create)
@@ -413,9 +425,10 @@ class GrvtOrderLifecycle:
         for order in orders:
             answer = answers.get(order.client_order_id)
             if answer is None:
-                self.on_create_outcome_unknown(order, GrvtPerpetualAPIError(
+                self.on_create_failed(order, GrvtPerpetualAPIError(
                     code=None, message="bulk answer does not list the order", path="bulk_orders"))
             elif answer.state is not None and answer.state.status is GrvtOrderStatus.REJECTED:
+                self.circuit.record_success()
                 self.fail(order, GrvtOrderRejectedError(answer.state.reject_reason))
             else:
                 self.on_create_acknowledged(order, answer.order_id)
@@ -528,7 +541,7 @@ class GrvtOrderLifecycle:
             if state is OrderState.PENDING_CANCEL:
                 self._watch_cancel(order, delay=0.0, reason="missing from GRVT's open orders")
             elif state in LIVE_STATES:
-                asyncio.ensure_future(self._verify(order))
+                self._spawn(self._verify(order))
         untracked = await self.untracked_open_orders(open_orders)
         for order in untracked:
             self.logger().warning(
@@ -565,9 +578,10 @@ class GrvtOrderLifecycle:
         deadline = time.monotonic() + timeout_seconds
         orders = [order for order in self._tracker.active_orders.values()
                   if self.state_of(order) not in FINAL_STATES]
-        await self._within(deadline, self._cancel_all_on_exchange(orders),
-                           "GRVT cancel_all_orders failed ({error}); cancelling orders one by one.")
-        await self._wait_until_final(orders, deadline, self.settings.cancel_all_confirmation_share * timeout_seconds)
+        if await self._within(deadline, self._cancel_all_on_exchange(orders),
+                              "GRVT cancel_all_orders failed ({error}); cancelling orders one by one."):
+            await self._wait_until_final(orders, deadline,
+                                         self.settings.cancel_all_confirmation_share * timeout_seconds)
         remaining = [order for order in orders if self.state_of(order) not in FINAL_STATES]
         results = await self._within(deadline, asyncio.gather(
             *(self.cancel(order) for order in remaining), return_exceptions=True))
@@ -586,6 +600,7 @@ class GrvtOrderLifecycle:
                                if self.state_of(order) is OrderState.PENDING_CREATE))
         for order in orders:
             self._on_cancel_acknowledged(order, reason="cancel-all")
+        return True
 
     async def _sweep_open_orders(self):
         """Cancels whatever of the traded pairs GRVT still lists as open (tracking lost, late creates)."""

@@ -18,6 +18,7 @@ from hummingbot.connector.derivative.grvt_perpetual import (
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import GrvtSession
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_derivative import GrvtPerpetualDerivative
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import CircuitBreaker
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import GrvtInstrument, GrvtOrderState, load
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_state_machine import (
     GrvtOrderStateMachine,
@@ -931,6 +932,54 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.assertEqual({"sub_account_id": SUB_ACCOUNT, "client_order_id": order_id, "time_to_live_ms": "5000"},
                          guard)
 
+    @aioresponses()
+    async def test_uncertain_create_that_shows_up_during_its_guard_cancel_is_not_failed(self, mock_api):
+        self.fast_lifecycle(window=0.3)
+        self.configure_post(mock_api, self.order_status_url, {"code": 1004, "message": "Data Not Found",
+                                                              "status": 404}, status=404, repeat=True)
+        cancelled = asyncio.Event()
+
+        def guard_cancel(url, **kwargs):
+            # the create arrived late: v1.state reports the order open while the guard cancel is on its way
+            client_id = json.loads(kwargs["data"])["client_order_id"]
+            self.exchange.order_lifecycle.on_order_report(client_id, EXCHANGE_ORDER_ID, load(
+                self.order_json(client_id)["state"], GrvtOrderState))
+            cancelled.set()
+
+        self.configure_successful_cancelation_response(None, mock_api, callback=guard_cancel)
+        order_id = await self.place(mock_api, status=200, response={})
+        await asyncio.wait_for(cancelled.wait(), 10)
+        await asyncio.sleep(0.1)
+
+        order = self.exchange.in_flight_orders[order_id]
+        self.assertEqual([], self.order_failure_logger.event_log)
+        self.assertTrue(order.is_pending_cancel_confirmation)  # the guard cancel was acknowledged: GRVT cancels it
+        await self.deliver(self.state_event(order, "CANCELLED", reason="CLIENT_CANCEL", update_seconds=CREATION_TS + 5))
+        self.assertEqual(1, len(self.order_cancelled_logger.event_log))
+        self.assertEqual([], self.order_failure_logger.event_log)
+
+    @aioresponses()
+    async def test_uncertain_create_that_shows_up_while_its_guard_cancel_fails_stays_tracked(self, mock_api):
+        self.fast_lifecycle(window=0.3)
+        self.configure_post(mock_api, self.order_status_url, {"code": 1004, "message": "Data Not Found",
+                                                              "status": 404}, status=404, repeat=True)
+        cancelled = asyncio.Event()
+
+        def guard_cancel(url, **kwargs):
+            client_id = json.loads(kwargs["data"])["client_order_id"]
+            self.exchange.order_lifecycle.on_order_report(client_id, EXCHANGE_ORDER_ID, load(
+                self.order_json(client_id)["state"], GrvtOrderState))
+            cancelled.set()
+
+        self.configure_erroneous_cancelation_response(None, mock_api, callback=guard_cancel)
+        order_id = await self.place(mock_api, status=200, response={})
+        await asyncio.wait_for(cancelled.wait(), 10)
+        await asyncio.sleep(0.1)
+
+        # the order rests on GRVT: it must stay tracked as open, not be failed (and left resting untracked)
+        self.assertEqual([], self.order_failure_logger.event_log)
+        self.assertTrue(self.exchange.in_flight_orders[order_id].is_open)
+
     async def order_failure_received(self, order_id: str):
         while not any(event.order_id == order_id for event in self.order_failure_logger.event_log):
             await asyncio.sleep(0.01)
@@ -1227,6 +1276,25 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.configure_http_error_order_status_response(order, mock_api)
         await self.exchange._update_order_status()
         self.assertEqual(1, self.exchange._order_tracker._order_not_found_records[order.client_order_id])
+
+    @aioresponses()
+    async def test_a_lost_order_grvt_still_holds_stays_lost_until_it_ends(self, mock_api):
+        order = self.track(exchange_order_id=EXCHANGE_ORDER_ID)
+        order.current_state = OrderState.OPEN
+        for _ in range(self.exchange._order_tracker.lost_order_count_limit + 1):
+            await self.exchange._order_tracker.process_order_not_found(order.client_order_id)
+        self.assertIn(order.client_order_id, self.exchange._order_tracker.lost_orders)
+        self.configure_post(mock_api, self.order_status_url, {"result": self.order_json_for(order, "OPEN")})
+
+        await self.exchange._update_lost_orders()
+        await asyncio.sleep(0.05)
+
+        # GRVT holds it open: released now, it would rest untracked and its fills would be dropped
+        self.assertIn(order.client_order_id, self.exchange._order_tracker.lost_orders)
+        self.configure_post(mock_api, self.order_status_url, {"result": self.order_json_for(order, "CANCELLED")})
+        await self.exchange._update_lost_orders()
+        await asyncio.sleep(0.05)
+        self.assertNotIn(order.client_order_id, self.exchange._order_tracker.lost_orders)
 
     @aioresponses()
     async def test_fill_history_follows_cursors_until_the_order_creation_time(self, mock_api):
@@ -1723,6 +1791,24 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.assertTrue(order.is_open)
         self.assertTrue(self.is_logged_containing("WARNING", "GRVT cancel-all step did not finish"))
 
+    @aioresponses()
+    async def test_cancel_all_sends_single_cancels_at_once_when_cancel_all_orders_fails(self, mock_api):
+        order = self.track("9223372036854775901", "0x01")
+        self.exchange.order_lifecycle.issue(order, OrderState.OPEN)
+        self.configure_post(mock_api, web_utils.private_rest_url(CONSTANTS.CANCEL_ALL_ORDERS_PATH_URL), {},
+                            status=400)
+
+        async def slow_cancel(url, **kwargs):  # slower than half the timeout, faster than all of it
+            await asyncio.sleep(2.5)
+            return CallbackResult(status=200, body=json.dumps({"result": {"ack": True}}))
+
+        mock_api.post(self.cancel_url, callback=slow_cancel)
+        # nothing can confirm a cancel GRVT refused: no time is spent waiting for confirmations
+        results = await self.exchange.cancel_all(timeout_seconds=4)
+
+        self.assertTrue(results[0].success)
+        self.assertTrue(order.is_pending_cancel_confirmation)
+
     async def test_fill_without_client_id_is_matched_by_exchange_id(self):
         order = self.track(exchange_order_id=EXCHANGE_ORDER_ID)
         fill = self.fill_json(order, size="0.2")
@@ -1829,6 +1915,95 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
             await asyncio.sleep(0.01)
         self.assertTrue(self.exchange.in_flight_orders[created[0].client_order_id].is_pending_create)
         self.assertEqual([], self.order_failure_logger.event_log)
+
+    @aioresponses()
+    async def test_stop_network_leaves_no_order_path_task_running(self, mock_api):
+        self._simulate_trading_rules_initialized()
+        self.exchange._instruments_of([load(self.instrument_json(), GrvtInstrument)])
+        self.track(exchange_order_id=EXCHANGE_ORDER_ID).current_state = OrderState.OPEN
+        self.exchange.order_lifecycle._account.open_orders = AsyncMock(return_value=[])  # GRVT no longer lists it
+        requested = asyncio.Event()
+
+        async def unanswered(url, **kwargs):
+            requested.set()
+            await asyncio.sleep(3600)
+
+        mock_api.post(self.order_status_url, callback=unanswered)
+        mock_api.post(web_utils.private_rest_url(CONSTANTS.BULK_ORDERS_PATH_URL), callback=unanswered)
+        await self.exchange._reconcile()  # looks the missing order up
+        self.exchange.batch_order_create([self.limit_order()])
+        await asyncio.wait_for(requested.wait(), 10)
+        await asyncio.sleep(0.05)
+
+        await self.exchange.stop_network()
+
+        await asyncio.sleep(0.05)
+        self.assertEqual([], [name for task in asyncio.all_tasks() if not task.done()
+                              for name in self.awaiting(task.get_coro()) if name in ("_verify", "_send_pending_bulk")])
+
+    @staticmethod
+    def awaiting(coroutine) -> List[str]:
+        """The names of the coroutines a task is running, outermost first."""
+        names = []
+        while coroutine is not None and hasattr(coroutine, "cr_code"):
+            names.append(coroutine.cr_code.co_name)
+            coroutine = coroutine.cr_await
+        return names
+
+    def half_open_circuit(self) -> CircuitBreaker:
+        """A breaker that tripped and cooled down: the next order is its probe."""
+        now = [0.0]
+        circuit = CircuitBreaker(failure_threshold=1, cooldown_seconds=5, clock=lambda: now[0])
+        self.exchange.order_lifecycle.circuit = circuit
+        circuit.record_failure("GRVT error 1002")
+        now[0] = 10.0
+        return circuit
+
+    @aioresponses()
+    async def test_a_probe_order_refused_by_grvt_does_not_keep_new_orders_paused(self, mock_api):
+        circuit = self.half_open_circuit()
+        await self.place(mock_api, status=400, response={
+            "code": 2062, "message": "Order size smaller than min size", "status": 400})
+
+        self.assertEqual(1, len(self.order_failure_logger.event_log))
+        self.assertFalse(circuit.is_open)
+        self.exchange.order_lifecycle.check_order_entry()  # the next order goes out
+
+    @aioresponses()
+    async def test_a_probe_order_rejected_in_a_bulk_answer_does_not_keep_new_orders_paused(self, mock_api):
+        self._simulate_trading_rules_initialized()
+        self.exchange._instruments_of([load(self.instrument_json(), GrvtInstrument)])
+        circuit = self.half_open_circuit()
+
+        def answer(url, **kwargs):
+            body = json.loads(kwargs["data"])
+            return CallbackResult(status=200, body=json.dumps({"result": {"orders": [
+                dict(body["orders"][0], order_id="0x00", state={"status": "REJECTED",
+                                                                "reject_reason": "FAIL_POST_ONLY"})]}}))
+
+        mock_api.post(web_utils.private_rest_url(CONSTANTS.BULK_ORDERS_PATH_URL), callback=answer)
+        created = self.exchange.batch_order_create([self.limit_order()])
+        await asyncio.wait_for(self.order_failure_received(created[0].client_order_id), 10)
+
+        self.assertFalse(circuit.is_open)
+        self.exchange.order_lifecycle.check_order_entry()
+
+    @aioresponses()
+    async def test_a_probe_order_missing_from_the_bulk_answer_settles_the_probe(self, mock_api):
+        self._simulate_trading_rules_initialized()
+        self.exchange._instruments_of([load(self.instrument_json(), GrvtInstrument)])
+        self.exchange.order_lifecycle.settings.uncertain_order_first_check_seconds = 60
+        circuit = self.half_open_circuit()
+        self.configure_post(mock_api, web_utils.private_rest_url(CONSTANTS.BULK_ORDERS_PATH_URL),
+                            {"result": {"orders": []}})
+        created = self.exchange.batch_order_create([self.limit_order()])
+        while not self.exchange.order_lifecycle.is_managed(created[0].client_order_id):
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)
+
+        # an unknown outcome is a failed probe: the breaker opens again for a longer cool-down, then probes anew
+        self.assertEqual(2, circuit.trips)
+        self.assertFalse(circuit._probe_in_flight)
 
     def test_identity(self):
         self.assertEqual(CONSTANTS.DEFAULT_DOMAIN, self.exchange.name)
