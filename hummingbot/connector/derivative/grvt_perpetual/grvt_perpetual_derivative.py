@@ -765,7 +765,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
                 self.logger().warning(f"GRVT start-up sync step {step.__name__} failed: {exception}")
 
     def _schedule_reconciliation(self):
-        safe_ensure_future(self._reconcile_after_resync())
+        self.order_lifecycle.spawn(self._reconcile_after_resync())
 
     async def _reconcile_after_resync(self):
         try:

@@ -138,7 +138,7 @@ class GrvtOrderLifecycle:
         self._cancel_watch: Dict[str, asyncio.Task] = {}
         self._failed_creates: "OrderedDict[str, _FailedCreate]" = OrderedDict()
         self._pending_bulk: Dict[str, Tuple[list, list]] = {}  # trading pair -> creates, cancels of this tick
-        self._tasks: Set[asyncio.Task] = set()  # bulk requests and lookups after a reconciliation, stopped with us
+        self._tasks: Set[asyncio.Task] = set()  # see spawn()
         self.retracked = 0
 
     def is_managed(self, client_order_id: str) -> bool:
@@ -164,7 +164,8 @@ class GrvtOrderLifecycle:
         self._cancel_requests.clear()
         self._cancel_watch.clear()
 
-    def _spawn(self, coroutine: Awaitable):
+    def spawn(self, coroutine: Awaitable):
+        """Runs `coroutine` as a task that stop() cancels and waits for."""
         task = safe_ensure_future(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -360,7 +361,7 @@ class GrvtOrderLifecycle:
                    cancel: Optional[InFlightOrder] = None):
         """Collects the creates and cancels of one event-loop tick; they leave in one bulk request per pair."""
         if not self._pending_bulk:
-            asyncio.get_running_loop().call_soon(lambda: self._spawn(self._send_pending_bulk()))
+            asyncio.get_running_loop().call_soon(lambda: self.spawn(self._send_pending_bulk()))
         creates, cancels = self._pending_bulk.setdefault(trading_pair, ([], []))
         if create is not None:
             creates.append(create)
@@ -541,7 +542,7 @@ class GrvtOrderLifecycle:
             if state is OrderState.PENDING_CANCEL:
                 self._watch_cancel(order, delay=0.0, reason="missing from GRVT's open orders")
             elif state in LIVE_STATES:
-                self._spawn(self._verify(order))
+                self.spawn(self._verify(order))
         untracked = await self.untracked_open_orders(open_orders)
         for order in untracked:
             self.logger().warning(

@@ -1940,6 +1940,22 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.assertEqual([], [name for task in asyncio.all_tasks() if not task.done()
                               for name in self.awaiting(task.get_coro()) if name in ("_verify", "_send_pending_bulk")])
 
+    async def test_stop_network_stops_a_reconciliation_in_progress(self):
+        started = asyncio.Event()
+
+        async def slow_reconcile():
+            started.set()
+            await asyncio.sleep(3600)
+
+        self.exchange._reconcile = slow_reconcile
+        self.exchange._schedule_reconciliation()  # after a reconnect or a sequence gap
+        await asyncio.wait_for(started.wait(), 10)
+
+        await self.exchange.stop_network()
+
+        self.assertEqual([], [name for task in asyncio.all_tasks() if not task.done()
+                              for name in self.awaiting(task.get_coro()) if name == "_reconcile_after_resync"])
+
     @staticmethod
     def awaiting(coroutine) -> List[str]:
         """The names of the coroutines a task is running, outermost first."""
