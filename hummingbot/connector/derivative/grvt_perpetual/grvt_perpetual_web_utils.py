@@ -11,7 +11,7 @@ GRVT_PERPETUAL_ALLOW_PLAINTEXT=true lets the mainnet domain use http/ws. <DOMAIN
 import contextlib
 import os
 import time
-from typing import Any, Callable, NamedTuple, Optional, Union
+from typing import Any, Callable, NamedTuple, Optional, Tuple, Union
 from urllib.parse import urlsplit, urlunsplit
 
 from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
@@ -70,18 +70,27 @@ def chain_id(domain: str = CONSTANTS.DEFAULT_DOMAIN) -> int:
     return _env_number(domain, "CHAIN_ID", int, CONSTANTS.CHAIN_IDS[domain], "a positive integer")
 
 
+def _gateway_override(domain: str, name: str) -> Tuple[Optional[str], bool]:
+    """(URL, whether it is a base URL) of one gateway: the domain's own names win over the generic ones, then the
+    gateway's own name over BASE_URL (a testnet-only base never loses to a generic gateway URL)."""
+    for prefix in (domain.upper(), CONSTANTS.ENV_PREFIX):
+        for variable in (name, "BASE_URL"):
+            value = (os.environ.get(f"{prefix}_{variable}") or "").strip()
+            if value:
+                return value, variable == "BASE_URL"
+    return None, False
+
+
 def endpoints(domain: str = CONSTANTS.DEFAULT_DOMAIN) -> GrvtEndpoints:
     host = _host(domain)
-    base = _env(domain, "BASE_URL")
 
     def rest(gateway: str, env_name: str) -> str:
-        return (_env(domain, env_name) or base or f"https://{gateway}.{host}").rstrip("/")
+        override, _ = _gateway_override(domain, env_name)
+        return (override or f"https://{gateway}.{host}").rstrip("/")
 
     def socket(gateway: str, env_name: str) -> str:
-        override = _env(domain, env_name)
-        if override:
-            return _ws_url(override)
-        return _ws_url(base, under_base=True) if base else f"wss://{gateway}.{host}{CONSTANTS.WS_PATH}"
+        override, is_base = _gateway_override(domain, env_name)
+        return _ws_url(override, under_base=is_base) if override else f"wss://{gateway}.{host}{CONSTANTS.WS_PATH}"
 
     return GrvtEndpoints(
         edge=rest("edge", "EDGE_URL"),

@@ -105,6 +105,19 @@ class GrvtPerpetualUrlTests(IsolatedAsyncioWrapperTestCase):
             self.assertEqual("http://127.0.0.1:1000", web_utils.endpoints(MAINNET).trades)
             self.assertEqual(325, web_utils.chain_id(MAINNET))
 
+    def test_a_domain_base_url_wins_over_a_generic_gateway_url(self):
+        # a generic edge override (a proxy for mainnet, say) never takes the testnet sandbox's login elsewhere
+        overrides = {"GRVT_PERPETUAL_EDGE_URL": "https://edge.proxy.example",
+                     "GRVT_PERPETUAL_TRADES_WS_URL": "wss://trades.proxy.example/ws/full",
+                     "GRVT_PERPETUAL_TESTNET_BASE_URL": "http://127.0.0.1:7000"}
+        with patch.dict(os.environ, overrides):
+            testnet = web_utils.endpoints(TESTNET)
+            self.assertEqual(("http://127.0.0.1:7000", "ws://127.0.0.1:7000/ws/full"),
+                             (testnet.edge, testnet.trades_ws))
+            mainnet = web_utils.endpoints(MAINNET)
+            self.assertEqual(("https://edge.proxy.example", "wss://trades.proxy.example/ws/full"),
+                             (mainnet.edge, mainnet.trades_ws))
+
     def test_overrides_are_read_at_call_time(self):
         before = web_utils.public_ws_url(TESTNET)
         with patch.dict(os.environ, {"GRVT_PERPETUAL_MARKET_DATA_WS_URL": "ws://127.0.0.1:9/"}):
