@@ -109,6 +109,10 @@ class CircuitBreaker:
             self._probe_in_flight = True  # half-open: exactly one order tests the exchange
         return True
 
+    def abandon_probe(self):
+        """Forgets a probe whose answer will never be read (its create was cut off by a stop): the next order probes."""
+        self._probe_in_flight = False
+
     def record_success(self):
         if self._open_until is not None:
             _logger.info("GRVT order entry recovered: new orders are accepted again.")

@@ -163,6 +163,7 @@ class GrvtOrderLifecycle:
         self._uncertain.clear()
         self._cancel_requests.clear()
         self._cancel_watch.clear()
+        self.circuit.abandon_probe()
 
     def spawn(self, coroutine: Awaitable):
         """Runs `coroutine` as a task that stop() cancels and waits for."""

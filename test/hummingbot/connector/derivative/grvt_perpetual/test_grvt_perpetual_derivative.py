@@ -2012,13 +2012,22 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.configure_post(mock_api, web_utils.private_rest_url(CONSTANTS.BULK_ORDERS_PATH_URL),
                             {"result": {"orders": []}})
         created = self.exchange.batch_order_create([self.limit_order()])
-        while not self.exchange.order_lifecycle.is_managed(created[0].client_order_id):
+        deadline = asyncio.get_running_loop().time() + 10
+        while circuit.trips < 2 and asyncio.get_running_loop().time() < deadline:
             await asyncio.sleep(0.01)
-        await asyncio.sleep(0.05)
 
         # an unknown outcome is a failed probe: the breaker opens again for a longer cool-down, then probes anew
         self.assertEqual(2, circuit.trips)
+        self.assertIn(created[0].client_order_id, self.exchange.order_lifecycle._uncertain)  # and it is looked up
         self.assertFalse(circuit._probe_in_flight)
+
+    async def test_a_probe_order_cut_off_by_a_stop_does_not_keep_orders_paused_after_a_restart(self):
+        circuit = self.half_open_circuit()
+        self.exchange.order_lifecycle.check_order_entry()  # the probe goes out...
+        await self.exchange.order_lifecycle.stop()  # ...and the connector stops before its answer
+
+        self.exchange.order_lifecycle.check_order_entry()  # started again: the next order probes
+        self.assertTrue(circuit.is_open)
 
     def test_identity(self):
         self.assertEqual(CONSTANTS.DEFAULT_DOMAIN, self.exchange.name)
