@@ -204,6 +204,9 @@ class _Converter:
             self.copy(key)
         for key in ("volatility_buffer_size", "trading_intensity_buffer_size"):
             self.copy(key, kind=int)
+        if self.out.get("volatility_buffer_size") == 1:  # valid in V1, but one sample gives no volatility
+            self.out["volatility_buffer_size"] = 2
+            self.change("volatility_buffer_size", "1 sample measures no volatility: 2 samples")
         self.out["max_price_skew_pct"] = 0
         self.order_levels_mode(self.data.get("order_levels_mode"))
         self.execution_timeframe(self.data.get("execution_timeframe_mode"))

@@ -127,6 +127,12 @@ def test_avellaneda_carries_its_parameters_over():
     assert "should_wait_order_cancel_confirmation" not in dict(conversion.changed)
 
 
+def test_a_v1_volatility_buffer_of_one_sample_carries_over_as_two():
+    conversion = convert(dict(yaml.safe_load(AVELLANEDA), volatility_buffer_size=1), "avellaneda_grvt")
+    assert GrvtMarketMakerConfig(**conversion.controller).volatility_buffer_size == 2
+    assert "1 sample measures no volatility" in dict(conversion.changed)["volatility_buffer_size"]
+
+
 def test_only_grvt_market_maker_files_are_converted():
     data = yaml.safe_load(PURE_MARKET_MAKING)
     assert needs_conversion(data)
