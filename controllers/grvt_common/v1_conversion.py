@@ -115,7 +115,7 @@ class _Converter:
         try:
             self.out[target or key] = _number(value, kind)
         except (InvalidOperation, ValueError):
-            raise ConversionError(f"{key}: {value!r} is not a number")
+            raise ConversionError(f"{key}: {value!r} is not a {'whole ' if kind is int else ''}number")
 
     def change(self, key: str, how: str):
         self.conversion.changed.append((key, how))
@@ -264,7 +264,10 @@ def _clock_text(value: Any) -> Optional[str]:
 
 def _number(value: Any, kind):
     if kind is int:
-        return int(Decimal(str(value)))
+        number = Decimal(str(value))
+        if number != number.to_integral_value():
+            raise ValueError(value)
+        return int(number)
     if kind is float:
         return float(Decimal(str(value)))
     return Decimal(str(value))

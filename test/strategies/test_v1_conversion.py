@@ -149,6 +149,8 @@ def test_bad_values_are_named_on_one_line():
     with pytest.raises(ConversionError) as bad_number:
         convert(dict(data, order_amount="lots"), "x")
     assert str(bad_number.value) == "order_amount: 'lots' is not a number"
+    with pytest.raises(ConversionError, match="order_levels: 2.5 is not a whole number"):  # V1 takes whole levels only
+        convert(dict(data, order_levels=2.5), "x")
     with pytest.raises(ConversionError) as invalid:
         convert(dict(data, order_amount="-1"), "x")
     assert "order_amount" in str(invalid.value) and "\n" not in str(invalid.value)
