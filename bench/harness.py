@@ -6,7 +6,7 @@ import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, AsyncIterator, Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Any, AsyncIterator, Callable, Dict, Iterable, List, Optional, Set, Tuple
 
 import aiohttp
 
@@ -169,6 +169,7 @@ class OrderProbe:
         self.stream_open: Dict[str, float] = {}
         self.done: Dict[str, float] = {}
         self.failed: Dict[str, str] = {}
+        self._placing: Set[str] = set()  # orders whose create request is not answered yet
         self._changed = asyncio.Event()
         self._connector = connector
         self._final = (OrderState.CANCELED, OrderState.FILLED, OrderState.FAILED)
@@ -182,12 +183,15 @@ class OrderProbe:
 
         async def timed_place_order(*args, **kwargs):
             order_id = kwargs.get("order_id", args[0] if args else None)
+            self._placing.add(order_id)
             try:
                 result = await place_order(*args, **kwargs)
             except Exception as exception:
                 self.failed[order_id] = f"{type(exception).__name__}: {exception}"[:200]
                 self._changed.set()
                 raise
+            finally:
+                self._placing.discard(order_id)
             self.acked.setdefault(order_id, time.monotonic())
             self._changed.set()
             return result
@@ -202,7 +206,9 @@ class OrderProbe:
             if update.new_state in self._final:
                 self.done.setdefault(update.client_order_id, time.monotonic())
                 self._changed.set()
-            elif update.new_state is self._open:  # a batch create is acknowledged without _place_order
+            elif update.new_state is self._open and update.client_order_id not in self._placing:
+                # a batch create is acknowledged without _place_order; an OPEN from the private stream processed
+                # while _place_order still awaits the answer is not the answer
                 self.acked.setdefault(update.client_order_id, time.monotonic())
                 self._changed.set()
             return process_order_update(update)
