@@ -6,6 +6,7 @@ reported it live (`opened`). Recent latencies of each stage are kept for percent
 errors (requests that failed for good), retries and rate-limit answers (`count_failure`, `count_retry`).
 `summary()` is what strategies read (`connector.order_metrics.summary()`).
 """
+import math
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass
@@ -28,8 +29,8 @@ def percentiles(samples: Iterable[float]) -> Dict[str, float]:
     if not ordered:
         return {"count": 0}
 
-    def at(share: float) -> float:
-        return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+    def at(share: float) -> float:  # nearest rank: the smallest sample with `share` of them at or below it
+        return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
     return {"count": len(ordered), "p50": at(0.5), "p90": at(0.9), "p99": at(0.99), "max": ordered[-1]}
 
 

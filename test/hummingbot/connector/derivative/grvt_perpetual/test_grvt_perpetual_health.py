@@ -194,5 +194,7 @@ class OrderMetricsTests(unittest.TestCase):
     def test_percentiles(self):
         self.assertEqual({"count": 0}, percentiles([]))
         stats = percentiles(range(1, 101))
-        self.assertEqual((100, 51, 91, 100, 100), (stats["count"], stats["p50"], stats["p90"], stats["p99"],
-                                                   stats["max"]))
+        # nearest rank: p99 of 100 samples is the 99th, not the maximum
+        self.assertEqual((100, 50, 90, 99, 100), (stats["count"], stats["p50"], stats["p90"], stats["p99"],
+                                                  stats["max"]))
+        self.assertEqual((2, 3, 3), tuple(percentiles([3, 1, 2])[key] for key in ("p50", "p90", "max")))
