@@ -295,13 +295,20 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
     # ------------------------------------------------------------------------------------------------ stopping
     def _trip(self, trip: KillSwitchTrip):
         self._halt = trip
-        closing = trip.trigger == "range" or self.config.kill_switch_flatten
+        closing = self._closes_position(trip)
         kind = "Grid stopped" if trip.trigger == "range" else f"Kill switch tripped on {self.config.trading_pair}"
         self.logger().error(f"{kind}: {trip.reason}. Cancelling every order"
                             f"{', closing the position' if closing else ''}; the grid does not re-enter.")
 
+    def _closes_position(self, trip: KillSwitchTrip) -> bool:
+        """The range exit closes the position; a kill switch trip only with kill_switch_flatten; the manual kill switch
+        never: it only stops the grid, as in the market maker."""
+        if trip.trigger == "range":
+            return True
+        return self.config.kill_switch_flatten and trip.trigger != "manual"
+
     async def _wind_down(self, now: float, position: Decimal):
-        closing = self._halt.trigger == "range" or self.config.kill_switch_flatten
+        closing = self._closes_position(self._halt)
         if not self._stop_sent:
             self._stop_sent = True
             actions = [StopExecutorAction(controller_id=self.config.id, executor_id=executor_id,
@@ -314,7 +321,7 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
         if leftovers:
             self.gateway.cancel([order_id for order_id in leftovers if order_id != self._flatten_order_id])
             return
-        if not closing or position == 0 or self._halt.trigger == "manual":
+        if not closing or position == 0:
             return
         if self._flatten_order_id is not None and now - self._flatten_sent_at < FLATTEN_RETRY_SECONDS:
             return

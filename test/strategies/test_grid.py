@@ -255,3 +255,24 @@ async def test_a_level_amount_below_the_exchange_minimum_is_refused_with_the_rea
     config = create.executor_config
     executor = GridExecutor(SimpleNamespace(connectors={CONNECTOR: connector}), config)
     assert [level.price for level in executor.grid_levels] == pytest.approx(grid.legs[0].levels)
+
+
+async def test_the_manual_kill_switch_keeps_the_position_even_with_flatten(clock):
+    """The manual kill switch cancels the orders and never closes the position (as in the market maker): its
+    executors keep their position too, instead of closing it with market orders."""
+    connector = FakeConnector(bid=89992.0, ask=89994.0)
+    grid, queue = make_grid(connector, kill_switch_flatten=True)
+    await grid.control_task()
+    (first,) = sent(queue)
+    grid.executors_info = [executor_info(first.executor_config, done=False)]
+    connector.account_positions[PAIR] = SimpleNamespace(trading_pair=PAIR, amount=D("0.004"), entry_price=D(89950),
+                                                        unrealized_pnl=D(0))
+    grid.config.manual_kill_switch = True
+    clock.advance(1)
+    await grid.control_task()
+    (stop,) = sent(queue)
+    assert isinstance(stop, StopExecutorAction) and stop.keep_position is True
+    grid.executors_info = [executor_info(first.executor_config, done=True, close_type=CloseType.POSITION_HOLD)]
+    clock.advance(5)
+    await grid.control_task()
+    assert [order for order in connector.placed if order.order_type is OrderType.MARKET] == []
