@@ -18,14 +18,21 @@ controllers/grvt_common/grid_layout.py.
 """
 import logging
 import time
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from functools import partial
 from typing import Any, Dict, List, Optional
 
 from pydantic import model_validator
 
 from controllers.grvt_common.controller import GrvtControllerMixin
-from controllers.grvt_common.grid_layout import MODES, GridLeg, grid_legs, leg_to_enter, outside_range
+from controllers.grvt_common.grid_layout import (
+    MODES,
+    GridLeg,
+    grid_legs,
+    leg_to_enter,
+    min_amount_quote_per_level,
+    outside_range,
+)
 from controllers.grvt_common.kill_switch import KillSwitch, KillSwitchSettings, KillSwitchTrip
 from controllers.grvt_common.pnl import PnlTracker
 from controllers.grvt_common.settings import MarketSettings, config_field, one_of
@@ -39,6 +46,7 @@ from hummingbot.strategy_v2.executors.position_executor.data_types import Triple
 from hummingbot.strategy_v2.models.executor_actions import CreateExecutorAction, StopExecutorAction
 
 ZERO = Decimal(0)
+CENT = Decimal("0.01")
 FLATTEN_RETRY_SECONDS = 3.0
 
 
@@ -107,6 +115,7 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
         self._leg_runs: Dict[str, int] = {}
         self._endings: List[str] = []
         self._halt: Optional[KillSwitchTrip] = None
+        self._entry_refusal: Optional[str] = None  # why no leg may start (levels below the exchange minimum)
         self._stop_sent = False
         self._flatten_order_id: Optional[str] = None
         self._flatten_sent_at = 0.0
@@ -219,6 +228,13 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
         if leg is None:
             return
         executor_config = self._executor_config(leg)
+        refusal = self._level_amount_refusal(executor_config)
+        if refusal is not None:
+            if refusal != self._entry_refusal:
+                self.logger().error(f"Grid {leg.name} does not start: {refusal}.")
+            self._entry_refusal = refusal
+            return
+        self._entry_refusal = None
         self._running[leg.name] = executor_config.id
         self._leg_runs[leg.name] = self._leg_runs.get(leg.name, 0) + 1
         verb = "starts" if self._leg_runs[leg.name] == 1 else "re-enters"
@@ -226,6 +242,24 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
                            f"{leg.start_price:.8g}-{leg.end_price:.8g}, "
                            f"{leg.levels_to_fill_at_once(self.mid)} at the touch.")
         await self.send_actions([CreateExecutorAction(controller_id=self.config.id, executor_config=executor_config)])
+
+    def _level_amount_refusal(self, executor_config: GridExecutorConfig) -> Optional[str]:
+        """Why the levels are too small for the trading rule at the mid, or None. GridExecutor would merge them into
+        fewer, wider levels on its own, at prices that are not the grid's."""
+        rule = getattr(self.gateway.connector, "trading_rules", {}).get(self.config.trading_pair)
+        if rule is None:
+            return None
+        lot = rule.min_base_amount_increment or rule.min_order_size
+        min_notional = max(executor_config.min_order_amount_quote, rule.min_notional_size)
+        needed = min_amount_quote_per_level(self.mid, rule.min_order_size, lot, min_notional)
+        needed = needed.quantize(CENT, rounding=ROUND_CEILING) if needed > CENT else needed
+        per_level = self.config.amount_quote_per_level
+        if per_level >= needed:
+            return None
+        return (f"total_amount_quote {self.config.total_amount_quote} over {self.config.levels} levels is "
+                f"{per_level:.8g} {self.quote} a level, below the {needed} {self.quote} a level needs at "
+                f"{self.mid:.8g} (lot {lot} {self.base}, minimum notional {rule.min_notional_size} {self.quote}); "
+                f"raise total_amount_quote to {needed * self.config.levels} or use fewer levels")
 
     def _executor_config(self, leg: GridLeg) -> GridExecutorConfig:
         config = self.config
@@ -261,13 +295,20 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
     # ------------------------------------------------------------------------------------------------ stopping
     def _trip(self, trip: KillSwitchTrip):
         self._halt = trip
-        closing = trip.trigger == "range" or self.config.kill_switch_flatten
+        closing = self._closes_position(trip)
         kind = "Grid stopped" if trip.trigger == "range" else f"Kill switch tripped on {self.config.trading_pair}"
         self.logger().error(f"{kind}: {trip.reason}. Cancelling every order"
                             f"{', closing the position' if closing else ''}; the grid does not re-enter.")
 
+    def _closes_position(self, trip: KillSwitchTrip) -> bool:
+        """The range exit closes the position; a kill switch trip only with kill_switch_flatten; the manual kill switch
+        never: it only stops the grid, as in the market maker."""
+        if trip.trigger == "range":
+            return True
+        return self.config.kill_switch_flatten and trip.trigger != "manual"
+
     async def _wind_down(self, now: float, position: Decimal):
-        closing = self._halt.trigger == "range" or self.config.kill_switch_flatten
+        closing = self._closes_position(self._halt)
         if not self._stop_sent:
             self._stop_sent = True
             actions = [StopExecutorAction(controller_id=self.config.id, executor_id=executor_id,
@@ -280,7 +321,7 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
         if leftovers:
             self.gateway.cancel([order_id for order_id in leftovers if order_id != self._flatten_order_id])
             return
-        if not closing or position == 0 or self._halt.trigger == "manual":
+        if not closing or position == 0:
             return
         if self._flatten_order_id is not None and now - self._flatten_sent_at < FLATTEN_RETRY_SECONDS:
             return
@@ -317,6 +358,8 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
             state = f"STOPPED: {self._halt.reason}"
         elif self._running:
             state = "running " + ", ".join(self._running)
+        elif self._entry_refusal is not None:
+            state = f"NOT STARTING: {self._entry_refusal}"
         else:
             state = "waiting for the price to enter a leg"
         lines = [f"GRVT grid [{config.grid_mode}] {config.trading_pair} on {config.connector_name} "

@@ -18,12 +18,14 @@ step on the side it exits from, so it does not end at once; outside the whole ra
 the controller stops everything.
 """
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from typing import List, Optional
 
 from hummingbot.core.data_type.common import TradeType
 
 HALF = Decimal("0.5")
+# GridExecutor sizes a level at least this much above the minimum notional (room for the price to move).
+EXECUTOR_NOTIONAL_MARGIN = Decimal("1.05")
 MODES = ("neutral", "long", "short")
 
 
@@ -119,6 +121,16 @@ def leg_to_enter(legs: List[GridLeg], price: Decimal, position: Decimal) -> Opti
             continue
         return leg
     return None
+
+
+def min_amount_quote_per_level(price: Decimal, min_order_size: Decimal, lot: Decimal, min_notional: Decimal) -> Decimal:
+    """The smallest quote amount a level may carry at ``price`` for GridExecutor to lay out every level of a leg: one
+    order of whole lots, at least the minimum order size and the minimum notional with GridExecutor's margin. Below
+    it GridExecutor lays out fewer, wider levels than the leg's (not the grid's prices, take-profits not one level)."""
+    base = max(min_order_size, min_notional * EXECUTOR_NOTIONAL_MARGIN / price)
+    if lot > 0:
+        base = (base / lot).to_integral_value(rounding=ROUND_CEILING) * lot
+    return base * price
 
 
 def outside_range(price: Decimal, start_price: Decimal, end_price: Decimal, margin_pct: Decimal) -> Optional[str]:

@@ -236,3 +236,43 @@ def test_values_grid_executor_rejects_are_refused_when_the_config_loads(field, v
     """Accepted, each made every executor config fail: the grid would run without ever placing an order."""
     with pytest.raises(ValueError, match=field):
         GrvtGridConfig(id="g", start_price=90, end_price=100, **{field: value})
+
+
+async def test_a_level_amount_below_the_exchange_minimum_is_refused_with_the_reason(clock):
+    """100 USDT a level buys less than the 0.002 BTC (180 USDT) a level needs at 90000 under BTC-USDT's 100 USDT
+    minimum notional and 0.001 BTC lot: GridExecutor would merge the leg's 11 levels into 6 wider ones, at other
+    prices than the grid's and with take-profits half a level away. The grid places nothing and says why."""
+    connector = FakeConnector(bid=89992.0, ask=89994.0)
+    grid, queue = make_grid(connector, total_amount_quote=2100)
+    await grid.control_task()
+    assert sent(queue) == []
+    status = grid.to_format_status()[0]
+    assert "100 USDT a level, below the 179.99 USDT" in status and "to 3779.79" in status, status
+    grid.config.total_amount_quote = D(3780)  # 180 USDT a level: every level of the leg is laid out
+    clock.advance(1)
+    await grid.control_task()
+    (create,) = sent(queue)
+    config = create.executor_config
+    executor = GridExecutor(SimpleNamespace(connectors={CONNECTOR: connector}), config)
+    assert [level.price for level in executor.grid_levels] == pytest.approx(grid.legs[0].levels)
+
+
+async def test_the_manual_kill_switch_keeps_the_position_even_with_flatten(clock):
+    """The manual kill switch cancels the orders and never closes the position (as in the market maker): its
+    executors keep their position too, instead of closing it with market orders."""
+    connector = FakeConnector(bid=89992.0, ask=89994.0)
+    grid, queue = make_grid(connector, kill_switch_flatten=True)
+    await grid.control_task()
+    (first,) = sent(queue)
+    grid.executors_info = [executor_info(first.executor_config, done=False)]
+    connector.account_positions[PAIR] = SimpleNamespace(trading_pair=PAIR, amount=D("0.004"), entry_price=D(89950),
+                                                        unrealized_pnl=D(0))
+    grid.config.manual_kill_switch = True
+    clock.advance(1)
+    await grid.control_task()
+    (stop,) = sent(queue)
+    assert isinstance(stop, StopExecutorAction) and stop.keep_position is True
+    grid.executors_info = [executor_info(first.executor_config, done=True, close_type=CloseType.POSITION_HOLD)]
+    clock.advance(5)
+    await grid.control_task()
+    assert [order for order in connector.placed if order.order_type is OrderType.MARKET] == []
