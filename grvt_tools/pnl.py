@@ -181,6 +181,7 @@ def analyze_market(records: TradeRecords, connector: str, trading_pair: str,
     end = max(last, end or last)
     if final_mid is not None:
         mids = mids + [(end, final_mid)]
+        source += "; the open position marked at a final mid read at stop"
     if not mids:
         mids = [(start, ZERO)]
     series = MidSeries(mids)

@@ -46,7 +46,7 @@ def test_pnl_splits_into_spread_inventory_fees_rebates_and_funding(database):
     assert (summary["fills"], summary["buy_fills"], summary["sell_fills"]) == (2, 1, 1)
     assert (summary["quotes_placed"], summary["quotes_filled"]) == (3, 2)
     assert summary["volume_quote"] == Decimal("999.9") + Decimal("400.048")
-    assert summary["mid_source"] == "sampled by Hummingbot"
+    assert summary["mid_source"] == "sampled by Hummingbot; the open position marked at a final mid read at stop"
     assert summary["max_drawdown"] == Decimal("0.25")  # the funding payment
     assert [round(float(a.edge_bps), 3) for a in run.fills] == [1.15, 1.05]
 
