@@ -677,9 +677,10 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
                 f"Unexpected error while fetching funding payments for {trading_pair}.", exc_info=True,
                 app_warning_msg=f"Could not fetch funding payments for {trading_pair}. Check network connection.")
             return False
-        if last_seen is None:
+        if not fire_event_on_new:
             self._last_funding_fee_payment_ts[trading_pair] = payments[-1][0] if payments else 0
             return True
+        # without a start-up record (its read failed) the latest payment is reported, as the base class does
         for timestamp, rate, amount in payments:
             self._emit_funding_payment_event(trading_pair, timestamp, rate, amount, True)
         return True

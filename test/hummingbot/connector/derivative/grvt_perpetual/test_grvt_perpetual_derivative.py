@@ -1490,6 +1490,20 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.assertNotIn(self.trading_pair, self.exchange._last_funding_fee_payment_ts)
 
     @aioresponses()
+    async def test_settlement_payment_is_reported_when_the_start_up_read_failed(self, mock_api):
+        self.configure_post(mock_api, web_utils.public_rest_url(CONSTANTS.FUNDING_RATE_PATH_URL),
+                            {"result": [{"funding_rate": "0.01"}]}, repeat=True)
+        self.configure_post(mock_api, self.funding_payment_url, {}, status=503)
+        self.assertFalse(await self.exchange._update_funding_payment(self.trading_pair, fire_event_on_new=False))
+
+        self.configure_post(mock_api, self.funding_payment_url, {"result": [self.payment(2000, "0.5")], "next": ""})
+        self.assertTrue(await self.exchange._update_funding_payment(self.trading_pair, fire_event_on_new=True))
+
+        events = self.funding_payment_logger.event_log
+        self.assertEqual([(2000, Decimal("-0.5"))], [(event.timestamp, event.amount) for event in events])
+        self.assertEqual(2000, self.exchange._last_funding_fee_payment_ts[self.trading_pair])
+
+    @aioresponses()
     async def test_last_fee_payment_when_there_is_none(self, mock_api):
         self.configure_post(mock_api, self.funding_payment_url, {"result": [], "next": ""})
         self.assertEqual((0, Decimal("-1"), Decimal("-1")),
