@@ -387,6 +387,15 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual({self.trading_pair: 87807.5}, prices)
         self.assertTrue(self._is_logged("WARNING", f"Could not read the last traded price of {self.third_pair}"))
 
+    async def test_last_traded_price_is_none_before_the_first_trade(self):
+        # GRVT's mini ticker reports last_price "0.0" for an instrument nobody has traded yet
+        with aioresponses() as mock_api:
+            mock_api.post(self._rest_url_regex(CONSTANTS.MINI_TICKER_PATH_URL), body=json.dumps(
+                {"result": {"instrument": self.instrument, "last_price": "0.0", "mark_price": "87807.7"}}))
+            prices = await self.data_source.get_last_traded_prices([self.trading_pair])
+
+        self.assertEqual({}, prices)
+
     async def test_get_last_traded_prices_propagates_cancellation(self):
         with patch.object(self.data_source, "get_last_traded_price", new=AsyncMock(
                 side_effect=asyncio.CancelledError)):
