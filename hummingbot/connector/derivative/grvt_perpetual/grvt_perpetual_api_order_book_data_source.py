@@ -482,7 +482,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
                                 ws, method, instrument, trading_pair, streams=(CONSTANTS.WS_BOOK_DELTA_STREAM,))
                     try:
                         await asyncio.wait_for(event.wait(), timeout=self.RESYNC_SNAPSHOT_TIMEOUT_SECONDS)
-                        return
+                        continue  # a gap judged before this task woke up cleared the event again: resubscribe
                     except asyncio.TimeoutError:
                         self.logger().warning(
                             f"No GRVT {trading_pair} book snapshot {self.RESYNC_SNAPSHOT_TIMEOUT_SECONDS:.0f} s "

@@ -692,6 +692,21 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual({}, self.data_source._resync_tasks)
 
     @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
+    async def test_gap_right_after_the_resync_snapshot_resubscribes_again(self, ws_connect_mock):
+        ws_mock = await self._connect_ws(ws_connect_mock)
+        self.data_source.RESYNC_SNAPSHOT_TIMEOUT_SECONDS = 60
+        await self._parse_book(self._book_payload(0, 0), self._book_payload(10, 9), self._book_payload(12, 11))
+        await self._wait_for(lambda: len(self._sent(ws_mock)) == 2)
+
+        # the resubscribe's snapshot and a broken delta read together, before the resync task runs again
+        await self._parse_book(self._book_payload(0, 0, bids=[level("100", "1")]), self._book_payload(30, 29),
+                               self._book_payload(32, 31))
+
+        await self._wait_for(lambda: len(self._sent(ws_mock)) == 4, timeout=10)
+        self.assertEqual(["unsubscribe", "subscribe"] * 2, [m["method"] for m in self._sent(ws_mock)])
+        self.assertIn(self.instrument, self.data_source._resync_tasks)
+
+    @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
     async def test_delta_lost_right_after_the_snapshot_is_caught_through_the_subscribe_answer(self, ws_connect_mock):
         ws_mock = await self._connect_ws(ws_connect_mock)
         self.data_source._pending_requests[77] = _PendingRequest(
