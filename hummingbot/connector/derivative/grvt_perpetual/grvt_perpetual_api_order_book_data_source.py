@@ -186,9 +186,10 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         return prices
 
     async def get_last_traded_price(self, trading_pair: str) -> Optional[float]:
-        """Last trade price from the REST mini ticker; None when GRVT has no trade for the instrument."""
-        mini_ticker = await self._request_market_data(trading_pair, CONSTANTS.MINI_TICKER_PATH_URL, Ticker)
-        return None if mini_ticker.last_price is None else float(mini_ticker.last_price)
+        """Last trade price from the REST mini ticker; None when GRVT has no trade for the instrument (it answers
+        "0.0" or nothing)."""
+        last_price = (await self._request_market_data(trading_pair, CONSTANTS.MINI_TICKER_PATH_URL, Ticker)).last_price
+        return float(last_price) if last_price else None
 
     async def get_funding_info(self, trading_pair: str) -> FundingInfo:
         ticker = await self._request_market_data(trading_pair, CONSTANTS.TICKER_PATH_URL, Ticker)
@@ -481,7 +482,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
                                 ws, method, instrument, trading_pair, streams=(CONSTANTS.WS_BOOK_DELTA_STREAM,))
                     try:
                         await asyncio.wait_for(event.wait(), timeout=self.RESYNC_SNAPSHOT_TIMEOUT_SECONDS)
-                        return
+                        continue  # a gap judged before this task woke up cleared the event again: resubscribe
                     except asyncio.TimeoutError:
                         self.logger().warning(
                             f"No GRVT {trading_pair} book snapshot {self.RESYNC_SNAPSHOT_TIMEOUT_SECONDS:.0f} s "

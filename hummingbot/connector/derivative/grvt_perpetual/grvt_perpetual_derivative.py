@@ -35,7 +35,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import
     GrvtOrderRejectedError,
     GrvtPerpetualAPIError,
 )
-from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import retry_query
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import Backoff, retry_query
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_instruments import (
     perpetual_instruments,
     symbol_map,
@@ -657,6 +657,22 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
                 self._perpetual_trading.set_leverage(trading_pair, int(setting.leverage))
 
     # Funding
+    async def _init_funding_info(self):
+        # The base reads each ticker once, and a failure ends the funding listener: the connector would never be
+        # ready. Each pair's ticker is read again, with backoff, until it answers.
+        for trading_pair in self.trading_pairs:
+            backoff = Backoff(initial=1.0, maximum=30.0)
+            while True:
+                try:
+                    funding_info = await self._orderbook_ds.get_funding_info(trading_pair)
+                    break
+                except Exception as error:
+                    delay = backoff.next_delay()
+                    self.logger().warning(
+                        f"Could not read the GRVT funding info of {trading_pair} ({error}); retrying in {delay:.1f} s.")
+                    await self._sleep(delay)
+            self._perpetual_trading.initialize_funding_info(funding_info)
+
     def tick(self, timestamp: float):
         # Funding payments are looked up once per settlement, shortly after it (GRVT settles on the hour grid).
         interval = self.funding_fee_poll_interval

@@ -387,6 +387,15 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual({self.trading_pair: 87807.5}, prices)
         self.assertTrue(self._is_logged("WARNING", f"Could not read the last traded price of {self.third_pair}"))
 
+    async def test_last_traded_price_is_none_before_the_first_trade(self):
+        # GRVT's mini ticker reports last_price "0.0" for an instrument nobody has traded yet
+        with aioresponses() as mock_api:
+            mock_api.post(self._rest_url_regex(CONSTANTS.MINI_TICKER_PATH_URL), body=json.dumps(
+                {"result": {"instrument": self.instrument, "last_price": "0.0", "mark_price": "87807.7"}}))
+            prices = await self.data_source.get_last_traded_prices([self.trading_pair])
+
+        self.assertEqual({}, prices)
+
     async def test_get_last_traded_prices_propagates_cancellation(self):
         with patch.object(self.data_source, "get_last_traded_price", new=AsyncMock(
                 side_effect=asyncio.CancelledError)):
@@ -681,6 +690,21 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual(OrderBookMessageType.SNAPSHOT, messages[2].type)
         self.assertEqual(1, self.data_source._sequencer.stale)
         self.assertEqual({}, self.data_source._resync_tasks)
+
+    @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
+    async def test_gap_right_after_the_resync_snapshot_resubscribes_again(self, ws_connect_mock):
+        ws_mock = await self._connect_ws(ws_connect_mock)
+        self.data_source.RESYNC_SNAPSHOT_TIMEOUT_SECONDS = 60
+        await self._parse_book(self._book_payload(0, 0), self._book_payload(10, 9), self._book_payload(12, 11))
+        await self._wait_for(lambda: len(self._sent(ws_mock)) == 2)
+
+        # the resubscribe's snapshot and a broken delta read together, before the resync task runs again
+        await self._parse_book(self._book_payload(0, 0, bids=[level("100", "1")]), self._book_payload(30, 29),
+                               self._book_payload(32, 31))
+
+        await self._wait_for(lambda: len(self._sent(ws_mock)) == 4, timeout=10)
+        self.assertEqual(["unsubscribe", "subscribe"] * 2, [m["method"] for m in self._sent(ws_mock)])
+        self.assertIn(self.instrument, self.data_source._resync_tasks)
 
     @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
     async def test_delta_lost_right_after_the_snapshot_is_caught_through_the_subscribe_answer(self, ws_connect_mock):

@@ -622,6 +622,23 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.assertEqual(self.target_funding_info_rate, funding_info.rate)
 
     @aioresponses()
+    def test_funding_info_is_initialized_although_the_first_ticker_read_fails(self, mock_api):
+        # one failed read at start-up must not end the funding listener (the connector would never be ready)
+        self.configure_post(mock_api, self.funding_info_url, {"code": 1009, "message": "unavailable", "status": 503},
+                            status=503)
+        self.configure_post(mock_api, self.funding_info_url, self.funding_info_mock_response)
+        with patch.object(self.exchange._orderbook_ds, "listen_for_funding_info",
+                          new_callable=AsyncMock, side_effect=asyncio.CancelledError), \
+                patch.object(self.exchange, "_sleep", new_callable=AsyncMock):
+            try:
+                self.async_run_with_timeout(self.exchange._listen_for_funding_info())
+            except asyncio.CancelledError:
+                pass
+
+        self.assertTrue(self.exchange._perpetual_trading.is_funding_info_initialized())
+        self.assertEqual(self.target_funding_info_rate, self.exchange.get_funding_info(self.trading_pair).rate)
+
+    @aioresponses()
     def test_listen_for_funding_info_update_updates_funding_info(self, mock_api):
         self.configure_post(mock_api, self.funding_info_url, self.funding_info_mock_response)
         data_source = self.exchange._orderbook_ds
