@@ -265,7 +265,8 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
     async def _connected_websocket_assistant(self) -> GrvtPerpetualMarketDataSocket:
         # No per-frame receive timeout: it arms a timer around every frame read; _SilenceWatch checks silence.
         socket = GrvtPerpetualMarketDataSocket()
-        await socket.connect(web_utils.public_ws_url(self._domain), heartbeat=CONSTANTS.WS_HEARTBEAT_INTERVAL_SECONDS)
+        await socket.connect(web_utils.public_ws_url(self._domain), heartbeat=CONSTANTS.WS_HEARTBEAT_INTERVAL_SECONDS,
+                             timeout=CONSTANTS.WS_CONNECT_TIMEOUT_SECONDS)
         return socket
 
     async def _subscribe_channels(self, ws: GrvtPerpetualMarketDataSocket):

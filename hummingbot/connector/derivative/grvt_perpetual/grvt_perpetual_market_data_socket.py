@@ -4,6 +4,7 @@ through several coroutines per frame, while the market-data path decodes frames 
 (grvt_perpetual_market_data_messages). aiohttp answers the server's pings and sends its own every ``heartbeat``
 seconds, closing a socket whose pong does not come.
 """
+import asyncio
 import time
 from typing import Any, Dict, Optional, Union
 
@@ -20,10 +21,11 @@ class GrvtPerpetualMarketDataSocket:
         self._ws: Optional[aiohttp.ClientWebSocketResponse] = None
         self.last_recv_time = 0.0  # time.time() of the last data frame, like Hummingbot's WSConnection
 
-    async def connect(self, url: str, heartbeat: float):
+    async def connect(self, url: str, heartbeat: float, timeout: float):
+        """`timeout` bounds the handshake: a peer that never answers would otherwise hold a reconnect for minutes."""
         session = aiohttp.ClientSession()
         try:
-            self._ws = await session.ws_connect(url, heartbeat=heartbeat)
+            self._ws = await asyncio.wait_for(session.ws_connect(url, heartbeat=heartbeat), timeout)
         except BaseException:
             await session.close()
             raise

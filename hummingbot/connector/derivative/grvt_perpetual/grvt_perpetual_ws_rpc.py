@@ -71,6 +71,7 @@ class GrvtWsRpcClient(ClassLogger):
         self._supervisor: Optional[asyncio.Task] = None
         self._backoff = Backoff(initial=0.25, maximum=15.0)
         self.connections = 0
+        self.connect_timeout = CONSTANTS.WS_CONNECT_TIMEOUT_SECONDS
 
     @property
     def is_connected(self) -> bool:
@@ -143,9 +144,10 @@ class GrvtWsRpcClient(ClassLogger):
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession()
         headers = await self._auth_headers()
-        self._ws = await self._session.ws_connect(
+        self._ws = await asyncio.wait_for(self._session.ws_connect(  # a peer that never answers must not hold it
             self._url(), headers=headers, heartbeat=self._heartbeat, autoping=True,
-            timeout=aiohttp.ClientWSTimeout(ws_close=CONSTANTS.WS_CONNECT_TIMEOUT_SECONDS), max_msg_size=0)
+            timeout=aiohttp.ClientWSTimeout(ws_close=CONSTANTS.WS_CONNECT_TIMEOUT_SECONDS), max_msg_size=0),
+            self.connect_timeout)
         self.connections += 1
         if self.connections > 1 and self._on_reconnect is not None:
             self._on_reconnect()

@@ -1156,6 +1156,21 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
             await socket.receive()
         await socket.disconnect()
 
+    async def test_socket_handshake_with_a_silent_peer_ends_at_the_connect_timeout(self):
+        connections = []  # accepted, never answered: a proxy or gateway that hangs
+        server = await asyncio.start_server(lambda reader, writer: connections.append(writer), "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        socket = GrvtPerpetualMarketDataSocket()
+        try:
+            with self.assertRaises(asyncio.TimeoutError):
+                await socket.connect(f"ws://127.0.0.1:{port}/ws/full", heartbeat=20, timeout=0.2)
+        finally:
+            for writer in connections:
+                writer.close()
+            server.close()
+            await server.wait_closed()
+        await socket.disconnect()
+
     async def test_malformed_ticker_is_dropped(self):
         output = asyncio.Queue()
 

@@ -582,6 +582,23 @@ class WsOrderEntryTests(IsolatedAsyncioWrapperTestCase):
         self.transport.start()
         await until(lambda: self.client.is_connected)
 
+    async def test_order_socket_handshake_with_a_silent_peer_ends_at_the_connect_timeout(self):
+        connections = []  # accepted, never answered: the supervisor must retry, not wait for minutes
+        server = await asyncio.start_server(lambda reader, writer: connections.append(writer), "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        client = GrvtWsRpcClient(url=lambda: f"ws://127.0.0.1:{port}/ws/full", auth_headers=self.headers,
+                                 invalidate_session=self.invalidate)
+        client.connect_timeout = 0.2
+        try:
+            with self.assertRaises(asyncio.TimeoutError):
+                await client._connect()
+        finally:
+            await client.stop()
+            for writer in connections:
+                writer.close()
+            server.close()
+            await server.wait_closed()
+
     async def test_requests_go_over_the_socket_with_session_headers_and_matching_ids(self):
         self.server.reply = lambda method, params, request_id: {"jsonrpc": "2.0", "id": request_id, "result": (
             {"result": order_answer()} if method == "v1/create_order" else {"result": {"ack": True}})}
