@@ -59,11 +59,11 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
     async def _connected_websocket_assistant(self) -> WSAssistant:
         headers = await self._auth.get_ws_auth_headers()
         ws = await self._api_factory.get_ws_assistant()
-        await ws.connect(
+        await asyncio.wait_for(ws.connect(  # a peer that never answers the handshake must not hold the reconnect
             ws_url=web_utils.private_ws_url(self._domain),
             ping_timeout=CONSTANTS.WS_HEARTBEAT_INTERVAL_SECONDS,
             ws_headers=headers,
-        )
+        ), CONSTANTS.WS_CONNECT_TIMEOUT_SECONDS)
         return ws
 
     async def _subscribe_channels(self, websocket_assistant: WSAssistant):

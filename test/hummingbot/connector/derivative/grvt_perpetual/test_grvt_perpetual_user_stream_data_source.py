@@ -64,6 +64,21 @@ class GrvtPerpetualUserStreamDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.data_source.logger().addHandler(self)
         self.queue: asyncio.Queue = asyncio.Queue()
 
+    async def test_handshake_with_a_silent_peer_ends_at_the_connect_timeout(self):
+        connections = []  # accepted, never answered: the listener must retry, not wait for minutes
+        server = await asyncio.start_server(lambda reader, writer: connections.append(writer), "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            with patch.dict(os.environ, {"GRVT_PERPETUAL_TRADES_WS_URL": f"ws://127.0.0.1:{port}/ws/full"}), \
+                    patch.object(CONSTANTS, "WS_CONNECT_TIMEOUT_SECONDS", 0.2):
+                with self.assertRaises(asyncio.TimeoutError):
+                    await self.data_source._connected_websocket_assistant()
+        finally:
+            for writer in connections:
+                writer.close()
+            server.close()
+            await server.wait_closed()
+
     def tearDown(self):
         for task in self.tasks:
             task.cancel()
