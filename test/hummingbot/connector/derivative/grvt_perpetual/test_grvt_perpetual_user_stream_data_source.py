@@ -65,19 +65,13 @@ class GrvtPerpetualUserStreamDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.queue: asyncio.Queue = asyncio.Queue()
 
     async def test_handshake_with_a_silent_peer_ends_at_the_connect_timeout(self):
-        connections = []  # accepted, never answered: the listener must retry, not wait for minutes
-        server = await asyncio.start_server(lambda reader, writer: connections.append(writer), "127.0.0.1", 0)
-        port = server.sockets[0].getsockname()[1]
-        try:
-            with patch.dict(os.environ, {"GRVT_PERPETUAL_TRADES_WS_URL": f"ws://127.0.0.1:{port}/ws/full"}), \
-                    patch.object(CONSTANTS, "WS_CONNECT_TIMEOUT_SECONDS", 0.2):
-                with self.assertRaises(asyncio.TimeoutError):
-                    await self.data_source._connected_websocket_assistant()
-        finally:
-            for writer in connections:
-                writer.close()
-            server.close()
-            await server.wait_closed()
+        async def handshake_never_answered(*args, **kwargs):  # a gateway that accepted and hangs
+            await asyncio.Event().wait()
+
+        with patch("hummingbot.core.web_assistant.ws_assistant.WSAssistant.connect", handshake_never_answered), \
+                patch.object(CONSTANTS, "WS_CONNECT_TIMEOUT_SECONDS", 0.2):
+            with self.assertRaises(asyncio.TimeoutError):  # the listener then retries, instead of waiting minutes
+                await self.data_source._connected_websocket_assistant()
 
     def tearDown(self):
         for task in self.tasks:
