@@ -256,6 +256,17 @@ def start_status_file(args: argparse.Namespace, hb) -> Optional[asyncio.Task]:
     return asyncio.ensure_future(publish_status(hb, Path(args.status_file)))
 
 
+async def forward_market_events_over_mqtt(hb, poll_seconds: float = 0.5) -> None:
+    """With the MQTT bridge on (mqtt_autostart), the markets' order, fill and funding events are published on
+    <namespace>/<instance id>/events, as in Hummingbot's own headless run. The bridge comes up in the background
+    after the strategy started, so this waits for it."""
+    if not hb.client_config_map.mqtt_bridge.mqtt_autostart:
+        return
+    while hb._mqtt is None:
+        await asyncio.sleep(poll_seconds)
+    hb._mqtt.start_market_events_fw()
+
+
 async def bootstrap(args: argparse.Namespace, secrets_manager, headless: bool):
     """Hummingbot's application and its client config map, offline mode applied when asked."""
     from hummingbot.client.config.config_helpers import load_client_config_map_from_file
@@ -293,6 +304,7 @@ async def run_headless(args: argparse.Namespace, secrets_manager) -> int:
         await hb.trading_core.stop_clock()
         raise LaunchError(f"The strategy could not be started: {reason}", EXIT_STRATEGY_FAILED)
     await wait_for_gateway_ready(hb)
+    events_task = asyncio.ensure_future(forward_market_events_over_mqtt(hb))
     print(f"Hummingbot running headless with {args.config_file_name or args.v2_conf}; "
           f"stop with Ctrl-C or SIGTERM.", flush=True)
     status_task = start_status_file(args, hb)
@@ -302,6 +314,7 @@ async def run_headless(args: argparse.Namespace, secrets_manager) -> int:
         await hb.stop_loop()
     finally:
         await hb.trading_core.shutdown()
+        events_task.cancel()
         if status_task is not None:
             status_task.cancel()
     print("Stopped.", flush=True)

@@ -194,6 +194,20 @@ def _apply_client_settings(settings: Mapping[str, Any]) -> None:
     save_to_yml(CLIENT_CONFIG_PATH, client_config)
 
 
+def _check_stored_keys_open_with(secrets_manager) -> None:
+    """Keys kept without their password file (a container's conf/connectors volume) must open with the password
+    about to be recorded for them: a password file for another password would lock them out for good."""
+    from hummingbot.client.config.security import Security
+
+    Security.secrets_manager = secrets_manager
+    try:
+        Security.decrypt_all()
+    except ValueError:
+        raise BotRootError("the root holds keys stored with another password: use that password or a new root")
+    finally:
+        Security.secrets_manager = None
+
+
 def _store_inside_root(request: Mapping[str, Any]) -> None:
     """Runs in a process whose ``hummingbot`` package is the root's overlay."""
     from hummingbot import root_path
@@ -205,6 +219,7 @@ def _store_inside_root(request: Mapping[str, Any]) -> None:
     (root_path() / "conf" / "connectors").mkdir(parents=True, exist_ok=True)
     secrets_manager = ETHKeyFileSecretManger(request["password"])
     if Security.new_password_required():
+        _check_stored_keys_open_with(secrets_manager)
         store_password_verification(secrets_manager)
     if not Security.login(secrets_manager):
         raise BotRootError("the root holds files made with another password: use that password or a new root")
@@ -231,15 +246,19 @@ def _describe_without_values(error: Exception) -> str:
     return f"{type(error).__name__} while storing the keys"
 
 
-def request_from_environment(connector: str, environ: Mapping[str, str] = os.environ) -> Dict[str, Any]:
+def request_from_environment(connector: str, environ: Mapping[str, str] = os.environ,
+                             keys_stored: bool = False) -> Dict[str, Any]:
     """The storage request of ``python -m grvt_tools.bot_root --from-env CONNECTOR`` (Docker containers).
 
     Password from ``$CONFIG_PASSWORD``; keys from ``$GRVT_API_KEY``, ``$GRVT_PRIVATE_KEY`` and
     ``$GRVT_TRADING_ACCOUNT_ID``; optional ``$GRVT_MQTT_HOST``/``$GRVT_MQTT_PORT`` join Hummingbot's MQTT bridge
     with ``$GRVT_INSTANCE_ID`` as the bot's instance id; ``$GRVT_OFFLINE=true`` applies the offline settings.
+    With ``keys_stored`` the keys are not needed and not stored: only the password file (when missing) and the
+    client settings are made, as a new container with the keys in its volume needs them.
     """
-    missing = [name for name in ("CONFIG_PASSWORD", "GRVT_API_KEY", "GRVT_PRIVATE_KEY", "GRVT_TRADING_ACCOUNT_ID")
-               if not environ.get(name)]
+    needed = ("CONFIG_PASSWORD",) if keys_stored else \
+        ("CONFIG_PASSWORD", "GRVT_API_KEY", "GRVT_PRIVATE_KEY", "GRVT_TRADING_ACCOUNT_ID")
+    missing = [name for name in needed if not environ.get(name)]
     if missing:
         raise BotRootError(f"set {', '.join(missing)} to store the {connector} keys")
     settings: Dict[str, Any] = dict(MID_PRICE_SAMPLING_SETTINGS)
@@ -251,6 +270,8 @@ def request_from_environment(connector: str, environ: Mapping[str, str] = os.env
                          "mqtt_bridge.mqtt_autostart": True})
     if environ.get("GRVT_INSTANCE_ID"):
         settings["instance_id"] = environ["GRVT_INSTANCE_ID"]
+    if keys_stored:
+        return {"password": environ["CONFIG_PASSWORD"], "connector": None, "keys": {}, "client_settings": settings}
     return {"password": environ["CONFIG_PASSWORD"], "connector": connector,
             "keys": grvt_keys(connector, environ["GRVT_API_KEY"], environ["GRVT_PRIVATE_KEY"],
                               environ["GRVT_TRADING_ACCOUNT_ID"]),
@@ -259,19 +280,18 @@ def request_from_environment(connector: str, environ: Mapping[str, str] = os.env
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Stores keys in the Hummingbot root this process runs in: a JSON request on stdin (``store_keys``), or
-    ``--from-env CONNECTOR`` (see ``request_from_environment``), skipped with ``--if-missing`` when stored before."""
+    ``--from-env CONNECTOR`` (see ``request_from_environment``); with ``--if-missing`` keys stored before are kept,
+    and only the password file (when missing, checked against them) and the client settings are written."""
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m grvt_tools.bot_root")
     parser.add_argument("--from-env", metavar="CONNECTOR", help="read the password and keys from the environment")
-    parser.add_argument("--if-missing", action="store_true", help="do nothing when the connector's keys exist")
+    parser.add_argument("--if-missing", action="store_true", help="keep the connector's keys when they exist")
     args = parser.parse_args(argv)
     try:
         if args.from_env:
             keys_file = Path("conf") / "connectors" / f"{args.from_env}.yml"
-            if args.if_missing and keys_file.exists():
-                return 0
-            request = request_from_environment(args.from_env)
+            request = request_from_environment(args.from_env, keys_stored=args.if_missing and keys_file.exists())
         else:
             request = json.loads(sys.stdin.read())
         _store_inside_root(request)

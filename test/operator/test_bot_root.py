@@ -1,6 +1,8 @@
 """Private Hummingbot roots: layout, configs, and keys stored encrypted with Hummingbot's own key storage."""
 import json
 import os
+import subprocess
+import sys
 
 import pytest
 import yaml
@@ -74,3 +76,39 @@ def test_another_password_and_bad_input_are_clear_errors_without_the_keys(tmp_pa
                    password="first-password")
     assert DEMO_PRIVATE_KEY not in str(raised.value)
     assert not (root.conf / "connectors" / f"{CONNECTOR}.yml").exists()
+
+
+def store_from_environment(root, **environ):
+    """The Docker image's first command, `python -m grvt_tools.bot_root --from-env CONNECTOR --if-missing`."""
+    env = root.env(GRVT_OFFLINE="true", **environ)
+    return subprocess.run([sys.executable, "-m", "grvt_tools.bot_root", "--from-env", CONNECTOR, "--if-missing"],
+                          env=env, cwd=root.path, capture_output=True, text=True, timeout=120)
+
+
+def test_a_recreated_container_starts_again_with_the_keys_kept_in_its_volume(tmp_path):
+    root = prepare_root(tmp_path / "bot")
+    keys = {"GRVT_API_KEY": DEMO_API_KEY, "GRVT_PRIVATE_KEY": DEMO_PRIVATE_KEY,
+            "GRVT_TRADING_ACCOUNT_ID": DEMO_SUB_ACCOUNT_ID}
+    mqtt = {"GRVT_MQTT_HOST": "emqx", "GRVT_INSTANCE_ID": "grvt-btc"}
+    first = store_from_environment(root, CONFIG_PASSWORD="volume-password", **keys, **mqtt)
+    assert first.returncode == 0, first.stderr
+    keys_file = root.conf / "connectors" / f"{CONNECTOR}.yml"
+    stored = keys_file.read_bytes()
+
+    # A new container (`docker compose up` after the keys were unset, a rebuilt image) keeps only the volumes:
+    # conf/connectors/ holds the keys, the rest of conf/ comes fresh from the image.
+    (root.conf / ".password_verification").unlink()
+    (root.conf / "conf_client.yml").unlink()
+    wrong = store_from_environment(root, CONFIG_PASSWORD="another-password", **mqtt)
+    assert wrong.returncode == 1 and "another password" in wrong.stderr, wrong.stderr
+    assert not (root.conf / ".password_verification").exists()
+
+    again = store_from_environment(root, CONFIG_PASSWORD="volume-password", **mqtt)
+    assert again.returncode == 0, again.stderr
+    assert keys_file.read_bytes() == stored
+    assert (root.conf / ".password_verification").is_file()  # the launcher can unlock the stored keys
+    store_keys(root, None, {}, password="volume-password")  # raises if the password file is for another one
+    client = yaml.safe_load((root.conf / "conf_client.yml").read_text())
+    assert client["instance_id"] == "grvt-btc"
+    assert (client["mqtt_bridge"]["mqtt_host"], client["mqtt_bridge"]["mqtt_autostart"]) == ("emqx", True)
+    assert client["paper_trade"]["paper_trade_exchanges"] == []

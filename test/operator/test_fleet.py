@@ -83,6 +83,17 @@ class RemoteInterface:
                     return seen
         return asyncio.run(self._session(work))
 
+    def event_types(self, instance_id: str, wanted: set) -> set:
+        """The types of the market events a bot publishes, once one of the wanted ones came."""
+        async def work(client):
+            seen = set()
+            await client.subscribe(f"{self.namespace}/{instance_id}/events")
+            async for message in client.messages:
+                seen.add(json.loads(message.payload)["type"])
+                if seen & wanted:
+                    return seen
+        return asyncio.run(self._session(work))
+
     def command(self, instance_id: str, command: str, data: dict) -> dict:
         reply_to = f"operator-test/{uuid.uuid4().hex}"
 
@@ -279,3 +290,13 @@ def test_fleet_command_fails_when_a_bot_could_not_start(tmp_path, monkeypatch):
     monkeypatch.setattr(fleet_command, "Fleet", FleetThatNeverRuns)
     monkeypatch.setattr(fleet_command.signal, "signal", lambda *args: None)
     assert fleet_command.main([str(fleet_file), "--folder", str(tmp_path / "fleet")]) == 1
+
+
+def test_a_bot_on_mqtt_publishes_its_order_events(tmp_path, sandbox_process, fleet_bots, mqtt_port):
+    # Hummingbot's API and dashboard follow a bot's orders and fills on <namespace>/<instance id>/events.
+    fleet = Fleet(tmp_path / "fleet", fleet_bots[:1], "fleet-password", env=sandbox_env(sandbox_process.url, CONNECTOR),
+                  mqtt=MqttSettings(host="127.0.0.1", port=mqtt_port))
+    with fleet:
+        fleet.wait_until_running()
+        seen = RemoteInterface(mqtt_port).event_types("btc", {"BuyOrderCreated", "SellOrderCreated"})
+    assert seen & {"BuyOrderCreated", "SellOrderCreated"}, seen
