@@ -9,7 +9,7 @@ volume. Point it at a Hummingbot root, its ``data/`` folder or one ``.sqlite`` f
 
 It writes ``trades.csv`` (one line per fill, with the mid at the fill, the edge in basis points and the position
 after it), ``summary.json`` (counts, volumes, PnL split into spread, inventory, fees, rebates and funding, drawdown)
-and ``chart.png`` (``chart-<pair>.png`` for further markets) into the output folder (default
+and ``chart.png`` (``chart-<connector>-<pair>.png`` for further markets) into the output folder (default
 ``<root>/reports/<database name>-<time>/``) and prints the summary.
 """
 import argparse

@@ -15,7 +15,7 @@ otherwise close with a market order. Hummingbot's dashboard and API deploy
 controllers with a script config of this shape (``candles_config`` and ``markets`` are accepted and merged).
 
 Run it headless with ``bin/hummingbot_grvt.py --headless --v2 grvt_market_maker.yml`` or, in the CLI,
-``start --script grvt_v2_controllers.py --conf grvt_market_maker.yml``.
+``start --v2 grvt_market_maker.yml``.
 """
 import os
 from decimal import Decimal
