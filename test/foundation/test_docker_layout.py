@@ -82,6 +82,9 @@ def test_compose_files_are_consistent():
                 assert script in script_configs, (name, service_name, script)
             for volume in service.get("volumes") or []:
                 assert volume.split(":")[1].startswith("/home/hummingbot/"), volume
+            if any(str(value).startswith("http://sandbox:") for key, value in environment.items()
+                   if key.endswith("_BASE_URL")):  # a bot on the sandbox stays off public exchanges
+                assert environment.get("GRVT_OFFLINE") == "true", (name, service_name)
     # docker/README.md: GRVT_CONNECTOR=grvt_perpetual on the host moves the testnet service to mainnet
     testnet = yaml.safe_load((DOCKER / "docker-compose.yml").read_text())["services"]["testnet"]["environment"]
     assert testnet["GRVT_CONNECTOR"] == "${GRVT_CONNECTOR:-grvt_perpetual_testnet}"
