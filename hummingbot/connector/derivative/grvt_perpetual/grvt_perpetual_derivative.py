@@ -496,11 +496,18 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             instrument = self._instruments_by_pair.get(order.trading_pair)
             if instrument is None:
                 raise GrvtOrderArgumentError(f"GRVT instrument of {order.trading_pair} is not known yet.")
+            amount = self.quantize_order_amount(order.trading_pair, amount)
+            price = self.quantize_order_price(order.trading_pair, price) if price.is_finite() else price
+            # the minimums a single order is checked against: GRVT refuses such an order, and may refuse its bulk
+            rule = self._trading_rules[order.trading_pair]
+            if amount <= 0 or amount < rule.min_order_size or (
+                    price.is_finite() and amount * price < rule.min_notional_size):
+                raise GrvtOrderArgumentError(
+                    f"Order amount {amount} at {price} is below the minimum size {rule.min_order_size} or notional "
+                    f"{rule.min_notional_size} of {order.trading_pair}.")
         except GrvtOrderArgumentError as error:
             self._fail_before_sending(order.client_order_id, trade_type, order.trading_pair, order_type, kwargs, error)
             return None
-        amount = self.quantize_order_amount(order.trading_pair, amount)
-        price = self.quantize_order_price(order.trading_pair, price) if price.is_finite() else price
         self.start_tracking_order(order_id=order.client_order_id, exchange_order_id=None,
                                   trading_pair=order.trading_pair, trade_type=trade_type, price=price,
                                   amount=amount, order_type=order_type, position_action=order.position)

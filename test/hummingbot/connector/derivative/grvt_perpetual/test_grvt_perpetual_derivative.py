@@ -1935,6 +1935,37 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.assertEqual({}, self.exchange.in_flight_orders)
 
     @aioresponses()
+    async def test_batch_orders_below_the_minimum_size_or_notional_fail_before_sending(self, mock_api):
+        # a single order below GRVT's minimums fails locally; in a bulk it must not reach GRVT either, where it
+        # would cost a request and can take the other orders of the batch down with it
+        self._simulate_trading_rules_initialized()
+        self.exchange._trading_rules[self.trading_pair] = self.expected_trading_rule
+        self.exchange._instruments_of([load(self.instrument_json(), GrvtInstrument)])
+        url = web_utils.private_rest_url(CONSTANTS.BULK_ORDERS_PATH_URL)
+        sent = asyncio.Event()
+
+        def answer(url, **kwargs):
+            body = json.loads(kwargs["data"])
+            sent.set()
+            return CallbackResult(status=200, body=json.dumps({"result": {
+                "orders": [dict(order, order_id="0x00", state={"status": "PENDING"}) for order in body["orders"]]}}))
+
+        mock_api.post(url, callback=answer)
+        created = self.exchange.batch_order_create([self.limit_order(quantity="0.0005"),
+                                                    self.limit_order(quantity="0.005"), self.limit_order()])
+        await asyncio.wait_for(sent.wait(), 10)
+        deadline = asyncio.get_running_loop().time() + 10
+        while len(self.order_failure_logger.event_log) < 2 and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.01)
+
+        request = self.body(self._all_executed_requests(mock_api, url)[0])
+        self.assertEqual([created[2].client_order_id],
+                         [order["metadata"]["client_order_id"] for order in request["orders"]])
+        self.assertEqual({created[0].client_order_id, created[1].client_order_id},
+                         {event.order_id for event in self.order_failure_logger.event_log})
+        self.assertTrue(all(event.order_type is OrderType.LIMIT for event in self.order_failure_logger.event_log))
+
+    @aioresponses()
     async def test_a_bulk_request_without_answer_leaves_its_creates_to_be_looked_up(self, mock_api):
         self._simulate_trading_rules_initialized()
         self.exchange._instruments_of([load(self.instrument_json(), GrvtInstrument)])
