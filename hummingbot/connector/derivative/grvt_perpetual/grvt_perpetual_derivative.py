@@ -150,6 +150,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         self._state_machine = GrvtOrderStateMachine()
         self.order_metrics = GrvtOrderMetrics()  # latency percentiles and error counters (GrvtOrderMetrics.summary)
         self._startup_task: Optional[asyncio.Task] = None
+        self._leverage_set_here: set = set()  # pairs a strategy set the leverage of
         super().__init__(balance_asset_limit=balance_asset_limit, rate_limits_share_pct=rate_limits_share_pct)
         # GRVT's account summary and the fill-triggered refresh keep balances current: no spot-style in-flight
         # accounting (which would show a negative base-asset balance on a short position).
@@ -649,6 +650,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         return False, "GRVT supports the one-way position mode only."
 
     async def _set_trading_pair_leverage(self, trading_pair: str, leverage: int) -> Tuple[bool, str]:
+        self._leverage_set_here.add(trading_pair)  # the start-up read-back must not undo it
         try:
             symbol = await self.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
             confirmed = await self.account.set_initial_leverage(symbol, leverage)
@@ -660,7 +662,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         """Reads the leverage GRVT applies to each traded instrument (set in the UI or by an earlier run)."""
         for setting in await self.account.initial_leverages():
             trading_pair = await self._trading_pair_for_symbol(setting.instrument)
-            if trading_pair in self._trading_pairs:
+            if trading_pair in self._trading_pairs and trading_pair not in self._leverage_set_here:
                 self._perpetual_trading.set_leverage(trading_pair, int(setting.leverage))
 
     # Funding

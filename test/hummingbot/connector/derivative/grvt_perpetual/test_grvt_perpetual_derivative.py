@@ -19,7 +19,12 @@ from hummingbot.connector.derivative.grvt_perpetual import (
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import GrvtSession
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_derivative import GrvtPerpetualDerivative
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import CircuitBreaker
-from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import GrvtInstrument, GrvtOrderState, load
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import (
+    GrvtInitialLeverage,
+    GrvtInstrument,
+    GrvtOrderState,
+    load,
+)
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_state_machine import (
     GrvtOrderStateMachine,
     hummingbot_order_state,
@@ -1557,6 +1562,25 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
 
         self.assertEqual(12, self.exchange.get_leverage(self.trading_pair))
         self.assertTrue(self.is_logged_containing("WARNING", "Skipping an unreadable GRVT record"))
+
+    async def test_leverage_read_back_at_start_never_undoes_a_strategys_leverage(self):
+        answer = asyncio.Event()
+
+        async def initial_leverages():  # answered after the strategy set its leverage
+            await answer.wait()
+            return [GrvtInitialLeverage(instrument=self.instrument, leverage=Decimal("3"))]
+
+        self.exchange.account.initial_leverages = initial_leverages
+        self.exchange.account.set_initial_leverage = AsyncMock(return_value=True)
+        read_back = asyncio.ensure_future(self.exchange._sync_initial_leverage())
+        self.exchange.set_leverage(self.trading_pair, 7)
+        deadline = asyncio.get_running_loop().time() + 10
+        while self.exchange.get_leverage(self.trading_pair) != 7 and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.01)
+        answer.set()
+        await asyncio.wait_for(read_back, 10)
+
+        self.assertEqual(7, self.exchange.get_leverage(self.trading_pair))
 
     def test_position_mode_change_events_fire_once(self):
         self.exchange.set_position_mode(PositionMode.ONEWAY)
