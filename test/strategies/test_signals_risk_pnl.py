@@ -165,8 +165,8 @@ def test_latency_uses_the_connector_stage_times_when_it_has_them():
 
 
 def test_percentiles():
-    stats = percentiles(range(1, 101))
-    assert (stats["count"], stats["p50"], stats["p90"], stats["p99"], stats["max"]) == (100, 51, 91, 100, 100)
+    stats = percentiles(range(1, 101))  # nearest rank: p99 of 100 samples is the 99th
+    assert (stats["count"], stats["p50"], stats["p90"], stats["p99"], stats["max"]) == (100, 50, 90, 99, 100)
     assert percentiles([]) == {"count": 0}
 
 
