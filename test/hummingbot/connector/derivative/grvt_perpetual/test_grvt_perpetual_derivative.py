@@ -971,7 +971,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.configure_successful_cancelation_response(None, mock_api, callback=guard_cancel)
         order_id = await self.place(mock_api, status=200, response={})
         await asyncio.wait_for(cancelled.wait(), 10)
-        await asyncio.sleep(0.1)
+        await self.lookup_concluded(order_id)
 
         order = self.exchange.in_flight_orders[order_id]
         self.assertEqual([], self.order_failure_logger.event_log)
@@ -996,11 +996,20 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.configure_erroneous_cancelation_response(None, mock_api, callback=guard_cancel)
         order_id = await self.place(mock_api, status=200, response={})
         await asyncio.wait_for(cancelled.wait(), 10)
-        await asyncio.sleep(0.1)
+        await self.lookup_concluded(order_id)
 
         # the order rests on GRVT: it must stay tracked as open, not be failed (and left resting untracked)
         self.assertEqual([], self.order_failure_logger.event_log)
         self.assertTrue(self.exchange.in_flight_orders[order_id].is_open)
+
+    async def lookup_concluded(self, order_id: str):
+        """Waits until the lifecycle stops looking up an order whose create outcome was unknown, then lets the
+        tracker apply the updates that decision queued (they need loop turns, not time)."""
+        deadline = asyncio.get_running_loop().time() + 10
+        while order_id in self.exchange.order_lifecycle._uncertain and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.01)
+        for _ in range(10):
+            await asyncio.sleep(0)
 
     async def order_failure_received(self, order_id: str):
         while not any(event.order_id == order_id for event in self.order_failure_logger.event_log):
