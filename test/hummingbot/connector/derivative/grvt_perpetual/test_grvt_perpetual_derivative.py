@@ -1004,11 +1004,17 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
 
     async def lookup_concluded(self, order_id: str):
         """Waits until the lifecycle stops looking up an order whose create outcome was unknown, then lets the
-        tracker apply the updates that decision queued (they need loop turns, not time)."""
+        tracker apply the updates that decision queued."""
         deadline = asyncio.get_running_loop().time() + 10
         while order_id in self.exchange.order_lifecycle._uncertain and asyncio.get_running_loop().time() < deadline:
             await asyncio.sleep(0.01)
-        for _ in range(10):
+        await self.loop_turns()
+
+    @staticmethod
+    async def loop_turns(turns: int = 10):
+        """Lets callbacks already scheduled run (the tracker applies updates in tasks of their own): a count of loop
+        turns, not an amount of time."""
+        for _ in range(turns):
             await asyncio.sleep(0)
 
     async def order_failure_received(self, order_id: str):
@@ -1318,13 +1324,16 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.configure_post(mock_api, self.order_status_url, {"result": self.order_json_for(order, "OPEN")})
 
         await self.exchange._update_lost_orders()
-        await asyncio.sleep(0.05)
+        await self.loop_turns()
 
         # GRVT holds it open: released now, it would rest untracked and its fills would be dropped
         self.assertIn(order.client_order_id, self.exchange._order_tracker.lost_orders)
         self.configure_post(mock_api, self.order_status_url, {"result": self.order_json_for(order, "CANCELLED")})
         await self.exchange._update_lost_orders()
-        await asyncio.sleep(0.05)
+        deadline = asyncio.get_running_loop().time() + 10
+        while order.client_order_id in self.exchange._order_tracker.lost_orders and \
+                asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.01)
         self.assertNotIn(order.client_order_id, self.exchange._order_tracker.lost_orders)
 
     @aioresponses()
@@ -2027,11 +2036,10 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         await self.exchange._reconcile()  # looks the missing order up
         self.exchange.batch_order_create([self.limit_order()])
         await asyncio.wait_for(requested.wait(), 10)
-        await asyncio.sleep(0.05)
+        await self.loop_turns()
 
         await self.exchange.stop_network()
 
-        await asyncio.sleep(0.05)
         self.assertEqual([], [name for task in asyncio.all_tasks() if not task.done()
                               for name in self.awaiting(task.get_coro()) if name in ("_verify", "_send_pending_bulk")])
 
