@@ -12,7 +12,7 @@ Behaviour worth knowing:
 """
 import asyncio
 from decimal import Decimal
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Set, Tuple, Union
 
 import msgspec
 
@@ -150,7 +150,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         self._state_machine = GrvtOrderStateMachine()
         self.order_metrics = GrvtOrderMetrics()  # latency percentiles and error counters (GrvtOrderMetrics.summary)
         self._startup_task: Optional[asyncio.Task] = None
-        self._leverage_set_here: set = set()  # pairs a strategy set the leverage of
+        self._leverage_set_here: Set[str] = set()  # pairs a strategy set the leverage of
         super().__init__(balance_asset_limit=balance_asset_limit, rate_limits_share_pct=rate_limits_share_pct)
         # GRVT's account summary and the fill-triggered refresh keep balances current: no spot-style in-flight
         # accounting (which would show a negative base-asset balance on a short position).

@@ -430,8 +430,9 @@ class GrvtOrderLifecycle:
                 self.on_create_failed(order, GrvtPerpetualAPIError(
                     code=None, message="bulk answer does not list the order", path="bulk_orders"))
             elif answer.state is not None and answer.state.status is GrvtOrderStatus.REJECTED:
-                self.circuit.record_success()
-                self.fail(order, GrvtOrderRejectedError(answer.state.reject_reason))
+                rejection = GrvtOrderRejectedError(answer.state.reject_reason)
+                self.on_create_failed(order, rejection)  # as a single create refused by GRVT: settles a probe
+                self.fail(order, rejection)
             else:
                 self.on_create_acknowledged(order, answer.order_id)
 
