@@ -293,3 +293,18 @@ async def test_a_one_sided_book_counts_as_no_book_for_the_stale_book_trigger(clo
     await step(controller, clock, 3.0)
     assert "stale book" in controller.to_format_status()[0]
     assert set(connector.cancelled) == {order.client_order_id for order in connector.placed}
+
+
+async def test_a_rejected_quote_is_placed_again_only_after_the_refresh_time(clock):
+    """As pure_market_making, which creates orders once per order_refresh_time: a quote GRVT keeps refusing (a price
+    out of its band, say) is not resent on every tick."""
+    connector = FakeConnector()
+    controller = make_controller(connector, clock, order_refresh_time=2)
+    await step(controller, clock)
+    bid = connector.open_orders(TradeType.BUY)[0]
+    connector.fail(bid.client_order_id, "price out of band")
+    for _ in range(10):
+        await step(controller, clock, 0.1)
+    assert connector.open_orders(TradeType.BUY) == [] and len(connector.placed) == 2
+    await step(controller, clock, 1.1)
+    assert len(connector.open_orders(TradeType.BUY)) == 1 and len(connector.placed) == 3
