@@ -179,11 +179,11 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
 
     # ------------------------------------------------------------------------------------------------ start
     def _observe_book(self, connector: Any) -> bool:
-        try:
+        try:  # Hummingbot's order book raises for an empty side: no usable book, as when it is missing
             book = connector.get_order_book(self.config.trading_pair)
+            bid, ask = book.get_price(False), book.get_price(True)
         except Exception:
             return False
-        bid, ask = book.get_price(False), book.get_price(True)
         if not (bid == bid and ask == ask) or bid <= 0 or ask <= 0:
             return False
         uid = (book.snapshot_uid, book.last_diff_uid)

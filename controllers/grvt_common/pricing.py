@@ -215,14 +215,14 @@ def time_left_fraction(timeframe: str, now: datetime, start: Optional[str] = Non
     if timeframe == "infinite":
         return ONE
     if timeframe == "from_date_to_date":
-        start_dt, end_dt = datetime.fromisoformat(start), datetime.fromisoformat(end)
+        start_dt, end_dt = _window_bound(timeframe, "start_time", start), _window_bound(timeframe, "end_time", end)
         if end_dt <= start_dt:
             raise ValueError(f"the window's end {end} must be after its start {start}")
         if not start_dt <= now <= end_dt:
             return None
         return Decimal(str((end_dt - now).total_seconds() / (end_dt - start_dt).total_seconds()))
     if timeframe == "daily_between_times":
-        start_t, end_t = time.fromisoformat(start), time.fromisoformat(end)
+        start_t, end_t = _window_bound(timeframe, "start_time", start), _window_bound(timeframe, "end_time", end)
         day_start = datetime.combine(now.date(), start_t)
         day_end = datetime.combine(now.date(), end_t)
         if end_t <= start_t:  # over midnight
@@ -234,3 +234,12 @@ def time_left_fraction(timeframe: str, now: datetime, start: Optional[str] = Non
             return None
         return Decimal(str((day_end - now).total_seconds() / (day_end - day_start).total_seconds()))
     raise ValueError(f"execution timeframe must be one of {', '.join(TIMEFRAMES)}, got {timeframe!r}")
+
+
+def _window_bound(timeframe: str, field: str, value: str):
+    """A window bound parsed for ``timeframe``; a ValueError names the config field."""
+    dated = timeframe == "from_date_to_date"
+    try:
+        return datetime.fromisoformat(value) if dated else time.fromisoformat(value)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{field} {value!r} is not a {'YYYY-MM-DD ' if dated else ''}HH:MM:SS time ({error})")

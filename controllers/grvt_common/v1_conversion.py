@@ -221,7 +221,12 @@ class _Converter:
     def order_levels_mode(self, mode: Any):
         if isinstance(mode, dict) and mode.get("order_levels") is not None:
             self.out["order_levels"] = _number(mode["order_levels"], int)
-            self.out["level_distances"] = _number(mode.get("level_distances", 0), Decimal)
+            # V1 steps its levels by level_distances % of half the optimal spread; ours are % of the whole spread.
+            distances = _number(mode.get("level_distances", 0), Decimal)
+            self.out["level_distances"] = distances / 2
+            if distances:
+                self.change("level_distances", f"{distances} % of half the optimal spread (V1's step) is "
+                                               f"{distances / 2} % of the whole spread, the market maker's unit")
         elif mode == "multi_order_level":
             self.out["order_levels"] = 2
         else:

@@ -174,6 +174,7 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
         self._last_cancel_sweep = 0.0
         self._position = ZERO
         self._last_fill_time = 0.0
+        self._failed_at: Dict[Tuple[TradeType, int], float] = {}  # when a quote of this side and level last failed
         self._book_uid = None
         self._book_moved_now = False
         self._book_seen_at: Optional[float] = None  # perf_counter when the current book state was first seen
@@ -238,12 +239,12 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
 
     # ------------------------------------------------------------------------------------------------ market data
     def _observe_book(self, connector: Any) -> bool:
-        try:
+        try:  # Hummingbot's order book raises for an empty side: no usable book, as when it is missing
             book = connector.get_order_book(self.config.trading_pair)
+            bid, ask = book.get_price(False), book.get_price(True)
         except Exception:
             return False
-        bid, ask = book.get_price(False), book.get_price(True)
-        if not (bid == bid and ask == ask) or bid <= 0 or ask <= 0:  # NaN on an empty side
+        if not (bid == bid and ask == ask) or bid <= 0 or ask <= 0:
             return False
         uid = (book.snapshot_uid, book.last_diff_uid)
         self._book_moved_now = uid != self._book_uid
@@ -418,7 +419,10 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
         self._cancel_quotes(to_cancel, now)
         if now < self._last_fill_time + config.filled_order_delay:
             return
-        wanted = [target for key, target in targets.items() if key not in covered]
+        # A refused quote waits the refresh time, as pure_market_making's next creation does, instead of going out
+        # again on every tick.
+        wanted = [target for key, target in targets.items() if key not in covered
+                  and now - self._failed_at.get(key, float("-inf")) >= config.order_refresh_time]
         requests = self._within_limits(wanted)
         if not requests:
             return
@@ -573,6 +577,7 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
         if quote is None:
             return
         self.latency.forget(event.order_id)
+        self._failed_at[quote.key] = time.time()
         self.kill_switch.record_order_outcome(True)
         self.logger().warning(f"Quote {quote.side.name} L{quote.level} {quote.amount} @ {quote.price} failed: "
                               f"{event.error_message or event.error_type}")

@@ -44,9 +44,12 @@ class FakeBook:
         self.listeners: Dict[Any, List[Any]] = {}
 
     def get_price(self, is_buy: bool) -> float:
-        return self.ask if is_buy else self.bid
+        price = self.ask if is_buy else self.bid
+        if price is None:  # as Hummingbot's OrderBook on an empty side
+            raise EnvironmentError("Order book is empty - no price quote is possible.")
+        return price
 
-    def move(self, bid: float, ask: float):
+    def move(self, bid: Optional[float], ask: Optional[float]):
         self.bid, self.ask = bid, ask
         self.last_diff_uid += 1
 

@@ -276,3 +276,16 @@ async def test_the_manual_kill_switch_keeps_the_position_even_with_flatten(clock
     clock.advance(5)
     await grid.control_task()
     assert [order for order in connector.placed if order.order_type is OrderType.MARKET] == []
+
+
+async def test_grid_stale_book_counts_while_the_book_is_one_sided(clock):
+    connector = FakeConnector(bid=89992.0, ask=89994.0)
+    grid, queue = make_grid(connector, kill_switch_stale_book_seconds=5)
+    await grid.control_task()
+    (first,) = sent(queue)
+    grid.executors_info = [executor_info(first.executor_config, done=False)]
+    connector.book.move(None, 89994.0)  # every bid gone: Hummingbot's book raises for the missing side
+    clock.advance(6)
+    await grid.control_task()
+    (stop,) = sent(queue)
+    assert isinstance(stop, StopExecutorAction) and "stale book" in grid.to_format_status()[0]

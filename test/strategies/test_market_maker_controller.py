@@ -281,3 +281,30 @@ async def test_a_target_inside_the_minimum_spread_is_not_placed_and_cancelled_ev
         connector.confirm_cancels()
     assert connector.cancel_calls == []
     assert [(order.side, order.price) for order in connector.placed] == [(TradeType.BUY, D("89928.0"))]
+
+
+async def test_a_one_sided_book_counts_as_no_book_for_the_stale_book_trigger(clock):
+    connector = BatchingFakeConnector()
+    controller = make_controller(connector, clock, kill_switch_stale_book_seconds=5)
+    await step(controller, clock)
+    connector.book.move(89990.0, None)  # every ask gone: Hummingbot's book raises for the missing side
+    await step(controller, clock, 3.0)
+    assert "quoting" in controller.to_format_status()[0]
+    await step(controller, clock, 3.0)
+    assert "stale book" in controller.to_format_status()[0]
+    assert set(connector.cancelled) == {order.client_order_id for order in connector.placed}
+
+
+async def test_a_rejected_quote_is_placed_again_only_after_the_refresh_time(clock):
+    """As pure_market_making, which creates orders once per order_refresh_time: a quote GRVT keeps refusing (a price
+    out of its band, say) is not resent on every tick."""
+    connector = FakeConnector()
+    controller = make_controller(connector, clock, order_refresh_time=2)
+    await step(controller, clock)
+    bid = connector.open_orders(TradeType.BUY)[0]
+    connector.fail(bid.client_order_id, "price out of band")
+    for _ in range(10):
+        await step(controller, clock, 0.1)
+    assert connector.open_orders(TradeType.BUY) == [] and len(connector.placed) == 2
+    await step(controller, clock, 1.1)
+    assert len(connector.open_orders(TradeType.BUY)) == 1 and len(connector.placed) == 3

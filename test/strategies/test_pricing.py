@@ -164,3 +164,15 @@ def test_refresh_tolerance_is_a_percentage_of_the_order_price():
     assert pricing.exceeds_tolerance(D(100), D("100.06"), D("0.05"))
     assert pricing.exceeds_tolerance(D(100), D("100.000001"), D(0))
     assert not pricing.exceeds_tolerance(D(100), D(100), D(0))
+
+
+@pytest.mark.parametrize("timeframe, start, end, named", [
+    ("daily_between_times", "25:00:00", "10:00:00", "start_time '25:00:00'"),
+    ("daily_between_times", "09:00:00", "noon", "end_time 'noon'"),
+    ("from_date_to_date", "tomorrow", "2026-01-05 00:00:00", "start_time 'tomorrow'"),
+])
+def test_a_window_bound_that_is_not_a_time_is_refused_naming_the_field(timeframe, start, end, named):
+    from controllers.market_making.grvt_market_maker import GrvtMarketMakerConfig
+    with pytest.raises(ValueError, match=named):
+        GrvtMarketMakerConfig(id="mm", connector_name="grvt_perpetual_testnet", trading_pair="BTC-USDT",
+                              pricing_mode="avellaneda", execution_timeframe=timeframe, start_time=start, end_time=end)

@@ -119,7 +119,9 @@ def test_avellaneda_carries_its_parameters_over():
     assert (config.risk_factor, config.order_amount_shape_factor, config.min_spread) == \
         (Decimal("0.5"), Decimal("0.3"), Decimal("0.01"))
     assert (config.volatility_buffer_size, config.trading_intensity_buffer_size) == (120, 90)
-    assert (config.order_levels, config.level_distances) == (3, Decimal(25))
+    # V1 levels step by 25 % of half the optimal spread: 12.5 % of the whole spread
+    assert (config.order_levels, config.level_distances) == (3, Decimal("12.5"))
+    assert "of half the optimal spread" in dict(conversion.changed)["level_distances"]
     # YAML reads an unquoted 16:00:00 as 57600 seconds; 09:30:00 stays text
     assert (config.execution_timeframe, config.start_time, config.end_time) == \
         ("daily_between_times", "09:30:00", "16:00:00")
