@@ -129,8 +129,8 @@ class TickerFeed(Feed):
 
     def snapshots(self, hub):
         payload = self._build(hub, hub.exchange.now_ns())
-        if self.delta and not self.last:
-            self.last = payload
+        if self.delta:  # earlier subscribers catch up first: the next delta must suit every subscriber's view
+            self._publish_changes(payload)
         return [payload]
 
     def on_timer(self, hub, now_ns):
@@ -138,13 +138,16 @@ class TickerFeed(Feed):
             return
         self.next_due_ns = now_ns + (self.spec.rate_ms or RAW_DELTA_INTERVAL_MS) * NS_PER_MS
         payload = self._build(hub, now_ns)
-        if not self.delta:
+        if self.delta:
+            self._publish_changes(payload)
+        else:
             self.publish(payload)
-            return
+
+    def _publish_changes(self, payload: Dict[str, object]) -> None:
         changed = {key: value for key, value in payload.items()
                    if key not in ("event_time", "instrument") and self.last.get(key) != value}
         self.last = payload
-        if changed:
+        if changed and self.subscribers:
             changed["event_time"] = payload["event_time"]
             changed["instrument"] = payload["instrument"]
             self.publish(changed)
@@ -263,8 +266,9 @@ class StreamHub:
 
     def subscribe(self, connection, feed: Feed) -> List[str]:
         """Adds the connection; returns the snapshot messages it must receive after the subscribe answer."""
+        snapshots = [feed.snapshot(payload) for payload in feed.snapshots(self)]
         feed.subscribers.add(connection)
-        return [feed.snapshot(payload) for payload in feed.snapshots(self)]
+        return snapshots
 
     def unsubscribe(self, connection, feed: Feed) -> None:
         feed.subscribers.discard(connection)

@@ -1,14 +1,19 @@
 """A client that applies v1.book.d snapshot + deltas by sequence number ends with exactly the engine's book,
-while random orders, cancels and trades churn it."""
+while random orders, cancels and trades churn it; a v1.mini.d subscriber, however late it joins, with its values."""
 import asyncio
+import json
 import random
 from decimal import Decimal
 
 import pytest
 
+from grvt_sandbox.clock import Clock
+from grvt_sandbox.config import SandboxConfig
+from grvt_sandbox.engine import Exchange
+from grvt_sandbox.gateway import encoding
+from grvt_sandbox.gateway.streams import StreamHub
 from test.grvt_sandbox.sandbox_helpers import BTC
 
-pytestmark = pytest.mark.asyncio
 D = Decimal
 
 
@@ -20,6 +25,7 @@ def apply(levels: dict, updates: list) -> None:
             levels[level["price"]] = (level["size"], level["num_orders"])
 
 
+@pytest.mark.asyncio
 async def test_snapshot_plus_deltas_rebuild_the_book(sandbox, client):
     exchange = sandbox.exchange
     for account in ("1", "2", "3"):
@@ -73,3 +79,35 @@ async def test_snapshot_plus_deltas_rebuild_the_book(sandbox, client):
     assert as_decimals(asks) == {price: (size, count) for price, size, count in snapshot.asks}
     assert bids and asks and max(as_decimals(bids)) < min(as_decimals(asks))
     await ws.close()
+
+
+class FeedRecorder:
+    """A subscriber of a hub feed without a socket: keeps every message it is sent."""
+
+    def __init__(self):
+        self.messages = []
+
+    def send_text(self, text: str) -> None:
+        self.messages.append(json.loads(text))
+
+
+def test_a_late_subscriber_of_a_delta_ticker_ends_with_the_current_values():
+    exchange = Exchange(SandboxConfig(accounts=[]), Clock())
+    exchange.add_account("1", check_margin=False)
+    hub = StreamHub(exchange)
+    feed = hub.feed_for(hub.parse("v1.mini.d", f"{BTC}@500", None))
+    first, late = FeedRecorder(), FeedRecorder()
+    views = {first: {}, late: {}}
+    for payload in hub.subscribe(first, feed):
+        views[first].update(json.loads(payload)["feed"])
+    bid = exchange.submit_internal_order("1", BTC, True, D("1"), D("89000"))  # not published yet
+    for payload in hub.subscribe(late, feed):
+        views[late].update(json.loads(payload)["feed"])
+    exchange.cancel_internal("1", order_id=bid.order_id)  # the bid is gone again before the next publish
+    feed.on_timer(hub, exchange.now_ns())
+    current = encoding.mini_ticker_json(exchange, BTC, exchange.now_ns())
+    for recorder, view in views.items():
+        for message in recorder.messages:
+            view.update(message["feed"])
+        assert {key: view[key] for key in current if key != "event_time"} == {
+            key: value for key, value in current.items() if key != "event_time"}
