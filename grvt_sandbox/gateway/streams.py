@@ -174,16 +174,21 @@ class CandleFeed(Feed):
         return [encoding.candle_json(candle, self.width, self.spec.instrument) for candle in candles]
 
     def snapshots(self, hub):
-        return list(reversed(self._candles(hub, 5)))
+        candles = self._candles(hub, 5)
+        self._publish_if_changed(candles[:1])  # earlier subscribers catch up first, as in TickerFeed
+        return list(reversed(candles))
 
     def on_timer(self, hub, now_ns):
         if now_ns < self.next_due_ns:
             return
         self.next_due_ns = now_ns + CANDLE_PUBLISH_INTERVAL_MS * NS_PER_MS
-        latest = self._candles(hub, 1)
+        self._publish_if_changed(self._candles(hub, 1))
+
+    def _publish_if_changed(self, latest: List[dict]) -> None:
         if latest and latest[0] != self.last_published:
             self.last_published = latest[0]
-            self.publish(latest[0])
+            if self.subscribers:
+                self.publish(latest[0])
 
 
 class PositionFeed(Feed):

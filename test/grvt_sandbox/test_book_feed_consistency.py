@@ -111,3 +111,28 @@ def test_a_late_subscriber_of_a_delta_ticker_ends_with_the_current_values():
             view.update(message["feed"])
         assert {key: view[key] for key in current if key != "event_time"} == {
             key: value for key, value in current.items() if key != "event_time"}
+
+
+def test_a_late_subscriber_of_a_candle_stream_ends_with_the_current_candle():
+    clock = Clock()
+    clock.advance(61 - clock.now_ns() % 60_000_000_000 / 1e9)  # one second into a minute: a single candle
+    exchange = Exchange(SandboxConfig(accounts=[]), clock)
+    hub = StreamHub(exchange)
+    feed = hub.feed_for(hub.parse("v1.candle", f"{BTC}@CI_1_M-MARK", None))
+    first, late = FeedRecorder(), FeedRecorder()
+    views = {first: {}, late: {}}
+    exchange.set_index_price(BTC, D("90100"))
+    exchange.set_index_price(BTC, D("90000"))
+    for payload in hub.subscribe(first, feed):
+        views[first][json.loads(payload)["feed"]["open_time"]] = json.loads(payload)["feed"]
+    feed.on_timer(hub, exchange.now_ns())
+    exchange.set_index_price(BTC, D("90050"))  # not published yet
+    for payload in hub.subscribe(late, feed):
+        views[late][json.loads(payload)["feed"]["open_time"]] = json.loads(payload)["feed"]
+    exchange.set_index_price(BTC, D("90000"))  # back where it was last published
+    feed.on_timer(hub, exchange.now_ns() + 1_000_000_000)
+    current = encoding.candle_json(exchange.markets[BTC].candles["MARK"].minutes[-1], 60_000_000_000, BTC)
+    for recorder, view in views.items():
+        for message in recorder.messages:
+            view[message["feed"]["open_time"]] = message["feed"]
+        assert view[current["open_time"]] == current
