@@ -175,20 +175,25 @@ class CandleFeed(Feed):
 
     def snapshots(self, hub):
         candles = self._candles(hub, 5)
-        self._publish_if_changed(candles[:1])  # earlier subscribers catch up first, as in TickerFeed
+        self._publish_changes(candles[:2])  # earlier subscribers catch up first, as in TickerFeed
         return list(reversed(candles))
 
     def on_timer(self, hub, now_ns):
         if now_ns < self.next_due_ns:
             return
         self.next_due_ns = now_ns + CANDLE_PUBLISH_INTERVAL_MS * NS_PER_MS
-        self._publish_if_changed(self._candles(hub, 1))
+        self._publish_changes(self._candles(hub, 2))
 
-    def _publish_if_changed(self, latest: List[dict]) -> None:
-        if latest and latest[0] != self.last_published:
-            self.last_published = latest[0]
+    def _publish_changes(self, latest: List[dict]) -> None:
+        """Publishes the newest candles (newest first) that changed since the last publish, oldest first: a
+        candle's last update before the next one opens is part of its history too."""
+        for candle in reversed(latest):
+            last = self.last_published
+            if last is not None and (int(candle["open_time"]) < int(last["open_time"]) or candle == last):
+                continue
+            self.last_published = candle
             if self.subscribers:
-                self.publish(latest[0])
+                self.publish(candle)
 
 
 class PositionFeed(Feed):

@@ -136,3 +136,26 @@ def test_a_late_subscriber_of_a_candle_stream_ends_with_the_current_candle():
         for message in recorder.messages:
             view[message["feed"]["open_time"]] = message["feed"]
         assert view[current["open_time"]] == current
+
+
+def test_a_candle_stream_sends_the_last_update_of_a_candle_before_the_next_candle():
+    clock = Clock()
+    clock.advance(61 - clock.now_ns() % 60_000_000_000 / 1e9)  # one second into a minute
+    exchange = Exchange(SandboxConfig(accounts=[]), clock)
+    hub = StreamHub(exchange)
+    feed = hub.feed_for(hub.parse("v1.candle", f"{BTC}@CI_1_M-MARK", None))
+    subscriber, view = FeedRecorder(), {}
+    exchange.set_index_price(BTC, D("90000"))
+    for payload in hub.subscribe(subscriber, feed):
+        view[json.loads(payload)["feed"]["open_time"]] = json.loads(payload)["feed"]
+    feed.on_timer(hub, exchange.now_ns())
+    exchange.set_index_price(BTC, D("90100"))  # the minute's last move, not published before the minute ends
+    clock.advance(60)
+    exchange.set_index_price(BTC, D("90200"))
+    feed.on_timer(hub, exchange.now_ns())
+    for message in subscriber.messages:
+        view[message["feed"]["open_time"]] = message["feed"]
+    minutes = exchange.markets[BTC].candles["MARK"].minutes
+    assert len(minutes) == 2
+    for candle in minutes:
+        assert view[str(candle.open_time)] == encoding.candle_json(candle, 60_000_000_000, BTC)
