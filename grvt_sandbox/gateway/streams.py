@@ -33,7 +33,8 @@ class Feed:
         self.sequence_number = 0
         self.subscribers: Set = set()
         self.stalled_until_ns = 0
-        self.stalled: List[str] = []
+        self.stalled: List[Tuple[int, str]] = []  # (sequence number, message) held back by a stall
+        self.joined_during_stall: Dict[object, int] = {}  # subscriber -> the sequence number it joined after
         self.pending_gap = 0
         self.next_due_ns = 0
 
@@ -48,7 +49,7 @@ class Feed:
         self.sequence_number += 1
         text = self.envelope(payload, self.sequence_number, self.sequence_number - 1)
         if self.stalled_until_ns:
-            self.stalled.append(text)
+            self.stalled.append((self.sequence_number, text))
             return
         for subscriber in tuple(self.subscribers):
             subscriber.send_text(text)
@@ -60,9 +61,11 @@ class Feed:
         if self.stalled_until_ns and now_ns >= self.stalled_until_ns:
             self.stalled_until_ns = 0
             held, self.stalled = self.stalled, []
-            for text in held:
+            joined, self.joined_during_stall = self.joined_during_stall, {}
+            for sequence_number, text in held:
                 for subscriber in tuple(self.subscribers):
-                    subscriber.send_text(text)
+                    if joined.get(subscriber, -1) < sequence_number:  # a later subscriber has it in its snapshot
+                        subscriber.send_text(text)
 
     def snapshots(self, hub: "StreamHub") -> List[dict]:
         """Payloads a new subscriber receives first (sequence number 0)."""
@@ -278,6 +281,8 @@ class StreamHub:
         """Adds the connection; returns the snapshot messages it must receive after the subscribe answer."""
         snapshots = [feed.snapshot(payload) for payload in feed.snapshots(self)]
         feed.subscribers.add(connection)
+        if feed.stalled_until_ns:
+            feed.joined_during_stall[connection] = feed.sequence_number
         return snapshots
 
     def unsubscribe(self, connection, feed: Feed) -> None:

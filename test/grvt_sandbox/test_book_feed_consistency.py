@@ -159,3 +159,20 @@ def test_a_candle_stream_sends_the_last_update_of_a_candle_before_the_next_candl
     assert len(minutes) == 2
     for candle in minutes:
         assert view[str(candle.open_time)] == encoding.candle_json(candle, 60_000_000_000, BTC)
+
+
+def test_a_stalled_feed_delivers_held_messages_only_to_subscribers_that_were_there_before_them():
+    exchange = Exchange(SandboxConfig(accounts=[]), Clock())
+    exchange.add_account("1", check_margin=False)
+    hub = StreamHub(exchange)
+    feed = hub.feed_for(hub.parse("v1.book.d", f"{BTC}@50", None))
+    first, late = FeedRecorder(), FeedRecorder()
+    hub.subscribe(first, feed)
+    feed.stalled_until_ns = exchange.now_ns() + 1_000_000_000  # what faults.stall_stream sets
+    exchange.submit_internal_order("1", BTC, True, D("1"), D("89000"))
+    feed.on_timer(hub, exchange.now_ns())  # held back
+    hub.subscribe(late, feed)  # its snapshot has the bid; its first sequence number is the next one
+    late_first_sequence_number = feed.sequence_number + 1
+    feed.release_if_due(exchange.now_ns() + 2_000_000_000)
+    assert [message["sequence_number"] for message in first.messages] == ["1"]
+    assert all(int(message["sequence_number"]) >= late_first_sequence_number for message in late.messages)
