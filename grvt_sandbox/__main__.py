@@ -107,9 +107,13 @@ def parse_schedule(entries: List[str]) -> List[Tuple[str, float]]:
     schedule = []
     for text in entries:
         name, _, seconds = text.partition(":")
-        if name not in SCHEDULABLE_FAULTS or not seconds:
-            raise SystemExit(f"--every {text!r}: expected one of {SCHEDULABLE_FAULTS} and :SECONDS")
-        schedule.append((name, float(seconds)))
+        try:
+            period = float(seconds)
+        except ValueError:
+            period = 0.0
+        if name not in SCHEDULABLE_FAULTS or not period > 0:
+            raise SystemExit(f"--every {text!r}: expected one of {SCHEDULABLE_FAULTS} and :SECONDS (positive)")
+        schedule.append((name, period))
     return schedule
 
 

@@ -30,8 +30,8 @@ class Position:
         size = self.size
         realized = ZERO
         if size == 0 or (size > 0) == is_buy:
-            if size == 0:  # a new position: no exits yet
-                self.exit_price = self.exit_size = ZERO
+            if size == 0:
+                self._start_new()
             new_size = size + signed
             self.entry_price = (self.entry_price * abs(size) + price * quantity) / abs(new_size)
             self.size = new_size
@@ -42,14 +42,19 @@ class Position:
         self.exit_price = (self.exit_price * self.exit_size + price * closing) / exit_size
         self.exit_size = exit_size
         new_size = size + signed
+        self.realized_pnl += realized
         if new_size == 0:
             self.entry_price = ZERO
         elif (new_size > 0) != (size > 0):  # flipped: the remainder opens at the fill price, a new position
             self.entry_price = price
-            self.exit_price = self.exit_size = ZERO
+            self._start_new()
         self.size = new_size
-        self.realized_pnl += realized
         return realized
+
+    def _start_new(self) -> None:
+        """A new position has none of the exits, PnL, fees and funding of the one it replaces."""
+        self.exit_price = self.exit_size = self.realized_pnl = self.cumulative_fee = ZERO
+        self.cumulative_funding_paid = ZERO
 
     def unrealized_pnl(self, mark_price: Decimal) -> Decimal:
         return (mark_price - self.entry_price) * self.size if self.size else ZERO

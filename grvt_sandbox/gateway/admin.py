@@ -77,7 +77,7 @@ class AdminGateway:
             raise GrvtApiError(3000)
         depth = request.query.get("depth")
         book = self.exchange.books[instrument.name]
-        result = encoding.book_json(book, int(depth) if depth and depth.isdigit() else None, self.exchange.now_ns())
+        result = encoding.book_json(book, int(depth) if depth and depth.isdecimal() else None, self.exchange.now_ns())
         market = self.exchange.markets[instrument.name]
         result.update(index_price=format_decimal(market.index_price), mark_price=format_decimal(market.mark_price))
         return json_response(result)
@@ -96,7 +96,7 @@ class AdminGateway:
     async def add_account(self, request: web.Request) -> web.Response:
         body = await read_json_body(request)
         sub_account_id = body.get("sub_account_id")
-        if not isinstance(sub_account_id, str) or not sub_account_id.isdigit():
+        if not isinstance(sub_account_id, str) or not sub_account_id.isdecimal():
             raise GrvtApiError(3020)
         signers = body.get("signers") or []
         if not isinstance(signers, list) or not all(isinstance(s, str) for s in signers):

@@ -109,7 +109,7 @@ class MarketDataService:
             raise GrvtApiError(3041)
         limit = page_limit(body.get("limit"))
         cursor_text = optional_str(body, "cursor")
-        if cursor_text is not None and not cursor_text.isdigit():
+        if cursor_text is not None and not cursor_text.isdecimal():
             raise GrvtApiError(1003, "cursor is invalid")
         candles, cursor = self.exchange.markets[instrument.name].candles[candle_type].aggregate(
             interval, optional_time(body, "start_time"), optional_time(body, "end_time"), limit,

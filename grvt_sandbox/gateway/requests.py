@@ -38,7 +38,7 @@ def optional_uint(body: dict, key: str, code: int = 1003, maximum: int = UINT64_
         raise GrvtApiError(code, f"{key} must be an integer")
     if isinstance(value, int):
         number = value
-    elif isinstance(value, str) and value.isdigit():
+    elif isinstance(value, str) and value.isdecimal():
         number = int(value)
     else:
         raise GrvtApiError(code, f"{key} must be an integer")
@@ -55,7 +55,7 @@ def optional_time(body: dict, key: str) -> Optional[int]:
         raise GrvtApiError(1003, f"{key} must be a timestamp")
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.lstrip("-").isdigit():
+    if isinstance(value, str) and value.lstrip("-").isdecimal():
         return int(value)
     raise GrvtApiError(1003, f"{key} must be a timestamp")
 
@@ -73,7 +73,7 @@ def sub_account_id_of(body: dict) -> str:
     value = body.get("sub_account_id")
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= UINT64_MAX:
         return str(value)
-    if isinstance(value, str) and value.isdigit() and int(value) <= UINT64_MAX:
+    if isinstance(value, str) and value.isdecimal() and int(value) <= UINT64_MAX:
         return str(int(value))
     raise GrvtApiError(3020 if value not in (None, "") else 1003, "sub_account_id must be a uint64")
 
@@ -85,7 +85,7 @@ def client_order_id_of(value: Any, missing_code: int = 2011) -> Optional[str]:
         return None
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
-    elif isinstance(value, str) and value.isdigit():
+    elif isinstance(value, str) and value.isdecimal():
         number = int(value)
     else:
         raise GrvtApiError(1003, "client_order_id must be a uint64")

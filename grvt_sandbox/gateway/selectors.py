@@ -38,7 +38,7 @@ class FeedSpec:
 
 
 def _int(text: str, code: int) -> int:
-    if not text.isdigit():
+    if not text.isdecimal():
         raise GrvtApiError(code)
     return int(text)
 
@@ -88,7 +88,7 @@ def parse_private_selector(stream: str, selector: str, instruments) -> FeedSpec:
     if "@" in selector:
         raise GrvtApiError(1102)
     sub_account_id, _, instrument = selector.partition("-")
-    if not sub_account_id.isdigit() or int(sub_account_id) >= 2 ** 64:
+    if not sub_account_id.isdecimal() or int(sub_account_id) >= 2 ** 64:
         raise GrvtApiError(3020)
     if instrument:
         if stream == "v1.cancel":

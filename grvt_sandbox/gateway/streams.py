@@ -33,7 +33,8 @@ class Feed:
         self.sequence_number = 0
         self.subscribers: Set = set()
         self.stalled_until_ns = 0
-        self.stalled: List[str] = []
+        self.stalled: List[Tuple[int, str]] = []  # (sequence number, message) held back by a stall
+        self.joined_during_stall: Dict[object, int] = {}  # subscriber -> the sequence number it joined after
         self.pending_gap = 0
         self.next_due_ns = 0
 
@@ -48,7 +49,7 @@ class Feed:
         self.sequence_number += 1
         text = self.envelope(payload, self.sequence_number, self.sequence_number - 1)
         if self.stalled_until_ns:
-            self.stalled.append(text)
+            self.stalled.append((self.sequence_number, text))
             return
         for subscriber in tuple(self.subscribers):
             subscriber.send_text(text)
@@ -60,9 +61,11 @@ class Feed:
         if self.stalled_until_ns and now_ns >= self.stalled_until_ns:
             self.stalled_until_ns = 0
             held, self.stalled = self.stalled, []
-            for text in held:
+            joined, self.joined_during_stall = self.joined_during_stall, {}
+            for sequence_number, text in held:
                 for subscriber in tuple(self.subscribers):
-                    subscriber.send_text(text)
+                    if joined.get(subscriber, -1) < sequence_number:  # a later subscriber has it in its snapshot
+                        subscriber.send_text(text)
 
     def snapshots(self, hub: "StreamHub") -> List[dict]:
         """Payloads a new subscriber receives first (sequence number 0)."""
@@ -129,8 +132,8 @@ class TickerFeed(Feed):
 
     def snapshots(self, hub):
         payload = self._build(hub, hub.exchange.now_ns())
-        if self.delta and not self.last:
-            self.last = payload
+        if self.delta:  # earlier subscribers catch up first: the next delta must suit every subscriber's view
+            self._publish_changes(payload)
         return [payload]
 
     def on_timer(self, hub, now_ns):
@@ -138,13 +141,16 @@ class TickerFeed(Feed):
             return
         self.next_due_ns = now_ns + (self.spec.rate_ms or RAW_DELTA_INTERVAL_MS) * NS_PER_MS
         payload = self._build(hub, now_ns)
-        if not self.delta:
+        if self.delta:
+            self._publish_changes(payload)
+        else:
             self.publish(payload)
-            return
+
+    def _publish_changes(self, payload: Dict[str, object]) -> None:
         changed = {key: value for key, value in payload.items()
                    if key not in ("event_time", "instrument") and self.last.get(key) != value}
         self.last = payload
-        if changed:
+        if changed and self.subscribers:
             changed["event_time"] = payload["event_time"]
             changed["instrument"] = payload["instrument"]
             self.publish(changed)
@@ -171,16 +177,26 @@ class CandleFeed(Feed):
         return [encoding.candle_json(candle, self.width, self.spec.instrument) for candle in candles]
 
     def snapshots(self, hub):
-        return list(reversed(self._candles(hub, 5)))
+        candles = self._candles(hub, 5)
+        self._publish_changes(candles[:2])  # earlier subscribers catch up first, as in TickerFeed
+        return list(reversed(candles))
 
     def on_timer(self, hub, now_ns):
         if now_ns < self.next_due_ns:
             return
         self.next_due_ns = now_ns + CANDLE_PUBLISH_INTERVAL_MS * NS_PER_MS
-        latest = self._candles(hub, 1)
-        if latest and latest[0] != self.last_published:
-            self.last_published = latest[0]
-            self.publish(latest[0])
+        self._publish_changes(self._candles(hub, 2))
+
+    def _publish_changes(self, latest: List[dict]) -> None:
+        """Publishes the newest candles (newest first) that changed since the last publish, oldest first: a
+        candle's last update before the next one opens is part of its history too."""
+        for candle in reversed(latest):
+            last = self.last_published
+            if last is not None and (int(candle["open_time"]) < int(last["open_time"]) or candle == last):
+                continue
+            self.last_published = candle
+            if self.subscribers:
+                self.publish(candle)
 
 
 class PositionFeed(Feed):
@@ -263,8 +279,11 @@ class StreamHub:
 
     def subscribe(self, connection, feed: Feed) -> List[str]:
         """Adds the connection; returns the snapshot messages it must receive after the subscribe answer."""
+        snapshots = [feed.snapshot(payload) for payload in feed.snapshots(self)]
         feed.subscribers.add(connection)
-        return [feed.snapshot(payload) for payload in feed.snapshots(self)]
+        if feed.stalled_until_ns:
+            feed.joined_during_stall[connection] = feed.sequence_number
+        return snapshots
 
     def unsubscribe(self, connection, feed: Feed) -> None:
         feed.subscribers.discard(connection)

@@ -121,15 +121,16 @@ class TradingService:
         if len(instruments) > 1:
             raise GrvtApiError(2234)
         ttl = optional_uint(body, "time_to_live_ms")
+        if not all(isinstance(order_id, str) for order_id in order_ids):
+            raise GrvtApiError(1003, "order_i_ds must be strings")
+        client_ids = [client_order_id_of(client_order_id) for client_order_id in client_ids]  # before cancelling any
         acks: List[dict] = []
         for order_id in order_ids:
-            if not isinstance(order_id, str):
-                raise GrvtApiError(1003, "order_i_ds must be strings")
             self.exchange.cancel_order(account.sub_account_id, order_id=order_id, reason=enums.CLIENT_REPLACE
                                        if orders else enums.CLIENT_CANCEL)
             acks.append({"ack": True})
         for client_order_id in client_ids:
-            self.exchange.cancel_order(account.sub_account_id, client_order_id=client_order_id_of(client_order_id),
+            self.exchange.cancel_order(account.sub_account_id, client_order_id=client_order_id,
                                        reason=enums.CLIENT_REPLACE if orders else enums.CLIENT_CANCEL,
                                        time_to_live_ms=ttl)
             acks.append({"ack": True})

@@ -23,7 +23,7 @@ def parse_int(value: Any, code: int = 1003) -> int:
         raise GrvtApiError(code)
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and value.strip().lstrip("-").isdecimal():
         return int(value)
     raise GrvtApiError(code)
 

@@ -76,8 +76,9 @@ def test_cli_request_fault_and_rate_limit_options():
 def test_fault_schedule_option():
     assert parse_schedule(["drop_sockets:30", "inject_sequence_gap:2.5"]) == [
         ("drop_sockets", 30.0), ("inject_sequence_gap", 2.5)]
-    with pytest.raises(SystemExit):
-        parse_schedule(["explode:3"])
+    for bad in ("explode:3", "drop_sockets:soon", "drop_sockets:0", "drop_sockets:-1", "drop_sockets:nan"):
+        with pytest.raises(SystemExit):  # a period of 0 would repeat the fault without pause, hogging the loop
+            parse_schedule([bad])
 
 
 @pytest.mark.asyncio

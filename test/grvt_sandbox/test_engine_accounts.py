@@ -64,6 +64,22 @@ def test_exit_price_is_the_average_exit_of_the_position():
     assert (position.size, position.entry_price, position.exit_price) == (D("1"), D("84"), D("0"))
 
 
+def test_a_new_position_starts_without_the_pnl_fees_and_funding_of_the_closed_one(exchange):
+    # Positions.realized_pnl = (exit_price - entry_price) * exit_trade_size: a position without exits has none
+    trade(exchange, True, "0.1", "90000.0")
+    exchange.settle_funding(BTC, D("0.01"))
+    trade(exchange, False, "0.1", "91000.0")
+    trade(exchange, True, "0.1", "90000.0")  # a new long
+    rendered = encoding.position_json(exchange.position(TRADER, BTC), exchange, exchange.now_ns())
+    taker_fee = D("9000") * exchange.instruments[BTC].taker_fee_rate / 100
+    assert (rendered["exit_price"], rendered["realized_pnl"], rendered["total_pnl"], rendered["roi"]) == (
+        "0.0", "0.0", "0.0", "0.0")
+    assert (D(rendered["cumulative_fee"]), rendered["cumulative_realized_funding_payment"]) == (taker_fee, "0.0")
+    trade(exchange, False, "0.3", "89000.0")  # closes the long (realizes -100) and flips short 0.2 at 89 000
+    position = exchange.position(TRADER, BTC)
+    assert (position.size, position.realized_pnl, position.cumulative_funding_paid) == (D("-0.2"), 0, 0)
+
+
 def test_fills_update_positions_and_balances(exchange):
     trade(exchange, True, "0.1", "90000.0")
     trade(exchange, True, "0.1", "91000.0")

@@ -228,6 +228,20 @@ async def test_bulk_orders_cancel_only_by_the_spec_field_names(sandbox, client):
     assert list(account.open_orders) == [resting_order.order_id]
 
 
+async def test_bulk_orders_with_a_malformed_id_cancel_nothing(sandbox, client):
+    account = sandbox.exchange.accounts[DEMO_SUB_ACCOUNT_ID]
+    resting = signed_order(price="45000.0")
+    assert (await bulk(client, orders=[resting]))[0] == 200
+    await wait_until(lambda: [o.status for o in account.open_orders.values()] == ["OPEN"])
+    [resting_order] = account.open_orders.values()
+    for malformed in ({"order_i_ds": [resting_order.order_id, 5]},
+                      {"client_order_i_ds": [resting["metadata"]["client_order_id"], "x"]}):
+        status, body = await bulk(client, **malformed)
+        assert (status, body["code"]) == (400, 1003), body
+    await asyncio.sleep(0.05)
+    assert resting_order.status == "OPEN"
+
+
 async def test_bulk_orders(sandbox, client):
     orders = [signed_order(price=f"{50000 + i}.0") for i in range(3)]
     status, body = await bulk(client, orders=orders)

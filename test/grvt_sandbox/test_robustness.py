@@ -1,5 +1,6 @@
 """Garbage in every field of every route gets GRVT's error envelope (never a 500, a crash or a hang)."""
 import copy
+import json
 
 import pytest
 
@@ -7,7 +8,8 @@ from grvt_sandbox.config import DEMO_SUB_ACCOUNT_ID
 from test.grvt_sandbox.sandbox_helpers import BTC, signed_order
 
 pytestmark = pytest.mark.asyncio
-GARBAGE = [None, True, -1, 1.5, 10 ** 30, "", "x", "-5", [], [1, {}], {}, {"a": [1]}]
+SUPERSCRIPT_TWO = "\u00b2"  # str.isdigit() accepts it, int() does not
+GARBAGE = [None, True, -1, 1.5, 10 ** 30, "", "x", "-5", SUPERSCRIPT_TWO, [], [1, {}], {}, {"a": [1]}]
 KEYS = ["instrument", "depth", "limit", "cursor", "start_time", "end_time", "interval", "type", "kind", "base",
         "quote", "is_active", "sub_account_id", "order_id", "client_order_id", "time_to_live_ms", "countdown_time",
         "leverage", "orders", "order_i_ds", "client_order_i_ds", "order"]
@@ -56,12 +58,16 @@ async def test_websocket_garbage(sandbox, client):
                 '{"method": "subscribe", "params": {"stream": "v1.book.d", "selectors": [1, null]}}',
                 '{"stream": "v1.book.d", "feed": "x", "method": "subscribe"}',
                 '{"method": "v1/create_order", "params": {"order": {"legs": [{"instrument": []}]}}}',
-                '{"method": "v1/book", "params": {"instrument": {}}}']
+                '{"method": "v1/book", "params": {"instrument": {}}}',
+                json.dumps({"jsonrpc": "2.0", "method": "subscribe",
+                            "params": {"stream": "v1.book.d", "selectors": [f"{BTC}@{SUPERSCRIPT_TWO}"]}}),
+                json.dumps({"jsonrpc": "2.0", "method": "subscribe",
+                            "params": {"stream": "v1.fill", "selectors": [SUPERSCRIPT_TWO]}})]
     for text in messages:
         await ws.send(text)
         response = await ws.receive()
         error = response.get("error") or response
-        assert error["code"] in (1003, 1101, 1102, 1103, 2061, 3000, 3020), (text, response)
+        assert error["code"] in (1003, 1101, 1102, 1103, 2061, 3000, 3020, 3030), (text, response)
     unsubscribed = await ws.call("unsubscribe", {"stream": "v1.book.d", "selectors": [[], 5]})
     assert unsubscribed["result"] == {"stream": "v1.book.d", "unsubs": []}
     assert (await ws.subscribe("v1.book.d", [f"{BTC}@100"]))["result"]["subs"] == [f"{BTC}@100"]
