@@ -72,7 +72,7 @@ class FundingPayment:
         self.sub_account_id = sub_account_id
         self.instrument = instrument
         self.currency = "USDT"
-        self.amount = amount  # the balance change: negative = paid, positive = received
+        self.amount = amount  # positive = paid, negative = received, as the spec says
         self.tx_id = tx_id
 
 
