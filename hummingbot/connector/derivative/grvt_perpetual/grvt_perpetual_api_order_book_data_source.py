@@ -51,7 +51,6 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_market_data_s
     GrvtPerpetualMarketDataSocket,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_book import (
-    GrvtBookMessage,
     GrvtPerpetualOrderBook,
     book_message,
     trade_message,
@@ -68,7 +67,16 @@ if TYPE_CHECKING:
 _SUBSCRIPTION_WORDS = {CONSTANTS.WS_RPC_SUBSCRIBE: ("subscribe to", "subscribing to", "Subscribed to"),
                        CONSTANTS.WS_RPC_UNSUBSCRIBE: ("unsubscribe from", "unsubscribing from", "Unsubscribed from")}
 _SNAPSHOT, _DIFF = OrderBookMessageType.SNAPSHOT, OrderBookMessageType.DIFF
-BookEvent = Union[BookDeltaFrame, Callable[[], Optional[OrderBookMessage]]]
+
+
+class _RestBook(NamedTuple):
+    instrument: str
+    trading_pair: str
+    levels: BookLevels
+    deltas: List[BookDeltaFrame]  # received since it was requested, while in _deltas_during_rest_book
+
+
+BookEvent = Union[BookDeltaFrame, _RestBook, Callable[[], None]]
 
 
 class _PendingRequest(NamedTuple):
@@ -157,6 +165,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         self._history_cutoff_ns: Dict[str, int] = {}  # per pair: replayed trades older than this are history
         self._snapshot_events: DefaultDict[str, asyncio.Event] = defaultdict(asyncio.Event)
         self._resync_tasks: Dict[str, asyncio.Task] = {}
+        self._deltas_during_rest_book: Dict[str, List[BookDeltaFrame]] = {}  # per instrument, replayed on the REST book
         self._book_output: Optional[asyncio.Queue] = None  # the tracker's diff stream, once it listens
         self.duplicate_trades = self.malformed_messages = self.rejected_subscriptions = 0
 
@@ -309,6 +318,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         self._instrument_to_pair.pop(instrument, None)
         self._recent_trade_ids.pop(trading_pair, None)
         self._history_cutoff_ns.pop(trading_pair, None)
+        self._deltas_during_rest_book.pop(instrument, None)
         task = self._resync_tasks.pop(instrument, None)
         if task is not None:
             task.cancel()
@@ -438,10 +448,10 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
     def _judge_book_event(self, event: BookEvent, output: asyncio.Queue):
         if type(event) is BookDeltaFrame:
             self._apply_book_frame(event, output)
+        elif type(event) is _RestBook:
+            self._apply_rest_book(event, output)
         else:
-            message = event()
-            if message is not None:
-                output.put_nowait(message)
+            event()
 
     def _apply_book_frame(self, frame: BookDeltaFrame, output: asyncio.Queue):
         feed = frame.feed
@@ -456,11 +466,14 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         elif verdict is BookSequenceVerdict.SNAPSHOT:
             output.put_nowait(book_message(_SNAPSHOT, feed, trading_pair, sequencer.last_update_id))
             self._snapshot_events[instrument].set()
+            self._deltas_during_rest_book.pop(instrument, None)  # a REST book still on its way is older
         elif verdict is BookSequenceVerdict.GAP:
             self.logger().warning(
                 f"GRVT {trading_pair} book sequence broken (received {frame.sequence_number}, previous "
                 f"{frame.prev_sequence_number}); resubscribing for a fresh snapshot.")
             self._begin_resync(instrument, trading_pair)
+        elif verdict is BookSequenceVerdict.STALE and instrument in self._deltas_during_rest_book:
+            self._deltas_during_rest_book[instrument].append(frame)
 
     def _begin_resync(self, instrument: str, trading_pair: str):
         """Deltas of ``instrument`` are dropped from now on until a snapshot; fetches one unless in progress."""
@@ -488,8 +501,9 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
                         self.logger().warning(
                             f"No GRVT {trading_pair} book snapshot {self.RESYNC_SNAPSHOT_TIMEOUT_SECONDS:.0f} s "
                             f"after resubscribing; using a REST snapshot.")
+                    deltas = self._deltas_during_rest_book[instrument] = []
                     levels = await self._request_order_book_snapshot(trading_pair)
-                    self._on_book_event(partial(self._external_snapshot, instrument, trading_pair, levels))
+                    self._on_book_event(_RestBook(instrument, trading_pair, levels, deltas))
                     return
                 except Exception:
                     self.logger().exception(f"Error resynchronising the GRVT {trading_pair} order book; retrying.")
@@ -498,13 +512,20 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             if self._resync_tasks.get(instrument) is asyncio.current_task():
                 del self._resync_tasks[instrument]
 
-    def _external_snapshot(self, instrument: str, trading_pair: str, levels: BookLevels) -> Optional[GrvtBookMessage]:
-        """The message of a REST book if the book still waits for a snapshot (none came from the stream meanwhile)
-        and the pair is still subscribed."""
-        if instrument not in self._instrument_to_pair or not self._sequencer.is_awaiting_snapshot(instrument):
-            return None
+    def _apply_rest_book(self, book: _RestBook, output: asyncio.Queue):
+        """A REST book unless a stream snapshot came meanwhile, the pair was unsubscribed or a newer REST book was
+        requested; then the deltas received since it was requested, in order: a REST book has no sequence number,
+        but level sizes are absolute, so replaying deltas it already holds changes nothing, and a break in their
+        numbers resynchronises again."""
+        instrument = book.instrument
+        if self._deltas_during_rest_book.get(instrument) is not book.deltas:
+            return
+        del self._deltas_during_rest_book[instrument]
         self._snapshot_events[instrument].set()
-        return book_message(_SNAPSHOT, levels, trading_pair, self._sequencer.apply_external_snapshot(instrument))
+        update_id = self._sequencer.apply_external_snapshot(instrument)
+        output.put_nowait(book_message(_SNAPSHOT, book.levels, book.trading_pair, update_id))
+        for frame in book.deltas:
+            self._apply_book_frame(frame, output)
 
     # Trades and funding
     async def _parse_trade_message(self, raw_message: TradeFrame, message_queue: asyncio.Queue):

@@ -20,6 +20,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_api_order_boo
     GrvtPerpetualAPIOrderBookDataSource,
     MalformedMarketDataError,
     _PendingRequest,
+    _RestBook,
     _SilenceWatch,
     funding_rate_fraction,
     next_funding_timestamp,
@@ -27,6 +28,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_api_order_boo
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_derivative import GrvtPerpetualDerivative
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_market_data_messages import (
     BookDeltaFrame,
+    BookLevel,
     BookLevels,
     Ticker,
     decode_frame,
@@ -786,21 +788,90 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual([[100.0, 3.0, 2 * EPOCH]], rows(messages[2].content["bids"]))
         self.assertTrue(self._is_logged("WARNING", "No GRVT BTC-USDT book snapshot"))
 
+    def _rest_book_requested(self, instrument: str, trading_pair: str) -> _RestBook:
+        """The event of a REST book, as the resync task builds it when it sends the request."""
+        deltas = self.data_source._deltas_during_rest_book[instrument] = []
+        return _RestBook(instrument, trading_pair, BookLevels(bids=[from_builtins(level("100", "3"), BookLevel, "")]),
+                         deltas)
+
+    @staticmethod
+    def _book_after(messages) -> GrvtPerpetualOrderBook:
+        order_book = GrvtPerpetualOrderBook()
+        for message in messages:
+            if message.type is OrderBookMessageType.SNAPSHOT:
+                order_book.apply_snapshot(message.bids, message.asks, message.update_id)
+            else:
+                order_book.apply_diffs(message.bids, message.asks, message.update_id)
+        return order_book
+
     async def test_rest_fallback_is_discarded_when_stream_snapshot_came_first(self):
-        self.data_source._instrument_to_pair[self.instrument] = self.trading_pair
-        messages = await self._parse_book(
-            self._book_payload(0, 0),
-            partial(self.data_source._external_snapshot, self.instrument, self.trading_pair, BookLevels()))
+        self.data_source._sequencer.request_resync(self.instrument)
+        rest_book = self._rest_book_requested(self.instrument, self.trading_pair)
+
+        messages = await self._parse_book(self._book_payload(0, 0), rest_book)
 
         self.assertEqual(1, len(messages))
+        self.assertEqual({}, self.data_source._deltas_during_rest_book)
 
     async def test_rest_fallback_is_discarded_when_pair_was_unsubscribed_meanwhile(self):
-        self.data_source._sequencer.request_resync(self.instrument)
+        self.data_source._sequencer.request_resync(self.other_instrument)
+        rest_book = self._rest_book_requested(self.other_instrument, self.other_pair)
+        self.data_source._forget_instrument(self.other_instrument, self.other_pair)
 
-        messages = await self._parse_book(
-            partial(self.data_source._external_snapshot, self.other_instrument, self.other_pair, BookLevels()))
+        messages = await self._parse_book(rest_book)
 
         self.assertEqual([], messages)
+
+    async def test_rest_fallback_is_discarded_when_a_newer_one_was_requested(self):
+        self.data_source._sequencer.request_resync(self.instrument)
+        older = self._rest_book_requested(self.instrument, self.trading_pair)
+        newer = self._rest_book_requested(self.instrument, self.trading_pair)
+
+        messages = await self._parse_book(older, newer)
+
+        self.assertEqual([EPOCH], [m.update_id for m in messages])
+
+    async def test_rest_fallback_keeps_the_deltas_received_while_the_rest_book_was_on_its_way(self):
+        self.data_source.RESYNC_SNAPSHOT_TIMEOUT_SECONDS = 0.01
+        output = asyncio.Queue()
+        for payload in (self._book_payload(0, 0, bids=[level("99", "1")]), self._book_payload(10, 9),
+                        self._book_payload(15, 14)):
+            await self._judge(payload, output)
+
+        async def rest_book_while_deltas_arrive(trading_pair):
+            # the exchange took the book before delta 41 (already in it) and sent 42 and 43 after
+            for number, bids in ((41, [level("98", "2")]), (42, [level("98", "0"), level("97", "5")]),
+                                 (43, [level("100", "4")])):
+                self._answer(self._book_payload(number, number - 1, bids=bids))
+            return from_builtins({"event_time": "1767292409000000000", "bids": [level("100", "3"), level("98", "2")],
+                                  "asks": [level("101", "4")]}, BookLevels, "book")
+
+        self.data_source._request_order_book_snapshot = rest_book_while_deltas_arrive
+        await asyncio.wait_for(self.data_source._resync_tasks[self.instrument], timeout=10)
+        diff_queue = self.data_source._message_queue[self.data_source._diff_messages_queue_key]
+        for _ in range(diff_queue.qsize()):
+            await self._judge(diff_queue.get_nowait(), output)
+        await self._judge(self._book_payload(44, 43, asks=[level("102", "1")]), output)
+
+        messages = [output.get_nowait() for _ in range(output.qsize())]
+        order_book = self._book_after(messages[2:])
+        self.assertEqual([(100.0, 4.0), (97.0, 5.0)], [(row.price, row.amount) for row in order_book.bid_entries()])
+        self.assertEqual([(101.0, 4.0), (102.0, 1.0)], [(row.price, row.amount) for row in order_book.ask_entries()])
+        self.assertEqual([2 * EPOCH + index for index in range(5)], [m.update_id for m in messages[2:]])
+        self.assertEqual({}, self.data_source._deltas_during_rest_book)
+
+    async def test_a_break_among_the_deltas_replayed_on_a_rest_book_resynchronises_again(self):
+        self.data_source.RESYNC_SNAPSHOT_TIMEOUT_SECONDS = 60
+        self.data_source._sequencer.request_resync(self.instrument)
+        rest_book = self._rest_book_requested(self.instrument, self.trading_pair)
+
+        messages = await self._parse_book(self._book_payload(41, 40, bids=[level("98", "2")]),
+                                          self._book_payload(43, 42, bids=[level("97", "1")]), rest_book)
+
+        self.assertEqual([OrderBookMessageType.SNAPSHOT, OrderBookMessageType.DIFF], [m.type for m in messages])
+        self.assertEqual(1, self.data_source._sequencer.gaps)
+        self.assertTrue(self.data_source._sequencer.is_awaiting_snapshot(self.instrument))
+        self.assertIn(self.instrument, self.data_source._resync_tasks)
 
     async def test_resync_without_socket_uses_rest_and_retries_after_rest_errors(self):
         self.data_source.RESYNC_SNAPSHOT_TIMEOUT_SECONDS = 0.01
