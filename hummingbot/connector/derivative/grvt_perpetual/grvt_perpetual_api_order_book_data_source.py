@@ -217,11 +217,12 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         return await self._change_subscription(trading_pair, CONSTANTS.WS_RPC_UNSUBSCRIBE)
 
     async def _change_subscription(self, trading_pair: str, method: str) -> bool:
-        """Subscribes or unsubscribes every stream of one pair on the live socket; a failed subscribe is undone."""
+        """Subscribes or unsubscribes every stream of one pair on the live socket; a failed subscribe is undone. An
+        unsubscribed pair is forgotten even without a socket, or the next socket would subscribe it again."""
         subscribe = method == CONSTANTS.WS_RPC_SUBSCRIBE
         to, ing, done = _SUBSCRIPTION_WORDS[method]
         ws = self._ws_assistant
-        if ws is None:
+        if ws is None and subscribe:
             self.logger().warning(f"Cannot {to} {trading_pair}: the GRVT market-data socket is not connected.")
             return False
         instrument = None
@@ -233,8 +234,11 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
                 self.add_trading_pair(trading_pair)
                 await self._subscribe(ws, instrument, trading_pair)
             else:
-                await self._send_requests(ws, method, instrument, trading_pair)
-                self._forget_instrument(instrument, trading_pair)
+                try:
+                    if ws is not None:
+                        await self._send_requests(ws, method, instrument, trading_pair)
+                finally:
+                    self._forget_instrument(instrument, trading_pair)
             self.logger().info(f"{done} GRVT public streams of {trading_pair}.")
             return True
         except Exception as exception:

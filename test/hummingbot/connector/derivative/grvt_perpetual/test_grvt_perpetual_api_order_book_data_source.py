@@ -1322,11 +1322,18 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual([], await self._parse_book(self._book_payload(0, 0)))
         self.assertTrue(self._is_logged("INFO", f"Unsubscribed from GRVT public streams of {self.trading_pair}."))
 
-    async def test_unsubscribe_without_socket(self):
-        self.assertFalse(await self.data_source.unsubscribe_from_trading_pair(self.trading_pair))
+    @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
+    async def test_pair_unsubscribed_while_the_socket_is_down_is_not_subscribed_by_the_next_socket(
+            self, ws_connect_mock):
+        self.data_source = self._data_source([self.trading_pair, self.other_pair])
 
-        self.assertIn(self.trading_pair, self.data_source._trading_pairs)
-        self.assertTrue(self._is_logged("WARNING", f"Cannot unsubscribe from {self.trading_pair}"))
+        self.assertTrue(await self.data_source.unsubscribe_from_trading_pair(self.trading_pair))
+        ws_mock = await self._connect_ws(ws_connect_mock)
+        await self.data_source._subscribe_channels(self.data_source._ws_assistant)
+
+        self.assertEqual([self.other_pair], self.data_source._trading_pairs)
+        self.assertEqual({self.other_instrument}, {m["params"]["selectors"][0].split("@")[0]
+                                                   for m in self._sent(ws_mock)})
 
     @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
     async def test_unsubscribe_failure_and_cancellation(self, ws_connect_mock):
@@ -1336,6 +1343,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertFalse(await self.data_source.unsubscribe_from_trading_pair(self.trading_pair))
         self.assertTrue(self._is_logged(
             "ERROR", f"Error unsubscribing from GRVT public streams of {self.trading_pair}"))
+        self.assertNotIn(self.trading_pair, self.data_source._trading_pairs)  # the socket is broken anyway
 
         ws_mock.send_json.side_effect = asyncio.CancelledError
         with self.assertRaises(asyncio.CancelledError):
