@@ -393,8 +393,10 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         """Answers to our subscribe/unsubscribe requests, error notices, and anything unexpected."""
         try:
             response = from_builtins(data, RpcResponse, "market-data answer")
-        except MalformedMarketDataError:
-            response = RpcResponse()
+        except MalformedMarketDataError as error:
+            self.malformed_messages += 1
+            self.logger().warning(f"{error}; dropped: {_shorten(data)}")
+            return
         request = self._pending_requests.pop(response.id, None)
         error = response.rpc_error
         if error is not None and request is None:

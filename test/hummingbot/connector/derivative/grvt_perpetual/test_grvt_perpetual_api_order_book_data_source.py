@@ -478,6 +478,20 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertTrue(self._is_logged(
             "WARNING", f"GRVT did not confirm the v1.trade subscription {self.instrument}@50 of {self.trading_pair}"))
 
+    async def test_malformed_subscribe_answer_and_rejection_are_warnings_naming_the_field(self):
+        for request_id, stream in ((4, "v1.book.d"), (5, "v1.trade")):
+            self.data_source._pending_requests[request_id] = _PendingRequest(
+                "subscribe", stream, f"{self.instrument}@100", self.trading_pair)
+
+        self._answer({"jsonrpc": "2.0", "id": 4, "result": {"stream": "v1.book.d", "subs": None}})
+        self._answer({"jsonrpc": "2.0", "id": 5, "error": {"code": 3000, "message": None}})
+
+        self.assertTrue(self._is_logged(
+            "WARNING", "GRVT market-data answer is malformed: Expected `array`, got `null` - at `$.result.subs`"))
+        self.assertTrue(self._is_logged(
+            "WARNING", "GRVT market-data answer is malformed: Expected `str`, got `null` - at `$.error.message`"))
+        self.assertEqual(2, self.data_source.malformed_messages)
+
     async def test_unexpected_frames_do_not_break_the_listener(self):
         self._answer("pong")
         self._answer({"jsonrpc": "2.0", "error": {"code": 1003, "message": "Request could not be processed"}})
@@ -900,11 +914,11 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
             bad_sequence, {"stream": "v1.book.d"}, ["not", "a", "dict"], self._book_payload(12, 11))
 
         self.assertEqual([], messages)
-        self.assertEqual(2, self.data_source.malformed_messages)
+        self.assertEqual(3, self.data_source.malformed_messages)
         self.assertTrue(self._is_logged(
             "WARNING", "GRVT v1.book.d frame is malformed: Expected `int`, got `str` - at `$.sequence_number`; "
                        "dropped"))
-        self.assertTrue(self._is_logged("DEBUG", "Ignoring unexpected GRVT market-data message"))
+        self.assertTrue(self._is_logged("WARNING", "GRVT market-data answer is malformed: Expected `object`"))
         self.assertTrue(self.data_source._sequencer.is_awaiting_snapshot(self.instrument))
         self.assertIn(self.instrument, self.data_source._resync_tasks)
         messages = await self._parse_book(self._book_payload(0, 0, bids=[level("5", "5")]))
