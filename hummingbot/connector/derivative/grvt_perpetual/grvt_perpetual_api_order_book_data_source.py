@@ -32,6 +32,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_book_sequence
     BookSequenceVerdict,
     GrvtPerpetualBookSequencer,
 )
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import Backoff
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_market_data_messages import (
     STREAM_FRAME_TYPES,
     BookDeltaFrame,
@@ -167,6 +168,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         self._resync_tasks: Dict[str, asyncio.Task] = {}
         self._deltas_during_rest_book: Dict[str, List[BookDeltaFrame]] = {}  # per instrument, replayed on the REST book
         self._book_output: Optional[asyncio.Queue] = None  # the tracker's diff stream, once it listens
+        self._reconnect_backoff = Backoff(initial=0.5, maximum=30.0)
         self.duplicate_trades = self.malformed_messages = self.rejected_subscriptions = 0
 
         self._frame_handlers: Dict[type, Callable[[Any], None]] = {
@@ -334,6 +336,11 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             task.cancel()
         self._resync_tasks.clear()
         await super()._on_order_stream_interruption(websocket_assistant=websocket_assistant)
+        # A socket GRVT keeps closing (or that never opens) must not be reopened in a tight loop.
+        if websocket_assistant is not None and websocket_assistant.last_recv_time > 0:
+            self._reconnect_backoff.reset()
+        if not asyncio.current_task().cancelling():  # stopping: nothing to reconnect
+            await self._sleep(self._reconnect_backoff.next_delay())
 
     # Frames
     async def _process_websocket_messages(self, websocket_assistant: GrvtPerpetualMarketDataSocket):

@@ -588,6 +588,39 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertNotIn("message_timeout", ws_connect_mock.call_args.kwargs)
 
     @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
+    async def test_socket_closed_at_once_is_reopened_after_growing_delays(self, ws_connect_mock):
+        sockets = [self.mocking_assistant.create_websocket_mock() for _ in range(3)]
+        for ws_mock in sockets:
+            self.mocking_assistant.add_websocket_aiohttp_message(ws_mock, "", message_type=aiohttp.WSMsgType.CLOSE)
+        ws_connect_mock.side_effect = sockets + [ConnectionRefusedError("down")] * 10
+        delays = []
+
+        async def sleep(delay):
+            delays.append(delay)
+            if len(delays) == 3:
+                await asyncio.Event().wait()  # the test ends here
+
+        self.data_source._sleep = sleep
+        self.listening_task = asyncio.create_task(self.data_source.listen_for_subscriptions())
+        await self._wait_for(lambda: len(delays) == 3)
+
+        self.assertEqual(3, ws_connect_mock.call_count)
+        self.assertTrue(0.25 <= delays[0] <= 0.5 and 1.0 <= delays[2] <= 2.0, delays)
+
+    @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
+    async def test_stopping_the_listener_does_not_wait_for_a_reconnect_delay(self, ws_connect_mock):
+        await self._connect_ws(ws_connect_mock)
+        self.listening_task = asyncio.create_task(self.data_source.listen_for_subscriptions())
+        await self._wait_for(lambda: len(self._sent(ws_connect_mock.return_value)) == 3)
+        self.data_source._sleep = AsyncMock()
+
+        self.listening_task.cancel()
+
+        with self.assertRaises(asyncio.CancelledError):
+            await self.listening_task
+        self.data_source._sleep.assert_not_awaited()
+
+    @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
     async def test_cancelling_the_listener_is_not_mistaken_for_silence(self, ws_connect_mock):
         await self._connect_ws(ws_connect_mock)
         task = asyncio.create_task(self.data_source._process_websocket_messages(self.data_source._ws_assistant))
@@ -1382,7 +1415,8 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         await self._parse_book(self._book_payload(0, 0), self._book_payload(5, 4), self._book_payload(9, 8))
         task = self.data_source._resync_tasks[self.instrument]
         await self._settle()
-        ws_assistant = AsyncMock()
+        ws_assistant = AsyncMock(last_recv_time=time.time())
+        self.data_source._sleep = AsyncMock()
 
         await self.data_source._on_order_stream_interruption(ws_assistant)
         await self._settle()
