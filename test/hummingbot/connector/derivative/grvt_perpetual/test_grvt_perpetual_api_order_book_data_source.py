@@ -835,11 +835,11 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual([[100.0, 3.0, 2 * EPOCH]], rows(messages[2].content["bids"]))
         self.assertTrue(self._is_logged("WARNING", "No GRVT BTC-USDT book snapshot"))
 
-    def _rest_book_requested(self, instrument: str, trading_pair: str) -> _RestBook:
+    def _rest_book_requested(self, instrument: str, trading_pair: str, best_bid: str = "100") -> _RestBook:
         """The event of a REST book, as the resync task builds it when it sends the request."""
         deltas = self.data_source._deltas_during_rest_book[instrument] = []
-        return _RestBook(instrument, trading_pair, BookLevels(bids=[from_builtins(level("100", "3"), BookLevel, "")]),
-                         deltas)
+        bids = [from_builtins(level(best_bid, "3"), BookLevel, "level")]
+        return _RestBook(instrument, trading_pair, BookLevels(bids=bids), deltas)
 
     @staticmethod
     def _book_after(messages) -> GrvtPerpetualOrderBook:
@@ -871,12 +871,12 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
 
     async def test_rest_fallback_is_discarded_when_a_newer_one_was_requested(self):
         self.data_source._sequencer.request_resync(self.instrument)
-        older = self._rest_book_requested(self.instrument, self.trading_pair)
-        newer = self._rest_book_requested(self.instrument, self.trading_pair)
+        older = self._rest_book_requested(self.instrument, self.trading_pair, best_bid="99")
+        newer = self._rest_book_requested(self.instrument, self.trading_pair, best_bid="100")
 
         messages = await self._parse_book(older, newer)
 
-        self.assertEqual([EPOCH], [m.update_id for m in messages])
+        self.assertEqual([[100.0, 3.0, EPOCH]], [row for message in messages for row in rows(message.bids)])
 
     async def test_rest_fallback_keeps_the_deltas_received_while_the_rest_book_was_on_its_way(self):
         self.data_source.RESYNC_SNAPSHOT_TIMEOUT_SECONDS = 0.01
