@@ -32,6 +32,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_book_sequence
     BookSequenceVerdict,
     GrvtPerpetualBookSequencer,
 )
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import Backoff
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_market_data_messages import (
     STREAM_FRAME_TYPES,
     BookDeltaFrame,
@@ -51,7 +52,6 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_market_data_s
     GrvtPerpetualMarketDataSocket,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_book import (
-    GrvtBookMessage,
     GrvtPerpetualOrderBook,
     book_message,
     trade_message,
@@ -68,7 +68,16 @@ if TYPE_CHECKING:
 _SUBSCRIPTION_WORDS = {CONSTANTS.WS_RPC_SUBSCRIBE: ("subscribe to", "subscribing to", "Subscribed to"),
                        CONSTANTS.WS_RPC_UNSUBSCRIBE: ("unsubscribe from", "unsubscribing from", "Unsubscribed from")}
 _SNAPSHOT, _DIFF = OrderBookMessageType.SNAPSHOT, OrderBookMessageType.DIFF
-BookEvent = Union[BookDeltaFrame, Callable[[], Optional[OrderBookMessage]]]
+
+
+class _RestBook(NamedTuple):
+    instrument: str
+    trading_pair: str
+    levels: BookLevels
+    deltas: List[BookDeltaFrame]  # received since it was requested, while in _deltas_during_rest_book
+
+
+BookEvent = Union[BookDeltaFrame, _RestBook, Callable[[], None]]
 
 
 class _PendingRequest(NamedTuple):
@@ -157,7 +166,9 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         self._history_cutoff_ns: Dict[str, int] = {}  # per pair: replayed trades older than this are history
         self._snapshot_events: DefaultDict[str, asyncio.Event] = defaultdict(asyncio.Event)
         self._resync_tasks: Dict[str, asyncio.Task] = {}
+        self._deltas_during_rest_book: Dict[str, List[BookDeltaFrame]] = {}  # per instrument, replayed on the REST book
         self._book_output: Optional[asyncio.Queue] = None  # the tracker's diff stream, once it listens
+        self._reconnect_backoff = Backoff(initial=0.5, maximum=30.0)
         self.duplicate_trades = self.malformed_messages = self.rejected_subscriptions = 0
 
         self._frame_handlers: Dict[type, Callable[[Any], None]] = {
@@ -208,11 +219,12 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         return await self._change_subscription(trading_pair, CONSTANTS.WS_RPC_UNSUBSCRIBE)
 
     async def _change_subscription(self, trading_pair: str, method: str) -> bool:
-        """Subscribes or unsubscribes every stream of one pair on the live socket; a failed subscribe is undone."""
+        """Subscribes or unsubscribes every stream of one pair on the live socket; a failed subscribe is undone. An
+        unsubscribed pair is forgotten even without a socket, or the next socket would subscribe it again."""
         subscribe = method == CONSTANTS.WS_RPC_SUBSCRIBE
         to, ing, done = _SUBSCRIPTION_WORDS[method]
         ws = self._ws_assistant
-        if ws is None:
+        if ws is None and subscribe:
             self.logger().warning(f"Cannot {to} {trading_pair}: the GRVT market-data socket is not connected.")
             return False
         instrument = None
@@ -224,8 +236,11 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
                 self.add_trading_pair(trading_pair)
                 await self._subscribe(ws, instrument, trading_pair)
             else:
-                await self._send_requests(ws, method, instrument, trading_pair)
-                self._forget_instrument(instrument, trading_pair)
+                try:
+                    if ws is not None:
+                        await self._send_requests(ws, method, instrument, trading_pair)
+                finally:
+                    self._forget_instrument(instrument, trading_pair)
             self.logger().info(f"{done} GRVT public streams of {trading_pair}.")
             return True
         except Exception as exception:
@@ -309,6 +324,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         self._instrument_to_pair.pop(instrument, None)
         self._recent_trade_ids.pop(trading_pair, None)
         self._history_cutoff_ns.pop(trading_pair, None)
+        self._deltas_during_rest_book.pop(instrument, None)
         task = self._resync_tasks.pop(instrument, None)
         if task is not None:
             task.cancel()
@@ -320,6 +336,11 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             task.cancel()
         self._resync_tasks.clear()
         await super()._on_order_stream_interruption(websocket_assistant=websocket_assistant)
+        # A socket GRVT keeps closing (or that never opens) must not be reopened in a tight loop.
+        if websocket_assistant is not None and websocket_assistant.last_recv_time > 0:
+            self._reconnect_backoff.reset()
+        if not asyncio.current_task().cancelling():  # stopping: nothing to reconnect
+            await self._sleep(self._reconnect_backoff.next_delay())
 
     # Frames
     async def _process_websocket_messages(self, websocket_assistant: GrvtPerpetualMarketDataSocket):
@@ -379,8 +400,10 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         """Answers to our subscribe/unsubscribe requests, error notices, and anything unexpected."""
         try:
             response = from_builtins(data, RpcResponse, "market-data answer")
-        except MalformedMarketDataError:
-            response = RpcResponse()
+        except MalformedMarketDataError as error:
+            self.malformed_messages += 1
+            self.logger().warning(f"{error}; dropped: {_shorten(data)}")
+            return
         request = self._pending_requests.pop(response.id, None)
         error = response.rpc_error
         if error is not None and request is None:
@@ -438,10 +461,10 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
     def _judge_book_event(self, event: BookEvent, output: asyncio.Queue):
         if type(event) is BookDeltaFrame:
             self._apply_book_frame(event, output)
+        elif type(event) is _RestBook:
+            self._apply_rest_book(event, output)
         else:
-            message = event()
-            if message is not None:
-                output.put_nowait(message)
+            event()
 
     def _apply_book_frame(self, frame: BookDeltaFrame, output: asyncio.Queue):
         feed = frame.feed
@@ -456,11 +479,14 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         elif verdict is BookSequenceVerdict.SNAPSHOT:
             output.put_nowait(book_message(_SNAPSHOT, feed, trading_pair, sequencer.last_update_id))
             self._snapshot_events[instrument].set()
+            self._deltas_during_rest_book.pop(instrument, None)  # a REST book still on its way is older
         elif verdict is BookSequenceVerdict.GAP:
             self.logger().warning(
                 f"GRVT {trading_pair} book sequence broken (received {frame.sequence_number}, previous "
                 f"{frame.prev_sequence_number}); resubscribing for a fresh snapshot.")
             self._begin_resync(instrument, trading_pair)
+        elif verdict is BookSequenceVerdict.STALE and instrument in self._deltas_during_rest_book:
+            self._deltas_during_rest_book[instrument].append(frame)
 
     def _begin_resync(self, instrument: str, trading_pair: str):
         """Deltas of ``instrument`` are dropped from now on until a snapshot; fetches one unless in progress."""
@@ -488,8 +514,9 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
                         self.logger().warning(
                             f"No GRVT {trading_pair} book snapshot {self.RESYNC_SNAPSHOT_TIMEOUT_SECONDS:.0f} s "
                             f"after resubscribing; using a REST snapshot.")
+                    deltas = self._deltas_during_rest_book[instrument] = []
                     levels = await self._request_order_book_snapshot(trading_pair)
-                    self._on_book_event(partial(self._external_snapshot, instrument, trading_pair, levels))
+                    self._on_book_event(_RestBook(instrument, trading_pair, levels, deltas))
                     return
                 except Exception:
                     self.logger().exception(f"Error resynchronising the GRVT {trading_pair} order book; retrying.")
@@ -498,13 +525,20 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             if self._resync_tasks.get(instrument) is asyncio.current_task():
                 del self._resync_tasks[instrument]
 
-    def _external_snapshot(self, instrument: str, trading_pair: str, levels: BookLevels) -> Optional[GrvtBookMessage]:
-        """The message of a REST book if the book still waits for a snapshot (none came from the stream meanwhile)
-        and the pair is still subscribed."""
-        if instrument not in self._instrument_to_pair or not self._sequencer.is_awaiting_snapshot(instrument):
-            return None
+    def _apply_rest_book(self, book: _RestBook, output: asyncio.Queue):
+        """A REST book unless a stream snapshot came meanwhile, the pair was unsubscribed or a newer REST book was
+        requested; then the deltas received since it was requested, in order: a REST book has no sequence number,
+        but level sizes are absolute, so replaying deltas it already holds changes nothing, and a break in their
+        numbers resynchronises again."""
+        instrument = book.instrument
+        if self._deltas_during_rest_book.get(instrument) is not book.deltas:
+            return
+        del self._deltas_during_rest_book[instrument]
         self._snapshot_events[instrument].set()
-        return book_message(_SNAPSHOT, levels, trading_pair, self._sequencer.apply_external_snapshot(instrument))
+        update_id = self._sequencer.apply_external_snapshot(instrument)
+        output.put_nowait(book_message(_SNAPSHOT, book.levels, book.trading_pair, update_id))
+        for frame in book.deltas:
+            self._apply_book_frame(frame, output)
 
     # Trades and funding
     async def _parse_trade_message(self, raw_message: TradeFrame, message_queue: asyncio.Queue):

@@ -20,6 +20,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_api_order_boo
     GrvtPerpetualAPIOrderBookDataSource,
     MalformedMarketDataError,
     _PendingRequest,
+    _RestBook,
     _SilenceWatch,
     funding_rate_fraction,
     next_funding_timestamp,
@@ -27,6 +28,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_api_order_boo
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_derivative import GrvtPerpetualDerivative
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_market_data_messages import (
     BookDeltaFrame,
+    BookLevel,
     BookLevels,
     Ticker,
     decode_frame,
@@ -476,6 +478,20 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertTrue(self._is_logged(
             "WARNING", f"GRVT did not confirm the v1.trade subscription {self.instrument}@50 of {self.trading_pair}"))
 
+    async def test_malformed_subscribe_answer_and_rejection_are_warnings_naming_the_field(self):
+        for request_id, stream in ((4, "v1.book.d"), (5, "v1.trade")):
+            self.data_source._pending_requests[request_id] = _PendingRequest(
+                "subscribe", stream, f"{self.instrument}@100", self.trading_pair)
+
+        self._answer({"jsonrpc": "2.0", "id": 4, "result": {"stream": "v1.book.d", "subs": None}})
+        self._answer({"jsonrpc": "2.0", "id": 5, "error": {"code": 3000, "message": None}})
+
+        self.assertTrue(self._is_logged(
+            "WARNING", "GRVT market-data answer is malformed: Expected `array`, got `null` - at `$.result.subs`"))
+        self.assertTrue(self._is_logged(
+            "WARNING", "GRVT market-data answer is malformed: Expected `str`, got `null` - at `$.error.message`"))
+        self.assertEqual(2, self.data_source.malformed_messages)
+
     async def test_unexpected_frames_do_not_break_the_listener(self):
         self._answer("pong")
         self._answer({"jsonrpc": "2.0", "error": {"code": 1003, "message": "Request could not be processed"}})
@@ -570,6 +586,39 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
             "WARNING", "The websocket connection was closed (no GRVT market data for 0.05 s; reconnecting)"))
         self.assertFalse(self.listening_task.done())
         self.assertNotIn("message_timeout", ws_connect_mock.call_args.kwargs)
+
+    @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
+    async def test_socket_closed_at_once_is_reopened_after_growing_delays(self, ws_connect_mock):
+        sockets = [self.mocking_assistant.create_websocket_mock() for _ in range(3)]
+        for ws_mock in sockets:
+            self.mocking_assistant.add_websocket_aiohttp_message(ws_mock, "", message_type=aiohttp.WSMsgType.CLOSE)
+        ws_connect_mock.side_effect = sockets + [ConnectionRefusedError("down")] * 10
+        delays = []
+
+        async def sleep(delay):
+            delays.append(delay)
+            if len(delays) == 3:
+                await asyncio.Event().wait()  # the test ends here
+
+        self.data_source._sleep = sleep
+        self.listening_task = asyncio.create_task(self.data_source.listen_for_subscriptions())
+        await self._wait_for(lambda: len(delays) == 3)
+
+        self.assertEqual(3, ws_connect_mock.call_count)
+        self.assertTrue(0.25 <= delays[0] <= 0.5 and 1.0 <= delays[2] <= 2.0, delays)
+
+    @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
+    async def test_stopping_the_listener_does_not_wait_for_a_reconnect_delay(self, ws_connect_mock):
+        await self._connect_ws(ws_connect_mock)
+        self.listening_task = asyncio.create_task(self.data_source.listen_for_subscriptions())
+        await self._wait_for(lambda: len(self._sent(ws_connect_mock.return_value)) == 3)
+        self.data_source._sleep = AsyncMock()
+
+        self.listening_task.cancel()
+
+        with self.assertRaises(asyncio.CancelledError):
+            await self.listening_task
+        self.data_source._sleep.assert_not_awaited()
 
     @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
     async def test_cancelling_the_listener_is_not_mistaken_for_silence(self, ws_connect_mock):
@@ -786,21 +835,90 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual([[100.0, 3.0, 2 * EPOCH]], rows(messages[2].content["bids"]))
         self.assertTrue(self._is_logged("WARNING", "No GRVT BTC-USDT book snapshot"))
 
+    def _rest_book_requested(self, instrument: str, trading_pair: str, best_bid: str = "100") -> _RestBook:
+        """The event of a REST book, as the resync task builds it when it sends the request."""
+        deltas = self.data_source._deltas_during_rest_book[instrument] = []
+        bids = [from_builtins(level(best_bid, "3"), BookLevel, "level")]
+        return _RestBook(instrument, trading_pair, BookLevels(bids=bids), deltas)
+
+    @staticmethod
+    def _book_after(messages) -> GrvtPerpetualOrderBook:
+        order_book = GrvtPerpetualOrderBook()
+        for message in messages:
+            if message.type is OrderBookMessageType.SNAPSHOT:
+                order_book.apply_snapshot(message.bids, message.asks, message.update_id)
+            else:
+                order_book.apply_diffs(message.bids, message.asks, message.update_id)
+        return order_book
+
     async def test_rest_fallback_is_discarded_when_stream_snapshot_came_first(self):
-        self.data_source._instrument_to_pair[self.instrument] = self.trading_pair
-        messages = await self._parse_book(
-            self._book_payload(0, 0),
-            partial(self.data_source._external_snapshot, self.instrument, self.trading_pair, BookLevels()))
+        self.data_source._sequencer.request_resync(self.instrument)
+        rest_book = self._rest_book_requested(self.instrument, self.trading_pair)
+
+        messages = await self._parse_book(self._book_payload(0, 0), rest_book)
 
         self.assertEqual(1, len(messages))
+        self.assertEqual({}, self.data_source._deltas_during_rest_book)
 
     async def test_rest_fallback_is_discarded_when_pair_was_unsubscribed_meanwhile(self):
-        self.data_source._sequencer.request_resync(self.instrument)
+        self.data_source._sequencer.request_resync(self.other_instrument)
+        rest_book = self._rest_book_requested(self.other_instrument, self.other_pair)
+        self.data_source._forget_instrument(self.other_instrument, self.other_pair)
 
-        messages = await self._parse_book(
-            partial(self.data_source._external_snapshot, self.other_instrument, self.other_pair, BookLevels()))
+        messages = await self._parse_book(rest_book)
 
         self.assertEqual([], messages)
+
+    async def test_rest_fallback_is_discarded_when_a_newer_one_was_requested(self):
+        self.data_source._sequencer.request_resync(self.instrument)
+        older = self._rest_book_requested(self.instrument, self.trading_pair, best_bid="99")
+        newer = self._rest_book_requested(self.instrument, self.trading_pair, best_bid="100")
+
+        messages = await self._parse_book(older, newer)
+
+        self.assertEqual([[100.0, 3.0, EPOCH]], [row for message in messages for row in rows(message.bids)])
+
+    async def test_rest_fallback_keeps_the_deltas_received_while_the_rest_book_was_on_its_way(self):
+        self.data_source.RESYNC_SNAPSHOT_TIMEOUT_SECONDS = 0.01
+        output = asyncio.Queue()
+        for payload in (self._book_payload(0, 0, bids=[level("99", "1")]), self._book_payload(10, 9),
+                        self._book_payload(15, 14)):
+            await self._judge(payload, output)
+
+        async def rest_book_while_deltas_arrive(trading_pair):
+            # the exchange took the book before delta 41 (already in it) and sent 42 and 43 after
+            for number, bids in ((41, [level("98", "2")]), (42, [level("98", "0"), level("97", "5")]),
+                                 (43, [level("100", "4")])):
+                self._answer(self._book_payload(number, number - 1, bids=bids))
+            return from_builtins({"event_time": "1767292409000000000", "bids": [level("100", "3"), level("98", "2")],
+                                  "asks": [level("101", "4")]}, BookLevels, "book")
+
+        self.data_source._request_order_book_snapshot = rest_book_while_deltas_arrive
+        await asyncio.wait_for(self.data_source._resync_tasks[self.instrument], timeout=10)
+        diff_queue = self.data_source._message_queue[self.data_source._diff_messages_queue_key]
+        for _ in range(diff_queue.qsize()):
+            await self._judge(diff_queue.get_nowait(), output)
+        await self._judge(self._book_payload(44, 43, asks=[level("102", "1")]), output)
+
+        messages = [output.get_nowait() for _ in range(output.qsize())]
+        order_book = self._book_after(messages[2:])
+        self.assertEqual([(100.0, 4.0), (97.0, 5.0)], [(row.price, row.amount) for row in order_book.bid_entries()])
+        self.assertEqual([(101.0, 4.0), (102.0, 1.0)], [(row.price, row.amount) for row in order_book.ask_entries()])
+        self.assertEqual([2 * EPOCH + index for index in range(5)], [m.update_id for m in messages[2:]])
+        self.assertEqual({}, self.data_source._deltas_during_rest_book)
+
+    async def test_a_break_among_the_deltas_replayed_on_a_rest_book_resynchronises_again(self):
+        self.data_source.RESYNC_SNAPSHOT_TIMEOUT_SECONDS = 60
+        self.data_source._sequencer.request_resync(self.instrument)
+        rest_book = self._rest_book_requested(self.instrument, self.trading_pair)
+
+        messages = await self._parse_book(self._book_payload(41, 40, bids=[level("98", "2")]),
+                                          self._book_payload(43, 42, bids=[level("97", "1")]), rest_book)
+
+        self.assertEqual([OrderBookMessageType.SNAPSHOT, OrderBookMessageType.DIFF], [m.type for m in messages])
+        self.assertEqual(1, self.data_source._sequencer.gaps)
+        self.assertTrue(self.data_source._sequencer.is_awaiting_snapshot(self.instrument))
+        self.assertIn(self.instrument, self.data_source._resync_tasks)
 
     async def test_resync_without_socket_uses_rest_and_retries_after_rest_errors(self):
         self.data_source.RESYNC_SNAPSHOT_TIMEOUT_SECONDS = 0.01
@@ -829,11 +947,11 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
             bad_sequence, {"stream": "v1.book.d"}, ["not", "a", "dict"], self._book_payload(12, 11))
 
         self.assertEqual([], messages)
-        self.assertEqual(2, self.data_source.malformed_messages)
+        self.assertEqual(3, self.data_source.malformed_messages)
         self.assertTrue(self._is_logged(
             "WARNING", "GRVT v1.book.d frame is malformed: Expected `int`, got `str` - at `$.sequence_number`; "
                        "dropped"))
-        self.assertTrue(self._is_logged("DEBUG", "Ignoring unexpected GRVT market-data message"))
+        self.assertTrue(self._is_logged("WARNING", "GRVT market-data answer is malformed: Expected `object`"))
         self.assertTrue(self.data_source._sequencer.is_awaiting_snapshot(self.instrument))
         self.assertIn(self.instrument, self.data_source._resync_tasks)
         messages = await self._parse_book(self._book_payload(0, 0, bids=[level("5", "5")]))
@@ -1251,11 +1369,18 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual([], await self._parse_book(self._book_payload(0, 0)))
         self.assertTrue(self._is_logged("INFO", f"Unsubscribed from GRVT public streams of {self.trading_pair}."))
 
-    async def test_unsubscribe_without_socket(self):
-        self.assertFalse(await self.data_source.unsubscribe_from_trading_pair(self.trading_pair))
+    @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
+    async def test_pair_unsubscribed_while_the_socket_is_down_is_not_subscribed_by_the_next_socket(
+            self, ws_connect_mock):
+        self.data_source = self._data_source([self.trading_pair, self.other_pair])
 
-        self.assertIn(self.trading_pair, self.data_source._trading_pairs)
-        self.assertTrue(self._is_logged("WARNING", f"Cannot unsubscribe from {self.trading_pair}"))
+        self.assertTrue(await self.data_source.unsubscribe_from_trading_pair(self.trading_pair))
+        ws_mock = await self._connect_ws(ws_connect_mock)
+        await self.data_source._subscribe_channels(self.data_source._ws_assistant)
+
+        self.assertEqual([self.other_pair], self.data_source._trading_pairs)
+        self.assertEqual({self.other_instrument}, {m["params"]["selectors"][0].split("@")[0]
+                                                   for m in self._sent(ws_mock)})
 
     @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
     async def test_unsubscribe_failure_and_cancellation(self, ws_connect_mock):
@@ -1265,6 +1390,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertFalse(await self.data_source.unsubscribe_from_trading_pair(self.trading_pair))
         self.assertTrue(self._is_logged(
             "ERROR", f"Error unsubscribing from GRVT public streams of {self.trading_pair}"))
+        self.assertNotIn(self.trading_pair, self.data_source._trading_pairs)  # the socket is broken anyway
 
         ws_mock.send_json.side_effect = asyncio.CancelledError
         with self.assertRaises(asyncio.CancelledError):
@@ -1289,7 +1415,8 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         await self._parse_book(self._book_payload(0, 0), self._book_payload(5, 4), self._book_payload(9, 8))
         task = self.data_source._resync_tasks[self.instrument]
         await self._settle()
-        ws_assistant = AsyncMock()
+        ws_assistant = AsyncMock(last_recv_time=time.time())
+        self.data_source._sleep = AsyncMock()
 
         await self.data_source._on_order_stream_interruption(ws_assistant)
         await self._settle()
