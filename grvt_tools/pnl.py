@@ -19,9 +19,13 @@ from decimal import Decimal
 from statistics import median
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from controllers.grvt_common.pnl import PnlTracker
 from grvt_tools.records import Fill, FundingRecord, Quote, TradeRecords
 from hummingbot.core.data_type.common import TradeType
+
+try:
+    from controllers.grvt_common.pnl import PnlTracker
+except ModuleNotFoundError:  # installed with pip (setup.py): the controllers' shared code ships in grvt_tools
+    from grvt_tools.grvt_common.pnl import PnlTracker
 
 ZERO = Decimal(0)
 BPS = Decimal(10000)
