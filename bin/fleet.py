@@ -20,6 +20,7 @@ from typing import Optional, Sequence
 import yaml
 from eth_account import Account
 
+from grvt_tools.bot_root import BotRootError
 from grvt_tools.exchange_view import ExchangeViewError, SandboxAdmin
 from grvt_tools.fleet import Fleet, MqttSettings, load_fleet_file
 from grvt_tools.headless import HeadlessBotError, sandbox_env
@@ -110,7 +111,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 print("fleet: a bot exited on its own; stopping the others", flush=True)
                 break
             time.sleep(0.5)
-    except HeadlessBotError as error:
+    except (HeadlessBotError, BotRootError) as error:  # a bot that would not start, a root it could not prepare
         failed = True  # the bots may all stop cleanly afterwards: the fleet still did not run
         print(f"fleet: {error}", file=sys.stderr)
     finally:

@@ -292,6 +292,18 @@ def test_fleet_command_fails_when_a_bot_could_not_start(tmp_path, monkeypatch):
     assert fleet_command.main([str(fleet_file), "--folder", str(tmp_path / "fleet")]) == 1
 
 
+def test_fleet_command_names_a_config_it_cannot_find_without_a_traceback(tmp_path, monkeypatch, capsys):
+    fleet_file = tmp_path / "fleet.yml"
+    fleet_file.write_text("bots:\n  - name: btc\n    strategy: no_such_strategy.yml\n    api_key_env: K\n"
+                          "    private_key_env: P\n    trading_account_id: 1\n")
+    for variable, value in {"K": "k", "P": "p", "CONFIG_PASSWORD": "pw"}.items():
+        monkeypatch.setenv(variable, value)
+    fleet_command = load_fleet_command()
+    monkeypatch.setattr(fleet_command.signal, "signal", lambda *args: None)
+    assert fleet_command.main([str(fleet_file), "--folder", str(tmp_path / "fleet")]) == 1
+    assert "fleet: Config file not found:" in capsys.readouterr().err
+
+
 def test_a_bot_on_mqtt_publishes_its_order_events(tmp_path, sandbox_process, fleet_bots, mqtt_port):
     # Hummingbot's API and dashboard follow a bot's orders and fills on <namespace>/<instance id>/events.
     fleet = Fleet(tmp_path / "fleet", fleet_bots[:1], "fleet-password", env=sandbox_env(sandbox_process.url, CONNECTOR),
