@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import sysconfig
 import time
 from pathlib import Path
 
@@ -183,3 +184,23 @@ def test_the_image_layout_runs_a_bot_on_the_sandbox(tmp_path):
     assert (root / "conf" / "connectors" / "grvt_perpetual_testnet.yml").is_file()
     assert (root / "logs" / "status.json").is_file()
     assert compose_bot["GRVT_PRIVATE_KEY"] not in output
+
+
+@pytest.mark.skipif(not HUMMINGBOT_DIST.is_dir(), reason="no Hummingbot build (run make install)")
+def test_the_report_command_runs_in_the_image_layout(tmp_path):
+    # docker/README.md: `python bin/report.py /home/hummingbot --out ...` in a container, where nothing puts
+    # /home/hummingbot on the import path (Hummingbot's image does not install it as a package).
+    from test.operator.records_fixture import TradeDatabase
+
+    root = tmp_path / "home" / "hummingbot"
+    root.mkdir(parents=True)
+    build_image_layout(root)
+    database = TradeDatabase(root / "data" / "grvt_market_maker.sqlite")
+    database.order("b1", "BUY", "99990", "0.01", 1_800_000_000_000, ended_ms=1_800_000_001_000,
+                   ended_as="BuyOrderCompleted")
+    database.fill("b1", "BUY", "99990", "0.01", "0.01", 1_800_000_001_000)
+    env = image_env(root, PYTHONPATH=sysconfig.get_paths()["purelib"])  # the image's packages, none of ours
+    result = subprocess.run([sys.executable, "-S", "bin/report.py", str(root), "--out", str(root / "data" / "reports")],
+                            cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    assert (root / "data" / "reports" / "summary.json").is_file()
