@@ -175,6 +175,9 @@ def run_demo(duration: float, seed: int, config: str, console: Console) -> int:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     run_folder = root.path / "runs" / stamp
     run_folder.mkdir(parents=True, exist_ok=True)
+    database = root.database(config)
+    if database.exists():  # trades of an earlier demo, on an earlier sandbox: kept aside, out of this run's records
+        database.rename(database.with_name(f"{database.stem}-before-{stamp}.sqlite"))
     status_file = root.logs / "status.json"
     if status_file.exists():
         status_file.unlink()
