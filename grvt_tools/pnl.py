@@ -194,8 +194,8 @@ def analyze_market(records: TradeRecords, connector: str, trading_pair: str,
     events += [(f.timestamp, 1, f) for f in fills] + [(p.timestamp, 2, p) for p in funding]
     events.sort(key=lambda event: (event[0], event[1]))
 
-    tracker = PnlTracker()
     mid = series.at(start)
+    tracker = PnlTracker(records.opening_positions.get((connector, trading_pair), ZERO), mid)
     points = [_point(start, mid, tracker)]
     annotated: List[AnnotatedFill] = []
     for time, kind, item in events:
