@@ -10,6 +10,7 @@ The fleet file format is described in grvt_tools/fleet.py (load_fleet_file). Eac
 <folder>/<bot name> reports on one of them.
 """
 import argparse
+import importlib.util
 import os
 import signal
 import sys
@@ -20,11 +21,14 @@ from typing import Optional, Sequence
 import yaml
 from eth_account import Account
 
-from grvt_tools.bot_root import BotRootError
-from grvt_tools.exchange_view import ExchangeViewError, SandboxAdmin
-from grvt_tools.fleet import Fleet, MqttSettings, load_fleet_file
-from grvt_tools.headless import HeadlessBotError, sandbox_env
-from grvt_tools.sandbox_process import SandboxProcess, SandboxStartError
+if importlib.util.find_spec("grvt_tools") is None:  # e.g. in the Docker image: nothing installs this checkout
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from grvt_tools.bot_root import BotRootError  # noqa: E402
+from grvt_tools.exchange_view import ExchangeViewError, SandboxAdmin  # noqa: E402
+from grvt_tools.fleet import Fleet, MqttSettings, load_fleet_file  # noqa: E402
+from grvt_tools.headless import HeadlessBotError, sandbox_env  # noqa: E402
+from grvt_tools.sandbox_process import SandboxProcess, SandboxStartError  # noqa: E402
 
 STATUS_EVERY_S = 10.0
 
