@@ -162,7 +162,10 @@ def connect_read_only(database: Path) -> sqlite3.Connection:
     if not path.is_file():
         raise RecordsError(f"No trade database at {path}")
     connection = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True, timeout=10)
-    tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    try:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    except sqlite3.DatabaseError:  # not an sqlite file at all
+        tables = set()
     if "TradeFill" not in tables or "Order" not in tables:
         connection.close()
         raise RecordsError(f"{path} is not a Hummingbot trade database (no TradeFill/Order tables)")
