@@ -74,7 +74,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         environ = sandbox_keys(args.fleet_file) if args.sandbox else os.environ
         bots = load_fleet_file(args.fleet_file, environ)
-    except (OSError, ValueError, KeyError) as error:
+    except (OSError, ValueError, KeyError, yaml.YAMLError) as error:
         print(f"fleet: {error}", file=sys.stderr)
         return 2
     sandbox = None

@@ -304,6 +304,14 @@ def test_fleet_command_names_a_config_it_cannot_find_without_a_traceback(tmp_pat
     assert "fleet: Config file not found:" in capsys.readouterr().err
 
 
+def test_fleet_command_refuses_a_fleet_file_that_is_not_yaml_without_a_traceback(tmp_path, monkeypatch, capsys):
+    fleet_file = tmp_path / "fleet.yml"
+    fleet_file.write_text("bots:\n  - name: btc\n    strategy: [unclosed\n")
+    monkeypatch.setenv("CONFIG_PASSWORD", "pw")
+    assert load_fleet_command().main([str(fleet_file), "--folder", str(tmp_path / "fleet")]) == 2
+    assert capsys.readouterr().err.startswith("fleet: while parsing a flow sequence")
+
+
 def test_a_bot_on_mqtt_publishes_its_order_events(tmp_path, sandbox_process, fleet_bots, mqtt_port):
     # Hummingbot's API and dashboard follow a bot's orders and fills on <namespace>/<instance id>/events.
     fleet = Fleet(tmp_path / "fleet", fleet_bots[:1], "fleet-password", env=sandbox_env(sandbox_process.url, CONNECTOR),
