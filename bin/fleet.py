@@ -26,7 +26,7 @@ if importlib.util.find_spec("grvt_tools") is None:  # e.g. in the Docker image: 
 
 from grvt_tools.bot_root import BotRootError  # noqa: E402
 from grvt_tools.exchange_view import ExchangeViewError, SandboxAdmin  # noqa: E402
-from grvt_tools.fleet import Fleet, MqttSettings, load_fleet_file  # noqa: E402
+from grvt_tools.fleet import Fleet, MqttSettings, fleet_entries, load_fleet_file  # noqa: E402
 from grvt_tools.headless import HeadlessBotError, sandbox_env  # noqa: E402
 from grvt_tools.sandbox_process import SandboxProcess, SandboxStartError  # noqa: E402
 
@@ -47,8 +47,7 @@ def status_line(name: str, status: Optional[dict]) -> str:
 def sandbox_keys(fleet_file: Path) -> dict:
     """On the sandbox, keys the environment does not give are made up: one API key, signer and sub-account each."""
     environ = dict(os.environ)
-    document = yaml.safe_load(fleet_file.read_text()) or {}
-    for number, entry in enumerate(document.get("bots") or [], start=1):
+    for number, entry in enumerate(fleet_entries(yaml.safe_load(fleet_file.read_text()), fleet_file), start=1):
         made_up = {"api_key_env": f"sandbox-{entry.get('name')}", "private_key_env": Account.create().key.hex(),
                    "trading_account_id_env": str(7400000 + number)}
         for field, value in made_up.items():

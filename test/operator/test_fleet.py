@@ -312,6 +312,17 @@ def test_fleet_command_refuses_a_fleet_file_that_is_not_yaml_without_a_traceback
     assert capsys.readouterr().err.startswith("fleet: while parsing a flow sequence")
 
 
+def test_fleet_command_refuses_bots_that_are_not_a_list_of_mappings(tmp_path, monkeypatch, capsys):
+    fleet_file = tmp_path / "fleet.yml"
+    monkeypatch.setenv("CONFIG_PASSWORD", "pw")
+    fleet_command = load_fleet_command()
+    for text in ("bots:\n  btc:\n    strategy: s.yml\n", "bots:\n  - btc\n", "btc\n"):  # by name, names, text
+        fleet_file.write_text(text)
+        for sandbox in ([], ["--sandbox"]):
+            assert fleet_command.main([str(fleet_file), "--folder", str(tmp_path / "fleet"), *sandbox]) == 2
+            assert "'bots:' must be a list of bots" in capsys.readouterr().err
+
+
 def test_a_bot_on_mqtt_publishes_its_order_events(tmp_path, sandbox_process, fleet_bots, mqtt_port):
     # Hummingbot's API and dashboard follow a bot's orders and fills on <namespace>/<instance id>/events.
     fleet = Fleet(tmp_path / "fleet", fleet_bots[:1], "fleet-password", env=sandbox_env(sandbox_process.url, CONNECTOR),
