@@ -30,9 +30,11 @@ setup(
     long_description_content_type="text/markdown",
     license="Apache 2.0",
     python_requires=">=3.11",
-    packages=["hummingbot_grvt", "hummingbot_grvt.grvt_perpetual", "grvt_tools"]
+    packages=["hummingbot_grvt", "hummingbot_grvt.grvt_perpetual", "grvt_tools", "grvt_tools.grvt_common"]
     + find_packages(include=["grvt_sandbox", "grvt_sandbox.*"]),
-    package_dir={"hummingbot_grvt.grvt_perpetual": "hummingbot/connector/derivative/grvt_perpetual"},
+    # The reports' PnL accounting is the controllers' (controllers/ is not installed): it ships inside grvt_tools.
+    package_dir={"hummingbot_grvt.grvt_perpetual": "hummingbot/connector/derivative/grvt_perpetual",
+                 "grvt_tools.grvt_common": "controllers/grvt_common"},
     cmdclass={"build_py": BuildPyWithStartUpHook},
     install_requires=[
         "hummingbot==20260922",

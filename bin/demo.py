@@ -21,9 +21,8 @@ import time
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
-import yaml
 from rich.console import Console
 
 from grvt_sandbox.config import DEMO_API_KEY, DEMO_PRIVATE_KEY, DEMO_SUB_ACCOUNT_ID
@@ -67,18 +66,10 @@ def demo_config_kind(name: str, conf: Path = REPO / "conf") -> str:
     raise SystemExit(f"demo: no config {name!r} in {conf / 'scripts'} or {conf / 'strategies'}")
 
 
-def controller_configs_of(script_config: str, conf: Path = REPO / "conf") -> List[str]:
-    """The controller configs a V2 script config names (``controllers_config``), to copy along with it."""
-    data = yaml.safe_load((conf / "scripts" / script_config).read_text()) or {}
-    names = data.get("controllers_config") or []
-    return [name for name in names if isinstance(name, str)]
-
-
 def prepare_root(config: str = DEMO_CONFIG) -> Path:
     """A Hummingbot root of its own: linked code, private conf/ logs/ data/ (see grvt_tools.bot_root)."""
     if demo_config_kind(config) == "script":
-        root = bot_root.prepare_root(DEMO_ROOT, script_configs=[config],
-                                     controller_configs=controller_configs_of(config))
+        root = bot_root.prepare_root(DEMO_ROOT, script_configs=[config])  # with the controller configs it lists
     else:
         root = bot_root.prepare_root(DEMO_ROOT, strategies=[config])
     return root.path
@@ -175,6 +166,9 @@ def run_demo(duration: float, seed: int, config: str, console: Console) -> int:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     run_folder = root.path / "runs" / stamp
     run_folder.mkdir(parents=True, exist_ok=True)
+    database = root.database(config)
+    if database.exists():  # trades of an earlier demo, on an earlier sandbox: kept aside, out of this run's records
+        database.rename(database.with_name(f"{database.stem}-before-{stamp}.sqlite"))
     status_file = root.logs / "status.json"
     if status_file.exists():
         status_file.unlink()

@@ -10,6 +10,7 @@ The fleet file format is described in grvt_tools/fleet.py (load_fleet_file). Eac
 <folder>/<bot name> reports on one of them.
 """
 import argparse
+import importlib.util
 import os
 import signal
 import sys
@@ -20,10 +21,14 @@ from typing import Optional, Sequence
 import yaml
 from eth_account import Account
 
-from grvt_tools.exchange_view import ExchangeViewError, SandboxAdmin
-from grvt_tools.fleet import Fleet, MqttSettings, load_fleet_file
-from grvt_tools.headless import HeadlessBotError, sandbox_env
-from grvt_tools.sandbox_process import SandboxProcess, SandboxStartError
+if importlib.util.find_spec("grvt_tools") is None:  # e.g. in the Docker image: nothing installs this checkout
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from grvt_tools.bot_root import BotRootError  # noqa: E402
+from grvt_tools.exchange_view import ExchangeViewError, SandboxAdmin  # noqa: E402
+from grvt_tools.fleet import Fleet, MqttSettings, fleet_entries, load_fleet_file  # noqa: E402
+from grvt_tools.headless import HeadlessBotError, sandbox_env  # noqa: E402
+from grvt_tools.sandbox_process import SandboxProcess, SandboxStartError  # noqa: E402
 
 STATUS_EVERY_S = 10.0
 
@@ -42,8 +47,7 @@ def status_line(name: str, status: Optional[dict]) -> str:
 def sandbox_keys(fleet_file: Path) -> dict:
     """On the sandbox, keys the environment does not give are made up: one API key, signer and sub-account each."""
     environ = dict(os.environ)
-    document = yaml.safe_load(fleet_file.read_text()) or {}
-    for number, entry in enumerate(document.get("bots") or [], start=1):
+    for number, entry in enumerate(fleet_entries(yaml.safe_load(fleet_file.read_text()), fleet_file), start=1):
         made_up = {"api_key_env": f"sandbox-{entry.get('name')}", "private_key_env": Account.create().key.hex(),
                    "trading_account_id_env": str(7400000 + number)}
         for field, value in made_up.items():
@@ -69,7 +73,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         environ = sandbox_keys(args.fleet_file) if args.sandbox else os.environ
         bots = load_fleet_file(args.fleet_file, environ)
-    except (OSError, ValueError, KeyError) as error:
+    except (OSError, ValueError, KeyError, yaml.YAMLError) as error:
         print(f"fleet: {error}", file=sys.stderr)
         return 2
     sandbox = None
@@ -110,7 +114,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 print("fleet: a bot exited on its own; stopping the others", flush=True)
                 break
             time.sleep(0.5)
-    except HeadlessBotError as error:
+    except (HeadlessBotError, BotRootError) as error:  # a bot that would not start, a root it could not prepare
         failed = True  # the bots may all stop cleanly afterwards: the fleet still did not run
         print(f"fleet: {error}", file=sys.stderr)
     finally:

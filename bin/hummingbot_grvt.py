@@ -84,6 +84,8 @@ def resolve_arguments(args: argparse.Namespace, environ=os.environ) -> argparse.
         raise LaunchError("--stop-after only applies to --headless runs.")
     if args.status_file is not None and not args.headless:
         raise LaunchError("--status-file only applies to --headless runs.")
+    if args.status_file is not None:  # relative to where the launcher started, not Hummingbot's root it moves to
+        args.status_file = str(Path(args.status_file).absolute())
     if args.offline is None:
         from grvt_tools.offline import grvt_points_at_this_machine
 

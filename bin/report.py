@@ -6,9 +6,14 @@
 
 See grvt_tools/report.py for every option.
 """
+import importlib.util
 import sys
+from pathlib import Path
 
-from grvt_tools.report import main
+if importlib.util.find_spec("grvt_tools") is None:  # e.g. in the Docker image: nothing installs this checkout
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from grvt_tools.report import main  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(main())

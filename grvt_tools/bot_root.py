@@ -21,7 +21,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterable, Mapping, Optional, Sequence
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
 REPO = Path(__file__).resolve().parent.parent
 CONF_SOURCE = REPO / "conf"
@@ -128,6 +128,18 @@ def _copy_configs(names: Iterable[str], source_dir: Path, destination_dir: Path)
         shutil.copyfile(source, destination_dir / source.name)
 
 
+def _controllers_listed_by(script_configs: Iterable[str], conf_source: Path) -> List[str]:
+    """The controller configs of ``conf_source`` that the script configs list (``controllers_config``)."""
+    import yaml
+
+    names = []
+    for name in script_configs:
+        source = Path(name) if Path(name).is_absolute() else conf_source / "scripts" / name
+        listed = (yaml.safe_load(source.read_text()) or {}).get("controllers_config") or []
+        names += [item for item in listed if isinstance(item, str) and (conf_source / "controllers" / item).is_file()]
+    return names
+
+
 def prepare_root(path: Path,
                  strategies: Iterable[str] = (),
                  script_configs: Iterable[str] = (),
@@ -137,7 +149,8 @@ def prepare_root(path: Path,
 
     :param strategies: V1 strategy files, names in ``conf_source/strategies`` or absolute paths.
     :param script_configs: V2 script configs, names in ``conf_source/scripts`` or absolute paths.
-    :param controller_configs: controller configs, names in ``conf_source/controllers`` or absolute paths.
+    :param controller_configs: controller configs, names in ``conf_source/controllers`` or absolute paths; those the
+        script configs list are copied too.
     :return: the root's paths. Existing conf files, keys and data in the root are kept.
     """
     root = BotRoot(Path(path).resolve())
@@ -150,7 +163,8 @@ def prepare_root(path: Path,
         _link_dir(root.path / name, REPO / name)
     _copy_configs(strategies, conf_source / "strategies", root.strategies)
     _copy_configs(script_configs, conf_source / "scripts", root.script_configs)
-    _copy_configs(controller_configs, conf_source / "controllers", root.controller_configs)
+    _copy_configs(list(controller_configs) + _controllers_listed_by(script_configs, conf_source),
+                  conf_source / "controllers", root.controller_configs)
     return root
 
 

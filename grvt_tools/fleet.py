@@ -195,6 +195,14 @@ def _from_env(entry: Mapping[str, Any], key: str, environ: Mapping[str, str]) ->
     raise ValueError(f"bot {entry.get('name')!r}: give {key}_env (the name of an environment variable holding it)")
 
 
+def fleet_entries(document: Any, path: Path) -> List[Mapping[str, Any]]:
+    """The ``bots:`` of a parsed fleet file, each a mapping (ValueError, worded for the operator, otherwise)."""
+    entries = (document.get("bots") or []) if isinstance(document, dict) else None
+    if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
+        raise ValueError(f"{path}: 'bots:' must be a list of bots, each a mapping (- name: ..., strategy: ...)")
+    return entries
+
+
 def load_fleet_file(path: Path, environ: Mapping[str, str] = os.environ) -> List[FleetBot]:
     """Reads a fleet file::
 
@@ -213,9 +221,10 @@ def load_fleet_file(path: Path, environ: Mapping[str, str] = os.environ) -> List
     API keys and private keys are read from the named environment variables only.
     """
     document = yaml.safe_load(Path(path).read_text()) or {}
+    entries = fleet_entries(document, path)
     default_connector = document.get("connector", "grvt_perpetual_testnet")
     bots = []
-    for entry in document.get("bots") or []:
+    for entry in entries:
         bots.append(FleetBot(
             name=str(entry["name"]), connector=entry.get("connector", default_connector),
             api_key=_from_env(entry, "api_key", environ), private_key=_from_env(entry, "private_key", environ),

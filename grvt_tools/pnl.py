@@ -19,9 +19,13 @@ from decimal import Decimal
 from statistics import median
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from controllers.grvt_common.pnl import PnlTracker
 from grvt_tools.records import Fill, FundingRecord, Quote, TradeRecords
 from hummingbot.core.data_type.common import TradeType
+
+try:
+    from controllers.grvt_common.pnl import PnlTracker
+except ModuleNotFoundError:  # installed with pip (setup.py): the controllers' shared code ships in grvt_tools
+    from grvt_tools.grvt_common.pnl import PnlTracker
 
 ZERO = Decimal(0)
 BPS = Decimal(10000)
@@ -190,8 +194,8 @@ def analyze_market(records: TradeRecords, connector: str, trading_pair: str,
     events += [(f.timestamp, 1, f) for f in fills] + [(p.timestamp, 2, p) for p in funding]
     events.sort(key=lambda event: (event[0], event[1]))
 
-    tracker = PnlTracker()
     mid = series.at(start)
+    tracker = PnlTracker(records.opening_positions.get((connector, trading_pair), ZERO), mid)
     points = [_point(start, mid, tracker)]
     annotated: List[AnnotatedFill] = []
     for time, kind, item in events:

@@ -100,6 +100,7 @@ class TradeRecords:
     quotes: List[Quote] = field(default_factory=list)
     funding: List[FundingRecord] = field(default_factory=list)
     mids: List[MidSample] = field(default_factory=list)
+    opening_positions: Dict[tuple, Decimal] = field(default_factory=dict)  # at ``since``, from the fills before it
 
     @property
     def markets(self) -> List[tuple]:
@@ -161,7 +162,10 @@ def connect_read_only(database: Path) -> sqlite3.Connection:
     if not path.is_file():
         raise RecordsError(f"No trade database at {path}")
     connection = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True, timeout=10)
-    tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    try:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    except sqlite3.DatabaseError:  # not an sqlite file at all
+        tables = set()
     if "TradeFill" not in tables or "Order" not in tables:
         connection.close()
         raise RecordsError(f"{path} is not a Hummingbot trade database (no TradeFill/Order tables)")
@@ -204,6 +208,9 @@ def read_records(database: Path, config_file: Optional[str] = None, connector: O
     finally:
         connection.close()
     if since is not None:
+        for fill in (f for f in records.fills if f.timestamp < since):
+            market = (fill.connector, fill.trading_pair)
+            records.opening_positions[market] = records.opening_positions.get(market, Decimal(0)) + fill.signed_amount
         records.fills = [f for f in records.fills if f.timestamp >= since]
         records.quotes = [q for q in records.quotes if (q.ended or q.created) >= since]
         records.funding = [p for p in records.funding if p.timestamp >= since]
@@ -299,4 +306,5 @@ def only_market(records: TradeRecords, markets: Sequence[tuple]) -> TradeRecords
         fills=[f for f in records.fills if (f.connector, f.trading_pair) in wanted],
         quotes=[q for q in records.quotes if (q.connector, q.trading_pair) in wanted],
         funding=[p for p in records.funding if (p.connector, p.trading_pair) in wanted],
-        mids=[m for m in records.mids if (m.connector, m.trading_pair) in wanted])
+        mids=[m for m in records.mids if (m.connector, m.trading_pair) in wanted],
+        opening_positions={market: size for market, size in records.opening_positions.items() if market in wanted})

@@ -1,5 +1,6 @@
 """`make demo`: the market maker on the sandbox with progress, a run folder (CSV, JSON, PNG) and a clean stop."""
 import csv
+import importlib.util
 import json
 import os
 import re
@@ -88,3 +89,29 @@ def test_ctrl_c_stops_cleanly_and_still_writes_the_report():
     assert "orders left resting: 0" in output
     summary = check_run_folder(newest_run_folder(before))
     assert summary["run"]["bot_exit_code"] == 0
+
+
+def test_a_new_demo_does_not_report_the_trades_of_earlier_demos(tmp_path, monkeypatch):
+    # Each demo trades on a new sandbox (a flat account): trades of an earlier demo in the root's database would add
+    # their position and PnL to `make report`, which reports on the whole database.
+    from rich.console import Console
+
+    from grvt_tools.records import find_databases
+    from test.operator.records_fixture import TradeDatabase
+
+    spec = importlib.util.spec_from_file_location("grvt_demo_command", REPO / "bin" / "demo.py")
+    demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(demo)
+    monkeypatch.setattr(demo, "DEMO_ROOT", tmp_path / "demo")
+    earlier_path = demo.bot_root.BotRoot(tmp_path / "demo").database(demo.DEMO_CONFIG)
+    earlier_path.parent.mkdir(parents=True)
+    earlier = TradeDatabase(earlier_path)
+    earlier.fill("b1", "BUY", "90000", "0.002", "0", 1_800_000_000_000)
+
+    def sandbox_that_stops_the_demo_here(**kwargs):
+        raise demo.SandboxStartError("stop here")
+
+    monkeypatch.setattr(demo.SandboxProcess, "start", lambda self: sandbox_that_stops_the_demo_here())
+    assert demo.run_demo(5, 7, demo.DEMO_CONFIG, Console(file=open(os.devnull, "w"))) == 1
+    assert not earlier.path.exists() and find_databases(tmp_path / "demo") != [earlier.path]
+    assert list((tmp_path / "demo" / "data").glob("*.sqlite"))  # kept aside, not deleted

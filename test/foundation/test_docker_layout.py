@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import sysconfig
 import time
 from pathlib import Path
 
@@ -183,3 +184,42 @@ def test_the_image_layout_runs_a_bot_on_the_sandbox(tmp_path):
     assert (root / "conf" / "connectors" / "grvt_perpetual_testnet.yml").is_file()
     assert (root / "logs" / "status.json").is_file()
     assert compose_bot["GRVT_PRIVATE_KEY"] not in output
+
+
+@pytest.mark.skipif(not HUMMINGBOT_DIST.is_dir(), reason="no Hummingbot build (run make install)")
+def test_the_report_command_runs_in_the_image_layout(tmp_path):
+    # docker/README.md: `python bin/report.py /home/hummingbot --out ...` in a container, where nothing puts
+    # /home/hummingbot on the import path (Hummingbot's image does not install it as a package).
+    from test.operator.records_fixture import TradeDatabase
+
+    root = tmp_path / "home" / "hummingbot"
+    root.mkdir(parents=True)
+    build_image_layout(root)
+    database = TradeDatabase(root / "data" / "grvt_market_maker.sqlite")
+    database.order("b1", "BUY", "99990", "0.01", 1_800_000_000_000, ended_ms=1_800_000_001_000,
+                   ended_as="BuyOrderCompleted")
+    database.fill("b1", "BUY", "99990", "0.01", "0.01", 1_800_000_001_000)
+    env = image_env(root, PYTHONPATH=sysconfig.get_paths()["purelib"])  # the image's packages, none of ours
+    result = subprocess.run([sys.executable, "-S", "bin/report.py", str(root), "--out", str(root / "data" / "reports")],
+                            cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    assert (root / "data" / "reports" / "summary.json").is_file()
+
+
+@pytest.mark.skipif(not HUMMINGBOT_DIST.is_dir(), reason="no Hummingbot build (run make install)")
+def test_the_fleet_command_prepares_its_bots_in_the_image_layout(tmp_path):
+    # The image ships bin/fleet.py (docker/README.md): each bot's root is an overlay of the image's Hummingbot.
+    root = tmp_path / "home" / "hummingbot"
+    root.mkdir(parents=True)
+    build_image_layout(root)
+    fleet_file = tmp_path / "fleet.yml"
+    fleet_file.write_text("bots:\n  - name: btc\n    strategy: grvt_demo_perpetual_market_making.yml\n"
+                          "    api_key_env: K\n    private_key_env: P\n    trading_account_id: 1\n")
+    prepare = ("import runpy, sys; sys.path[0] = 'bin'; fleet = runpy.run_path('bin/fleet.py'); "  # as a script
+               f"bots = fleet['load_fleet_file']({str(fleet_file)!r}); "
+               f"fleet['Fleet']({str(tmp_path / 'fleet')!r}, bots, 'pw').prepare()")
+    env = image_env(root, PYTHONPATH=sysconfig.get_paths()["purelib"], K="key", P="ab" * 32)
+    result = subprocess.run([sys.executable, "-S", "-c", prepare], cwd=root, env=env, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    assert (tmp_path / "fleet" / "btc" / "conf" / "connectors" / "grvt_perpetual_testnet.yml").is_file()

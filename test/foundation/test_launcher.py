@@ -106,3 +106,13 @@ def test_password_from_environment_and_sigterm_stop(launcher_env, probe_strategy
     output += out
     assert process.returncode == 0, output + err
     assert "Stopped." in output
+
+
+def test_a_relative_status_file_is_written_where_the_launcher_was_started(launcher_env, probe_strategy, tmp_path):
+    elsewhere = tmp_path / "operator"
+    elsewhere.mkdir()
+    result = subprocess.run([sys.executable, str(LAUNCHER), "--headless", "--v2", probe_strategy, "-p", PASSWORD,
+                             "--create-password", "--stop-after", "3", "--status-file", "status.json"],
+                            env=launcher_env, cwd=elsewhere, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "connectors" in (elsewhere / "status.json").read_text()

@@ -21,7 +21,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 HUMMINGBOT_DIST = REPO / ".venv" / "hummingbot-dist"
 SOURCES = ("setup.py", "pyproject.toml", "README.md", "hummingbot_grvt", "grvt_sandbox", "grvt_tools",
-           "hummingbot/connector/derivative/grvt_perpetual")
+           "hummingbot/connector/derivative/grvt_perpetual", "controllers/grvt_common")
 OURS_ONLY = "grvt_perpetual_order_transport"  # a module our connector has and Hummingbot's has not
 UPSTREAM_ONLY = "grvt_perpetual_api_user_stream_data_source"  # the reverse
 
@@ -116,3 +116,18 @@ def test_install_upgrade_and_uninstall_leave_hummingbot_whole(venv):
     assert after == before  # Hummingbot's own connector again, discovered and working
     assert tree_digest(upstream_folder) == upstream_digest
     assert not (venv["site"] / "hummingbot_grvt").exists() and not (venv["site"] / "hummingbot_grvt.pth").exists()
+
+
+def test_the_installed_report_command_reports_on_a_database(venv, tmp_path):
+    from test.operator.records_fixture import TradeDatabase
+
+    database = TradeDatabase(tmp_path / "bot.sqlite")
+    database.order("b1", "BUY", "99990", "0.01", 1_800_000_000_000, ended_ms=1_800_000_001_000,
+                   ended_as="BuyOrderCompleted")
+    database.fill("b1", "BUY", "99990", "0.01", "0.01", 1_800_000_001_000)
+    pip(venv, "install", "--no-deps", "--no-build-isolation", str(venv["source"]))
+    result = subprocess.run([str(venv["python"].parent / "grvt-report"), str(database.path), "--out",
+                             str(tmp_path / "report")], capture_output=True, text=True, timeout=300, cwd=venv["cwd"],
+                            env={"PATH": "/usr/bin:/bin", "HOME": str(venv["cwd"]), "MPLBACKEND": "Agg"})
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    assert json.loads((tmp_path / "report" / "summary.json").read_text())["markets"][0]["fills"] == 1

@@ -112,3 +112,10 @@ def test_a_recreated_container_starts_again_with_the_keys_kept_in_its_volume(tmp
     assert client["instance_id"] == "grvt-btc"
     assert (client["mqtt_bridge"]["mqtt_host"], client["mqtt_bridge"]["mqtt_autostart"]) == ("emqx", True)
     assert client["paper_trade"]["paper_trade_exchanges"] == []
+
+
+def test_a_script_config_brings_the_controller_configs_it_lists(tmp_path):
+    # A V2 script config only names its controller configs: without them in the root, Hummingbot cannot start it.
+    root = prepare_root(tmp_path / "bot", script_configs=["grvt_market_maker.yml"])
+    listed = yaml.safe_load((root.script_configs / "grvt_market_maker.yml").read_text())["controllers_config"]
+    assert listed and all((root.controller_configs / name).is_file() for name in listed)

@@ -292,6 +292,37 @@ def test_fleet_command_fails_when_a_bot_could_not_start(tmp_path, monkeypatch):
     assert fleet_command.main([str(fleet_file), "--folder", str(tmp_path / "fleet")]) == 1
 
 
+def test_fleet_command_names_a_config_it_cannot_find_without_a_traceback(tmp_path, monkeypatch, capsys):
+    fleet_file = tmp_path / "fleet.yml"
+    fleet_file.write_text("bots:\n  - name: btc\n    strategy: no_such_strategy.yml\n    api_key_env: K\n"
+                          "    private_key_env: P\n    trading_account_id: 1\n")
+    for variable, value in {"K": "k", "P": "p", "CONFIG_PASSWORD": "pw"}.items():
+        monkeypatch.setenv(variable, value)
+    fleet_command = load_fleet_command()
+    monkeypatch.setattr(fleet_command.signal, "signal", lambda *args: None)
+    assert fleet_command.main([str(fleet_file), "--folder", str(tmp_path / "fleet")]) == 1
+    assert "fleet: Config file not found:" in capsys.readouterr().err
+
+
+def test_fleet_command_refuses_a_fleet_file_that_is_not_yaml_without_a_traceback(tmp_path, monkeypatch, capsys):
+    fleet_file = tmp_path / "fleet.yml"
+    fleet_file.write_text("bots:\n  - name: btc\n    strategy: [unclosed\n")
+    monkeypatch.setenv("CONFIG_PASSWORD", "pw")
+    assert load_fleet_command().main([str(fleet_file), "--folder", str(tmp_path / "fleet")]) == 2
+    assert capsys.readouterr().err.startswith("fleet: while parsing a flow sequence")
+
+
+def test_fleet_command_refuses_bots_that_are_not_a_list_of_mappings(tmp_path, monkeypatch, capsys):
+    fleet_file = tmp_path / "fleet.yml"
+    monkeypatch.setenv("CONFIG_PASSWORD", "pw")
+    fleet_command = load_fleet_command()
+    for text in ("bots:\n  btc:\n    strategy: s.yml\n", "bots:\n  - btc\n", "btc\n"):  # by name, names, text
+        fleet_file.write_text(text)
+        for sandbox in ([], ["--sandbox"]):
+            assert fleet_command.main([str(fleet_file), "--folder", str(tmp_path / "fleet"), *sandbox]) == 2
+            assert "'bots:' must be a list of bots" in capsys.readouterr().err
+
+
 def test_a_bot_on_mqtt_publishes_its_order_events(tmp_path, sandbox_process, fleet_bots, mqtt_port):
     # Hummingbot's API and dashboard follow a bot's orders and fills on <namespace>/<instance id>/events.
     fleet = Fleet(tmp_path / "fleet", fleet_bots[:1], "fleet-password", env=sandbox_env(sandbox_process.url, CONNECTOR),

@@ -61,6 +61,13 @@ def test_a_missing_or_foreign_database_is_a_clear_error(tmp_path):
         read_records(foreign)
 
 
+def test_a_file_that_is_no_database_is_a_clear_error(tmp_path):
+    text = tmp_path / "notes.sqlite"
+    text.write_text("a text file given by mistake, not an sqlite database " * 4)
+    with pytest.raises(RecordsError, match="not a Hummingbot trade database"):
+        read_records(text)
+
+
 def test_funding_recorded_in_seconds_keeps_its_time(tmp_path):
     # The GRVT connector reports a payment's time in seconds (GRVT's nanoseconds converted), and Hummingbot's
     # markets recorder stores the event's timestamp as given; other connectors hand it milliseconds.

@@ -51,6 +51,16 @@ def test_pnl_splits_into_spread_inventory_fees_rebates_and_funding(database):
     assert [round(float(a.edge_bps), 3) for a in run.fills] == [1.15, 1.05]
 
 
+def test_a_report_since_a_later_time_starts_with_the_position_held_then(database):
+    TradeDatabase(database).mids([(T0 + 3000, "100002")])
+    records = read_records(database, since=(T0 + 2000) / 1e3)  # after the buy of 0.01, before the sell of 0.004
+    run = analyze_market(records, CONNECTOR, PAIR, end=(T0 + 10_000) / 1e3, final_mid=Decimal("100011.5"))
+    assert [point.position for point in run.points][:1] == [Decimal("0.01")]
+    assert run.final.position == run.summary["final_position"] == Decimal("0.006")
+    assert run.final.spread == Decimal("0.04")  # (100012 - 100002) * 0.004
+    assert run.final.inventory == Decimal("0.057")  # 0.006 held from the first mid of the window to the last
+
+
 def test_without_sampled_mids_the_mid_comes_from_the_quotes(database):
     records = read_records(database)
     records.mids = []
