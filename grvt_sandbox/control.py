@@ -6,7 +6,8 @@
     python -m grvt_sandbox.control --url ... price instrument=BTC_USDT_Perp index_price=91000
     python -m grvt_sandbox.control --url ... status
 
-Arguments are key=value; values are read as JSON when they parse (numbers, true/false) and as text otherwise.
+Arguments are key=value; values are read as JSON when they parse (numbers, true/false) and as text otherwise; ids
+(sub_account_id, api_key) are always text.
 Requests carry the X-Sandbox-Admin header the admin routes require (the admin token with --token).
 """
 import argparse
@@ -23,6 +24,7 @@ from grvt_sandbox.gateway.admin_guard import ADMIN_HEADER
 TOKEN_ENVIRONMENT_VARIABLE = "GRVT_SANDBOX_ADMIN_TOKEN"
 
 ACTIONS = {"price": "price", "funding": "funding", "advance_clock": "clock/advance", "add_account": "accounts"}
+TEXT_PARAMS = ("sub_account_id", "api_key")  # GRVT writes its uint64 ids as strings: 7300001 must not become a number
 
 
 def parse_params(items: List[str], as_text: bool = False) -> Dict[str, object]:
@@ -32,7 +34,7 @@ def parse_params(items: List[str], as_text: bool = False) -> Dict[str, object]:
         key, separator, text = item.partition("=")
         if not separator:
             raise SystemExit(f"expected key=value, got {item!r}")
-        if as_text:
+        if as_text or key in TEXT_PARAMS:
             params[key] = text
             continue
         try:

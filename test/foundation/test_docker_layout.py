@@ -6,6 +6,7 @@ layout is rebuilt the way the Dockerfile builds it, on a Hummingbot tree from th
 runs a bot in it against the sandbox: keys stored from the environment, strategy from CONFIG_FILE_NAME, quotes
 placed, clean stop.
 """
+import contextlib
 import os
 import re
 import shlex
@@ -22,7 +23,7 @@ import yaml
 from eth_account import Account
 
 from grvt_sandbox.config import DEMO_SUB_ACCOUNT_ID
-from grvt_tools.exchange_view import SandboxAdmin
+from grvt_tools.exchange_view import GrvtAccountView, SandboxAdmin
 from grvt_tools.records import read_records
 from grvt_tools.sandbox_process import SandboxProcess
 
@@ -90,14 +91,45 @@ def test_compose_files_are_consistent():
     testnet = yaml.safe_load((DOCKER / "docker-compose.yml").read_text())["services"]["testnet"]["environment"]
     assert testnet["GRVT_CONNECTOR"] == "${GRVT_CONNECTOR:-grvt_perpetual_testnet}"
     fleet = yaml.safe_load((DOCKER / "docker-compose.fleet.yml").read_text())["services"]
-    accounts_command = fleet["sandbox-accounts"]["command"]
+    accounts_arguments = shlex.split(fleet["sandbox-accounts"]["command"][-1])
     for name in ("bot-btc", "bot-eth", "bot-sol"):
         environment = fleet[name]["environment"]
         signer = Account.from_key(bytes.fromhex(environment["GRVT_PRIVATE_KEY"])).address
-        expected = (f"sub_account_id={environment['GRVT_TRADING_ACCOUNT_ID']} api_key={environment['GRVT_API_KEY']} "
-                    f'signers=["{signer}"]')
-        assert expected in accounts_command, (name, expected)
+        expected = [f"sub_account_id={environment['GRVT_TRADING_ACCOUNT_ID']}",
+                    f"api_key={environment['GRVT_API_KEY']}", f'signers=["{signer}"]']
+        assert any(accounts_arguments[i:i + 3] == expected for i in range(len(accounts_arguments))), (name, expected)
         assert environment["GRVT_INSTANCE_ID"] and environment["GRVT_MQTT_HOST"] == "emqx"
+
+
+def compose_commands():
+    for name in ("docker-compose.yml", "docker-compose.fleet.yml"):
+        for service_name, service in yaml.safe_load((DOCKER / name).read_text())["services"].items():
+            if "command" in service:
+                yield name, service_name, service["command"]
+
+
+def test_compose_commands_needing_a_shell_run_in_one():
+    # Compose splits a command string into arguments and runs no shell: '&&' would reach the program as an argument.
+    for name, service_name, command in compose_commands():
+        if isinstance(command, str):
+            assert not {"&&", "||", ";", "|"} & set(shlex.split(command)), (name, service_name)
+
+
+def test_the_fleet_creates_the_sandbox_accounts_its_bots_log_in_with(tmp_path):
+    fleet = yaml.safe_load((DOCKER / "docker-compose.fleet.yml").read_text())["services"]
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    with SandboxProcess(seed=7, log_file=tmp_path / "sandbox.log") as sandbox:
+        # Compose's own interpolation, then the sandbox's address in place of the service name
+        command = [re.sub(r"\$\{(\w+):-([^}]*)\}", lambda match: env.get(match[1], match[2]), part)
+                   .replace("http://sandbox:7070", sandbox.url) for part in fleet["sandbox-accounts"]["command"]]
+        result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stdout + result.stderr
+        for name in ("bot-btc", "bot-eth", "bot-sol"):
+            environment = fleet[name]["environment"]
+            view = GrvtAccountView.on_sandbox(sandbox.url, environment["GRVT_API_KEY"],
+                                              environment["GRVT_TRADING_ACCOUNT_ID"])
+            view.login()
+            assert view.open_orders() == [], name
 
 
 def build_image_layout(root: Path) -> None:
@@ -146,7 +178,8 @@ def image_env(root: Path, **extra) -> dict:
     for keyword, rest in dockerfile_instructions():
         if keyword == "ENV":
             name, _, value = rest.partition("=")
-            env[name] = value
+            if name != "PATH":  # the image's PATH leads to Hummingbot's environment: here, this interpreter's
+                env[name] = value
     env.update(extra)
     return env
 
@@ -163,7 +196,7 @@ def test_the_image_layout_runs_a_bot_on_the_sandbox(tmp_path):
     with SandboxProcess(seed=7, log_file=tmp_path / "sandbox.log") as sandbox:
         env = image_env(root, **{key: str(value) for key, value in compose_bot.items()})
         env["GRVT_PERPETUAL_TESTNET_BASE_URL"] = sandbox.url
-        process = subprocess.Popen(["bash", "-c", image_command()], cwd=root, env=env, stdout=subprocess.PIPE,
+        process = subprocess.Popen(["/bin/sh", "-c", image_command()], cwd=root, env=env, stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT, text=True, start_new_session=True)
         try:
             config = compose_bot.get("SCRIPT_CONFIG") or compose_bot["CONFIG_FILE_NAME"]
@@ -173,10 +206,10 @@ def test_the_image_layout_runs_a_bot_on_the_sandbox(tmp_path):
                 assert process.poll() is None, process.stdout.read()
                 assert time.monotonic() < deadline, "no quotes from the image's bot"
                 time.sleep(1.0)
-            os.killpg(process.pid, signal.SIGINT)
+            process.send_signal(signal.SIGTERM)  # docker stop: the init process signals its child, the shell
             output, _ = process.communicate(timeout=180)
         finally:
-            if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):  # whatever the shell left running
                 os.killpg(process.pid, signal.SIGKILL)
         assert process.returncode == 0, output[-3000:]
         assert "Stopped." in output
