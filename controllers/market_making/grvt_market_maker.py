@@ -222,9 +222,11 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
         self._log_status_if_due(now)
 
     def _check_while_unavailable(self, now: float):
-        """A connector that is not ready (a lost stream, say) means no book: the stale book trigger still counts."""
+        """A connector that is not ready (a lost stream, say) means no book: the stale book trigger still counts, and
+        lost cancels are still sent again."""
         if not self._started:
             return
+        self._retry_stale_cancels(now)
         if self._halt is None and self._book_changed_at is not None:
             trip = self.kill_switch.check(self.equity, self._risk_position(), now - self._book_changed_at)
             if trip is not None:
