@@ -268,7 +268,9 @@ async def forward_market_events_over_mqtt(hb, poll_seconds: float = 0.5) -> None
 
 
 async def bootstrap(args: argparse.Namespace, secrets_manager, headless: bool):
-    """Hummingbot's application and its client config map, offline mode applied when asked."""
+    """Hummingbot's application and its client config map, offline mode applied when asked, and a kill switch that
+    completes the shutdown it starts (grvt_tools.kill_switch)."""
+    from grvt_tools.kill_switch import let_the_kill_switch_finish_its_shutdown
     from hummingbot.client.config.config_helpers import load_client_config_map_from_file
     from hummingbot.client.runner import bootstrap_application
 
@@ -277,6 +279,7 @@ async def bootstrap(args: argparse.Namespace, secrets_manager, headless: bool):
     if hb is None:
         raise LaunchError("Invalid password.", EXIT_BAD_PASSWORD)
     apply_offline_mode_if_asked(args, hb)
+    let_the_kill_switch_finish_its_shutdown()
     return hb, client_config_map
 
 
