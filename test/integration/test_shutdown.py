@@ -46,3 +46,10 @@ async def test_cancel_all_names_the_orders_grvt_did_not_confirm_cancelled(sandbo
     assert not any(result.success for result in results)
     unconfirmed = [record.getMessage() for record in caplog.records if "may still rest" in record.getMessage()]
     assert len(unconfirmed) == 1 and all(order_id in unconfirmed[0] for order_id in order_ids), caplog.text
+
+
+async def test_stop_network_ends_the_funding_payment_polling(sandbox, liquidity):
+    async with running_connector(sandbox) as connector:
+        polling = connector._funding_fee_polling_task
+        assert polling is not None and not polling.done()
+    await eventually(polling.done, message="the funding payment polling task ended with the network")
