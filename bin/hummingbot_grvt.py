@@ -232,7 +232,7 @@ def unlock_secrets(args: argparse.Namespace):
 async def wait_for_stop(stop_after: Optional[float]) -> None:
     stop_event = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # SIGHUP: the terminal of a shell run closed
         loop.add_signal_handler(sig, stop_event.set)
     try:
         await asyncio.wait_for(stop_event.wait(), timeout=stop_after)
@@ -309,7 +309,7 @@ async def run_headless(args: argparse.Namespace, secrets_manager) -> int:
     await wait_for_gateway_ready(hb)
     events_task = asyncio.ensure_future(forward_market_events_over_mqtt(hb))
     print(f"Hummingbot running headless with {args.config_file_name or args.v2_conf}; "
-          f"stop with Ctrl-C or SIGTERM.", flush=True)
+          f"stop with Ctrl-C, SIGTERM or SIGHUP.", flush=True)
     status_task = start_status_file(args, hb)
     await wait_for_stop(args.stop_after)
     print("Stopping: cancelling the strategy's orders...", flush=True)
