@@ -234,7 +234,7 @@ def unlock_secrets(args: argparse.Namespace):
 async def wait_for_stop(stop_after: Optional[float]) -> None:
     stop_event = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # SIGHUP: the terminal of a shell run closed
         loop.add_signal_handler(sig, stop_event.set)
     try:
         await asyncio.wait_for(stop_event.wait(), timeout=stop_after)
@@ -270,7 +270,9 @@ async def forward_market_events_over_mqtt(hb, poll_seconds: float = 0.5) -> None
 
 
 async def bootstrap(args: argparse.Namespace, secrets_manager, headless: bool):
-    """Hummingbot's application and its client config map, offline mode applied when asked."""
+    """Hummingbot's application and its client config map, offline mode applied when asked, and a kill switch that
+    completes the shutdown it starts (grvt_tools.kill_switch)."""
+    from grvt_tools.kill_switch import let_the_kill_switch_finish_its_shutdown
     from hummingbot.client.config.config_helpers import load_client_config_map_from_file
     from hummingbot.client.runner import bootstrap_application
 
@@ -279,6 +281,7 @@ async def bootstrap(args: argparse.Namespace, secrets_manager, headless: bool):
     if hb is None:
         raise LaunchError("Invalid password.", EXIT_BAD_PASSWORD)
     apply_offline_mode_if_asked(args, hb)
+    let_the_kill_switch_finish_its_shutdown()
     return hb, client_config_map
 
 
@@ -308,7 +311,7 @@ async def run_headless(args: argparse.Namespace, secrets_manager) -> int:
     await wait_for_gateway_ready(hb)
     events_task = asyncio.ensure_future(forward_market_events_over_mqtt(hb))
     print(f"Hummingbot running headless with {args.config_file_name or args.v2_conf}; "
-          f"stop with Ctrl-C or SIGTERM.", flush=True)
+          f"stop with Ctrl-C, SIGTERM or SIGHUP.", flush=True)
     status_task = start_status_file(args, hb)
     await wait_for_stop(args.stop_after)
     print("Stopping: cancelling the strategy's orders...", flush=True)

@@ -13,6 +13,7 @@ quote to the order leaving the bot, and on to the exchange's acknowledgement.
 The controller places and cancels its own orders on the connector (no executors), so a requote is one batch and its
 latency is measured end to end. Run it with ``scripts/grvt_v2_controllers.py`` (see conf/scripts/).
 """
+import asyncio
 import logging
 import time
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from controllers.grvt_common.trading import ConnectorEvents, OrderGateway, Order
 from hummingbot.core.data_type.common import OrderType, TradeType
 from hummingbot.core.data_type.order_candidate import PerpetualOrderCandidate
 from hummingbot.core.event.events import MarketEvent
+from hummingbot.core.utils.async_utils import safe_ensure_future
 from hummingbot.strategy_v2.controllers.controller_base import ControllerBase, ControllerConfigBase
 
 ZERO = Decimal(0)
@@ -43,6 +45,7 @@ FLATTEN_RETRY_SECONDS = 3.0
 CANCEL_RETRY_SECONDS = 3.0
 POSITION_SETTLE_SECONDS = 3.0
 VANISHED_QUOTE_SECONDS = 10.0
+STOP_CANCEL_DEADLINE_SECONDS = 60.0
 
 
 class GrvtMarketMakerConfig(MarketSettings, KillSwitchSettings, ControllerConfigBase):
@@ -219,9 +222,11 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
         self._log_status_if_due(now)
 
     def _check_while_unavailable(self, now: float):
-        """A connector that is not ready (a lost stream, say) means no book: the stale book trigger still counts."""
+        """A connector that is not ready (a lost stream, say) means no book: the stale book trigger still counts, and
+        lost cancels are still sent again."""
         if not self._started:
             return
+        self._retry_stale_cancels(now)
         if self._halt is None and self._book_changed_at is not None:
             trip = self.kill_switch.check(self.equity, self._risk_position(), now - self._book_changed_at)
             if trip is not None:
@@ -235,7 +240,30 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
             self._cancel_quotes(list(self.quotes.values()), time.time())
             self.logger().info("\n".join(["GRVT market maker stopped; final status:"] + self.to_format_status()))
             self._events.stop()
+            if self.quotes:
+                safe_ensure_future(self._cancel_until_gone(list(self.quotes.values())))
         super().stop()
+
+    async def _cancel_until_gone(self, quotes: List[LiveQuote]):
+        """The stop's cancels may be lost, and no control task retries them any more (the strategy may run on, as
+        after a controller's drawdown stop): cancels again what the connector still tracks as live until it does not,
+        or names what may still rest when the deadline passes."""
+        deadline = asyncio.get_running_loop().time() + STOP_CANCEL_DEADLINE_SECONDS
+        while True:
+            await asyncio.sleep(CANCEL_RETRY_SECONDS)
+            live = set(self.gateway.open_order_ids())
+            quotes = [quote for quote in quotes if quote.client_order_id in live]
+            if not quotes:
+                return
+            if asyncio.get_running_loop().time() >= deadline:
+                resting = "; ".join(f"{quote.side.name} {quote.remaining} @ {quote.price} ({quote.client_order_id})"
+                                    for quote in quotes)
+                self.logger().error(
+                    f"GRVT market maker stopped, but {self.config.connector_name} has not confirmed the cancel of "
+                    f"{len(quotes)} {self.config.trading_pair} quotes after {STOP_CANCEL_DEADLINE_SECONDS:.0f} s; they "
+                    f"may still rest: {resting}")
+                return
+            self.gateway.cancel([quote.client_order_id for quote in quotes])
 
     # ------------------------------------------------------------------------------------------------ market data
     def _observe_book(self, connector: Any) -> bool:

@@ -67,6 +67,20 @@ def test_image_requirements_are_pinned_like_the_project():
             assert project.get(line.split("==")[0].lower()) == line, line
 
 
+def test_docker_stop_leaves_a_bot_the_time_its_stop_may_take():
+    """docker stop sends SIGTERM, then SIGKILL after stop_grace_period (10 s unless set): a bot killed while it stops
+    leaves its orders resting. Its stop may take the executors' close-out (at most 30 s) and cancel_all's
+    TradingCore.KILL_TIMEOUT."""
+    from hummingbot.core.trading_core import TradingCore
+
+    needed = 30 + TradingCore.KILL_TIMEOUT
+    for name in ("docker-compose.yml", "docker-compose.fleet.yml"):
+        for service_name, service in yaml.safe_load((DOCKER / name).read_text())["services"].items():
+            if (service.get("environment") or {}).get("HEADLESS_MODE") == "true":
+                grace = re.fullmatch(r"(\d+)s", service.get("stop_grace_period", "10s"))
+                assert grace and int(grace.group(1)) > needed, (name, service_name, service.get("stop_grace_period"))
+
+
 def test_compose_files_are_consistent():
     strategies = {path.name for path in (REPO / "conf" / "strategies").glob("*.yml")}
     script_configs = {path.name for path in (REPO / "conf" / "scripts").glob("*.yml")}

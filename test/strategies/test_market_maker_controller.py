@@ -266,6 +266,21 @@ async def test_stale_book_counts_while_the_connector_is_not_ready(clock):
     assert set(connector.cancelled) == {order.client_order_id for order in connector.placed}
 
 
+async def test_cancels_of_a_trip_without_a_usable_book_are_sent_again_when_lost(clock):
+    connector = BatchingFakeConnector()
+    controller = make_controller(connector, clock, kill_switch_stale_book_seconds=5)
+    await step(controller, clock)
+    connector.book.move(89990.0, None)  # a one-sided book for as long as it takes: no usable book
+    await step(controller, clock, 6.0)
+    assert "stale book" in controller.to_format_status()[0]
+    quote_ids = {order.client_order_id for order in connector.placed}
+    assert set(connector.cancelled) == quote_ids
+    connector.cancelled.clear()  # the trip's cancels never reached the exchange: both quotes still rest
+    for _ in range(40):
+        await step(controller, clock, 0.1)
+    assert set(connector.cancelled) == quote_ids
+
+
 async def test_a_target_inside_the_minimum_spread_is_not_placed_and_cancelled_every_tick(clock):
     connector = BatchingFakeConnector()
     connector.account_positions[PAIR] = type("P", (), dict(trading_pair=PAIR, amount=D("0.003"), entry_price=D(90000),

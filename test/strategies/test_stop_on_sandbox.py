@@ -1,5 +1,7 @@
 """A plain stop (SIGINT to a headless bot) cancels every order and leaves the position open: only the kill switch
-with ``kill_switch_flatten`` or the grid's range exit closes a position."""
+with ``kill_switch_flatten`` or the grid's range exit closes a position. A hangup (the terminal of a bot run from a
+shell closed) stops it the same way."""
+import signal
 from decimal import Decimal
 
 import pytest
@@ -36,3 +38,22 @@ def test_stopping_a_grid_cancels_its_orders_and_keeps_its_position(tmp_path):
         assert view.open_orders == 0, f"{view.open_orders} orders left resting"
         assert view.position > 0, f"the stop closed the position:\n{bot.log()[-3000:]}"
         assert "Created MARKET" not in bot.log()
+
+
+def test_a_hangup_stops_a_market_maker_cancelling_its_quotes(tmp_path):
+    market_maker = dict(controller_name="grvt_market_maker", controller_type="market_making",
+                        connector_name="grvt_perpetual_testnet", trading_pair="BTC-USDT", leverage=5,
+                        order_amount=0.002, max_position=0.01, bid_spread=0.05, ask_spread=0.05, order_refresh_time=30)
+    with SandboxThread(seed=43) as sandbox:
+        fleet = Fleet(sandbox, tmp_path)
+        bot = fleet.add("hangup", ["--v2", "hangup.yml"], controller_files("hangup", market_maker))
+        fleet.prepare()
+        try:
+            fleet.start()
+            bot.wait_for(lambda b: b.view().open_orders == 2, 120, "both quotes resting")
+            bot.process.send_signal(signal.SIGHUP)
+            exit_code = bot.process.wait(timeout=120)
+        finally:
+            fleet.stop()
+        assert exit_code == 0, bot.console()[-3000:]
+        assert bot.view().open_orders == 0, f"quotes left resting:\n{bot.console()[-3000:]}"

@@ -778,6 +778,8 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         if self._heartbeat is not None:
             await self._heartbeat.stop()
         self._balance_refresh.cancel()
+        if self._funding_fee_polling_task is not None:  # Hummingbot's stop_network leaves it waiting for ever
+            self._funding_fee_polling_task.cancel()
         await self.order_lifecycle.stop()
         await self.order_transport.stop()
         await super().stop_network()

@@ -590,6 +590,11 @@ class GrvtOrderLifecycle:
             *(self.cancel(order) for order in remaining), return_exceptions=True))
         acknowledged = {order.client_order_id for order, result in zip(remaining, results or ()) if result is True}
         await self._within(deadline, self._sweep_open_orders())
+        unconfirmed = [order for order in orders if self.state_of(order) not in FINAL_STATES]
+        if unconfirmed:
+            self.logger().error(f"GRVT did not confirm the cancel of {len(unconfirmed)} orders; they may still rest: "
+                                + ", ".join(f"{order.client_order_id} ({order.trade_type.name} {order.amount} "
+                                            f"{order.trading_pair} @ {order.price})" for order in unconfirmed))
         return [CancellationResult(order.client_order_id,
                                    self.state_of(order) in FINAL_STATES or order.client_order_id in acknowledged)
                 for order in orders]
