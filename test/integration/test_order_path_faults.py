@@ -460,3 +460,23 @@ async def test_an_empty_answer_on_any_query_is_retried_not_read_as_no_data(order
     assert repr(await query(order_path, order_id)) == repr(expected)
     assert order_path.order_metrics.retries == retries + 1
     await cancel_all_and_check_empty(order_path, sandbox)
+
+
+@pytest.mark.parametrize("kind", ["empty", "executed_empty"])
+async def test_bulk_cancel_whose_answer_is_empty_still_ends_the_orders(order_path, sandbox, events, kind):
+    from hummingbot.core.data_type.limit_order import LimitOrder
+
+    levels = [LimitOrder(client_order_id="", trading_pair=PAIR, is_buy=True, base_currency="BTC",
+                         quote_currency="USDT", price=FAR_BID - Decimal(10 * level), quantity=QUOTE_SIZE,
+                         position=PositionAction.OPEN) for level in range(2)]
+    created = order_path.batch_order_create(levels)
+    await eventually(lambda: all(is_open(order_path, order.client_order_id) for order in created), 10,
+                     message="two quotes open")
+    # `{}` lists no cancel acks: GRVT may or may not have cancelled them
+    sandbox.faults.fail_rpc("bulk_orders", kind=kind, count=1)
+    order_path.batch_order_cancel(created)
+
+    for order in created:
+        await events.wait_for(MarketEvent.OrderCancelled, order.client_order_id, timeout=15)
+    assert demo_open_client_ids(sandbox) == []
+    await assert_tracker_matches_exchange(order_path, sandbox)

@@ -410,8 +410,8 @@ class GrvtOrderLifecycle:
         except Exception as error:
             failure = error
         acks = [ack.ack for ack in reply.cancel_acks] if reply is not None else []
-        if len(acks) != len(cancels):
-            acks = [all(acks) and bool(acks)] * len(cancels) if reply is not None else [None] * len(cancels)
+        if len(acks) != len(cancels):  # no answer or an unlisted one (`{}`): unknown, each is cancelled alone
+            acks = [all(acks) if acks else None] * len(cancels)
         for order, acknowledged in zip(cancels, acks):
             future = self._cancel_requests.pop(order.client_order_id, None)
             result = await self._request_cancel(order) if acknowledged is None else \
