@@ -164,6 +164,10 @@ class GrvtOrderLifecycle:
         self._cancel_requests.clear()
         self._cancel_watch.clear()
         self.circuit.abandon_probe()
+        # a batch whose send task the stop cancelled before it ran never left; kept, it would hold back every later one
+        stranded, self._pending_bulk = self._pending_bulk, {}
+        for order, _ in (create for creates, _ in stranded.values() for create in creates):
+            self.fail(order, ConnectionError("the connector stopped before sending the order"))
 
     def spawn(self, coroutine: Awaitable):
         """Runs `coroutine` as a task that stop() cancels and waits for."""

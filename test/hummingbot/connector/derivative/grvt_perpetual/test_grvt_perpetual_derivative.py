@@ -2036,6 +2036,33 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.assertEqual([], [name for task in asyncio.all_tasks() if not task.done()
                               for name in self.awaiting(task.get_coro()) if name in ("_verify", "_send_pending_bulk")])
 
+    @aioresponses()
+    async def test_a_batch_still_queued_at_a_stop_does_not_hold_back_later_batches(self, mock_api):
+        self._simulate_trading_rules_initialized()
+        self.exchange._instruments_of([load(self.instrument_json(), GrvtInstrument)])
+        sent = []
+
+        def answer(url, **kwargs):
+            body = json.loads(kwargs["data"])
+            sent.append([order["metadata"]["client_order_id"] for order in body["orders"]])
+            return CallbackResult(status=200, body=json.dumps({"result": {
+                "orders": [dict(order, order_id="0x00", state={"status": "PENDING"}) for order in body["orders"]]}}))
+
+        mock_api.post(web_utils.private_rest_url(CONSTANTS.BULK_ORDERS_PATH_URL), callback=answer, repeat=True)
+        stranded = self.exchange.batch_order_create([self.limit_order()])
+        await asyncio.sleep(0)  # the batch's send task exists; the stop cancels it before it runs
+        await self.exchange.order_lifecycle.stop()
+
+        created = self.exchange.batch_order_create([self.limit_order("9980")])  # started again
+        deadline = asyncio.get_running_loop().time() + 10
+        while not sent and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.01)
+
+        self.assertEqual([[created[0].client_order_id]], sent)
+        # the stranded one never left: the stop failed it
+        await asyncio.wait_for(self.order_failure_received(stranded[0].client_order_id), 10)
+        self.assertNotIn(stranded[0].client_order_id, self.exchange.in_flight_orders)
+
     async def test_stop_network_stops_a_reconciliation_in_progress(self):
         started = asyncio.Event()
 
