@@ -2037,6 +2037,26 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
                               for name in self.awaiting(task.get_coro()) if name in ("_verify", "_send_pending_bulk")])
 
     @aioresponses()
+    async def test_one_failed_bulk_request_is_one_failure_for_the_circuit_breaker(self, mock_api):
+        # a requote of six quotes answered by one 500, then one answered {}: two failures, not twelve
+        self._simulate_trading_rules_initialized()
+        self.exchange._instruments_of([load(self.instrument_json(), GrvtInstrument)])
+        self.exchange.order_lifecycle.settings.uncertain_order_first_check_seconds = 60
+        url = web_utils.private_rest_url(CONSTANTS.BULK_ORDERS_PATH_URL)
+        self.configure_post(mock_api, url, {"code": 1002, "message": "Internal error", "status": 500}, status=500)
+        self.configure_post(mock_api, url, {})
+        lifecycle = self.exchange.order_lifecycle
+        deadline = asyncio.get_running_loop().time() + 10
+        for start in (9990, 9900):
+            created = self.exchange.batch_order_create([self.limit_order(str(start - level)) for level in range(6)])
+            while not all(lifecycle.is_managed(order.client_order_id) for order in created) and \
+                    asyncio.get_running_loop().time() < deadline:
+                await asyncio.sleep(0.01)
+
+        self.assertEqual(0, self.exchange.order_lifecycle.circuit.trips)
+        self.exchange.order_lifecycle.check_order_entry()  # new orders still go out
+
+    @aioresponses()
     async def test_a_batch_still_queued_at_a_stop_does_not_hold_back_later_batches(self, mock_api):
         self._simulate_trading_rules_initialized()
         self.exchange._instruments_of([load(self.instrument_json(), GrvtInstrument)])
