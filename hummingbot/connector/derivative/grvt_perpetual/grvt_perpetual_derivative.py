@@ -557,8 +557,9 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             # a lost order stays lost (its fills applied, cancels repeated) until GRVT reports it final
             return tracked_order_update(tracked_order, hummingbot_order_state(order.state) or OrderState.OPEN,
                                         self._now(), order.order_id)
+        # nothing to apply: the state last decided, which the tracker may not have applied yet (never a stale one)
         return self._state_machine.order_update(tracked_order, order.state, order.order_id, self._now()) or \
-            tracked_order_update(tracked_order, tracked_order.current_state, self._now())
+            tracked_order_update(tracked_order, self._state_machine.state_of(tracked_order), self._now())
 
     async def _handle_update_error_for_active_order(self, order: InFlightOrder, error: Exception):
         # Only "not found" counts towards declaring an order lost: a timeout, a 5xx or a rate limit during an outage

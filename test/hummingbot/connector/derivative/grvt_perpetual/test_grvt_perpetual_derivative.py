@@ -22,6 +22,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import (
     GrvtInitialLeverage,
     GrvtInstrument,
+    GrvtOrder,
     GrvtOrderState,
     load,
 )
@@ -1118,6 +1119,26 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
             self.stream(CONSTANTS.WS_ORDER_STREAM, self.order_json_for(order, "OPEN")))
 
         self.assertTrue(order.is_cancelled)
+        self.assertEqual(1, len(self.order_cancelled_logger.event_log))
+
+    async def test_a_status_answer_read_while_the_stream_ends_the_order_does_not_reopen_it(self):
+        order = self.track(exchange_order_id=EXCHANGE_ORDER_ID)
+        order.current_state = OrderState.OPEN
+        lifecycle = self.exchange.order_lifecycle
+
+        async def answer_older_than_the_stream(client_order_id, attempts=None):
+            # the stream's CANCELLED is read while the poll's answer, still OPEN, is on its way
+            lifecycle.on_order_report(client_order_id, EXCHANGE_ORDER_ID, load(
+                {"status": "CANCELLED", "reject_reason": "CLIENT_CANCEL", "update_time": ns(CREATION_TS + 5)},
+                GrvtOrderState))
+            return load(self.order_json_for(order, "OPEN"), GrvtOrder)
+
+        self.exchange.account.order = answer_older_than_the_stream
+        await self.exchange._update_orders_with_error_handler(
+            orders=[order], error_handler=self.exchange._handle_update_error_for_active_order)  # the status poll
+        await self.loop_turns()
+
+        self.assertEqual(OrderState.CANCELED, order.current_state)
         self.assertEqual(1, len(self.order_cancelled_logger.event_log))
 
     async def test_out_of_order_older_report_is_ignored(self):
