@@ -460,3 +460,49 @@ async def test_an_empty_answer_on_any_query_is_retried_not_read_as_no_data(order
     assert repr(await query(order_path, order_id)) == repr(expected)
     assert order_path.order_metrics.retries == retries + 1
     await cancel_all_and_check_empty(order_path, sandbox)
+
+
+@pytest.mark.parametrize("kind", ["empty", "executed_empty"])
+async def test_bulk_cancel_whose_answer_is_empty_still_ends_the_orders(order_path, sandbox, events, kind):
+    from hummingbot.core.data_type.limit_order import LimitOrder
+
+    levels = [LimitOrder(client_order_id="", trading_pair=PAIR, is_buy=True, base_currency="BTC",
+                         quote_currency="USDT", price=FAR_BID - Decimal(10 * level), quantity=QUOTE_SIZE,
+                         position=PositionAction.OPEN) for level in range(2)]
+    created = order_path.batch_order_create(levels)
+    await eventually(lambda: all(is_open(order_path, order.client_order_id) for order in created), 10,
+                     message="two quotes open")
+    # `{}` lists no cancel acks: GRVT may or may not have cancelled them
+    sandbox.faults.fail_rpc("bulk_orders", kind=kind, count=1)
+    order_path.batch_order_cancel(created)
+
+    for order in created:
+        await events.wait_for(MarketEvent.OrderCancelled, order.client_order_id, timeout=15)
+    assert demo_open_client_ids(sandbox) == []
+    await assert_tracker_matches_exchange(order_path, sandbox)
+
+
+@pytest.mark.parametrize("ending", ["filled", "cancelled"])
+async def test_a_create_answer_lost_after_the_order_ended_changes_nothing(order_path, sandbox, events, liquidity,
+                                                                          ending):
+    order_path.order_transport.primary.timeout = 3.0  # the order ends on the streams before its create gives up
+    gave_up = []
+    on_order_failure = order_path._on_order_failure
+    order_path._on_order_failure = lambda order_id, **kwargs: (
+        gave_up.append(order_id), on_order_failure(order_id=order_id, **kwargs))
+    sandbox.faults.fail_rpc("create_order", kind="lost", count=1)  # executed, never answered
+    top_bid = BEST_BID + Decimal("1")
+    order_id = order_path.buy(PAIR, QUOTE_SIZE, OrderType.LIMIT_MAKER, top_bid, position_action=PositionAction.OPEN)
+    await eventually(lambda: order_id in demo_open_client_ids(sandbox), 10, message="order resting")
+    if ending == "filled":
+        liquidity.take(False, QUOTE_SIZE, top_bid)
+        ended = await events.wait_for(MarketEvent.BuyOrderCompleted, order_id)
+    else:
+        order_path.cancel(PAIR, order_id)
+        ended = await events.wait_for(MarketEvent.OrderCancelled, order_id)
+    await eventually(lambda: order_id in gave_up, 10, message="the create given up")
+    await assert_tracker_matches_exchange(order_path, sandbox)
+
+    assert events.of(MarketEvent.BuyOrderCompleted, order_id) + events.of(MarketEvent.OrderCancelled, order_id) + \
+        events.of(MarketEvent.OrderFailure, order_id) == ended
+    assert len(events.of(MarketEvent.OrderFilled, order_id)) == (ending == "filled")

@@ -66,6 +66,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_request
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_signer import GrvtPerpetualOrderSigner
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_state_machine import (
+    FINAL_STATES,
     GrvtOrderStateMachine,
     hummingbot_order_state,
     tracked_order_update,
@@ -449,9 +450,10 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
 
     def _on_order_failure(self, order_id: str, trading_pair: str, amount: Decimal, trade_type: TradeType,
                           order_type: OrderType, price: Optional[Decimal], exception: Exception, **kwargs):
-        order = self._order_tracker.fetch_tracked_order(order_id)
-        if order is not None and self.order_lifecycle.on_create_failed(order, exception):
-            return  # GRVT may have executed it: the lifecycle looks it up by client id before deciding
+        order = self._order_tracker.fetch_order(order_id)
+        if order is not None and (self.order_lifecycle.on_create_failed(order, exception)
+                                  or self.order_lifecycle.state_of(order) in FINAL_STATES):
+            return  # GRVT may have executed it (it is looked up by client id), or the streams ended it already
         super()._on_order_failure(order_id=order_id, trading_pair=trading_pair, amount=amount, trade_type=trade_type,
                                   order_type=order_type, price=price, exception=exception, **kwargs)
 
@@ -555,8 +557,9 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             # a lost order stays lost (its fills applied, cancels repeated) until GRVT reports it final
             return tracked_order_update(tracked_order, hummingbot_order_state(order.state) or OrderState.OPEN,
                                         self._now(), order.order_id)
+        # nothing to apply: the state last decided, which the tracker may not have applied yet (never a stale one)
         return self._state_machine.order_update(tracked_order, order.state, order.order_id, self._now()) or \
-            tracked_order_update(tracked_order, tracked_order.current_state, self._now())
+            tracked_order_update(tracked_order, self._state_machine.state_of(tracked_order), self._now())
 
     async def _handle_update_error_for_active_order(self, order: InFlightOrder, error: Exception):
         # Only "not found" counts towards declaring an order lost: a timeout, a 5xx or a rate limit during an outage

@@ -164,6 +164,10 @@ class GrvtOrderLifecycle:
         self._cancel_requests.clear()
         self._cancel_watch.clear()
         self.circuit.abandon_probe()
+        # a batch whose send task the stop cancelled before it ran never left; kept, it would hold back every later one
+        stranded, self._pending_bulk = self._pending_bulk, {}
+        for order, _ in (create for creates, _ in stranded.values() for create in creates):
+            self.fail(order, ConnectionError("the connector stopped before sending the order"))
 
     def spawn(self, coroutine: Awaitable):
         """Runs `coroutine` as a task that stop() cancels and waits for."""
@@ -198,24 +202,26 @@ class GrvtOrderLifecycle:
         else:
             adopt_exchange_order_id(order, exchange_order_id)
 
-    def on_create_failed(self, order: InFlightOrder, error: BaseException) -> bool:
+    def on_create_failed(self, order: InFlightOrder, error: BaseException, for_circuit: bool = True) -> bool:
         """
-        Counts a failed create for the circuit breaker. Returns True when GRVT may have executed it: the lifecycle
-        then resolves it by client id; False means it certainly failed (the caller fails it).
+        Counts a failed create for the circuit breaker (`for_circuit` False: its request was counted with another
+        order of it). Returns True when GRVT may have executed it: the lifecycle then resolves it by client id; False
+        means it certainly failed (the caller fails it).
         """
         if is_outcome_unknown(error):
-            self._count_failure(error)
+            self._count_failure(error, for_circuit)
             self.on_create_outcome_unknown(order, error)
             return True
         if is_transient(error):  # refused for load or limits: nothing was executed
-            self._count_failure(error)
+            self._count_failure(error, for_circuit)
         elif not isinstance(error, GrvtCircuitOpenError):
             self.circuit.record_success()  # GRVT refused the order itself: it works (a half-open probe is settled)
         return False
 
-    def _count_failure(self, error: BaseException):
+    def _count_failure(self, error: BaseException, for_circuit: bool = True):
         self._metrics.count_failure(error)
-        self.circuit.record_failure(str(error))
+        if for_circuit:
+            self.circuit.record_failure(str(error))
         self._metrics.circuit_open = self.circuit.is_open
 
     def check_order_entry(self):
@@ -410,25 +416,28 @@ class GrvtOrderLifecycle:
         except Exception as error:
             failure = error
         acks = [ack.ack for ack in reply.cancel_acks] if reply is not None else []
-        if len(acks) != len(cancels):
-            acks = [all(acks) and bool(acks)] * len(cancels) if reply is not None else [None] * len(cancels)
+        if len(acks) != len(cancels):  # no answer or an unlisted one (`{}`): unknown, each is cancelled alone
+            acks = [all(acks) if acks else None] * len(cancels)
         for order, acknowledged in zip(cancels, acks):
             future = self._cancel_requests.pop(order.client_order_id, None)
             result = await self._request_cancel(order) if acknowledged is None else \
                 self._on_cancel_acknowledged(order) if acknowledged else False
             if future is not None and not future.done():
                 future.set_result(result)
+        # one failed request is one failure for the circuit breaker, however many orders it carried
         if failure is not None:
             for order in orders:
-                if not self.on_create_failed(order, failure):
+                if not self.on_create_failed(order, failure, for_circuit=order is orders[0]):
                     self.fail(order, failure)
             return
         answers = {answer.client_order_id: answer for answer in reply.orders}
+        unlisted = [order for order in orders if order.client_order_id not in answers]
         for order in orders:
             answer = answers.get(order.client_order_id)
             if answer is None:
                 self.on_create_failed(order, GrvtPerpetualAPIError(
-                    code=None, message="bulk answer does not list the order", path="bulk_orders"))
+                    code=None, message="bulk answer does not list the order", path="bulk_orders"),
+                    for_circuit=order is unlisted[0])
             elif answer.state is not None and answer.state.status is GrvtOrderStatus.REJECTED:
                 rejection = GrvtOrderRejectedError(answer.state.reject_reason)
                 self.on_create_failed(order, rejection)  # as a single create refused by GRVT: settles a probe

@@ -22,6 +22,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import (
     GrvtInitialLeverage,
     GrvtInstrument,
+    GrvtOrder,
     GrvtOrderState,
     load,
 )
@@ -1120,6 +1121,26 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.assertTrue(order.is_cancelled)
         self.assertEqual(1, len(self.order_cancelled_logger.event_log))
 
+    async def test_a_status_answer_read_while_the_stream_ends_the_order_does_not_reopen_it(self):
+        order = self.track(exchange_order_id=EXCHANGE_ORDER_ID)
+        order.current_state = OrderState.OPEN
+        lifecycle = self.exchange.order_lifecycle
+
+        async def answer_older_than_the_stream(client_order_id, attempts=None):
+            # the stream's CANCELLED is read while the poll's answer, still OPEN, is on its way
+            lifecycle.on_order_report(client_order_id, EXCHANGE_ORDER_ID, load(
+                {"status": "CANCELLED", "reject_reason": "CLIENT_CANCEL", "update_time": ns(CREATION_TS + 5)},
+                GrvtOrderState))
+            return load(self.order_json_for(order, "OPEN"), GrvtOrder)
+
+        self.exchange.account.order = answer_older_than_the_stream
+        await self.exchange._update_orders_with_error_handler(
+            orders=[order], error_handler=self.exchange._handle_update_error_for_active_order)  # the status poll
+        await self.loop_turns()
+
+        self.assertEqual(OrderState.CANCELED, order.current_state)
+        self.assertEqual(1, len(self.order_cancelled_logger.event_log))
+
     async def test_out_of_order_older_report_is_ignored(self):
         order = self.track(exchange_order_id=EXCHANGE_ORDER_ID)
         await self.deliver(
@@ -2035,6 +2056,53 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
 
         self.assertEqual([], [name for task in asyncio.all_tasks() if not task.done()
                               for name in self.awaiting(task.get_coro()) if name in ("_verify", "_send_pending_bulk")])
+
+    @aioresponses()
+    async def test_one_failed_bulk_request_is_one_failure_for_the_circuit_breaker(self, mock_api):
+        # a requote of six quotes answered by one 500, then one answered {}: two failures, not twelve
+        self._simulate_trading_rules_initialized()
+        self.exchange._instruments_of([load(self.instrument_json(), GrvtInstrument)])
+        self.exchange.order_lifecycle.settings.uncertain_order_first_check_seconds = 60
+        url = web_utils.private_rest_url(CONSTANTS.BULK_ORDERS_PATH_URL)
+        self.configure_post(mock_api, url, {"code": 1002, "message": "Internal error", "status": 500}, status=500)
+        self.configure_post(mock_api, url, {})
+        lifecycle = self.exchange.order_lifecycle
+        deadline = asyncio.get_running_loop().time() + 10
+        for start in (9990, 9900):
+            created = self.exchange.batch_order_create([self.limit_order(str(start - level)) for level in range(6)])
+            while not all(lifecycle.is_managed(order.client_order_id) for order in created) and \
+                    asyncio.get_running_loop().time() < deadline:
+                await asyncio.sleep(0.01)
+
+        self.assertEqual(0, self.exchange.order_lifecycle.circuit.trips)
+        self.exchange.order_lifecycle.check_order_entry()  # new orders still go out
+
+    @aioresponses()
+    async def test_a_batch_still_queued_at_a_stop_does_not_hold_back_later_batches(self, mock_api):
+        self._simulate_trading_rules_initialized()
+        self.exchange._instruments_of([load(self.instrument_json(), GrvtInstrument)])
+        sent = []
+
+        def answer(url, **kwargs):
+            body = json.loads(kwargs["data"])
+            sent.append([order["metadata"]["client_order_id"] for order in body["orders"]])
+            return CallbackResult(status=200, body=json.dumps({"result": {
+                "orders": [dict(order, order_id="0x00", state={"status": "PENDING"}) for order in body["orders"]]}}))
+
+        mock_api.post(web_utils.private_rest_url(CONSTANTS.BULK_ORDERS_PATH_URL), callback=answer, repeat=True)
+        stranded = self.exchange.batch_order_create([self.limit_order()])
+        await asyncio.sleep(0)  # the batch's send task exists; the stop cancels it before it runs
+        await self.exchange.order_lifecycle.stop()
+
+        created = self.exchange.batch_order_create([self.limit_order("9980")])  # started again
+        deadline = asyncio.get_running_loop().time() + 10
+        while not sent and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.01)
+
+        self.assertEqual([[created[0].client_order_id]], sent)
+        # the stranded one never left: the stop failed it
+        await asyncio.wait_for(self.order_failure_received(stranded[0].client_order_id), 10)
+        self.assertNotIn(stranded[0].client_order_id, self.exchange.in_flight_orders)
 
     async def test_stop_network_stops_a_reconciliation_in_progress(self):
         started = asyncio.Event()
