@@ -39,6 +39,7 @@ from controllers.grvt_common.settings import MarketSettings, config_field, one_o
 from controllers.grvt_common.status import latency_lines, pnl_line, position_line
 from controllers.grvt_common.trading import ConnectorEvents, OrderGateway, fee_in_quote
 from hummingbot.core.data_type.common import OrderType, TradeType
+from hummingbot.core.data_type.order_candidate import PerpetualOrderCandidate
 from hummingbot.core.event.events import MarketEvent
 from hummingbot.strategy_v2.controllers.controller_base import ControllerBase, ControllerConfigBase
 from hummingbot.strategy_v2.executors.grid_executor.data_types import GridExecutorConfig
@@ -228,7 +229,7 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
         if leg is None:
             return
         executor_config = self._executor_config(leg)
-        refusal = self._level_amount_refusal(executor_config)
+        refusal = self._level_amount_refusal(executor_config) or self._margin_refusal(executor_config)
         if refusal is not None:
             if refusal != self._entry_refusal:
                 self.logger().error(f"Grid {leg.name} does not start: {refusal}.")
@@ -260,6 +261,22 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
                 f"{per_level:.8g} {self.quote} a level, below the {needed} {self.quote} a level needs at "
                 f"{self.mid:.8g} (lot {lot} {self.base}, minimum notional {rule.min_notional_size} {self.quote}); "
                 f"raise total_amount_quote to {needed * self.config.levels} or use fewer levels")
+
+    def _margin_refusal(self, executor_config: GridExecutorConfig) -> Optional[str]:
+        """Why the account cannot margin the leg, by the check GridExecutor makes when it starts, or None: an executor
+        failing it ends at once (INSUFFICIENT_BALANCE) and the leg would start again on the next tick."""
+        notional = executor_config.total_amount_quote
+        leverage = Decimal(self.config.leverage)
+        candidate = PerpetualOrderCandidate(trading_pair=self.config.trading_pair, is_maker=True,
+                                            order_type=executor_config.triple_barrier_config.open_order_type,
+                                            order_side=executor_config.side, amount=notional / self.mid,
+                                            price=self.mid, leverage=leverage)
+        if self.gateway.connector.budget_checker.adjust_candidates([candidate])[0].amount > 0:
+            return None
+        available = self.gateway.connector.get_available_balance(self.quote)
+        return (f"the leg's {notional:.8g} {self.quote} at leverage {self.config.leverage} needs "
+                f"{notional / leverage:.8g} {self.quote} of margin plus fees, more than the {available:.8g} "
+                f"{self.quote} available; lower total_amount_quote or raise leverage")
 
     def _executor_config(self, leg: GridLeg) -> GridExecutorConfig:
         config = self.config

@@ -289,3 +289,31 @@ async def test_grid_stale_book_counts_while_the_book_is_one_sided(clock):
     await grid.control_task()
     (stop,) = sent(queue)
     assert isinstance(stop, StopExecutorAction) and "stale book" in grid.to_format_status()[0]
+
+
+async def test_a_grid_the_account_cannot_margin_does_not_start_an_executor_every_tick(clock):
+    """GridExecutor checks the margin of its whole leg when it starts and ends at once (INSUFFICIENT_BALANCE) when
+    the account lacks it: the grid started another one on every tick. It makes that check itself and says why."""
+    connector = FakeConnector(bid=89992.0, ask=89994.0, balance=D(500))
+    no_margin = SimpleNamespace(adjust_candidates=lambda candidates, all_or_none=True: [
+        SimpleNamespace(amount=D(0)) for _ in candidates])
+    connector.budget_checker = no_margin
+    grid, queue = make_grid(connector, leverage=2)
+    created = []
+    for _ in range(3):
+        await grid.control_task()
+        for action in sent(queue):
+            created.append(action)
+            executor = GridExecutor(SimpleNamespace(connectors={CONNECTOR: connector}), action.executor_config)
+            executor.stop = lambda: None
+            await executor.validate_sufficient_balance()
+            assert executor.close_type is CloseType.INSUFFICIENT_BALANCE
+            grid.executors_info = [executor_info(action.executor_config, done=True, close_type=executor.close_type)]
+        clock.advance(1)
+    assert len(created) == 0, f"{len(created)} executors started"
+    status = grid.to_format_status()[0]
+    assert "NOT STARTING" in status and "margin" in status and "leverage 2" in status, status
+    connector.budget_checker = SimpleNamespace(adjust_candidates=lambda candidates, all_or_none=True: candidates)
+    await grid.control_task()  # the balance grew: the grid starts
+    (create,) = sent(queue)
+    assert isinstance(create, CreateExecutorAction)
