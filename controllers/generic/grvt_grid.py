@@ -45,6 +45,7 @@ from hummingbot.strategy_v2.controllers.controller_base import ControllerBase, C
 from hummingbot.strategy_v2.executors.grid_executor.data_types import GridExecutorConfig
 from hummingbot.strategy_v2.executors.position_executor.data_types import TripleBarrierConfig
 from hummingbot.strategy_v2.models.executor_actions import CreateExecutorAction, StopExecutorAction
+from hummingbot.strategy_v2.models.executors import CloseType
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -138,7 +139,7 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
         now = time.time()
         if self.gateway is None:
             self._start(connector)
-        self._forget_finished_executors()
+        self._forget_finished_executors(now)
         position = self.gateway.position()
         self.equity = self.pnl.equity(self.mid)
         if self.equity is not None:
@@ -212,7 +213,7 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
                            f"{self.config.trading_pair} at {self.mid}: {legs}; {self.kill_switch.describe()}")
 
     # ------------------------------------------------------------------------------------------------ executors
-    def _forget_finished_executors(self):
+    def _forget_finished_executors(self, now: float):
         infos = {info.id: info for info in self.executors_info}
         for leg_name, executor_id in list(self._running.items()):
             info = infos.get(executor_id)
@@ -221,6 +222,9 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
                 close_type = info.close_type.name if info.close_type else "unknown"
                 self._endings.append(f"{leg_name}: {close_type}")
                 self.logger().info(f"Grid {leg_name} executor ended ({close_type}) at {self.mid}.")
+                if info.close_type is CloseType.STOP_LOSS and self._halt is None:  # it reached its limit price
+                    self._trip(KillSwitchTrip("range", f"the {leg_name} executor reached its stop-out price: the price "
+                                              f"left the grid range by range_exit_margin_pct", now))
 
     async def _enter_if_idle(self, position: Decimal):
         if self._running:

@@ -317,3 +317,18 @@ async def test_a_grid_the_account_cannot_margin_does_not_start_an_executor_every
     await grid.control_task()  # the balance grew: the grid starts
     (create,) = sent(queue)
     assert isinstance(create, CreateExecutorAction)
+
+
+async def test_an_executor_stopped_out_at_its_limit_price_stops_the_grid(clock):
+    """GridExecutor stops out by itself at its limit price (the range less range_exit_margin_pct) and closes its
+    position: the grid has left its range even when the price came back before the controller looked, so it stops
+    rather than starting the leg again."""
+    connector = FakeConnector(bid=89992.0, ask=89994.0)
+    grid, queue = make_grid(connector, grid_mode="long")
+    await grid.control_task()
+    (first,) = sent(queue)
+    grid.executors_info = [executor_info(first.executor_config, done=True, close_type=CloseType.STOP_LOSS)]
+    clock.advance(1)
+    await grid.control_task()  # the price is back inside the range
+    assert sent(queue) == []
+    assert "STOPPED" in grid.to_format_status()[0] and "stop-out" in grid.to_format_status()[0]
