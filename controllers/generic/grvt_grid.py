@@ -125,7 +125,7 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
         self._book_changed_at: Optional[float] = None
         self.mid: Optional[Decimal] = None
         self.equity: Optional[Decimal] = None
-        self._last_status_log = time.time()
+        self._last_status_log = self._created_at = time.time()
         self._stopped = False
 
     # ------------------------------------------------------------------------------------------------ controller API
@@ -200,6 +200,7 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
         self.pnl = PnlTracker(self.gateway.position(), self.mid, start_equity=self.gateway.equity(self.mid))
         self.legs = grid_legs(self.config.grid_mode, self.config.start_price, self.config.end_price,
                               self.config.levels, self.mid)
+        self._cancel_orders_of_an_earlier_run(connector)
         self._events.on_market(connector, {
             MarketEvent.OrderFilled: self._on_fill,
             MarketEvent.BuyOrderCreated: self._on_created,
@@ -211,6 +212,17 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
                          f"{leg.end_price:.8g}" for leg in self.legs)
         self.logger().info(f"GRVT grid ({self.config.grid_mode}) on {self.config.connector_name} "
                            f"{self.config.trading_pair} at {self.mid}: {legs}; {self.kill_switch.describe()}")
+
+    def _cancel_orders_of_an_earlier_run(self, connector: Any):
+        """The pair's orders Hummingbot restored from an earlier run (one that crashed leaves them resting): no executor
+        manages them, and next to the new executors' they would double the grid's levels."""
+        order_ids = [order.client_order_id for order in connector.in_flight_orders.values()
+                     if order.trading_pair == self.config.trading_pair and not order.is_done
+                     and order.creation_timestamp < self._created_at]
+        if order_ids:
+            self.logger().warning(f"Grid: cancelling {len(order_ids)} {self.config.trading_pair} orders left open by "
+                                  f"an earlier run.")
+            self.gateway.cancel(order_ids)
 
     # ------------------------------------------------------------------------------------------------ executors
     def _forget_finished_executors(self, now: float):

@@ -14,7 +14,7 @@ from hummingbot.strategy_v2.executors.grid_executor.grid_executor import GridExe
 from hummingbot.strategy_v2.models.base import RunnableStatus
 from hummingbot.strategy_v2.models.executor_actions import CreateExecutorAction, StopExecutorAction
 from hummingbot.strategy_v2.models.executors import CloseType
-from test.strategies.fakes import CONNECTOR, PAIR, FakeClock, FakeConnector, market_data_provider
+from test.strategies.fakes import CONNECTOR, PAIR, FakeClock, FakeConnector, FakeOrder, market_data_provider
 
 D = Decimal
 BUY, SELL = TradeType.BUY, TradeType.SELL
@@ -332,3 +332,22 @@ async def test_an_executor_stopped_out_at_its_limit_price_stops_the_grid(clock):
     await grid.control_task()  # the price is back inside the range
     assert sent(queue) == []
     assert "STOPPED" in grid.to_format_status()[0] and "stop-out" in grid.to_format_status()[0]
+
+
+async def test_orders_restored_from_an_earlier_run_are_cancelled_when_the_grid_starts(clock):
+    """After a crash Hummingbot restores the orders the last run left resting: no executor manages them, and next to
+    the new executor's they would double the grid's levels. Orders placed after the grid was created stay."""
+    connector = FakeConnector(bid=89992.0, ask=89994.0)
+
+    def resting(order_id: str, created: float):
+        connector.in_flight_orders[order_id] = FakeOrder(client_order_id=order_id, trading_pair=PAIR, side=BUY,
+                                                         amount=D("0.002"), price=D(89950), is_done=False,
+                                                         creation_timestamp=created)
+    resting("earlier-run", clock.now - 600)
+    grid, queue = make_grid(connector)
+    resting("another-controller", clock.now + 0.5)
+    clock.advance(1)
+    await grid.control_task()
+    assert connector.cancelled == ["earlier-run"]
+    (create,) = sent(queue)
+    assert isinstance(create, CreateExecutorAction)
