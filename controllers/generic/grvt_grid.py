@@ -72,8 +72,8 @@ class GrvtGridConfig(MarketSettings, KillSwitchSettings, ControllerConfigBase):
     activation_bounds: Optional[Decimal] = _field(None, "Only place levels within this fraction of the price: ",
                                                   gt=0)
     post_only: bool = _field(True, "Post-only (maker) grid orders? (True/False): ")
-    safe_extra_spread: Decimal = _field(Decimal("0.0001"), "Distance from the touch for levels the price passed: ",
-                                        ge=0)
+    safe_extra_spread: Decimal = _field(Decimal("0.0001"), "Distance from the touch for levels the price passed, "
+                                                           "a fraction of the price (0.0001 = 1 bp): ", ge=0, lt=1)
     status_log_interval: float = _field(0.0, "Seconds between status lines in the log (0 = only at stop): ",
                                         updatable=True, ge=0)
 

@@ -351,3 +351,10 @@ async def test_orders_restored_from_an_earlier_run_are_cancelled_when_the_grid_s
     assert connector.cancelled == ["earlier-run"]
     (create,) = sent(queue)
     assert isinstance(create, CreateExecutorAction)
+
+
+def test_a_safe_extra_spread_of_the_whole_price_is_refused_naming_the_field():
+    """GridExecutor buys the levels the price passed at the bid less this fraction of it: at 1 (a user meaning 1 %
+    or 1 bp) every such buy was priced 0 and refused by the exchange."""
+    with pytest.raises(ValueError, match="safe_extra_spread"):
+        GrvtGridConfig(id="g", start_price=90, end_price=100, safe_extra_spread=1)
