@@ -39,11 +39,13 @@ from controllers.grvt_common.settings import MarketSettings, config_field, one_o
 from controllers.grvt_common.status import latency_lines, pnl_line, position_line
 from controllers.grvt_common.trading import ConnectorEvents, OrderGateway, fee_in_quote
 from hummingbot.core.data_type.common import OrderType, TradeType
+from hummingbot.core.data_type.order_candidate import PerpetualOrderCandidate
 from hummingbot.core.event.events import MarketEvent
 from hummingbot.strategy_v2.controllers.controller_base import ControllerBase, ControllerConfigBase
 from hummingbot.strategy_v2.executors.grid_executor.data_types import GridExecutorConfig
 from hummingbot.strategy_v2.executors.position_executor.data_types import TripleBarrierConfig
 from hummingbot.strategy_v2.models.executor_actions import CreateExecutorAction, StopExecutorAction
+from hummingbot.strategy_v2.models.executors import CloseType
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -70,8 +72,8 @@ class GrvtGridConfig(MarketSettings, KillSwitchSettings, ControllerConfigBase):
     activation_bounds: Optional[Decimal] = _field(None, "Only place levels within this fraction of the price: ",
                                                   gt=0)
     post_only: bool = _field(True, "Post-only (maker) grid orders? (True/False): ")
-    safe_extra_spread: Decimal = _field(Decimal("0.0001"), "Distance from the touch for levels the price passed: ",
-                                        ge=0)
+    safe_extra_spread: Decimal = _field(Decimal("0.0001"), "Distance from the touch for levels the price passed, "
+                                                           "a fraction of the price (0.0001 = 1 bp): ", ge=0, lt=1)
     status_log_interval: float = _field(0.0, "Seconds between status lines in the log (0 = only at stop): ",
                                         updatable=True, ge=0)
 
@@ -123,7 +125,7 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
         self._book_changed_at: Optional[float] = None
         self.mid: Optional[Decimal] = None
         self.equity: Optional[Decimal] = None
-        self._last_status_log = time.time()
+        self._last_status_log = self._created_at = time.time()
         self._stopped = False
 
     # ------------------------------------------------------------------------------------------------ controller API
@@ -137,7 +139,7 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
         now = time.time()
         if self.gateway is None:
             self._start(connector)
-        self._forget_finished_executors()
+        self._forget_finished_executors(now)
         position = self.gateway.position()
         self.equity = self.pnl.equity(self.mid)
         if self.equity is not None:
@@ -198,6 +200,7 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
         self.pnl = PnlTracker(self.gateway.position(), self.mid, start_equity=self.gateway.equity(self.mid))
         self.legs = grid_legs(self.config.grid_mode, self.config.start_price, self.config.end_price,
                               self.config.levels, self.mid)
+        self._cancel_orders_of_an_earlier_run(connector)
         self._events.on_market(connector, {
             MarketEvent.OrderFilled: self._on_fill,
             MarketEvent.BuyOrderCreated: self._on_created,
@@ -210,8 +213,19 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
         self.logger().info(f"GRVT grid ({self.config.grid_mode}) on {self.config.connector_name} "
                            f"{self.config.trading_pair} at {self.mid}: {legs}; {self.kill_switch.describe()}")
 
+    def _cancel_orders_of_an_earlier_run(self, connector: Any):
+        """The pair's orders Hummingbot restored from an earlier run (one that crashed leaves them resting): no executor
+        manages them, and next to the new executors' they would double the grid's levels."""
+        order_ids = [order.client_order_id for order in connector.in_flight_orders.values()
+                     if order.trading_pair == self.config.trading_pair and not order.is_done
+                     and order.creation_timestamp < self._created_at]
+        if order_ids:
+            self.logger().warning(f"Grid: cancelling {len(order_ids)} {self.config.trading_pair} orders left open by "
+                                  f"an earlier run.")
+            self.gateway.cancel(order_ids)
+
     # ------------------------------------------------------------------------------------------------ executors
-    def _forget_finished_executors(self):
+    def _forget_finished_executors(self, now: float):
         infos = {info.id: info for info in self.executors_info}
         for leg_name, executor_id in list(self._running.items()):
             info = infos.get(executor_id)
@@ -220,6 +234,9 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
                 close_type = info.close_type.name if info.close_type else "unknown"
                 self._endings.append(f"{leg_name}: {close_type}")
                 self.logger().info(f"Grid {leg_name} executor ended ({close_type}) at {self.mid}.")
+                if info.close_type is CloseType.STOP_LOSS and self._halt is None:  # it reached its limit price
+                    self._trip(KillSwitchTrip("range", f"the {leg_name} executor reached its stop-out price: the price "
+                                              f"left the grid range by range_exit_margin_pct", now))
 
     async def _enter_if_idle(self, position: Decimal):
         if self._running:
@@ -228,7 +245,7 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
         if leg is None:
             return
         executor_config = self._executor_config(leg)
-        refusal = self._level_amount_refusal(executor_config)
+        refusal = self._level_amount_refusal(executor_config) or self._margin_refusal(executor_config)
         if refusal is not None:
             if refusal != self._entry_refusal:
                 self.logger().error(f"Grid {leg.name} does not start: {refusal}.")
@@ -260,6 +277,22 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
                 f"{per_level:.8g} {self.quote} a level, below the {needed} {self.quote} a level needs at "
                 f"{self.mid:.8g} (lot {lot} {self.base}, minimum notional {rule.min_notional_size} {self.quote}); "
                 f"raise total_amount_quote to {needed * self.config.levels} or use fewer levels")
+
+    def _margin_refusal(self, executor_config: GridExecutorConfig) -> Optional[str]:
+        """Why the account cannot margin the leg, by the check GridExecutor makes when it starts, or None: an executor
+        failing it ends at once (INSUFFICIENT_BALANCE) and the leg would start again on the next tick."""
+        notional = executor_config.total_amount_quote
+        leverage = Decimal(self.config.leverage)
+        candidate = PerpetualOrderCandidate(trading_pair=self.config.trading_pair, is_maker=True,
+                                            order_type=executor_config.triple_barrier_config.open_order_type,
+                                            order_side=executor_config.side, amount=notional / self.mid,
+                                            price=self.mid, leverage=leverage)
+        if self.gateway.connector.budget_checker.adjust_candidates([candidate])[0].amount > 0:
+            return None
+        available = self.gateway.connector.get_available_balance(self.quote)
+        return (f"the leg's {notional:.8g} {self.quote} at leverage {self.config.leverage} needs "
+                f"{notional / leverage:.8g} {self.quote} of margin plus fees, more than the {available:.8g} "
+                f"{self.quote} available; lower total_amount_quote or raise leverage")
 
     def _executor_config(self, leg: GridLeg) -> GridExecutorConfig:
         config = self.config

@@ -104,6 +104,9 @@ class FakeConnector:
     def get_balance(self, asset: str) -> Decimal:
         return self.balance
 
+    def get_available_balance(self, asset: str) -> Decimal:
+        return self.balance
+
     def buy(self, trading_pair, amount, order_type=OrderType.LIMIT, price=Decimal("NaN"), **kwargs) -> str:
         order_id = self._record(TradeType.BUY, trading_pair, amount, order_type, price, kwargs)
         self.create_calls.append([order_id])

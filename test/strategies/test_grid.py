@@ -14,7 +14,7 @@ from hummingbot.strategy_v2.executors.grid_executor.grid_executor import GridExe
 from hummingbot.strategy_v2.models.base import RunnableStatus
 from hummingbot.strategy_v2.models.executor_actions import CreateExecutorAction, StopExecutorAction
 from hummingbot.strategy_v2.models.executors import CloseType
-from test.strategies.fakes import CONNECTOR, PAIR, FakeClock, FakeConnector, market_data_provider
+from test.strategies.fakes import CONNECTOR, PAIR, FakeClock, FakeConnector, FakeOrder, market_data_provider
 
 D = Decimal
 BUY, SELL = TradeType.BUY, TradeType.SELL
@@ -289,3 +289,72 @@ async def test_grid_stale_book_counts_while_the_book_is_one_sided(clock):
     await grid.control_task()
     (stop,) = sent(queue)
     assert isinstance(stop, StopExecutorAction) and "stale book" in grid.to_format_status()[0]
+
+
+async def test_a_grid_the_account_cannot_margin_does_not_start_an_executor_every_tick(clock):
+    """GridExecutor checks the margin of its whole leg when it starts and ends at once (INSUFFICIENT_BALANCE) when
+    the account lacks it: the grid started another one on every tick. It makes that check itself and says why."""
+    connector = FakeConnector(bid=89992.0, ask=89994.0, balance=D(500))
+    no_margin = SimpleNamespace(adjust_candidates=lambda candidates, all_or_none=True: [
+        SimpleNamespace(amount=D(0)) for _ in candidates])
+    connector.budget_checker = no_margin
+    grid, queue = make_grid(connector, leverage=2)
+    created = []
+    for _ in range(3):
+        await grid.control_task()
+        for action in sent(queue):
+            created.append(action)
+            executor = GridExecutor(SimpleNamespace(connectors={CONNECTOR: connector}), action.executor_config)
+            executor.stop = lambda: None
+            await executor.validate_sufficient_balance()
+            assert executor.close_type is CloseType.INSUFFICIENT_BALANCE
+            grid.executors_info = [executor_info(action.executor_config, done=True, close_type=executor.close_type)]
+        clock.advance(1)
+    assert len(created) == 0, f"{len(created)} executors started"
+    status = grid.to_format_status()[0]
+    assert "NOT STARTING" in status and "margin" in status and "leverage 2" in status, status
+    connector.budget_checker = SimpleNamespace(adjust_candidates=lambda candidates, all_or_none=True: candidates)
+    await grid.control_task()  # the balance grew: the grid starts
+    (create,) = sent(queue)
+    assert isinstance(create, CreateExecutorAction)
+
+
+async def test_an_executor_stopped_out_at_its_limit_price_stops_the_grid(clock):
+    """GridExecutor stops out by itself at its limit price (the range less range_exit_margin_pct) and closes its
+    position: the grid has left its range even when the price came back before the controller looked, so it stops
+    rather than starting the leg again."""
+    connector = FakeConnector(bid=89992.0, ask=89994.0)
+    grid, queue = make_grid(connector, grid_mode="long")
+    await grid.control_task()
+    (first,) = sent(queue)
+    grid.executors_info = [executor_info(first.executor_config, done=True, close_type=CloseType.STOP_LOSS)]
+    clock.advance(1)
+    await grid.control_task()  # the price is back inside the range
+    assert sent(queue) == []
+    assert "STOPPED" in grid.to_format_status()[0] and "stop-out" in grid.to_format_status()[0]
+
+
+async def test_orders_restored_from_an_earlier_run_are_cancelled_when_the_grid_starts(clock):
+    """After a crash Hummingbot restores the orders the last run left resting: no executor manages them, and next to
+    the new executor's they would double the grid's levels. Orders placed after the grid was created stay."""
+    connector = FakeConnector(bid=89992.0, ask=89994.0)
+
+    def resting(order_id: str, created: float):
+        connector.in_flight_orders[order_id] = FakeOrder(client_order_id=order_id, trading_pair=PAIR, side=BUY,
+                                                         amount=D("0.002"), price=D(89950), is_done=False,
+                                                         creation_timestamp=created)
+    resting("earlier-run", clock.now - 600)
+    grid, queue = make_grid(connector)
+    resting("another-controller", clock.now + 0.5)
+    clock.advance(1)
+    await grid.control_task()
+    assert connector.cancelled == ["earlier-run"]
+    (create,) = sent(queue)
+    assert isinstance(create, CreateExecutorAction)
+
+
+def test_a_safe_extra_spread_of_the_whole_price_is_refused_naming_the_field():
+    """GridExecutor buys the levels the price passed at the bid less this fraction of it: at 1 (a user meaning 1 %
+    or 1 bp) every such buy was priced 0 and refused by the exchange."""
+    with pytest.raises(ValueError, match="safe_extra_spread"):
+        GrvtGridConfig(id="g", start_price=90, end_price=100, safe_extra_spread=1)
