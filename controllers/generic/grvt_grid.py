@@ -213,17 +213,6 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
         self.logger().info(f"GRVT grid ({self.config.grid_mode}) on {self.config.connector_name} "
                            f"{self.config.trading_pair} at {self.mid}: {legs}; {self.kill_switch.describe()}")
 
-    def _cancel_orders_of_an_earlier_run(self, connector: Any):
-        """The pair's orders Hummingbot restored from an earlier run (one that crashed leaves them resting): no executor
-        manages them, and next to the new executors' they would double the grid's levels."""
-        order_ids = [order.client_order_id for order in connector.in_flight_orders.values()
-                     if order.trading_pair == self.config.trading_pair and not order.is_done
-                     and order.creation_timestamp < self._created_at]
-        if order_ids:
-            self.logger().warning(f"Grid: cancelling {len(order_ids)} {self.config.trading_pair} orders left open by "
-                                  f"an earlier run.")
-            self.gateway.cancel(order_ids)
-
     # ------------------------------------------------------------------------------------------------ executors
     def _forget_finished_executors(self, now: float):
         infos = {info.id: info for info in self.executors_info}

@@ -1,5 +1,5 @@
 """What the GRVT controllers do alike: no executor actions of their own, settings reloads that reach the kill switch,
-the periodic status line in the log, and funding payments counted in the PnL."""
+the periodic status line in the log, funding payments counted in the PnL, and the orders a crashed earlier run left."""
 from decimal import Decimal
 from typing import Any, List
 
@@ -8,7 +8,8 @@ from hummingbot.strategy_v2.models.executor_actions import ExecutorAction
 
 
 class GrvtControllerMixin:
-    """For a ControllerBase subclass with `config`, `kill_switch`, `pnl`, `_last_status_log` and `to_format_status`."""
+    """For a ControllerBase subclass with `config`, `kill_switch`, `pnl`, `gateway`, `_created_at`, `_last_status_log`
+    and `to_format_status`."""
 
     async def update_processed_data(self):
         pass
@@ -29,3 +30,15 @@ class GrvtControllerMixin:
     def _on_funding(self, event: Any):
         if event.trading_pair == self.config.trading_pair and self.pnl is not None:
             self.pnl.on_funding(Decimal(event.amount))
+
+    def _cancel_orders_of_an_earlier_run(self, connector: Any):
+        """The pair's orders Hummingbot restored from an earlier run (one that crashed leaves them resting): nothing in
+        this run manages them, and they would rest next to its own orders. Orders placed after the controller was
+        created (another controller's) stay."""
+        order_ids = [order.client_order_id for order in connector.in_flight_orders.values()
+                     if order.trading_pair == self.config.trading_pair and not order.is_done
+                     and order.creation_timestamp < self._created_at]
+        if order_ids:
+            self.logger().warning(f"Cancelling {len(order_ids)} {self.config.trading_pair} orders left open by an "
+                                  f"earlier run.")
+            self.gateway.cancel(order_ids)

@@ -187,7 +187,7 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
         self.best_ask: Optional[Decimal] = None
         self.equity: Optional[Decimal] = None
         self._last_proposal_note = ""
-        self._last_status_log = time.time()
+        self._last_status_log = self._created_at = time.time()
         self._stopped = False
         self.orders_submitted = 0
 
@@ -301,6 +301,7 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
         self.gateway = OrderGateway(connector, self.config.trading_pair, post_only=self.config.post_only)
         self._position = self.gateway.position()
         self.pnl = PnlTracker(self._position, self.mid, start_equity=self.gateway.equity(self.mid))
+        self._cancel_orders_of_an_earlier_run(connector)
         self._events.on_market(connector, {
             MarketEvent.BuyOrderCreated: self._on_order_created,
             MarketEvent.SellOrderCreated: self._on_order_created,

@@ -9,7 +9,15 @@ from controllers.grvt_common.latency import LatencyTracker
 from controllers.market_making import grvt_market_maker
 from controllers.market_making.grvt_market_maker import GrvtMarketMaker, GrvtMarketMakerConfig
 from hummingbot.core.data_type.common import OrderType, PositionAction, TradeType
-from test.strategies.fakes import CONNECTOR, PAIR, BatchingFakeConnector, FakeClock, FakeConnector, market_data_provider
+from test.strategies.fakes import (
+    CONNECTOR,
+    PAIR,
+    BatchingFakeConnector,
+    FakeClock,
+    FakeConnector,
+    FakeOrder,
+    market_data_provider,
+)
 
 D = Decimal
 
@@ -323,3 +331,20 @@ async def test_a_rejected_quote_is_placed_again_only_after_the_refresh_time(cloc
     assert connector.open_orders(TradeType.BUY) == [] and len(connector.placed) == 2
     await step(controller, clock, 1.1)
     assert len(connector.open_orders(TradeType.BUY)) == 1 and len(connector.placed) == 3
+
+
+async def test_orders_restored_from_an_earlier_run_are_cancelled_when_the_market_maker_starts(clock):
+    """After a crash Hummingbot restores the orders the last run left resting; no quote of this run is one of them,
+    so they would rest next to the new quotes, counted against nothing. Orders placed after the start stay."""
+    connector = BatchingFakeConnector()
+
+    def resting(order_id: str, created: float):
+        connector.in_flight_orders[order_id] = FakeOrder(client_order_id=order_id, trading_pair=PAIR,
+                                                         trade_type=TradeType.BUY, amount=D("0.002"),
+                                                         price=D(89950), is_done=False, creation_timestamp=created)
+    resting("earlier-run", clock.now - 600)
+    controller = make_controller(connector, clock)
+    resting("another-controller", clock.now + 0.05)
+    await step(controller, clock)
+    assert "earlier-run" in connector.cancelled and "another-controller" not in connector.cancelled
+    assert len(connector.placed) == 2  # the new quotes go out as usual
