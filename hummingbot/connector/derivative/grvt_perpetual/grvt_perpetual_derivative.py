@@ -650,12 +650,13 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         return False, "GRVT supports the one-way position mode only."
 
     async def _set_trading_pair_leverage(self, trading_pair: str, leverage: int) -> Tuple[bool, str]:
-        self._leverage_set_here.add(trading_pair)  # the start-up read-back must not undo it
         try:
             symbol = await self.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
             confirmed = await self.account.set_initial_leverage(symbol, leverage)
         except Exception as exception:
             return False, str(exception)
+        if confirmed:  # the start-up read-back must not undo it (nor keep what GRVT refused from being read)
+            self._leverage_set_here.add(trading_pair)
         return (True, "") if confirmed else (False, f"GRVT did not confirm leverage {leverage} for {trading_pair}.")
 
     async def _sync_initial_leverage(self):

@@ -18,6 +18,7 @@ from hummingbot.connector.derivative.grvt_perpetual import (
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import GrvtSession
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_derivative import GrvtPerpetualDerivative
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import GrvtPerpetualAPIError
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import CircuitBreaker
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import (
     GrvtInitialLeverage,
@@ -1592,6 +1593,24 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         await asyncio.wait_for(read_back, 10)
 
         self.assertEqual(7, self.exchange.get_leverage(self.trading_pair))
+
+    async def test_a_leverage_grvt_refused_does_not_stop_the_read_back(self):
+        answer = asyncio.Event()
+
+        async def initial_leverages():  # answered after GRVT refused the strategy's leverage
+            await answer.wait()
+            return [GrvtInitialLeverage(instrument=self.instrument, leverage=Decimal("10"))]
+
+        self.exchange.account.initial_leverages = initial_leverages
+        self.exchange.account.set_initial_leverage = AsyncMock(side_effect=GrvtPerpetualAPIError(
+            2108, "Attempted to set leverage above maximum", 400))
+        read_back = asyncio.ensure_future(self.exchange._sync_initial_leverage())
+        success, _ = await self.exchange._set_trading_pair_leverage(self.trading_pair, 75)
+        answer.set()
+        await asyncio.wait_for(read_back, 10)
+
+        self.assertFalse(success)
+        self.assertEqual(10, self.exchange.get_leverage(self.trading_pair))
 
     def test_position_mode_change_events_fire_once(self):
         self.exchange.set_position_mode(PositionMode.ONEWAY)
