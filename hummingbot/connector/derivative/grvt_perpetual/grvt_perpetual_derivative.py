@@ -151,6 +151,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         self.order_metrics = GrvtOrderMetrics()  # latency percentiles and error counters (GrvtOrderMetrics.summary)
         self._startup_task: Optional[asyncio.Task] = None
         self._leverage_set_here: Set[str] = set()  # pairs a strategy set the leverage of
+        self._rate_limits_share = Decimal(str(rate_limits_share_pct or 100)) / 100  # 0: all, as the throttler reads it
         super().__init__(balance_asset_limit=balance_asset_limit, rate_limits_share_pct=rate_limits_share_pct)
         # GRVT's account summary and the fill-triggered refresh keep balances current: no spot-style in-flight
         # accounting (which would show a negative base-asset balance on a short position).
@@ -201,7 +202,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
 
     @property
     def rate_limits_rules(self) -> List[RateLimit]:
-        return CONSTANTS.RATE_LIMITS
+        return CONSTANTS.build_rate_limits(share=self._rate_limits_share)
 
     @property
     def domain(self) -> str:

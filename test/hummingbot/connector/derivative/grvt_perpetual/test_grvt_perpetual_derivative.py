@@ -1612,6 +1612,18 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.assertFalse(success)
         self.assertEqual(10, self.exchange.get_leverage(self.trading_pair))
 
+    def test_a_small_share_of_the_rate_limits_leaves_every_route_usable_at_that_share_of_the_rate(self):
+        share = Decimal("0.05")  # rate_limits_share_pct 5: twenty bots on one account
+        exchange = self.create_exchange_instance(rate_limits_share_pct=share * 100)
+        full_limits = {limit.limit_id: limit for limit in CONSTANTS.RATE_LIMITS}
+        for route in CONSTANTS.ENDPOINT_COSTS:
+            rate_limit, related = exchange._throttler.get_related_limits(route)
+            for limit, weight in [(rate_limit, rate_limit.weight), *related]:
+                self.assertGreaterEqual(limit.limit, weight, f"{limit.limit_id} could never let {route} through")
+                full = full_limits[limit.limit_id]
+                self.assertLessEqual(Decimal(limit.limit) / Decimal(str(limit.time_interval)),
+                                     share * full.limit / Decimal(str(full.time_interval)), limit.limit_id)
+
     def test_position_mode_change_events_fire_once(self):
         self.exchange.set_position_mode(PositionMode.ONEWAY)
         self.async_run_with_timeout(asyncio.sleep(0.05))
