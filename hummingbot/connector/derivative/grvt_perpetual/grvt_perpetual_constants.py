@@ -1,4 +1,5 @@
 """Static facts about the GRVT exchange: domains, hosts, routes, streams, error codes and the rate-limit table."""
+import math
 from decimal import Decimal
 from typing import Dict, List, Mapping, Optional, Tuple
 
@@ -133,8 +134,8 @@ DEFAULT_FUNDING_INTERVAL_HOURS = 8
 # costing `cost` tokens. Every route gets its own bucket (its GRVT limit) linked to one pool. Pools keep order entry
 # apart from polling and market data, so a burst of polling never delays an order or a cancel.
 # Rare, expensive calls (login, cancel-all, the cancel-on-disconnect heartbeat) and polling use longer windows so a
-# bucket always holds several calls, even after Hummingbot scales limits down by `rate_limits_share_pct` (the
-# throttler scales limits, not weights; a bucket smaller than one call's weight would block forever).
+# bucket holds several calls. Hummingbot scales limits, not weights, by `rate_limits_share_pct`: build_rate_limits
+# stretches the window of a pool whose scaled bucket could not hold its heaviest call (it would block forever).
 TOKENS_PER_SECOND = 100
 
 AUTH_POOL = "grvt_auth_pool"
@@ -183,13 +184,21 @@ def build_rate_limits(
     endpoint_costs: Optional[Mapping[str, Tuple[int, str]]] = None,
     pools: Optional[Mapping[str, Tuple[int, float]]] = None,
     tokens_per_second: int = TOKENS_PER_SECOND,
+    share: Decimal = Decimal("1"),
 ) -> List[RateLimit]:
     """
     Builds the throttler rules: one RateLimit per pool and one per route (weight = cost, capacity =
-    tokens_per_second x the pool's window) linked to its pool with the same weight.
+    tokens_per_second x the pool's window) linked to its pool with the same weight. With the `share` of the limits
+    Hummingbot gives the bot, a pool's capacity and window grow by the same factor until their scaled buckets hold its
+    heaviest call: the same rate, in longer windows.
     """
     endpoint_costs = ENDPOINT_COSTS if endpoint_costs is None else endpoint_costs
     pools = RATE_LIMIT_POOLS if pools is None else pools
+    for pool, (capacity, window) in pools.items():  # a route too heavy for its pool is still refused below
+        tokens = min(capacity, int(tokens_per_second * window))
+        heaviest = min(tokens, max((cost for cost, of in endpoint_costs.values() if of == pool), default=0))
+        factor = max(1, math.ceil(heaviest / (tokens * share)))
+        pools = {**pools, pool: (capacity * factor, window * factor)}
     rate_limits = [RateLimit(limit_id=pool, limit=capacity, time_interval=window)
                    for pool, (capacity, window) in pools.items()]
     for route, (cost, pool) in endpoint_costs.items():

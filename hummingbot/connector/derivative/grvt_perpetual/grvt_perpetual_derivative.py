@@ -152,6 +152,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         self.order_metrics = GrvtOrderMetrics()  # latency percentiles and error counters (GrvtOrderMetrics.summary)
         self._startup_task: Optional[asyncio.Task] = None
         self._leverage_set_here: Set[str] = set()  # pairs a strategy set the leverage of
+        self._rate_limits_share = Decimal(str(rate_limits_share_pct or 100)) / 100  # 0: all, as the throttler reads it
         super().__init__(balance_asset_limit=balance_asset_limit, rate_limits_share_pct=rate_limits_share_pct)
         # GRVT's account summary and the fill-triggered refresh keep balances current: no spot-style in-flight
         # accounting (which would show a negative base-asset balance on a short position).
@@ -202,7 +203,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
 
     @property
     def rate_limits_rules(self) -> List[RateLimit]:
-        return CONSTANTS.RATE_LIMITS
+        return CONSTANTS.build_rate_limits(share=self._rate_limits_share)
 
     @property
     def domain(self) -> str:
@@ -653,12 +654,13 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         return False, "GRVT supports the one-way position mode only."
 
     async def _set_trading_pair_leverage(self, trading_pair: str, leverage: int) -> Tuple[bool, str]:
-        self._leverage_set_here.add(trading_pair)  # the start-up read-back must not undo it
         try:
             symbol = await self.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
             confirmed = await self.account.set_initial_leverage(symbol, leverage)
         except Exception as exception:
             return False, str(exception)
+        if confirmed:  # the start-up read-back must not undo it (nor keep what GRVT refused from being read)
+            self._leverage_set_here.add(trading_pair)
         return (True, "") if confirmed else (False, f"GRVT did not confirm leverage {leverage} for {trading_pair}.")
 
     async def _sync_initial_leverage(self):

@@ -18,6 +18,7 @@ from hummingbot.connector.derivative.grvt_perpetual import (
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import GrvtSession
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_derivative import GrvtPerpetualDerivative
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import GrvtPerpetualAPIError
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import CircuitBreaker
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import (
     GrvtInitialLeverage,
@@ -1613,6 +1614,36 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         await asyncio.wait_for(read_back, 10)
 
         self.assertEqual(7, self.exchange.get_leverage(self.trading_pair))
+
+    async def test_a_leverage_grvt_refused_does_not_stop_the_read_back(self):
+        answer = asyncio.Event()
+
+        async def initial_leverages():  # answered after GRVT refused the strategy's leverage
+            await answer.wait()
+            return [GrvtInitialLeverage(instrument=self.instrument, leverage=Decimal("10"))]
+
+        self.exchange.account.initial_leverages = initial_leverages
+        self.exchange.account.set_initial_leverage = AsyncMock(side_effect=GrvtPerpetualAPIError(
+            2108, "Attempted to set leverage above maximum", 400))
+        read_back = asyncio.ensure_future(self.exchange._sync_initial_leverage())
+        success, _ = await self.exchange._set_trading_pair_leverage(self.trading_pair, 75)
+        answer.set()
+        await asyncio.wait_for(read_back, 10)
+
+        self.assertFalse(success)
+        self.assertEqual(10, self.exchange.get_leverage(self.trading_pair))
+
+    def test_a_small_share_of_the_rate_limits_leaves_every_route_usable_at_that_share_of_the_rate(self):
+        share = Decimal("0.05")  # rate_limits_share_pct 5: twenty bots on one account
+        exchange = self.create_exchange_instance(rate_limits_share_pct=share * 100)
+        full_limits = {limit.limit_id: limit for limit in CONSTANTS.RATE_LIMITS}
+        for route in CONSTANTS.ENDPOINT_COSTS:
+            rate_limit, related = exchange._throttler.get_related_limits(route)
+            for limit, weight in [(rate_limit, rate_limit.weight), *related]:
+                self.assertGreaterEqual(limit.limit, weight, f"{limit.limit_id} could never let {route} through")
+                full = full_limits[limit.limit_id]
+                self.assertLessEqual(Decimal(limit.limit) / Decimal(str(limit.time_interval)),
+                                     share * full.limit / Decimal(str(full.time_interval)), limit.limit_id)
 
     def test_position_mode_change_events_fire_once(self):
         self.exchange.set_position_mode(PositionMode.ONEWAY)
