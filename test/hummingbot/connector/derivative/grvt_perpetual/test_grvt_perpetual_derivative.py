@@ -52,6 +52,10 @@ def ns(seconds: float) -> str:
     return str(int(seconds * NS))
 
 
+async def refuse_unmocked_request(session, method, url, *args, **kwargs):
+    raise aiohttp.ClientConnectionError(f"no mock for {method} {url}")
+
+
 class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDerivativeTests):
     level = 0
 
@@ -65,7 +69,14 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
             name: value for name, value in os.environ.items() if not name.startswith(CONSTANTS.ENV_PREFIX)},
             clear=True)
         self.env_patch.start()
+        # Background work of the order lifecycle (cancel watchers, lookups) outlives a test's own mock: until it is
+        # stopped, requests nobody mocked fail at once here instead of reaching Hummingbot's shared HTTP session,
+        # which an earlier test's closed event loop owns and where a request can wait forever.
+        unmocked_requests = patch("aiohttp.client.ClientSession._request", refuse_unmocked_request)
+        unmocked_requests.start()
+        self.addCleanup(unmocked_requests.stop)
         super().setUp()
+        self.addAsyncCleanup(self.exchange.order_lifecycle.stop)
         self.exchange._auth._session = GrvtSession(
             cookie="test-cookie", account_id="0xaccount", expires_at=time.time() + 3600)
         self.exchange.account.logger().setLevel(1)
