@@ -141,21 +141,39 @@ def print_conversion(file_name: str, conversion, controller_path: Path, script_p
         print(f"hummingbot_grvt: {line}", flush=True)
 
 
-def route_v1_market_maker(args: argparse.Namespace) -> argparse.Namespace:
-    """A V1 pure_market_making or avellaneda_market_making file naming a GRVT connector runs as the GRVT market
-    maker: the file is converted and the script config that runs the converted controller starts instead."""
+def v1_file_contents(args: argparse.Namespace) -> Optional[dict]:
+    """The V1 strategy file's settings; None without one, or when Hummingbot will report it unreadable itself."""
     import yaml
 
-    from controllers.grvt_common.v1_conversion import needs_conversion
     from hummingbot.client.settings import STRATEGIES_CONF_DIR_PATH
 
     if not args.config_file_name:
-        return args
+        return None
     try:
         data = yaml.safe_load((STRATEGIES_CONF_DIR_PATH / args.config_file_name).read_text())
     except (OSError, yaml.YAMLError):
-        return args  # Hummingbot reports unreadable files itself
-    if not needs_conversion(data):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def check_v1_position_mode(args: argparse.Namespace) -> None:
+    """perpetual_market_making quotes only once the connector has switched to its position_mode, and GRVT has one-way
+    positions only: a Hedge file would run without ever placing an order."""
+    from controllers.grvt_common.v1_conversion import is_grvt_connector
+
+    data = v1_file_contents(args) or {}
+    if data.get("strategy") == "perpetual_market_making" and is_grvt_connector(data.get("derivative")) \
+            and data.get("position_mode") == "Hedge":
+        raise LaunchError(f"{args.config_file_name}: GRVT has one-way positions only; set position_mode: One-way "
+                          f"(with Hedge, perpetual_market_making would never quote).", EXIT_STRATEGY_FAILED)
+
+
+def route_v1_market_maker(args: argparse.Namespace) -> argparse.Namespace:
+    """A V1 pure_market_making or avellaneda_market_making file naming a GRVT connector runs as the GRVT market
+    maker: the file is converted and the script config that runs the converted controller starts instead."""
+    from controllers.grvt_common.v1_conversion import needs_conversion
+
+    if not needs_conversion(v1_file_contents(args)):
         return args
     conversion, controller_path, script_path = convert_v1_file(args.config_file_name)
     print_conversion(args.config_file_name, conversion, controller_path, script_path, running=True)
@@ -357,6 +375,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return EXIT_OK
         check_strategy_file(args)
         check_connector_settings()
+        check_v1_position_mode(args)
         args = route_v1_market_maker(args)
         secrets_manager = unlock_secrets(args)
         if secrets_manager is None:
