@@ -23,6 +23,7 @@ import os
 import re
 import signal
 import sys
+import time
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
@@ -303,6 +304,22 @@ async def bootstrap(args: argparse.Namespace, secrets_manager, headless: bool):
     return hb, client_config_map
 
 
+async def cancel_orders_an_earlier_run_left(hb, started: float, poll_seconds: float = 0.5) -> None:
+    """Hummingbot restores the orders an earlier run of a V1 strategy file left open (a crash, a kill) into the
+    connectors, but the strategy manages only the orders it places: they rested next to its new quotes until it
+    stopped. They are cancelled once their connector is ready."""
+    for connector in list(hb.trading_core.markets.values()):
+        leftovers = [order for order in connector.in_flight_orders.values() if order.creation_timestamp < started]
+        if not leftovers:
+            continue
+        while not connector.ready:
+            await asyncio.sleep(poll_seconds)
+        logging.getLogger(__name__).info(f"Cancelling {len(leftovers)} orders an earlier run left open on "
+                                         f"{connector.name}: {', '.join(o.client_order_id for o in leftovers)}.")
+        for order in leftovers:
+            connector.cancel(order.trading_pair, order.client_order_id)
+
+
 async def load_strategy(hb, args: argparse.Namespace, headless: bool) -> Tuple[bool, str]:
     """Hummingbot's load-and-start of the configured strategy, with the reason it logged should that fail."""
     from hummingbot.client.runner import load_and_start_strategy
@@ -321,13 +338,16 @@ async def run_headless(args: argparse.Namespace, secrets_manager) -> int:
     from hummingbot.client.runner import wait_for_gateway_ready
 
     hb, _ = await bootstrap(args, secrets_manager, headless=True)
+    start_time = int(time.time())  # orders of this run are stamped with the clock's whole seconds
     started, reason = await load_strategy(hb, args, headless=True)
     # A V1 strategy whose start function fails only logs it: the engine then runs with no strategy at all.
     if not started or hb.trading_core.strategy is None:
         await hb.trading_core.stop_clock()
         raise LaunchError(f"The strategy could not be started: {reason}", EXIT_STRATEGY_FAILED)
     await wait_for_gateway_ready(hb)
-    events_task = asyncio.ensure_future(forward_market_events_over_mqtt(hb))
+    tasks = [asyncio.ensure_future(forward_market_events_over_mqtt(hb))]
+    if args.config_file_name:  # the GRVT controllers cancel them themselves
+        tasks.append(asyncio.ensure_future(cancel_orders_an_earlier_run_left(hb, start_time)))
     print(f"Hummingbot running headless with {args.config_file_name or args.v2_conf}; "
           f"stop with Ctrl-C, SIGTERM or SIGHUP.", flush=True)
     status_task = start_status_file(args, hb)
@@ -337,7 +357,8 @@ async def run_headless(args: argparse.Namespace, secrets_manager) -> int:
         await hb.stop_loop()
     finally:
         await hb.trading_core.shutdown()
-        events_task.cancel()
+        for task in tasks:
+            task.cancel()
         if status_task is not None:
             status_task.cancel()
     print("Stopped.", flush=True)
