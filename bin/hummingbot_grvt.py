@@ -23,6 +23,7 @@ import os
 import re
 import signal
 import sys
+import time
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
@@ -141,21 +142,39 @@ def print_conversion(file_name: str, conversion, controller_path: Path, script_p
         print(f"hummingbot_grvt: {line}", flush=True)
 
 
-def route_v1_market_maker(args: argparse.Namespace) -> argparse.Namespace:
-    """A V1 pure_market_making or avellaneda_market_making file naming a GRVT connector runs as the GRVT market
-    maker: the file is converted and the script config that runs the converted controller starts instead."""
+def v1_file_contents(args: argparse.Namespace) -> Optional[dict]:
+    """The V1 strategy file's settings; None without one, or when Hummingbot will report it unreadable itself."""
     import yaml
 
-    from controllers.grvt_common.v1_conversion import needs_conversion
     from hummingbot.client.settings import STRATEGIES_CONF_DIR_PATH
 
     if not args.config_file_name:
-        return args
+        return None
     try:
         data = yaml.safe_load((STRATEGIES_CONF_DIR_PATH / args.config_file_name).read_text())
     except (OSError, yaml.YAMLError):
-        return args  # Hummingbot reports unreadable files itself
-    if not needs_conversion(data):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def check_v1_position_mode(args: argparse.Namespace) -> None:
+    """perpetual_market_making quotes only once the connector has switched to its position_mode, and GRVT has one-way
+    positions only: a Hedge file would run without ever placing an order."""
+    from controllers.grvt_common.v1_conversion import is_grvt_connector
+
+    data = v1_file_contents(args) or {}
+    if data.get("strategy") == "perpetual_market_making" and is_grvt_connector(data.get("derivative")) \
+            and data.get("position_mode") == "Hedge":
+        raise LaunchError(f"{args.config_file_name}: GRVT has one-way positions only; set position_mode: One-way "
+                          f"(with Hedge, perpetual_market_making would never quote).", EXIT_STRATEGY_FAILED)
+
+
+def route_v1_market_maker(args: argparse.Namespace) -> argparse.Namespace:
+    """A V1 pure_market_making or avellaneda_market_making file naming a GRVT connector runs as the GRVT market
+    maker: the file is converted and the script config that runs the converted controller starts instead."""
+    from controllers.grvt_common.v1_conversion import needs_conversion
+
+    if not needs_conversion(v1_file_contents(args)):
         return args
     conversion, controller_path, script_path = convert_v1_file(args.config_file_name)
     print_conversion(args.config_file_name, conversion, controller_path, script_path, running=True)
@@ -285,6 +304,22 @@ async def bootstrap(args: argparse.Namespace, secrets_manager, headless: bool):
     return hb, client_config_map
 
 
+async def cancel_orders_an_earlier_run_left(hb, started: float, poll_seconds: float = 0.5) -> None:
+    """Hummingbot restores the orders an earlier run of a V1 strategy file left open (a crash, a kill) into the
+    connectors, but the strategy manages only the orders it places: they rested next to its new quotes until it
+    stopped. They are cancelled once their connector is ready."""
+    for connector in list(hb.trading_core.markets.values()):
+        leftovers = [order for order in connector.in_flight_orders.values() if order.creation_timestamp < started]
+        if not leftovers:
+            continue
+        while not connector.ready:
+            await asyncio.sleep(poll_seconds)
+        logging.getLogger(__name__).info(f"Cancelling {len(leftovers)} orders an earlier run left open on "
+                                         f"{connector.name}: {', '.join(o.client_order_id for o in leftovers)}.")
+        for order in leftovers:
+            connector.cancel(order.trading_pair, order.client_order_id)
+
+
 async def load_strategy(hb, args: argparse.Namespace, headless: bool) -> Tuple[bool, str]:
     """Hummingbot's load-and-start of the configured strategy, with the reason it logged should that fail."""
     from hummingbot.client.runner import load_and_start_strategy
@@ -303,13 +338,16 @@ async def run_headless(args: argparse.Namespace, secrets_manager) -> int:
     from hummingbot.client.runner import wait_for_gateway_ready
 
     hb, _ = await bootstrap(args, secrets_manager, headless=True)
+    start_time = int(time.time())  # orders of this run are stamped with the clock's whole seconds
     started, reason = await load_strategy(hb, args, headless=True)
     # A V1 strategy whose start function fails only logs it: the engine then runs with no strategy at all.
     if not started or hb.trading_core.strategy is None:
         await hb.trading_core.stop_clock()
         raise LaunchError(f"The strategy could not be started: {reason}", EXIT_STRATEGY_FAILED)
     await wait_for_gateway_ready(hb)
-    events_task = asyncio.ensure_future(forward_market_events_over_mqtt(hb))
+    tasks = [asyncio.ensure_future(forward_market_events_over_mqtt(hb))]
+    if args.config_file_name:  # the GRVT controllers cancel them themselves
+        tasks.append(asyncio.ensure_future(cancel_orders_an_earlier_run_left(hb, start_time)))
     print(f"Hummingbot running headless with {args.config_file_name or args.v2_conf}; "
           f"stop with Ctrl-C, SIGTERM or SIGHUP.", flush=True)
     status_task = start_status_file(args, hb)
@@ -319,7 +357,8 @@ async def run_headless(args: argparse.Namespace, secrets_manager) -> int:
         await hb.stop_loop()
     finally:
         await hb.trading_core.shutdown()
-        events_task.cancel()
+        for task in tasks:
+            task.cancel()
         if status_task is not None:
             status_task.cancel()
     print("Stopped.", flush=True)
@@ -357,6 +396,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return EXIT_OK
         check_strategy_file(args)
         check_connector_settings()
+        check_v1_position_mode(args)
         args = route_v1_market_maker(args)
         secrets_manager = unlock_secrets(args)
         if secrets_manager is None:

@@ -116,3 +116,16 @@ def test_a_relative_status_file_is_written_where_the_launcher_was_started(launch
                             env=launcher_env, cwd=elsewhere, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "connectors" in (elsewhere / "status.json").read_text()
+
+
+def test_a_perpetual_market_making_file_in_hedge_mode_on_grvt_is_refused(launcher_env, isolated_root):
+    # The strategy waits for the connector to switch to Hedge before it quotes; GRVT is one-way only.
+    demo = (REPO / "conf" / "strategies" / "grvt_demo_perpetual_market_making.yml").read_text()
+    assert "position_mode: One-way" in demo
+    (isolated_root / "conf" / "strategies" / "hedge.yml").write_text(
+        demo.replace("position_mode: One-way", "position_mode: Hedge"))
+    result = run_launcher(launcher_env, "--headless", "-f", "hedge.yml", "-p", PASSWORD, "--create-password",
+                          "--stop-after", "5")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "hedge.yml: GRVT has one-way positions only; set position_mode: One-way" in result.stderr
+    assert "Hummingbot running headless" not in result.stdout
