@@ -81,10 +81,12 @@ class GrvtPerpetualAccountClient(ClassLogger):
         reply = await self._query(CONSTANTS.ACCOUNT_SUMMARY_PATH_URL, self.body(), GrvtResult[GrvtSubAccount])
         return reply.result
 
-    async def positions(self) -> List[GrvtPosition]:
+    async def positions(self) -> Tuple[List[GrvtPosition], bool]:
+        """The readable positions, and whether that is all of them (a position not readable may still be open)."""
         reply = await self._query(CONSTANTS.POSITIONS_PATH_URL, self.body(kind=[CONSTANTS.PERPETUAL_KIND]),
                                   GrvtResult[List[msgspec.Raw]])
-        return self._items(reply.result, GrvtPosition)
+        positions = self._items(reply.result, GrvtPosition)
+        return positions, len(positions) == len(reply.result)
 
     async def initial_leverages(self) -> List[GrvtInitialLeverage]:
         reply = await self._query(CONSTANTS.GET_ALL_INITIAL_LEVERAGE_PATH_URL, self.body(), GrvtLeverageList)

@@ -617,13 +617,14 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             self._account_available_balances.pop(asset, None)
 
     async def _update_positions(self):
+        positions, complete = await self.account.positions()
         reported = set()
-        for position in await self.account.positions():
+        for position in positions:
             trading_pair = await self._apply_position(position)
             if trading_pair is not None:
                 reported.add(trading_pair)
         for key, position in list(self.account_positions.items()):
-            if position.trading_pair not in reported:
+            if complete and position.trading_pair not in reported:
                 self._perpetual_trading.remove_position(key)
 
     async def _apply_position(self, position: GrvtPosition) -> Optional[str]:

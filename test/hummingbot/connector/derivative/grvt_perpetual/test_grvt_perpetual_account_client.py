@@ -188,8 +188,9 @@ class GrvtPerpetualAccountClientRetryTests(unittest.TestCase):
         poster = ScriptedPoster({}, GrvtPerpetualAPIError(1002, "Internal Server Error", 500),
                                 {"result": [{"instrument": INSTRUMENT, "size": "-0.004"}]})
         client = self.client(poster)
-        positions = self.run_async(client.positions())
+        positions, complete = self.run_async(client.positions())
         self.assertEqual([Decimal("-0.004")], [position.size for position in positions])
+        self.assertTrue(complete)
         self.assertEqual(2, len(client.retries))
 
     def test_an_empty_answer_is_never_no_data(self):

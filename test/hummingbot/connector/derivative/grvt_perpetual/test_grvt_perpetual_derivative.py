@@ -1307,6 +1307,19 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.assertEqual({}, self.exchange.account_positions)
 
     @aioresponses()
+    async def test_rest_positions_with_an_unreadable_record_keep_the_positions_it_may_hold(self, mock_api):
+        url = web_utils.private_rest_url(CONSTANTS.POSITIONS_PATH_URL)
+        self.configure_post(mock_api, url, {"result": [
+            {"instrument": self.instrument, "size": "-3", "entry_price": "100", "unrealized_pnl": "2"}]})
+        await self.exchange._update_positions()
+
+        self.configure_post(mock_api, url, {"result": [{"instrument": self.instrument, "size": {"bad": 1}}]})
+        await self.exchange._update_positions()
+        self.assertEqual(Decimal("-3"), self.exchange.account_positions[self.trading_pair].amount)
+        self.assertTrue(self.is_logged("WARNING", "Skipping an unreadable GRVT record: GRVT GrvtPosition could not "
+                                                  "be read: Expected `decimal`, got `object` - at `$.size`"))
+
+    @aioresponses()
     async def test_fills_refresh_balances_at_most_once_per_interval(self, mock_api):
         calls = []
         self.configure_post(mock_api, self.balance_url, self.balance_request_mock_response_for_base_and_quote,
