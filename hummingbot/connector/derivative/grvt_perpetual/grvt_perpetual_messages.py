@@ -184,7 +184,7 @@ class GrvtSpotBalance(msgspec.Struct, kw_only=True):
 class GrvtSubAccount(msgspec.Struct, kw_only=True):
     settle_currency: str = "USDT"
     available_balance: Decimal
-    spot_balances: List[GrvtSpotBalance] = []  # positions come from their own route and stream
+    spot_balances: List[GrvtSpotBalance]  # positions come from their own route and stream
 
 
 class GrvtFundingPayment(msgspec.Struct, kw_only=True):

@@ -210,7 +210,7 @@ class GrvtPerpetualAccountClientRetryTests(unittest.TestCase):
 
     def test_rate_limit_answers_are_retried(self):
         poster = ScriptedPoster(GrvtPerpetualAPIError(1006, "rate limit", 429),
-                                {"result": {"settle_currency": "USDT", "available_balance": "5"}})
+                                {"result": {"settle_currency": "USDT", "available_balance": "5", "spot_balances": []}})
         client = self.client(poster)
         self.assertEqual(Decimal("5"), self.run_async(client.account_summary()).available_balance)
         self.assertTrue(client.retries[0].is_rate_limited)

@@ -1452,6 +1452,18 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.assertTrue(context.exception.is_rate_limited)
 
     @aioresponses()
+    async def test_account_summary_without_its_balances_is_an_error_that_keeps_the_balances(self, mock_api):
+        self.configure_post(mock_api, self.balance_url, self.balance_request_mock_response_for_base_and_quote)
+        await self.exchange._update_balances()
+        self.configure_post(mock_api, self.balance_url, {"result": {"settle_currency": self.quote_asset,
+                                                                    "available_balance": "5"}})
+        with self.assertRaises(IOError) as context:
+            await self.exchange._update_balances()
+        self.assertIn("spot_balances", str(context.exception))
+        self.assertEqual(Decimal("2000"), self.exchange.get_balance(self.quote_asset))
+        self.assertEqual(Decimal("15"), self.exchange.get_balance(self.base_asset))
+
+    @aioresponses()
     async def test_html_error_page_is_reported_without_the_page(self, mock_api):
         mock_api.post(self.balance_url, body="<html><body>Bad gateway</body></html>", status=502)
         with self.assertRaises(IOError) as context:
