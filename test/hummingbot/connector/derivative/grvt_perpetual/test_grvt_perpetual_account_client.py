@@ -186,7 +186,8 @@ class GrvtPerpetualAccountClientRetryTests(unittest.TestCase):
 
     def test_empty_answers_and_server_errors_are_retried_until_a_valid_answer(self):
         poster = ScriptedPoster({}, GrvtPerpetualAPIError(1002, "Internal Server Error", 500),
-                                {"result": [{"instrument": INSTRUMENT, "size": "-0.004"}]})
+                                {"result": [{"instrument": INSTRUMENT, "size": "-0.004", "entry_price": "90000",
+                                             "unrealized_pnl": "0"}]})
         client = self.client(poster)
         positions, complete = self.run_async(client.positions())
         self.assertEqual([Decimal("-0.004")], [position.size for position in positions])

@@ -1249,7 +1249,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
     async def test_a_funding_settlement_on_the_position_stream_fetches_the_payment_at_once(self):
         def position(cumulative: str) -> Dict[str, Any]:
             return self.stream(CONSTANTS.WS_POSITION_STREAM, {
-                "instrument": self.instrument, "size": "1", "entry_price": "10000",
+                "instrument": self.instrument, "size": "1", "entry_price": "10000", "unrealized_pnl": "0",
                 "cumulative_realized_funding_payment": cumulative})
 
         self.exchange._funding_fee_poll_notifier.clear()
@@ -1279,6 +1279,17 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
             await self.deliver(closed)
             self.assertEqual({}, self.exchange.account_positions)
             api_request.assert_not_called()
+
+    async def test_partial_position_message_is_an_error_naming_the_field_and_keeps_the_position(self):
+        order = self.track()
+        await self.deliver(self.position_event_for_full_fill_websocket_update(order, 5))
+        await self.deliver(self.stream(CONSTANTS.WS_POSITION_STREAM, {"instrument": self.instrument, "size": "2",
+                                                                      "unrealized_pnl": "1"}))
+        position = self.exchange.account_positions[self.trading_pair]
+        self.assertEqual((Decimal("1"), Decimal("10000"), Decimal("5")),
+                         (position.amount, position.entry_price, position.unrealized_pnl))
+        errors = [str(record.exc_info[1]) for record in self.log_records if record.exc_info]
+        self.assertIn("GRVT GrvtPosition could not be read: Object missing required field `entry_price`", errors)
 
     async def test_position_of_an_unknown_instrument_is_ignored(self):
         await self.deliver(self.stream(CONSTANTS.WS_POSITION_STREAM, {"instrument": "DOGE_USDT_Perp", "size": "3"}))
