@@ -112,6 +112,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     BALANCE_REFRESH_MIN_INTERVAL = 1.0  # seconds between account_summary calls triggered by fills
     FILL_HISTORY_MARGIN_SECONDS = 60.0  # fills are looked up from this long before an order's creation
     FUNDING_SETTLEMENT_DELAY = 60.0  # payments are looked up this long after each funding settlement
+    FUNDING_RETRY_DELAY = 30.0  # a failed payments read is repeated this long after, not at the next settlement
 
     def __init__(
         self,
@@ -707,6 +708,8 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             self.logger().network(
                 f"Unexpected error while fetching funding payments for {trading_pair}.", exc_info=True,
                 app_warning_msg=f"Could not fetch funding payments for {trading_pair}. Check network connection.")
+            if fire_event_on_new:
+                asyncio.get_running_loop().call_later(self.FUNDING_RETRY_DELAY, self._funding_fee_poll_notifier.set)
             return False
         if not fire_event_on_new:
             self._last_funding_fee_payment_ts[trading_pair] = payments[-1][0] if payments else 0

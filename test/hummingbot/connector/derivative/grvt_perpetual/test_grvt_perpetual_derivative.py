@@ -1592,6 +1592,28 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.assertNotIn(self.trading_pair, self.exchange._last_funding_fee_payment_ts)
 
     @aioresponses()
+    async def test_settlement_payment_whose_read_failed_is_read_again_before_the_next_settlement(self, mock_api):
+        self.exchange.FUNDING_RETRY_DELAY = 0.05
+        self.configure_post(mock_api, web_utils.public_rest_url(CONSTANTS.FUNDING_RATE_PATH_URL),
+                            {"result": [{"funding_rate": "0.01"}]}, repeat=True)
+        self.configure_post(mock_api, self.funding_payment_url, {"result": [self.payment(1000, "9")]})
+        self.configure_post(mock_api, self.funding_payment_url, {}, status=503)
+        self.configure_post(mock_api, self.funding_payment_url, {"result": [self.payment(2000, "0.5")]}, repeat=True)
+        self.async_tasks.append(asyncio.create_task(self.exchange._funding_payment_polling_loop()))
+        await asyncio.wait_for(self._wait_for(lambda: self.exchange._last_funding_fee_payment_ts), 5)
+
+        self.exchange._funding_fee_poll_notifier.set()  # the settlement, whose payment read fails
+
+        await asyncio.wait_for(self._wait_for(lambda: self.funding_payment_logger.event_log), 5)
+        events = self.funding_payment_logger.event_log
+        self.assertEqual([(2000, Decimal("-0.5"))], [(event.timestamp, event.amount) for event in events])
+
+    @staticmethod
+    async def _wait_for(condition: Callable[[], Any]):
+        while not condition():
+            await asyncio.sleep(0.01)
+
+    @aioresponses()
     async def test_settlement_payment_is_reported_when_the_start_up_read_failed(self, mock_api):
         self.configure_post(mock_api, web_utils.public_rest_url(CONSTANTS.FUNDING_RATE_PATH_URL),
                             {"result": [{"funding_rate": "0.01"}]}, repeat=True)
