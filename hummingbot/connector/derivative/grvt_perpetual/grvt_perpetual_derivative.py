@@ -153,6 +153,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         self.order_metrics = GrvtOrderMetrics()  # latency percentiles and error counters (GrvtOrderMetrics.summary)
         self._startup_task: Optional[asyncio.Task] = None
         self._leverage_set_here: Set[str] = set()  # pairs a strategy set the leverage of
+        self._position_reports: Dict[str, int] = {}  # pair -> number of the last v1.position message applied
         self._rate_limits_share = Decimal(str(rate_limits_share_pct or 100)) / 100  # 0: all, as the throttler reads it
         super().__init__(balance_asset_limit=balance_asset_limit, rate_limits_share_pct=rate_limits_share_pct)
         # GRVT's account summary and the fill-triggered refresh keep balances current: no spot-style in-flight
@@ -618,24 +619,24 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             self._account_available_balances.pop(asset, None)
 
     async def _update_positions(self):
+        reports_before = max(self._position_reports.values(), default=0)
         positions, complete = await self.account.positions()
-        reported = set()
+        # a pair the stream reported on while the query was in flight keeps that newer report
+        reported = {pair for pair, report in self._position_reports.items() if report > reports_before}
         for position in positions:
-            trading_pair = await self._apply_position(position)
-            if trading_pair is not None:
+            trading_pair = await self._trading_pair_for_symbol(position.instrument)
+            if trading_pair is not None and trading_pair not in reported:
+                self._apply_position(trading_pair, position)
                 reported.add(trading_pair)
         for key, position in list(self.account_positions.items()):
             if complete and position.trading_pair not in reported:
                 self._perpetual_trading.remove_position(key)
 
-    async def _apply_position(self, position: GrvtPosition) -> Optional[str]:
-        trading_pair = await self._trading_pair_for_symbol(position.instrument)
-        if trading_pair is None:
-            return None
+    def _apply_position(self, trading_pair: str, position: GrvtPosition):
         key = self._perpetual_trading.position_key(trading_pair)
         if position.size == 0:
             self._perpetual_trading.remove_position(key)
-            return trading_pair
+            return
         self._perpetual_trading.set_position(key, Position(
             trading_pair=trading_pair,
             position_side=PositionSide.LONG if position.size > 0 else PositionSide.SHORT,
@@ -644,7 +645,6 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             amount=position.size,
             leverage=position.leverage or Decimal(self.get_leverage(trading_pair)),
         ))
-        return trading_pair
 
     async def _fetch_account_position_mode(self) -> Optional[PositionMode]:
         return PositionMode.ONEWAY
@@ -753,9 +753,12 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
 
     async def _on_position(self, feed: Any):
         position = load(feed, GrvtPosition)
-        trading_pair = await self._apply_position(position)
-        if trading_pair is not None and self._funding.settled(trading_pair,
-                                                              position.cumulative_realized_funding_payment):
+        trading_pair = await self._trading_pair_for_symbol(position.instrument)
+        if trading_pair is None:
+            return
+        self._apply_position(trading_pair, position)
+        self._position_reports[trading_pair] = max(self._position_reports.values(), default=0) + 1
+        if self._funding.settled(trading_pair, position.cumulative_realized_funding_payment):
             self._funding_fee_poll_notifier.set()  # a settlement happened: fetch its payment now
 
     async def _on_cancel_notice(self, feed: Any):

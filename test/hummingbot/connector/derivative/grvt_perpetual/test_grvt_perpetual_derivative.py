@@ -1317,6 +1317,17 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         await self.exchange._update_positions()
         self.assertEqual({}, self.exchange.account_positions)
 
+    async def test_position_the_stream_opens_while_the_positions_query_is_in_flight_is_kept(self):
+        order = self.track()
+
+        async def answer_without_the_position_the_stream_opens_meanwhile():
+            await self.deliver(self.position_event_for_full_fill_websocket_update(order, 5))
+            return [], True
+
+        with patch.object(self.exchange.account, "positions", answer_without_the_position_the_stream_opens_meanwhile):
+            await self.exchange._update_positions()
+        self.assertEqual(Decimal("1"), self.exchange.account_positions[self.trading_pair].amount)
+
     @aioresponses()
     async def test_rest_positions_with_an_unreadable_record_keep_the_positions_it_may_hold(self, mock_api):
         url = web_utils.private_rest_url(CONSTANTS.POSITIONS_PATH_URL)
