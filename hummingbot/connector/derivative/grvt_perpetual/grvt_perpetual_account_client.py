@@ -194,11 +194,13 @@ class CoalescingRefresh:
     """
     Runs `refresh` at most once per `min_interval` seconds however often it is requested: requests made while a run
     is pending or in progress collapse into one more run. Used to refresh balances after fills without a REST call
-    per fill.
+    per fill, and to reconcile through REST once for a burst of stream gaps.
     """
 
-    def __init__(self, refresh: Callable[[], Awaitable[Any]], min_interval: float, logger: Callable):
+    def __init__(self, refresh: Callable[[], Awaitable[Any]], min_interval: float, logger: Callable,
+                 spawn: Callable[[Awaitable], asyncio.Future] = asyncio.ensure_future):
         self._refresh = refresh
+        self._spawn = spawn
         self._min_interval = min_interval
         self._logger = logger
         self._requested = False
@@ -208,7 +210,7 @@ class CoalescingRefresh:
     def request(self):
         self._requested = True
         if self._task is None or self._task.done():
-            self._task = asyncio.ensure_future(self._run())
+            self._task = self._spawn(self._run())
 
     def cancel(self):
         if self._task is not None:

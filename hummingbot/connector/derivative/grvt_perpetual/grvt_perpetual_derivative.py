@@ -110,6 +110,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     REST_REQUEST_TIMEOUT = 10.0  # seconds for one HTTP exchange (a create that times out is looked up, not failed)
     WS_REQUEST_TIMEOUT = 10.0
     BALANCE_REFRESH_MIN_INTERVAL = 1.0  # seconds between account_summary calls triggered by fills
+    RESYNC_MIN_INTERVAL = 1.0  # seconds between REST reconciliations triggered by reconnects and sequence gaps
     FILL_HISTORY_MARGIN_SECONDS = 60.0  # fills are looked up from this long before an order's creation
     FUNDING_SETTLEMENT_DELAY = 60.0  # payments are looked up this long after each funding settlement
     FUNDING_RETRY_DELAY = 30.0  # a failed payments read is repeated this long after, not at the next settlement
@@ -186,6 +187,8 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         self._funding = GrvtFundingPayments(self.account, paid_is_positive,
                                             lambda pair: self._perpetual_trading.funding_info.get(pair), self.logger)
         self._balance_refresh = CoalescingRefresh(self._update_balances, self.BALANCE_REFRESH_MIN_INTERVAL, self.logger)
+        self._resync = CoalescingRefresh(self._reconcile_after_resync, self.RESYNC_MIN_INTERVAL, self.logger,
+                                         spawn=self.order_lifecycle.spawn)
         self._stream_handlers = {
             CONSTANTS.WS_ORDER_STATE_STREAM: self._on_order_state,
             CONSTANTS.WS_FILL_STREAM: self._on_fill,
@@ -805,7 +808,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
                 self.logger().warning(f"GRVT start-up sync step {step.__name__} failed: {exception}")
 
     def _schedule_reconciliation(self):
-        self.order_lifecycle.spawn(self._reconcile_after_resync())
+        self._resync.request()  # a burst of gaps runs one reconciliation, and one more if it came during a run
 
     async def _reconcile_after_resync(self):
         try:

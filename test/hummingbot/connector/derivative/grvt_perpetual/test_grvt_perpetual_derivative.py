@@ -2215,6 +2215,27 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         await asyncio.wait_for(self.order_failure_received(stranded[0].client_order_id), 10)
         self.assertNotIn(stranded[0].client_order_id, self.exchange.in_flight_orders)
 
+    async def test_a_burst_of_resync_markers_runs_one_reconciliation_and_one_more_after_it(self):
+        runs, release = [], asyncio.Event()
+
+        async def reconcile():
+            runs.append(1)
+            await release.wait()
+
+        self.exchange._reconcile = reconcile
+        for name in ("_update_orders_fills", "_update_positions", "_update_balances"):
+            setattr(self.exchange, name, AsyncMock())
+        marker = {"stream": "grvt_perpetual.resync", "feed": {"reason": "v1.fill sequence gap"}}
+        await self.deliver(marker)
+        await asyncio.wait_for(self._wait_for(lambda: runs), 10)
+        await self.deliver(*[marker] * 9)  # while the first reconciliation runs
+        release.set()
+        await asyncio.wait_for(self._wait_for(lambda: len(runs) >= 2), 10)
+        await asyncio.sleep(0.1)
+
+        self.assertEqual(2, len(runs))  # the markers that came during the first run need one more, not nine
+        self.assertEqual(2, self.exchange._update_positions.await_count)
+
     async def test_stop_network_stops_a_reconciliation_in_progress(self):
         started = asyncio.Event()
 
