@@ -14,7 +14,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple, Type, 
 import msgspec
 
 from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
-from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import ClassLogger, retry_query
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import Backoff, ClassLogger, retry_query
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import (
     GrvtFill,
     GrvtFundingPayment,
@@ -193,8 +193,9 @@ class GrvtFundingPayments:
 class CoalescingRefresh:
     """
     Runs `refresh` at most once per `min_interval` seconds however often it is requested: requests made while a run
-    is pending or in progress collapse into one more run. Used to refresh balances after fills without a REST call
-    per fill, and to reconcile through REST once for a burst of stream gaps.
+    is pending or in progress collapse into one more run, and a run that fails runs again after a growing delay. Used
+    to refresh balances after fills without a REST call per fill, and to reconcile through REST once for a burst of
+    stream gaps.
     """
 
     def __init__(self, refresh: Callable[[], Awaitable[Any]], min_interval: float, logger: Callable,
@@ -206,6 +207,7 @@ class CoalescingRefresh:
         self._requested = False
         self._last_run = float("-inf")
         self._task: Optional[asyncio.Task] = None
+        self._retry = Backoff(initial=1.0, maximum=60.0)  # a failed run is not dropped: it runs again after this
 
     def request(self):
         self._requested = True
@@ -227,5 +229,9 @@ class CoalescingRefresh:
             self._last_run = time.monotonic()
             try:
                 await self._refresh()
+                self._retry.reset()
             except Exception as exception:
-                self._logger().warning(f"GRVT account refresh failed: {exception}")
+                delay = self._retry.next_delay()
+                self._logger().warning(f"GRVT account refresh failed ({exception}); trying again in {delay:.1f} s.")
+                self._requested = True
+                await asyncio.sleep(delay)

@@ -1356,6 +1356,18 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.assertEqual(1, len(calls))
         self.assertEqual(Decimal("2000"), self.exchange.available_balances[self.quote_asset])
 
+    @aioresponses()
+    async def test_balance_refresh_after_a_fill_is_tried_again_when_it_fails(self, mock_api):
+        self.configure_post(mock_api, self.balance_url, {"code": 1002, "message": "Internal Server Error",
+                                                         "status": 500}, status=500)
+        self.configure_post(mock_api, self.balance_url, self.balance_request_mock_response_for_base_and_quote)
+        order = self.track(exchange_order_id=EXCHANGE_ORDER_ID, amount="10")
+        await self.deliver(self.stream(CONSTANTS.WS_FILL_STREAM, self.fill_json(order, size="0.1")))
+
+        await asyncio.wait_for(self._wait_for(lambda: self.exchange.available_balances.get(self.quote_asset)), 10)
+        self.assertEqual(Decimal("2000"), self.exchange.available_balances[self.quote_asset])
+        self.assertEqual(2, len(self._all_executed_requests(mock_api, self.balance_url)))
+
     # ==============================================================================================================
     # REST status, fills, not found, session expiry
     # ==============================================================================================================
