@@ -1,4 +1,5 @@
 """Fault injection: expired sessions, dropped sockets, book sequence gaps, 5xx answers, mass cancels."""
+import asyncio
 from decimal import Decimal
 
 import pytest
@@ -152,3 +153,24 @@ async def test_cancel_all_with_twenty_resting_orders_leaves_none_of_ours(connect
     await events.wait_for(MarketEvent.OrderCancelled, count=20)
     assert {event.order_id for event in events.of(MarketEvent.OrderCancelled)} == set(order_ids)
     assert connector.in_flight_orders == {}
+
+
+async def test_positions_answer_in_flight_while_the_stream_closes_the_position_does_not_reopen_it(
+        connector, events, admin, liquidity, sandbox):
+    opening = connector.buy(PAIR, Decimal("0.01"), OrderType.LIMIT, BEST_ASK, position_action=PositionAction.OPEN)
+    await events.wait_for(MarketEvent.BuyOrderCompleted, opening)
+    await eventually(lambda: connector.account_positions, message="the long position")
+    closing = connector.sell(PAIR, Decimal("0.01"), OrderType.LIMIT_MAKER, BEST_ASK - 5,
+                             position_action=PositionAction.CLOSE)
+    await wait_until_resting(connector, admin, closing)
+
+    # The status poll reads the long position, and its answer arrives after the stream reported it closed.
+    sandbox.faults.fail_rest("positions", kind="late", delay_s=1.0, count=1)
+    poll = asyncio.ensure_future(connector._update_positions())
+    await eventually(lambda: not sandbox.faults.rest_faults, message="the positions query answered late")
+    liquidity.take(True, Decimal("0.01"), BEST_ASK - 5)
+    await events.wait_for(MarketEvent.SellOrderCompleted, closing, timeout=RECOVERY_TIMEOUT)
+    await eventually(lambda: not connector.account_positions, RECOVERY_TIMEOUT, message="the stream's close")
+    await asyncio.wait_for(poll, RECOVERY_TIMEOUT)
+
+    assert connector.account_positions == {}

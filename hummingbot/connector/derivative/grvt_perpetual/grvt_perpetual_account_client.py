@@ -14,7 +14,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple, Type, 
 import msgspec
 
 from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
-from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import ClassLogger, retry_query
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import Backoff, ClassLogger, retry_query
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import (
     GrvtFill,
     GrvtFundingPayment,
@@ -81,10 +81,12 @@ class GrvtPerpetualAccountClient(ClassLogger):
         reply = await self._query(CONSTANTS.ACCOUNT_SUMMARY_PATH_URL, self.body(), GrvtResult[GrvtSubAccount])
         return reply.result
 
-    async def positions(self) -> List[GrvtPosition]:
+    async def positions(self) -> Tuple[List[GrvtPosition], bool]:
+        """The readable positions, and whether that is all of them (a position not readable may still be open)."""
         reply = await self._query(CONSTANTS.POSITIONS_PATH_URL, self.body(kind=[CONSTANTS.PERPETUAL_KIND]),
                                   GrvtResult[List[msgspec.Raw]])
-        return self._items(reply.result, GrvtPosition)
+        positions = self._items(reply.result, GrvtPosition)
+        return positions, len(positions) == len(reply.result)
 
     async def initial_leverages(self) -> List[GrvtInitialLeverage]:
         reply = await self._query(CONSTANTS.GET_ALL_INITIAL_LEVERAGE_PATH_URL, self.body(), GrvtLeverageList)
@@ -191,22 +193,26 @@ class GrvtFundingPayments:
 class CoalescingRefresh:
     """
     Runs `refresh` at most once per `min_interval` seconds however often it is requested: requests made while a run
-    is pending or in progress collapse into one more run. Used to refresh balances after fills without a REST call
-    per fill.
+    is pending or in progress collapse into one more run, and a run that fails runs again after a growing delay. Used
+    to refresh balances after fills without a REST call per fill, and to reconcile through REST once for a burst of
+    stream gaps.
     """
 
-    def __init__(self, refresh: Callable[[], Awaitable[Any]], min_interval: float, logger: Callable):
+    def __init__(self, refresh: Callable[[], Awaitable[Any]], min_interval: float, logger: Callable,
+                 spawn: Callable[[Awaitable], asyncio.Future] = asyncio.ensure_future):
         self._refresh = refresh
+        self._spawn = spawn
         self._min_interval = min_interval
         self._logger = logger
         self._requested = False
         self._last_run = float("-inf")
         self._task: Optional[asyncio.Task] = None
+        self._retry = Backoff(initial=1.0, maximum=60.0)  # a failed run is not dropped: it runs again after this
 
     def request(self):
         self._requested = True
         if self._task is None or self._task.done():
-            self._task = asyncio.ensure_future(self._run())
+            self._task = self._spawn(self._run())
 
     def cancel(self):
         if self._task is not None:
@@ -223,5 +229,9 @@ class CoalescingRefresh:
             self._last_run = time.monotonic()
             try:
                 await self._refresh()
+                self._retry.reset()
             except Exception as exception:
-                self._logger().warning(f"GRVT account refresh failed: {exception}")
+                delay = self._retry.next_delay()
+                self._logger().warning(f"GRVT account refresh failed ({exception}); trying again in {delay:.1f} s.")
+                self._requested = True
+                await asyncio.sleep(delay)

@@ -110,8 +110,10 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     REST_REQUEST_TIMEOUT = 10.0  # seconds for one HTTP exchange (a create that times out is looked up, not failed)
     WS_REQUEST_TIMEOUT = 10.0
     BALANCE_REFRESH_MIN_INTERVAL = 1.0  # seconds between account_summary calls triggered by fills
+    RESYNC_MIN_INTERVAL = 1.0  # seconds between REST reconciliations triggered by reconnects and sequence gaps
     FILL_HISTORY_MARGIN_SECONDS = 60.0  # fills are looked up from this long before an order's creation
     FUNDING_SETTLEMENT_DELAY = 60.0  # payments are looked up this long after each funding settlement
+    FUNDING_RETRY_DELAY = 30.0  # a failed payments read is repeated this long after, not at the next settlement
 
     def __init__(
         self,
@@ -152,6 +154,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         self.order_metrics = GrvtOrderMetrics()  # latency percentiles and error counters (GrvtOrderMetrics.summary)
         self._startup_task: Optional[asyncio.Task] = None
         self._leverage_set_here: Set[str] = set()  # pairs a strategy set the leverage of
+        self._position_reports: Dict[str, int] = {}  # pair -> number of the last v1.position message applied
         self._rate_limits_share = Decimal(str(rate_limits_share_pct or 100)) / 100  # 0: all, as the throttler reads it
         super().__init__(balance_asset_limit=balance_asset_limit, rate_limits_share_pct=rate_limits_share_pct)
         # GRVT's account summary and the fill-triggered refresh keep balances current: no spot-style in-flight
@@ -184,6 +187,8 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         self._funding = GrvtFundingPayments(self.account, paid_is_positive,
                                             lambda pair: self._perpetual_trading.funding_info.get(pair), self.logger)
         self._balance_refresh = CoalescingRefresh(self._update_balances, self.BALANCE_REFRESH_MIN_INTERVAL, self.logger)
+        self._resync = CoalescingRefresh(self._reconcile_after_resync, self.RESYNC_MIN_INTERVAL, self.logger,
+                                         spawn=self.order_lifecycle.spawn)
         self._stream_handlers = {
             CONSTANTS.WS_ORDER_STATE_STREAM: self._on_order_state,
             CONSTANTS.WS_FILL_STREAM: self._on_fill,
@@ -617,23 +622,24 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             self._account_available_balances.pop(asset, None)
 
     async def _update_positions(self):
-        reported = set()
-        for position in await self.account.positions():
-            trading_pair = await self._apply_position(position)
-            if trading_pair is not None:
+        reports_before = max(self._position_reports.values(), default=0)
+        positions, complete = await self.account.positions()
+        # a pair the stream reported on while the query was in flight keeps that newer report
+        reported = {pair for pair, report in self._position_reports.items() if report > reports_before}
+        for position in positions:
+            trading_pair = await self._trading_pair_for_symbol(position.instrument)
+            if trading_pair is not None and trading_pair not in reported:
+                self._apply_position(trading_pair, position)
                 reported.add(trading_pair)
         for key, position in list(self.account_positions.items()):
-            if position.trading_pair not in reported:
+            if complete and position.trading_pair not in reported:
                 self._perpetual_trading.remove_position(key)
 
-    async def _apply_position(self, position: GrvtPosition) -> Optional[str]:
-        trading_pair = await self._trading_pair_for_symbol(position.instrument)
-        if trading_pair is None:
-            return None
+    def _apply_position(self, trading_pair: str, position: GrvtPosition):
         key = self._perpetual_trading.position_key(trading_pair)
         if position.size == 0:
             self._perpetual_trading.remove_position(key)
-            return trading_pair
+            return
         self._perpetual_trading.set_position(key, Position(
             trading_pair=trading_pair,
             position_side=PositionSide.LONG if position.size > 0 else PositionSide.SHORT,
@@ -642,7 +648,6 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             amount=position.size,
             leverage=position.leverage or Decimal(self.get_leverage(trading_pair)),
         ))
-        return trading_pair
 
     async def _fetch_account_position_mode(self) -> Optional[PositionMode]:
         return PositionMode.ONEWAY
@@ -706,6 +711,8 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             self.logger().network(
                 f"Unexpected error while fetching funding payments for {trading_pair}.", exc_info=True,
                 app_warning_msg=f"Could not fetch funding payments for {trading_pair}. Check network connection.")
+            if fire_event_on_new:
+                asyncio.get_running_loop().call_later(self.FUNDING_RETRY_DELAY, self._funding_fee_poll_notifier.set)
             return False
         if not fire_event_on_new:
             self._last_funding_fee_payment_ts[trading_pair] = payments[-1][0] if payments else 0
@@ -749,9 +756,12 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
 
     async def _on_position(self, feed: Any):
         position = load(feed, GrvtPosition)
-        trading_pair = await self._apply_position(position)
-        if trading_pair is not None and self._funding.settled(trading_pair,
-                                                              position.cumulative_realized_funding_payment):
+        trading_pair = await self._trading_pair_for_symbol(position.instrument)
+        if trading_pair is None:
+            return
+        self._apply_position(trading_pair, position)
+        self._position_reports[trading_pair] = max(self._position_reports.values(), default=0) + 1
+        if self._funding.settled(trading_pair, position.cumulative_realized_funding_payment):
             self._funding_fee_poll_notifier.set()  # a settlement happened: fetch its payment now
 
     async def _on_cancel_notice(self, feed: Any):
@@ -798,7 +808,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
                 self.logger().warning(f"GRVT start-up sync step {step.__name__} failed: {exception}")
 
     def _schedule_reconciliation(self):
-        self.order_lifecycle.spawn(self._reconcile_after_resync())
+        self._resync.request()  # a burst of gaps runs one reconciliation, and one more if it came during a run
 
     async def _reconcile_after_resync(self):
         try:

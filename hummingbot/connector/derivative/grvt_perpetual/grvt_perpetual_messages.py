@@ -169,8 +169,8 @@ class GrvtFill(msgspec.Struct, kw_only=True):
 class GrvtPosition(msgspec.Struct, kw_only=True):
     instrument: str
     size: Decimal  # negative = short
-    entry_price: Decimal = _ZERO
-    unrealized_pnl: Decimal = _ZERO
+    entry_price: Decimal
+    unrealized_pnl: Decimal
     leverage: Optional[Decimal] = None
     cumulative_realized_funding_payment: Decimal = _ZERO  # positive = paid
 
@@ -184,7 +184,7 @@ class GrvtSpotBalance(msgspec.Struct, kw_only=True):
 class GrvtSubAccount(msgspec.Struct, kw_only=True):
     settle_currency: str = "USDT"
     available_balance: Decimal
-    spot_balances: List[GrvtSpotBalance] = []  # positions come from their own route and stream
+    spot_balances: List[GrvtSpotBalance]  # positions come from their own route and stream
 
 
 class GrvtFundingPayment(msgspec.Struct, kw_only=True):

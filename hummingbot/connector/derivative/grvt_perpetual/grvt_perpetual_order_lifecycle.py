@@ -169,11 +169,12 @@ class GrvtOrderLifecycle:
         for order, _ in (create for creates, _ in stranded.values() for create in creates):
             self.fail(order, ConnectionError("the connector stopped before sending the order"))
 
-    def spawn(self, coroutine: Awaitable):
+    def spawn(self, coroutine: Awaitable) -> asyncio.Task:
         """Runs `coroutine` as a task that stop() cancels and waits for."""
         task = safe_ensure_future(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     # Updates
     def issue(self, order: InFlightOrder, new_state: OrderState, exchange_order_id: Optional[str] = None,

@@ -186,10 +186,12 @@ class GrvtPerpetualAccountClientRetryTests(unittest.TestCase):
 
     def test_empty_answers_and_server_errors_are_retried_until_a_valid_answer(self):
         poster = ScriptedPoster({}, GrvtPerpetualAPIError(1002, "Internal Server Error", 500),
-                                {"result": [{"instrument": INSTRUMENT, "size": "-0.004"}]})
+                                {"result": [{"instrument": INSTRUMENT, "size": "-0.004", "entry_price": "90000",
+                                             "unrealized_pnl": "0"}]})
         client = self.client(poster)
-        positions = self.run_async(client.positions())
+        positions, complete = self.run_async(client.positions())
         self.assertEqual([Decimal("-0.004")], [position.size for position in positions])
+        self.assertTrue(complete)
         self.assertEqual(2, len(client.retries))
 
     def test_an_empty_answer_is_never_no_data(self):
@@ -209,7 +211,7 @@ class GrvtPerpetualAccountClientRetryTests(unittest.TestCase):
 
     def test_rate_limit_answers_are_retried(self):
         poster = ScriptedPoster(GrvtPerpetualAPIError(1006, "rate limit", 429),
-                                {"result": {"settle_currency": "USDT", "available_balance": "5"}})
+                                {"result": {"settle_currency": "USDT", "available_balance": "5", "spot_balances": []}})
         client = self.client(poster)
         self.assertEqual(Decimal("5"), self.run_async(client.account_summary()).available_balance)
         self.assertTrue(client.retries[0].is_rate_limited)

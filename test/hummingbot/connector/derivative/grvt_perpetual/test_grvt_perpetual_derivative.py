@@ -1249,7 +1249,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
     async def test_a_funding_settlement_on_the_position_stream_fetches_the_payment_at_once(self):
         def position(cumulative: str) -> Dict[str, Any]:
             return self.stream(CONSTANTS.WS_POSITION_STREAM, {
-                "instrument": self.instrument, "size": "1", "entry_price": "10000",
+                "instrument": self.instrument, "size": "1", "entry_price": "10000", "unrealized_pnl": "0",
                 "cumulative_realized_funding_payment": cumulative})
 
         self.exchange._funding_fee_poll_notifier.clear()
@@ -1280,6 +1280,17 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
             self.assertEqual({}, self.exchange.account_positions)
             api_request.assert_not_called()
 
+    async def test_partial_position_message_is_an_error_naming_the_field_and_keeps_the_position(self):
+        order = self.track()
+        await self.deliver(self.position_event_for_full_fill_websocket_update(order, 5))
+        await self.deliver(self.stream(CONSTANTS.WS_POSITION_STREAM, {"instrument": self.instrument, "size": "2",
+                                                                      "unrealized_pnl": "1"}))
+        position = self.exchange.account_positions[self.trading_pair]
+        self.assertEqual((Decimal("1"), Decimal("10000"), Decimal("5")),
+                         (position.amount, position.entry_price, position.unrealized_pnl))
+        errors = [str(record.exc_info[1]) for record in self.log_records if record.exc_info]
+        self.assertIn("GRVT GrvtPosition could not be read: Object missing required field `entry_price`", errors)
+
     async def test_position_of_an_unknown_instrument_is_ignored(self):
         await self.deliver(self.stream(CONSTANTS.WS_POSITION_STREAM, {"instrument": "DOGE_USDT_Perp", "size": "3"}))
         self.assertEqual({}, self.exchange.account_positions)
@@ -1306,6 +1317,30 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         await self.exchange._update_positions()
         self.assertEqual({}, self.exchange.account_positions)
 
+    async def test_position_the_stream_opens_while_the_positions_query_is_in_flight_is_kept(self):
+        order = self.track()
+
+        async def answer_without_the_position_the_stream_opens_meanwhile():
+            await self.deliver(self.position_event_for_full_fill_websocket_update(order, 5))
+            return [], True
+
+        with patch.object(self.exchange.account, "positions", answer_without_the_position_the_stream_opens_meanwhile):
+            await self.exchange._update_positions()
+        self.assertEqual(Decimal("1"), self.exchange.account_positions[self.trading_pair].amount)
+
+    @aioresponses()
+    async def test_rest_positions_with_an_unreadable_record_keep_the_positions_it_may_hold(self, mock_api):
+        url = web_utils.private_rest_url(CONSTANTS.POSITIONS_PATH_URL)
+        self.configure_post(mock_api, url, {"result": [
+            {"instrument": self.instrument, "size": "-3", "entry_price": "100", "unrealized_pnl": "2"}]})
+        await self.exchange._update_positions()
+
+        self.configure_post(mock_api, url, {"result": [{"instrument": self.instrument, "size": {"bad": 1}}]})
+        await self.exchange._update_positions()
+        self.assertEqual(Decimal("-3"), self.exchange.account_positions[self.trading_pair].amount)
+        self.assertTrue(self.is_logged("WARNING", "Skipping an unreadable GRVT record: GRVT GrvtPosition could not "
+                                                  "be read: Expected `decimal`, got `object` - at `$.size`"))
+
     @aioresponses()
     async def test_fills_refresh_balances_at_most_once_per_interval(self, mock_api):
         calls = []
@@ -1320,6 +1355,18 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.assertEqual(10, len(self.order_filled_logger.event_log))
         self.assertEqual(1, len(calls))
         self.assertEqual(Decimal("2000"), self.exchange.available_balances[self.quote_asset])
+
+    @aioresponses()
+    async def test_balance_refresh_after_a_fill_is_tried_again_when_it_fails(self, mock_api):
+        self.configure_post(mock_api, self.balance_url, {"code": 1002, "message": "Internal Server Error",
+                                                         "status": 500}, status=500)
+        self.configure_post(mock_api, self.balance_url, self.balance_request_mock_response_for_base_and_quote)
+        order = self.track(exchange_order_id=EXCHANGE_ORDER_ID, amount="10")
+        await self.deliver(self.stream(CONSTANTS.WS_FILL_STREAM, self.fill_json(order, size="0.1")))
+
+        await asyncio.wait_for(self._wait_for(lambda: self.exchange.available_balances.get(self.quote_asset)), 10)
+        self.assertEqual(Decimal("2000"), self.exchange.available_balances[self.quote_asset])
+        self.assertEqual(2, len(self._all_executed_requests(mock_api, self.balance_url)))
 
     # ==============================================================================================================
     # REST status, fills, not found, session expiry
@@ -1439,6 +1486,18 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.assertTrue(context.exception.is_rate_limited)
 
     @aioresponses()
+    async def test_account_summary_without_its_balances_is_an_error_that_keeps_the_balances(self, mock_api):
+        self.configure_post(mock_api, self.balance_url, self.balance_request_mock_response_for_base_and_quote)
+        await self.exchange._update_balances()
+        self.configure_post(mock_api, self.balance_url, {"result": {"settle_currency": self.quote_asset,
+                                                                    "available_balance": "5"}})
+        with self.assertRaises(IOError) as context:
+            await self.exchange._update_balances()
+        self.assertIn("spot_balances", str(context.exception))
+        self.assertEqual(Decimal("2000"), self.exchange.get_balance(self.quote_asset))
+        self.assertEqual(Decimal("15"), self.exchange.get_balance(self.base_asset))
+
+    @aioresponses()
     async def test_html_error_page_is_reported_without_the_page(self, mock_api):
         mock_api.post(self.balance_url, body="<html><body>Bad gateway</body></html>", status=502)
         with self.assertRaises(IOError) as context:
@@ -1554,6 +1613,28 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.configure_post(mock_api, self.funding_payment_url, {}, status=503)
         self.assertFalse(await self.exchange._update_funding_payment(self.trading_pair, fire_event_on_new=True))
         self.assertNotIn(self.trading_pair, self.exchange._last_funding_fee_payment_ts)
+
+    @aioresponses()
+    async def test_settlement_payment_whose_read_failed_is_read_again_before_the_next_settlement(self, mock_api):
+        self.exchange.FUNDING_RETRY_DELAY = 0.05
+        self.configure_post(mock_api, web_utils.public_rest_url(CONSTANTS.FUNDING_RATE_PATH_URL),
+                            {"result": [{"funding_rate": "0.01"}]}, repeat=True)
+        self.configure_post(mock_api, self.funding_payment_url, {"result": [self.payment(1000, "9")]})
+        self.configure_post(mock_api, self.funding_payment_url, {}, status=503)
+        self.configure_post(mock_api, self.funding_payment_url, {"result": [self.payment(2000, "0.5")]}, repeat=True)
+        self.async_tasks.append(asyncio.create_task(self.exchange._funding_payment_polling_loop()))
+        await asyncio.wait_for(self._wait_for(lambda: self.exchange._last_funding_fee_payment_ts), 5)
+
+        self.exchange._funding_fee_poll_notifier.set()  # the settlement, whose payment read fails
+
+        await asyncio.wait_for(self._wait_for(lambda: self.funding_payment_logger.event_log), 5)
+        events = self.funding_payment_logger.event_log
+        self.assertEqual([(2000, Decimal("-0.5"))], [(event.timestamp, event.amount) for event in events])
+
+    @staticmethod
+    async def _wait_for(condition: Callable[[], Any]):
+        while not condition():
+            await asyncio.sleep(0.01)
 
     @aioresponses()
     async def test_settlement_payment_is_reported_when_the_start_up_read_failed(self, mock_api):
@@ -2145,6 +2226,27 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         # the stranded one never left: the stop failed it
         await asyncio.wait_for(self.order_failure_received(stranded[0].client_order_id), 10)
         self.assertNotIn(stranded[0].client_order_id, self.exchange.in_flight_orders)
+
+    async def test_a_burst_of_resync_markers_runs_one_reconciliation_and_one_more_after_it(self):
+        runs, release = [], asyncio.Event()
+
+        async def reconcile():
+            runs.append(1)
+            await release.wait()
+
+        self.exchange._reconcile = reconcile
+        for name in ("_update_orders_fills", "_update_positions", "_update_balances"):
+            setattr(self.exchange, name, AsyncMock())
+        marker = {"stream": "grvt_perpetual.resync", "feed": {"reason": "v1.fill sequence gap"}}
+        await self.deliver(marker)
+        await asyncio.wait_for(self._wait_for(lambda: runs), 10)
+        await self.deliver(*[marker] * 9)  # while the first reconciliation runs
+        release.set()
+        await asyncio.wait_for(self._wait_for(lambda: len(runs) >= 2), 10)
+        await asyncio.sleep(0.1)
+
+        self.assertEqual(2, len(runs))  # the markers that came during the first run need one more, not nine
+        self.assertEqual(2, self.exchange._update_positions.await_count)
 
     async def test_stop_network_stops_a_reconciliation_in_progress(self):
         started = asyncio.Event()

@@ -209,7 +209,8 @@ class FillAndAccountTests(unittest.TestCase):
         self.assertEqual(Decimal("-0.004"), position.size)
         self.assertEqual(Decimal("10"), position.leverage)
         self.assertEqual(Decimal("0.3"), position.cumulative_realized_funding_payment)
-        self.assertIsNone(load({"instrument": "BTC_USDT_Perp", "size": "1"}, GrvtPosition).leverage)
+        self.assertIsNone(load({"instrument": "BTC_USDT_Perp", "size": "1", "entry_price": "1", "unrealized_pnl": "0"},
+                               GrvtPosition).leverage)
 
     def test_account_summary(self):
         summary = load({
