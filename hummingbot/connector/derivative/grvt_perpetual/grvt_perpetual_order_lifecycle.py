@@ -157,9 +157,14 @@ class GrvtOrderLifecycle:
 
     async def stop(self):
         tasks = [*self._uncertain.values(), *self._cancel_requests.values(), *self._cancel_watch.values(), *self._tasks]
+        pending = set(tasks)
+        while pending:  # cancelled again while it runs: asyncio.wait_for can swallow a cancel on Python 3.11
+            for task in pending:
+                task.cancel()
+            _, pending = await asyncio.wait(pending, timeout=1.0)
         for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+            if not task.cancelled():
+                task.exception()  # retrieved: a task that failed as it stopped is no news
         self._uncertain.clear()
         self._cancel_requests.clear()
         self._cancel_watch.clear()

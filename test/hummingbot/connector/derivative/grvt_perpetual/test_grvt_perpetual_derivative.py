@@ -2248,6 +2248,23 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.assertEqual(2, len(runs))  # the markers that came during the first run need one more, not nine
         self.assertEqual(2, self.exchange._update_positions.await_count)
 
+    async def test_stop_ends_a_task_that_swallowed_its_first_cancel(self):
+        # asyncio.wait_for on Python 3.11 returns its awaitable's result, dropping the cancel, when both come at once:
+        # a cancel watcher in a request then went on watching, and the stop waited for it for good
+        swallowed = asyncio.Event()
+
+        async def watcher_whose_request_swallowed_the_cancel():
+            try:
+                await asyncio.sleep(3600)
+            except asyncio.CancelledError:
+                swallowed.set()
+            await asyncio.sleep(3600)
+
+        self.exchange.order_lifecycle.spawn(watcher_whose_request_swallowed_the_cancel())
+        await asyncio.sleep(0)
+        await asyncio.wait_for(self.exchange.order_lifecycle.stop(), 10)
+        self.assertTrue(swallowed.is_set())
+
     async def test_stop_network_stops_a_reconciliation_in_progress(self):
         started = asyncio.Event()
 
