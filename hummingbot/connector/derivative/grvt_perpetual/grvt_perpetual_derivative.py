@@ -154,7 +154,8 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         self.order_metrics = GrvtOrderMetrics()  # latency percentiles and error counters (GrvtOrderMetrics.summary)
         self._startup_task: Optional[asyncio.Task] = None
         self._leverage_set_here: Set[str] = set()  # pairs a strategy set the leverage of
-        self._position_reports: Dict[str, int] = {}  # pair -> number of the last v1.position message applied
+        self._position_reports = 0  # v1.position messages applied so far
+        self._position_reported_at: Dict[str, int] = {}  # pair -> that count when its last message was applied
         self._rate_limits_share = Decimal(str(rate_limits_share_pct or 100)) / 100  # 0: all, as the throttler reads it
         super().__init__(balance_asset_limit=balance_asset_limit, rate_limits_share_pct=rate_limits_share_pct)
         # GRVT's account summary and the fill-triggered refresh keep balances current: no spot-style in-flight
@@ -622,10 +623,10 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             self._account_available_balances.pop(asset, None)
 
     async def _update_positions(self):
-        reports_before = max(self._position_reports.values(), default=0)
+        reports_before = self._position_reports
         positions, complete = await self.account.positions()
         # a pair the stream reported on while the query was in flight keeps that newer report
-        reported = {pair for pair, report in self._position_reports.items() if report > reports_before}
+        reported = {pair for pair, report in self._position_reported_at.items() if report > reports_before}
         for position in positions:
             trading_pair = await self._trading_pair_for_symbol(position.instrument)
             if trading_pair is not None and trading_pair not in reported:
@@ -760,7 +761,8 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         if trading_pair is None:
             return
         self._apply_position(trading_pair, position)
-        self._position_reports[trading_pair] = max(self._position_reports.values(), default=0) + 1
+        self._position_reports += 1
+        self._position_reported_at[trading_pair] = self._position_reports
         if self._funding.settled(trading_pair, position.cumulative_realized_funding_payment):
             self._funding_fee_poll_notifier.set()  # a settlement happened: fetch its payment now
 

@@ -52,6 +52,11 @@ def ns(seconds: float) -> str:
     return str(int(seconds * NS))
 
 
+def accepted(bulk_body: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """GRVT's v2/bulk_orders answer for every order of a request it took: id 0x00, PENDING."""
+    return [dict(order, order_id="0x00", state={"status": "PENDING"}) for order in bulk_body["orders"]]
+
+
 async def refuse_unmocked_request(session, method, url, *args, **kwargs):
     raise aiohttp.ClientConnectionError(f"no mock for {method} {url}")
 
@@ -2067,8 +2072,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
             body = json.loads(kwargs["data"])
             sent.set()
             return CallbackResult(status=200, body=json.dumps({"result": {
-                "orders": [dict(order, order_id="0x00", state={"status": "PENDING"}) for order in body["orders"]],
-                "cancel_acks": [{"ack": True}]}}))
+                "orders": accepted(body), "cancel_acks": [{"ack": True}]}}))
 
         mock_api.post(url, callback=answer)
         self.exchange.batch_order_cancel([resting.to_limit_order()])
@@ -2126,8 +2130,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         def answer(url, **kwargs):
             body = json.loads(kwargs["data"])
             sent.set()
-            return CallbackResult(status=200, body=json.dumps({"result": {
-                "orders": [dict(order, order_id="0x00", state={"status": "PENDING"}) for order in body["orders"]]}}))
+            return CallbackResult(status=200, body=json.dumps({"result": {"orders": accepted(body)}}))
 
         mock_api.post(url, callback=answer)
         created = self.exchange.batch_order_create([self.limit_order(quantity="0.0005"),
@@ -2209,8 +2212,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         def answer(url, **kwargs):
             body = json.loads(kwargs["data"])
             sent.append([order["metadata"]["client_order_id"] for order in body["orders"]])
-            return CallbackResult(status=200, body=json.dumps({"result": {
-                "orders": [dict(order, order_id="0x00", state={"status": "PENDING"}) for order in body["orders"]]}}))
+            return CallbackResult(status=200, body=json.dumps({"result": {"orders": accepted(body)}}))
 
         mock_api.post(web_utils.private_rest_url(CONSTANTS.BULK_ORDERS_PATH_URL), callback=answer, repeat=True)
         stranded = self.exchange.batch_order_create([self.limit_order()])
