@@ -12,7 +12,8 @@ Behaviour worth knowing:
 """
 import asyncio
 from decimal import Decimal
-from typing import Any, Dict, List, Optional, Set, Tuple, Union
+from functools import partial
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Tuple, TypeVar, Union
 
 import msgspec
 
@@ -102,6 +103,8 @@ from hummingbot.core.utils.estimate_fee import build_perpetual_trade_fee
 from hummingbot.core.utils.tracking_nonce import NonceCreator
 from hummingbot.core.web_assistant.connections.data_types import RESTMethod
 from hummingbot.core.web_assistant.web_assistants_factory import WebAssistantsFactory
+
+T = TypeVar("T")
 
 
 class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
@@ -681,16 +684,8 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         # The base reads each ticker once, and a failure ends the funding listener: the connector would never be
         # ready. Each pair's ticker is read again, with backoff, until it answers.
         for trading_pair in self.trading_pairs:
-            backoff = Backoff(initial=1.0, maximum=30.0)
-            while True:
-                try:
-                    funding_info = await self._orderbook_ds.get_funding_info(trading_pair)
-                    break
-                except Exception as error:
-                    delay = backoff.next_delay()
-                    self.logger().warning(
-                        f"Could not read the GRVT funding info of {trading_pair} ({error}); retrying in {delay:.1f} s.")
-                    await self._sleep(delay)
+            funding_info = await self._until_done(partial(self._orderbook_ds.get_funding_info, trading_pair),
+                                                  f"Reading the GRVT funding info of {trading_pair}")
             self._perpetual_trading.initialize_funding_info(funding_info)
 
     def tick(self, timestamp: float):
@@ -802,12 +797,11 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         await super().stop_network()
 
     async def _startup_sync(self):
+        # Both steps are retried until they succeed: without the reconciliation, orders left open by an earlier run
+        # would be neither reported nor cancelled; one step failing for good does not hold the other back.
         await self.trading_pair_symbol_map()
-        for step in (self._sync_initial_leverage, self._reconcile):
-            try:
-                await step()
-            except Exception as exception:
-                self.logger().warning(f"GRVT start-up sync step {step.__name__} failed: {exception}")
+        await asyncio.gather(*(self._until_done(step, f"GRVT start-up sync step {step.__name__}")
+                               for step in (self._sync_initial_leverage, self._reconcile)))
 
     def _schedule_reconciliation(self):
         self._resync.request()  # a burst of gaps runs one reconciliation, and one more if it came during a run
@@ -827,6 +821,16 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         await self.order_lifecycle.reconcile(cancel_untracked=cancel_untracked)
 
     # Helpers
+    async def _until_done(self, step: Callable[[], Awaitable[T]], what: str) -> T:
+        backoff = Backoff(initial=1.0, maximum=30.0)
+        while True:
+            try:
+                return await step()
+            except Exception as error:
+                delay = backoff.next_delay()
+                self.logger().warning(f"{what} failed ({error}); retrying in {delay:.1f} s.")
+                await self._sleep(delay)
+
     def _now(self) -> float:
         timestamp = self.current_timestamp
         return self._time() if timestamp is None or timestamp != timestamp or timestamp <= 0 else timestamp

@@ -1902,15 +1902,21 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
                          self.body(self._all_executed_requests(mock_api, self.cancel_url)[0]))
 
     @aioresponses()
-    async def test_startup_sync_survives_failing_steps(self, mock_api):
-        self.configure_post(mock_api, web_utils.private_rest_url(CONSTANTS.GET_ALL_INITIAL_LEVERAGE_PATH_URL), {},
-                            status=500)
-        self.configure_post(mock_api, web_utils.private_rest_url(CONSTANTS.OPEN_ORDERS_PATH_URL),
-                            self.open_orders_response())
-        await self.exchange._startup_sync()
+    async def test_startup_sync_retries_each_failing_step_until_it_succeeds(self, mock_api):
+        leverage_url = web_utils.private_rest_url(CONSTANTS.GET_ALL_INITIAL_LEVERAGE_PATH_URL)
+        open_orders_url = web_utils.private_rest_url(CONSTANTS.OPEN_ORDERS_PATH_URL)
+        self.configure_post(mock_api, leverage_url, {"code": 3000, "message": "refused", "status": 400}, status=400)
+        self.configure_post(mock_api, leverage_url, {"results": []})
+        self.configure_post(mock_api, open_orders_url, {"code": 3000, "message": "refused", "status": 400}, status=400)
+        self.configure_post(mock_api, open_orders_url, self.open_orders_response())
+        self.exchange._sleep = AsyncMock()
+
+        await asyncio.wait_for(self.exchange._startup_sync(), 30)
+
         self.assertTrue(self.is_logged_containing("WARNING", "GRVT start-up sync step _sync_initial_leverage failed"))
-        self.assertEqual(1, len(self._all_executed_requests(
-            mock_api, web_utils.private_rest_url(CONSTANTS.OPEN_ORDERS_PATH_URL))))
+        self.assertTrue(self.is_logged_containing("WARNING", "GRVT start-up sync step _reconcile failed"))
+        self.assertEqual(2, len(self._all_executed_requests(mock_api, leverage_url)))
+        self.assertEqual(2, len(self._all_executed_requests(mock_api, open_orders_url)))
 
     # ==============================================================================================================
     # More failure paths
