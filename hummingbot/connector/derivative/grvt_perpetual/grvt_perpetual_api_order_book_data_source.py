@@ -426,15 +426,18 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
                 self.logger().warning(f"GRVT did not confirm the {request.stream} subscription {request.selector} "
                                       f"of {request.trading_pair}: {_shorten(data.get('result'))}")
             elif request.stream == CONSTANTS.WS_BOOK_DELTA_STREAM:
-                # the first delta after the snapshot must carry this number: a delta lost right after it is a gap
+                # the first delta after the snapshot must carry this number: a delta lost right after it is a gap.
+                # Book events keep their order: the announcement is for the snapshot after a reset still queued.
                 first_sequence_numbers = response.result.first_sequence_number
                 num_snapshots = response.result.num_snapshots
                 index = subs.index(request.selector)
                 instrument = request.selector.split("@", 1)[0]
                 if index < len(num_snapshots):  # a snapshot sent as several payloads numbered 0
-                    self._sequencer.expect_snapshot_parts(instrument, num_snapshots[index])
+                    self._on_book_event(
+                        partial(self._sequencer.expect_snapshot_parts, instrument, num_snapshots[index]))
                 if index < len(first_sequence_numbers):
-                    self._sequencer.expect_first_delta(instrument, first_sequence_numbers[index])
+                    self._on_book_event(
+                        partial(self._sequencer.expect_first_delta, instrument, first_sequence_numbers[index]))
 
     # Order book events
     def _on_book_event(self, event: BookEvent):

@@ -760,12 +760,12 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         ws_mock = await self._connect_ws(ws_connect_mock)
         self.data_source._pending_requests[77] = _PendingRequest(
             "subscribe", "v1.book.d", f"{self.instrument}@100", self.trading_pair)
-        self._answer({
+        answer = {
             "jsonrpc": "2.0", "id": 77, "method": "subscribe",
             "result": {"stream": "v1.book.d", "subs": [f"{self.instrument}@100"], "unsubs": [], "num_snapshots": [1],
-                       "first_sequence_number": ["12"], "latest_sequence_number": ["11"]}})
+                       "first_sequence_number": ["12"], "latest_sequence_number": ["11"]}}
 
-        messages = await self._parse_book(self._book_payload(0, 0, bids=[level("100", "1")]),
+        messages = await self._parse_book(answer, self._book_payload(0, 0, bids=[level("100", "1")]),
                                           self._book_payload(13, 12, bids=[level("99", "1")]))
         await self._settle()
 
@@ -778,12 +778,12 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         ws_mock = await self._connect_ws(ws_connect_mock)
         self.data_source._pending_requests[77] = _PendingRequest(
             "subscribe", "v1.book.d", f"{self.instrument}@100", self.trading_pair)
-        self._answer({
+        answer = {
             "jsonrpc": "2.0", "id": 77, "method": "subscribe",
             "result": {"stream": "v1.book.d", "subs": [f"{self.instrument}@100"], "unsubs": [], "num_snapshots": [2],
-                       "first_sequence_number": ["12"], "latest_sequence_number": ["11"]}})
+                       "first_sequence_number": ["12"], "latest_sequence_number": ["11"]}}
 
-        messages = await self._parse_book(self._book_payload(0, 0, bids=[level("100", "1")]),
+        messages = await self._parse_book(answer, self._book_payload(0, 0, bids=[level("100", "1")]),
                                           self._book_payload(0, 0, asks=[level("101", "2")]),
                                           self._book_payload(12, 11, bids=[level("99", "3")]))
         order_book = GrvtPerpetualOrderBook()
@@ -797,6 +797,42 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual([(101.0, 2.0)], [(row.price, row.amount) for row in order_book.ask_entries()])
         self.assertEqual(0, self.data_source._sequencer.gaps)
         self.assertEqual([], self._sent(ws_mock))
+
+    @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
+    async def test_subscribe_answer_of_a_new_socket_applies_after_the_book_reset_queued_before_it(
+            self, ws_connect_mock):
+        ws_mock = await self._connect_ws(ws_connect_mock)
+        output = asyncio.Queue()
+        for payload in (self._book_payload(0, 0, bids=[level("98", "1")]), self._book_payload(10, 9)):
+            await self._judge(payload, output)  # the old socket's book
+        queue = self.data_source._message_queue[self.data_source._diff_messages_queue_key]
+        self.data_source._book_output = output
+        queue.put_nowait(self._frame(self._book_payload(11, 10)))  # the book listener lags one old delta behind
+
+        # a new socket: the books start over (queued behind that delta); GRVT answers, then sends a 2-part snapshot
+        await self.data_source._subscribe_channels(self.data_source._ws_assistant)
+        book_request = next(m for m in self._sent(ws_mock) if m["params"]["stream"] == CONSTANTS.WS_BOOK_DELTA_STREAM)
+        self._answer({
+            "jsonrpc": "2.0", "id": book_request["id"], "method": "subscribe",
+            "result": {"stream": "v1.book.d", "subs": [f"{self.instrument}@100"], "unsubs": [], "num_snapshots": [2],
+                       "first_sequence_number": ["500"], "latest_sequence_number": ["499"]}})
+        for payload in (self._book_payload(0, 0, bids=[level("100", "1")]),
+                        self._book_payload(0, 0, asks=[level("101", "2")]),
+                        self._book_payload(500, 499, bids=[level("99", "3")])):
+            self.data_source._on_frame(json.dumps(payload))
+        while not queue.empty():
+            await self.data_source._parse_order_book_diff_message(queue.get_nowait(), output)
+        self.data_source._book_output = None
+
+        order_book = GrvtPerpetualOrderBook()
+        for message in [output.get_nowait() for _ in range(output.qsize())]:
+            if message.type is OrderBookMessageType.SNAPSHOT:
+                order_book.apply_snapshot(message.bids, message.asks, message.update_id)
+            else:
+                order_book.apply_diffs(message.bids, message.asks, message.update_id)
+        self.assertEqual([(100.0, 1.0), (99.0, 3.0)], [(row.price, row.amount) for row in order_book.bid_entries()])
+        self.assertEqual([(101.0, 2.0)], [(row.price, row.amount) for row in order_book.ask_entries()])
+        self.assertEqual(0, self.data_source._sequencer.gaps)
 
     @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
     async def test_decrease_triggers_resync(self, ws_connect_mock):
