@@ -86,6 +86,8 @@ def check_invariants(exchange: Exchange) -> None:
             assert order.traded + order.remaining <= order.size, order
             if order.status == enums.FILLED:
                 assert order.traded == order.size, order
+            if order.time_in_force == enums.FILL_OR_KILL and order.reject_reason != enums.REDUCE_ONLY_LIMIT:
+                assert order.traded in (0, order.size), order  # all or nothing (unless trimmed to the position)
             if order.is_terminal:
                 assert order.order_id not in account.open_orders, order
         assert account.open_buy_size.get(BTC, 0) == sum(order.remaining for order in account.open_orders.values()
