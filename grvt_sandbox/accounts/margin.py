@@ -54,7 +54,10 @@ def margin_state(
 
 def has_margin_for(account: SubAccount, order, instrument_of, mark_of) -> bool:
     state = margin_state(account, instrument_of, mark_of, extra_order=order)
-    return state.total_equity >= state.initial_margin
+    if state.total_equity >= state.initial_margin:
+        return True
+    # an order that adds no initial margin (it only shrinks exposure) does not bring the account below it
+    return state.initial_margin <= margin_state(account, instrument_of, mark_of).initial_margin
 
 
 def estimated_liquidation_price(size: Decimal, entry_price: Decimal, equity_without_position: Optional[Decimal],

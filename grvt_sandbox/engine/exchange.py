@@ -429,18 +429,29 @@ class Exchange:
             order.remaining = allowed
         return True
 
-    @staticmethod
-    def _available(order: Order, opposite, now: int) -> int:
-        """Size the order could trade now: matching skips (cancels) its own and expired resting orders."""
+    def _available(self, order: Order, opposite, now: int) -> int:
+        """Size the order could trade now: matching skips (cancels) its own and expired resting orders, and a
+        reduce-only order that the fills before it leave larger than its account's position."""
         total = 0
+        positions: Dict[str, int] = {}  # maker account -> its position (scaled) after the fills so far
+        decimals = order.instrument.base_decimals
         for level in opposite.iter_levels():
             if not order.is_market and (level.price > order.price if order.is_buy else level.price < order.price):
                 break
             for maker in level.orders.values():
-                if maker.sub_account_id != order.sub_account_id and maker.expiration > now:
-                    total += maker.remaining
-            if total >= order.remaining:
-                break
+                if maker.sub_account_id == order.sub_account_id or maker.expiration <= now:
+                    continue
+                position = positions.get(maker.sub_account_id)
+                if position is None:
+                    position = to_scaled(self.accounts[maker.sub_account_id].position_size(order.instrument.name),
+                                         decimals)
+                if maker.reduce_only and maker.remaining > (abs(position) if (position > 0) != maker.is_buy else 0):
+                    continue
+                quantity = min(maker.remaining, order.remaining - total)
+                positions[maker.sub_account_id] = position + (quantity if maker.is_buy else -quantity)
+                total += quantity
+                if total >= order.remaining:
+                    return total
         return total
 
     def _match(self, taker: Order, book: OrderBook, opposite, taker_fills: List[Fill], now: int) -> None:

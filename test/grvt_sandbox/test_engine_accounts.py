@@ -366,3 +366,20 @@ def test_an_accepted_order_can_be_rejected_before_it_is_processed():
     placed = exchange.place_order(request("9223372036854775903"))
     exchange.reject_order(placed, enums.SYSTEM_FAILOVER)  # too late: it was processed already
     assert placed.status == enums.OPEN
+
+
+def test_an_account_below_initial_margin_may_still_reduce_its_exposure(exchange):
+    # BELOW_MARGIN: "the order will bring the sub account below initial margin requirement"; an order that only
+    # shrinks the position does not, even when a price move already left the account under its initial margin
+    trade(exchange, True, "1.0", "90000.0")
+    exchange.set_index_price(BTC, D("88000"))
+    state = exchange.margin(exchange.accounts[TRADER])
+    assert state.total_equity < state.initial_margin
+    order = exchange.submit_internal_order(TRADER, BTC, False, D("0.5"), D("95000"))  # not reduce-only
+    assert order.status == enums.OPEN
+    with pytest.raises(GrvtApiError) as error:  # more exposure is still refused
+        exchange.submit_internal_order(TRADER, BTC, True, D("0.01"), D("80000"))
+    assert error.value.code == 2080
+    with pytest.raises(GrvtApiError) as error:  # and so is a flip to a larger short
+        exchange.submit_internal_order(TRADER, BTC, False, D("1.6"), D("95000"))
+    assert error.value.code == 2080

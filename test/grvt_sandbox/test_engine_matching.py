@@ -93,6 +93,21 @@ def test_fok_does_not_count_liquidity_it_cannot_trade_with(exchange):
     assert own.status == enums.OPEN and exchange.position(TAKER, BTC) is None
 
 
+def test_fok_does_not_count_reduce_only_orders_the_fills_before_them_cancel(exchange):
+    # MAKER is long 0.05 with two reduce-only asks of 0.03: once the first one fills, the second exceeds the
+    # position and is cancelled (REDUCE_ONLY_LIMIT), so a FOK for 0.06 cannot fill in full and must not fill at all
+    limit(exchange, MAKER2, False, "0.05", "90000.0")
+    limit(exchange, MAKER, True, "0.05", "90000.0")
+    first = limit(exchange, MAKER, False, "0.03", "90000.0", reduce_only=True)
+    second = limit(exchange, MAKER, False, "0.03", "90001.0", reduce_only=True)
+    killed = limit(exchange, TAKER, True, "0.06", "90001.0", time_in_force=enums.FILL_OR_KILL)
+    assert (killed.status, killed.reject_reason, killed.traded) == (enums.CANCELLED, enums.FOK_CANCEL, 0)
+    assert first.status == second.status == enums.OPEN and exchange.position(TAKER, BTC) is None
+    filled = limit(exchange, TAKER, True, "0.03", "90001.0", time_in_force=enums.FILL_OR_KILL)
+    assert filled.status == enums.FILLED and first.status == enums.FILLED
+    assert (second.status, second.reject_reason) == (enums.CANCELLED, enums.REDUCE_ONLY_LIMIT)
+
+
 def test_market_order_walks_the_book_and_cancels_what_is_left(exchange):
     limit(exchange, MAKER, False, "0.1", "90000.0")
     limit(exchange, MAKER, False, "0.1", "91000.0")
