@@ -35,6 +35,7 @@ EXIT_OK = 0
 EXIT_STRATEGY_FAILED = 1
 EXIT_USAGE = 2
 EXIT_BAD_PASSWORD = 4
+EXIT_INTERRUPTED = 130  # the shell's code for a run ended by Ctrl-C
 
 
 class LaunchError(Exception):
@@ -250,11 +251,17 @@ def unlock_secrets(args: argparse.Namespace):
     return secrets_manager
 
 
-async def wait_for_stop(stop_after: Optional[float]) -> None:
+def stop_requests() -> asyncio.Event:
+    """Set by Ctrl-C, SIGTERM or SIGHUP (the terminal of a shell run closed). Listening from the start of a run, so
+    a stop asked for while Hummingbot starts ends it the clean way, cancelling whatever the strategy placed."""
     stop_event = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # SIGHUP: the terminal of a shell run closed
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         loop.add_signal_handler(sig, stop_event.set)
+    return stop_event
+
+
+async def wait_for_stop(stop_event: asyncio.Event, stop_after: Optional[float]) -> None:
     try:
         await asyncio.wait_for(stop_event.wait(), timeout=stop_after)
     except asyncio.TimeoutError:
@@ -337,6 +344,7 @@ async def load_strategy(hb, args: argparse.Namespace, headless: bool) -> Tuple[b
 async def run_headless(args: argparse.Namespace, secrets_manager) -> int:
     from hummingbot.client.runner import wait_for_gateway_ready
 
+    stop_event = stop_requests()
     hb, _ = await bootstrap(args, secrets_manager, headless=True)
     start_time = int(time.time())  # orders of this run are stamped with the clock's whole seconds
     started, reason = await load_strategy(hb, args, headless=True)
@@ -351,7 +359,7 @@ async def run_headless(args: argparse.Namespace, secrets_manager) -> int:
     print(f"Hummingbot running headless with {args.config_file_name or args.v2_conf}; "
           f"stop with Ctrl-C, SIGTERM or SIGHUP.", flush=True)
     status_task = start_status_file(args, hb)
-    await wait_for_stop(args.stop_after)
+    await wait_for_stop(stop_event, args.stop_after)
     print("Stopping: cancelling the strategy's orders...", flush=True)
     try:
         await hb.stop_loop()
@@ -415,6 +423,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except LaunchError as error:
         print(f"hummingbot_grvt: {error}", file=sys.stderr)
         return error.exit_code
+    except KeyboardInterrupt:  # before a strategy ran: nothing to cancel
+        print("hummingbot_grvt: interrupted while starting.", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

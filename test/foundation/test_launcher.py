@@ -1,4 +1,5 @@
 """The launcher starts Hummingbot headless, stops it cleanly and explains user errors."""
+import importlib.util
 import signal
 import subprocess
 import sys
@@ -106,6 +107,32 @@ def test_password_from_environment_and_sigterm_stop(launcher_env, probe_strategy
     output += out
     assert process.returncode == 0, output + err
     assert "Stopped." in output
+
+
+def test_a_stop_asked_for_while_the_strategy_loads_ends_the_run_cleanly(launcher_env, isolated_root):
+    # The script signals its own process as Hummingbot imports it: a docker stop in the first seconds of a run.
+    (isolated_root / "scripts" / "stopped_while_loading.py").write_text(
+        "import os\nimport signal\n\nos.kill(os.getpid(), signal.SIGTERM)\n" + PROBE_SCRIPT)
+    (isolated_root / "conf" / "scripts" / "stopped_while_loading.yml").write_text(
+        "script_file_name: stopped_while_loading.py\n")
+    result = run_launcher(launcher_env, "--headless", "--v2", "stopped_while_loading.yml", "-p", PASSWORD,
+                          "--create-password", "--stop-after", "300")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Stopped." in result.stdout
+
+
+def test_an_interrupt_before_the_strategy_runs_is_reported_without_a_traceback(monkeypatch, capsys):
+    spec = importlib.util.spec_from_file_location("hummingbot_grvt_launcher", LAUNCHER)
+    launcher = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(launcher)
+    monkeypatch.chdir(REPO)  # the launcher moves to Hummingbot's root; this puts the test back
+
+    def interrupted(_args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(launcher, "check_strategy_file", interrupted)
+    assert launcher.main(["--headless", "--v2", "any.yml"]) == 130
+    assert "interrupted while starting" in capsys.readouterr().err
 
 
 def test_a_relative_status_file_is_written_where_the_launcher_was_started(launcher_env, probe_strategy, tmp_path):
