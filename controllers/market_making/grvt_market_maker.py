@@ -116,6 +116,15 @@ class GrvtMarketMakerConfig(MarketSettings, KillSwitchSettings, ControllerConfig
             pricing.time_left_fraction(self.execution_timeframe, datetime.now(), self.start_time, self.end_time)
         return self
 
+    @model_validator(mode="after")
+    def validate_bounds(self):
+        if 0 < self.price_ceiling < self.price_floor:  # between them neither side would be quoted
+            raise ValueError(f"price_floor {self.price_floor} must be below price_ceiling {self.price_ceiling}")
+        if 0 < self.volatility_spread_cap_pct < self.volatility_spread_floor_pct:  # the cap would win
+            raise ValueError(f"volatility_spread_floor_pct {self.volatility_spread_floor_pct} must not be above "
+                             f"volatility_spread_cap_pct {self.volatility_spread_cap_pct}")
+        return self
+
     @property
     def position_limit(self) -> Decimal:
         return self.max_position if self.max_position > 0 else self.order_amount * 10

@@ -348,3 +348,19 @@ async def test_orders_restored_from_an_earlier_run_are_cancelled_when_the_market
     await step(controller, clock)
     assert "earlier-run" in connector.cancelled and "another-controller" not in connector.cancelled
     assert len(connector.placed) == 2  # the new quotes go out as usual
+
+
+@pytest.mark.parametrize("bounds, named", [
+    # above the ceiling only sells, below the floor only buys: between a floor above the ceiling, no quote at all
+    (dict(price_floor="95000", price_ceiling="85000"), "price_floor 95000 must be below price_ceiling 85000"),
+    # min(max(spread, floor), cap): the floor would be silently ignored
+    (dict(volatility_spread_floor_pct="0.5", volatility_spread_cap_pct="0.2"),
+     "volatility_spread_floor_pct 0.5 must not be above volatility_spread_cap_pct 0.2"),
+])
+def test_reversed_bounds_are_refused_when_the_config_loads(bounds, named):
+    with pytest.raises(ValueError, match=named):
+        GrvtMarketMakerConfig(id="mm", connector_name=CONNECTOR, trading_pair=PAIR, **bounds)
+    # one bound alone, or the floor at the ceiling (sell above it, buy below it), or no cap, is fine
+    GrvtMarketMakerConfig(id="mm", connector_name=CONNECTOR, trading_pair=PAIR, price_floor="90000",
+                          price_ceiling="90000", volatility_spread_floor_pct="0.5", volatility_spread_cap_pct="0")
+    GrvtMarketMakerConfig(id="mm", connector_name=CONNECTOR, trading_pair=PAIR, price_floor="95000")
