@@ -123,6 +123,9 @@ class GrvtMarketMakerConfig(MarketSettings, KillSwitchSettings, ControllerConfig
         if 0 < self.volatility_spread_cap_pct < self.volatility_spread_floor_pct:  # the cap would win
             raise ValueError(f"volatility_spread_floor_pct {self.volatility_spread_floor_pct} must not be above "
                              f"volatility_spread_cap_pct {self.volatility_spread_cap_pct}")
+        if abs(self.target_position) > self.position_limit:  # the skew would push against the limit for good
+            raise ValueError(f"target_position {self.target_position} must be within the quoting limit "
+                             f"{self.position_limit} (max_position, 0 = 10 order amounts)")
         return self
 
     @property

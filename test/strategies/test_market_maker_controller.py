@@ -364,3 +364,14 @@ def test_reversed_bounds_are_refused_when_the_config_loads(bounds, named):
     GrvtMarketMakerConfig(id="mm", connector_name=CONNECTOR, trading_pair=PAIR, price_floor="90000",
                           price_ceiling="90000", volatility_spread_floor_pct="0.5", volatility_spread_cap_pct="0")
     GrvtMarketMakerConfig(id="mm", connector_name=CONNECTOR, trading_pair=PAIR, price_floor="95000")
+
+
+@pytest.mark.parametrize("settings", [dict(target_position="0.05", max_position="0.02"),
+                                      dict(target_position="-0.03", order_amount="0.002")])  # limit 10 x 0.002
+def test_a_target_position_the_quoting_limit_cannot_reach_is_refused(settings):
+    """Quotes never build more than the limit, so the skew toward a target beyond it would stay at its bound for
+    good: one side quoted at twice its size, the other not at all, the bot stuck at the limit."""
+    with pytest.raises(ValueError, match="target_position .* must be within the quoting limit"):
+        GrvtMarketMakerConfig(id="mm", connector_name=CONNECTOR, trading_pair=PAIR, **settings)
+    GrvtMarketMakerConfig(id="mm", connector_name=CONNECTOR, trading_pair=PAIR, target_position="-0.02",
+                          order_amount="0.002")
