@@ -123,6 +123,12 @@ class GrvtMarketMakerConfig(MarketSettings, KillSwitchSettings, ControllerConfig
         if 0 < self.volatility_spread_cap_pct < self.volatility_spread_floor_pct:  # the cap would win
             raise ValueError(f"volatility_spread_floor_pct {self.volatility_spread_floor_pct} must not be above "
                              f"volatility_spread_cap_pct {self.volatility_spread_cap_pct}")
+        if self.pricing_mode == "pmm" and self.volatility_spread_enabled and self.volatility_spread_cap_pct > 0:
+            for side in ("bid_spread", "ask_spread"):  # the cap would quote tighter than configured
+                if getattr(self, side) > self.volatility_spread_cap_pct:
+                    raise ValueError(f"{side} {getattr(self, side)} is above volatility_spread_cap_pct "
+                                     f"{self.volatility_spread_cap_pct}, which would quote it at the cap; raise the "
+                                     f"cap (0 = none)")
         if abs(self.target_position) > self.position_limit:  # the skew would push against the limit for good
             raise ValueError(f"target_position {self.target_position} must be within the quoting limit "
                              f"{self.position_limit} (max_position, 0 = 10 order amounts)")

@@ -375,3 +375,21 @@ def test_a_target_position_the_quoting_limit_cannot_reach_is_refused(settings):
         GrvtMarketMakerConfig(id="mm", connector_name=CONNECTOR, trading_pair=PAIR, **settings)
     GrvtMarketMakerConfig(id="mm", connector_name=CONNECTOR, trading_pair=PAIR, target_position="-0.02",
                           order_amount="0.002")
+
+
+async def test_a_spread_above_the_volatility_cap_is_refused_instead_of_quoted_at_the_cap(clock):
+    """The cap bounds the volatility-scaled spread, the configured one included: a 2 % spread under the default 1 %
+    cap went out 1 % from the mid, tighter than configured, when volatility_spread_enabled was switched on."""
+    for side in ("bid_spread", "ask_spread"):
+        with pytest.raises(ValueError, match=f"{side} 2 is above volatility_spread_cap_pct 1"):
+            GrvtMarketMakerConfig(id="mm", connector_name=CONNECTOR, trading_pair=PAIR, volatility_spread_enabled=True,
+                                  **{side: "2"})
+    connector = BatchingFakeConnector()
+    controller = make_controller(connector, clock, bid_spread="2", ask_spread="2", volatility_spread_enabled=True,
+                                 volatility_spread_cap_pct="0")  # no cap: the configured spread holds
+    await step(controller, clock)
+    assert sorted(order.price for order in connector.placed) == [D("88200.0"), D("91800.0")]
+    # without the volatility spread, or priced by avellaneda, the pmm spreads meet no cap
+    GrvtMarketMakerConfig(id="mm", connector_name=CONNECTOR, trading_pair=PAIR, bid_spread="2")
+    GrvtMarketMakerConfig(id="mm", connector_name=CONNECTOR, trading_pair=PAIR, bid_spread="2",
+                          pricing_mode="avellaneda", volatility_spread_enabled=True)
