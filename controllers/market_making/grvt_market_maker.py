@@ -415,8 +415,9 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
         tick = self._tick()
         if config.post_only:
             quotes = pricing.keep_passive(quotes, self.best_bid, self.best_ask, tick)
-        return [pricing.QuoteLevel(quote.side, quote.level, pricing.round_to_tick(quote.price, tick, quote.side),
-                                   quote.amount) for quote in quotes]
+        quotes = [pricing.QuoteLevel(quote.side, quote.level, pricing.round_to_tick(quote.price, tick, quote.side),
+                                     quote.amount) for quote in quotes]
+        return [quote for quote in quotes if quote.price > 0]  # a ladder or skew reaching 100 % below the mid
 
     def _scaled(self, spread_pct: Decimal, volatility_pct: Optional[Decimal]) -> Decimal:
         config = self.config

@@ -393,3 +393,14 @@ async def test_a_spread_above_the_volatility_cap_is_refused_instead_of_quoted_at
     GrvtMarketMakerConfig(id="mm", connector_name=CONNECTOR, trading_pair=PAIR, bid_spread="2")
     GrvtMarketMakerConfig(id="mm", connector_name=CONNECTOR, trading_pair=PAIR, bid_spread="2",
                           pricing_mode="avellaneda", volatility_spread_enabled=True)
+
+
+async def test_a_quote_priced_at_or_below_zero_is_not_sent_without_post_only(clock):
+    """A ladder reaching 100 % below the mid (or a skew as large) priced the outer bid at 0 or less: post-only quotes
+    dropped it, plain limit quotes sent it to the exchange, which refuses it, counting towards the error rate."""
+    connector = BatchingFakeConnector()
+    controller = make_controller(connector, clock, post_only=False, bid_spread="60", ask_spread="60",
+                                 order_levels=2, order_level_spread="50", max_position="0.02")
+    await step(controller, clock)
+    assert sorted((order.side.name, order.price) for order in connector.placed) == [
+        ("BUY", D("36000.0")), ("SELL", D("144000.0")), ("SELL", D("189000.0"))]
