@@ -116,6 +116,24 @@ class GrvtMarketMakerConfig(MarketSettings, KillSwitchSettings, ControllerConfig
             pricing.time_left_fraction(self.execution_timeframe, datetime.now(), self.start_time, self.end_time)
         return self
 
+    @model_validator(mode="after")
+    def validate_bounds(self):
+        if 0 < self.price_ceiling < self.price_floor:  # between them neither side would be quoted
+            raise ValueError(f"price_floor {self.price_floor} must be below price_ceiling {self.price_ceiling}")
+        if 0 < self.volatility_spread_cap_pct < self.volatility_spread_floor_pct:  # the cap would win
+            raise ValueError(f"volatility_spread_floor_pct {self.volatility_spread_floor_pct} must not be above "
+                             f"volatility_spread_cap_pct {self.volatility_spread_cap_pct}")
+        if self.pricing_mode == "pmm" and self.volatility_spread_enabled and self.volatility_spread_cap_pct > 0:
+            for side in ("bid_spread", "ask_spread"):  # the cap would quote tighter than configured
+                if getattr(self, side) > self.volatility_spread_cap_pct:
+                    raise ValueError(f"{side} {getattr(self, side)} is above volatility_spread_cap_pct "
+                                     f"{self.volatility_spread_cap_pct}, which would quote it at the cap; raise the "
+                                     f"cap (0 = none)")
+        if abs(self.target_position) > self.position_limit:  # the skew would push against the limit for good
+            raise ValueError(f"target_position {self.target_position} must be within the quoting limit "
+                             f"{self.position_limit} (max_position, 0 = 10 order amounts)")
+        return self
+
     @property
     def position_limit(self) -> Decimal:
         return self.max_position if self.max_position > 0 else self.order_amount * 10
@@ -397,8 +415,9 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
         tick = self._tick()
         if config.post_only:
             quotes = pricing.keep_passive(quotes, self.best_bid, self.best_ask, tick)
-        return [pricing.QuoteLevel(quote.side, quote.level, pricing.round_to_tick(quote.price, tick, quote.side),
-                                   quote.amount) for quote in quotes]
+        quotes = [pricing.QuoteLevel(quote.side, quote.level, pricing.round_to_tick(quote.price, tick, quote.side),
+                                     quote.amount) for quote in quotes]
+        return [quote for quote in quotes if quote.price > 0]  # a ladder or skew reaching 100 % below the mid
 
     def _scaled(self, spread_pct: Decimal, volatility_pct: Optional[Decimal]) -> Decimal:
         config = self.config

@@ -348,3 +348,59 @@ async def test_orders_restored_from_an_earlier_run_are_cancelled_when_the_market
     await step(controller, clock)
     assert "earlier-run" in connector.cancelled and "another-controller" not in connector.cancelled
     assert len(connector.placed) == 2  # the new quotes go out as usual
+
+
+@pytest.mark.parametrize("bounds, named", [
+    # above the ceiling only sells, below the floor only buys: between a floor above the ceiling, no quote at all
+    (dict(price_floor="95000", price_ceiling="85000"), "price_floor 95000 must be below price_ceiling 85000"),
+    # min(max(spread, floor), cap): the floor would be silently ignored
+    (dict(volatility_spread_floor_pct="0.5", volatility_spread_cap_pct="0.2"),
+     "volatility_spread_floor_pct 0.5 must not be above volatility_spread_cap_pct 0.2"),
+])
+def test_reversed_bounds_are_refused_when_the_config_loads(bounds, named):
+    with pytest.raises(ValueError, match=named):
+        GrvtMarketMakerConfig(id="mm", connector_name=CONNECTOR, trading_pair=PAIR, **bounds)
+    # one bound alone, or the floor at the ceiling (sell above it, buy below it), or no cap, is fine
+    GrvtMarketMakerConfig(id="mm", connector_name=CONNECTOR, trading_pair=PAIR, price_floor="90000",
+                          price_ceiling="90000", volatility_spread_floor_pct="0.5", volatility_spread_cap_pct="0")
+    GrvtMarketMakerConfig(id="mm", connector_name=CONNECTOR, trading_pair=PAIR, price_floor="95000")
+
+
+@pytest.mark.parametrize("settings", [dict(target_position="0.05", max_position="0.02"),
+                                      dict(target_position="-0.03", order_amount="0.002")])  # limit 10 x 0.002
+def test_a_target_position_the_quoting_limit_cannot_reach_is_refused(settings):
+    """Quotes never build more than the limit, so the skew toward a target beyond it would stay at its bound for
+    good: one side quoted at twice its size, the other not at all, the bot stuck at the limit."""
+    with pytest.raises(ValueError, match="target_position .* must be within the quoting limit"):
+        GrvtMarketMakerConfig(id="mm", connector_name=CONNECTOR, trading_pair=PAIR, **settings)
+    GrvtMarketMakerConfig(id="mm", connector_name=CONNECTOR, trading_pair=PAIR, target_position="-0.02",
+                          order_amount="0.002")
+
+
+async def test_a_spread_above_the_volatility_cap_is_refused_instead_of_quoted_at_the_cap(clock):
+    """The cap bounds the volatility-scaled spread, the configured one included: a 2 % spread under the default 1 %
+    cap went out 1 % from the mid, tighter than configured, when volatility_spread_enabled was switched on."""
+    for side in ("bid_spread", "ask_spread"):
+        with pytest.raises(ValueError, match=f"{side} 2 is above volatility_spread_cap_pct 1"):
+            GrvtMarketMakerConfig(id="mm", connector_name=CONNECTOR, trading_pair=PAIR, volatility_spread_enabled=True,
+                                  **{side: "2"})
+    connector = BatchingFakeConnector()
+    controller = make_controller(connector, clock, bid_spread="2", ask_spread="2", volatility_spread_enabled=True,
+                                 volatility_spread_cap_pct="0")  # no cap: the configured spread holds
+    await step(controller, clock)
+    assert sorted(order.price for order in connector.placed) == [D("88200.0"), D("91800.0")]
+    # without the volatility spread, or priced by avellaneda, the pmm spreads meet no cap
+    GrvtMarketMakerConfig(id="mm", connector_name=CONNECTOR, trading_pair=PAIR, bid_spread="2")
+    GrvtMarketMakerConfig(id="mm", connector_name=CONNECTOR, trading_pair=PAIR, bid_spread="2",
+                          pricing_mode="avellaneda", volatility_spread_enabled=True)
+
+
+async def test_a_quote_priced_at_or_below_zero_is_not_sent_without_post_only(clock):
+    """A ladder reaching 100 % below the mid (or a skew as large) priced the outer bid at 0 or less: post-only quotes
+    dropped it, plain limit quotes sent it to the exchange, which refuses it, counting towards the error rate."""
+    connector = BatchingFakeConnector()
+    controller = make_controller(connector, clock, post_only=False, bid_spread="60", ask_spread="60",
+                                 order_levels=2, order_level_spread="50", max_position="0.02")
+    await step(controller, clock)
+    assert sorted((order.side.name, order.price) for order in connector.placed) == [
+        ("BUY", D("36000.0")), ("SELL", D("144000.0")), ("SELL", D("189000.0"))]
