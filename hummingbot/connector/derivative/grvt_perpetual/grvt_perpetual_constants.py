@@ -104,6 +104,9 @@ HBOT_ORDER_ID_PREFIX = ""  # client ids are plain decimal numbers
 
 # Signature expiration is the order's lifetime on GRVT (GTT orders end EXPIRED when it passes).
 MAX_SIGNATURE_EXPIRY_SECONDS = 30 * 24 * 3600  # GRVT rejects longer ones (2008)
+# GRVT measures that cap from its own clock: the longest lifetime is signed this much shorter, so a bot clock running
+# ahead of GRVT's does not turn it into a 2008 rejection.
+SIGNATURE_CLOCK_SKEW_MARGIN_SECONDS = 300
 DEFAULT_QUOTE_EXPIRY_SECONDS = 10 * 60  # market-making quotes: a dead-man switch of its own
 
 EIP712_DOMAIN_NAME = "GRVT Exchange"
