@@ -44,6 +44,7 @@ class SandboxConfig:
     verify_signatures: bool = True
     cancel_ttl_default_ms: int = 100
     cancel_ttl_max_ms: int = 5000
+    cancel_ttl_enabled: bool = True  # False: GRVT's switch-off, a cancel carrying a time-to-live gets 2300
     funding_period_s: Optional[float] = None  # overrides every instrument's interval (compressed time for demos)
     ws_send_queue_size: int = 4096  # a client further behind than this is disconnected
     tick_interval_s: float = 0.025  # timer resolution of the publishers, expiry and funding

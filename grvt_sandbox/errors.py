@@ -54,6 +54,7 @@ ERRORS: Dict[int, Tuple[int, str]] = {
     2233: (400, "Both order ID and client order ID cannot be provided"),
     2234: (400, "Bulk create orders must have the same instrument"),
     2235: (400, "Bulk orders count exceeds the maximum allowed"),
+    2300: (400, "Order cancel time-to-live settings currently disabled."),
     2301: (400, "Order cancel time-to-live exceeds maximum allowed value."),
     2400: (400, "Reduce only order with no position"),
     2401: (400, "Reduce only order must not increase position size"),

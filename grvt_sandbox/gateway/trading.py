@@ -93,6 +93,8 @@ class TradingService:
         account = self._account(session, require_dict(body))
         order_id, client_order_id = order_reference(body)
         ttl = optional_uint(body, "time_to_live_ms")
+        if ttl and not self.exchange.config.cancel_ttl_enabled:
+            raise GrvtApiError(2300)
         self.exchange.cancel_order(account.sub_account_id, order_id=order_id,
                                    client_order_id=None if order_id else client_order_id, time_to_live_ms=ttl)
         return {"result": {"ack": True}}

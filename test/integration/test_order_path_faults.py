@@ -297,6 +297,16 @@ async def test_cancel_whose_answer_is_lost_still_ends_the_order(order_path, sand
     await assert_tracker_matches_exchange(order_path, sandbox)
 
 
+async def test_cancels_still_end_orders_while_grvt_refuses_cancel_time_to_live(order_path, sandbox, events):
+    sandbox.exchange.config.cancel_ttl_enabled = False  # GRVT answers 2300 to a cancel carrying time_to_live_ms
+    order_ids = [quote(order_path, level) for level in range(2)]
+    await eventually(lambda: all(is_open(order_path, order_id) for order_id in order_ids), 10, message="orders open")
+    for order_id in order_ids:
+        order_path.cancel(PAIR, order_id)
+        await events.wait_for(MarketEvent.OrderCancelled, order_id, timeout=20)
+    await assert_tracker_matches_exchange(order_path, sandbox)
+
+
 async def test_server_error_bursts_on_every_order_route(order_path, sandbox):
     for route in ("create_order", "cancel_order"):
         sandbox.faults.fail_rpc(route, kind="status", status=503, count=6)

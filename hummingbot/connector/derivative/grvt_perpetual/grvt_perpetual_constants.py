@@ -104,6 +104,9 @@ HBOT_ORDER_ID_PREFIX = ""  # client ids are plain decimal numbers
 
 # Signature expiration is the order's lifetime on GRVT (GTT orders end EXPIRED when it passes).
 MAX_SIGNATURE_EXPIRY_SECONDS = 30 * 24 * 3600  # GRVT rejects longer ones (2008)
+# GRVT measures that cap from its own clock: the longest lifetime is signed this much shorter, so a bot clock running
+# ahead of GRVT's does not turn it into a 2008 rejection.
+SIGNATURE_CLOCK_SKEW_MARGIN_SECONDS = 300
 DEFAULT_QUOTE_EXPIRY_SECONDS = 10 * 60  # market-making quotes: a dead-man switch of its own
 
 EIP712_DOMAIN_NAME = "GRVT Exchange"
@@ -119,6 +122,8 @@ ERROR_UNKNOWN = 1005
 ERROR_RATE_LIMITED = 1006
 ERROR_ENDPOINT_DEACTIVATED = 1009
 ERROR_INVALID_INSTRUMENT = 3000
+# cancel time-to-live switched off by GRVT, or above its current maximum
+CANCEL_TIME_TO_LIVE_REFUSED_CODES = frozenset({2300, 2301})
 
 SESSION_ERROR_CODES = frozenset({ERROR_UNAUTHENTICATED})
 RETRYABLE_ERROR_CODES = frozenset({ERROR_INTERNAL, ERROR_UNKNOWN, ERROR_RATE_LIMITED, ERROR_ENDPOINT_DEACTIVATED})

@@ -8,6 +8,7 @@ duplicated.
 """
 import asyncio
 import contextlib
+import logging
 from abc import ABC, abstractmethod
 from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Sequence, Type, TypeVar
 
@@ -43,6 +44,7 @@ class GrvtPerpetualOrderTransport(ABC):
     def __init__(self, requests: GrvtOrderEntryRequests, throttler: Optional[AsyncThrottlerBase] = None):
         self.requests = requests
         self._throttler = throttler
+        self.cancel_time_to_live_refused = False  # GRVT refused it once: cancels go without (its default applies)
 
     @property
     def is_connected(self) -> bool:
@@ -77,14 +79,22 @@ class GrvtPerpetualOrderTransport(ABC):
 
     async def cancel_order(self, client_order_id: Optional[str] = None, order_id: Optional[str] = None,
                            time_to_live_ms: Optional[int] = None) -> bool:
-        return await self._ack(CONSTANTS.CANCEL_ORDER_PATH_URL, self.requests.cancel_order(
-            client_order_id=client_order_id, order_id=order_id, time_to_live_ms=time_to_live_ms))
+        time_to_live_ms = None if self.cancel_time_to_live_refused else time_to_live_ms
+        try:
+            return await self._ack(CONSTANTS.CANCEL_ORDER_PATH_URL, self.requests.cancel_order(
+                client_order_id=client_order_id, order_id=order_id, time_to_live_ms=time_to_live_ms))
+        except GrvtPerpetualAPIError as error:
+            if time_to_live_ms is None or error.code not in CONSTANTS.CANCEL_TIME_TO_LIVE_REFUSED_CODES:
+                raise
+            logging.getLogger(__name__).warning(f"{error}; GRVT cancels are sent without a time-to-live from now on.")
+            self.cancel_time_to_live_refused = True
+            return await self.cancel_order(client_order_id=client_order_id, order_id=order_id)
 
     async def bulk_orders(self, orders: Sequence[Mapping[str, Any]], cancel_client_order_ids: Sequence[str] = (),
                           time_to_live_ms: Optional[int] = None, on_sent: OnSent = None) -> GrvtBulkOrdersReply:
         """Cancels (by client id) and/or creates up to 100 orders of one instrument in one request (requotes)."""
-        body = self.requests.bulk_orders(
-            orders=orders, cancel_client_order_ids=cancel_client_order_ids, time_to_live_ms=time_to_live_ms)
+        body = self.requests.bulk_orders(orders=orders, cancel_client_order_ids=cancel_client_order_ids,
+                                         time_to_live_ms=None if self.cancel_time_to_live_refused else time_to_live_ms)
         # GRVT charges each created order as a create_order call; the request itself takes the bulk bucket.
         for _ in orders:
             async with self._throttled(CONSTANTS.CREATE_ORDER_PATH_URL):

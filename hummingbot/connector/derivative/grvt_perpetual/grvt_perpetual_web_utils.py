@@ -191,8 +191,10 @@ def seconds_to_ns(seconds: float) -> int:
 
 
 def expiration_ns(lifetime_seconds: float, now_nanoseconds: Optional[int] = None) -> int:
-    """Signature expiration for an order living `lifetime_seconds` (capped at GRVT's 30-day maximum)."""
-    lifetime = min(float(lifetime_seconds), float(CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS))
+    """Signature expiration for an order living `lifetime_seconds` (capped at GRVT's 30-day maximum, less a
+    margin for a local clock running ahead of GRVT's)."""
+    lifetime = min(float(lifetime_seconds),
+                   float(CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS - CONSTANTS.SIGNATURE_CLOCK_SKEW_MARGIN_SECONDS))
     if lifetime <= 0:
         raise ValueError(f"Order lifetime must be positive, got {lifetime_seconds}.")
     return (now_ns() if now_nanoseconds is None else now_nanoseconds) + seconds_to_ns(lifetime)

@@ -203,6 +203,36 @@ class RestOrderTransportTests(IsolatedAsyncioWrapperTestCase):
              {"sub_account_id": SUB_ACCOUNT, "client_order_id": "9223372036854775809", "time_to_live_ms": "5000"}),
             self.poster.calls[0])
 
+    async def test_cancels_go_without_time_to_live_once_grvt_refuses_it(self):
+        # GRVT can switch cancel time-to-live off (2300) or lower its maximum (2301): a cancel must still go out.
+        for code in (2300, 2301):
+            poster = FakePoster({CONSTANTS.CANCEL_ORDER_PATH_URL: {"result": {"ack": True}},
+                                 CONSTANTS.BULK_ORDERS_PATH_URL: {"orders": [], "cancel_acks": [{"ack": True}]}})
+            refusal = GrvtPerpetualAPIError(code, "Order cancel time-to-live settings currently disabled.", 400)
+
+            async def post(path, body, reply_type, on_sent=None):
+                if "time_to_live_ms" in body:
+                    poster.calls.append((path, body))
+                    raise refusal
+                return await poster(path, body, reply_type, on_sent)
+            transport = GrvtPerpetualRestOrderTransport(GrvtOrderEntryRequests(SUB_ACCOUNT), post)
+
+            self.assertTrue(await transport.cancel_order(client_order_id="9223372036854775809", time_to_live_ms=5000))
+            self.assertTrue(await transport.cancel_order(client_order_id="9223372036854775810", time_to_live_ms=5000))
+            await transport.bulk_orders(orders=[], cancel_client_order_ids=["9223372036854775811"],
+                                        time_to_live_ms=5000)
+
+            self.assertEqual(["5000", None, None, None],
+                             [body.get("time_to_live_ms") for _, body in poster.calls])
+            self.assertEqual(["9223372036854775809"] * 2 + ["9223372036854775810"],
+                             [body["client_order_id"] for _, body in poster.calls[:3]])
+
+    async def test_other_cancel_refusals_are_not_resent(self):
+        self.poster.responses[CONSTANTS.CANCEL_ORDER_PATH_URL] = GrvtPerpetualAPIError(1001, "not authorized", 403)
+        with self.assertRaises(GrvtPerpetualAPIError):
+            await self.transport.cancel_order(client_order_id="9223372036854775809", time_to_live_ms=5000)
+        self.assertEqual(1, len(self.poster.calls))
+
     async def test_cancel_all_orders(self):
         self.assertTrue(await self.transport.cancel_all_orders(base=["BTC"], quote=["USDT"]))
         path, body = self.poster.calls[0]
@@ -289,8 +319,8 @@ class SignedOrderFactoryTests(unittest.TestCase):
     def test_lifetime_is_capped_at_thirty_days(self):
         order = self.factory.build("1", BTC, True, Decimal("1"), OrderType.LIMIT, Decimal("1"), False,
                                    expiry_seconds=90 * 86_400)
-        self.assertEqual(str(NOW_NS + CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS * 10 ** 9),
-                         order["signature"]["expiration"])
+        lifetime = CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS - CONSTANTS.SIGNATURE_CLOCK_SKEW_MARGIN_SECONDS
+        self.assertEqual(str(NOW_NS + lifetime * 10 ** 9), order["signature"]["expiration"])
 
     def test_invalid_orders_are_refused_before_signing(self):
         with self.assertRaises(ValueError):
