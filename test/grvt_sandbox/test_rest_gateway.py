@@ -309,3 +309,32 @@ async def test_account_routes_after_a_fill(sandbox, client):
     _, body = await client.post("funding", {"instrument": BTC})
     assert body["result"][0]["funding_rate"] == "0.01" and body["next"] == ""
     assert (await client.post("open_orders", {"sub_account_id": "42"}))[1]["code"] == 1001
+
+
+async def test_a_rejected_signed_order_sent_again_is_placed_not_ignored(sandbox, client):
+    """Only an accepted order's signed payload counts as seen: resending one that was refused (a fault-injected
+    reject, or too little margin) must be judged again, not acknowledged as a repeat and silently dropped."""
+    account = sandbox.exchange.accounts[DEMO_SUB_ACCOUNT_ID]
+    order = signed_order(price="45000.0")
+    sandbox.faults.reject_next_orders(1, code=2090)
+    status, body = await client.post("create_order", {"order": order})
+    assert (status, body["code"]) == (429, 2090), body
+    assert (await client.post("create_order", {"order": order}))[0] == 200
+    await wait_until(lambda: [o.status for o in account.open_orders.values()] == ["OPEN"])
+
+    too_big = signed_order(size="1000.0", price="45000.0")
+    status, body = await client.post("create_order", {"order": too_big})
+    assert (status, body["code"]) == (400, 2080), body
+    status, body = await client.post("create_order", {"order": too_big})
+    assert (status, body["code"]) == (400, 2080), body
+
+
+async def test_a_withdrawn_bulk_batch_can_be_sent_again(sandbox, client):
+    """A batch refused as a whole places nothing, so its good orders must be placed when the batch is resent."""
+    account = sandbox.exchange.accounts[DEMO_SUB_ACCOUNT_ID]
+    good = signed_order(price="45000.0")
+    assert (await bulk(client, orders=[good, signed_order(price="45000.05")]))[1]["code"] == 2064
+    status, body = await bulk(client, orders=[good])
+    assert status == 200, body
+    await wait_until(lambda: [o.client_order_id for o in account.open_orders.values()]
+                     == [good["metadata"]["client_order_id"]])
