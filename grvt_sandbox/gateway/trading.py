@@ -143,11 +143,12 @@ class TradingService:
                 if acknowledged is None:
                     acknowledged = dict(raw_order, order_id="0x00")
                 else:
-                    created.append((acknowledged["metadata"]["client_order_id"], digest))
+                    created.append((acknowledged["sub_account_id"], acknowledged["metadata"]["client_order_id"],
+                                    digest))
                 placed.append(acknowledged)
         except GrvtApiError:
-            for client_order_id, digest in created:  # all or nothing: withdraw what this batch already placed
-                self.exchange.cancel_order(account.sub_account_id, client_order_id=client_order_id)
+            for sub_account_id, client_order_id, digest in created:  # all or nothing: withdraw what it placed
+                self.exchange.cancel_order(sub_account_id, client_order_id=client_order_id)
                 self.replay_guard.discard(digest)
             raise
         return {"orders": placed, "cancel_acks": acks}

@@ -7,7 +7,7 @@ from http.cookies import SimpleCookie
 
 import pytest
 
-from grvt_sandbox.config import DEMO_SIGNER, DEMO_SUB_ACCOUNT_ID
+from grvt_sandbox.config import DEMO_API_KEY, DEMO_SIGNER, DEMO_SUB_ACCOUNT_ID, AccountConfig
 from test.grvt_sandbox.sandbox_helpers import BTC, ETH, OTHER_PRIVATE_KEY, SandboxClient, signed_order
 
 pytestmark = pytest.mark.asyncio
@@ -338,3 +338,17 @@ async def test_a_withdrawn_bulk_batch_can_be_sent_again(sandbox, client):
     assert status == 200, body
     await wait_until(lambda: [o.client_order_id for o in account.open_orders.values()]
                      == [good["metadata"]["client_order_id"]])
+
+
+async def test_a_refused_bulk_batch_withdraws_orders_of_every_sub_account_it_placed(sandbox, client):
+    """A batch answered with an error must leave no order behind, also when its orders name another sub-account
+    of the same session than the request's sub_account_id."""
+    second = "8289849667772999"
+    sandbox.add_account(AccountConfig(sub_account_id=second, api_key=DEMO_API_KEY, signers=[DEMO_SIGNER],
+                                      main_account_id=DEMO_SIGNER.lower()))
+    await client.login()
+    elsewhere = signed_order(price="45000.0", sub_account_id=second)
+    assert (await bulk(client, orders=[elsewhere, signed_order(price="45000.05", sub_account_id=second)]))[1][
+        "code"] == 2064
+    account = sandbox.exchange.accounts[second]
+    await wait_until(lambda: not account.open_orders)
