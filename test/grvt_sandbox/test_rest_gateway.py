@@ -296,6 +296,12 @@ async def test_account_routes_after_a_fill(sandbox, client):
     _, body = await client.post("account_summary", {"sub_account_id": DEMO_SUB_ACCOUNT_ID})
     summary = body["result"]
     assert summary["spot_balances"][0]["balance"] == "99995.95" and summary["initial_margin"] == "900.0"
+    # GRVT's SpotBalance has no optional field: a client that parses it strictly needs all of them
+    assert sorted(summary["spot_balances"][0]) == ["available_to_transfer", "balance", "currency", "entry_price",
+                                                   "index_price", "realized_pnl", "unrealized_pnl"]
+    available = Decimal(summary["available_balance"])
+    assert 0 < available < Decimal("99995.95")
+    assert Decimal(summary["spot_balances"][0]["available_to_transfer"]) == available
     assert (await client.post("set_initial_leverage", {"sub_account_id": DEMO_SUB_ACCOUNT_ID, "instrument": BTC,
                                                        "leverage": "25"})) == (200, {"success": True})
     _, body = await client.post("get_all_initial_leverage", {"sub_account_id": DEMO_SUB_ACCOUNT_ID})
