@@ -307,7 +307,7 @@ class Exchange:
     def _cancel_ttl_expired(self, sub_account_id: str, client_order_id: str) -> None:
         self.events.cancel_status.emit(sub_account_id, client_order_id, "0x00", enums.CLIENT_CANCEL, "EXPIRED")
 
-    def _cancel(self, order: Order, reason: str) -> None:
+    def _cancel(self, order: Order, reason: str, now: Optional[int] = None) -> None:
         if order.is_terminal:
             return
         if order.level is not None:
@@ -315,19 +315,21 @@ class Exchange:
             price = order.price
             side.remove(order)
             self.books[order.instrument.name].notify(order.is_buy, price)
-        self._finish(order, enums.CANCELLED, reason)
+        self._finish(order, enums.CANCELLED, reason, now)
 
     def _reject(self, order: Order, reason: str) -> None:
         if order.status != enums.PENDING:
             return
         self._finish(order, enums.REJECTED, reason)
 
-    def _finish(self, order: Order, status: str, reason: str) -> None:
+    def _finish(self, order: Order, status: str, reason: str, now: Optional[int] = None) -> None:
+        """`now`: the time of the matching step that ends the order, so that the fills appended to order_history
+        after it (stamped with that time) do not come before it in time."""
         account = self.accounts[order.sub_account_id]
         account.untrack_active(order)
         order.status = status
         order.reject_reason = reason
-        order.update_time = self.clock.now_ns()
+        order.update_time = self.clock.now_ns() if now is None else now
         if account.record_history:
             account.order_history.append(order)
         self.events.order.emit(order)
@@ -471,10 +473,10 @@ class Exchange:
             while taker.remaining and level.count:
                 maker = next(iter(orders.values()))
                 if maker.sub_account_id == taker.sub_account_id:
-                    self._cancel(maker, enums.SELF_TRADE_PROTECTION)
+                    self._cancel(maker, enums.SELF_TRADE_PROTECTION, now)
                     continue
                 if maker.expiration <= now:
-                    self._cancel(maker, enums.EXPIRED)
+                    self._cancel(maker, enums.EXPIRED, now)
                     continue
                 quantity = taker.remaining if taker.remaining < maker.remaining else maker.remaining
                 trade_number += 1
@@ -526,11 +528,11 @@ class Exchange:
         events.position.emit(maker_account.positions[instrument.name])
         events.trade.emit(trade)
         if maker_account.reduce_only_orders:
-            self._enforce_reduce_only(maker_account, instrument)
+            self._enforce_reduce_only(maker_account, instrument, now)
         if taker_account.reduce_only_orders:
-            self._enforce_reduce_only(taker_account, instrument)
+            self._enforce_reduce_only(taker_account, instrument, now)
 
-    def _enforce_reduce_only(self, account: SubAccount, instrument: Instrument) -> None:
+    def _enforce_reduce_only(self, account: SubAccount, instrument: Instrument, now: Optional[int] = None) -> None:
         """Cancels resting reduce-only orders larger than the part of the position they could still close."""
         size = account.position_size(instrument.name)
         for order in list(account.reduce_only_orders.values()):
@@ -539,7 +541,7 @@ class Exchange:
             closes = size != 0 and (size > 0) != order.is_buy
             allowed = to_scaled(abs(size), instrument.base_decimals) if closes else 0
             if order.remaining > allowed:
-                self._cancel(order, enums.REDUCE_ONLY_LIMIT)
+                self._cancel(order, enums.REDUCE_ONLY_LIMIT, now)
 
     def _settle_fill(self, account: SubAccount, order: Order, is_taker: bool, size: Decimal, price: Decimal,
                      quantity: int, price_int: int, trade_id: str, now: int, fee_rate: Decimal,

@@ -186,7 +186,11 @@ def account_summary_json(account, exchange, now: int) -> dict:
         "initial_margin": format_decimal(state.initial_margin, 6),
         "maintenance_margin": format_decimal(state.maintenance_margin, 6),
         "available_balance": format_decimal(state.available_balance, 6),
-        "spot_balances": [{"currency": "USDT", "balance": format_decimal(account.balance, 6), "index_price": "1.0"}],
+        # every SpotBalance field GRVT sends; what can leave the account is the balance not held as margin
+        "spot_balances": [{"currency": "USDT", "balance": format_decimal(account.balance, 6), "index_price": "1.0",
+                           "entry_price": "1.0", "realized_pnl": "0.0", "unrealized_pnl": "0.0",
+                           "available_to_transfer": format_decimal(
+                               max(min(account.balance, state.available_balance), 0), 6)}],
         "positions": positions,
         "settle_index_price": "1.0",
         "is_vault": False,

@@ -77,14 +77,15 @@ class HttpGateway:
         fault = faults.take_rest_fault(route) if faults.rest_faults else None
         if fault is None:
             return await execute()
-        if fault.kind == "delay":  # waits before reading the body: a client that gave up never gets it executed
-            await asyncio.sleep(fault.delay_s)
-            return await execute()
-        if not fault.executes:
-            return self._fault_answer(fault)
 
         def client_gone() -> bool:
             return request.transport is None or request.transport.is_closing()
+
+        if fault.kind == "delay":  # waits before reading the body: a client that gave up never gets it executed
+            await asyncio.sleep(fault.delay_s)
+            return json_response({}) if client_gone() else await execute()
+        if not fault.executes:
+            return self._fault_answer(fault)
 
         if fault.executes_later:
             await request.read()  # kept by aiohttp: the deferred run reads it after the client is gone

@@ -1,6 +1,6 @@
 """Trading routes (REST `/full/v1/<route>`, `/full/v2/bulk_orders` and the same JSON-RPC methods on /ws/full).
 Every handler takes the caller's session and the request body and returns the response body."""
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Tuple
 
 from grvt_sandbox import enums
 from grvt_sandbox.errors import GrvtApiError
@@ -59,9 +59,9 @@ class TradingService:
     def _speed_bump_s(self, post_only: bool) -> float:
         return 0.0 if post_only else self.exchange.config.speed_bump_ms / 1000.0
 
-    def _accept_order(self, session: Session, raw_order) -> Optional[dict]:
-        """Parses, verifies and places one order; returns the acknowledged Order JSON, or None for a repeated
-        signed payload (same nonce), which GRVT ignores."""
+    def _accept_order(self, session: Session, raw_order) -> Tuple[Optional[dict], bytes]:
+        """Parses, verifies and places one order; returns the acknowledged Order JSON (None for a repeat of an
+        accepted order's signed payload, same nonce, which GRVT ignores) and the payload's digest."""
         request, fields = parse_order(raw_order, self.exchange)
         if request.sub_account_id not in session.sub_account_ids:
             raise GrvtApiError(2003)
@@ -69,8 +69,8 @@ class TradingService:
         now = self.exchange.now_ns()
         signer, digest = self.verifier.verify(request.signature, fields, now)
         check_signer_permission(account, signer)
-        if not self.replay_guard.first_sighting(digest, request.expiration):
-            return None
+        if self.replay_guard.is_repeat(digest):
+            return None, digest
         forced = self.forced_rejects.take() if self.forced_rejects else None
         if forced is None:
             order = self.exchange.place_order(request, self._speed_bump_s(request.post_only))
@@ -79,12 +79,13 @@ class TradingService:
         else:
             order = self.exchange.accept_order(request)
             self.exchange.reject_order(order, forced.reason)
-        return encoding.order_json(order, acknowledged=True)
+        self.replay_guard.remember(digest, request.expiration)
+        return encoding.order_json(order, acknowledged=True), digest
 
     # ------------------------------------------------------------------ order entry
     def create_order(self, session: Session, body: dict) -> dict:
         raw_order = require_dict(body).get("order")
-        acknowledged = self._accept_order(session, raw_order)
+        acknowledged, _ = self._accept_order(session, raw_order)
         if acknowledged is None:  # a repeated payload: echo the request, nothing else happens
             acknowledged = dict(raw_order, order_id="0x00")
         return {"result": acknowledged}
@@ -140,15 +141,17 @@ class TradingService:
         created = []
         try:
             for raw_order in orders:
-                acknowledged = self._accept_order(session, raw_order)
+                acknowledged, digest = self._accept_order(session, raw_order)
                 if acknowledged is None:
                     acknowledged = dict(raw_order, order_id="0x00")
                 else:
-                    created.append(acknowledged["metadata"]["client_order_id"])
+                    created.append((acknowledged["sub_account_id"], acknowledged["metadata"]["client_order_id"],
+                                    digest))
                 placed.append(acknowledged)
         except GrvtApiError:
-            for client_order_id in created:  # all or nothing: withdraw what this batch already placed
-                self.exchange.cancel_order(account.sub_account_id, client_order_id=client_order_id)
+            for sub_account_id, client_order_id, digest in created:  # all or nothing: withdraw what it placed
+                self.exchange.cancel_order(sub_account_id, client_order_id=client_order_id)
+                self.replay_guard.discard(digest)
             raise
         return {"orders": placed, "cancel_acks": acks}
 

@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 
 from grvt_sandbox import enums
+from grvt_sandbox.clock import Clock
 from grvt_sandbox.config import SandboxConfig
 from grvt_sandbox.engine import Exchange
 from grvt_sandbox.errors import GrvtApiError
@@ -224,3 +225,38 @@ def test_max_open_orders(exchange):
     with pytest.raises(GrvtApiError) as error:
         limit(exchange, MAKER, True, "0.01", "88000.0")
     assert (error.value.code, error.value.status) == (2090, 429)
+
+
+class SteppingClock(Clock):
+    """Every reading is 1 µs after the previous one, as on a busy machine."""
+
+    __slots__ = ("_now",)
+
+    def __init__(self):
+        super().__init__()
+        self._now = 1_800_000_000 * 10 ** 9
+
+    def now_ns(self) -> int:
+        self._now += 1_000
+        return self._now
+
+
+@pytest.mark.parametrize("self_trade_first", [True, False])
+def test_order_history_stays_in_time_order_through_self_trade_cancels(self_trade_first):
+    """Matching cancels the taker's own resting orders (self-trade protection) on the way; those entries must not
+    be stamped later than the fills appended after them, or a time-filtered order_history page skips entries."""
+    exchange = Exchange(SandboxConfig(accounts=[]), clock=SteppingClock())
+    for account in (MAKER, TAKER):
+        exchange.add_account(account, balance=D("1000000"))
+    first, second = (TAKER, MAKER) if self_trade_first else (MAKER, TAKER)
+    limit(exchange, first, False, "0.1", "90000.0")
+    limit(exchange, second, False, "0.1", "90000.0")
+    limit(exchange, MAKER, False, "0.1", "90001.0")
+    limit(exchange, TAKER, True, "0.2", "90001.0")
+    for account in (MAKER, TAKER):
+        history = exchange.accounts[account].order_history
+        times = [order.update_time for order in reversed(history.latest(len(history)))]
+        assert len(times) >= 1 and times == sorted(times), account
+        newest = times[-1]
+        items, _ = history.page(100, start_time=newest)
+        assert [order.update_time for order in items] == [newest] * times.count(newest), account

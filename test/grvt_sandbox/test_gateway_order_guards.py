@@ -27,11 +27,15 @@ def test_replay_guard_remembers_a_digest_until_its_signature_expires():
     clock = Clock()
     guard = ReplayGuard(clock)
     expiration = clock.now_ns() + 10 * 10 ** 9
-    assert guard.first_sighting(b"a", expiration) is True
-    assert guard.first_sighting(b"a", expiration) is False
-    assert guard.first_sighting(b"b", expiration + 10 ** 9) is True
+    assert guard.is_repeat(b"a") is False
+    guard.remember(b"a", expiration)
+    assert guard.is_repeat(b"a") is True
+    guard.remember(b"b", expiration + 10 ** 9)
     clock.advance(10.5)
-    assert guard.first_sighting(b"a", clock.now_ns() + 10 ** 9) is True  # expired, so forgotten
-    assert guard.first_sighting(b"b", expiration) is False
+    assert guard.is_repeat(b"a") is False  # expired, so forgotten
+    assert guard.is_repeat(b"b") is True
+    guard.discard(b"b")
+    assert guard.is_repeat(b"b") is False
+    guard.remember(b"b", expiration + 10 ** 9)
     guard.forget()
-    assert len(guard) == 0 and guard.first_sighting(b"b", expiration) is True
+    assert len(guard) == 0 and guard.is_repeat(b"b") is False

@@ -190,3 +190,52 @@ async def test_pysdk_market_data_routes_parse(sdk_sandbox):
         assert leverage.success is True
     finally:
         await api._session.close()
+
+
+async def wait_for_open_orders(api: GrvtRawAsync, count: int, timeout: float = 15.0) -> list:
+    deadline = time.monotonic() + timeout
+    while True:
+        response = await api.open_orders_v1(types.ApiOpenOrdersRequest(sub_account_id=DEMO_SUB_ACCOUNT_ID))
+        assert not isinstance(response, GrvtError), response
+        if len(response.result) == count and all(o.state.status == types.OrderStatus.OPEN for o in response.result):
+            return response.result
+        assert time.monotonic() < deadline, response.result
+        await asyncio.sleep(0.02)
+
+
+async def test_pysdk_cancel_all_orders_and_order_history_pages(sdk_sandbox):
+    api = sdk_client(sdk_sandbox)
+    try:
+        instruments = await api.get_all_instruments_v1(types.ApiGetAllInstrumentsRequest(is_active=True))
+        by_name = {instrument.instrument: instrument for instrument in instruments.result}
+        client_order_ids = [str(2 ** 63 + 100 + i) for i in range(3)]
+        for i, client_order_id in enumerate(client_order_ids):
+            order = sign_order(unsigned_order(client_order_id, price=f"{45000 + i}.0"), api.config, api.account,
+                               by_name)
+            created = await api.create_order_v1(types.ApiCreateOrderRequest(order=order))
+            assert not isinstance(created, GrvtError), created
+        await wait_for_open_orders(api, 3)
+
+        other_base = await api.cancel_all_orders_v1(types.ApiCancelAllOrdersRequest(
+            sub_account_id=DEMO_SUB_ACCOUNT_ID, base=[types.Currency.ETH]))
+        assert not isinstance(other_base, GrvtError) and other_base.result.ack is True
+        await wait_for_open_orders(api, 3)
+        cancelled = await api.cancel_all_orders_v1(types.ApiCancelAllOrdersRequest(
+            sub_account_id=DEMO_SUB_ACCOUNT_ID, kind=[types.Kind.PERPETUAL], base=[types.Currency.BTC]))
+        assert not isinstance(cancelled, GrvtError) and cancelled.result.ack is True
+        await wait_for_open_orders(api, 0)
+
+        # one entry a page, following the cursor: every cancelled order once, newest first, then an empty cursor
+        seen, cursor = [], None
+        for _ in range(10):
+            page = await api.order_history_v1(types.ApiOrderHistoryRequest(
+                sub_account_id=DEMO_SUB_ACCOUNT_ID, limit=1, cursor=cursor))
+            assert not isinstance(page, GrvtError), page
+            seen.extend((o.metadata.client_order_id, o.state.status, o.state.reject_reason) for o in page.result)
+            cursor = page.next
+            if not cursor:
+                break
+        bulk_cancelled = (types.OrderStatus.CANCELLED, types.OrderRejectReason.CLIENT_BULK_CANCEL)
+        assert sorted(seen) == [(client_order_id, *bulk_cancelled) for client_order_id in client_order_ids]
+    finally:
+        await api._session.close()

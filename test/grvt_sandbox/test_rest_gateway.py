@@ -7,7 +7,7 @@ from http.cookies import SimpleCookie
 
 import pytest
 
-from grvt_sandbox.config import DEMO_SIGNER, DEMO_SUB_ACCOUNT_ID
+from grvt_sandbox.config import DEMO_API_KEY, DEMO_SIGNER, DEMO_SUB_ACCOUNT_ID, AccountConfig
 from test.grvt_sandbox.sandbox_helpers import BTC, ETH, OTHER_PRIVATE_KEY, SandboxClient, signed_order
 
 pytestmark = pytest.mark.asyncio
@@ -296,6 +296,12 @@ async def test_account_routes_after_a_fill(sandbox, client):
     _, body = await client.post("account_summary", {"sub_account_id": DEMO_SUB_ACCOUNT_ID})
     summary = body["result"]
     assert summary["spot_balances"][0]["balance"] == "99995.95" and summary["initial_margin"] == "900.0"
+    # GRVT's SpotBalance has no optional field: a client that parses it strictly needs all of them
+    assert sorted(summary["spot_balances"][0]) == ["available_to_transfer", "balance", "currency", "entry_price",
+                                                   "index_price", "realized_pnl", "unrealized_pnl"]
+    available = Decimal(summary["available_balance"])
+    assert 0 < available < Decimal("99995.95")
+    assert Decimal(summary["spot_balances"][0]["available_to_transfer"]) == available
     assert (await client.post("set_initial_leverage", {"sub_account_id": DEMO_SUB_ACCOUNT_ID, "instrument": BTC,
                                                        "leverage": "25"})) == (200, {"success": True})
     _, body = await client.post("get_all_initial_leverage", {"sub_account_id": DEMO_SUB_ACCOUNT_ID})
@@ -309,3 +315,46 @@ async def test_account_routes_after_a_fill(sandbox, client):
     _, body = await client.post("funding", {"instrument": BTC})
     assert body["result"][0]["funding_rate"] == "0.01" and body["next"] == ""
     assert (await client.post("open_orders", {"sub_account_id": "42"}))[1]["code"] == 1001
+
+
+async def test_a_rejected_signed_order_sent_again_is_placed_not_ignored(sandbox, client):
+    """Only an accepted order's signed payload counts as seen: resending one that was refused (a fault-injected
+    reject, or too little margin) must be judged again, not acknowledged as a repeat and silently dropped."""
+    account = sandbox.exchange.accounts[DEMO_SUB_ACCOUNT_ID]
+    order = signed_order(price="45000.0")
+    sandbox.faults.reject_next_orders(1, code=2090)
+    status, body = await client.post("create_order", {"order": order})
+    assert (status, body["code"]) == (429, 2090), body
+    assert (await client.post("create_order", {"order": order}))[0] == 200
+    await wait_until(lambda: [o.status for o in account.open_orders.values()] == ["OPEN"])
+
+    too_big = signed_order(size="1000.0", price="45000.0")
+    status, body = await client.post("create_order", {"order": too_big})
+    assert (status, body["code"]) == (400, 2080), body
+    status, body = await client.post("create_order", {"order": too_big})
+    assert (status, body["code"]) == (400, 2080), body
+
+
+async def test_a_withdrawn_bulk_batch_can_be_sent_again(sandbox, client):
+    """A batch refused as a whole places nothing, so its good orders must be placed when the batch is resent."""
+    account = sandbox.exchange.accounts[DEMO_SUB_ACCOUNT_ID]
+    good = signed_order(price="45000.0")
+    assert (await bulk(client, orders=[good, signed_order(price="45000.05")]))[1]["code"] == 2064
+    status, body = await bulk(client, orders=[good])
+    assert status == 200, body
+    await wait_until(lambda: [o.client_order_id for o in account.open_orders.values()]
+                     == [good["metadata"]["client_order_id"]])
+
+
+async def test_a_refused_bulk_batch_withdraws_orders_of_every_sub_account_it_placed(sandbox, client):
+    """A batch answered with an error must leave no order behind, also when its orders name another sub-account
+    of the same session than the request's sub_account_id."""
+    second = "8289849667772999"
+    sandbox.add_account(AccountConfig(sub_account_id=second, api_key=DEMO_API_KEY, signers=[DEMO_SIGNER],
+                                      main_account_id=DEMO_SIGNER.lower()))
+    await client.login()
+    elsewhere = signed_order(price="45000.0", sub_account_id=second)
+    assert (await bulk(client, orders=[elsewhere, signed_order(price="45000.05", sub_account_id=second)]))[1][
+        "code"] == 2064
+    account = sandbox.exchange.accounts[second]
+    await wait_until(lambda: not account.open_orders)
