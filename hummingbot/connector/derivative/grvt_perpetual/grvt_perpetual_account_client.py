@@ -54,10 +54,13 @@ class GrvtPerpetualAccountClient(ClassLogger):
         """A request body of this sub-account; fields given as None are left out."""
         return {"sub_account_id": self._sub_account_id, **{key: val for key, val in fields.items() if val is not None}}
 
-    async def order(self, client_order_id: str, attempts: Optional[int] = None) -> GrvtOrder:
-        """The order with this client id; GrvtPerpetualAPIError 1004 when GRVT does not know it."""
-        reply = await self._query(CONSTANTS.ORDER_PATH_URL, self.body(client_order_id=client_order_id),
-                                  GrvtResult[GrvtOrder], attempts=attempts)
+    async def order(self, client_order_id: str, attempts: Optional[int] = None,
+                    order_id: Optional[str] = None) -> GrvtOrder:
+        """The order, looked up by its GRVT id once known (a client id is only unique among active orders), else by
+        client id; GrvtPerpetualAPIError 1004 when GRVT does not know it."""
+        reference = {"order_id": order_id} if order_id and order_id != "0x00" else {"client_order_id": client_order_id}
+        reply = await self._query(CONSTANTS.ORDER_PATH_URL, self.body(**reference), GrvtResult[GrvtOrder],
+                                  attempts=attempts)
         if reply.result.state is None:
             raise GrvtMessageError(f"GRVT order {client_order_id} answer carries no state")
         return reply.result

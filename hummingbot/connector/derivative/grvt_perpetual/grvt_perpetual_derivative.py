@@ -562,7 +562,8 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
                                                      error_handler=self._handle_update_error_for_active_order)
 
     async def _request_order_status(self, tracked_order: InFlightOrder) -> OrderUpdate:
-        order = await self.account.order(tracked_order.client_order_id, attempts=1)
+        order = await self.account.order(tracked_order.client_order_id, attempts=1,
+                                         order_id=tracked_order.exchange_order_id)
         if tracked_order.client_order_id in self._order_tracker.lost_orders:
             # a lost order stays lost (its fills applied, cancels repeated) until GRVT reports it final
             return tracked_order_update(tracked_order, hummingbot_order_state(order.state) or OrderState.OPEN,

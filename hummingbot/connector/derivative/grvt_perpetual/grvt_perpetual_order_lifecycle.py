@@ -293,10 +293,10 @@ class GrvtOrderLifecycle:
             self._failed_creates.popitem(last=False)
 
     async def _check(self, order: InFlightOrder) -> _Lookup:
-        """Looks the order up by client id and applies what GRVT holds: the order, "not found", or nothing known
-        (the query failed)."""
+        """Looks the order up (by GRVT id once known) and applies what GRVT holds: the order, "not found", or nothing
+        known (the query failed)."""
         try:
-            found = await self._account.order(order.client_order_id, attempts=1)
+            found = await self._account.order(order.client_order_id, attempts=1, order_id=order.exchange_order_id)
         except Exception as error:
             not_found = isinstance(error, GrvtPerpetualAPIError) and error.is_not_found
             if not not_found:

@@ -371,8 +371,10 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
                           "time_to_live_ms": "5000"}, self.body(request_call))
 
     def validate_order_status_request(self, order: InFlightOrder, request_call: RequestCall):
-        self.assertEqual({"sub_account_id": SUB_ACCOUNT, "client_order_id": order.client_order_id},
-                         self.body(request_call))
+        # by GRVT's id once known: a client id is only unique among active orders
+        known = order.exchange_order_id not in (None, "0x00")
+        reference = {"order_id": order.exchange_order_id} if known else {"client_order_id": order.client_order_id}
+        self.assertEqual({"sub_account_id": SUB_ACCOUNT, **reference}, self.body(request_call))
 
     def validate_trades_request(self, order: InFlightOrder, request_call: RequestCall):
         request = self.body(request_call)
@@ -1143,7 +1145,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         order.current_state = OrderState.OPEN
         lifecycle = self.exchange.order_lifecycle
 
-        async def answer_older_than_the_stream(client_order_id, attempts=None):
+        async def answer_older_than_the_stream(client_order_id, attempts=None, order_id=None):
             # the stream's CANCELLED is read while the poll's answer, still OPEN, is on its way
             lifecycle.on_order_report(client_order_id, EXCHANGE_ORDER_ID, load(
                 {"status": "CANCELLED", "reject_reason": "CLIENT_CANCEL", "update_time": ns(CREATION_TS + 5)},
