@@ -399,6 +399,27 @@ class GrvtPerpetualAuthTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual(0, self.auth._sleep.await_count)
 
     @aioresponses()
+    async def test_a_refused_api_key_is_reported_once_and_not_sent_again_for_a_while(self, mock_api):
+        self.mock_login(mock_api, status=401)
+        self.mock_login(mock_api, status=401)
+        for _ in range(5):  # every private loop of the connector asks for a session, every few seconds
+            with self.assertRaisesRegex(GrvtAuthError, "GRVT login refused: HTTP 401, error 1000"):
+                await self.auth.ensure_session()
+        self.assertEqual(1, len(self.login_calls(mock_api)))
+        errors = [record.getMessage() for record in self.log_records if record.levelno >= logging.ERROR]
+        self.assertEqual(1, len(errors))
+        self.assertIn("GRVT refused the API key", errors[0])
+        self.assertNotIn(API_KEY, self.all_log_text())
+
+        self.now += GrvtPerpetualAuth.REFUSED_LOGIN_HOLD_SECONDS + 1  # then GRVT is asked again (key re-enabled?)
+        with self.assertRaises(GrvtAuthError):
+            await self.auth.ensure_session()
+        self.assertEqual(2, len(self.login_calls(mock_api)))
+        self.mock_login(mock_api, cookie="after-refusal")
+        self.now += GrvtPerpetualAuth.REFUSED_LOGIN_HOLD_SECONDS + 1
+        self.assertEqual("after-refusal", (await self.auth.ensure_session()).cookie)
+
+    @aioresponses()
     async def test_expired_cookie_from_login_is_an_error(self, mock_api):
         self.auth = self.make_auth(MAX_LOGIN_ATTEMPTS=1)
         self.mock_login(mock_api, ttl=-10)
