@@ -18,6 +18,7 @@ A fleet file for ``bin/fleet.py`` lists the bots; keys come from environment var
 file itself (see ``load_fleet_file``).
 """
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence
@@ -188,6 +189,9 @@ def _from_env(entry: Mapping[str, Any], key: str, environ: Mapping[str, str]) ->
     if entry.get(f"{key}_env"):
         variable = entry[f"{key}_env"]
         if not environ.get(variable):
+            if not re.fullmatch(r"[A-Z_][A-Z0-9_]{0,39}", str(variable)):  # maybe the key itself: never repeat it
+                raise ValueError(f"bot {entry.get('name')!r}: {key}_env is not the name of a set environment "
+                                 f"variable (upper-case letters, digits and _); is it the key itself? (not shown)")
             raise ValueError(f"bot {entry.get('name')!r}: environment variable {variable} is not set")
         return environ[variable]
     if key in entry and key == "trading_account_id":

@@ -178,6 +178,21 @@ def test_fleet_file_takes_keys_from_the_environment_only(tmp_path):
         load_fleet_file(fleet_file, {})
 
 
+def test_a_key_pasted_in_place_of_its_variable_name_is_never_repeated(tmp_path):
+    fleet_file = tmp_path / "fleet.yml"
+    private_key = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"  # noqa: mock
+    api_key = "kX9pQ2rT7vW4yZ1bN8mC3dF6gH"  # noqa: mock
+    for field, pasted in (("private_key_env", private_key), ("private_key_env", private_key[2:]),
+                          ("api_key_env", api_key)):
+        other = "api_key_env: BTC_KEY" if field == "private_key_env" else "private_key_env: BTC_SECRET"
+        fleet_file.write_text(f"bots:\n  - name: btc\n    strategy: s.yml\n    {field}: '{pasted}'\n"
+                              f"    {other}\n    trading_account_id: 42\n")
+        with pytest.raises(ValueError) as raised:
+            load_fleet_file(fleet_file, {"BTC_KEY": "k", "BTC_SECRET": "s"})
+        assert pasted[-20:] not in str(raised.value)
+        assert f"bot 'btc': {field}" in str(raised.value)
+
+
 def test_mqtt_settings_give_each_bot_its_instance_id(tmp_path):
     bot = FleetBot("btc", CONNECTOR, "k", "0" * 63 + "1", "42", strategy=STRATEGY, overrides={"market": "BTC-USDT"})
     roots = Fleet(tmp_path, [bot], "pw", mqtt=MqttSettings(host="emqx", port=1884)).prepare()
