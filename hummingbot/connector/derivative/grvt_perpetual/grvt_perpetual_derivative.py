@@ -31,7 +31,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_account_clien
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_api_order_book_data_source import (
     GrvtPerpetualAPIOrderBookDataSource,
 )
-from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import GrvtPerpetualAuth
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import GrvtAuthError, GrvtPerpetualAuth
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import (
     GrvtOrderRejectedError,
     GrvtPerpetualAPIError,
@@ -608,6 +608,12 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         return trade_update_from_fill(fill, order, self.trade_fee_schema(), order.quote_asset)
 
     # Balances, positions, leverage, position mode
+    async def _status_polling_loop_fetch_updates(self):
+        try:
+            await super()._status_polling_loop_fetch_updates()
+        except GrvtAuthError as error:  # no session (e.g. a refused key): its reason, not a traceback every 0.5 s
+            self.logger().warning(f"GRVT account updates unavailable: {error}")
+
     async def _update_balances(self):
         summary = await self.account.account_summary()
         seen = set()

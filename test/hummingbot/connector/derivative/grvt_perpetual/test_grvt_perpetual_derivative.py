@@ -16,7 +16,7 @@ from hummingbot.connector.derivative.grvt_perpetual import (
     grvt_perpetual_constants as CONSTANTS,
     grvt_perpetual_web_utils as web_utils,
 )
-from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import GrvtSession
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import GrvtAuthError, GrvtSession
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_derivative import GrvtPerpetualDerivative
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import GrvtPerpetualAPIError
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import CircuitBreaker
@@ -2361,6 +2361,13 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
 
         self.exchange.order_lifecycle.check_order_entry()  # started again: the next order probes
         self.assertTrue(circuit.is_open)
+
+    async def test_a_refused_api_key_makes_the_account_poll_log_the_refusal_not_a_traceback(self):
+        refusal = GrvtAuthError("GRVT login refused: HTTP 401, error 1000 (check the API key)", retryable=False)
+        self.exchange._auth.ensure_session = AsyncMock(side_effect=refusal)
+        await self.exchange._status_polling_loop_fetch_updates()  # Hummingbot's poll loop logs a traceback on raise
+        self.assertTrue(self.is_logged_containing("WARNING", "GRVT login refused: HTTP 401, error 1000"))
+        self.assertFalse([record for record in self.log_records if record.exc_info])
 
     def test_identity(self):
         self.assertEqual(CONSTANTS.DEFAULT_DOMAIN, self.exchange.name)
