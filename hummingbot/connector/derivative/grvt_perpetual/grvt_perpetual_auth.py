@@ -267,9 +267,9 @@ class GrvtPerpetualAuth(AuthBase):
             return_err=True,
             timeout=self.LOGIN_TIMEOUT_SECONDS,
         )
-        status = response.status
-        if status >= 400:
-            refusal = error_from_response(status, await response.text())
+        refusal = error_from_response(response.status, await response.text())  # also an envelope in a 200 answer
+        if refusal is not None:
+            status = refusal.http_status or response.status
             detail = f"HTTP {status}" + (f", error {refusal.code}" if refusal.code is not None else "")
             retryable = status >= 500 or status in (408, CONSTANTS.HTTP_TOO_MANY_REQUESTS)
             hint = "" if retryable else " (check the API key and that this IP is whitelisted)"

@@ -420,6 +420,16 @@ class GrvtPerpetualAuthTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual("after-refusal", (await self.auth.ensure_session()).cookie)
 
     @aioresponses()
+    async def test_a_refusal_in_a_success_status_body_is_a_refusal_not_a_missing_cookie(self, mock_api):
+        refusal = {"code": 1000, "message": "unauthenticated", "status": 401}  # GRVT's envelope, HTTP status 200
+        mock_api.post(self.login_url, status=200, body=json.dumps(refusal), repeat=True)
+        with self.assertRaises(GrvtAuthError) as context:
+            await self.auth.ensure_session()
+        self.assertFalse(context.exception.retryable)
+        self.assertIn("GRVT login refused: HTTP 401, error 1000", str(context.exception))
+        self.assertEqual(1, len(self.login_calls(mock_api)))
+
+    @aioresponses()
     async def test_expired_cookie_from_login_is_an_error(self, mock_api):
         self.auth = self.make_auth(MAX_LOGIN_ATTEMPTS=1)
         self.mock_login(mock_api, ttl=-10)
