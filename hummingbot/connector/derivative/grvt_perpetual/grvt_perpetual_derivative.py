@@ -709,10 +709,13 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         try:
             symbol = await self.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
             payments = await self._funding.payments(trading_pair, symbol, last_seen)
-        except Exception:
-            self.logger().network(
-                f"Unexpected error while fetching funding payments for {trading_pair}.", exc_info=True,
-                app_warning_msg=f"Could not fetch funding payments for {trading_pair}. Check network connection.")
+        except Exception as error:
+            if isinstance(error, GrvtAuthError):  # no session (e.g. a refused key): its reason, no traceback
+                self.logger().warning(f"Could not fetch funding payments for {trading_pair}: {error}")
+            else:
+                self.logger().network(
+                    f"Unexpected error while fetching funding payments for {trading_pair}.", exc_info=True,
+                    app_warning_msg=f"Could not fetch funding payments for {trading_pair}. Check network connection.")
             if fire_event_on_new:
                 asyncio.get_running_loop().call_later(self.FUNDING_RETRY_DELAY, self._funding_fee_poll_notifier.set)
             return False

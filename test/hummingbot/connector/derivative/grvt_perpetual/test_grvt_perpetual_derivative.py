@@ -1619,6 +1619,13 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.assertFalse(await self.exchange._update_funding_payment(self.trading_pair, fire_event_on_new=True))
         self.assertNotIn(self.trading_pair, self.exchange._last_funding_fee_payment_ts)
 
+    async def test_funding_read_without_a_session_logs_the_refusal_not_a_traceback(self):
+        refusal = GrvtAuthError("GRVT login refused: HTTP 401, error 1000 (check the API key)", retryable=False)
+        self.exchange._auth.ensure_session = AsyncMock(side_effect=refusal)
+        self.assertFalse(await self.exchange._update_funding_payment(self.trading_pair, fire_event_on_new=False))
+        self.assertTrue(self.is_logged_containing("WARNING", "GRVT login refused: HTTP 401, error 1000"))
+        self.assertFalse([record for record in self.log_records if record.exc_info])
+
     @aioresponses()
     async def test_settlement_payment_whose_read_failed_is_read_again_before_the_next_settlement(self, mock_api):
         self.exchange.FUNDING_RETRY_DELAY = 0.05
