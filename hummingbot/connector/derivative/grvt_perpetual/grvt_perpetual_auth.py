@@ -3,8 +3,9 @@ GRVT session handling: API-key login on the edge gateway, the `gravity` session 
 X-Grvt-Account-Id header on private REST calls and on the private socket's upgrade request.
 
 - Concurrent callers share one login (one in-flight task); logins go through the throttler (auth pool) and are
-  retried with jittered exponential backoff, except when GRVT refuses the key (HTTP 4xx other than 408/429): that
-  refusal is logged as an error and given to every caller for REFUSED_LOGIN_HOLD_SECONDS before GRVT is asked again.
+  retried with jittered exponential backoff, except when GRVT refuses the key (HTTP 4xx other than 408/429); a refusal
+  with a GRVT error code is logged as an error and given to every caller for REFUSED_LOGIN_HOLD_SECONDS before GRVT
+  is asked again.
 - Empty keys are accepted (Hummingbot builds non-trading instances with them); a private call then fails clearly.
 Secrets (API key, cookie) never appear in logs, exceptions or reprs.
 """
@@ -37,9 +38,10 @@ _logger = logging.getLogger(__name__)
 class GrvtAuthError(IOError):
     """Login failed or no session can be obtained. Messages never include the API key or cookie."""
 
-    def __init__(self, message: str, retryable: bool = True):
+    def __init__(self, message: str, retryable: bool = True, key_refused: bool = False):
         super().__init__(message)
         self.retryable = retryable
+        self.key_refused = key_refused  # GRVT itself answered the login with an error code
 
 
 @dataclass(frozen=True)
@@ -229,7 +231,7 @@ class GrvtPerpetualAuth(AuthBase):
         if task.cancelled():
             return
         exception = task.exception()  # marks it retrieved: callers that stopped waiting must not cause a warning
-        if exception is not None and not getattr(exception, "retryable", True) and self._api_key:
+        if getattr(exception, "key_refused", False):  # not a proxy page, which may pass at the next call
             self._refused_until = self._time() + self.REFUSED_LOGIN_HOLD_SECONDS
             _logger.error(f"GRVT refused the API key ({exception}); private requests fail until it is accepted, "
                           f"next login attempt in {self.REFUSED_LOGIN_HOLD_SECONDS:.0f} s.")
@@ -273,7 +275,8 @@ class GrvtPerpetualAuth(AuthBase):
             detail = f"HTTP {status}" + (f", error {refusal.code}" if refusal.code is not None else "")
             retryable = status >= 500 or status in (408, CONSTANTS.HTTP_TOO_MANY_REQUESTS)
             hint = "" if retryable else " (check the API key and that this IP is whitelisted)"
-            raise GrvtAuthError(f"GRVT login refused: {detail}{hint}", retryable=retryable)
+            raise GrvtAuthError(f"GRVT login refused: {detail}{hint}", retryable=retryable,
+                                key_refused=not retryable and refusal.code is not None)
 
         now = self._time()
         cookie = parse_session_cookie(response.headers.getall("Set-Cookie", []), now=now)

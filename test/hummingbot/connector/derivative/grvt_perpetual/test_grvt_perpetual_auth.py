@@ -420,6 +420,15 @@ class GrvtPerpetualAuthTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual("after-refusal", (await self.auth.ensure_session()).cookie)
 
     @aioresponses()
+    async def test_a_proxy_page_refusing_the_login_is_not_held_as_a_refused_key(self, mock_api):
+        mock_api.post(self.login_url, status=403, body="<html><body>403 Forbidden</body></html>")
+        with self.assertRaisesRegex(GrvtAuthError, "HTTP 403"):  # not GRVT's answer: may pass at the next call
+            await self.auth.ensure_session()
+        self.mock_login(mock_api, cookie="after-proxy")
+        self.assertEqual("after-proxy", (await self.auth.ensure_session()).cookie)
+        self.assertFalse([record for record in self.log_records if record.levelno >= logging.ERROR])
+
+    @aioresponses()
     async def test_a_refusal_in_a_success_status_body_is_a_refusal_not_a_missing_cookie(self, mock_api):
         refusal = {"code": 1000, "message": "unauthenticated", "status": 401}  # GRVT's envelope, HTTP status 200
         mock_api.post(self.login_url, status=200, body=json.dumps(refusal), repeat=True)
