@@ -35,6 +35,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import G
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import (
     GrvtOrderRejectedError,
     GrvtPerpetualAPIError,
+    GrvtUnknownTradingPair,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import Backoff, retry_query
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_instruments import (
@@ -357,6 +358,12 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
                 continue
         return (instruments, sorted({pair.split("-")[0] for pair in self._trading_pairs}),
                 sorted({pair.split("-")[1] for pair in self._trading_pairs}))
+
+    async def exchange_symbol_associated_to_pair(self, trading_pair: str) -> str:
+        try:
+            return await super().exchange_symbol_associated_to_pair(trading_pair=trading_pair)
+        except KeyError:  # Hummingbot's KeyError reads "'FOO-USDT'" in every log line that quotes it
+            raise GrvtUnknownTradingPair(f"GRVT lists no active perpetual for {trading_pair}") from None
 
     async def _trading_pair_for_symbol(self, symbol: str) -> Optional[str]:
         try:

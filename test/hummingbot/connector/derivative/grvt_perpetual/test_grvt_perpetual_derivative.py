@@ -2369,6 +2369,13 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.exchange.order_lifecycle.check_order_entry()  # started again: the next order probes
         self.assertTrue(circuit.is_open)
 
+    async def test_an_unknown_trading_pair_is_named_in_plain_words(self):
+        self.exchange._set_trading_pair_symbol_map(bidict({self.instrument: self.trading_pair}))
+        with self.assertRaises(KeyError) as raised:  # a KeyError still, as Hummingbot's callers expect
+            await self.exchange.exchange_symbol_associated_to_pair("FOO-USDT")
+        self.assertEqual("GRVT lists no active perpetual for FOO-USDT", str(raised.exception))
+        self.assertEqual(self.instrument, await self.exchange.exchange_symbol_associated_to_pair(self.trading_pair))
+
     async def test_a_refused_api_key_makes_the_account_poll_log_the_refusal_not_a_traceback(self):
         refusal = GrvtAuthError("GRVT login refused: HTTP 401, error 1000 (check the API key)", retryable=False)
         self.exchange._auth.ensure_session = AsyncMock(side_effect=refusal)
