@@ -127,6 +127,10 @@ class Fleet:
         if not source.is_file():
             raise BotRootError(f"Config file not found: {source}")
         config = yaml.safe_load(source.read_text()) or {}
+        unknown = sorted(set(spec.overrides) - set(config))  # Hummingbot would drop them without a word
+        if unknown:
+            raise BotRootError(f"bot {spec.name!r}: overrides {unknown} are not settings of {source.name} "
+                               f"(check their spelling, or add them to that file)")
         config.update(dict(spec.overrides))
         (root.strategies / spec.config_file_name).write_text(yaml.safe_dump(config, sort_keys=False))
 

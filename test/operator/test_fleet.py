@@ -16,6 +16,7 @@ import pytest
 import yaml
 from eth_account import Account
 
+from grvt_tools.bot_root import BotRootError
 from grvt_tools.exchange_view import GrvtAccountView
 from grvt_tools.fleet import Fleet, FleetBot, MqttSettings, load_fleet_file
 from grvt_tools.headless import sandbox_env
@@ -205,6 +206,16 @@ def test_mqtt_settings_give_each_bot_its_instance_id(tmp_path):
         FleetBot("b/1", CONNECTOR, "k", "p", "1", strategy=STRATEGY)
     with pytest.raises(ValueError):
         Fleet("x", [FleetBot("a", CONNECTOR, "k", "p", "1", strategy=STRATEGY)] * 2, "pw")
+
+
+def test_an_override_that_is_no_setting_of_the_strategy_file_is_refused_not_dropped(tmp_path):
+    # Hummingbot loads a V1 file by its template's keys: a mistyped override would be ignored without a word and the
+    # bot would trade the file's own amount.
+    bot = FleetBot("btc", CONNECTOR, "k", "0" * 63 + "1", "42", strategy=STRATEGY,
+                   overrides={"market": "ETH-USDT", "order_amont": 0.5})
+    with pytest.raises(BotRootError, match="order_amont") as raised:
+        Fleet(tmp_path, [bot], "pw").prepare()
+    assert "'market'" not in str(raised.value)
 
 
 def load_fleet_command():
