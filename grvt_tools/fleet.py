@@ -203,11 +203,21 @@ def _from_env(entry: Mapping[str, Any], key: str, environ: Mapping[str, str]) ->
     raise ValueError(f"bot {entry.get('name')!r}: give {key}_env (the name of an environment variable holding it)")
 
 
+FLEET_FILE_SETTINGS = {"connector", "bots"}
+BOT_SETTINGS = {"name", "connector", "strategy", "script_config", "controller_configs", "overrides", "api_key_env",
+                "private_key_env", "trading_account_id", "trading_account_id_env", "api_key", "private_key"}
+
+
 def fleet_entries(document: Any, path: Path) -> List[Mapping[str, Any]]:
     """The ``bots:`` of a parsed fleet file, each a mapping (ValueError, worded for the operator, otherwise)."""
     entries = (document.get("bots") or []) if isinstance(document, dict) else None
     if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
         raise ValueError(f"{path}: 'bots:' must be a list of bots, each a mapping (- name: ..., strategy: ...)")
+    for where, settings, known in [("the file", document, FLEET_FILE_SETTINGS)] + \
+            [(f"bot {entry.get('name')!r}", entry, BOT_SETTINGS) for entry in entries]:
+        unknown = sorted(str(key) for key in settings if key not in known)  # a misspelt one would be ignored
+        if unknown:
+            raise ValueError(f"{path}: {where}: unknown settings {unknown} (known: {', '.join(sorted(known))})")
     return entries
 
 

@@ -179,6 +179,20 @@ def test_fleet_file_takes_keys_from_the_environment_only(tmp_path):
         load_fleet_file(fleet_file, {})
 
 
+def test_a_misspelt_fleet_file_setting_is_refused_not_ignored(tmp_path):
+    fleet_file = tmp_path / "fleet.yml"
+    bot = ("  - name: btc\n    strategy: s.yml\n    api_key_env: K\n    private_key_env: P\n"
+           "    trading_account_id: 42\n")
+    environ = {"K": "k", "P": "p"}
+    for text, misspelt in ((f"bots:\n{bot}    overides: {{market: ETH-USDT}}\n", "overides"),
+                           (f"conector: grvt_perpetual\nbots:\n{bot}", "conector")):
+        fleet_file.write_text(text)
+        with pytest.raises(ValueError, match=misspelt):
+            load_fleet_file(fleet_file, environ)
+    fleet_file.write_text(f"connector: grvt_perpetual\nbots:\n{bot}    overrides: {{market: ETH-USDT}}\n")
+    assert load_fleet_file(fleet_file, environ)[0].overrides == {"market": "ETH-USDT"}
+
+
 def test_a_key_pasted_in_place_of_its_variable_name_is_never_repeated(tmp_path):
     fleet_file = tmp_path / "fleet.yml"
     private_key = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"  # noqa: mock
