@@ -306,6 +306,26 @@ def test_fleet_command_on_the_sandbox_points_every_bot_at_it(tmp_path, monkeypat
         assert endpoints(connector).trades == sandbox_url, connector  # never GRVT itself
 
 
+def test_fleet_command_on_the_sandbox_takes_keys_as_the_connector_does(tmp_path, monkeypatch, capsys):
+    # The connector strips the keys and accepts a private key with or without 0x; so does the sandbox set-up.
+    fleet_file = tmp_path / "fleet.yml"
+    fleet_file.write_text("bots:\n  - name: btc\n    strategy: s.yml\n    api_key_env: K\n    private_key_env: P\n"
+                          "    trading_account_id_env: A\n")
+    private_key = Account.create().key.hex().removeprefix("0x")
+    monkeypatch.setenv("K", " sandbox-key\n")
+    monkeypatch.setenv("A", "7400042\n")
+    fleet_command = load_fleet_command()
+
+    def fleet_stub(folder, bots, password, env, **kwargs):
+        raise ValueError("stop here: the sandbox accounts were made")
+
+    monkeypatch.setattr(fleet_command, "Fleet", fleet_stub)
+    for given in (f" 0x{private_key}\n", f"{private_key} "):
+        monkeypatch.setenv("P", given)
+        assert fleet_command.main([str(fleet_file), "--sandbox", "--folder", str(tmp_path / "fleet")]) == 2
+        assert "stop here: the sandbox accounts were made" in capsys.readouterr().err
+
+
 def test_fleet_command_fails_when_a_bot_could_not_start(tmp_path, monkeypatch):
     fleet_file = tmp_path / "fleet.yml"
     fleet_file.write_text("bots:\n  - name: btc\n    strategy: s.yml\n    api_key_env: K\n    private_key_env: P\n"
