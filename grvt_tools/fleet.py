@@ -100,10 +100,10 @@ def check_fleet(bots: Sequence[FleetBot]) -> None:
         raise ValueError(f"bot names must be unique: {names}")
     owners: Dict[tuple, str] = {}
     for bot in bots:
-        account = (bot.connector, str(bot.trading_account_id))
+        account = (bot.connector, str(bot.trading_account_id).strip())  # as the connector reads it
         if account in owners:
             raise ValueError(f"bots {owners[account]!r} and {bot.name!r} both trade sub-account "
-                             f"{bot.trading_account_id} on {bot.connector}: give each bot its own sub-account")
+                             f"{account[1]} on {bot.connector}: give each bot its own sub-account")
         owners[account] = bot.name
 
 

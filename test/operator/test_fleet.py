@@ -246,6 +246,8 @@ def test_a_fleet_refuses_two_bots_on_one_sub_account_or_name(tmp_path, monkeypat
                     FleetBot("eth", CONNECTOR, "k2", "p2", "42", strategy=STRATEGY)]
     with pytest.raises(ValueError, match="sub-account 42"):
         Fleet(tmp_path, same_account, "pw")
+    with pytest.raises(ValueError, match="sub-account 42"):  # the connector strips the id it trades
+        Fleet(tmp_path, [same_account[0], FleetBot("eth", CONNECTOR, "k2", "p2", " 42\n", strategy=STRATEGY)], "pw")
     Fleet(tmp_path, [same_account[0], FleetBot("m", "grvt_perpetual", "k", "p", "42", strategy=STRATEGY)], "pw")
 
     fleet_file = tmp_path / "fleet.yml"
