@@ -13,7 +13,7 @@ from typing import Iterator, List
 from unittest.mock import patch
 
 from grvt_sandbox.config import DEMO_PRIVATE_KEY, DEMO_SUB_ACCOUNT_ID
-from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import GrvtAuthError
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import GrvtAuthError, GrvtPerpetualAuth
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_derivative import GrvtPerpetualDerivative
 from hummingbot.core.data_type.common import OrderType, PositionAction
 from hummingbot.core.web_assistant.connections.connections_factory import ConnectionsFactory
@@ -83,7 +83,8 @@ async def test_the_keys_and_the_session_cookie_never_reach_logs_or_reprs(sandbox
 
 async def test_a_refused_api_key_is_one_clear_error_without_tracebacks_or_the_key(sandbox):
     _forget_shared_session_of_another_loop()
-    with captured_logs() as logs, patch.dict(os.environ, {"GRVT_PERPETUAL_TESTNET_BASE_URL": sandbox.url}):
+    with captured_logs() as logs, patch.dict(os.environ, {"GRVT_PERPETUAL_TESTNET_BASE_URL": sandbox.url}), \
+            patch.object(GrvtPerpetualAuth, "REFUSED_LOGIN_HOLD_SECONDS", 3600.0):  # one refusal however slow the run
         connector = GrvtPerpetualDerivative(
             grvt_perpetual_api_key=f"  {REFUSED_API_KEY}\n", grvt_perpetual_private_key=f" 0x{PRIVATE_KEY_HEX} ",
             grvt_perpetual_trading_account_id=DEMO_SUB_ACCOUNT_ID, trading_pairs=[PAIR], domain=DOMAIN)
