@@ -82,8 +82,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if args.sandbox:
             sandbox = SandboxProcess(seed=7, log_file=args.folder / "sandbox.log").start()
             admin = SandboxAdmin(sandbox.url)
-            for bot in bots:
-                admin.add_account(bot.trading_account_id, bot.api_key, [Account.from_key(bot.private_key).address])
+            for bot in bots:  # the keys as the connector reads them: stripped, the private key with or without 0x
+                try:
+                    signer = Account.from_key(bot.private_key.strip()).address
+                except ValueError:
+                    raise ValueError(f"bot {bot.name!r}: the private key is not 64 hex characters") from None
+                admin.add_account(bot.trading_account_id.strip(), bot.api_key.strip(), [signer])
             for connector in {bot.connector for bot in bots}:  # every bot's domain, not only the first bot's
                 env.update(sandbox_env(sandbox.url, connector))
             print(f"GRVT sandbox at {sandbox.url}", flush=True)

@@ -170,6 +170,24 @@ def check_v1_position_mode(args: argparse.Namespace) -> None:
                           f"(with Hedge, perpetual_market_making would never quote).", EXIT_STRATEGY_FAILED)
 
 
+def check_v1_settings(args: argparse.Namespace) -> None:
+    """Hummingbot reads a V1 file by its strategy template's keys and ignores the others: a misspelt setting of a
+    file trading on GRVT (stop_loss_spred) would leave its default in force without a word."""
+    import yaml
+
+    from controllers.grvt_common.v1_conversion import is_grvt_connector
+    from hummingbot.client.config.config_helpers import get_strategy_template_path
+
+    data = v1_file_contents(args) or {}
+    template = get_strategy_template_path(str(data.get("strategy")))
+    if not any(map(is_grvt_connector, data.values())) or not template.is_file():
+        return
+    unknown = sorted(str(key) for key in set(data) - set(yaml.safe_load(template.read_text()) or {}))
+    if unknown:
+        raise LaunchError(f"{args.config_file_name}: {unknown} are not settings of {data['strategy']} (Hummingbot "
+                          f"would ignore them): check their spelling.", EXIT_STRATEGY_FAILED)
+
+
 def route_v1_market_maker(args: argparse.Namespace) -> argparse.Namespace:
     """A V1 pure_market_making or avellaneda_market_making file naming a GRVT connector runs as the GRVT market
     maker: the file is converted and the script config that runs the converted controller starts instead."""
@@ -406,6 +424,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         check_connector_settings()
         check_v1_position_mode(args)
         args = route_v1_market_maker(args)
+        check_v1_settings(args)
         secrets_manager = unlock_secrets(args)
         if secrets_manager is None:
             from hummingbot.client.config.config_crypt import ETHKeyFileSecretManger

@@ -305,7 +305,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         if args.from_env:
             keys_file = Path("conf") / "connectors" / f"{args.from_env}.yml"
-            request = request_from_environment(args.from_env, keys_stored=args.if_missing and keys_file.exists())
+            keys_stored = args.if_missing and keys_file.exists()
+            given = [name for name in ("GRVT_API_KEY", "GRVT_PRIVATE_KEY") if os.environ.get(name)]
+            if keys_stored and given:  # a rotated key would otherwise be ignored without a word
+                print(f"grvt_tools.bot_root: {keys_file} holds keys stored at an earlier start; {', '.join(given)} "
+                      f"in the environment not used (remove that file to store new keys)", file=sys.stderr)
+            request = request_from_environment(args.from_env, keys_stored=keys_stored)
         else:
             request = json.loads(sys.stdin.read())
         _store_inside_root(request)

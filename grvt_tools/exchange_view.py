@@ -123,8 +123,9 @@ class GrvtAccountView:
     def login(self) -> None:
         try:
             _, headers = _http("POST", f"{self.edge_url}/auth/api_key/login", {"api_key": self.api_key})
-        except ExchangeViewError:
-            raise ExchangeViewError("GRVT login failed: check the API key and the domain") from None
+        except ExchangeViewError as error:  # the route, the HTTP status and GRVT's code, or the network's reason
+            reason = str(error).replace(self.api_key, "<api key>") if self.api_key else str(error)
+            raise ExchangeViewError(f"GRVT login failed ({reason}): check the API key and the domain") from None
         cookie = SimpleCookie()
         for header in headers.get_all("Set-Cookie") or ():
             cookie.load(header)

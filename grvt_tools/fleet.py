@@ -18,6 +18,7 @@ A fleet file for ``bin/fleet.py`` lists the bots; keys come from environment var
 file itself (see ``load_fleet_file``).
 """
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence
@@ -99,10 +100,10 @@ def check_fleet(bots: Sequence[FleetBot]) -> None:
         raise ValueError(f"bot names must be unique: {names}")
     owners: Dict[tuple, str] = {}
     for bot in bots:
-        account = (bot.connector, str(bot.trading_account_id))
+        account = (bot.connector, str(bot.trading_account_id).strip())  # as the connector reads it
         if account in owners:
             raise ValueError(f"bots {owners[account]!r} and {bot.name!r} both trade sub-account "
-                             f"{bot.trading_account_id} on {bot.connector}: give each bot its own sub-account")
+                             f"{account[1]} on {bot.connector}: give each bot its own sub-account")
         owners[account] = bot.name
 
 
@@ -126,6 +127,10 @@ class Fleet:
         if not source.is_file():
             raise BotRootError(f"Config file not found: {source}")
         config = yaml.safe_load(source.read_text()) or {}
+        unknown = sorted(set(spec.overrides) - set(config))  # Hummingbot would drop them without a word
+        if unknown:
+            raise BotRootError(f"bot {spec.name!r}: overrides {unknown} are not settings of {source.name} "
+                               f"(check their spelling, or add them to that file)")
         config.update(dict(spec.overrides))
         (root.strategies / spec.config_file_name).write_text(yaml.safe_dump(config, sort_keys=False))
 
@@ -188,6 +193,9 @@ def _from_env(entry: Mapping[str, Any], key: str, environ: Mapping[str, str]) ->
     if entry.get(f"{key}_env"):
         variable = entry[f"{key}_env"]
         if not environ.get(variable):
+            if not re.fullmatch(r"[A-Z_][A-Z0-9_]{0,39}", str(variable)):  # maybe the key itself: never repeat it
+                raise ValueError(f"bot {entry.get('name')!r}: {key}_env is not the name of a set environment "
+                                 f"variable (upper-case letters, digits and _); is it the key itself? (not shown)")
             raise ValueError(f"bot {entry.get('name')!r}: environment variable {variable} is not set")
         return environ[variable]
     if key in entry and key == "trading_account_id":
@@ -195,11 +203,21 @@ def _from_env(entry: Mapping[str, Any], key: str, environ: Mapping[str, str]) ->
     raise ValueError(f"bot {entry.get('name')!r}: give {key}_env (the name of an environment variable holding it)")
 
 
+FLEET_FILE_SETTINGS = {"connector", "bots"}
+BOT_SETTINGS = {"name", "connector", "strategy", "script_config", "controller_configs", "overrides", "api_key_env",
+                "private_key_env", "trading_account_id", "trading_account_id_env", "api_key", "private_key"}
+
+
 def fleet_entries(document: Any, path: Path) -> List[Mapping[str, Any]]:
     """The ``bots:`` of a parsed fleet file, each a mapping (ValueError, worded for the operator, otherwise)."""
     entries = (document.get("bots") or []) if isinstance(document, dict) else None
     if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
         raise ValueError(f"{path}: 'bots:' must be a list of bots, each a mapping (- name: ..., strategy: ...)")
+    for where, settings, known in [("the file", document, FLEET_FILE_SETTINGS)] + \
+            [(f"bot {entry.get('name')!r}", entry, BOT_SETTINGS) for entry in entries]:
+        unknown = sorted(str(key) for key in settings if key not in known)  # a misspelt one would be ignored
+        if unknown:
+            raise ValueError(f"{path}: {where}: unknown settings {unknown} (known: {', '.join(sorted(known))})")
     return entries
 
 

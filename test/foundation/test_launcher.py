@@ -156,3 +156,15 @@ def test_a_perpetual_market_making_file_in_hedge_mode_on_grvt_is_refused(launche
     assert result.returncode == 1, result.stdout + result.stderr
     assert "hedge.yml: GRVT has one-way positions only; set position_mode: One-way" in result.stderr
     assert "Hummingbot running headless" not in result.stdout
+
+
+def test_a_misspelt_setting_of_a_v1_file_on_grvt_is_refused_not_ignored(launcher_env, isolated_root):
+    # Hummingbot reads a V1 file by its template's keys: 'stop_loss_spred' would leave the stop loss at its default.
+    demo = (REPO / "conf" / "strategies" / "grvt_demo_perpetual_market_making.yml").read_text()
+    (isolated_root / "conf" / "strategies" / "typo.yml").write_text(
+        demo.replace("stop_loss_spread:", "stop_loss_spred:"))
+    result = run_launcher(launcher_env, "--headless", "-f", "typo.yml", "-p", PASSWORD, "--create-password",
+                          "--stop-after", "5")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "typo.yml: ['stop_loss_spred'] are not settings of perpetual_market_making" in result.stderr
+    assert "Hummingbot running headless" not in result.stdout

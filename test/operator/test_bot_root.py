@@ -114,6 +114,23 @@ def test_a_recreated_container_starts_again_with_the_keys_kept_in_its_volume(tmp
     assert client["paper_trade"]["paper_trade_exchanges"] == []
 
 
+def test_new_keys_in_the_environment_of_a_container_with_stored_keys_are_not_ignored_silently(tmp_path):
+    root = prepare_root(tmp_path / "bot")
+    keys = {"GRVT_API_KEY": DEMO_API_KEY, "GRVT_PRIVATE_KEY": DEMO_PRIVATE_KEY,
+            "GRVT_TRADING_ACCOUNT_ID": DEMO_SUB_ACCOUNT_ID}
+    assert store_from_environment(root, CONFIG_PASSWORD="volume-password", **keys).returncode == 0
+    keys_file = root.conf / "connectors" / f"{CONNECTOR}.yml"
+    stored = keys_file.read_bytes()
+
+    rotated = {"GRVT_API_KEY": "rotated-api-key-9f3k", "GRVT_PRIVATE_KEY": "0x" + "5" * 64,  # noqa: mock
+               "GRVT_TRADING_ACCOUNT_ID": DEMO_SUB_ACCOUNT_ID}
+    again = store_from_environment(root, CONFIG_PASSWORD="volume-password", **rotated)
+    assert again.returncode == 0, again.stderr
+    assert keys_file.read_bytes() == stored  # --if-missing keeps them, as documented
+    assert f"{CONNECTOR}.yml" in again.stderr and "GRVT_API_KEY" in again.stderr and "not used" in again.stderr
+    assert "rotated-api-key-9f3k" not in again.stderr + again.stdout and "5555555555" not in again.stderr
+
+
 def test_a_script_config_brings_the_controller_configs_it_lists(tmp_path):
     # A V2 script config only names its controller configs: without them in the root, Hummingbot cannot start it.
     root = prepare_root(tmp_path / "bot", script_configs=["grvt_market_maker.yml"])

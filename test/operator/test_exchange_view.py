@@ -1,4 +1,5 @@
 """The exchange's view: the sandbox's admin routes and GRVT's account API with an API key."""
+import socket
 from decimal import Decimal
 
 import pytest
@@ -28,6 +29,16 @@ def test_grvt_account_view_errors_are_clear(sandbox_process):
         GrvtAccountView.on_sandbox(sandbox_process.url, DEMO_API_KEY, "123").open_orders()
     with pytest.raises(ExchangeViewError, match="HTTP 404|404"):
         SandboxAdmin(sandbox_process.url).account("999")
+
+
+def test_a_login_that_never_reached_grvt_says_so_instead_of_blaming_the_key():
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    view = GrvtAccountView.on_sandbox(f"http://127.0.0.1:{port}", "secret-api-key-value", DEMO_SUB_ACCOUNT_ID)
+    with pytest.raises(ExchangeViewError, match="login failed") as raised:
+        view.fills()
+    assert "refused" in str(raised.value).lower() and "secret-api-key-value" not in str(raised.value)
 
 
 def test_domain_urls_follow_the_connector_overrides(monkeypatch):

@@ -16,6 +16,7 @@ import pytest
 import yaml
 from eth_account import Account
 
+from grvt_tools.bot_root import BotRootError
 from grvt_tools.exchange_view import GrvtAccountView
 from grvt_tools.fleet import Fleet, FleetBot, MqttSettings, load_fleet_file
 from grvt_tools.headless import sandbox_env
@@ -178,6 +179,35 @@ def test_fleet_file_takes_keys_from_the_environment_only(tmp_path):
         load_fleet_file(fleet_file, {})
 
 
+def test_a_misspelt_fleet_file_setting_is_refused_not_ignored(tmp_path):
+    fleet_file = tmp_path / "fleet.yml"
+    bot = ("  - name: btc\n    strategy: s.yml\n    api_key_env: K\n    private_key_env: P\n"
+           "    trading_account_id: 42\n")
+    environ = {"K": "k", "P": "p"}
+    for text, misspelt in ((f"bots:\n{bot}    overides: {{market: ETH-USDT}}\n", "overides"),
+                           (f"conector: grvt_perpetual\nbots:\n{bot}", "conector")):
+        fleet_file.write_text(text)
+        with pytest.raises(ValueError, match=misspelt):
+            load_fleet_file(fleet_file, environ)
+    fleet_file.write_text(f"connector: grvt_perpetual\nbots:\n{bot}    overrides: {{market: ETH-USDT}}\n")
+    assert load_fleet_file(fleet_file, environ)[0].overrides == {"market": "ETH-USDT"}
+
+
+def test_a_key_pasted_in_place_of_its_variable_name_is_never_repeated(tmp_path):
+    fleet_file = tmp_path / "fleet.yml"
+    private_key = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"  # noqa: mock
+    api_key = "kX9pQ2rT7vW4yZ1bN8mC3dF6gH"  # noqa: mock
+    for field, pasted in (("private_key_env", private_key), ("private_key_env", private_key[2:]),
+                          ("api_key_env", api_key)):
+        other = "api_key_env: BTC_KEY" if field == "private_key_env" else "private_key_env: BTC_SECRET"
+        fleet_file.write_text(f"bots:\n  - name: btc\n    strategy: s.yml\n    {field}: '{pasted}'\n"
+                              f"    {other}\n    trading_account_id: 42\n")
+        with pytest.raises(ValueError) as raised:
+            load_fleet_file(fleet_file, {"BTC_KEY": "k", "BTC_SECRET": "s"})
+        assert pasted[-20:] not in str(raised.value)
+        assert f"bot 'btc': {field}" in str(raised.value)
+
+
 def test_mqtt_settings_give_each_bot_its_instance_id(tmp_path):
     bot = FleetBot("btc", CONNECTOR, "k", "0" * 63 + "1", "42", strategy=STRATEGY, overrides={"market": "BTC-USDT"})
     roots = Fleet(tmp_path, [bot], "pw", mqtt=MqttSettings(host="emqx", port=1884)).prepare()
@@ -190,6 +220,16 @@ def test_mqtt_settings_give_each_bot_its_instance_id(tmp_path):
         FleetBot("b/1", CONNECTOR, "k", "p", "1", strategy=STRATEGY)
     with pytest.raises(ValueError):
         Fleet("x", [FleetBot("a", CONNECTOR, "k", "p", "1", strategy=STRATEGY)] * 2, "pw")
+
+
+def test_an_override_that_is_no_setting_of_the_strategy_file_is_refused_not_dropped(tmp_path):
+    # Hummingbot loads a V1 file by its template's keys: a mistyped override would be ignored without a word and the
+    # bot would trade the file's own amount.
+    bot = FleetBot("btc", CONNECTOR, "k", "0" * 63 + "1", "42", strategy=STRATEGY,
+                   overrides={"market": "ETH-USDT", "order_amont": 0.5})
+    with pytest.raises(BotRootError, match="order_amont") as raised:
+        Fleet(tmp_path, [bot], "pw").prepare()
+    assert "'market'" not in str(raised.value)
 
 
 def load_fleet_command():
@@ -206,6 +246,8 @@ def test_a_fleet_refuses_two_bots_on_one_sub_account_or_name(tmp_path, monkeypat
                     FleetBot("eth", CONNECTOR, "k2", "p2", "42", strategy=STRATEGY)]
     with pytest.raises(ValueError, match="sub-account 42"):
         Fleet(tmp_path, same_account, "pw")
+    with pytest.raises(ValueError, match="sub-account 42"):  # the connector strips the id it trades
+        Fleet(tmp_path, [same_account[0], FleetBot("eth", CONNECTOR, "k2", "p2", " 42\n", strategy=STRATEGY)], "pw")
     Fleet(tmp_path, [same_account[0], FleetBot("m", "grvt_perpetual", "k", "p", "42", strategy=STRATEGY)], "pw")
 
     fleet_file = tmp_path / "fleet.yml"
@@ -264,6 +306,26 @@ def test_fleet_command_on_the_sandbox_points_every_bot_at_it(tmp_path, monkeypat
     sandbox_url = given["env"][f"{CONNECTOR.upper()}_BASE_URL"]
     for connector in given["connectors"]:
         assert endpoints(connector).trades == sandbox_url, connector  # never GRVT itself
+
+
+def test_fleet_command_on_the_sandbox_takes_keys_as_the_connector_does(tmp_path, monkeypatch, capsys):
+    # The connector strips the keys and accepts a private key with or without 0x; so does the sandbox set-up.
+    fleet_file = tmp_path / "fleet.yml"
+    fleet_file.write_text("bots:\n  - name: btc\n    strategy: s.yml\n    api_key_env: K\n    private_key_env: P\n"
+                          "    trading_account_id_env: A\n")
+    private_key = Account.create().key.hex().removeprefix("0x")
+    monkeypatch.setenv("K", " sandbox-key\n")
+    monkeypatch.setenv("A", "7400042\n")
+    fleet_command = load_fleet_command()
+
+    def fleet_stub(folder, bots, password, env, **kwargs):
+        raise ValueError("stop here: the sandbox accounts were made")
+
+    monkeypatch.setattr(fleet_command, "Fleet", fleet_stub)
+    for given in (f" 0x{private_key}\n", f"{private_key} "):
+        monkeypatch.setenv("P", given)
+        assert fleet_command.main([str(fleet_file), "--sandbox", "--folder", str(tmp_path / "fleet")]) == 2
+        assert "stop here: the sandbox accounts were made" in capsys.readouterr().err
 
 
 def test_fleet_command_fails_when_a_bot_could_not_start(tmp_path, monkeypatch):

@@ -3,7 +3,9 @@ GRVT session handling: API-key login on the edge gateway, the `gravity` session 
 X-Grvt-Account-Id header on private REST calls and on the private socket's upgrade request.
 
 - Concurrent callers share one login (one in-flight task); logins go through the throttler (auth pool) and are
-  retried with jittered exponential backoff, except when GRVT refuses the key (HTTP 4xx other than 408/429).
+  retried with jittered exponential backoff, except when GRVT refuses the key (HTTP 4xx other than 408/429); a refusal
+  with a GRVT error code is logged as an error and given to every caller for REFUSED_LOGIN_HOLD_SECONDS before GRVT
+  is asked again.
 - Empty keys are accepted (Hummingbot builds non-trading instances with them); a private call then fails clearly.
 Secrets (API key, cookie) never appear in logs, exceptions or reprs.
 """
@@ -36,9 +38,10 @@ _logger = logging.getLogger(__name__)
 class GrvtAuthError(IOError):
     """Login failed or no session can be obtained. Messages never include the API key or cookie."""
 
-    def __init__(self, message: str, retryable: bool = True):
+    def __init__(self, message: str, retryable: bool = True, key_refused: bool = False):
         super().__init__(message)
         self.retryable = retryable
+        self.key_refused = key_refused  # GRVT itself answered the login with an error code
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,7 @@ class GrvtPerpetualAuth(AuthBase):
     BACKOFF_INITIAL_SECONDS = 0.5
     BACKOFF_MAX_SECONDS = 8.0
     LOGIN_TIMEOUT_SECONDS = 10.0
+    REFUSED_LOGIN_HOLD_SECONDS = 60.0  # after GRVT refused the key, callers get that refusal without a new login
 
     def __init__(
         self,
@@ -114,6 +118,7 @@ class GrvtPerpetualAuth(AuthBase):
         self._time = time_provider
         self._session: Optional[GrvtSession] = None
         self._login_task: Optional[asyncio.Task] = None
+        self._refused_until = 0.0
         self._api_factory = web_utils.build_api_factory(throttler)
 
     def __repr__(self) -> str:
@@ -216,7 +221,7 @@ class GrvtPerpetualAuth(AuthBase):
 
     def _start_login(self) -> "asyncio.Task[GrvtSession]":
         task = self._login_task
-        if task is None or task.done():
+        if task is None or task.done() and self._time() >= self._refused_until:
             task = asyncio.get_running_loop().create_task(self._login_with_retries())
             task.add_done_callback(self._on_login_done)
             self._login_task = task
@@ -226,6 +231,10 @@ class GrvtPerpetualAuth(AuthBase):
         if task.cancelled():
             return
         exception = task.exception()  # marks it retrieved: callers that stopped waiting must not cause a warning
+        if getattr(exception, "key_refused", False):  # not a proxy page, which may pass at the next call
+            self._refused_until = self._time() + self.REFUSED_LOGIN_HOLD_SECONDS
+            _logger.error(f"GRVT refused the API key ({exception}); private requests fail until it is accepted, "
+                          f"next login attempt in {self.REFUSED_LOGIN_HOLD_SECONDS:.0f} s.")
         if exception is not None and self._session is not None:
             # a background refresh failed; the current cookie is still used until it expires
             _logger.warning(f"GRVT session refresh failed: {exception}")
@@ -260,13 +269,14 @@ class GrvtPerpetualAuth(AuthBase):
             return_err=True,
             timeout=self.LOGIN_TIMEOUT_SECONDS,
         )
-        status = response.status
-        if status >= 400:
-            refusal = error_from_response(status, await response.text())
+        refusal = error_from_response(response.status, await response.text())  # also an envelope in a 200 answer
+        if refusal is not None:
+            status = refusal.http_status or response.status
             detail = f"HTTP {status}" + (f", error {refusal.code}" if refusal.code is not None else "")
             retryable = status >= 500 or status in (408, CONSTANTS.HTTP_TOO_MANY_REQUESTS)
             hint = "" if retryable else " (check the API key and that this IP is whitelisted)"
-            raise GrvtAuthError(f"GRVT login refused: {detail}{hint}", retryable=retryable)
+            raise GrvtAuthError(f"GRVT login refused: {detail}{hint}", retryable=retryable,
+                                key_refused=not retryable and refusal.code is not None)
 
         now = self._time()
         cookie = parse_session_cookie(response.headers.getall("Set-Cookie", []), now=now)

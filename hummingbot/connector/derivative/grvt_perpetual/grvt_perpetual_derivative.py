@@ -31,10 +31,11 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_account_clien
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_api_order_book_data_source import (
     GrvtPerpetualAPIOrderBookDataSource,
 )
-from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import GrvtPerpetualAuth
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import GrvtAuthError, GrvtPerpetualAuth
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import (
     GrvtOrderRejectedError,
     GrvtPerpetualAPIError,
+    GrvtUnknownTradingPair,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import Backoff, retry_query
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_instruments import (
@@ -358,6 +359,12 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         return (instruments, sorted({pair.split("-")[0] for pair in self._trading_pairs}),
                 sorted({pair.split("-")[1] for pair in self._trading_pairs}))
 
+    async def exchange_symbol_associated_to_pair(self, trading_pair: str) -> str:
+        try:
+            return await super().exchange_symbol_associated_to_pair(trading_pair=trading_pair)
+        except KeyError:  # Hummingbot's KeyError reads "'FOO-USDT'" in every log line that quotes it
+            raise GrvtUnknownTradingPair(f"GRVT lists no active perpetual for {trading_pair}") from None
+
     async def _trading_pair_for_symbol(self, symbol: str) -> Optional[str]:
         try:
             return await self.trading_pair_associated_to_exchange_symbol(symbol=symbol)
@@ -609,6 +616,12 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         return trade_update_from_fill(fill, order, self.trade_fee_schema(), order.quote_asset)
 
     # Balances, positions, leverage, position mode
+    async def _status_polling_loop_fetch_updates(self):
+        try:
+            await super()._status_polling_loop_fetch_updates()
+        except GrvtAuthError as error:  # no session (e.g. a refused key): its reason, not a traceback every 0.5 s
+            self.logger().warning(f"GRVT account updates unavailable: {error}")
+
     async def _update_balances(self):
         summary = await self.account.account_summary()
         seen = set()
@@ -704,10 +717,13 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         try:
             symbol = await self.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
             payments = await self._funding.payments(trading_pair, symbol, last_seen)
-        except Exception:
-            self.logger().network(
-                f"Unexpected error while fetching funding payments for {trading_pair}.", exc_info=True,
-                app_warning_msg=f"Could not fetch funding payments for {trading_pair}. Check network connection.")
+        except Exception as error:
+            if isinstance(error, GrvtAuthError):  # no session (e.g. a refused key): its reason, no traceback
+                self.logger().warning(f"Could not fetch funding payments for {trading_pair}: {error}")
+            else:
+                self.logger().network(
+                    f"Unexpected error while fetching funding payments for {trading_pair}.", exc_info=True,
+                    app_warning_msg=f"Could not fetch funding payments for {trading_pair}. Check network connection.")
             if fire_event_on_new:
                 asyncio.get_running_loop().call_later(self.FUNDING_RETRY_DELAY, self._funding_fee_poll_notifier.set)
             return False

@@ -135,6 +135,13 @@ class GrvtPerpetualAPIError(IOError):
         return cls(code=None, message=_excerpt(str(error)), http_status=http_status, path=path)
 
 
+class GrvtUnknownTradingPair(KeyError):
+    """A trading pair GRVT lists no active perpetual for: a KeyError like the symbol map's, worded for the user."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 class GrvtRpcNotSent(ConnectionError):
     """A request was not sent (the order socket is down): nothing reached GRVT."""
 

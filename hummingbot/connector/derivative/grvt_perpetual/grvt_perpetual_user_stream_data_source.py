@@ -17,7 +17,7 @@ from hummingbot.connector.derivative.grvt_perpetual import (
     grvt_perpetual_constants as CONSTANTS,
     grvt_perpetual_web_utils as web_utils,
 )
-from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import GrvtPerpetualAuth
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import GrvtAuthError, GrvtPerpetualAuth
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import GrvtPerpetualAPIError
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import Backoff
 from hummingbot.core.data_type.user_stream_tracker_data_source import UserStreamTrackerDataSource
@@ -57,7 +57,10 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
         self._connections = 0
 
     async def _connected_websocket_assistant(self) -> WSAssistant:
-        headers = await self._auth.get_ws_auth_headers()
+        try:
+            headers = await self._auth.get_ws_auth_headers()
+        except GrvtAuthError as error:  # e.g. a refused API key: one line each retry, not a traceback
+            raise ConnectionError(f"no GRVT session for the private socket: {error}") from None
         ws = await self._api_factory.get_ws_assistant()
         await asyncio.wait_for(ws.connect(  # a peer that never answers the handshake must not hold the reconnect
             ws_url=web_utils.private_ws_url(self._domain),

@@ -399,6 +399,46 @@ class GrvtPerpetualAuthTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual(0, self.auth._sleep.await_count)
 
     @aioresponses()
+    async def test_a_refused_api_key_is_reported_once_and_not_sent_again_for_a_while(self, mock_api):
+        self.mock_login(mock_api, status=401)
+        self.mock_login(mock_api, status=401)
+        for _ in range(5):  # every private loop of the connector asks for a session, every few seconds
+            with self.assertRaisesRegex(GrvtAuthError, "GRVT login refused: HTTP 401, error 1000"):
+                await self.auth.ensure_session()
+        self.assertEqual(1, len(self.login_calls(mock_api)))
+        errors = [record.getMessage() for record in self.log_records if record.levelno >= logging.ERROR]
+        self.assertEqual(1, len(errors))
+        self.assertIn("GRVT refused the API key", errors[0])
+        self.assertNotIn(API_KEY, self.all_log_text())
+
+        self.now += GrvtPerpetualAuth.REFUSED_LOGIN_HOLD_SECONDS + 1  # then GRVT is asked again (key re-enabled?)
+        with self.assertRaises(GrvtAuthError):
+            await self.auth.ensure_session()
+        self.assertEqual(2, len(self.login_calls(mock_api)))
+        self.mock_login(mock_api, cookie="after-refusal")
+        self.now += GrvtPerpetualAuth.REFUSED_LOGIN_HOLD_SECONDS + 1
+        self.assertEqual("after-refusal", (await self.auth.ensure_session()).cookie)
+
+    @aioresponses()
+    async def test_a_proxy_page_refusing_the_login_is_not_held_as_a_refused_key(self, mock_api):
+        mock_api.post(self.login_url, status=403, body="<html><body>403 Forbidden</body></html>")
+        with self.assertRaisesRegex(GrvtAuthError, "HTTP 403"):  # not GRVT's answer: may pass at the next call
+            await self.auth.ensure_session()
+        self.mock_login(mock_api, cookie="after-proxy")
+        self.assertEqual("after-proxy", (await self.auth.ensure_session()).cookie)
+        self.assertFalse([record for record in self.log_records if record.levelno >= logging.ERROR])
+
+    @aioresponses()
+    async def test_a_refusal_in_a_success_status_body_is_a_refusal_not_a_missing_cookie(self, mock_api):
+        refusal = {"code": 1000, "message": "unauthenticated", "status": 401}  # GRVT's envelope, HTTP status 200
+        mock_api.post(self.login_url, status=200, body=json.dumps(refusal), repeat=True)
+        with self.assertRaises(GrvtAuthError) as context:
+            await self.auth.ensure_session()
+        self.assertFalse(context.exception.retryable)
+        self.assertIn("GRVT login refused: HTTP 401, error 1000", str(context.exception))
+        self.assertEqual(1, len(self.login_calls(mock_api)))
+
+    @aioresponses()
     async def test_expired_cookie_from_login_is_an_error(self, mock_api):
         self.auth = self.make_auth(MAX_LOGIN_ATTEMPTS=1)
         self.mock_login(mock_api, ttl=-10)

@@ -16,7 +16,7 @@ from hummingbot.connector.derivative.grvt_perpetual import (
     grvt_perpetual_constants as CONSTANTS,
     grvt_perpetual_web_utils as web_utils,
 )
-from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import GrvtSession
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import GrvtAuthError, GrvtSession
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_derivative import GrvtPerpetualDerivative
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import GrvtPerpetualAPIError
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import CircuitBreaker
@@ -1621,6 +1621,13 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.assertFalse(await self.exchange._update_funding_payment(self.trading_pair, fire_event_on_new=True))
         self.assertNotIn(self.trading_pair, self.exchange._last_funding_fee_payment_ts)
 
+    async def test_funding_read_without_a_session_logs_the_refusal_not_a_traceback(self):
+        refusal = GrvtAuthError("GRVT login refused: HTTP 401, error 1000 (check the API key)", retryable=False)
+        self.exchange._auth.ensure_session = AsyncMock(side_effect=refusal)
+        self.assertFalse(await self.exchange._update_funding_payment(self.trading_pair, fire_event_on_new=False))
+        self.assertTrue(self.is_logged_containing("WARNING", "GRVT login refused: HTTP 401, error 1000"))
+        self.assertFalse([record for record in self.log_records if record.exc_info])
+
     @aioresponses()
     async def test_settlement_payment_whose_read_failed_is_read_again_before_the_next_settlement(self, mock_api):
         self.exchange.FUNDING_RETRY_DELAY = 0.05
@@ -2363,6 +2370,20 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
 
         self.exchange.order_lifecycle.check_order_entry()  # started again: the next order probes
         self.assertTrue(circuit.is_open)
+
+    async def test_an_unknown_trading_pair_is_named_in_plain_words(self):
+        self.exchange._set_trading_pair_symbol_map(bidict({self.instrument: self.trading_pair}))
+        with self.assertRaises(KeyError) as raised:  # a KeyError still, as Hummingbot's callers expect
+            await self.exchange.exchange_symbol_associated_to_pair("FOO-USDT")
+        self.assertEqual("GRVT lists no active perpetual for FOO-USDT", str(raised.exception))
+        self.assertEqual(self.instrument, await self.exchange.exchange_symbol_associated_to_pair(self.trading_pair))
+
+    async def test_a_refused_api_key_makes_the_account_poll_log_the_refusal_not_a_traceback(self):
+        refusal = GrvtAuthError("GRVT login refused: HTTP 401, error 1000 (check the API key)", retryable=False)
+        self.exchange._auth.ensure_session = AsyncMock(side_effect=refusal)
+        await self.exchange._status_polling_loop_fetch_updates()  # Hummingbot's poll loop logs a traceback on raise
+        self.assertTrue(self.is_logged_containing("WARNING", "GRVT login refused: HTTP 401, error 1000"))
+        self.assertFalse([record for record in self.log_records if record.exc_info])
 
     def test_identity(self):
         self.assertEqual(CONSTANTS.DEFAULT_DOMAIN, self.exchange.name)

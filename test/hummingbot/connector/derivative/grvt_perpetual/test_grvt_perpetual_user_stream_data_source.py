@@ -8,6 +8,7 @@ from hummingbot.connector.derivative.grvt_perpetual import (
     grvt_perpetual_constants as CONSTANTS,
     grvt_perpetual_web_utils as web_utils,
 )
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import GrvtAuthError
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_user_stream_data_source import (
     RESYNC_EVENT,
     GrvtPerpetualUserStreamDataSource,
@@ -254,5 +255,17 @@ class GrvtPerpetualUserStreamDataSourceTests(IsolatedAsyncioWrapperTestCase):
             while ws_connect_mock.call_count < 1:
                 await asyncio.sleep(0.01)
 
-        self.assertTrue(self.is_logged("ERROR", "Unexpected error while listening to user stream"))
         self.assertEqual(2, self.auth.get_ws_auth_headers.call_count)
+
+    @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
+    async def test_a_refused_login_is_one_clear_line_without_a_traceback(self, ws_connect_mock):
+        refusal = GrvtAuthError("GRVT login refused: HTTP 401, error 1000 (check the API key)", retryable=False)
+        self.auth.get_ws_auth_headers.side_effect = [refusal, dict(SESSION_HEADERS)]
+        ws_connect_mock.return_value = self.mocking_assistant.create_websocket_mock()
+        with patch.object(self.data_source, "_sleep", new_callable=AsyncMock):
+            self.tasks.append(asyncio.create_task(self.data_source.listen_for_user_stream(self.queue)))
+            while ws_connect_mock.call_count < 1:
+                await asyncio.sleep(0.01)
+
+        self.assertTrue(self.is_logged("WARNING", "GRVT login refused: HTTP 401, error 1000 (check the API key)"))
+        self.assertFalse([record for record in self.log_records if record.exc_info or record.levelname == "ERROR"])
