@@ -139,6 +139,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
     RESYNC_SNAPSHOT_TIMEOUT_SECONDS = 5.0  # wait this long for the resubscribe snapshot before using REST
     SILENCE_TIMEOUT_SECONDS = CONSTANTS.WS_SILENCE_TIMEOUT_SECONDS
     TRADE_IDS_REMEMBERED_PER_PAIR = 4096  # above GRVT's largest replay (1000)
+    LAST_PRICE_RETRY_SECONDS = 5.0  # as long as the order book tracker waits after a price it could read
 
     _logger: Optional[HummingbotLogger] = None
 
@@ -169,6 +170,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         self._deltas_during_rest_book: Dict[str, List[BookDeltaFrame]] = {}  # per instrument, replayed on the REST book
         self._book_output: Optional[asyncio.Queue] = None  # the tracker's diff stream, once it listens
         self._reconnect_backoff = Backoff(initial=0.5, maximum=30.0)
+        self._price_retry_at: Dict[str, float] = {}  # per pair left without a last traded price: monotonic time
         self.duplicate_trades = self.malformed_messages = self.rejected_subscriptions = 0
 
         self._frame_handlers: Dict[type, Callable[[Any], None]] = {
@@ -184,6 +186,11 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
                     malformed_messages=self.malformed_messages, rejected_subscriptions=self.rejected_subscriptions)
 
     async def get_last_traded_prices(self, trading_pairs: List[str], domain: Optional[str] = None) -> Dict[str, float]:
+        # Hummingbot's order book tracker asks again at once for a pair left without a price (no trade yet, or a
+        # failed read): such a pair is read again only after LAST_PRICE_RETRY_SECONDS, not in a tight REST loop.
+        wait = max((self._price_retry_at.get(pair, 0.0) for pair in trading_pairs), default=0.0) - time.monotonic()
+        if wait > 0:
+            await self._sleep(wait)
         results = await asyncio.gather(
             *(self.get_last_traded_price(trading_pair) for trading_pair in trading_pairs), return_exceptions=True)
         prices: Dict[str, float] = {}
@@ -194,6 +201,10 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
                 self.logger().warning(f"Could not read the last traded price of {trading_pair} from GRVT: {result}")
             elif result is not None:
                 prices[trading_pair] = result
+            if trading_pair in prices:
+                self._price_retry_at.pop(trading_pair, None)
+            else:
+                self._price_retry_at[trading_pair] = time.monotonic() + self.LAST_PRICE_RETRY_SECONDS
         return prices
 
     async def get_last_traded_price(self, trading_pair: str) -> Optional[float]:

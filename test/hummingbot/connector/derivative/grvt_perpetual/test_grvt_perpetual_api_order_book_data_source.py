@@ -398,6 +398,25 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
 
         self.assertEqual({}, prices)
 
+    async def test_a_pair_left_without_a_price_is_read_again_only_after_a_pause(self):
+        # Hummingbot's order book tracker asks again at once for it: without the pause, a tight loop of REST reads
+        price = AsyncMock(side_effect=[None, 87807.5, 87808.0])
+        pauses = []
+
+        async def pause(delay):
+            pauses.append(delay)
+
+        with patch.object(self.data_source, "get_last_traded_price", new=price), \
+                patch.object(self.data_source, "_sleep", new=pause):
+            self.assertEqual({}, await self.data_source.get_last_traded_prices([self.trading_pair]))
+            self.assertEqual({self.trading_pair: 87807.5},
+                             await self.data_source.get_last_traded_prices([self.trading_pair]))
+            await self.data_source.get_last_traded_prices([self.trading_pair])
+
+        self.assertEqual(1, len(pauses))  # a price read: no pause before the next read
+        self.assertGreater(pauses[0], 0)
+        self.assertLessEqual(pauses[0], self.data_source.LAST_PRICE_RETRY_SECONDS)
+
     async def test_get_last_traded_prices_propagates_cancellation(self):
         with patch.object(self.data_source, "get_last_traded_price", new=AsyncMock(
                 side_effect=asyncio.CancelledError)):
