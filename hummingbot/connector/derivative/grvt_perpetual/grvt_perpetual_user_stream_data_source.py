@@ -17,7 +17,11 @@ from hummingbot.connector.derivative.grvt_perpetual import (
     grvt_perpetual_constants as CONSTANTS,
     grvt_perpetual_web_utils as web_utils,
 )
-from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import GrvtAuthError, GrvtPerpetualAuth
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import (
+    GrvtAuthError,
+    GrvtPerpetualAuth,
+    GrvtSession,
+)
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import GrvtPerpetualAPIError
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import Backoff
 from hummingbot.core.data_type.user_stream_tracker_data_source import UserStreamTrackerDataSource
@@ -55,9 +59,11 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
         self._pending_subscriptions: Dict[int, str] = {}
         self._request_id = 0
         self._connections = 0
+        self._socket_session: Optional[GrvtSession] = None
 
     async def _connected_websocket_assistant(self) -> WSAssistant:
         try:
+            self._socket_session = await self._auth.ensure_session()  # a 1000 on this socket drops this one only
             headers = await self._auth.get_ws_auth_headers()
         except GrvtAuthError as error:  # e.g. a refused API key: one line each retry, not a traceback
             raise ConnectionError(f"no GRVT session for the private socket: {error}") from None
@@ -136,7 +142,7 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
         stream = self._pending_subscriptions.pop(message.get("id"), None)
         detail = f"{code}: {error.get('message', '')}" if code is not None else str(error)[:200]
         if code in CONSTANTS.SESSION_ERROR_CODES:
-            self._auth.invalidate_session()
+            self._auth.invalidate_session(self._socket_session)
             raise GrvtSessionRejected(f"GRVT private socket session rejected ({detail}); reconnecting.")
         where = f" subscribing {stream}" if stream else ""
         self.logger().error(f"GRVT private socket error{where}: {detail}")

@@ -1,6 +1,7 @@
 import asyncio
 import json
 import os
+import time
 from typing import Any, Dict, List, Optional
 from unittest.mock import AsyncMock, MagicMock, patch
 
@@ -8,7 +9,11 @@ from hummingbot.connector.derivative.grvt_perpetual import (
     grvt_perpetual_constants as CONSTANTS,
     grvt_perpetual_web_utils as web_utils,
 )
-from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import GrvtAuthError
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import (
+    GrvtAuthError,
+    GrvtPerpetualAuth,
+    GrvtSession,
+)
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_user_stream_data_source import (
     RESYNC_EVENT,
     GrvtPerpetualUserStreamDataSource,
@@ -26,6 +31,7 @@ class StubAuth:
         self.trading_account_id = SUB_ACCOUNT
         self.get_ws_auth_headers = AsyncMock(return_value=dict(SESSION_HEADERS))
         self.invalidate_session = MagicMock(return_value=True)
+        self.ensure_session = AsyncMock()
 
 
 SUBSCRIBED = {"jsonrpc": "2.0", "id": 1, "method": "subscribe", "result": {"stream": "v1.order", "subs": [SUB_ACCOUNT]}}
@@ -193,6 +199,24 @@ class GrvtPerpetualUserStreamDataSourceTests(IsolatedAsyncioWrapperTestCase):
                 {"jsonrpc": "2.0", "error": {"code": 1000, "message": "You need to authenticate"}, "id": 3},
                 self.queue)
         self.auth.invalidate_session.assert_called_once()
+
+    @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
+    async def test_session_error_keeps_a_session_newer_than_the_socket_s(self, ws_connect_mock):
+        auth = GrvtPerpetualAuth(api_key="key", trading_account_id=SUB_ACCOUNT)
+        auth._session = GrvtSession(cookie="old", account_id="0xaccount", expires_at=time.time() + 3600)
+        data_source = GrvtPerpetualUserStreamDataSource(auth=auth, api_factory=self.api_factory)
+        ws_connect_mock.return_value = self.mocking_assistant.create_websocket_mock()
+        await data_source._connected_websocket_assistant()
+        self.assertEqual("gravity=old", ws_connect_mock.call_args.kwargs["headers"]["Cookie"])
+        renewed = GrvtSession(cookie="new", account_id="0xaccount", expires_at=time.time() + 7200)
+        auth._session = renewed  # a refresh (or a REST call's re-login) replaced the socket's session meanwhile
+
+        with self.assertRaises(GrvtSessionRejected):
+            await data_source._process_event_message(
+                {"jsonrpc": "2.0", "error": {"code": 1000, "message": "You need to authenticate"}, "id": 3},
+                self.queue)
+
+        self.assertIs(renewed, auth._session)  # the reconnect uses it, without another login
 
     @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
     async def test_session_error_on_the_socket_reconnects_with_a_new_login(self, ws_connect_mock):
