@@ -24,7 +24,6 @@ from eth_account import Account
 
 from grvt_sandbox.config import DEMO_SUB_ACCOUNT_ID
 from grvt_tools.exchange_view import GrvtAccountView, SandboxAdmin
-from grvt_tools.records import read_records
 from grvt_tools.sandbox_process import SandboxProcess
 
 REPO = Path(__file__).resolve().parents[2]
@@ -200,6 +199,8 @@ def image_env(root: Path, **extra) -> dict:
 
 @pytest.mark.skipif(not HUMMINGBOT_DIST.is_dir(), reason="no Hummingbot build (run make install)")
 def test_the_image_layout_runs_a_bot_on_the_sandbox(tmp_path):
+    from test.operator.records_fixture import has_quotes
+
     root = tmp_path / "home" / "hummingbot"
     root.mkdir(parents=True)
     build_image_layout(root)
@@ -216,7 +217,7 @@ def test_the_image_layout_runs_a_bot_on_the_sandbox(tmp_path):
             config = compose_bot.get("SCRIPT_CONFIG") or compose_bot["CONFIG_FILE_NAME"]
             database = root / "data" / re.sub(r"\.yml$", ".sqlite", config)
             deadline = time.monotonic() + 240
-            while not (database.exists() and read_records(database).quotes):
+            while not has_quotes(database):
                 assert process.poll() is None, process.stdout.read()
                 assert time.monotonic() < deadline, "no quotes from the image's bot"
                 time.sleep(1.0)

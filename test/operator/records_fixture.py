@@ -6,6 +6,7 @@ from typing import Iterable, Optional, Tuple
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
+from grvt_tools.records import RecordsError, read_records
 from hummingbot.model import HummingbotBase
 from hummingbot.model.funding_payment import FundingPayment
 from hummingbot.model.market_data import MarketData
@@ -16,6 +17,14 @@ from hummingbot.model.trade_fill import TradeFill
 CONFIG = "grvt_demo.yml"
 CONNECTOR = "grvt_perpetual_testnet"
 PAIR = "BTC-USDT"
+
+
+def has_quotes(database: Path) -> bool:
+    """Whether a running bot's database holds quotes yet: Hummingbot creates the file before its tables."""
+    try:
+        return bool(read_records(database).quotes)
+    except RecordsError:
+        return False
 
 
 class TradeDatabase:

@@ -22,6 +22,7 @@ from grvt_tools.fleet import Fleet, FleetBot, MqttSettings, load_fleet_file
 from grvt_tools.headless import sandbox_env
 from grvt_tools.records import read_records
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_web_utils import endpoints
+from test.operator.records_fixture import has_quotes
 
 REPO = Path(__file__).resolve().parents[2]
 CONNECTOR = "grvt_perpetual_testnet"
@@ -120,7 +121,7 @@ def test_three_bots_trade_only_their_own_accounts_and_stop_clean(
     with fleet:
         fleet.wait_until_running()
         for name, bot in fleet.bots.items():
-            wait_for(lambda bot=bot: bot.database.exists() and read_records(bot.database).quotes,
+            wait_for(lambda bot=bot: has_quotes(bot.database),
                      f"{name}'s first quotes")
         statuses = fleet.status()
         assert {name: list(status["connectors"][CONNECTOR]["trading_pairs"]) for name, status in statuses.items()} \
