@@ -4,15 +4,15 @@
 orders, the book, accounts to add). ``GrvtAccountView`` logs in with an API key the way any GRVT client does and
 reads fill history, positions and open orders through GRVT's API, so it works on the sandbox and on GRVT's testnet
 or mainnet alike (``GrvtAccountView.for_domain`` resolves the URLs like the connector, environment overrides
-included). Both use the standard library only.
+included). Both use the standard library only (and the connector's cookie parser).
 """
 import json
 import os
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from decimal import Decimal
-from http.cookies import SimpleCookie
 from typing import Any, Dict, Iterator, List, Mapping, Optional
 
 from grvt_sandbox import control as sandbox_control
@@ -126,12 +126,13 @@ class GrvtAccountView:
         except ExchangeViewError as error:  # the route, the HTTP status and GRVT's code, or the network's reason
             reason = str(error).replace(self.api_key, "<api key>") if self.api_key else str(error)
             raise ExchangeViewError(f"GRVT login failed ({reason}): check the API key and the domain") from None
-        cookie = SimpleCookie()
-        for header in headers.get_all("Set-Cookie") or ():
-            cookie.load(header)
-        if "gravity" not in cookie:
+        # the connector's parser: http.cookies drops a whole header with an attribute it does not know (Partitioned)
+        from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import parse_session_cookie
+
+        cookie = parse_session_cookie(headers.get_all("Set-Cookie") or (), now=time.time())
+        if cookie is None:
             raise ExchangeViewError("GRVT login answered without a session cookie")
-        self._cookie = cookie["gravity"].value
+        self._cookie = cookie.value
         self._account_id = headers.get("X-Grvt-Account-Id")
 
     def _post(self, path: str, body: Mapping[str, Any]) -> dict:

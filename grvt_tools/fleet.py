@@ -155,13 +155,17 @@ class Fleet:
 
     def start(self) -> "Fleet":
         roots = self.prepare()
+        # the keys are stored encrypted in each root: no bot process gets a variable holding any bot's key
+        keys = {_bare(key) for spec in self.specs for key in (spec.api_key, spec.private_key) if key.strip()}
+        inherit = {name: value for name, value in os.environ.items() if _bare(value) not in keys}
         for spec in self.specs:
             root = roots[spec.name]
             options = {"strategy": spec.config_file_name} if spec.strategy else {"script_config": spec.config_file_name}
             extra = ["--status-file", str(root.logs / STATUS_FILE)]
             if self.offline:
                 extra.append("--offline")
-            self.bots[spec.name] = HeadlessBot(root, self.password, env=self.env, extra_args=extra, **options).start()
+            self.bots[spec.name] = HeadlessBot(root, self.password, env=self.env, inherit=inherit, extra_args=extra,
+                                               **options).start()
         return self
 
     def wait_until_running(self, timeout: float = 300.0) -> None:
@@ -187,6 +191,11 @@ class Fleet:
 
     def __exit__(self, *exc_info) -> None:
         self.stop()
+
+
+def _bare(key: str) -> str:
+    """A key as it may appear in a variable: without blanks, case or 0x (the connector reads all such forms)."""
+    return key.strip().lower().removeprefix("0x")
 
 
 def _from_env(entry: Mapping[str, Any], key: str, environ: Mapping[str, str]) -> str:

@@ -53,6 +53,7 @@ class HeadlessBot:
     strategy: Optional[str] = None
     script_config: Optional[str] = None
     env: Mapping[str, str] = field(default_factory=dict, repr=False)  # may carry keys for a first start
+    inherit: Optional[Mapping[str, str]] = field(default=None, repr=False)  # the base environment (os.environ)
     stop_after: Optional[float] = None
     create_password: bool = True
     extra_args: Sequence[str] = ()
@@ -94,7 +95,7 @@ class HeadlessBot:
         if self.process is not None:
             raise HeadlessBotError("this bot was already started")
         self.root.logs.mkdir(parents=True, exist_ok=True)
-        env = self.root.env(**dict(self.env), CONFIG_PASSWORD=self.password)
+        env = self.root.env(self.inherit, **dict(self.env), CONFIG_PASSWORD=self.password)
         self._console_offset = self.console_log.stat().st_size if self.console_log.exists() else 0
         with open(self.console_log, "ab") as console:
             self.process = subprocess.Popen(self.command(), env=env, cwd=self.root.path, stdin=subprocess.DEVNULL,

@@ -63,8 +63,9 @@ class GrvtGridConfig(MarketSettings, KillSwitchSettings, ControllerConfigBase):
     start_price: Decimal = _field(Decimal("85000"), "Lowest grid price: ", on_new=True, gt=0)
     end_price: Decimal = _field(Decimal("95000"), "Highest grid price: ", on_new=True, gt=0)
     levels: int = _field(10, "Number of grid levels (prices from start to end, both included): ", on_new=True, ge=2)
+    # not updatable: a running GridExecutor keeps the limit price (stop-out) it was started with
     range_exit_margin_pct: Decimal = _field(Decimal("1"), "Stop when the price leaves the range by this %: ",
-                                            on_new=True, updatable=True, ge=0, lt=100)
+                                            on_new=True, ge=0, lt=100)
     max_open_orders: int = _field(5, "Open orders per grid executor at most: ", ge=1)
     max_orders_per_batch: Optional[int] = _field(None, "New orders per executor step at most "
                                                        "(empty = max_open_orders): ", ge=0)

@@ -196,6 +196,7 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
         self._position = ZERO
         self._last_fill_time = 0.0
         self._failed_at: Dict[Tuple[TradeType, int], float] = {}  # when a quote of this side and level last failed
+        self._raised_order_amount: Optional[Decimal] = None  # the configured order_amount reported below the minimum
         self._book_uid = None
         self._book_moved_now = False
         self._book_seen_at: Optional[float] = None  # perf_counter when the current book state was first seen
@@ -498,6 +499,7 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
             amount = connector.quantize_order_amount(pair, min(quote.amount, room[quote.side]))
             if amount < minimum and quote.amount > 0 and room[quote.side] >= minimum:
                 amount = minimum
+                self._report_order_amount_below(minimum)
             if amount <= 0 or amount < minimum:
                 continue
             room[quote.side] -= amount
@@ -514,6 +516,15 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
             self.logger().debug(f"budget check skipped: {exception}")
             return sized
         return [(quote, amount) for (quote, amount), candidate in zip(sized, candidates) if candidate.amount >= amount]
+
+    def _report_order_amount_below(self, minimum: Decimal):
+        """Tells once per configured order_amount that it is below the exchange's minimum (quotes go out larger)."""
+        configured = self.config.order_amount
+        if configured < minimum and configured != self._raised_order_amount:
+            self._raised_order_amount = configured
+            self.logger().warning(
+                f"order_amount {configured} is below GRVT's minimum order size for {self.config.trading_pair} "
+                f"({minimum} at the current price, minimum size or notional): quotes go out at {minimum} instead.")
 
     def _minimum_amount(self, price: Decimal) -> Decimal:
         """The smallest amount the exchange takes at ``price``: its minimum size and minimum notional, in lots."""

@@ -1,6 +1,7 @@
 """The exchange's view: the sandbox's admin routes and GRVT's account API with an API key."""
 import socket
 from decimal import Decimal
+from email.message import Message
 
 import pytest
 from eth_account import Account
@@ -48,3 +49,17 @@ def test_domain_urls_follow_the_connector_overrides(monkeypatch):
     monkeypatch.delenv("GRVT_PERPETUAL_TESTNET_BASE_URL")
     assert GrvtAccountView.for_domain("grvt_perpetual", "key", "1").edge_url == "https://edge.grvt.io"
     assert "key" not in repr(view)
+
+
+@pytest.mark.parametrize("attributes", ["Path=/; Max-Age=3600; HttpOnly; Secure; SameSite=None; Partitioned",
+                                        "Path=/; Expires=Wed, 21 Oct 2026 07:28:00 GMT; HttpOnly; SameSite=Lax"])
+def test_login_reads_the_session_cookie_whatever_its_attributes(monkeypatch, attributes):
+    # http.cookies drops a whole Set-Cookie header with an attribute it does not know (Partitioned)
+    headers = Message()
+    headers["Set-Cookie"] = "other=1; Path=/"
+    headers["Set-Cookie"] = f"gravity=session-token; {attributes}"
+    headers["X-Grvt-Account-Id"] = "ACC"
+    monkeypatch.setattr("grvt_tools.exchange_view._http", lambda *args, **kwargs: ({}, headers))
+    view = GrvtAccountView.on_sandbox("http://127.0.0.1:9", "key", DEMO_SUB_ACCOUNT_ID)
+    view.login()
+    assert (view._cookie, view._account_id) == ("session-token", "ACC")

@@ -209,6 +209,37 @@ def test_a_key_pasted_in_place_of_its_variable_name_is_never_repeated(tmp_path):
         assert f"bot 'btc': {field}" in str(raised.value)
 
 
+def test_no_bot_process_inherits_the_key_variables_of_the_fleet(tmp_path, monkeypatch):
+    # the keys are stored encrypted in each bot's root: a bot's process needs none, and never another bot's
+    keys = {"BTC_KEY": "btc-api-key", "BTC_SECRET": "0" * 63 + "1", "ETH_KEY": "eth-api-key",
+            "ETH_SECRET": "0x" + "0" * 63 + "2", "GRVT_API_KEY": "btc-api-key"}
+    for variable, value in keys.items():
+        monkeypatch.setenv(variable, value)
+    monkeypatch.setenv("UNRELATED", "kept")
+    fleet_file = tmp_path / "fleet.yml"
+    bot = "  - name: {name}\n    strategy: {strategy}\n    api_key_env: {upper}_KEY\n" \
+          "    private_key_env: {upper}_SECRET\n    trading_account_id: {account}\n"
+    fleet_file.write_text("bots:\n" + "".join(bot.format(name=name, upper=name.upper(), strategy=STRATEGY,
+                                                         account=account)
+                                              for name, account in (("btc", 1), ("eth", 2))))
+    monkeypatch.setattr("grvt_tools.fleet.store_keys", lambda *args, **kwargs: None)
+    started = {}
+
+    def popen(command, env, cwd, **kwargs):
+        started[Path(cwd).name] = env
+        return types.SimpleNamespace(pid=0, poll=lambda: None)
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    Fleet(tmp_path / "fleet", load_fleet_file(fleet_file), "pw", env={"GRVT_OFFLINE": "true"}).start()
+
+    assert set(started) == {"btc", "eth"}
+    for env in started.values():
+        assert not set(keys) & set(env)
+        assert not {value.removeprefix("0x") for value in keys.values()} & \
+            {value.removeprefix("0x") for value in env.values()}
+        assert (env["UNRELATED"], env["GRVT_OFFLINE"], env["CONFIG_PASSWORD"]) == ("kept", "true", "pw")
+
+
 def test_mqtt_settings_give_each_bot_its_instance_id(tmp_path):
     bot = FleetBot("btc", CONNECTOR, "k", "0" * 63 + "1", "42", strategy=STRATEGY, overrides={"market": "BTC-USDT"})
     roots = Fleet(tmp_path, [bot], "pw", mqtt=MqttSettings(host="emqx", port=1884)).prepare()

@@ -358,3 +358,18 @@ def test_a_safe_extra_spread_of_the_whole_price_is_refused_naming_the_field():
     or 1 bp) every such buy was priced 0 and refused by the exchange."""
     with pytest.raises(ValueError, match="safe_extra_spread"):
         GrvtGridConfig(id="g", start_price=90, end_price=100, safe_extra_spread=1)
+
+
+async def test_a_running_grid_keeps_the_exit_margin_its_executor_stops_out_at(clock):
+    """GridExecutor has no way to change a running executor's limit price: a margin edited while the grid runs would
+    only move the controller's own range check, so a wider one still stopped out at the old limit. It is fixed
+    while the grid runs (edit it and restart the controller)."""
+    connector = FakeConnector(bid=89992.0, ask=89994.0)
+    grid, queue = make_grid(connector, grid_mode="long")
+    await grid.control_task()
+    (first,) = sent(queue)
+    edited = grid.config.model_dump()
+    edited["range_exit_margin_pct"] = D("2")
+    grid.update_config(GrvtGridConfig(**edited))
+    assert grid.config.range_exit_margin_pct == D("0.1")
+    assert first.executor_config.limit_price == D(89900) * (1 - grid.config.range_exit_margin_pct / 100)

@@ -404,3 +404,16 @@ async def test_a_quote_priced_at_or_below_zero_is_not_sent_without_post_only(clo
     await step(controller, clock)
     assert sorted((order.side.name, order.price) for order in connector.placed) == [
         ("BUY", D("36000.0")), ("SELL", D("144000.0")), ("SELL", D("189000.0"))]
+
+
+async def test_an_order_amount_below_the_exchange_minimum_is_reported_once(clock, caplog):
+    connector = BatchingFakeConnector()
+    # 0.001 at 90000 is 90 USDT, below the 100 USDT minimum notional: quotes go out at 0.002, and the user is told
+    controller = make_controller(connector, clock, order_amount="0.001")
+    with caplog.at_level("WARNING", logger=grvt_market_maker.__name__):
+        await step(controller, clock)
+        await step(controller, clock, 10.0)
+    assert [order.amount for order in connector.placed] and {order.amount for order in connector.placed} == {D("0.002")}
+    warnings = [record.getMessage() for record in caplog.records if "order_amount" in record.getMessage()]
+    assert len(warnings) == 1, warnings
+    assert "0.001" in warnings[0] and "0.002" in warnings[0] and PAIR in warnings[0]

@@ -145,7 +145,8 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         paid_is_positive = utils.funding_paid_is_positive_option(grvt_perpetual_funding_paid_is_positive)
         order_entry = utils.order_entry_option(grvt_perpetual_order_entry)
         self._api_key = grvt_perpetual_api_key or ""
-        self._trading_account_id = (grvt_perpetual_trading_account_id or "").strip()
+        self._trading_account_id = utils.trading_account_id_option(
+            grvt_perpetual_trading_account_id, f"{domain}_trading_account_id", trading_required)
         self._domain = domain
         web_utils.check_transport_security(domain)
         self._trading_required = trading_required

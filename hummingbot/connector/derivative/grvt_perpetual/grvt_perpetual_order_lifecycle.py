@@ -29,6 +29,7 @@ from typing import Any, Awaitable, Callable, Dict, Iterable, List, NamedTuple, O
 from hummingbot.connector.client_order_tracker import ClientOrderTracker
 from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_account_client import GrvtPerpetualAccountClient
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import GrvtAuthError
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import (
     GrvtOrderRejectedError,
     GrvtPerpetualAPIError,
@@ -218,8 +219,8 @@ class GrvtOrderLifecycle:
             self._count_failure(error, for_circuit)
             self.on_create_outcome_unknown(order, error)
             return True
-        if is_transient(error):  # refused for load or limits: nothing was executed
-            self._count_failure(error, for_circuit)
+        if is_transient(error) or isinstance(error, GrvtAuthError):  # load, limits, no session: nothing was executed
+            self._count_failure(error, for_circuit)  # a trip pauses creates only, cancels still go out
         elif not isinstance(error, GrvtCircuitOpenError):
             self.circuit.record_success()  # GRVT refused the order itself: it works (a half-open probe is settled)
         return False

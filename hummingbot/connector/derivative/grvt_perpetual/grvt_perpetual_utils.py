@@ -114,6 +114,16 @@ def funding_paid_is_positive_option(value: Any) -> bool:
     return paid
 
 
+def trading_account_id_option(value: Any, field: str, trading_required: bool) -> str:
+    """The trading account id as GRVT's JSON carries it (a uint64 in decimal); "" only when not trading (Hummingbot
+    builds non-trading instances with "" for every field). The value of this secure field is never repeated."""
+    text = "" if value is None else str(value).strip()
+    if (text or trading_required) and not (text.isascii() and text.isdecimal() and int(text) < 2 ** 64):
+        raise ValueError(f"The GRVT {field} (the sub-account id GRVT shows with the API key) must be a whole decimal "
+                         f"number from 0 to {2 ** 64 - 1}{', it is empty' if not text else ' (value not shown)'}.")
+    return text
+
+
 untracked_open_orders_option = _choice("untracked open orders policy",
                                        (UNTRACKED_ORDERS_REPORT, UNTRACKED_ORDERS_CANCEL))
 order_entry_option = _choice("order entry", (ORDER_ENTRY_WEBSOCKET, ORDER_ENTRY_REST))
@@ -159,7 +169,8 @@ def _option_fields() -> Dict[str, Tuple[Any, Any]]:
 
 def _config_map(class_name: str, connector: str, network: str) -> Type[BaseConnectorConfigMap]:
     """The config map of one domain: its three secret keys, prompted by `connect`, then the options. The secrets'
-    formats cannot be checked here: Hummingbot validates the stored, encrypted values when it loads them."""
+    formats cannot be checked here: Hummingbot validates the stored, encrypted values when it loads them (the
+    connector checks the trading account id when built)."""
     def secret(prompt: str) -> Tuple[Any, Any]:
         extra = {"prompt": prompt, "is_secure": True, "is_connect_key": True, "prompt_on_new": True}
         return SecretStr, Field(default=..., json_schema_extra=extra)

@@ -2363,6 +2363,24 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.assertIn(created[0].client_order_id, self.exchange.order_lifecycle._uncertain)  # and it is looked up
         self.assertFalse(circuit._probe_in_flight)
 
+    async def test_a_login_failure_is_a_failed_order_entry_not_a_working_one(self):
+        # a refused key is no proof that order entry works: the probe fails, the breaker stays open
+        self._simulate_trading_rules_initialized()
+        self.exchange._set_current_timestamp(CREATION_TS)
+        refusal = GrvtAuthError("GRVT login refused: HTTP 401, error 1000 (check the API key)", retryable=False,
+                                key_refused=True)
+        self.exchange._auth.ensure_session = AsyncMock(side_effect=refusal)
+        circuit = self.half_open_circuit()
+        order_id = self.exchange.buy(trading_pair=self.trading_pair, amount=Decimal("1"), order_type=OrderType.LIMIT,
+                                     price=Decimal("10000"), position_action=PositionAction.OPEN)
+        await asyncio.wait_for(self.order_failure_received(order_id), 10)
+
+        self.assertEqual(2, circuit.trips)
+        self.assertTrue(circuit.is_open)
+        self.assertFalse(self.exchange.status_dict["order_entry"])
+        self.assertIn("GRVT login refused", circuit.last_failure)
+        self.assertFalse(circuit._probe_in_flight)  # after the cool-down the next order probes again
+
     async def test_a_probe_order_cut_off_by_a_stop_does_not_keep_orders_paused_after_a_restart(self):
         circuit = self.half_open_circuit()
         self.exchange.order_lifecycle.check_order_entry()  # the probe goes out...

@@ -350,6 +350,23 @@ class GrvtPerpetualOptionsTests(unittest.IsolatedAsyncioTestCase):
         with self.assertRaises(TypeError):
             GrvtPerpetualDerivative(trading_required=False, order_expiry_seconds=60)
 
+    async def test_a_trading_account_id_that_is_not_a_uint64_is_refused_when_built(self):
+        # GRVT would only refuse it at the first private call; `connect` builds the connector (not trading) to check
+        bad = ("", " ", "abc", "0x1f", "12.5", "-1", str(2 ** 64), "١٢")
+        for domain in (CONSTANTS.DEFAULT_DOMAIN, CONSTANTS.TESTNET_DOMAIN):
+            for value, trading in [(value, True) for value in bad] + [(value, False) for value in bad[2:]]:
+                with self.subTest(domain=domain, value=value, trading=trading):
+                    with self.assertRaises(ValueError) as context:
+                        GrvtPerpetualDerivative(grvt_perpetual_trading_account_id=value, trading_required=trading,
+                                                domain=domain)
+                    self.assertIn(f"{domain}_trading_account_id", str(context.exception))
+                    if value.strip():
+                        self.assertNotIn(value, str(context.exception))  # a secure field: never echoed
+        exchange = GrvtPerpetualDerivative(grvt_perpetual_trading_account_id=f" {2 ** 64 - 1} ")
+        self.assertEqual(str(2 ** 64 - 1), exchange.account._sub_account_id)
+        GrvtPerpetualDerivative(grvt_perpetual_trading_account_id="", trading_required=False)
+        GrvtPerpetualDerivative(grvt_perpetual_trading_account_id=None, trading_required=False)
+
 
 class GrvtPerpetualSettingsCheckTests(unittest.TestCase):
     """Bad values in conf/connectors/*.yml are reported one line per setting, before Hummingbot loads them."""
