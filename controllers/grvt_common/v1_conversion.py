@@ -85,6 +85,9 @@ def convert(data: Dict[str, Any], name: str) -> Conversion:
     market = data.get("market")
     if not isinstance(market, str) or "-" not in market:
         raise ConversionError(f"market {market!r} is not a trading pair like BTC-USDT")
+    unknown = sorted(str(key) for key in set(data) - _v1_settings(strategy))
+    if unknown:  # Hummingbot would not run such a file; the market maker's defaults would take the settings' place
+        raise ConversionError(f"{', '.join(unknown)}: not a setting of {strategy}; check the spelling")
     conversion = Conversion(name=name, strategy=strategy, connector=connector, controller={
         "id": name,
         "controller_name": CONTROLLER_NAME,
@@ -243,6 +246,19 @@ class _Converter:
             self.out["execution_timeframe"] = "infinite"
         else:
             raise ConversionError(f"execution_timeframe_mode {mode!r} needs its start and end")
+
+
+def _v1_settings(strategy: str) -> set:
+    if strategy == "pure_market_making":
+        from hummingbot.strategy.pure_market_making.pure_market_making_config_map import (
+            pure_market_making_config_map as settings,
+        )
+    else:
+        from hummingbot.strategy.avellaneda_market_making.avellaneda_market_making_config_map_pydantic import (
+            AvellanedaMarketMakingConfigMap,
+        )
+        settings = AvellanedaMarketMakingConfigMap.model_fields
+    return set(settings) | {"template_version"}
 
 
 def _validate(conversion: Conversion):

@@ -194,3 +194,12 @@ async def test_the_whole_v1_ladder_is_quoted_while_flat(monkeypatch, levels, lev
     await controller.control_task()
     assert len(connector.open_orders(TradeType.BUY)) == levels
     assert len(connector.open_orders(TradeType.SELL)) == levels
+
+
+@pytest.mark.parametrize("text, misspelt", [(PURE_MARKET_MAKING, "bid_spred"), (AVELLANEDA, "risk_facto")])
+def test_a_misspelt_setting_is_refused_not_dropped(text, misspelt):
+    """Hummingbot would refuse or ignore a key its strategy does not have; the conversion must not quote on with the
+    market maker's default in its place."""
+    data = yaml.safe_load(text)
+    with pytest.raises(ConversionError, match=f"{misspelt}.* not a setting of {data['strategy']}"):
+        convert(dict(data, **{misspelt: 0.5}), "x")
