@@ -19,6 +19,8 @@ from typing import Any, Dict, List, Optional, Tuple
 import yaml
 
 CONVERTIBLE = ("pure_market_making", "avellaneda_market_making")
+REQUIRED = {"pure_market_making": ("bid_spread", "ask_spread", "order_amount", "order_refresh_time"),
+            "avellaneda_market_making": ("order_amount", "order_refresh_time")}  # V1 asks for these: no default
 SCRIPT_FILE = "grvt_v2_controllers.py"
 CONTROLLER_NAME = "grvt_market_maker"
 
@@ -88,6 +90,9 @@ def convert(data: Dict[str, Any], name: str) -> Conversion:
     unknown = sorted(str(key) for key in set(data) - _v1_settings(strategy))
     if unknown:  # Hummingbot would not run such a file; the market maker's defaults would take the settings' place
         raise ConversionError(f"{', '.join(unknown)}: not a setting of {strategy}; check the spelling")
+    missing = [key for key in REQUIRED[strategy] if data.get(key) is None]
+    if missing:
+        raise ConversionError(f"{', '.join(missing)}: required by {strategy}, and not set")
     conversion = Conversion(name=name, strategy=strategy, connector=connector, controller={
         "id": name,
         "controller_name": CONTROLLER_NAME,

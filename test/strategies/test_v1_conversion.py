@@ -203,3 +203,16 @@ def test_a_misspelt_setting_is_refused_not_dropped(text, misspelt):
     data = yaml.safe_load(text)
     with pytest.raises(ConversionError, match=f"{misspelt}.* not a setting of {data['strategy']}"):
         convert(dict(data, **{misspelt: 0.5}), "x")
+
+
+@pytest.mark.parametrize("text, required", [(PURE_MARKET_MAKING, "bid_spread"), (PURE_MARKET_MAKING, "order_amount"),
+                                            (AVELLANEDA, "order_amount"), (AVELLANEDA, "order_refresh_time")])
+def test_a_setting_v1_requires_is_not_filled_in_with_a_default(text, required):
+    """Hummingbot asks for these (no default); left empty, the conversion would have quoted the market maker's own
+    default (0.001 BTC orders, a 0.05 % spread) in their place."""
+    data = yaml.safe_load(text)
+    with pytest.raises(ConversionError, match=f"{required}: .*required"):
+        convert(dict(data, **{required: None}), "x")
+    data.pop(required)
+    with pytest.raises(ConversionError, match=f"{required}: .*required"):
+        convert(data, "x")
