@@ -10,6 +10,7 @@ inventory. What cannot carry over is named with the reason, and written at the t
     bin/hummingbot_grvt.py --headless -f my_pmm.yml                                # converts and runs it
 """
 import argparse
+import hashlib
 import sys
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -134,7 +135,8 @@ class _Converter:
 
     def run(self):
         self.out["leverage"] = 1
-        self.change("leverage", "1 (spot strategies have none); set leverage in the controller config")
+        self.change("leverage", f"1 (spot strategies have none); to change it, edit conf/controllers/"
+                                f"{self.conversion.controller_file} and run it with --v2 {self.conversion.script_file}")
         if self.conversion.strategy == "pure_market_making":
             self.pure_market_making()
         else:
@@ -312,19 +314,43 @@ def _plain(value: Any) -> Any:
 
 
 def write(conversion: Conversion, controllers_dir: Path, scripts_dir: Path) -> Tuple[Path, Path]:
-    """Writes the controller config (with the conversion notes on top) and the script config."""
+    """Writes the controller config (with the conversion notes on top) and the script config. A controller config
+    changed since it was written is kept: the conversion refuses instead of undoing the edit."""
     controllers_dir.mkdir(parents=True, exist_ok=True)
     scripts_dir.mkdir(parents=True, exist_ok=True)
+    body = yaml.safe_dump({key: _plain(value) for key, value in conversion.controller.items()}, sort_keys=False)
     header = [f"# Converted from the {conversion.strategy} file {conversion.name}.yml: the GRVT market maker with "
               f"the same parameters."]
     header += [f"# {line.strip()}" for line in conversion.summary_lines()]
-    body = yaml.safe_dump({key: _plain(value) for key, value in conversion.controller.items()}, sort_keys=False)
+    header.append(f"{CHECKSUM_MARK}{_checksum(body)}; edited, run it with --v2 {conversion.script_file})")
     controller_path = controllers_dir / conversion.controller_file
+    if controller_path.is_file() and _edited(controller_path.read_text()):
+        raise ConversionError(f"{controller_path} was changed after its conversion: run it with --v2 "
+                              f"{conversion.script_file}, or delete it to convert again")
     controller_path.write_text("\n".join(header) + "\n" + body)
     script_path = scripts_dir / conversion.script_file
     script_path.write_text(f"# Runs conf/controllers/{conversion.controller_file} (converted from "
                            f"{conversion.name}.yml).\n" + yaml.safe_dump(conversion.script(), sort_keys=False))
     return controller_path, script_path
+
+
+CHECKSUM_MARK = "# (written by the conversion: checksum "
+
+
+def _checksum(body: str) -> str:
+    return hashlib.sha256(body.encode()).hexdigest()[:16]
+
+
+def _edited(text: str) -> bool:
+    """A config that is not the conversion's output as written (files converted before the checksum count as
+    written)."""
+    if not text.startswith("# Converted from the "):
+        return True
+    lines = text.splitlines(keepends=True)
+    header_length = next((index for index, line in enumerate(lines) if not line.startswith("#")), len(lines))
+    marks = [line[len(CHECKSUM_MARK):].split(";")[0] for line in lines[:header_length]
+             if line.startswith(CHECKSUM_MARK)]
+    return bool(marks) and marks[0] != _checksum("".join(lines[header_length:]))
 
 
 def converted_name(v1_file: str) -> str:

@@ -216,3 +216,21 @@ def test_a_setting_v1_requires_is_not_filled_in_with_a_default(text, required):
     data.pop(required)
     with pytest.raises(ConversionError, match=f"{required}: .*required"):
         convert(data, "x")
+
+
+def test_a_converted_config_edited_since_is_not_overwritten_by_converting_again(tmp_path):
+    """The conversion note says to set leverage (and the kill switch) in the converted config; running the V1 file
+    again converts it again, and would silently put the edited config back to the conversion's values."""
+    controllers, scripts = tmp_path / "controllers", tmp_path / "scripts"
+    conversion = convert(yaml.safe_load(PURE_MARKET_MAKING), "my_pmm_grvt")
+    controller_path, _ = write(conversion, controllers, scripts)
+    write(conversion, controllers, scripts)  # unchanged since: converted again
+    changed = yaml.safe_load(PURE_MARKET_MAKING.replace("bid_spread: 0.02", "bid_spread: 0.04"))
+    write(convert(changed, "my_pmm_grvt"), controllers, scripts)  # the V1 file changed: converted again
+    assert GrvtMarketMakerConfig(**yaml.safe_load(controller_path.read_text())).bid_spread == Decimal("0.04")
+    edited = controller_path.read_text().replace("leverage: 1", "leverage: 5")
+    controller_path.write_text(edited)
+    with pytest.raises(ConversionError, match="--v2 my_pmm_grvt.yml"):
+        write(conversion, controllers, scripts)
+    assert controller_path.read_text() == edited
+    assert "--v2 my_pmm_grvt.yml" in dict(conversion.changed)["leverage"]
