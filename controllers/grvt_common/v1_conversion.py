@@ -38,6 +38,11 @@ class Conversion:
     controller: Dict[str, Any]
     changed: List[Tuple[str, str]] = field(default_factory=list)  # (parameter, how it carries over)
     dropped: List[Tuple[str, str]] = field(default_factory=list)  # (parameter, why it does not)
+    source_file: Optional[str] = None  # the V1 file's name
+
+    @property
+    def source(self) -> str:
+        return self.source_file or f"{self.name}.yml"
 
     @property
     def controller_file(self) -> str:
@@ -319,7 +324,7 @@ def write(conversion: Conversion, controllers_dir: Path, scripts_dir: Path) -> T
     controllers_dir.mkdir(parents=True, exist_ok=True)
     scripts_dir.mkdir(parents=True, exist_ok=True)
     body = yaml.safe_dump({key: _plain(value) for key, value in conversion.controller.items()}, sort_keys=False)
-    header = [f"# Converted from the {conversion.strategy} file {conversion.name}.yml: the GRVT market maker with "
+    header = [f"# Converted from the {conversion.strategy} file {conversion.source}: the GRVT market maker with "
               f"the same parameters."]
     header += [f"# {line.strip()}" for line in conversion.summary_lines()]
     header.append(f"{CHECKSUM_MARK}{_checksum(body)}; edited, run it with --v2 {conversion.script_file})")
@@ -330,7 +335,7 @@ def write(conversion: Conversion, controllers_dir: Path, scripts_dir: Path) -> T
     controller_path.write_text("\n".join(header) + "\n" + body)
     script_path = scripts_dir / conversion.script_file
     script_path.write_text(f"# Runs conf/controllers/{conversion.controller_file} (converted from "
-                           f"{conversion.name}.yml).\n" + yaml.safe_dump(conversion.script(), sort_keys=False))
+                           f"{conversion.source}).\n" + yaml.safe_dump(conversion.script(), sort_keys=False))
     return controller_path, script_path
 
 
@@ -359,6 +364,7 @@ def converted_name(v1_file: str) -> str:
 
 def convert_file(path: Path, controllers_dir: Path, scripts_dir: Path) -> Tuple[Conversion, Path, Path]:
     conversion = convert(load_v1(path), converted_name(path.name))
+    conversion.source_file = path.name
     controller_path, script_path = write(conversion, controllers_dir, scripts_dir)
     return conversion, controller_path, script_path
 

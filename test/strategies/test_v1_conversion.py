@@ -234,3 +234,12 @@ def test_a_converted_config_edited_since_is_not_overwritten_by_converting_again(
         write(conversion, controllers, scripts)
     assert controller_path.read_text() == edited
     assert "--v2 my_pmm_grvt.yml" in dict(conversion.changed)["leverage"]
+
+
+def test_the_written_configs_name_the_v1_file_they_come_from(tmp_path):
+    v1_file = tmp_path / "my_pmm.yml"
+    v1_file.write_text(PURE_MARKET_MAKING)
+    _, controller_path, script_path = v1_conversion.convert_file(v1_file, tmp_path / "controllers",
+                                                                 tmp_path / "scripts")
+    assert controller_path.read_text().startswith("# Converted from the pure_market_making file my_pmm.yml:")
+    assert "(converted from my_pmm.yml)" in script_path.read_text()
