@@ -223,6 +223,10 @@ class _Converter:
             self.out["volatility_buffer_size"] = 2
             self.change("volatility_buffer_size", "1 sample measures no volatility: 2 samples")
         self.out["max_price_skew_pct"] = 0
+        self.change("risk_factor", f"{self.out.get('risk_factor', 1)} weighs the inventory as the position over the "
+                                   f"position limit (max_position), where V1 took the base asset's excess as a share "
+                                   f"of the portfolio: with a limit smaller than the portfolio, the same value moves "
+                                   f"the quotes more for the same position")
         self.order_levels_mode(self.data.get("order_levels_mode"))
         self.execution_timeframe(self.data.get("execution_timeframe_mode"))
         hanging = self.data.get("hanging_orders_mode")

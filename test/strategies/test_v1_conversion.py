@@ -243,3 +243,10 @@ def test_the_written_configs_name_the_v1_file_they_come_from(tmp_path):
                                                                  tmp_path / "scripts")
     assert controller_path.read_text().startswith("# Converted from the pure_market_making file my_pmm.yml:")
     assert "(converted from my_pmm.yml)" in script_path.read_text()
+
+
+def test_avellaneda_names_how_its_inventory_is_measured():
+    """V1 weighs the risk factor by the base asset's excess over its target as a share of the whole portfolio; the
+    market maker by the position over its quoting limit: the same risk factor skews differently, which is said."""
+    changed = dict(convert(yaml.safe_load(AVELLANEDA), "avellaneda_grvt").changed)
+    assert "position limit" in changed["risk_factor"] and "share of the portfolio" in changed["risk_factor"]
