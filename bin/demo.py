@@ -29,7 +29,7 @@ from grvt_sandbox.config import DEMO_API_KEY, DEMO_PRIVATE_KEY, DEMO_SUB_ACCOUNT
 from grvt_tools import bot_root
 from grvt_tools.bot_status import read_status
 from grvt_tools.exchange_view import ExchangeViewError, SandboxAdmin
-from grvt_tools.headless import HeadlessBot, HeadlessBotError, sandbox_env
+from grvt_tools.headless import HeadlessBot, HeadlessBotError, recorded_config, sandbox_env
 from grvt_tools.progress import ProgressView, RunMonitor
 from grvt_tools.records import RecordsError
 from grvt_tools.report import ReportError, build_report, render_summary
@@ -166,7 +166,7 @@ def run_demo(duration: float, seed: int, config: str, console: Console) -> int:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     run_folder = root.path / "runs" / stamp
     run_folder.mkdir(parents=True, exist_ok=True)
-    database = root.database(config)
+    database = root.database(config if kind == "script" else recorded_config(root, config))
     if database.exists():  # trades of an earlier demo, on an earlier sandbox: kept aside, out of this run's records
         database.rename(database.with_name(f"{database.stem}-before-{stamp}.sqlite"))
     status_file = root.logs / "status.json"
@@ -186,7 +186,7 @@ def run_demo(duration: float, seed: int, config: str, console: Console) -> int:
                           stop_after=duration + 300,  # a backstop should this process die without stopping it
                           extra_args=["--status-file", str(status_file)],
                           **({"script_config": config} if kind == "script" else {"strategy": config}))
-        monitor = RunMonitor(bot.database, status_file, config_file=config, since=time.time())
+        monitor = RunMonitor(bot.database, status_file, config_file=bot.config_file_name, since=time.time())
         with StopRequest(console) as stop:
             bot.start()
             try:

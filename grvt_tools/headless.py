@@ -44,6 +44,19 @@ def sandbox_env(url: str, connector: str = "grvt_perpetual_testnet") -> Dict[str
     return {f"{prefix}_BASE_URL": url.rstrip("/")}
 
 
+def recorded_config(root: BotRoot, strategy: str) -> str:
+    """The config Hummingbot runs a V1 strategy file as, and records its trades under: a V1 market maker file naming
+    GRVT runs as the script config the launcher converts it into."""
+    import yaml
+
+    from controllers.grvt_common.v1_conversion import converted_name, needs_conversion
+    try:
+        data = yaml.safe_load((root.strategies / strategy).read_text())
+    except (OSError, yaml.YAMLError):
+        data = None
+    return f"{converted_name(strategy)}.yml" if needs_conversion(data) else strategy
+
+
 @dataclass
 class HeadlessBot:
     """One headless Hummingbot process running one strategy (V1 file) or one V2 script config in a root."""
@@ -68,7 +81,7 @@ class HeadlessBot:
 
     @property
     def config_file_name(self) -> str:
-        return self.strategy or self.script_config
+        return recorded_config(self.root, self.strategy) if self.strategy else self.script_config
 
     @property
     def console_log(self) -> Path:

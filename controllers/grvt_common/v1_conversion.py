@@ -10,6 +10,7 @@ inventory. What cannot carry over is named with the reason, and written at the t
     bin/hummingbot_grvt.py --headless -f my_pmm.yml                                # converts and runs it
 """
 import argparse
+import hashlib
 import sys
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -19,6 +20,8 @@ from typing import Any, Dict, List, Optional, Tuple
 import yaml
 
 CONVERTIBLE = ("pure_market_making", "avellaneda_market_making")
+REQUIRED = {"pure_market_making": ("bid_spread", "ask_spread", "order_amount", "order_refresh_time"),
+            "avellaneda_market_making": ("order_amount", "order_refresh_time")}  # V1 asks for these: no default
 SCRIPT_FILE = "grvt_v2_controllers.py"
 CONTROLLER_NAME = "grvt_market_maker"
 
@@ -35,6 +38,11 @@ class Conversion:
     controller: Dict[str, Any]
     changed: List[Tuple[str, str]] = field(default_factory=list)  # (parameter, how it carries over)
     dropped: List[Tuple[str, str]] = field(default_factory=list)  # (parameter, why it does not)
+    source_file: Optional[str] = None  # the V1 file's name
+
+    @property
+    def source(self) -> str:
+        return self.source_file or f"{self.name}.yml"
 
     @property
     def controller_file(self) -> str:
@@ -85,6 +93,12 @@ def convert(data: Dict[str, Any], name: str) -> Conversion:
     market = data.get("market")
     if not isinstance(market, str) or "-" not in market:
         raise ConversionError(f"market {market!r} is not a trading pair like BTC-USDT")
+    unknown = sorted(str(key) for key in set(data) - _v1_settings(strategy))
+    if unknown:  # Hummingbot would not run such a file; the market maker's defaults would take the settings' place
+        raise ConversionError(f"{', '.join(unknown)}: not a setting of {strategy}; check the spelling")
+    missing = [key for key in REQUIRED[strategy] if data.get(key) is None]
+    if missing:
+        raise ConversionError(f"{', '.join(missing)}: required by {strategy}, and not set")
     conversion = Conversion(name=name, strategy=strategy, connector=connector, controller={
         "id": name,
         "controller_name": CONTROLLER_NAME,
@@ -126,7 +140,8 @@ class _Converter:
 
     def run(self):
         self.out["leverage"] = 1
-        self.change("leverage", "1 (spot strategies have none); set leverage in the controller config")
+        self.change("leverage", f"1 (spot strategies have none); to change it, edit conf/controllers/"
+                                f"{self.conversion.controller_file} and run it with --v2 {self.conversion.script_file}")
         if self.conversion.strategy == "pure_market_making":
             self.pure_market_making()
         else:
@@ -208,6 +223,10 @@ class _Converter:
             self.out["volatility_buffer_size"] = 2
             self.change("volatility_buffer_size", "1 sample measures no volatility: 2 samples")
         self.out["max_price_skew_pct"] = 0
+        self.change("risk_factor", f"{self.out.get('risk_factor', 1)} weighs the inventory as the position over the "
+                                   f"position limit (max_position), where V1 took the base asset's excess as a share "
+                                   f"of the portfolio: with a limit smaller than the portfolio, the same value moves "
+                                   f"the quotes more for the same position")
         self.order_levels_mode(self.data.get("order_levels_mode"))
         self.execution_timeframe(self.data.get("execution_timeframe_mode"))
         hanging = self.data.get("hanging_orders_mode")
@@ -243,6 +262,19 @@ class _Converter:
             self.out["execution_timeframe"] = "infinite"
         else:
             raise ConversionError(f"execution_timeframe_mode {mode!r} needs its start and end")
+
+
+def _v1_settings(strategy: str) -> set:
+    if strategy == "pure_market_making":
+        from hummingbot.strategy.pure_market_making.pure_market_making_config_map import (
+            pure_market_making_config_map as settings,
+        )
+    else:
+        from hummingbot.strategy.avellaneda_market_making.avellaneda_market_making_config_map_pydantic import (
+            AvellanedaMarketMakingConfigMap,
+        )
+        settings = AvellanedaMarketMakingConfigMap.model_fields
+    return set(settings) | {"template_version"}
 
 
 def _validate(conversion: Conversion):
@@ -291,19 +323,43 @@ def _plain(value: Any) -> Any:
 
 
 def write(conversion: Conversion, controllers_dir: Path, scripts_dir: Path) -> Tuple[Path, Path]:
-    """Writes the controller config (with the conversion notes on top) and the script config."""
+    """Writes the controller config (with the conversion notes on top) and the script config. A controller config
+    changed since it was written is kept: the conversion refuses instead of undoing the edit."""
     controllers_dir.mkdir(parents=True, exist_ok=True)
     scripts_dir.mkdir(parents=True, exist_ok=True)
-    header = [f"# Converted from the {conversion.strategy} file {conversion.name}.yml: the GRVT market maker with "
+    body = yaml.safe_dump({key: _plain(value) for key, value in conversion.controller.items()}, sort_keys=False)
+    header = [f"# Converted from the {conversion.strategy} file {conversion.source}: the GRVT market maker with "
               f"the same parameters."]
     header += [f"# {line.strip()}" for line in conversion.summary_lines()]
-    body = yaml.safe_dump({key: _plain(value) for key, value in conversion.controller.items()}, sort_keys=False)
+    header.append(f"{CHECKSUM_MARK}{_checksum(body)}; edited, run it with --v2 {conversion.script_file})")
     controller_path = controllers_dir / conversion.controller_file
+    if controller_path.is_file() and _edited(controller_path.read_text()):
+        raise ConversionError(f"{controller_path} was changed after its conversion: run it with --v2 "
+                              f"{conversion.script_file}, or delete it to convert again")
     controller_path.write_text("\n".join(header) + "\n" + body)
     script_path = scripts_dir / conversion.script_file
     script_path.write_text(f"# Runs conf/controllers/{conversion.controller_file} (converted from "
-                           f"{conversion.name}.yml).\n" + yaml.safe_dump(conversion.script(), sort_keys=False))
+                           f"{conversion.source}).\n" + yaml.safe_dump(conversion.script(), sort_keys=False))
     return controller_path, script_path
+
+
+CHECKSUM_MARK = "# (written by the conversion: checksum "
+
+
+def _checksum(body: str) -> str:
+    return hashlib.sha256(body.encode()).hexdigest()[:16]
+
+
+def _edited(text: str) -> bool:
+    """A config that is not the conversion's output as written (files converted before the checksum count as
+    written)."""
+    if not text.startswith("# Converted from the "):
+        return True
+    lines = text.splitlines(keepends=True)
+    header_length = next((index for index, line in enumerate(lines) if not line.startswith("#")), len(lines))
+    marks = [line[len(CHECKSUM_MARK):].split(";")[0] for line in lines[:header_length]
+             if line.startswith(CHECKSUM_MARK)]
+    return bool(marks) and marks[0] != _checksum("".join(lines[header_length:]))
 
 
 def converted_name(v1_file: str) -> str:
@@ -312,6 +368,7 @@ def converted_name(v1_file: str) -> str:
 
 def convert_file(path: Path, controllers_dir: Path, scripts_dir: Path) -> Tuple[Conversion, Path, Path]:
     conversion = convert(load_v1(path), converted_name(path.name))
+    conversion.source_file = path.name
     controller_path, script_path = write(conversion, controllers_dir, scripts_dir)
     return conversion, controller_path, script_path
 

@@ -3,6 +3,7 @@ import pytest
 
 from grvt_tools.bot_root import prepare_root
 from grvt_tools.headless import HeadlessBot, HeadlessBotError, sandbox_env
+from test.strategies.test_v1_conversion import PURE_MARKET_MAKING
 
 PASSWORD = "headless-test"
 
@@ -28,3 +29,16 @@ def test_a_bot_never_shows_its_password_or_environment(tmp_path):
                       env={"GRVT_API_KEY": "api-key-in-the-environment"})
     assert PASSWORD not in repr(bot) and "api-key-in-the-environment" not in repr(bot)
     assert "any.yml" in repr(bot)
+
+
+def test_a_v1_market_maker_file_naming_grvt_is_recorded_under_its_conversion(tmp_path):
+    """The launcher runs such a file as its converted script config, and Hummingbot records its trades under that
+    name (data/my_pmm_grvt.sqlite): the demo's report and progress read the bot's database and config by these."""
+    root = prepare_root(tmp_path / "bot")
+    (root.strategies / "my_pmm.yml").write_text(PURE_MARKET_MAKING)
+    bot = HeadlessBot(root, PASSWORD, strategy="my_pmm.yml")
+    assert bot.config_file_name == "my_pmm_grvt.yml"
+    assert bot.database == root.data / "my_pmm_grvt.sqlite"
+    assert "my_pmm.yml" in bot.command()  # the launcher still gets the V1 file
+    (root.strategies / "demo.yml").write_text(PURE_MARKET_MAKING.replace("pure_market", "perpetual_market"))
+    assert HeadlessBot(root, PASSWORD, strategy="demo.yml").database == root.data / "demo.sqlite"

@@ -194,3 +194,59 @@ async def test_the_whole_v1_ladder_is_quoted_while_flat(monkeypatch, levels, lev
     await controller.control_task()
     assert len(connector.open_orders(TradeType.BUY)) == levels
     assert len(connector.open_orders(TradeType.SELL)) == levels
+
+
+@pytest.mark.parametrize("text, misspelt", [(PURE_MARKET_MAKING, "bid_spred"), (AVELLANEDA, "risk_facto")])
+def test_a_misspelt_setting_is_refused_not_dropped(text, misspelt):
+    """Hummingbot would refuse or ignore a key its strategy does not have; the conversion must not quote on with the
+    market maker's default in its place."""
+    data = yaml.safe_load(text)
+    with pytest.raises(ConversionError, match=f"{misspelt}.* not a setting of {data['strategy']}"):
+        convert(dict(data, **{misspelt: 0.5}), "x")
+
+
+@pytest.mark.parametrize("text, required", [(PURE_MARKET_MAKING, "bid_spread"), (PURE_MARKET_MAKING, "order_amount"),
+                                            (AVELLANEDA, "order_amount"), (AVELLANEDA, "order_refresh_time")])
+def test_a_setting_v1_requires_is_not_filled_in_with_a_default(text, required):
+    """Hummingbot asks for these (no default); left empty, the conversion would have quoted the market maker's own
+    default (0.001 BTC orders, a 0.05 % spread) in their place."""
+    data = yaml.safe_load(text)
+    with pytest.raises(ConversionError, match=f"{required}: .*required"):
+        convert(dict(data, **{required: None}), "x")
+    data.pop(required)
+    with pytest.raises(ConversionError, match=f"{required}: .*required"):
+        convert(data, "x")
+
+
+def test_a_converted_config_edited_since_is_not_overwritten_by_converting_again(tmp_path):
+    """The conversion note says to set leverage (and the kill switch) in the converted config; running the V1 file
+    again converts it again, and would silently put the edited config back to the conversion's values."""
+    controllers, scripts = tmp_path / "controllers", tmp_path / "scripts"
+    conversion = convert(yaml.safe_load(PURE_MARKET_MAKING), "my_pmm_grvt")
+    controller_path, _ = write(conversion, controllers, scripts)
+    write(conversion, controllers, scripts)  # unchanged since: converted again
+    changed = yaml.safe_load(PURE_MARKET_MAKING.replace("bid_spread: 0.02", "bid_spread: 0.04"))
+    write(convert(changed, "my_pmm_grvt"), controllers, scripts)  # the V1 file changed: converted again
+    assert GrvtMarketMakerConfig(**yaml.safe_load(controller_path.read_text())).bid_spread == Decimal("0.04")
+    edited = controller_path.read_text().replace("leverage: 1", "leverage: 5")
+    controller_path.write_text(edited)
+    with pytest.raises(ConversionError, match="--v2 my_pmm_grvt.yml"):
+        write(conversion, controllers, scripts)
+    assert controller_path.read_text() == edited
+    assert "--v2 my_pmm_grvt.yml" in dict(conversion.changed)["leverage"]
+
+
+def test_the_written_configs_name_the_v1_file_they_come_from(tmp_path):
+    v1_file = tmp_path / "my_pmm.yml"
+    v1_file.write_text(PURE_MARKET_MAKING)
+    _, controller_path, script_path = v1_conversion.convert_file(v1_file, tmp_path / "controllers",
+                                                                 tmp_path / "scripts")
+    assert controller_path.read_text().startswith("# Converted from the pure_market_making file my_pmm.yml:")
+    assert "(converted from my_pmm.yml)" in script_path.read_text()
+
+
+def test_avellaneda_names_how_its_inventory_is_measured():
+    """V1 weighs the risk factor by the base asset's excess over its target as a share of the whole portfolio; the
+    market maker by the position over its quoting limit: the same risk factor skews differently, which is said."""
+    changed = dict(convert(yaml.safe_load(AVELLANEDA), "avellaneda_grvt").changed)
+    assert "position limit" in changed["risk_factor"] and "share of the portfolio" in changed["risk_factor"]
