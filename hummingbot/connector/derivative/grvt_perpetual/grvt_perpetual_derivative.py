@@ -160,6 +160,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         self._startup_task: Optional[asyncio.Task] = None
         self._leverage_set_here: Set[str] = set()  # pairs a strategy set the leverage of
         self._position_reports = 0  # v1.position messages applied so far
+        self._fills_swept_since: Dict[str, float] = {}  # pair -> start of its last complete fill-history sweep
         self._position_reported_at: Dict[str, int] = {}  # pair -> that count when its last message was applied
         self._rate_limits_share = Decimal(str(rate_limits_share_pct or 100)) / 100  # 0: all, as the throttler reads it
         super().__init__(balance_asset_limit=balance_asset_limit, rate_limits_share_pct=rate_limits_share_pct)
@@ -594,16 +595,22 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         return [self._trade_update(fill, order) for fill in fills if _fill_belongs_to(fill, order)]
 
     async def _update_orders_fills(self, orders: List[InFlightOrder]):
-        """One paginated fill-history sweep per trading pair instead of one request per order."""
+        """One paginated fill-history sweep per trading pair instead of one request per order. A sweep starts where
+        the pair's last complete one started, not at the oldest order's creation: an order resting for days would
+        page through every fill of those days at each status poll."""
         orders_by_pair: Dict[str, List[InFlightOrder]] = {}
         for order in orders:
             orders_by_pair.setdefault(order.trading_pair, []).append(order)
         for trading_pair, pair_orders in orders_by_pair.items():
+            started = self._now()
+            since = max(min(order.creation_timestamp for order in pair_orders),
+                        self._fills_swept_since.get(trading_pair, 0.0))
             try:
-                fills = await self._fills_since(trading_pair, min(order.creation_timestamp for order in pair_orders))
+                fills = await self._fills_since(trading_pair, since)
             except Exception as request_error:
                 self.logger().warning(f"Failed to fetch trade updates for orders of {trading_pair}: {request_error}")
                 continue
+            self._fills_swept_since[trading_pair] = started
             for fill in fills:
                 if any(_fill_belongs_to(fill, order) for order in pair_orders):
                     self.order_lifecycle.on_fill(fill)

@@ -1455,6 +1455,22 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.assertTrue(self.is_logged_containing("WARNING", "Skipping an unreadable GRVT record"))
 
     @aioresponses()
+    async def test_a_fill_sweep_starts_where_the_last_complete_one_started(self, mock_api):
+        order = self.track(exchange_order_id=EXCHANGE_ORDER_ID)
+        self.configure_post(mock_api, self.fill_history_url, {}, status=500)  # failed: the next sweep starts over
+        self.configure_post(mock_api, self.fill_history_url, {"result": [], "next": ""}, repeat=True)
+        self.exchange.account.QUERY_ATTEMPTS = 1
+        sweeps_at = [CREATION_TS + 3600, CREATION_TS + 7200, CREATION_TS + 7320]
+        for now in sweeps_at:
+            self.exchange._set_current_timestamp(now)
+            await self.exchange._update_orders_fills([order])
+
+        starts = [self.body(call).get("start_time") for call in
+                  self._all_executed_requests(mock_api, self.fill_history_url)]
+        margin = self.exchange.FILL_HISTORY_MARGIN_SECONDS
+        self.assertEqual([ns(CREATION_TS - margin), ns(CREATION_TS - margin), ns(sweeps_at[1] - margin)], starts)
+
+    @aioresponses()
     async def test_history_pagination_is_bounded(self, mock_api):
         order = self.track(exchange_order_id=EXCHANGE_ORDER_ID)
         self.exchange.account.MAX_HISTORY_PAGES = 2
