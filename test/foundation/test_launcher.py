@@ -145,26 +145,27 @@ def test_a_relative_status_file_is_written_where_the_launcher_was_started(launch
     assert "connectors" in (elsewhere / "status.json").read_text()
 
 
+def run_a_variant_of_the_demo_file(launcher_env, isolated_root, name: str, old: str, new: str):
+    demo = (REPO / "conf" / "strategies" / "grvt_demo_perpetual_market_making.yml").read_text()
+    assert old in demo
+    (isolated_root / "conf" / "strategies" / name).write_text(demo.replace(old, new))
+    result = run_launcher(launcher_env, "--headless", "-f", name, "-p", PASSWORD, "--create-password",
+                          "--stop-after", "5")
+    assert "Hummingbot running headless" not in result.stdout
+    return result
+
+
 def test_a_perpetual_market_making_file_in_hedge_mode_on_grvt_is_refused(launcher_env, isolated_root):
     # The strategy waits for the connector to switch to Hedge before it quotes; GRVT is one-way only.
-    demo = (REPO / "conf" / "strategies" / "grvt_demo_perpetual_market_making.yml").read_text()
-    assert "position_mode: One-way" in demo
-    (isolated_root / "conf" / "strategies" / "hedge.yml").write_text(
-        demo.replace("position_mode: One-way", "position_mode: Hedge"))
-    result = run_launcher(launcher_env, "--headless", "-f", "hedge.yml", "-p", PASSWORD, "--create-password",
-                          "--stop-after", "5")
+    result = run_a_variant_of_the_demo_file(launcher_env, isolated_root, "hedge.yml",
+                                            "position_mode: One-way", "position_mode: Hedge")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "hedge.yml: GRVT has one-way positions only; set position_mode: One-way" in result.stderr
-    assert "Hummingbot running headless" not in result.stdout
 
 
 def test_a_misspelt_setting_of_a_v1_file_on_grvt_is_refused_not_ignored(launcher_env, isolated_root):
     # Hummingbot reads a V1 file by its template's keys: 'stop_loss_spred' would leave the stop loss at its default.
-    demo = (REPO / "conf" / "strategies" / "grvt_demo_perpetual_market_making.yml").read_text()
-    (isolated_root / "conf" / "strategies" / "typo.yml").write_text(
-        demo.replace("stop_loss_spread:", "stop_loss_spred:"))
-    result = run_launcher(launcher_env, "--headless", "-f", "typo.yml", "-p", PASSWORD, "--create-password",
-                          "--stop-after", "5")
+    result = run_a_variant_of_the_demo_file(launcher_env, isolated_root, "typo.yml",
+                                            "stop_loss_spread:", "stop_loss_spred:")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "typo.yml: ['stop_loss_spred'] are not settings of perpetual_market_making" in result.stderr
-    assert "Hummingbot running headless" not in result.stdout
