@@ -3,7 +3,8 @@
 After each phase (faults cleared, the connector's resolution windows given time) and at the end, the connector
 must agree with the sandbox: every order the exchange holds is tracked as live and every live tracked order exists,
 each exchange fill was reported exactly once (with its amount), and balance and position are the exchange's. After
-the final cancel_all nothing rests. `CHAOS_SEEDS` (comma separated) overrides the seeds of the soak variant.
+the final cancel_all nothing rests. `CHAOS_SEEDS` (comma separated) overrides the seeds of the soak variant,
+`CHAOS_MAX_PAUSE` (seconds between operations, at most) its pace.
 """
 import asyncio
 import os
@@ -33,6 +34,7 @@ from test.integration.helpers import (
 
 REQUEST_TIMEOUT = 1.0
 SETTLE_TIMEOUT = 60.0
+MAX_PAUSE = float(os.environ.get("CHAOS_MAX_PAUSE", "0.12"))  # between operations, seconds
 SIZES = [Decimal("0.002"), Decimal("0.003"), Decimal("0.005")]
 
 
@@ -154,7 +156,7 @@ class Chaos:
             self.log.append("taker")
             # sells down to 89991 / buys up to 90009: only our quotes are inside the maker's spread
             self.liquidity.take(is_buy, rng.choice(SIZES), Decimal("90009") if is_buy else Decimal("89991"))
-        await asyncio.sleep(rng.uniform(0.0, 0.12))
+        await asyncio.sleep(rng.uniform(0.0, MAX_PAUSE))
 
     def problems(self) -> List[str]:
         problems = tracker_problems(self.connector, self.sandbox)
