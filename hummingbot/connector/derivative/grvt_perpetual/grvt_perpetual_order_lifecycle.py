@@ -611,9 +611,10 @@ class GrvtOrderLifecycle:
             self.logger().error(f"GRVT did not confirm the cancel of {len(unconfirmed)} orders; they may still rest: "
                                 + ", ".join(f"{order.client_order_id} ({order.trade_type.name} {order.amount} "
                                             f"{order.trading_pair} @ {order.price})" for order in unconfirmed))
-        return [CancellationResult(order.client_order_id,
-                                   self.state_of(order) in FINAL_STATES or order.client_order_id in acknowledged)
-                for order in orders]
+        # a create still unanswered may reach GRVT after its time-to-live cancel expired: not known to be cancelled
+        unanswered = self._creating.union(self._uncertain)
+        return [CancellationResult(order.client_order_id, self.state_of(order) in FINAL_STATES or (
+            order.client_order_id in acknowledged and order.client_order_id not in unanswered)) for order in orders]
 
     async def _cancel_all_on_exchange(self, orders: Sequence[InFlightOrder]):
         _, bases, quotes = await self._traded_filter()

@@ -1837,6 +1837,22 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.assertEqual(1, len(self._all_executed_requests(mock_api, self.cancel_url)))
 
     @aioresponses()
+    async def test_cancel_all_does_not_claim_an_order_whose_create_is_still_unanswered(self, mock_api):
+        # its time-to-live cancel drops the create only if GRVT executes it within the TTL (5 s at most)
+        order = self.track("9223372036854775901")
+        self.assertTrue(order.is_pending_create)
+        self.configure_post(mock_api, web_utils.private_rest_url(CONSTANTS.CANCEL_ALL_ORDERS_PATH_URL),
+                            {"result": {"ack": True}})
+        self.configure_successful_cancelation_response(order, mock_api)
+        self.configure_post(mock_api, web_utils.private_rest_url(CONSTANTS.OPEN_ORDERS_PATH_URL), {"result": []})
+
+        with self.exchange.order_lifecycle.creating(order.client_order_id):
+            results = await self.exchange.cancel_all(timeout_seconds=0.5)
+
+        self.assertFalse(results[0].success)
+        self.assertTrue(self.is_logged_containing("ERROR", "they may still rest: 9223372036854775901"))
+
+    @aioresponses()
     async def test_cancel_all_without_tracked_orders_still_sweeps_the_traded_pairs(self, mock_api):
         open_orders_url = web_utils.private_rest_url(CONSTANTS.OPEN_ORDERS_PATH_URL)
         self.configure_post(mock_api, open_orders_url,
