@@ -146,6 +146,12 @@ class ConnectorEvents:
             self.on(connector, tag, handler)
 
     def on_trades(self, order_book: Any, handler: Callable[[Any], None]) -> None:
+        """Follows `handler`'s trades on `order_book` instead of the book it followed before: Hummingbot makes new
+        books each time a connector restarts its network, and the old one would be kept alive here."""
+        old = [s for s in self._subscriptions if s[1] is OrderBookEvent.TradeEvent and s[2]._to_function == handler]
+        for subscription in old:
+            self._subscriptions.remove(subscription)
+            subscription[0].remove_listener(OrderBookEvent.TradeEvent, subscription[2])
         self.on(order_book, OrderBookEvent.TradeEvent, handler)
 
     def stop(self) -> None:

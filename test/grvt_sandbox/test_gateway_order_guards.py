@@ -39,3 +39,17 @@ def test_replay_guard_remembers_a_digest_until_its_signature_expires():
     guard.remember(b"b", expiration + 10 ** 9)
     guard.forget()
     assert len(guard) == 0 and guard.is_repeat(b"b") is False
+
+
+def test_replay_guard_keeps_a_bounded_number_of_digests(monkeypatch):
+    # Signatures may live 30 days: a venue running for days must not keep every accepted payload until then.
+    monkeypatch.setattr(ReplayGuard, "MAX_DIGESTS", 100, raising=False)
+    clock = Clock()
+    guard = ReplayGuard(clock)
+    expiration = clock.now_ns() + 30 * 24 * 3600 * 10 ** 9
+    for number in range(1000):
+        guard.remember(number.to_bytes(4, "big"), expiration)
+    assert len(guard) == 100
+    assert len(guard._by_expiration) <= 200  # the expiry index does not keep the forgotten digests either
+    assert guard.is_repeat((999).to_bytes(4, "big")) and guard.is_repeat((900).to_bytes(4, "big"))
+    assert not guard.is_repeat((899).to_bytes(4, "big"))  # the oldest accepted are judged again

@@ -9,10 +9,12 @@ from controllers.grvt_common.latency import LatencyTracker
 from controllers.market_making import grvt_market_maker
 from controllers.market_making.grvt_market_maker import GrvtMarketMaker, GrvtMarketMakerConfig
 from hummingbot.core.data_type.common import OrderType, PositionAction, TradeType
+from hummingbot.core.event.events import OrderBookEvent
 from test.strategies.fakes import (
     CONNECTOR,
     PAIR,
     BatchingFakeConnector,
+    FakeBook,
     FakeClock,
     FakeConnector,
     FakeOrder,
@@ -417,3 +419,20 @@ async def test_an_order_amount_below_the_exchange_minimum_is_reported_once(clock
     warnings = [record.getMessage() for record in caplog.records if "order_amount" in record.getMessage()]
     assert len(warnings) == 1, warnings
     assert "0.001" in warnings[0] and "0.002" in warnings[0] and PAIR in warnings[0]
+
+
+async def test_a_replaced_order_book_is_let_go(clock):
+    # Hummingbot makes new order books each time the connector restarts its network (after every outage): the
+    # controller follows the trades of the new book and must not keep each old one alive with a listener on it.
+    connector = FakeConnector()
+    controller = make_controller(connector, clock)
+    await step(controller, clock)
+    old_books = []
+    for _ in range(50):
+        old_books.append(connector.book)
+        connector.book = FakeBook(connector.book.bid, connector.book.ask)
+        await step(controller, clock)
+    trade_tag = OrderBookEvent.TradeEvent
+    assert sum(1 for _, tag, _ in controller._events._subscriptions if tag is trade_tag) == 1
+    assert all(not book.listeners.get(trade_tag) for book in old_books)
+    assert len(connector.book.listeners[trade_tag]) == 1
