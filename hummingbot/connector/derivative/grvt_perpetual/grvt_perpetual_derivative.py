@@ -834,14 +834,16 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     async def _reconcile_after_resync(self):
         try:
             await self._reconcile()
-            await self._update_orders_fills(list(self._order_tracker.all_fillable_orders.values()))
             await asyncio.gather(self._update_positions(), self._update_balances())
         except Exception as exception:
             self.logger().warning(f"GRVT reconciliation failed ({exception}); the status poll will retry.")
             self._poll_notifier.set()
 
     async def _reconcile(self):
-        """Restored and live orders learn their GRVT state and id; untracked open orders are reported or cancelled."""
+        """Restored and live orders learn their GRVT state and id; untracked open orders are reported or cancelled.
+        Fills come first: an order filled while nobody listened, which GRVT may no longer find by client id, is not
+        then taken for cancelled without them."""
+        await self._update_orders_fills(list(self._order_tracker.all_fillable_orders.values()))
         cancel_untracked = self._untracked_orders_policy == utils.UNTRACKED_ORDERS_CANCEL
         await self.order_lifecycle.reconcile(cancel_untracked=cancel_untracked)
 

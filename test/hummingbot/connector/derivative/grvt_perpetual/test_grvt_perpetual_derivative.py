@@ -1928,6 +1928,22 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.assertEqual([], self._all_executed_requests(mock_api, self.cancel_url))
 
     @aioresponses()
+    async def test_a_restored_order_filled_while_the_bot_was_down_keeps_its_fills(self, mock_api):
+        restored = self.track("9223372036854775901", exchange_order_id=None)
+        self.configure_post(mock_api, self.fill_history_url,
+                            {"result": [self.fill_json(restored, size="1", trade_id="9-1")], "next": ""})
+        self.configure_post(mock_api, web_utils.private_rest_url(CONSTANTS.OPEN_ORDERS_PATH_URL),
+                            self.open_orders_response())
+        self.configure_post(mock_api, self.order_status_url, {"code": 1004, "message": "Data Not Found",
+                                                              "status": 404}, status=404, repeat=True)
+
+        await self.exchange._reconcile()
+        await self.loop_turns()
+
+        self.assertEqual(Decimal("1"), restored.executed_amount_base)
+        self.assertEqual(1, len(self.order_filled_logger.event_log))
+
+    @aioresponses()
     async def test_start_reconciliation_cancels_unknown_orders_when_configured(self, mock_api):
         exchange = self.create_exchange_instance(grvt_perpetual_untracked_open_orders="cancel")
         exchange._auth._session = self.exchange._auth._session
