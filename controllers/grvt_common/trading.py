@@ -134,12 +134,12 @@ class ConnectorEvents:
     forwarders live here until ``stop``."""
 
     def __init__(self):
-        self._subscriptions: List[tuple] = []
+        self._subscriptions: List[tuple] = []  # (source, tag, forwarder, handler)
 
     def on(self, source: Any, tag: Any, handler: Callable[[Any], None]) -> None:
         forwarder = EventForwarder(handler)
         source.add_listener(tag, forwarder)
-        self._subscriptions.append((source, tag, forwarder))
+        self._subscriptions.append((source, tag, forwarder, handler))
 
     def on_market(self, connector: Any, handlers: Dict[MarketEvent, Callable[[Any], None]]) -> None:
         for tag, handler in handlers.items():
@@ -148,14 +148,14 @@ class ConnectorEvents:
     def on_trades(self, order_book: Any, handler: Callable[[Any], None]) -> None:
         """Follows `handler`'s trades on `order_book` instead of the book it followed before: Hummingbot makes new
         books each time a connector restarts its network, and the old one would be kept alive here."""
-        old = [s for s in self._subscriptions if s[1] is OrderBookEvent.TradeEvent and s[2]._to_function == handler]
+        old = [s for s in self._subscriptions if s[1] is OrderBookEvent.TradeEvent and s[3] == handler]
         for subscription in old:
             self._subscriptions.remove(subscription)
             subscription[0].remove_listener(OrderBookEvent.TradeEvent, subscription[2])
         self.on(order_book, OrderBookEvent.TradeEvent, handler)
 
     def stop(self) -> None:
-        for source, tag, forwarder in self._subscriptions:
+        for source, tag, forwarder, _ in self._subscriptions:
             try:
                 source.remove_listener(tag, forwarder)
             except Exception:  # a source already torn down has no listeners left to remove

@@ -433,6 +433,6 @@ async def test_a_replaced_order_book_is_let_go(clock):
         connector.book = FakeBook(connector.book.bid, connector.book.ask)
         await step(controller, clock)
     trade_tag = OrderBookEvent.TradeEvent
-    assert sum(1 for _, tag, _ in controller._events._subscriptions if tag is trade_tag) == 1
+    assert sum(1 for _, tag, *_ in controller._events._subscriptions if tag is trade_tag) == 1
     assert all(not book.listeners.get(trade_tag) for book in old_books)
     assert len(connector.book.listeners[trade_tag]) == 1
