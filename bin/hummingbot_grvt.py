@@ -145,17 +145,10 @@ def print_conversion(file_name: str, conversion, controller_path: Path, script_p
 
 def v1_file_contents(args: argparse.Namespace) -> Optional[dict]:
     """The V1 strategy file's settings; None without one, or when Hummingbot will report it unreadable itself."""
-    import yaml
-
+    from controllers.grvt_common.v1_conversion import read_v1
     from hummingbot.client.settings import STRATEGIES_CONF_DIR_PATH
 
-    if not args.config_file_name:
-        return None
-    try:
-        data = yaml.safe_load((STRATEGIES_CONF_DIR_PATH / args.config_file_name).read_text())
-    except (OSError, yaml.YAMLError):
-        return None
-    return data if isinstance(data, dict) else None
+    return read_v1(STRATEGIES_CONF_DIR_PATH / args.config_file_name) if args.config_file_name else None
 
 
 def check_v1_position_mode(args: argparse.Namespace) -> None:

@@ -47,14 +47,9 @@ def sandbox_env(url: str, connector: str = "grvt_perpetual_testnet") -> Dict[str
 def recorded_config(root: BotRoot, strategy: str) -> str:
     """The config Hummingbot runs a V1 strategy file as, and records its trades under: a V1 market maker file naming
     GRVT runs as the script config the launcher converts it into."""
-    import yaml
+    from controllers.grvt_common.v1_conversion import converted_name, needs_conversion, read_v1
 
-    from controllers.grvt_common.v1_conversion import converted_name, needs_conversion
-    try:
-        data = yaml.safe_load((root.strategies / strategy).read_text())
-    except (OSError, yaml.YAMLError):
-        data = None
-    return f"{converted_name(strategy)}.yml" if needs_conversion(data) else strategy
+    return f"{converted_name(strategy)}.yml" if needs_conversion(read_v1(root.strategies / strategy)) else strategy
 
 
 @dataclass

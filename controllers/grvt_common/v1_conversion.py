@@ -82,6 +82,14 @@ def load_v1(path: Path) -> Dict[str, Any]:
     return data
 
 
+def read_v1(path: Path) -> Optional[Dict[str, Any]]:
+    """The file's settings; None when it is missing or unreadable (Hummingbot reports that itself)."""
+    try:
+        return load_v1(path)
+    except (ConversionError, OSError):
+        return None
+
+
 def convert(data: Dict[str, Any], name: str) -> Conversion:
     strategy = data.get("strategy")
     if strategy not in CONVERTIBLE:
