@@ -8,7 +8,6 @@ duplicated.
 """
 import asyncio
 import contextlib
-import logging
 from abc import ABC, abstractmethod
 from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Sequence, Type, TypeVar
 
@@ -34,7 +33,7 @@ OnSent = Optional[Callable[[], None]]
 RestCall = Callable[[str, Dict[str, Any], Type[T], OnSent], Awaitable[T]]
 
 
-class GrvtPerpetualOrderTransport(ABC):
+class GrvtPerpetualOrderTransport(ABC, ClassLogger):
     """
     Order entry for one sub-account. Calls raise GrvtPerpetualAPIError when GRVT refuses or answers something
     unreadable; an ack means "accepted", the outcome always arrives on the private streams.
@@ -86,7 +85,7 @@ class GrvtPerpetualOrderTransport(ABC):
         except GrvtPerpetualAPIError as error:
             if time_to_live_ms is None or error.code not in CONSTANTS.CANCEL_TIME_TO_LIVE_REFUSED_CODES:
                 raise
-            logging.getLogger(__name__).warning(f"{error}; GRVT cancels are sent without a time-to-live from now on.")
+            self.logger().warning(f"{error}; GRVT cancels are sent without a time-to-live from now on.")
             self.cancel_time_to_live_refused = True
             return await self.cancel_order(client_order_id=client_order_id, order_id=order_id)
 
@@ -148,7 +147,7 @@ class GrvtPerpetualWsOrderTransport(GrvtPerpetualOrderTransport):
             return await self.client.call(web_utils.ws_rpc_method(route), body, reply_type, self.timeout, on_sent)
 
 
-class GrvtFailoverOrderTransport(GrvtPerpetualOrderTransport, ClassLogger):
+class GrvtFailoverOrderTransport(GrvtPerpetualOrderTransport):
     name = "failover"
 
     def __init__(self, primary: GrvtPerpetualWsOrderTransport, fallback: GrvtPerpetualRestOrderTransport):
