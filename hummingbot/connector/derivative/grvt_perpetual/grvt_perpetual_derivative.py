@@ -570,16 +570,25 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         await self._update_orders_with_error_handler(orders=polled,
                                                      error_handler=self._handle_update_error_for_active_order)
 
-    async def _request_order_status(self, tracked_order: InFlightOrder) -> OrderUpdate:
+    async def _update_orders_with_error_handler(self, orders: List[InFlightOrder], error_handler: Callable):
+        for order in orders:
+            try:
+                update = await self._request_order_status(tracked_order=order)
+                if update is not None:  # None: the answer changes nothing (one update per state, whichever channel)
+                    self._order_tracker.process_order_update(update)
+            except asyncio.CancelledError:
+                raise
+            except Exception as request_error:
+                await error_handler(order, request_error)
+
+    async def _request_order_status(self, tracked_order: InFlightOrder) -> Optional[OrderUpdate]:
         order = await self.account.order(tracked_order.client_order_id, attempts=1,
                                          order_id=tracked_order.exchange_order_id)
         if tracked_order.client_order_id in self._order_tracker.lost_orders:
             # a lost order stays lost (its fills applied, cancels repeated) until GRVT reports it final
             return tracked_order_update(tracked_order, hummingbot_order_state(order.state) or OrderState.OPEN,
                                         self._now(), order.order_id)
-        # nothing to apply: the state last decided, which the tracker may not have applied yet (never a stale one)
-        return self._state_machine.order_update(tracked_order, order.state, order.order_id, self._now()) or \
-            tracked_order_update(tracked_order, self._state_machine.state_of(tracked_order), self._now())
+        return self._state_machine.order_update(tracked_order, order.state, order.order_id, self._now())
 
     async def _handle_update_error_for_active_order(self, order: InFlightOrder, error: Exception):
         # Only "not found" counts towards declaring an order lost: a timeout, a 5xx or a rate limit during an outage

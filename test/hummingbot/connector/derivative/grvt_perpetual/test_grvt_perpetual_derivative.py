@@ -1160,6 +1160,20 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.assertEqual(OrderState.CANCELED, order.current_state)
         self.assertEqual(1, len(self.order_cancelled_logger.event_log))
 
+    async def test_a_status_answer_that_changes_nothing_issues_no_update(self):
+        order = self.track(exchange_order_id=EXCHANGE_ORDER_ID)
+        await self.deliver(self.state_event(order, "OPEN"))
+
+        async def still_open(client_order_id, attempts=None, order_id=None):
+            return load(self.order_json_for(order, "OPEN"), GrvtOrder)
+
+        self.exchange.account.order = still_open
+        with patch.object(self.exchange._order_tracker, "process_order_update") as process:
+            await self.exchange._update_orders_with_error_handler(
+                orders=[order], error_handler=self.exchange._handle_update_error_for_active_order)  # the status poll
+        process.assert_not_called()
+        self.assertEqual(1, len(self.buy_order_created_logger.event_log))
+
     async def test_out_of_order_older_report_is_ignored(self):
         order = self.track(exchange_order_id=EXCHANGE_ORDER_ID)
         await self.deliver(
