@@ -1,6 +1,6 @@
 """
-Hummingbot perpetual connector for GRVT. The class coordinates; the order path, REST, the account queries, signing
-and market data live in the grvt_perpetual_* modules it builds in its constructor.
+Hummingbot perpetual connector for GRVT. The class coordinates; the order path, REST, the account queries, positions,
+signing and market data live in the grvt_perpetual_* modules it builds in its constructor.
 
 Behaviour worth knowing:
 - GRVT answers a create with order id "0x00" and status PENDING; the real id comes from the private stream, order
@@ -13,7 +13,7 @@ Behaviour worth knowing:
 import asyncio
 from decimal import Decimal
 from functools import partial
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Tuple, TypeVar, Union
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple, TypeVar, Union
 
 import msgspec
 
@@ -81,20 +81,20 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_transpo
     GrvtPerpetualRestOrderTransport,
     GrvtPerpetualWsOrderTransport,
 )
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_positions import GrvtPositions
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_rest_client import GrvtRestClient
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_user_stream_data_source import (
     RESYNC_EVENT,
     GrvtPerpetualUserStreamDataSource,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_ws_rpc import GrvtWsRpcClient
-from hummingbot.connector.derivative.position import Position
 from hummingbot.connector.exchange_py_base import ExchangePyBase
 from hummingbot.connector.perpetual_derivative_py_base import PerpetualDerivativePyBase
 from hummingbot.connector.trading_rule import TradingRule
 from hummingbot.connector.utils import combine_to_hb_trading_pair, get_new_numeric_client_order_id
 from hummingbot.core.api_throttler.data_types import RateLimit
 from hummingbot.core.data_type.cancellation_result import CancellationResult
-from hummingbot.core.data_type.common import OrderType, PositionAction, PositionMode, PositionSide, TradeType
+from hummingbot.core.data_type.common import OrderType, PositionAction, PositionMode, TradeType
 from hummingbot.core.data_type.in_flight_order import InFlightOrder, OrderState, OrderUpdate, TradeUpdate
 from hummingbot.core.data_type.limit_order import LimitOrder
 from hummingbot.core.data_type.market_order import MarketOrder
@@ -158,10 +158,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         self._state_machine = GrvtOrderStateMachine()
         self.order_metrics = GrvtOrderMetrics()  # latency percentiles and error counters (GrvtOrderMetrics.summary)
         self._startup_task: Optional[asyncio.Task] = None
-        self._leverage_set_here: Set[str] = set()  # pairs a strategy set the leverage of
-        self._position_reports = 0  # v1.position messages applied so far
         self._fills_swept_since: Dict[str, float] = {}  # pair -> start of its last complete fill-history sweep
-        self._position_reported_at: Dict[str, int] = {}  # pair -> that count when its last message was applied
         self._rate_limits_share = Decimal(str(rate_limits_share_pct or 100)) / 100  # 0: all, as the throttler reads it
         super().__init__(balance_asset_limit=balance_asset_limit, rate_limits_share_pct=rate_limits_share_pct)
         # GRVT's account summary and the fill-triggered refresh keep balances current: no spot-style in-flight
@@ -191,6 +188,8 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         self._heartbeat: Optional[GrvtCancelOnDisconnectHeartbeat] = None
         if self._cancel_on_disconnect_ms > 0:
             self._heartbeat = GrvtCancelOnDisconnectHeartbeat(self.order_transport, self._cancel_on_disconnect_ms)
+        self._positions = GrvtPositions(self.account, self._perpetual_trading, self._trading_pairs,
+                                        self._trading_pair_for_symbol, self.exchange_symbol_associated_to_pair)
         self._funding = GrvtFundingPayments(self.account, paid_is_positive,
                                             lambda pair: self._perpetual_trading.funding_info.get(pair), self.logger)
         self._balance_refresh = CoalescingRefresh(self._update_balances, self.BALANCE_REFRESH_MIN_INTERVAL, self.logger)
@@ -640,49 +639,10 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             self.logger().warning(f"GRVT account updates unavailable: {error}")
 
     async def _update_balances(self):
-        summary = await self.account.account_summary()
-        seen = set()
-        for balance in summary.spot_balances:
-            seen.add(balance.currency)
-            self._account_balances[balance.currency] = balance.balance
-            if balance.currency == summary.settle_currency:
-                available = summary.available_balance
-            elif balance.available_to_transfer is not None:
-                available = balance.available_to_transfer
-            else:
-                available = balance.balance
-            self._account_available_balances[balance.currency] = available
-        for asset in set(self._account_balances) - seen:
-            self._account_balances.pop(asset, None)
-            self._account_available_balances.pop(asset, None)
+        self._account_balances, self._account_available_balances = (await self.account.account_summary()).balances()
 
     async def _update_positions(self):
-        reports_before = self._position_reports
-        positions, complete = await self.account.positions()
-        # a pair the stream reported on while the query was in flight keeps that newer report
-        reported = {pair for pair, report in self._position_reported_at.items() if report > reports_before}
-        for position in positions:
-            trading_pair = await self._trading_pair_for_symbol(position.instrument)
-            if trading_pair is not None and trading_pair not in reported:
-                self._apply_position(trading_pair, position)
-                reported.add(trading_pair)
-        for key, position in list(self.account_positions.items()):
-            if complete and position.trading_pair not in reported:
-                self._perpetual_trading.remove_position(key)
-
-    def _apply_position(self, trading_pair: str, position: GrvtPosition):
-        key = self._perpetual_trading.position_key(trading_pair)
-        if position.size == 0:
-            self._perpetual_trading.remove_position(key)
-            return
-        self._perpetual_trading.set_position(key, Position(
-            trading_pair=trading_pair,
-            position_side=PositionSide.LONG if position.size > 0 else PositionSide.SHORT,
-            unrealized_pnl=position.unrealized_pnl,
-            entry_price=position.entry_price,
-            amount=position.size,
-            leverage=position.leverage or Decimal(self.get_leverage(trading_pair)),
-        ))
+        await self._positions.refresh()
 
     async def _fetch_account_position_mode(self) -> Optional[PositionMode]:
         return PositionMode.ONEWAY
@@ -694,21 +654,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         return False, "GRVT supports the one-way position mode only."
 
     async def _set_trading_pair_leverage(self, trading_pair: str, leverage: int) -> Tuple[bool, str]:
-        try:
-            symbol = await self.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
-            confirmed = await self.account.set_initial_leverage(symbol, leverage)
-        except Exception as exception:
-            return False, str(exception)
-        if confirmed:  # the start-up read-back must not undo it (nor keep what GRVT refused from being read)
-            self._leverage_set_here.add(trading_pair)
-        return (True, "") if confirmed else (False, f"GRVT did not confirm leverage {leverage} for {trading_pair}.")
-
-    async def _sync_initial_leverage(self):
-        """Reads the leverage GRVT applies to each traded instrument (set in the UI or by an earlier run)."""
-        for setting in await self.account.initial_leverages():
-            trading_pair = await self._trading_pair_for_symbol(setting.instrument)
-            if trading_pair in self._trading_pairs and trading_pair not in self._leverage_set_here:
-                self._perpetual_trading.set_leverage(trading_pair, int(setting.leverage))
+        return await self._positions.set_leverage(trading_pair, leverage)
 
     # Funding
     async def _init_funding_info(self):
@@ -786,12 +732,9 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
 
     async def _on_position(self, feed: Any):
         position = load(feed, GrvtPosition)
-        trading_pair = await self._trading_pair_for_symbol(position.instrument)
+        trading_pair = await self._positions.on_report(position)
         if trading_pair is None:
             return
-        self._apply_position(trading_pair, position)
-        self._position_reports += 1
-        self._position_reported_at[trading_pair] = self._position_reports
         if self._funding.settled(trading_pair, position.cumulative_realized_funding_payment):
             self._funding_fee_poll_notifier.set()  # a settlement happened: fetch its payment now
 
@@ -835,7 +778,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         # would be neither reported nor cancelled; one step failing for good does not hold the other back.
         await self.trading_pair_symbol_map()
         await asyncio.gather(*(self._until_done(step, f"GRVT start-up sync step {step.__name__}")
-                               for step in (self._sync_initial_leverage, self._reconcile)))
+                               for step in (self._positions.read_leverage, self._reconcile)))
 
     def _schedule_reconciliation(self):
         self._resync.request()  # a burst of gaps runs one reconciliation, and one more if it came during a run

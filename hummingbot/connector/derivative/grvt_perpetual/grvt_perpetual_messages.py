@@ -9,7 +9,7 @@ too: a reply without its ``result`` (an empty ``{}``) is an error, never "no dat
 import enum
 import typing
 from decimal import Decimal
-from typing import Any, Generic, List, Optional, Type, TypeVar, Union
+from typing import Any, Dict, Generic, List, Optional, Tuple, Type, TypeVar, Union
 
 import msgspec
 
@@ -185,6 +185,15 @@ class GrvtSubAccount(msgspec.Struct, kw_only=True):
     settle_currency: str = "USDT"
     available_balance: Decimal
     spot_balances: List[GrvtSpotBalance]  # positions come from their own route and stream
+
+    def balances(self) -> Tuple[Dict[str, Decimal], Dict[str, Decimal]]:
+        """Total and available amount per currency; the settlement currency's available amount is the account's."""
+        totals = {balance.currency: balance.balance for balance in self.spot_balances}
+        available = {balance.currency: balance.balance if balance.available_to_transfer is None
+                     else balance.available_to_transfer for balance in self.spot_balances}
+        if self.settle_currency in totals:
+            available[self.settle_currency] = self.available_balance
+        return totals, available
 
 
 class GrvtFundingPayment(msgspec.Struct, kw_only=True):

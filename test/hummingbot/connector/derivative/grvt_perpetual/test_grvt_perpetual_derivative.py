@@ -1727,7 +1727,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
             {"instrument": "BTC_USDT_Perp", "leverage": "3"},
             {"leverage": "3"}]})
 
-        await self.exchange._sync_initial_leverage()
+        await self.exchange._positions.read_leverage()
 
         self.assertEqual(12, self.exchange.get_leverage(self.trading_pair))
         self.assertTrue(self.is_logged_containing("WARNING", "Skipping an unreadable GRVT record"))
@@ -1741,7 +1741,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
 
         self.exchange.account.initial_leverages = initial_leverages
         self.exchange.account.set_initial_leverage = AsyncMock(return_value=True)
-        read_back = asyncio.ensure_future(self.exchange._sync_initial_leverage())
+        read_back = asyncio.ensure_future(self.exchange._positions.read_leverage())
         self.exchange.set_leverage(self.trading_pair, 7)
         deadline = asyncio.get_running_loop().time() + 10
         while self.exchange.get_leverage(self.trading_pair) != 7 and asyncio.get_running_loop().time() < deadline:
@@ -1761,7 +1761,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.exchange.account.initial_leverages = initial_leverages
         self.exchange.account.set_initial_leverage = AsyncMock(side_effect=GrvtPerpetualAPIError(
             2108, "Attempted to set leverage above maximum", 400))
-        read_back = asyncio.ensure_future(self.exchange._sync_initial_leverage())
+        read_back = asyncio.ensure_future(self.exchange._positions.read_leverage())
         success, _ = await self.exchange._set_trading_pair_leverage(self.trading_pair, 75)
         answer.set()
         await asyncio.wait_for(read_back, 10)
@@ -1984,7 +1984,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
 
         await asyncio.wait_for(self.exchange._startup_sync(), 30)
 
-        self.assertTrue(self.is_logged_containing("WARNING", "GRVT start-up sync step _sync_initial_leverage failed"))
+        self.assertTrue(self.is_logged_containing("WARNING", "GRVT start-up sync step read_leverage failed"))
         self.assertTrue(self.is_logged_containing("WARNING", "GRVT start-up sync step _reconcile failed"))
         self.assertEqual(2, len(self._all_executed_requests(mock_api, leverage_url)))
         self.assertEqual(2, len(self._all_executed_requests(mock_api, open_orders_url)))
