@@ -50,6 +50,14 @@ class GrvtSession:
     account_id: Optional[str] = field(repr=False)
     expires_at: float  # epoch seconds (UTC)
 
+    @property
+    def headers(self) -> Dict[str, str]:
+        """The Cookie and X-Grvt-Account-Id headers of private REST calls and of a private socket's upgrade."""
+        headers = {"Cookie": f"{CONSTANTS.SESSION_COOKIE_NAME}={self.cookie}"}
+        if self.account_id:
+            headers[CONSTANTS.ACCOUNT_ID_HEADER] = self.account_id
+        return headers
+
 
 # The session whose headers were attached inside the current `run_with_session_retry` call.
 _SESSION_USED: ContextVar[Optional[List[GrvtSession]]] = ContextVar("grvt_session_used", default=None)
@@ -144,17 +152,11 @@ class GrvtPerpetualAuth(AuthBase):
         return request
 
     async def ws_authenticate(self, request: WSRequest) -> WSRequest:
-        # GRVT authenticates a socket once, by the headers of its upgrade request (get_ws_auth_headers).
+        # GRVT authenticates a socket once, by the headers of its upgrade request (GrvtSession.headers).
         return request
 
     async def get_ws_auth_headers(self) -> Dict[str, str]:
-        """The session headers (Cookie and X-Grvt-Account-Id) of private REST calls and of the private socket's
-        upgrade request."""
-        session = await self.ensure_session()
-        headers = {"Cookie": f"{CONSTANTS.SESSION_COOKIE_NAME}={session.cookie}"}
-        if session.account_id:
-            headers[CONSTANTS.ACCOUNT_ID_HEADER] = session.account_id
-        return headers
+        return (await self.ensure_session()).headers
 
     async def ensure_session(self) -> GrvtSession:
         """

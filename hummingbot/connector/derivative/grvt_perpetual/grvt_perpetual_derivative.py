@@ -176,7 +176,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         self.order_transport: GrvtPerpetualOrderTransport = self._rest_transport
         if order_entry == utils.ORDER_ENTRY_WEBSOCKET:
             rpc = GrvtWsRpcClient(
-                url=lambda: web_utils.private_ws_url(self._domain), auth_headers=self._auth.get_ws_auth_headers,
+                url=lambda: web_utils.private_ws_url(self._domain), session=self._auth.ensure_session,
                 invalidate_session=self._auth.invalidate_session, on_reconnect=self._on_order_socket_reconnect)
             self.order_transport = GrvtFailoverOrderTransport(
                 GrvtPerpetualWsOrderTransport(requests, rpc, self._throttler, self.WS_REQUEST_TIMEOUT),

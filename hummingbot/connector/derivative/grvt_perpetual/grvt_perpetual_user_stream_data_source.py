@@ -64,14 +64,13 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
     async def _connected_websocket_assistant(self) -> WSAssistant:
         try:
             self._socket_session = await self._auth.ensure_session()  # a 1000 on this socket drops this one only
-            headers = await self._auth.get_ws_auth_headers()
         except GrvtAuthError as error:  # e.g. a refused API key: one line each retry, not a traceback
             raise ConnectionError(f"no GRVT session for the private socket: {error}") from None
         ws = await self._api_factory.get_ws_assistant()
         await asyncio.wait_for(ws.connect(  # a peer that never answers the handshake must not hold the reconnect
             ws_url=web_utils.private_ws_url(self._domain),
             ping_timeout=CONSTANTS.WS_HEARTBEAT_INTERVAL_SECONDS,
-            ws_headers=headers,
+            ws_headers=self._socket_session.headers,
         ), CONSTANTS.WS_CONNECT_TIMEOUT_SECONDS)
         return ws
 

@@ -18,6 +18,7 @@ import aiohttp
 import msgspec
 
 from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import GrvtSession
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import (
     GrvtPerpetualAPIError,
     GrvtRpcNotSent,
@@ -54,13 +55,14 @@ class GrvtWsRpcClient(ClassLogger):
     def __init__(
         self,
         url: Callable[[], str],
-        auth_headers: Callable[[], Awaitable[Dict[str, str]]],
-        invalidate_session: Callable[[], Any],
+        session: Callable[[], Awaitable[GrvtSession]],
+        invalidate_session: Callable[[GrvtSession], Any],
         heartbeat_seconds: float = CONSTANTS.WS_HEARTBEAT_INTERVAL_SECONDS,
         on_reconnect: Optional[Callable[[], None]] = None,
     ):
         self._url = url
-        self._auth_headers = auth_headers
+        self._session_provider = session
+        self._socket_session: Optional[GrvtSession] = None  # a session error on this socket drops this one only
         self._invalidate_session = invalidate_session
         self._heartbeat = heartbeat_seconds
         self._on_reconnect = on_reconnect
@@ -115,7 +117,7 @@ class GrvtWsRpcClient(ClassLogger):
         if reply.error is not None:
             error = GrvtPerpetualAPIError.from_error_object(reply.error, path=method)
             if error.is_session_expired:
-                self._invalidate_session()
+                self._invalidate_session(self._socket_session)
                 await self._close_socket()
             raise error
         if reply.result == NO_RESULT:
@@ -143,9 +145,9 @@ class GrvtWsRpcClient(ClassLogger):
     async def _connect(self):
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession()
-        headers = await self._auth_headers()
+        self._socket_session = await self._session_provider()
         self._ws = await asyncio.wait_for(self._session.ws_connect(  # a peer that never answers must not hold it
-            self._url(), headers=headers, heartbeat=self._heartbeat, autoping=True,
+            self._url(), headers=self._socket_session.headers, heartbeat=self._heartbeat, autoping=True,
             timeout=aiohttp.ClientWSTimeout(ws_close=CONSTANTS.WS_CONNECT_TIMEOUT_SECONDS), max_msg_size=0),
             self.connect_timeout)
         self.connections += 1
@@ -169,7 +171,7 @@ class GrvtWsRpcClient(ClassLogger):
             return
         if reply.id is None:
             if reply.error is not None and GrvtPerpetualAPIError.from_error_object(reply.error).is_session_expired:
-                self._invalidate_session()
+                self._invalidate_session(self._socket_session)
             return
         future = self._pending.get(reply.id)
         if future is not None and not future.done():

@@ -8,6 +8,7 @@ from typing import Any, Dict, List, Tuple
 import coincurve
 
 from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import GrvtSession
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import (
     GrvtOrderRejectedError,
     GrvtPerpetualAPIError,
@@ -582,10 +583,11 @@ class WsOrderEntryTests(IsolatedAsyncioWrapperTestCase):
         await super().asyncSetUp()
         self.server = FakeTradesSocket()
         await self.server.start()
-        self.invalidated = 0
+        self.invalidated = []
         self.reconnects = 0
+        self.current_session = GrvtSession(cookie="abc", account_id="0xaccount", expires_at=2e9)
         self.client = GrvtWsRpcClient(
-            url=lambda: self.server.url, auth_headers=self.headers, invalidate_session=self.invalidate,
+            url=lambda: self.server.url, session=self.session, invalidate_session=self.invalidate,
             heartbeat_seconds=5, on_reconnect=self.count_reconnect)
         self.client._backoff._initial = 0.01
         self.ws_transport = GrvtPerpetualWsOrderTransport(GrvtOrderEntryRequests(SUB_ACCOUNT), self.client, timeout=1)
@@ -599,11 +601,11 @@ class WsOrderEntryTests(IsolatedAsyncioWrapperTestCase):
         await self.server.stop()
         await super().asyncTearDown()
 
-    async def headers(self):
-        return {"Cookie": "gravity=abc", "X-Grvt-Account-Id": "0xaccount"}
+    async def session(self):
+        return self.current_session
 
-    def invalidate(self):
-        self.invalidated += 1
+    def invalidate(self, stale):
+        self.invalidated.append(stale)
 
     def count_reconnect(self):
         self.reconnects += 1
@@ -616,7 +618,7 @@ class WsOrderEntryTests(IsolatedAsyncioWrapperTestCase):
         connections = []  # accepted, never answered: the supervisor must retry, not wait for minutes
         server = await asyncio.start_server(lambda reader, writer: connections.append(writer), "127.0.0.1", 0)
         port = server.sockets[0].getsockname()[1]
-        client = GrvtWsRpcClient(url=lambda: f"ws://127.0.0.1:{port}/ws/full", auth_headers=self.headers,
+        client = GrvtWsRpcClient(url=lambda: f"ws://127.0.0.1:{port}/ws/full", session=self.session,
                                  invalidate_session=self.invalidate)
         client.connect_timeout = 0.2
         try:
@@ -706,8 +708,21 @@ class WsOrderEntryTests(IsolatedAsyncioWrapperTestCase):
         self.server.reply = lambda method, params, request_id: {
             "jsonrpc": "2.0", "id": request_id, "error": {"code": 1000, "message": "authenticate"}}
         self.assertTrue(await self.transport.cancel_order(client_order_id="1"))
-        self.assertEqual(1, self.invalidated)
+        self.assertEqual([self.current_session], self.invalidated)
         self.assertEqual(CONSTANTS.CANCEL_ORDER_PATH_URL, self.poster.calls[0][0])
+
+    async def test_a_session_error_drops_the_session_the_socket_connected_with_not_a_newer_one(self):
+        self.server.reply = lambda method, params, request_id: {
+            "jsonrpc": "2.0", "id": request_id, "error": {"code": 1000, "message": "authenticate"}}
+        await self.connected()
+        connected_with = self.current_session
+        self.current_session = GrvtSession(cookie="refreshed", account_id="0xaccount", expires_at=2e9)
+
+        await self.server.sockets[0].send_str(
+            json.dumps({"jsonrpc": "2.0", "error": {"code": 1000, "message": "authenticate"}}))
+        await until(lambda: len(self.invalidated) == 1)
+        self.assertTrue(await self.transport.cancel_order(client_order_id="1"))
+        self.assertEqual([connected_with, connected_with], self.invalidated)
 
     async def test_unreadable_reply_is_an_unknown_outcome(self):
         self.server.reply = lambda method, params, request_id: {"jsonrpc": "2.0", "id": request_id, "result": {}}
@@ -720,7 +735,7 @@ class WsOrderEntryTests(IsolatedAsyncioWrapperTestCase):
         await self.connected()
         await self.server.sockets[0].send_str(
             json.dumps({"jsonrpc": "2.0", "error": {"code": 1000, "message": "authenticate"}}))
-        await until(lambda: self.invalidated == 1)
+        await until(lambda: self.invalidated == [self.current_session])
 
     async def test_frames_that_are_not_replies_are_ignored(self):
         await self.connected()

@@ -23,15 +23,15 @@ from hummingbot.connector.test_support.network_mocking_assistant import NetworkM
 from test.isolated_asyncio_wrapper_test_case import IsolatedAsyncioWrapperTestCase
 
 SUB_ACCOUNT = "8289849667772468"
+SESSION = GrvtSession(cookie="session-cookie", account_id="0xaccount", expires_at=2e9)
 SESSION_HEADERS = {"Cookie": "gravity=session-cookie", "X-Grvt-Account-Id": "0xaccount"}
 
 
 class StubAuth:
     def __init__(self):
         self.trading_account_id = SUB_ACCOUNT
-        self.get_ws_auth_headers = AsyncMock(return_value=dict(SESSION_HEADERS))
         self.invalidate_session = MagicMock(return_value=True)
-        self.ensure_session = AsyncMock()
+        self.ensure_session = AsyncMock(return_value=SESSION)
 
 
 SUBSCRIBED = {"jsonrpc": "2.0", "id": 1, "method": "subscribe", "result": {"stream": "v1.order", "subs": [SUB_ACCOUNT]}}
@@ -228,8 +228,8 @@ class GrvtPerpetualUserStreamDataSourceTests(IsolatedAsyncioWrapperTestCase):
         while ws_connect_mock.call_count < 2:
             await asyncio.sleep(0.01)
 
-        self.assertGreaterEqual(self.auth.get_ws_auth_headers.call_count, 2)
-        self.auth.invalidate_session.assert_called()
+        self.assertGreaterEqual(self.auth.ensure_session.call_count, 2)
+        self.auth.invalidate_session.assert_called_with(SESSION)
         self.assertTrue(self.is_logged("WARNING", "session rejected"))
 
     @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
@@ -272,19 +272,19 @@ class GrvtPerpetualUserStreamDataSourceTests(IsolatedAsyncioWrapperTestCase):
 
     @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
     async def test_login_failure_is_retried(self, ws_connect_mock):
-        self.auth.get_ws_auth_headers.side_effect = [IOError("GRVT login refused: HTTP 401"), dict(SESSION_HEADERS)]
+        self.auth.ensure_session.side_effect = [IOError("GRVT login refused: HTTP 401"), SESSION]
         ws_connect_mock.return_value = self.mocking_assistant.create_websocket_mock()
         with patch.object(self.data_source, "_sleep", new_callable=AsyncMock):
             self.tasks.append(asyncio.create_task(self.data_source.listen_for_user_stream(self.queue)))
             while ws_connect_mock.call_count < 1:
                 await asyncio.sleep(0.01)
 
-        self.assertEqual(2, self.auth.get_ws_auth_headers.call_count)
+        self.assertEqual(2, self.auth.ensure_session.call_count)
 
     @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
     async def test_a_refused_login_is_one_clear_line_without_a_traceback(self, ws_connect_mock):
         refusal = GrvtAuthError("GRVT login refused: HTTP 401, error 1000 (check the API key)", retryable=False)
-        self.auth.get_ws_auth_headers.side_effect = [refusal, dict(SESSION_HEADERS)]
+        self.auth.ensure_session.side_effect = [refusal, SESSION]
         ws_connect_mock.return_value = self.mocking_assistant.create_websocket_mock()
         with patch.object(self.data_source, "_sleep", new_callable=AsyncMock):
             self.tasks.append(asyncio.create_task(self.data_source.listen_for_user_stream(self.queue)))
