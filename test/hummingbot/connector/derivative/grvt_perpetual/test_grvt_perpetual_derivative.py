@@ -891,7 +891,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.exchange._set_current_timestamp(CREATION_TS)
         order_id = self.exchange.buy(self.trading_pair, Decimal("1"), OrderType.LIMIT, Decimal("10000"),
                                      position_action=PositionAction.OPEN)
-        await asyncio.sleep(0.1)
+        await asyncio.wait_for(self._wait_for(lambda: self.order_failure_logger.event_log), 10)
 
         self.assertNotIn(order_id, self.exchange.in_flight_orders)
         self.assertIn(f"GRVT instrument {self.instrument} of {self.trading_pair} is unknown or inactive.",
@@ -2002,7 +2002,8 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         mock_api.post(self.order_creation_url, exception=connection_error)
         order_id = self.exchange.buy(self.trading_pair, Decimal("1"), OrderType.LIMIT, Decimal("10000"),
                                      position_action=PositionAction.OPEN)
-        await asyncio.sleep(0.1)
+        # "at once": well inside the 30 s window an unknown outcome would be looked up for
+        await asyncio.wait_for(self._wait_for(lambda: self.order_failure_logger.event_log), 10)
 
         self.assertNotIn(order_id, self.exchange.in_flight_orders)
         self.assertEqual(1, len(self.order_failure_logger.event_log))
