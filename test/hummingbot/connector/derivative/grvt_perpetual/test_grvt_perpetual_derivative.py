@@ -1262,6 +1262,8 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
     async def test_resync_marker_wakes_the_status_poll(self):
         self.exchange._poll_notifier.clear()
         await self.deliver({"stream": "grvt_perpetual.resync", "feed": {"reason": "reconnected"}})
+        # set when the (unmocked, so failing) reconciliation the marker started gives up: a task, not the listener
+        await asyncio.wait_for(self.exchange._poll_notifier.wait(), 10)
         self.assertTrue(self.exchange._poll_notifier.is_set())
 
     # ==============================================================================================================
