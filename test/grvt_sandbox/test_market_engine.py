@@ -15,6 +15,7 @@ from grvt_sandbox.market.config import default_market_config
 from grvt_sandbox.market.engine_venue import EngineVenue
 from grvt_sandbox.market.simulator import DEFAULT_MAKER_ACCOUNT_ID, DEFAULT_TAKER_ACCOUNT_ID, MarketSimulator
 from grvt_sandbox.market.venue import TimeInForce, VenueOrder
+from test.grvt_sandbox.test_market_fakes import wait_for_steps
 
 BTC = "BTC_USDT_Perp"
 ETH = "ETH_USDT_Perp"
@@ -156,7 +157,7 @@ class MarketOnEngineTests(unittest.TestCase):
         async def scenario():
             simulator, exchange = make_market(seed=6, step_seconds=0.005)
             simulator.start()
-            await asyncio.sleep(0.1)
+            await wait_for_steps(simulator, (BTC, ETH, SOL), more_than=3)
             await simulator.stop()
             return simulator, exchange
 

@@ -2,12 +2,24 @@
 
 It rejects prices or sizes off the instrument grid loudly, so the tests also check the market's rounding.
 """
+import asyncio
 import itertools
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Dict, List, Optional, Tuple
 
 from grvt_sandbox.market.venue import InstrumentRules, TimeInForce, VenueOrder
+
+
+async def wait_for_steps(simulator, names, more_than: int, timeout: float = 20.0) -> None:
+    """Waits until every named instrument of a started simulator made more than `more_than` steps (a loaded
+    machine paces them slower than their step_seconds)."""
+    deadline = time.monotonic() + timeout
+    while any(simulator.stats(name).steps <= more_than for name in names):
+        if time.monotonic() > deadline:
+            raise AssertionError({name: simulator.stats(name).steps for name in names})
+        await asyncio.sleep(0.01)
 
 
 @dataclass

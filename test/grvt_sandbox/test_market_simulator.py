@@ -18,7 +18,7 @@ from grvt_sandbox.market.config import (
 from grvt_sandbox.market.price_process import Regime
 from grvt_sandbox.market.simulator import DEFAULT_MAKER_ACCOUNT_ID, DEFAULT_TAKER_ACCOUNT_ID, MarketSimulator
 from grvt_sandbox.market.venue import InstrumentRules, TimeInForce, VenueOrder
-from test.grvt_sandbox.test_market_fakes import FakeVenue
+from test.grvt_sandbox.test_market_fakes import FakeVenue, wait_for_steps
 
 BTC = "BTC_USDT_Perp"
 ETH = "ETH_USDT_Perp"
@@ -229,7 +229,7 @@ class MarketSimulatorRealTimeTests(unittest.TestCase):
             simulator.start()
             simulator.start()  # idempotent
             self.assertTrue(simulator.is_running)
-            await asyncio.sleep(0.1)
+            await wait_for_steps(simulator, (BTC, ETH, SOL), more_than=3)
             await simulator.stop()
             return simulator, venue
 
@@ -280,7 +280,7 @@ class MarketSimulatorRealTimeTests(unittest.TestCase):
             simulator._markets[ETH]._primed = True  # skip priming, so the failures hit the running loop
             with self.assertLogs("grvt_sandbox.market.simulator", level="ERROR"):
                 simulator.start()
-                await asyncio.sleep(0.1)
+                await wait_for_steps(simulator, (ETH,), more_than=5)
             await simulator.stop()
             return simulator
 

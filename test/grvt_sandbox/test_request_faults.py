@@ -292,7 +292,8 @@ async def test_stopping_the_sandbox_releases_held_answers_and_drops_deferred_req
 async def test_rest_delay_drops_the_request_of_a_client_that_gave_up_quietly(sandbox, client, caplog):
     """A delayed REST request whose client gave up is not executed, and the sandbox says so without logging an
     error traceback (the fault worked as designed)."""
-    sandbox.faults.fail_rest("create_order", "delay", delay_s=0.5, count=1)
+    # the delay outlasts the client's 0.3 s by far: on a stalled loop the sandbox must still see it gone
+    sandbox.faults.fail_rest("create_order", "delay", delay_s=1.5, count=1)
     client_order_id = next_client_order_id()
     await gives_up(client.create_order(client_order_id=client_order_id))
     await asyncio.sleep(3.0)  # well past the delay: the request would have been executed by now

@@ -23,7 +23,7 @@ async def test_leverage_is_set_on_the_exchange_and_read_back_by_a_new_session(sa
 
 
 async def test_funding_settlement_fires_a_payment_event_with_the_rate_as_a_fraction(
-        connector, events, admin, sandbox):
+        connector, events, admin, sandbox, monkeypatch):
     opening = connector.buy(PAIR, Decimal("0.01"), OrderType.LIMIT, BEST_ASK, position_action=PositionAction.OPEN)
     await events.wait_for(MarketEvent.BuyOrderCompleted, opening)
     await eventually(lambda: connector.account_positions, message="the long position")
@@ -31,6 +31,9 @@ async def test_funding_settlement_fires_a_payment_event_with_the_rate_as_a_fract
     await eventually(lambda: PAIR in connector._last_funding_fee_payment_ts, message="funding poll initialised")
     balance_before = Decimal((await admin.demo_account())["spot_balances"][0]["balance"])
     mark_price = sandbox.exchange.markets[BTC].mark_price
+    # The sandbox re-estimates the next period's rate from its premium samples each second, as GRVT's ticker moves
+    # on after a settlement; held still, the settled rate stays on the ticker until the connector has read it.
+    monkeypatch.setattr(sandbox.exchange, "sample_premium", lambda: None)
 
     assert (await admin.settle_funding(rate=FUNDING_RATE_PERCENT))["funding_rate"].startswith(FUNDING_RATE_PERCENT)
     await eventually(lambda: connector.get_funding_info(PAIR).rate == FUNDING_RATE, timeout=5.0,

@@ -350,6 +350,8 @@ async def test_circuit_breaker_pauses_new_orders_while_the_exchange_keeps_failin
     await eventually(lambda: not order_path.order_lifecycle.circuit.is_open, 20, message="cool-down over")
     order_id = quote(order_path)
     await eventually(lambda: order_id in demo_open_client_ids(sandbox), 10, message="orders flow again")
+    # GRVT holds the probe order before its create answer reaches the bot; the answer closes the circuit
+    await eventually(lambda: order_path.order_metrics.latency(order_id).acknowledged, 10, message="probe answered")
     assert order_path.status_dict["order_entry"]
     await cancel_all_and_check_empty(order_path, sandbox)
 

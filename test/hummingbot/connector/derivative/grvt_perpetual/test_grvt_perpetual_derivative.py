@@ -891,7 +891,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.exchange._set_current_timestamp(CREATION_TS)
         order_id = self.exchange.buy(self.trading_pair, Decimal("1"), OrderType.LIMIT, Decimal("10000"),
                                      position_action=PositionAction.OPEN)
-        await asyncio.sleep(0.1)
+        await asyncio.wait_for(self._wait_for(lambda: self.order_failure_logger.event_log), 10)
 
         self.assertNotIn(order_id, self.exchange.in_flight_orders)
         self.assertIn(f"GRVT instrument {self.instrument} of {self.trading_pair} is unknown or inactive.",
@@ -1262,6 +1262,8 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
     async def test_resync_marker_wakes_the_status_poll(self):
         self.exchange._poll_notifier.clear()
         await self.deliver({"stream": "grvt_perpetual.resync", "feed": {"reason": "reconnected"}})
+        # set when the (unmocked, so failing) reconciliation the marker started gives up: a task, not the listener
+        await asyncio.wait_for(self.exchange._poll_notifier.wait(), 10)
         self.assertTrue(self.exchange._poll_notifier.is_set())
 
     # ==============================================================================================================
@@ -1843,8 +1845,10 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.configure_post(mock_api, web_utils.private_rest_url(CONSTANTS.CANCEL_ALL_ORDERS_PATH_URL),
                             {"result": {"ack": True}})
         self.configure_successful_cancelation_response(order, mock_api)
+        # no confirmation comes: 0.1 s of waiting for one, then a deadline no loaded machine misses for the fallback
+        self.exchange.order_lifecycle.settings.cancel_all_confirmation_share = 0.01
 
-        results = await self.exchange.cancel_all(timeout_seconds=0.2)
+        results = await self.exchange.cancel_all(timeout_seconds=10)
 
         self.assertTrue(results[0].success)
         self.assertTrue(order.is_pending_cancel_confirmation)
@@ -2000,7 +2004,8 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         mock_api.post(self.order_creation_url, exception=connection_error)
         order_id = self.exchange.buy(self.trading_pair, Decimal("1"), OrderType.LIMIT, Decimal("10000"),
                                      position_action=PositionAction.OPEN)
-        await asyncio.sleep(0.1)
+        # "at once": well inside the 30 s window an unknown outcome would be looked up for
+        await asyncio.wait_for(self._wait_for(lambda: self.order_failure_logger.event_log), 10)
 
         self.assertNotIn(order_id, self.exchange.in_flight_orders)
         self.assertEqual(1, len(self.order_failure_logger.event_log))
