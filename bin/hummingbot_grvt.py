@@ -338,6 +338,37 @@ async def cancel_orders_an_earlier_run_left(hb, started: float, poll_seconds: fl
             connector.cancel(order.trading_pair, order.client_order_id)
 
 
+async def unlisted_trading_pairs(hb, poll_seconds: float = 1.0) -> Optional[str]:
+    """Why the strategy cannot trade, once a GRVT connector has GRVT's instrument list and one of the strategy's pairs
+    is not on it (BTC-USD for BTC-USDT): the connector would only log it while the bot runs and quotes nothing."""
+    from controllers.grvt_common.v1_conversion import is_grvt_connector
+
+    for name, connector in list(hb.trading_core.markets.items()):
+        if not is_grvt_connector(name):
+            continue
+        listed = None
+        while not listed:  # empty or None until GRVT answered: keep waiting, a network problem is no config error
+            try:
+                listed = set((await connector.trading_pair_symbol_map()).values())
+            except Exception:
+                listed = None
+            if not listed:
+                await asyncio.sleep(poll_seconds)
+        unlisted = sorted(set(connector.trading_pairs) - listed)
+        if unlisted:
+            shown = ", ".join(sorted(listed)[:30]) + (", ..." if len(listed) > 30 else "")
+            return (f"{name}: GRVT lists no active perpetual for {', '.join(unlisted)}: check the trading pair "
+                    f"(market in V1 files, trading_pair in controller configs); GRVT lists {shown}")
+    return None
+
+
+async def stop_on_unlisted_trading_pairs(hb, stop_event: asyncio.Event, failures: List[str]) -> None:
+    reason = await unlisted_trading_pairs(hb)
+    if reason:
+        failures.append(reason)
+        stop_event.set()
+
+
 async def load_strategy(hb, args: argparse.Namespace, headless: bool) -> Tuple[bool, str]:
     """Hummingbot's load-and-start of the configured strategy, with the reason it logged should that fail."""
     from hummingbot.client.runner import load_and_start_strategy
@@ -364,7 +395,9 @@ async def run_headless(args: argparse.Namespace, secrets_manager) -> int:
         await hb.trading_core.stop_clock()
         raise LaunchError(f"The strategy could not be started: {reason}", EXIT_STRATEGY_FAILED)
     await wait_for_gateway_ready(hb)
-    tasks = [asyncio.ensure_future(forward_market_events_over_mqtt(hb))]
+    failures: List[str] = []
+    tasks = [asyncio.ensure_future(forward_market_events_over_mqtt(hb)),
+             asyncio.ensure_future(stop_on_unlisted_trading_pairs(hb, stop_event, failures))]
     if args.config_file_name:  # the GRVT controllers cancel them themselves
         tasks.append(asyncio.ensure_future(cancel_orders_an_earlier_run_left(hb, start_time)))
     print(f"Hummingbot running headless with {args.config_file_name or args.v2_conf}; "
@@ -381,6 +414,8 @@ async def run_headless(args: argparse.Namespace, secrets_manager) -> int:
         if status_task is not None:
             status_task.cancel()
     print("Stopped.", flush=True)
+    if failures:
+        raise LaunchError(failures[0], EXIT_STRATEGY_FAILED)
     return EXIT_OK
 
 
