@@ -179,6 +179,29 @@ def check_v1_settings(args: argparse.Namespace) -> None:
     if unknown:
         raise LaunchError(f"{args.config_file_name}: {unknown} are not settings of {data['strategy']} (Hummingbot "
                           f"would ignore them): check their spelling.", EXIT_STRATEGY_FAILED)
+    missing = [key for key in required_v1_settings(str(data.get("strategy"))) if data.get(key) is None]
+    if missing:  # headless, Hummingbot does not ask for them: without order_amount the strategy quotes nothing
+        raise LaunchError(f"{args.config_file_name}: {missing} must be set: {data['strategy']} has no default for "
+                          f"them.", EXIT_STRATEGY_FAILED)
+
+
+def required_v1_settings(strategy: str) -> List[str]:
+    """The settings of a V1 strategy (legacy config map) that Hummingbot's CLI would ask for: required, no default.
+    Those required only depending on another setting's value are left to Hummingbot."""
+    from hummingbot.client.config.config_helpers import get_strategy_config_map
+
+    try:
+        config_map = get_strategy_config_map(strategy)
+    except Exception:
+        return []
+    required = []
+    for key, config_var in (config_map.items() if isinstance(config_map, dict) else ()):
+        try:
+            if config_var.default is None and config_var.required:
+                required.append(key)
+        except Exception:  # its condition reads other settings, unset here
+            continue
+    return required
 
 
 def route_v1_market_maker(args: argparse.Namespace) -> argparse.Namespace:

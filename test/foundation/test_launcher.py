@@ -169,3 +169,10 @@ def test_a_misspelt_setting_of_a_v1_file_on_grvt_is_refused_not_ignored(launcher
                                             "stop_loss_spread:", "stop_loss_spred:")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "typo.yml: ['stop_loss_spred'] are not settings of perpetual_market_making" in result.stderr
+
+
+def test_a_v1_file_on_grvt_missing_a_required_setting_is_refused_naming_it(launcher_env, isolated_root):
+    # Without order_amount perpetual_market_making started, placed no quote and logged nothing.
+    result = run_a_variant_of_the_demo_file(launcher_env, isolated_root, "no_amount.yml", "order_amount: 0.002\n", "")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "no_amount.yml: ['order_amount'] must be set" in result.stderr
