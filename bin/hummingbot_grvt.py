@@ -236,6 +236,11 @@ class FailureReasons(logging.Handler):
         specific = [message for message in self.messages if message not in self.GENERIC]
         if not specific:
             return "see logs/ for the reason"
+        for message in specific:  # Hummingbot's reason is then a bare KeyError naming it: 'grvt_perpetual_tn'
+            unknown = re.fullmatch(r"Failed to create connector (\S+): '\1'", message)
+            if unknown:
+                return (f"Hummingbot has no connector named {unknown.group(1)}: check connector_name in the "
+                        f"controller configs (grvt_perpetual or grvt_perpetual_testnet)")
         preferred = [message for message in specific
                      if message.startswith(("Invalid value", "Failed to start strategy", "Error loading strategy"))]
         reason = (preferred or specific)[0]
