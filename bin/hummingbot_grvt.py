@@ -374,14 +374,11 @@ async def unlisted_trading_pairs(hb, poll_seconds: float = 1.0) -> Optional[str]
     for name, connector in list(hb.trading_core.markets.items()):
         if not is_grvt_connector(name):
             continue
-        listed = None
-        while not listed:  # empty or None until GRVT answered: keep waiting, a network problem is no config error
-            try:
-                listed = set((await connector.trading_pair_symbol_map()).values())
-            except Exception:
-                listed = None
-            if not listed:
-                await asyncio.sleep(poll_seconds)
+        # The connector loads the list as it starts; until GRVT answered, keep waiting (a network problem is no
+        # config error), without asking GRVT again.
+        while not connector.trading_pair_symbol_map_ready():
+            await asyncio.sleep(poll_seconds)
+        listed = set((await connector.trading_pair_symbol_map()).values())
         unlisted = sorted(set(connector.trading_pairs) - listed)
         if unlisted:
             shown = ", ".join(sorted(listed)[:30]) + (", ..." if len(listed) > 30 else "")
