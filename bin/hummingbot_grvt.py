@@ -179,6 +179,29 @@ def check_v1_settings(args: argparse.Namespace) -> None:
     if unknown:
         raise LaunchError(f"{args.config_file_name}: {unknown} are not settings of {data['strategy']} (Hummingbot "
                           f"would ignore them): check their spelling.", EXIT_STRATEGY_FAILED)
+    missing = [key for key in required_v1_settings(str(data.get("strategy"))) if data.get(key) is None]
+    if missing:  # headless, Hummingbot does not ask for them: without order_amount the strategy quotes nothing
+        raise LaunchError(f"{args.config_file_name}: {missing} must be set: {data['strategy']} has no default for "
+                          f"them.", EXIT_STRATEGY_FAILED)
+
+
+def required_v1_settings(strategy: str) -> List[str]:
+    """The settings of a V1 strategy (legacy config map) that Hummingbot's CLI would ask for: required, no default.
+    Those required only depending on another setting's value are left to Hummingbot."""
+    from hummingbot.client.config.config_helpers import get_strategy_config_map
+
+    try:
+        config_map = get_strategy_config_map(strategy)
+    except Exception:
+        return []
+    required = []
+    for key, config_var in (config_map.items() if isinstance(config_map, dict) else ()):
+        try:
+            if config_var.default is None and config_var.required:
+                required.append(key)
+        except Exception:  # its condition reads other settings, unset here
+            continue
+    return required
 
 
 def route_v1_market_maker(args: argparse.Namespace) -> argparse.Namespace:
@@ -213,6 +236,11 @@ class FailureReasons(logging.Handler):
         specific = [message for message in self.messages if message not in self.GENERIC]
         if not specific:
             return "see logs/ for the reason"
+        for message in specific:  # Hummingbot's reason is then a bare KeyError naming it: 'grvt_perpetual_tn'
+            unknown = re.fullmatch(r"Failed to create connector (\S+): '\1'", message)
+            if unknown:
+                return (f"Hummingbot has no connector named {unknown.group(1)}: check connector_name in the "
+                        f"controller configs (grvt_perpetual or grvt_perpetual_testnet)")
         preferred = [message for message in specific
                      if message.startswith(("Invalid value", "Failed to start strategy", "Error loading strategy"))]
         reason = (preferred or specific)[0]
@@ -338,6 +366,34 @@ async def cancel_orders_an_earlier_run_left(hb, started: float, poll_seconds: fl
             connector.cancel(order.trading_pair, order.client_order_id)
 
 
+async def unlisted_trading_pairs(hb, poll_seconds: float = 1.0) -> Optional[str]:
+    """Why the strategy cannot trade, once a GRVT connector has GRVT's instrument list and one of the strategy's pairs
+    is not on it (BTC-USD for BTC-USDT): the connector would only log it while the bot runs and quotes nothing."""
+    from controllers.grvt_common.v1_conversion import is_grvt_connector
+
+    for name, connector in list(hb.trading_core.markets.items()):
+        if not is_grvt_connector(name):
+            continue
+        # The connector loads the list as it starts; until GRVT answered, keep waiting (a network problem is no
+        # config error), without asking GRVT again.
+        while not connector.trading_pair_symbol_map_ready():
+            await asyncio.sleep(poll_seconds)
+        listed = set((await connector.trading_pair_symbol_map()).values())
+        unlisted = sorted(set(connector.trading_pairs) - listed)
+        if unlisted:
+            shown = ", ".join(sorted(listed)[:30]) + (", ..." if len(listed) > 30 else "")
+            return (f"{name}: GRVT lists no active perpetual for {', '.join(unlisted)}: check the trading pair "
+                    f"(market in V1 files, trading_pair in controller configs); GRVT lists {shown}")
+    return None
+
+
+async def stop_on_unlisted_trading_pairs(hb, stop_event: asyncio.Event, failures: List[str]) -> None:
+    reason = await unlisted_trading_pairs(hb)
+    if reason:
+        failures.append(reason)
+        stop_event.set()
+
+
 async def load_strategy(hb, args: argparse.Namespace, headless: bool) -> Tuple[bool, str]:
     """Hummingbot's load-and-start of the configured strategy, with the reason it logged should that fail."""
     from hummingbot.client.runner import load_and_start_strategy
@@ -364,7 +420,9 @@ async def run_headless(args: argparse.Namespace, secrets_manager) -> int:
         await hb.trading_core.stop_clock()
         raise LaunchError(f"The strategy could not be started: {reason}", EXIT_STRATEGY_FAILED)
     await wait_for_gateway_ready(hb)
-    tasks = [asyncio.ensure_future(forward_market_events_over_mqtt(hb))]
+    failures: List[str] = []
+    tasks = [asyncio.ensure_future(forward_market_events_over_mqtt(hb)),
+             asyncio.ensure_future(stop_on_unlisted_trading_pairs(hb, stop_event, failures))]
     if args.config_file_name:  # the GRVT controllers cancel them themselves
         tasks.append(asyncio.ensure_future(cancel_orders_an_earlier_run_left(hb, start_time)))
     print(f"Hummingbot running headless with {args.config_file_name or args.v2_conf}; "
@@ -381,6 +439,8 @@ async def run_headless(args: argparse.Namespace, secrets_manager) -> int:
         if status_task is not None:
             status_task.cancel()
     print("Stopped.", flush=True)
+    if failures:
+        raise LaunchError(failures[0], EXIT_STRATEGY_FAILED)
     return EXIT_OK
 
 

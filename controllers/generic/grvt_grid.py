@@ -122,6 +122,7 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
         self._stop_sent = False
         self._flatten_order_id: Optional[str] = None
         self._flatten_sent_at = 0.0
+        self._unclosable_position: Optional[Decimal] = None
         self._book_uid = None
         self._book_changed_at: Optional[float] = None
         self.mid: Optional[Decimal] = None
@@ -352,6 +353,10 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
         self._flatten_sent_at = now
         if self._flatten_order_id is not None:
             self.logger().info(f"Grid: closing the remaining position {position} with a reduce-only market order.")
+        elif self._unclosable_position != position:
+            self._unclosable_position = position
+            self.logger().warning(f"Grid: the remaining position {position} is below the pair's minimum order size "
+                                  f"or notional, so no order can close it: close it on GRVT by hand.")
 
     # ------------------------------------------------------------------------------------------------ events
     def _is_ours(self, order_id: str, trading_pair: Optional[str] = None) -> bool:

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any, Callable, Dict, Iterable, List, Optional
 
 from hummingbot.connector.connector_base import ConnectorBase
-from hummingbot.core.data_type.common import OrderType, PositionAction, TradeType
+from hummingbot.core.data_type.common import OrderType, PositionAction, PriceType, TradeType
 from hummingbot.core.data_type.limit_order import LimitOrder
 from hummingbot.core.event.event_forwarder import EventForwarder
 from hummingbot.core.event.events import MarketEvent, OrderBookEvent
@@ -88,9 +88,15 @@ class OrderGateway:
             self.connector.cancel(self.trading_pair, order_id)
 
     def close_position(self, position: Decimal) -> Optional[str]:
-        """A reduce-only market order that brings ``position`` to zero; None when it is below the minimum size."""
+        """A reduce-only market order that brings ``position`` to zero; None when no order can: below the minimum size,
+        or below the minimum notional at the mid (GRVT refuses a reducing order under it too, error 2067)."""
         amount = self.connector.quantize_order_amount(self.trading_pair, abs(position))
-        if amount <= 0:
+        rule = getattr(self.connector, "trading_rules", {}).get(self.trading_pair)
+        try:
+            mid = Decimal(self.connector.get_price_by_type(self.trading_pair, PriceType.MidPrice))
+        except Exception:  # no book: the order goes out and the connector decides
+            mid = Decimal("NaN")
+        if amount <= 0 or (rule is not None and mid.is_finite() and amount * mid < (rule.min_notional_size or ZERO)):
             return None
         side = TradeType.SELL if position > 0 else TradeType.BUY
         return self._place(side, amount, OrderType.MARKET, Decimal("NaN"), PositionAction.CLOSE)

@@ -192,6 +192,7 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
         self._halt: Optional[KillSwitchTrip] = None
         self._flatten_order_id: Optional[str] = None
         self._flatten_sent_at = 0.0
+        self._unclosable_position: Optional[Decimal] = None
         self._last_cancel_sweep = 0.0
         self._position = ZERO
         self._last_fill_time = 0.0
@@ -599,6 +600,10 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
         self._flatten_sent_at = now
         if self._flatten_order_id is not None:
             self.logger().info(f"Kill switch: closing position {position} with a reduce-only market order.")
+        elif self._unclosable_position != position:
+            self._unclosable_position = position
+            self.logger().warning(f"Kill switch: position {position} is below the pair's minimum order size or "
+                                  f"notional, so no order can close it: close it on GRVT by hand.")
 
     # ------------------------------------------------------------------------------------------------ events
     def _on_order_created(self, event: Any):

@@ -1,5 +1,6 @@
 """The launcher starts Hummingbot headless, stops it cleanly and explains user errors."""
 import importlib.util
+import logging
 import signal
 import subprocess
 import sys
@@ -169,3 +170,23 @@ def test_a_misspelt_setting_of_a_v1_file_on_grvt_is_refused_not_ignored(launcher
                                             "stop_loss_spread:", "stop_loss_spred:")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "typo.yml: ['stop_loss_spred'] are not settings of perpetual_market_making" in result.stderr
+
+
+def test_a_v1_file_on_grvt_missing_a_required_setting_is_refused_naming_it(launcher_env, isolated_root):
+    # Without order_amount perpetual_market_making started, placed no quote and logged nothing.
+    result = run_a_variant_of_the_demo_file(launcher_env, isolated_root, "no_amount.yml", "order_amount: 0.002\n", "")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "no_amount.yml: ['order_amount'] must be set" in result.stderr
+
+
+def test_a_connector_name_hummingbot_does_not_know_is_named_as_such(monkeypatch):
+    # Hummingbot's own reason was a bare KeyError: "Failed to start strategy grvt_v2_controllers: 'grvt_perpetual_tn'"
+    spec = importlib.util.spec_from_file_location("hummingbot_grvt_launcher", LAUNCHER)
+    launcher = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(launcher)
+    reasons = launcher.FailureReasons()
+    for message in ("Failed to create connector grvt_perpetual_tn: 'grvt_perpetual_tn'",
+                    "Failed to start strategy grvt_v2_controllers: 'grvt_perpetual_tn'", "Failed to start strategy"):
+        reasons.emit(logging.LogRecord("x", logging.ERROR, __file__, 1, message, None, None))
+    reason = reasons.reason()
+    assert "no connector named grvt_perpetual_tn" in reason and "connector_name" in reason, reason

@@ -373,3 +373,22 @@ async def test_a_running_grid_keeps_the_exit_margin_its_executor_stops_out_at(cl
     grid.update_config(GrvtGridConfig(**edited))
     assert grid.config.range_exit_margin_pct == D("0.1")
     assert first.executor_config.limit_price == D(89900) * (1 - grid.config.range_exit_margin_pct / 100)
+
+
+async def test_a_remaining_position_below_the_minimum_notional_is_reported_once_not_sent(clock, caplog):
+    # 0.001 BTC at 89700 is 89.7 USDT, under the pair's 100: no order can close it (GRVT error 2067)
+    connector = FakeConnector(bid=89992.0, ask=89994.0)
+    grid, queue = make_grid(connector)
+    await grid.control_task()
+    (first,) = sent(queue)
+    connector.book.move(89700.0, 89702.0)
+    grid.executors_info = [executor_info(first.executor_config, done=True, close_type=CloseType.EARLY_STOP)]
+    connector.account_positions[PAIR] = SimpleNamespace(trading_pair=PAIR, amount=D("0.001"), entry_price=D(89950),
+                                                        unrealized_pnl=D(0))
+    with caplog.at_level("WARNING"):
+        for _ in range(5):
+            clock.advance(5)
+            await grid.control_task()
+    assert [order for order in connector.placed if order.order_type is OrderType.MARKET] == []
+    warnings = [record.getMessage() for record in caplog.records if "minimum" in record.getMessage()]
+    assert len(warnings) == 1 and "0.001" in warnings[0] and "by hand" in warnings[0], warnings

@@ -436,3 +436,23 @@ async def test_a_replaced_order_book_is_let_go(clock):
     assert sum(1 for _, tag, *_ in controller._events._subscriptions if tag is trade_tag) == 1
     assert all(not book.listeners.get(trade_tag) for book in old_books)
     assert len(connector.book.listeners[trade_tag]) == 1
+
+
+async def test_a_position_below_the_minimum_notional_is_not_sent_to_close_and_is_reported_once(clock, caplog):
+    """GRVT refuses a reducing order below the pair's minimum notional (2067), and Hummingbot refuses it before
+    sending: a kill switch flattening 0.001 BTC (90 USDT < 100) failed and retried every 3 s for as long as the bot
+    ran, the log saying only 'retrying'."""
+    from types import SimpleNamespace
+
+    connector = BatchingFakeConnector()
+    controller = make_controller(connector, clock, kill_switch_max_position="0.0005", kill_switch_flatten=True)
+    connector.account_positions[PAIR] = SimpleNamespace(trading_pair=PAIR, amount=D("-0.001"), entry_price=D(90000),
+                                                        unrealized_pnl=D(0))
+    with caplog.at_level("WARNING"):
+        for _ in range(6):
+            await step(controller, clock, 5.0)
+            connector.confirm_cancels()
+    assert "HALTED by the kill switch" in controller.to_format_status()[0]
+    assert [order for order in connector.placed if order.order_type is OrderType.MARKET] == []
+    warnings = [record.getMessage() for record in caplog.records if "minimum" in record.getMessage()]
+    assert len(warnings) == 1 and "-0.001" in warnings[0] and "by hand" in warnings[0], warnings
