@@ -94,11 +94,11 @@ async def test_stall_holds_messages_back_then_delivers_them(sandbox, client):
     ws = await client.ws(authenticated=False)
     await ws.subscribe("v1.book.d", [f"{BTC}@50"])
     await ws.feed("v1.book.d")
-    assert sandbox.faults.stall_stream("v1.book.d", seconds=0.3) == 1
+    assert sandbox.faults.stall_stream("v1.book.d", seconds=1.5) == 1
     add_bid(sandbox)
     with pytest.raises(asyncio.TimeoutError):
-        await ws.feed("v1.book.d", timeout=0.15)
-    late = await ws.feed("v1.book.d", timeout=1.0)
+        await ws.feed("v1.book.d", timeout=0.5)
+    late = await ws.feed("v1.book.d", timeout=10.0)
     assert late["sequence_number"] == "1" and late["feed"]["bids"][0]["price"] == "89000.0"
     await ws.close()
 

@@ -2028,11 +2028,11 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
 
     @aioresponses()
     async def test_uncertain_order_reported_by_the_stream_needs_no_lookup(self, mock_api):
-        self.exchange.order_lifecycle.settings.uncertain_order_first_check_seconds = 0.2
+        self.exchange.order_lifecycle.settings.uncertain_order_first_check_seconds = 1.0
         order_id = await self.place(mock_api, status=503, response={})
         order = self.exchange.in_flight_orders[order_id]
         await self.deliver(self.state_event(order, "OPEN"))
-        await asyncio.sleep(0.4)
+        await asyncio.sleep(1.5)  # past the first check the lifecycle would have made
 
         self.assertEqual([], self._all_executed_requests(mock_api, self.order_status_url))
         self.assertTrue(order.is_open)
