@@ -50,7 +50,6 @@ JSON_RPC_VERSION = "2.0"
 
 # Limits of request fields
 ORDER_BOOK_SNAPSHOT_DEPTH = 500
-ORDER_BOOK_DEPTHS: Tuple[int, ...] = (10, 50, 100, 500)
 HISTORY_PAGE_LIMIT = 1000  # max for order/fill/funding-payment history pages
 MAX_BULK_ORDERS = 100
 # GRVT counts the countdown in whole seconds (rounded down) and switches it off at 1,000 ms or less; the heartbeat
@@ -66,7 +65,6 @@ WS_BOOK_DELTA_STREAM = "v1.book.d"
 WS_TRADE_STREAM = "v1.trade"
 WS_TICKER_SNAPSHOT_STREAM = "v1.ticker.s"
 
-WS_ORDER_STREAM = "v1.order"
 WS_ORDER_STATE_STREAM = "v1.state"
 WS_FILL_STREAM = "v1.fill"
 WS_POSITION_STREAM = "v1.position"
@@ -74,12 +72,7 @@ WS_CANCEL_STREAM = "v1.cancel"
 # One order stream: v1.state carries both ids and the state (v1.order repeats it with the whole order).
 WS_PRIVATE_STREAMS: Tuple[str, ...] = (WS_ORDER_STATE_STREAM, WS_FILL_STREAM, WS_POSITION_STREAM, WS_CANCEL_STREAM)
 
-# Allowed secondary selectors per stream (GRVT rejects others with 3030/3031/3011).
-WS_BOOK_DELTA_RATES_MS: Tuple[int, ...] = (50, 100, 500, 1000)
-WS_TRADE_LIMITS: Tuple[int, ...] = (50, 200, 500, 1000)
-WS_TICKER_SNAPSHOT_RATES_MS: Tuple[int, ...] = (500, 1000, 5000)
-
-# Selectors the data sources use.
+# Selectors the data sources use (GRVT rejects values it does not list with 3030/3031/3011).
 WS_BOOK_DELTA_RATE_MS = 100
 WS_TRADE_LIMIT = 50
 WS_TICKER_SNAPSHOT_RATE_MS = 500  # funding info: full ticker each publish, no delta merging needed
@@ -98,7 +91,6 @@ PRICE_SCALE_DECIMAL = Decimal(10 ** 9)  # limit prices are signed as integers of
 NANOS_PER_SECOND = 1_000_000_000
 
 CLIENT_ORDER_ID_MIN = 1 << 63  # API clients use [2^63, 2^64 - 1]; the GRVT UI uses the lower half
-CLIENT_ORDER_ID_MAX = (1 << 64) - 1
 MAX_ORDER_ID_LEN = 20  # decimal digits of a uint64
 HBOT_ORDER_ID_PREFIX = ""  # client ids are plain decimal numbers
 
