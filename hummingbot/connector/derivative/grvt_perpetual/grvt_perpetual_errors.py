@@ -101,11 +101,6 @@ class GrvtPerpetualAPIError(IOError):
         return self.http_status == CONSTANTS.HTTP_TOO_MANY_REQUESTS
 
     @property
-    def is_order_rejection(self) -> bool:
-        """The order was refused for what it is (signature, size, margin, reduce-only...), not for transport."""
-        return self.code is not None and 2000 <= self.code < 3000
-
-    @property
     def is_outcome_unknown(self) -> bool:
         """
         True when the request may have been executed although it failed here: a 5xx, an internal/unknown GRVT

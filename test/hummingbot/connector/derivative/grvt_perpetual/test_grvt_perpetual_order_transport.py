@@ -460,7 +460,6 @@ class ApiErrorTests(unittest.TestCase):
         self.assertEqual(400, error.http_status)
         self.assertEqual("GRVT error 2064 on full/v1/create_order, HTTP 400: Invalid limit price tick "
                          "(price is not a multiple of the tick size)", str(error))
-        self.assertTrue(error.is_order_rejection)
         self.assertFalse(error.is_outcome_unknown)
 
     def test_success_bodies_are_not_errors(self):
@@ -497,7 +496,6 @@ class ApiErrorTests(unittest.TestCase):
         self.assertFalse(ip_blocked.is_session_expired)
         self.assertTrue(bare_401.is_session_expired)
         self.assertTrue(not_found.is_not_found)
-        self.assertFalse(not_found.is_order_rejection)
         self.assertTrue(rate_limited.is_rate_limited)
         self.assertTrue(GrvtPerpetualAPIError(None, "busy", 429).is_rate_limited)
         self.assertFalse(GrvtPerpetualAPIError(2090, "Max open orders exceeded", 429).is_rate_limited)
