@@ -1,7 +1,7 @@
 """Static facts about the GRVT exchange: domains, hosts, routes, streams, error codes and the rate-limit table."""
 import math
 from decimal import Decimal
-from typing import Dict, List, Mapping, Optional, Tuple
+from typing import Dict, List, Tuple
 
 from hummingbot.core.api_throttler.data_types import LinkedLimitWeightPair, RateLimit
 
@@ -177,32 +177,26 @@ ENDPOINT_COSTS: Dict[str, Tuple[int, str]] = {
 }
 
 
-def build_rate_limits(
-    endpoint_costs: Optional[Mapping[str, Tuple[int, str]]] = None,
-    pools: Optional[Mapping[str, Tuple[int, float]]] = None,
-    tokens_per_second: int = TOKENS_PER_SECOND,
-    share: Decimal = Decimal("1"),
-) -> List[RateLimit]:
+def build_rate_limits(share: Decimal = Decimal("1")) -> List[RateLimit]:
     """
     Builds the throttler rules: one RateLimit per pool and one per route (weight = cost, capacity =
     tokens_per_second x the pool's window) linked to its pool with the same weight. With the `share` of the limits
     Hummingbot gives the bot, a pool's capacity and window grow by the same factor until their scaled buckets hold its
     heaviest call: the same rate, in longer windows.
     """
-    endpoint_costs = ENDPOINT_COSTS if endpoint_costs is None else endpoint_costs
-    pools = RATE_LIMIT_POOLS if pools is None else pools
-    for pool, (capacity, window) in pools.items():  # a route too heavy for its pool is still refused below
-        tokens = min(capacity, int(tokens_per_second * window))
-        heaviest = min(tokens, max((cost for cost, of in endpoint_costs.values() if of == pool), default=0))
+    pools = dict(RATE_LIMIT_POOLS)
+    for pool, (capacity, window) in RATE_LIMIT_POOLS.items():  # a route too heavy for its pool is refused below
+        tokens = min(capacity, int(TOKENS_PER_SECOND * window))
+        heaviest = min(tokens, max((cost for cost, of in ENDPOINT_COSTS.values() if of == pool), default=0))
         factor = max(1, math.ceil(heaviest / (tokens * share)))
-        pools = {**pools, pool: (capacity * factor, window * factor)}
+        pools[pool] = (capacity * factor, window * factor)
     rate_limits = [RateLimit(limit_id=pool, limit=capacity, time_interval=window)
                    for pool, (capacity, window) in pools.items()]
-    for route, (cost, pool) in endpoint_costs.items():
+    for route, (cost, pool) in ENDPOINT_COSTS.items():
         if pool not in pools:
             raise ValueError(f"Route {route} refers to unknown rate-limit pool {pool}.")
         pool_capacity, window = pools[pool]
-        bucket = int(tokens_per_second * window)
+        bucket = int(TOKENS_PER_SECOND * window)
         if cost > bucket or cost > pool_capacity:
             raise ValueError(f"Route {route} costs {cost} tokens, more than its bucket or pool can ever hold.")
         rate_limits.append(RateLimit(limit_id=route, limit=bucket, time_interval=window, weight=cost,

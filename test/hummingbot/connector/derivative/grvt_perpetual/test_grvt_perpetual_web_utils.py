@@ -305,18 +305,21 @@ class GrvtPerpetualRateLimitTests(IsolatedAsyncioWrapperTestCase):
             for linked, weight in related:
                 self.assertGreaterEqual(linked.limit, weight, route)
 
-    def test_build_rate_limits_is_configurable_and_validated(self):
-        custom = CONSTANTS.build_rate_limits(
-            endpoint_costs={"full/v1/x": (10, "p")}, pools={"p": (50, 2.0)}, tokens_per_second=10)
-        limits = {limit.limit_id: limit for limit in custom}
+    def test_build_rate_limits_follows_the_tables_and_validates_them(self):
+        def build(endpoint_costs, pools, tokens_per_second=CONSTANTS.TOKENS_PER_SECOND):
+            with patch.multiple(CONSTANTS, ENDPOINT_COSTS=endpoint_costs, RATE_LIMIT_POOLS=pools,
+                                TOKENS_PER_SECOND=tokens_per_second):
+                return CONSTANTS.build_rate_limits()
+
+        limits = {limit.limit_id: limit for limit in build({"full/v1/x": (10, "p")}, {"p": (50, 2.0)}, 10)}
         self.assertEqual(50, limits["p"].limit)
         self.assertEqual(2.0, limits["p"].time_interval)
         route = limits["full/v1/x"]
         self.assertEqual((20, 2.0, 10), (route.limit, route.time_interval, route.weight))
         with self.assertRaisesRegex(ValueError, "unknown rate-limit pool"):
-            CONSTANTS.build_rate_limits(endpoint_costs={"r": (1, "missing")}, pools={"p": (10, 1.0)})
+            build({"r": (1, "missing")}, {"p": (10, 1.0)})
         with self.assertRaisesRegex(ValueError, "more than its bucket"):
-            CONSTANTS.build_rate_limits(endpoint_costs={"r": (200, "p")}, pools={"p": (1000, 1.0)})
+            build({"r": (200, "p")}, {"p": (1000, 1.0)})
 
     def test_a_share_of_the_limits_scales_the_buckets(self):
         throttler = AsyncThrottler(CONSTANTS.build_rate_limits(), limits_share_percentage=Decimal("50"))
