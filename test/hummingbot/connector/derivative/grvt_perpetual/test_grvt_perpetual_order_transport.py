@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any, Dict, List, Tuple
 
 import coincurve
+from eth_utils import to_checksum_address
 
 from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import GrvtSession
@@ -27,7 +28,6 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_request
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_signer import (
     GrvtPerpetualOrderSigner,
-    checksum_address,
     keccak256,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_transport import (
@@ -279,7 +279,7 @@ class SignedOrderFactoryTests(unittest.TestCase):
         raw = (bytes.fromhex(signature["r"][2:]) + bytes.fromhex(signature["s"][2:])
                + bytes([signature["v"] - 27]))
         public_key = coincurve.PublicKey.from_signature_and_message(raw, digest, hasher=None)
-        return checksum_address(keccak256(public_key.format(compressed=False)[1:])[-20:])
+        return to_checksum_address(keccak256(public_key.format(compressed=False)[1:])[-20:])
 
     def test_limit_order(self):
         order = self.factory.build("9223372036854775809", BTC, True, Decimal("0.010"), OrderType.LIMIT,
