@@ -514,9 +514,6 @@ class ApiErrorTests(unittest.TestCase):
         self.assertEqual(502, odd.http_status)
         self.assertEqual("GRVT request failed, HTTP 502: no message", str(odd))
 
-        text = GrvtPerpetualAPIError.from_error_object("socket closed")
-        self.assertEqual("GRVT request failed: socket closed", str(text))
-
     def test_rejected_order_error(self):
         error = GrvtOrderRejectedError("FAIL_POST_ONLY")
         self.assertIsInstance(error, IOError)
