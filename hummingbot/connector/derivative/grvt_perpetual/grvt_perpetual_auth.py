@@ -16,7 +16,7 @@ import logging
 import time
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Dict, Iterable, List, Mapping, Optional, TypeVar
+from typing import Awaitable, Callable, Dict, Iterable, List, Optional, TypeVar
 
 from hummingbot.connector.derivative.grvt_perpetual import (
     grvt_perpetual_constants as CONSTANTS,
@@ -141,22 +141,13 @@ class GrvtPerpetualAuth(AuthBase):
         return self._trading_account_id
 
     async def rest_authenticate(self, request: RESTRequest) -> RESTRequest:
-        if not request.is_auth_required:
-            return request
-        headers = dict(request.headers or {})
-        existing_cookie = headers.get("Cookie")
-        headers.update(await self.get_ws_auth_headers())
-        if existing_cookie and CONSTANTS.SESSION_COOKIE_NAME + "=" not in existing_cookie:
-            headers["Cookie"] = f"{existing_cookie}; {headers['Cookie']}"
-        request.headers = headers
+        if request.is_auth_required:
+            request.headers = {**(request.headers or {}), **(await self.ensure_session()).headers}
         return request
 
     async def ws_authenticate(self, request: WSRequest) -> WSRequest:
         # GRVT authenticates a socket once, by the headers of its upgrade request (GrvtSession.headers).
         return request
-
-    async def get_ws_auth_headers(self) -> Dict[str, str]:
-        return (await self.ensure_session()).headers
 
     async def ensure_session(self) -> GrvtSession:
         """
@@ -187,8 +178,8 @@ class GrvtPerpetualAuth(AuthBase):
 
     async def run_with_session_retry(self, request_factory: Callable[[], Awaitable[T]]) -> T:
         """
-        Runs `request_factory()` (a private REST call through this auth); on HTTP 401 / error 1000, raised or
-        returned as an error body, invalidates the session that was used, logs in again and runs it once more.
+        Runs `request_factory()` (a private REST call through this auth, raising GRVT errors); on HTTP 401 /
+        error 1000 invalidates the session that was used, logs in again and runs it once more.
         """
         used: List[GrvtSession] = []
         token = _SESSION_USED.set(used)
@@ -196,7 +187,7 @@ class GrvtPerpetualAuth(AuthBase):
             for attempt in (1, 2):
                 used.clear()
                 try:
-                    result = await request_factory()
+                    return await request_factory()
                 except Exception as exception:
                     if attempt == 2 or not self.is_session_error(exception):
                         if isinstance(exception, GrvtPerpetualAPIError):
@@ -204,9 +195,6 @@ class GrvtPerpetualAuth(AuthBase):
                             if named is not exception:
                                 raise named from exception
                         raise
-                else:
-                    if attempt == 2 or not (isinstance(result, Mapping) and self.is_session_error(result)):
-                        return result
                 stale = used[-1] if used else None  # the session the rejected call used
                 if self.invalidate_session(stale):
                     _logger.info("GRVT rejected the session cookie; logging in again.")
@@ -214,11 +202,8 @@ class GrvtPerpetualAuth(AuthBase):
             _SESSION_USED.reset(token)
 
     @staticmethod
-    def is_session_error(error: Any) -> bool:
-        """True for a failure a new login can fix (GrvtPerpetualAPIError.is_session_expired); `error` is an exception
-        or a decoded error body."""
-        if isinstance(error, Mapping):
-            error = GrvtPerpetualAPIError.from_error_object(error)
+    def is_session_error(error: BaseException) -> bool:
+        """True for a failure a new login can fix (GrvtPerpetualAPIError.is_session_expired)."""
         return getattr(error, "is_session_expired", False) is True
 
     def _start_login(self) -> "asyncio.Task[GrvtSession]":

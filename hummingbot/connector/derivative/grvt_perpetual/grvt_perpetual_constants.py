@@ -1,7 +1,7 @@
 """Static facts about the GRVT exchange: domains, hosts, routes, streams, error codes and the rate-limit table."""
 import math
 from decimal import Decimal
-from typing import Dict, List, Mapping, Optional, Tuple
+from typing import Dict, List, Tuple
 
 from hummingbot.core.api_throttler.data_types import LinkedLimitWeightPair, RateLimit
 
@@ -50,7 +50,6 @@ JSON_RPC_VERSION = "2.0"
 
 # Limits of request fields
 ORDER_BOOK_SNAPSHOT_DEPTH = 500
-ORDER_BOOK_DEPTHS: Tuple[int, ...] = (10, 50, 100, 500)
 HISTORY_PAGE_LIMIT = 1000  # max for order/fill/funding-payment history pages
 MAX_BULK_ORDERS = 100
 # GRVT counts the countdown in whole seconds (rounded down) and switches it off at 1,000 ms or less; the heartbeat
@@ -66,7 +65,6 @@ WS_BOOK_DELTA_STREAM = "v1.book.d"
 WS_TRADE_STREAM = "v1.trade"
 WS_TICKER_SNAPSHOT_STREAM = "v1.ticker.s"
 
-WS_ORDER_STREAM = "v1.order"
 WS_ORDER_STATE_STREAM = "v1.state"
 WS_FILL_STREAM = "v1.fill"
 WS_POSITION_STREAM = "v1.position"
@@ -74,12 +72,7 @@ WS_CANCEL_STREAM = "v1.cancel"
 # One order stream: v1.state carries both ids and the state (v1.order repeats it with the whole order).
 WS_PRIVATE_STREAMS: Tuple[str, ...] = (WS_ORDER_STATE_STREAM, WS_FILL_STREAM, WS_POSITION_STREAM, WS_CANCEL_STREAM)
 
-# Allowed secondary selectors per stream (GRVT rejects others with 3030/3031/3011).
-WS_BOOK_DELTA_RATES_MS: Tuple[int, ...] = (50, 100, 500, 1000)
-WS_TRADE_LIMITS: Tuple[int, ...] = (50, 200, 500, 1000)
-WS_TICKER_SNAPSHOT_RATES_MS: Tuple[int, ...] = (500, 1000, 5000)
-
-# Selectors the data sources use.
+# Selectors the data sources use (GRVT rejects values it does not list with 3030/3031/3011).
 WS_BOOK_DELTA_RATE_MS = 100
 WS_TRADE_LIMIT = 50
 WS_TICKER_SNAPSHOT_RATE_MS = 500  # funding info: full ticker each publish, no delta merging needed
@@ -98,7 +91,6 @@ PRICE_SCALE_DECIMAL = Decimal(10 ** 9)  # limit prices are signed as integers of
 NANOS_PER_SECOND = 1_000_000_000
 
 CLIENT_ORDER_ID_MIN = 1 << 63  # API clients use [2^63, 2^64 - 1]; the GRVT UI uses the lower half
-CLIENT_ORDER_ID_MAX = (1 << 64) - 1
 MAX_ORDER_ID_LEN = 20  # decimal digits of a uint64
 HBOT_ORDER_ID_PREFIX = ""  # client ids are plain decimal numbers
 
@@ -185,32 +177,26 @@ ENDPOINT_COSTS: Dict[str, Tuple[int, str]] = {
 }
 
 
-def build_rate_limits(
-    endpoint_costs: Optional[Mapping[str, Tuple[int, str]]] = None,
-    pools: Optional[Mapping[str, Tuple[int, float]]] = None,
-    tokens_per_second: int = TOKENS_PER_SECOND,
-    share: Decimal = Decimal("1"),
-) -> List[RateLimit]:
+def build_rate_limits(share: Decimal = Decimal("1")) -> List[RateLimit]:
     """
     Builds the throttler rules: one RateLimit per pool and one per route (weight = cost, capacity =
     tokens_per_second x the pool's window) linked to its pool with the same weight. With the `share` of the limits
     Hummingbot gives the bot, a pool's capacity and window grow by the same factor until their scaled buckets hold its
     heaviest call: the same rate, in longer windows.
     """
-    endpoint_costs = ENDPOINT_COSTS if endpoint_costs is None else endpoint_costs
-    pools = RATE_LIMIT_POOLS if pools is None else pools
-    for pool, (capacity, window) in pools.items():  # a route too heavy for its pool is still refused below
-        tokens = min(capacity, int(tokens_per_second * window))
-        heaviest = min(tokens, max((cost for cost, of in endpoint_costs.values() if of == pool), default=0))
+    pools = dict(RATE_LIMIT_POOLS)
+    for pool, (capacity, window) in RATE_LIMIT_POOLS.items():  # a route too heavy for its pool is refused below
+        tokens = min(capacity, int(TOKENS_PER_SECOND * window))
+        heaviest = min(tokens, max((cost for cost, of in ENDPOINT_COSTS.values() if of == pool), default=0))
         factor = max(1, math.ceil(heaviest / (tokens * share)))
-        pools = {**pools, pool: (capacity * factor, window * factor)}
+        pools[pool] = (capacity * factor, window * factor)
     rate_limits = [RateLimit(limit_id=pool, limit=capacity, time_interval=window)
                    for pool, (capacity, window) in pools.items()]
-    for route, (cost, pool) in endpoint_costs.items():
+    for route, (cost, pool) in ENDPOINT_COSTS.items():
         if pool not in pools:
             raise ValueError(f"Route {route} refers to unknown rate-limit pool {pool}.")
         pool_capacity, window = pools[pool]
-        bucket = int(tokens_per_second * window)
+        bucket = int(TOKENS_PER_SECOND * window)
         if cost > bucket or cost > pool_capacity:
             raise ValueError(f"Route {route} costs {cost} tokens, more than its bucket or pool can ever hold.")
         rate_limits.append(RateLimit(limit_id=route, limit=bucket, time_interval=window, weight=cost,

@@ -101,11 +101,6 @@ class GrvtPerpetualAPIError(IOError):
         return self.http_status == CONSTANTS.HTTP_TOO_MANY_REQUESTS
 
     @property
-    def is_order_rejection(self) -> bool:
-        """The order was refused for what it is (signature, size, margin, reduce-only...), not for transport."""
-        return self.code is not None and 2000 <= self.code < 3000
-
-    @property
     def is_outcome_unknown(self) -> bool:
         """
         True when the request may have been executed although it failed here: a 5xx, an internal/unknown GRVT
@@ -123,16 +118,14 @@ class GrvtPerpetualAPIError(IOError):
         return self.is_outcome_unknown or self.is_rate_limited
 
     @classmethod
-    def from_error_object(cls, error: Any, http_status: Optional[int] = None,
+    def from_error_object(cls, error: Mapping[str, Any], http_status: Optional[int] = None,
                           path: str = "") -> "GrvtPerpetualAPIError":
         """From a decoded REST or JSON-RPC error object ({"code", "message", "status"?})."""
-        if isinstance(error, Mapping):
-            try:
-                envelope = msgspec.convert(error, _ErrorEnvelope, strict=False)
-            except msgspec.ValidationError:
-                envelope = _ErrorEnvelope(message=_excerpt(str(error.get("message") or "")))
-            return _from_envelope(envelope, http_status, path)
-        return cls(code=None, message=_excerpt(str(error)), http_status=http_status, path=path)
+        try:
+            envelope = msgspec.convert(error, _ErrorEnvelope, strict=False)
+        except msgspec.ValidationError:
+            envelope = _ErrorEnvelope(message=_excerpt(str(error.get("message") or "")))
+        return _from_envelope(envelope, http_status, path)
 
 
 class GrvtUnknownTradingPair(KeyError):

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple, Union
 
 import coincurve
+from eth_utils import to_checksum_address
 from sha3 import keccak_256
 
 from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
@@ -190,16 +191,6 @@ def domain_separator(chain_id: int) -> bytes:
     return _hash_domain(eip712_domain(int(chain_id)))
 
 
-def checksum_address(address_bytes: bytes) -> str:
-    """EIP-55 mixed-case hex of a 20-byte address."""
-    hex_address = address_bytes.hex()
-    address_hash = keccak256(hex_address.encode()).hex()
-    return "0x" + "".join(
-        char.upper() if char.isalpha() and int(address_hash[index], 16) >= 8 else char
-        for index, char in enumerate(hex_address)
-    )
-
-
 class GrvtPerpetualOrderSigner:
     """
     Signs GRVT orders for one wallet and one chain id.
@@ -226,7 +217,7 @@ class GrvtPerpetualOrderSigner:
             except Exception:
                 raise ValueError("Invalid GRVT private key: expected 32 bytes as 64 hex characters.") from None
             public_key = self._private_key.public_key.format(compressed=False)[1:]
-            self._address = checksum_address(keccak256(public_key)[-20:])
+            self._address = to_checksum_address(keccak256(public_key)[-20:])
 
     def __repr__(self) -> str:
         return f"GrvtPerpetualOrderSigner(address={self._address}, chain_id={self._chain_id})"

@@ -11,7 +11,7 @@ GRVT_PERPETUAL_ALLOW_PLAINTEXT=true lets the mainnet domain use http/ws. <DOMAIN
 import contextlib
 import os
 import time
-from typing import Any, Callable, NamedTuple, Optional, Tuple, Union
+from typing import Any, Callable, NamedTuple, Optional, Tuple
 from urllib.parse import urlsplit, urlunsplit
 
 from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
@@ -143,10 +143,8 @@ def private_ws_url(domain: str = CONSTANTS.DEFAULT_DOMAIN) -> str:
 
 
 def ws_rpc_method(path_url: str) -> str:
-    """JSON-RPC method of a REST route: 'full/v1/create_order' -> 'v1/create_order'."""
-    path = path_url.lstrip("/")
-    encoding, _, method = path.partition("/")
-    return method if encoding in ("full", "lite") else path
+    """JSON-RPC method of a REST route (all use the full encoding): 'full/v1/create_order' -> 'v1/create_order'."""
+    return path_url.lstrip("/").removeprefix("full/")
 
 
 def create_throttler() -> AsyncThrottler:
@@ -179,11 +177,9 @@ async def get_current_server_time(
 now_ns = time.time_ns
 
 
-def ns_to_seconds(value: Union[str, int, None]) -> float:
-    """'1767292408400000000' -> 1767292408.4; None, '' and '0' -> 0.0."""
-    if value is None or value == "":
-        return 0.0
-    return int(value) / CONSTANTS.NANOS_PER_SECOND
+def ns_to_seconds(value: int) -> float:
+    """1767292408400000000 -> 1767292408.4 (the wire types decode GRVT's nanosecond strings to int)."""
+    return value / CONSTANTS.NANOS_PER_SECOND
 
 
 def seconds_to_ns(seconds: float) -> int:

@@ -12,6 +12,7 @@ import aiohttp
 from aioresponses import CallbackResult, aioresponses
 from bidict import bidict
 
+from grvt_sandbox.gateway import selectors
 from hummingbot.connector.derivative.grvt_perpetual import (
     grvt_perpetual_constants as CONSTANTS,
     grvt_perpetual_web_utils as web_utils,
@@ -280,10 +281,10 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
 
     # Construction
     def test_selectors_and_snapshot_depth_are_values_grvt_accepts(self):
-        self.assertIn(CONSTANTS.WS_BOOK_DELTA_RATE_MS, CONSTANTS.WS_BOOK_DELTA_RATES_MS)
-        self.assertIn(CONSTANTS.WS_TRADE_LIMIT, CONSTANTS.WS_TRADE_LIMITS)
-        self.assertIn(CONSTANTS.WS_TICKER_SNAPSHOT_RATE_MS, CONSTANTS.WS_TICKER_SNAPSHOT_RATES_MS)
-        self.assertIn(CONSTANTS.ORDER_BOOK_SNAPSHOT_DEPTH, CONSTANTS.ORDER_BOOK_DEPTHS)
+        self.assertIn(CONSTANTS.WS_BOOK_DELTA_RATE_MS, selectors.BOOK_DELTA_RATES)
+        self.assertIn(CONSTANTS.WS_TRADE_LIMIT, selectors.TRADE_LIMITS)
+        self.assertIn(CONSTANTS.WS_TICKER_SNAPSHOT_RATE_MS, selectors.TICKER_SNAPSHOT_RATES)
+        self.assertIn(CONSTANTS.ORDER_BOOK_SNAPSHOT_DEPTH, selectors.BOOK_DEPTHS)
 
     def test_books_are_grvt_order_books(self):
         self.assertIsInstance(self.data_source.order_book_create_function(), GrvtPerpetualOrderBook)

@@ -792,7 +792,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.assertEqual(len(ids), len(set(ids)))
         for client_order_id in ids:
             self.assertTrue(client_order_id.isdigit())
-            self.assertTrue(CONSTANTS.CLIENT_ORDER_ID_MIN <= int(client_order_id) <= CONSTANTS.CLIENT_ORDER_ID_MAX)
+            self.assertTrue(CONSTANTS.CLIENT_ORDER_ID_MIN <= int(client_order_id) < 1 << 64)
 
     @aioresponses()
     async def test_create_answer_with_placeholder_id_leaves_the_exchange_id_unset(self, mock_api):
@@ -1135,7 +1135,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         await self.deliver(
             self.state_event(order, "CANCELLED", reason="CLIENT_CANCEL", update_seconds=CREATION_TS + 5),
             self.state_event(order, "OPEN", update_seconds=CREATION_TS + 1),
-            self.stream(CONSTANTS.WS_ORDER_STREAM, self.order_json_for(order, "OPEN")))
+            self.stream("v1.order", self.order_json_for(order, "OPEN")))
 
         self.assertTrue(order.is_cancelled)
         self.assertEqual(1, len(self.order_cancelled_logger.event_log))

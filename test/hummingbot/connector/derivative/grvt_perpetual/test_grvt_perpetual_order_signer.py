@@ -8,7 +8,6 @@ from Crypto.Hash import keccak
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_keys import keys
-from eth_utils import to_checksum_address
 from pysdk.grvt_raw_base import GrvtApiConfig
 from pysdk.grvt_raw_env import GrvtEnv
 from pysdk.grvt_raw_signing import sign_order as sdk_sign_order
@@ -29,7 +28,6 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_signer 
     _STRUCT_HASHERS,
     GrvtPerpetualOrderSigner,
     GrvtSignerNotConfiguredError,
-    checksum_address,
     domain_separator,
     eip712_domain,
     eip712_types,
@@ -277,12 +275,6 @@ class GrvtPerpetualOrderSignerInputTests(unittest.TestCase):
         nonces = {GrvtPerpetualOrderSigner.new_nonce() for _ in range(100)}
         self.assertTrue(all(0 <= nonce < 1 << 32 for nonce in nonces))
         self.assertGreater(len(nonces), 90)
-
-    def test_checksum_address_matches_eth_utils(self):
-        rng = random.Random(5)
-        for _ in range(50):
-            address = rng.randbytes(20)
-            self.assertEqual(to_checksum_address(address), checksum_address(address))
 
 
 class GrvtKeccakTests(unittest.TestCase):

@@ -151,9 +151,9 @@ class GrvtPerpetualUserStreamDataSourceTests(IsolatedAsyncioWrapperTestCase):
 
     @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
     async def test_sequence_numbers_are_tracked_per_stream(self, ws_connect_mock):
-        order = feed_message(CONSTANTS.WS_ORDER_STREAM, 17)
+        order = feed_message(CONSTANTS.WS_ORDER_STATE_STREAM, 17)
         fill = feed_message(CONSTANTS.WS_FILL_STREAM, 1)
-        next_order = feed_message(CONSTANTS.WS_ORDER_STREAM, 18)
+        next_order = feed_message(CONSTANTS.WS_ORDER_STATE_STREAM, 18)
         await self.start_listening(ws_connect_mock, [order, fill, next_order])
 
         self.assertEqual([order, fill, next_order], self.drain())

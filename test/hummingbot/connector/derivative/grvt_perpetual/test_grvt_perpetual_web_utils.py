@@ -149,18 +149,15 @@ class GrvtPerpetualUrlTests(IsolatedAsyncioWrapperTestCase):
     def test_ws_rpc_method(self):
         self.assertEqual("v1/create_order", web_utils.ws_rpc_method(CONSTANTS.CREATE_ORDER_PATH_URL))
         self.assertEqual("v2/bulk_orders", web_utils.ws_rpc_method("/full/v2/bulk_orders"))
-        self.assertEqual("v1/book", web_utils.ws_rpc_method("lite/v1/book"))
-        self.assertEqual("v1/order", web_utils.ws_rpc_method("v1/order"))
         self.assertEqual("v1/cancel_on_disconnect", web_utils.ws_rpc_method(CONSTANTS.CANCEL_ON_DISCONNECT_PATH_URL))
 
 
 class GrvtPerpetualConversionTests(IsolatedAsyncioWrapperTestCase):
 
     def test_timestamps(self):
-        self.assertEqual(1767292408.4, web_utils.ns_to_seconds("1767292408400000000"))
+        self.assertEqual(1767292408.4, web_utils.ns_to_seconds(1767292408400000000))
         self.assertEqual(1.5, web_utils.ns_to_seconds(1_500_000_000))
-        self.assertEqual(0.0, web_utils.ns_to_seconds(None))
-        self.assertEqual(0.0, web_utils.ns_to_seconds(""))
+        self.assertEqual(0.0, web_utils.ns_to_seconds(0))
         self.assertEqual(1_767_292_408_400_000_000, web_utils.seconds_to_ns(1767292408.4))
         before = time.time_ns()
         now = web_utils.now_ns()
@@ -305,18 +302,21 @@ class GrvtPerpetualRateLimitTests(IsolatedAsyncioWrapperTestCase):
             for linked, weight in related:
                 self.assertGreaterEqual(linked.limit, weight, route)
 
-    def test_build_rate_limits_is_configurable_and_validated(self):
-        custom = CONSTANTS.build_rate_limits(
-            endpoint_costs={"full/v1/x": (10, "p")}, pools={"p": (50, 2.0)}, tokens_per_second=10)
-        limits = {limit.limit_id: limit for limit in custom}
+    def test_build_rate_limits_follows_the_tables_and_validates_them(self):
+        def build(endpoint_costs, pools, tokens_per_second=CONSTANTS.TOKENS_PER_SECOND):
+            with patch.multiple(CONSTANTS, ENDPOINT_COSTS=endpoint_costs, RATE_LIMIT_POOLS=pools,
+                                TOKENS_PER_SECOND=tokens_per_second):
+                return CONSTANTS.build_rate_limits()
+
+        limits = {limit.limit_id: limit for limit in build({"full/v1/x": (10, "p")}, {"p": (50, 2.0)}, 10)}
         self.assertEqual(50, limits["p"].limit)
         self.assertEqual(2.0, limits["p"].time_interval)
         route = limits["full/v1/x"]
         self.assertEqual((20, 2.0, 10), (route.limit, route.time_interval, route.weight))
         with self.assertRaisesRegex(ValueError, "unknown rate-limit pool"):
-            CONSTANTS.build_rate_limits(endpoint_costs={"r": (1, "missing")}, pools={"p": (10, 1.0)})
+            build({"r": (1, "missing")}, {"p": (10, 1.0)})
         with self.assertRaisesRegex(ValueError, "more than its bucket"):
-            CONSTANTS.build_rate_limits(endpoint_costs={"r": (200, "p")}, pools={"p": (1000, 1.0)})
+            build({"r": (200, "p")}, {"p": (1000, 1.0)})
 
     def test_a_share_of_the_limits_scales_the_buckets(self):
         throttler = AsyncThrottler(CONSTANTS.build_rate_limits(), limits_share_percentage=Decimal("50"))
