@@ -432,23 +432,18 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         elif request is None or response.result is None:
             self.logger().debug(f"Ignoring unexpected GRVT market-data message: {_shorten(data)}")
         elif request.method == CONSTANTS.WS_RPC_SUBSCRIBE:
-            subs = response.result.subs
-            if request.selector not in subs:
+            result = response.result
+            if request.selector not in result.subs:
                 self.logger().warning(f"GRVT did not confirm the {request.stream} subscription {request.selector} "
                                       f"of {request.trading_pair}: {_shorten(data.get('result'))}")
             elif request.stream == CONSTANTS.WS_BOOK_DELTA_STREAM:
-                # the first delta after the snapshot must carry this number: a delta lost right after it is a gap.
                 # Book events keep their order: the announcement is for the snapshot after a reset still queued.
-                first_sequence_numbers = response.result.first_sequence_number
-                num_snapshots = response.result.num_snapshots
-                index = subs.index(request.selector)
+                # Absent figures announce nothing: a single snapshot, any first delta.
+                index = result.subs.index(request.selector)
+                num_snapshots = result.num_snapshots[index] if index < len(result.num_snapshots) else 1
+                first = result.first_sequence_number[index] if index < len(result.first_sequence_number) else 0
                 instrument = request.selector.split("@", 1)[0]
-                if index < len(num_snapshots):  # a snapshot sent as several payloads numbered 0
-                    self._on_book_event(
-                        partial(self._sequencer.expect_snapshot_parts, instrument, num_snapshots[index]))
-                if index < len(first_sequence_numbers):
-                    self._on_book_event(
-                        partial(self._sequencer.expect_first_delta, instrument, first_sequence_numbers[index]))
+                self._on_book_event(partial(self._sequencer.announce_snapshot, instrument, num_snapshots, first))
 
     # Order book events
     def _on_book_event(self, event: BookEvent):

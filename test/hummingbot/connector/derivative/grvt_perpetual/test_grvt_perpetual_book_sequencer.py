@@ -248,7 +248,7 @@ class GrvtPerpetualBookSequencerAnnouncedFirstDeltaTests(unittest.TestCase):
         self.sequencer = GrvtPerpetualBookSequencer()
 
     def test_first_delta_missing_after_an_announced_snapshot_is_a_gap(self):
-        self.sequencer.expect_first_delta(KEY, 41)
+        self.sequencer.announce_snapshot(KEY, 1, 41)
         self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 0, 0))
 
         self.assertEqual(V.GAP, self.sequencer.on_message(KEY, 42, 41))
@@ -256,7 +256,7 @@ class GrvtPerpetualBookSequencerAnnouncedFirstDeltaTests(unittest.TestCase):
         self.assertTrue(self.sequencer.is_awaiting_snapshot(KEY))
 
     def test_announced_first_delta_anchors_the_chain(self):
-        self.sequencer.expect_first_delta(KEY, 41)
+        self.sequencer.announce_snapshot(KEY, 1, 41)
         self.sequencer.on_message(KEY, 0, 0)
 
         self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 41, 40))
@@ -264,7 +264,7 @@ class GrvtPerpetualBookSequencerAnnouncedFirstDeltaTests(unittest.TestCase):
         self.assertEqual(0, self.sequencer.gaps)
 
     def test_delta_older_than_the_announced_first_is_ignored(self):
-        self.sequencer.expect_first_delta(KEY, 41)
+        self.sequencer.announce_snapshot(KEY, 1, 41)
         self.sequencer.on_message(KEY, 0, 0)
 
         self.assertEqual(V.DUPLICATE, self.sequencer.on_message(KEY, 40, 39))
@@ -272,21 +272,21 @@ class GrvtPerpetualBookSequencerAnnouncedFirstDeltaTests(unittest.TestCase):
 
     def test_announcement_after_the_snapshot_applies_until_a_delta_is_accepted(self):
         self.sequencer.on_message(KEY, 0, 0)
-        self.sequencer.expect_first_delta(KEY, 10)
+        self.sequencer.announce_snapshot(KEY, 1, 10)
         self.assertEqual(V.GAP, self.sequencer.on_message(KEY, 11, 10))
 
         other = GrvtPerpetualBookSequencer()
         other.on_message(KEY, 0, 0)
         other.on_message(KEY, 10, 9)
-        other.expect_first_delta(KEY, 500)  # too late to matter: the chain is anchored
+        other.announce_snapshot(KEY, 1, 500)  # too late to matter: the chain is anchored
         self.assertEqual(V.DELTA, other.on_message(KEY, 11, 10))
 
     def test_announcement_is_used_once_and_not_for_a_rest_snapshot(self):
-        self.sequencer.expect_first_delta(KEY, 41)
+        self.sequencer.announce_snapshot(KEY, 1, 41)
         self.sequencer.apply_external_snapshot(KEY)
         self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 77, 76))
 
-        self.sequencer.expect_first_delta(KEY, 0)  # no information: ignored
+        self.sequencer.announce_snapshot(KEY, 1, 0)  # no information: ignored
         self.sequencer.request_resync(KEY)
         self.sequencer.on_message(KEY, 0, 0)
         self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 3, 2))
@@ -299,7 +299,7 @@ class GrvtPerpetualBookSequencerSnapshotPartsTests(unittest.TestCase):
         self.sequencer = GrvtPerpetualBookSequencer()
 
     def test_announced_parts_after_the_first_are_applied_on_top(self):
-        self.sequencer.expect_snapshot_parts(KEY, 3)
+        self.sequencer.announce_snapshot(KEY, 3, 0)
         self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 0, 0))
         self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 0, 0))
         self.assertEqual(EPOCH + 1, self.sequencer.last_update_id)
@@ -309,17 +309,17 @@ class GrvtPerpetualBookSequencerSnapshotPartsTests(unittest.TestCase):
         self.assertEqual(2 * EPOCH, self.sequencer.last_update_id)
 
     def test_one_announced_snapshot_or_none_keeps_every_0_a_snapshot(self):
-        self.sequencer.expect_snapshot_parts(KEY, 1)
+        self.sequencer.announce_snapshot(KEY, 1, 0)
         self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 0, 0))
         self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 0, 0))
 
     def test_parts_are_not_carried_over_a_resync_or_a_rest_snapshot(self):
-        self.sequencer.expect_snapshot_parts(KEY, 2)
+        self.sequencer.announce_snapshot(KEY, 2, 0)
         self.sequencer.on_message(KEY, 0, 0)
         self.sequencer.request_resync(KEY)
         self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 0, 0))
 
         self.sequencer.request_resync(KEY)
-        self.sequencer.expect_snapshot_parts(KEY, 2)
+        self.sequencer.announce_snapshot(KEY, 2, 0)
         self.sequencer.apply_external_snapshot(KEY)
         self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 0, 0))
