@@ -296,23 +296,19 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         return socket
 
     async def _subscribe_channels(self, ws: GrvtPerpetualMarketDataSocket):
-        try:
-            self._pending_requests.clear()
-            # Ordered with the payloads: everything of the old socket is judged before the books start over.
-            self._on_book_event(self._sequencer.reset)
-            first_subscription_ns = time.time_ns()
-            for trading_pair in list(self._trading_pairs):
-                try:
-                    instrument = await self._connector.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
-                except Exception as exception:
-                    self.logger().error(f"GRVT has no instrument for {trading_pair}, not subscribing it: {exception}")
-                    continue
-                self._history_cutoff_ns.setdefault(trading_pair, first_subscription_ns)
-                await self._subscribe(ws, instrument, trading_pair)
-            self.logger().info("Subscribed to GRVT public order book, trade and ticker streams.")
-        except Exception:
-            self.logger().error("Unexpected error subscribing to GRVT public streams.", exc_info=True)
-            raise
+        self._pending_requests.clear()
+        # Ordered with the payloads: everything of the old socket is judged before the books start over.
+        self._on_book_event(self._sequencer.reset)
+        first_subscription_ns = time.time_ns()
+        for trading_pair in list(self._trading_pairs):
+            try:
+                instrument = await self._connector.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
+            except Exception as exception:
+                self.logger().error(f"GRVT has no instrument for {trading_pair}, not subscribing it: {exception}")
+                continue
+            self._history_cutoff_ns.setdefault(trading_pair, first_subscription_ns)
+            await self._subscribe(ws, instrument, trading_pair)
+        self.logger().info("Subscribed to GRVT public order book, trade and ticker streams.")
 
     async def _subscribe(self, ws: GrvtPerpetualMarketDataSocket, instrument: str, trading_pair: str):
         self._instrument_to_pair[instrument] = trading_pair

@@ -532,7 +532,10 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         with self.assertRaises(ConnectionError):
             await self.data_source._subscribe_channels(self.data_source._ws_assistant)
 
-        self.assertTrue(self._is_logged("ERROR", "Unexpected error subscribing to GRVT public streams."))
+        self.data_source._sleep = AsyncMock(side_effect=asyncio.CancelledError)  # the reconnect delay ends the test
+        with self.assertRaises(asyncio.CancelledError):
+            await self.data_source.listen_for_subscriptions()
+        self.assertTrue(self._is_logged("WARNING", "The websocket connection was closed (socket gone)"))
 
     @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
     async def test_subscribe_channels_skips_pairs_without_instrument(self, ws_connect_mock):
