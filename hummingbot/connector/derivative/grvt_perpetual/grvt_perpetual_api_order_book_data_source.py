@@ -37,7 +37,6 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_market_data_m
     STREAM_FRAME_TYPES,
     BookDeltaFrame,
     BookLevels,
-    MalformedMarketDataError,
     RpcResponse,
     StreamFrame,
     Ticker,
@@ -51,6 +50,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_market_data_m
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_market_data_socket import (
     GrvtPerpetualMarketDataSocket,
 )
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import GrvtMessageError
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_book import (
     GrvtPerpetualOrderBook,
     book_message,
@@ -219,7 +219,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         for name, value in (("index_price", ticker.index_price), ("mark_price", ticker.mark_price),
                             ("funding_rate", rate)):
             if value is None:
-                raise MalformedMarketDataError(f"GRVT ticker of {trading_pair} has no {name}: {_shorten(ticker)}")
+                raise GrvtMessageError(f"GRVT ticker of {trading_pair} has no {name}: {_shorten(ticker)}")
         return FundingInfo(trading_pair=trading_pair, index_price=ticker.index_price, mark_price=ticker.mark_price,
                            next_funding_utc_timestamp=next_funding_timestamp(ticker) or 0, rate=rate)
 
@@ -267,7 +267,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             path_url=path_url, data={"instrument": instrument, **params}, is_auth_required=False, limit_id=path_url)
         what = path_url.rsplit("/", 1)[-1]
         if not isinstance(response, dict) or not isinstance(response.get("result"), dict):
-            raise MalformedMarketDataError(f"GRVT {what} response has no result object: {_shorten(response)}")
+            raise GrvtMessageError(f"GRVT {what} response has no result object: {_shorten(response)}")
         return from_builtins(response["result"], message_type, what)
 
     async def _request_order_book_snapshot(self, trading_pair: str) -> BookLevels:
@@ -392,7 +392,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             return None
         try:
             return frame_from_builtins(data)
-        except MalformedMarketDataError as error:
+        except GrvtMessageError as error:
             self.malformed_messages += 1
             self.logger().warning(f"{error}; dropped: {_shorten(raw)}")
         if stream == CONSTANTS.WS_BOOK_DELTA_STREAM:
@@ -407,7 +407,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         """Answers to our subscribe/unsubscribe requests, error notices, and anything unexpected."""
         try:
             response = from_builtins(data, RpcResponse, "market-data answer")
-        except MalformedMarketDataError as error:
+        except GrvtMessageError as error:
             self.malformed_messages += 1
             self.logger().warning(f"{error}; dropped: {_shorten(data)}")
             return

@@ -18,7 +18,6 @@ from hummingbot.connector.derivative.grvt_perpetual import (
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_api_order_book_data_source import (
     GrvtPerpetualAPIOrderBookDataSource,
-    MalformedMarketDataError,
     _PendingRequest,
     _RestBook,
     _SilenceWatch,
@@ -37,6 +36,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_market_data_m
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_market_data_socket import (
     GrvtPerpetualMarketDataSocket,
 )
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import GrvtMessageError
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_book import GrvtPerpetualOrderBook
 from hummingbot.connector.test_support.network_mocking_assistant import NetworkMockingAssistant
 from hummingbot.core.data_type.common import TradeType
@@ -334,7 +334,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         for body in ({"code": 1002}, {"result": {"bids": "none", "asks": []}}):
             with aioresponses() as mock_api:
                 mock_api.post(self._rest_url_regex(CONSTANTS.ORDER_BOOK_PATH_URL), body=json.dumps(body))
-                with self.assertRaises(MalformedMarketDataError):
+                with self.assertRaises(GrvtMessageError):
                     await self.data_source._order_book_snapshot(self.trading_pair)
 
     async def test_get_funding_info_converts_percent_to_fraction(self):
@@ -365,7 +365,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
             with aioresponses() as mock_api:
                 mock_api.post(self._rest_url_regex(CONSTANTS.TICKER_PATH_URL),
                               body=json.dumps({"result": self._ticker(**overrides)}))
-                with self.assertRaises(MalformedMarketDataError, msg=str(overrides)):
+                with self.assertRaises(GrvtMessageError, msg=str(overrides)):
                     await self.data_source.get_funding_info(self.trading_pair)
 
     async def test_get_last_traded_prices_skips_pairs_that_fail(self):
@@ -429,9 +429,9 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertIsNone(funding_rate_fraction(ticker({"funding_rate": ""})))
         self.assertIsNone(next_funding_timestamp(ticker({"next_funding_time": "0"})))
         self.assertEqual(1767225600, next_funding_timestamp(ticker({"next_funding_time": 1767225600123456789})))
-        with self.assertRaisesRegex(MalformedMarketDataError, "next_funding_time"):
+        with self.assertRaisesRegex(GrvtMessageError, "next_funding_time"):
             ticker({"next_funding_time": "soon"})
-        with self.assertRaisesRegex(MalformedMarketDataError, "funding_rate"):
+        with self.assertRaisesRegex(GrvtMessageError, "funding_rate"):
             ticker({"funding_rate": True})
 
     # Socket and subscriptions
