@@ -115,10 +115,6 @@ class GrvtPerpetualBookSequencer:
         state = self._states.get(key)
         return 0 if state is None else state.epoch << UPDATE_ID_EPOCH_SHIFT
 
-    def is_awaiting_snapshot(self, key: Hashable) -> bool:
-        state = self._states.get(key)
-        return state is None or state.awaiting_snapshot
-
     def reset(self, key: Optional[Hashable] = None):
         """A fresh subscription on a new socket (every key when None): its first payload is the snapshot."""
         for state in self._states.values() if key is None else (self._states[key],):

@@ -24,6 +24,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_api_order_boo
     funding_rate_fraction,
     next_funding_timestamp,
 )
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_book_sequencer import BookSequenceVerdict
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_derivative import GrvtPerpetualDerivative
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_market_data_messages import (
     BookDeltaFrame,
@@ -899,6 +900,10 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         bids = [from_builtins(level(best_bid, "3"), BookLevel, "level")]
         return _RestBook(instrument, trading_pair, BookLevels(bids=bids), deltas)
 
+    def _waits_for_a_snapshot(self) -> bool:
+        """Whether the book drops deltas until a snapshot: a delta far ahead is STALE then, a GAP otherwise."""
+        return self.data_source._sequencer.on_message(self.instrument, 1 << 30) is BookSequenceVerdict.STALE
+
     @staticmethod
     def _book_after(messages) -> GrvtPerpetualOrderBook:
         order_book = GrvtPerpetualOrderBook()
@@ -975,7 +980,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
 
         self.assertEqual([OrderBookMessageType.SNAPSHOT, OrderBookMessageType.DIFF], [m.type for m in messages])
         self.assertEqual(1, self.data_source._sequencer.gaps)
-        self.assertTrue(self.data_source._sequencer.is_awaiting_snapshot(self.instrument))
+        self.assertTrue(self._waits_for_a_snapshot())
         self.assertIn(self.instrument, self.data_source._resync_tasks)
 
     async def test_resync_without_socket_uses_rest_and_retries_after_rest_errors(self):
@@ -1010,7 +1015,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
             "WARNING", "GRVT v1.book.d frame is malformed: Expected `int`, got `str` - at `$.sequence_number`; "
                        "dropped"))
         self.assertTrue(self._is_logged("WARNING", "GRVT market-data answer is malformed: Expected `object`"))
-        self.assertTrue(self.data_source._sequencer.is_awaiting_snapshot(self.instrument))
+        self.assertTrue(self._waits_for_a_snapshot())
         self.assertIn(self.instrument, self.data_source._resync_tasks)
         messages = await self._parse_book(self._book_payload(0, 0, bids=[level("5", "5")]))
         self.assertEqual(OrderBookMessageType.SNAPSHOT, messages[0].type)
@@ -1058,7 +1063,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual(1, self.data_source.market_data_stats()["deltas"])
         self.assertEqual(1, self.data_source.market_data_stats()["duplicates"])
         self.assertEqual(1, self.data_source.malformed_messages)
-        self.assertTrue(self.data_source._sequencer.is_awaiting_snapshot(self.instrument))
+        self.assertTrue(self._waits_for_a_snapshot())
 
     async def test_in_sequence_delta_with_unparsable_levels_resynchronises_the_book(self):
         self.data_source.RESYNC_SNAPSHOT_TIMEOUT_SECONDS = 60
@@ -1069,9 +1074,9 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual(2, len(messages))
         self.assertEqual(1, self.data_source.malformed_messages)
         self.assertTrue(self._is_logged("WARNING", "GRVT v1.book.d frame is malformed"))
-        self.assertTrue(self.data_source._sequencer.is_awaiting_snapshot(self.instrument))
         self.assertIn(self.instrument, self.data_source._resync_tasks)
         self.assertEqual(1, self.data_source._sequencer.stale)
+        self.assertTrue(self._waits_for_a_snapshot())
 
     async def test_book_frames_wait_for_the_listener_and_behind_queued_events(self):
         await self._parse_book(self._book_payload(0, 0), self._book_payload(10, 9))
@@ -1129,7 +1134,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
 
         self.assertEqual(1, len(messages))
         self.assertEqual(1, self.data_source.malformed_messages)
-        self.assertTrue(self.data_source._sequencer.is_awaiting_snapshot(self.instrument))
+        self.assertTrue(self._waits_for_a_snapshot())
 
     async def test_book_payload_of_an_instrument_not_subscribed_is_dropped(self):
         messages = await self._parse_book(

@@ -24,14 +24,13 @@ class GrvtPerpetualBookSequencerTests(unittest.TestCase):
         return self.sequencer
 
     def test_snapshot_numbered_zero_starts_first_epoch(self):
-        self.assertTrue(self.sequencer.is_awaiting_snapshot(KEY))
         self.assertEqual(0, self.sequencer.last_update_id)
 
         self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 0, 0))
 
-        self.assertFalse(self.sequencer.is_awaiting_snapshot(KEY))
         self.assertEqual(EPOCH, self.sequencer.last_update_id)
         self.assertEqual(1, self.sequencer.snapshots)
+        self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 1))
 
     def test_first_payload_of_a_fresh_subscription_is_the_snapshot_whatever_its_number(self):
         self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 5000, 4999))
@@ -73,7 +72,6 @@ class GrvtPerpetualBookSequencerTests(unittest.TestCase):
 
         self.assertEqual(1, self.sequencer.gaps)
         self.assertEqual(0, self.sequencer.resyncs)  # requested by whoever acts on the verdict
-        self.assertTrue(self.sequencer.is_awaiting_snapshot(KEY))
         self.assertEqual(V.STALE, self.sequencer.on_message(KEY, 105, 104))
         self.assertEqual(V.STALE, self.sequencer.on_message(KEY, 103, 102))
         self.assertEqual(2, self.sequencer.stale)
@@ -98,7 +96,7 @@ class GrvtPerpetualBookSequencerTests(unittest.TestCase):
         self.assertEqual(1, self.sequencer.decreases)
         self.assertEqual(1, self.sequencer.gaps)
         self.assertEqual(0, self.sequencer.duplicates)
-        self.assertTrue(self.sequencer.is_awaiting_snapshot(KEY))
+        self.assertEqual(V.STALE, self.sequencer.on_message(KEY, 104, 103))
 
     def test_previous_number_mismatch_is_a_gap(self):
         self._synced(first_delta=100, deltas=3)
@@ -119,7 +117,6 @@ class GrvtPerpetualBookSequencerTests(unittest.TestCase):
 
         self.sequencer.reset(KEY)
 
-        self.assertTrue(self.sequencer.is_awaiting_snapshot(KEY))
         # a new gateway restarts its numbering: lower than before, still a snapshot, not a decrease
         self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 3, 2))
         self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 4, 3))
@@ -139,8 +136,7 @@ class GrvtPerpetualBookSequencerTests(unittest.TestCase):
 
         self.sequencer.reset()
 
-        self.assertTrue(self.sequencer.is_awaiting_snapshot(KEY))
-        self.assertTrue(self.sequencer.is_awaiting_snapshot(OTHER_KEY))
+        self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 500))
         self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(OTHER_KEY, 2))
 
     def test_request_resync_drops_deltas_until_snapshot_numbered_zero(self):
@@ -167,7 +163,6 @@ class GrvtPerpetualBookSequencerTests(unittest.TestCase):
         update_id = self.sequencer.apply_external_snapshot(KEY)
 
         self.assertEqual(2 * EPOCH, update_id)
-        self.assertFalse(self.sequencer.is_awaiting_snapshot(KEY))
         self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 205))
         self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 206))
         self.assertEqual(2 * EPOCH + 2, self.sequencer.last_update_id)
@@ -182,7 +177,6 @@ class GrvtPerpetualBookSequencerTests(unittest.TestCase):
 
         self.assertEqual(V.GAP, self.sequencer.on_message(OTHER_KEY, 12))
 
-        self.assertFalse(self.sequencer.is_awaiting_snapshot(KEY))
         self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 103))
 
     def test_snapshot_numbered_zero_mid_stream_replaces_the_book(self):
@@ -253,7 +247,7 @@ class GrvtPerpetualBookSequencerAnnouncedFirstDeltaTests(unittest.TestCase):
 
         self.assertEqual(V.GAP, self.sequencer.on_message(KEY, 42, 41))
         self.assertEqual(1, self.sequencer.gaps)
-        self.assertTrue(self.sequencer.is_awaiting_snapshot(KEY))
+        self.assertEqual(V.STALE, self.sequencer.on_message(KEY, 43, 42))
 
     def test_announced_first_delta_anchors_the_chain(self):
         self.sequencer.announce_snapshot(KEY, 1, 41)
