@@ -37,7 +37,6 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_market_data_m
     STREAM_FRAME_TYPES,
     BookDeltaFrame,
     BookLevels,
-    MalformedMarketDataError,
     RpcResponse,
     StreamFrame,
     Ticker,
@@ -51,6 +50,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_market_data_m
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_market_data_socket import (
     GrvtPerpetualMarketDataSocket,
 )
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import GrvtMessageError
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_book import (
     GrvtPerpetualOrderBook,
     book_message,
@@ -219,7 +219,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         for name, value in (("index_price", ticker.index_price), ("mark_price", ticker.mark_price),
                             ("funding_rate", rate)):
             if value is None:
-                raise MalformedMarketDataError(f"GRVT ticker of {trading_pair} has no {name}: {_shorten(ticker)}")
+                raise GrvtMessageError(f"GRVT ticker of {trading_pair} has no {name}: {_shorten(ticker)}")
         return FundingInfo(trading_pair=trading_pair, index_price=ticker.index_price, mark_price=ticker.mark_price,
                            next_funding_utc_timestamp=next_funding_timestamp(ticker) or 0, rate=rate)
 
@@ -267,7 +267,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             path_url=path_url, data={"instrument": instrument, **params}, is_auth_required=False, limit_id=path_url)
         what = path_url.rsplit("/", 1)[-1]
         if not isinstance(response, dict) or not isinstance(response.get("result"), dict):
-            raise MalformedMarketDataError(f"GRVT {what} response has no result object: {_shorten(response)}")
+            raise GrvtMessageError(f"GRVT {what} response has no result object: {_shorten(response)}")
         return from_builtins(response["result"], message_type, what)
 
     async def _request_order_book_snapshot(self, trading_pair: str) -> BookLevels:
@@ -296,23 +296,19 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         return socket
 
     async def _subscribe_channels(self, ws: GrvtPerpetualMarketDataSocket):
-        try:
-            self._pending_requests.clear()
-            # Ordered with the payloads: everything of the old socket is judged before the books start over.
-            self._on_book_event(self._sequencer.reset)
-            first_subscription_ns = time.time_ns()
-            for trading_pair in list(self._trading_pairs):
-                try:
-                    instrument = await self._connector.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
-                except Exception as exception:
-                    self.logger().error(f"GRVT has no instrument for {trading_pair}, not subscribing it: {exception}")
-                    continue
-                self._history_cutoff_ns.setdefault(trading_pair, first_subscription_ns)
-                await self._subscribe(ws, instrument, trading_pair)
-            self.logger().info("Subscribed to GRVT public order book, trade and ticker streams.")
-        except Exception:
-            self.logger().error("Unexpected error subscribing to GRVT public streams.", exc_info=True)
-            raise
+        self._pending_requests.clear()
+        # Ordered with the payloads: everything of the old socket is judged before the books start over.
+        self._on_book_event(self._sequencer.reset)
+        first_subscription_ns = time.time_ns()
+        for trading_pair in list(self._trading_pairs):
+            try:
+                instrument = await self._connector.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
+            except Exception as exception:
+                self.logger().error(f"GRVT has no instrument for {trading_pair}, not subscribing it: {exception}")
+                continue
+            self._history_cutoff_ns.setdefault(trading_pair, first_subscription_ns)
+            await self._subscribe(ws, instrument, trading_pair)
+        self.logger().info("Subscribed to GRVT public order book, trade and ticker streams.")
 
     async def _subscribe(self, ws: GrvtPerpetualMarketDataSocket, instrument: str, trading_pair: str):
         self._instrument_to_pair[instrument] = trading_pair
@@ -396,7 +392,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             return None
         try:
             return frame_from_builtins(data)
-        except MalformedMarketDataError as error:
+        except GrvtMessageError as error:
             self.malformed_messages += 1
             self.logger().warning(f"{error}; dropped: {_shorten(raw)}")
         if stream == CONSTANTS.WS_BOOK_DELTA_STREAM:
@@ -411,7 +407,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         """Answers to our subscribe/unsubscribe requests, error notices, and anything unexpected."""
         try:
             response = from_builtins(data, RpcResponse, "market-data answer")
-        except MalformedMarketDataError as error:
+        except GrvtMessageError as error:
             self.malformed_messages += 1
             self.logger().warning(f"{error}; dropped: {_shorten(data)}")
             return
@@ -432,23 +428,18 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         elif request is None or response.result is None:
             self.logger().debug(f"Ignoring unexpected GRVT market-data message: {_shorten(data)}")
         elif request.method == CONSTANTS.WS_RPC_SUBSCRIBE:
-            subs = response.result.subs
-            if request.selector not in subs:
+            result = response.result
+            if request.selector not in result.subs:
                 self.logger().warning(f"GRVT did not confirm the {request.stream} subscription {request.selector} "
                                       f"of {request.trading_pair}: {_shorten(data.get('result'))}")
             elif request.stream == CONSTANTS.WS_BOOK_DELTA_STREAM:
-                # the first delta after the snapshot must carry this number: a delta lost right after it is a gap.
                 # Book events keep their order: the announcement is for the snapshot after a reset still queued.
-                first_sequence_numbers = response.result.first_sequence_number
-                num_snapshots = response.result.num_snapshots
-                index = subs.index(request.selector)
+                # Absent figures announce nothing: a single snapshot, any first delta.
+                index = result.subs.index(request.selector)
+                num_snapshots = result.num_snapshots[index] if index < len(result.num_snapshots) else 1
+                first = result.first_sequence_number[index] if index < len(result.first_sequence_number) else 0
                 instrument = request.selector.split("@", 1)[0]
-                if index < len(num_snapshots):  # a snapshot sent as several payloads numbered 0
-                    self._on_book_event(
-                        partial(self._sequencer.expect_snapshot_parts, instrument, num_snapshots[index]))
-                if index < len(first_sequence_numbers):
-                    self._on_book_event(
-                        partial(self._sequencer.expect_first_delta, instrument, first_sequence_numbers[index]))
+                self._on_book_event(partial(self._sequencer.announce_snapshot, instrument, num_snapshots, first))
 
     # Order book events
     def _on_book_event(self, event: BookEvent):

@@ -96,34 +96,24 @@ class GrvtPerpetualBookSequencer:
         self.deltas += 1
         return BookSequenceVerdict.DELTA
 
-    def expect_first_delta(self, key: Hashable, first_sequence_number: int):
-        """The subscribe answer's ``first_sequence_number``, which the first delta after the snapshot (the coming
-        one, or the current one while it has no delta yet) must carry: a delta lost right after it is a gap too."""
-        if first_sequence_number <= 0:
-            return
+    def announce_snapshot(self, key: Hashable, num_snapshots: int, first_sequence_number: int):
+        """A subscribe answer, about the coming snapshot (or the current one while it has no delta yet): it is made
+        of ``num_snapshots`` payloads numbered 0, and the first delta after it must carry ``first_sequence_number``
+        (when above 0), so that a delta lost right after it is a gap too."""
         state = self._states[key]
+        parts = max(num_snapshots - 1, 0)
+        first = first_sequence_number if first_sequence_number > 0 else -1
         if state.awaiting_snapshot:
-            state.announced_first = first_sequence_number
+            state.announced_parts = parts
+            state.announced_first = first
         elif state.last_sequence < 0:
-            state.expected_first = first_sequence_number
-
-    def expect_snapshot_parts(self, key: Hashable, num_snapshots: int):
-        """The subscribe answer's ``num_snapshots``: how many payloads numbered 0 make up the snapshot (the coming
-        one, or the current one while it has no delta yet)."""
-        state = self._states[key]
-        if state.awaiting_snapshot:
-            state.announced_parts = max(num_snapshots - 1, 0)
-        elif state.last_sequence < 0:
-            state.snapshot_parts = max(num_snapshots - 1, 0)
+            state.snapshot_parts = parts
+            state.expected_first = first
 
     def snapshot_update_id(self, key: Hashable) -> int:
         """Update id of the current epoch's snapshot for ``key`` (0 before any): no payload of the epoch is below."""
         state = self._states.get(key)
         return 0 if state is None else state.epoch << UPDATE_ID_EPOCH_SHIFT
-
-    def is_awaiting_snapshot(self, key: Hashable) -> bool:
-        state = self._states.get(key)
-        return state is None or state.awaiting_snapshot
 
     def reset(self, key: Optional[Hashable] = None):
         """A fresh subscription on a new socket (every key when None): its first payload is the snapshot."""

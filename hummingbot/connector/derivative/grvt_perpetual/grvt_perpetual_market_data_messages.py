@@ -21,10 +21,6 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages impo
 T = TypeVar("T")
 
 
-class MalformedMarketDataError(GrvtMessageError):
-    """A GRVT market-data payload lacks a field or carries a value that cannot be converted."""
-
-
 class BookLevel(msgspec.Struct, gc=False):
     price: float
     amount: float = msgspec.field(name="size")  # the new absolute size; 0 removes the level in a delta
@@ -119,14 +115,14 @@ def _without_nulls(data: Any) -> Any:
 
 def from_builtins(data: Any, message_type: Type[T], what: str) -> T:
     """A decoded JSON object (e.g. a REST result) as ``message_type``, "" fields taken as absent;
-    MalformedMarketDataError naming the field otherwise."""
+    GrvtMessageError naming the field otherwise."""
     try:
         return msgspec.convert(_without_nulls(data), message_type, strict=False)
     except msgspec.ValidationError as error:
-        raise MalformedMarketDataError(f"GRVT {what} is malformed: {error}") from None
+        raise GrvtMessageError(f"GRVT {what} is malformed: {error}") from None
 
 
 def frame_from_builtins(data: Dict[str, Any]) -> StreamFrame:
-    """A stream frame from a decoded JSON object whose fields may be "" for null; MalformedMarketDataError naming
+    """A stream frame from a decoded JSON object whose fields may be "" for null; GrvtMessageError naming
     the field when it still does not fit its stream's type."""
     return from_builtins(dict(data, feed=_without_nulls(data.get("feed"))), Frame, f"{data.get('stream')} frame")

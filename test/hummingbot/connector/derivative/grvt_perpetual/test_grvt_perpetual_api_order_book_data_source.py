@@ -19,13 +19,13 @@ from hummingbot.connector.derivative.grvt_perpetual import (
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_api_order_book_data_source import (
     GrvtPerpetualAPIOrderBookDataSource,
-    MalformedMarketDataError,
     _PendingRequest,
     _RestBook,
     _SilenceWatch,
     funding_rate_fraction,
     next_funding_timestamp,
 )
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_book_sequencer import BookSequenceVerdict
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_derivative import GrvtPerpetualDerivative
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_market_data_messages import (
     BookDeltaFrame,
@@ -38,6 +38,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_market_data_m
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_market_data_socket import (
     GrvtPerpetualMarketDataSocket,
 )
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import GrvtMessageError
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_book import GrvtPerpetualOrderBook
 from hummingbot.connector.test_support.network_mocking_assistant import NetworkMockingAssistant
 from hummingbot.core.data_type.common import TradeType
@@ -335,7 +336,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         for body in ({"code": 1002}, {"result": {"bids": "none", "asks": []}}):
             with aioresponses() as mock_api:
                 mock_api.post(self._rest_url_regex(CONSTANTS.ORDER_BOOK_PATH_URL), body=json.dumps(body))
-                with self.assertRaises(MalformedMarketDataError):
+                with self.assertRaises(GrvtMessageError):
                     await self.data_source._order_book_snapshot(self.trading_pair)
 
     async def test_get_funding_info_converts_percent_to_fraction(self):
@@ -366,7 +367,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
             with aioresponses() as mock_api:
                 mock_api.post(self._rest_url_regex(CONSTANTS.TICKER_PATH_URL),
                               body=json.dumps({"result": self._ticker(**overrides)}))
-                with self.assertRaises(MalformedMarketDataError, msg=str(overrides)):
+                with self.assertRaises(GrvtMessageError, msg=str(overrides)):
                     await self.data_source.get_funding_info(self.trading_pair)
 
     async def test_get_last_traded_prices_skips_pairs_that_fail(self):
@@ -430,9 +431,9 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertIsNone(funding_rate_fraction(ticker({"funding_rate": ""})))
         self.assertIsNone(next_funding_timestamp(ticker({"next_funding_time": "0"})))
         self.assertEqual(1767225600, next_funding_timestamp(ticker({"next_funding_time": 1767225600123456789})))
-        with self.assertRaisesRegex(MalformedMarketDataError, "next_funding_time"):
+        with self.assertRaisesRegex(GrvtMessageError, "next_funding_time"):
             ticker({"next_funding_time": "soon"})
-        with self.assertRaisesRegex(MalformedMarketDataError, "funding_rate"):
+        with self.assertRaisesRegex(GrvtMessageError, "funding_rate"):
             ticker({"funding_rate": True})
 
     # Socket and subscriptions
@@ -533,7 +534,10 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         with self.assertRaises(ConnectionError):
             await self.data_source._subscribe_channels(self.data_source._ws_assistant)
 
-        self.assertTrue(self._is_logged("ERROR", "Unexpected error subscribing to GRVT public streams."))
+        self.data_source._sleep = AsyncMock(side_effect=asyncio.CancelledError)  # the reconnect delay ends the test
+        with self.assertRaises(asyncio.CancelledError):
+            await self.data_source.listen_for_subscriptions()
+        self.assertTrue(self._is_logged("WARNING", "The websocket connection was closed (socket gone)"))
 
     @patch("aiohttp.ClientSession.ws_connect", new_callable=AsyncMock)
     async def test_subscribe_channels_skips_pairs_without_instrument(self, ws_connect_mock):
@@ -897,6 +901,10 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         bids = [from_builtins(level(best_bid, "3"), BookLevel, "level")]
         return _RestBook(instrument, trading_pair, BookLevels(bids=bids), deltas)
 
+    def _waits_for_a_snapshot(self) -> bool:
+        """Whether the book drops deltas until a snapshot: a delta far ahead is STALE then, a GAP otherwise."""
+        return self.data_source._sequencer.on_message(self.instrument, 1 << 30) is BookSequenceVerdict.STALE
+
     @staticmethod
     def _book_after(messages) -> GrvtPerpetualOrderBook:
         order_book = GrvtPerpetualOrderBook()
@@ -973,7 +981,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
 
         self.assertEqual([OrderBookMessageType.SNAPSHOT, OrderBookMessageType.DIFF], [m.type for m in messages])
         self.assertEqual(1, self.data_source._sequencer.gaps)
-        self.assertTrue(self.data_source._sequencer.is_awaiting_snapshot(self.instrument))
+        self.assertTrue(self._waits_for_a_snapshot())
         self.assertIn(self.instrument, self.data_source._resync_tasks)
 
     async def test_resync_without_socket_uses_rest_and_retries_after_rest_errors(self):
@@ -1008,7 +1016,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
             "WARNING", "GRVT v1.book.d frame is malformed: Expected `int`, got `str` - at `$.sequence_number`; "
                        "dropped"))
         self.assertTrue(self._is_logged("WARNING", "GRVT market-data answer is malformed: Expected `object`"))
-        self.assertTrue(self.data_source._sequencer.is_awaiting_snapshot(self.instrument))
+        self.assertTrue(self._waits_for_a_snapshot())
         self.assertIn(self.instrument, self.data_source._resync_tasks)
         messages = await self._parse_book(self._book_payload(0, 0, bids=[level("5", "5")]))
         self.assertEqual(OrderBookMessageType.SNAPSHOT, messages[0].type)
@@ -1056,7 +1064,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual(1, self.data_source.market_data_stats()["deltas"])
         self.assertEqual(1, self.data_source.market_data_stats()["duplicates"])
         self.assertEqual(1, self.data_source.malformed_messages)
-        self.assertTrue(self.data_source._sequencer.is_awaiting_snapshot(self.instrument))
+        self.assertTrue(self._waits_for_a_snapshot())
 
     async def test_in_sequence_delta_with_unparsable_levels_resynchronises_the_book(self):
         self.data_source.RESYNC_SNAPSHOT_TIMEOUT_SECONDS = 60
@@ -1067,9 +1075,9 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual(2, len(messages))
         self.assertEqual(1, self.data_source.malformed_messages)
         self.assertTrue(self._is_logged("WARNING", "GRVT v1.book.d frame is malformed"))
-        self.assertTrue(self.data_source._sequencer.is_awaiting_snapshot(self.instrument))
         self.assertIn(self.instrument, self.data_source._resync_tasks)
         self.assertEqual(1, self.data_source._sequencer.stale)
+        self.assertTrue(self._waits_for_a_snapshot())
 
     async def test_book_frames_wait_for_the_listener_and_behind_queued_events(self):
         await self._parse_book(self._book_payload(0, 0), self._book_payload(10, 9))
@@ -1127,7 +1135,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
 
         self.assertEqual(1, len(messages))
         self.assertEqual(1, self.data_source.malformed_messages)
-        self.assertTrue(self.data_source._sequencer.is_awaiting_snapshot(self.instrument))
+        self.assertTrue(self._waits_for_a_snapshot())
 
     async def test_book_payload_of_an_instrument_not_subscribed_is_dropped(self):
         messages = await self._parse_book(

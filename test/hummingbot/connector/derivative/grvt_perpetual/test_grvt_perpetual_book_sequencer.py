@@ -24,14 +24,13 @@ class GrvtPerpetualBookSequencerTests(unittest.TestCase):
         return self.sequencer
 
     def test_snapshot_numbered_zero_starts_first_epoch(self):
-        self.assertTrue(self.sequencer.is_awaiting_snapshot(KEY))
         self.assertEqual(0, self.sequencer.last_update_id)
 
         self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 0, 0))
 
-        self.assertFalse(self.sequencer.is_awaiting_snapshot(KEY))
         self.assertEqual(EPOCH, self.sequencer.last_update_id)
         self.assertEqual(1, self.sequencer.snapshots)
+        self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 1))
 
     def test_first_payload_of_a_fresh_subscription_is_the_snapshot_whatever_its_number(self):
         self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 5000, 4999))
@@ -73,7 +72,6 @@ class GrvtPerpetualBookSequencerTests(unittest.TestCase):
 
         self.assertEqual(1, self.sequencer.gaps)
         self.assertEqual(0, self.sequencer.resyncs)  # requested by whoever acts on the verdict
-        self.assertTrue(self.sequencer.is_awaiting_snapshot(KEY))
         self.assertEqual(V.STALE, self.sequencer.on_message(KEY, 105, 104))
         self.assertEqual(V.STALE, self.sequencer.on_message(KEY, 103, 102))
         self.assertEqual(2, self.sequencer.stale)
@@ -98,7 +96,7 @@ class GrvtPerpetualBookSequencerTests(unittest.TestCase):
         self.assertEqual(1, self.sequencer.decreases)
         self.assertEqual(1, self.sequencer.gaps)
         self.assertEqual(0, self.sequencer.duplicates)
-        self.assertTrue(self.sequencer.is_awaiting_snapshot(KEY))
+        self.assertEqual(V.STALE, self.sequencer.on_message(KEY, 104, 103))
 
     def test_previous_number_mismatch_is_a_gap(self):
         self._synced(first_delta=100, deltas=3)
@@ -119,7 +117,6 @@ class GrvtPerpetualBookSequencerTests(unittest.TestCase):
 
         self.sequencer.reset(KEY)
 
-        self.assertTrue(self.sequencer.is_awaiting_snapshot(KEY))
         # a new gateway restarts its numbering: lower than before, still a snapshot, not a decrease
         self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 3, 2))
         self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 4, 3))
@@ -139,8 +136,7 @@ class GrvtPerpetualBookSequencerTests(unittest.TestCase):
 
         self.sequencer.reset()
 
-        self.assertTrue(self.sequencer.is_awaiting_snapshot(KEY))
-        self.assertTrue(self.sequencer.is_awaiting_snapshot(OTHER_KEY))
+        self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 500))
         self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(OTHER_KEY, 2))
 
     def test_request_resync_drops_deltas_until_snapshot_numbered_zero(self):
@@ -167,7 +163,6 @@ class GrvtPerpetualBookSequencerTests(unittest.TestCase):
         update_id = self.sequencer.apply_external_snapshot(KEY)
 
         self.assertEqual(2 * EPOCH, update_id)
-        self.assertFalse(self.sequencer.is_awaiting_snapshot(KEY))
         self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 205))
         self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 206))
         self.assertEqual(2 * EPOCH + 2, self.sequencer.last_update_id)
@@ -182,7 +177,6 @@ class GrvtPerpetualBookSequencerTests(unittest.TestCase):
 
         self.assertEqual(V.GAP, self.sequencer.on_message(OTHER_KEY, 12))
 
-        self.assertFalse(self.sequencer.is_awaiting_snapshot(KEY))
         self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 103))
 
     def test_snapshot_numbered_zero_mid_stream_replaces_the_book(self):
@@ -248,15 +242,15 @@ class GrvtPerpetualBookSequencerAnnouncedFirstDeltaTests(unittest.TestCase):
         self.sequencer = GrvtPerpetualBookSequencer()
 
     def test_first_delta_missing_after_an_announced_snapshot_is_a_gap(self):
-        self.sequencer.expect_first_delta(KEY, 41)
+        self.sequencer.announce_snapshot(KEY, 1, 41)
         self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 0, 0))
 
         self.assertEqual(V.GAP, self.sequencer.on_message(KEY, 42, 41))
         self.assertEqual(1, self.sequencer.gaps)
-        self.assertTrue(self.sequencer.is_awaiting_snapshot(KEY))
+        self.assertEqual(V.STALE, self.sequencer.on_message(KEY, 43, 42))
 
     def test_announced_first_delta_anchors_the_chain(self):
-        self.sequencer.expect_first_delta(KEY, 41)
+        self.sequencer.announce_snapshot(KEY, 1, 41)
         self.sequencer.on_message(KEY, 0, 0)
 
         self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 41, 40))
@@ -264,7 +258,7 @@ class GrvtPerpetualBookSequencerAnnouncedFirstDeltaTests(unittest.TestCase):
         self.assertEqual(0, self.sequencer.gaps)
 
     def test_delta_older_than_the_announced_first_is_ignored(self):
-        self.sequencer.expect_first_delta(KEY, 41)
+        self.sequencer.announce_snapshot(KEY, 1, 41)
         self.sequencer.on_message(KEY, 0, 0)
 
         self.assertEqual(V.DUPLICATE, self.sequencer.on_message(KEY, 40, 39))
@@ -272,21 +266,21 @@ class GrvtPerpetualBookSequencerAnnouncedFirstDeltaTests(unittest.TestCase):
 
     def test_announcement_after_the_snapshot_applies_until_a_delta_is_accepted(self):
         self.sequencer.on_message(KEY, 0, 0)
-        self.sequencer.expect_first_delta(KEY, 10)
+        self.sequencer.announce_snapshot(KEY, 1, 10)
         self.assertEqual(V.GAP, self.sequencer.on_message(KEY, 11, 10))
 
         other = GrvtPerpetualBookSequencer()
         other.on_message(KEY, 0, 0)
         other.on_message(KEY, 10, 9)
-        other.expect_first_delta(KEY, 500)  # too late to matter: the chain is anchored
+        other.announce_snapshot(KEY, 1, 500)  # too late to matter: the chain is anchored
         self.assertEqual(V.DELTA, other.on_message(KEY, 11, 10))
 
     def test_announcement_is_used_once_and_not_for_a_rest_snapshot(self):
-        self.sequencer.expect_first_delta(KEY, 41)
+        self.sequencer.announce_snapshot(KEY, 1, 41)
         self.sequencer.apply_external_snapshot(KEY)
         self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 77, 76))
 
-        self.sequencer.expect_first_delta(KEY, 0)  # no information: ignored
+        self.sequencer.announce_snapshot(KEY, 1, 0)  # no information: ignored
         self.sequencer.request_resync(KEY)
         self.sequencer.on_message(KEY, 0, 0)
         self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 3, 2))
@@ -299,7 +293,7 @@ class GrvtPerpetualBookSequencerSnapshotPartsTests(unittest.TestCase):
         self.sequencer = GrvtPerpetualBookSequencer()
 
     def test_announced_parts_after_the_first_are_applied_on_top(self):
-        self.sequencer.expect_snapshot_parts(KEY, 3)
+        self.sequencer.announce_snapshot(KEY, 3, 0)
         self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 0, 0))
         self.assertEqual(V.DELTA, self.sequencer.on_message(KEY, 0, 0))
         self.assertEqual(EPOCH + 1, self.sequencer.last_update_id)
@@ -309,17 +303,17 @@ class GrvtPerpetualBookSequencerSnapshotPartsTests(unittest.TestCase):
         self.assertEqual(2 * EPOCH, self.sequencer.last_update_id)
 
     def test_one_announced_snapshot_or_none_keeps_every_0_a_snapshot(self):
-        self.sequencer.expect_snapshot_parts(KEY, 1)
+        self.sequencer.announce_snapshot(KEY, 1, 0)
         self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 0, 0))
         self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 0, 0))
 
     def test_parts_are_not_carried_over_a_resync_or_a_rest_snapshot(self):
-        self.sequencer.expect_snapshot_parts(KEY, 2)
+        self.sequencer.announce_snapshot(KEY, 2, 0)
         self.sequencer.on_message(KEY, 0, 0)
         self.sequencer.request_resync(KEY)
         self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 0, 0))
 
         self.sequencer.request_resync(KEY)
-        self.sequencer.expect_snapshot_parts(KEY, 2)
+        self.sequencer.announce_snapshot(KEY, 2, 0)
         self.sequencer.apply_external_snapshot(KEY)
         self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 0, 0))

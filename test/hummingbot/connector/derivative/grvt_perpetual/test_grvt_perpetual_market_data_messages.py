@@ -17,7 +17,6 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_market_data_m
     BookDeltaFrame,
     BookLevel,
     BookLevels,
-    MalformedMarketDataError,
     RpcResponse,
     Ticker,
     TickerSnapshotFrame,
@@ -26,6 +25,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_market_data_m
     frame_from_builtins,
     from_builtins,
 )
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import GrvtMessageError
 from test.integration.helpers import BEST_ASK, BTC, Liquidity
 
 BOOK_FRAME = {"stream": "v1.book.d", "selector": f"{BTC}@100", "sequence_number": "12",
@@ -91,7 +91,7 @@ def test_empty_strings_are_nulls_on_the_lenient_path():
     assert frame.prev_sequence_number == -1
     feed = frame.feed
     assert (feed.mark_price, feed.funding_rate, feed.next_funding_time) == (Decimal("1.5"), None, None)
-    with pytest.raises(MalformedMarketDataError, match=r"GRVT v1.ticker.s frame is malformed: .*\$.feed.mark_price"):
+    with pytest.raises(GrvtMessageError, match=r"GRVT v1.ticker.s frame is malformed: .*\$.feed.mark_price"):
         frame_from_builtins(dict(payload, feed={"mark_price": "n/a"}))
 
 
@@ -99,9 +99,9 @@ def test_rest_results_convert_with_errors_naming_the_field():
     ticker = from_builtins({"instrument": BTC, "funding_rate": 0.0125, "last_price": "", "next_funding_time": "7"},
                            Ticker, "ticker")
     assert (ticker.funding_rate, ticker.last_price, ticker.next_funding_time) == (Decimal("0.0125"), None, 7)
-    with pytest.raises(MalformedMarketDataError, match=r"GRVT ticker is malformed: .*\$.index_price"):
+    with pytest.raises(GrvtMessageError, match=r"GRVT ticker is malformed: .*\$.index_price"):
         from_builtins({"index_price": "abc"}, Ticker, "ticker")
-    with pytest.raises(MalformedMarketDataError, match=r"\$.bids"):
+    with pytest.raises(GrvtMessageError, match=r"\$.bids"):
         from_builtins({"bids": "none"}, BookLevels, "book")
 
 
