@@ -322,18 +322,16 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         return {"kind": [CONSTANTS.PERPETUAL_KIND], "is_active": True, "limit": limit}
 
     # Instruments, symbols, trading rules
-    def _instruments_of(self, exchange_info: Any) -> List[GrvtInstrument]:
-        if isinstance(exchange_info, dict):  # raw JSON (Hummingbot's test suites hand it in this form)
-            exchange_info = perpetual_instruments(exchange_info.get("result") or [], self.logger())
+    def _instruments_of(self, exchange_info: List[GrvtInstrument]) -> List[GrvtInstrument]:
         for instrument in exchange_info:
             self.instruments[instrument.instrument] = instrument
             self._instruments_by_pair.setdefault(trading_pair_of(instrument), instrument)
-        return list(exchange_info)
+        return exchange_info
 
-    def _initialize_trading_pair_symbols_from_exchange_info(self, exchange_info: Any):
+    def _initialize_trading_pair_symbols_from_exchange_info(self, exchange_info: List[GrvtInstrument]):
         self._set_trading_pair_symbol_map(symbol_map(self._instruments_of(exchange_info)))
 
-    async def _format_trading_rules(self, exchange_info: Any) -> List[TradingRule]:
+    async def _format_trading_rules(self, exchange_info: List[GrvtInstrument]) -> List[TradingRule]:
         return [trading_rule(instrument) for instrument in self._instruments_of(exchange_info)]
 
     async def _instrument_for_pair(self, trading_pair: str) -> GrvtInstrument:
