@@ -15,8 +15,6 @@ from decimal import Decimal
 from functools import partial
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple, TypeVar, Union
 
-import msgspec
-
 from hummingbot.connector.constants import s_decimal_NaN
 from hummingbot.connector.derivative.grvt_perpetual import (
     grvt_perpetual_constants as CONSTANTS,
@@ -37,7 +35,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import
     GrvtPerpetualAPIError,
     GrvtUnknownTradingPair,
 )
-from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import Backoff, retry_query
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import Backoff
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_instruments import (
     perpetual_instruments,
     symbol_map,
@@ -51,7 +49,6 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages impo
     GrvtOrderStateFeed,
     GrvtOrderStatus,
     GrvtPosition,
-    GrvtResult,
     GrvtStreamEnvelope,
     load,
 )
@@ -304,22 +301,13 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         return await self._rest.request(path_url, data, Any, is_auth_required, method=method)
 
     async def _make_network_check_request(self):
-        await self._rest.public_post(self.check_network_request_path, self._instruments_request(limit=1))
+        await self.account.instruments(limit=1, attempts=1)
 
     async def _make_trading_rules_request(self) -> List[GrvtInstrument]:
-        reply = await retry_query(
-            lambda: self._rest.public_post(self.trading_rules_request_path, self._instruments_request(),
-                                           GrvtResult[List[msgspec.Raw]]),
-            self.trading_rules_request_path, attempts=self.account.QUERY_ATTEMPTS,
-            on_retry=self.order_metrics.count_retry)
-        return perpetual_instruments(reply.result, self.logger())
+        return perpetual_instruments(await self.account.instruments(), self.logger())
 
     async def _make_trading_pairs_request(self) -> List[GrvtInstrument]:
         return await self._make_trading_rules_request()
-
-    @staticmethod
-    def _instruments_request(limit: int = 1000) -> Dict[str, Any]:
-        return {"kind": [CONSTANTS.PERPETUAL_KIND], "is_active": True, "limit": limit}
 
     # Instruments, symbols, trading rules
     def _instruments_of(self, exchange_info: List[GrvtInstrument]) -> List[GrvtInstrument]:
