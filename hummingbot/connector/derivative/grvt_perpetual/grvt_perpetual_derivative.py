@@ -270,12 +270,10 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         return [PositionMode.ONEWAY]
 
     def get_buy_collateral_token(self, trading_pair: str) -> str:
-        rule = self._trading_rules.get(trading_pair)
-        return rule.buy_order_collateral_token if rule is not None else trading_pair.split("-")[1]
+        return trading_pair.split("-")[1]  # GRVT margins a perpetual in its quote, as its trading rule says
 
     def get_sell_collateral_token(self, trading_pair: str) -> str:
-        rule = self._trading_rules.get(trading_pair)
-        return rule.sell_order_collateral_token if rule is not None else trading_pair.split("-")[1]
+        return trading_pair.split("-")[1]
 
     # Factories
     def _create_web_assistants_factory(self) -> WebAssistantsFactory:
