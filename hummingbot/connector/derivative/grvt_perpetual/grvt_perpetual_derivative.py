@@ -88,7 +88,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_ws_rpc import
 from hummingbot.connector.exchange_py_base import ExchangePyBase
 from hummingbot.connector.perpetual_derivative_py_base import PerpetualDerivativePyBase
 from hummingbot.connector.trading_rule import TradingRule
-from hummingbot.connector.utils import combine_to_hb_trading_pair, get_new_numeric_client_order_id
+from hummingbot.connector.utils import get_new_numeric_client_order_id
 from hummingbot.core.api_throttler.data_types import RateLimit
 from hummingbot.core.data_type.cancellation_result import CancellationResult
 from hummingbot.core.data_type.common import OrderType, PositionAction, PositionMode, TradeType
@@ -260,7 +260,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     def funding_fee_poll_interval(self) -> int:
         """Seconds between funding settlements: the shortest funding interval of the traded instruments."""
         hours = [instrument.funding_interval_hours for instrument in self.instruments.values()
-                 if instrument.funding_interval_hours and self._is_traded_instrument(instrument)]
+                 if instrument.funding_interval_hours and trading_pair_of(instrument) in self._trading_pairs]
         return int(min(hours or [CONSTANTS.DEFAULT_FUNDING_INTERVAL_HOURS]) * 3600)
 
     def supported_order_types(self) -> List[OrderType]:
@@ -329,9 +329,6 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         if instrument is None:
             raise ValueError(f"GRVT instrument {symbol} of {trading_pair} is unknown or inactive.")
         return instrument
-
-    def _is_traded_instrument(self, instrument: GrvtInstrument) -> bool:
-        return combine_to_hb_trading_pair(instrument.base, instrument.quote) in self._trading_pairs
 
     async def _traded_filter(self) -> Tuple[set, List[str], List[str]]:
         """Instruments of the traded pairs, and their bases and quotes (the cancel-all filter)."""
