@@ -190,6 +190,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         self._funding = GrvtFundingPayments(self.account, paid_is_positive,
                                             lambda pair: self._perpetual_trading.funding_info.get(pair), self.logger)
         self._balance_refresh = CoalescingRefresh(self._update_balances, self.BALANCE_REFRESH_MIN_INTERVAL, self.logger)
+        # a burst of reconnects and gaps runs one reconciliation, and one more if it came during a run
         self._resync = CoalescingRefresh(self._reconcile_after_resync, self.RESYNC_MIN_INTERVAL, self.logger,
                                          spawn=self.order_lifecycle.spawn)
         self._stream_handlers = {
@@ -696,7 +697,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     async def _process_user_stream_event(self, event_message: Any):
         if isinstance(event_message, dict) and event_message.get("stream") == RESYNC_EVENT:
             self.logger().info(f"Reconciling with GRVT through REST ({event_message['feed'].get('reason')}).")
-            self._schedule_reconciliation()
+            self._resync.request()
             return
         envelope = load(event_message, GrvtStreamEnvelope)
         handler = self._stream_handlers.get(envelope.stream)
@@ -730,7 +731,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
 
     def _on_order_socket_reconnect(self):
         self._count_reconnect()
-        self._schedule_reconciliation()
+        self._resync.request()
 
     # Start / stop, reconciliation
     async def start_network(self):
@@ -760,9 +761,6 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         await self.trading_pair_symbol_map()
         await asyncio.gather(*(self._until_done(step, f"GRVT start-up sync step {step.__name__}")
                                for step in (self._positions.read_leverage, self._reconcile)))
-
-    def _schedule_reconciliation(self):
-        self._resync.request()  # a burst of gaps runs one reconciliation, and one more if it came during a run
 
     async def _reconcile_after_resync(self):
         try:

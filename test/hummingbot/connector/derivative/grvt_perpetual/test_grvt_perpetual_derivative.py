@@ -2357,7 +2357,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
             await asyncio.sleep(3600)
 
         self.exchange._reconcile = slow_reconcile
-        self.exchange._schedule_reconciliation()  # after a reconnect or a sequence gap
+        self.exchange._resync.request()  # after a reconnect or a sequence gap
         await asyncio.wait_for(started.wait(), 10)
 
         await self.exchange.stop_network()
