@@ -543,13 +543,11 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     def _is_order_not_found_during_cancelation_error(self, cancelation_exception: Exception) -> bool:
         return isinstance(cancelation_exception, GrvtPerpetualAPIError) and cancelation_exception.is_not_found
 
-    async def _update_order_status(self):
+    async def _update_orders(self):
         # orders whose create is in flight or whose outcome the lifecycle resolves are left to it
-        polled = [order for order in self._order_tracker.active_orders.values()
+        polled = [order for order in self.in_flight_orders.values()
                   if not self.order_lifecycle.is_managed(order.client_order_id)]
-        await self._update_orders_fills(orders=list(self._order_tracker.all_fillable_orders.values()))
-        await self._update_orders_with_error_handler(orders=polled,
-                                                     error_handler=self._handle_update_error_for_active_order)
+        await self._update_orders_with_error_handler(polled, self._handle_update_error_for_active_order)
 
     async def _update_orders_with_error_handler(self, orders: List[InFlightOrder], error_handler: Callable):
         for order in orders:
