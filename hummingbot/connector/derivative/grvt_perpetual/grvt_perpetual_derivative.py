@@ -496,9 +496,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             amount, price = self._checked_order_arguments(
                 order.trading_pair, order.quantity, order_type,
                 order.price if order_type is not OrderType.MARKET else s_decimal_NaN, kwargs)
-            instrument = self._instruments_by_pair.get(order.trading_pair)
-            if instrument is None:
-                raise GrvtOrderArgumentError(f"GRVT instrument of {order.trading_pair} is not known yet.")
+            instrument = self._instruments_by_pair[order.trading_pair]  # recorded with the pair's trading rule
             amount = self.quantize_order_amount(order.trading_pair, amount)
             price = self.quantize_order_price(order.trading_pair, price) if price.is_finite() else price
             # the minimums a single order is checked against: GRVT refuses such an order, and may refuse its bulk
