@@ -292,11 +292,10 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
                                                  domain=self._domain, on_reconnect=self._count_reconnect)
 
     # REST
-    async def _api_request(self, path_url, overwrite_url: Optional[str] = None, method: RESTMethod = RESTMethod.GET,
-                           params: Optional[Dict[str, Any]] = None, data: Optional[Dict[str, Any]] = None,
-                           is_auth_required: bool = False, return_err: bool = False, limit_id: Optional[str] = None,
-                           headers: Optional[Dict[str, Any]] = None, **kwargs) -> Any:
-        """The decoded JSON body as Python objects; GRVT errors raise GrvtPerpetualAPIError (also with return_err)."""
+    async def _api_request(self, path_url, method: RESTMethod = RESTMethod.GET, data: Optional[Dict[str, Any]] = None,
+                           is_auth_required: bool = False, **kwargs) -> Any:
+        """The decoded JSON body as Python objects; GRVT errors raise GrvtPerpetualAPIError (also with return_err).
+        The base's other options (params, headers, overwrite_url, limit_id: always the path) do not apply to GRVT."""
         return await self._rest.request(path_url, data, Any, is_auth_required, method=method)
 
     async def _make_network_check_request(self):
