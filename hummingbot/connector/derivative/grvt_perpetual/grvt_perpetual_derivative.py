@@ -526,10 +526,6 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         """One cancel_all_orders for the traded pairs, stream confirmations, then whatever remains one by one."""
         return await self.order_lifecycle.cancel_all(timeout_seconds)
 
-    async def cancel_untracked_open_orders(self) -> List[str]:
-        """Cancels the open orders of the traded pairs that this bot does not track; returns their GRVT ids."""
-        return await self.order_lifecycle.cancel_untracked(await self.order_lifecycle.untracked_open_orders())
-
     # Order status and fills through REST
     def _is_request_exception_related_to_time_synchronizer(self, request_exception: Exception) -> bool:
         return False
