@@ -322,10 +322,9 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
 
     async def _instrument_for_pair(self, trading_pair: str) -> GrvtInstrument:
         symbol = await self.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
-        instrument = self.instruments.get(symbol)
-        if instrument is None:
+        if symbol not in self.instruments:
             await self._update_trading_rules()
-            instrument = self.instruments.get(symbol)
+        instrument = self.instruments.get(symbol)
         if instrument is None:
             raise ValueError(f"GRVT instrument {symbol} of {trading_pair} is unknown or inactive.")
         return instrument
