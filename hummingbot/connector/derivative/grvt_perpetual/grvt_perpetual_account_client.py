@@ -123,6 +123,13 @@ class GrvtPerpetualAccountClient(ClassLogger):
             GrvtResult[List[GrvtFundingRate]], public=True)
         return reply.result[0].funding_rate * CONSTANTS.FUNDING_RATE_PERCENT_SCALE if reply.result else None
 
+    async def instruments(self, limit: int = 1000, attempts: Optional[int] = None) -> List[msgspec.Raw]:
+        """The active perpetuals, left undecoded: the connector logs and skips an unreadable one."""
+        body = {"kind": [CONSTANTS.PERPETUAL_KIND], "is_active": True, "limit": limit}
+        reply = await self._query(CONSTANTS.INSTRUMENTS_PATH_URL, body, GrvtResult[List[msgspec.Raw]], public=True,
+                                  attempts=attempts)
+        return reply.result
+
     async def _query(self, path_url: str, body: Dict[str, Any], reply_type: Type[T], public: bool = False,
                      attempts: Optional[int] = None) -> T:
         post = self._public_post if public else self._private_post

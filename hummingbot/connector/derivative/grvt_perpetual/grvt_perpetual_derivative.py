@@ -15,8 +15,6 @@ from decimal import Decimal
 from functools import partial
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple, TypeVar, Union
 
-import msgspec
-
 from hummingbot.connector.constants import s_decimal_NaN
 from hummingbot.connector.derivative.grvt_perpetual import (
     grvt_perpetual_constants as CONSTANTS,
@@ -37,7 +35,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import
     GrvtPerpetualAPIError,
     GrvtUnknownTradingPair,
 )
-from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import Backoff, retry_query
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import Backoff
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_instruments import (
     perpetual_instruments,
     symbol_map,
@@ -51,7 +49,6 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages impo
     GrvtOrderStateFeed,
     GrvtOrderStatus,
     GrvtPosition,
-    GrvtResult,
     GrvtStreamEnvelope,
     load,
 )
@@ -91,7 +88,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_ws_rpc import
 from hummingbot.connector.exchange_py_base import ExchangePyBase
 from hummingbot.connector.perpetual_derivative_py_base import PerpetualDerivativePyBase
 from hummingbot.connector.trading_rule import TradingRule
-from hummingbot.connector.utils import combine_to_hb_trading_pair, get_new_numeric_client_order_id
+from hummingbot.connector.utils import get_new_numeric_client_order_id
 from hummingbot.core.api_throttler.data_types import RateLimit
 from hummingbot.core.data_type.cancellation_result import CancellationResult
 from hummingbot.core.data_type.common import OrderType, PositionAction, PositionMode, TradeType
@@ -193,6 +190,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         self._funding = GrvtFundingPayments(self.account, paid_is_positive,
                                             lambda pair: self._perpetual_trading.funding_info.get(pair), self.logger)
         self._balance_refresh = CoalescingRefresh(self._update_balances, self.BALANCE_REFRESH_MIN_INTERVAL, self.logger)
+        # a burst of reconnects and gaps runs one reconciliation, and one more if it came during a run
         self._resync = CoalescingRefresh(self._reconcile_after_resync, self.RESYNC_MIN_INTERVAL, self.logger,
                                          spawn=self.order_lifecycle.spawn)
         self._stream_handlers = {
@@ -263,7 +261,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     def funding_fee_poll_interval(self) -> int:
         """Seconds between funding settlements: the shortest funding interval of the traded instruments."""
         hours = [instrument.funding_interval_hours for instrument in self.instruments.values()
-                 if instrument.funding_interval_hours and self._is_traded_instrument(instrument)]
+                 if instrument.funding_interval_hours and trading_pair_of(instrument) in self._trading_pairs]
         return int(min(hours or [CONSTANTS.DEFAULT_FUNDING_INTERVAL_HOURS]) * 3600)
 
     def supported_order_types(self) -> List[OrderType]:
@@ -273,12 +271,10 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         return [PositionMode.ONEWAY]
 
     def get_buy_collateral_token(self, trading_pair: str) -> str:
-        rule = self._trading_rules.get(trading_pair)
-        return rule.buy_order_collateral_token if rule is not None else trading_pair.split("-")[1]
+        return trading_pair.split("-")[1]  # GRVT margins a perpetual in its quote, as its trading rule says
 
     def get_sell_collateral_token(self, trading_pair: str) -> str:
-        rule = self._trading_rules.get(trading_pair)
-        return rule.sell_order_collateral_token if rule is not None else trading_pair.split("-")[1]
+        return trading_pair.split("-")[1]
 
     # Factories
     def _create_web_assistants_factory(self) -> WebAssistantsFactory:
@@ -296,58 +292,42 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
                                                  domain=self._domain, on_reconnect=self._count_reconnect)
 
     # REST
-    async def _api_request(self, path_url, overwrite_url: Optional[str] = None, method: RESTMethod = RESTMethod.GET,
-                           params: Optional[Dict[str, Any]] = None, data: Optional[Dict[str, Any]] = None,
-                           is_auth_required: bool = False, return_err: bool = False, limit_id: Optional[str] = None,
-                           headers: Optional[Dict[str, Any]] = None, **kwargs) -> Any:
-        """The decoded JSON body as Python objects; GRVT errors raise GrvtPerpetualAPIError (also with return_err)."""
+    async def _api_request(self, path_url, method: RESTMethod = RESTMethod.GET, data: Optional[Dict[str, Any]] = None,
+                           is_auth_required: bool = False, **kwargs) -> Any:
+        """The decoded JSON body as Python objects; GRVT errors raise GrvtPerpetualAPIError (also with return_err).
+        The base's other options (params, headers, overwrite_url, limit_id: always the path) do not apply to GRVT."""
         return await self._rest.request(path_url, data, Any, is_auth_required, method=method)
 
     async def _make_network_check_request(self):
-        await self._rest.public_post(self.check_network_request_path, self._instruments_request(limit=1))
+        await self.account.instruments(limit=1, attempts=1)
 
     async def _make_trading_rules_request(self) -> List[GrvtInstrument]:
-        reply = await retry_query(
-            lambda: self._rest.public_post(self.trading_rules_request_path, self._instruments_request(),
-                                           GrvtResult[List[msgspec.Raw]]),
-            self.trading_rules_request_path, attempts=self.account.QUERY_ATTEMPTS,
-            on_retry=self.order_metrics.count_retry)
-        return perpetual_instruments(reply.result, self.logger())
+        return perpetual_instruments(await self.account.instruments(), self.logger())
 
     async def _make_trading_pairs_request(self) -> List[GrvtInstrument]:
         return await self._make_trading_rules_request()
 
-    @staticmethod
-    def _instruments_request(limit: int = 1000) -> Dict[str, Any]:
-        return {"kind": [CONSTANTS.PERPETUAL_KIND], "is_active": True, "limit": limit}
-
     # Instruments, symbols, trading rules
-    def _instruments_of(self, exchange_info: Any) -> List[GrvtInstrument]:
-        if isinstance(exchange_info, dict):  # raw JSON (Hummingbot's test suites hand it in this form)
-            exchange_info = perpetual_instruments(exchange_info.get("result") or [], self.logger())
+    def _instruments_of(self, exchange_info: List[GrvtInstrument]) -> List[GrvtInstrument]:
         for instrument in exchange_info:
             self.instruments[instrument.instrument] = instrument
             self._instruments_by_pair.setdefault(trading_pair_of(instrument), instrument)
-        return list(exchange_info)
+        return exchange_info
 
-    def _initialize_trading_pair_symbols_from_exchange_info(self, exchange_info: Any):
+    def _initialize_trading_pair_symbols_from_exchange_info(self, exchange_info: List[GrvtInstrument]):
         self._set_trading_pair_symbol_map(symbol_map(self._instruments_of(exchange_info)))
 
-    async def _format_trading_rules(self, exchange_info: Any) -> List[TradingRule]:
+    async def _format_trading_rules(self, exchange_info: List[GrvtInstrument]) -> List[TradingRule]:
         return [trading_rule(instrument) for instrument in self._instruments_of(exchange_info)]
 
     async def _instrument_for_pair(self, trading_pair: str) -> GrvtInstrument:
         symbol = await self.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
-        instrument = self.instruments.get(symbol)
-        if instrument is None:
+        if symbol not in self.instruments:
             await self._update_trading_rules()
-            instrument = self.instruments.get(symbol)
+        instrument = self.instruments.get(symbol)
         if instrument is None:
             raise ValueError(f"GRVT instrument {symbol} of {trading_pair} is unknown or inactive.")
         return instrument
-
-    def _is_traded_instrument(self, instrument: GrvtInstrument) -> bool:
-        return combine_to_hb_trading_pair(instrument.base, instrument.quote) in self._trading_pairs
 
     async def _traded_filter(self) -> Tuple[set, List[str], List[str]]:
         """Instruments of the traded pairs, and their bases and quotes (the cancel-all filter)."""
@@ -514,9 +494,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             amount, price = self._checked_order_arguments(
                 order.trading_pair, order.quantity, order_type,
                 order.price if order_type is not OrderType.MARKET else s_decimal_NaN, kwargs)
-            instrument = self._instruments_by_pair.get(order.trading_pair)
-            if instrument is None:
-                raise GrvtOrderArgumentError(f"GRVT instrument of {order.trading_pair} is not known yet.")
+            instrument = self._instruments_by_pair[order.trading_pair]  # recorded with the pair's trading rule
             amount = self.quantize_order_amount(order.trading_pair, amount)
             price = self.quantize_order_price(order.trading_pair, price) if price.is_finite() else price
             # the minimums a single order is checked against: GRVT refuses such an order, and may refuse its bulk
@@ -547,10 +525,6 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         """One cancel_all_orders for the traded pairs, stream confirmations, then whatever remains one by one."""
         return await self.order_lifecycle.cancel_all(timeout_seconds)
 
-    async def cancel_untracked_open_orders(self) -> List[str]:
-        """Cancels the open orders of the traded pairs that this bot does not track; returns their GRVT ids."""
-        return await self.order_lifecycle.cancel_untracked(await self.order_lifecycle.untracked_open_orders())
-
     # Order status and fills through REST
     def _is_request_exception_related_to_time_synchronizer(self, request_exception: Exception) -> bool:
         return False
@@ -561,13 +535,11 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     def _is_order_not_found_during_cancelation_error(self, cancelation_exception: Exception) -> bool:
         return isinstance(cancelation_exception, GrvtPerpetualAPIError) and cancelation_exception.is_not_found
 
-    async def _update_order_status(self):
+    async def _update_orders(self):
         # orders whose create is in flight or whose outcome the lifecycle resolves are left to it
-        polled = [order for order in self._order_tracker.active_orders.values()
+        polled = [order for order in self.in_flight_orders.values()
                   if not self.order_lifecycle.is_managed(order.client_order_id)]
-        await self._update_orders_fills(orders=list(self._order_tracker.all_fillable_orders.values()))
-        await self._update_orders_with_error_handler(orders=polled,
-                                                     error_handler=self._handle_update_error_for_active_order)
+        await self._update_orders_with_error_handler(polled, self._handle_update_error_for_active_order)
 
     async def _update_orders_with_error_handler(self, orders: List[InFlightOrder], error_handler: Callable):
         for order in orders:
@@ -715,7 +687,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     async def _process_user_stream_event(self, event_message: Any):
         if isinstance(event_message, dict) and event_message.get("stream") == RESYNC_EVENT:
             self.logger().info(f"Reconciling with GRVT through REST ({event_message['feed'].get('reason')}).")
-            self._schedule_reconciliation()
+            self._resync.request()
             return
         envelope = load(event_message, GrvtStreamEnvelope)
         handler = self._stream_handlers.get(envelope.stream)
@@ -749,7 +721,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
 
     def _on_order_socket_reconnect(self):
         self._count_reconnect()
-        self._schedule_reconciliation()
+        self._resync.request()
 
     # Start / stop, reconciliation
     async def start_network(self):
@@ -779,9 +751,6 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         await self.trading_pair_symbol_map()
         await asyncio.gather(*(self._until_done(step, f"GRVT start-up sync step {step.__name__}")
                                for step in (self._positions.read_leverage, self._reconcile)))
-
-    def _schedule_reconciliation(self):
-        self._resync.request()  # a burst of gaps runs one reconciliation, and one more if it came during a run
 
     async def _reconcile_after_resync(self):
         try:

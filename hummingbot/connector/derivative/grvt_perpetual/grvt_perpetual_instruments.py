@@ -16,15 +16,14 @@ from hummingbot.connector.trading_rule import TradingRule
 from hummingbot.connector.utils import combine_to_hb_trading_pair
 
 
-def perpetual_instruments(raw_items: Iterable, logger: logging.Logger) -> List[GrvtInstrument]:
+def perpetual_instruments(raw_items: Iterable[msgspec.Raw], logger: logging.Logger) -> List[GrvtInstrument]:
     """The perpetuals of an instruments answer; an unreadable entry is logged and skipped, never the whole answer."""
     instruments = []
     for raw in raw_items:
         try:
             instrument = load(raw, GrvtInstrument)
         except GrvtMessageError as error:
-            text = bytes(raw).decode(errors="replace") if isinstance(raw, msgspec.Raw) else raw
-            logger.error(f"Error parsing the trading pair rule {text}. Skipping.")
+            logger.error(f"Error parsing the trading pair rule {bytes(raw).decode(errors='replace')}. Skipping.")
             logger.debug(f"The GRVT instrument could not be read: {error}")
             continue
         if instrument.is_perpetual and instrument.settlement_period in ("", CONSTANTS.PERPETUAL_KIND):

@@ -2049,7 +2049,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.assertEqual(1, len(self.buy_order_created_logger.event_log))
 
     @aioresponses()
-    async def test_cancel_untracked_open_orders_on_demand(self, mock_api):
+    async def test_cancel_untracked_open_orders(self, mock_api):
         tracked = self.track("9223372036854775901", EXCHANGE_ORDER_ID)
         self.configure_post(mock_api, web_utils.private_rest_url(CONSTANTS.OPEN_ORDERS_PATH_URL),
                             self.open_orders_response(
@@ -2064,7 +2064,9 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
 
         mock_api.post(self.cancel_url, callback=cancel_callback, repeat=True)
 
-        self.assertEqual(["0x0b"], await self.exchange.cancel_untracked_open_orders())
+        lifecycle = self.exchange.order_lifecycle  # what the reconciliation runs with the "cancel" policy
+        untracked = await lifecycle.untracked_open_orders(await self.exchange.account.open_orders())
+        self.assertEqual(["0x0b"], await lifecycle.cancel_untracked(untracked))
         self.assertTrue(self.is_logged_containing("WARNING", "Could not cancel untracked GRVT order 0x0c"))
         cancelled_ids = [self.body(call).get("order_id") for call in self._all_executed_requests(
             mock_api, self.cancel_url)]
@@ -2357,7 +2359,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
             await asyncio.sleep(3600)
 
         self.exchange._reconcile = slow_reconcile
-        self.exchange._schedule_reconciliation()  # after a reconnect or a sequence gap
+        self.exchange._resync.request()  # after a reconnect or a sequence gap
         await asyncio.wait_for(started.wait(), 10)
 
         await self.exchange.stop_network()
