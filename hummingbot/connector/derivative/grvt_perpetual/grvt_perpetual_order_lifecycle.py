@@ -213,7 +213,11 @@ class GrvtOrderLifecycle:
         """
         if is_outcome_unknown(error):
             self._count_failure(error, for_circuit)
-            self.on_create_outcome_unknown(order, error)
+            self.logger().warning(
+                f"The outcome of order {order.client_order_id} ({order.trade_type.name} {order.amount} "
+                f"{order.trading_pair} @ {order.price}) is unknown ({error}); looking it up on GRVT.")
+            if order.client_order_id not in self._uncertain:
+                self._uncertain[order.client_order_id] = asyncio.ensure_future(self._resolve_uncertain(order))
             return True
         if is_transient(error) or isinstance(error, GrvtAuthError):  # load, limits, no session: nothing was executed
             self._count_failure(error, for_circuit)  # a trip pauses creates only, cancels still go out
@@ -234,13 +238,6 @@ class GrvtOrderLifecycle:
             raise GrvtCircuitOpenError(
                 f"New GRVT orders are paused for {self.circuit.seconds_until_retry:.0f} s: the exchange keeps failing "
                 f"({self.circuit.last_failure}).")
-
-    def on_create_outcome_unknown(self, order: InFlightOrder, error: BaseException):
-        self.logger().warning(
-            f"The outcome of order {order.client_order_id} ({order.trade_type.name} {order.amount} "
-            f"{order.trading_pair} @ {order.price}) is unknown ({error}); looking it up on GRVT.")
-        if order.client_order_id not in self._uncertain:
-            self._uncertain[order.client_order_id] = asyncio.ensure_future(self._resolve_uncertain(order))
 
     async def _resolve_uncertain(self, order: InFlightOrder):
         client_order_id = order.client_order_id
