@@ -160,20 +160,15 @@ class GrvtOrderEntryRequests:
         self,
         orders: Sequence[Mapping[str, Any]],
         cancel_client_order_ids: Sequence[str] = (),
-        cancel_order_ids: Sequence[str] = (),
         time_to_live_ms: Optional[int] = None,
     ) -> Dict[str, Any]:
-        if cancel_client_order_ids and cancel_order_ids:
-            raise ValueError("Bulk orders take either client order ids or order ids to cancel, not both.")
-        if max(len(orders), len(cancel_client_order_ids), len(cancel_order_ids)) > CONSTANTS.MAX_BULK_ORDERS:
+        if max(len(orders), len(cancel_client_order_ids)) > CONSTANTS.MAX_BULK_ORDERS:
             raise ValueError(f"Bulk orders accept at most {CONSTANTS.MAX_BULK_ORDERS} orders and ids per request.")
         instruments = {leg["instrument"] for order in orders for leg in order.get("legs", ())}
         if len(instruments) > 1:
             raise ValueError("Bulk-created orders must all be for the same instrument.")
         body: Dict[str, Any] = {"sub_account_id": self._sub_account_id, "orders": [dict(order) for order in orders]}
         # Field names as GRVT's API spec spells them (ApiBulkOrdersRequest).
-        if cancel_order_ids:
-            body["order_i_ds"] = [str(order_id) for order_id in cancel_order_ids]
         if cancel_client_order_ids:
             body["client_order_i_ds"] = [str(client_id) for client_id in cancel_client_order_ids]
         if time_to_live_ms is not None:

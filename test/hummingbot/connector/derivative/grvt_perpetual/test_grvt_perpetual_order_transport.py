@@ -131,17 +131,11 @@ class OrderEntryRequestsTests(unittest.TestCase):
         self.assertNotIn("order_i_ds", body)
         self.assertEqual("500", body["time_to_live_ms"])
 
-        by_order_id = self.requests.bulk_orders(orders=[], cancel_order_ids=["0x1", "0x2"])
-        self.assertEqual(["0x1", "0x2"], by_order_id["order_i_ds"])
-        self.assertEqual([], by_order_id["orders"])
-
     def test_bulk_orders_validation(self):
-        with self.assertRaises(ValueError):
-            self.requests.bulk_orders(orders=[], cancel_client_order_ids=["1"], cancel_order_ids=["0x1"])
         with self.assertRaises(ValueError):
             self.requests.bulk_orders(orders=[order_body()] * 101)
         with self.assertRaises(ValueError):
-            self.requests.bulk_orders(orders=[], cancel_order_ids=["0x1"] * 101)
+            self.requests.bulk_orders(orders=[], cancel_client_order_ids=["1"] * 101)
         with self.assertRaises(ValueError) as context:
             self.requests.bulk_orders(orders=[order_body(), order_body(instrument="ETH_USDT_Perp")])
         self.assertIn("same instrument", str(context.exception))
