@@ -175,13 +175,9 @@ class GrvtOrderEntryRequests:
             body["time_to_live_ms"] = str(min(int(time_to_live_ms), CONSTANTS.CANCEL_TIME_TO_LIVE_MAX_MS))
         return body
 
-    def cancel_all_orders(
-        self,
-        kind: Optional[Sequence[str]] = (CONSTANTS.PERPETUAL_KIND,),
-        base: Optional[Sequence[str]] = None,
-        quote: Optional[Sequence[str]] = None,
-    ) -> Dict[str, Any]:
-        filters = {"kind": kind, "base": base, "quote": quote}
+    def cancel_all_orders(self, base: Optional[Sequence[str]] = None,
+                          quote: Optional[Sequence[str]] = None) -> Dict[str, Any]:
+        filters = {"kind": [CONSTANTS.PERPETUAL_KIND], "base": base, "quote": quote}
         return {"sub_account_id": self._sub_account_id,
                 **{name: list(values) for name, values in filters.items() if values}}
 

@@ -145,7 +145,6 @@ class OrderEntryRequestsTests(unittest.TestCase):
         self.assertEqual(
             {"sub_account_id": SUB_ACCOUNT, "kind": ["PERPETUAL"], "base": ["BTC", "ETH"], "quote": ["USDT"]},
             self.requests.cancel_all_orders(base=["BTC", "ETH"], quote=["USDT"]))
-        self.assertEqual({"sub_account_id": SUB_ACCOUNT}, self.requests.cancel_all_orders(kind=None))
 
     def test_cancel_on_disconnect_countdown_bounds(self):
         self.assertEqual({"sub_account_id": SUB_ACCOUNT, "countdown_time": "0"},
