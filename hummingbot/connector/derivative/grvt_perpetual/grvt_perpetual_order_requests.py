@@ -182,10 +182,4 @@ class GrvtOrderEntryRequests:
                 **{name: list(values) for name, values in filters.items() if values}}
 
     def cancel_on_disconnect(self, countdown_ms: int) -> Dict[str, Any]:
-        countdown_ms = int(countdown_ms)
-        if countdown_ms != 0 and not (
-                CONSTANTS.CANCEL_ON_DISCONNECT_MIN_MS <= countdown_ms <= CONSTANTS.CANCEL_ON_DISCONNECT_MAX_MS):
-            raise ValueError(
-                f"Cancel-on-disconnect countdown must be 0 (off) or between {CONSTANTS.CANCEL_ON_DISCONNECT_MIN_MS} "
-                f"and {CONSTANTS.CANCEL_ON_DISCONNECT_MAX_MS} ms, got {countdown_ms}.")
-        return {"sub_account_id": self._sub_account_id, "countdown_time": str(countdown_ms)}
+        return {"sub_account_id": self._sub_account_id, "countdown_time": str(int(countdown_ms))}

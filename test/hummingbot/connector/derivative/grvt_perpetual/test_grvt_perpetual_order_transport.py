@@ -146,14 +146,10 @@ class OrderEntryRequestsTests(unittest.TestCase):
             {"sub_account_id": SUB_ACCOUNT, "kind": ["PERPETUAL"], "base": ["BTC", "ETH"], "quote": ["USDT"]},
             self.requests.cancel_all_orders(base=["BTC", "ETH"], quote=["USDT"]))
 
-    def test_cancel_on_disconnect_countdown_bounds(self):
+    def test_cancel_on_disconnect(self):
         self.assertEqual({"sub_account_id": SUB_ACCOUNT, "countdown_time": "0"},
                          self.requests.cancel_on_disconnect(0))
         self.assertEqual("300000", self.requests.cancel_on_disconnect(300_000)["countdown_time"])
-        for countdown in (999, 300_001, -1):
-            with self.subTest(countdown=countdown):
-                with self.assertRaises(ValueError):
-                    self.requests.cancel_on_disconnect(countdown)
 
 
 class RestOrderTransportTests(IsolatedAsyncioWrapperTestCase):
@@ -404,8 +400,6 @@ class CancelOnDisconnectHeartbeatTests(IsolatedAsyncioWrapperTestCase):
             with self.subTest(countdown=countdown):
                 with self.assertRaises(ValueError):
                     GrvtCancelOnDisconnectHeartbeat(transport, countdown)
-                with self.assertRaises(ValueError):
-                    GrvtOrderEntryRequests(SUB_ACCOUNT).cancel_on_disconnect(countdown)
 
     def test_heartbeat_interval_is_a_third_of_the_whole_seconds_grvt_counts(self):
         heartbeat = GrvtCancelOnDisconnectHeartbeat(HeartbeatTransport(), 4_999)
