@@ -58,10 +58,7 @@ def _finite_decimal(value: Any, name: str) -> Decimal:
 
 def decimal_string(value: Decimal) -> str:
     """Plain decimal notation without exponent or trailing zeros ("1E-7" -> "0.0000001", "90000.0" -> "90000")."""
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text if text not in ("", "-0") else "0"
+    return format(value.normalize(), "f")
 
 
 class GrvtSignedOrderFactory:
