@@ -1111,6 +1111,44 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         await asyncio.wait_for(recancelled.wait(), 10)
         self.validate_order_cancelation_request(order, self._all_executed_requests(mock_api, self.cancel_url)[0])
 
+    @aioresponses()
+    async def test_an_expired_cancel_notice_checks_the_order_and_cancels_it_again(self, mock_api):
+        self.fast_lifecycle()
+        order = self.track(exchange_order_id=EXCHANGE_ORDER_ID)
+        self.exchange.order_lifecycle.issue(order, OrderState.PENDING_CANCEL)
+        await asyncio.sleep(0)
+        recancelled = asyncio.Event()
+        self.configure_post(mock_api, self.order_status_url, {"result": self.order_json_for(order, "OPEN")})
+        self.configure_successful_cancelation_response(order, mock_api, callback=lambda *a, **k: recancelled.set())
+
+        await self.deliver(self.stream(CONSTANTS.WS_CANCEL_STREAM, {
+            "sub_account_id": SUB_ACCOUNT, "client_order_id": order.client_order_id, "order_id": EXCHANGE_ORDER_ID,
+            "reason": "UNSPECIFIED", "update_time": "1", "cancel_status": "EXPIRED"}))
+
+        await asyncio.wait_for(recancelled.wait(), 10)
+        self.assertTrue(order.is_pending_cancel_confirmation)
+        self.assertTrue(self.is_logged_containing("INFO", "again: its cancel expired without finding it"))
+
+    @aioresponses()
+    async def test_an_order_being_cancelled_that_grvt_no_longer_knows_is_cancelled(self, mock_api):
+        self.fast_lifecycle()
+        order = self.track(exchange_order_id=EXCHANGE_ORDER_ID)
+        self.configure_successful_cancelation_response(order, mock_api)
+        self.configure_post(mock_api, self.order_status_url, {"code": 1004, "message": "Data Not Found",
+                                                              "status": 404}, status=404, repeat=True)
+
+        await self.exchange._execute_cancel(self.trading_pair, order.client_order_id)
+        self.assertTrue(order.is_pending_cancel_confirmation)
+        for _ in range(500):  # two "not found" answers in a row end it
+            if order.is_cancelled:
+                break
+            await asyncio.sleep(0.02)
+
+        self.assertTrue(order.is_cancelled)
+        self.assertEqual(1, len(self.order_cancelled_logger.event_log))
+        self.assertEqual(2, len(self._all_executed_requests(mock_api, self.order_status_url)))
+        self.assertTrue(self.is_logged_containing("INFO", f"GRVT does not know order {order.client_order_id}"))
+
     async def test_fill_after_cancel_acknowledgement_is_applied(self):
         order = self.track(exchange_order_id=EXCHANGE_ORDER_ID)
         self.exchange.order_lifecycle.issue(order, OrderState.PENDING_CANCEL)
