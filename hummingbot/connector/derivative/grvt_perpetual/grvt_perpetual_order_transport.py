@@ -1,7 +1,8 @@
 """Order entry behind one small interface: REST, JSON-RPC over the trades socket, and the two with failover.
 
 Each transport implements one `call(route, body, reply type)`; the order-entry operations (create, cancel, bulk,
-cancel-all, the cancel-on-disconnect heartbeat) are built on it once. `GrvtFailoverOrderTransport` sends over the
+cancel-all, the cancel-on-disconnect heartbeat) are built on it once, with their request bodies: these are identical
+for REST and for WebSocket JSON-RPC (whose `params` are the REST body). `GrvtFailoverOrderTransport` sends over the
 socket while it is up and over REST while it is down, but only a request that never left is sent again the other
 way: one that left without an answer has an unknown outcome and is reported so (`GrvtRpcOutcomeUnknown`), never
 duplicated.
@@ -23,7 +24,6 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages impo
     GrvtOrder,
     GrvtResult,
 )
-from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_requests import GrvtOrderEntryRequests
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_ws_rpc import GrvtWsRpcClient
 from hummingbot.core.api_throttler.async_throttler_base import AsyncThrottlerBase
 
@@ -40,8 +40,8 @@ class GrvtPerpetualOrderTransport(ABC, ClassLogger):
     """
     name = "abstract"
 
-    def __init__(self, requests: GrvtOrderEntryRequests, throttler: Optional[AsyncThrottlerBase] = None):
-        self.requests = requests
+    def __init__(self, sub_account_id: str, throttler: Optional[AsyncThrottlerBase] = None):
+        self.sub_account_id = str(sub_account_id)
         self._throttler = throttler
         self.cancel_time_to_live_refused = False  # GRVT refused it once: cancels go without (its default applies)
 
@@ -67,33 +67,50 @@ class GrvtPerpetualOrderTransport(ABC, ClassLogger):
     def _throttled(self, limit_id: str):
         return contextlib.nullcontext() if self._throttler is None else self._throttler.execute_task(limit_id=limit_id)
 
-    async def _ack(self, route: str, body: Dict[str, Any]) -> bool:
+    async def _ack(self, route: str, **fields: Any) -> bool:
+        body = {"sub_account_id": self.sub_account_id, **fields}
         return (await self.call(route, body, GrvtResult[GrvtAck])).result.ack
+
+    def _time_to_live(self, time_to_live_ms: Optional[int]) -> Dict[str, str]:
+        """The cancel time-to-live field, capped at GRVT's maximum; none once GRVT refused it."""
+        if time_to_live_ms is None or self.cancel_time_to_live_refused:
+            return {}
+        return {"time_to_live_ms": str(min(int(time_to_live_ms), CONSTANTS.CANCEL_TIME_TO_LIVE_MAX_MS))}
 
     async def create_order(self, order: Mapping[str, Any], on_sent: OnSent = None) -> GrvtOrder:
         """Submits a signed order; GRVT answers with order_id "0x00" and status PENDING."""
-        reply = await self.call(
-            CONSTANTS.CREATE_ORDER_PATH_URL, self.requests.create_order(order), GrvtResult[GrvtOrder], on_sent)
+        reply = await self.call(CONSTANTS.CREATE_ORDER_PATH_URL, {"order": dict(order)}, GrvtResult[GrvtOrder], on_sent)
         return reply.result
 
     async def cancel_order(self, client_order_id: Optional[str] = None, order_id: Optional[str] = None,
                            time_to_live_ms: Optional[int] = None) -> bool:
-        time_to_live_ms = None if self.cancel_time_to_live_refused else time_to_live_ms
+        if (client_order_id is None) == (order_id is None):
+            # GRVT rejects both (2233) and neither (3021); fail before spending a request.
+            raise ValueError("Cancel needs exactly one of client_order_id or order_id.")
+        if order_id is not None:
+            return await self._ack(CONSTANTS.CANCEL_ORDER_PATH_URL, order_id=str(order_id))
+        time_to_live = self._time_to_live(time_to_live_ms)
         try:
-            return await self._ack(CONSTANTS.CANCEL_ORDER_PATH_URL, self.requests.cancel_order(
-                client_order_id=client_order_id, order_id=order_id, time_to_live_ms=time_to_live_ms))
+            return await self._ack(CONSTANTS.CANCEL_ORDER_PATH_URL, client_order_id=str(client_order_id),
+                                   **time_to_live)
         except GrvtPerpetualAPIError as error:
-            if time_to_live_ms is None or error.code not in CONSTANTS.CANCEL_TIME_TO_LIVE_REFUSED_CODES:
+            if not time_to_live or error.code not in CONSTANTS.CANCEL_TIME_TO_LIVE_REFUSED_CODES:
                 raise
             self.logger().warning(f"{error}; GRVT cancels are sent without a time-to-live from now on.")
             self.cancel_time_to_live_refused = True
-            return await self.cancel_order(client_order_id=client_order_id, order_id=order_id)
+            return await self.cancel_order(client_order_id=client_order_id)
 
     async def bulk_orders(self, orders: Sequence[Mapping[str, Any]], cancel_client_order_ids: Sequence[str] = (),
                           time_to_live_ms: Optional[int] = None, on_sent: OnSent = None) -> GrvtBulkOrdersReply:
         """Cancels (by client id) and/or creates up to 100 orders of one instrument in one request (requotes)."""
-        body = self.requests.bulk_orders(orders=orders, cancel_client_order_ids=cancel_client_order_ids,
-                                         time_to_live_ms=None if self.cancel_time_to_live_refused else time_to_live_ms)
+        if max(len(orders), len(cancel_client_order_ids)) > CONSTANTS.MAX_BULK_ORDERS:
+            raise ValueError(f"Bulk orders accept at most {CONSTANTS.MAX_BULK_ORDERS} orders and ids per request.")
+        if len({leg["instrument"] for order in orders for leg in order.get("legs", ())}) > 1:
+            raise ValueError("Bulk-created orders must all be for the same instrument.")
+        body = {"sub_account_id": self.sub_account_id, "orders": [dict(order) for order in orders],
+                **self._time_to_live(time_to_live_ms)}
+        if cancel_client_order_ids:  # the field name as GRVT's API spec spells it (ApiBulkOrdersRequest)
+            body["client_order_i_ds"] = [str(client_id) for client_id in cancel_client_order_ids]
         # GRVT charges each created order as a create_order call; the request itself takes the bulk bucket.
         for _ in orders:
             async with self._throttled(CONSTANTS.CREATE_ORDER_PATH_URL):
@@ -102,21 +119,20 @@ class GrvtPerpetualOrderTransport(ABC, ClassLogger):
 
     async def cancel_all_orders(self, base: Optional[Sequence[str]] = None,
                                 quote: Optional[Sequence[str]] = None) -> bool:
-        return await self._ack(CONSTANTS.CANCEL_ALL_ORDERS_PATH_URL,
-                               self.requests.cancel_all_orders(base=base, quote=quote))
+        filters = {"base": base, "quote": quote}
+        return await self._ack(CONSTANTS.CANCEL_ALL_ORDERS_PATH_URL, kind=[CONSTANTS.PERPETUAL_KIND],
+                               **{name: list(values) for name, values in filters.items() if values})
 
     async def cancel_on_disconnect(self, countdown_ms: int) -> bool:
         """Arms (or with 0 disarms) GRVT's dead-man switch: all orders are cancelled when the countdown lapses."""
-        return await self._ack(CONSTANTS.CANCEL_ON_DISCONNECT_PATH_URL,
-                               self.requests.cancel_on_disconnect(countdown_ms))
+        return await self._ack(CONSTANTS.CANCEL_ON_DISCONNECT_PATH_URL, countdown_time=str(int(countdown_ms)))
 
 
 class GrvtPerpetualRestOrderTransport(GrvtPerpetualOrderTransport):
     name = "rest"
 
-    def __init__(self, requests: GrvtOrderEntryRequests, rest_call: RestCall,
-                 throttler: Optional[AsyncThrottlerBase] = None):
-        super().__init__(requests, throttler)
+    def __init__(self, sub_account_id: str, rest_call: RestCall, throttler: Optional[AsyncThrottlerBase] = None):
+        super().__init__(sub_account_id, throttler)
         self._rest_call = rest_call
 
     async def call(self, route: str, body: Dict[str, Any], reply_type: Type[T], on_sent: OnSent = None) -> T:
@@ -126,9 +142,9 @@ class GrvtPerpetualRestOrderTransport(GrvtPerpetualOrderTransport):
 class GrvtPerpetualWsOrderTransport(GrvtPerpetualOrderTransport):
     name = "websocket"
 
-    def __init__(self, requests: GrvtOrderEntryRequests, client: GrvtWsRpcClient,
+    def __init__(self, sub_account_id: str, client: GrvtWsRpcClient,
                  throttler: Optional[AsyncThrottlerBase] = None, timeout: float = 10.0):
-        super().__init__(requests, throttler)
+        super().__init__(sub_account_id, throttler)
         self.client = client
         self.timeout = timeout
 
@@ -151,7 +167,7 @@ class GrvtFailoverOrderTransport(GrvtPerpetualOrderTransport):
     name = "failover"
 
     def __init__(self, primary: GrvtPerpetualWsOrderTransport, fallback: GrvtPerpetualRestOrderTransport):
-        super().__init__(primary.requests, primary._throttler)
+        super().__init__(primary.sub_account_id, primary._throttler)
         self.primary = primary
         self._fallback = fallback
         self.fallbacks = 0

@@ -20,7 +20,6 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import GrvtInstrument, decode_reply, load
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_requests import (
     GrvtOrderArgumentError,
-    GrvtOrderEntryRequests,
     GrvtSignedOrderFactory,
     checked_order_arguments,
     decimal_string,
@@ -97,61 +96,6 @@ class CountingThrottler:
         yield
 
 
-class OrderEntryRequestsTests(unittest.TestCase):
-    def setUp(self):
-        self.requests = GrvtOrderEntryRequests(SUB_ACCOUNT)
-
-    def test_create_order_wraps_the_order(self):
-        body = order_body()
-        self.assertEqual({"order": body}, self.requests.create_order(body))
-
-    def test_cancel_by_client_order_id_with_capped_time_to_live(self):
-        self.assertEqual(
-            {"sub_account_id": SUB_ACCOUNT, "client_order_id": "9223372036854775809", "time_to_live_ms": "5000"},
-            self.requests.cancel_order(client_order_id=9223372036854775809, time_to_live_ms=60_000))
-
-    def test_cancel_by_order_id(self):
-        self.assertEqual({"sub_account_id": SUB_ACCOUNT, "order_id": "0xabc"},
-                         self.requests.cancel_order(order_id="0xabc"))
-
-    def test_cancel_needs_exactly_one_id(self):
-        with self.assertRaises(ValueError):
-            self.requests.cancel_order()
-        with self.assertRaises(ValueError):
-            self.requests.cancel_order(client_order_id="1", order_id="0x1")
-
-    def test_bulk_orders_body_uses_spec_field_names(self):
-        body = self.requests.bulk_orders(
-            orders=[order_body(), order_body(client_order_id="9223372036854775810")],
-            cancel_client_order_ids=["9223372036854775801"], time_to_live_ms=500)
-
-        self.assertEqual(SUB_ACCOUNT, body["sub_account_id"])
-        self.assertEqual(2, len(body["orders"]))
-        self.assertEqual(["9223372036854775801"], body["client_order_i_ds"])
-        self.assertNotIn("order_i_ds", body)
-        self.assertEqual("500", body["time_to_live_ms"])
-
-    def test_bulk_orders_validation(self):
-        with self.assertRaises(ValueError):
-            self.requests.bulk_orders(orders=[order_body()] * 101)
-        with self.assertRaises(ValueError):
-            self.requests.bulk_orders(orders=[], cancel_client_order_ids=["1"] * 101)
-        with self.assertRaises(ValueError) as context:
-            self.requests.bulk_orders(orders=[order_body(), order_body(instrument="ETH_USDT_Perp")])
-        self.assertIn("same instrument", str(context.exception))
-
-    def test_cancel_all_filters(self):
-        self.assertEqual({"sub_account_id": SUB_ACCOUNT, "kind": ["PERPETUAL"]}, self.requests.cancel_all_orders())
-        self.assertEqual(
-            {"sub_account_id": SUB_ACCOUNT, "kind": ["PERPETUAL"], "base": ["BTC", "ETH"], "quote": ["USDT"]},
-            self.requests.cancel_all_orders(base=["BTC", "ETH"], quote=["USDT"]))
-
-    def test_cancel_on_disconnect(self):
-        self.assertEqual({"sub_account_id": SUB_ACCOUNT, "countdown_time": "0"},
-                         self.requests.cancel_on_disconnect(0))
-        self.assertEqual("300000", self.requests.cancel_on_disconnect(300_000)["countdown_time"])
-
-
 class RestOrderTransportTests(IsolatedAsyncioWrapperTestCase):
     def setUp(self):
         super().setUp()
@@ -164,12 +108,11 @@ class RestOrderTransportTests(IsolatedAsyncioWrapperTestCase):
                                              "cancel_acks": [{"ack": True}]},
         })
         self.throttler = CountingThrottler()
-        self.transport = GrvtPerpetualRestOrderTransport(
-            GrvtOrderEntryRequests(SUB_ACCOUNT), self.poster, throttler=self.throttler)
+        self.transport = GrvtPerpetualRestOrderTransport(SUB_ACCOUNT, self.poster, throttler=self.throttler)
 
     def test_is_an_order_transport(self):
         self.assertIsInstance(self.transport, GrvtPerpetualOrderTransport)
-        self.assertEqual(SUB_ACCOUNT, self.transport.requests.cancel_all_orders()["sub_account_id"])
+        self.assertEqual(SUB_ACCOUNT, self.transport.sub_account_id)
 
     async def test_start_and_stop_are_no_ops_for_rest(self):
         self.transport.start()
@@ -193,6 +136,23 @@ class RestOrderTransportTests(IsolatedAsyncioWrapperTestCase):
              {"sub_account_id": SUB_ACCOUNT, "client_order_id": "9223372036854775809", "time_to_live_ms": "5000"}),
             self.poster.calls[0])
 
+    async def test_cancel_by_client_order_id_with_capped_time_to_live(self):
+        await self.transport.cancel_order(client_order_id=9223372036854775809, time_to_live_ms=60_000)
+        self.assertEqual(
+            {"sub_account_id": SUB_ACCOUNT, "client_order_id": "9223372036854775809", "time_to_live_ms": "5000"},
+            self.poster.calls[0][1])
+
+    async def test_cancel_by_order_id(self):
+        await self.transport.cancel_order(order_id="0xabc")
+        self.assertEqual({"sub_account_id": SUB_ACCOUNT, "order_id": "0xabc"}, self.poster.calls[0][1])
+
+    async def test_cancel_needs_exactly_one_id(self):
+        with self.assertRaises(ValueError):
+            await self.transport.cancel_order()
+        with self.assertRaises(ValueError):
+            await self.transport.cancel_order(client_order_id="1", order_id="0x1")
+        self.assertEqual([], self.poster.calls)
+
     async def test_cancels_go_without_time_to_live_once_grvt_refuses_it(self):
         # GRVT can switch cancel time-to-live off (2300) or lower its maximum (2301): a cancel must still go out.
         for code in (2300, 2301):
@@ -205,7 +165,7 @@ class RestOrderTransportTests(IsolatedAsyncioWrapperTestCase):
                     poster.calls.append((path, body))
                     raise refusal
                 return await poster(path, body, reply_type, on_sent)
-            transport = GrvtPerpetualRestOrderTransport(GrvtOrderEntryRequests(SUB_ACCOUNT), post)
+            transport = GrvtPerpetualRestOrderTransport(SUB_ACCOUNT, post)
 
             self.assertTrue(await transport.cancel_order(client_order_id="9223372036854775809", time_to_live_ms=5000))
             self.assertTrue(await transport.cancel_order(client_order_id="9223372036854775810", time_to_live_ms=5000))
@@ -224,14 +184,42 @@ class RestOrderTransportTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual(1, len(self.poster.calls))
 
     async def test_cancel_all_orders(self):
-        self.assertTrue(await self.transport.cancel_all_orders(base=["BTC"], quote=["USDT"]))
-        path, body = self.poster.calls[0]
-        self.assertEqual(CONSTANTS.CANCEL_ALL_ORDERS_PATH_URL, path)
-        self.assertEqual(["BTC"], body["base"])
+        self.assertTrue(await self.transport.cancel_all_orders(base=["BTC", "ETH"], quote=["USDT"]))
+        self.assertTrue(await self.transport.cancel_all_orders())
+        self.assertEqual([CONSTANTS.CANCEL_ALL_ORDERS_PATH_URL] * 2, [path for path, _ in self.poster.calls])
+        self.assertEqual(
+            [{"sub_account_id": SUB_ACCOUNT, "kind": ["PERPETUAL"], "base": ["BTC", "ETH"], "quote": ["USDT"]},
+             {"sub_account_id": SUB_ACCOUNT, "kind": ["PERPETUAL"]}],
+            [body for _, body in self.poster.calls])
 
     async def test_cancel_on_disconnect(self):
         self.assertTrue(await self.transport.cancel_on_disconnect(5000))
-        self.assertEqual({"sub_account_id": SUB_ACCOUNT, "countdown_time": "5000"}, self.poster.calls[0][1])
+        self.assertTrue(await self.transport.cancel_on_disconnect(0))
+        self.assertEqual([{"sub_account_id": SUB_ACCOUNT, "countdown_time": "5000"},
+                          {"sub_account_id": SUB_ACCOUNT, "countdown_time": "0"}],
+                         [body for _, body in self.poster.calls])
+
+    async def test_bulk_orders_body_uses_spec_field_names(self):
+        await self.transport.bulk_orders(
+            orders=[order_body(), order_body(client_order_id="9223372036854775810")],
+            cancel_client_order_ids=["9223372036854775801"], time_to_live_ms=500)
+
+        body = self.poster.calls[0][1]
+        self.assertEqual(SUB_ACCOUNT, body["sub_account_id"])
+        self.assertEqual(2, len(body["orders"]))
+        self.assertEqual(["9223372036854775801"], body["client_order_i_ds"])
+        self.assertNotIn("order_i_ds", body)
+        self.assertEqual("500", body["time_to_live_ms"])
+
+    async def test_bulk_orders_validation(self):
+        with self.assertRaises(ValueError):
+            await self.transport.bulk_orders(orders=[order_body()] * 101)
+        with self.assertRaises(ValueError):
+            await self.transport.bulk_orders(orders=[], cancel_client_order_ids=["1"] * 101)
+        with self.assertRaises(ValueError) as context:
+            await self.transport.bulk_orders(orders=[order_body(), order_body(instrument="ETH_USDT_Perp")])
+        self.assertIn("same instrument", str(context.exception))
+        self.assertEqual([], self.poster.calls)
 
     async def test_bulk_orders_reserves_one_create_token_per_order(self):
         result = await self.transport.bulk_orders(
@@ -351,7 +339,7 @@ class OrderArgumentTests(unittest.TestCase):
 
 class HeartbeatTransport(GrvtPerpetualRestOrderTransport):
     def __init__(self, failures: int = 0):
-        super().__init__(GrvtOrderEntryRequests(SUB_ACCOUNT), rest_call=None)
+        super().__init__(SUB_ACCOUNT, rest_call=None)
         self.countdowns: List[int] = []
         self.failures = failures
         self.beat_event = asyncio.Event()
@@ -577,11 +565,11 @@ class WsOrderEntryTests(IsolatedAsyncioWrapperTestCase):
             url=lambda: self.server.url, session=self.session, invalidate_session=self.invalidate,
             heartbeat_seconds=5, on_reconnect=self.count_reconnect)
         self.client._backoff._initial = 0.01
-        self.ws_transport = GrvtPerpetualWsOrderTransport(GrvtOrderEntryRequests(SUB_ACCOUNT), self.client, timeout=1)
+        self.ws_transport = GrvtPerpetualWsOrderTransport(SUB_ACCOUNT, self.client, timeout=1)
         self.poster = FakePoster({CONSTANTS.CANCEL_ORDER_PATH_URL: {"result": {"ack": True}},
                                   CONSTANTS.CREATE_ORDER_PATH_URL: {"result": order_answer()}})
         self.transport = GrvtFailoverOrderTransport(
-            self.ws_transport, GrvtPerpetualRestOrderTransport(GrvtOrderEntryRequests(SUB_ACCOUNT), self.poster))
+            self.ws_transport, GrvtPerpetualRestOrderTransport(SUB_ACCOUNT, self.poster))
 
     async def asyncTearDown(self):
         await self.transport.stop()
