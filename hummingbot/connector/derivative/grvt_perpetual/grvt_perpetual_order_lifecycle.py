@@ -347,7 +347,7 @@ class GrvtOrderLifecycle:
         self.logger().warning(
             f"GRVT executed order {client_order_id} after it was reported failed: tracking it again and "
             f"{'cancelling it' if new_state is not OrderState.FILLED else 'recording its fills'}.")
-        self._states.forget(client_order_id)
+        self._states.record_issued(client_order_id, OrderState.PENDING_CREATE)
         order.current_state = OrderState.PENDING_CREATE
         self._tracker.start_tracking_order(order)
         if new_state is not OrderState.FILLED:
