@@ -46,10 +46,6 @@ class GrvtPerpetualOrderTransport(ABC, ClassLogger):
         self.cancel_time_to_live_refused = False  # GRVT refused it once: cancels go without (its default applies)
 
     @property
-    def is_connected(self) -> bool:
-        return True
-
-    @property
     def active(self) -> "GrvtPerpetualOrderTransport":
         """The transport the next request takes (its `name` labels latency metrics)."""
         return self
