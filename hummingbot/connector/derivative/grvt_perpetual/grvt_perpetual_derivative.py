@@ -75,7 +75,6 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_state_m
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_transport import (
     GrvtCancelOnDisconnectHeartbeat,
-    GrvtFailoverOrderTransport,
     GrvtPerpetualOrderTransport,
     GrvtPerpetualRestOrderTransport,
     GrvtPerpetualWsOrderTransport,
@@ -177,9 +176,8 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             rpc = GrvtWsRpcClient(
                 url=lambda: web_utils.private_ws_url(self._domain), session=self._auth.ensure_session,
                 invalidate_session=self._auth.invalidate_session, on_reconnect=self._on_order_socket_reconnect)
-            self.order_transport = GrvtFailoverOrderTransport(
-                GrvtPerpetualWsOrderTransport(self._trading_account_id, rpc, self._throttler, self.WS_REQUEST_TIMEOUT),
-                self._rest_transport)
+            self.order_transport = GrvtPerpetualWsOrderTransport(
+                self._trading_account_id, rpc, self._rest_transport, self._throttler, self.WS_REQUEST_TIMEOUT)
         self.order_lifecycle = GrvtOrderLifecycle(
             tracker=self._order_tracker, transport=self.order_transport, account=self.account,
             state_machine=self._state_machine, metrics=self.order_metrics, now=self._now,

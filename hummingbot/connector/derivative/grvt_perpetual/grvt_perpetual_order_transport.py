@@ -1,8 +1,8 @@
-"""Order entry behind one small interface: REST, JSON-RPC over the trades socket, and the two with failover.
+"""Order entry behind one small interface: REST, and JSON-RPC over the trades socket with REST as its failover.
 
 Each transport implements one `call(route, body, reply type)`; the order-entry operations (create, cancel, bulk,
 cancel-all, the cancel-on-disconnect heartbeat) are built on it once, with their request bodies: these are identical
-for REST and for WebSocket JSON-RPC (whose `params` are the REST body). `GrvtFailoverOrderTransport` sends over the
+for REST and for WebSocket JSON-RPC (whose `params` are the REST body). `GrvtPerpetualWsOrderTransport` sends over the
 socket while it is up and over REST while it is down, but only a request that never left is sent again the other
 way: one that left without an answer has an unknown outcome and is reported so (`GrvtRpcOutcomeUnknown`), never
 duplicated.
@@ -136,17 +136,24 @@ class GrvtPerpetualRestOrderTransport(GrvtPerpetualOrderTransport):
 
 
 class GrvtPerpetualWsOrderTransport(GrvtPerpetualOrderTransport):
+    """Orders over the trades socket while it is up, over `fallback` (REST) while it is down."""
     name = "websocket"
 
-    def __init__(self, sub_account_id: str, client: GrvtWsRpcClient,
+    def __init__(self, sub_account_id: str, client: GrvtWsRpcClient, fallback: GrvtPerpetualRestOrderTransport,
                  throttler: Optional[AsyncThrottlerBase] = None, timeout: float = 10.0):
         super().__init__(sub_account_id, throttler)
         self.client = client
+        self._fallback = fallback
         self.timeout = timeout
+        self.fallbacks = 0
 
     @property
     def is_connected(self) -> bool:
         return self.client.is_connected
+
+    @property
+    def active(self) -> GrvtPerpetualOrderTransport:
+        return self if self.is_connected else self._fallback
 
     def start(self):
         self.client.start()
@@ -155,33 +162,11 @@ class GrvtPerpetualWsOrderTransport(GrvtPerpetualOrderTransport):
         await self.client.stop()
 
     async def call(self, route: str, body: Dict[str, Any], reply_type: Type[T], on_sent: OnSent = None) -> T:
-        async with self._throttled(route):
-            return await self.client.call(web_utils.ws_rpc_method(route), body, reply_type, self.timeout, on_sent)
-
-
-class GrvtFailoverOrderTransport(GrvtPerpetualOrderTransport):
-    name = "failover"
-
-    def __init__(self, primary: GrvtPerpetualWsOrderTransport, fallback: GrvtPerpetualRestOrderTransport):
-        super().__init__(primary.sub_account_id, primary._throttler)
-        self.primary = primary
-        self._fallback = fallback
-        self.fallbacks = 0
-
-    @property
-    def active(self) -> GrvtPerpetualOrderTransport:
-        return self.primary if self.primary.is_connected else self._fallback
-
-    def start(self):
-        self.primary.start()
-
-    async def stop(self):
-        await self.primary.stop()
-
-    async def call(self, route: str, body: Dict[str, Any], reply_type: Type[T], on_sent: OnSent = None) -> T:
-        if self.primary.is_connected:
+        if self.is_connected:
             try:
-                return await self.primary.call(route, body, reply_type, on_sent)
+                async with self._throttled(route):
+                    return await self.client.call(
+                        web_utils.ws_rpc_method(route), body, reply_type, self.timeout, on_sent)
             except GrvtRpcNotSent as error:
                 self.logger().debug(f"{error}; sending it over REST.")
             except GrvtPerpetualAPIError as error:

@@ -31,7 +31,6 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_signer 
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_transport import (
     GrvtCancelOnDisconnectHeartbeat,
-    GrvtFailoverOrderTransport,
     GrvtPerpetualOrderTransport,
     GrvtPerpetualRestOrderTransport,
     GrvtPerpetualWsOrderTransport,
@@ -564,11 +563,10 @@ class WsOrderEntryTests(IsolatedAsyncioWrapperTestCase):
             url=lambda: self.server.url, session=self.session, invalidate_session=self.invalidate,
             heartbeat_seconds=5, on_reconnect=self.count_reconnect)
         self.client._backoff._initial = 0.01
-        self.ws_transport = GrvtPerpetualWsOrderTransport(SUB_ACCOUNT, self.client, timeout=1)
         self.poster = FakePoster({CONSTANTS.CANCEL_ORDER_PATH_URL: {"result": {"ack": True}},
                                   CONSTANTS.CREATE_ORDER_PATH_URL: {"result": order_answer()}})
-        self.transport = GrvtFailoverOrderTransport(
-            self.ws_transport, GrvtPerpetualRestOrderTransport(SUB_ACCOUNT, self.poster))
+        self.transport = GrvtPerpetualWsOrderTransport(
+            SUB_ACCOUNT, self.client, GrvtPerpetualRestOrderTransport(SUB_ACCOUNT, self.poster), timeout=1)
 
     async def asyncTearDown(self):
         await self.transport.stop()
@@ -642,12 +640,12 @@ class WsOrderEntryTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual((True, False), (await first, await second))
 
     async def test_socket_down_sends_over_rest_and_says_so(self):
-        self.assertFalse(self.transport.primary.is_connected)
+        self.assertFalse(self.transport.is_connected)
         self.assertTrue(await self.transport.cancel_order(client_order_id="1"))
         self.assertEqual(1, self.transport.fallbacks)
         self.assertEqual(CONSTANTS.CANCEL_ORDER_PATH_URL, self.poster.calls[0][0])
-        with self.assertRaises(GrvtRpcNotSent):
-            await self.ws_transport.cancel_order(client_order_id="1")
+        with self.assertRaises(GrvtRpcNotSent):  # what the socket raises for a request it could not send
+            await self.client.call("v1/cancel_order", {"client_order_id": "1"}, dict, timeout=1)
 
     async def test_no_reply_is_an_unknown_outcome_and_is_not_resent(self):
         self.server.reply = lambda *args: None
