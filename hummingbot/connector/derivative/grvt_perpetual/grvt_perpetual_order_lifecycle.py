@@ -159,9 +159,7 @@ class GrvtOrderLifecycle:
             for task in pending:
                 task.cancel()
             _, pending = await asyncio.wait(pending, timeout=1.0)
-        for task in tasks:
-            if not task.cancelled():
-                task.exception()  # retrieved: a task that failed as it stopped is no news
+        await asyncio.gather(*tasks, return_exceptions=True)  # retrieved: a task that failed as it stopped is no news
         self._uncertain.clear()
         self._cancel_requests.clear()
         self._cancel_watch.clear()
