@@ -2143,6 +2143,42 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.assertTrue(results[0].success)
         self.assertTrue(order.is_pending_cancel_confirmation)
 
+    @aioresponses()
+    async def test_cancel_all_sends_single_cancels_when_cancel_all_orders_is_not_acknowledged(self, mock_api):
+        order = self.track("9223372036854775901", "0x01")
+        self.exchange.order_lifecycle.issue(order, OrderState.OPEN)
+        self.configure_post(mock_api, web_utils.private_rest_url(CONSTANTS.CANCEL_ALL_ORDERS_PATH_URL),
+                            {"result": {"ack": False}})
+        mock_api.post(self.cancel_url, body=json.dumps({"result": {"ack": True}}))
+
+        results = await self.exchange.cancel_all(timeout_seconds=60)
+
+        self.assertTrue(self.is_logged_containing("WARNING", "cancel_all_orders not acknowledged"))
+        self.assertEqual(1, len(self._all_executed_requests(mock_api, self.cancel_url)))
+        self.assertTrue(results[0].success)
+        self.assertTrue(order.is_pending_cancel_confirmation)
+
+    @aioresponses()
+    async def test_reconciliation_checks_an_order_being_cancelled_that_grvt_no_longer_lists(self, mock_api):
+        self.fast_lifecycle()
+        order = self.track(exchange_order_id=EXCHANGE_ORDER_ID)
+        self.exchange.order_lifecycle.issue(order, OrderState.PENDING_CANCEL)
+        await asyncio.sleep(0)
+        self.configure_post(mock_api, web_utils.private_rest_url(CONSTANTS.OPEN_ORDERS_PATH_URL),
+                            self.open_orders_response(), repeat=True)
+        self.configure_post(mock_api, self.order_status_url, {"result": self.order_json_for(order, "CANCELLED")},
+                            repeat=True)
+
+        await self.exchange.order_lifecycle.reconcile(cancel_untracked=False)
+        for _ in range(500):  # checked at once: it ended while nobody listened
+            if order.is_cancelled:
+                break
+            await asyncio.sleep(0.02)
+
+        self.assertTrue(order.is_cancelled)
+        self.assertEqual(1, len(self.order_cancelled_logger.event_log))
+        self.assertEqual(1, len(self._all_executed_requests(mock_api, self.order_status_url)))
+
     async def test_fill_without_client_id_is_matched_by_exchange_id(self):
         order = self.track(exchange_order_id=EXCHANGE_ORDER_ID)
         fill = self.fill_json(order, size="0.2")
