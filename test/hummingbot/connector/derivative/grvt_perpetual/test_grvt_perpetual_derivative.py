@@ -2340,6 +2340,25 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
                               for name in self.awaiting(task.get_coro()) if name in ("_verify", "_send_pending_bulk")])
 
     @aioresponses()
+    async def test_a_bulk_request_grvt_refuses_fails_its_creates(self, mock_api):
+        self._simulate_trading_rules_initialized()
+        self.exchange._instruments_of([load(self.instrument_json(), GrvtInstrument)])
+        url = web_utils.private_rest_url(CONSTANTS.BULK_ORDERS_PATH_URL)
+        self.configure_post(mock_api, url, {"code": 2062, "message": "Order size smaller than min size",
+                                            "status": 400}, status=400)
+
+        created = self.exchange.batch_order_create([self.limit_order("9990"), self.limit_order("9980")])
+        for _ in range(500):  # a refusal is certain: nothing to look up, both fail
+            if len(self.order_failure_logger.event_log) == 2:
+                break
+            await asyncio.sleep(0.02)
+
+        self.assertEqual({order.client_order_id for order in created},
+                         {event.order_id for event in self.order_failure_logger.event_log})
+        self.assertFalse(any(self.exchange.order_lifecycle.is_managed(order.client_order_id) for order in created))
+        self.assertEqual(1, len(self._all_executed_requests(mock_api, url)))
+
+    @aioresponses()
     async def test_one_failed_bulk_request_is_one_failure_for_the_circuit_breaker(self, mock_api):
         # a requote of six quotes answered by one 500, then one answered {}: two failures, not twelve
         self._simulate_trading_rules_initialized()
