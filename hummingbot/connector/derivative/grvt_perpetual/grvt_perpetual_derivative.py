@@ -76,7 +76,6 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_state_m
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_transport import (
     GrvtCancelOnDisconnectHeartbeat,
     GrvtPerpetualOrderTransport,
-    GrvtPerpetualRestOrderTransport,
     GrvtPerpetualWsOrderTransport,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_positions import GrvtPositions
@@ -169,15 +168,14 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
                                     timeout=lambda: self.REST_REQUEST_TIMEOUT)
         self.account = GrvtPerpetualAccountClient(self._trading_account_id, self._rest.private_post,
                                                   self._rest.public_post, on_retry=self.order_metrics.count_retry)
-        self._rest_transport = GrvtPerpetualRestOrderTransport(
+        self.order_transport = GrvtPerpetualOrderTransport(
             self._trading_account_id, self._rest.private_post, self._throttler)
-        self.order_transport: GrvtPerpetualOrderTransport = self._rest_transport
         if order_entry == utils.ORDER_ENTRY_WEBSOCKET:
             rpc = GrvtWsRpcClient(
                 url=lambda: web_utils.private_ws_url(self._domain), session=self._auth.ensure_session,
                 invalidate_session=self._auth.invalidate_session, on_reconnect=self._on_order_socket_reconnect)
             self.order_transport = GrvtPerpetualWsOrderTransport(
-                self._trading_account_id, rpc, self._rest_transport, self._throttler, self.WS_REQUEST_TIMEOUT)
+                self._trading_account_id, self._rest.private_post, rpc, self._throttler, self.WS_REQUEST_TIMEOUT)
         self.order_lifecycle = GrvtOrderLifecycle(
             tracker=self._order_tracker, transport=self.order_transport, account=self.account,
             state_machine=self._state_machine, metrics=self.order_metrics, now=self._now,
@@ -451,7 +449,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         transport = self.order_transport
         with self.order_lifecycle.creating(order_id):
             ack = await transport.create_order(
-                body, on_sent=lambda: self.order_metrics.sent(order_id, transport.active.name))
+                body, on_sent=lambda: self.order_metrics.sent(order_id, transport.active_name))
         if ack.state is not None and ack.state.status is GrvtOrderStatus.REJECTED:
             raise GrvtOrderRejectedError(ack.state.reject_reason)
         return (ack.order_id if ack.has_exchange_id else None), self._now()

@@ -399,7 +399,7 @@ class GrvtOrderLifecycle:
                     orders=[body for _, body in creates],
                     cancel_client_order_ids=[order.client_order_id for order in cancels],
                     time_to_live_ms=self.settings.cancel_time_to_live_ms if cancels else None,
-                    on_sent=lambda: [self._metrics.sent(order.client_order_id, transport.active.name)
+                    on_sent=lambda: [self._metrics.sent(order.client_order_id, transport.active_name)
                                      for order in orders])
         except Exception as error:
             failure = error

@@ -2,14 +2,13 @@
 
 Each transport implements one `call(route, body, reply type)`; the order-entry operations (create, cancel, bulk,
 cancel-all, the cancel-on-disconnect heartbeat) are built on it once, with their request bodies: these are identical
-for REST and for WebSocket JSON-RPC (whose `params` are the REST body). `GrvtPerpetualWsOrderTransport` sends over the
-socket while it is up and over REST while it is down, but only a request that never left is sent again the other
-way: one that left without an answer has an unknown outcome and is reported so (`GrvtRpcOutcomeUnknown`), never
-duplicated.
+for REST and for WebSocket JSON-RPC (whose `params` are the REST body). `GrvtPerpetualOrderTransport` sends over REST;
+`GrvtPerpetualWsOrderTransport` sends over the socket while it is up and over REST while it is down, but only a
+request that never left is sent again over REST: one that left without an answer has an unknown outcome and is
+reported so (`GrvtRpcOutcomeUnknown`), never duplicated.
 """
 import asyncio
 import contextlib
-from abc import ABC, abstractmethod
 from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Sequence, Type, TypeVar
 
 from hummingbot.connector.derivative.grvt_perpetual import (
@@ -33,22 +32,22 @@ OnSent = Optional[Callable[[], None]]
 RestCall = Callable[[str, Dict[str, Any], Type[T], OnSent], Awaitable[T]]
 
 
-class GrvtPerpetualOrderTransport(ABC, ClassLogger):
+class GrvtPerpetualOrderTransport(ClassLogger):
     """
-    Order entry for one sub-account. Calls raise GrvtPerpetualAPIError when GRVT refuses or answers something
-    unreadable; an ack means "accepted", the outcome always arrives on the private streams.
+    Order entry for one sub-account, over REST. Calls raise GrvtPerpetualAPIError when GRVT refuses or answers
+    something unreadable; an ack means "accepted", the outcome always arrives on the private streams.
     """
-    name = "abstract"
 
-    def __init__(self, sub_account_id: str, throttler: Optional[AsyncThrottlerBase] = None):
+    def __init__(self, sub_account_id: str, rest_call: RestCall, throttler: Optional[AsyncThrottlerBase] = None):
         self.sub_account_id = str(sub_account_id)
+        self._rest_call = rest_call
         self._throttler = throttler
         self.cancel_time_to_live_refused = False  # GRVT refused it once: cancels go without (its default applies)
 
     @property
-    def active(self) -> "GrvtPerpetualOrderTransport":
-        """The transport the next request takes (its `name` labels latency metrics)."""
-        return self
+    def active_name(self) -> str:
+        """The way the next request takes ("rest" or "websocket"); it labels latency metrics."""
+        return "rest"
 
     def start(self):
         """Opens whatever connection the transport keeps (nothing for REST)."""
@@ -56,9 +55,9 @@ class GrvtPerpetualOrderTransport(ABC, ClassLogger):
     async def stop(self):
         """Releases the transport's connections (nothing for REST)."""
 
-    @abstractmethod
     async def call(self, route: str, body: Dict[str, Any], reply_type: Type[T], on_sent: OnSent = None) -> T:
         """Sends one order-entry request (`route` is the REST path) and decodes the reply."""
+        return await self._rest_call(route, body, reply_type, on_sent)
 
     def _throttled(self, limit_id: str):
         return contextlib.nullcontext() if self._throttler is None else self._throttler.execute_task(limit_id=limit_id)
@@ -124,26 +123,13 @@ class GrvtPerpetualOrderTransport(ABC, ClassLogger):
         return await self._ack(CONSTANTS.CANCEL_ON_DISCONNECT_PATH_URL, countdown_time=str(int(countdown_ms)))
 
 
-class GrvtPerpetualRestOrderTransport(GrvtPerpetualOrderTransport):
-    name = "rest"
-
-    def __init__(self, sub_account_id: str, rest_call: RestCall, throttler: Optional[AsyncThrottlerBase] = None):
-        super().__init__(sub_account_id, throttler)
-        self._rest_call = rest_call
-
-    async def call(self, route: str, body: Dict[str, Any], reply_type: Type[T], on_sent: OnSent = None) -> T:
-        return await self._rest_call(route, body, reply_type, on_sent)
-
-
 class GrvtPerpetualWsOrderTransport(GrvtPerpetualOrderTransport):
-    """Orders over the trades socket while it is up, over `fallback` (REST) while it is down."""
-    name = "websocket"
+    """Orders over the trades socket while it is up, over REST while it is down."""
 
-    def __init__(self, sub_account_id: str, client: GrvtWsRpcClient, fallback: GrvtPerpetualRestOrderTransport,
+    def __init__(self, sub_account_id: str, rest_call: RestCall, client: GrvtWsRpcClient,
                  throttler: Optional[AsyncThrottlerBase] = None, timeout: float = 10.0):
-        super().__init__(sub_account_id, throttler)
+        super().__init__(sub_account_id, rest_call, throttler)
         self.client = client
-        self._fallback = fallback
         self.timeout = timeout
         self.fallbacks = 0
 
@@ -152,8 +138,8 @@ class GrvtPerpetualWsOrderTransport(GrvtPerpetualOrderTransport):
         return self.client.is_connected
 
     @property
-    def active(self) -> GrvtPerpetualOrderTransport:
-        return self if self.is_connected else self._fallback
+    def active_name(self) -> str:
+        return "websocket" if self.is_connected else "rest"
 
     def start(self):
         self.client.start()
@@ -175,7 +161,7 @@ class GrvtPerpetualWsOrderTransport(GrvtPerpetualOrderTransport):
                 # refused unread (the socket's session expired); REST logs in again while the socket reconnects
                 self.logger().info(f"GRVT order socket session expired; sending {route} over REST.")
         self.fallbacks += 1
-        return await self._fallback.call(route, body, reply_type, on_sent)
+        return await super().call(route, body, reply_type, on_sent)
 
 
 class GrvtCancelOnDisconnectHeartbeat(ClassLogger):

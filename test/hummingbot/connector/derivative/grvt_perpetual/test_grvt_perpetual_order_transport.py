@@ -32,7 +32,6 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_signer 
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_transport import (
     GrvtCancelOnDisconnectHeartbeat,
     GrvtPerpetualOrderTransport,
-    GrvtPerpetualRestOrderTransport,
     GrvtPerpetualWsOrderTransport,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_ws_rpc import GrvtWsRpcClient
@@ -107,11 +106,11 @@ class RestOrderTransportTests(IsolatedAsyncioWrapperTestCase):
                                              "cancel_acks": [{"ack": True}]},
         })
         self.throttler = CountingThrottler()
-        self.transport = GrvtPerpetualRestOrderTransport(SUB_ACCOUNT, self.poster, throttler=self.throttler)
+        self.transport = GrvtPerpetualOrderTransport(SUB_ACCOUNT, self.poster, throttler=self.throttler)
 
-    def test_is_an_order_transport(self):
-        self.assertIsInstance(self.transport, GrvtPerpetualOrderTransport)
+    def test_sends_for_its_sub_account_over_rest(self):
         self.assertEqual(SUB_ACCOUNT, self.transport.sub_account_id)
+        self.assertEqual("rest", self.transport.active_name)
 
     async def test_start_and_stop_are_no_ops_for_rest(self):
         self.transport.start()
@@ -163,7 +162,7 @@ class RestOrderTransportTests(IsolatedAsyncioWrapperTestCase):
                     poster.calls.append((path, body))
                     raise refusal
                 return await poster(path, body, reply_type, on_sent)
-            transport = GrvtPerpetualRestOrderTransport(SUB_ACCOUNT, post)
+            transport = GrvtPerpetualOrderTransport(SUB_ACCOUNT, post)
 
             self.assertTrue(await transport.cancel_order(client_order_id="9223372036854775809", time_to_live_ms=5000))
             self.assertTrue(await transport.cancel_order(client_order_id="9223372036854775810", time_to_live_ms=5000))
@@ -335,7 +334,7 @@ class OrderArgumentTests(unittest.TestCase):
                 self.assertIn("must be a number", str(context.exception))
 
 
-class HeartbeatTransport(GrvtPerpetualRestOrderTransport):
+class HeartbeatTransport(GrvtPerpetualOrderTransport):
     def __init__(self, failures: int = 0):
         super().__init__(SUB_ACCOUNT, rest_call=None)
         self.countdowns: List[int] = []
@@ -565,8 +564,7 @@ class WsOrderEntryTests(IsolatedAsyncioWrapperTestCase):
         self.client._backoff._initial = 0.01
         self.poster = FakePoster({CONSTANTS.CANCEL_ORDER_PATH_URL: {"result": {"ack": True}},
                                   CONSTANTS.CREATE_ORDER_PATH_URL: {"result": order_answer()}})
-        self.transport = GrvtPerpetualWsOrderTransport(
-            SUB_ACCOUNT, self.client, GrvtPerpetualRestOrderTransport(SUB_ACCOUNT, self.poster), timeout=1)
+        self.transport = GrvtPerpetualWsOrderTransport(SUB_ACCOUNT, self.poster, self.client, timeout=1)
 
     async def asyncTearDown(self):
         await self.transport.stop()
