@@ -8,7 +8,6 @@ request that never left is sent again over REST: one that left without an answer
 reported so (`GrvtRpcOutcomeUnknown`), never duplicated.
 """
 import asyncio
-import contextlib
 from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Sequence, Type, TypeVar
 
 from hummingbot.connector.derivative.grvt_perpetual import (
@@ -38,7 +37,7 @@ class GrvtPerpetualOrderTransport(ClassLogger):
     something unreadable; an ack means "accepted", the outcome always arrives on the private streams.
     """
 
-    def __init__(self, sub_account_id: str, rest_call: RestCall, throttler: Optional[AsyncThrottlerBase] = None):
+    def __init__(self, sub_account_id: str, rest_call: RestCall, throttler: AsyncThrottlerBase):
         self.sub_account_id = str(sub_account_id)
         self._rest_call = rest_call
         self._throttler = throttler
@@ -58,9 +57,6 @@ class GrvtPerpetualOrderTransport(ClassLogger):
     async def call(self, route: str, body: Dict[str, Any], reply_type: Type[T], on_sent: OnSent = None) -> T:
         """Sends one order-entry request (`route` is the REST path) and decodes the reply."""
         return await self._rest_call(route, body, reply_type, on_sent)
-
-    def _throttled(self, limit_id: str):
-        return contextlib.nullcontext() if self._throttler is None else self._throttler.execute_task(limit_id=limit_id)
 
     async def _ack(self, route: str, **fields: Any) -> bool:
         body = {"sub_account_id": self.sub_account_id, **fields}
@@ -108,7 +104,7 @@ class GrvtPerpetualOrderTransport(ClassLogger):
             body["client_order_i_ds"] = [str(client_id) for client_id in cancel_client_order_ids]
         # GRVT charges each created order as a create_order call; the request itself takes the bulk bucket.
         for _ in orders:
-            async with self._throttled(CONSTANTS.CREATE_ORDER_PATH_URL):
+            async with self._throttler.execute_task(limit_id=CONSTANTS.CREATE_ORDER_PATH_URL):
                 pass
         return await self.call(CONSTANTS.BULK_ORDERS_PATH_URL, body, GrvtBulkOrdersReply, on_sent)
 
@@ -127,7 +123,7 @@ class GrvtPerpetualWsOrderTransport(GrvtPerpetualOrderTransport):
     """Orders over the trades socket while it is up, over REST while it is down."""
 
     def __init__(self, sub_account_id: str, rest_call: RestCall, client: GrvtWsRpcClient,
-                 throttler: Optional[AsyncThrottlerBase] = None, timeout: float = 10.0):
+                 throttler: AsyncThrottlerBase, timeout: float = 10.0):
         super().__init__(sub_account_id, rest_call, throttler)
         self.client = client
         self.timeout = timeout
@@ -150,7 +146,7 @@ class GrvtPerpetualWsOrderTransport(GrvtPerpetualOrderTransport):
     async def call(self, route: str, body: Dict[str, Any], reply_type: Type[T], on_sent: OnSent = None) -> T:
         if self.is_connected:
             try:
-                async with self._throttled(route):
+                async with self._throttler.execute_task(limit_id=route):
                     return await self.client.call(
                         web_utils.ws_rpc_method(route), body, reply_type, self.timeout, on_sent)
             except GrvtRpcNotSent as error:

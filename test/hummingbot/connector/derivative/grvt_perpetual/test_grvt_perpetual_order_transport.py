@@ -162,7 +162,7 @@ class RestOrderTransportTests(IsolatedAsyncioWrapperTestCase):
                     poster.calls.append((path, body))
                     raise refusal
                 return await poster(path, body, reply_type, on_sent)
-            transport = GrvtPerpetualOrderTransport(SUB_ACCOUNT, post)
+            transport = GrvtPerpetualOrderTransport(SUB_ACCOUNT, post, CountingThrottler())
 
             self.assertTrue(await transport.cancel_order(client_order_id="9223372036854775809", time_to_live_ms=5000))
             self.assertTrue(await transport.cancel_order(client_order_id="9223372036854775810", time_to_live_ms=5000))
@@ -336,7 +336,7 @@ class OrderArgumentTests(unittest.TestCase):
 
 class HeartbeatTransport(GrvtPerpetualOrderTransport):
     def __init__(self, failures: int = 0):
-        super().__init__(SUB_ACCOUNT, rest_call=None)
+        super().__init__(SUB_ACCOUNT, rest_call=None, throttler=CountingThrottler())
         self.countdowns: List[int] = []
         self.failures = failures
         self.beat_event = asyncio.Event()
@@ -564,7 +564,8 @@ class WsOrderEntryTests(IsolatedAsyncioWrapperTestCase):
         self.client._backoff._initial = 0.01
         self.poster = FakePoster({CONSTANTS.CANCEL_ORDER_PATH_URL: {"result": {"ack": True}},
                                   CONSTANTS.CREATE_ORDER_PATH_URL: {"result": order_answer()}})
-        self.transport = GrvtPerpetualWsOrderTransport(SUB_ACCOUNT, self.poster, self.client, timeout=1)
+        self.transport = GrvtPerpetualWsOrderTransport(SUB_ACCOUNT, self.poster, self.client, CountingThrottler(),
+                                                       timeout=1)
 
     async def asyncTearDown(self):
         await self.transport.stop()
