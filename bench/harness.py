@@ -301,8 +301,8 @@ def requote(connector, trading_pair: str, resting: List[str], first_index: int, 
 async def warm_up(ctx: ChildContext, connector, probe: OrderProbe, timeout: float = 30.0):
     """Markets ready, then one order through ack and stream OPEN (proves the private stream is live), removed."""
     await wait_for_markets(connector, [TRADING_PAIR], timeout)
-    order_socket = getattr(getattr(connector, "order_transport", None), "primary", None)
-    if order_socket is not None:  # orders go over the trades socket once it is up
+    order_socket = getattr(connector, "order_transport", None)
+    if hasattr(order_socket, "client"):  # orders go over the trades socket once it is up
         await wait_until(lambda: order_socket.is_connected, timeout, "the order socket")
     await ctx.clear_orders(INSTRUMENT)
     deadline = time.monotonic() + timeout

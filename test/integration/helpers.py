@@ -242,9 +242,8 @@ async def running_connector(sandbox: SandboxServer, private_key: str = DEMO_PRIV
 def fast_order_path(connector: GrvtPerpetualDerivative, request_timeout: float = 1.0, uncertain_window: float = 4.0):
     """Short timeouts and windows, so a fault test takes seconds (the defaults are sized for a live exchange)."""
     connector.REST_REQUEST_TIMEOUT = request_timeout
-    primary = getattr(connector.order_transport, "primary", None)
-    if primary is not None:
-        primary.timeout = request_timeout
+    if hasattr(connector.order_transport, "timeout"):  # orders over the trades socket
+        connector.order_transport.timeout = request_timeout
     settings = connector.order_lifecycle.settings
     settings.uncertain_order_window_seconds = uncertain_window
     settings.uncertain_order_first_check_seconds = 0.2

@@ -429,7 +429,7 @@ async def test_bulk_requote_is_one_request_each_way(order_path, sandbox):
 
 
 async def test_order_socket_down_sends_orders_over_rest_then_recovers(order_path, sandbox):
-    primary = order_path.order_transport.primary
+    primary = order_path.order_transport
     primary.client._backoff._initial = 3.0  # stay down long enough to place an order meanwhile
     sandbox.faults.drop_sockets()
     await eventually(lambda: not primary.is_connected, 10, interval=0.001, message="order socket down")
@@ -497,7 +497,7 @@ async def test_bulk_cancel_whose_answer_is_empty_still_ends_the_orders(order_pat
 @pytest.mark.parametrize("ending", ["filled", "cancelled"])
 async def test_a_create_answer_lost_after_the_order_ended_changes_nothing(order_path, sandbox, events, liquidity,
                                                                           ending):
-    order_path.order_transport.primary.timeout = 3.0  # the order ends on the streams before its create gives up
+    order_path.order_transport.timeout = 3.0  # the order ends on the streams before its create gives up
     gave_up = []
     on_order_failure = order_path._on_order_failure
     order_path._on_order_failure = lambda order_id, **kwargs: (

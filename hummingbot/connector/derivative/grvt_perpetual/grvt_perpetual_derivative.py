@@ -59,7 +59,6 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_lifecyc
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_requests import (
     GrvtOrderArgumentError,
-    GrvtOrderEntryRequests,
     GrvtSignedOrderFactory,
     checked_order_arguments,
 )
@@ -73,9 +72,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_state_m
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_transport import (
     GrvtCancelOnDisconnectHeartbeat,
-    GrvtFailoverOrderTransport,
     GrvtPerpetualOrderTransport,
-    GrvtPerpetualRestOrderTransport,
     GrvtPerpetualWsOrderTransport,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_positions import GrvtPositions
@@ -163,21 +160,19 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         self.real_time_balance_update = True
 
         expiry = order_expiry_seconds if order_expiry_seconds is not None else web_utils.quote_expiry_seconds(domain)
-        requests = GrvtOrderEntryRequests(self._trading_account_id)
         self.order_factory = GrvtSignedOrderFactory(self._signer, self._trading_account_id, expiry)
         self._rest = GrvtRestClient(domain, self._web_assistants_factory, self._throttler, self._auth,
                                     timeout=lambda: self.REST_REQUEST_TIMEOUT)
         self.account = GrvtPerpetualAccountClient(self._trading_account_id, self._rest.private_post,
                                                   self._rest.public_post, on_retry=self.order_metrics.count_retry)
-        self._rest_transport = GrvtPerpetualRestOrderTransport(requests, self._rest.private_post, self._throttler)
-        self.order_transport: GrvtPerpetualOrderTransport = self._rest_transport
+        self.order_transport = GrvtPerpetualOrderTransport(
+            self._trading_account_id, self._rest.private_post, self._throttler)
         if order_entry == utils.ORDER_ENTRY_WEBSOCKET:
             rpc = GrvtWsRpcClient(
                 url=lambda: web_utils.private_ws_url(self._domain), session=self._auth.ensure_session,
                 invalidate_session=self._auth.invalidate_session, on_reconnect=self._on_order_socket_reconnect)
-            self.order_transport = GrvtFailoverOrderTransport(
-                GrvtPerpetualWsOrderTransport(requests, rpc, self._throttler, self.WS_REQUEST_TIMEOUT),
-                self._rest_transport)
+            self.order_transport = GrvtPerpetualWsOrderTransport(
+                self._trading_account_id, self._rest.private_post, rpc, self._throttler, self.WS_REQUEST_TIMEOUT)
         self.order_lifecycle = GrvtOrderLifecycle(
             tracker=self._order_tracker, transport=self.order_transport, account=self.account,
             state_machine=self._state_machine, metrics=self.order_metrics, now=self._now,
@@ -434,7 +429,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         transport = self.order_transport
         with self.order_lifecycle.creating(order_id):
             ack = await transport.create_order(
-                body, on_sent=lambda: self.order_metrics.sent(order_id, transport.active.name))
+                body, on_sent=lambda: self.order_metrics.sent(order_id, transport.active_name))
         if ack.state is not None and ack.state.status is GrvtOrderStatus.REJECTED:
             raise GrvtOrderRejectedError(ack.state.reject_reason)
         return (ack.order_id if ack.has_exchange_id else None), self._now()

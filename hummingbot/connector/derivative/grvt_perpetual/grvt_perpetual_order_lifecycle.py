@@ -22,9 +22,10 @@ The derivative hands order entry and every order report (create answers, streams
 import asyncio
 import contextlib
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, Iterable, List, NamedTuple, Optional, Sequence, Set, Tuple
+
+from cachetools import TTLCache
 
 from hummingbot.connector.client_order_tracker import ClientOrderTracker
 from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
@@ -104,11 +105,6 @@ class _Lookup(NamedTuple):
     not_found: bool  # GRVT answered that it does not know the order (a failed query leaves this False)
 
 
-class _FailedCreate(NamedTuple):
-    order: InFlightOrder
-    failed_at: float
-
-
 class GrvtOrderLifecycle:
     def __init__(
         self,
@@ -137,7 +133,7 @@ class GrvtOrderLifecycle:
         self._uncertain: Dict[str, asyncio.Task] = {}
         self._cancel_requests: Dict[str, asyncio.Future] = {}
         self._cancel_watch: Dict[str, asyncio.Task] = {}
-        self._failed_creates: "OrderedDict[str, _FailedCreate]" = OrderedDict()
+        self._failed_creates: TTLCache = TTLCache(maxsize=1000, ttl=self.settings.failed_order_memory_seconds)
         self._pending_bulk: Dict[str, Tuple[list, list]] = {}  # trading pair -> creates, cancels of this tick
         self._tasks: Set[asyncio.Task] = set()  # see spawn()
         self.retracked = 0
@@ -163,9 +159,7 @@ class GrvtOrderLifecycle:
             for task in pending:
                 task.cancel()
             _, pending = await asyncio.wait(pending, timeout=1.0)
-        for task in tasks:
-            if not task.cancelled():
-                task.exception()  # retrieved: a task that failed as it stopped is no news
+        await asyncio.gather(*tasks, return_exceptions=True)  # retrieved: a task that failed as it stopped is no news
         self._uncertain.clear()
         self._cancel_requests.clear()
         self._cancel_watch.clear()
@@ -217,7 +211,11 @@ class GrvtOrderLifecycle:
         """
         if is_outcome_unknown(error):
             self._count_failure(error, for_circuit)
-            self.on_create_outcome_unknown(order, error)
+            self.logger().warning(
+                f"The outcome of order {order.client_order_id} ({order.trade_type.name} {order.amount} "
+                f"{order.trading_pair} @ {order.price}) is unknown ({error}); looking it up on GRVT.")
+            if order.client_order_id not in self._uncertain:
+                self._uncertain[order.client_order_id] = asyncio.ensure_future(self._resolve_uncertain(order))
             return True
         if is_transient(error) or isinstance(error, GrvtAuthError):  # load, limits, no session: nothing was executed
             self._count_failure(error, for_circuit)  # a trip pauses creates only, cancels still go out
@@ -238,13 +236,6 @@ class GrvtOrderLifecycle:
             raise GrvtCircuitOpenError(
                 f"New GRVT orders are paused for {self.circuit.seconds_until_retry:.0f} s: the exchange keeps failing "
                 f"({self.circuit.last_failure}).")
-
-    def on_create_outcome_unknown(self, order: InFlightOrder, error: BaseException):
-        self.logger().warning(
-            f"The outcome of order {order.client_order_id} ({order.trade_type.name} {order.amount} "
-            f"{order.trading_pair} @ {order.price}) is unknown ({error}); looking it up on GRVT.")
-        if order.client_order_id not in self._uncertain:
-            self._uncertain[order.client_order_id] = asyncio.ensure_future(self._resolve_uncertain(order))
 
     async def _resolve_uncertain(self, order: InFlightOrder):
         client_order_id = order.client_order_id
@@ -281,17 +272,8 @@ class GrvtOrderLifecycle:
             f"GRVT never showed order {order.client_order_id} within "
             f"{self.settings.uncertain_order_window_seconds:.0f} s: it is failed. Should it appear later, it is "
             f"tracked again and cancelled.")
-        self._remember_failed(order)
+        self._failed_creates[order.client_order_id] = order
         self.fail(order, ConnectionError("GRVT never received the order (its create outcome was unknown)"))
-
-    def _remember_failed(self, order: InFlightOrder):
-        self._failed_creates[order.client_order_id] = _FailedCreate(order, time.monotonic())
-        horizon = time.monotonic() - self.settings.failed_order_memory_seconds
-        while self._failed_creates:
-            oldest = next(iter(self._failed_creates.values()))
-            if oldest.failed_at >= horizon and len(self._failed_creates) <= 1000:
-                break
-            self._failed_creates.popitem(last=False)
 
     async def _check(self, order: InFlightOrder) -> _Lookup:
         """Looks the order up (by GRVT id once known) and applies what GRVT holds: the order, "not found", or nothing
@@ -356,15 +338,14 @@ class GrvtOrderLifecycle:
             self._watch_cancel(order, delay=0.0, reason="its cancel expired without finding it")
 
     def _retrack_if_failed(self, client_order_id: str, new_state: OrderState):
-        record = self._failed_creates.pop(client_order_id, None)
-        if record is None:
+        order = self._failed_creates.pop(client_order_id, None)
+        if order is None:
             return
-        order = record.order
         self.retracked += 1
         self.logger().warning(
             f"GRVT executed order {client_order_id} after it was reported failed: tracking it again and "
             f"{'cancelling it' if new_state is not OrderState.FILLED else 'recording its fills'}.")
-        self._states.forget(client_order_id)
+        self._states.record_issued(client_order_id, OrderState.PENDING_CREATE)
         order.current_state = OrderState.PENDING_CREATE
         self._tracker.start_tracking_order(order)
         if new_state is not OrderState.FILLED:
@@ -418,7 +399,7 @@ class GrvtOrderLifecycle:
                     orders=[body for _, body in creates],
                     cancel_client_order_ids=[order.client_order_id for order in cancels],
                     time_to_live_ms=self.settings.cancel_time_to_live_ms if cancels else None,
-                    on_sent=lambda: [self._metrics.sent(order.client_order_id, transport.active.name)
+                    on_sent=lambda: [self._metrics.sent(order.client_order_id, transport.active_name)
                                      for order in orders])
         except Exception as error:
             failure = error

@@ -1,15 +1,8 @@
-"""What a GRVT order may be, signed GRVT orders, and the request bodies of the order-entry routes.
-
-The bodies are identical for REST and for WebSocket JSON-RPC (whose `params` are the REST body), so every transport
-sends what these builders make.
-"""
+"""What a GRVT order may be, and signed GRVT orders (the transports send them, see grvt_perpetual_order_transport)."""
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Tuple
 
-from hummingbot.connector.derivative.grvt_perpetual import (
-    grvt_perpetual_constants as CONSTANTS,
-    grvt_perpetual_web_utils as web_utils,
-)
+from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_web_utils as web_utils
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import GrvtInstrument, GrvtTimeInForce
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_signer import GrvtPerpetualOrderSigner
 from hummingbot.connector.trading_rule import TradingRule
@@ -58,10 +51,7 @@ def _finite_decimal(value: Any, name: str) -> Decimal:
 
 def decimal_string(value: Decimal) -> str:
     """Plain decimal notation without exponent or trailing zeros ("1E-7" -> "0.0000001", "90000.0" -> "90000")."""
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text if text not in ("", "-0") else "0"
+    return format(value.normalize(), "f")
 
 
 class GrvtSignedOrderFactory:
@@ -128,73 +118,3 @@ class GrvtSignedOrderFactory:
             "signature": signature,
             "metadata": {"client_order_id": str(client_order_id)},
         }
-
-
-class GrvtOrderEntryRequests:
-    def __init__(self, sub_account_id: str):
-        self._sub_account_id = str(sub_account_id)
-
-    @staticmethod
-    def create_order(order: Mapping[str, Any]) -> Dict[str, Any]:
-        return {"order": dict(order)}
-
-    def cancel_order(
-        self,
-        client_order_id: Optional[str] = None,
-        order_id: Optional[str] = None,
-        time_to_live_ms: Optional[int] = None,
-    ) -> Dict[str, Any]:
-        if (client_order_id is None) == (order_id is None):
-            # GRVT rejects both (2233) and neither (3021); fail before spending a request.
-            raise ValueError("Cancel needs exactly one of client_order_id or order_id.")
-        body: Dict[str, Any] = {"sub_account_id": self._sub_account_id}
-        if order_id is not None:
-            body["order_id"] = str(order_id)
-        else:
-            body["client_order_id"] = str(client_order_id)
-            if time_to_live_ms is not None:
-                body["time_to_live_ms"] = str(min(int(time_to_live_ms), CONSTANTS.CANCEL_TIME_TO_LIVE_MAX_MS))
-        return body
-
-    def bulk_orders(
-        self,
-        orders: Sequence[Mapping[str, Any]],
-        cancel_client_order_ids: Sequence[str] = (),
-        cancel_order_ids: Sequence[str] = (),
-        time_to_live_ms: Optional[int] = None,
-    ) -> Dict[str, Any]:
-        if cancel_client_order_ids and cancel_order_ids:
-            raise ValueError("Bulk orders take either client order ids or order ids to cancel, not both.")
-        if max(len(orders), len(cancel_client_order_ids), len(cancel_order_ids)) > CONSTANTS.MAX_BULK_ORDERS:
-            raise ValueError(f"Bulk orders accept at most {CONSTANTS.MAX_BULK_ORDERS} orders and ids per request.")
-        instruments = {leg["instrument"] for order in orders for leg in order.get("legs", ())}
-        if len(instruments) > 1:
-            raise ValueError("Bulk-created orders must all be for the same instrument.")
-        body: Dict[str, Any] = {"sub_account_id": self._sub_account_id, "orders": [dict(order) for order in orders]}
-        # Field names as GRVT's API spec spells them (ApiBulkOrdersRequest).
-        if cancel_order_ids:
-            body["order_i_ds"] = [str(order_id) for order_id in cancel_order_ids]
-        if cancel_client_order_ids:
-            body["client_order_i_ds"] = [str(client_id) for client_id in cancel_client_order_ids]
-        if time_to_live_ms is not None:
-            body["time_to_live_ms"] = str(min(int(time_to_live_ms), CONSTANTS.CANCEL_TIME_TO_LIVE_MAX_MS))
-        return body
-
-    def cancel_all_orders(
-        self,
-        kind: Optional[Sequence[str]] = (CONSTANTS.PERPETUAL_KIND,),
-        base: Optional[Sequence[str]] = None,
-        quote: Optional[Sequence[str]] = None,
-    ) -> Dict[str, Any]:
-        filters = {"kind": kind, "base": base, "quote": quote}
-        return {"sub_account_id": self._sub_account_id,
-                **{name: list(values) for name, values in filters.items() if values}}
-
-    def cancel_on_disconnect(self, countdown_ms: int) -> Dict[str, Any]:
-        countdown_ms = int(countdown_ms)
-        if countdown_ms != 0 and not (
-                CONSTANTS.CANCEL_ON_DISCONNECT_MIN_MS <= countdown_ms <= CONSTANTS.CANCEL_ON_DISCONNECT_MAX_MS):
-            raise ValueError(
-                f"Cancel-on-disconnect countdown must be 0 (off) or between {CONSTANTS.CANCEL_ON_DISCONNECT_MIN_MS} "
-                f"and {CONSTANTS.CANCEL_ON_DISCONNECT_MAX_MS} ms, got {countdown_ms}.")
-        return {"sub_account_id": self._sub_account_id, "countdown_time": str(countdown_ms)}

@@ -66,10 +66,6 @@ class GrvtOrderStateMachine:
             removed, _ = self._issued.popitem(last=False)
             self._last_update_ns.pop(removed, None)
 
-    def forget(self, client_order_id: str):
-        self._issued.pop(client_order_id, None)
-        self._last_update_ns.pop(client_order_id, None)
-
     def order_update(self, tracked_order: InFlightOrder, state: GrvtOrderState, exchange_order_id: Optional[str],
                      fallback_timestamp: float) -> Optional[OrderUpdate]:
         """Returns the update to apply, or None when the report must not move the order."""

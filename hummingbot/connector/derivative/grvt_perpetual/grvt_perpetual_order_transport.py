@@ -1,14 +1,13 @@
-"""Order entry behind one small interface: REST, JSON-RPC over the trades socket, and the two with failover.
+"""Order entry behind one small interface: REST, and JSON-RPC over the trades socket with REST as its failover.
 
 Each transport implements one `call(route, body, reply type)`; the order-entry operations (create, cancel, bulk,
-cancel-all, the cancel-on-disconnect heartbeat) are built on it once. `GrvtFailoverOrderTransport` sends over the
-socket while it is up and over REST while it is down, but only a request that never left is sent again the other
-way: one that left without an answer has an unknown outcome and is reported so (`GrvtRpcOutcomeUnknown`), never
-duplicated.
+cancel-all, the cancel-on-disconnect heartbeat) are built on it once, with their request bodies: these are identical
+for REST and for WebSocket JSON-RPC (whose `params` are the REST body). `GrvtPerpetualOrderTransport` sends over REST;
+`GrvtPerpetualWsOrderTransport` sends over the socket while it is up and over REST while it is down, but only a
+request that never left is sent again over REST: one that left without an answer has an unknown outcome and is
+reported so (`GrvtRpcOutcomeUnknown`), never duplicated.
 """
 import asyncio
-import contextlib
-from abc import ABC, abstractmethod
 from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Sequence, Type, TypeVar
 
 from hummingbot.connector.derivative.grvt_perpetual import (
@@ -23,7 +22,6 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages impo
     GrvtOrder,
     GrvtResult,
 )
-from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_requests import GrvtOrderEntryRequests
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_ws_rpc import GrvtWsRpcClient
 from hummingbot.core.api_throttler.async_throttler_base import AsyncThrottlerBase
 
@@ -33,26 +31,22 @@ OnSent = Optional[Callable[[], None]]
 RestCall = Callable[[str, Dict[str, Any], Type[T], OnSent], Awaitable[T]]
 
 
-class GrvtPerpetualOrderTransport(ABC, ClassLogger):
+class GrvtPerpetualOrderTransport(ClassLogger):
     """
-    Order entry for one sub-account. Calls raise GrvtPerpetualAPIError when GRVT refuses or answers something
-    unreadable; an ack means "accepted", the outcome always arrives on the private streams.
+    Order entry for one sub-account, over REST. Calls raise GrvtPerpetualAPIError when GRVT refuses or answers
+    something unreadable; an ack means "accepted", the outcome always arrives on the private streams.
     """
-    name = "abstract"
 
-    def __init__(self, requests: GrvtOrderEntryRequests, throttler: Optional[AsyncThrottlerBase] = None):
-        self.requests = requests
+    def __init__(self, sub_account_id: str, rest_call: RestCall, throttler: AsyncThrottlerBase):
+        self.sub_account_id = str(sub_account_id)
+        self._rest_call = rest_call
         self._throttler = throttler
         self.cancel_time_to_live_refused = False  # GRVT refused it once: cancels go without (its default applies)
 
     @property
-    def is_connected(self) -> bool:
-        return True
-
-    @property
-    def active(self) -> "GrvtPerpetualOrderTransport":
-        """The transport the next request takes (its `name` labels latency metrics)."""
-        return self
+    def active_name(self) -> str:
+        """The way the next request takes ("rest" or "websocket"); it labels latency metrics."""
+        return "rest"
 
     def start(self):
         """Opens whatever connection the transport keeps (nothing for REST)."""
@@ -60,81 +54,88 @@ class GrvtPerpetualOrderTransport(ABC, ClassLogger):
     async def stop(self):
         """Releases the transport's connections (nothing for REST)."""
 
-    @abstractmethod
     async def call(self, route: str, body: Dict[str, Any], reply_type: Type[T], on_sent: OnSent = None) -> T:
         """Sends one order-entry request (`route` is the REST path) and decodes the reply."""
+        return await self._rest_call(route, body, reply_type, on_sent)
 
-    def _throttled(self, limit_id: str):
-        return contextlib.nullcontext() if self._throttler is None else self._throttler.execute_task(limit_id=limit_id)
-
-    async def _ack(self, route: str, body: Dict[str, Any]) -> bool:
+    async def _ack(self, route: str, **fields: Any) -> bool:
+        body = {"sub_account_id": self.sub_account_id, **fields}
         return (await self.call(route, body, GrvtResult[GrvtAck])).result.ack
+
+    def _time_to_live(self, time_to_live_ms: Optional[int]) -> Dict[str, str]:
+        """The cancel time-to-live field, capped at GRVT's maximum; none once GRVT refused it."""
+        if time_to_live_ms is None or self.cancel_time_to_live_refused:
+            return {}
+        return {"time_to_live_ms": str(min(int(time_to_live_ms), CONSTANTS.CANCEL_TIME_TO_LIVE_MAX_MS))}
 
     async def create_order(self, order: Mapping[str, Any], on_sent: OnSent = None) -> GrvtOrder:
         """Submits a signed order; GRVT answers with order_id "0x00" and status PENDING."""
-        reply = await self.call(
-            CONSTANTS.CREATE_ORDER_PATH_URL, self.requests.create_order(order), GrvtResult[GrvtOrder], on_sent)
+        reply = await self.call(CONSTANTS.CREATE_ORDER_PATH_URL, {"order": dict(order)}, GrvtResult[GrvtOrder], on_sent)
         return reply.result
 
     async def cancel_order(self, client_order_id: Optional[str] = None, order_id: Optional[str] = None,
                            time_to_live_ms: Optional[int] = None) -> bool:
-        time_to_live_ms = None if self.cancel_time_to_live_refused else time_to_live_ms
+        if (client_order_id is None) == (order_id is None):
+            # GRVT rejects both (2233) and neither (3021); fail before spending a request.
+            raise ValueError("Cancel needs exactly one of client_order_id or order_id.")
+        if order_id is not None:
+            return await self._ack(CONSTANTS.CANCEL_ORDER_PATH_URL, order_id=str(order_id))
+        time_to_live = self._time_to_live(time_to_live_ms)
         try:
-            return await self._ack(CONSTANTS.CANCEL_ORDER_PATH_URL, self.requests.cancel_order(
-                client_order_id=client_order_id, order_id=order_id, time_to_live_ms=time_to_live_ms))
+            return await self._ack(CONSTANTS.CANCEL_ORDER_PATH_URL, client_order_id=str(client_order_id),
+                                   **time_to_live)
         except GrvtPerpetualAPIError as error:
-            if time_to_live_ms is None or error.code not in CONSTANTS.CANCEL_TIME_TO_LIVE_REFUSED_CODES:
+            if not time_to_live or error.code not in CONSTANTS.CANCEL_TIME_TO_LIVE_REFUSED_CODES:
                 raise
             self.logger().warning(f"{error}; GRVT cancels are sent without a time-to-live from now on.")
             self.cancel_time_to_live_refused = True
-            return await self.cancel_order(client_order_id=client_order_id, order_id=order_id)
+            return await self.cancel_order(client_order_id=client_order_id)
 
     async def bulk_orders(self, orders: Sequence[Mapping[str, Any]], cancel_client_order_ids: Sequence[str] = (),
                           time_to_live_ms: Optional[int] = None, on_sent: OnSent = None) -> GrvtBulkOrdersReply:
         """Cancels (by client id) and/or creates up to 100 orders of one instrument in one request (requotes)."""
-        body = self.requests.bulk_orders(orders=orders, cancel_client_order_ids=cancel_client_order_ids,
-                                         time_to_live_ms=None if self.cancel_time_to_live_refused else time_to_live_ms)
+        if max(len(orders), len(cancel_client_order_ids)) > CONSTANTS.MAX_BULK_ORDERS:
+            raise ValueError(f"Bulk orders accept at most {CONSTANTS.MAX_BULK_ORDERS} orders and ids per request.")
+        if len({leg["instrument"] for order in orders for leg in order.get("legs", ())}) > 1:
+            raise ValueError("Bulk-created orders must all be for the same instrument.")
+        body = {"sub_account_id": self.sub_account_id, "orders": [dict(order) for order in orders],
+                **self._time_to_live(time_to_live_ms)}
+        if cancel_client_order_ids:  # the field name as GRVT's API spec spells it (ApiBulkOrdersRequest)
+            body["client_order_i_ds"] = [str(client_id) for client_id in cancel_client_order_ids]
         # GRVT charges each created order as a create_order call; the request itself takes the bulk bucket.
         for _ in orders:
-            async with self._throttled(CONSTANTS.CREATE_ORDER_PATH_URL):
+            async with self._throttler.execute_task(limit_id=CONSTANTS.CREATE_ORDER_PATH_URL):
                 pass
         return await self.call(CONSTANTS.BULK_ORDERS_PATH_URL, body, GrvtBulkOrdersReply, on_sent)
 
     async def cancel_all_orders(self, base: Optional[Sequence[str]] = None,
                                 quote: Optional[Sequence[str]] = None) -> bool:
-        return await self._ack(CONSTANTS.CANCEL_ALL_ORDERS_PATH_URL,
-                               self.requests.cancel_all_orders(base=base, quote=quote))
+        filters = {"base": base, "quote": quote}
+        return await self._ack(CONSTANTS.CANCEL_ALL_ORDERS_PATH_URL, kind=[CONSTANTS.PERPETUAL_KIND],
+                               **{name: list(values) for name, values in filters.items() if values})
 
     async def cancel_on_disconnect(self, countdown_ms: int) -> bool:
         """Arms (or with 0 disarms) GRVT's dead-man switch: all orders are cancelled when the countdown lapses."""
-        return await self._ack(CONSTANTS.CANCEL_ON_DISCONNECT_PATH_URL,
-                               self.requests.cancel_on_disconnect(countdown_ms))
-
-
-class GrvtPerpetualRestOrderTransport(GrvtPerpetualOrderTransport):
-    name = "rest"
-
-    def __init__(self, requests: GrvtOrderEntryRequests, rest_call: RestCall,
-                 throttler: Optional[AsyncThrottlerBase] = None):
-        super().__init__(requests, throttler)
-        self._rest_call = rest_call
-
-    async def call(self, route: str, body: Dict[str, Any], reply_type: Type[T], on_sent: OnSent = None) -> T:
-        return await self._rest_call(route, body, reply_type, on_sent)
+        return await self._ack(CONSTANTS.CANCEL_ON_DISCONNECT_PATH_URL, countdown_time=str(int(countdown_ms)))
 
 
 class GrvtPerpetualWsOrderTransport(GrvtPerpetualOrderTransport):
-    name = "websocket"
+    """Orders over the trades socket while it is up, over REST while it is down."""
 
-    def __init__(self, requests: GrvtOrderEntryRequests, client: GrvtWsRpcClient,
-                 throttler: Optional[AsyncThrottlerBase] = None, timeout: float = 10.0):
-        super().__init__(requests, throttler)
+    def __init__(self, sub_account_id: str, rest_call: RestCall, client: GrvtWsRpcClient,
+                 throttler: AsyncThrottlerBase, timeout: float = 10.0):
+        super().__init__(sub_account_id, rest_call, throttler)
         self.client = client
         self.timeout = timeout
+        self.fallbacks = 0
 
     @property
     def is_connected(self) -> bool:
         return self.client.is_connected
+
+    @property
+    def active_name(self) -> str:
+        return "websocket" if self.is_connected else "rest"
 
     def start(self):
         self.client.start()
@@ -143,33 +144,11 @@ class GrvtPerpetualWsOrderTransport(GrvtPerpetualOrderTransport):
         await self.client.stop()
 
     async def call(self, route: str, body: Dict[str, Any], reply_type: Type[T], on_sent: OnSent = None) -> T:
-        async with self._throttled(route):
-            return await self.client.call(web_utils.ws_rpc_method(route), body, reply_type, self.timeout, on_sent)
-
-
-class GrvtFailoverOrderTransport(GrvtPerpetualOrderTransport):
-    name = "failover"
-
-    def __init__(self, primary: GrvtPerpetualWsOrderTransport, fallback: GrvtPerpetualRestOrderTransport):
-        super().__init__(primary.requests, primary._throttler)
-        self.primary = primary
-        self._fallback = fallback
-        self.fallbacks = 0
-
-    @property
-    def active(self) -> GrvtPerpetualOrderTransport:
-        return self.primary if self.primary.is_connected else self._fallback
-
-    def start(self):
-        self.primary.start()
-
-    async def stop(self):
-        await self.primary.stop()
-
-    async def call(self, route: str, body: Dict[str, Any], reply_type: Type[T], on_sent: OnSent = None) -> T:
-        if self.primary.is_connected:
+        if self.is_connected:
             try:
-                return await self.primary.call(route, body, reply_type, on_sent)
+                async with self._throttler.execute_task(limit_id=route):
+                    return await self.client.call(
+                        web_utils.ws_rpc_method(route), body, reply_type, self.timeout, on_sent)
             except GrvtRpcNotSent as error:
                 self.logger().debug(f"{error}; sending it over REST.")
             except GrvtPerpetualAPIError as error:
@@ -178,7 +157,7 @@ class GrvtFailoverOrderTransport(GrvtPerpetualOrderTransport):
                 # refused unread (the socket's session expired); REST logs in again while the socket reconnects
                 self.logger().info(f"GRVT order socket session expired; sending {route} over REST.")
         self.fallbacks += 1
-        return await self._fallback.call(route, body, reply_type, on_sent)
+        return await super().call(route, body, reply_type, on_sent)
 
 
 class GrvtCancelOnDisconnectHeartbeat(ClassLogger):

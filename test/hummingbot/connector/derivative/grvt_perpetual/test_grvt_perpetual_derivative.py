@@ -1111,6 +1111,44 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         await asyncio.wait_for(recancelled.wait(), 10)
         self.validate_order_cancelation_request(order, self._all_executed_requests(mock_api, self.cancel_url)[0])
 
+    @aioresponses()
+    async def test_an_expired_cancel_notice_checks_the_order_and_cancels_it_again(self, mock_api):
+        self.fast_lifecycle()
+        order = self.track(exchange_order_id=EXCHANGE_ORDER_ID)
+        self.exchange.order_lifecycle.issue(order, OrderState.PENDING_CANCEL)
+        await asyncio.sleep(0)
+        recancelled = asyncio.Event()
+        self.configure_post(mock_api, self.order_status_url, {"result": self.order_json_for(order, "OPEN")})
+        self.configure_successful_cancelation_response(order, mock_api, callback=lambda *a, **k: recancelled.set())
+
+        await self.deliver(self.stream(CONSTANTS.WS_CANCEL_STREAM, {
+            "sub_account_id": SUB_ACCOUNT, "client_order_id": order.client_order_id, "order_id": EXCHANGE_ORDER_ID,
+            "reason": "UNSPECIFIED", "update_time": "1", "cancel_status": "EXPIRED"}))
+
+        await asyncio.wait_for(recancelled.wait(), 10)
+        self.assertTrue(order.is_pending_cancel_confirmation)
+        self.assertTrue(self.is_logged_containing("INFO", "again: its cancel expired without finding it"))
+
+    @aioresponses()
+    async def test_an_order_being_cancelled_that_grvt_no_longer_knows_is_cancelled(self, mock_api):
+        self.fast_lifecycle()
+        order = self.track(exchange_order_id=EXCHANGE_ORDER_ID)
+        self.configure_successful_cancelation_response(order, mock_api)
+        self.configure_post(mock_api, self.order_status_url, {"code": 1004, "message": "Data Not Found",
+                                                              "status": 404}, status=404, repeat=True)
+
+        await self.exchange._execute_cancel(self.trading_pair, order.client_order_id)
+        self.assertTrue(order.is_pending_cancel_confirmation)
+        for _ in range(500):  # two "not found" answers in a row end it
+            if order.is_cancelled:
+                break
+            await asyncio.sleep(0.02)
+
+        self.assertTrue(order.is_cancelled)
+        self.assertEqual(1, len(self.order_cancelled_logger.event_log))
+        self.assertEqual(2, len(self._all_executed_requests(mock_api, self.order_status_url)))
+        self.assertTrue(self.is_logged_containing("INFO", f"GRVT does not know order {order.client_order_id}"))
+
     async def test_fill_after_cancel_acknowledgement_is_applied(self):
         order = self.track(exchange_order_id=EXCHANGE_ORDER_ID)
         self.exchange.order_lifecycle.issue(order, OrderState.PENDING_CANCEL)
@@ -2107,6 +2145,42 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.assertTrue(results[0].success)
         self.assertTrue(order.is_pending_cancel_confirmation)
 
+    @aioresponses()
+    async def test_cancel_all_sends_single_cancels_when_cancel_all_orders_is_not_acknowledged(self, mock_api):
+        order = self.track("9223372036854775901", "0x01")
+        self.exchange.order_lifecycle.issue(order, OrderState.OPEN)
+        self.configure_post(mock_api, web_utils.private_rest_url(CONSTANTS.CANCEL_ALL_ORDERS_PATH_URL),
+                            {"result": {"ack": False}})
+        mock_api.post(self.cancel_url, body=json.dumps({"result": {"ack": True}}))
+
+        results = await self.exchange.cancel_all(timeout_seconds=60)
+
+        self.assertTrue(self.is_logged_containing("WARNING", "cancel_all_orders not acknowledged"))
+        self.assertEqual(1, len(self._all_executed_requests(mock_api, self.cancel_url)))
+        self.assertTrue(results[0].success)
+        self.assertTrue(order.is_pending_cancel_confirmation)
+
+    @aioresponses()
+    async def test_reconciliation_checks_an_order_being_cancelled_that_grvt_no_longer_lists(self, mock_api):
+        self.fast_lifecycle()
+        order = self.track(exchange_order_id=EXCHANGE_ORDER_ID)
+        self.exchange.order_lifecycle.issue(order, OrderState.PENDING_CANCEL)
+        await asyncio.sleep(0)
+        self.configure_post(mock_api, web_utils.private_rest_url(CONSTANTS.OPEN_ORDERS_PATH_URL),
+                            self.open_orders_response(), repeat=True)
+        self.configure_post(mock_api, self.order_status_url, {"result": self.order_json_for(order, "CANCELLED")},
+                            repeat=True)
+
+        await self.exchange.order_lifecycle.reconcile(cancel_untracked=False)
+        for _ in range(500):  # checked at once: it ended while nobody listened
+            if order.is_cancelled:
+                break
+            await asyncio.sleep(0.02)
+
+        self.assertTrue(order.is_cancelled)
+        self.assertEqual(1, len(self.order_cancelled_logger.event_log))
+        self.assertEqual(1, len(self._all_executed_requests(mock_api, self.order_status_url)))
+
     async def test_fill_without_client_id_is_matched_by_exchange_id(self):
         order = self.track(exchange_order_id=EXCHANGE_ORDER_ID)
         fill = self.fill_json(order, size="0.2")
@@ -2266,6 +2340,25 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
 
         self.assertEqual([], [name for task in asyncio.all_tasks() if not task.done()
                               for name in self.awaiting(task.get_coro()) if name in ("_verify", "_send_pending_bulk")])
+
+    @aioresponses()
+    async def test_a_bulk_request_grvt_refuses_fails_its_creates(self, mock_api):
+        self._simulate_trading_rules_initialized()
+        self.exchange._instruments_of([load(self.instrument_json(), GrvtInstrument)])
+        url = web_utils.private_rest_url(CONSTANTS.BULK_ORDERS_PATH_URL)
+        self.configure_post(mock_api, url, {"code": 2062, "message": "Order size smaller than min size",
+                                            "status": 400}, status=400)
+
+        created = self.exchange.batch_order_create([self.limit_order("9990"), self.limit_order("9980")])
+        for _ in range(500):  # a refusal is certain: nothing to look up, both fail
+            if len(self.order_failure_logger.event_log) == 2:
+                break
+            await asyncio.sleep(0.02)
+
+        self.assertEqual({order.client_order_id for order in created},
+                         {event.order_id for event in self.order_failure_logger.event_log})
+        self.assertFalse(any(self.exchange.order_lifecycle.is_managed(order.client_order_id) for order in created))
+        self.assertEqual(1, len(self._all_executed_requests(mock_api, url)))
 
     @aioresponses()
     async def test_one_failed_bulk_request_is_one_failure_for_the_circuit_breaker(self, mock_api):

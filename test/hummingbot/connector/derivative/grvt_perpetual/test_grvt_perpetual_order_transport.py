@@ -21,7 +21,6 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import GrvtInstrument, decode_reply, load
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_requests import (
     GrvtOrderArgumentError,
-    GrvtOrderEntryRequests,
     GrvtSignedOrderFactory,
     checked_order_arguments,
     decimal_string,
@@ -32,9 +31,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_signer 
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_transport import (
     GrvtCancelOnDisconnectHeartbeat,
-    GrvtFailoverOrderTransport,
     GrvtPerpetualOrderTransport,
-    GrvtPerpetualRestOrderTransport,
     GrvtPerpetualWsOrderTransport,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_ws_rpc import GrvtWsRpcClient
@@ -97,72 +94,6 @@ class CountingThrottler:
         yield
 
 
-class OrderEntryRequestsTests(unittest.TestCase):
-    def setUp(self):
-        self.requests = GrvtOrderEntryRequests(SUB_ACCOUNT)
-
-    def test_create_order_wraps_the_order(self):
-        body = order_body()
-        self.assertEqual({"order": body}, self.requests.create_order(body))
-
-    def test_cancel_by_client_order_id_with_capped_time_to_live(self):
-        self.assertEqual(
-            {"sub_account_id": SUB_ACCOUNT, "client_order_id": "9223372036854775809", "time_to_live_ms": "5000"},
-            self.requests.cancel_order(client_order_id=9223372036854775809, time_to_live_ms=60_000))
-
-    def test_cancel_by_order_id(self):
-        self.assertEqual({"sub_account_id": SUB_ACCOUNT, "order_id": "0xabc"},
-                         self.requests.cancel_order(order_id="0xabc"))
-
-    def test_cancel_needs_exactly_one_id(self):
-        with self.assertRaises(ValueError):
-            self.requests.cancel_order()
-        with self.assertRaises(ValueError):
-            self.requests.cancel_order(client_order_id="1", order_id="0x1")
-
-    def test_bulk_orders_body_uses_spec_field_names(self):
-        body = self.requests.bulk_orders(
-            orders=[order_body(), order_body(client_order_id="9223372036854775810")],
-            cancel_client_order_ids=["9223372036854775801"], time_to_live_ms=500)
-
-        self.assertEqual(SUB_ACCOUNT, body["sub_account_id"])
-        self.assertEqual(2, len(body["orders"]))
-        self.assertEqual(["9223372036854775801"], body["client_order_i_ds"])
-        self.assertNotIn("order_i_ds", body)
-        self.assertEqual("500", body["time_to_live_ms"])
-
-        by_order_id = self.requests.bulk_orders(orders=[], cancel_order_ids=["0x1", "0x2"])
-        self.assertEqual(["0x1", "0x2"], by_order_id["order_i_ds"])
-        self.assertEqual([], by_order_id["orders"])
-
-    def test_bulk_orders_validation(self):
-        with self.assertRaises(ValueError):
-            self.requests.bulk_orders(orders=[], cancel_client_order_ids=["1"], cancel_order_ids=["0x1"])
-        with self.assertRaises(ValueError):
-            self.requests.bulk_orders(orders=[order_body()] * 101)
-        with self.assertRaises(ValueError):
-            self.requests.bulk_orders(orders=[], cancel_order_ids=["0x1"] * 101)
-        with self.assertRaises(ValueError) as context:
-            self.requests.bulk_orders(orders=[order_body(), order_body(instrument="ETH_USDT_Perp")])
-        self.assertIn("same instrument", str(context.exception))
-
-    def test_cancel_all_filters(self):
-        self.assertEqual({"sub_account_id": SUB_ACCOUNT, "kind": ["PERPETUAL"]}, self.requests.cancel_all_orders())
-        self.assertEqual(
-            {"sub_account_id": SUB_ACCOUNT, "kind": ["PERPETUAL"], "base": ["BTC", "ETH"], "quote": ["USDT"]},
-            self.requests.cancel_all_orders(base=["BTC", "ETH"], quote=["USDT"]))
-        self.assertEqual({"sub_account_id": SUB_ACCOUNT}, self.requests.cancel_all_orders(kind=None))
-
-    def test_cancel_on_disconnect_countdown_bounds(self):
-        self.assertEqual({"sub_account_id": SUB_ACCOUNT, "countdown_time": "0"},
-                         self.requests.cancel_on_disconnect(0))
-        self.assertEqual("300000", self.requests.cancel_on_disconnect(300_000)["countdown_time"])
-        for countdown in (999, 300_001, -1):
-            with self.subTest(countdown=countdown):
-                with self.assertRaises(ValueError):
-                    self.requests.cancel_on_disconnect(countdown)
-
-
 class RestOrderTransportTests(IsolatedAsyncioWrapperTestCase):
     def setUp(self):
         super().setUp()
@@ -175,17 +106,15 @@ class RestOrderTransportTests(IsolatedAsyncioWrapperTestCase):
                                              "cancel_acks": [{"ack": True}]},
         })
         self.throttler = CountingThrottler()
-        self.transport = GrvtPerpetualRestOrderTransport(
-            GrvtOrderEntryRequests(SUB_ACCOUNT), self.poster, throttler=self.throttler)
+        self.transport = GrvtPerpetualOrderTransport(SUB_ACCOUNT, self.poster, throttler=self.throttler)
 
-    def test_is_an_order_transport(self):
-        self.assertIsInstance(self.transport, GrvtPerpetualOrderTransport)
-        self.assertEqual(SUB_ACCOUNT, self.transport.requests.cancel_all_orders()["sub_account_id"])
+    def test_sends_for_its_sub_account_over_rest(self):
+        self.assertEqual(SUB_ACCOUNT, self.transport.sub_account_id)
+        self.assertEqual("rest", self.transport.active_name)
 
     async def test_start_and_stop_are_no_ops_for_rest(self):
         self.transport.start()
         await self.transport.stop()
-        self.assertTrue(self.transport.is_connected)
         self.assertEqual([], self.poster.calls)
 
     async def test_create_order_posts_the_order_and_parses_the_answer(self):
@@ -204,6 +133,23 @@ class RestOrderTransportTests(IsolatedAsyncioWrapperTestCase):
              {"sub_account_id": SUB_ACCOUNT, "client_order_id": "9223372036854775809", "time_to_live_ms": "5000"}),
             self.poster.calls[0])
 
+    async def test_cancel_by_client_order_id_with_capped_time_to_live(self):
+        await self.transport.cancel_order(client_order_id=9223372036854775809, time_to_live_ms=60_000)
+        self.assertEqual(
+            {"sub_account_id": SUB_ACCOUNT, "client_order_id": "9223372036854775809", "time_to_live_ms": "5000"},
+            self.poster.calls[0][1])
+
+    async def test_cancel_by_order_id(self):
+        await self.transport.cancel_order(order_id="0xabc")
+        self.assertEqual({"sub_account_id": SUB_ACCOUNT, "order_id": "0xabc"}, self.poster.calls[0][1])
+
+    async def test_cancel_needs_exactly_one_id(self):
+        with self.assertRaises(ValueError):
+            await self.transport.cancel_order()
+        with self.assertRaises(ValueError):
+            await self.transport.cancel_order(client_order_id="1", order_id="0x1")
+        self.assertEqual([], self.poster.calls)
+
     async def test_cancels_go_without_time_to_live_once_grvt_refuses_it(self):
         # GRVT can switch cancel time-to-live off (2300) or lower its maximum (2301): a cancel must still go out.
         for code in (2300, 2301):
@@ -216,7 +162,7 @@ class RestOrderTransportTests(IsolatedAsyncioWrapperTestCase):
                     poster.calls.append((path, body))
                     raise refusal
                 return await poster(path, body, reply_type, on_sent)
-            transport = GrvtPerpetualRestOrderTransport(GrvtOrderEntryRequests(SUB_ACCOUNT), post)
+            transport = GrvtPerpetualOrderTransport(SUB_ACCOUNT, post, CountingThrottler())
 
             self.assertTrue(await transport.cancel_order(client_order_id="9223372036854775809", time_to_live_ms=5000))
             self.assertTrue(await transport.cancel_order(client_order_id="9223372036854775810", time_to_live_ms=5000))
@@ -235,14 +181,42 @@ class RestOrderTransportTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual(1, len(self.poster.calls))
 
     async def test_cancel_all_orders(self):
-        self.assertTrue(await self.transport.cancel_all_orders(base=["BTC"], quote=["USDT"]))
-        path, body = self.poster.calls[0]
-        self.assertEqual(CONSTANTS.CANCEL_ALL_ORDERS_PATH_URL, path)
-        self.assertEqual(["BTC"], body["base"])
+        self.assertTrue(await self.transport.cancel_all_orders(base=["BTC", "ETH"], quote=["USDT"]))
+        self.assertTrue(await self.transport.cancel_all_orders())
+        self.assertEqual([CONSTANTS.CANCEL_ALL_ORDERS_PATH_URL] * 2, [path for path, _ in self.poster.calls])
+        self.assertEqual(
+            [{"sub_account_id": SUB_ACCOUNT, "kind": ["PERPETUAL"], "base": ["BTC", "ETH"], "quote": ["USDT"]},
+             {"sub_account_id": SUB_ACCOUNT, "kind": ["PERPETUAL"]}],
+            [body for _, body in self.poster.calls])
 
     async def test_cancel_on_disconnect(self):
         self.assertTrue(await self.transport.cancel_on_disconnect(5000))
-        self.assertEqual({"sub_account_id": SUB_ACCOUNT, "countdown_time": "5000"}, self.poster.calls[0][1])
+        self.assertTrue(await self.transport.cancel_on_disconnect(0))
+        self.assertEqual([{"sub_account_id": SUB_ACCOUNT, "countdown_time": "5000"},
+                          {"sub_account_id": SUB_ACCOUNT, "countdown_time": "0"}],
+                         [body for _, body in self.poster.calls])
+
+    async def test_bulk_orders_body_uses_spec_field_names(self):
+        await self.transport.bulk_orders(
+            orders=[order_body(), order_body(client_order_id="9223372036854775810")],
+            cancel_client_order_ids=["9223372036854775801"], time_to_live_ms=500)
+
+        body = self.poster.calls[0][1]
+        self.assertEqual(SUB_ACCOUNT, body["sub_account_id"])
+        self.assertEqual(2, len(body["orders"]))
+        self.assertEqual(["9223372036854775801"], body["client_order_i_ds"])
+        self.assertNotIn("order_i_ds", body)
+        self.assertEqual("500", body["time_to_live_ms"])
+
+    async def test_bulk_orders_validation(self):
+        with self.assertRaises(ValueError):
+            await self.transport.bulk_orders(orders=[order_body()] * 101)
+        with self.assertRaises(ValueError):
+            await self.transport.bulk_orders(orders=[], cancel_client_order_ids=["1"] * 101)
+        with self.assertRaises(ValueError) as context:
+            await self.transport.bulk_orders(orders=[order_body(), order_body(instrument="ETH_USDT_Perp")])
+        self.assertIn("same instrument", str(context.exception))
+        self.assertEqual([], self.poster.calls)
 
     async def test_bulk_orders_reserves_one_create_token_per_order(self):
         result = await self.transport.bulk_orders(
@@ -360,9 +334,9 @@ class OrderArgumentTests(unittest.TestCase):
                 self.assertIn("must be a number", str(context.exception))
 
 
-class HeartbeatTransport(GrvtPerpetualRestOrderTransport):
+class HeartbeatTransport(GrvtPerpetualOrderTransport):
     def __init__(self, failures: int = 0):
-        super().__init__(GrvtOrderEntryRequests(SUB_ACCOUNT), rest_call=None)
+        super().__init__(SUB_ACCOUNT, rest_call=None, throttler=CountingThrottler())
         self.countdowns: List[int] = []
         self.failures = failures
         self.beat_event = asyncio.Event()
@@ -411,8 +385,6 @@ class CancelOnDisconnectHeartbeatTests(IsolatedAsyncioWrapperTestCase):
             with self.subTest(countdown=countdown):
                 with self.assertRaises(ValueError):
                     GrvtCancelOnDisconnectHeartbeat(transport, countdown)
-                with self.assertRaises(ValueError):
-                    GrvtOrderEntryRequests(SUB_ACCOUNT).cancel_on_disconnect(countdown)
 
     def test_heartbeat_interval_is_a_third_of_the_whole_seconds_grvt_counts(self):
         heartbeat = GrvtCancelOnDisconnectHeartbeat(HeartbeatTransport(), 4_999)
@@ -585,11 +557,10 @@ class WsOrderEntryTests(IsolatedAsyncioWrapperTestCase):
             url=lambda: self.server.url, session=self.session, invalidate_session=self.invalidate,
             heartbeat_seconds=5, on_reconnect=self.count_reconnect)
         self.client._backoff._initial = 0.01
-        self.ws_transport = GrvtPerpetualWsOrderTransport(GrvtOrderEntryRequests(SUB_ACCOUNT), self.client, timeout=1)
         self.poster = FakePoster({CONSTANTS.CANCEL_ORDER_PATH_URL: {"result": {"ack": True}},
                                   CONSTANTS.CREATE_ORDER_PATH_URL: {"result": order_answer()}})
-        self.transport = GrvtFailoverOrderTransport(
-            self.ws_transport, GrvtPerpetualRestOrderTransport(GrvtOrderEntryRequests(SUB_ACCOUNT), self.poster))
+        self.transport = GrvtPerpetualWsOrderTransport(SUB_ACCOUNT, self.poster, self.client, CountingThrottler(),
+                                                       timeout=1)
 
     async def asyncTearDown(self):
         await self.transport.stop()
@@ -663,12 +634,12 @@ class WsOrderEntryTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual((True, False), (await first, await second))
 
     async def test_socket_down_sends_over_rest_and_says_so(self):
-        self.assertFalse(self.transport.primary.is_connected)
+        self.assertFalse(self.transport.is_connected)
         self.assertTrue(await self.transport.cancel_order(client_order_id="1"))
         self.assertEqual(1, self.transport.fallbacks)
         self.assertEqual(CONSTANTS.CANCEL_ORDER_PATH_URL, self.poster.calls[0][0])
-        with self.assertRaises(GrvtRpcNotSent):
-            await self.ws_transport.cancel_order(client_order_id="1")
+        with self.assertRaises(GrvtRpcNotSent):  # what the socket raises for a request it could not send
+            await self.client.call("v1/cancel_order", {"client_order_id": "1"}, dict, timeout=1)
 
     async def test_no_reply_is_an_unknown_outcome_and_is_not_resent(self):
         self.server.reply = lambda *args: None
