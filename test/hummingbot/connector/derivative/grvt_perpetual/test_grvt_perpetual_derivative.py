@@ -1095,8 +1095,8 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.assertTrue(order.is_cancelled)
         self.assertEqual(1, len(self.order_cancelled_logger.event_log))
 
-    @aioresponses()
-    async def test_open_report_while_cancelling_keeps_the_order_pending_and_cancels_it_again(self, mock_api):
+    async def cancelling_order_grvt_shows_open(self, mock_api) -> Tuple[InFlightOrder, asyncio.Event]:
+        """An order being cancelled that GRVT's status lookup shows open; the event is set by its next cancel."""
         self.fast_lifecycle()
         order = self.track(exchange_order_id=EXCHANGE_ORDER_ID)
         self.exchange.order_lifecycle.issue(order, OrderState.PENDING_CANCEL)
@@ -1104,6 +1104,11 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         recancelled = asyncio.Event()
         self.configure_post(mock_api, self.order_status_url, {"result": self.order_json_for(order, "OPEN")})
         self.configure_successful_cancelation_response(order, mock_api, callback=lambda *a, **k: recancelled.set())
+        return order, recancelled
+
+    @aioresponses()
+    async def test_open_report_while_cancelling_keeps_the_order_pending_and_cancels_it_again(self, mock_api):
+        order, recancelled = await self.cancelling_order_grvt_shows_open(mock_api)
 
         await self.deliver(self.state_event(order, "OPEN", traded="0.2", update_seconds=CREATION_TS + 2))
 
@@ -1113,13 +1118,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
 
     @aioresponses()
     async def test_an_expired_cancel_notice_checks_the_order_and_cancels_it_again(self, mock_api):
-        self.fast_lifecycle()
-        order = self.track(exchange_order_id=EXCHANGE_ORDER_ID)
-        self.exchange.order_lifecycle.issue(order, OrderState.PENDING_CANCEL)
-        await asyncio.sleep(0)
-        recancelled = asyncio.Event()
-        self.configure_post(mock_api, self.order_status_url, {"result": self.order_json_for(order, "OPEN")})
-        self.configure_successful_cancelation_response(order, mock_api, callback=lambda *a, **k: recancelled.set())
+        order, recancelled = await self.cancelling_order_grvt_shows_open(mock_api)
 
         await self.deliver(self.stream(CONSTANTS.WS_CANCEL_STREAM, {
             "sub_account_id": SUB_ACCOUNT, "client_order_id": order.client_order_id, "order_id": EXCHANGE_ORDER_ID,
