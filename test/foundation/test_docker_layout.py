@@ -112,6 +112,10 @@ def test_compose_files_are_consistent():
                     f"api_key={environment['GRVT_API_KEY']}", f'signers=["{signer}"]']
         assert any(accounts_arguments[i:i + 3] == expected for i in range(len(accounts_arguments))), (name, expected)
         assert environment["GRVT_INSTANCE_ID"] and environment["GRVT_MQTT_HOST"] == "emqx"
+        # started only once the accounts exist (a bare list would wait for the accounts service to start, no more)
+        assert fleet[name]["depends_on"]["sandbox-accounts"] == {"condition": "service_completed_successfully"}
+    assert fleet["sandbox-accounts"]["depends_on"]["sandbox"] == {"condition": "service_healthy"}
+    assert "healthcheck" in fleet["sandbox"]
 
 
 def compose_commands():
