@@ -53,10 +53,6 @@ def eip712_domain(chain_id: int) -> Dict[str, Any]:
     return {"name": CONSTANTS.EIP712_DOMAIN_NAME, "version": CONSTANTS.EIP712_DOMAIN_VERSION, "chainId": chain_id}
 
 
-class GrvtSignerNotConfiguredError(ValueError):
-    """Raised when an order must be signed but no private key was configured."""
-
-
 def _decimal(value: NumberLike, name: str) -> Decimal:
     """A finite Decimal from a Decimal, an int or a decimal string (never a float or a bool)."""
     if type(value) in (int, str):
@@ -196,8 +192,8 @@ class GrvtPerpetualOrderSigner:
     Signs GRVT orders for one wallet and one chain id.
 
     Built with an empty private key it still constructs (Hummingbot creates non-trading connector instances with
-    empty keys) and raises GrvtSignerNotConfiguredError when asked to sign. The key itself is never stored as
-    text and never appears in a repr, a log line or an exception.
+    empty keys) and raises ValueError when asked to sign. The key itself is never stored as text and never appears
+    in a repr, a log line or an exception.
     """
 
     __slots__ = ("_private_key", "_address", "_chain_id", "_digest_prefix")
@@ -240,7 +236,7 @@ class GrvtPerpetualOrderSigner:
     def sign_order(self, **order_fields) -> Dict[str, Any]:
         """The request's ``signature`` object (v 27/28, expiration in ns) of the order ``order_message`` describes."""
         if self._private_key is None:
-            raise GrvtSignerNotConfiguredError("GRVT private key is not configured; orders cannot be signed.")
+            raise ValueError("GRVT private key is not configured; orders cannot be signed.")
         signature = self._private_key.sign_recoverable(self.order_digest(**order_fields), hasher=None)
         return {
             "signer": self._address,

@@ -27,7 +27,6 @@ from pysdk.grvt_raw_types import (
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_signer import (
     _STRUCT_HASHERS,
     GrvtPerpetualOrderSigner,
-    GrvtSignerNotConfiguredError,
     domain_separator,
     eip712_domain,
     eip712_types,
@@ -183,7 +182,7 @@ class GrvtPerpetualOrderSignerInputTests(unittest.TestCase):
             signer = GrvtPerpetualOrderSigner(empty, chain_id=325)
             self.assertIsNone(signer.address)
             self.assertEqual(32, len(signer.order_digest(**vector_order())))
-            with self.assertRaises(GrvtSignerNotConfiguredError):
+            with self.assertRaisesRegex(ValueError, "private key is not configured"):
                 signer.sign_order(**vector_order())
 
     def test_invalid_key_error_does_not_echo_the_key(self):
