@@ -98,16 +98,6 @@ def _asset_id(instrument_hash: Union[int, str]) -> int:
     return _integer(instrument_hash, "instrument_hash")
 
 
-def scaled_size(size: NumberLike, base_decimals: Union[int, str]) -> int:
-    """contractSize: size in 10^-base_decimals base units, truncated."""
-    return int(_decimal(size, "size").scaleb(_integer(base_decimals, "base_decimals")))
-
-
-def scaled_price(price: NumberLike) -> int:
-    """limitPrice: price in 1e-9 quote units, truncated."""
-    return int(_decimal(price, "price") * CONSTANTS.PRICE_SCALE_DECIMAL)
-
-
 def order_message(
     sub_account_id: Union[int, str],
     is_market: bool,
@@ -123,7 +113,8 @@ def order_message(
     expiration_ns: Union[int, str],
 ) -> Dict[str, Any]:
     """
-    The EIP-712 ``Order`` message of an order. Market orders are signed with limitPrice 0, the price their request
+    The EIP-712 ``Order`` message of an order: contractSize is the size in 10^-base_decimals base units, limitPrice
+    the price in 1e-9 quote units, both truncated. Market orders are signed with limitPrice 0, the price their request
     must carry. Values out of their type's range are rejected when the message is hashed.
     """
     return {
@@ -134,8 +125,8 @@ def order_message(
         "reduceOnly": reduce_only,
         "legs": [{
             "assetID": _asset_id(instrument_hash),
-            "contractSize": scaled_size(size, base_decimals),
-            "limitPrice": 0 if is_market else scaled_price(price),
+            "contractSize": int(_decimal(size, "size").scaleb(_integer(base_decimals, "base_decimals"))),
+            "limitPrice": 0 if is_market else int(_decimal(price, "price") * CONSTANTS.PRICE_SCALE_DECIMAL),
             "isBuyingContract": is_buy,
         }],
         "nonce": nonce,

@@ -33,8 +33,6 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_signer 
     encode_type,
     keccak256,
     order_message,
-    scaled_price,
-    scaled_size,
     time_in_force_value,
 )
 
@@ -147,9 +145,12 @@ class GrvtPerpetualOrderSignerTestVectorTests(unittest.TestCase):
         self.assertEqual("326", signature["chain_id"])
 
     def test_truncation_of_extra_decimals_matches_protocol_notes(self):
-        self.assertEqual(1123123123, scaled_size("1.1231231234", 9))
-        self.assertEqual(68900777123479, scaled_price("68900.7771234794"))
-        self.assertEqual(0, scaled_price(Decimal("0.0000000009")))
+        def leg(size, price):
+            return order_message(**vector_order(size=size, price=price, base_decimals=9))["legs"][0]
+
+        self.assertEqual(1123123123, leg("1.1231231234", "1")["contractSize"])
+        self.assertEqual(68900777123479, leg("1", "68900.7771234794")["limitPrice"])
+        self.assertEqual(0, leg("1", Decimal("0.0000000009"))["limitPrice"])
 
     def test_signature_encoding(self):
         signature = self.signer.sign_order(**vector_order(nonce=1))
