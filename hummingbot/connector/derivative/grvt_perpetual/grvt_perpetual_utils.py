@@ -14,11 +14,9 @@ defaults. Their validators below also check the constructor's arguments.
 import contextlib
 import functools
 from decimal import Decimal
-from pathlib import Path
-from typing import Annotated, Any, Callable, Dict, List, Optional, Tuple, Type, TypeVar
+from typing import Annotated, Any, Callable, Dict, Optional, Tuple, Type, TypeVar
 
-import yaml
-from pydantic import BeforeValidator, Field, SecretStr, ValidationError, create_model
+from pydantic import BeforeValidator, Field, SecretStr, create_model
 
 from hummingbot.client.config.config_data_types import BaseConnectorConfigMap
 from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
@@ -190,29 +188,6 @@ def _config_map(class_name: str, connector: str, network: str) -> Type[BaseConne
 GrvtPerpetualConfigMap = _config_map("GrvtPerpetualConfigMap", CONSTANTS.DEFAULT_DOMAIN, "")
 GrvtPerpetualTestnetConfigMap = _config_map("GrvtPerpetualTestnetConfigMap", CONSTANTS.TESTNET_DOMAIN, "testnet ")
 KEYS = GrvtPerpetualConfigMap.model_construct()
-
-
-def connector_config_problems(connectors_dir: Path) -> List[str]:
-    """
-    One line per invalid setting in the GRVT connector files of `connectors_dir` (conf/connectors/), naming the file
-    and the setting; Hummingbot itself would stop with a multi-line validation traceback. Secret values are never
-    repeated.
-    """
-    problems = []
-    for config_map in (GrvtPerpetualConfigMap, GrvtPerpetualTestnetConfigMap):
-        path = connectors_dir / f"{config_map.model_fields['connector'].default}.yml"
-        if not path.exists():
-            continue
-        try:
-            config_map.model_validate(yaml.safe_load(path.read_text()) or {})
-        except ValidationError as error:
-            for detail in error.errors(include_input=False, include_url=False):
-                setting = ".".join(str(part) for part in detail["loc"]) or "(file)"
-                problems.append(f"{path}: {setting}: {detail['msg'].removeprefix('Value error, ')}")
-        except yaml.YAMLError as error:
-            problems.append(f"{path}: not valid YAML ({error.__class__.__name__})")
-    return problems
-
 
 OTHER_DOMAINS = [CONSTANTS.TESTNET_DOMAIN]
 OTHER_DOMAINS_PARAMETER = {CONSTANTS.TESTNET_DOMAIN: CONSTANTS.TESTNET_DOMAIN}
