@@ -128,9 +128,10 @@ order_entry_option = _choice("order entry", (ORDER_ENTRY_WEBSOCKET, ORDER_ENTRY_
 
 
 def _option_fields() -> Dict[str, Tuple[Any, Any]]:
-    """Field suffix -> (type, field) of the options, connect keys so that Hummingbot passes them to the constructor."""
-    def option(kind: Any, check: Callable[[Any], Any], default: Any, prompt: str, description: str) -> Tuple[Any, Any]:
-        extra = {"prompt": prompt, "is_secure": False, "is_connect_key": True, "prompt_on_new": False}
+    """Field suffix -> (type, field) of the options, connect keys so that Hummingbot passes them to the constructor.
+    They have no prompt: `connect` asks only for fields that are required or prompt_on_new."""
+    def option(kind: Any, check: Callable[[Any], Any], default: Any, description: str) -> Tuple[Any, Any]:
+        extra = {"is_secure": False, "is_connect_key": True, "prompt_on_new": False}
         return Annotated[kind, BeforeValidator(check)], Field(default, description=description, json_schema_extra=extra)
 
     low, high = CONSTANTS.CANCEL_ON_DISCONNECT_MIN_MS, CONSTANTS.CANCEL_ON_DISCONNECT_MAX_MS
@@ -138,28 +139,22 @@ def _option_fields() -> Dict[str, Tuple[Any, Any]]:
     return {
         "order_expiry_seconds": option(
             Optional[float], order_expiry_seconds_option, None,
-            f"Enter the lifetime of GRVT orders in seconds ({ORDER_EXPIRY_MIN_SECONDS} to {ORDER_EXPIRY_MAX_SECONDS}, "
-            f"empty for {quote_expiry})",
             f"Lifetime of order signatures in seconds (= lifetime of GTT orders on GRVT), {ORDER_EXPIRY_MIN_SECONDS} "
             f"to {ORDER_EXPIRY_MAX_SECONDS} (30 days).\nnull (the default): {quote_expiry} seconds, or "
             f"GRVT_PERPETUAL_QUOTE_EXPIRY_SECONDS when that environment variable is set."),
         "cancel_on_disconnect_ms": option(
             int, cancel_on_disconnect_ms_option, 0,
-            f"Enter GRVT's cancel-on-disconnect countdown in ms (0 = off, or {low} to {high})",
             f"GRVT cancel-on-disconnect countdown in ms: 0 = off, or {low} to {high}. When on, the connector re-arms "
             "it\nevery third of the countdown; if the bot stops or loses the network, GRVT cancels all open orders."),
         "untracked_open_orders": option(
             str, untracked_open_orders_option, UNTRACKED_ORDERS_REPORT,
-            "What to do at start with open GRVT orders this bot does not track (report/cancel)",
             "Open orders of the traded pairs that this bot does not track, found at start: report (log) or cancel."),
         "funding_paid_is_positive": option(
             bool, funding_paid_is_positive_option, True,
-            "Is a positive GRVT funding payment amount paid by the account? (Yes/No)",
             "Sign of GRVT funding payment amounts: true = a positive amount is paid by the account (GRVT's spec),\n"
             "false = a positive amount is received."),
         "order_entry": option(
             str, order_entry_option, ORDER_ENTRY_WEBSOCKET,
-            "How should orders be sent to GRVT? (websocket/rest)",
             "Order entry: websocket = JSON-RPC on GRVT's trades socket (REST while the socket is down), rest = REST "
             "only."),
     }
