@@ -101,9 +101,6 @@ MAX_SIGNATURE_EXPIRY_SECONDS = 30 * 24 * 3600  # GRVT rejects longer ones (2008)
 SIGNATURE_CLOCK_SKEW_MARGIN_SECONDS = 300
 DEFAULT_QUOTE_EXPIRY_SECONDS = 10 * 60  # market-making quotes: a dead-man switch of its own
 
-EIP712_DOMAIN_NAME = "GRVT Exchange"
-EIP712_DOMAIN_VERSION = "0"
-
 # Error codes the connector branches on; errors.ERROR_EXPLANATIONS explains the ones a user may meet.
 ERROR_UNAUTHENTICATED = 1000
 ERROR_UNAUTHORIZED = 1001  # also what GRVT answers for a sub-account outside the API key's session

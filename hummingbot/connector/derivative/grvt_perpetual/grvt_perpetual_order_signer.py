@@ -50,7 +50,7 @@ def eip712_types() -> Dict[str, list]:
 
 
 def eip712_domain(chain_id: int) -> Dict[str, Any]:
-    return {"name": CONSTANTS.EIP712_DOMAIN_NAME, "version": CONSTANTS.EIP712_DOMAIN_VERSION, "chainId": chain_id}
+    return {"name": "GRVT Exchange", "version": "0", "chainId": chain_id}
 
 
 def _decimal(value: NumberLike, name: str) -> Decimal:
@@ -113,9 +113,8 @@ def order_message(
     expiration_ns: Union[int, str],
 ) -> Dict[str, Any]:
     """
-    The EIP-712 ``Order`` message of an order: contractSize is the size in 10^-base_decimals base units, limitPrice
-    the price in 1e-9 quote units, both truncated. Market orders are signed with limitPrice 0, the price their request
-    must carry. Values out of their type's range are rejected when the message is hashed.
+    The EIP-712 ``Order`` message of an order, size and price scaled as the module docstring says. Market orders are
+    signed with limitPrice 0, the price their request must carry. Values out of range are rejected when hashed.
     """
     return {
         "subAccountID": _integer(sub_account_id, "sub_account_id"),
@@ -174,7 +173,6 @@ _hash_domain = _struct_hasher("EIP712Domain", EIP712_DOMAIN_FIELDS)
 
 
 def domain_separator(chain_id: int) -> bytes:
-    """hashStruct(EIP712Domain{name: "GRVT Exchange", version: "0", chainId})."""
     return _hash_domain(eip712_domain(int(chain_id)))
 
 
