@@ -113,12 +113,10 @@ def check_transport_security(domain: str = CONSTANTS.DEFAULT_DOMAIN):
 
 
 def public_rest_url(path_url: str, domain: str = CONSTANTS.DEFAULT_DOMAIN) -> str:
-    """Market-data gateway URL (public routes)."""
     return f"{endpoints(domain).market_data}/{path_url.lstrip('/')}"
 
 
 def private_rest_url(path_url: str, domain: str = CONSTANTS.DEFAULT_DOMAIN) -> str:
-    """Trades gateway URL (authenticated routes)."""
     return f"{endpoints(domain).trades}/{path_url.lstrip('/')}"
 
 
@@ -127,7 +125,6 @@ def login_url(domain: str = CONSTANTS.DEFAULT_DOMAIN) -> str:
 
 
 def public_ws_url(domain: str = CONSTANTS.DEFAULT_DOMAIN) -> str:
-    """Market-data socket (public streams)."""
     return endpoints(domain).market_data_ws
 
 
