@@ -43,7 +43,6 @@ FUNDING_PAYMENT_HISTORY_PATH_URL = "full/v1/funding_payment_history"
 GET_ALL_INITIAL_LEVERAGE_PATH_URL = "full/v1/get_all_initial_leverage"
 SET_INITIAL_LEVERAGE_PATH_URL = "full/v1/set_initial_leverage"
 
-# JSON-RPC methods of order entry are the routes without their encoding prefix (web_utils.ws_rpc_method).
 WS_RPC_SUBSCRIBE = "subscribe"
 WS_RPC_UNSUBSCRIBE = "unsubscribe"
 JSON_RPC_VERSION = "2.0"

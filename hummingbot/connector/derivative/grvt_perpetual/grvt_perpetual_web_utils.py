@@ -181,8 +181,7 @@ def seconds_to_ns(seconds: float) -> int:
 
 
 def expiration_ns(lifetime_seconds: float, now_nanoseconds: Optional[int] = None) -> int:
-    """Signature expiration for an order living `lifetime_seconds` (capped at GRVT's 30-day maximum, less a
-    margin for a local clock running ahead of GRVT's)."""
+    """Signature expiration of an order living `lifetime_seconds`, capped (see SIGNATURE_CLOCK_SKEW_MARGIN_SECONDS)."""
     lifetime = min(float(lifetime_seconds),
                    float(CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS - CONSTANTS.SIGNATURE_CLOCK_SKEW_MARGIN_SECONDS))
     if lifetime <= 0:
