@@ -252,10 +252,36 @@ class FailureReasons(logging.Handler):
         return reason if len(reason) <= self.MAX_LENGTH else reason[:self.MAX_LENGTH - 3] + "..."
 
 
+def connector_config_problems(connectors_dir: Path) -> List[str]:
+    """
+    One line per invalid setting in the GRVT connector files of `connectors_dir` (conf/connectors/), naming the file
+    and the setting; Hummingbot itself would stop with a multi-line validation traceback. Secret values are never
+    repeated.
+    """
+    import yaml
+    from pydantic import ValidationError
+
+    from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_utils as utils
+
+    problems = []
+    for config_map in (utils.GrvtPerpetualConfigMap, utils.GrvtPerpetualTestnetConfigMap):
+        path = connectors_dir / f"{config_map.model_fields['connector'].default}.yml"
+        if not path.exists():
+            continue
+        try:
+            config_map.model_validate(yaml.safe_load(path.read_text()) or {})
+        except ValidationError as error:
+            for detail in error.errors(include_input=False, include_url=False):
+                setting = ".".join(str(part) for part in detail["loc"]) or "(file)"
+                problems.append(f"{path}: {setting}: {detail['msg'].removeprefix('Value error, ')}")
+        except yaml.YAMLError as error:
+            problems.append(f"{path}: not valid YAML ({error.__class__.__name__})")
+    return problems
+
+
 def check_connector_settings() -> None:
     """GRVT settings in conf/connectors/ are checked before Hummingbot loads them: one line per bad setting."""
     from hummingbot.client.settings import CONNECTORS_CONF_DIR_PATH
-    from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_utils import connector_config_problems
 
     problems = connector_config_problems(CONNECTORS_CONF_DIR_PATH)
     if problems:

@@ -190,3 +190,41 @@ def test_a_connector_name_hummingbot_does_not_know_is_named_as_such(monkeypatch)
         reasons.emit(logging.LogRecord("x", logging.ERROR, __file__, 1, message, None, None))
     reason = reasons.reason()
     assert "no connector named grvt_perpetual_tn" in reason and "connector_name" in reason, reason
+
+
+@pytest.fixture
+def launcher_module():
+    spec = importlib.util.spec_from_file_location("hummingbot_grvt_launcher", LAUNCHER)
+    launcher = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(launcher)
+    return launcher
+
+
+def write_connector_file(directory: Path, name: str, lines):
+    (directory / f"{name}.yml").write_text("\n".join([f"connector: {name}"] + lines) + "\n")
+
+
+def test_each_bad_connector_setting_is_one_line_naming_file_and_setting(launcher_module, tmp_path):
+    # Bad values in conf/connectors/*.yml are reported one line per setting, before Hummingbot loads them.
+    write_connector_file(tmp_path, "grvt_perpetual", [
+        "grvt_perpetual_api_key: secret-api-key", "grvt_perpetual_private_key: secret-private",
+        "grvt_perpetual_trading_account_id: '1'", "grvt_perpetual_cancel_on_disconnect_ms: 12"])
+    write_connector_file(tmp_path, "grvt_perpetual_testnet", [
+        "grvt_perpetual_testnet_api_key: k", "grvt_perpetual_testnet_private_key: p",
+        "grvt_perpetual_testnet_trading_account_id: '1'", "grvt_perpetual_testnet_order_entry: pigeon"])
+    problems = launcher_module.connector_config_problems(tmp_path)
+
+    assert 2 == len(problems)
+    assert problems[0].endswith("grvt_perpetual.yml: grvt_perpetual_cancel_on_disconnect_ms: The GRVT "
+                                "cancel-on-disconnect countdown must be 0 (off) or between 3000 and 300000 ms, got 12.")
+    assert "grvt_perpetual_testnet_order_entry: The GRVT order entry must be 'websocket' or 'rest'" in problems[1]
+    assert not any("\n" in problem or "secret" in problem for problem in problems)
+
+
+def test_valid_missing_and_broken_connector_files(launcher_module, tmp_path):
+    assert [] == launcher_module.connector_config_problems(tmp_path)
+    write_connector_file(tmp_path, "grvt_perpetual", [
+        "grvt_perpetual_api_key: k", "grvt_perpetual_private_key: p", "grvt_perpetual_trading_account_id: '1'"])
+    assert [] == launcher_module.connector_config_problems(tmp_path)
+    (tmp_path / "grvt_perpetual_testnet.yml").write_text("connector: [unclosed\n")
+    assert "not valid YAML" in launcher_module.connector_config_problems(tmp_path)[0]

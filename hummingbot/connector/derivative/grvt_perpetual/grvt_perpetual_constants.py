@@ -43,7 +43,6 @@ FUNDING_PAYMENT_HISTORY_PATH_URL = "full/v1/funding_payment_history"
 GET_ALL_INITIAL_LEVERAGE_PATH_URL = "full/v1/get_all_initial_leverage"
 SET_INITIAL_LEVERAGE_PATH_URL = "full/v1/set_initial_leverage"
 
-# JSON-RPC methods of order entry are the routes without their encoding prefix (web_utils.ws_rpc_method).
 WS_RPC_SUBSCRIBE = "subscribe"
 WS_RPC_UNSUBSCRIBE = "unsubscribe"
 JSON_RPC_VERSION = "2.0"
@@ -101,9 +100,6 @@ MAX_SIGNATURE_EXPIRY_SECONDS = 30 * 24 * 3600  # GRVT rejects longer ones (2008)
 SIGNATURE_CLOCK_SKEW_MARGIN_SECONDS = 300
 DEFAULT_QUOTE_EXPIRY_SECONDS = 10 * 60  # market-making quotes: a dead-man switch of its own
 
-EIP712_DOMAIN_NAME = "GRVT Exchange"
-EIP712_DOMAIN_VERSION = "0"
-
 # Error codes the connector branches on; errors.ERROR_EXPLANATIONS explains the ones a user may meet.
 ERROR_UNAUTHENTICATED = 1000
 ERROR_UNAUTHORIZED = 1001  # also what GRVT answers for a sub-account outside the API key's session
@@ -128,11 +124,9 @@ DEFAULT_FUNDING_INTERVAL_HOURS = 8
 
 # Rate limits: GRVT limits are token based per endpoint and tier. The costs below are ccxt's table (citing
 # help.grvt.io "What are the rate limitations on GRVT"): one token every 10 ms, i.e. 100 tokens per second, each call
-# costing `cost` tokens. Every route gets its own bucket (its GRVT limit) linked to one pool. Pools keep order entry
-# apart from polling and market data, so a burst of polling never delays an order or a cancel.
-# Rare, expensive calls (login, cancel-all, the cancel-on-disconnect heartbeat) and polling use longer windows so a
-# bucket holds several calls. Hummingbot scales limits, not weights, by `rate_limits_share_pct`: build_rate_limits
-# stretches the window of a pool whose scaled bucket could not hold its heaviest call (it would block forever).
+# costing `cost` tokens. Pools keep order entry apart from polling and market data, so a burst of polling never
+# delays an order or a cancel. Rare, expensive calls (login, cancel-all, the cancel-on-disconnect heartbeat) and
+# polling use longer windows so a bucket holds several calls.
 TOKENS_PER_SECOND = 100
 
 AUTH_POOL = "grvt_auth_pool"
@@ -179,10 +173,10 @@ ENDPOINT_COSTS: Dict[str, Tuple[int, str]] = {
 
 def build_rate_limits(share: Decimal = Decimal("1")) -> List[RateLimit]:
     """
-    Builds the throttler rules: one RateLimit per pool and one per route (weight = cost, capacity =
-    tokens_per_second x the pool's window) linked to its pool with the same weight. With the `share` of the limits
-    Hummingbot gives the bot, a pool's capacity and window grow by the same factor until their scaled buckets hold its
-    heaviest call: the same rate, in longer windows.
+    One RateLimit per pool and one per route (its GRVT bucket: weight = cost, capacity = tokens per second x the
+    pool's window) linked to its pool with the same weight. Hummingbot scales limits, not weights, by the `share` it
+    gives the bot (rate_limits_share_pct): a pool whose scaled bucket could not hold its heaviest call, which would
+    then block forever, has its capacity and window grown by the same factor: the same rate, in longer windows.
     """
     pools = dict(RATE_LIMIT_POOLS)
     for pool, (capacity, window) in RATE_LIMIT_POOLS.items():  # a route too heavy for its pool is refused below

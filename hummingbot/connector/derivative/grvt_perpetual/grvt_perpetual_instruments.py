@@ -39,8 +39,7 @@ def symbol_map(instruments: Iterable[GrvtInstrument]) -> bidict:
     """Instrument name -> trading pair; the first instrument of a pair wins."""
     mapping = bidict()
     for instrument in instruments:
-        if trading_pair_of(instrument) not in mapping.inverse:
-            mapping[instrument.instrument] = trading_pair_of(instrument)
+        mapping.inverse.setdefault(trading_pair_of(instrument), instrument.instrument)
     return mapping
 
 

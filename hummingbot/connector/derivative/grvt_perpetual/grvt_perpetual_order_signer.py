@@ -50,11 +50,7 @@ def eip712_types() -> Dict[str, list]:
 
 
 def eip712_domain(chain_id: int) -> Dict[str, Any]:
-    return {"name": CONSTANTS.EIP712_DOMAIN_NAME, "version": CONSTANTS.EIP712_DOMAIN_VERSION, "chainId": chain_id}
-
-
-class GrvtSignerNotConfiguredError(ValueError):
-    """Raised when an order must be signed but no private key was configured."""
+    return {"name": "GRVT Exchange", "version": "0", "chainId": chain_id}
 
 
 def _decimal(value: NumberLike, name: str) -> Decimal:
@@ -102,16 +98,6 @@ def _asset_id(instrument_hash: Union[int, str]) -> int:
     return _integer(instrument_hash, "instrument_hash")
 
 
-def scaled_size(size: NumberLike, base_decimals: Union[int, str]) -> int:
-    """contractSize: size in 10^-base_decimals base units, truncated."""
-    return int(_decimal(size, "size").scaleb(_integer(base_decimals, "base_decimals")))
-
-
-def scaled_price(price: NumberLike) -> int:
-    """limitPrice: price in 1e-9 quote units, truncated."""
-    return int(_decimal(price, "price") * CONSTANTS.PRICE_SCALE_DECIMAL)
-
-
 def order_message(
     sub_account_id: Union[int, str],
     is_market: bool,
@@ -127,8 +113,8 @@ def order_message(
     expiration_ns: Union[int, str],
 ) -> Dict[str, Any]:
     """
-    The EIP-712 ``Order`` message of an order. Market orders are signed with limitPrice 0, the price their request
-    must carry. Values out of their type's range are rejected when the message is hashed.
+    The EIP-712 ``Order`` message of an order, size and price scaled as the module docstring says. Market orders are
+    signed with limitPrice 0, the price their request must carry. Values out of range are rejected when hashed.
     """
     return {
         "subAccountID": _integer(sub_account_id, "sub_account_id"),
@@ -138,8 +124,8 @@ def order_message(
         "reduceOnly": reduce_only,
         "legs": [{
             "assetID": _asset_id(instrument_hash),
-            "contractSize": scaled_size(size, base_decimals),
-            "limitPrice": 0 if is_market else scaled_price(price),
+            "contractSize": int(_decimal(size, "size").scaleb(_integer(base_decimals, "base_decimals"))),
+            "limitPrice": 0 if is_market else int(_decimal(price, "price") * CONSTANTS.PRICE_SCALE_DECIMAL),
             "isBuyingContract": is_buy,
         }],
         "nonce": nonce,
@@ -187,7 +173,6 @@ _hash_domain = _struct_hasher("EIP712Domain", EIP712_DOMAIN_FIELDS)
 
 
 def domain_separator(chain_id: int) -> bytes:
-    """hashStruct(EIP712Domain{name: "GRVT Exchange", version: "0", chainId})."""
     return _hash_domain(eip712_domain(int(chain_id)))
 
 
@@ -196,8 +181,8 @@ class GrvtPerpetualOrderSigner:
     Signs GRVT orders for one wallet and one chain id.
 
     Built with an empty private key it still constructs (Hummingbot creates non-trading connector instances with
-    empty keys) and raises GrvtSignerNotConfiguredError when asked to sign. The key itself is never stored as
-    text and never appears in a repr, a log line or an exception.
+    empty keys) and raises ValueError when asked to sign. The key itself is never stored as text and never appears
+    in a repr, a log line or an exception.
     """
 
     __slots__ = ("_private_key", "_address", "_chain_id", "_digest_prefix")
@@ -240,7 +225,7 @@ class GrvtPerpetualOrderSigner:
     def sign_order(self, **order_fields) -> Dict[str, Any]:
         """The request's ``signature`` object (v 27/28, expiration in ns) of the order ``order_message`` describes."""
         if self._private_key is None:
-            raise GrvtSignerNotConfiguredError("GRVT private key is not configured; orders cannot be signed.")
+            raise ValueError("GRVT private key is not configured; orders cannot be signed.")
         signature = self._private_key.sign_recoverable(self.order_digest(**order_fields), hasher=None)
         return {
             "signer": self._address,

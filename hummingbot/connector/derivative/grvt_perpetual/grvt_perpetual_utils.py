@@ -14,11 +14,9 @@ defaults. Their validators below also check the constructor's arguments.
 import contextlib
 import functools
 from decimal import Decimal
-from pathlib import Path
-from typing import Annotated, Any, Callable, Dict, List, Optional, Tuple, Type, TypeVar
+from typing import Annotated, Any, Callable, Dict, Optional, Tuple, Type, TypeVar
 
-import yaml
-from pydantic import BeforeValidator, Field, SecretStr, ValidationError, create_model
+from pydantic import BeforeValidator, Field, SecretStr, create_model
 
 from hummingbot.client.config.config_data_types import BaseConnectorConfigMap
 from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
@@ -130,9 +128,10 @@ order_entry_option = _choice("order entry", (ORDER_ENTRY_WEBSOCKET, ORDER_ENTRY_
 
 
 def _option_fields() -> Dict[str, Tuple[Any, Any]]:
-    """Field suffix -> (type, field) of the options, connect keys so that Hummingbot passes them to the constructor."""
-    def option(kind: Any, check: Callable[[Any], Any], default: Any, prompt: str, description: str) -> Tuple[Any, Any]:
-        extra = {"prompt": prompt, "is_secure": False, "is_connect_key": True, "prompt_on_new": False}
+    """Field suffix -> (type, field) of the options, connect keys so that Hummingbot passes them to the constructor.
+    They have no prompt: `connect` asks only for fields that are required or prompt_on_new."""
+    def option(kind: Any, check: Callable[[Any], Any], default: Any, description: str) -> Tuple[Any, Any]:
+        extra = {"is_secure": False, "is_connect_key": True, "prompt_on_new": False}
         return Annotated[kind, BeforeValidator(check)], Field(default, description=description, json_schema_extra=extra)
 
     low, high = CONSTANTS.CANCEL_ON_DISCONNECT_MIN_MS, CONSTANTS.CANCEL_ON_DISCONNECT_MAX_MS
@@ -140,28 +139,22 @@ def _option_fields() -> Dict[str, Tuple[Any, Any]]:
     return {
         "order_expiry_seconds": option(
             Optional[float], order_expiry_seconds_option, None,
-            f"Enter the lifetime of GRVT orders in seconds ({ORDER_EXPIRY_MIN_SECONDS} to {ORDER_EXPIRY_MAX_SECONDS}, "
-            f"empty for {quote_expiry})",
             f"Lifetime of order signatures in seconds (= lifetime of GTT orders on GRVT), {ORDER_EXPIRY_MIN_SECONDS} "
             f"to {ORDER_EXPIRY_MAX_SECONDS} (30 days).\nnull (the default): {quote_expiry} seconds, or "
             f"GRVT_PERPETUAL_QUOTE_EXPIRY_SECONDS when that environment variable is set."),
         "cancel_on_disconnect_ms": option(
             int, cancel_on_disconnect_ms_option, 0,
-            f"Enter GRVT's cancel-on-disconnect countdown in ms (0 = off, or {low} to {high})",
             f"GRVT cancel-on-disconnect countdown in ms: 0 = off, or {low} to {high}. When on, the connector re-arms "
             "it\nevery third of the countdown; if the bot stops or loses the network, GRVT cancels all open orders."),
         "untracked_open_orders": option(
             str, untracked_open_orders_option, UNTRACKED_ORDERS_REPORT,
-            "What to do at start with open GRVT orders this bot does not track (report/cancel)",
             "Open orders of the traded pairs that this bot does not track, found at start: report (log) or cancel."),
         "funding_paid_is_positive": option(
             bool, funding_paid_is_positive_option, True,
-            "Is a positive GRVT funding payment amount paid by the account? (Yes/No)",
             "Sign of GRVT funding payment amounts: true = a positive amount is paid by the account (GRVT's spec),\n"
             "false = a positive amount is received."),
         "order_entry": option(
             str, order_entry_option, ORDER_ENTRY_WEBSOCKET,
-            "How should orders be sent to GRVT? (websocket/rest)",
             "Order entry: websocket = JSON-RPC on GRVT's trades socket (REST while the socket is down), rest = REST "
             "only."),
     }
@@ -190,29 +183,6 @@ def _config_map(class_name: str, connector: str, network: str) -> Type[BaseConne
 GrvtPerpetualConfigMap = _config_map("GrvtPerpetualConfigMap", CONSTANTS.DEFAULT_DOMAIN, "")
 GrvtPerpetualTestnetConfigMap = _config_map("GrvtPerpetualTestnetConfigMap", CONSTANTS.TESTNET_DOMAIN, "testnet ")
 KEYS = GrvtPerpetualConfigMap.model_construct()
-
-
-def connector_config_problems(connectors_dir: Path) -> List[str]:
-    """
-    One line per invalid setting in the GRVT connector files of `connectors_dir` (conf/connectors/), naming the file
-    and the setting; Hummingbot itself would stop with a multi-line validation traceback. Secret values are never
-    repeated.
-    """
-    problems = []
-    for config_map in (GrvtPerpetualConfigMap, GrvtPerpetualTestnetConfigMap):
-        path = connectors_dir / f"{config_map.model_fields['connector'].default}.yml"
-        if not path.exists():
-            continue
-        try:
-            config_map.model_validate(yaml.safe_load(path.read_text()) or {})
-        except ValidationError as error:
-            for detail in error.errors(include_input=False, include_url=False):
-                setting = ".".join(str(part) for part in detail["loc"]) or "(file)"
-                problems.append(f"{path}: {setting}: {detail['msg'].removeprefix('Value error, ')}")
-        except yaml.YAMLError as error:
-            problems.append(f"{path}: not valid YAML ({error.__class__.__name__})")
-    return problems
-
 
 OTHER_DOMAINS = [CONSTANTS.TESTNET_DOMAIN]
 OTHER_DOMAINS_PARAMETER = {CONSTANTS.TESTNET_DOMAIN: CONSTANTS.TESTNET_DOMAIN}

@@ -29,9 +29,15 @@ class GrvtEndpoints(NamedTuple):
     market_data_ws: str
 
 
-def _env(domain: str, name: str) -> Optional[str]:
-    value = os.environ.get(f"{domain.upper()}_{name}") or os.environ.get(f"{CONSTANTS.ENV_PREFIX}_{name}")
-    return value.strip() if value else None
+def _env(domain: str, *names: str) -> Tuple[Optional[str], str]:
+    """(value, name) of the first override set: the domain's own variables win over the generic ones, then the names
+    in their order (a testnet-only base URL never loses to a generic gateway URL)."""
+    for prefix in (domain.upper(), CONSTANTS.ENV_PREFIX):
+        for name in names:
+            value = (os.environ.get(f"{prefix}_{name}") or "").strip()
+            if value:
+                return value, name
+    return None, ""
 
 
 def _host(domain: str) -> str:
@@ -55,7 +61,7 @@ def _ws_url(url: str, under_base: bool = False) -> str:
 
 def _env_number(domain: str, name: str, kind: Callable[[str], Any], default: Any, expected: str) -> Any:
     """The positive number an environment override sets, `default` when it is unset."""
-    override = _env(domain, name)
+    override, _ = _env(domain, name)
     if override is None:
         return default
     with contextlib.suppress(ValueError):
@@ -70,27 +76,18 @@ def chain_id(domain: str = CONSTANTS.DEFAULT_DOMAIN) -> int:
     return _env_number(domain, "CHAIN_ID", int, CONSTANTS.CHAIN_IDS[domain], "a positive integer")
 
 
-def _gateway_override(domain: str, name: str) -> Tuple[Optional[str], bool]:
-    """(URL, whether it is a base URL) of one gateway: the domain's own names win over the generic ones, then the
-    gateway's own name over BASE_URL (a testnet-only base never loses to a generic gateway URL)."""
-    for prefix in (domain.upper(), CONSTANTS.ENV_PREFIX):
-        for variable in (name, "BASE_URL"):
-            value = (os.environ.get(f"{prefix}_{variable}") or "").strip()
-            if value:
-                return value, variable == "BASE_URL"
-    return None, False
-
-
 def endpoints(domain: str = CONSTANTS.DEFAULT_DOMAIN) -> GrvtEndpoints:
     host = _host(domain)
 
     def rest(gateway: str, env_name: str) -> str:
-        override, _ = _gateway_override(domain, env_name)
+        override, _ = _env(domain, env_name, "BASE_URL")
         return (override or f"https://{gateway}.{host}").rstrip("/")
 
     def socket(gateway: str, env_name: str) -> str:
-        override, is_base = _gateway_override(domain, env_name)
-        return _ws_url(override, under_base=is_base) if override else f"wss://{gateway}.{host}{CONSTANTS.WS_PATH}"
+        override, found = _env(domain, env_name, "BASE_URL")
+        if not override:
+            return f"wss://{gateway}.{host}{CONSTANTS.WS_PATH}"
+        return _ws_url(override, under_base=found == "BASE_URL")
 
     return GrvtEndpoints(
         edge=rest("edge", "EDGE_URL"),
@@ -109,19 +106,17 @@ def check_transport_security(domain: str = CONSTANTS.DEFAULT_DOMAIN):
     if domain != CONSTANTS.DEFAULT_DOMAIN:
         return
     plain = [url for url in endpoints(domain) if urlsplit(url).scheme in ("http", "ws")]
-    if plain and (_env(domain, "ALLOW_PLAINTEXT") or "").lower() not in ("1", "true", "yes"):
+    if plain and (_env(domain, "ALLOW_PLAINTEXT")[0] or "").lower() not in ("1", "true", "yes"):
         raise ValueError(
             f"Refusing to use the GRVT mainnet domain over unencrypted {plain[0]}: the login would send the API key "
             f"in clear text. Use https/wss, or set {CONSTANTS.ENV_PREFIX}_ALLOW_PLAINTEXT=true.")
 
 
 def public_rest_url(path_url: str, domain: str = CONSTANTS.DEFAULT_DOMAIN) -> str:
-    """Market-data gateway URL (public routes)."""
     return f"{endpoints(domain).market_data}/{path_url.lstrip('/')}"
 
 
 def private_rest_url(path_url: str, domain: str = CONSTANTS.DEFAULT_DOMAIN) -> str:
-    """Trades gateway URL (authenticated routes)."""
     return f"{endpoints(domain).trades}/{path_url.lstrip('/')}"
 
 
@@ -130,7 +125,6 @@ def login_url(domain: str = CONSTANTS.DEFAULT_DOMAIN) -> str:
 
 
 def public_ws_url(domain: str = CONSTANTS.DEFAULT_DOMAIN) -> str:
-    """Market-data socket (public streams)."""
     return endpoints(domain).market_data_ws
 
 
@@ -187,8 +181,7 @@ def seconds_to_ns(seconds: float) -> int:
 
 
 def expiration_ns(lifetime_seconds: float, now_nanoseconds: Optional[int] = None) -> int:
-    """Signature expiration for an order living `lifetime_seconds` (capped at GRVT's 30-day maximum, less a
-    margin for a local clock running ahead of GRVT's)."""
+    """Signature expiration of an order living `lifetime_seconds`, capped (see SIGNATURE_CLOCK_SKEW_MARGIN_SECONDS)."""
     lifetime = min(float(lifetime_seconds),
                    float(CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS - CONSTANTS.SIGNATURE_CLOCK_SKEW_MARGIN_SECONDS))
     if lifetime <= 0:

@@ -27,15 +27,12 @@ from pysdk.grvt_raw_types import (
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_signer import (
     _STRUCT_HASHERS,
     GrvtPerpetualOrderSigner,
-    GrvtSignerNotConfiguredError,
     domain_separator,
     eip712_domain,
     eip712_types,
     encode_type,
     keccak256,
     order_message,
-    scaled_price,
-    scaled_size,
     time_in_force_value,
 )
 
@@ -148,9 +145,12 @@ class GrvtPerpetualOrderSignerTestVectorTests(unittest.TestCase):
         self.assertEqual("326", signature["chain_id"])
 
     def test_truncation_of_extra_decimals_matches_protocol_notes(self):
-        self.assertEqual(1123123123, scaled_size("1.1231231234", 9))
-        self.assertEqual(68900777123479, scaled_price("68900.7771234794"))
-        self.assertEqual(0, scaled_price(Decimal("0.0000000009")))
+        def leg(size, price):
+            return order_message(**vector_order(size=size, price=price, base_decimals=9))["legs"][0]
+
+        self.assertEqual(1123123123, leg("1.1231231234", "1")["contractSize"])
+        self.assertEqual(68900777123479, leg("1", "68900.7771234794")["limitPrice"])
+        self.assertEqual(0, leg("1", Decimal("0.0000000009"))["limitPrice"])
 
     def test_signature_encoding(self):
         signature = self.signer.sign_order(**vector_order(nonce=1))
@@ -183,7 +183,7 @@ class GrvtPerpetualOrderSignerInputTests(unittest.TestCase):
             signer = GrvtPerpetualOrderSigner(empty, chain_id=325)
             self.assertIsNone(signer.address)
             self.assertEqual(32, len(signer.order_digest(**vector_order())))
-            with self.assertRaises(GrvtSignerNotConfiguredError):
+            with self.assertRaisesRegex(ValueError, "private key is not configured"):
                 signer.sign_order(**vector_order())
 
     def test_invalid_key_error_does_not_echo_the_key(self):

@@ -367,42 +367,6 @@ class GrvtPerpetualOptionsTests(unittest.IsolatedAsyncioTestCase):
         GrvtPerpetualDerivative(grvt_perpetual_trading_account_id="", trading_required=False)
         GrvtPerpetualDerivative(grvt_perpetual_trading_account_id=None, trading_required=False)
 
-
-class GrvtPerpetualSettingsCheckTests(unittest.TestCase):
-    """Bad values in conf/connectors/*.yml are reported one line per setting, before Hummingbot loads them."""
-
-    def write(self, directory: Path, name: str, lines: List[str]):
-        (directory / f"{name}.yml").write_text("\n".join([f"connector: {name}"] + lines) + "\n")
-
-    def test_each_bad_setting_is_one_line_naming_file_and_setting(self):
-        with tempfile.TemporaryDirectory() as folder:
-            directory = Path(folder)
-            self.write(directory, "grvt_perpetual", [
-                "grvt_perpetual_api_key: secret-api-key", "grvt_perpetual_private_key: secret-private",
-                "grvt_perpetual_trading_account_id: '1'", "grvt_perpetual_cancel_on_disconnect_ms: 12"])
-            self.write(directory, "grvt_perpetual_testnet", [
-                "grvt_perpetual_testnet_api_key: k", "grvt_perpetual_testnet_private_key: p",
-                "grvt_perpetual_testnet_trading_account_id: '1'", "grvt_perpetual_testnet_order_entry: pigeon"])
-            problems = utils.connector_config_problems(directory)
-
-        self.assertEqual(2, len(problems))
-        self.assertTrue(problems[0].endswith("grvt_perpetual.yml: grvt_perpetual_cancel_on_disconnect_ms: The GRVT "
-                                             "cancel-on-disconnect countdown must be 0 (off) or between 3000 and "
-                                             "300000 ms, got 12."))
-        self.assertIn("grvt_perpetual_testnet_order_entry: The GRVT order entry must be 'websocket' or 'rest'",
-                      problems[1])
-        self.assertFalse(any("\n" in problem or "secret" in problem for problem in problems))
-
-    def test_valid_missing_and_broken_files(self):
-        with tempfile.TemporaryDirectory() as folder:
-            directory = Path(folder)
-            self.assertEqual([], utils.connector_config_problems(directory))
-            self.write(directory, "grvt_perpetual", ["grvt_perpetual_api_key: k", "grvt_perpetual_private_key: p",
-                                                     "grvt_perpetual_trading_account_id: '1'"])
-            self.assertEqual([], utils.connector_config_problems(directory))
-            (directory / "grvt_perpetual_testnet.yml").write_text("connector: [unclosed\n")
-            self.assertIn("not valid YAML", utils.connector_config_problems(directory)[0])
-
     def test_order_entry_option(self):
         self.assertEqual("websocket", utils.order_entry_option(None))
         self.assertEqual("websocket", utils.order_entry_option(""))
