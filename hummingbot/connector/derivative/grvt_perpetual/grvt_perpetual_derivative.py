@@ -104,6 +104,13 @@ T = TypeVar("T")
 
 class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     web_utils = web_utils
+    # the base class declares these abstract properties; for GRVT they are constants
+    client_order_id_max_length = CONSTANTS.MAX_ORDER_ID_LEN
+    client_order_id_prefix = CONSTANTS.HBOT_ORDER_ID_PREFIX
+    trading_rules_request_path = CONSTANTS.INSTRUMENTS_PATH_URL
+    trading_pairs_request_path = CONSTANTS.INSTRUMENTS_PATH_URL
+    check_network_request_path = CONSTANTS.INSTRUMENTS_PATH_URL
+    is_cancel_request_in_exchange_synchronous = False  # GRVT confirms a cancel on its streams
 
     REST_REQUEST_TIMEOUT = 10.0  # seconds for one HTTP exchange (a create that times out is looked up, not failed)
     WS_REQUEST_TIMEOUT = 10.0
@@ -214,32 +221,8 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         return self._domain
 
     @property
-    def client_order_id_max_length(self) -> int:
-        return CONSTANTS.MAX_ORDER_ID_LEN
-
-    @property
-    def client_order_id_prefix(self) -> str:
-        return CONSTANTS.HBOT_ORDER_ID_PREFIX
-
-    @property
-    def trading_rules_request_path(self) -> str:
-        return CONSTANTS.INSTRUMENTS_PATH_URL
-
-    @property
-    def trading_pairs_request_path(self) -> str:
-        return CONSTANTS.INSTRUMENTS_PATH_URL
-
-    @property
-    def check_network_request_path(self) -> str:
-        return CONSTANTS.INSTRUMENTS_PATH_URL
-
-    @property
     def trading_pairs(self) -> List[str]:
         return self._trading_pairs
-
-    @property
-    def is_cancel_request_in_exchange_synchronous(self) -> bool:
-        return False
 
     @property
     def is_trading_required(self) -> bool:
