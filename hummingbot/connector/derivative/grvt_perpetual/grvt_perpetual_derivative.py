@@ -344,9 +344,6 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     async def get_last_traded_prices(self, trading_pairs: List[str]) -> Dict[str, float]:
         return await self._orderbook_ds.get_last_traded_prices(trading_pairs=trading_pairs)
 
-    async def _get_last_traded_price(self, trading_pair: str) -> float:
-        return await self._orderbook_ds.get_last_traded_price(trading_pair)
-
     # Order placement
     def buy(self, trading_pair: str, amount: Decimal, order_type=OrderType.LIMIT, price: Decimal = s_decimal_NaN,
             **kwargs) -> str:

@@ -2204,11 +2204,6 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.configure_post(mock_api, self.all_symbols_url, {"result": [self.instrument_json(), duplicate]})
         self.assertEqual({self.instrument: self.trading_pair}, dict(await self.exchange.trading_pair_symbol_map()))
 
-    @aioresponses()
-    async def test_single_last_traded_price(self, mock_api):
-        self.configure_post(mock_api, self.latest_prices_url, self.latest_prices_request_mock_response)
-        self.assertEqual(self.expected_latest_price, await self.exchange._get_last_traded_price(self.trading_pair))
-
     # ==============================================================================================================
     # Batch creates and cancels (v2/bulk_orders)
     # ==============================================================================================================
