@@ -355,7 +355,6 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
 
     def _start_order(self, trade_type: TradeType, trading_pair: str, amount: Any, order_type: OrderType,
                      price: Any, **kwargs) -> str:
-        """Validates the arguments, then creates the order in the background under a fresh client order id."""
         order_id = self._new_client_order_id()
         self.order_metrics.submitted(order_id)
         position_action = kwargs.get("position_action")
