@@ -104,6 +104,13 @@ T = TypeVar("T")
 
 class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     web_utils = web_utils
+    # the base class declares these abstract properties; for GRVT they are constants
+    client_order_id_max_length = CONSTANTS.MAX_ORDER_ID_LEN
+    client_order_id_prefix = CONSTANTS.HBOT_ORDER_ID_PREFIX
+    trading_rules_request_path = CONSTANTS.INSTRUMENTS_PATH_URL
+    trading_pairs_request_path = CONSTANTS.INSTRUMENTS_PATH_URL
+    check_network_request_path = CONSTANTS.INSTRUMENTS_PATH_URL
+    is_cancel_request_in_exchange_synchronous = False  # GRVT confirms a cancel on its streams
 
     REST_REQUEST_TIMEOUT = 10.0  # seconds for one HTTP exchange (a create that times out is looked up, not failed)
     WS_REQUEST_TIMEOUT = 10.0
@@ -214,32 +221,8 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         return self._domain
 
     @property
-    def client_order_id_max_length(self) -> int:
-        return CONSTANTS.MAX_ORDER_ID_LEN
-
-    @property
-    def client_order_id_prefix(self) -> str:
-        return CONSTANTS.HBOT_ORDER_ID_PREFIX
-
-    @property
-    def trading_rules_request_path(self) -> str:
-        return CONSTANTS.INSTRUMENTS_PATH_URL
-
-    @property
-    def trading_pairs_request_path(self) -> str:
-        return CONSTANTS.INSTRUMENTS_PATH_URL
-
-    @property
-    def check_network_request_path(self) -> str:
-        return CONSTANTS.INSTRUMENTS_PATH_URL
-
-    @property
     def trading_pairs(self) -> List[str]:
         return self._trading_pairs
-
-    @property
-    def is_cancel_request_in_exchange_synchronous(self) -> bool:
-        return False
 
     @property
     def is_trading_required(self) -> bool:
@@ -361,9 +344,6 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     async def get_last_traded_prices(self, trading_pairs: List[str]) -> Dict[str, float]:
         return await self._orderbook_ds.get_last_traded_prices(trading_pairs=trading_pairs)
 
-    async def _get_last_traded_price(self, trading_pair: str) -> float:
-        return await self._orderbook_ds.get_last_traded_price(trading_pair)
-
     # Order placement
     def buy(self, trading_pair: str, amount: Decimal, order_type=OrderType.LIMIT, price: Decimal = s_decimal_NaN,
             **kwargs) -> str:
@@ -375,27 +355,22 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
 
     def _start_order(self, trade_type: TradeType, trading_pair: str, amount: Any, order_type: OrderType,
                      price: Any, **kwargs) -> str:
-        """Validates the arguments, then creates the order in the background under a fresh client order id."""
         order_id = self._new_client_order_id()
         self.order_metrics.submitted(order_id)
+        position_action = kwargs.get("position_action")
         try:
-            amount, price = self._checked_order_arguments(trading_pair, amount, order_type, price, kwargs)
+            amount, price = checked_order_arguments(self._trading_rules, trading_pair, amount, order_type, price,
+                                                    position_action, self.supported_order_types())
         except GrvtOrderArgumentError as error:
-            self._fail_before_sending(order_id, trade_type, trading_pair, order_type, kwargs, error)
+            self._fail_before_sending(order_id, trade_type, trading_pair, order_type, position_action, error)
             return order_id
         safe_ensure_future(self._create_order(trade_type=trade_type, order_id=order_id, trading_pair=trading_pair,
                                               amount=amount, order_type=order_type, price=price, **kwargs))
         return order_id
 
-    def _checked_order_arguments(self, trading_pair: str, amount: Any, order_type: OrderType, price: Any,
-                                 kwargs: Dict[str, Any]) -> Tuple[Decimal, Decimal]:
-        return checked_order_arguments(self._trading_rules, trading_pair, amount, order_type, price,
-                                       kwargs.get("position_action"), self.supported_order_types())
-
     def _fail_before_sending(self, order_id: str, trade_type: TradeType, trading_pair: str, order_type: OrderType,
-                             kwargs: Dict[str, Any], error: Exception):
+                             position_action: Any, error: Exception):
         self.logger().error(f"GRVT order {order_id} refused before sending: {error}")
-        position_action = kwargs.get("position_action")
         self.start_tracking_order(
             order_id=order_id, exchange_order_id=None, trading_pair=trading_pair, trade_type=trade_type,
             price=Decimal("0"), amount=Decimal("0"), order_type=order_type,
@@ -484,11 +459,11 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         """(tracked order, signed body), or None after failing the order for its arguments."""
         order_type = order.order_type() if callable(getattr(order, "order_type", None)) else OrderType.MARKET
         trade_type = TradeType.BUY if order.is_buy else TradeType.SELL
-        kwargs = {"position_action": order.position}
         try:
-            amount, price = self._checked_order_arguments(
-                order.trading_pair, order.quantity, order_type,
-                order.price if order_type is not OrderType.MARKET else s_decimal_NaN, kwargs)
+            amount, price = checked_order_arguments(
+                self._trading_rules, order.trading_pair, order.quantity, order_type,
+                order.price if order_type is not OrderType.MARKET else s_decimal_NaN, order.position,
+                self.supported_order_types())
             instrument = self._instruments_by_pair[order.trading_pair]  # recorded with the pair's trading rule
             amount = self.quantize_order_amount(order.trading_pair, amount)
             price = self.quantize_order_price(order.trading_pair, price) if price.is_finite() else price
@@ -500,7 +475,8 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
                     f"Order amount {amount} at {price} is below the minimum size {rule.min_order_size} or notional "
                     f"{rule.min_notional_size} of {order.trading_pair}.")
         except GrvtOrderArgumentError as error:
-            self._fail_before_sending(order.client_order_id, trade_type, order.trading_pair, order_type, kwargs, error)
+            self._fail_before_sending(order.client_order_id, trade_type, order.trading_pair, order_type, order.position,
+                                      error)
             return None
         self.start_tracking_order(order_id=order.client_order_id, exchange_order_id=None,
                                   trading_pair=order.trading_pair, trade_type=trade_type, price=price,

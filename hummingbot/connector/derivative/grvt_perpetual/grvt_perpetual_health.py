@@ -91,7 +91,6 @@ class CircuitBreaker:
         self._open_until: Optional[float] = None
         self._probe_in_flight = False
         self.last_failure: str = ""
-        self.trips = 0
 
     @property
     def is_open(self) -> bool:
@@ -133,7 +132,6 @@ class CircuitBreaker:
             self._trip()
 
     def _trip(self):
-        self.trips += 1
         self._open_until = self._clock() + self._cooldown
         _logger.warning(
             f"GRVT order entry paused for {self._cooldown:.0f} s after {self._consecutive_failures} failures in a row "

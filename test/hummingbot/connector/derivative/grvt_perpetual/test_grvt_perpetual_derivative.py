@@ -2204,11 +2204,6 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.configure_post(mock_api, self.all_symbols_url, {"result": [self.instrument_json(), duplicate]})
         self.assertEqual({self.instrument: self.trading_pair}, dict(await self.exchange.trading_pair_symbol_map()))
 
-    @aioresponses()
-    async def test_single_last_traded_price(self, mock_api):
-        self.configure_post(mock_api, self.latest_prices_url, self.latest_prices_request_mock_response)
-        self.assertEqual(self.expected_latest_price, await self.exchange._get_last_traded_price(self.trading_pair))
-
     # ==============================================================================================================
     # Batch creates and cancels (v2/bulk_orders)
     # ==============================================================================================================
@@ -2376,7 +2371,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
                     asyncio.get_running_loop().time() < deadline:
                 await asyncio.sleep(0.01)
 
-        self.assertEqual(0, self.exchange.order_lifecycle.circuit.trips)
+        self.assertFalse(self.exchange.order_lifecycle.circuit.is_open)
         self.exchange.order_lifecycle.check_order_entry()  # new orders still go out
 
     @aioresponses()
@@ -2516,11 +2511,11 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
                             {"result": {"orders": []}})
         created = self.exchange.batch_order_create([self.limit_order()])
         deadline = asyncio.get_running_loop().time() + 10
-        while circuit.trips < 2 and asyncio.get_running_loop().time() < deadline:
+        while circuit.seconds_until_retry == 0 and asyncio.get_running_loop().time() < deadline:
             await asyncio.sleep(0.01)
 
         # an unknown outcome is a failed probe: the breaker opens again for a longer cool-down, then probes anew
-        self.assertEqual(2, circuit.trips)
+        self.assertEqual(10, circuit.seconds_until_retry)
         self.assertIn(created[0].client_order_id, self.exchange.order_lifecycle._uncertain)  # and it is looked up
         self.assertFalse(circuit._probe_in_flight)
 
@@ -2536,7 +2531,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
                                      price=Decimal("10000"), position_action=PositionAction.OPEN)
         await asyncio.wait_for(self.order_failure_received(order_id), 10)
 
-        self.assertEqual(2, circuit.trips)
+        self.assertEqual(10, circuit.seconds_until_retry)  # opened again, for twice the cool-down
         self.assertTrue(circuit.is_open)
         self.assertFalse(self.exchange.status_dict["order_entry"])
         self.assertIn("GRVT login refused", circuit.last_failure)
