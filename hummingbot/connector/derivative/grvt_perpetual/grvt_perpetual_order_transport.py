@@ -127,15 +127,10 @@ class GrvtPerpetualWsOrderTransport(GrvtPerpetualOrderTransport):
         super().__init__(sub_account_id, rest_call, throttler)
         self.client = client
         self.timeout = timeout
-        self.fallbacks = 0
-
-    @property
-    def is_connected(self) -> bool:
-        return self.client.is_connected
 
     @property
     def active_name(self) -> str:
-        return "websocket" if self.is_connected else "rest"
+        return "websocket" if self.client.is_connected else "rest"
 
     def start(self):
         self.client.start()
@@ -144,7 +139,7 @@ class GrvtPerpetualWsOrderTransport(GrvtPerpetualOrderTransport):
         await self.client.stop()
 
     async def call(self, route: str, body: Dict[str, Any], reply_type: Type[T], on_sent: OnSent = None) -> T:
-        if self.is_connected:
+        if self.client.is_connected:
             try:
                 async with self._throttler.execute_task(limit_id=route):
                     return await self.client.call(
@@ -156,7 +151,6 @@ class GrvtPerpetualWsOrderTransport(GrvtPerpetualOrderTransport):
                     raise
                 # refused unread (the socket's session expired); REST logs in again while the socket reconnects
                 self.logger().info(f"GRVT order socket session expired; sending {route} over REST.")
-        self.fallbacks += 1
         return await super().call(route, body, reply_type, on_sent)
 
 
@@ -167,19 +161,16 @@ class GrvtCancelOnDisconnectHeartbeat(ClassLogger):
     the heartbeat leaves the last countdown running on purpose (that is the dead-man switch).
     """
 
-    def __init__(self, transport: GrvtPerpetualOrderTransport, countdown_ms: int,
-                 interval_seconds: Optional[float] = None):
+    def __init__(self, transport: GrvtPerpetualOrderTransport, countdown_ms: int):
         if not (CONSTANTS.CANCEL_ON_DISCONNECT_MIN_MS <= int(countdown_ms) <= CONSTANTS.CANCEL_ON_DISCONNECT_MAX_MS):
             raise ValueError(
                 f"Cancel-on-disconnect countdown must be between {CONSTANTS.CANCEL_ON_DISCONNECT_MIN_MS} and "
                 f"{CONSTANTS.CANCEL_ON_DISCONNECT_MAX_MS} ms, got {countdown_ms}.")
         self._transport = transport
         self.countdown_ms = int(countdown_ms)
-        whole_seconds = self.countdown_ms // 1000  # what GRVT counts down
-        self.interval_seconds = interval_seconds if interval_seconds is not None else whole_seconds / 3.0
+        self.interval_seconds = (self.countdown_ms // 1000) / 3.0  # GRVT counts down whole seconds
         self._task: Optional[asyncio.Task] = None
         self._consecutive_failures = 0
-        self.beats_acknowledged = 0
 
     @property
     def is_running(self) -> bool:
@@ -198,8 +189,7 @@ class GrvtCancelOnDisconnectHeartbeat(ClassLogger):
     async def _run(self):
         while True:
             try:
-                if await self._transport.cancel_on_disconnect(self.countdown_ms):
-                    self.beats_acknowledged += 1
+                await self._transport.cancel_on_disconnect(self.countdown_ms)
                 self._consecutive_failures = 0
             except Exception as exception:
                 self._consecutive_failures += 1
