@@ -162,13 +162,9 @@ class GrvtCancelOnDisconnectHeartbeat(ClassLogger):
     """
 
     def __init__(self, transport: GrvtPerpetualOrderTransport, countdown_ms: int):
-        if not (CONSTANTS.CANCEL_ON_DISCONNECT_MIN_MS <= int(countdown_ms) <= CONSTANTS.CANCEL_ON_DISCONNECT_MAX_MS):
-            raise ValueError(
-                f"Cancel-on-disconnect countdown must be between {CONSTANTS.CANCEL_ON_DISCONNECT_MIN_MS} and "
-                f"{CONSTANTS.CANCEL_ON_DISCONNECT_MAX_MS} ms, got {countdown_ms}.")
         self._transport = transport
-        self.countdown_ms = int(countdown_ms)
-        self.interval_seconds = (self.countdown_ms // 1000) / 3.0  # GRVT counts down whole seconds
+        self.countdown_ms = countdown_ms  # in GRVT's range: grvt_perpetual_utils.cancel_on_disconnect_ms_option
+        self.interval_seconds = (countdown_ms // 1000) / 3.0  # GRVT counts down whole seconds
         self._task: Optional[asyncio.Task] = None
         self._consecutive_failures = 0
 

@@ -34,6 +34,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_transpo
     GrvtPerpetualOrderTransport,
     GrvtPerpetualWsOrderTransport,
 )
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_utils import cancel_on_disconnect_ms_option
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_ws_rpc import GrvtWsRpcClient
 from hummingbot.connector.trading_rule import TradingRule
 from hummingbot.core.data_type.common import OrderType, PositionAction
@@ -367,12 +368,11 @@ class CancelOnDisconnectHeartbeatTests(IsolatedAsyncioWrapperTestCase):
         self.log_records.append(record)
 
     def test_countdown_validation_and_default_interval(self):
-        transport = HeartbeatTransport()
-        for countdown in (0, 999, 300_001):
+        for countdown in (999, 300_001):  # 0 is valid: the switch is off and no heartbeat runs
             with self.subTest(countdown=countdown):
                 with self.assertRaises(ValueError):
-                    GrvtCancelOnDisconnectHeartbeat(transport, countdown)
-        heartbeat = GrvtCancelOnDisconnectHeartbeat(transport, 30_000)
+                    cancel_on_disconnect_ms_option(countdown)
+        heartbeat = GrvtCancelOnDisconnectHeartbeat(HeartbeatTransport(), 30_000)
         self.assertEqual(10.0, heartbeat.interval_seconds)
         self.assertEqual(30_000, heartbeat.countdown_ms)
         self.assertFalse(heartbeat.is_running)
@@ -380,11 +380,10 @@ class CancelOnDisconnectHeartbeatTests(IsolatedAsyncioWrapperTestCase):
     def test_countdowns_grvt_would_switch_off_or_cut_too_short_are_refused(self):
         # GRVT turns the switch off at 1,000 ms or less and counts whole seconds: a beat every third of a 1-2 s
         # countdown would outrun the route's rate limit and the countdown would lapse on a healthy connection
-        transport = HeartbeatTransport()
         for countdown in (1_000, 1_999, 2_999):
             with self.subTest(countdown=countdown):
                 with self.assertRaises(ValueError):
-                    GrvtCancelOnDisconnectHeartbeat(transport, countdown)
+                    cancel_on_disconnect_ms_option(countdown)
 
     def test_heartbeat_interval_is_a_third_of_the_whole_seconds_grvt_counts(self):
         heartbeat = GrvtCancelOnDisconnectHeartbeat(HeartbeatTransport(), 4_999)
