@@ -4,11 +4,15 @@ import json
 import unittest
 from decimal import Decimal
 from typing import Any, Dict, List, Tuple
+from unittest.mock import patch
 
 import coincurve
 from eth_utils import to_checksum_address
 
-from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
+from hummingbot.connector.derivative.grvt_perpetual import (
+    grvt_perpetual_constants as CONSTANTS,
+    grvt_perpetual_web_utils as web_utils,
+)
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import GrvtSession
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import (
     GrvtOrderRejectedError,
@@ -240,7 +244,10 @@ class RestOrderTransportTests(IsolatedAsyncioWrapperTestCase):
 class SignedOrderFactoryTests(unittest.TestCase):
     def setUp(self):
         self.signer = GrvtPerpetualOrderSigner(TEST_KEY, chain_id=326)
-        self.factory = GrvtSignedOrderFactory(self.signer, SUB_ACCOUNT, expiry_seconds=600, clock_ns=lambda: NOW_NS)
+        self.factory = GrvtSignedOrderFactory(self.signer, SUB_ACCOUNT, expiry_seconds=600)
+        clock = patch.object(web_utils, "now_ns", return_value=NOW_NS)
+        clock.start()
+        self.addCleanup(clock.stop)
 
     def recovered_signer(self, order: Dict[str, Any]) -> str:
         leg = order["legs"][0]
@@ -309,7 +316,8 @@ class SignedOrderFactoryTests(unittest.TestCase):
             self.factory.build("1", BTC, True, Decimal("1"), OrderType.PREDICTION_MARKET if hasattr(
                 OrderType, "PREDICTION_MARKET") else OrderType.AMM_SWAP, Decimal("1"), False)
         with self.assertRaises(ValueError):
-            GrvtSignedOrderFactory(self.signer, SUB_ACCOUNT, expiry_seconds=0)
+            GrvtSignedOrderFactory(self.signer, SUB_ACCOUNT, expiry_seconds=0).build(
+                "1", BTC, True, Decimal("1"), OrderType.LIMIT, Decimal("1"), False)
 
     def test_decimal_string(self):
         self.assertEqual("0.0000001", decimal_string(Decimal("1E-7")))
