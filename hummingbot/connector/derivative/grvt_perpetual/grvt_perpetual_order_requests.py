@@ -78,9 +78,7 @@ class GrvtSignedOrderFactory:
         reduce_only: bool,
         expiry_seconds: Optional[float] = None,
     ) -> Dict[str, Any]:
-        is_market = order_type is OrderType.MARKET
-        if order_type not in (OrderType.LIMIT, OrderType.LIMIT_MAKER, OrderType.MARKET):
-            raise ValueError(f"GRVT does not support {order_type} orders.")
+        is_market = order_type is OrderType.MARKET  # else LIMIT or LIMIT_MAKER: checked_order_arguments ran first
         if not is_market and (price is None or not price.is_finite() or price <= 0):
             raise ValueError(f"A {order_type.name} order needs a positive price, got {price}.")
         time_in_force = GrvtTimeInForce.IMMEDIATE_OR_CANCEL if is_market else GrvtTimeInForce.GOOD_TILL_TIME

@@ -313,9 +313,6 @@ class SignedOrderFactoryTests(unittest.TestCase):
         with self.assertRaises(ValueError):
             self.factory.build("1", BTC, True, Decimal("1"), OrderType.LIMIT, Decimal("0"), False)
         with self.assertRaises(ValueError):
-            self.factory.build("1", BTC, True, Decimal("1"), OrderType.PREDICTION_MARKET if hasattr(
-                OrderType, "PREDICTION_MARKET") else OrderType.AMM_SWAP, Decimal("1"), False)
-        with self.assertRaises(ValueError):
             GrvtSignedOrderFactory(self.signer, SUB_ACCOUNT, expiry_seconds=0).build(
                 "1", BTC, True, Decimal("1"), OrderType.LIMIT, Decimal("1"), False)
 
@@ -336,6 +333,9 @@ class OrderArgumentTests(unittest.TestCase):
                                            (OrderType.LIMIT,))
 
         self.assertEqual((Decimal("0.01"), Decimal("90000")), checked("0.01", 90000))
+        with self.assertRaises(GrvtOrderArgumentError):  # refused before signing
+            checked_order_arguments(rules, "BTC-USDT", "0.01", OrderType.AMM_SWAP, "1", PositionAction.OPEN,
+                                    (OrderType.LIMIT, OrderType.LIMIT_MAKER, OrderType.MARKET))
         for amount, price in ((True, "90000"), ("0.01", False), ("a lot", "90000")):
             with self.subTest(amount=amount, price=price):
                 with self.assertRaises(GrvtOrderArgumentError) as context:
