@@ -136,7 +136,6 @@ class GrvtOrderLifecycle:
         self._failed_creates: TTLCache = TTLCache(maxsize=1000, ttl=self.settings.failed_order_memory_seconds)
         self._pending_bulk: Dict[str, Tuple[list, list]] = {}  # trading pair -> creates, cancels of this tick
         self._tasks: Set[asyncio.Task] = set()  # see spawn()
-        self.retracked = 0
 
     def is_managed(self, client_order_id: str) -> bool:
         """True while the order's create is in flight or the lifecycle resolves it (the status poll leaves it)."""
@@ -341,7 +340,6 @@ class GrvtOrderLifecycle:
         order = self._failed_creates.pop(client_order_id, None)
         if order is None:
             return
-        self.retracked += 1
         self.logger().warning(
             f"GRVT executed order {client_order_id} after it was reported failed: tracking it again and "
             f"{'cancelling it' if new_state is not OrderState.FILLED else 'recording its fills'}.")
