@@ -540,24 +540,17 @@ class GrvtOrderLifecycle:
                 self._watch_cancel(order, delay=0.0, reason="missing from GRVT's open orders")
             elif state in LIVE_STATES:
                 self.spawn(self._verify(order))
-        untracked = await self.untracked_open_orders(open_orders)
+        traded, _, _ = await self._traded_filter()
+        untracked = [exchange_order for exchange_order in open_orders if exchange_order.instrument in traded
+                     and self.tracked_order(exchange_order.client_order_id, exchange_order.order_id) is None]
         for order in untracked:
             self.logger().warning(
                 f"GRVT holds an open order this bot does not track: {order.order_id} (client id "
                 f"{order.client_order_id}) {'BUY' if order.leg.is_buying_asset else 'SELL'} {order.leg.size} "
                 f"{order.instrument} @ {order.leg.limit_price}.")
-        if cancel_untracked and untracked:
-            await self.cancel_untracked(untracked)
-
-    async def untracked_open_orders(self, open_orders: Optional[List[GrvtOrder]] = None) -> List[GrvtOrder]:
-        traded, _, _ = await self._traded_filter()
-        open_orders = await self._account.open_orders() if open_orders is None else open_orders
-        return [exchange_order for exchange_order in open_orders if exchange_order.instrument in traded
-                and self.tracked_order(exchange_order.client_order_id, exchange_order.order_id) is None]
-
-    async def cancel_untracked(self, untracked: List[GrvtOrder]) -> List[str]:
-        return [order.order_id for order in untracked
-                if await self._cancel_by_order_id(order.order_id, "untracked GRVT order")]
+        if cancel_untracked:
+            for order in untracked:
+                await self._cancel_by_order_id(order.order_id, "untracked GRVT order")
 
     async def _cancel_by_order_id(self, order_id: str, what: str) -> bool:
         try:

@@ -2101,13 +2101,12 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
 
         mock_api.post(self.cancel_url, callback=cancel_callback, repeat=True)
 
-        lifecycle = self.exchange.order_lifecycle  # what the reconciliation runs with the "cancel" policy
-        untracked = await lifecycle.untracked_open_orders(await self.exchange.account.open_orders())
-        self.assertEqual(["0x0b"], await lifecycle.cancel_untracked(untracked))
+        await self.exchange.order_lifecycle.reconcile(cancel_untracked=True)  # the "cancel" policy
         self.assertTrue(self.is_logged_containing("WARNING", "Could not cancel untracked GRVT order 0x0c"))
+        self.assertFalse(self.is_logged_containing("WARNING", "Could not cancel untracked GRVT order 0x0b"))
         cancelled_ids = [self.body(call).get("order_id") for call in self._all_executed_requests(
             mock_api, self.cancel_url)]
-        self.assertNotIn(EXCHANGE_ORDER_ID, cancelled_ids)
+        self.assertEqual(["0x0b", "0x0c"], cancelled_ids)  # the tracked order is left alone
 
     @aioresponses()
     async def test_cancel_all_gives_up_on_single_cancels_at_the_deadline(self, mock_api):
