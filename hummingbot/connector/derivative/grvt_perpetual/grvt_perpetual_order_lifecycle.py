@@ -554,7 +554,7 @@ class GrvtOrderLifecycle:
 
     async def _cancel_by_order_id(self, order_id: str, what: str) -> bool:
         try:
-            return await self.transport.cancel_order(order_id=order_id)
+            return await self.transport.cancel_order_by_id(order_id)
         except Exception as error:
             self.logger().warning(f"Could not cancel {what} {order_id}: {error}")
             return False

@@ -73,13 +73,10 @@ class GrvtPerpetualOrderTransport(ClassLogger):
         reply = await self.call(CONSTANTS.CREATE_ORDER_PATH_URL, {"order": dict(order)}, GrvtResult[GrvtOrder], on_sent)
         return reply.result
 
-    async def cancel_order(self, client_order_id: Optional[str] = None, order_id: Optional[str] = None,
-                           time_to_live_ms: Optional[int] = None) -> bool:
-        if (client_order_id is None) == (order_id is None):
-            # GRVT rejects both (2233) and neither (3021); fail before spending a request.
-            raise ValueError("Cancel needs exactly one of client_order_id or order_id.")
-        if order_id is not None:
-            return await self._ack(CONSTANTS.CANCEL_ORDER_PATH_URL, order_id=str(order_id))
+    async def cancel_order_by_id(self, order_id: str) -> bool:
+        return await self._ack(CONSTANTS.CANCEL_ORDER_PATH_URL, order_id=str(order_id))
+
+    async def cancel_order(self, client_order_id: str, time_to_live_ms: Optional[int] = None) -> bool:
         time_to_live = self._time_to_live(time_to_live_ms)
         try:
             return await self._ack(CONSTANTS.CANCEL_ORDER_PATH_URL, client_order_id=str(client_order_id),

@@ -145,15 +145,8 @@ class RestOrderTransportTests(IsolatedAsyncioWrapperTestCase):
             self.poster.calls[0][1])
 
     async def test_cancel_by_order_id(self):
-        await self.transport.cancel_order(order_id="0xabc")
+        await self.transport.cancel_order_by_id("0xabc")
         self.assertEqual({"sub_account_id": SUB_ACCOUNT, "order_id": "0xabc"}, self.poster.calls[0][1])
-
-    async def test_cancel_needs_exactly_one_id(self):
-        with self.assertRaises(ValueError):
-            await self.transport.cancel_order()
-        with self.assertRaises(ValueError):
-            await self.transport.cancel_order(client_order_id="1", order_id="0x1")
-        self.assertEqual([], self.poster.calls)
 
     async def test_cancels_go_without_time_to_live_once_grvt_refuses_it(self):
         # GRVT can switch cancel time-to-live off (2300) or lower its maximum (2301): a cancel must still go out.
