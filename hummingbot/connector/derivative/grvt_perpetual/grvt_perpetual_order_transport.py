@@ -90,11 +90,7 @@ class GrvtPerpetualOrderTransport(ClassLogger):
 
     async def bulk_orders(self, orders: Sequence[Mapping[str, Any]], cancel_client_order_ids: Sequence[str] = (),
                           time_to_live_ms: Optional[int] = None, on_sent: OnSent = None) -> GrvtBulkOrdersReply:
-        """Cancels (by client id) and/or creates up to 100 orders of one instrument in one request (requotes)."""
-        if max(len(orders), len(cancel_client_order_ids)) > CONSTANTS.MAX_BULK_ORDERS:
-            raise ValueError(f"Bulk orders accept at most {CONSTANTS.MAX_BULK_ORDERS} orders and ids per request.")
-        if len({leg["instrument"] for order in orders for leg in order.get("legs", ())}) > 1:
-            raise ValueError("Bulk-created orders must all be for the same instrument.")
+        """Cancels (by client id) and/or creates up to 100 orders of one instrument (the lifecycle sees to both)."""
         body = {"sub_account_id": self.sub_account_id, "orders": [dict(order) for order in orders],
                 **self._time_to_live(time_to_live_ms)}
         if cancel_client_order_ids:  # the field name as GRVT's API spec spells it (ApiBulkOrdersRequest)

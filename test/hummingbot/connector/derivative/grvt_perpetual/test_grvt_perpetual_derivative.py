@@ -2247,6 +2247,24 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.assertEqual(2, len(self.buy_order_created_logger.event_log))
 
     @aioresponses()
+    async def test_a_batch_larger_than_grvt_takes_in_one_request_is_split(self, mock_api):
+        orders = [self.track(str(9223372036854775901 + number), f"0x{number + 1:x}") for number in range(101)]
+        sent = []
+
+        def answer(url, **kwargs):
+            body = json.loads(kwargs["data"])
+            sent.append(body["client_order_i_ds"])
+            return CallbackResult(status=200, body=json.dumps({"result": {
+                "orders": [], "cancel_acks": [{"ack": True}] * len(body["client_order_i_ds"])}}))
+
+        mock_api.post(web_utils.private_rest_url(CONSTANTS.BULK_ORDERS_PATH_URL), callback=answer, repeat=True)
+        self.exchange.batch_order_cancel([order.to_limit_order() for order in orders])
+        await asyncio.wait_for(self._wait_for(lambda: len(sent) == 2), 10)
+
+        self.assertEqual([order.client_order_id for order in orders], sent[0] + sent[1])
+        self.assertEqual([CONSTANTS.MAX_BULK_ORDERS, 1], [len(ids) for ids in sent])
+
+    @aioresponses()
     async def test_batch_orders_with_bad_arguments_fail_alone(self, mock_api):
         self._simulate_trading_rules_initialized()
         self.exchange._instruments_of([load(self.instrument_json(), GrvtInstrument)])

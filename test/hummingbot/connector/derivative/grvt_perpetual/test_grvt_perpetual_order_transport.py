@@ -206,16 +206,6 @@ class RestOrderTransportTests(IsolatedAsyncioWrapperTestCase):
         self.assertNotIn("order_i_ds", body)
         self.assertEqual("500", body["time_to_live_ms"])
 
-    async def test_bulk_orders_validation(self):
-        with self.assertRaises(ValueError):
-            await self.transport.bulk_orders(orders=[order_body()] * 101)
-        with self.assertRaises(ValueError):
-            await self.transport.bulk_orders(orders=[], cancel_client_order_ids=["1"] * 101)
-        with self.assertRaises(ValueError) as context:
-            await self.transport.bulk_orders(orders=[order_body(), order_body(instrument="ETH_USDT_Perp")])
-        self.assertIn("same instrument", str(context.exception))
-        self.assertEqual([], self.poster.calls)
-
     async def test_bulk_orders_reserves_one_create_token_per_order(self):
         result = await self.transport.bulk_orders(
             orders=[order_body(), order_body(client_order_id="9223372036854775810")],
