@@ -320,13 +320,11 @@ class GrvtOrderLifecycle:
         if update is not None:
             self._tracker.process_order_update(update)
 
-    def on_fill(self, fill: GrvtFill) -> bool:
+    def on_fill(self, fill: GrvtFill):
         self._retrack_if_failed(fill.client_order_id, OrderState.PARTIALLY_FILLED)
         order = self.tracked_order(fill.client_order_id, fill.order_id)
-        if order is None:
-            return False
-        self._tracker.process_trade_update(self._trade_update(fill, order))
-        return True
+        if order is not None:
+            self._tracker.process_trade_update(self._trade_update(fill, order))
 
     def on_cancel_notice(self, notice: GrvtCancelStatus):
         order = self.tracked_order(notice.client_order_id, notice.order_id)
