@@ -408,20 +408,17 @@ class GrvtOrderLifecycle:
                 self._on_cancel_acknowledged(order) if acknowledged else False
             if future is not None and not future.done():
                 future.set_result(result)
-        # one failed request is one failure for the circuit breaker, however many orders it carried
-        if failure is not None:
-            for order in orders:
-                if not self.on_create_failed(order, failure, for_circuit=order is orders[0]):
-                    self.fail(order, failure)
-            return
-        answers = {answer.client_order_id: answer for answer in reply.orders}
-        unlisted = [order for order in orders if order.client_order_id not in answers]
+        # An order the answer does not list (all of them when the request failed) fails with the request's error,
+        # or as an unknown outcome; one failed request is one failure for the circuit breaker, however many orders.
+        answers = {answer.client_order_id: answer for answer in reply.orders} if reply is not None else {}
+        unanswered = [order for order in orders if order.client_order_id not in answers]
+        failure = failure or GrvtPerpetualAPIError(code=None, message="bulk answer does not list the order",
+                                                   path="bulk_orders")
         for order in orders:
             answer = answers.get(order.client_order_id)
             if answer is None:
-                self.on_create_failed(order, GrvtPerpetualAPIError(
-                    code=None, message="bulk answer does not list the order", path="bulk_orders"),
-                    for_circuit=order is unlisted[0])
+                if not self.on_create_failed(order, failure, for_circuit=order is unanswered[0]):
+                    self.fail(order, failure)
             elif answer.state is not None and answer.state.status is GrvtOrderStatus.REJECTED:
                 rejection = GrvtOrderRejectedError(answer.state.reject_reason)
                 self.on_create_failed(order, rejection)  # as a single create refused by GRVT: settles a probe
