@@ -303,7 +303,7 @@ async def warm_up(ctx: ChildContext, connector, probe: OrderProbe, timeout: floa
     await wait_for_markets(connector, [TRADING_PAIR], timeout)
     order_socket = getattr(connector, "order_transport", None)
     if hasattr(order_socket, "client"):  # orders go over the trades socket once it is up
-        await wait_until(lambda: order_socket.is_connected, timeout, "the order socket")
+        await wait_until(lambda: order_socket.client.is_connected, timeout, "the order socket")
     await ctx.clear_orders(INSTRUMENT)
     deadline = time.monotonic() + timeout
     while True:

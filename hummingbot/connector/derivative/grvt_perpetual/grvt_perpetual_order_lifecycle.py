@@ -136,7 +136,6 @@ class GrvtOrderLifecycle:
         self._failed_creates: TTLCache = TTLCache(maxsize=1000, ttl=self.settings.failed_order_memory_seconds)
         self._pending_bulk: Dict[str, Tuple[list, list]] = {}  # trading pair -> creates, cancels of this tick
         self._tasks: Set[asyncio.Task] = set()  # see spawn()
-        self.retracked = 0
 
     def is_managed(self, client_order_id: str) -> bool:
         """True while the order's create is in flight or the lifecycle resolves it (the status poll leaves it)."""
@@ -321,13 +320,11 @@ class GrvtOrderLifecycle:
         if update is not None:
             self._tracker.process_order_update(update)
 
-    def on_fill(self, fill: GrvtFill) -> bool:
+    def on_fill(self, fill: GrvtFill):
         self._retrack_if_failed(fill.client_order_id, OrderState.PARTIALLY_FILLED)
         order = self.tracked_order(fill.client_order_id, fill.order_id)
-        if order is None:
-            return False
-        self._tracker.process_trade_update(self._trade_update(fill, order))
-        return True
+        if order is not None:
+            self._tracker.process_trade_update(self._trade_update(fill, order))
 
     def on_cancel_notice(self, notice: GrvtCancelStatus):
         order = self.tracked_order(notice.client_order_id, notice.order_id)
@@ -341,7 +338,6 @@ class GrvtOrderLifecycle:
         order = self._failed_creates.pop(client_order_id, None)
         if order is None:
             return
-        self.retracked += 1
         self.logger().warning(
             f"GRVT executed order {client_order_id} after it was reported failed: tracking it again and "
             f"{'cancelling it' if new_state is not OrderState.FILLED else 'recording its fills'}.")
@@ -412,20 +408,17 @@ class GrvtOrderLifecycle:
                 self._on_cancel_acknowledged(order) if acknowledged else False
             if future is not None and not future.done():
                 future.set_result(result)
-        # one failed request is one failure for the circuit breaker, however many orders it carried
-        if failure is not None:
-            for order in orders:
-                if not self.on_create_failed(order, failure, for_circuit=order is orders[0]):
-                    self.fail(order, failure)
-            return
-        answers = {answer.client_order_id: answer for answer in reply.orders}
-        unlisted = [order for order in orders if order.client_order_id not in answers]
+        # An order the answer does not list (all of them when the request failed) fails with the request's error,
+        # or as an unknown outcome; one failed request is one failure for the circuit breaker, however many orders.
+        answers = {answer.client_order_id: answer for answer in reply.orders} if reply is not None else {}
+        unanswered = [order for order in orders if order.client_order_id not in answers]
+        failure = failure or GrvtPerpetualAPIError(code=None, message="bulk answer does not list the order",
+                                                   path="bulk_orders")
         for order in orders:
             answer = answers.get(order.client_order_id)
             if answer is None:
-                self.on_create_failed(order, GrvtPerpetualAPIError(
-                    code=None, message="bulk answer does not list the order", path="bulk_orders"),
-                    for_circuit=order is unlisted[0])
+                if not self.on_create_failed(order, failure, for_circuit=order is unanswered[0]):
+                    self.fail(order, failure)
             elif answer.state is not None and answer.state.status is GrvtOrderStatus.REJECTED:
                 rejection = GrvtOrderRejectedError(answer.state.reject_reason)
                 self.on_create_failed(order, rejection)  # as a single create refused by GRVT: settles a probe
@@ -542,28 +535,21 @@ class GrvtOrderLifecycle:
                 self._watch_cancel(order, delay=0.0, reason="missing from GRVT's open orders")
             elif state in LIVE_STATES:
                 self.spawn(self._verify(order))
-        untracked = await self.untracked_open_orders(open_orders)
+        traded, _, _ = await self._traded_filter()
+        untracked = [exchange_order for exchange_order in open_orders if exchange_order.instrument in traded
+                     and self.tracked_order(exchange_order.client_order_id, exchange_order.order_id) is None]
         for order in untracked:
             self.logger().warning(
                 f"GRVT holds an open order this bot does not track: {order.order_id} (client id "
                 f"{order.client_order_id}) {'BUY' if order.leg.is_buying_asset else 'SELL'} {order.leg.size} "
                 f"{order.instrument} @ {order.leg.limit_price}.")
-        if cancel_untracked and untracked:
-            await self.cancel_untracked(untracked)
-
-    async def untracked_open_orders(self, open_orders: Optional[List[GrvtOrder]] = None) -> List[GrvtOrder]:
-        traded, _, _ = await self._traded_filter()
-        open_orders = await self._account.open_orders() if open_orders is None else open_orders
-        return [exchange_order for exchange_order in open_orders if exchange_order.instrument in traded
-                and self.tracked_order(exchange_order.client_order_id, exchange_order.order_id) is None]
-
-    async def cancel_untracked(self, untracked: List[GrvtOrder]) -> List[str]:
-        return [order.order_id for order in untracked
-                if await self._cancel_by_order_id(order.order_id, "untracked GRVT order")]
+        if cancel_untracked:
+            for order in untracked:
+                await self._cancel_by_order_id(order.order_id, "untracked GRVT order")
 
     async def _cancel_by_order_id(self, order_id: str, what: str) -> bool:
         try:
-            return await self.transport.cancel_order(order_id=order_id)
+            return await self.transport.cancel_order_by_id(order_id)
         except Exception as error:
             self.logger().warning(f"Could not cancel {what} {order_id}: {error}")
             return False

@@ -1,6 +1,6 @@
 """What a GRVT order may be, and signed GRVT orders (the transports send them, see grvt_perpetual_order_transport)."""
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
 from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_web_utils as web_utils
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import GrvtInstrument, GrvtTimeInForce
@@ -62,23 +62,10 @@ class GrvtSignedOrderFactory:
     behind by a crashed bot dies on its own.
     """
 
-    def __init__(
-        self,
-        signer: GrvtPerpetualOrderSigner,
-        sub_account_id: str,
-        expiry_seconds: float,
-        clock_ns: Callable[[], int] = web_utils.now_ns,
-    ):
-        if expiry_seconds <= 0:
-            raise ValueError(f"Order signature lifetime must be positive, got {expiry_seconds}.")
+    def __init__(self, signer: GrvtPerpetualOrderSigner, sub_account_id: str, expiry_seconds: float):
         self._signer = signer
         self._sub_account_id = str(sub_account_id)
-        self._expiry_seconds = float(expiry_seconds)
-        self._clock_ns = clock_ns
-
-    @property
-    def expiry_seconds(self) -> float:
-        return self._expiry_seconds
+        self.expiry_seconds = float(expiry_seconds)  # web_utils.expiration_ns refuses a lifetime that is not positive
 
     def build(
         self,
@@ -91,17 +78,14 @@ class GrvtSignedOrderFactory:
         reduce_only: bool,
         expiry_seconds: Optional[float] = None,
     ) -> Dict[str, Any]:
-        is_market = order_type is OrderType.MARKET
-        if order_type not in (OrderType.LIMIT, OrderType.LIMIT_MAKER, OrderType.MARKET):
-            raise ValueError(f"GRVT does not support {order_type} orders.")
+        is_market = order_type is OrderType.MARKET  # else LIMIT or LIMIT_MAKER: checked_order_arguments ran first
         if not is_market and (price is None or not price.is_finite() or price <= 0):
             raise ValueError(f"A {order_type.name} order needs a positive price, got {price}.")
         time_in_force = GrvtTimeInForce.IMMEDIATE_OR_CANCEL if is_market else GrvtTimeInForce.GOOD_TILL_TIME
         post_only = order_type is OrderType.LIMIT_MAKER
         size_text = decimal_string(amount)
         price_text = "0" if is_market else decimal_string(price)
-        expiration = web_utils.expiration_ns(
-            expiry_seconds if expiry_seconds is not None else self._expiry_seconds, now_nanoseconds=self._clock_ns())
+        expiration = web_utils.expiration_ns(expiry_seconds if expiry_seconds is not None else self.expiry_seconds)
         flags = dict(sub_account_id=self._sub_account_id, is_market=is_market, time_in_force=time_in_force,
                      post_only=post_only, reduce_only=reduce_only)  # signed, and sent as they are
         signature = self._signer.sign_order(

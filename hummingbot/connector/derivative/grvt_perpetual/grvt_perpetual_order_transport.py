@@ -73,13 +73,10 @@ class GrvtPerpetualOrderTransport(ClassLogger):
         reply = await self.call(CONSTANTS.CREATE_ORDER_PATH_URL, {"order": dict(order)}, GrvtResult[GrvtOrder], on_sent)
         return reply.result
 
-    async def cancel_order(self, client_order_id: Optional[str] = None, order_id: Optional[str] = None,
-                           time_to_live_ms: Optional[int] = None) -> bool:
-        if (client_order_id is None) == (order_id is None):
-            # GRVT rejects both (2233) and neither (3021); fail before spending a request.
-            raise ValueError("Cancel needs exactly one of client_order_id or order_id.")
-        if order_id is not None:
-            return await self._ack(CONSTANTS.CANCEL_ORDER_PATH_URL, order_id=str(order_id))
+    async def cancel_order_by_id(self, order_id: str) -> bool:
+        return await self._ack(CONSTANTS.CANCEL_ORDER_PATH_URL, order_id=str(order_id))
+
+    async def cancel_order(self, client_order_id: str, time_to_live_ms: Optional[int] = None) -> bool:
         time_to_live = self._time_to_live(time_to_live_ms)
         try:
             return await self._ack(CONSTANTS.CANCEL_ORDER_PATH_URL, client_order_id=str(client_order_id),
@@ -93,11 +90,7 @@ class GrvtPerpetualOrderTransport(ClassLogger):
 
     async def bulk_orders(self, orders: Sequence[Mapping[str, Any]], cancel_client_order_ids: Sequence[str] = (),
                           time_to_live_ms: Optional[int] = None, on_sent: OnSent = None) -> GrvtBulkOrdersReply:
-        """Cancels (by client id) and/or creates up to 100 orders of one instrument in one request (requotes)."""
-        if max(len(orders), len(cancel_client_order_ids)) > CONSTANTS.MAX_BULK_ORDERS:
-            raise ValueError(f"Bulk orders accept at most {CONSTANTS.MAX_BULK_ORDERS} orders and ids per request.")
-        if len({leg["instrument"] for order in orders for leg in order.get("legs", ())}) > 1:
-            raise ValueError("Bulk-created orders must all be for the same instrument.")
+        """Cancels (by client id) and/or creates up to 100 orders of one instrument (the lifecycle sees to both)."""
         body = {"sub_account_id": self.sub_account_id, "orders": [dict(order) for order in orders],
                 **self._time_to_live(time_to_live_ms)}
         if cancel_client_order_ids:  # the field name as GRVT's API spec spells it (ApiBulkOrdersRequest)
@@ -127,15 +120,10 @@ class GrvtPerpetualWsOrderTransport(GrvtPerpetualOrderTransport):
         super().__init__(sub_account_id, rest_call, throttler)
         self.client = client
         self.timeout = timeout
-        self.fallbacks = 0
-
-    @property
-    def is_connected(self) -> bool:
-        return self.client.is_connected
 
     @property
     def active_name(self) -> str:
-        return "websocket" if self.is_connected else "rest"
+        return "websocket" if self.client.is_connected else "rest"
 
     def start(self):
         self.client.start()
@@ -144,7 +132,7 @@ class GrvtPerpetualWsOrderTransport(GrvtPerpetualOrderTransport):
         await self.client.stop()
 
     async def call(self, route: str, body: Dict[str, Any], reply_type: Type[T], on_sent: OnSent = None) -> T:
-        if self.is_connected:
+        if self.client.is_connected:
             try:
                 async with self._throttler.execute_task(limit_id=route):
                     return await self.client.call(
@@ -156,7 +144,6 @@ class GrvtPerpetualWsOrderTransport(GrvtPerpetualOrderTransport):
                     raise
                 # refused unread (the socket's session expired); REST logs in again while the socket reconnects
                 self.logger().info(f"GRVT order socket session expired; sending {route} over REST.")
-        self.fallbacks += 1
         return await super().call(route, body, reply_type, on_sent)
 
 
@@ -167,19 +154,12 @@ class GrvtCancelOnDisconnectHeartbeat(ClassLogger):
     the heartbeat leaves the last countdown running on purpose (that is the dead-man switch).
     """
 
-    def __init__(self, transport: GrvtPerpetualOrderTransport, countdown_ms: int,
-                 interval_seconds: Optional[float] = None):
-        if not (CONSTANTS.CANCEL_ON_DISCONNECT_MIN_MS <= int(countdown_ms) <= CONSTANTS.CANCEL_ON_DISCONNECT_MAX_MS):
-            raise ValueError(
-                f"Cancel-on-disconnect countdown must be between {CONSTANTS.CANCEL_ON_DISCONNECT_MIN_MS} and "
-                f"{CONSTANTS.CANCEL_ON_DISCONNECT_MAX_MS} ms, got {countdown_ms}.")
+    def __init__(self, transport: GrvtPerpetualOrderTransport, countdown_ms: int):
         self._transport = transport
-        self.countdown_ms = int(countdown_ms)
-        whole_seconds = self.countdown_ms // 1000  # what GRVT counts down
-        self.interval_seconds = interval_seconds if interval_seconds is not None else whole_seconds / 3.0
+        self.countdown_ms = countdown_ms  # in GRVT's range: grvt_perpetual_utils.cancel_on_disconnect_ms_option
+        self.interval_seconds = (countdown_ms // 1000) / 3.0  # GRVT counts down whole seconds
         self._task: Optional[asyncio.Task] = None
         self._consecutive_failures = 0
-        self.beats_acknowledged = 0
 
     @property
     def is_running(self) -> bool:
@@ -198,8 +178,7 @@ class GrvtCancelOnDisconnectHeartbeat(ClassLogger):
     async def _run(self):
         while True:
             try:
-                if await self._transport.cancel_on_disconnect(self.countdown_ms):
-                    self.beats_acknowledged += 1
+                await self._transport.cancel_on_disconnect(self.countdown_ms)
                 self._consecutive_failures = 0
             except Exception as exception:
                 self._consecutive_failures += 1

@@ -2101,13 +2101,12 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
 
         mock_api.post(self.cancel_url, callback=cancel_callback, repeat=True)
 
-        lifecycle = self.exchange.order_lifecycle  # what the reconciliation runs with the "cancel" policy
-        untracked = await lifecycle.untracked_open_orders(await self.exchange.account.open_orders())
-        self.assertEqual(["0x0b"], await lifecycle.cancel_untracked(untracked))
+        await self.exchange.order_lifecycle.reconcile(cancel_untracked=True)  # the "cancel" policy
         self.assertTrue(self.is_logged_containing("WARNING", "Could not cancel untracked GRVT order 0x0c"))
+        self.assertFalse(self.is_logged_containing("WARNING", "Could not cancel untracked GRVT order 0x0b"))
         cancelled_ids = [self.body(call).get("order_id") for call in self._all_executed_requests(
             mock_api, self.cancel_url)]
-        self.assertNotIn(EXCHANGE_ORDER_ID, cancelled_ids)
+        self.assertEqual(["0x0b", "0x0c"], cancelled_ids)  # the tracked order is left alone
 
     @aioresponses()
     async def test_cancel_all_gives_up_on_single_cancels_at_the_deadline(self, mock_api):
@@ -2241,6 +2240,24 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.assertTrue(all(self.exchange.in_flight_orders[order.client_order_id].current_state is OrderState.OPEN
                             for order in created))
         self.assertEqual(2, len(self.buy_order_created_logger.event_log))
+
+    @aioresponses()
+    async def test_a_batch_larger_than_grvt_takes_in_one_request_is_split(self, mock_api):
+        orders = [self.track(str(9223372036854775901 + number), f"0x{number + 1:x}") for number in range(101)]
+        sent = []
+
+        def answer(url, **kwargs):
+            body = json.loads(kwargs["data"])
+            sent.append(body["client_order_i_ds"])
+            return CallbackResult(status=200, body=json.dumps({"result": {
+                "orders": [], "cancel_acks": [{"ack": True}] * len(body["client_order_i_ds"])}}))
+
+        mock_api.post(web_utils.private_rest_url(CONSTANTS.BULK_ORDERS_PATH_URL), callback=answer, repeat=True)
+        self.exchange.batch_order_cancel([order.to_limit_order() for order in orders])
+        await asyncio.wait_for(self._wait_for(lambda: len(sent) == 2), 10)
+
+        self.assertEqual([order.client_order_id for order in orders], sent[0] + sent[1])
+        self.assertEqual([CONSTANTS.MAX_BULK_ORDERS, 1], [len(ids) for ids in sent])
 
     @aioresponses()
     async def test_batch_orders_with_bad_arguments_fail_alone(self, mock_api):
