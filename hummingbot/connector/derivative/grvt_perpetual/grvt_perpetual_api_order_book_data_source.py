@@ -171,7 +171,6 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         self._book_output: Optional[asyncio.Queue] = None  # the tracker's diff stream, once it listens
         self._reconnect_backoff = Backoff(initial=0.5, maximum=30.0)
         self._price_retry_at: Dict[str, float] = {}  # per pair left without a last traded price: monotonic time
-        self.duplicate_trades = self.malformed_messages = self.rejected_subscriptions = 0
 
         self._frame_handlers: Dict[type, Callable[[Any], None]] = {
             BookDeltaFrame: self._on_book_event,
@@ -180,11 +179,6 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         }
 
     # Public API
-    def market_data_stats(self) -> Dict[str, int]:
-        """Counters for metrics and benchmarks: book sequencing plus dropped trades and messages."""
-        return dict(self._sequencer.stats(), duplicate_trades=self.duplicate_trades,
-                    malformed_messages=self.malformed_messages, rejected_subscriptions=self.rejected_subscriptions)
-
     async def get_last_traded_prices(self, trading_pairs: List[str], domain: Optional[str] = None) -> Dict[str, float]:
         # Hummingbot's order book tracker asks again at once for a pair left without a price (no trade yet, or a
         # failed read): such a pair is read again only after LAST_PRICE_RETRY_SECONDS, not in a tight REST loop.
@@ -393,7 +387,6 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         try:
             return frame_from_builtins(data)
         except GrvtMessageError as error:
-            self.malformed_messages += 1
             self.logger().warning(f"{error}; dropped: {_shorten(raw)}")
         if stream == CONSTANTS.WS_BOOK_DELTA_STREAM:
             feed = data.get("feed")
@@ -408,7 +401,6 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         try:
             response = from_builtins(data, RpcResponse, "market-data answer")
         except GrvtMessageError as error:
-            self.malformed_messages += 1
             self.logger().warning(f"{error}; dropped: {_shorten(data)}")
             return
         request = self._pending_requests.pop(response.id, None)
@@ -419,8 +411,6 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             else:
                 self.logger().warning(f"GRVT market-data error {error.code}: {error.message}")
         elif error is not None:
-            if request.method == CONSTANTS.WS_RPC_SUBSCRIBE:
-                self.rejected_subscriptions += 1
             hint = " (the instrument is unknown to GRVT)" if error.code == CONSTANTS.ERROR_INVALID_INSTRUMENT else ""
             self.logger().error(
                 f"GRVT rejected {request.method} {request.stream} {request.selector} for {request.trading_pair}: "
@@ -553,7 +543,6 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             return
         recent_ids = self._recent_trade_ids[trading_pair]
         if trade.trade_id in recent_ids:
-            self.duplicate_trades += 1
             return
         recent_ids[trade.trade_id] = None
         if len(recent_ids) > self.TRADE_IDS_REMEMBERED_PER_PAIR:
