@@ -70,14 +70,7 @@ _SUBSCRIPTION_WORDS = {CONSTANTS.WS_RPC_SUBSCRIBE: ("subscribe to", "subscribing
 _SNAPSHOT, _DIFF = OrderBookMessageType.SNAPSHOT, OrderBookMessageType.DIFF
 
 
-class _RestBook(NamedTuple):
-    instrument: str
-    trading_pair: str
-    levels: BookLevels
-    deltas: List[BookDeltaFrame]  # received since it was requested, while in _deltas_during_rest_book
-
-
-BookEvent = Union[BookDeltaFrame, _RestBook, Callable[[], None]]
+BookEvent = Union[BookDeltaFrame, Callable[[], None]]  # a frame, or a step: reset, resync, REST book
 
 
 class _PendingRequest(NamedTuple):
@@ -434,15 +427,14 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
     # Order book events
     def _on_book_event(self, event: BookEvent):
         """Judged at once when the tracker listens and nothing waits in the diff queue; queued otherwise."""
-        output = self._book_output
         queue = self._message_queue[self._diff_messages_queue_key]
-        if output is None or queue.qsize():
+        if self._book_output is None or queue.qsize():
             queue.put_nowait(event)
         else:
-            self._judge_book_event(event, output)
+            self._judge_book_event(event)
 
     async def listen_for_order_book_diffs(self, ev_loop: asyncio.AbstractEventLoop, output: asyncio.Queue):
-        """The base loop over the diff queue, remembering ``output`` so that later events are judged at once."""
+        """The base loop over the diff queue, remembering ``output``: every book event, queued or not, goes there."""
         self._book_output = output
         try:
             await super().listen_for_order_book_diffs(ev_loop, output)
@@ -451,17 +443,15 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
                 self._book_output = None
 
     async def _parse_order_book_diff_message(self, raw_message: BookEvent, message_queue: asyncio.Queue):
-        self._judge_book_event(raw_message, message_queue)
+        self._judge_book_event(raw_message)  # message_queue is self._book_output
 
-    def _judge_book_event(self, event: BookEvent, output: asyncio.Queue):
+    def _judge_book_event(self, event: BookEvent):
         if type(event) is BookDeltaFrame:
-            self._apply_book_frame(event, output)
-        elif type(event) is _RestBook:
-            self._apply_rest_book(event, output)
+            self._apply_book_frame(event)
         else:
             event()
 
-    def _apply_book_frame(self, frame: BookDeltaFrame, output: asyncio.Queue):
+    def _apply_book_frame(self, frame: BookDeltaFrame):
         feed = frame.feed
         instrument = feed.instrument
         trading_pair = self._instrument_to_pair.get(instrument)
@@ -470,9 +460,9 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         sequencer = self._sequencer
         verdict = sequencer.on_message(instrument, frame.sequence_number, frame.prev_sequence_number)
         if verdict is BookSequenceVerdict.DELTA:
-            output.put_nowait(book_message(_DIFF, feed, trading_pair, sequencer.last_update_id))
+            self._book_output.put_nowait(book_message(_DIFF, feed, trading_pair, sequencer.last_update_id))
         elif verdict is BookSequenceVerdict.SNAPSHOT:
-            output.put_nowait(book_message(_SNAPSHOT, feed, trading_pair, sequencer.last_update_id))
+            self._book_output.put_nowait(book_message(_SNAPSHOT, feed, trading_pair, sequencer.last_update_id))
             self._snapshot_events[instrument].set()
             self._deltas_during_rest_book.pop(instrument, None)  # a REST book still on its way is older
         elif verdict is BookSequenceVerdict.GAP:
@@ -511,7 +501,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
                             f"after resubscribing; using a REST snapshot.")
                     deltas = self._deltas_during_rest_book[instrument] = []
                     levels = await self._request_order_book_snapshot(trading_pair)
-                    self._on_book_event(_RestBook(instrument, trading_pair, levels, deltas))
+                    self._on_book_event(partial(self._apply_rest_book, instrument, trading_pair, levels, deltas))
                     return
                 except Exception:
                     self.logger().exception(f"Error resynchronising the GRVT {trading_pair} order book; retrying.")
@@ -520,20 +510,19 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             if self._resync_tasks.get(instrument) is asyncio.current_task():
                 del self._resync_tasks[instrument]
 
-    def _apply_rest_book(self, book: _RestBook, output: asyncio.Queue):
+    def _apply_rest_book(self, instrument: str, trading_pair: str, levels: BookLevels, deltas: List[BookDeltaFrame]):
         """A REST book unless a stream snapshot came meanwhile, the pair was unsubscribed or a newer REST book was
         requested; then the deltas received since it was requested, in order: a REST book has no sequence number,
         but level sizes are absolute, so replaying deltas it already holds changes nothing, and a break in their
         numbers resynchronises again."""
-        instrument = book.instrument
-        if self._deltas_during_rest_book.get(instrument) is not book.deltas:
+        if self._deltas_during_rest_book.get(instrument) is not deltas:
             return
         del self._deltas_during_rest_book[instrument]
         self._snapshot_events[instrument].set()
         update_id = self._sequencer.apply_external_snapshot(instrument)
-        output.put_nowait(book_message(_SNAPSHOT, book.levels, book.trading_pair, update_id))
-        for frame in book.deltas:
-            self._apply_book_frame(frame, output)
+        self._book_output.put_nowait(book_message(_SNAPSHOT, levels, trading_pair, update_id))
+        for frame in deltas:
+            self._apply_book_frame(frame)
 
     # Trades and funding
     async def _parse_trade_message(self, raw_message: TradeFrame, message_queue: asyncio.Queue):

@@ -20,7 +20,6 @@ from hummingbot.connector.derivative.grvt_perpetual import (
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_api_order_book_data_source import (
     GrvtPerpetualAPIOrderBookDataSource,
     _PendingRequest,
-    _RestBook,
     _SilenceWatch,
     funding_rate_fraction,
     next_funding_timestamp,
@@ -237,14 +236,14 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
     async def _judge(self, event, output: asyncio.Queue):
         """A book event judged as the listener of ``output`` judges it: frames (given as the JSON payloads of the
         socket) go through the socket reader's path, control markers through the diff queue's."""
-        if isinstance(event, (dict, list, str)):
-            self.data_source._book_output = output
-            try:
+        self.data_source._book_output = output
+        try:
+            if isinstance(event, (dict, list, str)):
                 self.data_source._on_frame(event if isinstance(event, str) else json.dumps(event))
-            finally:
-                self.data_source._book_output = None
-        else:
-            await self.data_source._parse_order_book_diff_message(event, output)
+            else:
+                await self.data_source._parse_order_book_diff_message(event, output)
+        finally:
+            self.data_source._book_output = None
 
     async def _parse_book(self, *events) -> List:
         output = asyncio.Queue()
@@ -896,11 +895,11 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual([[100.0, 3.0, 2 * EPOCH]], rows(messages[2].content["bids"]))
         self.assertTrue(self._is_logged("WARNING", "No GRVT BTC-USDT book snapshot"))
 
-    def _rest_book_requested(self, instrument: str, trading_pair: str, best_bid: str = "100") -> _RestBook:
+    def _rest_book_requested(self, instrument: str, trading_pair: str, best_bid: str = "100") -> partial:
         """The event of a REST book, as the resync task builds it when it sends the request."""
         deltas = self.data_source._deltas_during_rest_book[instrument] = []
         bids = [from_builtins(level(best_bid, "3"), BookLevel, "level")]
-        return _RestBook(instrument, trading_pair, BookLevels(bids=bids), deltas)
+        return partial(self.data_source._apply_rest_book, instrument, trading_pair, BookLevels(bids=bids), deltas)
 
     def _waits_for_a_snapshot(self) -> bool:
         """Whether the book drops deltas until a snapshot: a delta far ahead is STALE then, a GAP otherwise."""
