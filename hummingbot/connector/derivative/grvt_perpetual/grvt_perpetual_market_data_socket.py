@@ -14,7 +14,6 @@ _DATA = (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY)
 
 
 class GrvtPerpetualMarketDataSocket:
-    """One connection at a time; ``disconnect`` closes it and its HTTP session."""
 
     def __init__(self):
         self._session: Optional[aiohttp.ClientSession] = None
