@@ -65,11 +65,7 @@ from hummingbot.logger import HummingbotLogger
 if TYPE_CHECKING:
     from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_derivative import GrvtPerpetualDerivative
 
-_SUBSCRIPTION_WORDS = {CONSTANTS.WS_RPC_SUBSCRIBE: ("subscribe to", "subscribing to", "Subscribed to"),
-                       CONSTANTS.WS_RPC_UNSUBSCRIBE: ("unsubscribe from", "unsubscribing from", "Unsubscribed from")}
 _SNAPSHOT, _DIFF = OrderBookMessageType.SNAPSHOT, OrderBookMessageType.DIFF
-
-
 BookEvent = Union[BookDeltaFrame, Callable[[], None]]  # a frame, or a step: reset, resync, REST book
 
 
@@ -211,41 +207,41 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
                            next_funding_utc_timestamp=next_funding_timestamp(ticker) or 0, rate=rate)
 
     async def subscribe_to_trading_pair(self, trading_pair: str) -> bool:
-        return await self._change_subscription(trading_pair, CONSTANTS.WS_RPC_SUBSCRIBE)
-
-    async def unsubscribe_from_trading_pair(self, trading_pair: str) -> bool:
-        return await self._change_subscription(trading_pair, CONSTANTS.WS_RPC_UNSUBSCRIBE)
-
-    async def _change_subscription(self, trading_pair: str, method: str) -> bool:
-        """Subscribes or unsubscribes every stream of one pair on the live socket; a failed subscribe is undone. An
-        unsubscribed pair is forgotten even without a socket, or the next socket would subscribe it again."""
-        subscribe = method == CONSTANTS.WS_RPC_SUBSCRIBE
-        to, ing, done = _SUBSCRIPTION_WORDS[method]
+        """Subscribes every stream of one pair on the live socket; a failed subscribe is undone."""
         ws = self._ws_assistant
-        if ws is None and subscribe:
-            self.logger().warning(f"Cannot {to} {trading_pair}: the GRVT market-data socket is not connected.")
+        if ws is None:
+            self.logger().warning(f"Cannot subscribe to {trading_pair}: the GRVT market-data socket is not connected.")
             return False
         instrument = None
         try:
             instrument = await self._connector.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
-            if subscribe:
-                self._on_book_event(partial(self._sequencer.reset, instrument))
-                self._history_cutoff_ns[trading_pair] = time.time_ns()
-                self.add_trading_pair(trading_pair)
-                await self._subscribe(ws, instrument, trading_pair)
-            else:
-                try:
-                    if ws is not None:
-                        await self._send_requests(ws, method, instrument, trading_pair)
-                finally:
-                    self._forget_instrument(instrument, trading_pair)
-            self.logger().info(f"{done} GRVT public streams of {trading_pair}.")
-            return True
+            self._on_book_event(partial(self._sequencer.reset, instrument))
+            self._history_cutoff_ns[trading_pair] = time.time_ns()
+            self.add_trading_pair(trading_pair)
+            await self._subscribe(ws, instrument, trading_pair)
         except Exception as exception:
-            if subscribe and instrument is not None:
+            if instrument is not None:
                 self._forget_instrument(instrument, trading_pair)
-            self.logger().error(f"Error {ing} GRVT public streams of {trading_pair}: {exception}")
+            self.logger().error(f"Error subscribing to GRVT public streams of {trading_pair}: {exception}")
             return False
+        self.logger().info(f"Subscribed to GRVT public streams of {trading_pair}.")
+        return True
+
+    async def unsubscribe_from_trading_pair(self, trading_pair: str) -> bool:
+        """Forgets the pair even without a socket, or the next socket would subscribe it again."""
+        ws = self._ws_assistant
+        try:
+            instrument = await self._connector.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
+            try:
+                if ws is not None:
+                    await self._send_requests(ws, CONSTANTS.WS_RPC_UNSUBSCRIBE, instrument, trading_pair)
+            finally:
+                self._forget_instrument(instrument, trading_pair)
+        except Exception as exception:
+            self.logger().error(f"Error unsubscribing from GRVT public streams of {trading_pair}: {exception}")
+            return False
+        self.logger().info(f"Unsubscribed from GRVT public streams of {trading_pair}.")
+        return True
 
     # REST
     async def _request_market_data(self, trading_pair: str, path_url: str, message_type: type, **params) -> Any:
