@@ -23,8 +23,8 @@ INSIDE_BID = BEST_BID + Decimal("5")  # best bid of the book once placed, still 
 RECOVERY_TIMEOUT = 10.0
 
 
-def book_stats(connector):
-    return connector.order_book_tracker.data_source.market_data_stats()
+def book_of(connector):
+    return connector.get_order_book(PAIR)
 
 
 def best_prices(connector):
@@ -89,13 +89,13 @@ async def test_fill_missed_while_the_private_socket_was_down_is_recovered_throug
     assert order_id not in connector.in_flight_orders
 
 
-async def _assert_book_resyncs_after_gap(connector, liquidity, admin, sandbox):
-    before = book_stats(connector)
+async def _assert_book_resyncs_after_gap(connector, liquidity, admin, sandbox, caplog):
+    snapshot_before = book_of(connector).snapshot_uid
     assert sandbox.faults.inject_sequence_gap("v1.book.d") >= 1
     liquidity.quote(True, BEST_BID + Decimal("1"), Decimal("0.1"))  # the next delta carries the gap
 
-    await eventually(lambda: book_stats(connector)["gaps"] > before["gaps"], message="the gap detected")
-    await eventually(lambda: book_stats(connector)["snapshots"] > before["snapshots"], RECOVERY_TIMEOUT,
+    await eventually(lambda: "book sequence broken" in caplog.text, message="the gap detected")
+    await eventually(lambda: book_of(connector).snapshot_uid > snapshot_before, RECOVERY_TIMEOUT,
                      message="a fresh snapshot after the gap")
     liquidity.quote(False, BEST_ASK - Decimal("1"), Decimal("0.1"))
     await eventually(lambda: connector_book_matches_sandbox(connector, admin), RECOVERY_TIMEOUT,
@@ -105,18 +105,20 @@ async def _assert_book_resyncs_after_gap(connector, liquidity, admin, sandbox):
     assert best_bid < best_ask
 
 
-async def test_book_resyncs_after_a_sequence_gap_and_is_never_crossed(connector, liquidity, admin, sandbox):
+async def test_book_resyncs_after_a_sequence_gap_and_is_never_crossed(connector, liquidity, admin, sandbox, caplog):
     # A first delta anchors the chain, then a later one skips a number.
     liquidity.quote(False, BEST_ASK + Decimal("100"), Decimal("0.1"))
-    await eventually(lambda: book_stats(connector)["deltas"] > 0, message="a first delta")
-    await _assert_book_resyncs_after_gap(connector, liquidity, admin, sandbox)
+    await eventually(lambda: book_of(connector).last_diff_uid > book_of(connector).snapshot_uid,
+                     message="a first delta")
+    await _assert_book_resyncs_after_gap(connector, liquidity, admin, sandbox, caplog)
 
 
-async def test_book_resyncs_when_the_first_delta_after_the_snapshot_is_missing(connector, liquidity, admin, sandbox):
+async def test_book_resyncs_when_the_first_delta_after_the_snapshot_is_missing(
+        connector, liquidity, admin, sandbox, caplog):
     # GRVT's subscribe answer names the first delta number to expect (first_sequence_number): losing that very
     # delta must be detected too.
-    assert book_stats(connector)["deltas"] == 0
-    await _assert_book_resyncs_after_gap(connector, liquidity, admin, sandbox)
+    assert book_of(connector).last_diff_uid <= book_of(connector).snapshot_uid  # no delta since the snapshot
+    await _assert_book_resyncs_after_gap(connector, liquidity, admin, sandbox, caplog)
 
 
 @pytest.mark.parametrize("status", [500, 503])

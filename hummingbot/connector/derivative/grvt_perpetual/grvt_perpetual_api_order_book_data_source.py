@@ -65,19 +65,8 @@ from hummingbot.logger import HummingbotLogger
 if TYPE_CHECKING:
     from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_derivative import GrvtPerpetualDerivative
 
-_SUBSCRIPTION_WORDS = {CONSTANTS.WS_RPC_SUBSCRIBE: ("subscribe to", "subscribing to", "Subscribed to"),
-                       CONSTANTS.WS_RPC_UNSUBSCRIBE: ("unsubscribe from", "unsubscribing from", "Unsubscribed from")}
 _SNAPSHOT, _DIFF = OrderBookMessageType.SNAPSHOT, OrderBookMessageType.DIFF
-
-
-class _RestBook(NamedTuple):
-    instrument: str
-    trading_pair: str
-    levels: BookLevels
-    deltas: List[BookDeltaFrame]  # received since it was requested, while in _deltas_during_rest_book
-
-
-BookEvent = Union[BookDeltaFrame, _RestBook, Callable[[], None]]
+BookEvent = Union[BookDeltaFrame, Callable[[], None]]  # a frame, or a step: reset, resync, REST book
 
 
 class _PendingRequest(NamedTuple):
@@ -171,7 +160,6 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         self._book_output: Optional[asyncio.Queue] = None  # the tracker's diff stream, once it listens
         self._reconnect_backoff = Backoff(initial=0.5, maximum=30.0)
         self._price_retry_at: Dict[str, float] = {}  # per pair left without a last traded price: monotonic time
-        self.duplicate_trades = self.malformed_messages = self.rejected_subscriptions = 0
 
         self._frame_handlers: Dict[type, Callable[[Any], None]] = {
             BookDeltaFrame: self._on_book_event,
@@ -180,11 +168,6 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         }
 
     # Public API
-    def market_data_stats(self) -> Dict[str, int]:
-        """Counters for metrics and benchmarks: book sequencing plus dropped trades and messages."""
-        return dict(self._sequencer.stats(), duplicate_trades=self.duplicate_trades,
-                    malformed_messages=self.malformed_messages, rejected_subscriptions=self.rejected_subscriptions)
-
     async def get_last_traded_prices(self, trading_pairs: List[str], domain: Optional[str] = None) -> Dict[str, float]:
         # Hummingbot's order book tracker asks again at once for a pair left without a price (no trade yet, or a
         # failed read): such a pair is read again only after LAST_PRICE_RETRY_SECONDS, not in a tight REST loop.
@@ -224,41 +207,41 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
                            next_funding_utc_timestamp=next_funding_timestamp(ticker) or 0, rate=rate)
 
     async def subscribe_to_trading_pair(self, trading_pair: str) -> bool:
-        return await self._change_subscription(trading_pair, CONSTANTS.WS_RPC_SUBSCRIBE)
-
-    async def unsubscribe_from_trading_pair(self, trading_pair: str) -> bool:
-        return await self._change_subscription(trading_pair, CONSTANTS.WS_RPC_UNSUBSCRIBE)
-
-    async def _change_subscription(self, trading_pair: str, method: str) -> bool:
-        """Subscribes or unsubscribes every stream of one pair on the live socket; a failed subscribe is undone. An
-        unsubscribed pair is forgotten even without a socket, or the next socket would subscribe it again."""
-        subscribe = method == CONSTANTS.WS_RPC_SUBSCRIBE
-        to, ing, done = _SUBSCRIPTION_WORDS[method]
+        """Subscribes every stream of one pair on the live socket; a failed subscribe is undone."""
         ws = self._ws_assistant
-        if ws is None and subscribe:
-            self.logger().warning(f"Cannot {to} {trading_pair}: the GRVT market-data socket is not connected.")
+        if ws is None:
+            self.logger().warning(f"Cannot subscribe to {trading_pair}: the GRVT market-data socket is not connected.")
             return False
         instrument = None
         try:
             instrument = await self._connector.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
-            if subscribe:
-                self._on_book_event(partial(self._sequencer.reset, instrument))
-                self._history_cutoff_ns[trading_pair] = time.time_ns()
-                self.add_trading_pair(trading_pair)
-                await self._subscribe(ws, instrument, trading_pair)
-            else:
-                try:
-                    if ws is not None:
-                        await self._send_requests(ws, method, instrument, trading_pair)
-                finally:
-                    self._forget_instrument(instrument, trading_pair)
-            self.logger().info(f"{done} GRVT public streams of {trading_pair}.")
-            return True
+            self._on_book_event(partial(self._sequencer.reset, instrument))
+            self._history_cutoff_ns[trading_pair] = time.time_ns()
+            self.add_trading_pair(trading_pair)
+            await self._subscribe(ws, instrument, trading_pair)
         except Exception as exception:
-            if subscribe and instrument is not None:
+            if instrument is not None:
                 self._forget_instrument(instrument, trading_pair)
-            self.logger().error(f"Error {ing} GRVT public streams of {trading_pair}: {exception}")
+            self.logger().error(f"Error subscribing to GRVT public streams of {trading_pair}: {exception}")
             return False
+        self.logger().info(f"Subscribed to GRVT public streams of {trading_pair}.")
+        return True
+
+    async def unsubscribe_from_trading_pair(self, trading_pair: str) -> bool:
+        """Forgets the pair even without a socket, or the next socket would subscribe it again."""
+        ws = self._ws_assistant
+        try:
+            instrument = await self._connector.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
+            try:
+                if ws is not None:
+                    await self._send_requests(ws, CONSTANTS.WS_RPC_UNSUBSCRIBE, instrument, trading_pair)
+            finally:
+                self._forget_instrument(instrument, trading_pair)
+        except Exception as exception:
+            self.logger().error(f"Error unsubscribing from GRVT public streams of {trading_pair}: {exception}")
+            return False
+        self.logger().info(f"Unsubscribed from GRVT public streams of {trading_pair}.")
+        return True
 
     # REST
     async def _request_market_data(self, trading_pair: str, path_url: str, message_type: type, **params) -> Any:
@@ -393,7 +376,6 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         try:
             return frame_from_builtins(data)
         except GrvtMessageError as error:
-            self.malformed_messages += 1
             self.logger().warning(f"{error}; dropped: {_shorten(raw)}")
         if stream == CONSTANTS.WS_BOOK_DELTA_STREAM:
             feed = data.get("feed")
@@ -408,7 +390,6 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         try:
             response = from_builtins(data, RpcResponse, "market-data answer")
         except GrvtMessageError as error:
-            self.malformed_messages += 1
             self.logger().warning(f"{error}; dropped: {_shorten(data)}")
             return
         request = self._pending_requests.pop(response.id, None)
@@ -419,8 +400,6 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             else:
                 self.logger().warning(f"GRVT market-data error {error.code}: {error.message}")
         elif error is not None:
-            if request.method == CONSTANTS.WS_RPC_SUBSCRIBE:
-                self.rejected_subscriptions += 1
             hint = " (the instrument is unknown to GRVT)" if error.code == CONSTANTS.ERROR_INVALID_INSTRUMENT else ""
             self.logger().error(
                 f"GRVT rejected {request.method} {request.stream} {request.selector} for {request.trading_pair}: "
@@ -444,15 +423,14 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
     # Order book events
     def _on_book_event(self, event: BookEvent):
         """Judged at once when the tracker listens and nothing waits in the diff queue; queued otherwise."""
-        output = self._book_output
         queue = self._message_queue[self._diff_messages_queue_key]
-        if output is None or queue.qsize():
+        if self._book_output is None or queue.qsize():
             queue.put_nowait(event)
         else:
-            self._judge_book_event(event, output)
+            self._judge_book_event(event)
 
     async def listen_for_order_book_diffs(self, ev_loop: asyncio.AbstractEventLoop, output: asyncio.Queue):
-        """The base loop over the diff queue, remembering ``output`` so that later events are judged at once."""
+        """The base loop over the diff queue, remembering ``output``: every book event, queued or not, goes there."""
         self._book_output = output
         try:
             await super().listen_for_order_book_diffs(ev_loop, output)
@@ -461,17 +439,15 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
                 self._book_output = None
 
     async def _parse_order_book_diff_message(self, raw_message: BookEvent, message_queue: asyncio.Queue):
-        self._judge_book_event(raw_message, message_queue)
+        self._judge_book_event(raw_message)  # message_queue is self._book_output
 
-    def _judge_book_event(self, event: BookEvent, output: asyncio.Queue):
+    def _judge_book_event(self, event: BookEvent):
         if type(event) is BookDeltaFrame:
-            self._apply_book_frame(event, output)
-        elif type(event) is _RestBook:
-            self._apply_rest_book(event, output)
+            self._apply_book_frame(event)
         else:
             event()
 
-    def _apply_book_frame(self, frame: BookDeltaFrame, output: asyncio.Queue):
+    def _apply_book_frame(self, frame: BookDeltaFrame):
         feed = frame.feed
         instrument = feed.instrument
         trading_pair = self._instrument_to_pair.get(instrument)
@@ -480,9 +456,9 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         sequencer = self._sequencer
         verdict = sequencer.on_message(instrument, frame.sequence_number, frame.prev_sequence_number)
         if verdict is BookSequenceVerdict.DELTA:
-            output.put_nowait(book_message(_DIFF, feed, trading_pair, sequencer.last_update_id))
+            self._book_output.put_nowait(book_message(_DIFF, feed, trading_pair, sequencer.last_update_id))
         elif verdict is BookSequenceVerdict.SNAPSHOT:
-            output.put_nowait(book_message(_SNAPSHOT, feed, trading_pair, sequencer.last_update_id))
+            self._book_output.put_nowait(book_message(_SNAPSHOT, feed, trading_pair, sequencer.last_update_id))
             self._snapshot_events[instrument].set()
             self._deltas_during_rest_book.pop(instrument, None)  # a REST book still on its way is older
         elif verdict is BookSequenceVerdict.GAP:
@@ -521,7 +497,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
                             f"after resubscribing; using a REST snapshot.")
                     deltas = self._deltas_during_rest_book[instrument] = []
                     levels = await self._request_order_book_snapshot(trading_pair)
-                    self._on_book_event(_RestBook(instrument, trading_pair, levels, deltas))
+                    self._on_book_event(partial(self._apply_rest_book, instrument, trading_pair, levels, deltas))
                     return
                 except Exception:
                     self.logger().exception(f"Error resynchronising the GRVT {trading_pair} order book; retrying.")
@@ -530,20 +506,19 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             if self._resync_tasks.get(instrument) is asyncio.current_task():
                 del self._resync_tasks[instrument]
 
-    def _apply_rest_book(self, book: _RestBook, output: asyncio.Queue):
+    def _apply_rest_book(self, instrument: str, trading_pair: str, levels: BookLevels, deltas: List[BookDeltaFrame]):
         """A REST book unless a stream snapshot came meanwhile, the pair was unsubscribed or a newer REST book was
         requested; then the deltas received since it was requested, in order: a REST book has no sequence number,
         but level sizes are absolute, so replaying deltas it already holds changes nothing, and a break in their
         numbers resynchronises again."""
-        instrument = book.instrument
-        if self._deltas_during_rest_book.get(instrument) is not book.deltas:
+        if self._deltas_during_rest_book.get(instrument) is not deltas:
             return
         del self._deltas_during_rest_book[instrument]
         self._snapshot_events[instrument].set()
         update_id = self._sequencer.apply_external_snapshot(instrument)
-        output.put_nowait(book_message(_SNAPSHOT, book.levels, book.trading_pair, update_id))
-        for frame in book.deltas:
-            self._apply_book_frame(frame, output)
+        self._book_output.put_nowait(book_message(_SNAPSHOT, levels, trading_pair, update_id))
+        for frame in deltas:
+            self._apply_book_frame(frame)
 
     # Trades and funding
     async def _parse_trade_message(self, raw_message: TradeFrame, message_queue: asyncio.Queue):
@@ -553,7 +528,6 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             return
         recent_ids = self._recent_trade_ids[trading_pair]
         if trade.trade_id in recent_ids:
-            self.duplicate_trades += 1
             return
         recent_ids[trade.trade_id] = None
         if len(recent_ids) > self.TRADE_IDS_REMEMBERED_PER_PAIR:

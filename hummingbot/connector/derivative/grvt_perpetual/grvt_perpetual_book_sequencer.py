@@ -13,11 +13,10 @@ epochs by itself. 2**40 deltas per epoch and 2**23 epochs fit in an int64.
 import enum
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import DefaultDict, Dict, Hashable, Optional
+from typing import DefaultDict, Hashable, Optional
 
 NO_PREVIOUS_SEQUENCE = -1  # pass when a payload has no prev_sequence_number (0 means the same)
 UPDATE_ID_EPOCH_SHIFT = 40
-_COUNTERS = ("snapshots", "deltas", "duplicates", "stale", "gaps", "decreases", "resyncs")
 
 
 class BookSequenceVerdict(enum.IntEnum):
@@ -53,13 +52,11 @@ class GrvtPerpetualBookSequencer:
     retries); numbers below the first one seen (the gateway restarted its numbering) are a GAP.
     """
 
-    __slots__ = ("_states", "last_update_id") + _COUNTERS
+    __slots__ = ("_states", "last_update_id")
 
     def __init__(self):
         self._states: DefaultDict[Hashable, _BookStreamState] = defaultdict(_BookStreamState)
         self.last_update_id = 0  # update id of the last payload accepted as a snapshot or a delta, any key
-        for counter in _COUNTERS:
-            setattr(self, counter, 0)
 
     def on_message(self, key: Hashable, sequence_number: int,
                    prev_sequence_number: int = NO_PREVIOUS_SEQUENCE) -> BookSequenceVerdict:
@@ -72,28 +69,23 @@ class GrvtPerpetualBookSequencer:
             self._start_epoch(state, anchor=sequence_number or -1)
             return BookSequenceVerdict.SNAPSHOT
         if state.awaiting_snapshot:
-            self.stale += 1
             return BookSequenceVerdict.STALE
         last = state.last_sequence
         if last < 0:  # the first delta after a snapshot numbered 0 anchors the chain
             expected = state.expected_first
             if expected > 0 and sequence_number != expected:
                 if sequence_number < expected:  # published before the snapshot was taken: already in it
-                    self.duplicates += 1
                     return BookSequenceVerdict.DUPLICATE
                 return self._gap(state)
             state.first_sequence = sequence_number
         elif sequence_number <= last:
             if sequence_number >= state.first_sequence:
-                self.duplicates += 1
                 return BookSequenceVerdict.DUPLICATE
-            self.decreases += 1
             return self._gap(state)
         elif sequence_number != last + 1 or (prev_sequence_number > 0 and prev_sequence_number != last):
             return self._gap(state)
         state.last_sequence = sequence_number
         state.update_id = self.last_update_id = state.update_id + 1
-        self.deltas += 1
         return BookSequenceVerdict.DELTA
 
     def announce_snapshot(self, key: Hashable, num_snapshots: int, first_sequence_number: int):
@@ -122,10 +114,7 @@ class GrvtPerpetualBookSequencer:
 
     def request_resync(self, key: Hashable):
         """A resubscription on the live socket (after a gap, too): drop deltas until a payload numbered 0 arrives."""
-        state = self._states[key]
-        state.awaiting_snapshot = True
-        state.first_payload_is_snapshot = False
-        self.resyncs += 1
+        self._gap(self._states[key])
 
     def apply_external_snapshot(self, key: Hashable) -> int:
         """A REST snapshot (the stream's did not come) starts a new epoch; having no sequence number, it lets the
@@ -136,9 +125,6 @@ class GrvtPerpetualBookSequencer:
         self._start_epoch(state, anchor=-1)
         return state.update_id
 
-    def stats(self) -> Dict[str, int]:
-        return {counter: getattr(self, counter) for counter in _COUNTERS}
-
     def _start_epoch(self, state: _BookStreamState, anchor: int):
         state.awaiting_snapshot = False
         state.first_sequence = state.last_sequence = anchor
@@ -148,10 +134,9 @@ class GrvtPerpetualBookSequencer:
         state.announced_parts = 0
         state.epoch += 1
         state.update_id = self.last_update_id = state.epoch << UPDATE_ID_EPOCH_SHIFT
-        self.snapshots += 1
 
-    def _gap(self, state: _BookStreamState) -> BookSequenceVerdict:
-        self.gaps += 1
+    @staticmethod
+    def _gap(state: _BookStreamState) -> BookSequenceVerdict:
         state.awaiting_snapshot = True
         state.first_payload_is_snapshot = False
         return BookSequenceVerdict.GAP

@@ -114,8 +114,7 @@ def _without_nulls(data: Any) -> Any:
 
 
 def from_builtins(data: Any, message_type: Type[T], what: str) -> T:
-    """A decoded JSON object (e.g. a REST result) as ``message_type``, "" fields taken as absent;
-    GrvtMessageError naming the field otherwise."""
+    """A decoded JSON object (a REST result) as ``message_type``, "" taken as absent; else GrvtMessageError."""
     try:
         return msgspec.convert(_without_nulls(data), message_type, strict=False)
     except msgspec.ValidationError as error:
@@ -123,6 +122,5 @@ def from_builtins(data: Any, message_type: Type[T], what: str) -> T:
 
 
 def frame_from_builtins(data: Dict[str, Any]) -> StreamFrame:
-    """A stream frame from a decoded JSON object whose fields may be "" for null; GrvtMessageError naming
-    the field when it still does not fit its stream's type."""
+    """A stream frame from a decoded JSON object, its feed's "" fields taken as absent too."""
     return from_builtins(dict(data, feed=_without_nulls(data.get("feed"))), Frame, f"{data.get('stream')} frame")

@@ -14,7 +14,6 @@ _DATA = (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY)
 
 
 class GrvtPerpetualMarketDataSocket:
-    """One connection at a time; ``disconnect`` closes it and its HTTP session."""
 
     def __init__(self):
         self._session: Optional[aiohttp.ClientSession] = None
@@ -37,12 +36,9 @@ class GrvtPerpetualMarketDataSocket:
         await self._ws.send_json(payload)
 
     async def receive(self) -> Union[str, bytes]:
-        """The next text or binary frame; ConnectionError once the socket is closed, which is all aiohttp returns
-        besides data (it answers pings itself)."""
-        ws = self._ws
-        if ws is None:
-            raise ConnectionError("the GRVT market-data socket is not connected")
-        message = await ws.receive()
+        """The next text or binary frame of the connected socket; ConnectionError once it is closed, which is all
+        aiohttp returns besides data (it answers pings itself)."""
+        message = await self._ws.receive()
         if message.type in _DATA:
             self.last_recv_time = time.time()
             return message.data

@@ -24,7 +24,6 @@ _SELL = float(TradeType.SELL.value)
 
 
 class GrvtBookMessage(OrderBookMessage):
-    """A SNAPSHOT or DIFF whose content rows are ``BookLevel``s (see the module doc)."""
 
     @property
     def update_id(self) -> int:
@@ -41,7 +40,6 @@ class GrvtBookMessage(OrderBookMessage):
 
 def book_message(message_type: OrderBookMessageType, levels: BookLevels, trading_pair: str,
                  update_id: int) -> GrvtBookMessage:
-    """A SNAPSHOT or DIFF message of ``levels``: a REST ``book`` result or a ``v1.book.d`` feed."""
     bids, asks = levels.bids, levels.asks
     for level in bids:
         level.update_id = update_id
