@@ -168,9 +168,8 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         self.order_transport = GrvtPerpetualOrderTransport(
             self._trading_account_id, self._rest.request, self._throttler)
         if order_entry == utils.ORDER_ENTRY_WEBSOCKET:
-            rpc = GrvtWsRpcClient(
-                url=lambda: web_utils.private_ws_url(self._domain), session=self._auth.ensure_session,
-                invalidate_session=self._auth.invalidate_session, on_reconnect=self._on_order_socket_reconnect)
+            rpc = GrvtWsRpcClient(url=lambda: web_utils.private_ws_url(self._domain), auth=self._auth,
+                                  on_reconnect=self._on_order_socket_reconnect)
             self.order_transport = GrvtPerpetualWsOrderTransport(
                 self._trading_account_id, self._rest.request, rpc, self._throttler, self.WS_REQUEST_TIMEOUT)
         self.order_lifecycle = GrvtOrderLifecycle(

@@ -12,13 +12,13 @@ means for the caller is explicit:
 """
 import asyncio
 import itertools
-from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Type, TypeVar
+from typing import Any, Callable, Dict, Mapping, Optional, Type, TypeVar
 
 import aiohttp
 import msgspec
 
 from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
-from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import GrvtSession
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import GrvtPerpetualAuth, GrvtSession
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import (
     GrvtPerpetualAPIError,
     GrvtRpcNotSent,
@@ -55,15 +55,13 @@ class GrvtWsRpcClient(ClassLogger):
     def __init__(
         self,
         url: Callable[[], str],
-        session: Callable[[], Awaitable[GrvtSession]],
-        invalidate_session: Callable[[GrvtSession], Any],
+        auth: GrvtPerpetualAuth,
         heartbeat_seconds: float = CONSTANTS.WS_HEARTBEAT_INTERVAL_SECONDS,
         on_reconnect: Optional[Callable[[], None]] = None,
     ):
         self._url = url
-        self._session_provider = session
+        self._auth = auth
         self._socket_session: Optional[GrvtSession] = None  # a session error on this socket drops this one only
-        self._invalidate_session = invalidate_session
         self._heartbeat = heartbeat_seconds
         self._on_reconnect = on_reconnect
         self._session: Optional[aiohttp.ClientSession] = None
@@ -73,7 +71,6 @@ class GrvtWsRpcClient(ClassLogger):
         self._supervisor: Optional[asyncio.Task] = None
         self._backoff = Backoff(initial=0.25, maximum=15.0)
         self.connections = 0
-        self.connect_timeout = CONSTANTS.WS_CONNECT_TIMEOUT_SECONDS
 
     @property
     def is_connected(self) -> bool:
@@ -117,7 +114,7 @@ class GrvtWsRpcClient(ClassLogger):
         if reply.error is not None:
             error = GrvtPerpetualAPIError.from_error_object(reply.error, path=method)
             if error.is_session_expired:
-                self._invalidate_session(self._socket_session)
+                self._auth.invalidate_session(self._socket_session)
                 await self._close_socket()
             raise error
         if reply.result == NO_RESULT:
@@ -145,11 +142,11 @@ class GrvtWsRpcClient(ClassLogger):
     async def _connect(self):
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession()
-        self._socket_session = await self._session_provider()
+        self._socket_session = await self._auth.ensure_session()
         self._ws = await asyncio.wait_for(self._session.ws_connect(  # a peer that never answers must not hold it
             self._url(), headers=self._socket_session.headers, heartbeat=self._heartbeat, autoping=True,
             timeout=aiohttp.ClientWSTimeout(ws_close=CONSTANTS.WS_CONNECT_TIMEOUT_SECONDS), max_msg_size=0),
-            self.connect_timeout)
+            CONSTANTS.WS_CONNECT_TIMEOUT_SECONDS)
         self.connections += 1
         if self.connections > 1 and self._on_reconnect is not None:
             self._on_reconnect()
@@ -171,7 +168,7 @@ class GrvtWsRpcClient(ClassLogger):
             return
         if reply.id is None:
             if reply.error is not None and GrvtPerpetualAPIError.from_error_object(reply.error).is_session_expired:
-                self._invalidate_session(self._socket_session)
+                self._auth.invalidate_session(self._socket_session)
             return
         future = self._pending.get(reply.id)
         if future is not None and not future.done():

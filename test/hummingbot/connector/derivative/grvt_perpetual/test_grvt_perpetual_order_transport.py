@@ -4,6 +4,7 @@ import json
 import unittest
 from decimal import Decimal
 from typing import Any, Dict, List, Tuple
+from unittest.mock import patch
 
 import coincurve
 from eth_utils import to_checksum_address
@@ -554,8 +555,7 @@ class WsOrderEntryTests(IsolatedAsyncioWrapperTestCase):
         self.reconnects = 0
         self.current_session = GrvtSession(cookie="abc", account_id="0xaccount", expires_at=2e9)
         self.client = GrvtWsRpcClient(
-            url=lambda: self.server.url, session=self.session, invalidate_session=self.invalidate,
-            heartbeat_seconds=5, on_reconnect=self.count_reconnect)
+            url=lambda: self.server.url, auth=self, heartbeat_seconds=5, on_reconnect=self.count_reconnect)
         self.client._backoff._initial = 0.01
         self.poster = FakePoster({CONSTANTS.CANCEL_ORDER_PATH_URL: {"result": {"ack": True}},
                                   CONSTANTS.CREATE_ORDER_PATH_URL: {"result": order_answer()}})
@@ -567,10 +567,10 @@ class WsOrderEntryTests(IsolatedAsyncioWrapperTestCase):
         await self.server.stop()
         await super().asyncTearDown()
 
-    async def session(self):
+    async def ensure_session(self):
         return self.current_session
 
-    def invalidate(self, stale):
+    def invalidate_session(self, stale):
         self.invalidated.append(stale)
 
     def count_reconnect(self):
@@ -584,11 +584,9 @@ class WsOrderEntryTests(IsolatedAsyncioWrapperTestCase):
         connections = []  # accepted, never answered: the supervisor must retry, not wait for minutes
         server = await asyncio.start_server(lambda reader, writer: connections.append(writer), "127.0.0.1", 0)
         port = server.sockets[0].getsockname()[1]
-        client = GrvtWsRpcClient(url=lambda: f"ws://127.0.0.1:{port}/ws/full", session=self.session,
-                                 invalidate_session=self.invalidate)
-        client.connect_timeout = 0.2
+        client = GrvtWsRpcClient(url=lambda: f"ws://127.0.0.1:{port}/ws/full", auth=self)
         try:
-            with self.assertRaises(asyncio.TimeoutError):
+            with patch.object(CONSTANTS, "WS_CONNECT_TIMEOUT_SECONDS", 0.2), self.assertRaises(asyncio.TimeoutError):
                 await client._connect()
         finally:
             await client.stop()
