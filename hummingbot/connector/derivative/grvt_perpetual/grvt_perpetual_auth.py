@@ -188,23 +188,17 @@ class GrvtPerpetualAuth(AuthBase):
                 used.clear()
                 try:
                     return await request_factory()
-                except Exception as exception:
-                    if attempt == 2 or not self.is_session_error(exception):
-                        if isinstance(exception, GrvtPerpetualAPIError):
-                            named = exception.naming_trading_account(self._trading_account_id)
-                            if named is not exception:
-                                raise named from exception
+                except GrvtPerpetualAPIError as error:
+                    if attempt == 2 or not error.is_session_expired:
+                        named = error.naming_trading_account(self._trading_account_id)
+                        if named is not error:
+                            raise named from error
                         raise
                 stale = used[-1] if used else None  # the session the rejected call used
                 if self.invalidate_session(stale):
                     _logger.info("GRVT rejected the session cookie; logging in again.")
         finally:
             _SESSION_USED.reset(token)
-
-    @staticmethod
-    def is_session_error(error: BaseException) -> bool:
-        """True for a failure a new login can fix (GrvtPerpetualAPIError.is_session_expired)."""
-        return getattr(error, "is_session_expired", False) is True
 
     def _start_login(self) -> "asyncio.Task[GrvtSession]":
         task = self._login_task

@@ -476,23 +476,23 @@ class GrvtPerpetualAuthTests(IsolatedAsyncioWrapperTestCase):
         self.assertIs(renewed, self.auth._session)
         self.assertTrue(self.auth.invalidate_session())
 
-    def test_is_session_error(self):
-        self.assertTrue(GrvtPerpetualAuth.is_session_error(GrvtPerpetualAPIError(None, "N/A", 401)))
-        self.assertTrue(GrvtPerpetualAuth.is_session_error(GrvtPerpetualAPIError(1000, "x", 401)))
-        self.assertFalse(GrvtPerpetualAuth.is_session_error(GrvtPerpetualAPIError(1008, "IP not whitelisted", 401)))
-        self.assertFalse(GrvtPerpetualAuth.is_session_error(GrvtPerpetualAPIError(2064, "tick", 400)))
-        self.assertFalse(GrvtPerpetualAuth.is_session_error(asyncio.TimeoutError()))
+    async def test_only_an_expired_session_is_retried_with_a_new_login(self):
+        self.assertTrue(GrvtPerpetualAPIError(None, "N/A", 401).is_session_expired)
+        self.assertTrue(GrvtPerpetualAPIError(1000, "x", 401).is_session_expired)
+        self.assertFalse(GrvtPerpetualAPIError(1008, "IP not whitelisted", 401).is_session_expired)
+        self.assertFalse(GrvtPerpetualAPIError(2064, "tick", 400).is_session_expired)
         # a refused login is not cured by logging in again, and untyped errors never cause a re-login
-        self.assertFalse(GrvtPerpetualAuth.is_session_error(GrvtAuthError("GRVT login refused: HTTP 401")))
-        self.assertFalse(GrvtPerpetualAuth.is_session_error(IOError("... HTTP status is 401. Error: N/A")))
+        for error in (asyncio.TimeoutError(), GrvtAuthError("GRVT login refused: HTTP 401"),
+                      IOError("... HTTP status is 401. Error: N/A")):
+            calls = []
 
-        class TypedError(IOError):
-            def __init__(self, expired):
-                super().__init__("typed")
-                self.is_session_expired = expired
+            async def failing_request():
+                calls.append(error)
+                raise error
 
-        self.assertTrue(GrvtPerpetualAuth.is_session_error(TypedError(True)))
-        self.assertFalse(GrvtPerpetualAuth.is_session_error(TypedError(False)))
+            with self.assertRaises(type(error)):
+                await self.auth.run_with_session_retry(failing_request)
+            self.assertEqual([error], calls)
 
     async def test_a_cancelled_login_cancels_its_waiters_quietly(self):
         waiter = asyncio.ensure_future(self.auth.ensure_session())
