@@ -69,18 +69,6 @@ class SessionCookie:
     expires_at: Optional[float]  # epoch seconds; None when the cookie carries neither Expires nor Max-Age
 
 
-def parse_cookie_expires(value: str) -> float:
-    """
-    Epoch seconds of an RFC 1123 cookie date ('Wed, 21 Oct 2026 07:28:00 GMT'), always read as UTC and
-    independent of the process locale and time zone.
-    """
-    parsed = email.utils.parsedate_tz(value.strip())
-    if parsed is None:
-        raise ValueError(f"Invalid cookie expiry date {value!r}.")
-    # parsedate_tz reports a missing zone as offset 0, so a zone-less date is read as GMT too (never local time)
-    return float(email.utils.mktime_tz(parsed))
-
-
 def parse_session_cookie(set_cookie_headers: Iterable[str], now: float) -> Optional[SessionCookie]:
     """
     The session cookie and its expiry from Set-Cookie header values: Max-Age wins over Expires (RFC 6265) and an
@@ -96,8 +84,9 @@ def parse_session_cookie(set_cookie_headers: Iterable[str], now: float) -> Optio
                       for key, _, text in (attribute.partition("=") for attribute in attribute_texts)}
         with contextlib.suppress(KeyError, ValueError):
             return SessionCookie(value, now + float(attributes["max-age"]))
-        with contextlib.suppress(KeyError, ValueError):
-            return SessionCookie(value, parse_cookie_expires(attributes["expires"]))
+        with contextlib.suppress(KeyError, TypeError, ValueError):  # parsedate_tz: None for an unreadable date
+            # read as UTC whatever the process time zone: parsedate_tz takes a zone-less date as GMT (offset 0)
+            return SessionCookie(value, float(email.utils.mktime_tz(email.utils.parsedate_tz(attributes["expires"]))))
         return SessionCookie(value, None)
     return None
 

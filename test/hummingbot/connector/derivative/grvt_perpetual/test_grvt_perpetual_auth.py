@@ -20,7 +20,6 @@ from hummingbot.connector.derivative.grvt_perpetual import (
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import (
     GrvtAuthError,
     GrvtPerpetualAuth,
-    parse_cookie_expires,
     parse_session_cookie,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import (
@@ -47,6 +46,10 @@ def http_date(epoch_seconds: float) -> str:
            f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT"
 
 
+def expires(value: str) -> float:
+    return parse_session_cookie([f"gravity=tok; Path=/; Expires={value}; HttpOnly"], now=NOW).expires_at
+
+
 class GrvtCookieParsingTests(IsolatedAsyncioWrapperTestCase):
 
     def test_expires_is_read_as_utc_whatever_the_local_time_zone(self):
@@ -56,10 +59,10 @@ class GrvtCookieParsingTests(IsolatedAsyncioWrapperTestCase):
             for zone in ("America/New_York", "Asia/Tokyo", "Pacific/Chatham", "UTC"):
                 os.environ["TZ"] = zone
                 time.tzset()
-                self.assertEqual(expected, parse_cookie_expires("Wed, 21 Oct 2026 07:28:00 GMT"), zone)
-                self.assertEqual(expected, parse_cookie_expires("Wed, 21-Oct-2026 07:28:00 GMT"), zone)
-                self.assertEqual(expected, parse_cookie_expires("Wed, 21 Oct 2026 07:28:00"), zone)
-                self.assertEqual(expected, parse_cookie_expires("Wed, 21 Oct 2026 08:28:00 +0100"), zone)
+                self.assertEqual(expected, expires("Wed, 21 Oct 2026 07:28:00 GMT"), zone)
+                self.assertEqual(expected, expires("Wed, 21-Oct-2026 07:28:00 GMT"), zone)
+                self.assertEqual(expected, expires("Wed, 21 Oct 2026 07:28:00"), zone)
+                self.assertEqual(expected, expires("Wed, 21 Oct 2026 08:28:00 +0100"), zone)
         finally:
             if original_tz is None:
                 os.environ.pop("TZ", None)
@@ -69,8 +72,7 @@ class GrvtCookieParsingTests(IsolatedAsyncioWrapperTestCase):
 
     def test_invalid_expires(self):
         for value in ("tomorrow", "", "21/10/2026"):
-            with self.assertRaises(ValueError):
-                parse_cookie_expires(value)
+            self.assertIsNone(parse_session_cookie([f"gravity=tok; Expires={value}"], now=NOW).expires_at)
 
     def test_session_cookie_attributes(self):
         headers = [
