@@ -24,6 +24,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import (
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import GrvtPerpetualAPIError
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import Backoff
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_ws_rpc import json_rpc_request
 from hummingbot.core.data_type.user_stream_tracker_data_source import UserStreamTrackerDataSource
 from hummingbot.core.web_assistant.connections.data_types import WSJSONRequest
 from hummingbot.core.web_assistant.web_assistants_factory import WebAssistantsFactory
@@ -81,12 +82,8 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
         for stream in CONSTANTS.WS_PRIVATE_STREAMS:
             self._request_id += 1
             self._pending_subscriptions[self._request_id] = stream
-            await websocket_assistant.send(WSJSONRequest(payload={
-                "jsonrpc": CONSTANTS.JSON_RPC_VERSION,
-                "method": CONSTANTS.WS_RPC_SUBSCRIBE,
-                "params": {"stream": stream, "selectors": [selector]},
-                "id": self._request_id,
-            }))
+            await websocket_assistant.send(WSJSONRequest(payload=json_rpc_request(
+                CONSTANTS.WS_RPC_SUBSCRIBE, {"stream": stream, "selectors": [selector]}, self._request_id)))
         self._connections += 1
         self.logger().info(f"Subscribed to GRVT private streams {', '.join(CONSTANTS.WS_PRIVATE_STREAMS)}.")
 

@@ -40,11 +40,9 @@ class _RpcReply(msgspec.Struct):
     error: Optional[Dict[str, Any]] = None
 
 
-class _RpcRequest(msgspec.Struct):
-    method: str
-    params: Mapping[str, Any]
-    id: int
-    jsonrpc: str = CONSTANTS.JSON_RPC_VERSION  # GRVT's JSONRPCRequest requires it
+def json_rpc_request(method: str, params: Mapping[str, Any], request_id: int) -> Dict[str, Any]:
+    """A JSON-RPC 2.0 request; GRVT's JSONRPCRequest requires the `jsonrpc` member."""
+    return {"jsonrpc": CONSTANTS.JSON_RPC_VERSION, "method": method, "params": params, "id": request_id}
 
 
 _encoder = msgspec.json.Encoder()
@@ -100,7 +98,7 @@ class GrvtWsRpcClient(ClassLogger):
         self._pending[request_id] = future
         try:
             try:
-                await ws.send_str(_encoder.encode(_RpcRequest(method=method, params=params, id=request_id)).decode())
+                await ws.send_str(_encoder.encode(json_rpc_request(method, params, request_id)).decode())
             except (ConnectionError, RuntimeError, aiohttp.ClientError) as error:
                 raise GrvtRpcNotSent(f"GRVT order socket failed sending {method}: {error}") from None
             if on_sent is not None:
