@@ -37,10 +37,6 @@ def resync_event(reason: str) -> Dict[str, Any]:
     return {"stream": RESYNC_EVENT, "feed": {"reason": reason}}
 
 
-class GrvtSessionRejected(ConnectionError):
-    """The private socket reported error 1000: the session cookie is no longer accepted."""
-
-
 class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
 
     def __init__(
@@ -139,7 +135,7 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
         detail = f"{code}: {error.get('message', '')}" if code is not None else str(error)[:200]
         if code in CONSTANTS.SESSION_ERROR_CODES:
             self._auth.invalidate_session(self._socket_session)
-            raise GrvtSessionRejected(f"GRVT private socket session rejected ({detail}); reconnecting.")
+            raise ConnectionError(f"GRVT private socket session rejected ({detail}); reconnecting.")
         where = f" subscribing {stream}" if stream else ""
         self.logger().error(f"GRVT private socket error{where}: {detail}")
 
