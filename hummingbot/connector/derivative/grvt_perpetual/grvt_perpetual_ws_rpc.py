@@ -111,8 +111,7 @@ class GrvtWsRpcClient(ClassLogger):
             self._pending.pop(request_id, None)
         if reply.error is not None:
             error = GrvtPerpetualAPIError.from_error_object(reply.error, path=method)
-            if error.is_session_expired:
-                self._auth.invalidate_session(self._socket_session)
+            if error.is_session_expired:  # _dispatch dropped the session; the next socket logs in again
                 await self._close_socket()
             raise error
         if reply.result == NO_RESULT:
@@ -164,10 +163,8 @@ class GrvtWsRpcClient(ClassLogger):
         except (msgspec.DecodeError, msgspec.ValidationError):
             self.logger().debug(f"Ignoring an unreadable message on the GRVT order socket: {str(data)[:120]}")
             return
-        if reply.id is None:
-            if reply.error is not None and GrvtPerpetualAPIError.from_error_object(reply.error).is_session_expired:
-                self._auth.invalidate_session(self._socket_session)
-            return
+        if reply.error is not None and GrvtPerpetualAPIError.from_error_object(reply.error).is_session_expired:
+            self._auth.invalidate_session(self._socket_session)  # a reply's or an unsolicited one's (no id)
         future = self._pending.get(reply.id)
         if future is not None and not future.done():
             future.set_result(reply)
