@@ -54,13 +54,11 @@ class GrvtWsRpcClient(ClassLogger):
         self,
         url: Callable[[], str],
         auth: GrvtPerpetualAuth,
-        heartbeat_seconds: float = CONSTANTS.WS_HEARTBEAT_INTERVAL_SECONDS,
         on_reconnect: Optional[Callable[[], None]] = None,
     ):
         self._url = url
         self._auth = auth
         self._socket_session: Optional[GrvtSession] = None  # a session error on this socket drops this one only
-        self._heartbeat = heartbeat_seconds
         self._on_reconnect = on_reconnect
         self._session: Optional[aiohttp.ClientSession] = None
         self._ws: Optional[aiohttp.ClientWebSocketResponse] = None
@@ -141,7 +139,7 @@ class GrvtWsRpcClient(ClassLogger):
             self._session = aiohttp.ClientSession()
         self._socket_session = await self._auth.ensure_session()
         self._ws = await asyncio.wait_for(self._session.ws_connect(  # a peer that never answers must not hold it
-            self._url(), headers=self._socket_session.headers, heartbeat=self._heartbeat, autoping=True,
+            self._url(), headers=self._socket_session.headers, heartbeat=CONSTANTS.WS_HEARTBEAT_INTERVAL_SECONDS,
             timeout=aiohttp.ClientWSTimeout(ws_close=CONSTANTS.WS_CONNECT_TIMEOUT_SECONDS), max_msg_size=0),
             CONSTANTS.WS_CONNECT_TIMEOUT_SECONDS)
         self.connections += 1

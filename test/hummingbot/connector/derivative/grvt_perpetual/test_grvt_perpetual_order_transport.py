@@ -555,7 +555,7 @@ class WsOrderEntryTests(IsolatedAsyncioWrapperTestCase):
         self.reconnects = 0
         self.current_session = GrvtSession(cookie="abc", account_id="0xaccount", expires_at=2e9)
         self.client = GrvtWsRpcClient(
-            url=lambda: self.server.url, auth=self, heartbeat_seconds=5, on_reconnect=self.count_reconnect)
+            url=lambda: self.server.url, auth=self, on_reconnect=self.count_reconnect)
         self.client._backoff._initial = 0.01
         self.poster = FakePoster({CONSTANTS.CANCEL_ORDER_PATH_URL: {"result": {"ack": True}},
                                   CONSTANTS.CREATE_ORDER_PATH_URL: {"result": order_answer()}})
