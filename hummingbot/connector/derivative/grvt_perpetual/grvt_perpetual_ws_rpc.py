@@ -112,8 +112,6 @@ class GrvtWsRpcClient(ClassLogger):
             if error.is_session_expired:  # _dispatch dropped the session; the next socket logs in again
                 await self._close_socket()
             raise error
-        if reply.result == NO_RESULT:
-            raise GrvtPerpetualAPIError(code=None, message="reply without result", path=method)
         try:
             return decode_reply(reply.result, reply_type)
         except GrvtMessageError as error:

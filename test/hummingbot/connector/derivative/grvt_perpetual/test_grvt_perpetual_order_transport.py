@@ -689,11 +689,12 @@ class WsOrderEntryTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual([connected_with, connected_with], self.invalidated)
 
     async def test_unreadable_reply_is_an_unknown_outcome(self):
-        self.server.reply = lambda method, params, request_id: {"jsonrpc": "2.0", "id": request_id, "result": {}}
         await self.connected()
-        with self.assertRaises(GrvtPerpetualAPIError) as context:
-            await self.transport.create_order(order_body())
-        self.assertTrue(context.exception.is_outcome_unknown)
+        for result in ({"result": {}}, {}):  # a reply without result is unreadable too
+            self.server.reply = lambda method, params, request_id: {"jsonrpc": "2.0", "id": request_id, **result}
+            with self.assertRaises(GrvtPerpetualAPIError) as context:
+                await self.transport.create_order(order_body())
+            self.assertTrue(context.exception.is_outcome_unknown)
 
     async def test_a_session_error_without_a_request_id_forces_a_fresh_login(self):
         await self.connected()
