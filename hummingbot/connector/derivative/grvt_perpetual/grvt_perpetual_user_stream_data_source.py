@@ -106,8 +106,9 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
             self._forward_feed(event_message, queue)
         elif event_message.get("error") is not None or event_message.get("code"):
             self._handle_error(event_message)
-        elif "result" in event_message:
-            self._handle_rpc_result(event_message)
+        elif "result" in event_message and event_message.get("id") in self._pending_subscriptions:
+            stream = self._pending_subscriptions.pop(event_message["id"])
+            self.logger().debug(f"GRVT private stream {stream} subscribed: {event_message['result']}")
 
     def _forward_feed(self, message: Mapping[str, Any], queue: asyncio.Queue):
         key = (str(message["stream"]), str(message.get("selector", "")))
@@ -138,8 +139,3 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
             raise ConnectionError(f"GRVT private socket session rejected ({detail}); reconnecting.")
         where = f" subscribing {stream}" if stream else ""
         self.logger().error(f"GRVT private socket error{where}: {detail}")
-
-    def _handle_rpc_result(self, message: Mapping[str, Any]):
-        stream = self._pending_subscriptions.pop(message.get("id"), None)
-        if stream is not None:
-            self.logger().debug(f"GRVT private stream {stream} subscribed: {message.get('result')}")
