@@ -54,7 +54,6 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
         self._domain = domain
         self._last_sequence: Dict[Tuple[str, str], int] = {}
         self._pending_subscriptions: Dict[int, str] = {}
-        self._request_id = 0
         self._connections = 0
         self._socket_session: Optional[GrvtSession] = None
 
@@ -75,11 +74,10 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
         self._last_sequence.clear()
         self._pending_subscriptions.clear()
         selector = self._auth.trading_account_id  # a private stream's updates of every instrument
-        for stream in CONSTANTS.WS_PRIVATE_STREAMS:
-            self._request_id += 1
-            self._pending_subscriptions[self._request_id] = stream
+        for request_id, stream in enumerate(CONSTANTS.WS_PRIVATE_STREAMS, start=1):  # ids of this socket's requests
+            self._pending_subscriptions[request_id] = stream
             await websocket_assistant.send(WSJSONRequest(payload=json_rpc_request(
-                CONSTANTS.WS_RPC_SUBSCRIBE, {"stream": stream, "selectors": [selector]}, self._request_id)))
+                CONSTANTS.WS_RPC_SUBSCRIBE, {"stream": stream, "selectors": [selector]}, request_id)))
         self._connections += 1
         self.logger().info(f"Subscribed to GRVT private streams {', '.join(CONSTANTS.WS_PRIVATE_STREAMS)}.")
 
