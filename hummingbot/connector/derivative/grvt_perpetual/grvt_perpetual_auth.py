@@ -154,13 +154,12 @@ class GrvtPerpetualAuth(AuthBase):
             used.append(session)
         return session
 
-    def invalidate_session(self, stale: Optional[GrvtSession] = None) -> bool:
+    def invalidate_session(self, stale: GrvtSession) -> bool:
         """
-        Drops the session so the next request logs in again. With `stale`, only when that session is still the
-        current one (concurrent failures of one stale cookie cause a single re-login). Returns True if dropped.
+        Drops `stale` so the next request logs in again, only when it is still the current session (concurrent
+        failures of one stale cookie cause a single re-login). Returns True if dropped.
         """
-        session = self._session
-        if session is None or (stale is not None and session is not stale):
+        if self._session is not stale:
             return False
         self._session = None
         return True
@@ -183,8 +182,7 @@ class GrvtPerpetualAuth(AuthBase):
                         if named is not error:
                             raise named from error
                         raise
-                stale = used[-1] if used else None  # the session the rejected call used
-                if self.invalidate_session(stale):
+                if used and self.invalidate_session(used[-1]):  # the session the rejected call used
                     _logger.info("GRVT rejected the session cookie; logging in again.")
         finally:
             _SESSION_USED.reset(token)

@@ -470,13 +470,13 @@ class GrvtPerpetualAuthTests(IsolatedAsyncioWrapperTestCase):
         self.assertIs(session, self.auth._session)
         self.assertTrue(self.auth.invalidate_session(session))
         self.assertIsNone(self.auth._session)
-        self.assertFalse(self.auth.invalidate_session())
+        self.assertFalse(self.auth.invalidate_session(session))
 
         self.mock_login(mock_api, cookie="second")
         renewed = await self.auth.ensure_session()
         self.assertFalse(self.auth.invalidate_session(session))
         self.assertIs(renewed, self.auth._session)
-        self.assertTrue(self.auth.invalidate_session())
+        self.assertTrue(self.auth.invalidate_session(renewed))
 
     async def test_only_an_expired_session_is_retried_with_a_new_login(self):
         self.assertTrue(GrvtPerpetualAPIError(None, "N/A", 401).is_session_expired)
@@ -518,7 +518,7 @@ class GrvtPerpetualAuthTests(IsolatedAsyncioWrapperTestCase):
         mock_api.post(self.login_url, status=500, body="server error")
         self.mock_login(mock_api, cookie=secret_cookie)
         session = await self.auth.ensure_session()
-        self.auth.invalidate_session()
+        self.auth.invalidate_session(session)
         mock_api.post(self.login_url, status=403, body=json.dumps({"code": 1001, "message": "no", "status": 403}))
         with self.assertRaises(GrvtAuthError) as context:
             await self.auth.ensure_session()
