@@ -74,14 +74,15 @@ async def test_every_private_message_and_trading_answer_decodes_into_the_declare
     ]
     sandbox.exchange.settle_funding(BTC, rate=Decimal("0.01"))
     for path, request, message_type, is_list in routes:
-        answer = await connector._rest.private_post(path, request)
+        answer = await connector._rest.request(path, request)
         items = answer["result"] if is_list else [answer["result"]]
         assert items or path == CONSTANTS.OPEN_ORDERS_PATH_URL, f"{path} answered nothing to check"
         for item in items:
             assert_declared(item, load(item, message_type), path)
-    leverage = await connector._rest.private_post(CONSTANTS.GET_ALL_INITIAL_LEVERAGE_PATH_URL, body())
+    leverage = await connector._rest.request(CONSTANTS.GET_ALL_INITIAL_LEVERAGE_PATH_URL, body())
     for item in leverage["results"]:
         assert_declared(item, load(item, GrvtInitialLeverage), "initial leverage")
-    instruments = await connector._rest.public_post(CONSTANTS.INSTRUMENTS_PATH_URL, {"kind": ["PERPETUAL"]})
+    instruments = await connector._rest.request(CONSTANTS.INSTRUMENTS_PATH_URL, {"kind": ["PERPETUAL"]},
+                                                is_auth_required=False)
     for item in instruments["result"]:
         assert_declared(item, load(item, GrvtInstrument), "instruments")

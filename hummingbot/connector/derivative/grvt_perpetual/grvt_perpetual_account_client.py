@@ -35,19 +35,18 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_web_utils imp
 
 T = TypeVar("T")
 
-# (path_url, body, reply type) -> the decoded reply; raises GrvtPerpetualAPIError for GRVT errors and unreadable answers
-TypedPoster = Callable[[str, Dict[str, Any], Type[T]], Awaitable[T]]
+# GrvtRestClient.request: raises GrvtPerpetualAPIError for GRVT errors and unreadable answers
+TypedPoster = Callable[..., Awaitable[T]]
 
 
 class GrvtPerpetualAccountClient(ClassLogger):
     MAX_HISTORY_PAGES = 20
     QUERY_ATTEMPTS = 4
 
-    def __init__(self, sub_account_id: str, private_post: TypedPoster, public_post: TypedPoster,
+    def __init__(self, sub_account_id: str, post: TypedPoster,
                  on_retry: Optional[Callable[[BaseException], None]] = None):
         self._sub_account_id = str(sub_account_id)
-        self._private_post = private_post
-        self._public_post = public_post
+        self._post = post
         self._on_retry = on_retry
 
     def body(self, **fields) -> Dict[str, Any]:
@@ -96,7 +95,7 @@ class GrvtPerpetualAccountClient(ClassLogger):
         return self._items(reply.results, GrvtInitialLeverage)
 
     async def set_initial_leverage(self, instrument: str, leverage: int) -> bool:
-        reply = await self._private_post(
+        reply = await self._post(
             CONSTANTS.SET_INITIAL_LEVERAGE_PATH_URL, self.body(instrument=instrument, leverage=str(leverage)),
             GrvtSuccess)
         return reply.success
@@ -132,8 +131,7 @@ class GrvtPerpetualAccountClient(ClassLogger):
 
     async def _query(self, path_url: str, body: Dict[str, Any], reply_type: Type[T], public: bool = False,
                      attempts: Optional[int] = None) -> T:
-        post = self._public_post if public else self._private_post
-        return await retry_query(lambda: post(path_url, body, reply_type), path_url,
+        return await retry_query(lambda: self._post(path_url, body, reply_type, is_auth_required=not public), path_url,
                                  attempts=attempts or self.QUERY_ATTEMPTS, on_retry=self._on_retry)
 
     async def _history(self, path_url: str, body: Dict[str, Any], item_type: Type[T],

@@ -69,18 +69,6 @@ class SessionCookie:
     expires_at: Optional[float]  # epoch seconds; None when the cookie carries neither Expires nor Max-Age
 
 
-def parse_cookie_expires(value: str) -> float:
-    """
-    Epoch seconds of an RFC 1123 cookie date ('Wed, 21 Oct 2026 07:28:00 GMT'), always read as UTC and
-    independent of the process locale and time zone.
-    """
-    parsed = email.utils.parsedate_tz(value.strip())
-    if parsed is None:
-        raise ValueError(f"Invalid cookie expiry date {value!r}.")
-    # parsedate_tz reports a missing zone as offset 0, so a zone-less date is read as GMT too (never local time)
-    return float(email.utils.mktime_tz(parsed))
-
-
 def parse_session_cookie(set_cookie_headers: Iterable[str], now: float) -> Optional[SessionCookie]:
     """
     The session cookie and its expiry from Set-Cookie header values: Max-Age wins over Expires (RFC 6265) and an
@@ -96,8 +84,9 @@ def parse_session_cookie(set_cookie_headers: Iterable[str], now: float) -> Optio
                       for key, _, text in (attribute.partition("=") for attribute in attribute_texts)}
         with contextlib.suppress(KeyError, ValueError):
             return SessionCookie(value, now + float(attributes["max-age"]))
-        with contextlib.suppress(KeyError, ValueError):
-            return SessionCookie(value, parse_cookie_expires(attributes["expires"]))
+        with contextlib.suppress(KeyError, TypeError, ValueError):  # parsedate_tz: None for an unreadable date
+            # read as UTC whatever the process time zone: parsedate_tz takes a zone-less date as GMT (offset 0)
+            return SessionCookie(value, float(email.utils.mktime_tz(email.utils.parsedate_tz(attributes["expires"]))))
         return SessionCookie(value, None)
     return None
 
@@ -165,13 +154,12 @@ class GrvtPerpetualAuth(AuthBase):
             used.append(session)
         return session
 
-    def invalidate_session(self, stale: Optional[GrvtSession] = None) -> bool:
+    def invalidate_session(self, stale: GrvtSession) -> bool:
         """
-        Drops the session so the next request logs in again. With `stale`, only when that session is still the
-        current one (concurrent failures of one stale cookie cause a single re-login). Returns True if dropped.
+        Drops `stale` so the next request logs in again, only when it is still the current session (concurrent
+        failures of one stale cookie cause a single re-login). Returns True if dropped.
         """
-        session = self._session
-        if session is None or (stale is not None and session is not stale):
+        if self._session is not stale:
             return False
         self._session = None
         return True
@@ -188,23 +176,16 @@ class GrvtPerpetualAuth(AuthBase):
                 used.clear()
                 try:
                     return await request_factory()
-                except Exception as exception:
-                    if attempt == 2 or not self.is_session_error(exception):
-                        if isinstance(exception, GrvtPerpetualAPIError):
-                            named = exception.naming_trading_account(self._trading_account_id)
-                            if named is not exception:
-                                raise named from exception
+                except GrvtPerpetualAPIError as error:
+                    if attempt == 2 or not error.is_session_expired:
+                        named = error.naming_trading_account(self._trading_account_id)
+                        if named is not error:
+                            raise named from error
                         raise
-                stale = used[-1] if used else None  # the session the rejected call used
-                if self.invalidate_session(stale):
+                if used and self.invalidate_session(used[-1]):  # the session the rejected call used
                     _logger.info("GRVT rejected the session cookie; logging in again.")
         finally:
             _SESSION_USED.reset(token)
-
-    @staticmethod
-    def is_session_error(error: BaseException) -> bool:
-        """True for a failure a new login can fix (GrvtPerpetualAPIError.is_session_expired)."""
-        return getattr(error, "is_session_expired", False) is True
 
     def _start_login(self) -> "asyncio.Task[GrvtSession]":
         task = self._login_task

@@ -170,16 +170,15 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         self.order_factory = GrvtSignedOrderFactory(self._signer, self._trading_account_id, expiry)
         self._rest = GrvtRestClient(domain, self._web_assistants_factory, self._throttler, self._auth,
                                     timeout=lambda: self.REST_REQUEST_TIMEOUT)
-        self.account = GrvtPerpetualAccountClient(self._trading_account_id, self._rest.private_post,
-                                                  self._rest.public_post, on_retry=self.order_metrics.count_retry)
+        self.account = GrvtPerpetualAccountClient(self._trading_account_id, self._rest.request,
+                                                  on_retry=self.order_metrics.count_retry)
         self.order_transport = GrvtPerpetualOrderTransport(
-            self._trading_account_id, self._rest.private_post, self._throttler)
+            self._trading_account_id, self._rest.request, self._throttler)
         if order_entry == utils.ORDER_ENTRY_WEBSOCKET:
-            rpc = GrvtWsRpcClient(
-                url=lambda: web_utils.private_ws_url(self._domain), session=self._auth.ensure_session,
-                invalidate_session=self._auth.invalidate_session, on_reconnect=self._on_order_socket_reconnect)
+            rpc = GrvtWsRpcClient(url=lambda: web_utils.private_ws_url(self._domain), auth=self._auth,
+                                  on_reconnect=self._on_order_socket_reconnect)
             self.order_transport = GrvtPerpetualWsOrderTransport(
-                self._trading_account_id, self._rest.private_post, rpc, self._throttler, self.WS_REQUEST_TIMEOUT)
+                self._trading_account_id, self._rest.request, rpc, self._throttler, self.WS_REQUEST_TIMEOUT)
         self.order_lifecycle = GrvtOrderLifecycle(
             tracker=self._order_tracker, transport=self.order_transport, account=self.account,
             state_machine=self._state_machine, metrics=self.order_metrics, now=self._now,
@@ -274,7 +273,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
                            is_auth_required: bool = False, **kwargs) -> Any:
         """The decoded JSON body as Python objects; GRVT errors raise GrvtPerpetualAPIError (also with return_err).
         The base's other options (params, headers, overwrite_url, limit_id: always the path) do not apply to GRVT."""
-        return await self._rest.request(path_url, data, Any, is_auth_required, method=method)
+        return await self._rest.request(path_url, data, is_auth_required=is_auth_required, method=method)
 
     async def _make_network_check_request(self):
         await self.account.instruments(limit=1, attempts=1)

@@ -118,14 +118,13 @@ class GrvtPerpetualAPIError(IOError):
         return self.is_outcome_unknown or self.is_rate_limited
 
     @classmethod
-    def from_error_object(cls, error: Mapping[str, Any], http_status: Optional[int] = None,
-                          path: str = "") -> "GrvtPerpetualAPIError":
+    def from_error_object(cls, error: Mapping[str, Any], path: str = "") -> "GrvtPerpetualAPIError":
         """From a decoded REST or JSON-RPC error object ({"code", "message", "status"?})."""
         try:
             envelope = msgspec.convert(error, _ErrorEnvelope, strict=False)
         except msgspec.ValidationError:
             envelope = _ErrorEnvelope(message=_excerpt(str(error.get("message") or "")))
-        return _from_envelope(envelope, http_status, path)
+        return _from_envelope(envelope, None, path)
 
 
 class GrvtUnknownTradingPair(KeyError):

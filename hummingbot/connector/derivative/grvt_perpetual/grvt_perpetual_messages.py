@@ -9,7 +9,7 @@ too: a reply without its ``result`` (an empty ``{}``) is an error, never "no dat
 import enum
 import typing
 from decimal import Decimal
-from typing import Any, Dict, Generic, List, Optional, Tuple, Type, TypeVar, Union
+from typing import Annotated, Any, Dict, Generic, List, Optional, Tuple, Type, TypeVar, Union
 
 import msgspec
 
@@ -117,13 +117,9 @@ class GrvtOrderMetadata(msgspec.Struct, kw_only=True):
 class GrvtOrder(msgspec.Struct, kw_only=True):
     order_id: str = "0x00"
     time_in_force: GrvtTimeInForce = GrvtTimeInForce.GOOD_TILL_TIME
-    legs: List[GrvtOrderLeg]
+    legs: Annotated[List[GrvtOrderLeg], msgspec.Meta(min_length=1)]
     metadata: GrvtOrderMetadata = msgspec.field(default_factory=GrvtOrderMetadata)
     state: Optional[GrvtOrderState] = None
-
-    def __post_init__(self):
-        if not self.legs:
-            raise GrvtMessageError("an order must carry at least one leg")
 
     @property
     def client_order_id(self) -> str:

@@ -28,8 +28,8 @@ class GrvtRestClient:
         self._auth = auth
         self._timeout = timeout  # read per request: tests and the bench shorten it on a live connector
 
-    async def request(self, path_url: str, body: Optional[Dict[str, Any]], reply_type: Type[T],
-                      is_auth_required: bool, on_sent: OnSent = None, method: RESTMethod = RESTMethod.POST) -> T:
+    async def request(self, path_url: str, body: Optional[Dict[str, Any]], reply_type: Type[T] = Any,
+                      on_sent: OnSent = None, is_auth_required: bool = True, method: RESTMethod = RESTMethod.POST) -> T:
         """`on_sent` runs when the request leaves, after the rate limiter."""
         url = (web_utils.private_rest_url if is_auth_required else web_utils.public_rest_url)(path_url, self._domain)
         request = RESTRequest(method=method, url=url, data=msgspec.json.encode(body).decode() if body else None,
@@ -53,10 +53,3 @@ class GrvtRestClient:
         if is_auth_required:
             return await self._auth.run_with_session_retry(request_once)
         return await request_once()
-
-    async def private_post(self, path_url: str, body: Dict[str, Any], reply_type: Type[T] = Any,
-                           on_sent: OnSent = None) -> T:
-        return await self.request(path_url, body, reply_type, is_auth_required=True, on_sent=on_sent)
-
-    async def public_post(self, path_url: str, body: Dict[str, Any], reply_type: Type[T] = Any) -> T:
-        return await self.request(path_url, body, reply_type, is_auth_required=False)

@@ -24,6 +24,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import (
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import GrvtPerpetualAPIError
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import Backoff
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_ws_rpc import json_rpc_request
 from hummingbot.core.data_type.user_stream_tracker_data_source import UserStreamTrackerDataSource
 from hummingbot.core.web_assistant.connections.data_types import WSJSONRequest
 from hummingbot.core.web_assistant.web_assistants_factory import WebAssistantsFactory
@@ -34,10 +35,6 @@ RESYNC_EVENT = "grvt_perpetual.resync"  # internal marker: private events may ha
 
 def resync_event(reason: str) -> Dict[str, Any]:
     return {"stream": RESYNC_EVENT, "feed": {"reason": reason}}
-
-
-class GrvtSessionRejected(ConnectionError):
-    """The private socket reported error 1000: the session cookie is no longer accepted."""
 
 
 class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
@@ -57,7 +54,6 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
         self._domain = domain
         self._last_sequence: Dict[Tuple[str, str], int] = {}
         self._pending_subscriptions: Dict[int, str] = {}
-        self._request_id = 0
         self._connections = 0
         self._socket_session: Optional[GrvtSession] = None
 
@@ -78,15 +74,10 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
         self._last_sequence.clear()
         self._pending_subscriptions.clear()
         selector = self._auth.trading_account_id  # a private stream's updates of every instrument
-        for stream in CONSTANTS.WS_PRIVATE_STREAMS:
-            self._request_id += 1
-            self._pending_subscriptions[self._request_id] = stream
-            await websocket_assistant.send(WSJSONRequest(payload={
-                "jsonrpc": CONSTANTS.JSON_RPC_VERSION,
-                "method": CONSTANTS.WS_RPC_SUBSCRIBE,
-                "params": {"stream": stream, "selectors": [selector]},
-                "id": self._request_id,
-            }))
+        for request_id, stream in enumerate(CONSTANTS.WS_PRIVATE_STREAMS, start=1):  # ids of this socket's requests
+            self._pending_subscriptions[request_id] = stream
+            await websocket_assistant.send(WSJSONRequest(payload=json_rpc_request(
+                CONSTANTS.WS_RPC_SUBSCRIBE, {"stream": stream, "selectors": [selector]}, request_id)))
         self._connections += 1
         self.logger().info(f"Subscribed to GRVT private streams {', '.join(CONSTANTS.WS_PRIVATE_STREAMS)}.")
 
@@ -113,8 +104,9 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
             self._forward_feed(event_message, queue)
         elif event_message.get("error") is not None or event_message.get("code"):
             self._handle_error(event_message)
-        elif "result" in event_message:
-            self._handle_rpc_result(event_message)
+        elif "result" in event_message and event_message.get("id") in self._pending_subscriptions:
+            stream = self._pending_subscriptions.pop(event_message["id"])
+            self.logger().debug(f"GRVT private stream {stream} subscribed: {event_message['result']}")
 
     def _forward_feed(self, message: Mapping[str, Any], queue: asyncio.Queue):
         key = (str(message["stream"]), str(message.get("selector", "")))
@@ -142,11 +134,6 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
         detail = f"{code}: {error.get('message', '')}" if code is not None else str(error)[:200]
         if code in CONSTANTS.SESSION_ERROR_CODES:
             self._auth.invalidate_session(self._socket_session)
-            raise GrvtSessionRejected(f"GRVT private socket session rejected ({detail}); reconnecting.")
+            raise ConnectionError(f"GRVT private socket session rejected ({detail}); reconnecting.")
         where = f" subscribing {stream}" if stream else ""
         self.logger().error(f"GRVT private socket error{where}: {detail}")
-
-    def _handle_rpc_result(self, message: Mapping[str, Any]):
-        stream = self._pending_subscriptions.pop(message.get("id"), None)
-        if stream is not None:
-            self.logger().debug(f"GRVT private stream {stream} subscribed: {message.get('result')}")

@@ -12,13 +12,13 @@ means for the caller is explicit:
 """
 import asyncio
 import itertools
-from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Type, TypeVar
+from typing import Any, Callable, Dict, Mapping, Optional, Type, TypeVar
 
 import aiohttp
 import msgspec
 
 from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
-from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import GrvtSession
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import GrvtPerpetualAuth, GrvtSession
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import (
     GrvtPerpetualAPIError,
     GrvtRpcNotSent,
@@ -40,11 +40,9 @@ class _RpcReply(msgspec.Struct):
     error: Optional[Dict[str, Any]] = None
 
 
-class _RpcRequest(msgspec.Struct):
-    method: str
-    params: Mapping[str, Any]
-    id: int
-    jsonrpc: str = CONSTANTS.JSON_RPC_VERSION  # GRVT's JSONRPCRequest requires it
+def json_rpc_request(method: str, params: Mapping[str, Any], request_id: int) -> Dict[str, Any]:
+    """A JSON-RPC 2.0 request; GRVT's JSONRPCRequest requires the `jsonrpc` member."""
+    return {"jsonrpc": CONSTANTS.JSON_RPC_VERSION, "method": method, "params": params, "id": request_id}
 
 
 _encoder = msgspec.json.Encoder()
@@ -55,16 +53,12 @@ class GrvtWsRpcClient(ClassLogger):
     def __init__(
         self,
         url: Callable[[], str],
-        session: Callable[[], Awaitable[GrvtSession]],
-        invalidate_session: Callable[[GrvtSession], Any],
-        heartbeat_seconds: float = CONSTANTS.WS_HEARTBEAT_INTERVAL_SECONDS,
+        auth: GrvtPerpetualAuth,
         on_reconnect: Optional[Callable[[], None]] = None,
     ):
         self._url = url
-        self._session_provider = session
+        self._auth = auth
         self._socket_session: Optional[GrvtSession] = None  # a session error on this socket drops this one only
-        self._invalidate_session = invalidate_session
-        self._heartbeat = heartbeat_seconds
         self._on_reconnect = on_reconnect
         self._session: Optional[aiohttp.ClientSession] = None
         self._ws: Optional[aiohttp.ClientWebSocketResponse] = None
@@ -73,7 +67,6 @@ class GrvtWsRpcClient(ClassLogger):
         self._supervisor: Optional[asyncio.Task] = None
         self._backoff = Backoff(initial=0.25, maximum=15.0)
         self.connections = 0
-        self.connect_timeout = CONSTANTS.WS_CONNECT_TIMEOUT_SECONDS
 
     @property
     def is_connected(self) -> bool:
@@ -103,7 +96,7 @@ class GrvtWsRpcClient(ClassLogger):
         self._pending[request_id] = future
         try:
             try:
-                await ws.send_str(_encoder.encode(_RpcRequest(method=method, params=params, id=request_id)).decode())
+                await ws.send_str(_encoder.encode(json_rpc_request(method, params, request_id)).decode())
             except (ConnectionError, RuntimeError, aiohttp.ClientError) as error:
                 raise GrvtRpcNotSent(f"GRVT order socket failed sending {method}: {error}") from None
             if on_sent is not None:
@@ -116,12 +109,9 @@ class GrvtWsRpcClient(ClassLogger):
             self._pending.pop(request_id, None)
         if reply.error is not None:
             error = GrvtPerpetualAPIError.from_error_object(reply.error, path=method)
-            if error.is_session_expired:
-                self._invalidate_session(self._socket_session)
+            if error.is_session_expired:  # _dispatch dropped the session; the next socket logs in again
                 await self._close_socket()
             raise error
-        if reply.result == NO_RESULT:
-            raise GrvtPerpetualAPIError(code=None, message="reply without result", path=method)
         try:
             return decode_reply(reply.result, reply_type)
         except GrvtMessageError as error:
@@ -145,11 +135,11 @@ class GrvtWsRpcClient(ClassLogger):
     async def _connect(self):
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession()
-        self._socket_session = await self._session_provider()
+        self._socket_session = await self._auth.ensure_session()
         self._ws = await asyncio.wait_for(self._session.ws_connect(  # a peer that never answers must not hold it
-            self._url(), headers=self._socket_session.headers, heartbeat=self._heartbeat, autoping=True,
+            self._url(), headers=self._socket_session.headers, heartbeat=CONSTANTS.WS_HEARTBEAT_INTERVAL_SECONDS,
             timeout=aiohttp.ClientWSTimeout(ws_close=CONSTANTS.WS_CONNECT_TIMEOUT_SECONDS), max_msg_size=0),
-            self.connect_timeout)
+            CONSTANTS.WS_CONNECT_TIMEOUT_SECONDS)
         self.connections += 1
         if self.connections > 1 and self._on_reconnect is not None:
             self._on_reconnect()
@@ -169,10 +159,8 @@ class GrvtWsRpcClient(ClassLogger):
         except (msgspec.DecodeError, msgspec.ValidationError):
             self.logger().debug(f"Ignoring an unreadable message on the GRVT order socket: {str(data)[:120]}")
             return
-        if reply.id is None:
-            if reply.error is not None and GrvtPerpetualAPIError.from_error_object(reply.error).is_session_expired:
-                self._invalidate_session(self._socket_session)
-            return
+        if reply.error is not None and GrvtPerpetualAPIError.from_error_object(reply.error).is_session_expired:
+            self._auth.invalidate_session(self._socket_session)  # a reply's or an unsolicited one's (no id)
         future = self._pending.get(reply.id)
         if future is not None and not future.done():
             future.set_result(reply)

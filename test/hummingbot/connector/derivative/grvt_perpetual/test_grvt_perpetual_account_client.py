@@ -31,7 +31,7 @@ class ScriptedPoster:
         self._pages = list(pages)
         self.requests: List[Tuple[str, Dict[str, Any]]] = []
 
-    async def __call__(self, path_url: str, body: Dict[str, Any], reply_type) -> Any:
+    async def __call__(self, path_url: str, body: Dict[str, Any], reply_type, is_auth_required: bool = True) -> Any:
         self.requests.append((path_url, dict(body)))
         if not self._pages:
             raise AssertionError(f"unexpected extra request to {path_url} with {body}")
@@ -70,7 +70,7 @@ def instrument() -> GrvtInstrument:
 class GrvtPerpetualAccountClientPaginationTests(unittest.TestCase):
 
     def client(self, poster: ScriptedPoster) -> GrvtPerpetualAccountClient:
-        return GrvtPerpetualAccountClient(SUB_ACCOUNT, private_post=poster, public_post=poster)
+        return GrvtPerpetualAccountClient(SUB_ACCOUNT, post=poster)
 
     @staticmethod
     def run_async(coroutine):
@@ -171,7 +171,7 @@ class GrvtPerpetualAccountClientRetryTests(unittest.TestCase):
 
     def client(self, poster: ScriptedPoster) -> GrvtPerpetualAccountClient:
         retries = []
-        client = GrvtPerpetualAccountClient(SUB_ACCOUNT, private_post=poster, public_post=poster,
+        client = GrvtPerpetualAccountClient(SUB_ACCOUNT, post=poster,
                                             on_retry=retries.append)
         client.retries = retries
         return client

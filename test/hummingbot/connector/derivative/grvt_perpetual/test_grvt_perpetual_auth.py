@@ -20,7 +20,6 @@ from hummingbot.connector.derivative.grvt_perpetual import (
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import (
     GrvtAuthError,
     GrvtPerpetualAuth,
-    parse_cookie_expires,
     parse_session_cookie,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import (
@@ -47,6 +46,10 @@ def http_date(epoch_seconds: float) -> str:
            f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT"
 
 
+def expires(value: str) -> float:
+    return parse_session_cookie([f"gravity=tok; Path=/; Expires={value}; HttpOnly"], now=NOW).expires_at
+
+
 class GrvtCookieParsingTests(IsolatedAsyncioWrapperTestCase):
 
     def test_expires_is_read_as_utc_whatever_the_local_time_zone(self):
@@ -56,10 +59,10 @@ class GrvtCookieParsingTests(IsolatedAsyncioWrapperTestCase):
             for zone in ("America/New_York", "Asia/Tokyo", "Pacific/Chatham", "UTC"):
                 os.environ["TZ"] = zone
                 time.tzset()
-                self.assertEqual(expected, parse_cookie_expires("Wed, 21 Oct 2026 07:28:00 GMT"), zone)
-                self.assertEqual(expected, parse_cookie_expires("Wed, 21-Oct-2026 07:28:00 GMT"), zone)
-                self.assertEqual(expected, parse_cookie_expires("Wed, 21 Oct 2026 07:28:00"), zone)
-                self.assertEqual(expected, parse_cookie_expires("Wed, 21 Oct 2026 08:28:00 +0100"), zone)
+                self.assertEqual(expected, expires("Wed, 21 Oct 2026 07:28:00 GMT"), zone)
+                self.assertEqual(expected, expires("Wed, 21-Oct-2026 07:28:00 GMT"), zone)
+                self.assertEqual(expected, expires("Wed, 21 Oct 2026 07:28:00"), zone)
+                self.assertEqual(expected, expires("Wed, 21 Oct 2026 08:28:00 +0100"), zone)
         finally:
             if original_tz is None:
                 os.environ.pop("TZ", None)
@@ -69,8 +72,7 @@ class GrvtCookieParsingTests(IsolatedAsyncioWrapperTestCase):
 
     def test_invalid_expires(self):
         for value in ("tomorrow", "", "21/10/2026"):
-            with self.assertRaises(ValueError):
-                parse_cookie_expires(value)
+            self.assertIsNone(parse_session_cookie([f"gravity=tok; Expires={value}"], now=NOW).expires_at)
 
     def test_session_cookie_attributes(self):
         headers = [
@@ -468,31 +470,31 @@ class GrvtPerpetualAuthTests(IsolatedAsyncioWrapperTestCase):
         self.assertIs(session, self.auth._session)
         self.assertTrue(self.auth.invalidate_session(session))
         self.assertIsNone(self.auth._session)
-        self.assertFalse(self.auth.invalidate_session())
+        self.assertFalse(self.auth.invalidate_session(session))
 
         self.mock_login(mock_api, cookie="second")
         renewed = await self.auth.ensure_session()
         self.assertFalse(self.auth.invalidate_session(session))
         self.assertIs(renewed, self.auth._session)
-        self.assertTrue(self.auth.invalidate_session())
+        self.assertTrue(self.auth.invalidate_session(renewed))
 
-    def test_is_session_error(self):
-        self.assertTrue(GrvtPerpetualAuth.is_session_error(GrvtPerpetualAPIError(None, "N/A", 401)))
-        self.assertTrue(GrvtPerpetualAuth.is_session_error(GrvtPerpetualAPIError(1000, "x", 401)))
-        self.assertFalse(GrvtPerpetualAuth.is_session_error(GrvtPerpetualAPIError(1008, "IP not whitelisted", 401)))
-        self.assertFalse(GrvtPerpetualAuth.is_session_error(GrvtPerpetualAPIError(2064, "tick", 400)))
-        self.assertFalse(GrvtPerpetualAuth.is_session_error(asyncio.TimeoutError()))
+    async def test_only_an_expired_session_is_retried_with_a_new_login(self):
+        self.assertTrue(GrvtPerpetualAPIError(None, "N/A", 401).is_session_expired)
+        self.assertTrue(GrvtPerpetualAPIError(1000, "x", 401).is_session_expired)
+        self.assertFalse(GrvtPerpetualAPIError(1008, "IP not whitelisted", 401).is_session_expired)
+        self.assertFalse(GrvtPerpetualAPIError(2064, "tick", 400).is_session_expired)
         # a refused login is not cured by logging in again, and untyped errors never cause a re-login
-        self.assertFalse(GrvtPerpetualAuth.is_session_error(GrvtAuthError("GRVT login refused: HTTP 401")))
-        self.assertFalse(GrvtPerpetualAuth.is_session_error(IOError("... HTTP status is 401. Error: N/A")))
+        for error in (asyncio.TimeoutError(), GrvtAuthError("GRVT login refused: HTTP 401"),
+                      IOError("... HTTP status is 401. Error: N/A")):
+            calls = []
 
-        class TypedError(IOError):
-            def __init__(self, expired):
-                super().__init__("typed")
-                self.is_session_expired = expired
+            async def failing_request():
+                calls.append(error)
+                raise error
 
-        self.assertTrue(GrvtPerpetualAuth.is_session_error(TypedError(True)))
-        self.assertFalse(GrvtPerpetualAuth.is_session_error(TypedError(False)))
+            with self.assertRaises(type(error)):
+                await self.auth.run_with_session_retry(failing_request)
+            self.assertEqual([error], calls)
 
     async def test_a_cancelled_login_cancels_its_waiters_quietly(self):
         waiter = asyncio.ensure_future(self.auth.ensure_session())
@@ -516,7 +518,7 @@ class GrvtPerpetualAuthTests(IsolatedAsyncioWrapperTestCase):
         mock_api.post(self.login_url, status=500, body="server error")
         self.mock_login(mock_api, cookie=secret_cookie)
         session = await self.auth.ensure_session()
-        self.auth.invalidate_session()
+        self.auth.invalidate_session(session)
         mock_api.post(self.login_url, status=403, body=json.dumps({"code": 1001, "message": "no", "status": 403}))
         with self.assertRaises(GrvtAuthError) as context:
             await self.auth.ensure_session()

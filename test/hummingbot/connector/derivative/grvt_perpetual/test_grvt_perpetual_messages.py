@@ -117,7 +117,7 @@ class OrderTests(unittest.TestCase):
     def test_errors_name_the_message_and_the_field(self):
         cases = [
             ({"order_id": "0x1"}, "legs"),
-            ({"legs": []}, "at least one leg"),
+            ({"legs": []}, "length >= 1 - at `$.legs`"),
             ({"legs": "x"}, "$.legs"),
             ({"legs": [{"instrument": "BTC_USDT_Perp"}]}, "size"),
             ({"legs": [{"instrument": "BTC_USDT_Perp", "size": "a lot"}]}, "$.legs[0].size"),

@@ -473,10 +473,10 @@ class ApiErrorTests(unittest.TestCase):
         self.assertIsNone(error.http_status)
         self.assertEqual("GRVT error 3000: Instrument is invalid (instrument is invalid)", str(error))
 
-        odd = GrvtPerpetualAPIError.from_error_object({"code": "abc", "status": "x"}, http_status=502)
+        odd = GrvtPerpetualAPIError.from_error_object({"code": "abc", "status": "x"})
         self.assertIsNone(odd.code)
-        self.assertEqual(502, odd.http_status)
-        self.assertEqual("GRVT request failed, HTTP 502: no message", str(odd))
+        self.assertIsNone(odd.http_status)
+        self.assertEqual("GRVT request failed: no message", str(odd))
 
     def test_rejected_order_error(self):
         error = GrvtOrderRejectedError("FAIL_POST_ONLY")
@@ -546,8 +546,7 @@ class WsOrderEntryTests(IsolatedAsyncioWrapperTestCase):
         self.reconnects = 0
         self.current_session = GrvtSession(cookie="abc", account_id="0xaccount", expires_at=2e9)
         self.client = GrvtWsRpcClient(
-            url=lambda: self.server.url, session=self.session, invalidate_session=self.invalidate,
-            heartbeat_seconds=5, on_reconnect=self.count_reconnect)
+            url=lambda: self.server.url, auth=self, on_reconnect=self.count_reconnect)
         self.client._backoff._initial = 0.01
         self.poster = FakePoster({CONSTANTS.CANCEL_ORDER_PATH_URL: {"result": {"ack": True}},
                                   CONSTANTS.CREATE_ORDER_PATH_URL: {"result": order_answer()}})
@@ -559,10 +558,10 @@ class WsOrderEntryTests(IsolatedAsyncioWrapperTestCase):
         await self.server.stop()
         await super().asyncTearDown()
 
-    async def session(self):
+    async def ensure_session(self):
         return self.current_session
 
-    def invalidate(self, stale):
+    def invalidate_session(self, stale):
         self.invalidated.append(stale)
 
     def count_reconnect(self):
@@ -576,11 +575,9 @@ class WsOrderEntryTests(IsolatedAsyncioWrapperTestCase):
         connections = []  # accepted, never answered: the supervisor must retry, not wait for minutes
         server = await asyncio.start_server(lambda reader, writer: connections.append(writer), "127.0.0.1", 0)
         port = server.sockets[0].getsockname()[1]
-        client = GrvtWsRpcClient(url=lambda: f"ws://127.0.0.1:{port}/ws/full", session=self.session,
-                                 invalidate_session=self.invalidate)
-        client.connect_timeout = 0.2
+        client = GrvtWsRpcClient(url=lambda: f"ws://127.0.0.1:{port}/ws/full", auth=self)
         try:
-            with self.assertRaises(asyncio.TimeoutError):
+            with patch.object(CONSTANTS, "WS_CONNECT_TIMEOUT_SECONDS", 0.2), self.assertRaises(asyncio.TimeoutError):
                 await client._connect()
         finally:
             await client.stop()
@@ -682,11 +679,12 @@ class WsOrderEntryTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual([connected_with, connected_with], self.invalidated)
 
     async def test_unreadable_reply_is_an_unknown_outcome(self):
-        self.server.reply = lambda method, params, request_id: {"jsonrpc": "2.0", "id": request_id, "result": {}}
         await self.connected()
-        with self.assertRaises(GrvtPerpetualAPIError) as context:
-            await self.transport.create_order(order_body())
-        self.assertTrue(context.exception.is_outcome_unknown)
+        for result in ({"result": {}}, {}):  # a reply without result is unreadable too
+            self.server.reply = lambda method, params, request_id: {"jsonrpc": "2.0", "id": request_id, **result}
+            with self.assertRaises(GrvtPerpetualAPIError) as context:
+                await self.transport.create_order(order_body())
+            self.assertTrue(context.exception.is_outcome_unknown)
 
     async def test_a_session_error_without_a_request_id_forces_a_fresh_login(self):
         await self.connected()

@@ -17,7 +17,6 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import (
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_user_stream_data_source import (
     RESYNC_EVENT,
     GrvtPerpetualUserStreamDataSource,
-    GrvtSessionRejected,
 )
 from hummingbot.connector.test_support.network_mocking_assistant import NetworkMockingAssistant
 from test.isolated_asyncio_wrapper_test_case import IsolatedAsyncioWrapperTestCase
@@ -194,7 +193,7 @@ class GrvtPerpetualUserStreamDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.assertTrue(self.is_logged("ERROR", "GRVT private socket error: 1002: Internal Server Error"))
 
     async def test_session_error_drops_the_session_and_forces_a_reconnect(self):
-        with self.assertRaises(GrvtSessionRejected):
+        with self.assertRaisesRegex(ConnectionError, "session rejected"):
             await self.data_source._process_event_message(
                 {"jsonrpc": "2.0", "error": {"code": 1000, "message": "You need to authenticate"}, "id": 3},
                 self.queue)
@@ -211,7 +210,7 @@ class GrvtPerpetualUserStreamDataSourceTests(IsolatedAsyncioWrapperTestCase):
         renewed = GrvtSession(cookie="new", account_id="0xaccount", expires_at=time.time() + 7200)
         auth._session = renewed  # a refresh (or a REST call's re-login) replaced the socket's session meanwhile
 
-        with self.assertRaises(GrvtSessionRejected):
+        with self.assertRaisesRegex(ConnectionError, "session rejected"):
             await data_source._process_event_message(
                 {"jsonrpc": "2.0", "error": {"code": 1000, "message": "You need to authenticate"}, "id": 3},
                 self.queue)
