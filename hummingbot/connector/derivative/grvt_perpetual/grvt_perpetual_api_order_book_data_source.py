@@ -303,12 +303,8 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             selector = f"{instrument}@{self._stream_selectors[stream]}"  # rate in ms, or replay limit for trades
             self._last_request_id += 1
             self._pending_requests[self._last_request_id] = _PendingRequest(method, stream, selector, trading_pair)
-            await ws.send_json({
-                "jsonrpc": CONSTANTS.JSON_RPC_VERSION,
-                "method": method,
-                "params": {"stream": stream, "selectors": [selector]},
-                "id": self._last_request_id,
-            })
+            await ws.send_json(web_utils.json_rpc_request(
+                method, {"stream": stream, "selectors": [selector]}, self._last_request_id))
 
     def _forget_instrument(self, instrument: str, trading_pair: str):
         self._instrument_to_pair.pop(instrument, None)

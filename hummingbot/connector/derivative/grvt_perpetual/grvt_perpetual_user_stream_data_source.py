@@ -24,7 +24,6 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import (
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import GrvtPerpetualAPIError
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import Backoff
-from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_ws_rpc import json_rpc_request
 from hummingbot.core.data_type.user_stream_tracker_data_source import UserStreamTrackerDataSource
 from hummingbot.core.web_assistant.connections.data_types import WSJSONRequest
 from hummingbot.core.web_assistant.web_assistants_factory import WebAssistantsFactory
@@ -76,7 +75,7 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
         selector = self._auth.trading_account_id  # a private stream's updates of every instrument
         for request_id, stream in enumerate(CONSTANTS.WS_PRIVATE_STREAMS, start=1):  # ids of this socket's requests
             self._pending_subscriptions[request_id] = stream
-            await websocket_assistant.send(WSJSONRequest(payload=json_rpc_request(
+            await websocket_assistant.send(WSJSONRequest(payload=web_utils.json_rpc_request(
                 CONSTANTS.WS_RPC_SUBSCRIBE, {"stream": stream, "selectors": [selector]}, request_id)))
         self._connections += 1
         self.logger().info(f"Subscribed to GRVT private streams {', '.join(CONSTANTS.WS_PRIVATE_STREAMS)}.")

@@ -11,7 +11,7 @@ GRVT_PERPETUAL_ALLOW_PLAINTEXT=true lets the mainnet domain use http/ws. <DOMAIN
 import contextlib
 import os
 import time
-from typing import Any, Callable, NamedTuple, Optional, Tuple
+from typing import Any, Callable, Dict, Mapping, NamedTuple, Optional, Tuple
 from urllib.parse import urlsplit, urlunsplit
 
 from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
@@ -139,6 +139,11 @@ def private_ws_url(domain: str = CONSTANTS.DEFAULT_DOMAIN) -> str:
 def ws_rpc_method(path_url: str) -> str:
     """JSON-RPC method of a REST route (all use the full encoding): 'full/v1/create_order' -> 'v1/create_order'."""
     return path_url.lstrip("/").removeprefix("full/")
+
+
+def json_rpc_request(method: str, params: Mapping[str, Any], request_id: int) -> Dict[str, Any]:
+    """A JSON-RPC 2.0 request; GRVT's JSONRPCRequest requires the `jsonrpc` member."""
+    return {"jsonrpc": CONSTANTS.JSON_RPC_VERSION, "method": method, "params": params, "id": request_id}
 
 
 def create_throttler() -> AsyncThrottler:

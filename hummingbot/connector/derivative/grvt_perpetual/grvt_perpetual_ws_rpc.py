@@ -17,7 +17,10 @@ from typing import Any, Callable, Dict, Mapping, Optional, Type, TypeVar
 import aiohttp
 import msgspec
 
-from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
+from hummingbot.connector.derivative.grvt_perpetual import (
+    grvt_perpetual_constants as CONSTANTS,
+    grvt_perpetual_web_utils as web_utils,
+)
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import GrvtPerpetualAuth, GrvtSession
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import (
     GrvtPerpetualAPIError,
@@ -38,11 +41,6 @@ class _RpcReply(msgspec.Struct):
     id: Optional[int] = None
     result: msgspec.Raw = NO_RESULT
     error: Optional[Dict[str, Any]] = None
-
-
-def json_rpc_request(method: str, params: Mapping[str, Any], request_id: int) -> Dict[str, Any]:
-    """A JSON-RPC 2.0 request; GRVT's JSONRPCRequest requires the `jsonrpc` member."""
-    return {"jsonrpc": CONSTANTS.JSON_RPC_VERSION, "method": method, "params": params, "id": request_id}
 
 
 _encoder = msgspec.json.Encoder()
@@ -96,7 +94,7 @@ class GrvtWsRpcClient(ClassLogger):
         self._pending[request_id] = future
         try:
             try:
-                await ws.send_str(_encoder.encode(json_rpc_request(method, params, request_id)).decode())
+                await ws.send_str(_encoder.encode(web_utils.json_rpc_request(method, params, request_id)).decode())
             except (ConnectionError, RuntimeError, aiohttp.ClientError) as error:
                 raise GrvtRpcNotSent(f"GRVT order socket failed sending {method}: {error}") from None
             if on_sent is not None:
