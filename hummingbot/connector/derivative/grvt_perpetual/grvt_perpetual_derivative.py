@@ -511,17 +511,6 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
                   if not self.order_lifecycle.is_managed(order.client_order_id)]
         await self._update_orders_with_error_handler(polled, self._handle_update_error_for_active_order)
 
-    async def _update_orders_with_error_handler(self, orders: List[InFlightOrder], error_handler: Callable):
-        for order in orders:
-            try:
-                update = await self._request_order_status(tracked_order=order)
-                if update is not None:  # None: the answer changes nothing (one update per state, whichever channel)
-                    self._order_tracker.process_order_update(update)
-            except asyncio.CancelledError:
-                raise
-            except Exception as request_error:
-                await error_handler(order, request_error)
-
     async def _request_order_status(self, tracked_order: InFlightOrder) -> Optional[OrderUpdate]:
         order = await self.account.order(tracked_order.client_order_id, attempts=1,
                                          order_id=tracked_order.exchange_order_id)

@@ -61,7 +61,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_state_m
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_transport import GrvtPerpetualOrderTransport
 from hummingbot.core.data_type.cancellation_result import CancellationResult
-from hummingbot.core.data_type.in_flight_order import InFlightOrder, OrderState, TradeUpdate
+from hummingbot.core.data_type.in_flight_order import InFlightOrder, OrderState, OrderUpdate, TradeUpdate
 from hummingbot.core.utils.async_utils import safe_ensure_future
 from hummingbot.logger import HummingbotLogger
 
@@ -98,6 +98,10 @@ class GrvtClientOrderTracker(ClientOrderTracker):
             order = next((candidate for candidate in (*self.active_orders.values(), *self.cached_orders.values())
                           if candidate.exchange_order_id == exchange_order_id), None)
         return order
+
+    def process_order_update(self, order_update: Optional[OrderUpdate]):
+        if order_update is not None:  # None: a status answer that changes nothing (one update per state)
+            return super().process_order_update(order_update)
 
 
 class _Lookup(NamedTuple):

@@ -12,6 +12,7 @@ from aioresponses import aioresponses
 from aioresponses.core import CallbackResult, RequestCall
 from bidict import bidict
 
+from hummingbot.connector.client_order_tracker import ClientOrderTracker
 from hummingbot.connector.derivative.grvt_perpetual import (
     grvt_perpetual_constants as CONSTANTS,
     grvt_perpetual_web_utils as web_utils,
@@ -1205,7 +1206,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
             return load(self.order_json_for(order, "OPEN"), GrvtOrder)
 
         self.exchange.account.order = still_open
-        with patch.object(self.exchange._order_tracker, "process_order_update") as process:
+        with patch.object(ClientOrderTracker, "process_order_update") as process:  # Hummingbot's tracker
             await self.exchange._update_orders_with_error_handler(
                 orders=[order], error_handler=self.exchange._handle_update_error_for_active_order)  # the status poll
         process.assert_not_called()
