@@ -1019,10 +1019,15 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
     async def lookup_concluded(self, order_id: str):
         """Waits until the lifecycle stops looking up an order whose create outcome was unknown, then lets the
         tracker apply the updates that decision queued."""
-        deadline = asyncio.get_running_loop().time() + 10
-        while order_id in self.exchange.order_lifecycle._uncertain and asyncio.get_running_loop().time() < deadline:
-            await asyncio.sleep(0.01)
+        await self.wait_until(lambda: order_id not in self.exchange.order_lifecycle._uncertain)
         await self.loop_turns()
+
+    @staticmethod
+    async def wait_until(condition: Callable[[], Any], timeout: float = 10.0):
+        """Polls `condition` until it holds or `timeout` passes; the assertions after it decide."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not condition() and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.02)
 
     @staticmethod
     async def loop_turns(turns: int = 10):
@@ -1139,10 +1144,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
 
         await self.exchange._execute_cancel(self.trading_pair, order.client_order_id)
         self.assertTrue(order.is_pending_cancel_confirmation)
-        for _ in range(500):  # two "not found" answers in a row end it
-            if order.is_cancelled:
-                break
-            await asyncio.sleep(0.02)
+        await self.wait_until(lambda: order.is_cancelled)  # two "not found" answers in a row end it
 
         self.assertTrue(order.is_cancelled)
         self.assertEqual(1, len(self.order_cancelled_logger.event_log))
@@ -2171,10 +2173,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
                             repeat=True)
 
         await self.exchange.order_lifecycle.reconcile(cancel_untracked=False)
-        for _ in range(500):  # checked at once: it ended while nobody listened
-            if order.is_cancelled:
-                break
-            await asyncio.sleep(0.02)
+        await self.wait_until(lambda: order.is_cancelled)  # checked at once: it ended while nobody listened
 
         self.assertTrue(order.is_cancelled)
         self.assertEqual(1, len(self.order_cancelled_logger.event_log))
@@ -2362,10 +2361,8 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
                                             "status": 400}, status=400)
 
         created = self.exchange.batch_order_create([self.limit_order("9990"), self.limit_order("9980")])
-        for _ in range(500):  # a refusal is certain: nothing to look up, both fail
-            if len(self.order_failure_logger.event_log) == 2:
-                break
-            await asyncio.sleep(0.02)
+        # a refusal is certain: nothing to look up, both fail
+        await self.wait_until(lambda: len(self.order_failure_logger.event_log) == 2)
 
         self.assertEqual({order.client_order_id for order in created},
                          {event.order_id for event in self.order_failure_logger.event_log})
