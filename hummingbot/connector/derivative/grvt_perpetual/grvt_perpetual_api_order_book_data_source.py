@@ -1,19 +1,10 @@
 """
-Public market data of GRVT perpetuals for Hummingbot: order books, trades and funding information.
+Public market data of GRVT perpetuals for Hummingbot: order books (``v1.book.d``), trades (``v1.trade``) and funding
+information (``v1.ticker.s``) from the market-data socket, REST snapshots and tickers besides.
 
-Streams (market-data socket ``/ws/full``, JSON-RPC ``subscribe``, one selector per request so that a rejected
-instrument never takes other pairs down with it):
-- ``v1.book.d``: full book on subscribe, then changed levels. ``GrvtPerpetualBookSequencer`` judges snapshots and
-  deltas in arrival order; both reach the tracker's diff stream as SNAPSHOT or DIFF messages, whose router forwards
-  them in order to the book. The tracker's separate snapshot path would let stream snapshots overtake or trail
-  deltas, and it waits until every pair is initialised while only 32 diffs are kept for replay.
-- ``v1.trade``: public trades; GRVT replays recent trades on every (re)subscribe, so trade ids already seen are
-  dropped, and trades replayed on the first subscription that predate it are history, not events.
-- ``v1.ticker.s``: mark and index price, funding rate (GRVT reports percent) and next funding time.
-
-A dropped book frame or a gap in a book's sequence numbers makes the book resubscribe (GRVT sends a fresh snapshot on
-subscribe), with a REST snapshot as fallback. Book events (frames and control steps: reset, resync, REST snapshot)
-keep their order through one queue. A reconnect resets every book.
+Book events (frames and the steps reset, resync and REST book) keep their order through the tracker's diff stream,
+stream snapshots included: the tracker's separate snapshot path would let them overtake or trail deltas, and it waits
+until every pair is initialised while only 32 diffs are kept for replay.
 """
 import asyncio
 import time
@@ -107,8 +98,7 @@ class _SilenceWatch:
 
 
 def funding_rate_fraction(ticker: Ticker) -> Optional[Decimal]:
-    """``funding_rate``, or the deprecated ``funding_rate_8h_curr``, as a fraction: GRVT reports percent ("0.01" =
-    0.0001)."""
+    """``funding_rate``, else ``funding_rate_8h_curr``, as a fraction."""
     rate = ticker.funding_rate if ticker.funding_rate is not None else ticker.funding_rate_8h_curr
     return None if rate is None else rate * CONSTANTS.FUNDING_RATE_PERCENT_SCALE
 
@@ -207,7 +197,6 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
                            next_funding_utc_timestamp=next_funding_timestamp(ticker) or 0, rate=rate)
 
     async def subscribe_to_trading_pair(self, trading_pair: str) -> bool:
-        """Subscribes every stream of one pair on the live socket; a failed subscribe is undone."""
         ws = self._ws_assistant
         if ws is None:
             self.logger().warning(f"Cannot subscribe to {trading_pair}: the GRVT market-data socket is not connected.")
@@ -272,7 +261,6 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
 
     # Socket and subscriptions
     async def _connected_websocket_assistant(self) -> GrvtPerpetualMarketDataSocket:
-        # No per-frame receive timeout: it arms a timer around every frame read; _SilenceWatch checks silence.
         socket = GrvtPerpetualMarketDataSocket()
         await socket.connect(web_utils.public_ws_url(self._domain), heartbeat=CONSTANTS.WS_HEARTBEAT_INTERVAL_SECONDS,
                              timeout=CONSTANTS.WS_CONNECT_TIMEOUT_SECONDS)
@@ -299,7 +287,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
 
     async def _send_requests(self, ws: GrvtPerpetualMarketDataSocket, method: str, instrument: str,
                              trading_pair: str, streams=None):
-        for stream in streams or self._stream_selectors:
+        for stream in streams or self._stream_selectors:  # one selector a request: a rejected one hits one pair
             selector = f"{instrument}@{self._stream_selectors[stream]}"  # rate in ms, or replay limit for trades
             self._last_request_id += 1
             self._pending_requests[self._last_request_id] = _PendingRequest(method, stream, selector, trading_pair)
@@ -355,8 +343,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         self._frame_handlers[type(frame)](frame)
 
     def _frame_after_error(self, raw: Union[str, bytes]) -> Optional[StreamFrame]:
-        """A frame that is not a well-formed stream frame: a JSON-RPC answer, a stream frame with "" for null
-        fields (returned decoded), a malformed frame or one of a stream nobody subscribed to, or not JSON at all."""
+        """The stream frame when only its "" fields kept it from decoding; None for anything else, handled here."""
         try:
             data = decode_json(raw)
         except msgspec.DecodeError:
@@ -382,7 +369,6 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         return None
 
     def _on_rpc_response(self, data: Any):
-        """Answers to our subscribe/unsubscribe requests, error notices, and anything unexpected."""
         try:
             response = from_builtins(data, RpcResponse, "market-data answer")
         except GrvtMessageError as error:
@@ -523,7 +509,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         if trading_pair is None:
             return
         recent_ids = self._recent_trade_ids[trading_pair]
-        if trade.trade_id in recent_ids:
+        if trade.trade_id in recent_ids:  # GRVT replays recent trades on every (re)subscribe
             return
         recent_ids[trade.trade_id] = None
         if len(recent_ids) > self.TRADE_IDS_REMEMBERED_PER_PAIR:
