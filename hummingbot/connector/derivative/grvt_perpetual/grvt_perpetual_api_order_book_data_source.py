@@ -204,8 +204,6 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         instrument = None
         try:
             instrument = await self._connector.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
-            self._on_book_event(partial(self._sequencer.reset, instrument))
-            self._history_cutoff_ns[trading_pair] = time.time_ns()
             self.add_trading_pair(trading_pair)
             await self._subscribe(ws, instrument, trading_pair)
         except Exception as exception:
@@ -268,20 +266,19 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
 
     async def _subscribe_channels(self, ws: GrvtPerpetualMarketDataSocket):
         self._pending_requests.clear()
-        # Ordered with the payloads: everything of the old socket is judged before the books start over.
-        self._on_book_event(self._sequencer.reset)
-        first_subscription_ns = time.time_ns()
         for trading_pair in list(self._trading_pairs):
             try:
                 instrument = await self._connector.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
             except Exception as exception:
                 self.logger().error(f"GRVT has no instrument for {trading_pair}, not subscribing it: {exception}")
                 continue
-            self._history_cutoff_ns.setdefault(trading_pair, first_subscription_ns)
             await self._subscribe(ws, instrument, trading_pair)
         self.logger().info("Subscribed to GRVT public order book, trade and ticker streams.")
 
     async def _subscribe(self, ws: GrvtPerpetualMarketDataSocket, instrument: str, trading_pair: str):
+        # Ordered with the payloads: everything of the old subscription is judged before the book starts over.
+        self._on_book_event(partial(self._sequencer.reset, instrument))
+        self._history_cutoff_ns.setdefault(trading_pair, time.time_ns())
         self._instrument_to_pair[instrument] = trading_pair
         await self._send_requests(ws, CONSTANTS.WS_RPC_SUBSCRIBE, instrument, trading_pair)
 

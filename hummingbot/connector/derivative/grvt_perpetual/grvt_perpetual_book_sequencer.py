@@ -10,7 +10,7 @@ epochs by itself. 2**40 deltas per epoch and 2**23 epochs fit in an int64.
 import enum
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import DefaultDict, Hashable, Optional
+from typing import DefaultDict, Hashable
 
 NO_PREVIOUS_SEQUENCE = -1  # pass when a payload has no prev_sequence_number (0 means the same)
 UPDATE_ID_EPOCH_SHIFT = 40
@@ -104,10 +104,10 @@ class GrvtPerpetualBookSequencer:
         state = self._states.get(key)
         return 0 if state is None else state.epoch << UPDATE_ID_EPOCH_SHIFT
 
-    def reset(self, key: Optional[Hashable] = None):
-        """A fresh subscription on a new socket (every key when None): its first payload is the snapshot."""
-        for state in self._states.values() if key is None else (self._states[key],):
-            state.awaiting_snapshot = state.first_payload_is_snapshot = True
+    def reset(self, key: Hashable):
+        """A fresh subscription: its first payload is the snapshot."""
+        state = self._states[key]
+        state.awaiting_snapshot = state.first_payload_is_snapshot = True
 
     def request_resync(self, key: Hashable):
         """A resubscription on the live socket (after a gap, too): drop deltas until a payload numbered 0 arrives."""
