@@ -247,9 +247,8 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
     async def _order_book_snapshot(self, trading_pair: str) -> OrderBookMessage:
         levels = await self._request_order_book_snapshot(trading_pair)
         instrument = await self._connector.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
-        # A REST book has no sequence number. It takes the id of the stream's current snapshot, so the tracker
-        # rejects none of the stream payloads of this epoch still on their way (the stream snapshot among them
-        # replaces this book when it arrives).
+        # A REST book has no sequence number: with the id of the stream's current snapshot, the tracker keeps every
+        # payload of this epoch still on its way (the stream snapshot among them replaces this book).
         return book_message(_SNAPSHOT, levels, trading_pair, self._sequencer.snapshot_update_id(instrument))
 
     async def _request_order_book_snapshots(self, output: asyncio.Queue):
@@ -315,8 +314,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
 
     # Frames
     async def _process_websocket_messages(self, websocket_assistant: GrvtPerpetualMarketDataSocket):
-        """Reads and dispatches frames until the socket closes, or stays silent for ``SILENCE_TIMEOUT_SECONDS``:
-        either ends in a ConnectionError, so the listener reconnects."""
+        """Dispatches frames until the socket closes or stays silent: a ConnectionError, so the listener reconnects."""
         receive, on_frame = websocket_assistant.receive, self._on_frame
         watch = _SilenceWatch(websocket_assistant, self.SILENCE_TIMEOUT_SECONDS)
         try:

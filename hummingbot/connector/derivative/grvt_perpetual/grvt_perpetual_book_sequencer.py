@@ -101,8 +101,7 @@ class GrvtPerpetualBookSequencer:
 
     def snapshot_update_id(self, key: Hashable) -> int:
         """Update id of the current epoch's snapshot for ``key`` (0 before any): no payload of the epoch is below."""
-        state = self._states.get(key)
-        return 0 if state is None else state.epoch << UPDATE_ID_EPOCH_SHIFT
+        return self._states[key].epoch << UPDATE_ID_EPOCH_SHIFT
 
     def reset(self, key: Hashable):
         """A fresh subscription: its first payload is the snapshot."""
