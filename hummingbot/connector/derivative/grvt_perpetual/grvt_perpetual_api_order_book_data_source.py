@@ -98,13 +98,11 @@ class _SilenceWatch:
 
 
 def funding_rate_fraction(ticker: Ticker) -> Optional[Decimal]:
-    """``funding_rate``, else ``funding_rate_8h_curr``, as a fraction."""
     rate = ticker.funding_rate if ticker.funding_rate is not None else ticker.funding_rate_8h_curr
     return None if rate is None else rate * CONSTANTS.FUNDING_RATE_PERCENT_SCALE
 
 
 def next_funding_timestamp(ticker: Ticker) -> Optional[int]:
-    """``next_funding_time`` (unix ns) in whole seconds; None when absent or zero."""
     nanoseconds = ticker.next_funding_time
     return nanoseconds // CONSTANTS.NANOS_PER_SECOND if nanoseconds else None
 
@@ -181,8 +179,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         return prices
 
     async def get_last_traded_price(self, trading_pair: str) -> Optional[float]:
-        """Last trade price from the REST mini ticker; None when GRVT has no trade for the instrument (it answers
-        "0.0" or nothing)."""
+        """None when GRVT has no trade for the instrument: its mini ticker answers "0.0" or nothing."""
         last_price = (await self._request_market_data(trading_pair, CONSTANTS.MINI_TICKER_PATH_URL, Ticker)).last_price
         return float(last_price) if last_price else None
 
@@ -399,7 +396,6 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
 
     # Order book events
     def _on_book_event(self, event: BookEvent):
-        """Judged at once when the tracker listens and nothing waits in the diff queue; queued otherwise."""
         queue = self._message_queue[self._diff_messages_queue_key]
         if self._book_output is None or queue.qsize():
             queue.put_nowait(event)
@@ -447,7 +443,6 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             self._deltas_during_rest_book[instrument].append(frame)
 
     def _begin_resync(self, instrument: str, trading_pair: str):
-        """Deltas of ``instrument`` are dropped from now on until a snapshot; fetches one unless in progress."""
         self._sequencer.request_resync(instrument)
         self._snapshot_events[instrument].clear()
         task = self._resync_tasks.get(instrument)
@@ -455,7 +450,6 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             self._resync_tasks[instrument] = safe_ensure_future(self._resync_book(instrument, trading_pair))
 
     async def _resync_book(self, instrument: str, trading_pair: str):
-        """Retries until the book has a snapshot."""
         event = self._snapshot_events[instrument]
         try:
             while not event.is_set():

@@ -41,12 +41,13 @@ class _BookStreamState:
 class GrvtPerpetualBookSequencer:
     """
     Snapshot/delta state machine per key (one per subscribed book). A payload numbered 0 (GRVT's full book on subscribe)
-    is always a snapshot; after ``reset`` (a new socket) so is the first payload, whatever its number; after a gap or
-    ``request_resync`` (old deltas may still be in flight) everything else is STALE until a 0. A subscribe answer may
-    announce a snapshot of several payloads (``num_snapshots``): the ones numbered 0 after the first are parts of it,
-    applied on top of it (DELTA) until its first delta. After a snapshot numbered 0 the next delta anchors the chain,
-    then each must be last + 1 (and ``prev_sequence_number``, when given, last). Numbers seen since the snapshot are
-    DUPLICATEs (network retries); numbers below the first one seen (the gateway restarted its numbering) are a GAP.
+    is always a snapshot; after ``reset`` (a fresh subscription) so is the first payload, whatever its number; after a
+    gap or ``request_resync`` (a resubscription: old deltas may still be in flight) everything else is STALE until a 0.
+    A subscribe answer may announce a snapshot of several payloads (``num_snapshots``): the ones numbered 0 after the
+    first are parts of it, applied on top of it (DELTA) until its first delta. After a snapshot numbered 0 the next
+    delta anchors the chain, then each must be last + 1 (and ``prev_sequence_number``, when given, last). Numbers seen
+    since the snapshot are DUPLICATEs (network retries); numbers below the first one seen (the gateway restarted its
+    numbering) are a GAP.
     """
 
     __slots__ = ("_states", "last_update_id")
@@ -104,12 +105,10 @@ class GrvtPerpetualBookSequencer:
         return self._states[key].epoch << UPDATE_ID_EPOCH_SHIFT
 
     def reset(self, key: Hashable):
-        """A fresh subscription: its first payload is the snapshot."""
         state = self._states[key]
         state.awaiting_snapshot = state.first_payload_is_snapshot = True
 
     def request_resync(self, key: Hashable):
-        """A resubscription on the live socket (after a gap, too): drop deltas until a payload numbered 0 arrives."""
         self._gap(self._states[key])
 
     def apply_external_snapshot(self, key: Hashable) -> int:

@@ -49,7 +49,6 @@ def book_message(message_type: OrderBookMessageType, levels: BookLevels, trading
 
 
 def trade_message(trade: Trade, trading_pair: str) -> OrderBookMessage:
-    """A public trade; the side is the taker's (``is_taker_buyer``)."""
     return OrderBookMessage(OrderBookMessageType.TRADE, {
         "trading_pair": trading_pair,
         "trade_type": _BUY if trade.is_taker_buyer else _SELL,
