@@ -34,7 +34,6 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_market_data_m
     TickerSnapshotFrame,
     TradeFrame,
     decode_frame,
-    decode_json,
     frame_from_builtins,
     from_builtins,
 )
@@ -337,7 +336,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
     def _frame_after_error(self, raw: Union[str, bytes]) -> Optional[StreamFrame]:
         """The stream frame when only its "" fields kept it from decoding; None for anything else, handled here."""
         try:
-            data = decode_json(raw)
+            data = msgspec.json.decode(raw)
         except msgspec.DecodeError:
             self.logger().debug(f"Ignoring non-JSON frame from GRVT market data: {_shorten(raw)}")
             return None

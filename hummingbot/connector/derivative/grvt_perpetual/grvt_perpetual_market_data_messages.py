@@ -99,7 +99,6 @@ class RpcResponse(msgspec.Struct):
 # A frame's text or bytes straight to a typed frame (the union is tagged by "stream"), no dict between; lax mode reads
 # GRVT's strings as numbers ("12", "87807.7"). msgspec.ValidationError / DecodeError for anything else.
 decode_frame = msgspec.json.Decoder(Frame, strict=False).decode
-decode_json = msgspec.json.Decoder().decode  # any JSON value, for frames that are not stream frames
 
 
 def _without_nulls(data: Any) -> Any:
