@@ -72,8 +72,6 @@ class _SilenceWatch:
     One timer per ``timeout`` period, re-armed from the socket's last receive time, instead of one per frame.
     """
 
-    __slots__ = ("_ws", "_timeout", "_task", "_loop", "_started", "_handle", "expired")
-
     def __init__(self, ws: GrvtPerpetualMarketDataSocket, timeout: float):
         self._ws = ws
         self._timeout = timeout
