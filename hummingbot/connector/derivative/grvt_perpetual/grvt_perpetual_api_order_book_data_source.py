@@ -1,19 +1,10 @@
 """
-Public market data of GRVT perpetuals for Hummingbot: order books, trades and funding information.
+Public market data of GRVT perpetuals for Hummingbot: order books (``v1.book.d``), trades (``v1.trade``) and funding
+information (``v1.ticker.s``) from the market-data socket, REST snapshots and tickers besides.
 
-Streams (market-data socket ``/ws/full``, JSON-RPC ``subscribe``, one selector per request so that a rejected
-instrument never takes other pairs down with it):
-- ``v1.book.d``: full book on subscribe, then changed levels. ``GrvtPerpetualBookSequencer`` judges snapshots and
-  deltas in arrival order; both reach the tracker's diff stream as SNAPSHOT or DIFF messages, whose router forwards
-  them in order to the book. The tracker's separate snapshot path would let stream snapshots overtake or trail
-  deltas, and it waits until every pair is initialised while only 32 diffs are kept for replay.
-- ``v1.trade``: public trades; GRVT replays recent trades on every (re)subscribe, so trade ids already seen are
-  dropped, and trades replayed on the first subscription that predate it are history, not events.
-- ``v1.ticker.s``: mark and index price, funding rate (GRVT reports percent) and next funding time.
-
-A dropped book frame or a gap in a book's sequence numbers makes the book resubscribe (GRVT sends a fresh snapshot on
-subscribe), with a REST snapshot as fallback. Book events (frames and control steps: reset, resync, REST snapshot)
-keep their order through one queue. A reconnect resets every book.
+Book events (frames and the steps reset, resync and REST book) keep their order through the tracker's diff stream,
+stream snapshots included: the tracker's separate snapshot path would let them overtake or trail deltas, and it waits
+until every pair is initialised while only 32 diffs are kept for replay.
 """
 import asyncio
 import time
@@ -43,7 +34,6 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_market_data_m
     TickerSnapshotFrame,
     TradeFrame,
     decode_frame,
-    decode_json,
     frame_from_builtins,
     from_builtins,
 )
@@ -82,8 +72,6 @@ class _SilenceWatch:
     One timer per ``timeout`` period, re-armed from the socket's last receive time, instead of one per frame.
     """
 
-    __slots__ = ("_ws", "_timeout", "_task", "_loop", "_started", "_handle", "expired")
-
     def __init__(self, ws: GrvtPerpetualMarketDataSocket, timeout: float):
         self._ws = ws
         self._timeout = timeout
@@ -107,14 +95,11 @@ class _SilenceWatch:
 
 
 def funding_rate_fraction(ticker: Ticker) -> Optional[Decimal]:
-    """``funding_rate``, or the deprecated ``funding_rate_8h_curr``, as a fraction: GRVT reports percent ("0.01" =
-    0.0001)."""
     rate = ticker.funding_rate if ticker.funding_rate is not None else ticker.funding_rate_8h_curr
     return None if rate is None else rate * CONSTANTS.FUNDING_RATE_PERCENT_SCALE
 
 
 def next_funding_timestamp(ticker: Ticker) -> Optional[int]:
-    """``next_funding_time`` (unix ns) in whole seconds; None when absent or zero."""
     nanoseconds = ticker.next_funding_time
     return nanoseconds // CONSTANTS.NANOS_PER_SECOND if nanoseconds else None
 
@@ -191,8 +176,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         return prices
 
     async def get_last_traded_price(self, trading_pair: str) -> Optional[float]:
-        """Last trade price from the REST mini ticker; None when GRVT has no trade for the instrument (it answers
-        "0.0" or nothing)."""
+        """None when GRVT has no trade for the instrument: its mini ticker answers "0.0" or nothing."""
         last_price = (await self._request_market_data(trading_pair, CONSTANTS.MINI_TICKER_PATH_URL, Ticker)).last_price
         return float(last_price) if last_price else None
 
@@ -207,7 +191,6 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
                            next_funding_utc_timestamp=next_funding_timestamp(ticker) or 0, rate=rate)
 
     async def subscribe_to_trading_pair(self, trading_pair: str) -> bool:
-        """Subscribes every stream of one pair on the live socket; a failed subscribe is undone."""
         ws = self._ws_assistant
         if ws is None:
             self.logger().warning(f"Cannot subscribe to {trading_pair}: the GRVT market-data socket is not connected.")
@@ -215,8 +198,6 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         instrument = None
         try:
             instrument = await self._connector.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
-            self._on_book_event(partial(self._sequencer.reset, instrument))
-            self._history_cutoff_ns[trading_pair] = time.time_ns()
             self.add_trading_pair(trading_pair)
             await self._subscribe(ws, instrument, trading_pair)
         except Exception as exception:
@@ -260,9 +241,8 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
     async def _order_book_snapshot(self, trading_pair: str) -> OrderBookMessage:
         levels = await self._request_order_book_snapshot(trading_pair)
         instrument = await self._connector.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
-        # A REST book has no sequence number. It takes the id of the stream's current snapshot, so the tracker
-        # rejects none of the stream payloads of this epoch still on their way (the stream snapshot among them
-        # replaces this book when it arrives).
+        # A REST book has no sequence number: with the id of the stream's current snapshot, the tracker keeps every
+        # payload of this epoch still on its way (the stream snapshot among them replaces this book).
         return book_message(_SNAPSHOT, levels, trading_pair, self._sequencer.snapshot_update_id(instrument))
 
     async def _request_order_book_snapshots(self, output: asyncio.Queue):
@@ -272,7 +252,6 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
 
     # Socket and subscriptions
     async def _connected_websocket_assistant(self) -> GrvtPerpetualMarketDataSocket:
-        # No per-frame receive timeout: it arms a timer around every frame read; _SilenceWatch checks silence.
         socket = GrvtPerpetualMarketDataSocket()
         await socket.connect(web_utils.public_ws_url(self._domain), heartbeat=CONSTANTS.WS_HEARTBEAT_INTERVAL_SECONDS,
                              timeout=CONSTANTS.WS_CONNECT_TIMEOUT_SECONDS)
@@ -280,26 +259,25 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
 
     async def _subscribe_channels(self, ws: GrvtPerpetualMarketDataSocket):
         self._pending_requests.clear()
-        # Ordered with the payloads: everything of the old socket is judged before the books start over.
-        self._on_book_event(self._sequencer.reset)
-        first_subscription_ns = time.time_ns()
         for trading_pair in list(self._trading_pairs):
             try:
                 instrument = await self._connector.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
             except Exception as exception:
                 self.logger().error(f"GRVT has no instrument for {trading_pair}, not subscribing it: {exception}")
                 continue
-            self._history_cutoff_ns.setdefault(trading_pair, first_subscription_ns)
             await self._subscribe(ws, instrument, trading_pair)
         self.logger().info("Subscribed to GRVT public order book, trade and ticker streams.")
 
     async def _subscribe(self, ws: GrvtPerpetualMarketDataSocket, instrument: str, trading_pair: str):
+        # Ordered with the payloads: everything of the old subscription is judged before the book starts over.
+        self._on_book_event(partial(self._sequencer.reset, instrument))
+        self._history_cutoff_ns.setdefault(trading_pair, time.time_ns())
         self._instrument_to_pair[instrument] = trading_pair
         await self._send_requests(ws, CONSTANTS.WS_RPC_SUBSCRIBE, instrument, trading_pair)
 
     async def _send_requests(self, ws: GrvtPerpetualMarketDataSocket, method: str, instrument: str,
                              trading_pair: str, streams=None):
-        for stream in streams or self._stream_selectors:
+        for stream in streams or self._stream_selectors:  # one selector a request: a rejected one hits one pair
             selector = f"{instrument}@{self._stream_selectors[stream]}"  # rate in ms, or replay limit for trades
             self._last_request_id += 1
             self._pending_requests[self._last_request_id] = _PendingRequest(method, stream, selector, trading_pair)
@@ -330,8 +308,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
 
     # Frames
     async def _process_websocket_messages(self, websocket_assistant: GrvtPerpetualMarketDataSocket):
-        """Reads and dispatches frames until the socket closes, or stays silent for ``SILENCE_TIMEOUT_SECONDS``:
-        either ends in a ConnectionError, so the listener reconnects."""
+        """Dispatches frames until the socket closes or stays silent: a ConnectionError, so the listener reconnects."""
         receive, on_frame = websocket_assistant.receive, self._on_frame
         watch = _SilenceWatch(websocket_assistant, self.SILENCE_TIMEOUT_SECONDS)
         try:
@@ -355,10 +332,9 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         self._frame_handlers[type(frame)](frame)
 
     def _frame_after_error(self, raw: Union[str, bytes]) -> Optional[StreamFrame]:
-        """A frame that is not a well-formed stream frame: a JSON-RPC answer, a stream frame with "" for null
-        fields (returned decoded), a malformed frame or one of a stream nobody subscribed to, or not JSON at all."""
+        """The stream frame when only its "" fields kept it from decoding; None for anything else, handled here."""
         try:
-            data = decode_json(raw)
+            data = msgspec.json.decode(raw)
         except msgspec.DecodeError:
             self.logger().debug(f"Ignoring non-JSON frame from GRVT market data: {_shorten(raw)}")
             return None
@@ -382,7 +358,6 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         return None
 
     def _on_rpc_response(self, data: Any):
-        """Answers to our subscribe/unsubscribe requests, error notices, and anything unexpected."""
         try:
             response = from_builtins(data, RpcResponse, "market-data answer")
         except GrvtMessageError as error:
@@ -418,7 +393,6 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
 
     # Order book events
     def _on_book_event(self, event: BookEvent):
-        """Judged at once when the tracker listens and nothing waits in the diff queue; queued otherwise."""
         queue = self._message_queue[self._diff_messages_queue_key]
         if self._book_output is None or queue.qsize():
             queue.put_nowait(event)
@@ -466,7 +440,6 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             self._deltas_during_rest_book[instrument].append(frame)
 
     def _begin_resync(self, instrument: str, trading_pair: str):
-        """Deltas of ``instrument`` are dropped from now on until a snapshot; fetches one unless in progress."""
         self._sequencer.request_resync(instrument)
         self._snapshot_events[instrument].clear()
         task = self._resync_tasks.get(instrument)
@@ -474,7 +447,6 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             self._resync_tasks[instrument] = safe_ensure_future(self._resync_book(instrument, trading_pair))
 
     async def _resync_book(self, instrument: str, trading_pair: str):
-        """Retries until the book has a snapshot."""
         event = self._snapshot_events[instrument]
         try:
             while not event.is_set():
@@ -523,7 +495,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         if trading_pair is None:
             return
         recent_ids = self._recent_trade_ids[trading_pair]
-        if trade.trade_id in recent_ids:
+        if trade.trade_id in recent_ids:  # GRVT replays recent trades on every (re)subscribe
             return
         recent_ids[trade.trade_id] = None
         if len(recent_ids) > self.TRADE_IDS_REMEMBERED_PER_PAIR:

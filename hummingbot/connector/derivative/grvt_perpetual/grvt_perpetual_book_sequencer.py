@@ -1,9 +1,6 @@
 """
 Sequence-number bookkeeping for GRVT delta streams (``v1.book.d``); it judges numbers and never touches a book.
 
-GRVT numbers the payloads of each subscription: the full book sent on subscribe carries ``sequence_number`` 0,
-deltas grow by exactly one and ``prev_sequence_number`` names the one before.
-
 Update ids. Hummingbot's ``OrderBookTracker`` drops diffs below the book's snapshot id, so the ids handed to it must
 only grow, across resubscriptions and reconnects too, while GRVT restarts its numbering on every subscription (and
 per gateway). Each key gets ``epoch << UPDATE_ID_EPOCH_SHIFT`` per snapshot (``epoch`` counts its snapshots) and +1
@@ -13,7 +10,7 @@ epochs by itself. 2**40 deltas per epoch and 2**23 epochs fit in an int64.
 import enum
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import DefaultDict, Hashable, Optional
+from typing import DefaultDict, Hashable
 
 NO_PREVIOUS_SEQUENCE = -1  # pass when a payload has no prev_sequence_number (0 means the same)
 UPDATE_ID_EPOCH_SHIFT = 40
@@ -43,13 +40,14 @@ class _BookStreamState:
 
 class GrvtPerpetualBookSequencer:
     """
-    Snapshot/delta state machine per key (one per subscribed book). A payload numbered 0 is always a snapshot; after
-    ``reset`` (a new socket) so is the first payload, whatever its number; after a gap or ``request_resync`` (old
-    deltas may still be in flight) everything else is STALE until a 0. A subscribe answer may announce a snapshot of
-    several payloads (``num_snapshots``): the ones numbered 0 after the first are parts of it, applied on top of it
-    (DELTA) until its first delta. After a snapshot numbered 0 the next delta anchors the chain, then each must be
-    last + 1 (and prev_sequence_number, when given, last). Numbers seen since the snapshot are DUPLICATEs (network
-    retries); numbers below the first one seen (the gateway restarted its numbering) are a GAP.
+    Snapshot/delta state machine per key (one per subscribed book). A payload numbered 0 (GRVT's full book on subscribe)
+    is always a snapshot; after ``reset`` (a fresh subscription) so is the first payload, whatever its number; after a
+    gap or ``request_resync`` (a resubscription: old deltas may still be in flight) everything else is STALE until a 0.
+    A subscribe answer may announce a snapshot of several payloads (``num_snapshots``): the ones numbered 0 after the
+    first are parts of it, applied on top of it (DELTA) until its first delta. After a snapshot numbered 0 the next
+    delta anchors the chain, then each must be last + 1 (and ``prev_sequence_number``, when given, last). Numbers seen
+    since the snapshot are DUPLICATEs (network retries); numbers below the first one seen (the gateway restarted its
+    numbering) are a GAP.
     """
 
     __slots__ = ("_states", "last_update_id")
@@ -62,7 +60,7 @@ class GrvtPerpetualBookSequencer:
                    prev_sequence_number: int = NO_PREVIOUS_SEQUENCE) -> BookSequenceVerdict:
         state = self._states[key]
         if sequence_number == 0 and state.snapshot_parts and state.last_sequence < 0 and not state.awaiting_snapshot:
-            state.snapshot_parts -= 1  # a further part of the snapshot: its levels go on top of the first part's
+            state.snapshot_parts -= 1
             state.update_id = self.last_update_id = state.update_id + 1
             return BookSequenceVerdict.DELTA
         if sequence_number == 0 or (state.awaiting_snapshot and state.first_payload_is_snapshot):
@@ -71,7 +69,7 @@ class GrvtPerpetualBookSequencer:
         if state.awaiting_snapshot:
             return BookSequenceVerdict.STALE
         last = state.last_sequence
-        if last < 0:  # the first delta after a snapshot numbered 0 anchors the chain
+        if last < 0:
             expected = state.expected_first
             if expected > 0 and sequence_number != expected:
                 if sequence_number < expected:  # published before the snapshot was taken: already in it
@@ -104,16 +102,13 @@ class GrvtPerpetualBookSequencer:
 
     def snapshot_update_id(self, key: Hashable) -> int:
         """Update id of the current epoch's snapshot for ``key`` (0 before any): no payload of the epoch is below."""
-        state = self._states.get(key)
-        return 0 if state is None else state.epoch << UPDATE_ID_EPOCH_SHIFT
+        return self._states[key].epoch << UPDATE_ID_EPOCH_SHIFT
 
-    def reset(self, key: Optional[Hashable] = None):
-        """A fresh subscription on a new socket (every key when None): its first payload is the snapshot."""
-        for state in self._states.values() if key is None else (self._states[key],):
-            state.awaiting_snapshot = state.first_payload_is_snapshot = True
+    def reset(self, key: Hashable):
+        state = self._states[key]
+        state.awaiting_snapshot = state.first_payload_is_snapshot = True
 
     def request_resync(self, key: Hashable):
-        """A resubscription on the live socket (after a gap, too): drop deltas until a payload numbered 0 arrives."""
         self._gap(self._states[key])
 
     def apply_external_snapshot(self, key: Hashable) -> int:

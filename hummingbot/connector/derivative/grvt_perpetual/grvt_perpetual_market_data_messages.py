@@ -1,14 +1,6 @@
 """
-Wire types of the GRVT public market data the connector reads (full encoding), decoded straight from socket frames
-with msgspec. Only the fields the connector uses are declared; msgspec skips the others.
-
-Every public stream frame is ``{"stream", "selector", "sequence_number", "feed", "prev_sequence_number"}``; the
-frame types below are a union tagged by ``stream``, so one ``decode_frame`` call turns a frame's text into a typed
-frame without an intermediate dict. GRVT sends integers and decimals as strings; the decoders run in msgspec's lax
-mode, which reads "12" as 12 and "87807.7" as a float or a Decimal as declared. Book levels and trades are floats
-(Hummingbot's order book stores doubles); ticker figures are Decimals. GRVT may send "" for null: a frame or REST
-result that does not decode as it is decodes again with its "" fields taken as absent (``frame_from_builtins``,
-``from_builtins``), which only costs time when it happens.
+Wire types of the GRVT public market data (full encoding), decoded with msgspec; only the fields the connector reads
+are declared. Book levels and trades are floats (Hummingbot's order book stores doubles), ticker figures Decimals.
 """
 from decimal import Decimal
 from typing import Any, Dict, List, Optional, Type, TypeVar, Union, get_args
@@ -45,7 +37,7 @@ class Trade(msgspec.Struct, gc=False):
 
 
 class Ticker(msgspec.Struct, gc=False):
-    """v1.ticker.s feed and REST ``ticker`` / ``mini`` results. Funding rates are in percent."""
+    """v1.ticker.s feed and REST ``ticker`` / ``mini`` results."""
     instrument: str = ""
     mark_price: Optional[Decimal] = None
     index_price: Optional[Decimal] = None
@@ -104,9 +96,9 @@ class RpcResponse(msgspec.Struct):
         return self.error
 
 
-# decode_frame(text or bytes) -> one of the frame types; msgspec.ValidationError / DecodeError for anything else
+# A frame's text or bytes straight to a typed frame (the union is tagged by "stream"), no dict between; lax mode reads
+# GRVT's strings as numbers ("12", "87807.7"). msgspec.ValidationError / DecodeError for anything else.
 decode_frame = msgspec.json.Decoder(Frame, strict=False).decode
-decode_json = msgspec.json.Decoder().decode  # any JSON value, for frames that are not stream frames
 
 
 def _without_nulls(data: Any) -> Any:
@@ -114,7 +106,8 @@ def _without_nulls(data: Any) -> Any:
 
 
 def from_builtins(data: Any, message_type: Type[T], what: str) -> T:
-    """A decoded JSON object (a REST result) as ``message_type``, "" taken as absent; else GrvtMessageError."""
+    """A decoded JSON object (a REST result) as ``message_type``, "" (GRVT's null) taken as absent; else
+    GrvtMessageError. Frames only come here when ``decode_frame`` rejects them, so the extra pass is rare."""
     try:
         return msgspec.convert(_without_nulls(data), message_type, strict=False)
     except msgspec.ValidationError as error:

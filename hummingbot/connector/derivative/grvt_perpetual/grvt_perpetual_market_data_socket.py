@@ -1,8 +1,6 @@
 """
 The market-data socket, read as raw frames: Hummingbot's WSAssistant json-decodes every text frame into a dict
-through several coroutines per frame, while the market-data path decodes frames itself, straight into typed messages
-(grvt_perpetual_market_data_messages). aiohttp answers the server's pings and sends its own every ``heartbeat``
-seconds, closing a socket whose pong does not come.
+through several coroutines per frame, while the market-data path decodes frames straight into typed messages.
 """
 import asyncio
 import time
@@ -21,7 +19,8 @@ class GrvtPerpetualMarketDataSocket:
         self.last_recv_time = 0.0  # time.time() of the last data frame, like Hummingbot's WSConnection
 
     async def connect(self, url: str, heartbeat: float, timeout: float):
-        """`timeout` bounds the handshake: a peer that never answers would otherwise hold a reconnect for minutes."""
+        """`timeout` bounds the handshake: a peer that never answers would otherwise hold a reconnect for minutes.
+        aiohttp pings every `heartbeat` seconds and closes the socket when the pong does not come."""
         session = aiohttp.ClientSession()
         try:
             self._ws = await asyncio.wait_for(session.ws_connect(url, heartbeat=heartbeat), timeout)

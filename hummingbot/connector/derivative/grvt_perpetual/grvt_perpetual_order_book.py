@@ -1,11 +1,4 @@
-"""
-Hummingbot order book messages built from decoded GRVT market data (grvt_perpetual_market_data_messages), with the
-update ids of ``GrvtPerpetualBookSequencer`` (see there: they only grow, and each snapshot outranks what came before).
-
-Book messages are ``GrvtBookMessage``s whose rows are the decoded ``BookLevel``s themselves, stamped with the
-message's update id: they read as Hummingbot's ``OrderBookRow`` (``.price``, ``.amount``, ``.update_id``), which is
-all the book reads from a row. The base message class would rebuild every row with two float() calls on each read.
-"""
+"""Hummingbot order book messages built from decoded GRVT market data, and the order book that reads them."""
 import time
 from typing import List
 
@@ -24,6 +17,8 @@ _SELL = float(TradeType.SELL.value)
 
 
 class GrvtBookMessage(OrderBookMessage):
+    """Its rows are the decoded ``BookLevel``s, stamped with the update id: they read as ``OrderBookRow``s, while the
+    base class would rebuild every row with two float() calls on each read."""
 
     @property
     def update_id(self) -> int:
@@ -54,7 +49,6 @@ def book_message(message_type: OrderBookMessageType, levels: BookLevels, trading
 
 
 def trade_message(trade: Trade, trading_pair: str) -> OrderBookMessage:
-    """A public trade; the side is the taker's (``is_taker_buyer``)."""
     return OrderBookMessage(OrderBookMessageType.TRADE, {
         "trading_pair": trading_pair,
         "trade_type": _BUY if trade.is_taker_buyer else _SELL,

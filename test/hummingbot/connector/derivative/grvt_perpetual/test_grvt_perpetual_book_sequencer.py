@@ -113,16 +113,6 @@ class GrvtPerpetualBookSequencerTests(unittest.TestCase):
         self.assertEqual(0, self.sequencer.last_update_id)
         self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 9))
 
-    def test_reset_without_key_resets_every_key(self):
-        self._synced()
-        self.sequencer.on_message(OTHER_KEY, 0)
-        self.sequencer.on_message(OTHER_KEY, 7)
-
-        self.sequencer.reset()
-
-        self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(KEY, 500))
-        self.assertEqual(V.SNAPSHOT, self.sequencer.on_message(OTHER_KEY, 2))
-
     def test_request_resync_drops_deltas_until_snapshot_numbered_zero(self):
         self._synced(first_delta=100, deltas=3)
 

@@ -21,7 +21,6 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_market_data_m
     Ticker,
     TickerSnapshotFrame,
     decode_frame,
-    decode_json,
     frame_from_builtins,
     from_builtins,
 )
@@ -85,7 +84,7 @@ def test_empty_strings_are_nulls_on_the_lenient_path():
     with pytest.raises(msgspec.ValidationError, match="got `str`"):
         decode_frame(json.dumps(payload))
 
-    frame = frame_from_builtins(decode_json(json.dumps(payload)))
+    frame = frame_from_builtins(payload)
 
     assert isinstance(frame, TickerSnapshotFrame)
     assert frame.prev_sequence_number == -1
