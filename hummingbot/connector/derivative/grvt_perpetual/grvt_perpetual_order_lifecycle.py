@@ -1,23 +1,6 @@
-"""Keeps every order GRVT holds tracked and every tracked order resolved, whatever the network does.
-
-The derivative hands order entry and every order report (create answers, streams, REST queries) to
-``GrvtOrderLifecycle``; it decides what each means for the tracked order:
-
-- **Creates** whose outcome is unknown (timeout, 5xx, `{}`, a socket lost after sending) stay tracked and are looked
-  up by client order id at growing intervals over a window long enough for a late execution, whatever else happens
-  to them meanwhile (a cancel included). Only when GRVT never shows them within the window are they failed; a
-  later OPEN or fill of such an order re-tracks it (and cancels it: the strategy was told it failed) instead of
-  leaving it orphaned.
-- **Cancels** go by client order id with a time-to-live, so a cancel that reaches GRVT before its create still kills
-  it. One cancel request is in flight per order; a transient failure is retried with backoff. An order that is
-  reported live while being cancelled, a `v1.cancel` EXPIRED notice, or a cancel left unconfirmed lead to a status
-  check and, if the order lives, a re-cancel, at a bounded rate.
-- **Status queries** that time out mean "unknown", never "not found".
-- **Reconciliation** after a reconnect, a sequence gap or a restart: open orders through REST are matched with the
-  tracked ones; orders GRVT no longer lists are looked up; orders GRVT lists that nothing tracks are reported or
-  cancelled.
-- **cancel_all**: one `cancel_all_orders` for the traded pairs (plus time-to-live cancels for creates still in
-  flight), stream confirmations, individual cancels for what remains, and a last sweep of GRVT's open orders.
+"""Keeps every order GRVT holds tracked and every tracked order resolved, whatever the network does: the derivative
+hands order entry and every order report (create answers, streams, REST queries) to ``GrvtOrderLifecycle``, which
+decides what each means for the tracked order.
 """
 import asyncio
 import contextlib
@@ -339,6 +322,8 @@ class GrvtOrderLifecycle:
             self._watch_cancel(order, delay=0.0, reason="its cancel expired without finding it")
 
     def _retrack_if_failed(self, client_order_id: str, new_state: OrderState):
+        """Tracks an order failed as never received again once GRVT shows it; a live one is cancelled (the strategy
+        was told it failed)."""
         order = self._failed_creates.pop(client_order_id, None)
         if order is None:
             return
