@@ -116,6 +116,7 @@ class GrvtOrderLifecycle:
         self._traded_filter = traded_filter
         self.settings = GrvtOrderPathSettings()
         self.circuit = CircuitBreaker()
+        metrics.circuit_open = lambda: self.circuit.is_open
         self._creating: Set[str] = set()
         self._uncertain: Dict[str, asyncio.Task] = {}
         self._cancel_requests: Dict[str, asyncio.Future] = {}
@@ -213,12 +214,9 @@ class GrvtOrderLifecycle:
         self._metrics.count_failure(error)
         if for_circuit:
             self.circuit.record_failure(str(error))
-        self._metrics.circuit_open = self.circuit.is_open
 
     def check_order_entry(self):
-        allowed = self.circuit.allow_request()
-        self._metrics.circuit_open = self.circuit.is_open
-        if not allowed:
+        if not self.circuit.allow_request():
             raise GrvtCircuitOpenError(
                 f"New GRVT orders are paused for {self.circuit.seconds_until_retry:.0f} s: the exchange keeps failing "
                 f"({self.circuit.last_failure}).")
