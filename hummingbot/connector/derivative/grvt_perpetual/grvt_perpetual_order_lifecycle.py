@@ -350,10 +350,7 @@ class GrvtOrderLifecycle:
 
     async def bulk(self, creates: Sequence[Tuple[InFlightOrder, Dict[str, Any]]] = (),
                    cancels: Sequence[InFlightOrder] = ()):
-        """
-        A requote of one instrument in v2/bulk_orders requests: cancels (client ids, with the time-to-live) and signed
-        creates travel together, up to 100 of each per request; GRVT cancels before it creates.
-        """
+        """One instrument's cancels and creates, up to MAX_BULK of each per request (GRVT cancels before it creates)."""
         cancels = [order for order in cancels if self._claim_cancel(order)]
         for start in range(0, max(len(creates), len(cancels)), MAX_BULK):
             await self._bulk_request(creates[start:start + MAX_BULK], cancels[start:start + MAX_BULK])

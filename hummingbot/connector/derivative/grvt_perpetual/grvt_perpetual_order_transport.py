@@ -54,7 +54,6 @@ class GrvtPerpetualOrderTransport(ClassLogger):
         return (await self.call(route, body, GrvtResult[GrvtAck])).result.ack
 
     def _time_to_live(self, time_to_live_ms: Optional[int]) -> Dict[str, str]:
-        """The cancel time-to-live field, capped at GRVT's maximum; none once GRVT refused it."""
         if time_to_live_ms is None or self.cancel_time_to_live_refused:
             return {}
         return {"time_to_live_ms": str(min(int(time_to_live_ms), CONSTANTS.CANCEL_TIME_TO_LIVE_MAX_MS))}
