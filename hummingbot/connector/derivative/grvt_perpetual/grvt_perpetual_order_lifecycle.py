@@ -74,12 +74,9 @@ class GrvtClientOrderTracker(ClientOrderTracker):
 
     def fetch_order(self, client_order_id: Optional[str] = None,
                     exchange_order_id: Optional[str] = None) -> Optional[InFlightOrder]:
-        order = None
-        if client_order_id is not None:
-            order = self.fetch_tracked_order(client_order_id) or self.fetch_cached_order(client_order_id)
+        order = self.fetch_tracked_order(client_order_id) or self.fetch_cached_order(client_order_id)
         if order is None and exchange_order_id is not None:
-            order = next((candidate for candidate in (*self.active_orders.values(), *self.cached_orders.values())
-                          if candidate.exchange_order_id == exchange_order_id), None)
+            order = super().fetch_order(exchange_order_id=exchange_order_id)
         return order
 
     def process_order_update(self, order_update: Optional[OrderUpdate]):
@@ -276,11 +273,9 @@ class GrvtOrderLifecycle:
     # Reports from GRVT (streams, answers, queries)
     def tracked_order(self, client_order_id: str, exchange_order_id: Optional[str] = None) -> Optional[InFlightOrder]:
         """Active, recently finished or lost order by client id, else by exchange id."""
-        tracker = self._tracker
-        order = tracker.fetch_order(client_order_id) or tracker.fetch_lost_order(client_order_id=client_order_id)
-        if order is None and is_real_order_id(exchange_order_id):
-            order = tracker.all_fillable_orders_by_exchange_order_id.get(exchange_order_id)
-        return order
+        exchange_order_id = exchange_order_id if is_real_order_id(exchange_order_id) else None
+        return (self._tracker.fetch_order(client_order_id, exchange_order_id)
+                or self._tracker.fetch_lost_order(client_order_id, exchange_order_id))
 
     def on_order_report(self, client_order_id: str, exchange_order_id: str, state: Optional[GrvtOrderState]):
         if state is None:
