@@ -188,11 +188,8 @@ class GrvtOrderLifecycle:
             adopt_exchange_order_id(order, exchange_order_id)
 
     def on_create_failed(self, order: InFlightOrder, error: BaseException, for_circuit: bool = True) -> bool:
-        """
-        Counts a failed create for the circuit breaker (`for_circuit` False: its request was counted with another
-        order of it). Returns True when GRVT may have executed it: the lifecycle then resolves it by client id; False
-        means it certainly failed (the caller fails it).
-        """
+        """True when GRVT may have executed the order (the lifecycle resolves it by client id), False when it certainly
+        failed (the caller fails it). `for_circuit` False: its request counted for the circuit breaker already."""
         if is_outcome_unknown(error):
             self._count_failure(error, for_circuit)
             self.logger().warning(
@@ -257,8 +254,7 @@ class GrvtOrderLifecycle:
         self.fail(order, ConnectionError("GRVT never received the order (its create outcome was unknown)"))
 
     async def _check(self, order: InFlightOrder) -> _Lookup:
-        """Looks the order up (by GRVT id once known) and applies what GRVT holds: the order, "not found", or nothing
-        known (the query failed)."""
+        """Looks the order up (by GRVT id once known) and applies what GRVT holds."""
         try:
             found = await self._account.order(order.client_order_id, attempts=1, order_id=order.exchange_order_id)
         except Exception as error:

@@ -105,10 +105,7 @@ def adopt_exchange_order_id(tracked_order: InFlightOrder, exchange_order_id: Opt
 
 def trade_update_from_fill(fill: GrvtFill, tracked_order: InFlightOrder, fee_schema: TradeFeeSchema,
                            quote_asset: str) -> TradeUpdate:
-    """
-    GRVT charges fees in the quote currency; `fee` is signed (negative = maker rebate), so the flat fee carries the
-    sign and a rebate lowers the order's cost instead of raising it.
-    """
+    """`fill.fee` is signed (negative = maker rebate): the flat fee carries the sign, so a rebate lowers the cost."""
     fee_token = fill.fee_currency or quote_asset
     # An order without a position action (restored from an old state) is priced like an opening order.
     position_action = PositionAction.OPEN if tracked_order.position is PositionAction.NIL else tracked_order.position
