@@ -190,24 +190,20 @@ class GrvtOrderLifecycle:
     def on_create_failed(self, order: InFlightOrder, error: BaseException, for_circuit: bool = True) -> bool:
         """True when GRVT may have executed the order (the lifecycle resolves it by client id), False when it certainly
         failed (the caller fails it). `for_circuit` False: its request counted for the circuit breaker already."""
-        if is_outcome_unknown(error):
-            self._count_failure(error, for_circuit)
+        outcome_unknown = is_outcome_unknown(error)
+        if outcome_unknown or is_transient(error) or isinstance(error, GrvtAuthError):  # load, limits, no session
+            self._metrics.count_failure(error)
+            if for_circuit:
+                self.circuit.record_failure(str(error))  # a trip pauses creates only, cancels still go out
+        elif not isinstance(error, GrvtCircuitOpenError):
+            self.circuit.record_success()  # GRVT refused the order itself: it works (a half-open probe is settled)
+        if outcome_unknown:
             self.logger().warning(
                 f"The outcome of order {order.client_order_id} ({order.trade_type.name} {order.amount} "
                 f"{order.trading_pair} @ {order.price}) is unknown ({error}); looking it up on GRVT.")
             if order.client_order_id not in self._uncertain:
                 self._uncertain[order.client_order_id] = asyncio.ensure_future(self._resolve_uncertain(order))
-            return True
-        if is_transient(error) or isinstance(error, GrvtAuthError):  # load, limits, no session: nothing was executed
-            self._count_failure(error, for_circuit)  # a trip pauses creates only, cancels still go out
-        elif not isinstance(error, GrvtCircuitOpenError):
-            self.circuit.record_success()  # GRVT refused the order itself: it works (a half-open probe is settled)
-        return False
-
-    def _count_failure(self, error: BaseException, for_circuit: bool = True):
-        self._metrics.count_failure(error)
-        if for_circuit:
-            self.circuit.record_failure(str(error))
+        return outcome_unknown
 
     def check_order_entry(self):
         if not self.circuit.allow_request():
