@@ -288,7 +288,9 @@ class GrvtOrderLifecycle:
                 self._tracker.process_order_update(
                     tracked_order_update(order, new_state, state.update_timestamp or self._now()))
             return
-        self._tracker.process_order_update(self._states.order_update(order, state, exchange_order_id, self._now()))
+        update = self._states.order_update(order, state, exchange_order_id, self._now())
+        if update is not None:
+            self._tracker.process_order_update(update)
 
     def on_fill(self, fill: GrvtFill):
         self._retrack_if_failed(fill.client_order_id, OrderState.PARTIALLY_FILLED)
