@@ -10,7 +10,7 @@ import math
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass
-from typing import Any, Deque, Dict, Iterable, Optional
+from typing import Any, Callable, Deque, Dict, Iterable, Optional
 
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import is_rate_limited
 
@@ -47,7 +47,7 @@ class GrvtOrderMetrics:
         self.errors = 0
         self.retries = 0
         self.rate_limited = 0
-        self.circuit_open = False
+        self.circuit_open: Callable[[], bool] = lambda: False  # the order lifecycle reads its circuit breaker
 
     def count_failure(self, error: BaseException):
         self.errors += 1
@@ -91,5 +91,5 @@ class GrvtOrderMetrics:
     def summary(self) -> Dict[str, Any]:
         summary: Dict[str, Any] = {stage: percentiles(self._samples[stage]) for stage in self.STAGES}
         summary.update(reconnects=self.reconnects, errors=self.errors, retries=self.retries,
-                       rate_limited=self.rate_limited, circuit_open=self.circuit_open)
+                       rate_limited=self.rate_limited, circuit_open=self.circuit_open())
         return summary

@@ -1,23 +1,6 @@
-"""Keeps every order GRVT holds tracked and every tracked order resolved, whatever the network does.
-
-The derivative hands order entry and every order report (create answers, streams, REST queries) to
-``GrvtOrderLifecycle``; it decides what each means for the tracked order:
-
-- **Creates** whose outcome is unknown (timeout, 5xx, `{}`, a socket lost after sending) stay tracked and are looked
-  up by client order id at growing intervals over a window long enough for a late execution, whatever else happens
-  to them meanwhile (a cancel included). Only when GRVT never shows them within the window are they failed; a
-  later OPEN or fill of such an order re-tracks it (and cancels it: the strategy was told it failed) instead of
-  leaving it orphaned.
-- **Cancels** go by client order id with a time-to-live, so a cancel that reaches GRVT before its create still kills
-  it. One cancel request is in flight per order; a transient failure is retried with backoff. An order that is
-  reported live while being cancelled, a `v1.cancel` EXPIRED notice, or a cancel left unconfirmed lead to a status
-  check and, if the order lives, a re-cancel, at a bounded rate.
-- **Status queries** that time out mean "unknown", never "not found".
-- **Reconciliation** after a reconnect, a sequence gap or a restart: open orders through REST are matched with the
-  tracked ones; orders GRVT no longer lists are looked up; orders GRVT lists that nothing tracks are reported or
-  cancelled.
-- **cancel_all**: one `cancel_all_orders` for the traded pairs (plus time-to-live cancels for creates still in
-  flight), stream confirmations, individual cancels for what remains, and a last sweep of GRVT's open orders.
+"""Keeps every order GRVT holds tracked and every tracked order resolved, whatever the network does: the derivative
+hands order entry and every order report (create answers, streams, REST queries) to ``GrvtOrderLifecycle``, which
+decides what each means for the tracked order.
 """
 import asyncio
 import contextlib
@@ -91,12 +74,9 @@ class GrvtClientOrderTracker(ClientOrderTracker):
 
     def fetch_order(self, client_order_id: Optional[str] = None,
                     exchange_order_id: Optional[str] = None) -> Optional[InFlightOrder]:
-        order = None
-        if client_order_id is not None:
-            order = self.fetch_tracked_order(client_order_id) or self.fetch_cached_order(client_order_id)
+        order = self.fetch_tracked_order(client_order_id) or self.fetch_cached_order(client_order_id)
         if order is None and exchange_order_id is not None:
-            order = next((candidate for candidate in (*self.active_orders.values(), *self.cached_orders.values())
-                          if candidate.exchange_order_id == exchange_order_id), None)
+            order = super().fetch_order(exchange_order_id=exchange_order_id)
         return order
 
     def process_order_update(self, order_update: Optional[OrderUpdate]):
@@ -133,6 +113,7 @@ class GrvtOrderLifecycle:
         self._traded_filter = traded_filter
         self.settings = GrvtOrderPathSettings()
         self.circuit = CircuitBreaker()
+        metrics.circuit_open = lambda: self.circuit.is_open
         self._creating: Set[str] = set()
         self._uncertain: Dict[str, asyncio.Task] = {}
         self._cancel_requests: Dict[str, asyncio.Future] = {}
@@ -207,35 +188,25 @@ class GrvtOrderLifecycle:
             adopt_exchange_order_id(order, exchange_order_id)
 
     def on_create_failed(self, order: InFlightOrder, error: BaseException, for_circuit: bool = True) -> bool:
-        """
-        Counts a failed create for the circuit breaker (`for_circuit` False: its request was counted with another
-        order of it). Returns True when GRVT may have executed it: the lifecycle then resolves it by client id; False
-        means it certainly failed (the caller fails it).
-        """
-        if is_outcome_unknown(error):
-            self._count_failure(error, for_circuit)
+        """True when GRVT may have executed the order (the lifecycle resolves it by client id), False when it certainly
+        failed (the caller fails it). `for_circuit` False: its request counted for the circuit breaker already."""
+        outcome_unknown = is_outcome_unknown(error)
+        if outcome_unknown or is_transient(error) or isinstance(error, GrvtAuthError):  # load, limits, no session
+            self._metrics.count_failure(error)
+            if for_circuit:
+                self.circuit.record_failure(str(error))  # a trip pauses creates only, cancels still go out
+        elif not isinstance(error, GrvtCircuitOpenError):
+            self.circuit.record_success()  # GRVT refused the order itself: it works (a half-open probe is settled)
+        if outcome_unknown:
             self.logger().warning(
                 f"The outcome of order {order.client_order_id} ({order.trade_type.name} {order.amount} "
                 f"{order.trading_pair} @ {order.price}) is unknown ({error}); looking it up on GRVT.")
             if order.client_order_id not in self._uncertain:
                 self._uncertain[order.client_order_id] = asyncio.ensure_future(self._resolve_uncertain(order))
-            return True
-        if is_transient(error) or isinstance(error, GrvtAuthError):  # load, limits, no session: nothing was executed
-            self._count_failure(error, for_circuit)  # a trip pauses creates only, cancels still go out
-        elif not isinstance(error, GrvtCircuitOpenError):
-            self.circuit.record_success()  # GRVT refused the order itself: it works (a half-open probe is settled)
-        return False
-
-    def _count_failure(self, error: BaseException, for_circuit: bool = True):
-        self._metrics.count_failure(error)
-        if for_circuit:
-            self.circuit.record_failure(str(error))
-        self._metrics.circuit_open = self.circuit.is_open
+        return outcome_unknown
 
     def check_order_entry(self):
-        allowed = self.circuit.allow_request()
-        self._metrics.circuit_open = self.circuit.is_open
-        if not allowed:
+        if not self.circuit.allow_request():
             raise GrvtCircuitOpenError(
                 f"New GRVT orders are paused for {self.circuit.seconds_until_retry:.0f} s: the exchange keeps failing "
                 f"({self.circuit.last_failure}).")
@@ -279,8 +250,7 @@ class GrvtOrderLifecycle:
         self.fail(order, ConnectionError("GRVT never received the order (its create outcome was unknown)"))
 
     async def _check(self, order: InFlightOrder) -> _Lookup:
-        """Looks the order up (by GRVT id once known) and applies what GRVT holds: the order, "not found", or nothing
-        known (the query failed)."""
+        """Looks the order up (by GRVT id once known) and applies what GRVT holds."""
         try:
             found = await self._account.order(order.client_order_id, attempts=1, order_id=order.exchange_order_id)
         except Exception as error:
@@ -295,11 +265,9 @@ class GrvtOrderLifecycle:
     # Reports from GRVT (streams, answers, queries)
     def tracked_order(self, client_order_id: str, exchange_order_id: Optional[str] = None) -> Optional[InFlightOrder]:
         """Active, recently finished or lost order by client id, else by exchange id."""
-        tracker = self._tracker
-        order = tracker.fetch_order(client_order_id) or tracker.fetch_lost_order(client_order_id=client_order_id)
-        if order is None and is_real_order_id(exchange_order_id):
-            order = tracker.all_fillable_orders_by_exchange_order_id.get(exchange_order_id)
-        return order
+        exchange_order_id = exchange_order_id if is_real_order_id(exchange_order_id) else None
+        return (self._tracker.fetch_order(client_order_id, exchange_order_id)
+                or self._tracker.fetch_lost_order(client_order_id, exchange_order_id))
 
     def on_order_report(self, client_order_id: str, exchange_order_id: str, state: Optional[GrvtOrderState]):
         if state is None:
@@ -339,6 +307,8 @@ class GrvtOrderLifecycle:
             self._watch_cancel(order, delay=0.0, reason="its cancel expired without finding it")
 
     def _retrack_if_failed(self, client_order_id: str, new_state: OrderState):
+        """Tracks an order failed as never received again once GRVT shows it; a live one is cancelled (the strategy
+        was told it failed)."""
         order = self._failed_creates.pop(client_order_id, None)
         if order is None:
             return
@@ -369,10 +339,7 @@ class GrvtOrderLifecycle:
 
     async def bulk(self, creates: Sequence[Tuple[InFlightOrder, Dict[str, Any]]] = (),
                    cancels: Sequence[InFlightOrder] = ()):
-        """
-        A requote of one instrument in v2/bulk_orders requests: cancels (client ids, with the time-to-live) and signed
-        creates travel together, up to 100 of each per request; GRVT cancels before it creates.
-        """
+        """One instrument's cancels and creates, up to MAX_BULK of each per request (GRVT cancels before it creates)."""
         cancels = [order for order in cancels if self._claim_cancel(order)]
         for start in range(0, max(len(creates), len(cancels)), MAX_BULK):
             await self._bulk_request(creates[start:start + MAX_BULK], cancels[start:start + MAX_BULK])

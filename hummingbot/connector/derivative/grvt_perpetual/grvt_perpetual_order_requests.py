@@ -55,12 +55,8 @@ def decimal_string(value: Decimal) -> str:
 
 
 class GrvtSignedOrderFactory:
-    """
-    Turns a Hummingbot order into a signed GRVT order object: LIMIT = GOOD_TILL_TIME, LIMIT_MAKER = GOOD_TILL_TIME +
-    post_only, MARKET = IMMEDIATE_OR_CANCEL + is_market with limit price "0" (signed as 0), reduce_only for closes.
-    The signature expiration is the order's lifetime on GRVT; it defaults to minutes, not days, so a quote left
-    behind by a crashed bot dies on its own.
-    """
+    """Signed GRVT order objects. The signature expiration is the order's lifetime on GRVT; it defaults to minutes,
+    not days, so a quote left behind by a crashed bot dies on its own."""
 
     def __init__(self, signer: GrvtPerpetualOrderSigner, sub_account_id: str, expiry_seconds: float):
         self._signer = signer

@@ -1,17 +1,10 @@
 """From GRVT order states and fills to Hummingbot order and trade updates.
 
 GRVT reports an order on several channels (the create answer, v1.state, REST `order` and `open_orders` queries) that
-can arrive out of order or twice. ``GrvtOrderStateMachine`` decides which reports move a tracked order:
-
-* nothing moves an order that already reached a final state (a late OPEN after CANCELLED is dropped);
-* a report older than the newest one applied is dropped, unless it is final;
-* a report that would not change the state is dropped (one OPEN update per order, whichever channel is first);
-* an order waiting for its cancel confirmation stays PENDING_CANCEL until GRVT reports the final state;
-* the real 128-bit exchange order id replaces the "0x00" placeholder of the create answer.
-
-Hummingbot applies updates asynchronously, so the machine remembers the last state it issued per order instead of
-reading the tracked order's (possibly lagging) state. Fills are not gated here: a fill after a cancel
-acknowledgement, or before the order is known to be open, is still applied (Hummingbot de-duplicates by trade id).
+can arrive out of order or twice: ``GrvtOrderStateMachine`` decides which reports move a tracked order. Hummingbot
+applies updates asynchronously, so the machine remembers the last state it issued per order instead of reading the
+tracked order's (possibly lagging) state. Fills are not gated here: a fill after a cancel acknowledgement, or before
+the order is known to be open, is still applied (Hummingbot de-duplicates by trade id).
 """
 from collections import OrderedDict
 from typing import Optional
@@ -81,9 +74,9 @@ class GrvtOrderStateMachine:
         if state.update_time > last_ns:
             self._last_update_ns[client_order_id] = state.update_time
         if current is OrderState.PENDING_CANCEL and new_state in LIVE_STATES:
-            return None
+            return None  # a cancel GRVT acknowledged: only its final state moves the order
         if new_state is current or (new_state is OrderState.OPEN and current is OrderState.PARTIALLY_FILLED):
-            return None
+            return None  # one OPEN update per order, whichever channel is first
         self.record_issued(client_order_id, new_state)
         misc_updates = None
         if new_state is OrderState.FAILED:
@@ -112,10 +105,7 @@ def adopt_exchange_order_id(tracked_order: InFlightOrder, exchange_order_id: Opt
 
 def trade_update_from_fill(fill: GrvtFill, tracked_order: InFlightOrder, fee_schema: TradeFeeSchema,
                            quote_asset: str) -> TradeUpdate:
-    """
-    GRVT charges fees in the quote currency; `fee` is signed (negative = maker rebate), so the flat fee carries the
-    sign and a rebate lowers the order's cost instead of raising it.
-    """
+    """`fill.fee` is signed (negative = maker rebate): the flat fee carries the sign, so a rebate lowers the cost."""
     fee_token = fill.fee_currency or quote_asset
     # An order without a position action (restored from an old state) is priced like an opening order.
     position_action = PositionAction.OPEN if tracked_order.position is PositionAction.NIL else tracked_order.position

@@ -1,11 +1,5 @@
-"""Order entry behind one small interface: REST, and JSON-RPC over the trades socket with REST as its failover.
-
-Each transport implements one `call(route, body, reply type)`; the order-entry operations (create, cancel, bulk,
-cancel-all, the cancel-on-disconnect heartbeat) are built on it once, with their request bodies: these are identical
-for REST and for WebSocket JSON-RPC (whose `params` are the REST body). `GrvtPerpetualOrderTransport` sends over REST;
-`GrvtPerpetualWsOrderTransport` sends over the socket while it is up and over REST while it is down, but only a
-request that never left is sent again over REST: one that left without an answer has an unknown outcome and is
-reported so (`GrvtRpcOutcomeUnknown`), never duplicated.
+"""Order entry over REST, or as JSON-RPC over the trades socket (whose `params` are the REST body) with REST as its
+failover: each transport implements one `call(route, body, reply type)`, the order-entry operations are built on it.
 """
 import asyncio
 from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Sequence, Type, TypeVar
@@ -32,10 +26,7 @@ RestCall = Callable[[str, Dict[str, Any], Type[T], OnSent], Awaitable[T]]
 
 
 class GrvtPerpetualOrderTransport(ClassLogger):
-    """
-    Order entry for one sub-account, over REST. Calls raise GrvtPerpetualAPIError when GRVT refuses or answers
-    something unreadable; an ack means "accepted", the outcome always arrives on the private streams.
-    """
+    """Order entry for one sub-account over REST; an ack means "accepted", the outcome comes on the private streams."""
 
     def __init__(self, sub_account_id: str, rest_call: RestCall, throttler: AsyncThrottlerBase):
         self.sub_account_id = str(sub_account_id)
@@ -63,13 +54,11 @@ class GrvtPerpetualOrderTransport(ClassLogger):
         return (await self.call(route, body, GrvtResult[GrvtAck])).result.ack
 
     def _time_to_live(self, time_to_live_ms: Optional[int]) -> Dict[str, str]:
-        """The cancel time-to-live field, capped at GRVT's maximum; none once GRVT refused it."""
         if time_to_live_ms is None or self.cancel_time_to_live_refused:
             return {}
         return {"time_to_live_ms": str(min(int(time_to_live_ms), CONSTANTS.CANCEL_TIME_TO_LIVE_MAX_MS))}
 
     async def create_order(self, order: Mapping[str, Any], on_sent: OnSent = None) -> GrvtOrder:
-        """Submits a signed order; GRVT answers with order_id "0x00" and status PENDING."""
         reply = await self.call(CONSTANTS.CREATE_ORDER_PATH_URL, {"order": dict(order)}, GrvtResult[GrvtOrder], on_sent)
         return reply.result
 
@@ -113,7 +102,8 @@ class GrvtPerpetualOrderTransport(ClassLogger):
 
 
 class GrvtPerpetualWsOrderTransport(GrvtPerpetualOrderTransport):
-    """Orders over the trades socket while it is up, over REST while it is down."""
+    """Orders over the trades socket while it is up, over REST while it is down. Only a request that never left is
+    sent again over REST: one that left without an answer has an unknown outcome (GrvtRpcOutcomeUnknown)."""
 
     def __init__(self, sub_account_id: str, rest_call: RestCall, client: GrvtWsRpcClient,
                  throttler: AsyncThrottlerBase, timeout: float = 10.0):
@@ -148,11 +138,8 @@ class GrvtPerpetualWsOrderTransport(GrvtPerpetualOrderTransport):
 
 
 class GrvtCancelOnDisconnectHeartbeat(ClassLogger):
-    """
-    Keeps GRVT's cancel-on-disconnect countdown armed by re-sending it every third of the countdown. If this process
-    dies or loses the network, the countdown lapses and GRVT cancels every open order of the sub-account. Stopping
-    the heartbeat leaves the last countdown running on purpose (that is the dead-man switch).
-    """
+    """Re-arms GRVT's cancel-on-disconnect countdown every third of it. Stopping leaves the last countdown running on
+    purpose: it is the dead-man switch should this process die or lose the network."""
 
     def __init__(self, transport: GrvtPerpetualOrderTransport, countdown_ms: int):
         self._transport = transport

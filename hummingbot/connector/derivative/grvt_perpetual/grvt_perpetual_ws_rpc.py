@@ -1,14 +1,6 @@
-"""JSON-RPC 2.0 over GRVT's authenticated trades socket, for order entry.
-
-One socket of its own (no stream subscriptions on it, so order replies never queue behind feed traffic), opened with
-the session headers (cookie + X-Grvt-Account-Id) and kept open by a supervisor task: protocol pings detect a dead
-peer, a lost socket is reopened with exponential backoff and jitter, a session error (1000) forces a fresh login.
-
-Every request carries an id; its reply is matched by id and must arrive within the request's timeout. What a failure
-means for the caller is explicit:
-- ``GrvtRpcNotSent``: the request never left (socket down): the caller may send it another way;
-- ``GrvtRpcOutcomeUnknown``: it left but no reply came (timeout, socket lost): GRVT may or may not have executed it;
-- ``GrvtPerpetualAPIError``: GRVT answered with an error.
+"""JSON-RPC 2.0 over GRVT's authenticated trades socket, for order entry: a socket of its own (no stream
+subscriptions on it, so order replies never queue behind feed traffic), kept open by a supervisor task. A call fails
+with GrvtRpcNotSent (it never left), GrvtRpcOutcomeUnknown (it left, no reply in time) or GrvtPerpetualAPIError.
 """
 import asyncio
 import itertools
