@@ -102,7 +102,7 @@ DEFAULT_QUOTE_EXPIRY_SECONDS = 10 * 60  # market-making quotes: a dead-man switc
 
 # Error codes the connector branches on; errors.ERROR_EXPLANATIONS explains the ones a user may meet.
 ERROR_UNAUTHENTICATED = 1000
-ERROR_UNAUTHORIZED = 1001  # also what GRVT answers for a sub-account outside the API key's session
+ERROR_UNAUTHORIZED = 1001
 ERROR_INTERNAL = 1002
 ERROR_MALFORMED_REQUEST = 1003
 ERROR_NOT_FOUND = 1004

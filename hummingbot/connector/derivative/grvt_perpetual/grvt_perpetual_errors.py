@@ -1,18 +1,12 @@
-"""GRVT error envelopes as exceptions with a clear, actionable message.
-
-REST errors arrive as ``{"code", "message", "status"}`` (HTTP status = ``status``), JSON-RPC errors as
-``{"code", "message"}``. ``GrvtPerpetualAPIError`` subclasses ``IOError`` because Hummingbot's request helpers and
-order-failure paths treat IOError as "the exchange refused", and because a non-JSON 5xx page must fail the same way.
-"""
+"""GRVT error envelopes as exceptions with a clear, actionable message."""
 from typing import Any, Mapping, Optional
 
 import msgspec
 
 from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
 
-# GRVT error code -> a short explanation, for the codes a user of the connector may meet (not those the connector
-# rules out itself, like an over-long signature expiry or cancel-on-disconnect countdown); the exchange's own message
-# is always kept too.
+# The codes a user may meet (not those the connector rules out itself, like an over-long signature expiry or
+# cancel-on-disconnect countdown); the exchange's own message is always kept too.
 ERROR_EXPLANATIONS = {
     1000: "session cookie missing or expired (the connector logs in again)",
     1001: "the API key is not allowed to use this endpoint",
@@ -51,13 +45,15 @@ ERROR_EXPLANATIONS = {
 _MAX_RAW_BODY_IN_MESSAGE = 300
 
 
-class _ErrorEnvelope(msgspec.Struct):
+class _ErrorEnvelope(msgspec.Struct):  # REST: {"code", "message", "status" (the HTTP status)}; JSON-RPC: no status
     code: Optional[int] = None
     message: str = ""
     status: Optional[int] = None
 
 
 class GrvtPerpetualAPIError(IOError):
+    """An IOError: Hummingbot's request helpers and order-failure paths read it as "the exchange refused"."""
+
     def __init__(self, code: Optional[int], message: str, http_status: Optional[int] = None, path: str = "",
                  hint: Optional[str] = None):
         self.code = code
@@ -119,7 +115,7 @@ class GrvtPerpetualAPIError(IOError):
 
     @classmethod
     def from_error_object(cls, error: Mapping[str, Any], path: str = "") -> "GrvtPerpetualAPIError":
-        """From a decoded REST or JSON-RPC error object ({"code", "message", "status"?})."""
+        """From a decoded REST or JSON-RPC error object."""
         try:
             envelope = msgspec.convert(error, _ErrorEnvelope, strict=False)
         except msgspec.ValidationError:
@@ -160,7 +156,7 @@ def error_from_response(http_status: int, body: str, path: str = "") -> Optional
         return None
     try:
         envelope = msgspec.json.decode(body, type=_ErrorEnvelope, strict=False) if body else None
-    except (msgspec.DecodeError, msgspec.ValidationError):
+    except msgspec.DecodeError:  # msgspec.ValidationError is a DecodeError
         envelope = None
     if envelope is not None and envelope.code:
         return _from_envelope(envelope, http_status, path)
