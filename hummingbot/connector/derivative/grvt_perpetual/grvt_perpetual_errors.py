@@ -86,7 +86,7 @@ class GrvtPerpetualAPIError(IOError):
     def is_session_expired(self) -> bool:
         # 1008 (IP not whitelisted) is also HTTP 401 but logging in again cannot fix it.
         if self.code is not None:
-            return self.code in CONSTANTS.SESSION_ERROR_CODES
+            return self.code == CONSTANTS.ERROR_UNAUTHENTICATED
         return self.http_status == CONSTANTS.HTTP_UNAUTHORIZED
 
     @property
