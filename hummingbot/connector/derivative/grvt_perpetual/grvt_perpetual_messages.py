@@ -37,15 +37,6 @@ class GrvtOrderStatus(_TolerantEnum):
     UNKNOWN = "UNKNOWN"
 
 
-class GrvtTimeInForce(_TolerantEnum):
-    GOOD_TILL_TIME = "GOOD_TILL_TIME"
-    ALL_OR_NONE = "ALL_OR_NONE"
-    IMMEDIATE_OR_CANCEL = "IMMEDIATE_OR_CANCEL"
-    FILL_OR_KILL = "FILL_OR_KILL"
-    RETAIL_PRICE_IMPROVEMENT = "RETAIL_PRICE_IMPROVEMENT"
-    UNKNOWN = "UNKNOWN"
-
-
 class GrvtCancelStatusKind(_TolerantEnum):
     EXPIRED = "EXPIRED"
     DROPPED_DUPLICATE = "DROPPED_DUPLICATE"
@@ -89,7 +80,6 @@ class GrvtOrderMetadata(msgspec.Struct, kw_only=True):
 
 class GrvtOrder(msgspec.Struct, kw_only=True):
     order_id: str = "0x00"
-    time_in_force: GrvtTimeInForce = GrvtTimeInForce.GOOD_TILL_TIME
     legs: Annotated[List[GrvtOrderLeg], msgspec.Meta(min_length=1)]
     metadata: GrvtOrderMetadata = msgspec.field(default_factory=GrvtOrderMetadata)
     state: Optional[GrvtOrderState] = None

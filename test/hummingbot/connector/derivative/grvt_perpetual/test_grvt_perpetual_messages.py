@@ -22,7 +22,6 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages impo
     GrvtResult,
     GrvtStreamEnvelope,
     GrvtSubAccount,
-    GrvtTimeInForce,
     decode_reply,
     is_real_order_id,
     load,
@@ -128,12 +127,6 @@ class OrderTests(unittest.TestCase):
                     load(payload, GrvtOrder)
                 self.assertIn("GrvtOrder", str(context.exception))
                 self.assertIn(fragment, str(context.exception))
-
-    def test_order_time_in_force_is_an_enum(self):
-        for wire, expected in (("IMMEDIATE_OR_CANCEL", GrvtTimeInForce.IMMEDIATE_OR_CANCEL),
-                               ("NEW_KIND", GrvtTimeInForce.UNKNOWN)):
-            order = load({"time_in_force": wire, "legs": [{"instrument": "BTC_USDT_Perp", "size": "1"}]}, GrvtOrder)
-            self.assertIs(expected, order.time_in_force)
 
     def test_text_that_is_not_json_is_an_error(self):
         with self.assertRaises(GrvtMessageError):
