@@ -231,7 +231,6 @@ class GrvtBulkOrdersReply(msgspec.Struct, kw_only=True):
 class GrvtStreamEnvelope(msgspec.Struct, kw_only=True):
     """A private feed message; the feed is read by the stream's own type."""
     stream: str
-    selector: str = ""
     feed: Any
 
 
