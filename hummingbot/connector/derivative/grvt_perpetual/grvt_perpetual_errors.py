@@ -98,24 +98,18 @@ class GrvtPerpetualAPIError(IOError):
 
     @property
     def is_outcome_unknown(self) -> bool:
-        """
-        True when the request may have been executed although it failed here: a 5xx, an internal/unknown GRVT
-        error, or a success status with a body that is not a GRVT envelope.
-        """
         if self.code is not None:
             return self.code in (CONSTANTS.ERROR_INTERNAL, CONSTANTS.ERROR_UNKNOWN)
         return self.http_status is None or self.http_status >= 500 or self.http_status < 400
 
     @property
     def is_retryable(self) -> bool:
-        """Worth asking again: the exchange failed or throttled, the request itself was fine."""
         if self.code is not None:
             return self.code in CONSTANTS.RETRYABLE_ERROR_CODES
         return self.is_outcome_unknown or self.is_rate_limited
 
     @classmethod
     def from_error_object(cls, error: Mapping[str, Any], path: str = "") -> "GrvtPerpetualAPIError":
-        """From a decoded REST or JSON-RPC error object."""
         try:
             envelope = msgspec.convert(error, _ErrorEnvelope, strict=False)
         except msgspec.ValidationError:
