@@ -136,7 +136,6 @@ class GrvtOrderRejectedError(IOError):
     """GRVT accepted the request but answered with an order in state REJECTED."""
 
     def __init__(self, reject_reason: str):
-        self.reject_reason = reject_reason
         super().__init__(f"GRVT rejected the order ({reject_reason})")
 
 
