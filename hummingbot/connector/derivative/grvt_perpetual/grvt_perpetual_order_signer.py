@@ -172,11 +172,9 @@ def domain_separator(chain_id: int) -> bytes:
 
 class GrvtPerpetualOrderSigner:
     """
-    Signs GRVT orders for one wallet and one chain id.
-
-    Built with an empty private key it still constructs (Hummingbot creates non-trading connector instances with
-    empty keys) and raises ValueError when asked to sign. The key itself is never stored as text and never appears
-    in a repr, a log line or an exception.
+    Signs GRVT orders for one wallet and one chain id. It is built without a key too: Hummingbot creates non-trading
+    connector instances with empty keys. The key is never stored as text and never appears in a repr, a log line or
+    an exception.
     """
 
     __slots__ = ("_private_key", "_address", "_chain_id", "_digest_prefix")
