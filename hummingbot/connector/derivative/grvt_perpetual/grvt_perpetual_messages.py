@@ -37,6 +37,33 @@ class GrvtOrderStatus(_TolerantEnum):
     UNKNOWN = "UNKNOWN"
 
 
+class GrvtTimeInForce(_TolerantEnum):
+    GOOD_TILL_TIME = "GOOD_TILL_TIME"
+    ALL_OR_NONE = "ALL_OR_NONE"
+    IMMEDIATE_OR_CANCEL = "IMMEDIATE_OR_CANCEL"
+    FILL_OR_KILL = "FILL_OR_KILL"
+    RETAIL_PRICE_IMPROVEMENT = "RETAIL_PRICE_IMPROVEMENT"
+    UNKNOWN = "UNKNOWN"
+
+
+class GrvtRejectReason(_TolerantEnum):
+    """The reasons users meet most; GRVT has ~50 (the wire carries the name, kept in `reject_reason`)."""
+    UNSPECIFIED = "UNSPECIFIED"
+    CLIENT_CANCEL = "CLIENT_CANCEL"
+    CLIENT_BULK_CANCEL = "CLIENT_BULK_CANCEL"
+    CLIENT_SESSION_END = "CLIENT_SESSION_END"
+    EXPIRED = "EXPIRED"
+    FAIL_POST_ONLY = "FAIL_POST_ONLY"
+    FAIL_REDUCE_ONLY = "FAIL_REDUCE_ONLY"
+    IOC_CANCEL = "IOC_CANCEL"
+    FOK_CANCEL = "FOK_CANCEL"
+    SELF_TRADE_PROTECTION = "SELF_TRADE_PROTECTION"
+    OVERLAPPING_CLIENT_ORDER_ID = "OVERLAPPING_CLIENT_ORDER_ID"
+    CLIENT_CANCEL_ON_DISCONNECT_TRIGGERED = "CLIENT_CANCEL_ON_DISCONNECT_TRIGGERED"
+    CLIENT_REPLACE = "CLIENT_REPLACE"
+    UNKNOWN = "UNKNOWN"
+
+
 class GrvtCancelStatusKind(_TolerantEnum):
     EXPIRED = "EXPIRED"
     DROPPED_DUPLICATE = "DROPPED_DUPLICATE"
@@ -50,9 +77,13 @@ def is_real_order_id(order_id: Optional[str]) -> bool:
 
 class GrvtOrderState(msgspec.Struct, kw_only=True):
     status: GrvtOrderStatus
-    reject_reason: str = "UNSPECIFIED"  # the wire name, one of GRVT's ~50 reasons
+    reject_reason: str = "UNSPECIFIED"
     traded_size: List[Decimal] = []  # aligned with the order legs; order-book orders have one
     update_time: int = 0
+
+    @property
+    def reason(self) -> GrvtRejectReason:
+        return GrvtRejectReason(self.reject_reason)
 
     @property
     def traded(self) -> Decimal:
@@ -80,6 +111,7 @@ class GrvtOrderMetadata(msgspec.Struct, kw_only=True):
 
 class GrvtOrder(msgspec.Struct, kw_only=True):
     order_id: str = "0x00"
+    time_in_force: GrvtTimeInForce = GrvtTimeInForce.GOOD_TILL_TIME
     legs: Annotated[List[GrvtOrderLeg], msgspec.Meta(min_length=1)]
     metadata: GrvtOrderMetadata = msgspec.field(default_factory=GrvtOrderMetadata)
     state: Optional[GrvtOrderState] = None

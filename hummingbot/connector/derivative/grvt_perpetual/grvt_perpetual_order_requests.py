@@ -3,7 +3,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
 from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_web_utils as web_utils
-from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import GrvtInstrument
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import GrvtInstrument, GrvtTimeInForce
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_signer import GrvtPerpetualOrderSigner
 from hummingbot.connector.trading_rule import TradingRule
 from hummingbot.core.data_type.common import OrderType, PositionAction
@@ -81,7 +81,7 @@ class GrvtSignedOrderFactory:
         is_market = order_type is OrderType.MARKET  # else LIMIT or LIMIT_MAKER: checked_order_arguments ran first
         if not is_market and (price is None or not price.is_finite() or price <= 0):
             raise ValueError(f"A {order_type.name} order needs a positive price, got {price}.")
-        time_in_force = "IMMEDIATE_OR_CANCEL" if is_market else "GOOD_TILL_TIME"
+        time_in_force = GrvtTimeInForce.IMMEDIATE_OR_CANCEL if is_market else GrvtTimeInForce.GOOD_TILL_TIME
         post_only = order_type is OrderType.LIMIT_MAKER
         size_text = decimal_string(amount)
         price_text = "0" if is_market else decimal_string(price)

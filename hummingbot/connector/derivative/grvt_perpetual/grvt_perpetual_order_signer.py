@@ -13,6 +13,7 @@ from eth_utils import to_checksum_address
 from sha3 import keccak_256
 
 from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import GrvtTimeInForce
 
 NumberLike = Union[Decimal, str, int]
 Fields = Tuple[Tuple[str, str], ...]
@@ -73,7 +74,8 @@ def _integer(value: Union[int, str], name: str) -> int:
 
 # The uint8 each time in force is signed as (orders carry the name).
 SIGNED_TIME_IN_FORCE: Dict[str, int] = {
-    "GOOD_TILL_TIME": 1, "ALL_OR_NONE": 2, "IMMEDIATE_OR_CANCEL": 3, "FILL_OR_KILL": 4, "RETAIL_PRICE_IMPROVEMENT": 5,
+    GrvtTimeInForce.GOOD_TILL_TIME: 1, GrvtTimeInForce.ALL_OR_NONE: 2, GrvtTimeInForce.IMMEDIATE_OR_CANCEL: 3,
+    GrvtTimeInForce.FILL_OR_KILL: 4, GrvtTimeInForce.RETAIL_PRICE_IMPROVEMENT: 5,
 }
 
 

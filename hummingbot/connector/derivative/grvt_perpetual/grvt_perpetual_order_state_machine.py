@@ -20,6 +20,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages impo
     GrvtFill,
     GrvtOrderState,
     GrvtOrderStatus,
+    GrvtRejectReason,
     is_real_order_id,
 )
 from hummingbot.core.data_type.common import PositionAction
@@ -88,7 +89,7 @@ class GrvtOrderStateMachine:
         if new_state is OrderState.FAILED:
             misc_updates = {"error_message": f"GRVT rejected the order ({state.reject_reason})",
                             "error_type": "GrvtOrderRejected"}
-        elif new_state is OrderState.CANCELED and state.reject_reason != "UNSPECIFIED":
+        elif new_state is OrderState.CANCELED and state.reason is not GrvtRejectReason.UNSPECIFIED:
             misc_updates = {"cancel_reason": state.reject_reason}
         timestamp = state.update_timestamp if state.update_time > 0 else fallback_timestamp
         return tracked_order_update(tracked_order, new_state, timestamp, exchange_order_id, misc_updates)

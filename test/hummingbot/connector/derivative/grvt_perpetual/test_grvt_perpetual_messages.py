@@ -19,9 +19,11 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages impo
     GrvtOrderStatus,
     GrvtPage,
     GrvtPosition,
+    GrvtRejectReason,
     GrvtResult,
     GrvtStreamEnvelope,
     GrvtSubAccount,
+    GrvtTimeInForce,
     decode_reply,
     is_real_order_id,
     load,
@@ -93,7 +95,7 @@ class OrderTests(unittest.TestCase):
         self.assertEqual(Decimal("0"), order.leg.limit_price)
         self.assertFalse(order.leg.is_buying_asset)
         self.assertIs(GrvtOrderStatus.PENDING, order.state.status)
-        self.assertEqual("UNSPECIFIED", order.state.reject_reason)
+        self.assertIs(GrvtRejectReason.UNSPECIFIED, order.state.reason)
         self.assertEqual(0, order.state.update_time)
 
     def test_market_order_with_a_null_limit_price(self):
@@ -128,13 +130,25 @@ class OrderTests(unittest.TestCase):
                 self.assertIn("GrvtOrder", str(context.exception))
                 self.assertIn(fragment, str(context.exception))
 
+    def test_order_time_in_force_is_an_enum(self):
+        for wire, expected in (("IMMEDIATE_OR_CANCEL", GrvtTimeInForce.IMMEDIATE_OR_CANCEL),
+                               ("NEW_KIND", GrvtTimeInForce.UNKNOWN)):
+            order = load({"time_in_force": wire, "legs": [{"instrument": "BTC_USDT_Perp", "size": "1"}]}, GrvtOrder)
+            self.assertIs(expected, order.time_in_force)
+
     def test_text_that_is_not_json_is_an_error(self):
         with self.assertRaises(GrvtMessageError):
             load("Invalid message", GrvtOrder)
 
+    def test_reject_reasons_decode_to_their_members(self):
+        for wire in ("FAIL_POST_ONLY", "SELF_TRADE_PROTECTION", "CLIENT_CANCEL_ON_DISCONNECT_TRIGGERED"):
+            state = load({"status": "REJECTED", "reject_reason": wire}, GrvtOrderState)
+            self.assertIs(GrvtRejectReason[wire], state.reason)
+
     def test_unknown_enum_names_decode_to_unknown(self):
         state = load({"status": "SUSPENDED", "reject_reason": "NEW_REASON"}, GrvtOrderState)
         self.assertIs(GrvtOrderStatus.UNKNOWN, state.status)
+        self.assertIs(GrvtRejectReason.UNKNOWN, state.reason)
         self.assertEqual("NEW_REASON", state.reject_reason)  # the wire name is kept for messages
         notice = load({"cancel_status": "SOMETHING_NEW"}, GrvtCancelStatus)
         self.assertIs(GrvtCancelStatusKind.UNKNOWN, notice.cancel_status)
@@ -151,7 +165,8 @@ class OrderTests(unittest.TestCase):
                      "order_state": {"status": "CANCELLED", "reject_reason": "CLIENT_CANCEL"}}, GrvtOrderStateFeed)
         self.assertEqual(("0x01", "5"), (feed.order_id, feed.client_order_id))
         self.assertEqual("CLIENT_CANCEL", feed.order_state.reject_reason)
-        self.assertEqual("UNSPECIFIED", load({"status": "CANCELLED"}, GrvtOrderState).reject_reason)
+        self.assertIs(GrvtRejectReason.CLIENT_CANCEL, feed.order_state.reason)
+        self.assertIs(GrvtRejectReason.UNSPECIFIED, load({"status": "CANCELLED"}, GrvtOrderState).reason)
         with self.assertRaises(GrvtMessageError):
             load({"order_id": "0x01"}, GrvtOrderStateFeed)
 
