@@ -9,15 +9,13 @@ from hummingbot.core.api_throttler.data_types import LinkedLimitWeightPair, Rate
 DEFAULT_DOMAIN = "grvt_perpetual"
 TESTNET_DOMAIN = "grvt_perpetual_testnet"
 
-# A domain's gateways (edge, trades, market-data) are https://<gateway>.<host>, their sockets wss://<gateway>.<host>
-# plus WS_PATH; web_utils applies the GRVT_PERPETUAL_* environment overrides.
+# Each domain's edge, trades and market-data gateways are <gateway>.<host> (web_utils builds the URLs)
 DOMAIN_HOSTS: Dict[str, str] = {DEFAULT_DOMAIN: "grvt.io", TESTNET_DOMAIN: "testnet.grvt.io"}
 CHAIN_IDS: Dict[str, int] = {DEFAULT_DOMAIN: 325, TESTNET_DOMAIN: 326}
 WS_PATH = "/ws/full"  # JSON-RPC 2.0 with full field names
 ENV_PREFIX = "GRVT_PERPETUAL"
 
-# REST routes (all POST with a JSON body). Paths are relative to the gateway base URL and are also the throttler
-# limit ids.
+# REST routes (all POST with a JSON body), relative to their gateway's base URL; also the throttler limit ids.
 LOGIN_PATH_URL = "auth/api_key/login"  # edge
 
 # market-data gateway (public)
@@ -102,7 +100,7 @@ DEFAULT_QUOTE_EXPIRY_SECONDS = 10 * 60  # market-making quotes: a dead-man switc
 
 # Error codes the connector branches on; errors.ERROR_EXPLANATIONS explains the ones a user may meet.
 ERROR_UNAUTHENTICATED = 1000
-ERROR_UNAUTHORIZED = 1001  # also what GRVT answers for a sub-account outside the API key's session
+ERROR_UNAUTHORIZED = 1001
 ERROR_INTERNAL = 1002
 ERROR_MALFORMED_REQUEST = 1003
 ERROR_NOT_FOUND = 1004
@@ -113,7 +111,6 @@ ERROR_INVALID_INSTRUMENT = 3000
 # cancel time-to-live switched off by GRVT, or above its current maximum
 CANCEL_TIME_TO_LIVE_REFUSED_CODES = frozenset({2300, 2301})
 
-SESSION_ERROR_CODES = frozenset({ERROR_UNAUTHENTICATED})
 RETRYABLE_ERROR_CODES = frozenset({ERROR_INTERNAL, ERROR_UNKNOWN, ERROR_RATE_LIMITED, ERROR_ENDPOINT_DEACTIVATED})
 HTTP_UNAUTHORIZED = 401
 HTTP_TOO_MANY_REQUESTS = 429
@@ -122,12 +119,11 @@ HTTP_TOO_MANY_REQUESTS = 429
 FUNDING_RATE_PERCENT_SCALE = Decimal("0.01")  # GRVT rates are percent: "0.01" means 0.01 % = 0.0001
 DEFAULT_FUNDING_INTERVAL_HOURS = 8
 
-# Rate limits: GRVT limits are token based per endpoint and tier. The costs below are ccxt's table (citing
-# help.grvt.io "What are the rate limitations on GRVT"): one token every 10 ms, i.e. 100 tokens per second, each call
-# costing `cost` tokens. Pools keep order entry apart from polling and market data, so a burst of polling never
-# delays an order or a cancel. Rare, expensive calls (login, cancel-all, the cancel-on-disconnect heartbeat) and
-# polling use longer windows so a bucket holds several calls.
-TOKENS_PER_SECOND = 100
+# Rate limits: GRVT's are token based per endpoint and tier; the costs below are ccxt's table (citing help.grvt.io
+# "What are the rate limitations on GRVT"). Pools keep order entry apart from polling and market data, so a burst of
+# polling never delays an order or a cancel. Rare, expensive calls (login, cancel-all, the cancel-on-disconnect
+# heartbeat) and polling use longer windows so a bucket holds several calls.
+TOKENS_PER_SECOND = 100  # one token every 10 ms
 
 AUTH_POOL = "grvt_auth_pool"
 MARKET_DATA_POOL = "grvt_market_data_pool"
@@ -173,10 +169,9 @@ ENDPOINT_COSTS: Dict[str, Tuple[int, str]] = {
 
 def build_rate_limits(share: Decimal = Decimal("1")) -> List[RateLimit]:
     """
-    One RateLimit per pool and one per route (its GRVT bucket: weight = cost, capacity = tokens per second x the
-    pool's window) linked to its pool with the same weight. Hummingbot scales limits, not weights, by the `share` it
-    gives the bot (rate_limits_share_pct): a pool whose scaled bucket could not hold its heaviest call, which would
-    then block forever, has its capacity and window grown by the same factor: the same rate, in longer windows.
+    Hummingbot scales limits, not weights, by the `share` it gives the bot (rate_limits_share_pct): a pool whose
+    scaled bucket could not hold its heaviest call, which would then block forever, has its capacity and window grown
+    by the same factor: the same rate, in longer windows.
     """
     pools = dict(RATE_LIMIT_POOLS)
     for pool, (capacity, window) in RATE_LIMIT_POOLS.items():  # a route too heavy for its pool is refused below

@@ -1,18 +1,12 @@
-"""GRVT error envelopes as exceptions with a clear, actionable message.
-
-REST errors arrive as ``{"code", "message", "status"}`` (HTTP status = ``status``), JSON-RPC errors as
-``{"code", "message"}``. ``GrvtPerpetualAPIError`` subclasses ``IOError`` because Hummingbot's request helpers and
-order-failure paths treat IOError as "the exchange refused", and because a non-JSON 5xx page must fail the same way.
-"""
+"""GRVT error envelopes as exceptions with a clear, actionable message."""
 from typing import Any, Mapping, Optional
 
 import msgspec
 
 from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as CONSTANTS
 
-# GRVT error code -> a short explanation, for the codes a user of the connector may meet (not those the connector
-# rules out itself, like an over-long signature expiry or cancel-on-disconnect countdown); the exchange's own message
-# is always kept too.
+# The codes a user may meet (not those the connector rules out itself, like an over-long signature expiry or
+# cancel-on-disconnect countdown); the exchange's own message is always kept too.
 ERROR_EXPLANATIONS = {
     1000: "session cookie missing or expired (the connector logs in again)",
     1001: "the API key is not allowed to use this endpoint",
@@ -51,13 +45,15 @@ ERROR_EXPLANATIONS = {
 _MAX_RAW_BODY_IN_MESSAGE = 300
 
 
-class _ErrorEnvelope(msgspec.Struct):
+class _ErrorEnvelope(msgspec.Struct):  # REST: {"code", "message", "status" (the HTTP status)}; JSON-RPC: no status
     code: Optional[int] = None
     message: str = ""
     status: Optional[int] = None
 
 
 class GrvtPerpetualAPIError(IOError):
+    """An IOError: Hummingbot's request helpers and order-failure paths read it as "the exchange refused"."""
+
     def __init__(self, code: Optional[int], message: str, http_status: Optional[int] = None, path: str = "",
                  hint: Optional[str] = None):
         self.code = code
@@ -90,7 +86,7 @@ class GrvtPerpetualAPIError(IOError):
     def is_session_expired(self) -> bool:
         # 1008 (IP not whitelisted) is also HTTP 401 but logging in again cannot fix it.
         if self.code is not None:
-            return self.code in CONSTANTS.SESSION_ERROR_CODES
+            return self.code == CONSTANTS.ERROR_UNAUTHENTICATED
         return self.http_status == CONSTANTS.HTTP_UNAUTHORIZED
 
     @property
@@ -102,24 +98,18 @@ class GrvtPerpetualAPIError(IOError):
 
     @property
     def is_outcome_unknown(self) -> bool:
-        """
-        True when the request may have been executed although it failed here: a 5xx, an internal/unknown GRVT
-        error, or a success status with a body that is not a GRVT envelope.
-        """
         if self.code is not None:
             return self.code in (CONSTANTS.ERROR_INTERNAL, CONSTANTS.ERROR_UNKNOWN)
         return self.http_status is None or self.http_status >= 500 or self.http_status < 400
 
     @property
     def is_retryable(self) -> bool:
-        """Worth asking again: the exchange failed or throttled, the request itself was fine."""
         if self.code is not None:
             return self.code in CONSTANTS.RETRYABLE_ERROR_CODES
         return self.is_outcome_unknown or self.is_rate_limited
 
     @classmethod
     def from_error_object(cls, error: Mapping[str, Any], path: str = "") -> "GrvtPerpetualAPIError":
-        """From a decoded REST or JSON-RPC error object ({"code", "message", "status"?})."""
         try:
             envelope = msgspec.convert(error, _ErrorEnvelope, strict=False)
         except msgspec.ValidationError:
@@ -146,7 +136,6 @@ class GrvtOrderRejectedError(IOError):
     """GRVT accepted the request but answered with an order in state REJECTED."""
 
     def __init__(self, reject_reason: str):
-        self.reject_reason = reject_reason
         super().__init__(f"GRVT rejected the order ({reject_reason})")
 
 
@@ -160,7 +149,7 @@ def error_from_response(http_status: int, body: str, path: str = "") -> Optional
         return None
     try:
         envelope = msgspec.json.decode(body, type=_ErrorEnvelope, strict=False) if body else None
-    except (msgspec.DecodeError, msgspec.ValidationError):
+    except msgspec.DecodeError:  # msgspec.ValidationError is a DecodeError
         envelope = None
     if envelope is not None and envelope.code:
         return _from_envelope(envelope, http_status, path)

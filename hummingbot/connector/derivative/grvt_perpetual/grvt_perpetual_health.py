@@ -1,15 +1,4 @@
-"""Connection health: backoff with jitter, a circuit breaker for order entry, and retries of read-only queries.
-
-- ``Backoff``: exponential delays with full jitter, so many bots reconnecting after one outage do not hit GRVT in
-  lockstep; reset after a success.
-- ``CircuitBreaker``: counts consecutive order-entry failures that say the exchange itself is failing (5xx, empty or
-  unreadable answers, timeouts, lost sockets, rate limits). Past a threshold it opens: new orders are refused at once
-  for a cool-down, cancels still go out. After the cool-down one order is let through (half-open); its success closes
-  the breaker, its failure re-opens it for twice as long.
-- ``retry_query``: runs a read-only request (or a cancel) again with backoff when the failure is transient. Creates
-  are never retried blindly (a second create may duplicate the first); their uncertain outcomes are resolved by
-  client id.
-"""
+"""Connection health: backoff with jitter, a circuit breaker for order entry, and retries of read-only queries."""
 import asyncio
 import logging
 import random
@@ -58,6 +47,8 @@ def is_rate_limited(error: BaseException) -> bool:
 
 
 class Backoff:
+    """Exponential delays with jitter, so many bots reconnecting after one outage do not hit GRVT in lockstep."""
+
     def __init__(self, initial: float = 0.5, maximum: float = 30.0, rng: Optional[random.Random] = None):
         self._initial = initial
         self._maximum = maximum
@@ -140,7 +131,8 @@ class CircuitBreaker:
 
 async def retry_query(request: Callable[[], Awaitable[T]], what: str, attempts: int = 4,
                       on_retry: Optional[Callable[[BaseException], None]] = None) -> T:
-    """Runs `request` up to `attempts` times while it fails transiently; the last attempt's failure is raised."""
+    """Runs a read-only request or a cancel up to `attempts` times while it fails transiently (never a create: a second
+    create may duplicate the first); the last attempt's failure is raised."""
     backoff = Backoff(initial=0.2, maximum=5.0)
     for attempt in range(1, attempts):
         try:

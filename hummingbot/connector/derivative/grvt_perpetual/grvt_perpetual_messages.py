@@ -1,10 +1,5 @@
-"""Declared wire types of the GRVT trading messages the connector reads (full encoding), decoded by msgspec. Only
-the fields something reads are declared: msgspec skips the others, so a field is added when code starts reading it.
-
-GRVT sends decimals and 64-bit integers as strings, some endpoints as JSON numbers: decoding is non-strict, so both
-are accepted. Absent optional fields take their defaults; a missing required field or a value of the wrong kind
-raises ``GrvtMessageError`` naming the path of the field (``$.result[0].legs[0].size``). Envelopes are declared
-too: a reply without its ``result`` (an empty ``{}``) is an error, never "no data".
+"""GRVT trading messages the connector reads (full encoding) as msgspec types. Only the fields something reads are
+declared: msgspec skips the others, so a field is added when code starts reading it.
 """
 import enum
 import typing
@@ -243,12 +238,11 @@ class GrvtAck(msgspec.Struct, kw_only=True):
 
 
 class GrvtResult(msgspec.Struct, Generic[T], kw_only=True):
-    """`{"result": T}`: the envelope of every GRVT reply but the paginated and the leverage ones."""
+    """`{"result": T}`, the envelope of every GRVT reply but the paginated and the leverage ones; `{}` is an error."""
     result: T
 
 
 class GrvtPage(msgspec.Struct, Generic[T], kw_only=True):
-    """One page of a cursor-paginated history route."""
     result: List[T]
     next: str = ""
 
@@ -269,12 +263,12 @@ class GrvtBulkOrdersReply(msgspec.Struct, kw_only=True):
 class GrvtStreamEnvelope(msgspec.Struct, kw_only=True):
     """A private feed message; the feed is read by the stream's own type."""
     stream: str
-    selector: str = ""
     feed: Any
 
 
 def load(data: Any, message_type: Type[T]) -> T:
-    """JSON text or bytes, or an already parsed payload, as `message_type`; errors name the message and field."""
+    """JSON text or bytes, or an already parsed payload, as `message_type`; errors name the message and field path."""
+    # non-strict: GRVT sends decimals and 64-bit integers as strings, some endpoints as JSON numbers
     try:
         if isinstance(data, (bytes, str, msgspec.Raw)):
             return msgspec.json.decode(data, type=message_type, strict=False)

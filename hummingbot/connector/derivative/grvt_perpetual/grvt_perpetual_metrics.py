@@ -1,11 +1,4 @@
-"""Order-path metrics the connector keeps for strategies and the status display.
-
-Per order (time.perf_counter() seconds): when the strategy called buy/sell (`submitted`), when the request left the
-process (`sent`, after the rate limiter), when GRVT answered it (`acknowledged`) and when the private stream first
-reported it live (`opened`). Recent latencies of each stage are kept for percentiles; counters cover reconnects,
-errors (requests that failed for good), retries and rate-limit answers (`count_failure`, `count_retry`).
-`summary()` is what strategies read (`connector.order_metrics.summary()`).
-"""
+"""Order-path metrics for strategies and the status display, which read `connector.order_metrics.summary()`."""
 import math
 import time
 from collections import OrderedDict, deque
@@ -17,6 +10,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import
 
 @dataclass
 class GrvtOrderLatency:
+    """perf_counter() times: buy/sell called, request sent (after the rate limiter), answered, first streamed live."""
     submitted: Optional[float] = None
     sent: Optional[float] = None
     acknowledged: Optional[float] = None
@@ -44,7 +38,7 @@ class GrvtOrderMetrics:
         self._orders: "OrderedDict[str, GrvtOrderLatency]" = OrderedDict()
         self._samples: Dict[str, Deque[float]] = {stage: deque(maxlen=self.MAX_SAMPLES) for stage in self.STAGES}
         self.reconnects = 0
-        self.errors = 0
+        self.errors = 0  # requests that failed for good
         self.retries = 0
         self.rate_limited = 0
         self.circuit_open: Callable[[], bool] = lambda: False  # the order lifecycle reads its circuit breaker

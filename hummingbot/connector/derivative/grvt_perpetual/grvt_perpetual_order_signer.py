@@ -1,12 +1,7 @@
 """
-EIP-712 order signatures for GRVT, without eth_account's generic typed-data machinery.
-
-This module is the one definition of GRVT's order layout: the ``Order`` / ``OrderLeg`` types (``ORDER_TYPES``) and
-how an order's fields become their values (``order_message``). The signer hashes that message with encoders
-compiled once from the same types; tests and benchmarks hand the same types and message to eth_account as a
-reference. The result is byte-identical to grvt-pysdk's ``sign_order``: size = int(Decimal(size) *
-10**base_decimals), price = int(Decimal(price) * 1e9) (both truncating, in the current decimal context like the
-SDK), RFC 6979 deterministic nonces and low-s signatures (libsecp256k1 through coincurve), keccak-256 from pysha3.
+EIP-712 order signatures for GRVT, byte-identical to grvt-pysdk's ``sign_order`` without eth_account's generic
+typed-data machinery: encoders compiled once from ``ORDER_TYPES``, RFC 6979 deterministic nonces and low-s signatures
+(libsecp256k1 through coincurve), keccak-256 from pysha3.
 """
 import functools
 import random
@@ -45,7 +40,7 @@ def encode_type(name: str, fields: Optional[Fields] = None) -> str:
 
 
 def eip712_types() -> Dict[str, list]:
-    """The order types as eth_account's ``encode_typed_data`` takes them."""
+    """The order types as eth_account's ``encode_typed_data`` takes them, for the reference tests compare with."""
     return {name: [{"name": field, "type": kind} for field, kind in fields] for name, fields in ORDER_TYPES.items()}
 
 
@@ -113,8 +108,9 @@ def order_message(
     expiration_ns: Union[int, str],
 ) -> Dict[str, Any]:
     """
-    The EIP-712 ``Order`` message of an order, size and price scaled as the module docstring says. Market orders are
-    signed with limitPrice 0, the price their request must carry. Values out of range are rejected when hashed.
+    The EIP-712 ``Order`` message of an order: size times 10**base_decimals, price times 1e9, both truncated in the
+    current decimal context like the SDK. Market orders are signed with limitPrice 0, the price their request must
+    carry. Values out of range are rejected when hashed.
     """
     return {
         "subAccountID": _integer(sub_account_id, "sub_account_id"),
@@ -178,11 +174,9 @@ def domain_separator(chain_id: int) -> bytes:
 
 class GrvtPerpetualOrderSigner:
     """
-    Signs GRVT orders for one wallet and one chain id.
-
-    Built with an empty private key it still constructs (Hummingbot creates non-trading connector instances with
-    empty keys) and raises ValueError when asked to sign. The key itself is never stored as text and never appears
-    in a repr, a log line or an exception.
+    Signs GRVT orders for one wallet and one chain id. It is built without a key too: Hummingbot creates non-trading
+    connector instances with empty keys. The key is never stored as text and never appears in a repr, a log line or
+    an exception.
     """
 
     __slots__ = ("_private_key", "_address", "_chain_id", "_digest_prefix")

@@ -131,7 +131,7 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
         code = GrvtPerpetualAPIError.from_error_object(error).code
         stream = self._pending_subscriptions.pop(message.get("id"), None)
         detail = f"{code}: {error.get('message', '')}" if code is not None else str(error)[:200]
-        if code in CONSTANTS.SESSION_ERROR_CODES:
+        if code == CONSTANTS.ERROR_UNAUTHENTICATED:
             self._auth.invalidate_session(self._socket_session)
             raise ConnectionError(f"GRVT private socket session rejected ({detail}); reconnecting.")
         where = f" subscribing {stream}" if stream else ""

@@ -266,7 +266,7 @@ class InstrumentAndEnvelopeTests(unittest.TestCase):
         for payload in (raw, raw.decode(), json.loads(raw)):  # text, bytes and parsed JSON read the same
             with self.subTest(payload=payload):
                 envelope = load(payload, GrvtStreamEnvelope)
-                self.assertEqual(("v1.fill", "1", {"a": 1}), (envelope.stream, envelope.selector, envelope.feed))
+                self.assertEqual(("v1.fill", {"a": 1}), (envelope.stream, envelope.feed))
         for payload in (b'{"stream": "v1.fill"}', {"stream": "v1.fill"}):
             with self.assertRaises(GrvtMessageError) as context:
                 load(payload, GrvtStreamEnvelope)

@@ -481,7 +481,7 @@ class ApiErrorTests(unittest.TestCase):
     def test_rejected_order_error(self):
         error = GrvtOrderRejectedError("FAIL_POST_ONLY")
         self.assertIsInstance(error, IOError)
-        self.assertEqual("FAIL_POST_ONLY", error.reject_reason)
+        self.assertEqual("GRVT rejected the order (FAIL_POST_ONLY)", str(error))
 
 
 class FakeTradesSocket:
