@@ -1,13 +1,7 @@
 """
-GRVT session handling: API-key login on the edge gateway, the `gravity` session cookie and the
-X-Grvt-Account-Id header on private REST calls and on the private socket's upgrade request.
-
-- Concurrent callers share one login (one in-flight task); logins go through the throttler (auth pool) and are
-  retried with jittered exponential backoff, except when GRVT refuses the key (HTTP 4xx other than 408/429); a refusal
-  with a GRVT error code is logged as an error and given to every caller for REFUSED_LOGIN_HOLD_SECONDS before GRVT
-  is asked again.
-- Empty keys are accepted (Hummingbot builds non-trading instances with them); a private call then fails clearly.
-Secrets (API key, cookie) never appear in logs, exceptions or reprs.
+GRVT session handling: API-key login on the edge gateway, then the `gravity` session cookie and the X-Grvt-Account-Id
+header on private REST calls and on the private socket's upgrade request. Secrets (API key, cookie) never appear in
+logs, exceptions or reprs.
 """
 import asyncio
 import contextlib
@@ -36,7 +30,7 @@ _logger = logging.getLogger(__name__)
 
 
 class GrvtAuthError(IOError):
-    """Login failed or no session can be obtained. Messages never include the API key or cookie."""
+    """Login failed or no session can be obtained."""
 
     def __init__(self, message: str, retryable: bool = True, key_refused: bool = False):
         super().__init__(message)
@@ -109,7 +103,7 @@ class GrvtPerpetualAuth(AuthBase):
         throttler: Optional[AsyncThrottlerBase] = None,
         time_provider: Callable[[], float] = time.time,
     ):
-        self._api_key = (api_key or "").strip()
+        self._api_key = (api_key or "").strip()  # empty in Hummingbot's non-trading instances: private calls fail
         self._trading_account_id = (trading_account_id or "").strip()
         self._domain = domain
         self._time = time_provider
@@ -139,10 +133,7 @@ class GrvtPerpetualAuth(AuthBase):
         return request
 
     async def ensure_session(self) -> GrvtSession:
-        """
-        A usable session: the current one while it is outside the refresh margin; inside the margin the current
-        one plus a background refresh; a fresh login (shared by all callers) when there is none or it expired.
-        """
+        """The current session (refreshed in the background near expiry), or one login shared by all callers."""
         session = self._session
         remaining = session.expires_at - self._time() if session is not None else 0.0
         if remaining <= self.HARD_EXPIRY_MARGIN_SECONDS:
@@ -155,20 +146,14 @@ class GrvtPerpetualAuth(AuthBase):
         return session
 
     def invalidate_session(self, stale: GrvtSession) -> bool:
-        """
-        Drops `stale` so the next request logs in again, only when it is still the current session (concurrent
-        failures of one stale cookie cause a single re-login). Returns True if dropped.
-        """
+        """Drops `stale` if it is still the current session: concurrent failures of one cookie cause one re-login."""
         if self._session is not stale:
             return False
         self._session = None
         return True
 
     async def run_with_session_retry(self, request_factory: Callable[[], Awaitable[T]]) -> T:
-        """
-        Runs `request_factory()` (a private REST call through this auth, raising GRVT errors); on HTTP 401 /
-        error 1000 invalidates the session that was used, logs in again and runs it once more.
-        """
+        """Runs a private REST call; when GRVT rejects its session, logs in again and runs it once more."""
         used: List[GrvtSession] = []
         token = _SESSION_USED.set(used)
         try:
