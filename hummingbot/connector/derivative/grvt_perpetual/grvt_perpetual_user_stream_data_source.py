@@ -1,14 +1,8 @@
-"""Private GRVT streams of one sub-account.
+"""Private GRVT streams of one sub-account (orders, fills, positions, cancels) on the trades socket.
 
-The trades socket (``/ws/full``) is authenticated by the session headers of its upgrade request (Cookie and
-X-Grvt-Account-Id); there is no login message. Once connected it subscribes ``v1.state`` (the one order stream),
-``v1.fill``, ``v1.position`` and ``v1.cancel`` with the sub-account id as selector and forwards feed messages to
-the connector's queue. Protocol pings detect a dead peer; a lost socket is reopened after a backoff with jitter.
-
-Sequence numbers are checked per (stream, selector): a repeated number is a duplicate and is dropped; a jump means
-messages were lost, so a ``RESYNC_EVENT`` marker is queued and the connector reconciles through REST. The same
-marker follows every reconnect, because whatever happened while the socket was down was not streamed. A JSON-RPC
-error 1000 (session expired) drops the session and reconnects with a fresh login.
+Sequence numbers are checked per (stream, selector): a jump means messages were lost, so a ``RESYNC_EVENT`` marker is
+queued and the connector reconciles through REST. The same marker follows every reconnect, because whatever happened
+while the socket was down was not streamed.
 """
 import asyncio
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple
