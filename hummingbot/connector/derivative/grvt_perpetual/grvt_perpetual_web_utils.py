@@ -1,12 +1,8 @@
 """
 URLs, web-assistant factory, throttler and the time conversions of the GRVT perpetual connector.
 
-Every URL helper reads the environment overrides at call time, so pointing the connector at a local GRVT sandbox
-needs no code edit: GRVT_PERPETUAL_BASE_URL=http://127.0.0.1:PORT moves all five gateways (sockets get the ws(s)
-scheme and /ws/full), the finer GRVT_PERPETUAL_{EDGE,TRADES,MARKET_DATA,TRADES_WS,MARKET_DATA_WS}_URL move one,
-GRVT_PERPETUAL_CHAIN_ID changes the EIP-712 chain id, GRVT_PERPETUAL_QUOTE_EXPIRY_SECONDS the quote lifetime and
-GRVT_PERPETUAL_ALLOW_PLAINTEXT=true lets the mainnet domain use http/ws. <DOMAIN>_* variants
-(GRVT_PERPETUAL_TESTNET_BASE_URL ...) apply to one domain only and win over the generic names.
+Every URL helper reads the environment overrides (README, "Pointing the connector at other URLs") at call time, so
+pointing the connector at a local GRVT sandbox needs no code edit.
 """
 import contextlib
 import os
@@ -99,10 +95,7 @@ def endpoints(domain: str = CONSTANTS.DEFAULT_DOMAIN) -> GrvtEndpoints:
 
 
 def check_transport_security(domain: str = CONSTANTS.DEFAULT_DOMAIN):
-    """
-    Refuses to send mainnet credentials unencrypted: the login carries the API key, so pointing the mainnet domain at
-    an http:// or ws:// URL needs GRVT_PERPETUAL_ALLOW_PLAINTEXT=true. Other domains (testnet, a local sandbox) may.
-    """
+    """Refuses plaintext mainnet URLs (the login carries the API key); other domains may point at a local sandbox."""
     if domain != CONSTANTS.DEFAULT_DOMAIN:
         return
     plain = [url for url in endpoints(domain) if urlsplit(url).scheme in ("http", "ws")]
@@ -132,7 +125,6 @@ public_wss_url = public_ws_url  # the name Hummingbot's GRVT candles feed uses
 
 
 def private_ws_url(domain: str = CONSTANTS.DEFAULT_DOMAIN) -> str:
-    """Trades socket (private streams and JSON-RPC order entry; needs the session headers at upgrade)."""
     return endpoints(domain).trades_ws
 
 
@@ -152,8 +144,6 @@ def create_throttler() -> AsyncThrottler:
 
 def build_api_factory(throttler: Optional[AsyncThrottlerBase] = None,
                       auth: Optional[AuthBase] = None) -> WebAssistantsFactory:
-    """No time-synchronizer pre-processor: nothing GRVT checks depends on a server clock offset (see
-    get_current_server_time)."""
     return WebAssistantsFactory(throttler=throttler or create_throttler(), auth=auth)
 
 
@@ -165,14 +155,12 @@ async def get_current_server_time(
     domain: str = CONSTANTS.DEFAULT_DOMAIN,
 ) -> float:
     """
-    The local clock in milliseconds, without a request. Hummingbot's status poll feeds this to the connector's
-    TimeSynchronizer, whose offset nothing here reads: signature expirations and session expiry use the local
-    clock, and GRVT documents no time route to synchronise with.
+    The local clock in milliseconds, without a request: signature and session expiries use the local clock and GRVT
+    documents no time route, so nothing reads the TimeSynchronizer offset (build_api_factory adds no pre-processor).
     """
     return time.time() * 1e3
 
 
-# Timestamps (GRVT sends unix nanoseconds as strings)
 now_ns = time.time_ns
 
 
