@@ -9,7 +9,7 @@ import email.utils
 import logging
 import time
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Awaitable, Callable, Dict, Iterable, List, Optional, TypeVar
 
 from hummingbot.connector.derivative.grvt_perpetual import (
@@ -57,16 +57,10 @@ class GrvtSession:
 _SESSION_USED: ContextVar[Optional[List[GrvtSession]]] = ContextVar("grvt_session_used", default=None)
 
 
-@dataclass(frozen=True)
-class SessionCookie:
-    value: str = field(repr=False)
-    expires_at: Optional[float]  # epoch seconds; None when the cookie carries neither Expires nor Max-Age
-
-
-def parse_session_cookie(set_cookie_headers: Iterable[str], now: float) -> Optional[SessionCookie]:
+def parse_session_cookie(set_cookie_headers: Iterable[str], now: float, default_ttl: float) -> Optional[GrvtSession]:
     """
-    The session cookie and its expiry from Set-Cookie header values: Max-Age wins over Expires (RFC 6265) and an
-    unreadable attribute counts as absent. (http.cookies drops a whole header on an attribute it does not know.)
+    The session (without account id) in Set-Cookie header values: Max-Age wins over Expires (RFC 6265); without a
+    readable one it lasts `default_ttl`. (http.cookies drops a whole header on an attribute it does not know.)
     """
     for header in set_cookie_headers:
         name_value, *attribute_texts = header.split(";")
@@ -77,18 +71,18 @@ def parse_session_cookie(set_cookie_headers: Iterable[str], now: float) -> Optio
         attributes = {key.strip().lower(): text.strip()
                       for key, _, text in (attribute.partition("=") for attribute in attribute_texts)}
         with contextlib.suppress(KeyError, ValueError):
-            return SessionCookie(value, now + float(attributes["max-age"]))
+            return GrvtSession(value, None, now + float(attributes["max-age"]))
         with contextlib.suppress(KeyError, TypeError, ValueError):  # parsedate_tz: None for an unreadable date
             # read as UTC whatever the process time zone: parsedate_tz takes a zone-less date as GMT (offset 0)
-            return SessionCookie(value, float(email.utils.mktime_tz(email.utils.parsedate_tz(attributes["expires"]))))
-        return SessionCookie(value, None)
+            return GrvtSession(value, None, email.utils.mktime_tz(email.utils.parsedate_tz(attributes["expires"])))
+        return GrvtSession(value, None, now + default_ttl)
     return None
 
 
 class GrvtPerpetualAuth(AuthBase):
     REFRESH_MARGIN_SECONDS = 60.0  # re-login this long before the cookie expires
     HARD_EXPIRY_MARGIN_SECONDS = 2.0  # this close to expiry callers wait for a new login instead of using the cookie
-    DEFAULT_SESSION_TTL_SECONDS = 3600.0  # assumed lifetime when the cookie carries neither Expires nor Max-Age
+    DEFAULT_SESSION_TTL_SECONDS = 3600.0  # a cookie without a readable Expires or Max-Age
     MAX_LOGIN_ATTEMPTS = 5
     BACKOFF_INITIAL_SECONDS = 0.5
     BACKOFF_MAX_SECONDS = 8.0
@@ -232,17 +226,16 @@ class GrvtPerpetualAuth(AuthBase):
                                 key_refused=not retryable and refusal.code is not None)
 
         now = self._time()
-        cookie = parse_session_cookie(response.headers.getall("Set-Cookie", []), now=now)
-        if cookie is None:
+        session = parse_session_cookie(response.headers.getall("Set-Cookie", []), now, self.DEFAULT_SESSION_TTL_SECONDS)
+        if session is None:
             raise GrvtAuthError("GRVT login answer carries no session cookie.")
         account_id = (response.headers.get(CONSTANTS.ACCOUNT_ID_HEADER) or "").strip() or None
         if not account_id:
             _logger.warning("GRVT login answer carries no X-Grvt-Account-Id header.")
-        expires_at = cookie.expires_at if cookie.expires_at is not None else now + self.DEFAULT_SESSION_TTL_SECONDS
-        if expires_at <= now + self.HARD_EXPIRY_MARGIN_SECONDS:
+        if session.expires_at <= now + self.HARD_EXPIRY_MARGIN_SECONDS:
             raise GrvtAuthError("GRVT login returned an already expired session cookie.")
-        self._session = GrvtSession(cookie=cookie.value, account_id=account_id, expires_at=expires_at)
-        _logger.info(f"GRVT session established, valid for {expires_at - now:.0f} s.")
+        self._session = replace(session, account_id=account_id)
+        _logger.info(f"GRVT session established, valid for {session.expires_at - now:.0f} s.")
         return self._session
 
     async def _sleep(self, delay: float):
