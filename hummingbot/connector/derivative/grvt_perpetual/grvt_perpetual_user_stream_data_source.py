@@ -24,6 +24,7 @@ from hummingbot.core.web_assistant.web_assistants_factory import WebAssistantsFa
 from hummingbot.core.web_assistant.ws_assistant import WSAssistant
 
 RESYNC_EVENT = "grvt_perpetual.resync"  # internal marker: private events may have been missed
+_SUBSCRIPTION_IDS = dict(enumerate(CONSTANTS.WS_PRIVATE_STREAMS, start=1))  # request id -> stream, on every socket
 
 
 def resync_event(reason: str) -> Dict[str, Any]:
@@ -46,7 +47,6 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
         self._api_factory = api_factory
         self._domain = domain
         self._last_sequence: Dict[Tuple[str, str], int] = {}
-        self._pending_subscriptions: Dict[int, str] = {}
         self._connections = 0
         self._socket_session: Optional[GrvtSession] = None
 
@@ -65,10 +65,8 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
 
     async def _subscribe_channels(self, websocket_assistant: WSAssistant):
         self._last_sequence.clear()
-        self._pending_subscriptions.clear()
         selector = self._auth.trading_account_id  # a private stream's updates of every instrument
-        for request_id, stream in enumerate(CONSTANTS.WS_PRIVATE_STREAMS, start=1):  # ids of this socket's requests
-            self._pending_subscriptions[request_id] = stream
+        for request_id, stream in _SUBSCRIPTION_IDS.items():
             await websocket_assistant.send(WSJSONRequest(payload=web_utils.json_rpc_request(
                 CONSTANTS.WS_RPC_SUBSCRIBE, {"stream": stream, "selectors": [selector]}, request_id)))
         self._connections += 1
@@ -97,9 +95,9 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
             self._forward_feed(event_message, queue)
         elif event_message.get("error") is not None or event_message.get("code"):
             self._handle_error(event_message)
-        elif "result" in event_message and event_message.get("id") in self._pending_subscriptions:
-            stream = self._pending_subscriptions.pop(event_message["id"])
-            self.logger().debug(f"GRVT private stream {stream} subscribed: {event_message['result']}")
+        elif "result" in event_message and event_message.get("id") in _SUBSCRIPTION_IDS:
+            self.logger().debug(
+                f"GRVT private stream {_SUBSCRIPTION_IDS[event_message['id']]} subscribed: {event_message['result']}")
 
     def _forward_feed(self, message: Mapping[str, Any], queue: asyncio.Queue):
         key = (str(message["stream"]), str(message.get("selector", "")))
@@ -123,7 +121,7 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
     def _handle_error(self, message: Mapping[str, Any]):
         error = message.get("error") if isinstance(message.get("error"), Mapping) else message
         code = GrvtPerpetualAPIError.from_error_object(error).code
-        stream = self._pending_subscriptions.pop(message.get("id"), None)
+        stream = _SUBSCRIPTION_IDS.get(message.get("id"))
         detail = f"{code}: {error.get('message', '')}" if code is not None else str(error)[:200]
         if code in CONSTANTS.SESSION_ERROR_CODES:
             self._auth.invalidate_session(self._socket_session)
