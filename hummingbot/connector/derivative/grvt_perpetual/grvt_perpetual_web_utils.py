@@ -138,13 +138,9 @@ def json_rpc_request(method: str, params: Mapping[str, Any], request_id: int) ->
     return {"jsonrpc": CONSTANTS.JSON_RPC_VERSION, "method": method, "params": params, "id": request_id}
 
 
-def create_throttler() -> AsyncThrottler:
-    return AsyncThrottler(rate_limits=CONSTANTS.RATE_LIMITS)
-
-
 def build_api_factory(throttler: Optional[AsyncThrottlerBase] = None,
                       auth: Optional[AuthBase] = None) -> WebAssistantsFactory:
-    return WebAssistantsFactory(throttler=throttler or create_throttler(), auth=auth)
+    return WebAssistantsFactory(throttler=throttler or AsyncThrottler(rate_limits=CONSTANTS.RATE_LIMITS), auth=auth)
 
 
 build_api_factory_without_time_synchronizer_pre_processor = build_api_factory  # the name the candles feed uses

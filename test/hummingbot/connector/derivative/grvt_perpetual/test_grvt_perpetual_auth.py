@@ -26,6 +26,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import
     GrvtPerpetualAPIError,
     error_from_response,
 )
+from hummingbot.core.api_throttler.async_throttler import AsyncThrottler
 from hummingbot.core.web_assistant.connections.data_types import RESTMethod, RESTRequest, WSJSONRequest
 from test.isolated_asyncio_wrapper_test_case import IsolatedAsyncioWrapperTestCase
 
@@ -113,7 +114,7 @@ class GrvtPerpetualAuthTests(IsolatedAsyncioWrapperTestCase):
         self.addCleanup(env_patcher.stop)
         self.now = NOW
         self.log_records: List[logging.LogRecord] = []
-        self.throttler = web_utils.create_throttler()
+        self.throttler = AsyncThrottler(CONSTANTS.RATE_LIMITS)
         self.auth = self.make_auth()
         self.login_url = web_utils.login_url(DOMAIN)
         self.private_url = web_utils.private_rest_url(CONSTANTS.OPEN_ORDERS_PATH_URL, domain=DOMAIN)

@@ -215,7 +215,7 @@ class GrvtPerpetualServerTimeTests(IsolatedAsyncioWrapperTestCase):
     @aioresponses()
     async def test_server_time_is_the_local_clock_without_a_request(self, mock_api):
         before = time.time() * 1e3
-        server_time = await web_utils.get_current_server_time(throttler=web_utils.create_throttler(), domain=TESTNET)
+        server_time = await web_utils.get_current_server_time(throttler=None, domain=TESTNET)
         self.assertTrue(before <= server_time <= time.time() * 1e3)
         self.assertEqual({}, mock_api.requests)
 
@@ -278,7 +278,7 @@ class GrvtPerpetualRateLimitTests(IsolatedAsyncioWrapperTestCase):
         self.assertFalse(order_pools & polling_pools)
 
     async def test_saturated_polling_does_not_block_orders(self):
-        throttler = web_utils.create_throttler()
+        throttler = AsyncThrottler(CONSTANTS.RATE_LIMITS)
         for _ in range(25):  # 25 x 20 tokens fill the account-query pool (500 tokens per 5 s)
             async with throttler.execute_task(CONSTANTS.OPEN_ORDERS_PATH_URL):
                 pass
@@ -288,7 +288,7 @@ class GrvtPerpetualRateLimitTests(IsolatedAsyncioWrapperTestCase):
             await asyncio.wait_for(throttler.execute_task(route).acquire(), timeout=0.5)
 
     async def test_order_bucket_limits_order_rate(self):
-        throttler = web_utils.create_throttler()
+        throttler = AsyncThrottler(CONSTANTS.RATE_LIMITS)
         for _ in range(20):  # 20 x 5 tokens: GRVT's create_order bucket for one second
             await throttler.execute_task(CONSTANTS.CREATE_ORDER_PATH_URL).acquire()
         self.assertFalse(throttler.execute_task(CONSTANTS.CREATE_ORDER_PATH_URL).within_capacity())
