@@ -81,9 +81,7 @@ def endpoints(domain: str = CONSTANTS.DEFAULT_DOMAIN) -> GrvtEndpoints:
 
     def socket(gateway: str, env_name: str) -> str:
         override, found = _env(domain, env_name, "BASE_URL")
-        if not override:
-            return f"wss://{gateway}.{host}{CONSTANTS.WS_PATH}"
-        return _ws_url(override, under_base=found == "BASE_URL")
+        return _ws_url(override or f"wss://{gateway}.{host}", under_base=found == "BASE_URL")
 
     return GrvtEndpoints(
         edge=rest("edge", "EDGE_URL"),
