@@ -120,11 +120,11 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
 
     def _handle_error(self, message: Mapping[str, Any]):
         error = message.get("error") if isinstance(message.get("error"), Mapping) else message
-        code = GrvtPerpetualAPIError.from_error_object(error).code
-        stream = _SUBSCRIPTION_IDS.get(message.get("id"))
-        detail = f"{code}: {error.get('message', '')}" if code is not None else str(error)[:200]
-        if code in CONSTANTS.SESSION_ERROR_CODES:
+        api_error = GrvtPerpetualAPIError.from_error_object(error)
+        detail = f"{api_error.code}: {error.get('message', '')}" if api_error.code is not None else str(error)[:200]
+        if api_error.is_session_expired:
             self._auth.invalidate_session(self._socket_session)
             raise ConnectionError(f"GRVT private socket session rejected ({detail}); reconnecting.")
+        stream = _SUBSCRIPTION_IDS.get(message.get("id"))
         where = f" subscribing {stream}" if stream else ""
         self.logger().error(f"GRVT private socket error{where}: {detail}")
