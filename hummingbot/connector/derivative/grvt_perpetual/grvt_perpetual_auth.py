@@ -46,7 +46,6 @@ class GrvtSession:
 
     @property
     def headers(self) -> Dict[str, str]:
-        """The Cookie and X-Grvt-Account-Id headers of private REST calls and of a private socket's upgrade."""
         headers = {"Cookie": f"{CONSTANTS.SESSION_COOKIE_NAME}={self.cookie}"}
         if self.account_id:
             headers[CONSTANTS.ACCOUNT_ID_HEADER] = self.account_id
@@ -114,7 +113,6 @@ class GrvtPerpetualAuth(AuthBase):
 
     @property
     def trading_account_id(self) -> str:
-        """The sub-account id (decimal string) orders and private requests refer to."""
         return self._trading_account_id
 
     async def rest_authenticate(self, request: RESTRequest) -> RESTRequest:
