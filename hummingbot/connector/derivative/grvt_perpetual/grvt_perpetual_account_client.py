@@ -155,18 +155,16 @@ class GrvtPerpetualAccountClient(ClassLogger):
         return items
 
 
-class GrvtFundingPayments:
+class GrvtFundingPayments(ClassLogger):
     """
     The account's funding payments as Hummingbot reports them: (timestamp, rate as a fraction, amount with
     Hummingbot's sign: negative = paid). The sign of GRVT's `amount` is a setting (the spec: positive = paid).
     """
 
-    def __init__(self, account: GrvtPerpetualAccountClient, paid_is_positive: bool,
-                 funding_info: Callable[[str], Any], logger: Callable):
+    def __init__(self, account: GrvtPerpetualAccountClient, paid_is_positive: bool, funding_info: Callable[[str], Any]):
         self._account = account
         self.sign = Decimal(-1) if paid_is_positive else Decimal(1)  # GRVT's amount to Hummingbot's
         self._funding_info = funding_info
-        self._logger = logger
         self._cumulative: Dict[str, Decimal] = {}
 
     def settled(self, trading_pair: str, cumulative_funding: Decimal) -> bool:
@@ -190,7 +188,7 @@ class GrvtFundingPayments:
             if rate is not None:
                 return rate
         except Exception as exception:
-            self._logger().debug(f"GRVT funding rate lookup failed: {exception}")
+            self.logger().debug(f"GRVT funding rate lookup failed: {exception}")
         funding_info = self._funding_info(trading_pair)
         return funding_info.rate if funding_info is not None else Decimal("NaN")
 
