@@ -167,13 +167,13 @@ def seconds_to_ns(seconds: float) -> int:
     return int(round(seconds * CONSTANTS.NANOS_PER_SECOND))
 
 
-def expiration_ns(lifetime_seconds: float, now_nanoseconds: Optional[int] = None) -> int:
+def expiration_ns(lifetime_seconds: float) -> int:
     """Signature expiration of an order living `lifetime_seconds`, capped (see SIGNATURE_CLOCK_SKEW_MARGIN_SECONDS)."""
     lifetime = min(float(lifetime_seconds),
                    float(CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS - CONSTANTS.SIGNATURE_CLOCK_SKEW_MARGIN_SECONDS))
     if lifetime <= 0:
         raise ValueError(f"Order lifetime must be positive, got {lifetime_seconds}.")
-    return (now_ns() if now_nanoseconds is None else now_nanoseconds) + seconds_to_ns(lifetime)
+    return now_ns() + seconds_to_ns(lifetime)
 
 
 def quote_expiry_seconds(domain: str = CONSTANTS.DEFAULT_DOMAIN) -> float:

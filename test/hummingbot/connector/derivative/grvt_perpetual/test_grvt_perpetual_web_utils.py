@@ -164,9 +164,10 @@ class GrvtPerpetualConversionTests(IsolatedAsyncioWrapperTestCase):
         self.assertTrue(before <= now <= time.time_ns())
 
     def test_expiration_ns(self):
-        self.assertEqual(1_000 + 60 * 10**9, web_utils.expiration_ns(60, now_nanoseconds=1_000))
-        capped = web_utils.expiration_ns(10**9, now_nanoseconds=0)
-        self.assertEqual(web_utils.expiration_ns(CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS, now_nanoseconds=0), capped)
+        with patch.object(web_utils, "now_ns", return_value=1_000):
+            self.assertEqual(1_000 + 60 * 10**9, web_utils.expiration_ns(60))
+            capped = web_utils.expiration_ns(10**9)
+            self.assertEqual(web_utils.expiration_ns(CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS), capped)
         self.assertGreater(web_utils.expiration_ns(1), time.time_ns())
         for invalid in (0, -5):
             with self.assertRaises(ValueError):
@@ -176,7 +177,8 @@ class GrvtPerpetualConversionTests(IsolatedAsyncioWrapperTestCase):
         # GRVT measures the 30-day cap (error 2008) from its own clock: a bot whose clock runs a few seconds ahead
         # must still sign the longest lifetime a user may configure within the cap.
         now = 1_767_292_408_400_000_000
-        expiration = web_utils.expiration_ns(CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS, now_nanoseconds=now)
+        with patch.object(web_utils, "now_ns", return_value=now):
+            expiration = web_utils.expiration_ns(CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS)
         server_now = now - 5 * 10**9
         self.assertLessEqual(expiration - server_now, CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS * 10**9)
         self.assertGreater(expiration - now, (CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS - 3600) * 10**9)
