@@ -129,10 +129,10 @@ class GrvtAccountView:
         # the connector's parser: http.cookies drops a whole header with an attribute it does not know (Partitioned)
         from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import parse_session_cookie
 
-        cookie = parse_session_cookie(headers.get_all("Set-Cookie") or (), now=time.time())
-        if cookie is None:
+        session = parse_session_cookie(headers.get_all("Set-Cookie") or (), now=time.time(), default_ttl=0)
+        if session is None:
             raise ExchangeViewError("GRVT login answered without a session cookie")
-        self._cookie = cookie.value
+        self._cookie = session.cookie
         self._account_id = headers.get("X-Grvt-Account-Id")
 
     def _post(self, path: str, body: Mapping[str, Any]) -> dict:

@@ -2,9 +2,7 @@
 
 Every query is read-only, so a transient failure (5xx, timeout, rate limit, an empty or unreadable answer) is asked
 again with backoff before it is reported; a reply without its `result` is an error, never "no data", so state is
-replaced only by a valid answer. History routes are paginated newest first and followed until a page reaches the
-requested start, the last page, or ``MAX_HISTORY_PAGES``. An unreadable item in a list is logged and skipped so that
-one bad record never hides the others.
+replaced only by a valid answer.
 """
 import asyncio
 import time
@@ -29,21 +27,19 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages impo
     GrvtResult,
     GrvtSubAccount,
     GrvtSuccess,
+    is_real_order_id,
     load,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_web_utils import seconds_to_ns
 
 T = TypeVar("T")
 
-# GrvtRestClient.request: raises GrvtPerpetualAPIError for GRVT errors and unreadable answers
-TypedPoster = Callable[..., Awaitable[T]]
-
 
 class GrvtPerpetualAccountClient(ClassLogger):
     MAX_HISTORY_PAGES = 20
     QUERY_ATTEMPTS = 4
 
-    def __init__(self, sub_account_id: str, post: TypedPoster,
+    def __init__(self, sub_account_id: str, post: Callable[..., Awaitable[Any]],  # GrvtRestClient.request
                  on_retry: Optional[Callable[[BaseException], None]] = None):
         self._sub_account_id = str(sub_account_id)
         self._post = post
@@ -57,7 +53,7 @@ class GrvtPerpetualAccountClient(ClassLogger):
                     order_id: Optional[str] = None) -> GrvtOrder:
         """The order, looked up by its GRVT id once known (a client id is only unique among active orders), else by
         client id; GrvtPerpetualAPIError 1004 when GRVT does not know it."""
-        reference = {"order_id": order_id} if order_id and order_id != "0x00" else {"client_order_id": client_order_id}
+        reference = {"order_id": order_id} if is_real_order_id(order_id) else {"client_order_id": client_order_id}
         reply = await self._query(CONSTANTS.ORDER_PATH_URL, self.body(**reference), GrvtResult[GrvtOrder],
                                   attempts=attempts)
         if reply.result.state is None:
@@ -116,7 +112,7 @@ class GrvtPerpetualAccountClient(ClassLogger):
         return selected[-1:] if latest_only else selected
 
     async def funding_rate_at(self, instrument: str, time_ns: int) -> Optional[Decimal]:
-        """The funding rate (a fraction) of the last settlement at or before `time_ns`; GRVT publishes percent."""
+        """The funding rate (a fraction) of the last settlement at or before `time_ns`."""
         reply = await self._query(
             CONSTANTS.FUNDING_RATE_PATH_URL, {"instrument": instrument, "end_time": str(time_ns), "limit": 1},
             GrvtResult[List[GrvtFundingRate]], public=True)
@@ -136,6 +132,7 @@ class GrvtPerpetualAccountClient(ClassLogger):
 
     async def _history(self, path_url: str, body: Dict[str, Any], item_type: Type[T],
                        reached_start: Callable[[List[T]], bool]) -> List[T]:
+        """Pages come newest first: followed until one reaches the start, the last page or MAX_HISTORY_PAGES."""
         items: List[T] = []
         cursor = None
         for _ in range(self.MAX_HISTORY_PAGES):
@@ -158,18 +155,16 @@ class GrvtPerpetualAccountClient(ClassLogger):
         return items
 
 
-class GrvtFundingPayments:
+class GrvtFundingPayments(ClassLogger):
     """
     The account's funding payments as Hummingbot reports them: (timestamp, rate as a fraction, amount with
     Hummingbot's sign: negative = paid). The sign of GRVT's `amount` is a setting (the spec: positive = paid).
     """
 
-    def __init__(self, account: GrvtPerpetualAccountClient, paid_is_positive: bool,
-                 funding_info: Callable[[str], Any], logger: Callable):
+    def __init__(self, account: GrvtPerpetualAccountClient, paid_is_positive: bool, funding_info: Callable[[str], Any]):
         self._account = account
         self.sign = Decimal(-1) if paid_is_positive else Decimal(1)  # GRVT's amount to Hummingbot's
         self._funding_info = funding_info
-        self._logger = logger
         self._cumulative: Dict[str, Decimal] = {}
 
     def settled(self, trading_pair: str, cumulative_funding: Decimal) -> bool:
@@ -193,7 +188,7 @@ class GrvtFundingPayments:
             if rate is not None:
                 return rate
         except Exception as exception:
-            self._logger().debug(f"GRVT funding rate lookup failed: {exception}")
+            self.logger().debug(f"GRVT funding rate lookup failed: {exception}")
         funding_info = self._funding_info(trading_pair)
         return funding_info.rate if funding_info is not None else Decimal("NaN")
 
@@ -201,9 +196,7 @@ class GrvtFundingPayments:
 class CoalescingRefresh:
     """
     Runs `refresh` at most once per `min_interval` seconds however often it is requested: requests made while a run
-    is pending or in progress collapse into one more run, and a run that fails runs again after a growing delay. Used
-    to refresh balances after fills without a REST call per fill, and to reconcile through REST once for a burst of
-    stream gaps.
+    is pending or in progress collapse into one more run, and a run that fails runs again after a growing delay.
     """
 
     def __init__(self, refresh: Callable[[], Awaitable[Any]], min_interval: float, logger: Callable,
@@ -215,7 +208,7 @@ class CoalescingRefresh:
         self._requested = False
         self._last_run = float("-inf")
         self._task: Optional[asyncio.Task] = None
-        self._retry = Backoff(initial=1.0, maximum=60.0)  # a failed run is not dropped: it runs again after this
+        self._retry = Backoff(initial=1.0, maximum=60.0)
 
     def request(self):
         self._requested = True

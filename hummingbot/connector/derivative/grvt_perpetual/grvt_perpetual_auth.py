@@ -1,13 +1,7 @@
 """
-GRVT session handling: API-key login on the edge gateway, the `gravity` session cookie and the
-X-Grvt-Account-Id header on private REST calls and on the private socket's upgrade request.
-
-- Concurrent callers share one login (one in-flight task); logins go through the throttler (auth pool) and are
-  retried with jittered exponential backoff, except when GRVT refuses the key (HTTP 4xx other than 408/429); a refusal
-  with a GRVT error code is logged as an error and given to every caller for REFUSED_LOGIN_HOLD_SECONDS before GRVT
-  is asked again.
-- Empty keys are accepted (Hummingbot builds non-trading instances with them); a private call then fails clearly.
-Secrets (API key, cookie) never appear in logs, exceptions or reprs.
+GRVT session handling: API-key login on the edge gateway, then the `gravity` session cookie and the X-Grvt-Account-Id
+header on private REST calls and on the private socket's upgrade request. Secrets (API key, cookie) never appear in
+logs, exceptions or reprs.
 """
 import asyncio
 import contextlib
@@ -15,7 +9,7 @@ import email.utils
 import logging
 import time
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Awaitable, Callable, Dict, Iterable, List, Optional, TypeVar
 
 from hummingbot.connector.derivative.grvt_perpetual import (
@@ -36,7 +30,7 @@ _logger = logging.getLogger(__name__)
 
 
 class GrvtAuthError(IOError):
-    """Login failed or no session can be obtained. Messages never include the API key or cookie."""
+    """Login failed or no session can be obtained."""
 
     def __init__(self, message: str, retryable: bool = True, key_refused: bool = False):
         super().__init__(message)
@@ -52,7 +46,6 @@ class GrvtSession:
 
     @property
     def headers(self) -> Dict[str, str]:
-        """The Cookie and X-Grvt-Account-Id headers of private REST calls and of a private socket's upgrade."""
         headers = {"Cookie": f"{CONSTANTS.SESSION_COOKIE_NAME}={self.cookie}"}
         if self.account_id:
             headers[CONSTANTS.ACCOUNT_ID_HEADER] = self.account_id
@@ -63,16 +56,10 @@ class GrvtSession:
 _SESSION_USED: ContextVar[Optional[List[GrvtSession]]] = ContextVar("grvt_session_used", default=None)
 
 
-@dataclass(frozen=True)
-class SessionCookie:
-    value: str = field(repr=False)
-    expires_at: Optional[float]  # epoch seconds; None when the cookie carries neither Expires nor Max-Age
-
-
-def parse_session_cookie(set_cookie_headers: Iterable[str], now: float) -> Optional[SessionCookie]:
+def parse_session_cookie(set_cookie_headers: Iterable[str], now: float, default_ttl: float) -> Optional[GrvtSession]:
     """
-    The session cookie and its expiry from Set-Cookie header values: Max-Age wins over Expires (RFC 6265) and an
-    unreadable attribute counts as absent. (http.cookies drops a whole header on an attribute it does not know.)
+    The session (without account id) in Set-Cookie header values: Max-Age wins over Expires (RFC 6265); without a
+    readable one it lasts `default_ttl`. (http.cookies drops a whole header on an attribute it does not know.)
     """
     for header in set_cookie_headers:
         name_value, *attribute_texts = header.split(";")
@@ -83,18 +70,18 @@ def parse_session_cookie(set_cookie_headers: Iterable[str], now: float) -> Optio
         attributes = {key.strip().lower(): text.strip()
                       for key, _, text in (attribute.partition("=") for attribute in attribute_texts)}
         with contextlib.suppress(KeyError, ValueError):
-            return SessionCookie(value, now + float(attributes["max-age"]))
+            return GrvtSession(value, None, now + float(attributes["max-age"]))
         with contextlib.suppress(KeyError, TypeError, ValueError):  # parsedate_tz: None for an unreadable date
             # read as UTC whatever the process time zone: parsedate_tz takes a zone-less date as GMT (offset 0)
-            return SessionCookie(value, float(email.utils.mktime_tz(email.utils.parsedate_tz(attributes["expires"]))))
-        return SessionCookie(value, None)
+            return GrvtSession(value, None, email.utils.mktime_tz(email.utils.parsedate_tz(attributes["expires"])))
+        return GrvtSession(value, None, now + default_ttl)
     return None
 
 
 class GrvtPerpetualAuth(AuthBase):
     REFRESH_MARGIN_SECONDS = 60.0  # re-login this long before the cookie expires
     HARD_EXPIRY_MARGIN_SECONDS = 2.0  # this close to expiry callers wait for a new login instead of using the cookie
-    DEFAULT_SESSION_TTL_SECONDS = 3600.0  # assumed lifetime when the cookie carries neither Expires nor Max-Age
+    DEFAULT_SESSION_TTL_SECONDS = 3600.0  # a cookie without a readable Expires or Max-Age
     MAX_LOGIN_ATTEMPTS = 5
     BACKOFF_INITIAL_SECONDS = 0.5
     BACKOFF_MAX_SECONDS = 8.0
@@ -109,7 +96,7 @@ class GrvtPerpetualAuth(AuthBase):
         throttler: Optional[AsyncThrottlerBase] = None,
         time_provider: Callable[[], float] = time.time,
     ):
-        self._api_key = (api_key or "").strip()
+        self._api_key = (api_key or "").strip()  # empty in Hummingbot's non-trading instances: private calls fail
         self._trading_account_id = (trading_account_id or "").strip()
         self._domain = domain
         self._time = time_provider
@@ -126,7 +113,6 @@ class GrvtPerpetualAuth(AuthBase):
 
     @property
     def trading_account_id(self) -> str:
-        """The sub-account id (decimal string) orders and private requests refer to."""
         return self._trading_account_id
 
     async def rest_authenticate(self, request: RESTRequest) -> RESTRequest:
@@ -139,10 +125,7 @@ class GrvtPerpetualAuth(AuthBase):
         return request
 
     async def ensure_session(self) -> GrvtSession:
-        """
-        A usable session: the current one while it is outside the refresh margin; inside the margin the current
-        one plus a background refresh; a fresh login (shared by all callers) when there is none or it expired.
-        """
+        """The current session (refreshed in the background near expiry), or one login shared by all callers."""
         session = self._session
         remaining = session.expires_at - self._time() if session is not None else 0.0
         if remaining <= self.HARD_EXPIRY_MARGIN_SECONDS:
@@ -155,20 +138,14 @@ class GrvtPerpetualAuth(AuthBase):
         return session
 
     def invalidate_session(self, stale: GrvtSession) -> bool:
-        """
-        Drops `stale` so the next request logs in again, only when it is still the current session (concurrent
-        failures of one stale cookie cause a single re-login). Returns True if dropped.
-        """
+        """Drops `stale` if it is still the current session: concurrent failures of one cookie cause one re-login."""
         if self._session is not stale:
             return False
         self._session = None
         return True
 
     async def run_with_session_retry(self, request_factory: Callable[[], Awaitable[T]]) -> T:
-        """
-        Runs `request_factory()` (a private REST call through this auth, raising GRVT errors); on HTTP 401 /
-        error 1000 invalidates the session that was used, logs in again and runs it once more.
-        """
+        """Runs a private REST call; when GRVT rejects its session, logs in again and runs it once more."""
         used: List[GrvtSession] = []
         token = _SESSION_USED.set(used)
         try:
@@ -247,17 +224,16 @@ class GrvtPerpetualAuth(AuthBase):
                                 key_refused=not retryable and refusal.code is not None)
 
         now = self._time()
-        cookie = parse_session_cookie(response.headers.getall("Set-Cookie", []), now=now)
-        if cookie is None:
+        session = parse_session_cookie(response.headers.getall("Set-Cookie", []), now, self.DEFAULT_SESSION_TTL_SECONDS)
+        if session is None:
             raise GrvtAuthError("GRVT login answer carries no session cookie.")
         account_id = (response.headers.get(CONSTANTS.ACCOUNT_ID_HEADER) or "").strip() or None
         if not account_id:
             _logger.warning("GRVT login answer carries no X-Grvt-Account-Id header.")
-        expires_at = cookie.expires_at if cookie.expires_at is not None else now + self.DEFAULT_SESSION_TTL_SECONDS
-        if expires_at <= now + self.HARD_EXPIRY_MARGIN_SECONDS:
+        if session.expires_at <= now + self.HARD_EXPIRY_MARGIN_SECONDS:
             raise GrvtAuthError("GRVT login returned an already expired session cookie.")
-        self._session = GrvtSession(cookie=cookie.value, account_id=account_id, expires_at=expires_at)
-        _logger.info(f"GRVT session established, valid for {expires_at - now:.0f} s.")
+        self._session = replace(session, account_id=account_id)
+        _logger.info(f"GRVT session established, valid for {session.expires_at - now:.0f} s.")
         return self._session
 
     async def _sleep(self, delay: float):

@@ -189,7 +189,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         self._positions = GrvtPositions(self.account, self._perpetual_trading, self._trading_pairs,
                                         self._trading_pair_for_symbol, self.exchange_symbol_associated_to_pair)
         self._funding = GrvtFundingPayments(self.account, paid_is_positive,
-                                            lambda pair: self._perpetual_trading.funding_info.get(pair), self.logger)
+                                            lambda pair: self._perpetual_trading.funding_info.get(pair))
         self._balance_refresh = CoalescingRefresh(self._update_balances, self.BALANCE_REFRESH_MIN_INTERVAL, self.logger)
         # a burst of reconnects and gaps runs one reconciliation, and one more if it came during a run
         self._resync = CoalescingRefresh(self._reconcile_after_resync, self.RESYNC_MIN_INTERVAL, self.logger,

@@ -1,8 +1,4 @@
-"""One REST exchange with GRVT, decoded into the reply type the caller declares.
-
-GRVT error envelopes, HTTP errors and answers that are not the expected message (an empty `{}`, a proxy page) raise
-GrvtPerpetualAPIError. Private calls failing with an expired session log in again, once.
-"""
+"""One REST exchange with GRVT, decoded into the caller's reply type; failures raise GrvtPerpetualAPIError."""
 from typing import Any, Callable, Dict, Optional, Type, TypeVar
 
 import msgspec

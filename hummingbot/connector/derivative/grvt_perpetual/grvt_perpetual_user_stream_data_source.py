@@ -1,14 +1,8 @@
-"""Private GRVT streams of one sub-account.
+"""Private GRVT streams of one sub-account (orders, fills, positions, cancels) on the trades socket.
 
-The trades socket (``/ws/full``) is authenticated by the session headers of its upgrade request (Cookie and
-X-Grvt-Account-Id); there is no login message. Once connected it subscribes ``v1.state`` (the one order stream),
-``v1.fill``, ``v1.position`` and ``v1.cancel`` with the sub-account id as selector and forwards feed messages to
-the connector's queue. Protocol pings detect a dead peer; a lost socket is reopened after a backoff with jitter.
-
-Sequence numbers are checked per (stream, selector): a repeated number is a duplicate and is dropped; a jump means
-messages were lost, so a ``RESYNC_EVENT`` marker is queued and the connector reconciles through REST. The same
-marker follows every reconnect, because whatever happened while the socket was down was not streamed. A JSON-RPC
-error 1000 (session expired) drops the session and reconnects with a fresh login.
+Sequence numbers are checked per (stream, selector): a jump means messages were lost, so a ``RESYNC_EVENT`` marker is
+queued and the connector reconciles through REST. The same marker follows every reconnect, because whatever happened
+while the socket was down was not streamed.
 """
 import asyncio
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple
@@ -30,6 +24,7 @@ from hummingbot.core.web_assistant.web_assistants_factory import WebAssistantsFa
 from hummingbot.core.web_assistant.ws_assistant import WSAssistant
 
 RESYNC_EVENT = "grvt_perpetual.resync"  # internal marker: private events may have been missed
+_SUBSCRIPTION_IDS = dict(enumerate(CONSTANTS.WS_PRIVATE_STREAMS, start=1))  # request id -> stream, on every socket
 
 
 def resync_event(reason: str) -> Dict[str, Any]:
@@ -52,7 +47,6 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
         self._api_factory = api_factory
         self._domain = domain
         self._last_sequence: Dict[Tuple[str, str], int] = {}
-        self._pending_subscriptions: Dict[int, str] = {}
         self._connections = 0
         self._socket_session: Optional[GrvtSession] = None
 
@@ -71,10 +65,8 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
 
     async def _subscribe_channels(self, websocket_assistant: WSAssistant):
         self._last_sequence.clear()
-        self._pending_subscriptions.clear()
         selector = self._auth.trading_account_id  # a private stream's updates of every instrument
-        for request_id, stream in enumerate(CONSTANTS.WS_PRIVATE_STREAMS, start=1):  # ids of this socket's requests
-            self._pending_subscriptions[request_id] = stream
+        for request_id, stream in _SUBSCRIPTION_IDS.items():
             await websocket_assistant.send(WSJSONRequest(payload=web_utils.json_rpc_request(
                 CONSTANTS.WS_RPC_SUBSCRIBE, {"stream": stream, "selectors": [selector]}, request_id)))
         self._connections += 1
@@ -103,9 +95,9 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
             self._forward_feed(event_message, queue)
         elif event_message.get("error") is not None or event_message.get("code"):
             self._handle_error(event_message)
-        elif "result" in event_message and event_message.get("id") in self._pending_subscriptions:
-            stream = self._pending_subscriptions.pop(event_message["id"])
-            self.logger().debug(f"GRVT private stream {stream} subscribed: {event_message['result']}")
+        elif "result" in event_message and event_message.get("id") in _SUBSCRIPTION_IDS:
+            self.logger().debug(
+                f"GRVT private stream {_SUBSCRIPTION_IDS[event_message['id']]} subscribed: {event_message['result']}")
 
     def _forward_feed(self, message: Mapping[str, Any], queue: asyncio.Queue):
         key = (str(message["stream"]), str(message.get("selector", "")))
@@ -128,11 +120,11 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
 
     def _handle_error(self, message: Mapping[str, Any]):
         error = message.get("error") if isinstance(message.get("error"), Mapping) else message
-        code = GrvtPerpetualAPIError.from_error_object(error).code
-        stream = self._pending_subscriptions.pop(message.get("id"), None)
-        detail = f"{code}: {error.get('message', '')}" if code is not None else str(error)[:200]
-        if code == CONSTANTS.ERROR_UNAUTHENTICATED:
+        api_error = GrvtPerpetualAPIError.from_error_object(error)
+        detail = f"{api_error.code}: {error.get('message', '')}" if api_error.code is not None else str(error)[:200]
+        if api_error.is_session_expired:
             self._auth.invalidate_session(self._socket_session)
             raise ConnectionError(f"GRVT private socket session rejected ({detail}); reconnecting.")
+        stream = _SUBSCRIPTION_IDS.get(message.get("id"))
         where = f" subscribing {stream}" if stream else ""
         self.logger().error(f"GRVT private socket error{where}: {detail}")

@@ -1,12 +1,8 @@
 """
 URLs, web-assistant factory, throttler and the time conversions of the GRVT perpetual connector.
 
-Every URL helper reads the environment overrides at call time, so pointing the connector at a local GRVT sandbox
-needs no code edit: GRVT_PERPETUAL_BASE_URL=http://127.0.0.1:PORT moves all five gateways (sockets get the ws(s)
-scheme and /ws/full), the finer GRVT_PERPETUAL_{EDGE,TRADES,MARKET_DATA,TRADES_WS,MARKET_DATA_WS}_URL move one,
-GRVT_PERPETUAL_CHAIN_ID changes the EIP-712 chain id, GRVT_PERPETUAL_QUOTE_EXPIRY_SECONDS the quote lifetime and
-GRVT_PERPETUAL_ALLOW_PLAINTEXT=true lets the mainnet domain use http/ws. <DOMAIN>_* variants
-(GRVT_PERPETUAL_TESTNET_BASE_URL ...) apply to one domain only and win over the generic names.
+Every URL helper reads the environment overrides (README, "Pointing the connector at other URLs") at call time, so
+pointing the connector at a local GRVT sandbox needs no code edit.
 """
 import contextlib
 import os
@@ -85,9 +81,7 @@ def endpoints(domain: str = CONSTANTS.DEFAULT_DOMAIN) -> GrvtEndpoints:
 
     def socket(gateway: str, env_name: str) -> str:
         override, found = _env(domain, env_name, "BASE_URL")
-        if not override:
-            return f"wss://{gateway}.{host}{CONSTANTS.WS_PATH}"
-        return _ws_url(override, under_base=found == "BASE_URL")
+        return _ws_url(override or f"wss://{gateway}.{host}", under_base=found == "BASE_URL")
 
     return GrvtEndpoints(
         edge=rest("edge", "EDGE_URL"),
@@ -99,10 +93,7 @@ def endpoints(domain: str = CONSTANTS.DEFAULT_DOMAIN) -> GrvtEndpoints:
 
 
 def check_transport_security(domain: str = CONSTANTS.DEFAULT_DOMAIN):
-    """
-    Refuses to send mainnet credentials unencrypted: the login carries the API key, so pointing the mainnet domain at
-    an http:// or ws:// URL needs GRVT_PERPETUAL_ALLOW_PLAINTEXT=true. Other domains (testnet, a local sandbox) may.
-    """
+    """Refuses plaintext mainnet URLs (the login carries the API key); other domains may point at a local sandbox."""
     if domain != CONSTANTS.DEFAULT_DOMAIN:
         return
     plain = [url for url in endpoints(domain) if urlsplit(url).scheme in ("http", "ws")]
@@ -132,7 +123,6 @@ public_wss_url = public_ws_url  # the name Hummingbot's GRVT candles feed uses
 
 
 def private_ws_url(domain: str = CONSTANTS.DEFAULT_DOMAIN) -> str:
-    """Trades socket (private streams and JSON-RPC order entry; needs the session headers at upgrade)."""
     return endpoints(domain).trades_ws
 
 
@@ -146,15 +136,9 @@ def json_rpc_request(method: str, params: Mapping[str, Any], request_id: int) ->
     return {"jsonrpc": CONSTANTS.JSON_RPC_VERSION, "method": method, "params": params, "id": request_id}
 
 
-def create_throttler() -> AsyncThrottler:
-    return AsyncThrottler(rate_limits=CONSTANTS.RATE_LIMITS)
-
-
 def build_api_factory(throttler: Optional[AsyncThrottlerBase] = None,
                       auth: Optional[AuthBase] = None) -> WebAssistantsFactory:
-    """No time-synchronizer pre-processor: nothing GRVT checks depends on a server clock offset (see
-    get_current_server_time)."""
-    return WebAssistantsFactory(throttler=throttler or create_throttler(), auth=auth)
+    return WebAssistantsFactory(throttler=throttler or AsyncThrottler(rate_limits=CONSTANTS.RATE_LIMITS), auth=auth)
 
 
 build_api_factory_without_time_synchronizer_pre_processor = build_api_factory  # the name the candles feed uses
@@ -165,14 +149,12 @@ async def get_current_server_time(
     domain: str = CONSTANTS.DEFAULT_DOMAIN,
 ) -> float:
     """
-    The local clock in milliseconds, without a request. Hummingbot's status poll feeds this to the connector's
-    TimeSynchronizer, whose offset nothing here reads: signature expirations and session expiry use the local
-    clock, and GRVT documents no time route to synchronise with.
+    The local clock in milliseconds, without a request: signature and session expiries use the local clock and GRVT
+    documents no time route, so nothing reads the TimeSynchronizer offset (build_api_factory adds no pre-processor).
     """
     return time.time() * 1e3
 
 
-# Timestamps (GRVT sends unix nanoseconds as strings)
 now_ns = time.time_ns
 
 
@@ -185,13 +167,13 @@ def seconds_to_ns(seconds: float) -> int:
     return int(round(seconds * CONSTANTS.NANOS_PER_SECOND))
 
 
-def expiration_ns(lifetime_seconds: float, now_nanoseconds: Optional[int] = None) -> int:
+def expiration_ns(lifetime_seconds: float) -> int:
     """Signature expiration of an order living `lifetime_seconds`, capped (see SIGNATURE_CLOCK_SKEW_MARGIN_SECONDS)."""
     lifetime = min(float(lifetime_seconds),
                    float(CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS - CONSTANTS.SIGNATURE_CLOCK_SKEW_MARGIN_SECONDS))
     if lifetime <= 0:
         raise ValueError(f"Order lifetime must be positive, got {lifetime_seconds}.")
-    return (now_ns() if now_nanoseconds is None else now_nanoseconds) + seconds_to_ns(lifetime)
+    return now_ns() + seconds_to_ns(lifetime)
 
 
 def quote_expiry_seconds(domain: str = CONSTANTS.DEFAULT_DOMAIN) -> float:

@@ -113,8 +113,7 @@ class GrvtPerpetualAPIOrderBookDataSourceTests(IsolatedAsyncioWrapperTestCase):
         await super().asyncSetUp()
         self.mocking_assistant = NetworkMockingAssistant()
         await self.mocking_assistant.async_init()
-        self.throttler = web_utils.create_throttler()
-        self.api_factory = web_utils.build_api_factory_without_time_synchronizer_pre_processor(throttler=self.throttler)
+        self.api_factory = web_utils.build_api_factory_without_time_synchronizer_pre_processor()
         self.connector = StubConnector(self.api_factory, self.domain, {
             self.trading_pair: self.instrument,
             self.other_pair: self.other_instrument,

@@ -26,6 +26,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import
     GrvtPerpetualAPIError,
     error_from_response,
 )
+from hummingbot.core.api_throttler.async_throttler import AsyncThrottler
 from hummingbot.core.web_assistant.connections.data_types import RESTMethod, RESTRequest, WSJSONRequest
 from test.isolated_asyncio_wrapper_test_case import IsolatedAsyncioWrapperTestCase
 
@@ -33,6 +34,7 @@ API_KEY = "test-api-key-0123456789abcdef"  # noqa: mock
 ACCOUNT_HEADER = "0x5b1cba7e2bd9e8f9e2b4c1d0a0f0e0d0c0b0a090"  # noqa: mock
 SUB_ACCOUNT_ID = "8289849667772468"
 NOW = 1_767_225_600.0  # 2026-01-01T00:00:00Z
+TTL = 900.0  # lifetime of a cookie without a readable expiry
 DOMAIN = CONSTANTS.TESTNET_DOMAIN
 CLEAN_ENV = {key: value for key, value in os.environ.items() if not key.startswith("GRVT_PERPETUAL")}
 
@@ -47,7 +49,7 @@ def http_date(epoch_seconds: float) -> str:
 
 
 def expires(value: str) -> float:
-    return parse_session_cookie([f"gravity=tok; Path=/; Expires={value}; HttpOnly"], now=NOW).expires_at
+    return parse_session_cookie([f"gravity=tok; Path=/; Expires={value}; HttpOnly"], NOW, TTL).expires_at
 
 
 class GrvtCookieParsingTests(IsolatedAsyncioWrapperTestCase):
@@ -72,31 +74,34 @@ class GrvtCookieParsingTests(IsolatedAsyncioWrapperTestCase):
 
     def test_invalid_expires(self):
         for value in ("tomorrow", "", "21/10/2026"):
-            self.assertIsNone(parse_session_cookie([f"gravity=tok; Expires={value}"], now=NOW).expires_at)
+            self.assertEqual(NOW + TTL, parse_session_cookie([f"gravity=tok; Expires={value}"], now=NOW,
+                                                             default_ttl=TTL).expires_at)
 
     def test_session_cookie_attributes(self):
         headers = [
             "rm=true; Path=/",
             f"gravity=abc.def; Path=/; Expires={http_date(NOW + 3600)}; HttpOnly; Secure; SameSite=Lax",
         ]
-        cookie = parse_session_cookie(headers, now=NOW)
-        self.assertEqual("abc.def", cookie.value)
+        cookie = parse_session_cookie(headers, now=NOW, default_ttl=TTL)
+        self.assertEqual("abc.def", cookie.cookie)
         self.assertEqual(NOW + 3600, cookie.expires_at)
         self.assertNotIn("abc.def", repr(cookie))
 
     def test_max_age_wins_over_expires(self):
         header = f"gravity=tok; expires={http_date(NOW + 3600)}; Max-Age=600"
-        self.assertEqual(NOW + 600, parse_session_cookie([header], now=NOW).expires_at)
+        self.assertEqual(NOW + 600, parse_session_cookie([header], now=NOW, default_ttl=TTL).expires_at)
 
-    def test_missing_or_broken_expiry_gives_none(self):
-        self.assertIsNone(parse_session_cookie(["gravity=tok; Path=/"], now=NOW).expires_at)
-        self.assertIsNone(parse_session_cookie(["gravity=tok; Expires=someday"], now=NOW).expires_at)
-        self.assertIsNone(parse_session_cookie(["gravity=tok; Max-Age=soon"], now=NOW).expires_at)
-        self.assertEqual("tok", parse_session_cookie(['gravity="tok"'], now=NOW).value)
+    def test_missing_or_broken_expiry_gives_the_default_lifetime(self):
+        self.assertEqual(NOW + TTL, parse_session_cookie(["gravity=tok; Path=/"], now=NOW, default_ttl=TTL).expires_at)
+        self.assertEqual(NOW + TTL,
+                         parse_session_cookie(["gravity=tok; Expires=someday"], now=NOW, default_ttl=TTL).expires_at)
+        self.assertEqual(NOW + TTL,
+                         parse_session_cookie(["gravity=tok; Max-Age=soon"], now=NOW, default_ttl=TTL).expires_at)
+        self.assertEqual("tok", parse_session_cookie(['gravity="tok"'], now=NOW, default_ttl=TTL).cookie)
 
     def test_no_session_cookie(self):
-        self.assertIsNone(parse_session_cookie([], now=NOW))
-        self.assertIsNone(parse_session_cookie(["other=1", "gravity=; Path=/", "gravity"], now=NOW))
+        self.assertIsNone(parse_session_cookie([], now=NOW, default_ttl=TTL))
+        self.assertIsNone(parse_session_cookie(["other=1", "gravity=; Path=/", "gravity"], now=NOW, default_ttl=TTL))
 
 
 class GrvtPerpetualAuthTests(IsolatedAsyncioWrapperTestCase):
@@ -109,7 +114,7 @@ class GrvtPerpetualAuthTests(IsolatedAsyncioWrapperTestCase):
         self.addCleanup(env_patcher.stop)
         self.now = NOW
         self.log_records: List[logging.LogRecord] = []
-        self.throttler = web_utils.create_throttler()
+        self.throttler = AsyncThrottler(CONSTANTS.RATE_LIMITS)
         self.auth = self.make_auth()
         self.login_url = web_utils.login_url(DOMAIN)
         self.private_url = web_utils.private_rest_url(CONSTANTS.OPEN_ORDERS_PATH_URL, domain=DOMAIN)

@@ -62,8 +62,7 @@ class GrvtPerpetualUserStreamDataSourceTests(IsolatedAsyncioWrapperTestCase):
         self.mocking_assistant = NetworkMockingAssistant()
         await self.mocking_assistant.async_init()
         self.auth = StubAuth()
-        throttler = web_utils.create_throttler()
-        self.api_factory = web_utils.build_api_factory_without_time_synchronizer_pre_processor(throttler=throttler)
+        self.api_factory = web_utils.build_api_factory_without_time_synchronizer_pre_processor()
         self.data_source = GrvtPerpetualUserStreamDataSource(
             auth=self.auth, api_factory=self.api_factory, domain=CONSTANTS.DEFAULT_DOMAIN)
         self.data_source.logger().setLevel(1)

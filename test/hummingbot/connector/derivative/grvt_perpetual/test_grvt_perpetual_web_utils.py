@@ -164,9 +164,10 @@ class GrvtPerpetualConversionTests(IsolatedAsyncioWrapperTestCase):
         self.assertTrue(before <= now <= time.time_ns())
 
     def test_expiration_ns(self):
-        self.assertEqual(1_000 + 60 * 10**9, web_utils.expiration_ns(60, now_nanoseconds=1_000))
-        capped = web_utils.expiration_ns(10**9, now_nanoseconds=0)
-        self.assertEqual(web_utils.expiration_ns(CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS, now_nanoseconds=0), capped)
+        with patch.object(web_utils, "now_ns", return_value=1_000):
+            self.assertEqual(1_000 + 60 * 10**9, web_utils.expiration_ns(60))
+            capped = web_utils.expiration_ns(10**9)
+            self.assertEqual(web_utils.expiration_ns(CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS), capped)
         self.assertGreater(web_utils.expiration_ns(1), time.time_ns())
         for invalid in (0, -5):
             with self.assertRaises(ValueError):
@@ -176,7 +177,8 @@ class GrvtPerpetualConversionTests(IsolatedAsyncioWrapperTestCase):
         # GRVT measures the 30-day cap (error 2008) from its own clock: a bot whose clock runs a few seconds ahead
         # must still sign the longest lifetime a user may configure within the cap.
         now = 1_767_292_408_400_000_000
-        expiration = web_utils.expiration_ns(CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS, now_nanoseconds=now)
+        with patch.object(web_utils, "now_ns", return_value=now):
+            expiration = web_utils.expiration_ns(CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS)
         server_now = now - 5 * 10**9
         self.assertLessEqual(expiration - server_now, CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS * 10**9)
         self.assertGreater(expiration - now, (CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS - 3600) * 10**9)
@@ -215,7 +217,7 @@ class GrvtPerpetualServerTimeTests(IsolatedAsyncioWrapperTestCase):
     @aioresponses()
     async def test_server_time_is_the_local_clock_without_a_request(self, mock_api):
         before = time.time() * 1e3
-        server_time = await web_utils.get_current_server_time(throttler=web_utils.create_throttler(), domain=TESTNET)
+        server_time = await web_utils.get_current_server_time(throttler=None, domain=TESTNET)
         self.assertTrue(before <= server_time <= time.time() * 1e3)
         self.assertEqual({}, mock_api.requests)
 
@@ -278,7 +280,7 @@ class GrvtPerpetualRateLimitTests(IsolatedAsyncioWrapperTestCase):
         self.assertFalse(order_pools & polling_pools)
 
     async def test_saturated_polling_does_not_block_orders(self):
-        throttler = web_utils.create_throttler()
+        throttler = AsyncThrottler(CONSTANTS.RATE_LIMITS)
         for _ in range(25):  # 25 x 20 tokens fill the account-query pool (500 tokens per 5 s)
             async with throttler.execute_task(CONSTANTS.OPEN_ORDERS_PATH_URL):
                 pass
@@ -288,7 +290,7 @@ class GrvtPerpetualRateLimitTests(IsolatedAsyncioWrapperTestCase):
             await asyncio.wait_for(throttler.execute_task(route).acquire(), timeout=0.5)
 
     async def test_order_bucket_limits_order_rate(self):
-        throttler = web_utils.create_throttler()
+        throttler = AsyncThrottler(CONSTANTS.RATE_LIMITS)
         for _ in range(20):  # 20 x 5 tokens: GRVT's create_order bucket for one second
             await throttler.execute_task(CONSTANTS.CREATE_ORDER_PATH_URL).acquire()
         self.assertFalse(throttler.execute_task(CONSTANTS.CREATE_ORDER_PATH_URL).within_capacity())
