@@ -1,14 +1,6 @@
 """
 Hummingbot perpetual connector for GRVT. The class coordinates; the order path, REST, the account queries, positions,
 signing and market data live in the grvt_perpetual_* modules it builds in its constructor.
-
-Behaviour worth knowing:
-- GRVT answers a create with order id "0x00" and status PENDING; the real id comes from the private stream, order
-  queries and open orders. Cancels are asynchronous: an order stays PENDING_CANCEL until GRVT reports it CANCELLED.
-- Private events never trigger a REST call each: positions come from ``v1.position``; balances are refreshed after
-  fills at most once per ``BALANCE_REFRESH_MIN_INTERVAL`` and by the status poll.
-- While the order-entry circuit breaker is open, orders fail at once and ``status_dict["order_entry"]`` is False.
-- One-way position mode only. Funding payments are read at each funding settlement of the traded instruments.
 """
 import asyncio
 from decimal import Decimal
@@ -136,10 +128,6 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         grvt_perpetual_funding_paid_is_positive: Union[bool, str, None] = True,
         grvt_perpetual_order_entry: Optional[str] = utils.ORDER_ENTRY_WEBSOCKET,
     ):
-        """
-        The options are validated like the config map fields; None or "" means the default (Hummingbot builds
-        non-trading instances with "" for every config field). See grvt_perpetual_utils for their meaning.
-        """
         order_expiry_seconds = utils.order_expiry_seconds_option(grvt_perpetual_order_expiry_seconds)
         self._cancel_on_disconnect_ms = utils.cancel_on_disconnect_ms_option(grvt_perpetual_cancel_on_disconnect_ms)
         self._untracked_orders_policy = utils.untracked_open_orders_option(grvt_perpetual_untracked_open_orders)
@@ -191,7 +179,6 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         self._funding = GrvtFundingPayments(self.account, paid_is_positive,
                                             lambda pair: self._perpetual_trading.funding_info.get(pair), self.logger)
         self._balance_refresh = CoalescingRefresh(self._update_balances, self.BALANCE_REFRESH_MIN_INTERVAL, self.logger)
-        # a burst of reconnects and gaps runs one reconciliation, and one more if it came during a run
         self._resync = CoalescingRefresh(self._reconcile_after_resync, self.RESYNC_MIN_INTERVAL, self.logger,
                                          spawn=self.order_lifecycle.spawn)
         self._stream_handlers = {
@@ -392,10 +379,8 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     async def _place_order(self, order_id: str, trading_pair: str, amount: Decimal, trade_type: TradeType,
                            order_type: OrderType, price: Decimal, position_action: PositionAction = PositionAction.NIL,
                            **kwargs) -> Tuple[Optional[str], float]:
-        """
-        Sends the signed order; returns (None, timestamp) while GRVT has not assigned the order id (its create answer
-        says "0x00"): the tracker records the real id when the stream or a status query reports it.
-        """
+        """The exchange order id is None while GRVT has not assigned it (its create answer says "0x00"): the tracker
+        records the real id when the stream or a status query reports it."""
         self.order_lifecycle.check_order_entry()
         instrument = await self._instrument_for_pair(trading_pair)
         body = self._signed_order(order_id, instrument, trade_type, amount, order_type, price, position_action,
@@ -432,11 +417,8 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             self.order_lifecycle.fail(order, exception or IOError("order failed"))
 
     def batch_order_create(self, orders_to_create: List[Union[LimitOrder, MarketOrder]]) -> List[LimitOrder]:
-        """
-        Signs and tracks the orders now and sends them in v2/bulk_orders, one request per instrument (up to 100
-        orders), together with the cancels batch_order_cancel was given in the same tick: a requote is one round
-        trip. An order type of LIMIT_MAKER is read from `order.order_type()` where the order provides it.
-        """
+        """Signs and tracks the orders now and sends them in v2/bulk_orders, one request per instrument (up to 100
+        orders), with the cancels batch_order_cancel was given in the same tick: a requote is one round trip."""
         created = []
         for order in orders_to_create:
             order = order.copy_with_id(client_order_id=self._new_client_order_id())
