@@ -295,13 +295,9 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
 
     async def _traded_filter(self) -> Tuple[set, List[str], List[str]]:
         """Instruments of the traded pairs, and their bases and quotes (the cancel-all filter)."""
-        instruments = set()
-        for trading_pair in self._trading_pairs:
-            try:
-                instruments.add(await self.exchange_symbol_associated_to_pair(trading_pair=trading_pair))
-            except KeyError:
-                continue
-        return (instruments, sorted({pair.split("-")[0] for pair in self._trading_pairs}),
+        symbols = (await self.trading_pair_symbol_map()).inverse
+        return ({symbols[pair] for pair in self._trading_pairs if pair in symbols},
+                sorted({pair.split("-")[0] for pair in self._trading_pairs}),
                 sorted({pair.split("-")[1] for pair in self._trading_pairs}))
 
     async def exchange_symbol_associated_to_pair(self, trading_pair: str) -> str:
@@ -311,10 +307,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             raise GrvtUnknownTradingPair(f"GRVT lists no active perpetual for {trading_pair}") from None
 
     async def _trading_pair_for_symbol(self, symbol: str) -> Optional[str]:
-        try:
-            return await self.trading_pair_associated_to_exchange_symbol(symbol=symbol)
-        except KeyError:
-            return None
+        return (await self.trading_pair_symbol_map()).get(symbol)
 
     async def _update_trading_fees(self):
         """GRVT reports the fee charged on every fill; the configured schema only serves estimates."""
