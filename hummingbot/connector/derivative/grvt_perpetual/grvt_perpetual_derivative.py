@@ -639,9 +639,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     async def _on_position(self, feed: Any):
         position = load(feed, GrvtPosition)
         trading_pair = await self._positions.on_report(position)
-        if trading_pair is None:
-            return
-        if self._funding.settled(trading_pair, position.cumulative_realized_funding_payment):
+        if trading_pair and self._funding.settled(trading_pair, position.cumulative_realized_funding_payment):
             self._funding_fee_poll_notifier.set()  # a settlement happened: fetch its payment now
 
     async def _on_cancel_notice(self, feed: Any):
