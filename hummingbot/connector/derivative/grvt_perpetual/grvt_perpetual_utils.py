@@ -5,11 +5,6 @@ config maps of the mainnet connector and of its testnet domain.
 Keys: an API key created on GRVT (API Keys page) carries a trading permission for one sub-account. GRVT shows three
 values: the API key, the private key of the key's signing wallet (orders are signed with it, EIP-712) and the
 trading account id (the sub-account id, a decimal number).
-
-Options: five non-secret connect keys tune the connector (order lifetime, cancel-on-disconnect, untracked open
-orders, funding sign, order entry over the socket or REST). They are never prompted: Hummingbot writes their
-defaults to conf/connectors/<connector>.yml, where users edit them; files written before they existed load with the
-defaults. Their validators below also check the constructor's arguments.
 """
 import contextlib
 import functools
@@ -113,8 +108,8 @@ def funding_paid_is_positive_option(value: Any) -> bool:
 
 
 def trading_account_id_option(value: Any, field: str, trading_required: bool) -> str:
-    """The trading account id as GRVT's JSON carries it (a uint64 in decimal); "" only when not trading (Hummingbot
-    builds non-trading instances with "" for every field). The value of this secure field is never repeated."""
+    """The trading account id as GRVT's JSON carries it (a uint64 in decimal), "" only when not trading; the value of
+    this secure field is never repeated."""
     text = "" if value is None else str(value).strip()
     if (text or trading_required) and not (text.isascii() and text.isdecimal() and int(text) < 2 ** 64):
         raise ValueError(f"The GRVT {field} (the sub-account id GRVT shows with the API key) must be a whole decimal "
@@ -129,7 +124,9 @@ order_entry_option = _choice("order entry", (ORDER_ENTRY_WEBSOCKET, ORDER_ENTRY_
 
 def _option_fields() -> Dict[str, Tuple[Any, Any]]:
     """Field suffix -> (type, field) of the options, connect keys so that Hummingbot passes them to the constructor.
-    They have no prompt: `connect` asks only for fields that are required or prompt_on_new."""
+    They have no prompt (`connect` asks only for fields that are required or prompt_on_new): Hummingbot writes their
+    defaults to conf/connectors/<connector>.yml, where users edit them; files written before they existed load with
+    the defaults."""
     def option(kind: Any, check: Callable[[Any], Any], default: Any, description: str) -> Tuple[Any, Any]:
         extra = {"is_secure": False, "is_connect_key": True, "prompt_on_new": False}
         return Annotated[kind, BeforeValidator(check)], Field(default, description=description, json_schema_extra=extra)
