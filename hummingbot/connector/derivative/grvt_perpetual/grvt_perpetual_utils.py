@@ -36,7 +36,6 @@ UNTRACKED_ORDERS_CANCEL = "cancel"
 ORDER_ENTRY_WEBSOCKET = "websocket"
 ORDER_ENTRY_REST = "rest"
 ORDER_EXPIRY_MIN_SECONDS = 10
-ORDER_EXPIRY_MAX_SECONDS = CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS
 _BOOLEAN_WORDS = {"true": True, "yes": True, "y": True, "1": True, "on": True,
                   "false": False, "no": False, "n": False, "0": False, "off": False}
 
@@ -82,9 +81,9 @@ def _choice(name: str, choices: Tuple[str, str]) -> Callable[[Any], str]:
 def order_expiry_seconds_option(value: Any) -> Optional[float]:
     """Order signature lifetime in seconds; None when unset (the connector then uses the quote lifetime)."""
     seconds = _number(value, "order expiry must be a number of seconds")
-    if not ORDER_EXPIRY_MIN_SECONDS <= seconds <= ORDER_EXPIRY_MAX_SECONDS:
+    if not ORDER_EXPIRY_MIN_SECONDS <= seconds <= CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS:
         raise _invalid(f"order expiry must be between {ORDER_EXPIRY_MIN_SECONDS} seconds and 30 days "
-                       f"({ORDER_EXPIRY_MAX_SECONDS} seconds)", value)
+                       f"({CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS} seconds)", value)
     return seconds
 
 
@@ -137,7 +136,7 @@ def _option_fields() -> Dict[str, Tuple[Any, Any]]:
         "order_expiry_seconds": option(
             Optional[float], order_expiry_seconds_option, None,
             f"Lifetime of order signatures in seconds (= lifetime of GTT orders on GRVT), {ORDER_EXPIRY_MIN_SECONDS} "
-            f"to {ORDER_EXPIRY_MAX_SECONDS} (30 days).\nnull (the default): {quote_expiry} seconds, or "
+            f"to {CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS} (30 days).\nnull (the default): {quote_expiry} seconds, or "
             f"GRVT_PERPETUAL_QUOTE_EXPIRY_SECONDS when that environment variable is set."),
         "cancel_on_disconnect_ms": option(
             int, cancel_on_disconnect_ms_option, 0,
