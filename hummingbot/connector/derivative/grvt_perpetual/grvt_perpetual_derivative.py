@@ -129,8 +129,9 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         grvt_perpetual_order_entry: Optional[str] = utils.ORDER_ENTRY_WEBSOCKET,
     ):
         order_expiry_seconds = utils.order_expiry_seconds_option(grvt_perpetual_order_expiry_seconds)
-        self._cancel_on_disconnect_ms = utils.cancel_on_disconnect_ms_option(grvt_perpetual_cancel_on_disconnect_ms)
-        self._untracked_orders_policy = utils.untracked_open_orders_option(grvt_perpetual_untracked_open_orders)
+        cancel_on_disconnect_ms = utils.cancel_on_disconnect_ms_option(grvt_perpetual_cancel_on_disconnect_ms)
+        self._cancel_untracked = (utils.untracked_open_orders_option(grvt_perpetual_untracked_open_orders)
+                                  == utils.UNTRACKED_ORDERS_CANCEL)
         paid_is_positive = utils.funding_paid_is_positive_option(grvt_perpetual_funding_paid_is_positive)
         order_entry = utils.order_entry_option(grvt_perpetual_order_entry)
         self._api_key = grvt_perpetual_api_key or ""
@@ -171,9 +172,8 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             tracker=self._order_tracker, transport=self.order_transport, account=self.account,
             state_machine=self._state_machine, metrics=self.order_metrics, now=self._now,
             trade_update=self._trade_update, traded_filter=self._traded_filter, logger=self.logger)
-        self._heartbeat: Optional[GrvtCancelOnDisconnectHeartbeat] = None
-        if self._cancel_on_disconnect_ms > 0:
-            self._heartbeat = GrvtCancelOnDisconnectHeartbeat(self.order_transport, self._cancel_on_disconnect_ms)
+        self._heartbeat = (GrvtCancelOnDisconnectHeartbeat(self.order_transport, cancel_on_disconnect_ms)
+                           if cancel_on_disconnect_ms > 0 else None)
         self._positions = GrvtPositions(self.account, self._perpetual_trading, self._trading_pairs,
                                         self._trading_pair_for_symbol, self.exchange_symbol_associated_to_pair)
         self._funding = GrvtFundingPayments(self.account, paid_is_positive,
@@ -697,8 +697,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         Fills come first: an order filled while nobody listened, which GRVT may no longer find by client id, is not
         then taken for cancelled without them."""
         await self._update_orders_fills(list(self._order_tracker.all_fillable_orders.values()))
-        cancel_untracked = self._untracked_orders_policy == utils.UNTRACKED_ORDERS_CANCEL
-        await self.order_lifecycle.reconcile(cancel_untracked=cancel_untracked)
+        await self.order_lifecycle.reconcile(cancel_untracked=self._cancel_untracked)
 
     # Helpers
     async def _until_done(self, step: Callable[[], Awaitable[T]], what: str) -> T:
