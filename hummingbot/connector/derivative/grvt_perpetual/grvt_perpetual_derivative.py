@@ -146,7 +146,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         self._instruments_by_pair: Dict[str, GrvtInstrument] = {}  # the first instrument of a pair, as symbols map
         self._nonce_creator = NonceCreator.for_microseconds()
         self._state_machine = GrvtOrderStateMachine()
-        self.order_metrics = GrvtOrderMetrics()  # latency percentiles and error counters (GrvtOrderMetrics.summary)
+        self.order_metrics = GrvtOrderMetrics()
         self._startup_task: Optional[asyncio.Task] = None
         self._fills_swept_since: Dict[str, float] = {}  # pair -> start of its last complete fill-history sweep
         self._rate_limits_share = Decimal(str(rate_limits_share_pct or 100)) / 100  # 0: all, as the throttler reads it
@@ -310,7 +310,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         return (await self.trading_pair_symbol_map()).get(symbol)
 
     async def _update_trading_fees(self):
-        """GRVT reports the fee charged on every fill; the configured schema only serves estimates."""
+        """GRVT reports each fill's fee (negative for a rebate); the configured schema only serves estimates."""
 
     def _get_fee(self, base_currency: str, quote_currency: str, order_type: OrderType, order_side: TradeType,
                  position_action: PositionAction, amount: Decimal, price: Decimal = s_decimal_NaN,
@@ -587,7 +587,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             symbol = await self.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
             payments = await self._funding.payments(trading_pair, symbol, last_seen)
         except Exception as error:
-            if isinstance(error, GrvtAuthError):  # no session (e.g. a refused key): its reason, no traceback
+            if isinstance(error, GrvtAuthError):  # as in _status_polling_loop_fetch_updates
                 self.logger().warning(f"Could not fetch funding payments for {trading_pair}: {error}")
             else:
                 self.logger().network(

@@ -22,9 +22,8 @@ T = TypeVar("T")
 CENTRALIZED = True
 EXAMPLE_PAIR = "BTC-USDT"
 
-# GRVT's entry tier (help.grvt.io fee schedule, 30-day volume below the first threshold): maker 0.027 %,
-# taker 0.055 %. Higher tiers pay less down to a maker rebate (-0.003 %) at the top tier; actual fills carry the
-# fee charged (Fill.fee, negative for a rebate), so these defaults only matter for estimates before a fill.
+# GRVT's entry tier (help.grvt.io fee schedule, 30-day volume below the first threshold); higher tiers pay less,
+# down to a maker rebate at the top tier.
 DEFAULT_FEES = TradeFeeSchema(
     maker_percent_fee_decimal=Decimal("0.00027"),
     taker_percent_fee_decimal=Decimal("0.00055"),
