@@ -1,10 +1,6 @@
 """
 What Hummingbot's connector discovery reads from the GRVT perpetual connector: fees, example pair and the key
 config maps of the mainnet connector and of its testnet domain.
-
-Keys: an API key created on GRVT (API Keys page) carries a trading permission for one sub-account. GRVT shows three
-values: the API key, the private key of the key's signing wallet (orders are signed with it, EIP-712) and the
-trading account id (the sub-account id, a decimal number).
 """
 import contextlib
 import functools
@@ -156,9 +152,9 @@ def _option_fields() -> Dict[str, Tuple[Any, Any]]:
 
 
 def _config_map(class_name: str, connector: str, network: str) -> Type[BaseConnectorConfigMap]:
-    """The config map of one domain: its three secret keys, prompted by `connect`, then the options. The secrets'
-    formats cannot be checked here: Hummingbot validates the stored, encrypted values when it loads them (the
-    connector checks the trading account id when built)."""
+    """The config map of one domain: the three values GRVT's API Keys page shows for a key (which trades for one
+    sub-account), prompted by `connect`, then the options. Hummingbot validates the secrets' stored, encrypted values
+    when it loads them, so their formats are not checked here (the connector checks the trading account id)."""
     def secret(prompt: str) -> Tuple[Any, Any]:
         extra = {"prompt": prompt, "is_secure": True, "is_connect_key": True, "prompt_on_new": True}
         return SecretStr, Field(default=..., json_schema_extra=extra)
