@@ -42,6 +42,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages impo
     GrvtOrderStatus,
     GrvtPosition,
     GrvtStreamEnvelope,
+    is_real_order_id,
     load,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_metrics import GrvtOrderMetrics
@@ -718,4 +719,4 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
 def _fill_belongs_to(fill: GrvtFill, order: InFlightOrder) -> bool:
     if fill.client_order_id and fill.client_order_id == order.client_order_id:
         return True
-    return fill.order_id == order.exchange_order_id and order.exchange_order_id not in (None, "0x00")
+    return fill.order_id == order.exchange_order_id and is_real_order_id(order.exchange_order_id)
