@@ -238,8 +238,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     def get_buy_collateral_token(self, trading_pair: str) -> str:
         return trading_pair.split("-")[1]  # GRVT margins a perpetual in its quote, as its trading rule says
 
-    def get_sell_collateral_token(self, trading_pair: str) -> str:
-        return trading_pair.split("-")[1]
+    get_sell_collateral_token = get_buy_collateral_token
 
     # Factories
     def _create_web_assistants_factory(self) -> WebAssistantsFactory:
