@@ -285,13 +285,8 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         return [trading_rule(instrument) for instrument in self._instruments_of(exchange_info)]
 
     async def _instrument_for_pair(self, trading_pair: str) -> GrvtInstrument:
-        symbol = await self.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
-        if symbol not in self.instruments:
-            await self._update_trading_rules()
-        instrument = self.instruments.get(symbol)
-        if instrument is None:
-            raise ValueError(f"GRVT instrument {symbol} of {trading_pair} is unknown or inactive.")
-        return instrument
+        # every instrument in the symbol map was recorded with it (_instruments_of)
+        return self.instruments[await self.exchange_symbol_associated_to_pair(trading_pair=trading_pair)]
 
     async def _traded_filter(self) -> Tuple[set, List[str], List[str]]:
         """Instruments of the traded pairs, and their bases and quotes (the cancel-all filter)."""
