@@ -1,14 +1,6 @@
 """
 Hummingbot perpetual connector for GRVT. The class coordinates; the order path, REST, the account queries, positions,
 signing and market data live in the grvt_perpetual_* modules it builds in its constructor.
-
-Behaviour worth knowing:
-- GRVT answers a create with order id "0x00" and status PENDING; the real id comes from the private stream, order
-  queries and open orders. Cancels are asynchronous: an order stays PENDING_CANCEL until GRVT reports it CANCELLED.
-- Private events never trigger a REST call each: positions come from ``v1.position``; balances are refreshed after
-  fills at most once per ``BALANCE_REFRESH_MIN_INTERVAL`` and by the status poll.
-- While the order-entry circuit breaker is open, orders fail at once and ``status_dict["order_entry"]`` is False.
-- One-way position mode only. Funding payments are read at each funding settlement of the traded instruments.
 """
 import asyncio
 from decimal import Decimal
@@ -50,6 +42,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages impo
     GrvtOrderStatus,
     GrvtPosition,
     GrvtStreamEnvelope,
+    is_real_order_id,
     load,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_metrics import GrvtOrderMetrics
@@ -136,13 +129,10 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         grvt_perpetual_funding_paid_is_positive: Union[bool, str, None] = True,
         grvt_perpetual_order_entry: Optional[str] = utils.ORDER_ENTRY_WEBSOCKET,
     ):
-        """
-        The options are validated like the config map fields; None or "" means the default (Hummingbot builds
-        non-trading instances with "" for every config field). See grvt_perpetual_utils for their meaning.
-        """
         order_expiry_seconds = utils.order_expiry_seconds_option(grvt_perpetual_order_expiry_seconds)
-        self._cancel_on_disconnect_ms = utils.cancel_on_disconnect_ms_option(grvt_perpetual_cancel_on_disconnect_ms)
-        self._untracked_orders_policy = utils.untracked_open_orders_option(grvt_perpetual_untracked_open_orders)
+        cancel_on_disconnect_ms = utils.cancel_on_disconnect_ms_option(grvt_perpetual_cancel_on_disconnect_ms)
+        self._cancel_untracked = (utils.untracked_open_orders_option(grvt_perpetual_untracked_open_orders)
+                                  == utils.UNTRACKED_ORDERS_CANCEL)
         paid_is_positive = utils.funding_paid_is_positive_option(grvt_perpetual_funding_paid_is_positive)
         order_entry = utils.order_entry_option(grvt_perpetual_order_entry)
         self._api_key = grvt_perpetual_api_key or ""
@@ -157,7 +147,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         self._instruments_by_pair: Dict[str, GrvtInstrument] = {}  # the first instrument of a pair, as symbols map
         self._nonce_creator = NonceCreator.for_microseconds()
         self._state_machine = GrvtOrderStateMachine()
-        self.order_metrics = GrvtOrderMetrics()  # latency percentiles and error counters (GrvtOrderMetrics.summary)
+        self.order_metrics = GrvtOrderMetrics()
         self._startup_task: Optional[asyncio.Task] = None
         self._fills_swept_since: Dict[str, float] = {}  # pair -> start of its last complete fill-history sweep
         self._rate_limits_share = Decimal(str(rate_limits_share_pct or 100)) / 100  # 0: all, as the throttler reads it
@@ -183,15 +173,13 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             tracker=self._order_tracker, transport=self.order_transport, account=self.account,
             state_machine=self._state_machine, metrics=self.order_metrics, now=self._now,
             trade_update=self._trade_update, traded_filter=self._traded_filter, logger=self.logger)
-        self._heartbeat: Optional[GrvtCancelOnDisconnectHeartbeat] = None
-        if self._cancel_on_disconnect_ms > 0:
-            self._heartbeat = GrvtCancelOnDisconnectHeartbeat(self.order_transport, self._cancel_on_disconnect_ms)
+        self._heartbeat = (GrvtCancelOnDisconnectHeartbeat(self.order_transport, cancel_on_disconnect_ms)
+                           if cancel_on_disconnect_ms > 0 else None)
         self._positions = GrvtPositions(self.account, self._perpetual_trading, self._trading_pairs,
                                         self._trading_pair_for_symbol, self.exchange_symbol_associated_to_pair)
         self._funding = GrvtFundingPayments(self.account, paid_is_positive,
                                             lambda pair: self._perpetual_trading.funding_info.get(pair))
         self._balance_refresh = CoalescingRefresh(self._update_balances, self.BALANCE_REFRESH_MIN_INTERVAL, self.logger)
-        # a burst of reconnects and gaps runs one reconciliation, and one more if it came during a run
         self._resync = CoalescingRefresh(self._reconcile_after_resync, self.RESYNC_MIN_INTERVAL, self.logger,
                                          spawn=self.order_lifecycle.spawn)
         self._stream_handlers = {
@@ -250,8 +238,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     def get_buy_collateral_token(self, trading_pair: str) -> str:
         return trading_pair.split("-")[1]  # GRVT margins a perpetual in its quote, as its trading rule says
 
-    def get_sell_collateral_token(self, trading_pair: str) -> str:
-        return trading_pair.split("-")[1]
+    get_sell_collateral_token = get_buy_collateral_token
 
     # Factories
     def _create_web_assistants_factory(self) -> WebAssistantsFactory:
@@ -298,23 +285,14 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         return [trading_rule(instrument) for instrument in self._instruments_of(exchange_info)]
 
     async def _instrument_for_pair(self, trading_pair: str) -> GrvtInstrument:
-        symbol = await self.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
-        if symbol not in self.instruments:
-            await self._update_trading_rules()
-        instrument = self.instruments.get(symbol)
-        if instrument is None:
-            raise ValueError(f"GRVT instrument {symbol} of {trading_pair} is unknown or inactive.")
-        return instrument
+        # every instrument in the symbol map was recorded with it (_instruments_of)
+        return self.instruments[await self.exchange_symbol_associated_to_pair(trading_pair=trading_pair)]
 
     async def _traded_filter(self) -> Tuple[set, List[str], List[str]]:
         """Instruments of the traded pairs, and their bases and quotes (the cancel-all filter)."""
-        instruments = set()
-        for trading_pair in self._trading_pairs:
-            try:
-                instruments.add(await self.exchange_symbol_associated_to_pair(trading_pair=trading_pair))
-            except KeyError:
-                continue
-        return (instruments, sorted({pair.split("-")[0] for pair in self._trading_pairs}),
+        symbols = (await self.trading_pair_symbol_map()).inverse
+        return ({symbols[pair] for pair in self._trading_pairs if pair in symbols},
+                sorted({pair.split("-")[0] for pair in self._trading_pairs}),
                 sorted({pair.split("-")[1] for pair in self._trading_pairs}))
 
     async def exchange_symbol_associated_to_pair(self, trading_pair: str) -> str:
@@ -324,13 +302,10 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             raise GrvtUnknownTradingPair(f"GRVT lists no active perpetual for {trading_pair}") from None
 
     async def _trading_pair_for_symbol(self, symbol: str) -> Optional[str]:
-        try:
-            return await self.trading_pair_associated_to_exchange_symbol(symbol=symbol)
-        except KeyError:
-            return None
+        return (await self.trading_pair_symbol_map()).get(symbol)
 
     async def _update_trading_fees(self):
-        """GRVT reports the fee charged on every fill; the configured schema only serves estimates."""
+        """GRVT reports each fill's fee (negative for a rebate); the configured schema only serves estimates."""
 
     def _get_fee(self, base_currency: str, quote_currency: str, order_type: OrderType, order_side: TradeType,
                  position_action: PositionAction, amount: Decimal, price: Decimal = s_decimal_NaN,
@@ -392,10 +367,8 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     async def _place_order(self, order_id: str, trading_pair: str, amount: Decimal, trade_type: TradeType,
                            order_type: OrderType, price: Decimal, position_action: PositionAction = PositionAction.NIL,
                            **kwargs) -> Tuple[Optional[str], float]:
-        """
-        Sends the signed order; returns (None, timestamp) while GRVT has not assigned the order id (its create answer
-        says "0x00"): the tracker records the real id when the stream or a status query reports it.
-        """
+        """The exchange order id is None while GRVT has not assigned it (its create answer says "0x00"): the tracker
+        records the real id when the stream or a status query reports it."""
         self.order_lifecycle.check_order_entry()
         instrument = await self._instrument_for_pair(trading_pair)
         body = self._signed_order(order_id, instrument, trade_type, amount, order_type, price, position_action,
@@ -432,11 +405,8 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             self.order_lifecycle.fail(order, exception or IOError("order failed"))
 
     def batch_order_create(self, orders_to_create: List[Union[LimitOrder, MarketOrder]]) -> List[LimitOrder]:
-        """
-        Signs and tracks the orders now and sends them in v2/bulk_orders, one request per instrument (up to 100
-        orders), together with the cancels batch_order_cancel was given in the same tick: a requote is one round
-        trip. An order type of LIMIT_MAKER is read from `order.order_type()` where the order provides it.
-        """
+        """Signs and tracks the orders now and sends them in v2/bulk_orders, one request per instrument (up to 100
+        orders), with the cancels batch_order_cancel was given in the same tick: a requote is one round trip."""
         created = []
         for order in orders_to_create:
             order = order.copy_with_id(client_order_id=self._new_client_order_id())
@@ -612,7 +582,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             symbol = await self.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
             payments = await self._funding.payments(trading_pair, symbol, last_seen)
         except Exception as error:
-            if isinstance(error, GrvtAuthError):  # no session (e.g. a refused key): its reason, no traceback
+            if isinstance(error, GrvtAuthError):  # as in _status_polling_loop_fetch_updates
                 self.logger().warning(f"Could not fetch funding payments for {trading_pair}: {error}")
             else:
                 self.logger().network(
@@ -664,9 +634,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     async def _on_position(self, feed: Any):
         position = load(feed, GrvtPosition)
         trading_pair = await self._positions.on_report(position)
-        if trading_pair is None:
-            return
-        if self._funding.settled(trading_pair, position.cumulative_realized_funding_payment):
+        if trading_pair and self._funding.settled(trading_pair, position.cumulative_realized_funding_payment):
             self._funding_fee_poll_notifier.set()  # a settlement happened: fetch its payment now
 
     async def _on_cancel_notice(self, feed: Any):
@@ -724,8 +692,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         Fills come first: an order filled while nobody listened, which GRVT may no longer find by client id, is not
         then taken for cancelled without them."""
         await self._update_orders_fills(list(self._order_tracker.all_fillable_orders.values()))
-        cancel_untracked = self._untracked_orders_policy == utils.UNTRACKED_ORDERS_CANCEL
-        await self.order_lifecycle.reconcile(cancel_untracked=cancel_untracked)
+        await self.order_lifecycle.reconcile(cancel_untracked=self._cancel_untracked)
 
     # Helpers
     async def _until_done(self, step: Callable[[], Awaitable[T]], what: str) -> T:
@@ -746,4 +713,4 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
 def _fill_belongs_to(fill: GrvtFill, order: InFlightOrder) -> bool:
     if fill.client_order_id and fill.client_order_id == order.client_order_id:
         return True
-    return fill.order_id == order.exchange_order_id and order.exchange_order_id not in (None, "0x00")
+    return fill.order_id == order.exchange_order_id and is_real_order_id(order.exchange_order_id)

@@ -10,12 +10,6 @@ from hummingbot.core.data_type.common import PositionSide
 
 
 class GrvtPositions:
-    """
-    Applies `v1.position` messages and REST position queries to Hummingbot's positions. A message applied while a
-    query is in flight is newer than the query's answer for its pair, so that answer is skipped for it. Leverage is
-    read back from GRVT at start-up, except for pairs whose leverage a strategy has set since.
-    """
-
     def __init__(self, account: GrvtPerpetualAccountClient, perpetual_trading: PerpetualTrading,
                  traded_pairs: List[str], pair_of_symbol: Callable[[str], Awaitable[Optional[str]]],
                  symbol_of_pair: Callable[[str], Awaitable[str]]):
@@ -29,8 +23,7 @@ class GrvtPositions:
         self._leverage_set_here: Set[str] = set()
 
     async def on_report(self, position: GrvtPosition) -> Optional[str]:
-        """Applies a streamed position; returns its trading pair, None for an instrument this connector does not
-        know."""
+        """Applies a streamed position; returns its trading pair, None for an instrument not in the symbol map."""
         trading_pair = await self._pair_of_symbol(position.instrument)
         if trading_pair is not None:
             self._apply(trading_pair, position)
@@ -39,6 +32,7 @@ class GrvtPositions:
         return trading_pair
 
     async def refresh(self):
+        """A `v1.position` message applied while the query is in flight is newer than its answer for that pair."""
         reports_before = self._reports
         positions, complete = await self._account.positions()
         reported = {pair for pair, report in self._reported_at.items() if report > reports_before}

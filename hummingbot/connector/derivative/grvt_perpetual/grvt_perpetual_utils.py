@@ -1,15 +1,6 @@
 """
 What Hummingbot's connector discovery reads from the GRVT perpetual connector: fees, example pair and the key
 config maps of the mainnet connector and of its testnet domain.
-
-Keys: an API key created on GRVT (API Keys page) carries a trading permission for one sub-account. GRVT shows three
-values: the API key, the private key of the key's signing wallet (orders are signed with it, EIP-712) and the
-trading account id (the sub-account id, a decimal number).
-
-Options: five non-secret connect keys tune the connector (order lifetime, cancel-on-disconnect, untracked open
-orders, funding sign, order entry over the socket or REST). They are never prompted: Hummingbot writes their
-defaults to conf/connectors/<connector>.yml, where users edit them; files written before they existed load with the
-defaults. Their validators below also check the constructor's arguments.
 """
 import contextlib
 import functools
@@ -27,9 +18,8 @@ T = TypeVar("T")
 CENTRALIZED = True
 EXAMPLE_PAIR = "BTC-USDT"
 
-# GRVT's entry tier (help.grvt.io fee schedule, 30-day volume below the first threshold): maker 0.027 %,
-# taker 0.055 %. Higher tiers pay less down to a maker rebate (-0.003 %) at the top tier; actual fills carry the
-# fee charged (Fill.fee, negative for a rebate), so these defaults only matter for estimates before a fill.
+# GRVT's entry tier (help.grvt.io fee schedule, 30-day volume below the first threshold); higher tiers pay less,
+# down to a maker rebate at the top tier.
 DEFAULT_FEES = TradeFeeSchema(
     maker_percent_fee_decimal=Decimal("0.00027"),
     taker_percent_fee_decimal=Decimal("0.00055"),
@@ -41,7 +31,6 @@ UNTRACKED_ORDERS_CANCEL = "cancel"
 ORDER_ENTRY_WEBSOCKET = "websocket"
 ORDER_ENTRY_REST = "rest"
 ORDER_EXPIRY_MIN_SECONDS = 10
-ORDER_EXPIRY_MAX_SECONDS = CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS
 _BOOLEAN_WORDS = {"true": True, "yes": True, "y": True, "1": True, "on": True,
                   "false": False, "no": False, "n": False, "0": False, "off": False}
 
@@ -87,9 +76,9 @@ def _choice(name: str, choices: Tuple[str, str]) -> Callable[[Any], str]:
 def order_expiry_seconds_option(value: Any) -> Optional[float]:
     """Order signature lifetime in seconds; None when unset (the connector then uses the quote lifetime)."""
     seconds = _number(value, "order expiry must be a number of seconds")
-    if not ORDER_EXPIRY_MIN_SECONDS <= seconds <= ORDER_EXPIRY_MAX_SECONDS:
+    if not ORDER_EXPIRY_MIN_SECONDS <= seconds <= CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS:
         raise _invalid(f"order expiry must be between {ORDER_EXPIRY_MIN_SECONDS} seconds and 30 days "
-                       f"({ORDER_EXPIRY_MAX_SECONDS} seconds)", value)
+                       f"({CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS} seconds)", value)
     return seconds
 
 
@@ -113,8 +102,8 @@ def funding_paid_is_positive_option(value: Any) -> bool:
 
 
 def trading_account_id_option(value: Any, field: str, trading_required: bool) -> str:
-    """The trading account id as GRVT's JSON carries it (a uint64 in decimal); "" only when not trading (Hummingbot
-    builds non-trading instances with "" for every field). The value of this secure field is never repeated."""
+    """The trading account id as GRVT's JSON carries it (a uint64 in decimal), "" only when not trading; the value of
+    this secure field is never repeated."""
     text = "" if value is None else str(value).strip()
     if (text or trading_required) and not (text.isascii() and text.isdecimal() and int(text) < 2 ** 64):
         raise ValueError(f"The GRVT {field} (the sub-account id GRVT shows with the API key) must be a whole decimal "
@@ -129,7 +118,9 @@ order_entry_option = _choice("order entry", (ORDER_ENTRY_WEBSOCKET, ORDER_ENTRY_
 
 def _option_fields() -> Dict[str, Tuple[Any, Any]]:
     """Field suffix -> (type, field) of the options, connect keys so that Hummingbot passes them to the constructor.
-    They have no prompt: `connect` asks only for fields that are required or prompt_on_new."""
+    They have no prompt (`connect` asks only for fields that are required or prompt_on_new): Hummingbot writes their
+    defaults to conf/connectors/<connector>.yml, where users edit them; files written before they existed load with
+    the defaults."""
     def option(kind: Any, check: Callable[[Any], Any], default: Any, description: str) -> Tuple[Any, Any]:
         extra = {"is_secure": False, "is_connect_key": True, "prompt_on_new": False}
         return Annotated[kind, BeforeValidator(check)], Field(default, description=description, json_schema_extra=extra)
@@ -140,7 +131,7 @@ def _option_fields() -> Dict[str, Tuple[Any, Any]]:
         "order_expiry_seconds": option(
             Optional[float], order_expiry_seconds_option, None,
             f"Lifetime of order signatures in seconds (= lifetime of GTT orders on GRVT), {ORDER_EXPIRY_MIN_SECONDS} "
-            f"to {ORDER_EXPIRY_MAX_SECONDS} (30 days).\nnull (the default): {quote_expiry} seconds, or "
+            f"to {CONSTANTS.MAX_SIGNATURE_EXPIRY_SECONDS} (30 days).\nnull (the default): {quote_expiry} seconds, or "
             f"GRVT_PERPETUAL_QUOTE_EXPIRY_SECONDS when that environment variable is set."),
         "cancel_on_disconnect_ms": option(
             int, cancel_on_disconnect_ms_option, 0,
@@ -161,9 +152,9 @@ def _option_fields() -> Dict[str, Tuple[Any, Any]]:
 
 
 def _config_map(class_name: str, connector: str, network: str) -> Type[BaseConnectorConfigMap]:
-    """The config map of one domain: its three secret keys, prompted by `connect`, then the options. The secrets'
-    formats cannot be checked here: Hummingbot validates the stored, encrypted values when it loads them (the
-    connector checks the trading account id when built)."""
+    """The config map of one domain: the three values GRVT's API Keys page shows for a key (which trades for one
+    sub-account), prompted by `connect`, then the options. Hummingbot validates the secrets' stored, encrypted values
+    when it loads them, so their formats are not checked here (the connector checks the trading account id)."""
     def secret(prompt: str) -> Tuple[Any, Any]:
         extra = {"prompt": prompt, "is_secure": True, "is_connect_key": True, "prompt_on_new": True}
         return SecretStr, Field(default=..., json_schema_extra=extra)

@@ -884,19 +884,16 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         with patch.dict(os.environ, {"GRVT_PERPETUAL_QUOTE_EXPIRY_SECONDS": "300"}):
             self.assertEqual(300, self.create_exchange_instance().order_factory.expiry_seconds)
 
-    @aioresponses()
-    async def test_order_on_an_unknown_instrument_fails_clearly(self, mock_api):
+    async def test_order_on_an_unknown_instrument_fails_clearly(self):
         self._simulate_trading_rules_initialized()
-        self.exchange.instruments.clear()
-        self.configure_post(mock_api, self.trading_rules_url, {"result": []})
+        self.exchange._initialize_trading_pair_symbols_from_exchange_info([])  # GRVT stopped listing it
         self.exchange._set_current_timestamp(CREATION_TS)
         order_id = self.exchange.buy(self.trading_pair, Decimal("1"), OrderType.LIMIT, Decimal("10000"),
                                      position_action=PositionAction.OPEN)
         await asyncio.wait_for(self._wait_for(lambda: self.order_failure_logger.event_log), 10)
 
         self.assertNotIn(order_id, self.exchange.in_flight_orders)
-        self.assertIn(f"GRVT instrument {self.instrument} of {self.trading_pair} is unknown or inactive.",
-                      self.failure_messages()[0])
+        self.assertIn(f"GRVT lists no active perpetual for {self.trading_pair}", self.failure_messages()[0])
 
     # ==============================================================================================================
     # Rejects and failures

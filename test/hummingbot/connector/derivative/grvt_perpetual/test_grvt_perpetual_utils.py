@@ -197,7 +197,7 @@ class GrvtPerpetualOptionsTests(unittest.IsolatedAsyncioTestCase):
             self.assertEqual(countdown_ms, exchange._heartbeat.countdown_ms)
         else:
             self.assertIsNone(exchange._heartbeat)
-        self.assertEqual(untracked, exchange._untracked_orders_policy)
+        self.assertEqual(untracked == utils.UNTRACKED_ORDERS_CANCEL, exchange._cancel_untracked)
         self.assertEqual(funding_sign, exchange._funding.sign)
 
     def write_yml(self, connector: str, text: str) -> Path:
