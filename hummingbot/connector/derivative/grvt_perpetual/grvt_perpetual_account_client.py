@@ -22,6 +22,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages impo
     GrvtLeverageList,
     GrvtMessageError,
     GrvtOrder,
+    GrvtOrderRecord,
     GrvtPage,
     GrvtPosition,
     GrvtResult,
@@ -50,14 +51,12 @@ class GrvtPerpetualAccountClient(ClassLogger):
         return {"sub_account_id": self._sub_account_id, **{key: val for key, val in fields.items() if val is not None}}
 
     async def order(self, client_order_id: str, attempts: Optional[int] = None,
-                    order_id: Optional[str] = None) -> GrvtOrder:
+                    order_id: Optional[str] = None) -> GrvtOrderRecord:
         """The order, looked up by its GRVT id once known (a client id is only unique among active orders), else by
         client id; GrvtPerpetualAPIError 1004 when GRVT does not know it."""
         reference = {"order_id": order_id} if is_real_order_id(order_id) else {"client_order_id": client_order_id}
-        reply = await self._query(CONSTANTS.ORDER_PATH_URL, self.body(**reference), GrvtResult[GrvtOrder],
+        reply = await self._query(CONSTANTS.ORDER_PATH_URL, self.body(**reference), GrvtResult[GrvtOrderRecord],
                                   attempts=attempts)
-        if reply.result.state is None:
-            raise GrvtMessageError(f"GRVT order {client_order_id} answer carries no state")
         return reply.result
 
     async def open_orders(self) -> List[GrvtOrder]:
@@ -207,7 +206,7 @@ class CoalescingRefresh:
         self._logger = logger
         self._requested = False
         self._last_run = float("-inf")
-        self._task: Optional[asyncio.Task] = None
+        self._task: Optional[asyncio.Future] = None
         self._retry = Backoff(initial=1.0, maximum=60.0)
 
     def request(self):

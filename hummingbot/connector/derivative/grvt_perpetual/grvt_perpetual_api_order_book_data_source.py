@@ -11,7 +11,7 @@ import time
 from collections import OrderedDict, defaultdict
 from decimal import Decimal
 from functools import partial
-from typing import TYPE_CHECKING, Any, Callable, DefaultDict, Dict, List, NamedTuple, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, DefaultDict, Dict, List, NamedTuple, Optional, Union, cast
 
 import msgspec
 
@@ -66,6 +66,10 @@ class _PendingRequest(NamedTuple):
     trading_pair: str
 
 
+def _current_task() -> asyncio.Task:
+    return cast(asyncio.Task, asyncio.current_task())  # never None inside a coroutine
+
+
 class _SilenceWatch:
     """
     Cancels the current task once ``ws`` has received nothing for ``timeout`` seconds (``expired`` tells why).
@@ -75,7 +79,7 @@ class _SilenceWatch:
     def __init__(self, ws: GrvtPerpetualMarketDataSocket, timeout: float):
         self._ws = ws
         self._timeout = timeout
-        self._task = asyncio.current_task()
+        self._task = _current_task()
         self._loop = asyncio.get_running_loop()
         self._started = time.time()
         self.expired = False
@@ -116,6 +120,8 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
     LAST_PRICE_RETRY_SECONDS = 5.0  # as long as the order book tracker waits after a price it could read
 
     _logger: Optional[HummingbotLogger] = None
+    # the base class keeps whatever _connected_websocket_assistant returns: this socket, not a WSAssistant
+    _ws_assistant: Optional[GrvtPerpetualMarketDataSocket]  # type: ignore[assignment]
 
     def __init__(
         self,
@@ -183,10 +189,10 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
     async def get_funding_info(self, trading_pair: str) -> FundingInfo:
         ticker = await self._request_market_data(trading_pair, CONSTANTS.TICKER_PATH_URL, Ticker)
         rate = funding_rate_fraction(ticker)
-        for name, value in (("index_price", ticker.index_price), ("mark_price", ticker.mark_price),
-                            ("funding_rate", rate)):
-            if value is None:
-                raise GrvtMessageError(f"GRVT ticker of {trading_pair} has no {name}: {_shorten(ticker)}")
+        if ticker.index_price is None or ticker.mark_price is None or rate is None:
+            missing = [name for name, value in (("index_price", ticker.index_price), ("mark_price", ticker.mark_price),
+                                                ("funding_rate", rate)) if value is None]
+            raise GrvtMessageError(f"GRVT ticker of {trading_pair} has no {' or '.join(missing)}: {_shorten(ticker)}")
         return FundingInfo(trading_pair=trading_pair, index_price=ticker.index_price, mark_price=ticker.mark_price,
                            next_funding_utc_timestamp=next_funding_timestamp(ticker) or 0, rate=rate)
 
@@ -299,11 +305,12 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         for task in self._resync_tasks.values():
             task.cancel()
         self._resync_tasks.clear()
-        await super()._on_order_stream_interruption(websocket_assistant=websocket_assistant)
+        if websocket_assistant is not None:
+            await websocket_assistant.disconnect()
         # A socket GRVT keeps closing (or that never opens) must not be reopened in a tight loop.
         if websocket_assistant is not None and websocket_assistant.last_recv_time > 0:
             self._reconnect_backoff.reset()
-        if not asyncio.current_task().cancelling():  # stopping: nothing to reconnect
+        if not _current_task().cancelling():  # stopping: nothing to reconnect
             await self._sleep(self._reconnect_backoff.next_delay())
 
     # Frames
@@ -315,7 +322,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             while True:
                 on_frame(await receive())
         except asyncio.CancelledError:
-            if watch.expired and asyncio.current_task().uncancel() == 0:
+            if watch.expired and _current_task().uncancel() == 0:
                 raise ConnectionError(
                     f"no GRVT market data for {self.SILENCE_TIMEOUT_SECONDS:g} s; reconnecting") from None
             raise
@@ -323,6 +330,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             watch.stop()
 
     def _on_frame(self, raw: Union[str, bytes]):
+        frame: Optional[StreamFrame]
         try:
             frame = decode_frame(raw)
         except msgspec.MsgspecError:
@@ -352,9 +360,8 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         if stream == CONSTANTS.WS_BOOK_DELTA_STREAM:
             feed = data.get("feed")
             instrument = feed.get("instrument") if isinstance(feed, dict) else None
-            trading_pair = self._instrument_to_pair.get(instrument) if isinstance(instrument, str) else None
-            if trading_pair is not None:
-                self._on_book_event(partial(self._begin_resync, instrument, trading_pair))
+            if isinstance(instrument, str) and instrument in self._instrument_to_pair:
+                self._on_book_event(partial(self._begin_resync, instrument, self._instrument_to_pair[instrument]))
         return None
 
     def _on_rpc_response(self, data: Any):
@@ -363,18 +370,20 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         except GrvtMessageError as error:
             self.logger().warning(f"{error}; dropped: {_shorten(data)}")
             return
-        request = self._pending_requests.pop(response.id, None)
-        error = response.rpc_error
-        if error is not None and request is None:
-            if error.code == CONSTANTS.ERROR_MALFORMED_REQUEST:
-                self.logger().debug(f"GRVT market data answered a frame with error {error.code}: {error.message}")
+        request = self._pending_requests.pop(response.id, None) if response.id is not None else None
+        rpc_error = response.rpc_error
+        if rpc_error is not None and request is None:
+            if rpc_error.code == CONSTANTS.ERROR_MALFORMED_REQUEST:
+                self.logger().debug(f"GRVT market data answered a frame with error {rpc_error.code}: "
+                                    f"{rpc_error.message}")
             else:
-                self.logger().warning(f"GRVT market-data error {error.code}: {error.message}")
-        elif error is not None:
-            hint = " (the instrument is unknown to GRVT)" if error.code == CONSTANTS.ERROR_INVALID_INSTRUMENT else ""
+                self.logger().warning(f"GRVT market-data error {rpc_error.code}: {rpc_error.message}")
+        elif rpc_error is not None and request is not None:
+            unknown = rpc_error.code == CONSTANTS.ERROR_INVALID_INSTRUMENT
+            hint = " (the instrument is unknown to GRVT)" if unknown else ""
             self.logger().error(
                 f"GRVT rejected {request.method} {request.stream} {request.selector} for {request.trading_pair}: "
-                f"error {error.code} {error.message}{hint}. Other pairs are unaffected.")
+                f"error {rpc_error.code} {rpc_error.message}{hint}. Other pairs are unaffected.")
         elif request is None or response.result is None:
             self.logger().debug(f"Ignoring unexpected GRVT market-data message: {_shorten(data)}")
         elif request.method == CONSTANTS.WS_RPC_SUBSCRIBE:
@@ -412,7 +421,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         self._judge_book_event(raw_message)  # message_queue is self._book_output
 
     def _judge_book_event(self, event: BookEvent):
-        if type(event) is BookDeltaFrame:
+        if isinstance(event, BookDeltaFrame):
             self._apply_book_frame(event)
         else:
             event()
@@ -426,9 +435,11 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         sequencer = self._sequencer
         verdict = sequencer.on_message(instrument, frame.sequence_number, frame.prev_sequence_number)
         if verdict is BookSequenceVerdict.DELTA:
-            self._book_output.put_nowait(book_message(_DIFF, feed, trading_pair, sequencer.last_update_id))
+            self._book_output.put_nowait(  # type: ignore[union-attr]  # set while book events are judged
+                book_message(_DIFF, feed, trading_pair, sequencer.last_update_id))
         elif verdict is BookSequenceVerdict.SNAPSHOT:
-            self._book_output.put_nowait(book_message(_SNAPSHOT, feed, trading_pair, sequencer.last_update_id))
+            self._book_output.put_nowait(  # type: ignore[union-attr]
+                book_message(_SNAPSHOT, feed, trading_pair, sequencer.last_update_id))
             self._snapshot_events[instrument].set()
             self._deltas_during_rest_book.pop(instrument, None)  # a REST book still on its way is older
         elif verdict is BookSequenceVerdict.GAP:
@@ -484,7 +495,8 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         del self._deltas_during_rest_book[instrument]
         self._snapshot_events[instrument].set()
         update_id = self._sequencer.apply_external_snapshot(instrument)
-        self._book_output.put_nowait(book_message(_SNAPSHOT, levels, trading_pair, update_id))
+        self._book_output.put_nowait(  # type: ignore[union-attr]
+            book_message(_SNAPSHOT, levels, trading_pair, update_id))
         for frame in deltas:
             self._apply_book_frame(frame)
 

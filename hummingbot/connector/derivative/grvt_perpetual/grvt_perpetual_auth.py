@@ -10,7 +10,9 @@ import logging
 import time
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
-from typing import Awaitable, Callable, Dict, Iterable, List, Optional, TypeVar
+from typing import Awaitable, Callable, Dict, Iterable, List, Optional, TypeVar, cast
+
+from multidict import CIMultiDictProxy
 
 from hummingbot.connector.derivative.grvt_perpetual import (
     grvt_perpetual_constants as CONSTANTS,
@@ -71,9 +73,11 @@ def parse_session_cookie(set_cookie_headers: Iterable[str], now: float, default_
                       for key, _, text in (attribute.partition("=") for attribute in attribute_texts)}
         with contextlib.suppress(KeyError, ValueError):
             return GrvtSession(value, None, now + float(attributes["max-age"]))
-        with contextlib.suppress(KeyError, TypeError, ValueError):  # parsedate_tz: None for an unreadable date
-            # read as UTC whatever the process time zone: parsedate_tz takes a zone-less date as GMT (offset 0)
-            return GrvtSession(value, None, email.utils.mktime_tz(email.utils.parsedate_tz(attributes["expires"])))
+        # read as UTC whatever the process time zone: parsedate_tz takes a zone-less date as GMT (offset 0)
+        expires = email.utils.parsedate_tz(attributes.get("expires", ""))  # None for an unreadable date
+        with contextlib.suppress(OverflowError, ValueError):  # a year out of range
+            if expires is not None:
+                return GrvtSession(value, None, email.utils.mktime_tz(expires))
         return GrvtSession(value, None, now + default_ttl)
     return None
 
@@ -128,7 +132,7 @@ class GrvtPerpetualAuth(AuthBase):
         """The current session (refreshed in the background near expiry), or one login shared by all callers."""
         session = self._session
         remaining = session.expires_at - self._time() if session is not None else 0.0
-        if remaining <= self.HARD_EXPIRY_MARGIN_SECONDS:
+        if session is None or remaining <= self.HARD_EXPIRY_MARGIN_SECONDS:
             session = await asyncio.shield(self._start_login())
         elif remaining <= self.REFRESH_MARGIN_SECONDS:
             self._start_login()
@@ -137,9 +141,9 @@ class GrvtPerpetualAuth(AuthBase):
             used.append(session)
         return session
 
-    def invalidate_session(self, stale: GrvtSession) -> bool:
+    def invalidate_session(self, stale: Optional[GrvtSession]) -> bool:
         """Drops `stale` if it is still the current session: concurrent failures of one cookie cause one re-login."""
-        if self._session is not stale:
+        if stale is None or self._session is not stale:
             return False
         self._session = None
         return True
@@ -149,16 +153,18 @@ class GrvtPerpetualAuth(AuthBase):
         used: List[GrvtSession] = []
         token = _SESSION_USED.set(used)
         try:
-            for attempt in (1, 2):
+            retried = False
+            while True:
                 used.clear()
                 try:
                     return await request_factory()
                 except GrvtPerpetualAPIError as error:
-                    if attempt == 2 or not error.is_session_expired:
+                    if retried or not error.is_session_expired:
                         named = error.naming_trading_account(self._trading_account_id)
                         if named is not error:
                             raise named from error
                         raise
+                retried = True
                 if used and self.invalidate_session(used[-1]):  # the session the rejected call used
                     _logger.info("GRVT rejected the session cookie; logging in again.")
         finally:
@@ -224,10 +230,11 @@ class GrvtPerpetualAuth(AuthBase):
                                 key_refused=not retryable and refusal.code is not None)
 
         now = self._time()
-        session = parse_session_cookie(response.headers.getall("Set-Cookie", []), now, self.DEFAULT_SESSION_TTL_SECONDS)
+        headers = cast(CIMultiDictProxy, response.headers)  # aiohttp's: one Set-Cookie header per cookie
+        session = parse_session_cookie(headers.getall("Set-Cookie", []), now, self.DEFAULT_SESSION_TTL_SECONDS)
         if session is None:
             raise GrvtAuthError("GRVT login answer carries no session cookie.")
-        account_id = (response.headers.get(CONSTANTS.ACCOUNT_ID_HEADER) or "").strip() or None
+        account_id = (headers.get(CONSTANTS.ACCOUNT_ID_HEADER) or "").strip() or None
         if not account_id:
             _logger.warning("GRVT login answer carries no X-Grvt-Account-Id header.")
         if session.expires_at <= now + self.HARD_EXPIRY_MARGIN_SECONDS:

@@ -96,7 +96,9 @@ T = TypeVar("T")
 
 
 class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
-    web_utils = web_utils
+    web_utils = web_utils  # type: ignore[assignment]  # the base class reads its server-time helper
+    _auth: GrvtPerpetualAuth  # built by the authenticator property
+    _order_tracker: GrvtClientOrderTracker  # built by _create_order_tracker
     # the base class declares these abstract properties; for GRVT they are constants
     client_order_id_max_length = CONSTANTS.MAX_ORDER_ID_LEN
     client_order_id_prefix = CONSTANTS.HBOT_ORDER_ID_PREFIX
@@ -357,7 +359,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         return str(number | CONSTANTS.CLIENT_ORDER_ID_MIN)
 
     def _signed_order(self, order_id: str, instrument: GrvtInstrument, trade_type: TradeType, amount: Decimal,
-                      order_type: OrderType, price: Decimal, position_action: PositionAction,
+                      order_type: OrderType, price: Optional[Decimal], position_action: PositionAction,
                       expiry_seconds: Optional[float] = None) -> Dict[str, Any]:
         return self.order_factory.build(
             client_order_id=order_id, instrument=instrument, is_buy=trade_type is TradeType.BUY, amount=amount,
@@ -365,7 +367,8 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             expiry_seconds=expiry_seconds)
 
     async def _place_order(self, order_id: str, trading_pair: str, amount: Decimal, trade_type: TradeType,
-                           order_type: OrderType, price: Decimal, position_action: PositionAction = PositionAction.NIL,
+                           order_type: OrderType, price: Optional[Decimal],
+                           position_action: PositionAction = PositionAction.NIL,
                            **kwargs) -> Tuple[Optional[str], float]:
         """The exchange order id is None while GRVT has not assigned it (its create answer says "0x00"): the tracker
         records the real id when the stream or a status query reports it."""
@@ -596,7 +599,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             return True
         # without a start-up record (its read failed) the latest payment is reported, as the base class does
         for timestamp, rate, amount in payments:
-            self._emit_funding_payment_event(trading_pair, timestamp, rate, amount, True)
+            self._emit_funding_payment_event(trading_pair, timestamp, rate, amount, True)  # type: ignore[arg-type]
         return True
 
     async def _fetch_last_fee_payment(self, trading_pair: str) -> Tuple[float, Decimal, Decimal]:

@@ -61,10 +61,10 @@ class GrvtPerpetualAPIError(IOError):
         self.http_status = http_status
         self.path = path
         where = (f" on {path}" if path else "") + (f", HTTP {http_status}" if http_status is not None else "")
-        explanation = hint or ERROR_EXPLANATIONS.get(code)
         if code is None:
             super().__init__(f"GRVT request failed{where}: {message}")
         else:
+            explanation = hint or ERROR_EXPLANATIONS.get(code)
             super().__init__(f"GRVT error {code}{where}: {message}" + (f" ({explanation})" if explanation else ""))
 
     def naming_trading_account(self, trading_account_id: str) -> "GrvtPerpetualAPIError":

@@ -3,7 +3,7 @@ import asyncio
 import logging
 import random
 import time
-from typing import Awaitable, Callable, Optional, TypeVar
+from typing import Awaitable, Callable, Optional, TypeVar, cast
 
 import aiohttp
 
@@ -23,7 +23,7 @@ class ClassLogger:
 
     @classmethod
     def logger(cls) -> HummingbotLogger:
-        return logging.getLogger(HummingbotLogger.logger_name_for_class(cls))
+        return cast(HummingbotLogger, logging.getLogger(HummingbotLogger.logger_name_for_class(cls)))
 
 
 def is_transient(error: BaseException) -> bool:

@@ -37,7 +37,7 @@ def trading_pair_of(instrument: GrvtInstrument) -> str:
 
 def symbol_map(instruments: Iterable[GrvtInstrument]) -> bidict:
     """Instrument name -> trading pair; the first instrument of a pair wins."""
-    mapping = bidict()
+    mapping: bidict = bidict()
     for instrument in instruments:
         mapping.inverse.setdefault(trading_pair_of(instrument), instrument.instrument)
     return mapping

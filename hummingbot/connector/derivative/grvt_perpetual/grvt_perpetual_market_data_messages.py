@@ -3,7 +3,7 @@ Wire types of the GRVT public market data (full encoding), decoded with msgspec;
 are declared. Book levels and trades are floats (Hummingbot's order book stores doubles), ticker figures Decimals.
 """
 from decimal import Decimal
-from typing import Any, Dict, List, Optional, Type, TypeVar, Union, get_args
+from typing import Any, Callable, Dict, List, Optional, Type, TypeVar, Union, get_args
 
 import msgspec
 
@@ -98,7 +98,7 @@ class RpcResponse(msgspec.Struct):
 
 # A frame's text or bytes straight to a typed frame (the union is tagged by "stream"), no dict between; lax mode reads
 # GRVT's strings as numbers ("12", "87807.7"). msgspec.ValidationError / DecodeError for anything else.
-decode_frame = msgspec.json.Decoder(Frame, strict=False).decode
+decode_frame: Callable[[Union[str, bytes]], StreamFrame] = msgspec.json.Decoder(Frame, strict=False).decode
 
 
 def _without_nulls(data: Any) -> Any:
@@ -116,4 +116,5 @@ def from_builtins(data: Any, message_type: Type[T], what: str) -> T:
 
 def frame_from_builtins(data: Dict[str, Any]) -> StreamFrame:
     """A stream frame from a decoded JSON object, its feed's "" fields taken as absent too."""
-    return from_builtins(dict(data, feed=_without_nulls(data.get("feed"))), Frame, f"{data.get('stream')} frame")
+    frame = dict(data, feed=_without_nulls(data.get("feed")))
+    return from_builtins(frame, Frame, f"{data.get('stream')} frame")  # type: ignore[arg-type]  # a Union, not a type

@@ -29,15 +29,18 @@ class GrvtPerpetualMarketDataSocket:
             raise
         self._session = session
 
-    async def send_json(self, payload: Dict[str, Any]):
+    def _connected(self) -> aiohttp.ClientWebSocketResponse:
         if self._ws is None:
             raise ConnectionError("the GRVT market-data socket is not connected")
-        await self._ws.send_json(payload)
+        return self._ws
+
+    async def send_json(self, payload: Dict[str, Any]):
+        await self._connected().send_json(payload)
 
     async def receive(self) -> Union[str, bytes]:
         """The next text or binary frame of the connected socket; ConnectionError once it is closed, which is all
         aiohttp returns besides data (it answers pings itself)."""
-        message = await self._ws.receive()
+        message = await self._connected().receive()
         if message.type in _DATA:
             self.last_recv_time = time.time()
             return message.data

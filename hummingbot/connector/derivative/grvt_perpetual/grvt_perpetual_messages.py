@@ -4,7 +4,7 @@ declared: msgspec skips the others, so a field is added when code starts reading
 import enum
 import typing
 from decimal import Decimal
-from typing import Annotated, Any, Dict, Generic, List, Optional, Tuple, Type, TypeVar, Union
+from typing import Annotated, Any, Dict, Generic, List, Optional, Tuple, Type, TypeGuard, TypeVar, Union
 
 import msgspec
 
@@ -70,7 +70,7 @@ class GrvtCancelStatusKind(_TolerantEnum):
     UNKNOWN = "UNKNOWN"
 
 
-def is_real_order_id(order_id: Optional[str]) -> bool:
+def is_real_order_id(order_id: Optional[str]) -> TypeGuard[str]:
     """GRVT answers a create with order_id "0x00"; only the streams and order queries carry the real id."""
     return order_id is not None and order_id.lower() not in _EMPTY_ORDER_IDS
 
@@ -131,6 +131,11 @@ class GrvtOrder(msgspec.Struct, kw_only=True):
     @property
     def has_exchange_id(self) -> bool:
         return is_real_order_id(self.order_id)
+
+
+class GrvtOrderRecord(GrvtOrder, kw_only=True):
+    """An order as GRVT's order query answers it: with its state (a create's answer may lack it)."""
+    state: GrvtOrderState
 
 
 class GrvtOrderStateFeed(msgspec.Struct, kw_only=True):
@@ -290,17 +295,17 @@ def decode_reply(data: Union[bytes, str, msgspec.Raw], reply_type: Type[T]) -> T
     Decodes a REST body or a JSON-RPC `result` into `reply_type`. JSON-RPC replies carry the REST body, sometimes
     wrapped once more in `result` and sometimes not (GRVT's live shape is unverified): both decode the same.
     """
-    struct = typing.get_origin(reply_type) or reply_type
-    if not hasattr(struct, "__struct_fields__"):
+    fields = getattr(typing.get_origin(reply_type) or reply_type, "__struct_fields__", None)
+    if fields is None:
         return load(data, reply_type)  # plain JSON (Any): as it came
-    if "result" not in struct.__struct_fields__:
+    if "result" not in fields:
         wrapped = load(data, _Wrapped).result
         return load(wrapped if wrapped != NO_RESULT else data, reply_type)
     try:
         return load(data, reply_type)
     except GrvtMessageError as error:
         try:
-            inner = load(data, _Wrapped).result
+            inner: Union[bytes, msgspec.Raw] = load(data, _Wrapped).result
             if inner == NO_RESULT:
                 inner = b'{"result":' + (data.encode() if isinstance(data, str) else bytes(data)) + b"}"
             return load(inner, reply_type)

@@ -28,7 +28,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages impo
     GrvtCancelStatus,
     GrvtCancelStatusKind,
     GrvtFill,
-    GrvtOrder,
+    GrvtOrderRecord,
     GrvtOrderState,
     GrvtOrderStatus,
     is_real_order_id,
@@ -74,7 +74,8 @@ class GrvtClientOrderTracker(ClientOrderTracker):
 
     def fetch_order(self, client_order_id: Optional[str] = None,
                     exchange_order_id: Optional[str] = None) -> Optional[InFlightOrder]:
-        order = self.fetch_tracked_order(client_order_id) or self.fetch_cached_order(client_order_id)
+        order = (self.fetch_tracked_order(client_order_id) or self.fetch_cached_order(client_order_id)
+                 if client_order_id is not None else None)
         if order is None and exchange_order_id is not None:
             order = super().fetch_order(exchange_order_id=exchange_order_id)
         return order
@@ -85,7 +86,7 @@ class GrvtClientOrderTracker(ClientOrderTracker):
 
 
 class _Lookup(NamedTuple):
-    order: Optional[GrvtOrder]
+    order: Optional[GrvtOrderRecord]
     not_found: bool  # GRVT answered that it does not know the order (a failed query leaves this False)
 
 
@@ -358,6 +359,11 @@ class GrvtOrderLifecycle:
         orders = [order for order, _ in creates]
         transport = self.transport
         reply, failure = None, None
+
+        def sent():
+            for order in orders:
+                self._metrics.sent(order.client_order_id, transport.active_name)
+
         try:
             if orders:
                 self.check_order_entry()
@@ -366,11 +372,10 @@ class GrvtOrderLifecycle:
                     orders=[body for _, body in creates],
                     cancel_client_order_ids=[order.client_order_id for order in cancels],
                     time_to_live_ms=self.settings.cancel_time_to_live_ms if cancels else None,
-                    on_sent=lambda: [self._metrics.sent(order.client_order_id, transport.active_name)
-                                     for order in orders])
+                    on_sent=sent)
         except Exception as error:
             failure = error
-        acks = [ack.ack for ack in reply.cancel_acks] if reply is not None else []
+        acks: List[Optional[bool]] = [ack.ack for ack in reply.cancel_acks] if reply is not None else []
         if len(acks) != len(cancels):  # no answer or an unlisted one (`{}`): unknown, each is cancelled alone
             acks = [all(acks) if acks else None] * len(cancels)
         for order, acknowledged in zip(cancels, acks):
@@ -509,14 +514,14 @@ class GrvtOrderLifecycle:
         traded, _, _ = await self._traded_filter()
         untracked = [exchange_order for exchange_order in open_orders if exchange_order.instrument in traded
                      and self.tracked_order(exchange_order.client_order_id, exchange_order.order_id) is None]
-        for order in untracked:
+        for exchange_order in untracked:
             self.logger().warning(
-                f"GRVT holds an open order this bot does not track: {order.order_id} (client id "
-                f"{order.client_order_id}) {'BUY' if order.leg.is_buying_asset else 'SELL'} {order.leg.size} "
-                f"{order.instrument} @ {order.leg.limit_price}.")
+                f"GRVT holds an open order this bot does not track: {exchange_order.order_id} (client id "
+                f"{exchange_order.client_order_id}) {'BUY' if exchange_order.leg.is_buying_asset else 'SELL'} "
+                f"{exchange_order.leg.size} {exchange_order.instrument} @ {exchange_order.leg.limit_price}.")
         if cancel_untracked:
-            for order in untracked:
-                await self._cancel_by_order_id(order.order_id, "untracked GRVT order")
+            for exchange_order in untracked:
+                await self._cancel_by_order_id(exchange_order.order_id, "untracked GRVT order")
 
     async def _cancel_by_order_id(self, order_id: str, what: str) -> bool:
         try:

@@ -80,7 +80,7 @@ class GrvtSignedOrderFactory:
         time_in_force = GrvtTimeInForce.IMMEDIATE_OR_CANCEL if is_market else GrvtTimeInForce.GOOD_TILL_TIME
         post_only = order_type is OrderType.LIMIT_MAKER
         size_text = decimal_string(amount)
-        price_text = "0" if is_market else decimal_string(price)
+        price_text = "0" if is_market or price is None else decimal_string(price)
         expiration = web_utils.expiration_ns(expiry_seconds if expiry_seconds is not None else self.expiry_seconds)
         flags = dict(sub_account_id=self._sub_account_id, is_market=is_market, time_in_force=time_in_force,
                      post_only=post_only, reduce_only=reduce_only)  # signed, and sent as they are

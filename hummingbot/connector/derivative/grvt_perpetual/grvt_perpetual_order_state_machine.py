@@ -119,7 +119,7 @@ def trade_update_from_fill(fill: GrvtFill, tracked_order: InFlightOrder, fee_sch
     return TradeUpdate(
         trade_id=fill.trade_id,
         client_order_id=tracked_order.client_order_id,
-        exchange_order_id=exchange_order_id,
+        exchange_order_id=exchange_order_id,  # type: ignore[arg-type]  # None until GRVT names the order
         trading_pair=tracked_order.trading_pair,
         fill_timestamp=fill.timestamp,
         fill_price=fill.price,

@@ -41,8 +41,8 @@ class GrvtPositions:
             if trading_pair is not None and trading_pair not in reported:
                 self._apply(trading_pair, position)
                 reported.add(trading_pair)
-        for key, position in list(self._trading.account_positions.items()):
-            if complete and position.trading_pair not in reported:
+        for key, held in list(self._trading.account_positions.items()):
+            if complete and held.trading_pair not in reported:
                 self._trading.remove_position(key)
 
     def _apply(self, trading_pair: str, position: GrvtPosition):

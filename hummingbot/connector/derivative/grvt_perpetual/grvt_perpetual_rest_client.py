@@ -24,7 +24,8 @@ class GrvtRestClient:
         self._auth = auth
         self._timeout = timeout  # read per request: tests and the bench shorten it on a live connector
 
-    async def request(self, path_url: str, body: Optional[Dict[str, Any]], reply_type: Type[T] = Any,
+    async def request(self, path_url: str, body: Optional[Dict[str, Any]],
+                      reply_type: Type[T] = Any,  # type: ignore[assignment]  # Any: the JSON as it came
                       on_sent: OnSent = None, is_auth_required: bool = True, method: RESTMethod = RESTMethod.POST) -> T:
         """`on_sent` runs when the request leaves, after the rate limiter."""
         url = (web_utils.private_rest_url if is_auth_required else web_utils.public_rest_url)(path_url, self._domain)

@@ -24,7 +24,8 @@ from hummingbot.core.web_assistant.web_assistants_factory import WebAssistantsFa
 from hummingbot.core.web_assistant.ws_assistant import WSAssistant
 
 RESYNC_EVENT = "grvt_perpetual.resync"  # internal marker: private events may have been missed
-_SUBSCRIPTION_IDS = dict(enumerate(CONSTANTS.WS_PRIVATE_STREAMS, start=1))  # request id -> stream, on every socket
+# request id -> stream, on every socket (keyed by whatever id an answer carries)
+_SUBSCRIPTION_IDS: Dict[Any, str] = dict(enumerate(CONSTANTS.WS_PRIVATE_STREAMS, start=1))
 
 
 def resync_event(reason: str) -> Dict[str, Any]:
@@ -119,7 +120,9 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
         queue.put_nowait(message)
 
     def _handle_error(self, message: Mapping[str, Any]):
-        error = message.get("error") if isinstance(message.get("error"), Mapping) else message
+        error = message.get("error")
+        if not isinstance(error, Mapping):
+            error = message
         api_error = GrvtPerpetualAPIError.from_error_object(error)
         detail = f"{api_error.code}: {error.get('message', '')}" if api_error.code is not None else str(error)[:200]
         if api_error.is_session_expired:

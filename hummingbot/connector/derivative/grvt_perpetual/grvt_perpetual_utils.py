@@ -35,7 +35,7 @@ _BOOLEAN_WORDS = {"true": True, "yes": True, "y": True, "1": True, "on": True,
                   "false": False, "no": False, "n": False, "0": False, "off": False}
 
 
-def _unset_means(default: T) -> Callable[[Callable[[Any], T]], Callable[[Any], T]]:
+def _unset_means(default: Any) -> Callable[[Callable[[Any], T]], Callable[[Any], T]]:
     """
     The shape of every option validator: None and blank strings give the default (Hummingbot builds non-trading
     instances with "" for every config field); other values are checked, a bad one raises a one-line ValueError.
@@ -122,7 +122,7 @@ def _option_fields() -> Dict[str, Tuple[Any, Any]]:
     defaults to conf/connectors/<connector>.yml, where users edit them; files written before they existed load with
     the defaults."""
     def option(kind: Any, check: Callable[[Any], Any], default: Any, description: str) -> Tuple[Any, Any]:
-        extra = {"is_secure": False, "is_connect_key": True, "prompt_on_new": False}
+        extra: Dict[str, Any] = {"is_secure": False, "is_connect_key": True, "prompt_on_new": False}
         return Annotated[kind, BeforeValidator(check)], Field(default, description=description, json_schema_extra=extra)
 
     low, high = CONSTANTS.CANCEL_ON_DISCONNECT_MIN_MS, CONSTANTS.CANCEL_ON_DISCONNECT_MAX_MS
@@ -156,10 +156,10 @@ def _config_map(class_name: str, connector: str, network: str) -> Type[BaseConne
     sub-account), prompted by `connect`, then the options. Hummingbot validates the secrets' stored, encrypted values
     when it loads them, so their formats are not checked here (the connector checks the trading account id)."""
     def secret(prompt: str) -> Tuple[Any, Any]:
-        extra = {"prompt": prompt, "is_secure": True, "is_connect_key": True, "prompt_on_new": True}
+        extra: Dict[str, Any] = {"prompt": prompt, "is_secure": True, "is_connect_key": True, "prompt_on_new": True}
         return SecretStr, Field(default=..., json_schema_extra=extra)
 
-    return create_model(
+    return create_model(  # type: ignore[call-overload]  # mypy matches the ** fields against the named options
         class_name, __base__=BaseConnectorConfigMap, __module__=__name__,
         __cls_kwargs__={"title": connector, "hide_input_in_errors": True},
         connector=(str, connector),

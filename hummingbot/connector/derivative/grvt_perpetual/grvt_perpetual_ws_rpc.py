@@ -36,7 +36,7 @@ class _RpcReply(msgspec.Struct):
 
 
 _encoder = msgspec.json.Encoder()
-_reply_decoder = msgspec.json.Decoder(_RpcReply)
+_reply_decoder: msgspec.json.Decoder[_RpcReply] = msgspec.json.Decoder(_RpcReply)
 
 
 class GrvtWsRpcClient(ClassLogger):
@@ -98,10 +98,10 @@ class GrvtWsRpcClient(ClassLogger):
         finally:
             self._pending.pop(request_id, None)
         if reply.error is not None:
-            error = GrvtPerpetualAPIError.from_error_object(reply.error, path=method)
-            if error.is_session_expired:  # _dispatch dropped the session; the next socket logs in again
+            api_error = GrvtPerpetualAPIError.from_error_object(reply.error, path=method)
+            if api_error.is_session_expired:  # _dispatch dropped the session; the next socket logs in again
                 await self._close_socket()
-            raise error
+            raise api_error
         try:
             return decode_reply(reply.result, reply_type)
         except GrvtMessageError as error:
@@ -111,9 +111,9 @@ class GrvtWsRpcClient(ClassLogger):
     async def _supervise(self):
         while True:
             try:
-                await self._connect()
+                ws = await self._connect()
                 self._backoff.reset()
-                await self._read_until_closed()
+                await self._read_until_closed(ws)
             except Exception as error:
                 self.logger().warning(f"GRVT order socket failed: {error}")
             finally:
@@ -122,11 +122,11 @@ class GrvtWsRpcClient(ClassLogger):
             self.logger().info(f"GRVT order socket reconnecting in {delay:.1f} s; orders go over REST meanwhile.")
             await asyncio.sleep(delay)
 
-    async def _connect(self):
+    async def _connect(self) -> aiohttp.ClientWebSocketResponse:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession()
         self._socket_session = await self._auth.ensure_session()
-        self._ws = await asyncio.wait_for(self._session.ws_connect(  # a peer that never answers must not hold it
+        self._ws = ws = await asyncio.wait_for(self._session.ws_connect(  # a peer that never answers must not hold it
             self._url(), headers=self._socket_session.headers, heartbeat=CONSTANTS.WS_HEARTBEAT_INTERVAL_SECONDS,
             timeout=aiohttp.ClientWSTimeout(ws_close=CONSTANTS.WS_CONNECT_TIMEOUT_SECONDS), max_msg_size=0),
             CONSTANTS.WS_CONNECT_TIMEOUT_SECONDS)
@@ -134,9 +134,9 @@ class GrvtWsRpcClient(ClassLogger):
         if self.connections > 1 and self._on_reconnect is not None:
             self._on_reconnect()
         self.logger().info("GRVT order socket connected.")
+        return ws
 
-    async def _read_until_closed(self):
-        ws = self._ws
+    async def _read_until_closed(self, ws: aiohttp.ClientWebSocketResponse):
         async for message in ws:
             if message.type in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
                 self._dispatch(message.data)
@@ -151,7 +151,7 @@ class GrvtWsRpcClient(ClassLogger):
             return
         if reply.error is not None and GrvtPerpetualAPIError.from_error_object(reply.error).is_session_expired:
             self._auth.invalidate_session(self._socket_session)  # a reply's or an unsolicited one's (no id)
-        future = self._pending.get(reply.id)
+        future = self._pending.get(reply.id) if reply.id is not None else None
         if future is not None and not future.done():
             future.set_result(reply)
 

@@ -1132,6 +1132,27 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.assertTrue(self.is_logged_containing("INFO", "again: its cancel expired without finding it"))
 
     @aioresponses()
+    async def test_a_status_answer_without_a_state_leaves_the_cancel_watch_checking(self, mock_api):
+        self.fast_lifecycle()
+        order = self.track(exchange_order_id=EXCHANGE_ORDER_ID)
+        self.exchange.order_lifecycle.issue(order, OrderState.PENDING_CANCEL)
+        await asyncio.sleep(0)
+        stateless = self.order_json_for(order, "OPEN")
+        del stateless["state"]
+        self.configure_post(mock_api, self.order_status_url, {"result": stateless})
+        self.configure_post(mock_api, self.order_status_url, {"result": self.order_json_for(order, "OPEN")})
+        recancelled = asyncio.Event()
+        self.configure_successful_cancelation_response(order, mock_api, callback=lambda *a, **k: recancelled.set())
+
+        await self.deliver(self.stream(CONSTANTS.WS_CANCEL_STREAM, {
+            "sub_account_id": SUB_ACCOUNT, "client_order_id": order.client_order_id, "order_id": EXCHANGE_ORDER_ID,
+            "reason": "UNSPECIFIED", "update_time": "1", "cancel_status": "EXPIRED"}))
+
+        await asyncio.wait_for(recancelled.wait(), 10)  # the unreadable answer is a failed check, not the watch's end
+        self.assertTrue(order.is_pending_cancel_confirmation)
+        self.assertEqual(2, len(self._all_executed_requests(mock_api, self.order_status_url)))
+
+    @aioresponses()
     async def test_an_order_being_cancelled_that_grvt_no_longer_knows_is_cancelled(self, mock_api):
         self.fast_lifecycle()
         order = self.track(exchange_order_id=EXCHANGE_ORDER_ID)
