@@ -15,6 +15,7 @@ install:
 lint: install
 	$(VENV_PYTHON) -m flake8 $(LINT_PATHS)
 	$(VENV_PYTHON) -m isort --check-only --diff $(LINT_PATHS)
+	$(VENV_PYTHON) -m mypy $(CONNECTOR_PACKAGE)
 
 # coverage runs pytest (not pytest-cov: it makes numpy import twice under Hummingbot's overlay)
 unit-test: install
