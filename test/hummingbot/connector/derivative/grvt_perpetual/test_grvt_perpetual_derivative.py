@@ -1098,12 +1098,17 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.assertTrue(order.is_cancelled)
         self.assertEqual(1, len(self.order_cancelled_logger.event_log))
 
-    async def cancelling_order_grvt_shows_open(self, mock_api) -> Tuple[InFlightOrder, asyncio.Event]:
-        """An order being cancelled that GRVT's status lookup shows open; the event is set by its next cancel."""
+    async def cancelling_order(self) -> InFlightOrder:
+        """An order whose cancel GRVT acknowledged, with a fast lifecycle."""
         self.fast_lifecycle()
         order = self.track(exchange_order_id=EXCHANGE_ORDER_ID)
         self.exchange.order_lifecycle.issue(order, OrderState.PENDING_CANCEL)
         await asyncio.sleep(0)
+        return order
+
+    async def cancelling_order_grvt_shows_open(self, mock_api) -> Tuple[InFlightOrder, asyncio.Event]:
+        """An order being cancelled that GRVT's status lookup shows open; the event is set by its next cancel."""
+        order = await self.cancelling_order()
         recancelled = asyncio.Event()
         self.configure_post(mock_api, self.order_status_url, {"result": self.order_json_for(order, "OPEN")})
         self.configure_successful_cancelation_response(order, mock_api, callback=lambda *a, **k: recancelled.set())
@@ -1133,10 +1138,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
 
     @aioresponses()
     async def test_a_status_answer_without_a_state_leaves_the_cancel_watch_checking(self, mock_api):
-        self.fast_lifecycle()
-        order = self.track(exchange_order_id=EXCHANGE_ORDER_ID)
-        self.exchange.order_lifecycle.issue(order, OrderState.PENDING_CANCEL)
-        await asyncio.sleep(0)
+        order = await self.cancelling_order()
         stateless = self.order_json_for(order, "OPEN")
         del stateless["state"]
         self.configure_post(mock_api, self.order_status_url, {"result": stateless})
@@ -2181,10 +2183,7 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
 
     @aioresponses()
     async def test_reconciliation_checks_an_order_being_cancelled_that_grvt_no_longer_lists(self, mock_api):
-        self.fast_lifecycle()
-        order = self.track(exchange_order_id=EXCHANGE_ORDER_ID)
-        self.exchange.order_lifecycle.issue(order, OrderState.PENDING_CANCEL)
-        await asyncio.sleep(0)
+        order = await self.cancelling_order()
         self.configure_post(mock_api, web_utils.private_rest_url(CONSTANTS.OPEN_ORDERS_PATH_URL),
                             self.open_orders_response(), repeat=True)
         self.configure_post(mock_api, self.order_status_url, {"result": self.order_json_for(order, "CANCELLED")},
