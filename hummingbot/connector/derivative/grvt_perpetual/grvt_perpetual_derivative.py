@@ -598,7 +598,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             self._last_funding_fee_payment_ts[trading_pair] = payments[-1][0] if payments else 0
             return True
         # without a start-up record (its read failed) the latest payment is reported, as the base class does
-        for timestamp, rate, amount in payments:
+        for timestamp, rate, amount in payments:  # seconds as floats, as the base's _fetch_last_fee_payment declares
             self._emit_funding_payment_event(trading_pair, timestamp, rate, amount, True)  # type: ignore[arg-type]
         return True
 
