@@ -6,7 +6,7 @@ import logging
 import secrets
 import signal
 import sys
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple, TypedDict
 
 from grvt_sandbox.config import SandboxConfig
 from grvt_sandbox.faults import REST_FAULT_KINDS, RPC_FAULT_KINDS
@@ -55,7 +55,12 @@ DELAYED_KINDS = ("delay", "late", "deferred", "deferred_empty")
 ERROR_KINDS = ("status", "executed_error")
 
 
-def parse_fault(option: str, text: str, kinds) -> Tuple[str, str, Dict[str, float]]:
+class FaultArguments(TypedDict, total=False):
+    delay_s: float
+    status: int
+
+
+def parse_fault(option: str, text: str, kinds) -> Tuple[str, str, FaultArguments]:
     """ROUTE:KIND[:ARG] -> (route, kind, keyword arguments); ARG is seconds for delayed kinds, an HTTP status
     for error kinds."""
     parts = text.split(":")

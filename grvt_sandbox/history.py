@@ -1,6 +1,7 @@
 """Append-only, time-ordered logs with GRVT's reverse-chronological cursor pagination."""
 from bisect import bisect_right
 from collections import deque
+from operator import attrgetter
 from typing import Any, Callable, Deque, Dict, Generic, Hashable, Iterable, List, Optional, Tuple, TypeVar
 
 from grvt_sandbox.errors import GrvtApiError
@@ -28,7 +29,7 @@ class HistoryLog(Generic[T]):
     """Items appended in non-decreasing time order. Each item keeps an absolute index, so a cursor (the index of
     the next, older item to return) stays valid while new items arrive and old ones are trimmed."""
 
-    def __init__(self, max_items: int = 200_000, time_of: Callable[[T], int] = lambda item: item.event_time,
+    def __init__(self, max_items: int = 200_000, time_of: Callable[[T], int] = attrgetter("event_time"),
                  keys_of: Optional[Callable[[T], Iterable[Hashable]]] = None):
         self._items: Deque[T] = deque()
         self._times: Deque[int] = deque()

@@ -8,7 +8,7 @@
 """
 import asyncio
 import logging
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from aiohttp import web
 
@@ -26,6 +26,9 @@ from grvt_sandbox.gateway.streams import StreamHub
 from grvt_sandbox.gateway.trading import TradingService
 from grvt_sandbox.gateway.websocket import WebSocketGateway
 from grvt_sandbox.signing.verifier import SignatureVerifier
+
+if TYPE_CHECKING:  # imported when the market starts: the package is optional
+    from grvt_sandbox.market import MarketSimulator
 
 logger = logging.getLogger(__name__)
 PREMIUM_SAMPLE_INTERVAL_NS = 1_000_000_000
@@ -49,7 +52,7 @@ class SandboxServer:
         self.admin_gateway = AdminGateway(self)
         self.faults = FaultInjector(self)
         self.rate_limiter = RateLimiter(self.clock, self.config.rate_limits)
-        self.market = None
+        self.market: Optional["MarketSimulator"] = None
         self.app = self._build_app()
         self._runner: Optional[web.AppRunner] = None
         self._timer_task: Optional[asyncio.Task] = None

@@ -1,9 +1,12 @@
 """A sub-account: USDT balance, positions, leverage, active orders and its histories."""
 from decimal import Decimal
-from typing import Dict, Optional
+from typing import TYPE_CHECKING, Dict, Optional
 
 from grvt_sandbox.history import HistoryLog
 from grvt_sandbox.numbers import ZERO
+
+if TYPE_CHECKING:  # the engine package imports this module
+    from grvt_sandbox.engine.order import Order
 
 
 class Position:
@@ -78,9 +81,9 @@ class SubAccount:
         self.signers: Dict[str, bool] = {}
         self.positions: Dict[str, Position] = {}
         self.leverage: Dict[str, Decimal] = {}
-        self.open_orders: Dict[str, "object"] = {}  # order_id -> Order (pending or resting)
-        self.active_client_ids: Dict[str, "object"] = {}  # client_order_id -> Order
-        self.reduce_only_orders: Dict[str, "object"] = {}  # order_id -> active reduce-only Order
+        self.open_orders: Dict[str, "Order"] = {}  # order_id -> Order (pending or resting)
+        self.active_client_ids: Dict[str, "Order"] = {}  # client_order_id -> Order
+        self.reduce_only_orders: Dict[str, "Order"] = {}  # order_id -> active reduce-only Order
         self.open_buy_size: Dict[str, int] = {}  # instrument -> remaining size of active buys
         self.open_sell_size: Dict[str, int] = {}
         self.max_open_orders = max_open_orders

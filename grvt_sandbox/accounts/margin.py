@@ -4,6 +4,7 @@ from decimal import Decimal
 from typing import Callable, NamedTuple, Optional
 
 from grvt_sandbox.accounts.account import SubAccount
+from grvt_sandbox.instruments import Instrument
 from grvt_sandbox.numbers import ZERO, scaled_to_decimal
 
 
@@ -20,8 +21,8 @@ class MarginState(NamedTuple):
 
 def margin_state(
     account: SubAccount,
-    instrument_of: Callable[[str], object],
-    mark_of: Callable[[object], Decimal],
+    instrument_of: Callable[[str], Instrument],
+    mark_of: Callable[[Instrument], Decimal],
     extra_order=None,
 ) -> MarginState:
     """Margin of the account; `extra_order` (not yet tracked) counts as if it were open."""
@@ -46,7 +47,7 @@ def margin_state(
         decimals = instrument.base_decimals
         exposure = max(abs(size + scaled_to_decimal(buys, decimals)), abs(size - scaled_to_decimal(sells, decimals)))
         initial += exposure * mark / account.leverage_for(instrument)
-        if size:
+        if position is not None and size:
             maintenance += abs(size) * mark * instrument.maintenance_margin_rate
             unrealized += position.unrealized_pnl(mark)
     return MarginState(unrealized, account.balance + unrealized, initial, maintenance)

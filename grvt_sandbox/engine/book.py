@@ -75,6 +75,8 @@ class BookSide:
     def reduce(self, order: Order, quantity: int) -> None:
         """Order traded `quantity` while resting; removes it from the book when nothing remains."""
         level = order.level
+        if level is None:
+            raise ValueError(f"{order!r} is not resting in the book")
         order.remaining -= quantity
         level.total -= quantity
         if order.remaining == 0:
@@ -92,7 +94,7 @@ class BookSide:
             yield levels[sign * keys[index]]
 
     def top(self, depth: Optional[int] = None) -> List[Tuple[int, int, int]]:
-        result = []
+        result: List[Tuple[int, int, int]] = []
         for level in self.iter_levels():
             if depth is not None and len(result) >= depth:
                 break

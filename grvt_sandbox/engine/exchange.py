@@ -696,6 +696,8 @@ class Exchange:
         account = self.account(sub_account_id)
         if order_id:
             return account.open_orders.get(order_id) or account.order_history.find(order_id)
+        if client_order_id is None:
+            return None
         return account.active_client_ids.get(client_order_id) or account.order_history.find(("client", client_order_id))
 
     def position(self, sub_account_id: str, instrument: str) -> Optional[Position]:

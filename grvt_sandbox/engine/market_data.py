@@ -117,9 +117,12 @@ class InstrumentMarket:
         self.candles["INDEX"].record_price(now_ns, index_price)
         self.candles["MARK"].record_price(now_ns, mark_price)
 
-    def stats_24h(self, now_ns: int) -> Dict[str, Decimal]:
+    def stats_24h(self, now_ns: int) -> Dict[str, Optional[Decimal]]:
+        """high, low and open are None when nothing traded in the last 24 hours."""
         since = now_ns - DAY_NS
-        high = low = open_price = None
+        high: Optional[Decimal] = None
+        low: Optional[Decimal] = None
+        open_price: Optional[Decimal] = None
         buy_b = sell_b = buy_q = sell_q = ZERO
         for candle in reversed(self.candles["TRADE"].minutes):
             if candle.open_time < since - MINUTE_NS:

@@ -1,10 +1,13 @@
 """The engine's order: GRVT order fields plus its live state, sizes and prices as scaled integers."""
 from decimal import Decimal
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from grvt_sandbox.enums import PENDING, TERMINAL_STATUSES, UNSPECIFIED
 from grvt_sandbox.instruments import Instrument
 from grvt_sandbox.numbers import PRICE_DECIMALS, scaled_to_decimal
+
+if TYPE_CHECKING:  # the book module imports this one
+    from grvt_sandbox.engine.book import PriceLevel
 
 
 class Order:
@@ -59,7 +62,7 @@ class Order:
         self.broker = "UNSPECIFIED"
         self.builder = "0x00"
         self.builder_fee = "0.0"
-        self.level = None  # the PriceLevel while resting
+        self.level: Optional["PriceLevel"] = None  # while resting
         self.is_internal = is_internal
         self.cancel_requested: Optional[str] = None  # the reject reason of a cancel that arrived while PENDING
         self.leg_size_text: Optional[str] = None  # the client's own strings, echoed back when present

@@ -38,12 +38,14 @@ def validate_order(exchange, account, instrument, request: OrderRequest, now: in
         if request.price is not None and request.price != 0:
             raise GrvtApiError(2020)
         price = 0
+        reference_price = exchange.mark_price(instrument)
     else:
         if request.price is None or request.price == 0:
             raise GrvtApiError(2021)
         if request.price < 0 or request.price % instrument.tick_size:
             raise GrvtApiError(2064)
         price = to_scaled(request.price, PRICE_DECIMALS)
+        reference_price = request.price
     size = request.size
     if size < instrument.min_size:
         raise GrvtApiError(2062)
@@ -55,7 +57,6 @@ def validate_order(exchange, account, instrument, request: OrderRequest, now: in
         raise GrvtApiError(2012)
     if len(account.open_orders) >= account.max_open_orders:
         raise GrvtApiError(2090)
-    reference_price = request.price if not request.is_market else exchange.mark_price(instrument)
     position_size = account.position_size(instrument.name)
     if request.reduce_only:
         if position_size == 0:

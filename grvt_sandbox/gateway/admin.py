@@ -19,11 +19,15 @@ FAULTS = ("fail_rest", "clear_rest", "fail_rpc", "clear_rpc", "rate_limit", "dro
 Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 
-def _decimal(body: dict, key: str, required: bool = True) -> Optional[Decimal]:
+def _decimal(body: dict, key: str) -> Decimal:
     value = parse_decimal(body.get(key))
-    if value is None and (required or body.get(key) is not None):
+    if value is None:
         raise GrvtApiError(1003, f"{key} must be a decimal")
     return value
+
+
+def _optional_decimal(body: dict, key: str) -> Optional[Decimal]:
+    return None if body.get(key) is None else _decimal(body, key)
 
 
 class AdminGateway:
@@ -102,7 +106,7 @@ class AdminGateway:
         if not isinstance(signers, list) or not all(isinstance(s, str) for s in signers):
             raise GrvtApiError(1003, "signers must be a list of addresses")
         config = AccountConfig(sub_account_id=sub_account_id, api_key=body.get("api_key"), signers=signers,
-                               balance=_decimal(body, "balance", required=False) or Decimal("100000"),
+                               balance=_optional_decimal(body, "balance") or Decimal("100000"),
                                main_account_id=body.get("main_account_id"))
         self.server.add_account(config)
         return json_response({"result": {"ack": True}})
@@ -119,7 +123,7 @@ class AdminGateway:
         if instrument not in self.exchange.instruments:
             raise GrvtApiError(3000)
         self.exchange.set_index_price(instrument, _decimal(body, "index_price"),
-                                      _decimal(body, "mark_price", required=False))
+                                      _optional_decimal(body, "mark_price"))
         return json_response({"result": {"ack": True}})
 
     async def settle_funding(self, request: web.Request) -> web.Response:
@@ -127,7 +131,7 @@ class AdminGateway:
         instrument = body.get("instrument")
         if instrument not in self.exchange.instruments:
             raise GrvtApiError(3000)
-        rate = self.exchange.settle_funding(instrument, _decimal(body, "rate", required=False))
+        rate = self.exchange.settle_funding(instrument, _optional_decimal(body, "rate"))
         return json_response({"result": {"funding_rate": format_decimal(rate, 6)}})
 
     async def advance_clock(self, request: web.Request) -> web.Response:

@@ -264,7 +264,7 @@ def mini_ticker_json(exchange, name: str, now: int) -> Dict[str, str]:
 
 
 def ticker_json(exchange, name: str, now: int) -> Dict[str, object]:
-    result: Dict[str, object] = mini_ticker_json(exchange, name, now)
+    mini = mini_ticker_json(exchange, name, now)
     market = exchange.markets[name]
     stats = market.stats_24h(now)
     rate = format_decimal(market.funding_rate, 6)
@@ -276,8 +276,9 @@ def ticker_json(exchange, name: str, now: int) -> Dict[str, object]:
                 longs += 1
             else:
                 shorts += 1
-    last = result["last_price"]
-    result.update({
+    last = mini["last_price"]
+    return {
+        **mini,
         "funding_rate_8h_curr": rate,
         "funding_rate_8h_avg": rate,
         "interest_rate": "0.0",
@@ -294,8 +295,7 @@ def ticker_json(exchange, name: str, now: int) -> Dict[str, object]:
         "funding_rate": rate,
         "next_funding_time": str(market.next_funding_time),
         "funding_interval_hours": market.instrument.funding_interval_hours,
-    })
-    return result
+    }
 
 
 def candle_json(candle, width_ns: int, instrument_name: str) -> dict:

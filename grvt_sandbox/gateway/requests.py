@@ -78,11 +78,9 @@ def sub_account_id_of(body: dict) -> str:
     raise GrvtApiError(3020 if value not in (None, "") else 1003, "sub_account_id must be a uint64")
 
 
-def client_order_id_of(value: Any, missing_code: int = 2011) -> Optional[str]:
+def client_order_id_of(value: Any) -> str:
     if value is None or value == "":
-        if missing_code:
-            raise GrvtApiError(missing_code)
-        return None
+        raise GrvtApiError(2011)
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
     elif isinstance(value, str) and value.isdecimal():
@@ -97,7 +95,8 @@ def client_order_id_of(value: Any, missing_code: int = 2011) -> Optional[str]:
 def order_reference(body: dict) -> Tuple[Optional[str], Optional[str]]:
     """(order_id, client_order_id) naming one order, "0x00" counting as no order id; error 3021 when neither."""
     order_id = optional_str(body, "order_id")
-    client_order_id = client_order_id_of(body.get("client_order_id"), missing_code=0)
+    value = body.get("client_order_id")
+    client_order_id = None if value is None or value == "" else client_order_id_of(value)
     if order_id in ("0x00", "0x0"):
         order_id = None
     if not order_id and not client_order_id:
@@ -144,8 +143,9 @@ def _address_int(value: Any) -> int:
         raise GrvtApiError(1003, "builder must be an address")
 
 
-def parse_order(order: Any, exchange) -> Tuple[OrderRequest, OrderSigningFields]:
-    """An `Order` object of create_order / bulk_orders -> engine request and the struct that was signed."""
+def parse_order(order: Any, exchange) -> Tuple[OrderRequest, OrderSigningFields, dict]:
+    """An `Order` object of create_order / bulk_orders -> engine request, the struct that was signed and its
+    signature."""
     order = require_dict(order, "order")
     if order.get("order_id") not in EMPTY_ORDER_IDS:
         raise GrvtApiError(2010)
@@ -191,7 +191,8 @@ def parse_order(order: Any, exchange) -> Tuple[OrderRequest, OrderSigningFields]
     trigger = metadata.get("trigger")
     if isinstance(trigger, dict) and trigger.get("trigger_type") not in (None, "", "UNSPECIFIED"):
         raise GrvtApiError(2112, "trigger orders are not supported by the sandbox")
-    broker = metadata.get("broker") if isinstance(metadata.get("broker"), str) else "UNSPECIFIED"
+    broker = metadata.get("broker")
+    broker = broker if isinstance(broker, str) else "UNSPECIFIED"
     if trigger is not None and not isinstance(trigger, dict):
         raise GrvtApiError(1003, "metadata.trigger must be an object")
     signature = require_dict(order.get("signature"), "signature")
@@ -222,4 +223,4 @@ def parse_order(order: Any, exchange) -> Tuple[OrderRequest, OrderSigningFields]
         price=price if price else None, is_market=is_market, time_in_force=time_in_force, post_only=post_only,
         reduce_only=reduce_only, client_order_id=client_order_id, expiration=expiration, signature=signature,
         broker=broker)
-    return request, fields
+    return request, fields, signature

@@ -36,6 +36,13 @@ class FeedSpec:
     candle_type: str = ""
     sub_account_id: Optional[str] = None
 
+    @property
+    def public_instrument(self) -> str:
+        """The instrument of a public stream, whose selector always names one."""
+        if self.instrument is None:
+            raise ValueError(f"{self.stream} selector {self.selector!r} names no instrument")
+        return self.instrument
+
 
 def _int(text: str, code: int) -> int:
     if not text.isdecimal():

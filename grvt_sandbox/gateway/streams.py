@@ -98,7 +98,8 @@ class BookDeltaFeed(Feed):
         dirty, self.dirty = self.dirty, set()
         book = hub.exchange.books[self.spec.instrument]
         decimals = book.instrument.base_decimals
-        bids, asks = [], []
+        bids: List[dict] = []
+        asks: List[dict] = []
         for is_bid, price in sorted(dirty, key=lambda key: -key[1] if key[0] else key[1]):
             size, count = book.side(is_bid).level_state(price)
             (bids if is_bid else asks).append(
@@ -128,7 +129,7 @@ class TickerFeed(Feed):
 
     def _build(self, hub, now_ns):
         build = encoding.ticker_json if self.full else encoding.mini_ticker_json
-        return build(hub.exchange, self.spec.instrument, now_ns)
+        return build(hub.exchange, self.spec.public_instrument, now_ns)
 
     def snapshots(self, hub):
         payload = self._build(hub, hub.exchange.now_ns())
@@ -172,9 +173,10 @@ class CandleFeed(Feed):
         self.last_published: Optional[dict] = None
 
     def _candles(self, hub, count: int) -> List[dict]:
-        series = hub.exchange.markets[self.spec.instrument].candles[self.spec.candle_type]
+        instrument = self.spec.public_instrument
+        series = hub.exchange.markets[instrument].candles[self.spec.candle_type]
         candles, _ = series.aggregate(self.spec.interval, None, None, count, None)
-        return [encoding.candle_json(candle, self.width, self.spec.instrument) for candle in candles]
+        return [encoding.candle_json(candle, self.width, instrument) for candle in candles]
 
     def snapshots(self, hub):
         candles = self._candles(hub, 5)
@@ -269,10 +271,10 @@ class StreamHub:
             self.feeds[key] = feed
             if spec.stream in PERIODIC_STREAMS:
                 self._periodic.append(feed)
-            if spec.stream == "v1.book.d":
-                self._book_deltas[spec.instrument].append(feed)
+            if isinstance(feed, BookDeltaFeed):
+                self._book_deltas[spec.public_instrument].append(feed)
             elif spec.stream == "v1.trade":
-                self._trades[spec.instrument].append(feed)
+                self._trades[spec.public_instrument].append(feed)
             elif spec.sub_account_id is not None:
                 self._private_accounts[spec.sub_account_id] += 1
         return feed

@@ -62,12 +62,12 @@ class TradingService:
     def _accept_order(self, session: Session, raw_order) -> Tuple[Optional[dict], bytes]:
         """Parses, verifies and places one order; returns the acknowledged Order JSON (None for a repeat of an
         accepted order's signed payload, same nonce, which GRVT ignores) and the payload's digest."""
-        request, fields = parse_order(raw_order, self.exchange)
+        request, fields, signature = parse_order(raw_order, self.exchange)
         if request.sub_account_id not in session.sub_account_ids:
             raise GrvtApiError(2003)
         account = self.exchange.account(request.sub_account_id)
         now = self.exchange.now_ns()
-        signer, digest = self.verifier.verify(request.signature, fields, now)
+        signer, digest = self.verifier.verify(signature, fields, now)
         check_signer_permission(account, signer)
         if self.replay_guard.is_repeat(digest):
             return None, digest
@@ -84,7 +84,7 @@ class TradingService:
 
     # ------------------------------------------------------------------ order entry
     def create_order(self, session: Session, body: dict) -> dict:
-        raw_order = require_dict(body).get("order")
+        raw_order = require_dict(require_dict(body).get("order"), "order")
         acknowledged, _ = self._accept_order(session, raw_order)
         if acknowledged is None:  # a repeated payload: echo the request, nothing else happens
             acknowledged = dict(raw_order, order_id="0x00")

@@ -34,4 +34,4 @@ def lots_for(size: float, price: float, rules: InstrumentRules, max_size: Option
 def index_price_decimal(price: float) -> Decimal:
     """Index prices are not on the tick grid; GRVT publishes them with nine decimals at most."""
     value = Decimal(f"{price:.9f}").normalize()
-    return value.quantize(Decimal(1)) if value.as_tuple().exponent > 0 else value
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value
