@@ -57,7 +57,8 @@ class GrvtV2ControllersConfig(StrategyV2ConfigBase):
     def update_markets(self, markets: MarketDict) -> MarketDict:
         for connector_name, trading_pairs in self.markets.items():
             for trading_pair in trading_pairs:
-                markets = markets.add_or_update(connector_name, trading_pair)
+                # Hummingbot's MarketDict (GroupedSetDict[str, Set[str]]) types the pairs add_or_update takes as sets
+                markets = markets.add_or_update(connector_name, trading_pair)  # type: ignore[arg-type]
         return markets
 
 

@@ -20,7 +20,7 @@ import logging
 import time
 from decimal import ROUND_CEILING, Decimal
 from functools import partial
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from pydantic import model_validator
 
@@ -44,7 +44,7 @@ from hummingbot.core.event.events import MarketEvent
 from hummingbot.strategy_v2.controllers.controller_base import ControllerBase, ControllerConfigBase
 from hummingbot.strategy_v2.executors.grid_executor.data_types import GridExecutorConfig
 from hummingbot.strategy_v2.executors.position_executor.data_types import TripleBarrierConfig
-from hummingbot.strategy_v2.models.executor_actions import CreateExecutorAction, StopExecutorAction
+from hummingbot.strategy_v2.models.executor_actions import CreateExecutorAction, ExecutorAction, StopExecutorAction
 from hummingbot.strategy_v2.models.executors import CloseType
 
 ZERO = Decimal(0)
@@ -111,8 +111,8 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
         self.base, self.quote = config.trading_pair.split("-")
         self.kill_switch = KillSwitch(config)
         self.legs: List[GridLeg] = []
-        self.gateway: Optional[OrderGateway] = None
-        self.pnl: Optional[PnlTracker] = None
+        self._gateway: Optional[OrderGateway] = None
+        self._pnl: Optional[PnlTracker] = None
         self._events = ConnectorEvents()
         self._running: Dict[str, str] = {}  # leg name -> id of its executor while it runs
         self._leg_runs: Dict[str, int] = {}
@@ -123,7 +123,7 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
         self._flatten_order_id: Optional[str] = None
         self._flatten_sent_at = 0.0
         self._unclosable_position: Optional[Decimal] = None
-        self._book_uid = None
+        self._book_uid: Optional[Tuple[int, int]] = None
         self._book_changed_at: Optional[float] = None
         self.mid: Optional[Decimal] = None
         self.equity: Optional[Decimal] = None
@@ -135,44 +135,47 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
         connector = self.market_data_provider.connectors.get(self.config.connector_name)
         if self._stopped or connector is None:
             return
-        if not connector.ready or not self._observe_book(connector):
+        mid = self._observe_book(connector) if connector.ready else None
+        if mid is None:
             await self._check_while_unavailable(time.time())
             return
         now = time.time()
-        if self.gateway is None:
-            self._start(connector)
+        if self._gateway is None:
+            self._start(connector, mid)
         self._forget_finished_executors(now)
         position = self.gateway.position()
-        self.equity = self.pnl.equity(self.mid)
+        self.equity = self.pnl.equity(mid)
         if self.equity is not None:
             self.kill_switch.start(self.equity)
         if self._halt is None:
-            trip = self.kill_switch.check(self.equity, position, now - self._book_changed_at)
+            seconds_stale = now - self._book_changed_at if self._book_changed_at is not None else None
+            trip = self.kill_switch.check(self.equity, position, seconds_stale)
             if trip is None and self.config.manual_kill_switch:
                 trip = KillSwitchTrip("manual", "manual kill switch set in the config", now)
             if trip is None:
-                reason = outside_range(self.mid, self.config.start_price, self.config.end_price,
+                reason = outside_range(mid, self.config.start_price, self.config.end_price,
                                        self.config.range_exit_margin_pct)
                 if reason is not None:
                     trip = KillSwitchTrip("range", reason, now)
             if trip is not None:
                 self._trip(trip)
         if self._halt is not None:
-            await self._wind_down(now, position)
+            await self._wind_down(self._halt, now, position)
         else:
-            await self._enter_if_idle(position)
+            await self._enter_if_idle(position, mid)
         self._log_status_if_due(now)
 
     async def _check_while_unavailable(self, now: float):
         """A connector that is not ready (a lost stream, say) means no book: the stale book trigger still counts."""
-        if self.gateway is None:
+        gateway = self._gateway
+        if gateway is None:
             return
         if self._halt is None and self._book_changed_at is not None:
-            trip = self.kill_switch.check(self.equity, self.gateway.position(), now - self._book_changed_at)
+            trip = self.kill_switch.check(self.equity, gateway.position(), now - self._book_changed_at)
             if trip is not None:
                 self._trip(trip)
         if self._halt is not None:
-            await self._wind_down(now, self.gateway.position())
+            await self._wind_down(self._halt, now, gateway.position())
 
     def stop(self):
         if not self._stopped:
@@ -182,26 +185,27 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
         super().stop()
 
     # ------------------------------------------------------------------------------------------------ start
-    def _observe_book(self, connector: Any) -> bool:
+    def _observe_book(self, connector: Any) -> Optional[Decimal]:
+        """The mid of the pair's order book, None when the book is not usable."""
         try:  # Hummingbot's order book raises for an empty side: no usable book, as when it is missing
             book = connector.get_order_book(self.config.trading_pair)
             bid, ask = book.get_price(False), book.get_price(True)
         except Exception:
-            return False
+            return None
         if not (bid == bid and ask == ask) or bid <= 0 or ask <= 0:
-            return False
+            return None
         uid = (book.snapshot_uid, book.last_diff_uid)
         if uid != self._book_uid:
             self._book_uid = uid
             self._book_changed_at = time.time()
         self.mid = (Decimal(str(bid)) + Decimal(str(ask))) / 2
-        return True
+        return self.mid
 
-    def _start(self, connector: Any):
-        self.gateway = OrderGateway(connector, self.config.trading_pair, post_only=self.config.post_only)
-        self.pnl = PnlTracker(self.gateway.position(), self.mid, start_equity=self.gateway.equity(self.mid))
+    def _start(self, connector: Any, mid: Decimal):
+        self._gateway = OrderGateway(connector, self.config.trading_pair, post_only=self.config.post_only)
+        self._pnl = PnlTracker(self.gateway.position(), mid, start_equity=self.gateway.equity(mid))
         self.legs = grid_legs(self.config.grid_mode, self.config.start_price, self.config.end_price,
-                              self.config.levels, self.mid)
+                              self.config.levels, mid)
         self._cancel_orders_of_an_earlier_run(connector)
         self._events.on_market(connector, {
             MarketEvent.OrderFilled: self._on_fill,
@@ -229,14 +233,14 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
                     self._trip(KillSwitchTrip("range", f"the {leg_name} executor reached its stop-out price: the price "
                                               f"left the grid range by range_exit_margin_pct", now))
 
-    async def _enter_if_idle(self, position: Decimal):
+    async def _enter_if_idle(self, position: Decimal, mid: Decimal):
         if self._running:
             return
-        leg = leg_to_enter(self.legs, self.mid, position)
+        leg = leg_to_enter(self.legs, mid, position)
         if leg is None:
             return
         executor_config = self._executor_config(leg)
-        refusal = self._level_amount_refusal(executor_config) or self._margin_refusal(executor_config)
+        refusal = self._level_amount_refusal(executor_config, mid) or self._margin_refusal(executor_config, mid)
         if refusal is not None:
             if refusal != self._entry_refusal:
                 self.logger().error(f"Grid {leg.name} does not start: {refusal}.")
@@ -246,12 +250,12 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
         self._running[leg.name] = executor_config.id
         self._leg_runs[leg.name] = self._leg_runs.get(leg.name, 0) + 1
         verb = "starts" if self._leg_runs[leg.name] == 1 else "re-enters"
-        self.logger().info(f"Grid {leg.name} {verb} at {self.mid}: {leg.side.name} {len(leg.levels)} levels "
+        self.logger().info(f"Grid {leg.name} {verb} at {mid}: {leg.side.name} {len(leg.levels)} levels "
                            f"{leg.start_price:.8g}-{leg.end_price:.8g}, "
-                           f"{leg.levels_to_fill_at_once(self.mid)} at the touch.")
+                           f"{leg.levels_to_fill_at_once(mid)} at the touch.")
         await self.send_actions([CreateExecutorAction(controller_id=self.config.id, executor_config=executor_config)])
 
-    def _level_amount_refusal(self, executor_config: GridExecutorConfig) -> Optional[str]:
+    def _level_amount_refusal(self, executor_config: GridExecutorConfig, mid: Decimal) -> Optional[str]:
         """Why the levels are too small for the trading rule at the mid, or None. GridExecutor would merge them into
         fewer, wider levels on its own, at prices that are not the grid's."""
         rule = getattr(self.gateway.connector, "trading_rules", {}).get(self.config.trading_pair)
@@ -259,25 +263,25 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
             return None
         lot = rule.min_base_amount_increment or rule.min_order_size
         min_notional = max(executor_config.min_order_amount_quote, rule.min_notional_size)
-        needed = min_amount_quote_per_level(self.mid, rule.min_order_size, lot, min_notional)
+        needed = min_amount_quote_per_level(mid, rule.min_order_size, lot, min_notional)
         needed = needed.quantize(CENT, rounding=ROUND_CEILING) if needed > CENT else needed
         per_level = self.config.amount_quote_per_level
         if per_level >= needed:
             return None
         return (f"total_amount_quote {self.config.total_amount_quote} over {self.config.levels} levels is "
                 f"{per_level:.8g} {self.quote} a level, below the {needed} {self.quote} a level needs at "
-                f"{self.mid:.8g} (lot {lot} {self.base}, minimum notional {rule.min_notional_size} {self.quote}); "
+                f"{mid:.8g} (lot {lot} {self.base}, minimum notional {rule.min_notional_size} {self.quote}); "
                 f"raise total_amount_quote to {needed * self.config.levels} or use fewer levels")
 
-    def _margin_refusal(self, executor_config: GridExecutorConfig) -> Optional[str]:
+    def _margin_refusal(self, executor_config: GridExecutorConfig, mid: Decimal) -> Optional[str]:
         """Why the account cannot margin the leg, by the check GridExecutor makes when it starts, or None: an executor
         failing it ends at once (INSUFFICIENT_BALANCE) and the leg would start again on the next tick."""
         notional = executor_config.total_amount_quote
         leverage = Decimal(self.config.leverage)
         candidate = PerpetualOrderCandidate(trading_pair=self.config.trading_pair, is_maker=True,
                                             order_type=executor_config.triple_barrier_config.open_order_type,
-                                            order_side=executor_config.side, amount=notional / self.mid,
-                                            price=self.mid, leverage=leverage)
+                                            order_side=executor_config.side, amount=notional / mid,
+                                            price=mid, leverage=leverage)
         if self.gateway.connector.budget_checker.adjust_candidates([candidate])[0].amount > 0:
             return None
         available = self.gateway.connector.get_available_balance(self.quote)
@@ -331,12 +335,13 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
             return True
         return self.config.kill_switch_flatten and trip.trigger != "manual"
 
-    async def _wind_down(self, now: float, position: Decimal):
-        closing = self._closes_position(self._halt)
+    async def _wind_down(self, trip: KillSwitchTrip, now: float, position: Decimal):
+        closing = self._closes_position(trip)
         if not self._stop_sent:
             self._stop_sent = True
-            actions = [StopExecutorAction(controller_id=self.config.id, executor_id=executor_id,
-                                          keep_position=not closing) for executor_id in self._running.values()]
+            actions: List[ExecutorAction] = [
+                StopExecutorAction(controller_id=self.config.id, executor_id=executor_id, keep_position=not closing)
+                for executor_id in self._running.values()]
             if actions:
                 await self.send_actions(actions)
         if self._running:
@@ -367,9 +372,9 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
         return order is None or order.trading_pair == self.config.trading_pair
 
     def _on_fill(self, event: Any):
-        if event.trading_pair == self.config.trading_pair and self.pnl is not None:
-            self.pnl.on_fill(event.trade_type, Decimal(event.price), Decimal(event.amount),
-                             fee_in_quote(event, self.config.trading_pair), self.mid)
+        if event.trading_pair == self.config.trading_pair and self._pnl is not None:
+            self._pnl.on_fill(event.trade_type, Decimal(event.price), Decimal(event.amount),
+                              fee_in_quote(event, self.config.trading_pair), self.mid)
 
     def _on_created(self, event: Any):
         if self._is_ours(event.order_id, event.trading_pair):
@@ -406,7 +411,7 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
                 lines.append(f"  {leg_name} executor: {counts}")
         if self._endings:
             lines.append("  executor endings: " + ", ".join(self._endings[-6:]))
-        if self.gateway is not None:
+        if self._gateway is not None:
             lines.append("  " + position_line(self.gateway.position(), self.base, None, self.equity,
                                               self.kill_switch, self.quote))
             lines.append("  " + pnl_line(self.pnl.breakdown(self.mid), self.quote))
@@ -415,7 +420,7 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
         return lines
 
     def get_custom_info(self) -> dict:
-        pnl = self.pnl.breakdown(self.mid) if self.pnl is not None else None
+        pnl = self._pnl.breakdown(self.mid) if self._pnl is not None else None
         return {
             "halted": self._halt.reason if self._halt else None,
             "running_legs": list(self._running),

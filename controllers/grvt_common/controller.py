@@ -1,15 +1,44 @@
 """What the GRVT controllers do alike: no executor actions of their own, settings reloads that reach the kill switch,
 the periodic status line in the log, funding payments counted in the PnL, and the orders a crashed earlier run left."""
 from decimal import Decimal
-from typing import Any, List
+from typing import TYPE_CHECKING, Any, List, Optional, Union
 
-from hummingbot.strategy_v2.controllers.controller_base import ControllerConfigBase
+from controllers.grvt_common.kill_switch import KillSwitch
+from controllers.grvt_common.pnl import PnlTracker
+from controllers.grvt_common.trading import OrderGateway
+from hummingbot.strategy_v2.controllers.controller_base import ControllerBase, ControllerConfigBase
 from hummingbot.strategy_v2.models.executor_actions import ExecutorAction
 
+if TYPE_CHECKING:
+    from controllers.generic.grvt_grid import GrvtGridConfig
+    from controllers.market_making.grvt_market_maker import GrvtMarketMakerConfig
 
-class GrvtControllerMixin:
-    """For a ControllerBase subclass with `config`, `kill_switch`, `pnl`, `gateway`, `_created_at`, `_last_status_log`
-    and `to_format_status`."""
+    _ControllerBase = ControllerBase  # typed as the ControllerBase it is mixed into: it calls its methods and super()
+else:
+    _ControllerBase = object
+
+
+class GrvtControllerMixin(_ControllerBase):
+    """For a ControllerBase subclass that sets `config`, `kill_switch`, `_created_at` and `_last_status_log` when
+    created, and `_gateway` and `_pnl` on its first tick with a ready connector."""
+    config: Union["GrvtMarketMakerConfig", "GrvtGridConfig"]
+    kill_switch: KillSwitch
+    _gateway: Optional[OrderGateway]
+    _pnl: Optional[PnlTracker]
+    _created_at: float
+    _last_status_log: float
+
+    @property
+    def gateway(self) -> OrderGateway:
+        if self._gateway is None:
+            raise RuntimeError(f"{type(self).__name__} has no order gateway before it starts")
+        return self._gateway
+
+    @property
+    def pnl(self) -> PnlTracker:
+        if self._pnl is None:
+            raise RuntimeError(f"{type(self).__name__} has no PnL tracker before it starts")
+        return self._pnl
 
     async def update_processed_data(self):
         pass
@@ -28,8 +57,8 @@ class GrvtControllerMixin:
             self.logger().info("\n".join(self.to_format_status()))
 
     def _on_funding(self, event: Any):
-        if event.trading_pair == self.config.trading_pair and self.pnl is not None:
-            self.pnl.on_funding(Decimal(event.amount))
+        if event.trading_pair == self.config.trading_pair and self._pnl is not None:
+            self._pnl.on_funding(Decimal(event.amount))
 
     def _cancel_orders_of_an_earlier_run(self, connector: Any):
         """The pair's orders Hummingbot restored from an earlier run (one that crashed leaves them resting): nothing in

@@ -102,17 +102,18 @@ class KillSwitch:
         return self.trip
 
     def _check_drawdown(self, equity: Optional[Decimal]):
+        start = self.start_equity
         drawdown = self.drawdown(equity)
-        if drawdown is None or drawdown <= 0:
+        if start is None or drawdown is None or drawdown <= 0:
             return None
         limit_quote = self.settings.kill_switch_max_drawdown_quote
         if limit_quote > 0 and drawdown >= limit_quote:
             return "max_drawdown", (f"max drawdown: equity {equity:.4f} is {drawdown:.4f} below its start "
-                                    f"{self.start_equity:.4f} (limit {limit_quote})")
+                                    f"{start:.4f} (limit {limit_quote})")
         limit_pct = self.settings.kill_switch_max_drawdown_pct
-        if limit_pct > 0 and self.start_equity > 0 and drawdown / self.start_equity * 100 >= limit_pct:
-            return "max_drawdown", (f"max drawdown: equity {equity:.4f} is {drawdown / self.start_equity * 100:.3f} % "
-                                    f"below its start {self.start_equity:.4f} (limit {limit_pct} %)")
+        if limit_pct > 0 and start > 0 and drawdown / start * 100 >= limit_pct:
+            return "max_drawdown", (f"max drawdown: equity {equity:.4f} is {drawdown / start * 100:.3f} % "
+                                    f"below its start {start:.4f} (limit {limit_pct} %)")
         return None
 
     def _check_position(self, position: Decimal):
@@ -131,9 +132,9 @@ class KillSwitch:
     def _check_errors(self):
         limit = self.settings.kill_switch_max_error_rate
         minimum = max(2, self.settings.kill_switch_error_window // 2)
-        if limit <= 0 or len(self._outcomes) < minimum:
-            return None
         rate = self.error_rate
+        if limit <= 0 or rate is None or len(self._outcomes) < minimum:
+            return None
         if rate >= limit:
             return "error_rate", (f"order error rate: {sum(self._outcomes)} of the last {len(self._outcomes)} orders "
                                   f"failed ({rate:.0%}, limit {limit:.0%})")

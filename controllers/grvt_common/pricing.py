@@ -236,8 +236,10 @@ def time_left_fraction(timeframe: str, now: datetime, start: Optional[str] = Non
     raise ValueError(f"execution timeframe must be one of {', '.join(TIMEFRAMES)}, got {timeframe!r}")
 
 
-def _window_bound(timeframe: str, field: str, value: str):
+def _window_bound(timeframe: str, field: str, value: Optional[str]):
     """A window bound parsed for ``timeframe``; a ValueError names the config field."""
+    if value is None:
+        raise ValueError(f"{field} is not set: the {timeframe} timeframe needs it")
     dated = timeframe == "from_date_to_date"
     try:
         return datetime.fromisoformat(value) if dated else time.fromisoformat(value)

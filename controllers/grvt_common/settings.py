@@ -62,4 +62,5 @@ class MarketSettings(BaseModel):
         return value.upper()
 
     def update_markets(self, markets: MarketDict) -> MarketDict:
-        return markets.add_or_update(self.connector_name, self.trading_pair)
+        # Hummingbot's MarketDict (GroupedSetDict[str, Set[str]]) types the pairs add_or_update takes as sets
+        return markets.add_or_update(self.connector_name, self.trading_pair)  # type: ignore[arg-type]

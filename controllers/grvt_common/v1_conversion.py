@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple, TypeGuard
 
 import yaml
 
@@ -61,7 +61,7 @@ class Conversion:
         return lines
 
 
-def is_grvt_connector(name: Any) -> bool:
+def is_grvt_connector(name: Any) -> TypeGuard[str]:
     return isinstance(name, str) and name.startswith("grvt_perpetual")
 
 
@@ -274,15 +274,14 @@ class _Converter:
 
 def _v1_settings(strategy: str) -> set:
     if strategy == "pure_market_making":
-        from hummingbot.strategy.pure_market_making.pure_market_making_config_map import (
-            pure_market_making_config_map as settings,
-        )
+        from hummingbot.strategy.pure_market_making.pure_market_making_config_map import pure_market_making_config_map
+        names = set(pure_market_making_config_map)
     else:
         from hummingbot.strategy.avellaneda_market_making.avellaneda_market_making_config_map_pydantic import (
             AvellanedaMarketMakingConfigMap,
         )
-        settings = AvellanedaMarketMakingConfigMap.model_fields
-    return set(settings) | {"template_version"}
+        names = set(AvellanedaMarketMakingConfigMap.model_fields)
+    return names | {"template_version"}
 
 
 def _validate(conversion: Conversion):

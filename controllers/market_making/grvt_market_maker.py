@@ -36,6 +36,7 @@ from hummingbot.core.data_type.common import OrderType, TradeType
 from hummingbot.core.data_type.order_candidate import PerpetualOrderCandidate
 from hummingbot.core.event.events import MarketEvent
 from hummingbot.core.utils.async_utils import safe_ensure_future
+from hummingbot.data_feed.market_data_provider import MarketDataProvider
 from hummingbot.strategy_v2.controllers.controller_base import ControllerBase, ControllerConfigBase
 
 ZERO = Decimal(0)
@@ -173,8 +174,9 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
             cls._logger = logging.getLogger(__name__)
         return cls._logger
 
-    def __init__(self, config: GrvtMarketMakerConfig, *args, **kwargs):
-        super().__init__(config, *args, update_interval=config.book_poll_interval, **kwargs)
+    def __init__(self, config: GrvtMarketMakerConfig, market_data_provider: MarketDataProvider,
+                 actions_queue: asyncio.Queue):
+        super().__init__(config, market_data_provider, actions_queue, update_interval=config.book_poll_interval)
         self.config: GrvtMarketMakerConfig = config
         self.base, self.quote = config.trading_pair.split("-")
         self.kill_switch = KillSwitch(config)
@@ -183,9 +185,9 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
                                       max(config.volatility_buffer_size,
                                           config.volatility_window * config.volatility_bar_samples) + 2)
         self.intensity = TradingIntensityEstimator(config.trading_intensity_buffer_size, config.sample_interval)
-        self.pnl: Optional[PnlTracker] = None
+        self._pnl: Optional[PnlTracker] = None
         self.quotes: Dict[str, LiveQuote] = {}
-        self.gateway: Optional[OrderGateway] = None
+        self._gateway: Optional[OrderGateway] = None
         self._events = ConnectorEvents()
         self._subscribed_book = None
         self._started = False
@@ -198,7 +200,7 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
         self._last_fill_time = 0.0
         self._failed_at: Dict[Tuple[TradeType, int], float] = {}  # when a quote of this side and level last failed
         self._raised_order_amount: Optional[Decimal] = None  # the configured order_amount reported below the minimum
-        self._book_uid = None
+        self._book_uid: Optional[Tuple[int, int]] = None
         self._book_moved_now = False
         self._book_seen_at: Optional[float] = None  # perf_counter when the current book state was first seen
         self._book_changed_at: Optional[float] = None  # wall clock of the same moment
@@ -236,7 +238,7 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
             if trip is not None:
                 self._trip(trip)
         if self._halt is not None:
-            self._wind_down(now)
+            self._wind_down(self._halt, now)
         else:
             self._quote(now)
         self._log_status_if_due(now)
@@ -252,7 +254,7 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
             if trip is not None:
                 self._trip(trip)
         if self._halt is not None:
-            self._wind_down(now)
+            self._wind_down(self._halt, now)
 
     def stop(self):
         if not self._stopped:
@@ -318,9 +320,9 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
     # ------------------------------------------------------------------------------------------------ start
     def _start(self, connector: Any):
         self._started = True
-        self.gateway = OrderGateway(connector, self.config.trading_pair, post_only=self.config.post_only)
+        self._gateway = OrderGateway(connector, self.config.trading_pair, post_only=self.config.post_only)
         self._position = self.gateway.position()
-        self.pnl = PnlTracker(self._position, self.mid, start_equity=self.gateway.equity(self.mid))
+        self._pnl = PnlTracker(self._position, self.mid, start_equity=self.gateway.equity(self.mid))
         self._cancel_orders_of_an_earlier_run(connector)
         self._events.on_market(connector, {
             MarketEvent.BuyOrderCreated: self._on_order_created,
@@ -369,6 +371,8 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
     def _proposal(self, now: float) -> Optional[List[pricing.QuoteLevel]]:
         config = self.config
         mid = self.mid
+        if mid is None:
+            return None
         volatility_pct = self._volatility_pct()
         if config.pricing_mode == "pmm":
             bid_spread, ask_spread = config.bid_spread, config.ask_spread
@@ -392,13 +396,12 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
                 return []
             volatility = self.mid_sampler.price_volatility(config.volatility_buffer_size)  # None: too few samples
             if volatility is None or not self.mid_sampler.has(config.volatility_buffer_size) \
-                    or not self.intensity.ready:
+                    or not self.intensity.ready or (intensity := self.intensity.estimate()) is None:
                 self._last_proposal_note = (
                     f"warming up: {len(self.mid_sampler)}/{config.volatility_buffer_size} mid samples, "
                     f"{self.intensity.observed_intervals}/{config.trading_intensity_buffer_size} s of trades")
                 return None
             sigma = Decimal(str(volatility))
-            intensity = self.intensity.estimate()
             kappa = Decimal(str(intensity.kappa))
             q = pricing.inventory_ratio(self._position, config.target_position, config.position_limit)
             min_half = max_half = ZERO
@@ -483,7 +486,8 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
     def _inside_minimum_spread(self, price: Decimal) -> bool:
         """pure_market_making's minimum_spread: an order closer to the mid than this (in %) is not kept."""
         minimum = self.config.minimum_spread
-        return minimum > -100 and abs(price - self.mid) / self.mid * 100 < minimum
+        mid = self.mid
+        return minimum > -100 and mid is not None and abs(price - mid) / mid * 100 < minimum
 
     def _within_limits(self, wanted: List[pricing.QuoteLevel]) -> List[Tuple[pricing.QuoteLevel, Decimal]]:
         """Cuts each side so that, were every live and new order on it filled, |position| stays within the limit,
@@ -555,7 +559,7 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
 
     def _cancel_quotes(self, quotes: List[LiveQuote], now: float):
         quotes = [quote for quote in quotes if quote.cancel_requested_at is None]
-        if not quotes or self.gateway is None:
+        if not quotes or self._gateway is None:
             return
         for quote in quotes:
             quote.cancel_requested_at = now
@@ -586,10 +590,10 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
             quote.cancel_requested_at = None
         self._cancel_quotes(stale, now)
 
-    def _wind_down(self, now: float):
+    def _wind_down(self, trip: KillSwitchTrip, now: float):
         """After a trip: keep cancelling what is left (see _retry_stale_cancels), and close the position when asked
         to."""
-        if not self.config.kill_switch_flatten or self._halt.trigger == "manual" or self.quotes:
+        if not self.config.kill_switch_flatten or trip.trigger == "manual" or self.quotes:
             return
         if self._flatten_order_id is not None and now - self._flatten_sent_at < FLATTEN_RETRY_SECONDS:
             return
@@ -664,17 +668,17 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
             lines.append("  quotes: none")
         lines.append("  " + position_line(self._position, self.base, config.position_limit, self.equity,
                                           self.kill_switch, self.quote))
-        if self.pnl is not None:
-            lines.append("  " + pnl_line(self.pnl.breakdown(self.mid), self.quote))
-        connector = self.gateway.connector if self.gateway is not None else None
+        if self._pnl is not None:
+            lines.append("  " + pnl_line(self._pnl.breakdown(self.mid), self.quote))
+        connector = self._gateway.connector if self._gateway is not None else None
         lines.extend("  " + line for line in latency_lines(self.latency, connector))
         lines.append(f"  orders sent {self.orders_submitted} "
-                     f"({'batched' if self.gateway is not None and self.gateway.batch_create else 'one by one'})")
+                     f"({'batched' if self._gateway is not None and self._gateway.batch_create else 'one by one'})")
         lines.append("  " + self.kill_switch.describe())
         return lines
 
     def get_custom_info(self) -> dict:
-        pnl = self.pnl.breakdown(self.mid) if self.pnl is not None else None
+        pnl = self._pnl.breakdown(self.mid) if self._pnl is not None else None
         return {
             "halted": self._halt.reason if self._halt else None,
             "position": float(self._position),
