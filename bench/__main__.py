@@ -14,6 +14,7 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import DefaultDict, Dict, List, Tuple
 
 from bench.children import make_side, run_child
 from bench.report import OURS, UPSTREAM, build_rows, markdown, write_results
@@ -23,7 +24,7 @@ from bench.upstream_root import REPO, build_upstream_root, connector_folder
 
 RESULTS = REPO / "bench" / "results"
 # (result name, child scenario, parameters of a full run, parameters of --quick)
-PLAN = (
+PLAN: Tuple[Tuple[str, str, Dict[str, float], Dict[str, float]], ...] = (
     ("signing", "signing", {}, {}),
     ("order_book", "order_book", {"messages": 60000, "changes_per_message": 4}, {"messages": 2000}),
     ("book_ceiling", "book_ceiling", {"messages": 60000}, {"messages": 2000}),
@@ -76,7 +77,7 @@ def parse_args(argv):
 async def run_plan(args, sandbox_url: str, upstream_root: Path, logs: Path) -> dict:
     sides = {OURS: make_side(OURS, REPO, sandbox_url), UPSTREAM: make_side(UPSTREAM, upstream_root, sandbox_url)}
     only = {name for name in args.only.split(",") if name}
-    runs = defaultdict(lambda: defaultdict(list))
+    runs: DefaultDict[str, Dict[str, List[dict]]] = defaultdict(lambda: defaultdict(list))
     for repeat in range(args.repeats):
         order = (OURS, UPSTREAM) if repeat % 2 == 0 else (UPSTREAM, OURS)
         for name, scenario, full, quick in PLAN:

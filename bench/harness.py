@@ -33,11 +33,11 @@ def rss_mb() -> float:
 class ChildContext:
     side: str
     sandbox_url: str
-    params: Dict[str, object] = field(default_factory=dict)
+    params: Dict[str, float] = field(default_factory=dict)
     _session: Optional[aiohttp.ClientSession] = None
 
     @classmethod
-    def from_environment(cls, params: Dict[str, object]) -> "ChildContext":
+    def from_environment(cls, params: Dict[str, float]) -> "ChildContext":
         return cls(side=os.environ[ENV_SIDE], sandbox_url=os.environ[ENV_SANDBOX_URL], params=params)
 
     @property
@@ -69,7 +69,8 @@ def point_connector_at_sandbox(ctx: ChildContext) -> None:
         return
     from hummingbot.connector.derivative.grvt_perpetual import grvt_perpetual_constants as constants
     ws_url = "ws" + ctx.sandbox_url[len("http"):] + "/ws/full"
-    constants.DOMAIN_TO_BASE_URLS[constants.TESTNET_DOMAIN].update(
+    # upstream's table: mypy resolves `hummingbot` to this repository's connector, whose URLs come from the environment
+    constants.DOMAIN_TO_BASE_URLS[constants.TESTNET_DOMAIN].update(  # type: ignore[attr-defined]
         edge=ctx.sandbox_url, trade=ctx.sandbox_url, market=ctx.sandbox_url, trade_ws=ws_url, market_ws=ws_url)
 
 
@@ -118,8 +119,9 @@ class RunningConnector:
         return self
 
     async def __aexit__(self, *exc_info):
-        self._task.cancel()
-        await asyncio.gather(self._task, return_exceptions=True)
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
         self._clock.__exit__(None, None, None)
         await self.connector.stop_network()
 
@@ -302,7 +304,7 @@ async def warm_up(ctx: ChildContext, connector, probe: OrderProbe, timeout: floa
     """Markets ready, then one order through ack and stream OPEN (proves the private stream is live), removed."""
     await wait_for_markets(connector, [TRADING_PAIR], timeout)
     order_socket = getattr(connector, "order_transport", None)
-    if hasattr(order_socket, "client"):  # orders go over the trades socket once it is up
+    if order_socket is not None and hasattr(order_socket, "client"):  # orders go over the trades socket once it is up
         await wait_until(lambda: order_socket.client.is_connected, timeout, "the order socket")
     await ctx.clear_orders(INSTRUMENT)
     deadline = time.monotonic() + timeout

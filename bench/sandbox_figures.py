@@ -24,7 +24,7 @@ def parse_throughput(text: str) -> Dict[str, float]:
     return figures
 
 
-async def sandbox_throughput(orders: int, timeout: float = 240.0) -> Dict[str, object]:
+async def sandbox_throughput(orders: int, timeout: float = 240.0) -> dict:
     process = await asyncio.create_subprocess_exec(
         sys.executable, str(REPO / "bench" / "sandbox_throughput.py"), "--orders", str(orders), cwd=str(REPO),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)

@@ -112,7 +112,6 @@ class BenchRoutes:
         sub_account_id = request.match_info["sub_account_id"]
         instrument = body.get("instrument")
         future = asyncio.get_running_loop().create_future()
-        remove = None
 
         def on_order(_order) -> None:
             if not future.done() and self._open_count(sub_account_id, instrument) == 0:

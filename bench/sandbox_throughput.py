@@ -22,6 +22,7 @@ import sys
 import time
 from decimal import Decimal
 from pathlib import Path
+from typing import IO, cast
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPOSITORY))
@@ -98,6 +99,8 @@ def bench_api(count: int) -> None:
     sessions = SessionStore(exchange.clock, 3600)
     sessions.add_api_key("k", [DEMO_SUB_ACCOUNT_ID], DEMO_SIGNER.lower())
     session = sessions.login("k")
+    if session is None:
+        raise RuntimeError("the sandbox refused the API key just added")
     service = TradingService(exchange, SignatureVerifier(326, 30 * 86400 * 10 ** 9))
     orders = signed_orders(count)
     started = time.perf_counter()
@@ -177,7 +180,7 @@ def run_network(count: int) -> None:
         [sys.executable, "-m", "grvt_sandbox", "--port", "0", "--speed-bump-ms", "0", "--max-open-orders",
          str(10 * count), "--log-level", "WARNING"], stdout=subprocess.PIPE, text=True, env=environment)
     try:
-        url = json.loads(process.stdout.readline())["url"]
+        url = json.loads(cast(IO[str], process.stdout).readline())["url"]  # stdout=PIPE
         asyncio.run(bench_websocket(url, count))
         asyncio.run(bench_rest(url, max(count // 4, 100)))
     finally:

@@ -17,7 +17,10 @@ RUNTIME_DIRS = ("conf", "conf/connectors", "conf/strategies", "conf/scripts", "s
 
 
 def _install_module():
-    spec = importlib.util.spec_from_file_location("grvt_bench_install", REPO / "bin" / "install.py")
+    path = REPO / "bin" / "install.py"
+    spec = importlib.util.spec_from_file_location("grvt_bench_install", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

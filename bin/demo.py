@@ -21,7 +21,7 @@ import time
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Any, Dict, NotRequired, Optional, Sequence, Tuple, TypedDict, cast
 
 from rich.console import Console
 
@@ -89,7 +89,7 @@ class StopRequest:
     def __init__(self, console: Console):
         self.console = console
         self.requested_at: Optional[float] = None
-        self._previous = {}
+        self._previous: Dict[signal.Signals, Any] = {}  # the handlers they had: a function, SIG_DFL, SIG_IGN or None
 
     def __enter__(self) -> "StopRequest":
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -111,7 +111,16 @@ class StopRequest:
         return self.requested_at is not None
 
 
-def exchange_view(admin: SandboxAdmin, instrument: str) -> Dict[str, object]:
+class ExchangeView(TypedDict):
+    equity: Optional[str]
+    unrealized_pnl: Optional[str]
+    position: str
+    orders_resting: int
+    mid: str
+    text: NotRequired[str]
+
+
+def exchange_view(admin: SandboxAdmin, instrument: str) -> ExchangeView:
     """What the sandbox exchange itself holds for the demo account now."""
     account = admin.account(DEMO_SUB_ACCOUNT_ID)
     resting = admin.open_orders(DEMO_SUB_ACCOUNT_ID)
@@ -129,6 +138,8 @@ def instrument_of(trading_pair: str) -> str:
 def run_bot(bot: HeadlessBot, monitor: RunMonitor, view: ProgressView, duration: float,
             stop: StopRequest) -> Tuple[float, float]:
     """Runs the bot until the time is up or a stop is requested; returns (start, stop) times (epoch seconds)."""
+    if bot.process is None:
+        raise HeadlessBotError("the bot was not started")
     started = time.monotonic()
     phase = "starting Hummingbot"
     while True:
@@ -181,11 +192,13 @@ def run_demo(duration: float, seed: int, config: str, console: Console) -> int:
         return 1
     try:
         store_demo_keys()
-        admin = SandboxAdmin(sandbox.url)
-        bot = HeadlessBot(root, DEMO_PASSWORD, env=sandbox_env(sandbox.url, DEMO_CONNECTOR),
+        sandbox_url = cast(str, sandbox.url)  # start() read it from the sandbox or raised
+        admin = SandboxAdmin(sandbox_url)
+        bot = HeadlessBot(root, DEMO_PASSWORD, strategy=None if kind == "script" else config,
+                          script_config=config if kind == "script" else None,
+                          env=sandbox_env(sandbox_url, DEMO_CONNECTOR),
                           stop_after=duration + 300,  # a backstop should this process die without stopping it
-                          extra_args=["--status-file", str(status_file)],
-                          **({"script_config": config} if kind == "script" else {"strategy": config}))
+                          extra_args=["--status-file", str(status_file)])
         monitor = RunMonitor(bot.database, status_file, config_file=bot.config_file_name, since=time.time())
         with StopRequest(console) as stop:
             bot.start()

@@ -16,7 +16,7 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Optional, Sequence, cast
 
 import yaml
 from eth_account import Account
@@ -81,7 +81,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:  # the sandbox runs in its own session: nothing else stops it should the fleet fail to come together
         if args.sandbox:
             sandbox = SandboxProcess(seed=7, log_file=args.folder / "sandbox.log").start()
-            admin = SandboxAdmin(sandbox.url)
+            sandbox_url = cast(str, sandbox.url)  # start() read it from the sandbox or raised
+            admin = SandboxAdmin(sandbox_url)
             for bot in bots:  # the keys as the connector reads them: stripped, the private key with or without 0x
                 try:
                     signer = Account.from_key(bot.private_key.strip()).address
@@ -89,8 +90,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                     raise ValueError(f"bot {bot.name!r}: the private key is not 64 hex characters") from None
                 admin.add_account(bot.trading_account_id.strip(), bot.api_key.strip(), [signer])
             for connector in {bot.connector for bot in bots}:  # every bot's domain, not only the first bot's
-                env.update(sandbox_env(sandbox.url, connector))
-            print(f"GRVT sandbox at {sandbox.url}", flush=True)
+                env.update(sandbox_env(sandbox_url, connector))
+            print(f"GRVT sandbox at {sandbox_url}", flush=True)
         mqtt = MqttSettings(host=args.mqtt_host, port=args.mqtt_port) if args.mqtt_host else None
         fleet = Fleet(args.folder, bots, password, env=env, mqtt=mqtt, offline=args.sandbox)
     except BaseException as error:

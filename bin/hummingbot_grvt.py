@@ -25,7 +25,10 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple
+
+if TYPE_CHECKING:
+    from controllers.grvt_common.v1_conversion import Conversion
 
 REPO = Path(__file__).resolve().parent.parent
 if importlib.util.find_spec("hummingbot") is None:  # run outside the project venv: use this checkout's overlay
@@ -111,7 +114,7 @@ def check_strategy_file(args: argparse.Namespace) -> None:
         raise LaunchError(f"Config file not found: {path}", EXIT_STRATEGY_FAILED)
 
 
-def convert_v1_file(file_name: str):
+def convert_v1_file(file_name: str) -> Tuple["Conversion", Path, Path]:
     """Converts conf/strategies/<file_name> into conf/controllers/ and conf/scripts/; returns (conversion, paths)."""
     from controllers.grvt_common.v1_conversion import ConversionError, convert_file
     from hummingbot.client.settings import (

@@ -19,7 +19,7 @@ import sys
 import time
 import venv
 from pathlib import Path
-from typing import Sequence
+from typing import List, Sequence, Union
 
 REPO = Path(__file__).resolve().parent.parent
 VENV = REPO / ".venv"
@@ -64,7 +64,7 @@ def inputs_digest() -> str:
     return digest.hexdigest()
 
 
-def run(command: Sequence[str], **kwargs) -> None:
+def run(command: Sequence[Union[str, Path]], **kwargs) -> None:
     log("$ " + " ".join(str(part) for part in command))
     subprocess.run([str(part) for part in command], check=True, **kwargs)
 
@@ -100,7 +100,7 @@ def ensure_venv() -> None:
 
 
 def install_requirements() -> None:
-    pip = [venv_python(), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    pip: List[Union[str, Path]] = [venv_python(), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     # The resolver of the pip that venv bundles gives up on Hummingbot's web3/websockets constraints.
     run(pip + ["--upgrade", "pip>=25", "setuptools", "wheel"])
     run(pip + ["-r", REPO / "requirements/hummingbot.txt",

@@ -1,15 +1,19 @@
 """A rate oracle source that asks no one: the mid prices of the bot's own connectors (used in offline mode)."""
 from decimal import Decimal
-from typing import Callable, Dict, Mapping, Optional
+from typing import Callable, Dict, Mapping, Optional, Protocol
 
 from hummingbot.core.data_type.common import PriceType
 from hummingbot.core.rate_oracle.sources.rate_source_base import RateSourceBase
 
 
+class PricedConnector(Protocol):
+    def get_price_by_type(self, trading_pair: str, price_type: PriceType) -> Decimal: ...
+
+
 class ConnectorPricesRateSource(RateSourceBase):
     """Rates from the mid prices of the bot's own connectors: no network beyond the exchanges in use."""
 
-    def __init__(self, connectors: Callable[[], Mapping[str, object]]):
+    def __init__(self, connectors: Callable[[], Mapping[str, PricedConnector]]):
         super().__init__()
         self._connectors = connectors
 

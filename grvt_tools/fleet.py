@@ -21,7 +21,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence, cast
 
 import yaml
 
@@ -86,7 +86,7 @@ class FleetBot:
     def config_file_name(self) -> str:
         if self.strategy and self.overrides:
             return f"{self.name}_{Path(self.strategy).name}"
-        return Path(self.strategy or self.script_config).name
+        return Path(self.strategy or cast(str, self.script_config)).name  # one of the two is set (__post_init__)
 
 
 def check_fleet(bots: Sequence[FleetBot]) -> None:
@@ -121,9 +121,8 @@ class Fleet:
         self.conf_source = Path(conf_source)
         self.bots: Dict[str, HeadlessBot] = {}
 
-    def _write_strategy(self, root: BotRoot, spec: FleetBot) -> None:
-        source = Path(spec.strategy) if Path(spec.strategy).is_absolute() else \
-            self.conf_source / "strategies" / spec.strategy
+    def _write_strategy(self, root: BotRoot, spec: FleetBot, strategy: str) -> None:
+        source = Path(strategy) if Path(strategy).is_absolute() else self.conf_source / "strategies" / strategy
         if not source.is_file():
             raise BotRootError(f"Config file not found: {source}")
         config = yaml.safe_load(source.read_text()) or {}
@@ -141,7 +140,7 @@ class Fleet:
             root = prepare_root(self.folder / spec.name, script_configs=[spec.script_config] if spec.script_config
                                 else (), controller_configs=spec.controller_configs, conf_source=self.conf_source)
             if spec.strategy:
-                self._write_strategy(root, spec)
+                self._write_strategy(root, spec, spec.strategy)
             settings: Dict[str, Any] = dict(MID_PRICE_SAMPLING_SETTINGS)
             if self.offline:
                 settings.update(OFFLINE_CLIENT_SETTINGS)
@@ -160,12 +159,13 @@ class Fleet:
         inherit = {name: value for name, value in os.environ.items() if _bare(value) not in keys}
         for spec in self.specs:
             root = roots[spec.name]
-            options = {"strategy": spec.config_file_name} if spec.strategy else {"script_config": spec.config_file_name}
+            config = spec.config_file_name
             extra = ["--status-file", str(root.logs / STATUS_FILE)]
             if self.offline:
                 extra.append("--offline")
-            self.bots[spec.name] = HeadlessBot(root, self.password, env=self.env, inherit=inherit, extra_args=extra,
-                                               **options).start()
+            self.bots[spec.name] = HeadlessBot(root, self.password, strategy=config if spec.strategy else None,
+                                               script_config=None if spec.strategy else config, env=self.env,
+                                               inherit=inherit, extra_args=extra).start()
         return self
 
     def wait_until_running(self, timeout: float = 300.0) -> None:

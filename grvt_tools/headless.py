@@ -22,7 +22,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional, Sequence
+from typing import Dict, List, Mapping, Optional, Sequence, cast
 
 from grvt_tools.bot_root import REPO, BotRoot
 
@@ -76,7 +76,9 @@ class HeadlessBot:
 
     @property
     def config_file_name(self) -> str:
-        return recorded_config(self.root, self.strategy) if self.strategy else self.script_config
+        if self.strategy:
+            return recorded_config(self.root, self.strategy)
+        return cast(str, self.script_config)  # set when strategy is not (__post_init__)
 
     @property
     def console_log(self) -> Path:
@@ -92,7 +94,7 @@ class HeadlessBot:
 
     def command(self) -> List[str]:
         command = [sys.executable, str(LAUNCHER), "--headless"]
-        command += ["-f", self.strategy] if self.strategy else ["--v2", self.script_config]
+        command += ["-f", self.strategy] if self.strategy else ["--v2", self.config_file_name]
         if self.create_password:
             command.append("--create-password")
         if self.stop_after is not None:
@@ -153,9 +155,10 @@ class HeadlessBot:
         Only once: a second SIGINT reaching a bot that has finished its stop and released the signal would end it
         with KeyboardInterrupt instead of its clean exit code.
         """
-        if self.is_running() and not self._stop_sent:
+        process = self.process
+        if process is not None and process.poll() is None and not self._stop_sent:
             self._stop_sent = True
-            os.kill(self.process.pid, signal.SIGINT)
+            os.kill(process.pid, signal.SIGINT)
 
     def wait(self, timeout: Optional[float] = None) -> int:
         """Waits for the process to end and returns its exit code (``subprocess.TimeoutExpired`` on timeout)."""

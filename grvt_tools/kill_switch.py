@@ -21,7 +21,7 @@ def let_the_kill_switch_finish_its_shutdown() -> None:
     from hummingbot.core.utils.kill_switch import ActiveKillSwitch
 
     stop = ActiveKillSwitch.stop
-    if getattr(stop, "leaves_its_shutdown_running", False):
+    if stop.__module__ == __name__:  # applied already
         return
 
     def stop_unless_shutting_down(self):
@@ -30,5 +30,4 @@ def let_the_kill_switch_finish_its_shutdown() -> None:
             return
         stop(self)
 
-    stop_unless_shutting_down.leaves_its_shutdown_running = True
-    ActiveKillSwitch.stop = stop_unless_shutting_down
+    ActiveKillSwitch.stop = stop_unless_shutting_down  # type: ignore[method-assign]  # patches Hummingbot's class

@@ -17,7 +17,7 @@ import bisect
 from dataclasses import dataclass, field
 from decimal import Decimal
 from statistics import median
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple, TypedDict, Union
 
 from grvt_tools.records import Fill, FundingRecord, Quote, TradeRecords
 from hummingbot.core.data_type.common import TradeType
@@ -25,7 +25,7 @@ from hummingbot.core.data_type.common import TradeType
 try:
     from controllers.grvt_common.pnl import PnlTracker
 except ModuleNotFoundError:  # installed with pip (setup.py): the controllers' shared code ships in grvt_tools
-    from grvt_tools.grvt_common.pnl import PnlTracker
+    from grvt_tools.grvt_common.pnl import PnlTracker  # type: ignore[no-redef]  # the same class
 
 ZERO = Decimal(0)
 BPS = Decimal(10000)
@@ -61,6 +61,37 @@ class AnnotatedFill:
         return (self.mid - self.fill.price) * (1 if self.fill.side == "BUY" else -1) / self.mid * BPS
 
 
+class MarketSummary(TypedDict):
+    """One market's entry in ``summary.json``."""
+
+    connector: str
+    trading_pair: str
+    start: float
+    end: float
+    duration_s: float
+    mid_source: str
+    first_mid: Decimal
+    last_mid: Decimal
+    quotes_placed: int
+    buy_quotes: int
+    sell_quotes: int
+    quotes_filled: int
+    median_quote_distance_bps: Optional[float]
+    fills: int
+    buy_fills: int
+    sell_fills: int
+    volume_base: Decimal
+    volume_quote: Decimal
+    vwap_buy: Optional[Decimal]
+    vwap_sell: Optional[Decimal]
+    spread_capture_bps: Optional[Decimal]
+    final_position: Decimal
+    max_abs_position: Decimal
+    funding_payments: int
+    pnl: Dict[str, Decimal]  # spread, inventory, fees, rebates, funding, total
+    max_drawdown: Decimal
+
+
 @dataclass
 class MarketRun:
     """One market of a run: its mid series, replayed PnL and the records behind it."""
@@ -75,7 +106,10 @@ class MarketRun:
     funding: List[FundingRecord]
     start: float
     end: float
-    summary: Dict[str, object] = field(default_factory=dict)
+    summary: MarketSummary = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.summary = _summary(self)
 
     @property
     def final(self) -> PnlPoint:
@@ -110,7 +144,7 @@ def estimate_mids(quotes: Sequence[Quote], fills: Sequence[Fill]) -> Tuple[List[
     return [(fill.timestamp, fill.price) for fill in fills], "estimated from fills"
 
 
-def _summary(run: "MarketRun") -> Dict[str, object]:
+def _summary(run: MarketRun) -> MarketSummary:
     fills = [annotated.fill for annotated in run.fills]
     buys = [f for f in fills if f.side == "BUY"]
     sells = [f for f in fills if f.side == "SELL"]
@@ -190,7 +224,7 @@ def analyze_market(records: TradeRecords, connector: str, trading_pair: str,
         mids = [(start, ZERO)]
     series = MidSeries(mids)
 
-    events: List[Tuple[float, int, object]] = [(t, 0, m) for t, m in series_items(series)]
+    events: List[Tuple[float, int, Union[Decimal, Fill, FundingRecord]]] = [(t, 0, m) for t, m in series_items(series)]
     events += [(f.timestamp, 1, f) for f in fills] + [(p.timestamp, 2, p) for p in funding]
     events.sort(key=lambda event: (event[0], event[1]))
 
@@ -198,23 +232,21 @@ def analyze_market(records: TradeRecords, connector: str, trading_pair: str,
     tracker = PnlTracker(records.opening_positions.get((connector, trading_pair), ZERO), mid)
     points = [_point(start, mid, tracker)]
     annotated: List[AnnotatedFill] = []
-    for time, kind, item in events:
-        if kind == 0:
-            mid = item
-        elif kind == 1:
+    for time, _, item in events:
+        if isinstance(item, Fill):
             mid = series.at(time)
             side = TradeType.BUY if item.side == "BUY" else TradeType.SELL
             tracker.on_fill(side, item.price, item.amount, item.fee_quote, mid)
             annotated.append(AnnotatedFill(item, mid, tracker.position))
-        else:
+        elif isinstance(item, FundingRecord):
             tracker.on_funding(Decimal(str(item.amount)))
+        else:
+            mid = item
         points.append(_point(time, mid, tracker))
     if points[-1].time < end:
         points.append(_point(end, series.at(end), tracker))
-    run = MarketRun(connector=connector, trading_pair=trading_pair, mid_source=source, mids=list(series_items(series)),
-                    points=points, fills=annotated, quotes=quotes, funding=funding, start=start, end=end)
-    run.summary = _summary(run)
-    return run
+    return MarketRun(connector=connector, trading_pair=trading_pair, mid_source=source, mids=list(series_items(series)),
+                     points=points, fills=annotated, quotes=quotes, funding=funding, start=start, end=end)
 
 
 def _point(time: float, mid: Decimal, tracker: PnlTracker) -> PnlPoint:

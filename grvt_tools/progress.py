@@ -71,8 +71,9 @@ class RunMonitor:
         snapshot.connector, snapshot.trading_pair = name, pair
         snapshot.mid = _decimal((state.get("mid_prices") or {}).get(pair))
         for order in state.get("open_orders") or []:
-            if order.get("trading_pair") == pair and _decimal(order.get("price")) is not None:
-                (snapshot.bids if order.get("side") == "BUY" else snapshot.asks).append(_decimal(order["price"]))
+            price = _decimal(order.get("price"))
+            if order.get("trading_pair") == pair and price is not None:
+                (snapshot.bids if order.get("side") == "BUY" else snapshot.asks).append(price)
         snapshot.bids.sort(reverse=True)
         snapshot.asks.sort()
         snapshot.order_metrics = state.get("order_metrics")
@@ -175,8 +176,8 @@ class ProgressView:
         header = Table.grid(expand=True, padding=(0, 1))
         header.add_column(ratio=1)
         header.add_column(justify="right")
-        if snapshot.duration:
-            fraction = min(snapshot.elapsed / snapshot.duration, 1.0) if snapshot.duration else 0
+        if snapshot.duration and snapshot.remaining is not None:
+            fraction = min(snapshot.elapsed / snapshot.duration, 1.0)
             header.add_row(ProgressBar(total=1.0, completed=fraction),
                            f"{_clock(snapshot.elapsed)} elapsed, {_clock(snapshot.remaining)} left")
         else:

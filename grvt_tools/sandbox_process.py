@@ -12,7 +12,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import IO, List, Optional, Sequence, cast
 
 from grvt_tools.bot_root import REPO
 
@@ -45,14 +45,15 @@ class SandboxProcess:
     def start(self) -> "SandboxProcess":
         if self.log_file:
             self.log_file.parent.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL
+        log = open(self.log_file, "ab") if self.log_file else None
         try:
-            self.process = subprocess.Popen(self.command(), cwd=REPO, stdout=subprocess.PIPE, stderr=log,
+            self.process = subprocess.Popen(self.command(), cwd=REPO, stdout=subprocess.PIPE,
+                                            stderr=subprocess.DEVNULL if log is None else log,
                                             stdin=subprocess.DEVNULL, text=True, start_new_session=True)
         finally:
-            if self.log_file:
+            if log is not None:
                 log.close()
-        first_line = self.process.stdout.readline()
+        first_line = cast(IO[str], self.process.stdout).readline()  # stdout=PIPE
         try:
             announced = json.loads(first_line)
             self.url, self.chain_id = announced["url"], announced.get("chain_id")
