@@ -6,16 +6,20 @@ VENV_PYTHON := .venv/bin/python
 LINT_PATHS := hummingbot/connector/derivative/grvt_perpetual grvt_sandbox grvt_tools hummingbot_grvt test bench bin scripts \
 	controllers setup.py
 CONNECTOR_PACKAGE := hummingbot/connector/derivative/grvt_perpetual
+TYPED_PACKAGES := $(CONNECTOR_PACKAGE) controllers grvt_sandbox grvt_tools bench hummingbot_grvt
 
 .PHONY: install lint unit-test test demo report fleet sandbox bench clean
 
 install:
 	$(PYTHON) bin/install.py
 
+# mypy checks bin/ apart (its hummingbot_grvt.py would pass for the package of that name) and scripts/ as a package
 lint: install
 	$(VENV_PYTHON) -m flake8 $(LINT_PATHS)
 	$(VENV_PYTHON) -m isort --check-only --diff $(LINT_PATHS)
-	$(VENV_PYTHON) -m mypy $(CONNECTOR_PACKAGE)
+	$(VENV_PYTHON) -m mypy $(TYPED_PACKAGES)
+	$(VENV_PYTHON) -m mypy bin
+	$(VENV_PYTHON) -m mypy --explicit-package-bases scripts
 
 # coverage runs pytest (not pytest-cov: it makes numpy import twice under Hummingbot's overlay)
 unit-test: install
