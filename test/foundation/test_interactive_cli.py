@@ -20,7 +20,7 @@ from grvt_sandbox.config import DEMO_API_KEY, DEMO_PRIVATE_KEY, DEMO_SUB_ACCOUNT
 from grvt_tools.bot_root import prepare_root
 from grvt_tools.exchange_view import SandboxAdmin
 from grvt_tools.sandbox_process import SandboxProcess
-from test.foundation.pty_session import PtySession
+from test.foundation.pty_session import PtySession, PtyTimeout
 
 REPO = Path(__file__).resolve().parents[2]
 LAUNCHER = REPO / "bin" / "hummingbot_grvt.py"
@@ -86,6 +86,39 @@ def input_line(screen: str) -> str:
     """The last line holding a ">>>" prompt: the input field (the output pane is above it)."""
     prompts = [line.strip() for line in screen.splitlines() if ">>>" in line]
     return prompts[-1] if prompts else ""
+
+
+def field_text(field: str) -> str:
+    """What an input field holds after its prompt."""
+    return field.rpartition(">>>")[2].strip()
+
+
+def settled_input_line(session: PtySession) -> str:
+    """The input field once two reads half a second apart agree: the CLI can draw a prompt in several writes."""
+    deadline = time.monotonic() + STEP_TIMEOUT_S
+    line = input_line(session.screen_text())
+    while True:
+        session.pump(0.5)
+        again = input_line(session.screen_text())
+        if again == line:
+            return line
+        if time.monotonic() >= deadline:
+            raise PtyTimeout(f"the input field kept changing for {STEP_TIMEOUT_S:.0f} s; screen:\n{again}")
+        line = again
+
+
+def clear_field(session: PtySession) -> None:
+    """Backspaces over what the input field holds (a prompt's default) until it stays empty, as a person would.
+
+    The field is read again after each round, because one read can catch a default only partly drawn; a Backspace in
+    an empty field does nothing.
+    """
+    for _ in range(10):
+        shown = field_text(settled_input_line(session))
+        if not shown:
+            return
+        session.send("\x7f" * len(shown))
+    raise PtyTimeout(f"the input field still holds {shown!r} after ten rounds of Backspace")
 
 
 def type_line(session: PtySession, text: str, shown: Callable[[str], bool]) -> None:
@@ -226,25 +259,17 @@ def answer_create_prompts(session: PtySession) -> None:
         if found == "done":
             return
         answered.append(found)
-        prefilled = input_line(session.screen_text()).rpartition(">>>")[2].strip()
-        if prefilled:  # prompts with a default show it in the field: clear it as a person would
-            session.send("\x7f" * len(prefilled))
-            session.wait_for(lambda screen: input_line(screen).endswith(">>>"), timeout=STEP_TIMEOUT_S,
-                             description="the cleared input field")
-        type_line(session, found[1], lambda field, text=found[1]: field.endswith(text))
+        clear_field(session)
+        type_line(session, found[1], lambda field, text=found[1]: field_text(field) == text)
         if found[0] == "file name":
             return
 
 
 def replace_field(session: PtySession, answer: str) -> None:
     """Clears what a prompt prefilled (its default) and types the answer, without pressing Enter."""
-    prefilled = input_line(session.screen_text()).rpartition(">>>")[2].strip()
-    if prefilled:
-        session.send("\x7f" * len(prefilled))
-        session.wait_for(lambda screen: input_line(screen).endswith(">>>"), timeout=STEP_TIMEOUT_S,
-                         description="the cleared input field")
+    clear_field(session)
     session.send(answer)
-    session.wait_for(lambda screen: input_line(screen).endswith(answer), timeout=STEP_TIMEOUT_S,
+    session.wait_for(lambda screen: field_text(input_line(screen)) == answer, timeout=STEP_TIMEOUT_S,
                      description=f"{answer!r} in the input field")
     session.pump(0.5)
 
@@ -260,7 +285,7 @@ def answer_model_prompts(session: PtySession, answers: dict, file_name: str, com
 
         session.wait_for(changed, timeout=STEP_TIMEOUT_S, description=f"the next prompt of {command!r}")
         session.pump(1.0)  # the prompt shows before its default is filled in; typing earlier would be overwritten
-        field = previous = input_line(session.screen_text())
+        field = previous = settled_input_line(session)
         prompt = field.rpartition(">>>")[0]
         if "file name" in prompt.lower():
             replace_field(session, file_name)
