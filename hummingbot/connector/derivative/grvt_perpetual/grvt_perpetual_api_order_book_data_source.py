@@ -23,6 +23,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_book_sequence
     BookSequenceVerdict,
     GrvtPerpetualBookSequencer,
 )
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import excerpt
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import Backoff
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_market_data_messages import (
     STREAM_FRAME_TYPES,
@@ -108,11 +109,6 @@ def next_funding_timestamp(ticker: Ticker) -> Optional[int]:
     return nanoseconds // CONSTANTS.NANOS_PER_SECOND if nanoseconds else None
 
 
-def _shorten(message: Any, limit: int = 300) -> str:
-    text = repr(message)
-    return text if len(text) <= limit else text[:limit] + "..."
-
-
 class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
     RESYNC_SNAPSHOT_TIMEOUT_SECONDS = 5.0  # wait this long for the resubscribe snapshot before using REST
     SILENCE_TIMEOUT_SECONDS = CONSTANTS.WS_SILENCE_TIMEOUT_SECONDS
@@ -192,7 +188,8 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         if ticker.index_price is None or ticker.mark_price is None or rate is None:
             missing = [name for name, value in (("index_price", ticker.index_price), ("mark_price", ticker.mark_price),
                                                 ("funding_rate", rate)) if value is None]
-            raise GrvtMessageError(f"GRVT ticker of {trading_pair} has no {' or '.join(missing)}: {_shorten(ticker)}")
+            raise GrvtMessageError(
+                f"GRVT ticker of {trading_pair} has no {' or '.join(missing)}: {excerpt(repr(ticker))}")
         return FundingInfo(trading_pair=trading_pair, index_price=ticker.index_price, mark_price=ticker.mark_price,
                            next_funding_utc_timestamp=next_funding_timestamp(ticker) or 0, rate=rate)
 
@@ -237,7 +234,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             path_url=path_url, data={"instrument": instrument, **params}, is_auth_required=False, limit_id=path_url)
         what = path_url.rsplit("/", 1)[-1]
         if not isinstance(response, dict) or not isinstance(response.get("result"), dict):
-            raise GrvtMessageError(f"GRVT {what} response has no result object: {_shorten(response)}")
+            raise GrvtMessageError(f"GRVT {what} response has no result object: {excerpt(repr(response))}")
         return from_builtins(response["result"], message_type, what)
 
     async def _request_order_book_snapshot(self, trading_pair: str) -> BookLevels:
@@ -344,7 +341,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         try:
             data = msgspec.json.decode(raw)
         except msgspec.DecodeError:
-            self.logger().debug(f"Ignoring non-JSON frame from GRVT market data: {_shorten(raw)}")
+            self.logger().debug(f"Ignoring non-JSON frame from GRVT market data: {excerpt(repr(raw))}")
             return None
         if not isinstance(data, dict) or "stream" not in data:
             self._on_rpc_response(data)
@@ -356,7 +353,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         try:
             return frame_from_builtins(data)
         except GrvtMessageError as error:
-            self.logger().warning(f"{error}; dropped: {_shorten(raw)}")
+            self.logger().warning(f"{error}; dropped: {excerpt(repr(raw))}")
         if stream == CONSTANTS.WS_BOOK_DELTA_STREAM:
             feed = data.get("feed")
             instrument = feed.get("instrument") if isinstance(feed, dict) else None
@@ -368,7 +365,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         try:
             response = from_builtins(data, RpcResponse, "market-data answer")
         except GrvtMessageError as error:
-            self.logger().warning(f"{error}; dropped: {_shorten(data)}")
+            self.logger().warning(f"{error}; dropped: {excerpt(repr(data))}")
             return
         request = self._pending_requests.pop(response.id, None) if response.id is not None else None
         rpc_error = response.rpc_error
@@ -385,12 +382,12 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
                 f"GRVT rejected {request.method} {request.stream} {request.selector} for {request.trading_pair}: "
                 f"error {rpc_error.code} {rpc_error.message}{hint}. Other pairs are unaffected.")
         elif request is None or response.result is None:
-            self.logger().debug(f"Ignoring unexpected GRVT market-data message: {_shorten(data)}")
+            self.logger().debug(f"Ignoring unexpected GRVT market-data message: {excerpt(repr(data))}")
         elif request.method == CONSTANTS.WS_RPC_SUBSCRIBE:
             result = response.result
             if request.selector not in result.subs:
                 self.logger().warning(f"GRVT did not confirm the {request.stream} subscription {request.selector} "
-                                      f"of {request.trading_pair}: {_shorten(data.get('result'))}")
+                                      f"of {request.trading_pair}: {excerpt(repr(data.get('result')))}")
             elif request.stream == CONSTANTS.WS_BOOK_DELTA_STREAM:
                 # Book events keep their order: the announcement is for the snapshot after a reset still queued.
                 # Absent figures announce nothing: a single snapshot, any first delta.

@@ -113,7 +113,7 @@ class GrvtPerpetualAPIError(IOError):
         try:
             envelope = msgspec.convert(error, _ErrorEnvelope, strict=False)
         except msgspec.ValidationError:
-            envelope = _ErrorEnvelope(message=_excerpt(str(error.get("message") or "")))
+            envelope = _ErrorEnvelope(message=excerpt(str(error.get("message") or "")))
         return _from_envelope(envelope, None, path)
 
 
@@ -154,7 +154,7 @@ def error_from_response(http_status: int, body: str, path: str = "") -> Optional
     if envelope is not None and envelope.code:
         return _from_envelope(envelope, http_status, path)
     if http_status >= 400:
-        message = _excerpt(body) or "empty response body"
+        message = excerpt(body) or "empty response body"
         if "<html" in message.lower():
             message = "HTML error page"
         return GrvtPerpetualAPIError(code=None, message=message, http_status=http_status, path=path)
@@ -163,7 +163,7 @@ def error_from_response(http_status: int, body: str, path: str = "") -> Optional
 
 def unreadable_answer(http_status: int, body: str, path: str, reason: str) -> GrvtPerpetualAPIError:
     """A success status whose body is not the expected GRVT answer (`{}`, a proxy page...): outcome unknown."""
-    message = f"unexpected answer {_excerpt(body)!r} ({reason})"
+    message = f"unexpected answer {excerpt(body)!r} ({reason})"
     return GrvtPerpetualAPIError(code=None, message=message, http_status=http_status, path=path)
 
 
@@ -172,5 +172,6 @@ def _from_envelope(envelope: _ErrorEnvelope, http_status: Optional[int], path: s
                                  http_status=envelope.status or http_status, path=path)
 
 
-def _excerpt(text: str) -> str:
+def excerpt(text: str) -> str:
+    """The text, cut to a length a log line or an error message can carry."""
     return text if len(text) <= _MAX_RAW_BODY_IN_MESSAGE else text[:_MAX_RAW_BODY_IN_MESSAGE] + "..."

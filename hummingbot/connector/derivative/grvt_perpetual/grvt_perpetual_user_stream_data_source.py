@@ -16,7 +16,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_auth import (
     GrvtPerpetualAuth,
     GrvtSession,
 )
-from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import GrvtPerpetualAPIError
+from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import GrvtPerpetualAPIError, excerpt
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import Backoff
 from hummingbot.core.data_type.user_stream_tracker_data_source import UserStreamTrackerDataSource
 from hummingbot.core.web_assistant.connections.data_types import WSJSONRequest
@@ -90,7 +90,7 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
 
     async def _process_event_message(self, event_message: Any, queue: asyncio.Queue):
         if not isinstance(event_message, Mapping):
-            self.logger().debug(f"Ignoring non-JSON message on the GRVT private socket: {str(event_message)[:100]}")
+            self.logger().debug(f"Ignoring non-JSON message on the GRVT private socket: {excerpt(str(event_message))}")
             return
         if "feed" in event_message and "stream" in event_message:
             self._forward_feed(event_message, queue)
@@ -124,7 +124,7 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
         if not isinstance(error, Mapping):
             error = message
         api_error = GrvtPerpetualAPIError.from_error_object(error)
-        detail = f"{api_error.code}: {error.get('message', '')}" if api_error.code is not None else str(error)[:200]
+        detail = f"{api_error.code}: {error.get('message', '')}" if api_error.code is not None else excerpt(str(error))
         if api_error.is_session_expired:
             self._auth.invalidate_session(self._socket_session)
             raise ConnectionError(f"GRVT private socket session rejected ({detail}); reconnecting.")

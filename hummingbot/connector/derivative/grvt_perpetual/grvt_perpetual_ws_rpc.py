@@ -18,6 +18,7 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_errors import
     GrvtPerpetualAPIError,
     GrvtRpcNotSent,
     GrvtRpcOutcomeUnknown,
+    excerpt,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_health import Backoff, ClassLogger
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_messages import (
@@ -147,7 +148,7 @@ class GrvtWsRpcClient(ClassLogger):
         try:
             reply = _reply_decoder.decode(data)
         except (msgspec.DecodeError, msgspec.ValidationError):
-            self.logger().debug(f"Ignoring an unreadable message on the GRVT order socket: {str(data)[:120]}")
+            self.logger().debug(f"Ignoring an unreadable message on the GRVT order socket: {excerpt(str(data))}")
             return
         if reply.error is not None and GrvtPerpetualAPIError.from_error_object(reply.error).is_session_expired:
             self._auth.invalidate_session(self._socket_session)  # a reply's or an unsolicited one's (no id)

@@ -191,6 +191,14 @@ class GrvtPerpetualUserStreamDataSourceTests(IsolatedAsyncioWrapperTestCase):
         await self.start_listening(ws_connect_mock, [{"code": 1002, "message": "Internal Server Error", "status": 500}])
         self.assertTrue(self.is_logged("ERROR", "GRVT private socket error: 1002: Internal Server Error"))
 
+    async def test_an_error_without_a_code_is_logged_cut_to_an_excerpt(self):
+        await self.data_source._process_event_message({"error": {"detail": "x" * 5000}, "id": 9}, self.queue)
+        logged = [record.getMessage() for record in self.log_records if record.levelname == "ERROR"]
+        self.assertEqual(1, len(logged))
+        self.assertIn("GRVT private socket error: {'detail': 'xxx", logged[0])
+        self.assertTrue(logged[0].endswith("..."))
+        self.assertLess(len(logged[0]), 400)
+
     async def test_session_error_drops_the_session_and_forces_a_reconnect(self):
         with self.assertRaisesRegex(ConnectionError, "session rejected"):
             await self.data_source._process_event_message(
