@@ -302,8 +302,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         for task in self._resync_tasks.values():
             task.cancel()
         self._resync_tasks.clear()
-        if websocket_assistant is not None:
-            await websocket_assistant.disconnect()
+        await super()._on_order_stream_interruption(websocket_assistant)  # type: ignore[arg-type]  # it disconnects
         # A socket GRVT keeps closing (or that never opens) must not be reopened in a tight loop.
         if websocket_assistant is not None and websocket_assistant.last_recv_time > 0:
             self._reconnect_backoff.reset()
