@@ -46,7 +46,7 @@ class GrvtPerpetualAccountClient(ClassLogger):
         self._post = post
         self._on_retry = on_retry
 
-    def body(self, **fields) -> Dict[str, Any]:
+    def body(self, **fields: Any) -> Dict[str, Any]:
         """A request body of this sub-account; fields given as None are left out."""
         return {"sub_account_id": self._sub_account_id, **{key: val for key, val in fields.items() if val is not None}}
 
@@ -209,18 +209,18 @@ class CoalescingRefresh:
         self._task: Optional[asyncio.Future] = None
         self._retry = Backoff(initial=1.0, maximum=60.0)
 
-    def request(self):
+    def request(self) -> None:
         self._requested = True
         if self._task is None or self._task.done():
             self._task = self._spawn(self._run())
 
-    def cancel(self):
+    def cancel(self) -> None:
         if self._task is not None:
             self._task.cancel()
             self._task = None
         self._requested = False
 
-    async def _run(self):
+    async def _run(self) -> None:
         while self._requested:
             wait = self._last_run + self._min_interval - time.monotonic()
             if wait > 0:

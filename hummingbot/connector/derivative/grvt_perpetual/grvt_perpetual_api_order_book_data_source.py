@@ -11,7 +11,7 @@ import time
 from collections import OrderedDict, defaultdict
 from decimal import Decimal
 from functools import partial
-from typing import TYPE_CHECKING, Any, Callable, DefaultDict, Dict, List, NamedTuple, Optional, Union, cast
+from typing import TYPE_CHECKING, Any, Callable, DefaultDict, Dict, List, NamedTuple, Optional, Sequence, Union, cast
 
 import msgspec
 
@@ -86,7 +86,7 @@ class _SilenceWatch:
         self.expired = False
         self._handle = self._loop.call_later(timeout, self.check)
 
-    def check(self):
+    def check(self) -> None:
         last_frame = max(self._ws.last_recv_time, self._started)  # the socket's clock: time.time()
         remaining = last_frame + self._timeout - time.time()
         if remaining > 0:
@@ -95,7 +95,7 @@ class _SilenceWatch:
             self.expired = True
             self._task.cancel()
 
-    def stop(self):
+    def stop(self) -> None:
         self._handle.cancel()
 
 
@@ -228,7 +228,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         return True
 
     # REST
-    async def _request_market_data(self, trading_pair: str, path_url: str, message_type: type, **params) -> Any:
+    async def _request_market_data(self, trading_pair: str, path_url: str, message_type: type, **params: Any) -> Any:
         instrument = await self._connector.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
         response = await self._connector._api_post(
             path_url=path_url, data={"instrument": instrument, **params}, is_auth_required=False, limit_id=path_url)
@@ -248,7 +248,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         # payload of this epoch still on its way (the stream snapshot among them replaces this book).
         return book_message(_SNAPSHOT, levels, trading_pair, self._sequencer.snapshot_update_id(instrument))
 
-    async def _request_order_book_snapshots(self, output: asyncio.Queue):
+    async def _request_order_book_snapshots(self, output: asyncio.Queue) -> None:
         """Hourly refresh of the base class: resubscribe every book (REST only if the stream snapshot fails)."""
         for instrument, trading_pair in list(self._instrument_to_pair.items()):
             self._on_book_event(partial(self._begin_resync, instrument, trading_pair))
@@ -260,7 +260,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
                              timeout=CONSTANTS.WS_CONNECT_TIMEOUT_SECONDS)
         return socket
 
-    async def _subscribe_channels(self, ws: GrvtPerpetualMarketDataSocket):
+    async def _subscribe_channels(self, ws: GrvtPerpetualMarketDataSocket) -> None:
         self._pending_requests.clear()
         for trading_pair in list(self._trading_pairs):
             try:
@@ -271,7 +271,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             await self._subscribe(ws, instrument, trading_pair)
         self.logger().info("Subscribed to GRVT public order book, trade and ticker streams.")
 
-    async def _subscribe(self, ws: GrvtPerpetualMarketDataSocket, instrument: str, trading_pair: str):
+    async def _subscribe(self, ws: GrvtPerpetualMarketDataSocket, instrument: str, trading_pair: str) -> None:
         # Ordered with the payloads: everything of the old subscription is judged before the book starts over.
         self._on_book_event(partial(self._sequencer.reset, instrument))
         self._history_cutoff_ns.setdefault(trading_pair, time.time_ns())
@@ -279,7 +279,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         await self._send_requests(ws, CONSTANTS.WS_RPC_SUBSCRIBE, instrument, trading_pair)
 
     async def _send_requests(self, ws: GrvtPerpetualMarketDataSocket, method: str, instrument: str,
-                             trading_pair: str, streams=None):
+                             trading_pair: str, streams: Optional[Sequence[str]] = None) -> None:
         for stream in streams or self._stream_selectors:  # one selector a request: a rejected one hits one pair
             selector = f"{instrument}@{self._stream_selectors[stream]}"  # rate in ms, or replay limit for trades
             self._last_request_id += 1
@@ -287,7 +287,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             await ws.send_json(web_utils.json_rpc_request(
                 method, {"stream": stream, "selectors": [selector]}, self._last_request_id))
 
-    def _forget_instrument(self, instrument: str, trading_pair: str):
+    def _forget_instrument(self, instrument: str, trading_pair: str) -> None:
         self._instrument_to_pair.pop(instrument, None)
         self._recent_trade_ids.pop(trading_pair, None)
         self._history_cutoff_ns.pop(trading_pair, None)
@@ -297,7 +297,9 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             task.cancel()
         self.remove_trading_pair(trading_pair)
 
-    async def _on_order_stream_interruption(self, websocket_assistant: Optional[GrvtPerpetualMarketDataSocket] = None):
+    async def _on_order_stream_interruption(
+        self, websocket_assistant: Optional[GrvtPerpetualMarketDataSocket] = None
+    ) -> None:
         # The reconnect resubscribes every book, which makes pending resyncs pointless.
         for task in self._resync_tasks.values():
             task.cancel()
@@ -310,7 +312,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             await self._sleep(self._reconnect_backoff.next_delay())
 
     # Frames
-    async def _process_websocket_messages(self, websocket_assistant: GrvtPerpetualMarketDataSocket):
+    async def _process_websocket_messages(self, websocket_assistant: GrvtPerpetualMarketDataSocket) -> None:
         """Dispatches frames until the socket closes or stays silent: a ConnectionError, so the listener reconnects."""
         receive, on_frame = websocket_assistant.receive, self._on_frame
         watch = _SilenceWatch(websocket_assistant, self.SILENCE_TIMEOUT_SECONDS)
@@ -325,7 +327,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         finally:
             watch.stop()
 
-    def _on_frame(self, raw: Union[str, bytes]):
+    def _on_frame(self, raw: Union[str, bytes]) -> None:
         frame: Optional[StreamFrame]
         try:
             frame = decode_frame(raw)
@@ -360,7 +362,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
                 self._on_book_event(partial(self._begin_resync, instrument, self._instrument_to_pair[instrument]))
         return None
 
-    def _on_rpc_response(self, data: Any):
+    def _on_rpc_response(self, data: Any) -> None:
         try:
             response = from_builtins(data, RpcResponse, "market-data answer")
         except GrvtMessageError as error:
@@ -397,14 +399,14 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
                 self._on_book_event(partial(self._sequencer.announce_snapshot, instrument, num_snapshots, first))
 
     # Order book events
-    def _on_book_event(self, event: BookEvent):
+    def _on_book_event(self, event: BookEvent) -> None:
         queue = self._message_queue[self._diff_messages_queue_key]
         if self._book_output is None or queue.qsize():
             queue.put_nowait(event)
         else:
             self._judge_book_event(event)
 
-    async def listen_for_order_book_diffs(self, ev_loop: asyncio.AbstractEventLoop, output: asyncio.Queue):
+    async def listen_for_order_book_diffs(self, ev_loop: asyncio.AbstractEventLoop, output: asyncio.Queue) -> None:
         """The base loop over the diff queue, remembering ``output``: every book event, queued or not, goes there."""
         self._book_output = output
         try:
@@ -413,16 +415,16 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             if self._book_output is output:
                 self._book_output = None
 
-    async def _parse_order_book_diff_message(self, raw_message: BookEvent, message_queue: asyncio.Queue):
+    async def _parse_order_book_diff_message(self, raw_message: BookEvent, message_queue: asyncio.Queue) -> None:
         self._judge_book_event(raw_message)  # message_queue is self._book_output
 
-    def _judge_book_event(self, event: BookEvent):
+    def _judge_book_event(self, event: BookEvent) -> None:
         if isinstance(event, BookDeltaFrame):
             self._apply_book_frame(event)
         else:
             event()
 
-    def _apply_book_frame(self, frame: BookDeltaFrame):
+    def _apply_book_frame(self, frame: BookDeltaFrame) -> None:
         feed = frame.feed
         instrument = feed.instrument
         trading_pair = self._instrument_to_pair.get(instrument)
@@ -446,14 +448,14 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         elif verdict is BookSequenceVerdict.STALE and instrument in self._deltas_during_rest_book:
             self._deltas_during_rest_book[instrument].append(frame)
 
-    def _begin_resync(self, instrument: str, trading_pair: str):
+    def _begin_resync(self, instrument: str, trading_pair: str) -> None:
         self._sequencer.request_resync(instrument)
         self._snapshot_events[instrument].clear()
         task = self._resync_tasks.get(instrument)
         if task is None or task.done():
             self._resync_tasks[instrument] = safe_ensure_future(self._resync_book(instrument, trading_pair))
 
-    async def _resync_book(self, instrument: str, trading_pair: str):
+    async def _resync_book(self, instrument: str, trading_pair: str) -> None:
         event = self._snapshot_events[instrument]
         try:
             while not event.is_set():
@@ -481,7 +483,8 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             if self._resync_tasks.get(instrument) is asyncio.current_task():
                 del self._resync_tasks[instrument]
 
-    def _apply_rest_book(self, instrument: str, trading_pair: str, levels: BookLevels, deltas: List[BookDeltaFrame]):
+    def _apply_rest_book(self, instrument: str, trading_pair: str, levels: BookLevels,
+                         deltas: List[BookDeltaFrame]) -> None:
         """A REST book unless a stream snapshot came meanwhile, the pair was unsubscribed or a newer REST book was
         requested; then the deltas received since it was requested, in order: a REST book has no sequence number,
         but level sizes are absolute, so replaying deltas it already holds changes nothing, and a break in their
@@ -497,7 +500,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             self._apply_book_frame(frame)
 
     # Trades and funding
-    async def _parse_trade_message(self, raw_message: TradeFrame, message_queue: asyncio.Queue):
+    async def _parse_trade_message(self, raw_message: TradeFrame, message_queue: asyncio.Queue) -> None:
         trade = raw_message.feed
         trading_pair = self._instrument_to_pair.get(trade.instrument)
         if trading_pair is None:
@@ -513,7 +516,7 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             return  # replayed on subscribe, from before the pair's first subscription: history, not an event
         message_queue.put_nowait(trade_message(trade, trading_pair))
 
-    async def _parse_funding_info_message(self, raw_message: TickerSnapshotFrame, message_queue: asyncio.Queue):
+    async def _parse_funding_info_message(self, raw_message: TickerSnapshotFrame, message_queue: asyncio.Queue) -> None:
         ticker = raw_message.feed
         trading_pair = self._instrument_to_pair.get(ticker.instrument)
         if trading_pair is not None:

@@ -178,7 +178,7 @@ class GrvtPerpetualAuth(AuthBase):
             self._login_task = task
         return task
 
-    def _on_login_done(self, task: asyncio.Task):
+    def _on_login_done(self, task: asyncio.Task) -> None:
         if task.cancelled():
             return
         exception = task.exception()  # marks it retrieved: callers that stopped waiting must not cause a warning
@@ -243,5 +243,5 @@ class GrvtPerpetualAuth(AuthBase):
         _logger.info(f"GRVT session established, valid for {session.expires_at - now:.0f} s.")
         return self._session
 
-    async def _sleep(self, delay: float):
+    async def _sleep(self, delay: float) -> None:
         await asyncio.sleep(delay)

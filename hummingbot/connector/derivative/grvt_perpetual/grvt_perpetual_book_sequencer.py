@@ -52,7 +52,7 @@ class GrvtPerpetualBookSequencer:
 
     __slots__ = ("_states", "last_update_id")
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._states: DefaultDict[Hashable, _BookStreamState] = defaultdict(_BookStreamState)
         self.last_update_id = 0  # update id of the last payload accepted as a snapshot or a delta, any key
 
@@ -86,7 +86,7 @@ class GrvtPerpetualBookSequencer:
         state.update_id = self.last_update_id = state.update_id + 1
         return BookSequenceVerdict.DELTA
 
-    def announce_snapshot(self, key: Hashable, num_snapshots: int, first_sequence_number: int):
+    def announce_snapshot(self, key: Hashable, num_snapshots: int, first_sequence_number: int) -> None:
         """A subscribe answer, about the coming snapshot (or the current one while it has no delta yet): it is made
         of ``num_snapshots`` payloads numbered 0, and the first delta after it must carry ``first_sequence_number``
         (when above 0), so that a delta lost right after it is a gap too."""
@@ -104,11 +104,11 @@ class GrvtPerpetualBookSequencer:
         """Update id of the current epoch's snapshot for ``key`` (0 before any): no payload of the epoch is below."""
         return self._states[key].epoch << UPDATE_ID_EPOCH_SHIFT
 
-    def reset(self, key: Hashable):
+    def reset(self, key: Hashable) -> None:
         state = self._states[key]
         state.awaiting_snapshot = state.first_payload_is_snapshot = True
 
-    def request_resync(self, key: Hashable):
+    def request_resync(self, key: Hashable) -> None:
         self._gap(self._states[key])
 
     def apply_external_snapshot(self, key: Hashable) -> int:
@@ -120,7 +120,7 @@ class GrvtPerpetualBookSequencer:
         self._start_epoch(state, anchor=-1)
         return state.update_id
 
-    def _start_epoch(self, state: _BookStreamState, anchor: int):
+    def _start_epoch(self, state: _BookStreamState, anchor: int) -> None:
         state.awaiting_snapshot = False
         state.first_sequence = state.last_sequence = anchor
         state.expected_first = state.announced_first if anchor < 0 else -1

@@ -258,13 +258,13 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
                                                  domain=self._domain, on_reconnect=self._count_reconnect)
 
     # REST
-    async def _api_request(self, path_url, method: RESTMethod = RESTMethod.GET, data: Optional[Dict[str, Any]] = None,
-                           is_auth_required: bool = False, **kwargs) -> Any:
+    async def _api_request(self, path_url: str, method: RESTMethod = RESTMethod.GET,
+                           data: Optional[Dict[str, Any]] = None, is_auth_required: bool = False, **kwargs: Any) -> Any:
         """The decoded JSON body as Python objects; GRVT errors raise GrvtPerpetualAPIError (also with return_err).
         The base's other options (params, headers, overwrite_url, limit_id: always the path) do not apply to GRVT."""
         return await self._rest.request(path_url, data, is_auth_required=is_auth_required, method=method)
 
-    async def _make_network_check_request(self):
+    async def _make_network_check_request(self) -> None:
         await self.account.instruments(limit=1, attempts=1)
 
     async def _make_trading_rules_request(self) -> List[GrvtInstrument]:
@@ -280,7 +280,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             self._instruments_by_pair.setdefault(trading_pair_of(instrument), instrument)
         return exchange_info
 
-    def _initialize_trading_pair_symbols_from_exchange_info(self, exchange_info: List[GrvtInstrument]):
+    def _initialize_trading_pair_symbols_from_exchange_info(self, exchange_info: List[GrvtInstrument]) -> None:
         self._set_trading_pair_symbol_map(symbol_map(self._instruments_of(exchange_info)))
 
     async def _format_trading_rules(self, exchange_info: List[GrvtInstrument]) -> List[TradingRule]:
@@ -306,7 +306,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     async def _trading_pair_for_symbol(self, symbol: str) -> Optional[str]:
         return (await self.trading_pair_symbol_map()).get(symbol)
 
-    async def _update_trading_fees(self):
+    async def _update_trading_fees(self) -> None:
         """GRVT reports each fill's fee (negative for a rebate); the configured schema only serves estimates."""
 
     def _get_fee(self, base_currency: str, quote_currency: str, order_type: OrderType, order_side: TradeType,
@@ -321,16 +321,16 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         return await self._orderbook_ds.get_last_traded_prices(trading_pairs=trading_pairs)
 
     # Order placement
-    def buy(self, trading_pair: str, amount: Decimal, order_type=OrderType.LIMIT, price: Decimal = s_decimal_NaN,
-            **kwargs) -> str:
+    def buy(self, trading_pair: str, amount: Decimal, order_type: OrderType = OrderType.LIMIT,
+            price: Decimal = s_decimal_NaN, **kwargs: Any) -> str:
         return self._start_order(TradeType.BUY, trading_pair, amount, order_type, price, **kwargs)
 
-    def sell(self, trading_pair: str, amount: Decimal, order_type=OrderType.LIMIT, price: Decimal = s_decimal_NaN,
-             **kwargs) -> str:
+    def sell(self, trading_pair: str, amount: Decimal, order_type: OrderType = OrderType.LIMIT,
+             price: Decimal = s_decimal_NaN, **kwargs: Any) -> str:
         return self._start_order(TradeType.SELL, trading_pair, amount, order_type, price, **kwargs)
 
     def _start_order(self, trade_type: TradeType, trading_pair: str, amount: Any, order_type: OrderType,
-                     price: Any, **kwargs) -> str:
+                     price: Any, **kwargs: Any) -> str:
         order_id = self._new_client_order_id()
         self.order_metrics.submitted(order_id)
         position_action = kwargs.get("position_action")
@@ -345,7 +345,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         return order_id
 
     def _fail_before_sending(self, order_id: str, trade_type: TradeType, trading_pair: str, order_type: OrderType,
-                             position_action: Any, error: Exception):
+                             position_action: Any, error: Exception) -> None:
         self.logger().error(f"GRVT order {order_id} refused before sending: {error}")
         self.start_tracking_order(
             order_id=order_id, exchange_order_id=None, trading_pair=trading_pair, trade_type=trade_type,
@@ -369,7 +369,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     async def _place_order(self, order_id: str, trading_pair: str, amount: Decimal, trade_type: TradeType,
                            order_type: OrderType, price: Optional[Decimal],
                            position_action: PositionAction = PositionAction.NIL,
-                           **kwargs) -> Tuple[Optional[str], float]:
+                           **kwargs: Any) -> Tuple[Optional[str], float]:
         """The exchange order id is None while GRVT has not assigned it (its create answer says "0x00"): the tracker
         records the real id when the stream or a status query reports it."""
         self.order_lifecycle.check_order_entry()
@@ -384,7 +384,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             raise GrvtOrderRejectedError(ack.state.reject_reason)
         return (ack.order_id if ack.has_exchange_id else None), self._now()
 
-    async def _place_order_and_process_update(self, order: InFlightOrder, **kwargs) -> Optional[str]:
+    async def _place_order_and_process_update(self, order: InFlightOrder, **kwargs: Any) -> Optional[str]:
         exchange_order_id, _ = await self._place_order(
             order_id=order.client_order_id, trading_pair=order.trading_pair, amount=order.amount,
             trade_type=order.trade_type, order_type=order.order_type, price=order.price, **kwargs)
@@ -392,7 +392,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         return exchange_order_id
 
     def _on_order_failure(self, order_id: str, trading_pair: str, amount: Decimal, trade_type: TradeType,
-                          order_type: OrderType, price: Optional[Decimal], exception: Exception, **kwargs):
+                          order_type: OrderType, price: Optional[Decimal], exception: Exception, **kwargs: Any) -> None:
         order = self._order_tracker.fetch_order(order_id)
         if order is not None and (self.order_lifecycle.on_create_failed(order, exception)
                                   or self.order_lifecycle.state_of(order) in FINAL_STATES):
@@ -400,7 +400,8 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         super()._on_order_failure(order_id=order_id, trading_pair=trading_pair, amount=amount, trade_type=trade_type,
                                   order_type=order_type, price=price, exception=exception, **kwargs)
 
-    def _update_order_after_failure(self, order_id: str, trading_pair: str, exception: Optional[Exception] = None):
+    def _update_order_after_failure(self, order_id: str, trading_pair: str,
+                                    exception: Optional[Exception] = None) -> None:
         order = self._order_tracker.fetch_tracked_order(order_id)
         if order is None:  # a lost order GRVT does not know either: the tracker releases it
             super()._update_order_after_failure(order_id=order_id, trading_pair=trading_pair, exception=exception)
@@ -420,14 +421,15 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
                 self.order_lifecycle.queue_bulk(prepared[0].trading_pair, create=prepared)
         return created
 
-    def batch_order_cancel(self, orders_to_cancel: List[LimitOrder]):
+    def batch_order_cancel(self, orders_to_cancel: List[LimitOrder]) -> None:
         """Cancels the orders in v2/bulk_orders, with the creates of the same tick (see batch_order_create)."""
         for limit_order in orders_to_cancel:
             order = self._order_tracker.fetch_tracked_order(limit_order.client_order_id)
             if order is not None:
                 self.order_lifecycle.queue_bulk(order.trading_pair, cancel=order)
 
-    def _prepare_batch_order(self, order: Union[LimitOrder, MarketOrder]):
+    def _prepare_batch_order(self,
+                             order: Union[LimitOrder, MarketOrder]) -> Optional[Tuple[InFlightOrder, Dict[str, Any]]]:
         """(tracked order, signed body), or None after failing the order for its arguments."""
         order_type = order.order_type() if callable(getattr(order, "order_type", None)) else OrderType.MARKET
         trade_type = TradeType.BUY if order.is_buy else TradeType.SELL
@@ -478,7 +480,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     def _is_order_not_found_during_cancelation_error(self, cancelation_exception: Exception) -> bool:
         return isinstance(cancelation_exception, GrvtPerpetualAPIError) and cancelation_exception.is_not_found
 
-    async def _update_orders(self):
+    async def _update_orders(self) -> None:
         # orders whose create is in flight or whose outcome the lifecycle resolves are left to it
         polled = [order for order in self.in_flight_orders.values()
                   if not self.order_lifecycle.is_managed(order.client_order_id)]
@@ -493,7 +495,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
                                         self._now(), order.order_id)
         return self._state_machine.order_update(tracked_order, order.state, order.order_id, self._now())
 
-    async def _handle_update_error_for_active_order(self, order: InFlightOrder, error: Exception):
+    async def _handle_update_error_for_active_order(self, order: InFlightOrder, error: Exception) -> None:
         # Only "not found" counts towards declaring an order lost: a timeout, a 5xx or a rate limit during an outage
         # says nothing about the order.
         if self._is_order_not_found_during_status_update_error(error):
@@ -506,7 +508,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         fills = await self._fills_since(order.trading_pair, order.creation_timestamp)
         return [self._trade_update(fill, order) for fill in fills if _fill_belongs_to(fill, order)]
 
-    async def _update_orders_fills(self, orders: List[InFlightOrder]):
+    async def _update_orders_fills(self, orders: List[InFlightOrder]) -> None:
         """One paginated fill-history sweep per trading pair instead of one request per order. A sweep starts where
         the pair's last complete one started, not at the oldest order's creation: an order resting for days would
         page through every fill of those days at each status poll."""
@@ -536,16 +538,16 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         return trade_update_from_fill(fill, order, self.trade_fee_schema(), order.quote_asset)
 
     # Balances, positions, leverage, position mode
-    async def _status_polling_loop_fetch_updates(self):
+    async def _status_polling_loop_fetch_updates(self) -> None:
         try:
             await super()._status_polling_loop_fetch_updates()
         except GrvtAuthError as error:  # no session (e.g. a refused key): its reason, not a traceback every 0.5 s
             self.logger().warning(f"GRVT account updates unavailable: {error}")
 
-    async def _update_balances(self):
+    async def _update_balances(self) -> None:
         self._account_balances, self._account_available_balances = (await self.account.account_summary()).balances()
 
-    async def _update_positions(self):
+    async def _update_positions(self) -> None:
         await self._positions.refresh()
 
     async def _fetch_account_position_mode(self) -> Optional[PositionMode]:
@@ -561,7 +563,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         return await self._positions.set_leverage(trading_pair, leverage)
 
     # Funding
-    async def _init_funding_info(self):
+    async def _init_funding_info(self) -> None:
         # The base reads each ticker once, and a failure ends the funding listener: the connector would never be
         # ready. Each pair's ticker is read again, with backoff, until it answers.
         for trading_pair in self.trading_pairs:
@@ -569,7 +571,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
                                                   f"Reading the GRVT funding info of {trading_pair}")
             self._perpetual_trading.initialize_funding_info(funding_info)
 
-    def tick(self, timestamp: float):
+    def tick(self, timestamp: float) -> None:
         # Funding payments are looked up once per settlement, shortly after it (GRVT settles on the hour grid).
         interval = self.funding_fee_poll_interval
         last_tick = int((self._last_timestamp - self.FUNDING_SETTLEMENT_DELAY) / interval)
@@ -608,7 +610,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         return payments[-1] if payments else (0, Decimal("-1"), Decimal("-1"))
 
     # User stream
-    async def _user_stream_event_listener(self):
+    async def _user_stream_event_listener(self) -> None:
         async for event_message in self._iter_user_event_queue():
             try:
                 await self._process_user_stream_event(event_message)
@@ -616,7 +618,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
                 self.order_metrics.errors += 1
                 self.logger().error("Unexpected error in user stream listener loop.", exc_info=True)
 
-    async def _process_user_stream_event(self, event_message: Any):
+    async def _process_user_stream_event(self, event_message: Any) -> None:
         if isinstance(event_message, dict) and event_message.get("stream") == RESYNC_EVENT:
             self.logger().info(f"Reconciling with GRVT through REST ({event_message['feed'].get('reason')}).")
             self._resync.request()
@@ -626,35 +628,35 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         if handler is not None:
             await handler(envelope.feed)
 
-    async def _on_order_state(self, feed: Any):
+    async def _on_order_state(self, feed: Any) -> None:
         report = load(feed, GrvtOrderStateFeed)
         self.order_lifecycle.on_order_report(report.client_order_id, report.order_id, report.order_state)
 
-    async def _on_fill(self, feed: Any):
+    async def _on_fill(self, feed: Any) -> None:
         self.order_lifecycle.on_fill(load(feed, GrvtFill))
         self._balance_refresh.request()
 
-    async def _on_position(self, feed: Any):
+    async def _on_position(self, feed: Any) -> None:
         position = load(feed, GrvtPosition)
         trading_pair = await self._positions.on_report(position)
         if trading_pair and self._funding.settled(trading_pair, position.cumulative_realized_funding_payment):
             self._funding_fee_poll_notifier.set()  # a settlement happened: fetch its payment now
 
-    async def _on_cancel_notice(self, feed: Any):
+    async def _on_cancel_notice(self, feed: Any) -> None:
         notice = load(feed, GrvtCancelStatus)
         self.logger().info(f"GRVT cancel notice for order {notice.client_order_id or notice.order_id}: "
                            f"{notice.cancel_status.value} ({notice.reason}).")
         self.order_lifecycle.on_cancel_notice(notice)
 
-    def _count_reconnect(self):
+    def _count_reconnect(self) -> None:
         self.order_metrics.reconnects += 1
 
-    def _on_order_socket_reconnect(self):
+    def _on_order_socket_reconnect(self) -> None:
         self._count_reconnect()
         self._resync.request()
 
     # Start / stop, reconciliation
-    async def start_network(self):
+    async def start_network(self) -> None:
         await super().start_network()
         if self.is_trading_required:
             self.order_transport.start()
@@ -662,7 +664,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             if self._heartbeat is not None:
                 self._heartbeat.start()
 
-    async def stop_network(self):
+    async def stop_network(self) -> None:
         if self._startup_task is not None:
             self._startup_task.cancel()
             self._startup_task = None
@@ -675,14 +677,14 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         await self.order_transport.stop()
         await super().stop_network()
 
-    async def _startup_sync(self):
+    async def _startup_sync(self) -> None:
         # Both steps are retried until they succeed: without the reconciliation, orders left open by an earlier run
         # would be neither reported nor cancelled; one step failing for good does not hold the other back.
         await self.trading_pair_symbol_map()
         await asyncio.gather(*(self._until_done(step, f"GRVT start-up sync step {step.__name__}")
                                for step in (self._positions.read_leverage, self._reconcile)))
 
-    async def _reconcile_after_resync(self):
+    async def _reconcile_after_resync(self) -> None:
         try:
             await self._reconcile()
             await asyncio.gather(self._update_positions(), self._update_balances())
@@ -690,7 +692,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
             self.logger().warning(f"GRVT reconciliation failed ({exception}); the status poll will retry.")
             self._poll_notifier.set()
 
-    async def _reconcile(self):
+    async def _reconcile(self) -> None:
         """Restored and live orders learn their GRVT state and id; untracked open orders are reported or cancelled.
         Fills come first: an order filled while nobody listened, which GRVT may no longer find by client id, is not
         then taken for cancelled without them."""

@@ -66,7 +66,7 @@ class Backoff:
         self._attempt += 1
         return self._rng.uniform(cap / 2, cap)
 
-    def reset(self):
+    def reset(self) -> None:
         self._attempt = 0
 
 
@@ -99,11 +99,11 @@ class CircuitBreaker:
             self._probe_in_flight = True  # half-open: exactly one order tests the exchange
         return True
 
-    def abandon_probe(self):
+    def abandon_probe(self) -> None:
         """Forgets a probe whose answer will never be read (its create was cut off by a stop): the next order probes."""
         self._probe_in_flight = False
 
-    def record_success(self):
+    def record_success(self) -> None:
         if self._open_until is not None:
             _logger.info("GRVT order entry recovered: new orders are accepted again.")
         self._consecutive_failures = 0
@@ -111,7 +111,7 @@ class CircuitBreaker:
         self._open_until = None
         self._probe_in_flight = False
 
-    def record_failure(self, reason: str):
+    def record_failure(self, reason: str) -> None:
         self.last_failure = reason
         if self._probe_in_flight:
             self._probe_in_flight = False
@@ -122,7 +122,7 @@ class CircuitBreaker:
         if self._open_until is None and self._consecutive_failures >= self._threshold:
             self._trip()
 
-    def _trip(self):
+    def _trip(self) -> None:
         self._open_until = self._clock() + self._cooldown
         _logger.warning(
             f"GRVT order entry paused for {self._cooldown:.0f} s after {self._consecutive_failures} failures in a row "

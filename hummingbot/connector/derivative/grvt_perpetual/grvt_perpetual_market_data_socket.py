@@ -13,12 +13,12 @@ _DATA = (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY)
 
 class GrvtPerpetualMarketDataSocket:
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._session: Optional[aiohttp.ClientSession] = None
         self._ws: Optional[aiohttp.ClientWebSocketResponse] = None
         self.last_recv_time = 0.0  # time.time() of the last data frame, like Hummingbot's WSConnection
 
-    async def connect(self, url: str, heartbeat: float, timeout: float):
+    async def connect(self, url: str, heartbeat: float, timeout: float) -> None:
         """`timeout` bounds the handshake: a peer that never answers would otherwise hold a reconnect for minutes.
         aiohttp pings every `heartbeat` seconds and closes the socket when the pong does not come."""
         session = aiohttp.ClientSession()
@@ -34,7 +34,7 @@ class GrvtPerpetualMarketDataSocket:
             raise ConnectionError("the GRVT market-data socket is not connected")
         return self._ws
 
-    async def send_json(self, payload: Dict[str, Any]):
+    async def send_json(self, payload: Dict[str, Any]) -> None:
         await self._connected().send_json(payload)
 
     async def receive(self) -> Union[str, bytes]:
@@ -46,7 +46,7 @@ class GrvtPerpetualMarketDataSocket:
             return message.data
         raise ConnectionError(f"GRVT market-data socket closed ({message.type.name} {message.data!r})")
 
-    async def disconnect(self):
+    async def disconnect(self) -> None:
         ws, session = self._ws, self._session
         self._ws = self._session = None
         try:

@@ -4,7 +4,7 @@ declared: msgspec skips the others, so a field is added when code starts reading
 import enum
 import typing
 from decimal import Decimal
-from typing import Annotated, Any, Dict, Generic, List, Optional, Tuple, Type, TypeGuard, TypeVar, Union
+from typing import Annotated, Any, Dict, Generic, List, Optional, Self, Tuple, Type, TypeGuard, TypeVar, Union
 
 import msgspec
 
@@ -24,7 +24,7 @@ class _TolerantEnum(str, enum.Enum):
     """A GRVT enum; a name this connector does not know decodes to UNKNOWN instead of failing the message."""
 
     @classmethod
-    def _missing_(cls, value):
+    def _missing_(cls, value: object) -> Self:
         return cls.UNKNOWN  # type: ignore[attr-defined]
 
 
@@ -100,7 +100,7 @@ class GrvtOrderLeg(msgspec.Struct, kw_only=True):
     limit_price: Optional[Decimal] = _ZERO  # GRVT: "null/0" for a market order; null reads as 0
     is_buying_asset: bool = False
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.limit_price is None:
             self.limit_price = _ZERO
 

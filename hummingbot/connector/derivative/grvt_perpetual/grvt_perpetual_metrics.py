@@ -33,7 +33,7 @@ class GrvtOrderMetrics:
     MAX_SAMPLES = 2_000
     STAGES = ("submit_to_send_ms", "send_to_ack_ms", "ack_to_open_ms")
 
-    def __init__(self, clock=time.perf_counter):
+    def __init__(self, clock: Callable[[], float] = time.perf_counter) -> None:
         self._clock = clock
         self._orders: "OrderedDict[str, GrvtOrderLatency]" = OrderedDict()
         self._samples: Dict[str, Deque[float]] = {stage: deque(maxlen=self.MAX_SAMPLES) for stage in self.STAGES}
@@ -43,42 +43,42 @@ class GrvtOrderMetrics:
         self.rate_limited = 0
         self.circuit_open: Callable[[], bool] = lambda: False  # the order lifecycle reads its circuit breaker
 
-    def count_failure(self, error: BaseException):
+    def count_failure(self, error: BaseException) -> None:
         self.errors += 1
         self.rate_limited += is_rate_limited(error)
 
-    def count_retry(self, error: BaseException):
+    def count_retry(self, error: BaseException) -> None:
         self.retries += 1
         self.rate_limited += is_rate_limited(error)
 
     def latency(self, client_order_id: str) -> Optional[GrvtOrderLatency]:
         return self._orders.get(client_order_id)
 
-    def submitted(self, client_order_id: str):
+    def submitted(self, client_order_id: str) -> None:
         self._orders[client_order_id] = GrvtOrderLatency(submitted=self._clock())
         if len(self._orders) > self.MAX_ORDERS:
             self._orders.popitem(last=False)
 
-    def sent(self, client_order_id: str, transport: str):
+    def sent(self, client_order_id: str, transport: str) -> None:
         record = self._orders.get(client_order_id)
         if record is not None and record.sent is None:
             record.sent = self._clock()
             record.transport = transport
             self._sample("submit_to_send_ms", record.submitted, record.sent)
 
-    def acknowledged(self, client_order_id: str):
+    def acknowledged(self, client_order_id: str) -> None:
         record = self._orders.get(client_order_id)
         if record is not None and record.acknowledged is None and record.sent is not None:
             record.acknowledged = self._clock()
             self._sample("send_to_ack_ms", record.sent, record.acknowledged)
 
-    def opened(self, client_order_id: str):
+    def opened(self, client_order_id: str) -> None:
         record = self._orders.get(client_order_id)
         if record is not None and record.opened is None:
             record.opened = self._clock()
             self._sample("ack_to_open_ms", record.acknowledged, record.opened)
 
-    def _sample(self, stage: str, start: Optional[float], end: float):
+    def _sample(self, stage: str, start: Optional[float], end: float) -> None:
         if start is not None:
             self._samples[stage].append((end - start) * 1e3)
 

@@ -61,7 +61,7 @@ def trade_message(trade: Trade, trading_pair: str) -> OrderBookMessage:
 
 class GrvtPerpetualOrderBook(OrderBook):
 
-    def restore_from_snapshot_and_diffs(self, snapshot: OrderBookMessage, diffs: List[OrderBookMessage]):
+    def restore_from_snapshot_and_diffs(self, snapshot: OrderBookMessage, diffs: List[OrderBookMessage]) -> None:
         """
         Applies the snapshot, then replays only the diffs issued after it (a larger id). The tracker replays its last
         32 diffs on a snapshot, chosen by ``bisect`` on ``OrderBookMessage`` ordering, which places a snapshot before

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import time
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, Iterable, List, NamedTuple, Optional, Sequence, Set, Tuple
+from typing import Any, Awaitable, Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence, Set, Tuple, TypeVar
 
 from cachetools import TTLCache
 
@@ -49,6 +49,7 @@ from hummingbot.core.utils.async_utils import safe_ensure_future
 from hummingbot.logger import HummingbotLogger
 
 MAX_BULK = CONSTANTS.MAX_BULK_ORDERS
+T = TypeVar("T")
 
 
 class GrvtCircuitOpenError(IOError):
@@ -80,9 +81,9 @@ class GrvtClientOrderTracker(ClientOrderTracker):
             order = super().fetch_order(exchange_order_id=exchange_order_id)
         return order
 
-    def process_order_update(self, order_update: Optional[OrderUpdate]):
-        if order_update is not None:  # None: a status answer that changes nothing (one update per state)
-            return super().process_order_update(order_update)
+    def process_order_update(self, order_update: Optional[OrderUpdate]) -> Optional[asyncio.Future]:
+        # None: a status answer that changes nothing (one update per state)
+        return super().process_order_update(order_update) if order_update is not None else None
 
 
 class _Lookup(NamedTuple):
@@ -129,7 +130,7 @@ class GrvtOrderLifecycle:
                 or client_order_id in self._cancel_watch)
 
     @contextlib.contextmanager
-    def creating(self, *client_order_ids: str):
+    def creating(self, *client_order_ids: str) -> Iterator[None]:
         """Marks create requests in flight: their answer, not a status poll, decides the orders' states."""
         self._creating.update(client_order_ids)
         try:
@@ -137,7 +138,7 @@ class GrvtOrderLifecycle:
         finally:
             self._creating.difference_update(client_order_ids)
 
-    async def stop(self):
+    async def stop(self) -> None:
         tasks = [*self._uncertain.values(), *self._cancel_requests.values(), *self._cancel_watch.values(), *self._tasks]
         pending = set(tasks)
         while pending:  # cancelled again while it runs: asyncio.wait_for can swallow a cancel on Python 3.11
@@ -163,7 +164,7 @@ class GrvtOrderLifecycle:
 
     # Updates
     def issue(self, order: InFlightOrder, new_state: OrderState, exchange_order_id: Optional[str] = None,
-              misc_updates: Optional[dict] = None):
+              misc_updates: Optional[dict] = None) -> None:
         """Applies a state the lifecycle decided on (not a GRVT report), unless the order already moved past it."""
         current = self.state_of(order)
         if current in FINAL_STATES or current is new_state:
@@ -172,7 +173,7 @@ class GrvtOrderLifecycle:
         self._tracker.process_order_update(
             tracked_order_update(order, new_state, self._now(), exchange_order_id, misc_updates))
 
-    def fail(self, order: InFlightOrder, error: BaseException):
+    def fail(self, order: InFlightOrder, error: BaseException) -> None:
         self.issue(order, OrderState.FAILED,
                    misc_updates={"error_message": str(error), "error_type": error.__class__.__name__})
 
@@ -180,7 +181,7 @@ class GrvtOrderLifecycle:
         return self._states.state_of(order)
 
     # Creates
-    def on_create_acknowledged(self, order: InFlightOrder, exchange_order_id: Optional[str]):
+    def on_create_acknowledged(self, order: InFlightOrder, exchange_order_id: Optional[str]) -> None:
         self._metrics.acknowledged(order.client_order_id)
         self.circuit.record_success()
         if self.state_of(order) is OrderState.PENDING_CREATE:
@@ -206,13 +207,13 @@ class GrvtOrderLifecycle:
                 self._uncertain[order.client_order_id] = asyncio.ensure_future(self._resolve_uncertain(order))
         return outcome_unknown
 
-    def check_order_entry(self):
+    def check_order_entry(self) -> None:
         if not self.circuit.allow_request():
             raise GrvtCircuitOpenError(
                 f"New GRVT orders are paused for {self.circuit.seconds_until_retry:.0f} s: the exchange keeps failing "
                 f"({self.circuit.last_failure}).")
 
-    async def _resolve_uncertain(self, order: InFlightOrder):
+    async def _resolve_uncertain(self, order: InFlightOrder) -> None:
         client_order_id = order.client_order_id
         deadline = time.monotonic() + self.settings.uncertain_order_window_seconds
         delay = self.settings.uncertain_order_first_check_seconds
@@ -236,7 +237,7 @@ class GrvtOrderLifecycle:
         return state in FINAL_STATES or state in LIVE_STATES or (
             state is OrderState.PENDING_CANCEL and is_real_order_id(order.exchange_order_id))
 
-    async def _conclude_never_received(self, order: InFlightOrder):
+    async def _conclude_never_received(self, order: InFlightOrder) -> None:
         # A time-to-live cancel is the last guard: a create that would still arrive now is dropped by GRVT.
         acknowledged = await self._send_cancel(order.client_order_id, attempts=1)
         if self._is_resolved(order):  # it showed up meanwhile: a known order, cancelled if the guard was acknowledged
@@ -270,7 +271,7 @@ class GrvtOrderLifecycle:
         return (self._tracker.fetch_order(client_order_id, exchange_order_id)
                 or self._tracker.fetch_lost_order(client_order_id, exchange_order_id))
 
-    def on_order_report(self, client_order_id: str, exchange_order_id: str, state: Optional[GrvtOrderState]):
+    def on_order_report(self, client_order_id: str, exchange_order_id: str, state: Optional[GrvtOrderState]) -> None:
         if state is None:
             return
         new_state = hummingbot_order_state(state)
@@ -293,13 +294,13 @@ class GrvtOrderLifecycle:
         if update is not None:
             self._tracker.process_order_update(update)
 
-    def on_fill(self, fill: GrvtFill):
+    def on_fill(self, fill: GrvtFill) -> None:
         self._retrack_if_failed(fill.client_order_id, OrderState.PARTIALLY_FILLED)
         order = self.tracked_order(fill.client_order_id, fill.order_id)
         if order is not None:
             self._tracker.process_trade_update(self._trade_update(fill, order))
 
-    def on_cancel_notice(self, notice: GrvtCancelStatus):
+    def on_cancel_notice(self, notice: GrvtCancelStatus) -> None:
         order = self.tracked_order(notice.client_order_id, notice.order_id)
         if order is None or self.state_of(order) in FINAL_STATES:
             return
@@ -307,7 +308,7 @@ class GrvtOrderLifecycle:
             # the cancel's time-to-live lapsed without finding the order: check what GRVT holds now
             self._watch_cancel(order, delay=0.0, reason="its cancel expired without finding it")
 
-    def _retrack_if_failed(self, client_order_id: str, new_state: OrderState):
+    def _retrack_if_failed(self, client_order_id: str, new_state: OrderState) -> None:
         """Tracks an order failed as never received again once GRVT shows it; a live one is cancelled (the strategy
         was told it failed)."""
         order = self._failed_creates.pop(client_order_id, None)
@@ -324,7 +325,7 @@ class GrvtOrderLifecycle:
 
     # Cancels
     def queue_bulk(self, trading_pair: str, create: Optional[Tuple[InFlightOrder, Dict[str, Any]]] = None,
-                   cancel: Optional[InFlightOrder] = None):
+                   cancel: Optional[InFlightOrder] = None) -> None:
         """Collects the creates and cancels of one event-loop tick; they leave in one bulk request per pair."""
         if not self._pending_bulk:
             asyncio.get_running_loop().call_soon(lambda: self.spawn(self._send_pending_bulk()))
@@ -334,12 +335,12 @@ class GrvtOrderLifecycle:
         if cancel is not None:
             cancels.append(cancel)
 
-    async def _send_pending_bulk(self):
+    async def _send_pending_bulk(self) -> None:
         pending, self._pending_bulk = self._pending_bulk, {}
         await asyncio.gather(*(self.bulk(creates, cancels) for creates, cancels in pending.values()))
 
     async def bulk(self, creates: Sequence[Tuple[InFlightOrder, Dict[str, Any]]] = (),
-                   cancels: Sequence[InFlightOrder] = ()):
+                   cancels: Sequence[InFlightOrder] = ()) -> None:
         """One instrument's cancels and creates, up to MAX_BULK of each per request (GRVT cancels before it creates)."""
         cancels = [order for order in cancels if self._claim_cancel(order)]
         for start in range(0, max(len(creates), len(cancels)), MAX_BULK):
@@ -355,12 +356,12 @@ class GrvtOrderLifecycle:
         return True
 
     async def _bulk_request(self, creates: Sequence[Tuple[InFlightOrder, Dict[str, Any]]],
-                            cancels: Sequence[InFlightOrder]):
+                            cancels: Sequence[InFlightOrder]) -> None:
         orders = [order for order, _ in creates]
         transport = self.transport
         reply, failure = None, None
 
-        def sent():
+        def sent() -> None:
             for order in orders:
                 self._metrics.sent(order.client_order_id, transport.active_name)
 
@@ -448,7 +449,7 @@ class GrvtOrderLifecycle:
                 self.logger().error(f"Failed to cancel order {client_order_id}: {error}")
             return False
 
-    def _watch_cancel(self, order: InFlightOrder, delay: float, reason: str, cancel_first: bool = False):
+    def _watch_cancel(self, order: InFlightOrder, delay: float, reason: str, cancel_first: bool = False) -> None:
         """Checks (and re-cancels) an order until GRVT reports it final; one watcher per order."""
         client_order_id = order.client_order_id
         watcher = self._cancel_watch.get(client_order_id)
@@ -461,7 +462,7 @@ class GrvtOrderLifecycle:
         self._cancel_watch[client_order_id] = asyncio.ensure_future(
             self._watch(order, delay, reason, cancel_first))
 
-    async def _watch(self, order: InFlightOrder, delay: float, reason: str, cancel_first: bool):
+    async def _watch(self, order: InFlightOrder, delay: float, reason: str, cancel_first: bool) -> None:
         client_order_id = order.client_order_id
         not_found = 0
         try:
@@ -491,13 +492,13 @@ class GrvtOrderLifecycle:
             if self._cancel_watch.get(client_order_id) is asyncio.current_task():
                 del self._cancel_watch[client_order_id]
 
-    async def _recancel(self, order: InFlightOrder, reason: str):
+    async def _recancel(self, order: InFlightOrder, reason: str) -> None:
         self.logger().info(f"Cancelling order {order.client_order_id} again: {reason}.")
         if await self._send_cancel(order.client_order_id):
             self.issue(order, OrderState.PENDING_CANCEL)
 
     # Reconciliation
-    async def reconcile(self, cancel_untracked: bool):
+    async def reconcile(self, cancel_untracked: bool) -> None:
         open_orders = await self._account.open_orders()
         listed = {exchange_order.client_order_id for exchange_order in open_orders}
         for exchange_order in open_orders:
@@ -530,7 +531,7 @@ class GrvtOrderLifecycle:
             self.logger().warning(f"Could not cancel {what} {order_id}: {error}")
             return False
 
-    async def _verify(self, order: InFlightOrder):
+    async def _verify(self, order: InFlightOrder) -> None:
         if (await self._check(order)).not_found:
             self.logger().warning(f"GRVT no longer knows order {order.client_order_id}: it is cancelled.")
             self.issue(order, OrderState.CANCELED)
@@ -559,7 +560,7 @@ class GrvtOrderLifecycle:
         return [CancellationResult(order.client_order_id, self.state_of(order) in FINAL_STATES or (
             order.client_order_id in acknowledged and order.client_order_id not in unanswered)) for order in orders]
 
-    async def _cancel_all_on_exchange(self, orders: Sequence[InFlightOrder]):
+    async def _cancel_all_on_exchange(self, orders: Sequence[InFlightOrder]) -> bool:
         _, bases, quotes = await self._traded_filter()
         if not await self.transport.cancel_all_orders(base=bases or None, quote=quotes or None):
             raise GrvtPerpetualAPIError(code=None, message="cancel_all_orders not acknowledged")
@@ -570,20 +571,20 @@ class GrvtOrderLifecycle:
             self._on_cancel_acknowledged(order, reason="cancel-all")
         return True
 
-    async def _sweep_open_orders(self):
+    async def _sweep_open_orders(self) -> None:
         """Cancels whatever of the traded pairs GRVT still lists as open (tracking lost, late creates)."""
         traded, _, _ = await self._traded_filter()
         for exchange_order in await self._account.open_orders():
             if exchange_order.instrument in traded and exchange_order.has_exchange_id:
                 await self._cancel_by_order_id(exchange_order.order_id, "GRVT order")
 
-    async def _wait_until_final(self, orders: Iterable[InFlightOrder], deadline: float, budget: float):
+    async def _wait_until_final(self, orders: Sequence[InFlightOrder], deadline: float, budget: float) -> None:
         until = min(deadline, time.monotonic() + budget)
         while any(self.state_of(order) not in FINAL_STATES for order in orders) and time.monotonic() < until:
             await asyncio.sleep(0.02)
 
-    async def _within(self, deadline: float, awaitable,
-                      failure: str = "GRVT cancel-all step did not finish: {error!r}"):
+    async def _within(self, deadline: float, awaitable: Awaitable[T],
+                      failure: str = "GRVT cancel-all step did not finish: {error!r}") -> Optional[T]:
         """The awaitable's result, or None (`failure` logged) when it fails or the deadline passes."""
         try:
             return await asyncio.wait_for(awaitable, timeout=max(0.0, deadline - time.monotonic()))

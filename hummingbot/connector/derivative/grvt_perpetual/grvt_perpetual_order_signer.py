@@ -211,12 +211,12 @@ class GrvtPerpetualOrderSigner:
         """A random uint32 nonce (GRVT drops an order whose payload and nonce repeat an earlier one)."""
         return random.getrandbits(32)
 
-    def order_digest(self, **order_fields) -> bytes:
+    def order_digest(self, **order_fields: Any) -> bytes:
         """keccak256(0x1901 || domainSeparator || hashStruct(order)) of the order given by ``order_message``'s
         arguments: the 32 bytes that get signed."""
         return keccak256(self._digest_prefix + _STRUCT_HASHERS["Order"](order_message(**order_fields)))
 
-    def sign_order(self, **order_fields) -> Dict[str, Any]:
+    def sign_order(self, **order_fields: Any) -> Dict[str, Any]:
         """The request's ``signature`` object (v 27/28, expiration in ns) of the order ``order_message`` describes."""
         if self._private_key is None:
             raise ValueError("GRVT private key is not configured; orders cannot be signed.")

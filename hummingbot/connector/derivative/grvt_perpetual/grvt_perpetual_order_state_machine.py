@@ -44,14 +44,14 @@ def hummingbot_order_state(state: GrvtOrderState) -> Optional[OrderState]:
 class GrvtOrderStateMachine:
     MAX_REMEMBERED_ORDERS = 10_000
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._last_update_ns: "OrderedDict[str, int]" = OrderedDict()
         self._issued: "OrderedDict[str, OrderState]" = OrderedDict()
 
     def state_of(self, order: InFlightOrder) -> OrderState:
         return self._issued.get(order.client_order_id, order.current_state)
 
-    def record_issued(self, client_order_id: str, state: OrderState):
+    def record_issued(self, client_order_id: str, state: OrderState) -> None:
         """Notes an update issued outside the machine (acks, cancel requests, failures)."""
         self._issued[client_order_id] = state
         self._issued.move_to_end(client_order_id)
@@ -96,7 +96,7 @@ def tracked_order_update(tracked_order: InFlightOrder, new_state: OrderState, ti
                        exchange_order_id=exchange_order_id if is_real_order_id(exchange_order_id) else None)
 
 
-def adopt_exchange_order_id(tracked_order: InFlightOrder, exchange_order_id: Optional[str]):
+def adopt_exchange_order_id(tracked_order: InFlightOrder, exchange_order_id: Optional[str]) -> None:
     # InFlightOrder only takes an exchange id while it has none; an order restored with the "0x00" placeholder (or
     # started with it) must still learn its real id.
     if is_real_order_id(exchange_order_id) and not is_real_order_id(tracked_order.exchange_order_id):

@@ -39,10 +39,10 @@ class GrvtPerpetualOrderTransport(ClassLogger):
         """The way the next request takes ("rest" or "websocket"); it labels latency metrics."""
         return "rest"
 
-    def start(self):
+    def start(self) -> None:
         """Opens whatever connection the transport keeps (nothing for REST)."""
 
-    async def stop(self):
+    async def stop(self) -> None:
         """Releases the transport's connections (nothing for REST)."""
 
     async def call(self, route: str, body: Dict[str, Any], reply_type: Type[T], on_sent: OnSent = None) -> T:
@@ -115,10 +115,10 @@ class GrvtPerpetualWsOrderTransport(GrvtPerpetualOrderTransport):
     def active_name(self) -> str:
         return "websocket" if self.client.is_connected else "rest"
 
-    def start(self):
+    def start(self) -> None:
         self.client.start()
 
-    async def stop(self):
+    async def stop(self) -> None:
         await self.client.stop()
 
     async def call(self, route: str, body: Dict[str, Any], reply_type: Type[T], on_sent: OnSent = None) -> T:
@@ -152,17 +152,17 @@ class GrvtCancelOnDisconnectHeartbeat(ClassLogger):
     def is_running(self) -> bool:
         return self._task is not None and not self._task.done()
 
-    def start(self):
+    def start(self) -> None:
         if not self.is_running:
             self._task = asyncio.ensure_future(self._run())
 
-    async def stop(self):
+    async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
 
-    async def _run(self):
+    async def _run(self) -> None:
         while True:
             try:
                 await self._transport.cancel_on_disconnect(self.countdown_ms)

@@ -31,7 +31,7 @@ class GrvtPositions:
             self._reported_at[trading_pair] = self._reports
         return trading_pair
 
-    async def refresh(self):
+    async def refresh(self) -> None:
         """A `v1.position` message applied while the query is in flight is newer than its answer for that pair."""
         reports_before = self._reports
         positions, complete = await self._account.positions()
@@ -45,7 +45,7 @@ class GrvtPositions:
             if complete and held.trading_pair not in reported:
                 self._trading.remove_position(key)
 
-    def _apply(self, trading_pair: str, position: GrvtPosition):
+    def _apply(self, trading_pair: str, position: GrvtPosition) -> None:
         key = self._trading.position_key(trading_pair)
         if position.size == 0:
             self._trading.remove_position(key)
@@ -68,7 +68,7 @@ class GrvtPositions:
             self._leverage_set_here.add(trading_pair)
         return (True, "") if confirmed else (False, f"GRVT did not confirm leverage {leverage} for {trading_pair}.")
 
-    async def read_leverage(self):
+    async def read_leverage(self) -> None:
         """Reads the leverage GRVT applies to each traded instrument (set in the UI or by an earlier run)."""
         for setting in await self._account.initial_leverages():
             trading_pair = await self._pair_of_symbol(setting.instrument)

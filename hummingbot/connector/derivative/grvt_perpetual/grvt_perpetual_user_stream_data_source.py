@@ -64,7 +64,7 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
         ), CONSTANTS.WS_CONNECT_TIMEOUT_SECONDS)
         return ws
 
-    async def _subscribe_channels(self, websocket_assistant: WSAssistant):
+    async def _subscribe_channels(self, websocket_assistant: WSAssistant) -> None:
         self._last_sequence.clear()
         selector = self._auth.trading_account_id  # a private stream's updates of every instrument
         for request_id, stream in _SUBSCRIPTION_IDS.items():
@@ -73,14 +73,14 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
         self._connections += 1
         self.logger().info(f"Subscribed to GRVT private streams {', '.join(CONSTANTS.WS_PRIVATE_STREAMS)}.")
 
-    async def _process_websocket_messages(self, websocket_assistant: WSAssistant, queue: asyncio.Queue):
+    async def _process_websocket_messages(self, websocket_assistant: WSAssistant, queue: asyncio.Queue) -> None:
         if self._connections > 1:
             if self._on_reconnect is not None:
                 self._on_reconnect()
             queue.put_nowait(resync_event("reconnected"))
         await super()._process_websocket_messages(websocket_assistant=websocket_assistant, queue=queue)
 
-    async def _on_user_stream_interruption(self, websocket_assistant: Optional[WSAssistant]):
+    async def _on_user_stream_interruption(self, websocket_assistant: Optional[WSAssistant]) -> None:
         await super()._on_user_stream_interruption(websocket_assistant=websocket_assistant)
         if websocket_assistant is not None and websocket_assistant.last_recv_time > 0:
             self._backoff.reset()  # the socket worked: reconnect soon
@@ -88,7 +88,7 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
         self.logger().info(f"GRVT private socket closed; reconnecting in {delay:.1f} s.")
         await self._sleep(delay)
 
-    async def _process_event_message(self, event_message: Any, queue: asyncio.Queue):
+    async def _process_event_message(self, event_message: Any, queue: asyncio.Queue) -> None:
         if not isinstance(event_message, Mapping):
             self.logger().debug(f"Ignoring non-JSON message on the GRVT private socket: {excerpt(str(event_message))}")
             return
@@ -100,7 +100,7 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
             self.logger().debug(
                 f"GRVT private stream {_SUBSCRIPTION_IDS[event_message['id']]} subscribed: {event_message['result']}")
 
-    def _forward_feed(self, message: Mapping[str, Any], queue: asyncio.Queue):
+    def _forward_feed(self, message: Mapping[str, Any], queue: asyncio.Queue) -> None:
         key = (str(message["stream"]), str(message.get("selector", "")))
         try:
             sequence = int(message.get("sequence_number") or 0)
@@ -119,7 +119,7 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
             self._last_sequence[key] = sequence
         queue.put_nowait(message)
 
-    def _handle_error(self, message: Mapping[str, Any]):
+    def _handle_error(self, message: Mapping[str, Any]) -> None:
         error = message.get("error")
         if not isinstance(error, Mapping):
             error = message

@@ -92,7 +92,7 @@ def endpoints(domain: str = CONSTANTS.DEFAULT_DOMAIN) -> GrvtEndpoints:
     )
 
 
-def check_transport_security(domain: str = CONSTANTS.DEFAULT_DOMAIN):
+def check_transport_security(domain: str = CONSTANTS.DEFAULT_DOMAIN) -> None:
     """Refuses plaintext mainnet URLs (the login carries the API key); other domains may point at a local sandbox."""
     if domain != CONSTANTS.DEFAULT_DOMAIN:
         return

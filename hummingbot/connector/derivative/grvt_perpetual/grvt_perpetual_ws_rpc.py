@@ -63,11 +63,11 @@ class GrvtWsRpcClient(ClassLogger):
     def is_connected(self) -> bool:
         return self._ws is not None and not self._ws.closed
 
-    def start(self):
+    def start(self) -> None:
         if self._supervisor is None or self._supervisor.done():
             self._supervisor = asyncio.ensure_future(self._supervise())
 
-    async def stop(self):
+    async def stop(self) -> None:
         if self._supervisor is not None:
             self._supervisor.cancel()
             await asyncio.gather(self._supervisor, return_exceptions=True)
@@ -109,7 +109,7 @@ class GrvtWsRpcClient(ClassLogger):
             raise GrvtPerpetualAPIError(code=None, message=f"unreadable reply ({error})", path=method) from None
 
     # Connection supervision
-    async def _supervise(self):
+    async def _supervise(self) -> None:
         while True:
             try:
                 ws = await self._connect()
@@ -137,14 +137,14 @@ class GrvtWsRpcClient(ClassLogger):
         self.logger().info("GRVT order socket connected.")
         return ws
 
-    async def _read_until_closed(self, ws: aiohttp.ClientWebSocketResponse):
+    async def _read_until_closed(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         async for message in ws:
             if message.type in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
                 self._dispatch(message.data)
             elif message.type == aiohttp.WSMsgType.ERROR:
                 raise ConnectionError(f"socket error {ws.exception()}")
 
-    def _dispatch(self, data: Any):
+    def _dispatch(self, data: Any) -> None:
         try:
             reply = _reply_decoder.decode(data)
         except (msgspec.DecodeError, msgspec.ValidationError):
@@ -156,7 +156,7 @@ class GrvtWsRpcClient(ClassLogger):
         if future is not None and not future.done():
             future.set_result(reply)
 
-    async def _close_socket(self):
+    async def _close_socket(self) -> None:
         ws, self._ws = self._ws, None
         for future in list(self._pending.values()):
             if not future.done():
