@@ -60,7 +60,7 @@ class FaultArguments(TypedDict, total=False):
     status: int
 
 
-def parse_fault(option: str, text: str, kinds) -> Tuple[str, str, FaultArguments]:
+def parse_fault(option: str, text: str, kinds: Tuple[str, ...]) -> Tuple[str, str, FaultArguments]:
     """ROUTE:KIND[:ARG] -> (route, kind, keyword arguments); ARG is seconds for delayed kinds, an HTTP status
     for error kinds."""
     parts = text.split(":")

@@ -20,10 +20,13 @@ answers; `kind` says whether the request is executed and what its client sees:
 import asyncio
 import logging
 from dataclasses import dataclass
-from typing import Awaitable, Callable, Dict, Optional, Set
+from typing import TYPE_CHECKING, Awaitable, Callable, Dict, Optional, Set, Tuple
 
 from grvt_sandbox import enums
 from grvt_sandbox.errors import ERRORS, GrvtApiError
+
+if TYPE_CHECKING:  # the server module imports this one
+    from grvt_sandbox.server import SandboxServer
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +70,7 @@ class RequestFault:
         return {"code": self.code, "message": self.error().message, "status": self.status}
 
 
-def make_fault(kind: str, kinds, status: Optional[int], code: Optional[int], delay_s: float,
+def make_fault(kind: str, kinds: Tuple[str, ...], status: Optional[int], code: Optional[int], delay_s: float,
                count: Optional[int]) -> RequestFault:
     if kind not in kinds:
         raise ValueError(f"kind must be one of {kinds}")
@@ -85,7 +88,7 @@ def make_fault(kind: str, kinds, status: Optional[int], code: Optional[int], del
 
 
 class FaultInjector:
-    def __init__(self, server):
+    def __init__(self, server: "SandboxServer"):
         self._server = server
         self.rest_faults: Dict[str, RequestFault] = {}
         self.rpc_faults: Dict[str, RequestFault] = {}

@@ -82,7 +82,7 @@ class Instrument:
     is_active: bool = True
     _json: Optional[dict] = field(default=None, repr=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.tick_int = to_scaled(self.tick_size, PRICE_DECIMALS)
         self.min_size_int = to_scaled(self.min_size, self.base_decimals)
         self.asset_id = int(self.instrument_hash, 16)
@@ -138,14 +138,14 @@ class Instrument:
 class InstrumentRegistry:
     """Instruments by name, in definition order."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._by_name: Dict[str, Instrument] = {}
 
     def add(self, instrument: Instrument) -> Instrument:
         self._by_name[instrument.name] = instrument
         return instrument
 
-    def get(self, name: str) -> Optional[Instrument]:
+    def get(self, name: object) -> Optional[Instrument]:
         return self._by_name.get(name) if isinstance(name, str) else None
 
     def __getitem__(self, name: str) -> Instrument:

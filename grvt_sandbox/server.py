@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Optional
 
 from aiohttp import web
 
+from grvt_sandbox.accounts.account import SubAccount
 from grvt_sandbox.clock import Clock
 from grvt_sandbox.config import AccountConfig, SandboxConfig
 from grvt_sandbox.engine.exchange import Exchange
@@ -21,7 +22,7 @@ from grvt_sandbox.gateway.admin import AdminGateway
 from grvt_sandbox.gateway.http import HttpGateway, grvt_errors
 from grvt_sandbox.gateway.market_data import MarketDataService
 from grvt_sandbox.gateway.rate_limits import RateLimiter
-from grvt_sandbox.gateway.sessions import SessionStore
+from grvt_sandbox.gateway.sessions import Session, SessionStore
 from grvt_sandbox.gateway.streams import StreamHub
 from grvt_sandbox.gateway.trading import TradingService
 from grvt_sandbox.gateway.websocket import WebSocketGateway
@@ -74,14 +75,15 @@ class SandboxServer:
         sub_accounts = (existing.sub_account_ids if existing else []) + [config.sub_account_id]
         self.sessions.add_api_key(config.api_key, sub_accounts, account.main_account_id)
 
-    def add_account(self, config: AccountConfig):
+    def add_account(self, config: AccountConfig) -> SubAccount:
         """Adds a sub-account (and its API key, if any) while running."""
         account = self.exchange.add_account_from_config(config)
         self._register_api_key(config)
         return account
 
     # ------------------------------------------------------------------ routes shared by REST and JSON-RPC
-    async def call_route(self, method: str, params: dict, session, client: Optional[str] = None) -> dict:
+    async def call_route(self, method: str, params: dict, session: Optional[Session],
+                         client: Optional[str] = None) -> dict:
         """Runs a REST route / JSON-RPC method; `client` (the peer address) keys rate limits of public calls."""
         handler = self.trading.routes.get(method)
         if handler is not None:
@@ -119,7 +121,7 @@ class SandboxServer:
         logger.info("GRVT sandbox listening on %s", self.url)
         return self
 
-    def start_market(self, seed: Optional[int] = None):
+    def start_market(self, seed: Optional[int] = None) -> Optional["MarketSimulator"]:
         """Starts the synthetic market (grvt_sandbox.market) on this exchange, when that package is present."""
         if self.market is not None:
             return self.market
@@ -164,5 +166,5 @@ class SandboxServer:
     async def __aenter__(self) -> "SandboxServer":
         return await self.start()
 
-    async def __aexit__(self, *exc_info) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.stop()

@@ -3,6 +3,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Dict, Optional
 
 from grvt_sandbox.history import HistoryLog
+from grvt_sandbox.instruments import Instrument
 from grvt_sandbox.numbers import ZERO
 
 if TYPE_CHECKING:  # the engine package imports this module
@@ -15,7 +16,7 @@ class Position:
     __slots__ = ("sub_account_id", "instrument", "size", "entry_price", "exit_price", "exit_size", "realized_pnl",
                  "cumulative_fee", "cumulative_funding_paid", "event_time")
 
-    def __init__(self, sub_account_id: str, instrument, event_time: int):
+    def __init__(self, sub_account_id: str, instrument: Instrument, event_time: int):
         self.sub_account_id = sub_account_id
         self.instrument = instrument
         self.size = ZERO
@@ -99,24 +100,24 @@ class SubAccount:
     def add_signer(self, address: str, can_trade: bool = True) -> None:
         self.signers[address.lower()] = can_trade
 
-    def position(self, instrument) -> Optional[Position]:
+    def position(self, instrument: Instrument) -> Optional[Position]:
         return self.positions.get(instrument.name)
 
     def position_size(self, instrument_name: str) -> Decimal:
         position = self.positions.get(instrument_name)
         return position.size if position is not None else ZERO
 
-    def get_or_create_position(self, instrument, now_ns: int) -> Position:
+    def get_or_create_position(self, instrument: Instrument, now_ns: int) -> Position:
         position = self.positions.get(instrument.name)
         if position is None:
             position = Position(self.sub_account_id, instrument, now_ns)
             self.positions[instrument.name] = position
         return position
 
-    def leverage_for(self, instrument) -> Decimal:
+    def leverage_for(self, instrument: Instrument) -> Decimal:
         return self.leverage.get(instrument.name, instrument.default_leverage)
 
-    def track_active(self, order) -> None:
+    def track_active(self, order: "Order") -> None:
         self.open_orders[order.order_id] = order
         self.active_client_ids[order.client_order_id] = order
         if order.reduce_only:
@@ -124,11 +125,11 @@ class SubAccount:
         book = self.open_buy_size if order.is_buy else self.open_sell_size
         book[order.instrument.name] = book.get(order.instrument.name, 0) + order.remaining
 
-    def reduce_active(self, order, quantity: int) -> None:
+    def reduce_active(self, order: "Order", quantity: int) -> None:
         book = self.open_buy_size if order.is_buy else self.open_sell_size
         book[order.instrument.name] -= quantity
 
-    def untrack_active(self, order) -> None:
+    def untrack_active(self, order: "Order") -> None:
         if self.open_orders.pop(order.order_id, None) is None:
             return
         if self.active_client_ids.get(order.client_order_id) is order:

@@ -1,11 +1,14 @@
 """Simple cross margin: initial margin from worst-case exposure (position plus open orders) over leverage,
 maintenance margin from the position at the instrument's maintenance rate."""
 from decimal import Decimal
-from typing import Callable, NamedTuple, Optional
+from typing import TYPE_CHECKING, Callable, NamedTuple, Optional
 
 from grvt_sandbox.accounts.account import SubAccount
 from grvt_sandbox.instruments import Instrument
 from grvt_sandbox.numbers import ZERO, scaled_to_decimal
+
+if TYPE_CHECKING:  # the engine package imports this module
+    from grvt_sandbox.engine.order import Order
 
 
 class MarginState(NamedTuple):
@@ -23,7 +26,7 @@ def margin_state(
     account: SubAccount,
     instrument_of: Callable[[str], Instrument],
     mark_of: Callable[[Instrument], Decimal],
-    extra_order=None,
+    extra_order: Optional["Order"] = None,
 ) -> MarginState:
     """Margin of the account; `extra_order` (not yet tracked) counts as if it were open."""
     names = set(account.positions)
@@ -53,7 +56,8 @@ def margin_state(
     return MarginState(unrealized, account.balance + unrealized, initial, maintenance)
 
 
-def has_margin_for(account: SubAccount, order, instrument_of, mark_of) -> bool:
+def has_margin_for(account: SubAccount, order: "Order", instrument_of: Callable[[str], Instrument],
+                   mark_of: Callable[[Instrument], Decimal]) -> bool:
     state = margin_state(account, instrument_of, mark_of, extra_order=order)
     if state.total_equity >= state.initial_margin:
         return True

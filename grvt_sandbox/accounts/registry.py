@@ -5,14 +5,14 @@ from grvt_sandbox.accounts.account import SubAccount
 
 
 class AccountRegistry:
-    def __init__(self):
+    def __init__(self) -> None:
         self._accounts: Dict[str, SubAccount] = {}
 
     def add(self, account: SubAccount) -> SubAccount:
         self._accounts[account.sub_account_id] = account
         return account
 
-    def get(self, sub_account_id) -> Optional[SubAccount]:
+    def get(self, sub_account_id: Optional[str]) -> Optional[SubAccount]:
         return self._accounts.get(str(sub_account_id)) if sub_account_id is not None else None
 
     def __getitem__(self, sub_account_id: str) -> SubAccount:

@@ -4,6 +4,7 @@ from collections import OrderedDict
 from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 from grvt_sandbox.engine.order import Order
+from grvt_sandbox.instruments import Instrument
 
 LevelChangeListener = Callable[[bool, int], None]  # (is_bid, price) after a level's size changed
 
@@ -114,7 +115,7 @@ class OrderBook:
 
     __slots__ = ("instrument", "bids", "asks", "level_listeners")
 
-    def __init__(self, instrument):
+    def __init__(self, instrument: Instrument):
         self.instrument = instrument
         self.bids = BookSide(True)
         self.asks = BookSide(False)

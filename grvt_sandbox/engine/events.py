@@ -9,7 +9,7 @@ class Listeners(Generic[F]):
 
     __slots__ = ("_callbacks",)
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._callbacks: List[F] = []
 
     def add(self, callback: F) -> Callable[[], None]:
@@ -20,7 +20,7 @@ class Listeners(Generic[F]):
             self._callbacks = [existing for existing in self._callbacks if existing is not callback]
         return remove
 
-    def emit(self, *args) -> None:
+    def emit(self, *args: object) -> None:
         for callback in self._callbacks:
             callback(*args)
 
@@ -36,7 +36,7 @@ class EngineEvents:
     cancel_status(sub_account_id, client_order_id, order_id, reason, cancel_status), funding(payment),
     book(instrument, is_bid, price_int)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.order: Listeners = Listeners()
         self.fill: Listeners = Listeners()
         self.position: Listeners = Listeners()

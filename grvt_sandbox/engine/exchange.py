@@ -9,7 +9,7 @@ import itertools
 import os
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from grvt_sandbox import enums
 from grvt_sandbox.accounts.account import Position, SubAccount
@@ -17,7 +17,7 @@ from grvt_sandbox.accounts.margin import MarginState, has_margin_for, margin_sta
 from grvt_sandbox.accounts.registry import AccountRegistry
 from grvt_sandbox.clock import Clock
 from grvt_sandbox.config import AccountConfig, SandboxConfig
-from grvt_sandbox.engine.book import OrderBook
+from grvt_sandbox.engine.book import BookSide, OrderBook
 from grvt_sandbox.engine.events import EngineEvents
 from grvt_sandbox.engine.market_data import InstrumentMarket
 from grvt_sandbox.engine.order import Order
@@ -121,7 +121,7 @@ class Exchange:
             account.add_signer(signer, can_trade=False)
         return account
 
-    def account(self, sub_account_id) -> SubAccount:
+    def account(self, sub_account_id: str) -> SubAccount:
         account = self.accounts.get(sub_account_id)
         if account is None:
             raise GrvtApiError(1001, f"unknown sub account {sub_account_id!r}")
@@ -159,7 +159,7 @@ class Exchange:
         book = self.books[inst.name]
         decimals = inst.base_decimals
 
-        def convert(levels):
+        def convert(levels: List[Tuple[int, int, int]]) -> List[Tuple[Decimal, Decimal, int]]:
             return [(scaled_to_decimal(price, PRICE_DECIMALS), scaled_to_decimal(size, decimals), count)
                     for price, size, count in levels]
         return BookSnapshot(inst.name, self.clock.now_ns(), convert(book.bids.top(depth)),
@@ -431,7 +431,7 @@ class Exchange:
             order.remaining = allowed
         return True
 
-    def _available(self, order: Order, opposite, now: int) -> int:
+    def _available(self, order: Order, opposite: BookSide, now: int) -> int:
         """Size the order could trade now: matching skips (cancels) its own and expired resting orders, and a
         reduce-only order that the fills before it leave larger than its account's position."""
         total = 0
@@ -456,7 +456,7 @@ class Exchange:
                     return total
         return total
 
-    def _match(self, taker: Order, book: OrderBook, opposite, taker_fills: List[Fill], now: int) -> None:
+    def _match(self, taker: Order, book: OrderBook, opposite: BookSide, taker_fills: List[Fill], now: int) -> None:
         execution_id = next(self._execution_counter)
         trade_number = 0
         is_buy = taker.is_buy
@@ -484,7 +484,7 @@ class Exchange:
                               taker_fills)
             book.notify(not is_buy, price)
 
-    def _execute(self, taker: Order, maker: Order, maker_side, quantity: int, price: int, trade_id: str,
+    def _execute(self, taker: Order, maker: Order, maker_side: BookSide, quantity: int, price: int, trade_id: str,
                  now: int, taker_fills: List[Fill]) -> None:
         instrument = taker.instrument
         maker_side.reduce(maker, quantity)
@@ -572,7 +572,7 @@ class Exchange:
             return True
         return has_margin_for(account, order, self._instrument_of, self.mark_price)
 
-    def set_initial_leverage(self, sub_account_id: str, instrument: str, leverage) -> None:
+    def set_initial_leverage(self, sub_account_id: str, instrument: str, leverage: Any) -> None:
         account = self.account(sub_account_id)
         inst = self.instrument(instrument)
         value = parse_decimal(leverage)

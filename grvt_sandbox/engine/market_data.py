@@ -1,14 +1,26 @@
 """Per-instrument market statistics: index/mark prices, last trade, public trade log, candles, open interest."""
 from collections import deque
 from decimal import Decimal
-from typing import Deque, Dict, List, Optional, Tuple
+from typing import Deque, Dict, List, Optional, Tuple, TypedDict
 
+from grvt_sandbox.engine.records import Trade
 from grvt_sandbox.enums import CANDLE_INTERVALS_NS
 from grvt_sandbox.history import HistoryLog
+from grvt_sandbox.instruments import Instrument
 from grvt_sandbox.numbers import ZERO
 
 MINUTE_NS = 60_000_000_000
 DAY_NS = 86_400_000_000_000
+
+
+class Stats24h(TypedDict):
+    high: Optional[Decimal]
+    low: Optional[Decimal]
+    open: Optional[Decimal]
+    buy_b: Decimal
+    sell_b: Decimal
+    buy_q: Decimal
+    sell_q: Decimal
 
 
 class Candle:
@@ -82,7 +94,7 @@ class CandleSeries:
 class InstrumentMarket:
     """Everything public about one instrument except its book."""
 
-    def __init__(self, instrument, initial_price: Decimal, trade_log_size: int = 100_000):
+    def __init__(self, instrument: Instrument, initial_price: Decimal, trade_log_size: int = 100_000):
         self.instrument = instrument
         self.index_price = initial_price
         self.mark_price = initial_price
@@ -97,7 +109,7 @@ class InstrumentMarket:
         self.premium_samples = 0
         self.funding_history: HistoryLog = HistoryLog(50_000)
 
-    def record_trade(self, trade) -> None:
+    def record_trade(self, trade: Trade) -> None:
         self.trades.append(trade)
         self.last_price = trade.price
         self.last_size = trade.size
@@ -117,7 +129,7 @@ class InstrumentMarket:
         self.candles["INDEX"].record_price(now_ns, index_price)
         self.candles["MARK"].record_price(now_ns, mark_price)
 
-    def stats_24h(self, now_ns: int) -> Dict[str, Optional[Decimal]]:
+    def stats_24h(self, now_ns: int) -> Stats24h:
         """high, low and open are None when nothing traded in the last 24 hours."""
         since = now_ns - DAY_NS
         high: Optional[Decimal] = None

@@ -1,6 +1,8 @@
 """Immutable records the engine produces: fills, public trades, funding payments and funding rates."""
 from decimal import Decimal
 
+from grvt_sandbox.instruments import Instrument
+
 
 class Fill:
     """One side of a trade, as GRVT's `Fill`."""
@@ -9,7 +11,7 @@ class Fill:
                  "mark_price", "index_price", "realized_pnl", "fee", "fee_rate", "trade_id", "order_id",
                  "client_order_id", "signer")
 
-    def __init__(self, event_time: int, sub_account_id: str, instrument, is_buyer: bool, is_taker: bool,
+    def __init__(self, event_time: int, sub_account_id: str, instrument: Instrument, is_buyer: bool, is_taker: bool,
                  size: int, price: int, mark_price: Decimal, index_price: Decimal, realized_pnl: Decimal,
                  fee: Decimal, fee_rate: Decimal, trade_id: str, order_id: str, client_order_id: str, signer: str):
         self.event_time = event_time
@@ -37,7 +39,7 @@ class Trade:
                  "mark_price", "index_price", "trade_id", "taker_sub_account_id", "maker_sub_account_id",
                  "taker_order_id", "maker_order_id")
 
-    def __init__(self, event_time: int, instrument, is_taker_buyer: bool, size_int: int, price_int: int,
+    def __init__(self, event_time: int, instrument: Instrument, is_taker_buyer: bool, size_int: int, price_int: int,
                  size: Decimal, price: Decimal, mark_price: Decimal, index_price: Decimal, trade_id: str,
                  taker_sub_account_id: str, maker_sub_account_id: str, taker_order_id: str, maker_order_id: str):
         self.event_time = event_time
@@ -67,7 +69,7 @@ class Trade:
 class FundingPayment:
     __slots__ = ("event_time", "sub_account_id", "instrument", "currency", "amount", "tx_id")
 
-    def __init__(self, event_time: int, sub_account_id: str, instrument, amount: Decimal, tx_id: str):
+    def __init__(self, event_time: int, sub_account_id: str, instrument: Instrument, amount: Decimal, tx_id: str):
         self.event_time = event_time
         self.sub_account_id = sub_account_id
         self.instrument = instrument
@@ -79,7 +81,7 @@ class FundingPayment:
 class FundingRateRecord:
     __slots__ = ("event_time", "instrument", "funding_rate", "mark_price", "funding_interval_hours")
 
-    def __init__(self, event_time: int, instrument, funding_rate: Decimal, mark_price: Decimal):
+    def __init__(self, event_time: int, instrument: Instrument, funding_rate: Decimal, mark_price: Decimal):
         self.event_time = event_time
         self.instrument = instrument
         self.funding_rate = funding_rate  # percent

@@ -1,12 +1,17 @@
 """Order rules checked synchronously at entry (GRVT answers these with an error envelope)."""
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from grvt_sandbox import enums
+from grvt_sandbox.accounts.account import SubAccount
 from grvt_sandbox.engine.order import Order
 from grvt_sandbox.errors import GrvtApiError
+from grvt_sandbox.instruments import Instrument
 from grvt_sandbox.numbers import PRICE_DECIMALS, to_scaled
+
+if TYPE_CHECKING:  # the exchange module imports this one
+    from grvt_sandbox.engine.exchange import Exchange
 
 
 @dataclass
@@ -29,7 +34,8 @@ class OrderRequest:
     broker: str = "UNSPECIFIED"
 
 
-def validate_order(exchange, account, instrument, request: OrderRequest, now: int) -> Order:
+def validate_order(exchange: "Exchange", account: SubAccount, instrument: Instrument, request: OrderRequest,
+                   now: int) -> Order:
     if request.time_in_force not in enums.ORDERBOOK_TIME_IN_FORCE:
         raise GrvtApiError(2030)
     if request.post_only and request.time_in_force != enums.GOOD_TILL_TIME:

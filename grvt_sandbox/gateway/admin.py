@@ -1,16 +1,20 @@
 """Sandbox-only admin routes under /sandbox/ (not GRVT's): inspect the exchange, move prices, inject faults.
 Every route sits behind `admin_guard.AdminGuard` (requests from browser pages are refused)."""
 from decimal import Decimal
-from typing import Awaitable, Callable, Optional
+from typing import TYPE_CHECKING, Awaitable, Callable, List, Optional
 
 from aiohttp import web
 
 from grvt_sandbox.config import AccountConfig
+from grvt_sandbox.engine.exchange import Exchange
 from grvt_sandbox.errors import GrvtApiError
 from grvt_sandbox.gateway import encoding
 from grvt_sandbox.gateway.admin_guard import AdminGuard
 from grvt_sandbox.gateway.http import json_response, read_json_body
 from grvt_sandbox.numbers import format_decimal, parse_decimal
+
+if TYPE_CHECKING:  # the server module imports this one
+    from grvt_sandbox.server import SandboxServer
 
 FAULTS = ("fail_rest", "clear_rest", "fail_rpc", "clear_rpc", "rate_limit", "drop_sockets", "stall_stream",
           "inject_sequence_gap", "restart_gateway", "restart_exchange", "expire_sessions", "reject_next_orders",
@@ -31,11 +35,11 @@ def _optional_decimal(body: dict, key: str) -> Optional[Decimal]:
 
 
 class AdminGateway:
-    def __init__(self, server):
+    def __init__(self, server: "SandboxServer"):
         self.server = server
         self.guard = AdminGuard(server.config.host, server.config.admin_token)
 
-    def routes(self):
+    def routes(self) -> List[web.RouteDef]:
         guarded = self._guarded
         return [
             web.get("/sandbox/status", guarded(self.status)),
@@ -57,7 +61,7 @@ class AdminGateway:
         return guarded
 
     @property
-    def exchange(self):
+    def exchange(self) -> Exchange:
         return self.server.exchange
 
     async def status(self, request: web.Request) -> web.Response:
@@ -120,7 +124,7 @@ class AdminGateway:
     async def set_price(self, request: web.Request) -> web.Response:
         body = await read_json_body(request)
         instrument = body.get("instrument")
-        if instrument not in self.exchange.instruments:
+        if not isinstance(instrument, str) or instrument not in self.exchange.instruments:
             raise GrvtApiError(3000)
         self.exchange.set_index_price(instrument, _decimal(body, "index_price"),
                                       _optional_decimal(body, "mark_price"))
@@ -129,7 +133,7 @@ class AdminGateway:
     async def settle_funding(self, request: web.Request) -> web.Response:
         body = await read_json_body(request)
         instrument = body.get("instrument")
-        if instrument not in self.exchange.instruments:
+        if not isinstance(instrument, str) or instrument not in self.exchange.instruments:
             raise GrvtApiError(3000)
         rate = self.exchange.settle_funding(instrument, _optional_decimal(body, "rate"))
         return json_response({"result": {"funding_rate": format_decimal(rate, 6)}})

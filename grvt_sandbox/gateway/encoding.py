@@ -1,9 +1,16 @@
 """Full-encoding JSON for engine objects, with GRVT's field names and numbers as decimal strings."""
 from decimal import Decimal
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from grvt_sandbox import enums
+from grvt_sandbox.accounts.account import Position, SubAccount
 from grvt_sandbox.accounts.margin import estimated_liquidation_price
+from grvt_sandbox.engine.book import OrderBook
+from grvt_sandbox.engine.exchange import Exchange
+from grvt_sandbox.engine.market_data import Candle
+from grvt_sandbox.engine.order import Order
+from grvt_sandbox.engine.records import Fill, FundingPayment, FundingRateRecord, Trade
+from grvt_sandbox.instruments import Instrument
 from grvt_sandbox.numbers import ZERO, format_decimal, format_price, format_scaled
 
 ZERO_WORD = "0x" + "0" * 64
@@ -16,7 +23,7 @@ _UNSPECIFIED_TRIGGER = {
 }
 
 
-def _signature_json(order) -> dict:
+def _signature_json(order: Order) -> dict:
     signature = order.signature
     if signature is None:
         return {"signer": ZERO_ADDRESS, "r": ZERO_WORD, "s": ZERO_WORD, "v": 0, "expiration": str(order.expiration),
@@ -26,14 +33,14 @@ def _signature_json(order) -> dict:
         "signer": signature.get("signer"),
         "r": signature.get("r"),
         "s": signature.get("s"),
-        "v": int(signature.get("v")),
+        "v": int(signature["v"]),
         "expiration": str(order.expiration),
-        "nonce": int(signature.get("nonce")),
+        "nonce": int(signature["nonce"]),
         "chain_id": str(chain_id) if chain_id not in (None, "") else "0",
     }
 
 
-def order_state_json(order) -> dict:
+def order_state_json(order: Order) -> dict:
     decimals = order.instrument.base_decimals
     active = order.status == enums.OPEN or order.status == enums.PENDING
     return {
@@ -46,7 +53,7 @@ def order_state_json(order) -> dict:
     }
 
 
-def order_json(order, acknowledged: bool = False) -> dict:
+def order_json(order: Order, acknowledged: bool = False) -> dict:
     """GRVT `Order`. `acknowledged=True` renders the create-order answer: order_id 0x00 and status PENDING."""
     decimals = order.instrument.base_decimals
     if acknowledged:
@@ -83,12 +90,12 @@ def order_json(order, acknowledged: bool = False) -> dict:
     }
 
 
-def order_state_feed_json(order) -> dict:
+def order_state_feed_json(order: Order) -> dict:
     return {"order_id": order.order_id, "client_order_id": order.client_order_id,
             "order_state": order_state_json(order)}
 
 
-def fill_json(fill) -> dict:
+def fill_json(fill: Fill) -> dict:
     return {
         "event_time": str(fill.event_time),
         "sub_account_id": fill.sub_account_id,
@@ -119,7 +126,7 @@ def fill_json(fill) -> dict:
     }
 
 
-def trade_json(trade) -> dict:
+def trade_json(trade: Trade) -> dict:
     return {
         "event_time": str(trade.event_time),
         "instrument": trade.instrument.name,
@@ -136,7 +143,7 @@ def trade_json(trade) -> dict:
     }
 
 
-def position_json(position, exchange, now: int, equity: Optional[Decimal] = None) -> dict:
+def position_json(position: Position, exchange: Exchange, now: int, equity: Optional[Decimal] = None) -> dict:
     instrument = position.instrument
     account = exchange.accounts[position.sub_account_id]
     mark = exchange.markets[instrument.name].mark_price
@@ -172,7 +179,7 @@ def position_json(position, exchange, now: int, equity: Optional[Decimal] = None
     }
 
 
-def account_summary_json(account, exchange, now: int) -> dict:
+def account_summary_json(account: SubAccount, exchange: Exchange, now: int) -> dict:
     state = exchange.margin(account)
     positions = [position_json(position, exchange, now, state.total_equity)
                  for position in account.positions.values() if position.size]
@@ -190,7 +197,7 @@ def account_summary_json(account, exchange, now: int) -> dict:
         "spot_balances": [{"currency": "USDT", "balance": format_decimal(account.balance, 6), "index_price": "1.0",
                            "entry_price": "1.0", "realized_pnl": "0.0", "unrealized_pnl": "0.0",
                            "available_to_transfer": format_decimal(
-                               max(min(account.balance, state.available_balance), 0), 6)}],
+                               max(min(account.balance, state.available_balance), ZERO), 6)}],
         "positions": positions,
         "settle_index_price": "1.0",
         "is_vault": False,
@@ -204,7 +211,7 @@ def account_summary_json(account, exchange, now: int) -> dict:
     }
 
 
-def funding_payment_json(payment) -> dict:
+def funding_payment_json(payment: FundingPayment) -> dict:
     return {
         "event_time": str(payment.event_time),
         "sub_account_id": payment.sub_account_id,
@@ -215,7 +222,7 @@ def funding_payment_json(payment) -> dict:
     }
 
 
-def funding_rate_json(record) -> dict:
+def funding_rate_json(record: FundingRateRecord) -> dict:
     rate = format_decimal(record.funding_rate, 6)
     return {
         "instrument": record.instrument.name,
@@ -227,12 +234,12 @@ def funding_rate_json(record) -> dict:
     }
 
 
-def book_levels_json(levels, decimals: int) -> List[dict]:
+def book_levels_json(levels: List[Tuple[int, int, int]], decimals: int) -> List[dict]:
     return [{"price": format_price(price), "size": format_scaled(size, decimals), "num_orders": count}
             for price, size, count in levels]
 
 
-def book_json(book, depth: Optional[int], now: int) -> dict:
+def book_json(book: OrderBook, depth: Optional[int], now: int) -> dict:
     decimals = book.instrument.base_decimals
     return {
         "event_time": str(now),
@@ -242,7 +249,7 @@ def book_json(book, depth: Optional[int], now: int) -> dict:
     }
 
 
-def mini_ticker_json(exchange, name: str, now: int) -> Dict[str, str]:
+def mini_ticker_json(exchange: Exchange, name: str, now: int) -> Dict[str, str]:
     book = exchange.books[name]
     market = exchange.markets[name]
     decimals = book.instrument.base_decimals
@@ -263,7 +270,7 @@ def mini_ticker_json(exchange, name: str, now: int) -> Dict[str, str]:
     return result
 
 
-def ticker_json(exchange, name: str, now: int) -> Dict[str, object]:
+def ticker_json(exchange: Exchange, name: str, now: int) -> Dict[str, object]:
     mini = mini_ticker_json(exchange, name, now)
     market = exchange.markets[name]
     stats = market.stats_24h(now)
@@ -298,7 +305,7 @@ def ticker_json(exchange, name: str, now: int) -> Dict[str, object]:
     }
 
 
-def candle_json(candle, width_ns: int, instrument_name: str) -> dict:
+def candle_json(candle: Candle, width_ns: int, instrument_name: str) -> dict:
     return {
         "open_time": str(candle.open_time),
         "close_time": str(candle.open_time + width_ns),
@@ -313,7 +320,7 @@ def candle_json(candle, width_ns: int, instrument_name: str) -> dict:
     }
 
 
-def leverage_json(account, instrument) -> dict:
+def leverage_json(account: SubAccount, instrument: Instrument) -> dict:
     return {
         "instrument": instrument.name,
         "leverage": format_decimal(account.leverage_for(instrument)),

@@ -14,7 +14,7 @@ class ForcedReject:
 
 
 class ForcedRejects:
-    def __init__(self):
+    def __init__(self) -> None:
         self.pending: List[ForcedReject] = []
 
     def add(self, count: int, code: Optional[int] = None, reason: str = enums.SYSTEM_FAILOVER) -> None:

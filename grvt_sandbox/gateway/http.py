@@ -3,20 +3,24 @@ error envelope for everything that goes wrong (malformed JSON, unknown routes, i
 import asyncio
 import json
 import logging
-from typing import Awaitable, Callable
+from typing import TYPE_CHECKING, Awaitable, Callable, Dict, List, Optional
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from grvt_sandbox.errors import GrvtApiError
 from grvt_sandbox.faults import RequestFault
 from grvt_sandbox.gateway.sessions import cookie_expires_text
+
+if TYPE_CHECKING:  # the server module imports this one
+    from grvt_sandbox.server import SandboxServer
 
 logger = logging.getLogger(__name__)
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 MAX_BODY_BYTES = 4 * 1024 * 1024
 
 
-def json_response(body, status: int = 200, headers=None) -> web.Response:
+def json_response(body: object, status: int = 200, headers: Optional[Dict[str, str]] = None) -> web.Response:
     return web.Response(text=_dumps(body), status=status, content_type="application/json", headers=headers)
 
 
@@ -25,7 +29,7 @@ def error_response(error: GrvtApiError) -> web.Response:
 
 
 @web.middleware
-async def grvt_errors(request: web.Request, handler):
+async def grvt_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except GrvtApiError as error:
@@ -59,10 +63,10 @@ async def read_json_body(request: web.Request) -> dict:
 
 
 class HttpGateway:
-    def __init__(self, server):
+    def __init__(self, server: "SandboxServer"):
         self.server = server
 
-    def routes(self):
+    def routes(self) -> List[web.RouteDef]:
         return [
             web.post("/auth/api_key/login", self.login),
             web.post("/full/{version:v1|v2}/{route}", self.rest),

@@ -1,6 +1,7 @@
 """Market-data routes (public): instruments, currencies, book, tickers, trades, funding rates, klines."""
 from typing import Callable, Dict, Optional
 
+from grvt_sandbox.engine.exchange import Exchange
 from grvt_sandbox.enums import CANDLE_INTERVALS_NS, CANDLE_TYPES
 from grvt_sandbox.errors import GrvtApiError
 from grvt_sandbox.gateway import encoding
@@ -13,6 +14,7 @@ from grvt_sandbox.gateway.requests import (
     require_dict,
 )
 from grvt_sandbox.history import page_limit
+from grvt_sandbox.instruments import Instrument
 
 BOOK_DEPTHS = (10, 50, 100, 500)
 CURRENCIES = {"USDT": (3, 6), "BTC": (5, 9), "ETH": (4, 9), "SOL": (6, 9), "USD": (1, 6), "USDC": (2, 6)}
@@ -21,7 +23,7 @@ Handler = Callable[[Optional[object], dict], dict]
 
 
 class MarketDataService:
-    def __init__(self, exchange):
+    def __init__(self, exchange: Exchange):
         self.exchange = exchange
         self.routes: Dict[str, Handler] = {
             "v1/instrument": self.instrument,
@@ -37,16 +39,16 @@ class MarketDataService:
             "v1/kline": self.kline,
         }
 
-    def _instrument(self, body: dict):
+    def _instrument(self, body: dict) -> Instrument:
         instrument = self.exchange.instruments.get(require_dict(body).get("instrument"))
         if instrument is None:
             raise GrvtApiError(3000)
         return instrument
 
-    def instrument(self, _session, body: dict) -> dict:
+    def instrument(self, _session: Optional[object], body: dict) -> dict:
         return {"result": self._instrument(body).to_json()}
 
-    def instruments(self, _session, body: dict) -> dict:
+    def instruments(self, _session: Optional[object], body: dict) -> dict:
         require_dict(body)
         accept = instrument_filter(body)
         is_active = body.get("is_active")
@@ -57,19 +59,19 @@ class MarketDataService:
                   if accept(instrument) and (is_active is None or instrument.is_active == bool(is_active))]
         return {"result": result[:limit]}
 
-    def all_instruments(self, _session, body: dict) -> dict:
+    def all_instruments(self, _session: Optional[object], body: dict) -> dict:
         is_active = require_dict(body).get("is_active")
         if is_active is not None and not isinstance(is_active, bool):
             raise GrvtApiError(1003, "is_active must be a boolean")
         return {"result": [instrument.to_json() for instrument in self.exchange.instruments
                            if is_active is None or instrument.is_active == bool(is_active)]}
 
-    def currency(self, _session, body: dict) -> dict:
+    def currency(self, _session: Optional[object], body: dict) -> dict:
         return {"result": [{"id": currency_id, "symbol": symbol, "balance_decimals": decimals,
                             "quantity_multiplier": str(10 ** decimals)}
                            for symbol, (currency_id, decimals) in CURRENCIES.items()]}
 
-    def book(self, _session, body: dict) -> dict:
+    def book(self, _session: Optional[object], body: dict) -> dict:
         instrument = self._instrument(body)
         depth = optional_uint(body, "depth")
         depth = 10 if depth is None else depth
@@ -77,29 +79,29 @@ class MarketDataService:
             raise GrvtApiError(3031)
         return {"result": encoding.book_json(self.exchange.books[instrument.name], depth, self.exchange.now_ns())}
 
-    def ticker(self, _session, body: dict) -> dict:
+    def ticker(self, _session: Optional[object], body: dict) -> dict:
         instrument = self._instrument(body)
         return {"result": encoding.ticker_json(self.exchange, instrument.name, self.exchange.now_ns())}
 
-    def mini(self, _session, body: dict) -> dict:
+    def mini(self, _session: Optional[object], body: dict) -> dict:
         instrument = self._instrument(body)
         return {"result": encoding.mini_ticker_json(self.exchange, instrument.name, self.exchange.now_ns())}
 
-    def trade(self, _session, body: dict) -> dict:
+    def trade(self, _session: Optional[object], body: dict) -> dict:
         instrument = self._instrument(body)
         limit = page_limit(body.get("limit"))
         trades = self.exchange.markets[instrument.name].trades.latest(limit)
         return {"result": [encoding.trade_json(trade) for trade in trades]}
 
-    def trade_history(self, _session, body: dict) -> dict:
+    def trade_history(self, _session: Optional[object], body: dict) -> dict:
         instrument = self._instrument(body)
         return history_page(self.exchange.markets[instrument.name].trades, body, encoding.trade_json)
 
-    def funding(self, _session, body: dict) -> dict:
+    def funding(self, _session: Optional[object], body: dict) -> dict:
         instrument = self._instrument(body)
         return history_page(self.exchange.markets[instrument.name].funding_history, body, encoding.funding_rate_json)
 
-    def kline(self, _session, body: dict) -> dict:
+    def kline(self, _session: Optional[object], body: dict) -> dict:
         instrument = self._instrument(body)
         interval = body.get("interval", "CI_1_M")
         if not isinstance(interval, str) or interval not in CANDLE_INTERVALS_NS:

@@ -3,9 +3,11 @@ from decimal import Decimal
 from typing import Any, Callable, List, Optional, Tuple
 
 from grvt_sandbox import enums
+from grvt_sandbox.engine.exchange import Exchange
 from grvt_sandbox.engine.validation import OrderRequest
 from grvt_sandbox.errors import GrvtApiError
 from grvt_sandbox.history import HistoryLog, page_limit
+from grvt_sandbox.instruments import Instrument
 from grvt_sandbox.numbers import PRICE_DECIMALS, parse_decimal, to_scaled
 from grvt_sandbox.signing.eip712 import OrderSigningFields
 
@@ -122,11 +124,11 @@ def string_list(body: dict, key: str) -> Optional[List[str]]:
     return value or None
 
 
-def instrument_filter(body: dict):
+def instrument_filter(body: dict) -> Callable[[Instrument], bool]:
     """kind/base/quote filters (arrays) as a predicate on instruments."""
     kinds, bases, quotes = string_list(body, "kind"), string_list(body, "base"), string_list(body, "quote")
 
-    def accept(instrument) -> bool:
+    def accept(instrument: Instrument) -> bool:
         return ((kinds is None or "PERPETUAL" in kinds) and (bases is None or instrument.base in bases)
                 and (quotes is None or instrument.quote in quotes))
     return accept
@@ -143,7 +145,7 @@ def _address_int(value: Any) -> int:
         raise GrvtApiError(1003, "builder must be an address")
 
 
-def parse_order(order: Any, exchange) -> Tuple[OrderRequest, OrderSigningFields, dict]:
+def parse_order(order: Any, exchange: Exchange) -> Tuple[OrderRequest, OrderSigningFields, dict]:
     """An `Order` object of create_order / bulk_orders -> engine request, the struct that was signed and its
     signature."""
     order = require_dict(order, "order")

@@ -4,6 +4,7 @@ from typing import Optional
 
 from grvt_sandbox.enums import CANDLE_INTERVALS_NS, CANDLE_TYPES
 from grvt_sandbox.errors import GrvtApiError
+from grvt_sandbox.instruments import InstrumentRegistry
 
 BOOK_SNAPSHOT_RATES = (500, 1000)
 BOOK_DELTA_RATES = (50, 100, 500, 1000)
@@ -50,7 +51,7 @@ def _int(text: str, code: int) -> int:
     return int(text)
 
 
-def parse_public_selector(stream: str, selector: str, instruments) -> FeedSpec:
+def parse_public_selector(stream: str, selector: str, instruments: InstrumentRegistry) -> FeedSpec:
     if not isinstance(selector, str) or selector.count("@") != 1:
         raise GrvtApiError(1101)
     primary, secondary = selector.split("@")
@@ -89,7 +90,7 @@ def parse_public_selector(stream: str, selector: str, instruments) -> FeedSpec:
     return FeedSpec(stream, selector, primary, primary, rate_ms=rate)
 
 
-def parse_private_selector(stream: str, selector: str, instruments) -> FeedSpec:
+def parse_private_selector(stream: str, selector: str, instruments: InstrumentRegistry) -> FeedSpec:
     if not isinstance(selector, str) or not selector:
         raise GrvtApiError(3020)
     if "@" in selector:

@@ -43,7 +43,7 @@ class SessionStore:
         self.api_keys[api_key] = key
         return key
 
-    def login(self, api_key: str) -> Optional[Session]:
+    def login(self, api_key: object) -> Optional[Session]:
         key = self.api_keys.get(api_key) if isinstance(api_key, str) else None
         if key is None:
             return None

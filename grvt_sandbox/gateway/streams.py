@@ -2,8 +2,12 @@
 The hub routes engine events to feeds and drives the rate-based publishers from the server's timer."""
 import json
 from collections import defaultdict
-from typing import Dict, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
+from grvt_sandbox.accounts.account import Position
+from grvt_sandbox.engine.exchange import Exchange
+from grvt_sandbox.engine.order import Order
+from grvt_sandbox.engine.records import Fill, Trade
 from grvt_sandbox.enums import CANDLE_INTERVALS_NS
 from grvt_sandbox.errors import GrvtApiError
 from grvt_sandbox.gateway import encoding
@@ -15,6 +19,9 @@ from grvt_sandbox.gateway.selectors import (
     parse_public_selector,
 )
 from grvt_sandbox.numbers import format_price, format_scaled
+
+if TYPE_CHECKING:  # the websocket module imports this one
+    from grvt_sandbox.gateway.websocket import Connection
 
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 NS_PER_MS = 1_000_000
@@ -80,8 +87,8 @@ class BookDeltaFeed(Feed):
         super().__init__(spec)
         self.dirty: Set[Tuple[bool, int]] = set()
 
-    def snapshots(self, hub):
-        book = encoding.book_json(hub.exchange.books[self.spec.instrument], None, hub.exchange.now_ns())
+    def snapshots(self, hub: "StreamHub") -> List[dict]:
+        book = encoding.book_json(hub.exchange.books[self.spec.public_instrument], None, hub.exchange.now_ns())
         size = hub.exchange.config.book_snapshot_levels_per_payload
         bids, asks = book["bids"], book["asks"]
         if size <= 0 or max(len(bids), len(asks)) <= size:
@@ -89,14 +96,14 @@ class BookDeltaFeed(Feed):
         return [dict(book, bids=bids[start:start + size], asks=asks[start:start + size])
                 for start in range(0, max(len(bids), len(asks)), size)]
 
-    def on_timer(self, hub, now_ns):
+    def on_timer(self, hub: "StreamHub", now_ns: int) -> None:
         if now_ns < self.next_due_ns:
             return
         self.next_due_ns = now_ns + self.spec.rate_ms * NS_PER_MS
         if not self.dirty:
             return
         dirty, self.dirty = self.dirty, set()
-        book = hub.exchange.books[self.spec.instrument]
+        book = hub.exchange.books[self.spec.public_instrument]
         decimals = book.instrument.base_decimals
         bids: List[dict] = []
         asks: List[dict] = []
@@ -108,14 +115,15 @@ class BookDeltaFeed(Feed):
 
 
 class BookSnapshotFeed(Feed):
-    def snapshots(self, hub):
-        return [encoding.book_json(hub.exchange.books[self.spec.instrument], self.spec.depth, hub.exchange.now_ns())]
+    def snapshots(self, hub: "StreamHub") -> List[dict]:
+        return [encoding.book_json(hub.exchange.books[self.spec.public_instrument], self.spec.depth,
+                                   hub.exchange.now_ns())]
 
-    def on_timer(self, hub, now_ns):
+    def on_timer(self, hub: "StreamHub", now_ns: int) -> None:
         if now_ns < self.next_due_ns:
             return
         self.next_due_ns = now_ns + self.spec.rate_ms * NS_PER_MS
-        self.publish(encoding.book_json(hub.exchange.books[self.spec.instrument], self.spec.depth, now_ns))
+        self.publish(encoding.book_json(hub.exchange.books[self.spec.public_instrument], self.spec.depth, now_ns))
 
 
 class TickerFeed(Feed):
@@ -127,17 +135,17 @@ class TickerFeed(Feed):
         self.delta = spec.stream.endswith(".d")
         self.last: Dict[str, object] = {}
 
-    def _build(self, hub, now_ns):
+    def _build(self, hub: "StreamHub", now_ns: int) -> dict:
         build = encoding.ticker_json if self.full else encoding.mini_ticker_json
         return build(hub.exchange, self.spec.public_instrument, now_ns)
 
-    def snapshots(self, hub):
+    def snapshots(self, hub: "StreamHub") -> List[dict]:
         payload = self._build(hub, hub.exchange.now_ns())
         if self.delta:  # earlier subscribers catch up first: the next delta must suit every subscriber's view
             self._publish_changes(payload)
         return [payload]
 
-    def on_timer(self, hub, now_ns):
+    def on_timer(self, hub: "StreamHub", now_ns: int) -> None:
         if now_ns < self.next_due_ns:
             return
         self.next_due_ns = now_ns + (self.spec.rate_ms or RAW_DELTA_INTERVAL_MS) * NS_PER_MS
@@ -161,8 +169,8 @@ class TradeFeed(Feed):
     """v1.trade: the selector's limit (WSTradeFeedSelectorV1 "the limit to query for") is how many of the latest
     trades a new subscriber receives as snapshots, oldest first; every later trade is published as it happens."""
 
-    def snapshots(self, hub):
-        trades = hub.exchange.markets[self.spec.instrument].trades.latest(self.spec.limit)
+    def snapshots(self, hub: "StreamHub") -> List[dict]:
+        trades = hub.exchange.markets[self.spec.public_instrument].trades.latest(self.spec.limit)
         return [encoding.trade_json(trade) for trade in reversed(trades)]
 
 
@@ -172,18 +180,18 @@ class CandleFeed(Feed):
         self.width = CANDLE_INTERVALS_NS[spec.interval]
         self.last_published: Optional[dict] = None
 
-    def _candles(self, hub, count: int) -> List[dict]:
+    def _candles(self, hub: "StreamHub", count: int) -> List[dict]:
         instrument = self.spec.public_instrument
         series = hub.exchange.markets[instrument].candles[self.spec.candle_type]
         candles, _ = series.aggregate(self.spec.interval, None, None, count, None)
         return [encoding.candle_json(candle, self.width, instrument) for candle in candles]
 
-    def snapshots(self, hub):
+    def snapshots(self, hub: "StreamHub") -> List[dict]:
         candles = self._candles(hub, 5)
         self._publish_changes(candles[:2])  # earlier subscribers catch up first, as in TickerFeed
         return list(reversed(candles))
 
-    def on_timer(self, hub, now_ns):
+    def on_timer(self, hub: "StreamHub", now_ns: int) -> None:
         if now_ns < self.next_due_ns:
             return
         self.next_due_ns = now_ns + CANDLE_PUBLISH_INTERVAL_MS * NS_PER_MS
@@ -202,7 +210,7 @@ class CandleFeed(Feed):
 
 
 class PositionFeed(Feed):
-    def snapshots(self, hub):
+    def snapshots(self, hub: "StreamHub") -> List[dict]:
         account = hub.exchange.accounts.get(self.spec.sub_account_id)
         if account is None:
             return []
@@ -216,7 +224,7 @@ class PositionFeed(Feed):
 class OpenOrdersFeed(Feed):
     """v1.order / v1.state: the open orders are the snapshot of a new subscriber."""
 
-    def snapshots(self, hub):
+    def snapshots(self, hub: "StreamHub") -> List[dict]:
         account = hub.exchange.accounts.get(self.spec.sub_account_id)
         if account is None:
             return []
@@ -235,7 +243,7 @@ PERIODIC_STREAMS = frozenset(("v1.book.d", "v1.book.s", "v1.mini.s", "v1.mini.d"
 
 
 class StreamHub:
-    def __init__(self, exchange):
+    def __init__(self, exchange: Exchange):
         self.exchange = exchange
         self.feeds: Dict[Tuple[str, str], Feed] = {}
         self._periodic: List[Feed] = []
@@ -279,7 +287,7 @@ class StreamHub:
                 self._private_accounts[spec.sub_account_id] += 1
         return feed
 
-    def subscribe(self, connection, feed: Feed) -> List[str]:
+    def subscribe(self, connection: "Connection", feed: Feed) -> List[str]:
         """Adds the connection; returns the snapshot messages it must receive after the subscribe answer."""
         snapshots = [feed.snapshot(payload) for payload in feed.snapshots(self)]
         feed.subscribers.add(connection)
@@ -287,7 +295,7 @@ class StreamHub:
             feed.joined_during_stall[connection] = feed.sequence_number
         return snapshots
 
-    def unsubscribe(self, connection, feed: Feed) -> None:
+    def unsubscribe(self, connection: "Connection", feed: Feed) -> None:
         feed.subscribers.discard(connection)
         if not feed.subscribers and isinstance(feed, BookDeltaFeed):
             feed.dirty.clear()
@@ -322,7 +330,7 @@ class StreamHub:
                 feeds.append(feed)
         return feeds
 
-    def _on_order(self, order) -> None:
+    def _on_order(self, order: Order) -> None:
         if order.sub_account_id not in self._private_accounts:
             return
         feeds = self._private_feeds("v1.order", order.sub_account_id, order.instrument.name)
@@ -336,7 +344,7 @@ class StreamHub:
             for feed in feeds:
                 feed.publish(payload)
 
-    def _on_fill(self, fill) -> None:
+    def _on_fill(self, fill: Fill) -> None:
         if fill.sub_account_id not in self._private_accounts:
             return
         feeds = self._private_feeds("v1.fill", fill.sub_account_id, fill.instrument.name)
@@ -345,7 +353,7 @@ class StreamHub:
             for feed in feeds:
                 feed.publish(payload)
 
-    def _on_position(self, position) -> None:
+    def _on_position(self, position: Position) -> None:
         if position.sub_account_id not in self._private_accounts:
             return
         feeds = self._private_feeds("v1.position", position.sub_account_id, position.instrument.name)
@@ -356,14 +364,15 @@ class StreamHub:
             for feed in feeds:
                 feed.publish(payload)
 
-    def _on_cancel_status(self, sub_account_id, client_order_id, order_id, reason, cancel_status) -> None:
+    def _on_cancel_status(self, sub_account_id: str, client_order_id: str, order_id: str, reason: str,
+                          cancel_status: str) -> None:
         feed = self.feeds.get(("v1.cancel", sub_account_id))
         if feed is not None and feed.subscribers:
             feed.publish({"sub_account_id": sub_account_id, "client_order_id": client_order_id,
                           "order_id": order_id, "reason": reason, "update_time": str(self.exchange.now_ns()),
                           "cancel_status": cancel_status})
 
-    def _on_trade(self, trade) -> None:
+    def _on_trade(self, trade: Trade) -> None:
         feeds = self._trades.get(trade.instrument.name)
         if feeds:
             payload = None

@@ -3,6 +3,8 @@ Every handler takes the caller's session and the request body and returns the re
 from typing import Callable, Dict, List, Optional, Tuple
 
 from grvt_sandbox import enums
+from grvt_sandbox.accounts.account import SubAccount
+from grvt_sandbox.engine.exchange import Exchange
 from grvt_sandbox.errors import GrvtApiError
 from grvt_sandbox.gateway import encoding
 from grvt_sandbox.gateway.forced_rejects import ForcedRejects
@@ -26,7 +28,7 @@ MAX_COUNTDOWN_MS = 300_000
 
 
 class TradingService:
-    def __init__(self, exchange, verifier: SignatureVerifier):
+    def __init__(self, exchange: Exchange, verifier: SignatureVerifier):
         self.exchange = exchange
         self.verifier = verifier
         self.replay_guard = ReplayGuard(exchange.clock)
@@ -50,7 +52,7 @@ class TradingService:
         }
 
     # ------------------------------------------------------------------ helpers
-    def _account(self, session: Session, body: dict, code: int = 1001):
+    def _account(self, session: Session, body: dict, code: int = 1001) -> SubAccount:
         sub_account_id = sub_account_id_of(body)
         if sub_account_id not in session.sub_account_ids:
             raise GrvtApiError(code, "sub account not accessible with this session")
@@ -59,7 +61,7 @@ class TradingService:
     def _speed_bump_s(self, post_only: bool) -> float:
         return 0.0 if post_only else self.exchange.config.speed_bump_ms / 1000.0
 
-    def _accept_order(self, session: Session, raw_order) -> Tuple[Optional[dict], bytes]:
+    def _accept_order(self, session: Session, raw_order: object) -> Tuple[Optional[dict], bytes]:
         """Parses, verifies and places one order; returns the acknowledged Order JSON (None for a repeat of an
         accepted order's signed payload, same nonce, which GRVT ignores) and the payload's digest."""
         request, fields, signature = parse_order(raw_order, self.exchange)
@@ -221,7 +223,7 @@ class TradingService:
     def set_initial_leverage(self, session: Session, body: dict) -> dict:
         account = self._account(session, require_dict(body))
         instrument = body.get("instrument")
-        if instrument not in self.exchange.instruments:
+        if not isinstance(instrument, str) or instrument not in self.exchange.instruments:
             raise GrvtApiError(3000)
         self.exchange.set_initial_leverage(account.sub_account_id, instrument, body.get("leverage"))
         return {"success": True}

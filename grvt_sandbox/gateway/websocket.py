@@ -5,14 +5,17 @@ import asyncio
 import json
 import logging
 from collections import deque
-from typing import Deque, Dict, List, Optional
+from typing import TYPE_CHECKING, Deque, Dict, List, Optional, Tuple
 
 from aiohttp import WSMsgType, web
 
 from grvt_sandbox.errors import GrvtApiError
 from grvt_sandbox.faults import RequestFault
 from grvt_sandbox.gateway.sessions import Session
-from grvt_sandbox.gateway.streams import Feed
+from grvt_sandbox.gateway.streams import Feed, StreamHub
+
+if TYPE_CHECKING:  # the server module imports this one
+    from grvt_sandbox.server import SandboxServer
 
 logger = logging.getLogger(__name__)
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
@@ -21,8 +24,8 @@ JSON_RPC_VERSION = "2.0"
 
 
 class Connection:
-    def __init__(self, ws: web.WebSocketResponse, session: Optional[Session], queue_size: int, transport=None,
-                 remote: Optional[str] = None):
+    def __init__(self, ws: web.WebSocketResponse, session: Optional[Session], queue_size: int,
+                 transport: Optional[asyncio.Transport] = None, remote: Optional[str] = None):
         self.ws = ws
         self.transport = transport
         self.remote = remote
@@ -79,12 +82,12 @@ class Connection:
 
 
 class WebSocketGateway:
-    def __init__(self, server):
+    def __init__(self, server: "SandboxServer"):
         self.server = server
         self.connections: List[Connection] = []
 
     @property
-    def hub(self):
+    def hub(self) -> StreamHub:
         return self.server.hub
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
@@ -189,14 +192,14 @@ class WebSocketGateway:
     async def _call(self, connection: Connection, method: str, params: dict) -> dict:
         return await self.server.call_route(method, params, connection.session, client=connection.remote)
 
-    async def _reply_to_call(self, connection: Connection, request_id, method: str, params: dict) -> dict:
+    async def _reply_to_call(self, connection: Connection, request_id: object, method: str, params: dict) -> dict:
         """Executes a JSON-RPC call and returns its reply message (result or error)."""
         try:
             return self._rpc_result(request_id, method, await self._call(connection, method, params))
         except GrvtApiError as error:
             return self._rpc_error(request_id, method, error)
 
-    async def _call_with_fault(self, connection: Connection, request_id, method: str, params: dict,
+    async def _call_with_fault(self, connection: Connection, request_id: object, method: str, params: dict,
                                fault: RequestFault) -> None:
         """A JSON-RPC call bent by a fault (see grvt_sandbox.faults); never holds up the socket's other traffic."""
         faults = self.server.faults
@@ -228,21 +231,21 @@ class WebSocketGateway:
         elif fault.kind == "drop_after":
             self.drop(connection)
 
-    def _fault_reply(self, request_id, method: str, fault: RequestFault) -> dict:
+    def _fault_reply(self, request_id: object, method: str, fault: RequestFault) -> dict:
         if fault.kind in ("empty", "executed_empty"):
             return self._rpc_result(request_id, method, {})
         return self._rpc_error(request_id, method, fault.error())
 
     @staticmethod
-    def _rpc_result(request_id, method: str, result) -> dict:
+    def _rpc_result(request_id: object, method: str, result: object) -> dict:
         response = {"jsonrpc": JSON_RPC_VERSION, "result": result, "method": method}
         if request_id is not None:
             response["id"] = request_id
         return response
 
     @staticmethod
-    def _rpc_error(request_id, method, error: GrvtApiError) -> dict:
-        response = {"jsonrpc": JSON_RPC_VERSION, "error": error.to_rpc_error()}
+    def _rpc_error(request_id: object, method: object, error: GrvtApiError) -> dict:
+        response: Dict[str, object] = {"jsonrpc": JSON_RPC_VERSION, "error": error.to_rpc_error()}
         if request_id is not None:
             response["id"] = request_id
         if method is not None:
@@ -255,7 +258,7 @@ class WebSocketGateway:
             return None
         return session.sub_account_ids
 
-    def subscribe(self, connection: Connection, params: dict):
+    def subscribe(self, connection: Connection, params: dict) -> Tuple[dict, List[str]]:
         stream = params.get("stream")
         selectors = params.get("selectors")
         if not isinstance(stream, str) or not isinstance(selectors, list) or not selectors:
@@ -299,6 +302,7 @@ class WebSocketGateway:
         request_id = message.get("request_id")
         method = message.get("method", "subscribe")
         params = {"stream": message.get("stream"), "selectors": message.get("feed")}
+        snapshots: List[str]
         try:
             if method == "unsubscribe":
                 result, snapshots = self.unsubscribe(connection, params), []

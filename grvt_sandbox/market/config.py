@@ -1,7 +1,7 @@
 """Parameters of the synthetic market, with demo defaults for BTC, ETH and SOL perpetuals."""
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Optional, Tuple
+from typing import Any, Optional, Tuple
 
 SECONDS_PER_YEAR = 365.0 * 24.0 * 3600.0  # crypto trades around the clock
 DEFAULT_SEED = 20260922
@@ -27,7 +27,7 @@ class PriceProcessConfig:
     microstructure_noise_bps: float = 0.0
     noise_half_life_s: float = 0.2
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.initial_price <= 0:
             raise ValueError(f"initial_price must be positive, got {self.initial_price}")
         if self.calm_annual_vol < 0 or self.turbulent_annual_vol < 0:
@@ -51,7 +51,7 @@ class LiquidityConfig:
     size_growth_per_level: float = 0.2
     size_jitter: float = 0.3
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.levels_per_side < 1:
             raise ValueError("levels_per_side must be at least 1")
         if self.first_level_ticks < 1 or self.level_spacing_ticks < 1:
@@ -100,7 +100,7 @@ class TakerFlowConfig:
     noise_flow_coupling: float = 0.0
     noise_volume_coupling: float = 0.0
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.arrivals_per_second < 0:
             raise ValueError("arrivals_per_second must not be negative")
         if not 0 <= self.informed_share <= 1:
@@ -143,7 +143,7 @@ class MarketConfig:
     cancel_orders_on_stop: bool = True
     simulate_unlisted_instruments: bool = True  # venue instruments missing here get `generic_instrument_config`
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.step_seconds <= 0:
             raise ValueError("step_seconds must be positive")
         for account_id in (self.maker_account_id, self.taker_account_id):
@@ -257,6 +257,6 @@ def generic_instrument_config(instrument: str,
     )
 
 
-def default_market_config(seed: Optional[int] = None, **overrides) -> MarketConfig:
+def default_market_config(seed: Optional[int] = None, **overrides: Any) -> MarketConfig:
     """The demo market; `seed=None` means the default seed (the market is always reproducible)."""
     return MarketConfig(seed=DEFAULT_SEED if seed is None else seed, **overrides)

@@ -4,6 +4,7 @@ from decimal import Decimal
 from typing import List, Optional, Set, Tuple
 
 from grvt_sandbox import enums
+from grvt_sandbox.engine.exchange import Exchange
 from grvt_sandbox.errors import GrvtApiError
 from grvt_sandbox.market.venue import InstrumentRules, VenueOrder
 
@@ -13,7 +14,7 @@ logger = logging.getLogger(__name__)
 
 
 class EngineVenue:
-    def __init__(self, exchange, account_ids: Tuple[str, ...] = ()):
+    def __init__(self, exchange: Exchange, account_ids: Tuple[str, ...] = ()):
         """Creates the market's sub-accounts on `exchange` (no history, no margin checks: they are the market)."""
         self._exchange = exchange
         self._reported_refusals: Set[Tuple[str, int]] = set()
@@ -22,7 +23,7 @@ class EngineVenue:
                                  check_margin=False)
 
     @property
-    def exchange(self):
+    def exchange(self) -> Exchange:
         return self._exchange
 
     def now_ns(self) -> int:
@@ -75,7 +76,3 @@ class EngineVenue:
 
     def open_order_ids(self, account_id: str, instrument: str) -> List[str]:
         return [order.order_id for order in self._exchange.open_orders(account_id, instrument)]
-
-
-def is_exchange(candidate) -> bool:
-    return hasattr(candidate, "submit_internal_order") and hasattr(candidate, "cancel_all_internal")

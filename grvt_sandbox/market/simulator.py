@@ -10,10 +10,11 @@ import asyncio
 import logging
 import random
 from dataclasses import dataclass, replace
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Union
 
+from grvt_sandbox.engine.exchange import Exchange
 from grvt_sandbox.market.config import InstrumentMarketConfig, MarketConfig, generic_instrument_config, ladder_for_tick
-from grvt_sandbox.market.engine_venue import EngineVenue, is_exchange
+from grvt_sandbox.market.engine_venue import EngineVenue
 from grvt_sandbox.market.liquidity import LiquidityLadder
 from grvt_sandbox.market.price_process import MidPriceProcess, Regime
 from grvt_sandbox.market.sizing import index_price_decimal
@@ -137,11 +138,11 @@ class MarketSimulator:
     """`MarketSimulator(exchange_or_venue, config)`: give it the sandbox engine's `Exchange` (its market accounts
     are created there) or any `MarketVenue`."""
 
-    def __init__(self, venue, config: Optional[MarketConfig] = None):
+    def __init__(self, venue: Union[Exchange, MarketVenue], config: Optional[MarketConfig] = None):
         self._config = config or MarketConfig()
         maker_account_id = self._config.maker_account_id or DEFAULT_MAKER_ACCOUNT_ID
         taker_account_id = self._config.taker_account_id or DEFAULT_TAKER_ACCOUNT_ID
-        if is_exchange(venue):
+        if isinstance(venue, Exchange):
             venue = EngineVenue(venue, account_ids=(maker_account_id, taker_account_id))
         self._venue: MarketVenue = venue
         self._markets: Dict[str, InstrumentMarket] = {

@@ -1,6 +1,7 @@
 """Checks an order's `signature` object the way GRVT does (codes 1012, 1400, 2000-2008)."""
 from typing import Any, Optional, Tuple
 
+from grvt_sandbox.accounts.account import SubAccount
 from grvt_sandbox.errors import GrvtApiError
 from grvt_sandbox.signing.eip712 import OrderSigningFields, is_low_s, order_digest, recover_signer
 
@@ -74,7 +75,7 @@ class SignatureVerifier:
         return chain_id
 
 
-def check_signer_permission(account, signer: str) -> None:
+def check_signer_permission(account: SubAccount, signer: str) -> None:
     permission = account.signers.get(signer)
     if permission is None:
         raise GrvtApiError(2000)
