@@ -19,10 +19,11 @@ Run it headless with ``bin/hummingbot_grvt.py --headless --v2 grvt_market_maker.
 """
 import os
 from decimal import Decimal
-from typing import Dict, List, Optional, Set
+from typing import Any, Dict, List, Optional, Set
 
 from pydantic import Field, field_validator
 
+from hummingbot.connector.connector_base import ConnectorBase
 from hummingbot.core.data_type.common import MarketDict, PositionMode
 from hummingbot.data_feed.candles_feed.data_types import CandlesConfig
 from hummingbot.strategy.strategy_v2_base import StrategyV2Base, StrategyV2ConfigBase
@@ -42,14 +43,14 @@ class GrvtV2ControllersConfig(StrategyV2ConfigBase):
 
     @field_validator("candles_config", mode="before")
     @classmethod
-    def parse_candles(cls, value):
+    def parse_candles(cls, value: Any) -> Any:
         if isinstance(value, str):
             return StrategyV2ConfigBase.parse_candles_config_str(value)
         return value or []
 
     @field_validator("markets", mode="before")
     @classmethod
-    def parse_markets(cls, value):
+    def parse_markets(cls, value: Any) -> Any:
         if isinstance(value, str):
             return StrategyV2ConfigBase.parse_markets_str(value)
         return value or {}
@@ -63,14 +64,14 @@ class GrvtV2ControllersConfig(StrategyV2ConfigBase):
 
 
 class GrvtV2Controllers(StrategyV2Base):
-    def __init__(self, connectors, config: GrvtV2ControllersConfig):
+    def __init__(self, connectors: Dict[str, ConnectorBase], config: GrvtV2ControllersConfig) -> None:
         super().__init__(connectors, config)
         self.config: GrvtV2ControllersConfig = config
         self._peak_pnl: Dict[str, Decimal] = {}
         self._peak_global_pnl: Optional[Decimal] = None
         self._drawdown_stopped: Set[str] = set()
 
-    def apply_initial_setting(self):
+    def apply_initial_setting(self) -> None:
         """Position mode and leverage of every perpetual market a controller trades, once at start."""
         for controller in self.controllers.values():
             config = controller.config
@@ -85,13 +86,13 @@ class GrvtV2Controllers(StrategyV2Base):
             if trading_pair and leverage:
                 self.set_leverage(connector_name, trading_pair, leverage)
 
-    async def on_stop(self):
+    async def on_stop(self) -> None:
         # No await before Hummingbot's shutdown: no controller tick can start an executor in between.
         for controller_id in list(self.controllers):
             self._stop_executors_holding_positions(controller_id)
         await super().on_stop()
 
-    def _stop_executors_holding_positions(self, controller_id: str):
+    def _stop_executors_holding_positions(self, controller_id: str) -> None:
         """Hummingbot's shutdown early-stops every running executor with keep_position False (its position closed
         by a market order): a controller that keeps its position on stop has its executors stopped holding it."""
         if not getattr(self.controllers[controller_id], "keeps_position_on_stop", False):
@@ -100,7 +101,7 @@ class GrvtV2Controllers(StrategyV2Base):
             if executor.is_active:
                 executor.early_stop(keep_position=True)
 
-    def on_tick(self):
+    def on_tick(self) -> None:
         super().on_tick()
         if not self._is_stop_triggered:
             self._check_drawdowns()
@@ -124,7 +125,7 @@ class GrvtV2Controllers(StrategyV2Base):
             pnl += Decimal(str(own))
         return pnl
 
-    def _check_drawdowns(self):
+    def _check_drawdowns(self) -> None:
         limit = self.config.max_controller_drawdown_quote
         total = Decimal(0)
         for controller_id in list(self.controllers):
@@ -148,7 +149,7 @@ class GrvtV2Controllers(StrategyV2Base):
             from hummingbot.client.hummingbot_application import HummingbotApplication
             HummingbotApplication.main_application().stop()
 
-    def _stop_controller(self, controller_id: str):
+    def _stop_controller(self, controller_id: str) -> None:
         controller = self.controllers[controller_id]
         controller.stop()
         keep_position = bool(getattr(controller, "keeps_position_on_stop", False))

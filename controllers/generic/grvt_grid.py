@@ -16,11 +16,12 @@ the same way, closing the position only with ``kill_switch_flatten``. A stop of 
 orders and keeps its position (``keeps_position_on_stop``, read by scripts/grvt_v2_controllers.py). See
 controllers/grvt_common/grid_layout.py.
 """
+import asyncio
 import logging
 import time
 from decimal import ROUND_CEILING, Decimal
 from functools import partial
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Self, Tuple
 
 from pydantic import model_validator
 
@@ -41,6 +42,7 @@ from controllers.grvt_common.trading import ConnectorEvents, OrderGateway, fee_i
 from hummingbot.core.data_type.common import OrderType, TradeType
 from hummingbot.core.data_type.order_candidate import PerpetualOrderCandidate
 from hummingbot.core.event.events import MarketEvent
+from hummingbot.data_feed.market_data_provider import MarketDataProvider
 from hummingbot.strategy_v2.controllers.controller_base import ControllerBase, ControllerConfigBase
 from hummingbot.strategy_v2.executors.grid_executor.data_types import GridExecutorConfig
 from hummingbot.strategy_v2.executors.position_executor.data_types import TripleBarrierConfig
@@ -81,7 +83,7 @@ class GrvtGridConfig(MarketSettings, KillSwitchSettings, ControllerConfigBase):
     validate_mode = one_of("grid_mode", MODES)
 
     @model_validator(mode="after")
-    def validate_range(self):
+    def validate_range(self) -> Self:
         if self.total_amount_quote <= 0:
             raise ValueError(f"total_amount_quote must be above 0, got {self.total_amount_quote}")
         if self.start_price >= self.end_price:
@@ -105,8 +107,9 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
             cls._logger = logging.getLogger(__name__)
         return cls._logger
 
-    def __init__(self, config: GrvtGridConfig, *args, **kwargs):
-        super().__init__(config, *args, **kwargs)
+    def __init__(self, config: GrvtGridConfig, market_data_provider: MarketDataProvider, actions_queue: asyncio.Queue,
+                 update_interval: float = 1.0):
+        super().__init__(config, market_data_provider, actions_queue, update_interval)
         self.config: GrvtGridConfig = config
         self.base, self.quote = config.trading_pair.split("-")
         self.kill_switch = KillSwitch(config)
@@ -131,7 +134,7 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
         self._stopped = False
 
     # ------------------------------------------------------------------------------------------------ controller API
-    async def control_task(self):
+    async def control_task(self) -> None:
         connector = self.market_data_provider.connectors.get(self.config.connector_name)
         if self._stopped or connector is None:
             return
@@ -165,7 +168,7 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
             await self._enter_if_idle(position, mid)
         self._log_status_if_due(now)
 
-    async def _check_while_unavailable(self, now: float):
+    async def _check_while_unavailable(self, now: float) -> None:
         """A connector that is not ready (a lost stream, say) means no book: the stale book trigger still counts."""
         gateway = self._gateway
         if gateway is None:
@@ -177,7 +180,7 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
         if self._halt is not None:
             await self._wind_down(self._halt, now, gateway.position())
 
-    def stop(self):
+    def stop(self) -> None:
         if not self._stopped:
             self._stopped = True
             self.logger().info("\n".join(["GRVT grid stopped; final status:"] + self.to_format_status()))
@@ -201,7 +204,7 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
         self.mid = (Decimal(str(bid)) + Decimal(str(ask))) / 2
         return self.mid
 
-    def _start(self, connector: Any, mid: Decimal):
+    def _start(self, connector: Any, mid: Decimal) -> None:
         self._gateway = OrderGateway(connector, self.config.trading_pair, post_only=self.config.post_only)
         self._pnl = PnlTracker(self.gateway.position(), mid, start_equity=self.gateway.equity(mid))
         self.legs = grid_legs(self.config.grid_mode, self.config.start_price, self.config.end_price,
@@ -220,7 +223,7 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
                            f"{self.config.trading_pair} at {self.mid}: {legs}; {self.kill_switch.describe()}")
 
     # ------------------------------------------------------------------------------------------------ executors
-    def _forget_finished_executors(self, now: float):
+    def _forget_finished_executors(self, now: float) -> None:
         infos = {info.id: info for info in self.executors_info}
         for leg_name, executor_id in list(self._running.items()):
             info = infos.get(executor_id)
@@ -233,7 +236,7 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
                     self._trip(KillSwitchTrip("range", f"the {leg_name} executor reached its stop-out price: the price "
                                               f"left the grid range by range_exit_margin_pct", now))
 
-    async def _enter_if_idle(self, position: Decimal, mid: Decimal):
+    async def _enter_if_idle(self, position: Decimal, mid: Decimal) -> None:
         if self._running:
             return
         leg = leg_to_enter(self.legs, mid, position)
@@ -321,7 +324,7 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
         )
 
     # ------------------------------------------------------------------------------------------------ stopping
-    def _trip(self, trip: KillSwitchTrip):
+    def _trip(self, trip: KillSwitchTrip) -> None:
         self._halt = trip
         closing = self._closes_position(trip)
         kind = "Grid stopped" if trip.trigger == "range" else f"Kill switch tripped on {self.config.trading_pair}"
@@ -335,7 +338,7 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
             return True
         return self.config.kill_switch_flatten and trip.trigger != "manual"
 
-    async def _wind_down(self, trip: KillSwitchTrip, now: float, position: Decimal):
+    async def _wind_down(self, trip: KillSwitchTrip, now: float, position: Decimal) -> None:
         closing = self._closes_position(trip)
         if not self._stop_sent:
             self._stop_sent = True
@@ -371,16 +374,16 @@ class GrvtGrid(GrvtControllerMixin, ControllerBase):
         order = tracker.fetch_order(client_order_id=order_id) if tracker is not None else None
         return order is None or order.trading_pair == self.config.trading_pair
 
-    def _on_fill(self, event: Any):
+    def _on_fill(self, event: Any) -> None:
         if event.trading_pair == self.config.trading_pair and self._pnl is not None:
             self._pnl.on_fill(event.trade_type, Decimal(event.price), Decimal(event.amount),
                               fee_in_quote(event, self.config.trading_pair), self.mid)
 
-    def _on_created(self, event: Any):
+    def _on_created(self, event: Any) -> None:
         if self._is_ours(event.order_id, event.trading_pair):
             self.kill_switch.record_order_outcome(False)
 
-    def _on_failure(self, event: Any):
+    def _on_failure(self, event: Any) -> None:
         if self._is_ours(event.order_id):
             self.kill_switch.record_order_outcome(True)
 

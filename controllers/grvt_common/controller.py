@@ -40,27 +40,27 @@ class GrvtControllerMixin(_ControllerBase):
             raise RuntimeError(f"{type(self).__name__} has no PnL tracker before it starts")
         return self._pnl
 
-    async def update_processed_data(self):
+    async def update_processed_data(self) -> None:
         pass
 
     def determine_executor_actions(self) -> List[ExecutorAction]:
         return []  # orders and executors are driven from control_task
 
-    def update_config(self, new_config: ControllerConfigBase):
+    def update_config(self, new_config: ControllerConfigBase) -> None:
         super().update_config(new_config)
         self.kill_switch.update_settings(self.config)
 
-    def _log_status_if_due(self, now: float):
+    def _log_status_if_due(self, now: float) -> None:
         interval = self.config.status_log_interval
         if interval > 0 and now - self._last_status_log >= interval:
             self._last_status_log = now
             self.logger().info("\n".join(self.to_format_status()))
 
-    def _on_funding(self, event: Any):
+    def _on_funding(self, event: Any) -> None:
         if event.trading_pair == self.config.trading_pair and self._pnl is not None:
             self._pnl.on_funding(Decimal(event.amount))
 
-    def _cancel_orders_of_an_earlier_run(self, connector: Any):
+    def _cancel_orders_of_an_earlier_run(self, connector: Any) -> None:
         """The pair's orders Hummingbot restored from an earlier run (one that crashed leaves them resting): nothing in
         this run manages them, and they would rest next to its own orders. Orders placed after the controller was
         created (another controller's) stay."""

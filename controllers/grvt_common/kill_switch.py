@@ -13,7 +13,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Deque, Optional
+from typing import Callable, Deque, Optional, Tuple
 
 from pydantic import BaseModel, Field
 
@@ -56,7 +56,7 @@ class KillSwitchTrip:
 
 
 class KillSwitch:
-    def __init__(self, settings: KillSwitchSettings, clock=time.time):
+    def __init__(self, settings: KillSwitchSettings, clock: Callable[[], float] = time.time):
         self.settings = settings
         self._clock = clock
         self.start_equity: Optional[Decimal] = None
@@ -67,16 +67,16 @@ class KillSwitch:
     def tripped(self) -> bool:
         return self.trip is not None
 
-    def update_settings(self, settings: KillSwitchSettings):
+    def update_settings(self, settings: KillSwitchSettings) -> None:
         if settings.kill_switch_error_window != self._outcomes.maxlen:
             self._outcomes = deque(self._outcomes, maxlen=settings.kill_switch_error_window)
         self.settings = settings
 
-    def start(self, equity: Decimal):
+    def start(self, equity: Decimal) -> None:
         if self.start_equity is None:
             self.start_equity = equity
 
-    def record_order_outcome(self, failed: bool):
+    def record_order_outcome(self, failed: bool) -> None:
         self._outcomes.append(failed)
 
     @property
@@ -101,7 +101,7 @@ class KillSwitch:
             self.trip = KillSwitchTrip(reason[0], reason[1], self._clock())
         return self.trip
 
-    def _check_drawdown(self, equity: Optional[Decimal]):
+    def _check_drawdown(self, equity: Optional[Decimal]) -> Optional[Tuple[str, str]]:
         start = self.start_equity
         drawdown = self.drawdown(equity)
         if start is None or drawdown is None or drawdown <= 0:
@@ -116,20 +116,20 @@ class KillSwitch:
                                     f"below its start {start:.4f} (limit {limit_pct} %)")
         return None
 
-    def _check_position(self, position: Decimal):
+    def _check_position(self, position: Decimal) -> Optional[Tuple[str, str]]:
         limit = self.settings.kill_switch_max_position
         if limit > 0 and abs(position) > limit:
             return "max_position", f"max position: |{position}| exceeds {limit}"
         return None
 
-    def _check_book(self, seconds_since_book_update: Optional[float]):
+    def _check_book(self, seconds_since_book_update: Optional[float]) -> Optional[Tuple[str, str]]:
         limit = self.settings.kill_switch_stale_book_seconds
         if limit > 0 and seconds_since_book_update is not None and seconds_since_book_update >= limit:
             return "stale_book", (f"stale book: no order book update for {seconds_since_book_update:.1f} s "
                                   f"(limit {limit} s)")
         return None
 
-    def _check_errors(self):
+    def _check_errors(self) -> Optional[Tuple[str, str]]:
         limit = self.settings.kill_switch_max_error_rate
         minimum = max(2, self.settings.kill_switch_error_window // 2)
         rate = self.error_rate

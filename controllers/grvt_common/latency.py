@@ -10,7 +10,7 @@ All times are ``time.perf_counter()`` seconds, the clock of the connector's ``or
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Deque, Dict, Optional
+from typing import Any, Callable, Deque, Dict, Optional
 
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_metrics import percentiles
 
@@ -32,7 +32,7 @@ class _Pending:
 
 
 class LatencyTracker:
-    def __init__(self, clock=time.perf_counter):
+    def __init__(self, clock: Callable[[], float] = time.perf_counter):
         self._clock = clock
         self._pending: Dict[str, _Pending] = {}
         self.tick_to_quote_ms: Deque[float] = deque(maxlen=MAX_SAMPLES)
@@ -41,13 +41,13 @@ class LatencyTracker:
     def now(self) -> float:
         return self._clock()
 
-    def submitted(self, client_order_id: str, book_seen: Optional[float], handed_over: float):
+    def submitted(self, client_order_id: str, book_seen: Optional[float], handed_over: float) -> None:
         """An order handed to the connector; ``book_seen`` when a book update made the bot send it."""
         if len(self._pending) >= MAX_PENDING:
             self._pending.pop(next(iter(self._pending)))
         self._pending[client_order_id] = _Pending(book_seen, handed_over)
 
-    def acknowledged(self, client_order_id: str, metrics: Any = None):
+    def acknowledged(self, client_order_id: str, metrics: Any = None) -> None:
         """The exchange accepted the order: takes both samples, from the connector's timestamps when it has them."""
         pending = self._pending.pop(client_order_id, None)
         if pending is None:
@@ -59,7 +59,7 @@ class LatencyTracker:
             self.tick_to_quote_ms.append(max(0.0, sent - pending.book_seen) * 1e3)
         self.quote_to_ack_ms.append(max(0.0, acknowledged - sent) * 1e3)
 
-    def forget(self, client_order_id: str):
+    def forget(self, client_order_id: str) -> None:
         self._pending.pop(client_order_id, None)
 
     def summary(self) -> Dict[str, Dict[str, float]]:

@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
-from typing import List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple, TypeVar
 
 from hummingbot.core.data_type.common import TradeType
 
@@ -204,6 +204,7 @@ def exceeds_tolerance(current_price: Decimal, target_price: Decimal, tolerance_p
 # Execution timeframe (avellaneda_market_making's): the share of the window left, or None outside it.
 # ---------------------------------------------------------------------------------------------------------------------
 TIMEFRAMES = ("infinite", "from_date_to_date", "daily_between_times")
+_Bound = TypeVar("_Bound", datetime, time)
 
 
 def time_left_fraction(timeframe: str, now: datetime, start: Optional[str] = None,
@@ -215,14 +216,16 @@ def time_left_fraction(timeframe: str, now: datetime, start: Optional[str] = Non
     if timeframe == "infinite":
         return ONE
     if timeframe == "from_date_to_date":
-        start_dt, end_dt = _window_bound(timeframe, "start_time", start), _window_bound(timeframe, "end_time", end)
+        start_dt = _window_bound(timeframe, "start_time", start, datetime.fromisoformat)
+        end_dt = _window_bound(timeframe, "end_time", end, datetime.fromisoformat)
         if end_dt <= start_dt:
             raise ValueError(f"the window's end {end} must be after its start {start}")
         if not start_dt <= now <= end_dt:
             return None
         return Decimal(str((end_dt - now).total_seconds() / (end_dt - start_dt).total_seconds()))
     if timeframe == "daily_between_times":
-        start_t, end_t = _window_bound(timeframe, "start_time", start), _window_bound(timeframe, "end_time", end)
+        start_t = _window_bound(timeframe, "start_time", start, time.fromisoformat)
+        end_t = _window_bound(timeframe, "end_time", end, time.fromisoformat)
         day_start = datetime.combine(now.date(), start_t)
         day_end = datetime.combine(now.date(), end_t)
         if end_t <= start_t:  # over midnight
@@ -236,12 +239,12 @@ def time_left_fraction(timeframe: str, now: datetime, start: Optional[str] = Non
     raise ValueError(f"execution timeframe must be one of {', '.join(TIMEFRAMES)}, got {timeframe!r}")
 
 
-def _window_bound(timeframe: str, field: str, value: Optional[str]):
+def _window_bound(timeframe: str, field: str, value: Optional[str], parse: Callable[[str], _Bound]) -> _Bound:
     """A window bound parsed for ``timeframe``; a ValueError names the config field."""
     if value is None:
         raise ValueError(f"{field} is not set: the {timeframe} timeframe needs it")
     dated = timeframe == "from_date_to_date"
     try:
-        return datetime.fromisoformat(value) if dated else time.fromisoformat(value)
+        return parse(value)
     except (TypeError, ValueError) as error:
         raise ValueError(f"{field} {value!r} is not a {'YYYY-MM-DD ' if dated else ''}HH:MM:SS time ({error})")

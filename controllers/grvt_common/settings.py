@@ -1,5 +1,5 @@
 """Market fields shared by the GRVT controller configs (mixed into their config classes), and their field helpers."""
-from typing import Any, Sequence
+from typing import Any, Sequence, Type
 
 import yaml
 from pydantic import BaseModel, Field, field_validator
@@ -11,7 +11,7 @@ from hummingbot.core.data_type.common import MarketDict, PositionMode
 yaml.add_representer(PositionMode, lambda dumper, mode: dumper.represent_str(mode.name), Dumper=yaml.SafeDumper)
 
 
-def config_field(default: Any, prompt: str, on_new: bool = False, updatable: bool = True, **constraints) -> Any:
+def config_field(default: Any, prompt: str, on_new: bool = False, updatable: bool = True, **constraints: Any) -> Any:
     """A config field as Hummingbot's `create` shows it: prompted for new configs when `on_new`, editable while the
     controller runs when `updatable`; `constraints` are pydantic's (ge, gt...)."""
     return Field(default=default, json_schema_extra={"prompt": prompt, "prompt_on_new": on_new,
@@ -20,7 +20,7 @@ def config_field(default: Any, prompt: str, on_new: bool = False, updatable: boo
 
 def one_of(field: str, choices: Sequence[str]) -> Any:
     """A validator of `field` accepting only `choices` (assign it in the config class body)."""
-    def check(cls, value: str) -> str:
+    def check(cls: Type[BaseModel], value: str) -> str:
         if value not in choices:
             raise ValueError(f"{field} must be one of {', '.join(choices)}, got {value!r}")
         return value
@@ -43,7 +43,7 @@ class MarketSettings(BaseModel):
 
     @field_validator("position_mode", mode="before")
     @classmethod
-    def validate_position_mode(cls, value):
+    def validate_position_mode(cls, value: object) -> PositionMode:
         if isinstance(value, str):
             value = value.replace("PositionMode.", "").strip().upper()
             if value not in PositionMode.__members__:

@@ -139,7 +139,7 @@ class ConnectorEvents:
     """Subscribes handlers to connector (and order book trade) events; PubSub keeps weak references, so the
     forwarders live here until ``stop``."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._subscriptions: List[tuple] = []  # (source, tag, forwarder, handler)
 
     def on(self, source: Any, tag: Any, handler: Callable[[Any], None]) -> None:

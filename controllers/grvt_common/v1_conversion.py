@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple, TypeGuard
+from typing import Any, Dict, List, Optional, Tuple, Type, TypeGuard, Union
 
 import yaml
 
@@ -130,7 +130,7 @@ class _Converter:
         value = self.data.get(key)
         return default if value is None else value
 
-    def copy(self, key: str, target: Optional[str] = None, kind=Decimal):
+    def copy(self, key: str, target: Optional[str] = None, kind: Type[Union[int, float, Decimal]] = Decimal) -> None:
         value = self.data.get(key)
         if value is None:
             return
@@ -139,14 +139,14 @@ class _Converter:
         except (InvalidOperation, ValueError):
             raise ConversionError(f"{key}: {value!r} is not a {'whole ' if kind is int else ''}number")
 
-    def change(self, key: str, how: str):
+    def change(self, key: str, how: str) -> None:
         self.conversion.changed.append((key, how))
 
-    def drop_if(self, condition: bool, key: str, why: str):
+    def drop_if(self, condition: bool, key: str, why: str) -> None:
         if condition:
             self.conversion.dropped.append((key, why))
 
-    def run(self):
+    def run(self) -> None:
         self.out["leverage"] = 1
         self.change("leverage", f"1 (spot strategies have none); to change it, edit conf/controllers/"
                                 f"{self.conversion.controller_file} and run it with --v2 {self.conversion.script_file}")
@@ -156,7 +156,7 @@ class _Converter:
             self.avellaneda()
         self.common()
 
-    def common(self):
+    def common(self) -> None:
         for key in ("order_amount", "order_refresh_tolerance_pct"):
             self.copy(key)
         for key in ("order_refresh_time", "max_order_age", "filled_order_delay"):
@@ -177,7 +177,7 @@ class _Converter:
                         "a requote cancels and places in the same batch; the position limit counts orders still "
                         "being cancelled")
 
-    def position_limit(self):
+    def position_limit(self) -> None:
         """10 order amounts (max_position 0), or twice one side of the order ladder when that is larger: the limit
         counts live orders, so a smaller one would leave the outer levels unquoted even with no position."""
         amount = self.out.get("order_amount", Decimal(0))
@@ -191,7 +191,7 @@ class _Converter:
             self.out["max_position"] = 0
             self.change("position limit", "quotes never build more than 10 order amounts of position (max_position)")
 
-    def pure_market_making(self):
+    def pure_market_making(self) -> None:
         self.out["pricing_mode"] = "pmm"
         for key in ("bid_spread", "ask_spread", "minimum_spread", "order_level_spread", "order_level_amount",
                     "price_ceiling", "price_floor", "inventory_range_multiplier"):
@@ -213,7 +213,7 @@ class _Converter:
                      "per-level spread and amount lists are not supported; the ladder comes from order_levels")
         self.price_source()
 
-    def price_source(self):
+    def price_source(self) -> None:
         source = self.value("price_source", "current_market")
         self.drop_if(source != "current_market", "price_source",
                      f"{source} is not supported: quotes are priced from the connector's own order book")
@@ -221,7 +221,7 @@ class _Converter:
         self.drop_if(price_type not in ("mid_price", "custom") and source == "current_market", "price_type",
                      f"{price_type} is not supported: quotes are priced from the mid price")
 
-    def avellaneda(self):
+    def avellaneda(self) -> None:
         self.out["pricing_mode"] = "avellaneda"
         for key in ("risk_factor", "order_amount_shape_factor", "min_spread"):
             self.copy(key)
@@ -245,7 +245,7 @@ class _Converter:
         self.drop_if(_truthy(self.value("order_optimization_enabled", True)), "order_optimization_enabled",
                      "best bid/ask jumping is not supported; quotes stay at the optimal spread")
 
-    def order_levels_mode(self, mode: Any):
+    def order_levels_mode(self, mode: Any) -> None:
         if isinstance(mode, dict) and mode.get("order_levels") is not None:
             self.out["order_levels"] = _number(mode["order_levels"], int)
             # V1 steps its levels by level_distances % of half the optimal spread; ours are % of the whole spread.
@@ -259,7 +259,7 @@ class _Converter:
         else:
             self.out["order_levels"] = 1
 
-    def execution_timeframe(self, mode: Any):
+    def execution_timeframe(self, mode: Any) -> None:
         if isinstance(mode, dict) and mode.get("start_datetime") is not None:
             self.out.update(execution_timeframe="from_date_to_date", start_time=_clock_text(mode["start_datetime"]),
                             end_time=_clock_text(mode.get("end_datetime")))
@@ -284,7 +284,7 @@ def _v1_settings(strategy: str) -> set:
     return names | {"template_version"}
 
 
-def _validate(conversion: Conversion):
+def _validate(conversion: Conversion) -> None:
     from controllers.market_making.grvt_market_maker import GrvtMarketMakerConfig
 
     try:
@@ -306,7 +306,7 @@ def _clock_text(value: Any) -> Optional[str]:
     return str(value)
 
 
-def _number(value: Any, kind):
+def _number(value: Any, kind: Type[Union[int, float, Decimal]]) -> Union[int, float, Decimal]:
     if kind is int:
         number = Decimal(str(value))
         if number != number.to_integral_value():

@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Self, Tuple
 
 from pydantic import model_validator
 
@@ -110,7 +110,7 @@ class GrvtMarketMakerConfig(MarketSettings, KillSwitchSettings, ControllerConfig
     validate_timeframe = one_of("execution_timeframe", pricing.TIMEFRAMES)
 
     @model_validator(mode="after")
-    def validate_window(self):
+    def validate_window(self) -> Self:
         if self.execution_timeframe != "infinite":
             if not self.start_time or not self.end_time:
                 raise ValueError(f"execution_timeframe {self.execution_timeframe} needs start_time and end_time")
@@ -118,7 +118,7 @@ class GrvtMarketMakerConfig(MarketSettings, KillSwitchSettings, ControllerConfig
         return self
 
     @model_validator(mode="after")
-    def validate_bounds(self):
+    def validate_bounds(self) -> Self:
         if 0 < self.price_ceiling < self.price_floor:  # between them neither side would be quoted
             raise ValueError(f"price_floor {self.price_floor} must be below price_ceiling {self.price_ceiling}")
         if 0 < self.volatility_spread_cap_pct < self.volatility_spread_floor_pct:  # the cap would win
@@ -214,7 +214,7 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
         self.orders_submitted = 0
 
     # ------------------------------------------------------------------------------------------------ controller API
-    async def control_task(self):
+    async def control_task(self) -> None:
         connector = self.market_data_provider.connectors.get(self.config.connector_name)
         if self._stopped or connector is None:
             return
@@ -243,7 +243,7 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
             self._quote(now)
         self._log_status_if_due(now)
 
-    def _check_while_unavailable(self, now: float):
+    def _check_while_unavailable(self, now: float) -> None:
         """A connector that is not ready (a lost stream, say) means no book: the stale book trigger still counts, and
         lost cancels are still sent again."""
         if not self._started:
@@ -256,7 +256,7 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
         if self._halt is not None:
             self._wind_down(self._halt, now)
 
-    def stop(self):
+    def stop(self) -> None:
         if not self._stopped:
             self._stopped = True
             self._cancel_quotes(list(self.quotes.values()), time.time())
@@ -266,7 +266,7 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
                 safe_ensure_future(self._cancel_until_gone(list(self.quotes.values())))
         super().stop()
 
-    async def _cancel_until_gone(self, quotes: List[LiveQuote]):
+    async def _cancel_until_gone(self, quotes: List[LiveQuote]) -> None:
         """The stop's cancels may be lost, and no control task retries them any more (the strategy may run on, as
         after a controller's drawdown stop): cancels again what the connector still tracks as live until it does not,
         or names what may still rest when the deadline passes."""
@@ -311,14 +311,14 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
             self._events.on_trades(book, self._on_public_trade)
         return True
 
-    def _on_public_trade(self, event: Any):
+    def _on_public_trade(self, event: Any) -> None:
         if getattr(event, "trading_pair", self.config.trading_pair) != self.config.trading_pair:
             return
         mid = float(self.mid) if self.mid is not None else None
         self.intensity.add_trade(time.time(), float(event.price), float(event.amount), mid)
 
     # ------------------------------------------------------------------------------------------------ start
-    def _start(self, connector: Any):
+    def _start(self, connector: Any) -> None:
         self._started = True
         self._gateway = OrderGateway(connector, self.config.trading_pair, post_only=self.config.post_only)
         self._position = self.gateway.position()
@@ -341,7 +341,7 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
                            f"{self.kill_switch.describe()}")
 
     # ------------------------------------------------------------------------------------------------ position
-    def _settle_position(self, now: float):
+    def _settle_position(self, now: float) -> None:
         """Adopts the exchange's position once no fill of ours is in flight (it lags the fill events)."""
         if now - self._last_fill_time < POSITION_SETTLE_SECONDS:
             return
@@ -350,7 +350,7 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
             self.logger().debug(f"position {self._position} -> {exchange_position} (exchange)")
             self._position = exchange_position
 
-    def _forget_vanished_quotes(self, now: float):
+    def _forget_vanished_quotes(self, now: float) -> None:
         """Drops quotes the connector no longer tracks although no event said so (a cancel of an order that was
         already gone): they would otherwise count against the position limit for ever."""
         tracked = self.gateway.connector.in_flight_orders
@@ -442,7 +442,7 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
         return Decimal(str(rule.min_price_increment)) if rule is not None else ZERO
 
     # ------------------------------------------------------------------------------------------------ quoting
-    def _quote(self, now: float):
+    def _quote(self, now: float) -> None:
         proposal = self._proposal(now)
         if proposal is None:
             return
@@ -522,7 +522,7 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
             return sized
         return [(quote, amount) for (quote, amount), candidate in zip(sized, candidates) if candidate.amount >= amount]
 
-    def _report_order_amount_below(self, minimum: Decimal):
+    def _report_order_amount_below(self, minimum: Decimal) -> None:
         """Tells once per configured order_amount that it is below the exchange's minimum (quotes go out larger)."""
         configured = self.config.order_amount
         if configured < minimum and configured != self._raised_order_amount:
@@ -543,7 +543,7 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
             minimum = max(minimum, (notional / price / lot).to_integral_value(rounding="ROUND_CEILING") * lot)
         return minimum
 
-    def _send(self, requests: List[Tuple[pricing.QuoteLevel, Decimal]], book_seen: Optional[float], now: float):
+    def _send(self, requests: List[Tuple[pricing.QuoteLevel, Decimal]], book_seen: Optional[float], now: float) -> None:
         handed_over = time.perf_counter()
         try:
             order_ids = self.gateway.create([OrderRequest(quote.side, quote.price, amount)
@@ -557,7 +557,7 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
             self.quotes[order_id] = LiveQuote(order_id, quote.side, quote.level, quote.price, amount, now)
             self.latency.submitted(order_id, book_seen, handed_over)
 
-    def _cancel_quotes(self, quotes: List[LiveQuote], now: float):
+    def _cancel_quotes(self, quotes: List[LiveQuote], now: float) -> None:
         quotes = [quote for quote in quotes if quote.cancel_requested_at is None]
         if not quotes or self._gateway is None:
             return
@@ -569,7 +569,7 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
             self.logger().warning(f"Could not cancel quotes: {exception}")
 
     # ------------------------------------------------------------------------------------------------ kill switch
-    def _trip(self, trip: KillSwitchTrip):
+    def _trip(self, trip: KillSwitchTrip) -> None:
         self._halt = trip
         action = "cancelling every order, closing the position with reduce-only orders" \
             if self.config.kill_switch_flatten else "cancelling every order"
@@ -578,7 +578,7 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
         self._cancel_quotes(list(self.quotes.values()), time.time())
         self.gateway.cancel([order_id for order_id in self.gateway.open_order_ids() if order_id not in self.quotes])
 
-    def _retry_stale_cancels(self, now: float):
+    def _retry_stale_cancels(self, now: float) -> None:
         """Cancels again the quotes still live a while after their cancel: a lost cancel would otherwise leave the
         order resting, and counting against the position limit, until the strategy stops."""
         if now - self._last_cancel_sweep < CANCEL_RETRY_SECONDS:
@@ -590,7 +590,7 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
             quote.cancel_requested_at = None
         self._cancel_quotes(stale, now)
 
-    def _wind_down(self, trip: KillSwitchTrip, now: float):
+    def _wind_down(self, trip: KillSwitchTrip, now: float) -> None:
         """After a trip: keep cancelling what is left (see _retry_stale_cancels), and close the position when asked
         to."""
         if not self.config.kill_switch_flatten or trip.trigger == "manual" or self.quotes:
@@ -610,7 +610,7 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
                                   f"notional, so no order can close it: close it on GRVT by hand.")
 
     # ------------------------------------------------------------------------------------------------ events
-    def _on_order_created(self, event: Any):
+    def _on_order_created(self, event: Any) -> None:
         quote = self.quotes.get(event.order_id)
         if quote is None:
             return
@@ -618,7 +618,7 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
         self.latency.acknowledged(event.order_id, getattr(self.gateway.connector, "order_metrics", None))
         self.kill_switch.record_order_outcome(False)
 
-    def _on_order_filled(self, event: Any):
+    def _on_order_filled(self, event: Any) -> None:
         quote = self.quotes.get(event.order_id)
         is_flatten = event.order_id == self._flatten_order_id
         if quote is None and not is_flatten:
@@ -633,11 +633,11 @@ class GrvtMarketMaker(GrvtControllerMixin, ControllerBase):
             if quote.remaining <= 0:
                 self.quotes.pop(event.order_id, None)
 
-    def _on_order_done(self, event: Any):
+    def _on_order_done(self, event: Any) -> None:
         self.quotes.pop(event.order_id, None)
         self.latency.forget(event.order_id)
 
-    def _on_order_failed(self, event: Any):
+    def _on_order_failed(self, event: Any) -> None:
         if event.order_id == self._flatten_order_id:
             self.logger().warning(f"Kill switch: the closing order failed ({event.error_message}); retrying.")
             return
