@@ -64,7 +64,7 @@ NOTES = [
 CONNECTORLESS = ("book_ceiling",)  # run once per repeat; the figure sits in the first column
 
 
-def parse_args(argv):
+def parse_args(argv: List[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.strip().splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3, help="runs per scenario and connector (default 3)")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
@@ -74,7 +74,7 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
-async def run_plan(args, sandbox_url: str, upstream_root: Path, logs: Path) -> dict:
+async def run_plan(args: argparse.Namespace, sandbox_url: str, upstream_root: Path, logs: Path) -> dict:
     sides = {OURS: make_side(OURS, REPO, sandbox_url), UPSTREAM: make_side(UPSTREAM, upstream_root, sandbox_url)}
     only = {name for name in args.only.split(",") if name}
     runs: DefaultDict[str, Dict[str, List[dict]]] = defaultdict(lambda: defaultdict(list))
@@ -103,7 +103,8 @@ async def run_plan(args, sandbox_url: str, upstream_root: Path, logs: Path) -> d
     return runs
 
 
-def header(args, runtime_s: float, upstream_root: Path, runs) -> dict:
+def header(args: argparse.Namespace, runtime_s: float, upstream_root: Path,
+           runs: Dict[str, Dict[str, List[dict]]]) -> dict:
     files = {side: sorted({r.get("connector_file", "?").rsplit("/", 1)[0] for scenario in runs.values()
                            for r in scenario.get(side, []) if r.get("connector_file")}) for side in (OURS, UPSTREAM)}
     return {
@@ -120,7 +121,7 @@ def header(args, runtime_s: float, upstream_root: Path, runs) -> dict:
     }
 
 
-async def main(argv) -> int:
+async def main(argv: List[str]) -> int:
     args = parse_args(argv)
     started = time.monotonic()
     logs = RESULTS / "logs"

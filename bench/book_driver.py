@@ -11,13 +11,15 @@ import time
 from decimal import Decimal
 from typing import Dict, List, Optional
 
+from grvt_sandbox.server import SandboxServer
+
 BAND_TICKS = 200  # flood orders rest between 10 and 10 + BAND_TICKS ticks away from the reference price
 YIELD_EVERY = 50  # messages produced between two turns of the event loop
 TARGET_RESTING = 120  # above this many resting flood orders, steps cancel as often as they place
 
 
 class BookDriver:
-    def __init__(self, server, sub_account_id: str, instrument: str, seed: int = 11):
+    def __init__(self, server: SandboxServer, sub_account_id: str, instrument: str, seed: int = 11):
         self._server = server
         self._exchange = server.exchange
         self._sub_account_id = sub_account_id

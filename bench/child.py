@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 import time
+from types import ModuleType
 from typing import List
 
 from bench.harness import ChildContext, connector_module_file, point_connector_at_sandbox
@@ -13,7 +14,7 @@ from bench.harness import ChildContext, connector_module_file, point_connector_a
 SCENARIOS = ("signing", "order_book", "book_ceiling", "latency", "requote", "cancel_all", "memory")
 
 
-async def _run(module, ctx: ChildContext) -> dict:
+async def _run(module: ModuleType, ctx: ChildContext) -> dict:
     try:
         return await module.run(ctx)
     finally:

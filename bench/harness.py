@@ -6,11 +6,15 @@ import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, AsyncIterator, Callable, Dict, Iterable, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Dict, Iterable, List, Optional, Set, Tuple, cast
 
 import aiohttp
 
 from bench.markets import INSTRUMENT, REFERENCE_PRICE, TRADING_PAIR
+
+if TYPE_CHECKING:  # Hummingbot loads in functions: the orchestrator imports this module, memory's baseline precedes it
+    from hummingbot.connector.perpetual_derivative_py_base import PerpetualDerivativePyBase
+    from hummingbot.core.data_type.in_flight_order import OrderUpdate
 
 TESTNET_DOMAIN = "grvt_perpetual_testnet"
 ENV_SANDBOX_URL = "BENCH_SANDBOX_URL"
@@ -44,7 +48,7 @@ class ChildContext:
     def sub_account_id(self) -> str:
         return os.environ[ENV_SUB_ACCOUNT_ID]
 
-    async def bench_call(self, method: str, path: str, body: Optional[dict] = None, **query) -> dict:
+    async def bench_call(self, method: str, path: str, body: Optional[dict] = None, **query: str) -> dict:
         if self._session is None:
             self._session = aiohttp.ClientSession()
         async with self._session.request(method, self.sandbox_url + path, json=body, params=query or None,
@@ -57,7 +61,7 @@ class ChildContext:
         result = await self.bench_call("POST", f"/bench/orders/{self.sub_account_id}/clear", {"instrument": instrument})
         return int(result.get("cancelled", 0))
 
-    async def close(self):
+    async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
 
@@ -79,7 +83,7 @@ def connector_module_file() -> str:
     return os.path.realpath(grvt_perpetual_derivative.__file__)
 
 
-def new_connector(trading_pairs: List[str], trading_required: bool = True):
+def new_connector(trading_pairs: List[str], trading_required: bool = True) -> "PerpetualDerivativePyBase":
     from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_derivative import GrvtPerpetualDerivative
     connector = GrvtPerpetualDerivative(
         grvt_perpetual_api_key=os.environ[ENV_API_KEY],
@@ -93,7 +97,7 @@ def new_connector(trading_pairs: List[str], trading_required: bool = True):
     return connector
 
 
-def lift_client_throttle(connector) -> None:
+def lift_client_throttle(connector: "PerpetualDerivativePyBase") -> None:
     """Both connectors throttle requests client-side with different tables; the bench measures their code paths,
     so every limit allows 1000x its rate. The windows shrink rather than the limits grow: Hummingbot's throttler
     scans every request logged within a window, and a 60 s window holding thousands of requests would make each
@@ -105,7 +109,7 @@ def lift_client_throttle(connector) -> None:
 class RunningConnector:
     """A connector driven by a real-time Hummingbot clock, as the client runs it."""
 
-    def __init__(self, connector):
+    def __init__(self, connector: "PerpetualDerivativePyBase"):
         from hummingbot.core.clock import Clock
         from hummingbot.core.clock_mode import ClockMode
         self.connector = connector
@@ -118,7 +122,7 @@ class RunningConnector:
         self._task = asyncio.ensure_future(self._clock.run())
         return self
 
-    async def __aexit__(self, *exc_info):
+    async def __aexit__(self, *exc_info: object) -> None:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
@@ -126,7 +130,7 @@ class RunningConnector:
         await self.connector.stop_network()
 
 
-async def wait_until(predicate: Callable[[], bool], timeout: float, what: str, interval: float = 0.02):
+async def wait_until(predicate: Callable[[], bool], timeout: float, what: str, interval: float = 0.02) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
@@ -134,7 +138,8 @@ async def wait_until(predicate: Callable[[], bool], timeout: float, what: str, i
         await asyncio.sleep(interval)
 
 
-async def wait_for_markets(connector, trading_pairs: Iterable[str], timeout: float = 30.0):
+async def wait_for_markets(connector: "PerpetualDerivativePyBase", trading_pairs: Iterable[str],
+                           timeout: float = 30.0) -> None:
     """Every order book initialised and, when trading, the trading rules known."""
     pairs = list(trading_pairs)
     if connector.is_trading_required:
@@ -143,7 +148,7 @@ async def wait_for_markets(connector, trading_pairs: Iterable[str], timeout: flo
         pair in connector.order_books for pair in pairs), timeout, "order books")
 
 
-def stream_order_status(message) -> Tuple[Optional[str], Optional[str]]:
+def stream_order_status(message: object) -> Tuple[Optional[str], Optional[str]]:
     """(client order id, GRVT status) of a v1.order or v1.state stream message, else (None, None)."""
     if not isinstance(message, dict):
         return None, None
@@ -165,7 +170,7 @@ class OrderProbe:
     """Timestamps (time.monotonic) per client order id: REST acknowledgement of the create, OPEN applied from the
     private stream, and done (cancelled, filled or failed). Wraps the connector instance, not its class."""
 
-    def __init__(self, connector):
+    def __init__(self, connector: "PerpetualDerivativePyBase"):
         from hummingbot.core.data_type.in_flight_order import OrderState
         self.acked: Dict[str, float] = {}
         self.stream_open: Dict[str, float] = {}
@@ -180,10 +185,10 @@ class OrderProbe:
         self._wrap_order_updates()
         self._wrap_user_stream()
 
-    def _wrap_place_order(self):
+    def _wrap_place_order(self) -> None:
         place_order = self._connector._place_order
 
-        async def timed_place_order(*args, **kwargs):
+        async def timed_place_order(*args: Any, **kwargs: Any) -> Tuple[str, float]:
             order_id = kwargs.get("order_id", args[0] if args else None)
             self._placing.add(order_id)
             try:
@@ -198,31 +203,32 @@ class OrderProbe:
             self._changed.set()
             return result
 
-        self._connector._place_order = timed_place_order
+        self._connector._place_order = timed_place_order  # type: ignore[method-assign]  # wraps its method
 
-    def _wrap_order_updates(self):
+    def _wrap_order_updates(self) -> None:
         tracker = self._connector._order_tracker
         process_order_update = tracker.process_order_update
 
-        def timed_process_order_update(update):
-            if update.new_state in self._final:
-                self.done.setdefault(update.client_order_id, time.monotonic())
+        def timed_process_order_update(order_update: "OrderUpdate") -> Optional[asyncio.Future]:
+            order_id = cast(str, order_update.client_order_id)  # the updates of tracked orders name them
+            if order_update.new_state in self._final:
+                self.done.setdefault(order_id, time.monotonic())
                 self._changed.set()
-            elif update.new_state is self._open and update.client_order_id not in self._placing:
+            elif order_update.new_state is self._open and order_id not in self._placing:
                 # a batch create is acknowledged without _place_order; an OPEN from the private stream processed
                 # while _place_order still awaits the answer is not the answer
-                self.acked.setdefault(update.client_order_id, time.monotonic())
+                self.acked.setdefault(order_id, time.monotonic())
                 self._changed.set()
-            return process_order_update(update)
+            return process_order_update(order_update)
 
-        tracker.process_order_update = timed_process_order_update
+        tracker.process_order_update = timed_process_order_update  # type: ignore[method-assign]  # wraps its method
 
-    def _wrap_user_stream(self):
+    def _wrap_user_stream(self) -> None:
         """OPEN is timed when the connector has processed the stream message reporting it: the moment its user
         stream listener asks for the next message."""
         iterate_user_events = self._connector._iter_user_event_queue
 
-        async def timed_user_events():
+        async def timed_user_events() -> AsyncIterator[Dict[str, Any]]:
             async for message in iterate_user_events():
                 yield message
                 order_id, status = stream_order_status(message)
@@ -230,9 +236,9 @@ class OrderProbe:
                     self.stream_open.setdefault(order_id, time.monotonic())
                     self._changed.set()
 
-        self._connector._iter_user_event_queue = timed_user_events
+        self._connector._iter_user_event_queue = timed_user_events  # type: ignore[method-assign]  # wraps its method
 
-    async def wait(self, order_ids: Iterable[str], stages: Iterable[Dict[str, float]], timeout: float = 10.0):
+    async def wait(self, order_ids: Iterable[str], stages: Iterable[Dict[str, float]], timeout: float = 10.0) -> None:
         order_ids, stages = list(order_ids), list(stages)
         deadline = time.monotonic() + timeout
         while True:
@@ -252,13 +258,13 @@ class OrderProbe:
                 pass
 
 
-def resting_buy_price(connector, trading_pair: str, index: int) -> Decimal:
+def resting_buy_price(connector: "PerpetualDerivativePyBase", trading_pair: str, index: int) -> Decimal:
     """A distinct price (one tick per index, up to 2000) about 20 % under the mark: rests and never trades."""
     tick = connector._trading_rules[trading_pair].min_price_increment
     return (REFERENCE_PRICE * Decimal("0.8") - tick * (index % 2000)).quantize(tick)
 
 
-def resting_size(connector, trading_pair: str) -> Decimal:
+def resting_size(connector: "PerpetualDerivativePyBase", trading_pair: str) -> Decimal:
     """The smallest size clearing the minimum notional (at least 100 USDT) at the lowest resting price."""
     rule = connector._trading_rules[trading_pair]
     lowest_price = REFERENCE_PRICE * Decimal("0.75")
@@ -266,21 +272,22 @@ def resting_size(connector, trading_pair: str) -> Decimal:
     return rule.min_order_size * max(1, int(steps.to_integral_value(rounding="ROUND_CEILING")))
 
 
-def place_buy(connector, trading_pair: str, index: int, post_only: bool = True) -> str:
+def place_buy(connector: "PerpetualDerivativePyBase", trading_pair: str, index: int, post_only: bool = True) -> str:
     from hummingbot.core.data_type.common import OrderType, PositionAction
     return connector.buy(trading_pair, resting_size(connector, trading_pair),
                          OrderType.LIMIT_MAKER if post_only else OrderType.LIMIT,
                          resting_buy_price(connector, trading_pair, index), position_action=PositionAction.OPEN)
 
 
-def has_bulk_orders(connector) -> bool:
+def has_bulk_orders(connector: "PerpetualDerivativePyBase") -> bool:
     """True when the connector implements batch creates and cancels itself (Hummingbot's default loops over single
     calls, without the position action a perpetual needs)."""
     from hummingbot.connector.connector_base import ConnectorBase
     return type(connector).batch_order_create is not ConnectorBase.batch_order_create
 
 
-def requote(connector, trading_pair: str, resting: List[str], first_index: int, count: int) -> List[str]:
+def requote(connector: "PerpetualDerivativePyBase", trading_pair: str, resting: List[str], first_index: int,
+            count: int) -> List[str]:
     """What a strategy's tick does: cancel the resting quotes and place `count` new ones, through the connector's
     batch calls where it has them (one request each way), else one call per order."""
     from hummingbot.core.data_type.common import PositionAction
@@ -300,7 +307,8 @@ def requote(connector, trading_pair: str, resting: List[str], first_index: int, 
     return [order.client_order_id for order in created]
 
 
-async def warm_up(ctx: ChildContext, connector, probe: OrderProbe, timeout: float = 30.0):
+async def warm_up(ctx: ChildContext, connector: "PerpetualDerivativePyBase", probe: OrderProbe,
+                  timeout: float = 30.0) -> None:
     """Markets ready, then one order through ack and stream OPEN (proves the private stream is live), removed."""
     await wait_for_markets(connector, [TRADING_PAIR], timeout)
     order_socket = getattr(connector, "order_transport", None)
@@ -321,7 +329,7 @@ async def warm_up(ctx: ChildContext, connector, probe: OrderProbe, timeout: floa
 
 
 @asynccontextmanager
-async def warmed_up_trading(ctx: ChildContext) -> AsyncIterator[Tuple[Any, OrderProbe]]:
+async def warmed_up_trading(ctx: ChildContext) -> AsyncIterator[Tuple["PerpetualDerivativePyBase", OrderProbe]]:
     """(connector, probe): a connector trading TRADING_PAIR, running on a clock and warmed up (see warm_up), with a
     probe timing its orders; the connector stops on exit."""
     connector = new_connector([TRADING_PAIR])
@@ -331,7 +339,7 @@ async def warmed_up_trading(ctx: ChildContext) -> AsyncIterator[Tuple[Any, Order
         yield connector, probe
 
 
-async def clear_and_wait(ctx: ChildContext, probe: OrderProbe, order_ids: List[str], timeout: float = 30.0):
+async def clear_and_wait(ctx: ChildContext, probe: OrderProbe, order_ids: List[str], timeout: float = 30.0) -> None:
     """Out-of-band cancel of every demo order in the sandbox; returns when the connector has seen them done."""
     await ctx.clear_orders(INSTRUMENT)
     await probe.wait(order_ids, [probe.done], timeout)

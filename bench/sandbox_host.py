@@ -7,13 +7,14 @@ that timestamps (CLOCK_MONOTONIC, shared by every process on the machine) the mo
 import asyncio
 import time
 from decimal import Decimal
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 from aiohttp import web
 
 from bench.book_driver import BookDriver
 from bench.markets import EXTRA_INSTRUMENTS
 from grvt_sandbox.config import AccountConfig, SandboxConfig, demo_account
+from grvt_sandbox.engine.order import Order
 from grvt_sandbox.gateway.http import json_response, read_json_body
 from grvt_sandbox.instruments import InstrumentSpec, default_instrument_specs
 from grvt_sandbox.server import SandboxServer
@@ -40,7 +41,7 @@ class BenchRoutes:
         self._drifts: Dict[str, asyncio.Task] = {}
         self._watches: Dict[str, asyncio.Future] = {}
 
-    def routes(self):
+    def routes(self) -> List[web.RouteDef]:
         return [
             web.post("/bench/book/{instrument}/flood", self.start_flood),
             web.get("/bench/book/{instrument}/flood", self.flood_result),
@@ -113,7 +114,7 @@ class BenchRoutes:
         instrument = body.get("instrument")
         future = asyncio.get_running_loop().create_future()
 
-        def on_order(_order) -> None:
+        def on_order(_order: Order) -> None:
             if not future.done() and self._open_count(sub_account_id, instrument) == 0:
                 future.set_result(time.monotonic())
                 remove()
@@ -136,7 +137,7 @@ class BenchRoutes:
 class BenchSandbox:
     """SandboxServer with the bench routes; `async with BenchSandbox() as sandbox: sandbox.url`."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.server = SandboxServer(bench_config())
         self.server.exchange.accounts[BOOK_ACCOUNT_ID].max_open_orders = 100_000  # ten seeded books + floods
         self.routes = BenchRoutes(self.server)
@@ -151,5 +152,5 @@ class BenchSandbox:
         self.routes.seed_books()
         return self
 
-    async def __aexit__(self, *exc_info) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.server.stop()

@@ -22,7 +22,7 @@ import sys
 import time
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, TYPE_CHECKING, Dict, cast
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPOSITORY))
@@ -33,6 +33,9 @@ from grvt_sandbox.gateway.sessions import SessionStore  # noqa: E402
 from grvt_sandbox.gateway.trading import TradingService  # noqa: E402
 from grvt_sandbox.signing.eip712 import OrderSigningFields, order_digest, sign_digest  # noqa: E402
 from grvt_sandbox.signing.verifier import SignatureVerifier  # noqa: E402
+
+if TYPE_CHECKING:  # imported by the network runs only
+    import aiohttp
 
 BTC = "BTC_USDT_Perp"
 _client_ids = itertools.count(2 ** 63)
@@ -111,7 +114,7 @@ def bench_api(count: int) -> None:
     report("api: signed create + cancel (in-process)", 2 * count, time.perf_counter() - started)
 
 
-async def _login(session, url):
+async def _login(session: "aiohttp.ClientSession", url: str) -> Dict[str, str]:
     async with session.post(f"{url}/auth/api_key/login", json={"api_key": "grvt-sandbox-demo-key"}) as response:
         return {"Cookie": f"gravity={response.cookies['gravity'].value}",
                 "X-Grvt-Account-Id": response.headers["X-Grvt-Account-Id"]}
@@ -155,7 +158,7 @@ async def bench_rest(url: str, count: int, concurrency: int = 16) -> None:
         queue = list(reversed(orders))
         errors = 0
 
-        async def worker():
+        async def worker() -> None:
             nonlocal errors
             while queue:
                 order = queue.pop()

@@ -15,6 +15,7 @@ from typing import Callable, Dict, List
 
 from eth_account import Account
 from eth_account.messages import encode_typed_data
+from eth_account.signers.local import LocalAccount
 
 from grvt_sandbox.config import DEMO_PRIVATE_KEY
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_signer import (
@@ -48,7 +49,7 @@ def random_orders(count: int, seed: int = 7) -> List[Dict]:
     return orders
 
 
-def sign_with_eth_account(account, order: Dict) -> Dict:
+def sign_with_eth_account(account: LocalAccount, order: Dict) -> Dict:
     """The generic path: the connector's order layout and message handed to eth_account's typed-data encoder."""
     signed = account.sign_message(encode_typed_data(eip712_domain(CHAIN_ID), eip712_types(), order_message(**order)))
     return {"r": "0x" + signed.r.to_bytes(32, "big").hex(), "s": "0x" + signed.s.to_bytes(32, "big").hex(),
@@ -65,7 +66,7 @@ def rate(sign: Callable[[Dict], Dict], orders: List[Dict], repeats: int) -> floa
     return len(orders) / best
 
 
-def main():
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     parser.add_argument("--orders", type=int, default=5000)
     parser.add_argument("--repeats", type=int, default=5)

@@ -8,6 +8,7 @@ repository keeps ours. The root mirrors .venv/hummingbot-dist/hummingbot with li
 import importlib.util
 import os
 from pathlib import Path
+from types import ModuleType
 from typing import Dict, Mapping, Optional
 
 REPO = Path(__file__).resolve().parent.parent
@@ -16,7 +17,7 @@ CONNECTOR_PATH = Path("connector", "derivative", "grvt_perpetual")
 RUNTIME_DIRS = ("conf", "conf/connectors", "conf/strategies", "conf/scripts", "scripts", "logs", "data")
 
 
-def _install_module():
+def _install_module() -> ModuleType:
     path = REPO / "bin" / "install.py"
     spec = importlib.util.spec_from_file_location("grvt_bench_install", path)
     if spec is None or spec.loader is None:

@@ -21,6 +21,7 @@ import time
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
+from types import FrameType
 from typing import Any, Dict, NotRequired, Optional, Sequence, Tuple, TypedDict, cast
 
 from rich.console import Console
@@ -96,11 +97,11 @@ class StopRequest:
             self._previous[signum] = signal.signal(signum, self._handle)
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)
 
-    def _handle(self, signum, frame) -> None:
+    def _handle(self, signum: int, frame: Optional[FrameType]) -> None:
         if self.requested_at is None:
             self.requested_at = time.monotonic()
         else:

@@ -25,10 +25,14 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, List, Mapping, Optional, Sequence, Tuple, cast
 
 if TYPE_CHECKING:
     from controllers.grvt_common.v1_conversion import Conversion
+    from hummingbot.client.config.config_crypt import BaseSecretsManager
+    from hummingbot.client.config.config_helpers import ClientConfigAdapter
+    from hummingbot.client.hummingbot_application import HummingbotApplication
+    from hummingbot.client.ui.hummingbot_cli import HummingbotCLI
 
 REPO = Path(__file__).resolve().parent.parent
 if importlib.util.find_spec("hummingbot") is None:  # run outside the project venv: use this checkout's overlay
@@ -73,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def resolve_arguments(args: argparse.Namespace, environ=os.environ) -> argparse.Namespace:
+def resolve_arguments(args: argparse.Namespace, environ: Mapping[str, str] = os.environ) -> argparse.Namespace:
     """Fills unset options from the environment, as Hummingbot's own launcher does."""
     if args.config_file_name is None and environ.get("CONFIG_FILE_NAME"):
         args.config_file_name = environ["CONFIG_FILE_NAME"]
@@ -130,7 +134,8 @@ def convert_v1_file(file_name: str) -> Tuple["Conversion", Path, Path]:
         raise LaunchError(f"{file_name}: {error}", EXIT_STRATEGY_FAILED)
 
 
-def print_conversion(file_name: str, conversion, controller_path: Path, script_path: Path, running: bool) -> None:
+def print_conversion(file_name: str, conversion: "Conversion", controller_path: Path, script_path: Path,
+                     running: bool) -> None:
     from hummingbot import root_path
 
     def shown(path: Path) -> str:
@@ -225,7 +230,7 @@ class FailureReasons(logging.Handler):
     GENERIC = ("Failed to start strategy", "Unknown error during initialization.")
     MAX_LENGTH = 300
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(level=logging.WARNING)
         self.messages: List[str] = []
 
@@ -291,7 +296,7 @@ def check_connector_settings() -> None:
         raise LaunchError("invalid connector setting:\n" + "\n".join(problems))
 
 
-def unlock_secrets(args: argparse.Namespace):
+def unlock_secrets(args: argparse.Namespace) -> Optional["BaseSecretsManager"]:
     """Returns the secrets manager for the given password, creating the password file when asked to."""
     from hummingbot.client.config.config_crypt import (
         ETHKeyFileSecretManger,
@@ -336,7 +341,7 @@ async def wait_for_stop(stop_event: asyncio.Event, stop_after: Optional[float]) 
         pass
 
 
-def apply_offline_mode_if_asked(args: argparse.Namespace, hb) -> None:
+def apply_offline_mode_if_asked(args: argparse.Namespace, hb: "HummingbotApplication") -> None:
     """Before anything else runs on the loop: no paper-trade markets, rate oracle from the bot's own prices."""
     if args.offline:
         from grvt_tools.offline import apply_offline_mode
@@ -344,7 +349,7 @@ def apply_offline_mode_if_asked(args: argparse.Namespace, hb) -> None:
         apply_offline_mode(hb)
 
 
-def start_status_file(args: argparse.Namespace, hb) -> Optional[asyncio.Task]:
+def start_status_file(args: argparse.Namespace, hb: "HummingbotApplication") -> Optional[asyncio.Task]:
     if not args.status_file:
         return None
     from grvt_tools.bot_status import publish_status
@@ -352,7 +357,7 @@ def start_status_file(args: argparse.Namespace, hb) -> Optional[asyncio.Task]:
     return asyncio.ensure_future(publish_status(hb, Path(args.status_file)))
 
 
-async def forward_market_events_over_mqtt(hb, poll_seconds: float = 0.5) -> None:
+async def forward_market_events_over_mqtt(hb: "HummingbotApplication", poll_seconds: float = 0.5) -> None:
     """With the MQTT bridge on (mqtt_autostart), the markets' order, fill and funding events are published on
     <namespace>/<instance id>/events, as in Hummingbot's own headless run. The bridge comes up in the background
     after the strategy started, so this waits for it."""
@@ -363,7 +368,8 @@ async def forward_market_events_over_mqtt(hb, poll_seconds: float = 0.5) -> None
     hb._mqtt.start_market_events_fw()
 
 
-async def bootstrap(args: argparse.Namespace, secrets_manager, headless: bool):
+async def bootstrap(args: argparse.Namespace, secrets_manager: Optional["BaseSecretsManager"],
+                    headless: bool) -> Tuple["HummingbotApplication", "ClientConfigAdapter"]:
     """Hummingbot's application and its client config map, offline mode applied when asked, and a kill switch that
     completes the shutdown it starts (grvt_tools.kill_switch)."""
     from grvt_tools.kill_switch import let_the_kill_switch_finish_its_shutdown
@@ -379,7 +385,8 @@ async def bootstrap(args: argparse.Namespace, secrets_manager, headless: bool):
     return hb, client_config_map
 
 
-async def cancel_orders_an_earlier_run_left(hb, started: float, poll_seconds: float = 0.5) -> None:
+async def cancel_orders_an_earlier_run_left(hb: "HummingbotApplication", started: float,
+                                            poll_seconds: float = 0.5) -> None:
     """Hummingbot restores the orders an earlier run of a V1 strategy file left open (a crash, a kill) into the
     connectors, but the strategy manages only the orders it places: they rested next to its new quotes until it
     stopped. They are cancelled once their connector is ready."""
@@ -395,7 +402,7 @@ async def cancel_orders_an_earlier_run_left(hb, started: float, poll_seconds: fl
             connector.cancel(order.trading_pair, order.client_order_id)
 
 
-async def unlisted_trading_pairs(hb, poll_seconds: float = 1.0) -> Optional[str]:
+async def unlisted_trading_pairs(hb: "HummingbotApplication", poll_seconds: float = 1.0) -> Optional[str]:
     """Why the strategy cannot trade, once a GRVT connector has GRVT's instrument list and one of the strategy's pairs
     is not on it (BTC-USD for BTC-USDT): the connector would only log it while the bot runs and quotes nothing."""
     from controllers.grvt_common.v1_conversion import is_grvt_connector
@@ -416,14 +423,15 @@ async def unlisted_trading_pairs(hb, poll_seconds: float = 1.0) -> Optional[str]
     return None
 
 
-async def stop_on_unlisted_trading_pairs(hb, stop_event: asyncio.Event, failures: List[str]) -> None:
+async def stop_on_unlisted_trading_pairs(hb: "HummingbotApplication", stop_event: asyncio.Event,
+                                         failures: List[str]) -> None:
     reason = await unlisted_trading_pairs(hb)
     if reason:
         failures.append(reason)
         stop_event.set()
 
 
-async def load_strategy(hb, args: argparse.Namespace, headless: bool) -> Tuple[bool, str]:
+async def load_strategy(hb: "HummingbotApplication", args: argparse.Namespace, headless: bool) -> Tuple[bool, str]:
     """Hummingbot's load-and-start of the configured strategy, with the reason it logged should that fail."""
     from hummingbot.client.runner import load_and_start_strategy
 
@@ -437,7 +445,7 @@ async def load_strategy(hb, args: argparse.Namespace, headless: bool) -> Tuple[b
     return started, reasons.reason()
 
 
-async def run_headless(args: argparse.Namespace, secrets_manager) -> int:
+async def run_headless(args: argparse.Namespace, secrets_manager: Optional["BaseSecretsManager"]) -> int:
     from hummingbot.client.runner import wait_for_gateway_ready
 
     stop_event = stop_requests()
@@ -473,7 +481,7 @@ async def run_headless(args: argparse.Namespace, secrets_manager) -> int:
     return EXIT_OK
 
 
-async def run_interactive(args: argparse.Namespace, secrets_manager) -> int:
+async def run_interactive(args: argparse.Namespace, secrets_manager: Optional["BaseSecretsManager"]) -> int:
     from hummingbot.core.event.event_listener import EventListener
     from hummingbot.core.event.events import HummingbotUIEvent
 
@@ -484,11 +492,11 @@ async def run_interactive(args: argparse.Namespace, secrets_manager) -> int:
             raise LaunchError(f"The strategy could not be loaded: {reason}", EXIT_STRATEGY_FAILED)
 
         class StartStrategyWhenUiIsUp(EventListener):
-            def __call__(self, _):
+            def __call__(self, _: object) -> None:
                 hb.start(log_level=client_config_map.log_level, v2_conf=args.v2_conf, is_quickstart=True)
 
         listener = StartStrategyWhenUiIsUp()
-        hb.app.add_listener(HummingbotUIEvent.Start, listener)
+        cast("HummingbotCLI", hb.app).add_listener(HummingbotUIEvent.Start, listener)  # None only when headless
     await hb.run()
     return EXIT_OK
 

@@ -19,7 +19,7 @@ import sys
 import time
 import venv
 from pathlib import Path
-from typing import List, Sequence, Union
+from typing import Any, List, Sequence, Union
 
 REPO = Path(__file__).resolve().parent.parent
 VENV = REPO / ".venv"
@@ -64,7 +64,7 @@ def inputs_digest() -> str:
     return digest.hexdigest()
 
 
-def run(command: Sequence[Union[str, Path]], **kwargs) -> None:
+def run(command: Sequence[Union[str, Path]], **kwargs: Any) -> None:
     log("$ " + " ".join(str(part) for part in command))
     subprocess.run([str(part) for part in command], check=True, **kwargs)
 

@@ -21,7 +21,10 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, Protocol, Sequence
+
+if TYPE_CHECKING:  # Hummingbot fixes its paths when imported: this module imports it only in a root's subprocess
+    from hummingbot.client.config.config_crypt import BaseSecretsManager
 
 REPO = Path(__file__).resolve().parent.parent
 CONF_SOURCE = REPO / "conf"
@@ -99,7 +102,11 @@ class BotRoot:
         return env
 
 
-def _install_overlay():
+class _OverlayPackage(Protocol):  # bin/install.py's overlay_package
+    def __call__(self, source: Path, destination: Path, owned: Sequence[str]) -> None: ...
+
+
+def _install_overlay() -> _OverlayPackage:
     sys.path.insert(0, str(REPO / "bin"))
     try:
         from install import overlay_package
@@ -208,7 +215,7 @@ def _apply_client_settings(settings: Mapping[str, Any]) -> None:
     save_to_yml(CLIENT_CONFIG_PATH, client_config)
 
 
-def _check_stored_keys_open_with(secrets_manager) -> None:
+def _check_stored_keys_open_with(secrets_manager: "BaseSecretsManager") -> None:
     """Keys kept without their password file (a container's conf/connectors volume) must open with the password
     about to be recorded for them: a password file for another password would lock them out for good."""
     from hummingbot.client.config.security import Security

@@ -20,7 +20,11 @@ import os
 import time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import TYPE_CHECKING, Any, Dict, Optional
+
+if TYPE_CHECKING:  # operator tools import this module to read status files: only the bot imports Hummingbot
+    from hummingbot.client.hummingbot_application import HummingbotApplication
+    from hummingbot.connector.exchange_base import ExchangeBase
 
 STATUS_INTERVAL_S = 1.0
 
@@ -45,7 +49,7 @@ def _jsonable(value: Any) -> Any:
     return getattr(value, "name", None) or str(value)
 
 
-def _mid_price(connector, trading_pair: str) -> Optional[str]:
+def _mid_price(connector: "ExchangeBase", trading_pair: str) -> Optional[str]:
     try:
         from hummingbot.core.data_type.common import PriceType
 
@@ -54,7 +58,7 @@ def _mid_price(connector, trading_pair: str) -> Optional[str]:
         return None
 
 
-def _order_metrics(connector) -> Optional[Dict[str, Any]]:
+def _order_metrics(connector: "ExchangeBase") -> Optional[Dict[str, Any]]:
     metrics = getattr(connector, "order_metrics", None)
     summary = getattr(metrics, "summary", None)
     if not callable(summary):
@@ -65,7 +69,7 @@ def _order_metrics(connector) -> Optional[Dict[str, Any]]:
         return None
 
 
-def connector_status(connector) -> Dict[str, Any]:
+def connector_status(connector: "ExchangeBase") -> Dict[str, Any]:
     trading_pairs = list(getattr(connector, "trading_pairs", []) or [])
     open_orders = []
     for order in list(getattr(connector, "in_flight_orders", {}).values()):
@@ -84,7 +88,7 @@ def connector_status(connector) -> Dict[str, Any]:
             "open_orders": open_orders, "positions": positions, "order_metrics": _order_metrics(connector)}
 
 
-def snapshot(hb) -> Dict[str, Any]:
+def snapshot(hb: "HummingbotApplication") -> Dict[str, Any]:
     """The state of a HummingbotApplication's connectors now."""
     trading_core = hb.trading_core
     connectors = dict(getattr(trading_core.connector_manager, "connectors", {}) or {})
@@ -98,7 +102,7 @@ def write_atomically(path: Path, payload: Dict[str, Any]) -> None:
     os.replace(temporary, path)
 
 
-async def publish_status(hb, path: Path, interval: float = STATUS_INTERVAL_S) -> None:
+async def publish_status(hb: "HummingbotApplication", path: Path, interval: float = STATUS_INTERVAL_S) -> None:
     """Rewrites ``path`` every ``interval`` seconds until cancelled."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,7 @@ its parts (spread, inventory, fees and rebates, funding) and the total.
 """
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import List
+from typing import List, Tuple
 
 import matplotlib
 
@@ -14,9 +14,10 @@ matplotlib.use("Agg")
 
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
 
-from grvt_tools.pnl import MarketRun  # noqa: E402
+from grvt_tools.pnl import MarketRun, PnlPoint  # noqa: E402
 
 BID_COLOR = "#1a9850"
 ASK_COLOR = "#d73027"
@@ -32,7 +33,7 @@ def _numbers(seconds: List[float]) -> List[float]:
     return list(mdates.date2num([_time(s) for s in seconds]))
 
 
-def _quote_segments(run: MarketRun, side: str):
+def _quote_segments(run: MarketRun, side: str) -> List[List[Tuple[float, float]]]:
     segments = []
     for quote in run.quotes:
         if quote.side != side:
@@ -45,7 +46,7 @@ def _quote_segments(run: MarketRun, side: str):
     return segments
 
 
-def _price_panel(axis, run: MarketRun) -> None:
+def _price_panel(axis: Axes, run: MarketRun) -> None:
     times = _numbers([t for t, _ in run.mids])
     axis.plot(times, [float(m) for _, m in run.mids], color=MID_COLOR, linewidth=1.0,
               label=f"mid ({run.mid_source})", zorder=2, drawstyle="steps-post")
@@ -65,7 +66,7 @@ def _price_panel(axis, run: MarketRun) -> None:
     axis.ticklabel_format(axis="y", useOffset=False, style="plain")
 
 
-def _settled(run: MarketRun):
+def _settled(run: MarketRun) -> List[PnlPoint]:
     """One point per timestamp, the last: fills recorded in the same second draw no spike through their partials."""
     points = {}
     for point in run.points:
@@ -73,7 +74,7 @@ def _settled(run: MarketRun):
     return list(points.values())
 
 
-def _position_panel(axis, run: MarketRun) -> None:
+def _position_panel(axis: Axes, run: MarketRun) -> None:
     points = _settled(run)
     times = _numbers([p.time for p in points])
     position = [float(p.position) for p in points]
@@ -83,7 +84,7 @@ def _position_panel(axis, run: MarketRun) -> None:
     axis.set_ylabel(f"position ({run.trading_pair.split('-')[0]})")
 
 
-def _pnl_panel(axis, run: MarketRun) -> None:
+def _pnl_panel(axis: Axes, run: MarketRun) -> None:
     points = _settled(run)
     times = _numbers([p.time for p in points])
     parts = {

@@ -13,7 +13,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Dict, Iterator, List, Mapping, Optional
+from http.client import HTTPMessage
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
 from grvt_sandbox import control as sandbox_control
 from grvt_sandbox.gateway.admin_guard import ADMIN_HEADER
@@ -24,7 +25,7 @@ class ExchangeViewError(Exception):
 
 
 def _http(method: str, url: str, body: Optional[Mapping[str, Any]] = None, headers: Optional[Mapping[str, str]] = None,
-          timeout: float = 10.0):
+          timeout: float = 10.0) -> Tuple[Any, HTTPMessage]:
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method=method,
                                      headers={"Content-Type": "application/json", **dict(headers or {})})
@@ -50,7 +51,7 @@ class SandboxAdmin:
     url: str
     token: Optional[str] = field(default=None, repr=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.url = self.url.rstrip("/")
         if self.token is None:
             self.token = os.environ.get(sandbox_control.TOKEN_ENVIRONMENT_VARIABLE) or None
@@ -58,10 +59,10 @@ class SandboxAdmin:
     def _headers(self) -> Dict[str, str]:
         return {ADMIN_HEADER: self.token or "1"}
 
-    def get(self, path: str):
+    def get(self, path: str) -> Any:
         return _http("GET", f"{self.url}{path}", headers=self._headers())[0]
 
-    def post(self, path: str, body: Mapping[str, Any]):
+    def post(self, path: str, body: Mapping[str, Any]) -> Any:
         return _http("POST", f"{self.url}{path}", body, headers=self._headers())[0]
 
     def status(self) -> dict:

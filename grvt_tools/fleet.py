@@ -76,7 +76,7 @@ class FleetBot:
     controller_configs: Sequence[str] = ()
     overrides: Mapping[str, Any] = field(default_factory=dict)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if bool(self.strategy) == bool(self.script_config):
             raise ValueError(f"bot {self.name!r}: give exactly one of strategy or script_config")
         if not self.name.replace("-", "").replace("_", "").isalnum():
@@ -189,7 +189,7 @@ class Fleet:
             self.stop()
             raise
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
 

@@ -70,7 +70,7 @@ class HeadlessBot:
     stopped_at: Optional[float] = field(default=None, init=False)
     _stop_sent: bool = field(default=False, init=False, repr=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if bool(self.strategy) == bool(self.script_config):
             raise ValueError("give exactly one of strategy (V1 file) or script_config (V2 script config)")
 
@@ -187,6 +187,6 @@ class HeadlessBot:
     def __enter__(self) -> "HeadlessBot":
         return self.start()
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         if self.is_running():
             self.stop()

@@ -24,7 +24,7 @@ def let_the_kill_switch_finish_its_shutdown() -> None:
     if stop.__module__ == __name__:  # applied already
         return
 
-    def stop_unless_shutting_down(self):
+    def stop_unless_shutting_down(self: ActiveKillSwitch) -> None:
         if self._check_profitability_task is not None and self._check_profitability_task is _current_task():
             self._started = False
             return

@@ -11,8 +11,11 @@ this machine) changes the running process only, never ``conf_client.yml``:
 """
 import ipaddress
 import os
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:  # the launcher imports this module before Hummingbot, which it sets up first
+    from hummingbot.client.hummingbot_application import HummingbotApplication
 
 GRVT_URL_SUFFIXES = ("BASE_URL", "EDGE_URL", "TRADES_URL", "MARKET_DATA_URL", "TRADES_WS_URL", "MARKET_DATA_WS_URL")
 
@@ -42,7 +45,7 @@ def quiet_paper_trade() -> None:
     AllConnectorSettings.paper_trade_connectors_names = []
 
 
-def apply_offline_mode(hb) -> None:
+def apply_offline_mode(hb: "HummingbotApplication") -> None:
     """Call right after ``bootstrap_application`` returns, before the event loop runs anything else."""
     from grvt_tools.connector_rate_source import ConnectorPricesRateSource
     from hummingbot.core.rate_oracle.rate_oracle import RateOracle

@@ -9,7 +9,8 @@ import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from types import TracebackType
+from typing import Any, Dict, List, Optional, Type
 
 from rich.console import Console, Group
 from rich.live import Live
@@ -149,9 +150,10 @@ class ProgressView:
             self._live.__enter__()
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException],
+                 traceback: Optional[TracebackType]) -> None:
         if self._live is not None:
-            self._live.__exit__(*exc_info)
+            self._live.__exit__(exc_type, exc, traceback)
             self._live = None
 
     def update(self, snapshot: Snapshot, force_plain: bool = False) -> None:
@@ -172,7 +174,7 @@ class ProgressView:
                 f"ask {_fmt(_first(snapshot.asks), 2)}, {summary['quotes_placed']} quotes, {summary['fills']} fills, "
                 f"position {_fmt(final.position, 6)}, PnL {_signed(final.total)}")
 
-    def render(self, snapshot: Snapshot):
+    def render(self, snapshot: Snapshot) -> Panel:
         header = Table.grid(expand=True, padding=(0, 1))
         header.add_column(ratio=1)
         header.add_column(justify="right")

@@ -17,7 +17,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 SCALE = Decimal(10) ** 6
 TERMINAL_ORDER_EVENTS = ("OrderCancelled", "BuyOrderCompleted", "SellOrderCompleted", "OrderFailure", "OrderExpired")
@@ -120,11 +120,11 @@ class TradeRecords:
         return max(times) if times else None
 
 
-def _scaled(value) -> Decimal:
+def _scaled(value: Optional[int]) -> Decimal:
     return Decimal(0) if value is None else Decimal(value) / SCALE
 
 
-def _seconds(milliseconds) -> float:
+def _seconds(milliseconds: float) -> float:
     return float(milliseconds) / 1e3
 
 
@@ -132,13 +132,14 @@ def _seconds(milliseconds) -> float:
 _SECONDS_BELOW = 1e11
 
 
-def _funding_seconds(timestamp) -> float:
+def _funding_seconds(timestamp: float) -> float:
     """``FundingPayment.timestamp`` holds whatever the connector reported: seconds (GRVT) or milliseconds."""
     value = float(timestamp)
     return value if value < _SECONDS_BELOW else value / 1e3
 
 
-def fee_in_quote(trade_fee_json: str, fee_in_quote_scaled, price: Decimal, amount: Decimal, quote: str) -> Decimal:
+def fee_in_quote(trade_fee_json: str, fee_in_quote_scaled: Optional[int], price: Decimal, amount: Decimal,
+                 quote: str) -> Decimal:
     """A fill's fee in the quote asset: Hummingbot's own conversion when it stored one, else from the fee JSON."""
     if fee_in_quote_scaled is not None:
         return _scaled(fee_in_quote_scaled)
@@ -173,7 +174,8 @@ def connect_read_only(database: Path) -> sqlite3.Connection:
 
 
 def _filters(config_file: Optional[str], connector: Optional[str], trading_pair: Optional[str],
-             connector_column: str = "market", pair_column: str = "symbol", with_config: bool = True):
+             connector_column: str = "market", pair_column: str = "symbol",
+             with_config: bool = True) -> Tuple[str, List[str]]:
     clauses, params = [], []
     if config_file and with_config:
         clauses.append("config_file_path = ?")
@@ -218,7 +220,8 @@ def read_records(database: Path, config_file: Optional[str] = None, connector: O
     return records
 
 
-def _read_fills(connection, config_file, connector, trading_pair) -> List[Fill]:
+def _read_fills(connection: sqlite3.Connection, config_file: Optional[str], connector: Optional[str],
+                trading_pair: Optional[str]) -> List[Fill]:
     where, params = _filters(config_file, connector, trading_pair)
     rows = connection.execute(
         "SELECT timestamp, market, symbol, quote_asset, trade_type, price, amount, trade_fee, trade_fee_in_quote, "
@@ -236,7 +239,8 @@ def _read_fills(connection, config_file, connector, trading_pair) -> List[Fill]:
     return fills
 
 
-def _read_quotes(connection, config_file, connector, trading_pair) -> List[Quote]:
+def _read_quotes(connection: sqlite3.Connection, config_file: Optional[str], connector: Optional[str],
+                 trading_pair: Optional[str]) -> List[Quote]:
     where, params = _filters(config_file, connector, trading_pair)
     orders = connection.execute(
         'SELECT id, market, symbol, price, amount, creation_timestamp, last_status, last_update_timestamp, '
@@ -261,7 +265,8 @@ def _read_quotes(connection, config_file, connector, trading_pair) -> List[Quote
     return quotes
 
 
-def _read_funding(connection, config_file, connector, trading_pair) -> List[FundingRecord]:
+def _read_funding(connection: sqlite3.Connection, config_file: Optional[str], connector: Optional[str],
+                  trading_pair: Optional[str]) -> List[FundingRecord]:
     where, params = _filters(config_file, connector, trading_pair)
     rows = connection.execute(
         f"SELECT timestamp, market, symbol, rate, amount FROM FundingPayment{where} ORDER BY timestamp",
@@ -270,7 +275,8 @@ def _read_funding(connection, config_file, connector, trading_pair) -> List[Fund
                           amount=float(a or 0)) for t, m, s, r, a in rows]
 
 
-def _read_mids(connection, connector, trading_pair) -> List[MidSample]:
+def _read_mids(connection: sqlite3.Connection, connector: Optional[str],
+               trading_pair: Optional[str]) -> List[MidSample]:
     tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     if "MarketData" not in tables:
         return []

@@ -80,5 +80,5 @@ class SandboxProcess:
     def __enter__(self) -> "SandboxProcess":
         return self.start()
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()

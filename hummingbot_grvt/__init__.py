@@ -10,7 +10,10 @@ while Hummingbot's own copy stays on disk untouched and unused (none of its modu
 import importlib.abc
 import importlib.util
 import sys
+from importlib.machinery import ModuleSpec
 from pathlib import Path
+from types import ModuleType
+from typing import Optional, Sequence
 
 CONNECTOR_PACKAGE = "hummingbot.connector.derivative.grvt_perpetual"
 CONNECTOR_FOLDER = Path(__file__).resolve().parent / "grvt_perpetual"
@@ -19,7 +22,8 @@ CONNECTOR_FOLDER = Path(__file__).resolve().parent / "grvt_perpetual"
 class GrvtConnectorFinder(importlib.abc.MetaPathFinder):
     """Finds the connector package in this distribution; its submodules follow through the package's path."""
 
-    def find_spec(self, fullname, path=None, target=None):
+    def find_spec(self, fullname: str, path: Optional[Sequence[str]] = None,
+                  target: Optional[ModuleType] = None) -> Optional[ModuleSpec]:
         if fullname != CONNECTOR_PACKAGE or not (CONNECTOR_FOLDER / "__init__.py").is_file():
             return None
         return importlib.util.spec_from_file_location(

@@ -12,11 +12,13 @@ from bench.harness import (
     warmed_up_trading,
 )
 from bench.stats import median
+from hummingbot.connector.perpetual_derivative_py_base import PerpetualDerivativePyBase
 
 RESTING = 100
 
 
-async def _one_round(ctx: ChildContext, connector, probe: OrderProbe, first_index: int) -> float:
+async def _one_round(ctx: ChildContext, connector: PerpetualDerivativePyBase, probe: OrderProbe,
+                     first_index: int) -> float:
     order_ids = [place_buy(connector, TRADING_PAIR, first_index + i) for i in range(RESTING)]
     await probe.wait(order_ids, [probe.acked, probe.stream_open], timeout=30.0)
     watch = await ctx.bench_call("POST", f"/bench/orders/{ctx.sub_account_id}/watch", {"instrument": INSTRUMENT})

@@ -3,7 +3,7 @@ after an injected resubscribe (every socket dropped while the book keeps moving)
 import asyncio
 import time
 from decimal import Decimal
-from typing import Dict
+from typing import Dict, Iterable, List
 
 from bench.harness import (
     INSTRUMENT,
@@ -14,22 +14,24 @@ from bench.harness import (
     wait_for_markets,
     wait_until,
 )
+from hummingbot.core.data_type.order_book import OrderBook
+from hummingbot.core.data_type.order_book_row import OrderBookRow
 
 
-def _best_bid_is(book, price: float, size: float) -> bool:
+def _best_bid_is(book: OrderBook, price: float, size: float) -> bool:
     best = next(iter(book.bid_entries()), None)
     return best is not None and abs(best.price - price) < 1e-9 and abs(best.amount - size) < 1e-9
 
 
-def _levels(entries) -> Dict[Decimal, Decimal]:
+def _levels(entries: Iterable[OrderBookRow]) -> Dict[Decimal, Decimal]:
     return {Decimal(str(entry.price)).normalize(): Decimal(str(entry.amount)).normalize() for entry in entries}
 
 
-def _true_levels(levels) -> Dict[Decimal, Decimal]:
+def _true_levels(levels: List[dict]) -> Dict[Decimal, Decimal]:
     return {Decimal(level["price"]).normalize(): Decimal(level["size"]).normalize() for level in levels}
 
 
-def compare_books(book, truth: dict) -> Dict[str, int]:
+def compare_books(book: OrderBook, truth: dict) -> Dict[str, int]:
     """Levels of the connector's book against the sandbox's: ghost (price absent there), crossed (a bid at or above
     the connector's best ask, or an ask at or below its best bid), missing and wrong-size."""
     bids, asks = _levels(book.bid_entries()), _levels(book.ask_entries())

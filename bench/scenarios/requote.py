@@ -6,11 +6,12 @@ from typing import List
 
 from bench.harness import TRADING_PAIR, ChildContext, OrderProbe, clear_and_wait, place_buy, requote, warmed_up_trading
 from bench.stats import median
+from hummingbot.connector.perpetual_derivative_py_base import PerpetualDerivativePyBase
 
 SIZES = (1, 10, 50)
 
 
-async def _place(connector, probe: OrderProbe, first_index: int, count: int) -> List[str]:
+async def _place(connector: PerpetualDerivativePyBase, probe: OrderProbe, first_index: int, count: int) -> List[str]:
     order_ids = [place_buy(connector, TRADING_PAIR, first_index + i) for i in range(count)]
     await probe.wait(order_ids, [probe.acked, probe.stream_open], timeout=30.0)
     return order_ids
