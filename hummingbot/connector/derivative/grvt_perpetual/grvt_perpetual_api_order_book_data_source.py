@@ -466,9 +466,10 @@ class GrvtPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
                             await self._send_requests(
                                 ws, method, instrument, trading_pair, streams=(CONSTANTS.WS_BOOK_DELTA_STREAM,))
                     try:
-                        await asyncio.wait_for(event.wait(), timeout=self.RESYNC_SNAPSHOT_TIMEOUT_SECONDS)
+                        async with asyncio.timeout(self.RESYNC_SNAPSHOT_TIMEOUT_SECONDS):
+                            await event.wait()
                         continue  # a gap judged before this task woke up cleared the event again: resubscribe
-                    except asyncio.TimeoutError:
+                    except TimeoutError:
                         self.logger().warning(
                             f"No GRVT {trading_pair} book snapshot {self.RESYNC_SNAPSHOT_TIMEOUT_SECONDS:.0f} s "
                             f"after resubscribing; using a REST snapshot.")

@@ -23,7 +23,8 @@ class GrvtPerpetualMarketDataSocket:
         aiohttp pings every `heartbeat` seconds and closes the socket when the pong does not come."""
         session = aiohttp.ClientSession()
         try:
-            self._ws = await asyncio.wait_for(session.ws_connect(url, heartbeat=heartbeat), timeout)
+            async with asyncio.timeout(timeout):
+                self._ws = await session.ws_connect(url, heartbeat=heartbeat)
         except BaseException:
             await session.close()
             raise

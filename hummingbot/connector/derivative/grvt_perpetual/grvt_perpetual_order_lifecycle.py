@@ -587,7 +587,8 @@ class GrvtOrderLifecycle:
                       failure: str = "GRVT cancel-all step did not finish: {error!r}") -> Optional[T]:
         """The awaitable's result, or None (`failure` logged) when it fails or the deadline passes."""
         try:
-            return await asyncio.wait_for(awaitable, timeout=max(0.0, deadline - time.monotonic()))
+            async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
+                return await awaitable
         except Exception as error:
             self.logger().warning(failure.format(error=error))
             return None

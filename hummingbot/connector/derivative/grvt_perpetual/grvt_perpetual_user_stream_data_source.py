@@ -57,11 +57,9 @@ class GrvtPerpetualUserStreamDataSource(UserStreamTrackerDataSource):
         except GrvtAuthError as error:  # e.g. a refused API key: one line each retry, not a traceback
             raise ConnectionError(f"no GRVT session for the private socket: {error}") from None
         ws = await self._api_factory.get_ws_assistant()
-        await asyncio.wait_for(ws.connect(  # a peer that never answers the handshake must not hold the reconnect
-            ws_url=web_utils.private_ws_url(self._domain),
-            ping_timeout=CONSTANTS.WS_HEARTBEAT_INTERVAL_SECONDS,
-            ws_headers=self._socket_session.headers,
-        ), CONSTANTS.WS_CONNECT_TIMEOUT_SECONDS)
+        async with asyncio.timeout(CONSTANTS.WS_CONNECT_TIMEOUT_SECONDS):  # a silent peer must not hold the reconnect
+            await ws.connect(ws_url=web_utils.private_ws_url(self._domain), ws_headers=self._socket_session.headers,
+                             ping_timeout=CONSTANTS.WS_HEARTBEAT_INTERVAL_SECONDS)
         return ws
 
     async def _subscribe_channels(self, websocket_assistant: WSAssistant) -> None:

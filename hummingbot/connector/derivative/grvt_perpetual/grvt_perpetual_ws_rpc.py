@@ -93,8 +93,9 @@ class GrvtWsRpcClient(ClassLogger):
             if on_sent is not None:
                 on_sent()
             try:
-                reply: _RpcReply = await asyncio.wait_for(future, timeout)
-            except asyncio.TimeoutError:
+                async with asyncio.timeout(timeout):
+                    reply: _RpcReply = await future
+            except TimeoutError:
                 raise GrvtRpcOutcomeUnknown(f"no reply to {method} within {timeout:.1f} s") from None
         finally:
             self._pending.pop(request_id, None)
@@ -127,10 +128,10 @@ class GrvtWsRpcClient(ClassLogger):
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession()
         self._socket_session = await self._auth.ensure_session()
-        self._ws = ws = await asyncio.wait_for(self._session.ws_connect(  # a peer that never answers must not hold it
-            self._url(), headers=self._socket_session.headers, heartbeat=CONSTANTS.WS_HEARTBEAT_INTERVAL_SECONDS,
-            timeout=aiohttp.ClientWSTimeout(ws_close=CONSTANTS.WS_CONNECT_TIMEOUT_SECONDS), max_msg_size=0),
-            CONSTANTS.WS_CONNECT_TIMEOUT_SECONDS)
+        async with asyncio.timeout(CONSTANTS.WS_CONNECT_TIMEOUT_SECONDS):  # a peer that never answers must not hold it
+            self._ws = ws = await self._session.ws_connect(
+                self._url(), headers=self._socket_session.headers, heartbeat=CONSTANTS.WS_HEARTBEAT_INTERVAL_SECONDS,
+                timeout=aiohttp.ClientWSTimeout(ws_close=CONSTANTS.WS_CONNECT_TIMEOUT_SECONDS), max_msg_size=0)
         self.connections += 1
         if self.connections > 1 and self._on_reconnect is not None:
             self._on_reconnect()

@@ -622,6 +622,22 @@ class WsOrderEntryTests(IsolatedAsyncioWrapperTestCase):
             await self.server.sockets[0].send_str(json.dumps(answer))
         self.assertEqual((True, False), (await first, await second))
 
+    async def test_stopping_the_heartbeat_as_its_reply_arrives_ends_it(self):
+        # Python 3.11's asyncio.wait_for lets a cancel go unnoticed when its future completes in the same loop turn:
+        # the heartbeat then beat on and stop_network never returned.
+        requests = []
+        self.server.reply = lambda method, params, request_id: requests.append(request_id)
+        await self.connected()
+        heartbeat = GrvtCancelOnDisconnectHeartbeat(self.transport, 3_000)
+        heartbeat.start()
+        await until(lambda: requests)
+
+        self.client._dispatch(json.dumps({"jsonrpc": "2.0", "id": requests[0], "result": {"ack": True}}))
+        async with asyncio.timeout(10):
+            await heartbeat.stop()
+        self.assertFalse(heartbeat.is_running)
+        self.assertEqual(1, len(requests))
+
     async def test_socket_down_sends_over_rest_and_says_so(self):
         self.assertFalse(self.client.is_connected)
         self.assertTrue(await self.transport.cancel_order(client_order_id="1"))
