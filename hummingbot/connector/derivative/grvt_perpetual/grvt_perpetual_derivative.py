@@ -58,9 +58,6 @@ from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_request
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_signer import GrvtPerpetualOrderSigner
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_state_machine import (
     FINAL_STATES,
-    GrvtOrderStateMachine,
-    hummingbot_order_state,
-    tracked_order_update,
     trade_update_from_fill,
 )
 from hummingbot.connector.derivative.grvt_perpetual.grvt_perpetual_order_transport import (
@@ -82,7 +79,7 @@ from hummingbot.connector.utils import get_new_numeric_client_order_id
 from hummingbot.core.api_throttler.data_types import RateLimit
 from hummingbot.core.data_type.cancellation_result import CancellationResult
 from hummingbot.core.data_type.common import OrderType, PositionAction, PositionMode, TradeType
-from hummingbot.core.data_type.in_flight_order import InFlightOrder, OrderState, OrderUpdate, TradeUpdate
+from hummingbot.core.data_type.in_flight_order import InFlightOrder, TradeUpdate
 from hummingbot.core.data_type.limit_order import LimitOrder
 from hummingbot.core.data_type.market_order import MarketOrder
 from hummingbot.core.data_type.trade_fee import TradeFeeBase
@@ -148,9 +145,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         self.instruments: Dict[str, GrvtInstrument] = {}
         self._instruments_by_pair: Dict[str, GrvtInstrument] = {}  # the first instrument of a pair, as symbols map
         self._nonce_creator = NonceCreator.for_microseconds()
-        self._state_machine = GrvtOrderStateMachine()
         self.order_metrics = GrvtOrderMetrics()
-        self._startup_task: Optional[asyncio.Task] = None
         self._fills_swept_since: Dict[str, float] = {}  # pair -> start of its last complete fill-history sweep
         self._rate_limits_share = Decimal(str(rate_limits_share_pct or 100)) / 100  # 0: all, as the throttler reads it
         super().__init__(balance_asset_limit=balance_asset_limit, rate_limits_share_pct=rate_limits_share_pct)
@@ -173,7 +168,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
                 self._trading_account_id, self._rest.request, rpc, self._throttler, self.WS_REQUEST_TIMEOUT)
         self.order_lifecycle = GrvtOrderLifecycle(
             tracker=self._order_tracker, transport=self.order_transport, account=self.account,
-            state_machine=self._state_machine, metrics=self.order_metrics, now=self._now,
+            metrics=self.order_metrics, now=self._now,
             trade_update=self._trade_update, traded_filter=self._traded_filter, logger=self.logger)
         self._heartbeat = (GrvtCancelOnDisconnectHeartbeat(self.order_transport, cancel_on_disconnect_ms)
                            if cancel_on_disconnect_ms > 0 else None)
@@ -270,8 +265,7 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
     async def _make_trading_rules_request(self) -> List[GrvtInstrument]:
         return perpetual_instruments(await self.account.instruments(), self.logger())
 
-    async def _make_trading_pairs_request(self) -> List[GrvtInstrument]:
-        return await self._make_trading_rules_request()
+    _make_trading_pairs_request = _make_trading_rules_request
 
     # Instruments, symbols, trading rules
     def _instruments_of(self, exchange_info: List[GrvtInstrument]) -> List[GrvtInstrument]:
@@ -486,14 +480,11 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
                   if not self.order_lifecycle.is_managed(order.client_order_id)]
         await self._update_orders_with_error_handler(polled, self._handle_update_error_for_active_order)
 
-    async def _request_order_status(self, tracked_order: InFlightOrder) -> Optional[OrderUpdate]:
+    async def _request_order_status(self, tracked_order: InFlightOrder) -> None:
+        """Applies GRVT's answer as the lifecycle applies every report: the base class gets no update."""
         order = await self.account.order(tracked_order.client_order_id, attempts=1,
                                          order_id=tracked_order.exchange_order_id)
-        if tracked_order.client_order_id in self._order_tracker.lost_orders:
-            # a lost order stays lost (its fills applied, cancels repeated) until GRVT reports it final
-            return tracked_order_update(tracked_order, hummingbot_order_state(order.state) or OrderState.OPEN,
-                                        self._now(), order.order_id)
-        return self._state_machine.order_update(tracked_order, order.state, order.order_id, self._now())
+        self.order_lifecycle.on_order_report(tracked_order.client_order_id, order.order_id, order.state)
 
     async def _handle_update_error_for_active_order(self, order: InFlightOrder, error: Exception) -> None:
         # Only "not found" counts towards declaring an order lost: a timeout, a 5xx or a rate limit during an outage
@@ -660,14 +651,11 @@ class GrvtPerpetualDerivative(PerpetualDerivativePyBase):
         await super().start_network()
         if self.is_trading_required:
             self.order_transport.start()
-            self._startup_task = safe_ensure_future(self._startup_sync())
+            self.order_lifecycle.spawn(self._startup_sync())
             if self._heartbeat is not None:
                 self._heartbeat.start()
 
     async def stop_network(self) -> None:
-        if self._startup_task is not None:
-            self._startup_task.cancel()
-            self._startup_task = None
         if self._heartbeat is not None:
             await self._heartbeat.stop()
         self._balance_refresh.cancel()

@@ -82,7 +82,7 @@ class GrvtClientOrderTracker(ClientOrderTracker):
         return order
 
     def process_order_update(self, order_update: Optional[OrderUpdate]) -> Optional[asyncio.Future]:
-        # None: a status answer that changes nothing (one update per state)
+        # None from the status poll, whose answers the lifecycle applies as it does every other report
         return super().process_order_update(order_update) if order_update is not None else None
 
 
@@ -97,7 +97,6 @@ class GrvtOrderLifecycle:
         tracker: GrvtClientOrderTracker,
         transport: GrvtPerpetualOrderTransport,
         account: GrvtPerpetualAccountClient,
-        state_machine: GrvtOrderStateMachine,
         metrics: GrvtOrderMetrics,
         now: Callable[[], float],
         trade_update: Callable[[GrvtFill, InFlightOrder], TradeUpdate],
@@ -108,7 +107,7 @@ class GrvtOrderLifecycle:
         self.logger = logger  # the connector's: order events belong in its log
         self.transport = transport
         self._account = account
-        self._states = state_machine
+        self._states = GrvtOrderStateMachine()
         self._metrics = metrics
         self._now = now
         self._trade_update = trade_update
@@ -323,7 +322,7 @@ class GrvtOrderLifecycle:
         if new_state is not OrderState.FILLED:
             self._watch_cancel(order, delay=0.0, reason="it was reported failed before", cancel_first=True)
 
-    # Cancels
+    # Bulk requests: the creates and cancels of one tick
     def queue_bulk(self, trading_pair: str, create: Optional[Tuple[InFlightOrder, Dict[str, Any]]] = None,
                    cancel: Optional[InFlightOrder] = None) -> None:
         """Collects the creates and cancels of one event-loop tick; they leave in one bulk request per pair."""
@@ -403,6 +402,7 @@ class GrvtOrderLifecycle:
             else:
                 self.on_create_acknowledged(order, answer.order_id)
 
+    # Cancels
     async def cancel(self, order: InFlightOrder) -> bool:
         """True once GRVT acknowledged a cancel (the order stays PENDING_CANCEL until the stream confirms) or the
         order is already done."""
