@@ -3,7 +3,6 @@ EIP-712 order signatures for GRVT, byte-identical to grvt-pysdk's ``sign_order``
 typed-data machinery: encoders compiled once from ``ORDER_TYPES``, RFC 6979 deterministic nonces and low-s signatures
 (libsecp256k1 through coincurve), keccak-256 from pysha3.
 """
-import functools
 import random
 from decimal import Decimal
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple, Union
@@ -87,12 +86,6 @@ def time_in_force_value(time_in_force: Union[int, str]) -> int:
     return value
 
 
-@functools.lru_cache(maxsize=4096, typed=True)
-def _asset_id(instrument_hash: Union[int, str]) -> int:
-    """assetID of an instrument hash ("0x030501"); the few instruments' parsed hashes are kept."""
-    return _integer(instrument_hash, "instrument_hash")
-
-
 def order_message(
     sub_account_id: Union[int, str],
     is_market: bool,
@@ -119,7 +112,7 @@ def order_message(
         "postOnly": post_only,
         "reduceOnly": reduce_only,
         "legs": [{
-            "assetID": _asset_id(instrument_hash),
+            "assetID": _integer(instrument_hash, "instrument_hash"),
             "contractSize": int(_decimal(size, "size").scaleb(_integer(base_decimals, "base_decimals"))),
             "limitPrice": 0 if is_market else int(_decimal(price, "price") * CONSTANTS.PRICE_SCALE_DECIMAL),
             "isBuyingContract": is_buy,
