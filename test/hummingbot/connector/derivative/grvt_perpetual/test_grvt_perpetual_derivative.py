@@ -1220,6 +1220,25 @@ class GrvtPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDer
         self.assertEqual(OrderState.CANCELED, order.current_state)
         self.assertEqual(1, len(self.order_cancelled_logger.event_log))
 
+    @aioresponses()
+    async def test_a_status_answer_showing_live_an_order_being_cancelled_cancels_it_again(self, mock_api):
+        order = self.track(exchange_order_id=EXCHANGE_ORDER_ID)
+        order.current_state = OrderState.OPEN
+        self.exchange.order_lifecycle.issue(order, OrderState.PENDING_CANCEL)  # no watcher, as when restored so
+        recancelled = asyncio.Event()
+        self.configure_successful_cancelation_response(order, mock_api, callback=lambda *a, **k: recancelled.set())
+
+        async def still_open(client_order_id, attempts=None, order_id=None):
+            return load(self.order_json_for(order, "OPEN"), GrvtOrder)
+
+        self.exchange.account.order = still_open
+        await self.exchange._update_orders_with_error_handler(
+            orders=[order], error_handler=self.exchange._handle_update_error_for_active_order)  # the status poll
+
+        await asyncio.wait_for(recancelled.wait(), 10)  # as the same report on the stream would
+        self.assertTrue(order.is_pending_cancel_confirmation)
+        self.assertTrue(self.is_logged_containing("INFO", "reported live while being cancelled"))
+
     async def test_a_status_answer_that_changes_nothing_issues_no_update(self):
         order = self.track(exchange_order_id=EXCHANGE_ORDER_ID)
         await self.deliver(self.state_event(order, "OPEN"))
