@@ -284,6 +284,7 @@ class GrvtOrderLifecycle:
             if self.state_of(order) is OrderState.PENDING_CANCEL:
                 self._watch_cancel(order, delay=0.0, reason="reported live while being cancelled")
         if order.client_order_id in self._tracker.lost_orders:
+            # a lost order stays lost (its fills applied, cancels repeated) until GRVT reports it final
             adopt_exchange_order_id(order, exchange_order_id)
             if new_state in FINAL_STATES:
                 self._tracker.process_order_update(
